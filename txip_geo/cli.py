@@ -1,0 +1,245 @@
+"""The command line: `python -m txip_geo demo | import | summary | goals | locate | status`."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from . import schema
+from .paths import SAMPLE_DIR
+
+SAMPLE_AS_OF = "2026-10-31"
+# Sample files are imported in this order (enterprises before patents is irrelevant to the figures; kept stable).
+SAMPLE_ORDER = ["network", "statistics", "manual", "enterprises", "patents", "trademarks", "workstations", "cases",
+                "pledges", "trainings", "service_orgs"]
+IMPORT_KINDS = list(schema.KINDS) + ["boundaries", "parks"]
+
+SUMMARY_COLUMNS = ["code", "name", "type", "area_km2", "population", "population_year", "patents", "invention_patents",
+                   "utility_patents", "design_patents", "patents_valid", "invention_patents_valid",
+                   "invention_patents_long", "invention_per_10k", "trademarks", "workstations", "cases",
+                   "enforcement_cases", "enforcement_closed", "enforcement_rate", "disputes", "disputes_mediated",
+                   "mediation_rate", "enterprises", "above_scale", "high_tech", "zero_patent_above_scale",
+                   "zero_patent_high_tech", "pledge_amount_wan", "training_attendees", "service_orgs", "has_office",
+                   "staff", "fund_wan"]
+
+
+def _store(args):
+    from .store import Store
+
+    return Store(args.db)
+
+
+def _clean(v):
+    """JSON-friendly: NaN → None, whole floats → int."""
+    if v is None:
+        return None
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        return int(v) if v.is_integer() else v
+    if hasattr(v, "item"):
+        return _clean(v.item())
+    return v
+
+
+def _rows(df: pd.DataFrame, cols: list[str]) -> list[dict]:
+    cols = [c for c in cols if c in df.columns]
+    return [{c: _clean(r[c]) for c in cols} for r in df.to_dict("records")]
+
+
+def cmd_demo(args) -> int:
+    from .importer import ImportRejected, import_file
+
+    store = _store(args)
+    store.clear_records()
+    for kind in SAMPLE_ORDER:
+        path = SAMPLE_DIR / f"{kind}.csv"
+        if not path.exists():
+            print(f"缺少样例文件 {path}", file=sys.stderr)
+            return 1
+        try:
+            rep = import_file(store, kind, path, as_of=SAMPLE_AS_OF, user="demo", is_sample=True)
+        except ImportRejected as e:
+            print(e.report.message, file=sys.stderr)
+            return 1
+        print(f"[样例数据] {rep.message}")
+    print(f"样例数据已载入 {store.path}（截至 {SAMPLE_AS_OF}；样例记录均为虚构，不是真实统计）")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .importer import ImportRejected, import_file
+
+    store = _store(args)
+    try:
+        if args.kind in ("boundaries", "parks"):
+            from .boundary_import import import_boundaries
+
+            rep = import_boundaries(store, "townships" if args.kind == "boundaries" else "parks", args.file,
+                                    datum=args.datum, as_of=args.as_of, user=args.user)
+        else:
+            rep = import_file(store, args.kind, args.file, as_of=args.as_of, user=args.user,
+                              skip_invalid=args.skip_invalid)
+    except ImportRejected as e:
+        print(e.report.message, file=sys.stderr)
+        return 2
+    print(rep.message)
+    for w in rep.warnings[:20]:
+        print("  警告：" + (w.text(rep.file_name) if hasattr(w, "text") else str(w)))
+    if len(rep.warnings) > 20:
+        print(f"  ……共 {len(rep.warnings)} 处警告")
+    if rep.methods:
+        from .schema import ASSIGN_METHODS
+
+        print("  归属方式：" + "，".join(f"{ASSIGN_METHODS.get(k, k)} {v}" for k, v in rep.methods.items()))
+    return 0
+
+
+def _figures(args):
+    from .figures import Settings, compute
+
+    s = Settings(long_years=args.long_years, population_base=args.population_base, as_of=args.as_of)
+    return compute(_store(args), s)
+
+
+def summary_dict(fs) -> dict:
+    return {
+        "as_of": fs.as_of,
+        "snapshots": {k: v for k, v in fs.snapshots.items() if v},
+        "boundaries": fs.boundaries,
+        "sample": fs.is_sample,
+        "units": _rows(fs.units, SUMMARY_COLUMNS),
+        "parks": _rows(fs.parks, ["code", "name", "host_code"] + SUMMARY_COLUMNS[3:] + ["pilot_level"]),
+        "city": {k: _clean(v) for k, v in fs.city.items()},
+        "unassigned": fs.unassigned,
+        "outside": fs.outside,
+    }
+
+
+def _emit(df: pd.DataFrame, fmt: str, payload: dict | None = None) -> None:
+    if fmt == "json":
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif fmt == "csv":
+        buf = io.StringIO()
+        df.to_csv(buf, index=False)
+        sys.stdout.write(buf.getvalue())
+    else:
+        with pd.option_context("display.max_columns", 20, "display.width", 200, "display.unicode.east_asian_width", True):
+            print(df.to_string(index=False))
+
+
+def cmd_summary(args) -> int:
+    fs = _figures(args)
+    if fs.is_sample and args.format == "table":
+        print("【样例数据】以下数字由虚构样例计算，不是真实统计。")
+    if fs.boundaries == "schematic" and args.format == "table":
+        print("【示意边界】镇街边界为示意，面积按示意边界量算。")
+    cols = ["code", "name", "area_km2", "patents", "invention_patents_valid", "trademarks", "workstations", "cases",
+            "zero_patent_above_scale"] if args.format == "table" else SUMMARY_COLUMNS
+    _emit(fs.units[[c for c in cols if c in fs.units.columns]], args.format, summary_dict(fs))
+    return 0
+
+
+def cmd_goals(args) -> int:
+    from .goals import evaluate
+
+    fs = _figures(args)
+    g = evaluate(fs)
+    if args.format == "json":
+        payload = {"as_of": fs.as_of, "sample": fs.is_sample,
+                   "goals": _rows(g, ["id", "kind", "name", "target", "comparator", "unit", "current", "gap",
+                                      "progress", "status", "status_label", "source", "basis", "lead"])}
+        _emit(g, "json", payload)
+    elif args.format == "csv":
+        _emit(g, "csv")
+    else:
+        if fs.is_sample:
+            print("【样例数据】以下数字由虚构样例计算，不是真实统计。")
+        _emit(g[["id", "name", "target", "comparator", "current", "unit", "gap", "status_label", "lead"]], "table")
+    return 0
+
+
+def cmd_locate(args) -> int:
+    from .gazetteer import load_gazetteer
+    from .locate import locate_one
+    from .schema import ASSIGN_METHODS
+
+    gaz = load_gazetteer()
+    store = _store(args)
+    loc = locate_one(gaz, address=args.address, lon=args.lon, lat=args.lat, datum=args.datum,
+                     townships=store.layer("townships"), parks=store.layer("parks"))
+    out = {"unit_code": loc.unit_code, "unit_name": gaz.name_of(loc.unit_code), "park_code": loc.park_code,
+           "park_name": gaz.name_of(loc.park_code), "method": loc.method, "method_label": ASSIGN_METHODS.get(loc.method),
+           "note": loc.note}
+    if args.format == "json":
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        unit = out["unit_name"] or "（无）"
+        park = f"，园区：{out['park_name']}" if out["park_code"] else ""
+        print(f"镇街：{unit}{park}（{out['method_label']}：{loc.note}）")
+    return 0
+
+
+def cmd_status(args) -> int:
+    store = _store(args)
+    imp = store.imports()
+    print(f"数据库：{store.path}；边界：{'正式' if store.boundaries_status() == 'official' else '示意'}")
+    if imp.empty:
+        print("尚未导入任何记录（运行 demo 载入样例，或 import 导入文件）")
+        return 0
+    for r in imp.itertuples():
+        tag = "【样例】" if r.is_sample else ""
+        print(f"{tag}{r.kind}\t{r.file_name}\t截至 {r.as_of}\t导入 {r.rows_imported} 条\t{r.imported_at}\t{r.imported_by}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m txip_geo", description="泰兴市知识产权三级网络地图：数据与指标命令行")
+    p.add_argument("--db", help="数据库文件（默认 var/txip.sqlite，或环境变量 TXIP_DB）")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("--db", default=argparse.SUPPRESS, help="数据库文件")
+        return sp
+
+    common(sub.add_parser("demo", help="用样例数据（虚构）重建数据库")).set_defaults(func=cmd_demo)
+
+    sp = common(sub.add_parser("import", help="导入一个文件"))
+    sp.add_argument("kind", choices=IMPORT_KINDS)
+    sp.add_argument("file")
+    sp.add_argument("--as-of", help="数据截至日期 YYYY-MM-DD（默认今天）")
+    sp.add_argument("--datum", help="坐标系（边界文件没有坐标系信息时必填）：WGS84 / CGCS2000 / GCJ02")
+    sp.add_argument("--skip-invalid", action="store_true", help="跳过有错误的行，导入其余行（默认整文件拒绝）")
+    sp.add_argument("--user", default="cli", help="导入人")
+    sp.set_defaults(func=cmd_import)
+
+    for name, func, helptext in (("summary", cmd_summary, "各镇街、园区的数字"), ("goals", cmd_goals, "方案目标完成情况")):
+        sp = common(sub.add_parser(name, help=helptext))
+        sp.add_argument("--format", choices=["json", "csv", "table"], default="table")
+        sp.add_argument("--as-of", help="使用该日期（含）之前的最新快照")
+        sp.add_argument("--long-years", type=int, default=10, help="高维持发明专利的维持年限阈值（默认 10）")
+        sp.add_argument("--population-base", choices=["常住", "户籍"], default="常住", help="万人指标的人口口径")
+        sp.set_defaults(func=func)
+
+    sp = common(sub.add_parser("locate", help="地址（或坐标）属于哪个镇街、园区，为什么"))
+    sp.add_argument("address", nargs="?", default="")
+    sp.add_argument("--lon", type=float)
+    sp.add_argument("--lat", type=float)
+    sp.add_argument("--datum", default="")
+    sp.add_argument("--format", choices=["json", "text"], default="text")
+    sp.set_defaults(func=cmd_locate)
+
+    common(sub.add_parser("status", help="已导入的文件")).set_defaults(func=cmd_status)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

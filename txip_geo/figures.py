@@ -1,0 +1,310 @@
+"""Figures per township, per park and for the city, from the current snapshot of every record kind."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .boundaries import area_km2
+from .gazetteer import CITY_CODE, load_gazetteer
+from .paths import DATA_DIR
+
+POPULATION_BASES = ("常住", "户籍")
+
+
+@dataclass(frozen=True)
+class Settings:
+    long_years: int = 10  # "high-maintenance" invention patents: valid and filed more than this many years ago
+    population_base: str = "常住"  # city-level base for 万人发明专利拥有量: 常住 | 户籍
+    plan_start: str = "2024-01-01"  # cumulative goals and case rates count from here
+    as_of: str | None = None  # use the latest snapshot on or before this date (None: latest)
+    year_from: int | None = None  # patent application-year filter (maps and tables)
+    year_to: int | None = None
+    patent_types: tuple[str, ...] = ()  # empty = all
+    patent_status: tuple[str, ...] = ()  # empty = all; valid | pending | invalid
+
+    def with_(self, **kw) -> "Settings":
+        return replace(self, **kw)
+
+
+# Columns of the per-area tables, with Chinese labels and units (the map's indicators come from here).
+METRICS: dict[str, tuple[str, str]] = {
+    "patents": ("专利总量", "件"),
+    "invention_patents": ("发明专利", "件"),
+    "utility_patents": ("实用新型", "件"),
+    "design_patents": ("外观设计", "件"),
+    "patents_valid": ("有效专利", "件"),
+    "invention_patents_valid": ("有效发明专利", "件"),
+    "invention_patents_long": ("高维持发明专利", "件"),
+    "invention_per_10k": ("万人发明专利拥有量", "件/万人"),
+    "trademarks": ("有效注册商标", "件"),
+    "workstations": ("知识产权工作站", "个"),
+    "cases": ("执法案件与纠纷", "件"),
+    "enforcement_cases": ("行政查处案件", "件"),
+    "enforcement_closed": ("已办结查处案件", "件"),
+    "enforcement_rate": ("行政查处率", "%"),
+    "disputes": ("纠纷", "件"),
+    "disputes_mediated": ("调解成功纠纷", "件"),
+    "mediation_rate": ("纠纷调解率", "%"),
+    "enterprises": ("企业", "家"),
+    "above_scale": ("规上工业企业", "家"),
+    "high_tech": ("高新技术企业", "家"),
+    "high_tech_gb_filed": ("贯标备案高企", "家"),
+    "zero_patent_above_scale": ("零专利规上企业", "家"),
+    "zero_patent_high_tech": ("零专利高企", "家"),
+    "zero_trademark_above_scale": ("零商标规上企业", "家"),
+    "pledge_amount_wan": ("质押融资额（方案期内）", "万元"),
+    "training_attendees": ("培训人次（方案期内）", "人次"),
+    "service_orgs": ("知识产权服务机构", "家"),
+    "has_office": ("知识产权管理机构", "有/无"),
+    "staff": ("专（兼）职管理人员", "人"),
+    "fund_wan": ("知识产权专项资金", "万元"),
+    "area_km2": ("面积（按所用边界量算）", "平方公里"),
+    "population": ("人口", "人"),
+}
+
+
+@dataclass
+class FigureSet:
+    """Everything the pages, exports and CLI show, computed once from one store state."""
+
+    settings: Settings
+    records: dict[str, pd.DataFrame]
+    units: pd.DataFrame
+    parks: pd.DataFrame
+    city: dict
+    unassigned: dict
+    outside: dict
+    snapshots: dict[str, str]
+    boundaries: str  # schematic | official
+    is_sample: bool
+    population: pd.DataFrame = field(repr=False, default=None)
+
+    @property
+    def as_of(self) -> str | None:
+        dates = [d for d in self.snapshots.values() if d]
+        return max(dates) if dates else None
+
+
+def load_population_table(store=None) -> pd.DataFrame:
+    """data/population.csv plus any imported statistics rows; columns code, year, measure, value, source."""
+    rows = []
+    with open(DATA_DIR / "population.csv", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            measure = {"常住": "常住人口", "户籍": "户籍人口"}.get(r["base"], "人口(未注明)")
+            rows.append({"code": r["code"], "year": int(r["year"]), "measure": measure, "value": float(r["population"]),
+                         "source": r["source"], "origin": "data/population.csv"})
+    df = pd.DataFrame(rows)
+    if store is not None:
+        st = store.records("statistics")
+        if len(st):
+            extra = st[["code", "year", "measure", "value", "source"]].copy()
+            extra["origin"] = st["file_name"]
+            df = pd.concat([df, extra], ignore_index=True)
+    df["year"] = df["year"].astype(int)
+    # An imported row for the same code/year/measure replaces the bundled one.
+    return df.drop_duplicates(["code", "year", "measure"], keep="last").reset_index(drop=True)
+
+
+def latest_measure(pop: pd.DataFrame, code: str, measures: tuple[str, ...]) -> tuple[float | None, int | None, str]:
+    sel = pop[(pop["code"] == code) & pop["measure"].isin(measures)]
+    if sel.empty:
+        return None, None, ""
+    row = sel.sort_values(["year"]).iloc[-1]
+    return float(row["value"]), int(row["year"]), f"{row['measure']} {int(row['year'])} 年（{row['source']}）"
+
+
+def _filter_patents(p: pd.DataFrame, s: Settings) -> pd.DataFrame:
+    if p.empty:
+        return p
+    m = pd.Series(True, index=p.index)
+    if s.year_from is not None:
+        m &= p["app_year"] >= s.year_from
+    if s.year_to is not None:
+        m &= p["app_year"] <= s.year_to
+    if s.patent_types:
+        m &= p["patent_type"].isin(s.patent_types)
+    if s.patent_status:
+        m &= p["status_code"].isin(s.patent_status)
+    return p[m]
+
+
+def _enterprise_patents(ent: pd.DataFrame, pat: pd.DataFrame, tm: pd.DataFrame) -> pd.DataFrame:
+    """Fill unknown patents_held / trademarks_held from the patent and trademark records (credit code, else name)."""
+    ent = ent.copy()
+    for col, recs, who, valid in (("patents_held", pat, "applicant", "valid"), ("trademarks_held", tm, "registrant", "valid")):
+        if recs.empty:
+            counts_code, counts_name = pd.Series(dtype=float), pd.Series(dtype=float)
+        else:
+            v = recs[recs["status_code"] == valid]
+            counts_code = v[v["enterprise_code"].fillna("") != ""].groupby("enterprise_code").size()
+            counts_name = v.groupby(who).size()
+        derived = ent["credit_code"].map(counts_code)
+        derived = derived.fillna(ent["name"].map(counts_name)).fillna(0)
+        ent[col + "_derived"] = ent[col].isna()
+        ent[col] = ent[col].fillna(derived)
+    return ent
+
+
+def _count(df: pd.DataFrame, by: str, mask=None, value: str | None = None) -> pd.Series:
+    if df.empty:
+        return pd.Series(dtype=float)
+    d = df if mask is None else df[mask]
+    if value:
+        return d.groupby(by)[value].sum()
+    return d.groupby(by).size()
+
+
+def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Settings, as_of: str) -> pd.DataFrame:
+    """One row per code (unit or park) with every metric; `by` is 'unit_code' or 'park_code'."""
+    out = pd.DataFrame(index=pd.Index(codes, name="code"))
+    p = recs["patents"]
+    if not p.empty:
+        long_cut = _years_before(as_of, s.long_years)
+        inv = p["patent_type"] == "invention"
+        valid = p["status_code"] == "valid"
+        date_or_year = p["app_date"].where(p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01")
+        out["patents"] = _count(p, by)
+        out["invention_patents"] = _count(p, by, inv)
+        out["utility_patents"] = _count(p, by, p["patent_type"] == "utility")
+        out["design_patents"] = _count(p, by, p["patent_type"] == "design")
+        out["patents_valid"] = _count(p, by, valid)
+        out["invention_patents_valid"] = _count(p, by, inv & valid)
+        out["invention_patents_long"] = _count(p, by, inv & valid & (date_or_year < long_cut))
+    t = recs["trademarks"]
+    if not t.empty:
+        out["trademarks"] = _count(t, by, t["status_code"] == "valid")
+    w = recs["workstations"]
+    if not w.empty:
+        out["workstations"] = _count(w, by, w["active"] == 1)
+    c = recs["cases"]
+    if not c.empty:
+        in_plan = c["accepted_date"].fillna("") >= s.plan_start
+        enf, dis = c["kind_code"] == "enforcement", c["kind_code"] == "dispute"
+        out["cases"] = _count(c, by)
+        out["enforcement_cases"] = _count(c, by, enf & in_plan)
+        out["enforcement_closed"] = _count(c, by, enf & in_plan & (c["status_code"] == "closed"))
+        out["disputes"] = _count(c, by, dis & in_plan)
+        out["disputes_mediated"] = _count(c, by, dis & in_plan & (c["mediated"] == 1))
+    e = recs["enterprises"]
+    if not e.empty:
+        a, h = e["above_scale"] == 1, e["high_tech"] == 1
+        out["enterprises"] = _count(e, by)
+        out["above_scale"] = _count(e, by, a)
+        out["high_tech"] = _count(e, by, h)
+        out["high_tech_gb_filed"] = _count(e, by, h & (e["gb_filed"] == 1))
+        out["zero_patent_above_scale"] = _count(e, by, a & (e["patents_held"] == 0))
+        out["zero_patent_high_tech"] = _count(e, by, h & (e["patents_held"] == 0))
+        out["zero_trademark_above_scale"] = _count(e, by, a & (e["trademarks_held"] == 0))
+    pl = recs["pledges"]
+    if not pl.empty:
+        out["pledge_amount_wan"] = _count(pl, by, pl["date"].fillna("") >= s.plan_start, value="amount_wan")
+    tr = recs["trainings"]
+    if not tr.empty:
+        out["training_attendees"] = _count(tr, by, tr["date"].fillna("") >= s.plan_start, value="attendees")
+    so = recs["service_orgs"]
+    if not so.empty:
+        out["service_orgs"] = _count(so, by, so["active"] == 1)
+
+    # Counts: a kind with records loaded gives 0 where an area has none; a kind never loaded stays missing (NaN).
+    for col in out.columns:
+        out[col] = out[col].astype("float64").fillna(0.0)
+    out["enforcement_rate"] = _rate(out, "enforcement_closed", "enforcement_cases")
+    out["mediation_rate"] = _rate(out, "disputes_mediated", "disputes")
+    for col in METRICS:
+        if col not in out.columns:
+            out[col] = np.nan
+    return out
+
+
+def _rate(out: pd.DataFrame, num: str, den: str) -> pd.Series:
+    if den not in out.columns:
+        return pd.Series(np.nan, index=out.index)
+    d = out[den].replace(0, np.nan)
+    return (out[num] / d * 100).round(1)
+
+
+def _years_before(as_of: str, years: int) -> str:
+    d = date.fromisoformat(as_of)
+    try:
+        return d.replace(year=d.year - years).isoformat()
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - years, day=28).isoformat()
+
+
+def _network(recs: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame(index=pd.Index(codes, name="code"), columns=["has_office", "staff", "fund_wan", "pilot_level"],
+                       dtype=object)
+    if recs.empty:
+        return out
+    n = recs.drop_duplicates("area_code", keep="last").set_index("area_code")
+    for col in ["has_office", "staff", "fund_wan", "pilot_level"]:
+        out[col] = n[col].reindex(codes)
+    return out
+
+
+def compute(store, settings: Settings | None = None) -> FigureSet:
+    s = settings or Settings()
+    gaz = load_gazetteer()
+    recs = {k: store.records(k, s.as_of) for k in schema.KINDS}
+    snapshots = {k: (str(df["as_of"].iloc[0]) if len(df) else "") for k, df in recs.items()}
+    as_of = max([d for d in snapshots.values() if d] or [s.as_of or date.today().isoformat()])
+    is_sample = any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df))
+
+    # Records outside Taixing are kept for the data page but never counted.
+    counted = {}
+    outside, unassigned = {}, {}
+    for k, df in recs.items():
+        if schema.KINDS[k].located and len(df):
+            outside[k] = int((df["assign_method"] == "outside").sum())
+            unassigned[k] = int((df["assign_method"] == "unassigned").sum())
+            df = df[df["assign_method"] != "outside"]
+        counted[k] = df
+    counted["patents"] = _filter_patents(counted["patents"], s)
+    if len(counted["enterprises"]):
+        counted["enterprises"] = _enterprise_patents(counted["enterprises"], recs["patents"], recs["trademarks"])
+
+    pop = load_population_table(store)
+    towns = store.layer("townships")
+    areas = dict(zip(towns["code"], area_km2(towns))) if len(towns) else {}
+
+    unit_codes = gaz.codes
+    units = area_table(counted, "unit_code", unit_codes, s, as_of)
+    units = units.join(_network(counted["network"], unit_codes).drop(columns=["pilot_level"]), rsuffix="_n")
+    for col in ("has_office", "staff", "fund_wan"):
+        if col + "_n" in units.columns:
+            units[col] = units.pop(col + "_n")
+    units.insert(0, "name", [gaz.by_code[c].name for c in unit_codes])
+    units.insert(1, "type", [gaz.by_code[c].type for c in unit_codes])
+    units["area_km2"] = [round(areas[c], 2) if c in areas else np.nan for c in unit_codes]
+    pops = [latest_measure(pop, c, ("常住人口", "户籍人口", "人口(未注明)")) for c in unit_codes]
+    units["population"] = [p[0] for p in pops]
+    units["population_year"] = [p[1] for p in pops]
+    units["population_source"] = [p[2] for p in pops]
+    units["invention_per_10k"] = (units["invention_patents_valid"] / (units["population"] / 1e4)).round(2)
+
+    park_codes = [p.code for p in gaz.parks]
+    parks = area_table(counted, "park_code", park_codes, s, as_of)
+    net = _network(counted["network"], park_codes)
+    for col in ("has_office", "staff", "fund_wan", "pilot_level"):
+        parks[col] = net[col]
+    parks.insert(0, "name", [gaz.park_by_code[c].name for c in park_codes])
+    parks.insert(1, "host_code", [gaz.park_by_code[c].host_code for c in park_codes])
+    park_layer = store.layer("parks")
+    pareas = dict(zip(park_layer["code"], area_km2(park_layer))) if len(park_layer) else {}
+    parks["area_km2"] = [round(pareas[c], 2) if c in pareas else np.nan for c in park_codes]
+
+    # City: every counted record once (records with no township still count for the city).
+    city_df = area_table({k: v.assign(_city=CITY_CODE) for k, v in counted.items()}, "_city", [CITY_CODE], s, as_of)
+    city = {k: (None if pd.isna(v) else float(v)) for k, v in city_df.iloc[0].items()}
+    for col in ("area_km2",):
+        city[col] = round(float(sum(areas.values())), 2) if areas else None
+
+    return FigureSet(settings=s, records=counted, units=units.reset_index(), parks=parks.reset_index(), city=city,
+                     unassigned=unassigned, outside=outside, snapshots=snapshots, boundaries=store.boundaries_status(),
+                     is_sample=is_sample, population=pop)

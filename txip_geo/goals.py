@@ -1,0 +1,210 @@
+"""The plan's goals G01–G16 and milestones M01–M04: target, current value, gap, status and where the figure comes from."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .figures import FigureSet, latest_measure
+from .gazetteer import CITY_CODE
+from .paths import DATA_DIR
+
+STATUS_LABELS = {
+    "met": "已达成",
+    "not_met": "未达成",
+    "no_data": "无数据",
+    "done": "已完成",
+    "not_done": "未完成",
+}
+
+# Goals that can be broken down by township: goal id -> (per-area metric, how areas combine: 'sum' | 'rate').
+PER_AREA = {
+    "G01": "invention_patents_valid",
+    "G02": "invention_patents_long",
+    "G03": "invention_per_10k",
+    "G04": "trademarks",
+    "G07": "high_tech_gb_filed",
+    "G12": "pledge_amount_wan",
+    "G13": "enforcement_rate",
+    "G14": "mediation_rate",
+    "G15": "service_orgs",
+    "G16": "training_attendees",
+}
+
+
+@lru_cache(maxsize=1)
+def goal_table() -> pd.DataFrame:
+    """data/goals.csv joined with the lead and cooperating units of the task each goal belongs to."""
+    with open(DATA_DIR / "goals.csv", encoding="utf-8") as f:
+        goals = list(csv.DictReader(f))
+    with open(DATA_DIR / "tasks.csv", encoding="utf-8") as f:
+        tasks = {r["task"]: r for r in csv.DictReader(f)}
+    for g in goals:
+        t = tasks.get(g["task"], {})
+        g["task_name"] = t.get("name", "")
+        g["lead"] = t.get("lead", "")
+        g["cooperating"] = t.get("cooperating", "")
+        g["target"] = float(g["target"]) if g["target"] else None
+    return pd.DataFrame(goals)
+
+
+@lru_cache(maxsize=1)
+def phases() -> pd.DataFrame:
+    with open(DATA_DIR / "phases.csv", encoding="utf-8") as f:
+        return pd.DataFrame(list(csv.DictReader(f)))
+
+
+def current_phase(today: date | None = None) -> str:
+    t = (today or date.today()).isoformat()
+    for r in phases().itertuples():
+        if r.start <= t <= r.end:
+            return r.phase
+    return "方案期后" if t > phases()["end"].max() else "方案期前"
+
+
+@dataclass
+class Value:
+    current: float | None
+    basis: str  # Chinese: where the figure comes from
+
+
+def _records_basis(fs: FigureSet, kind: str, what: str) -> str:
+    df = fs.records.get(kind)
+    if df is None or df.empty:
+        return f"尚未导入{what}数据"
+    files = "、".join(sorted(set(df["file_name"].astype(str))))
+    sample = "（样例数据）" if fs.is_sample else ""
+    return f"由 {len(df)} 条{what}记录计算{sample}；来源文件：{files}；截至 {fs.snapshots.get(kind)}"
+
+
+def _computed(fs: FigureSet, goal_id: str) -> Value:
+    c, s = fs.city, fs.settings
+    if goal_id == "G01":
+        return Value(c.get("invention_patents_valid"), _records_basis(fs, "patents", "专利"))
+    if goal_id == "G02":
+        return Value(c.get("invention_patents_long"),
+                     _records_basis(fs, "patents", "专利") + f"；维持年限阈值 {s.long_years} 年（自申请日起）")
+    if goal_id == "G03":
+        inv = c.get("invention_patents_valid")
+        pop, year, src = latest_measure(fs.population, CITY_CODE, (s.population_base + "人口",))
+        if inv is None:
+            return Value(None, _records_basis(fs, "patents", "专利"))
+        if pop is None:
+            return Value(None, f"人口表中没有全市{s.population_base}人口，请在“统计基数”中填入（口径可在设置中切换）")
+        return Value(round(inv / (pop / 1e4), 2), f"有效发明专利 {inv:.0f} 件 ÷ {src} {pop / 1e4:.2f} 万人")
+    if goal_id == "G04":
+        return Value(c.get("trademarks"), _records_basis(fs, "trademarks", "商标"))
+    if goal_id == "G05":
+        tm = c.get("trademarks")
+        ent, year, src = latest_measure(fs.population, CITY_CODE, ("市场主体户数",))
+        if tm is None:
+            return Value(None, _records_basis(fs, "trademarks", "商标"))
+        if ent is None:
+            return Value(None, "缺少全市市场主体户数，请在“统计基数”中填入")
+        return Value(round(tm / (ent / 1e4), 1), f"有效注册商标 {tm:.0f} 件 ÷ 市场主体 {ent / 1e4:.2f} 万户（{src}）")
+    if goal_id == "G06":
+        net = fs.records.get("network")
+        if net is None or net.empty:
+            return Value(None, "尚未导入三级网络（园区试点示范级别）数据")
+        parks = net[net["area_code"].astype(str).str.startswith("P")]
+        n = int(parks["pilot_level"].fillna("").str.contains("国家|省", regex=True).sum())
+        return Value(float(n), _records_basis(fs, "network", "三级网络") + "；园区“试点示范级别”为国家或省")
+    if goal_id == "G07":
+        ht, filed = c.get("high_tech"), c.get("high_tech_gb_filed")
+        if not ht:
+            return Value(None, _records_basis(fs, "enterprises", "企业") if ht is None else "企业表中没有高新技术企业")
+        return Value(round(filed / ht * 100, 1), f"贯标备案高企 {filed:.0f} 家 ÷ 高企 {ht:.0f} 家；" + _records_basis(fs, "enterprises", "企业"))
+    if goal_id in ("G08", "G09", "G10", "G11"):
+        e = fs.records.get("enterprises")
+        if e is None or e.empty:
+            return Value(None, _records_basis(fs, "enterprises", "企业"))
+        if goal_id == "G08":
+            n = (e["gb_passed"] == 1).sum()
+        elif goal_id == "G09":
+            n = e["advantage"].fillna("").str.contains("国家", regex=False).sum()
+        elif goal_id == "G10":
+            n = (e["ip_intensive"] == 1).sum()
+        else:
+            n = (e["patent_standard"] == 1).sum()
+        return Value(float(n), _records_basis(fs, "enterprises", "企业"))
+    if goal_id == "G12":
+        v = c.get("pledge_amount_wan")
+        return Value(None if v is None else round(v / 1e4, 2),
+                     _records_basis(fs, "pledges", "质押") + f"；{s.plan_start} 起累计，万元折合亿元")
+    if goal_id == "G13":
+        return Value(c.get("enforcement_rate"),
+                     f"已办结 {c.get('enforcement_closed') or 0:.0f} 件 ÷ 受理查处案件 {c.get('enforcement_cases') or 0:.0f} 件"
+                     f"（{s.plan_start} 起受理）；" + _records_basis(fs, "cases", "案件"))
+    if goal_id == "G14":
+        return Value(c.get("mediation_rate"),
+                     f"调解成功 {c.get('disputes_mediated') or 0:.0f} 件 ÷ 受理纠纷 {c.get('disputes') or 0:.0f} 件"
+                     f"（{s.plan_start} 起受理）；" + _records_basis(fs, "cases", "案件"))
+    if goal_id == "G15":
+        return Value(c.get("service_orgs"), _records_basis(fs, "service_orgs", "服务机构"))
+    if goal_id == "G16":
+        return Value(c.get("training_attendees"), _records_basis(fs, "trainings", "培训") + f"；{s.plan_start} 起累计")
+    return Value(None, "")
+
+
+def _nan_to_none(v):
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+
+def evaluate(fs: FigureSet) -> pd.DataFrame:
+    """One row per goal and milestone: id, name, target, comparator, unit, current, gap, progress, status,
+    status_label, source (computed | manual | none), basis, task, lead, cooperating."""
+    table = goal_table()
+    manual = fs.records.get("manual")
+    manual = manual.drop_duplicates("goal_id", keep="last").set_index("goal_id") if manual is not None and len(manual) else None
+    rows = []
+    for g in table.to_dict("records"):
+        gid = g["id"]
+        entry = manual.loc[gid] if manual is not None and gid in manual.index else None
+        if g["kind"] == "milestone":
+            if entry is not None and not pd.isna(entry["done"]):
+                done = bool(entry["done"])
+                status, source = ("done" if done else "not_done"), "manual"
+                basis = f"手工填报：{entry['evidence']}（{entry.get('entered_by') or '未署名'}，{entry.get('entered_on') or '日期未填'}）"
+            else:
+                status, source, basis = "no_data", "none", "尚未填报完成情况及佐证材料"
+            rows.append({**g, "current": 1.0 if status == "done" else (0.0 if status == "not_done" else None),
+                         "gap": None, "progress": 1.0 if status == "done" else 0.0, "status": status,
+                         "source": source, "basis": basis})
+            continue
+        if entry is not None and not pd.isna(entry["value"]):
+            val = Value(float(entry["value"]),
+                        f"手工填报：{entry['evidence']}（{entry.get('entered_by') or '未署名'}，{entry.get('entered_on') or '日期未填'}）")
+            source = "manual"
+        else:
+            val = _computed(fs, gid)
+            source = "computed" if val.current is not None else "none"
+        cur = _nan_to_none(val.current)
+        target = g["target"]
+        if cur is None:
+            status, gap, progress = "no_data", None, None
+        else:
+            met = cur > target if g["comparator"] == ">" else cur >= target
+            status = "met" if met else "not_met"
+            gap = 0.0 if met else round(target - cur, 2)
+            progress = min(cur / target, 1.0) if target else None
+        rows.append({**g, "current": cur, "gap": gap, "progress": progress, "status": status, "source": source,
+                     "basis": val.basis})
+    df = pd.DataFrame(rows)
+    df["status_label"] = df["status"].map(STATUS_LABELS)
+    cols = ["id", "kind", "group", "name", "target", "comparator", "unit", "current", "gap", "progress", "status",
+            "status_label", "source", "basis", "definition", "task", "task_name", "lead", "cooperating"]
+    return df[cols]
+
+
+def contributions(fs: FigureSet, goal_id: str) -> pd.DataFrame | None:
+    """Per-township values of a goal's metric, sorted high to low (None when the goal has no per-area figure)."""
+    metric = PER_AREA.get(goal_id)
+    if metric is None:
+        return None
+    u = fs.units[["code", "name", metric]].rename(columns={metric: "value"})
+    return u.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)

@@ -1,0 +1,165 @@
+"""Parsing cell values as offices write them: dates, numbers, yes/no flags and status wordings (vectorised)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+_FULLWIDTH = str.maketrans({chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {"\u3000": " "})
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def to_halfwidth(text: str) -> str:
+    return text.translate(_FULLWIDTH)
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Strings stripped, full-width ASCII folded, NaN/None/'nan' → ''."""
+    s = series.astype("object").where(series.notna(), "")
+    s = s.map(lambda v: to_halfwidth(str(v)).strip() if v is not None else "")
+    return s.mask(s.str.lower().isin(["nan", "none", "nat", "null"]), "")
+
+
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+_YEAR_MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
+
+
+def parse_date_value(value) -> date | None:
+    """One cell → date. Raises ValueError with a Chinese reason for text that is not a date; None for empty."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return _excel_serial(float(value))
+    text = to_halfwidth(str(value)).strip()
+    if not text or text.lower() in ("nan", "nat", "none"):
+        return None
+    for pat in _DATE_PATTERNS:
+        m = pat.match(text)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return date(y, mo, d)
+            except ValueError:
+                raise ValueError(f"日期“{text}”不存在") from None
+    m = _YEAR_MONTH.match(text)
+    if m:
+        raise ValueError(f"日期“{text}”缺少日")
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return _excel_serial(float(text))
+    raise ValueError(f"无法识别的日期“{text}”")
+
+
+def _excel_serial(x: float) -> date:
+    if not 1 <= x <= 2958465:
+        raise ValueError(f"无法识别的日期“{x:g}”")
+    return EXCEL_EPOCH + timedelta(days=int(x))
+
+
+def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Vectorised: returns (ISO date strings or '' , error message or '') for each cell."""
+    out = pd.Series("", index=series.index, dtype="object")
+    err = pd.Series("", index=series.index, dtype="object")
+    # Fast path: the common ISO form.
+    txt = clean_text(series)
+    iso = txt.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    if iso.any():
+        parsed = pd.to_datetime(txt[iso], format="%Y-%m-%d", errors="coerce")
+        good = parsed.notna()
+        out.loc[good[good].index] = parsed[good].dt.strftime("%Y-%m-%d")
+        iso = iso & out.ne("")
+    rest = (~iso) & txt.ne("")
+    cache: dict = {}
+    for idx in series.index[rest.to_numpy()]:
+        raw = series.at[idx]
+        key = raw if isinstance(raw, (str, int, float)) else str(raw)
+        if key not in cache:
+            try:
+                d = parse_date_value(raw)
+                cache[key] = (d.isoformat() if d else "", "")
+            except ValueError as e:
+                cache[key] = ("", str(e))
+        out.at[idx], err.at[idx] = cache[key]
+    return out, err
+
+
+_TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓", "已", "已备案", "合格", "t", "是的", "有效"}
+_FALSE = {"否", "无", "n", "no", "false", "0", "×", "✗", "未", "未备案", "不合格", "f", "没有", "-"}
+
+
+def parse_bools(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Vectorised yes/no: returns (1/0/NaN as float, error or '')."""
+    txt = clean_text(series).str.lower()
+    val = pd.Series(np.nan, index=series.index, dtype="float64")
+    val[txt.isin(_TRUE)] = 1.0
+    val[txt.isin(_FALSE)] = 0.0
+    # Excel numbers come as "1.0"/"0.0"
+    val[txt.isin(["1.0"])] = 1.0
+    val[txt.isin(["0.0"])] = 0.0
+    bad = val.isna() & txt.ne("")
+    err = pd.Series("", index=series.index, dtype="object")
+    err[bad] = "无法识别的是/否值“" + txt[bad] + "”（应为 是/否）"
+    return val, err
+
+
+def parse_numbers(series: pd.Series, integer: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Vectorised numbers with thousands separators and 万/亿 left to the caller's unit; returns (float, error)."""
+    txt = clean_text(series).str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    txt = txt.str.replace(r"\s+", "", regex=True)
+    val = pd.to_numeric(txt.mask(txt.eq("")), errors="coerce")
+    err = pd.Series("", index=series.index, dtype="object")
+    bad = val.isna() & txt.ne("")
+    err[bad] = "不是数字：“" + txt[bad] + "”"
+    if integer:
+        frac = val.notna() & (val != np.floor(val.fillna(0)))
+        err[frac] = "应为整数：“" + txt[frac] + "”"
+        val[frac] = np.nan
+    neg = val < 0
+    err[neg] = "不能为负数：“" + txt[neg] + "”"
+    val[neg] = np.nan
+    return val.astype("float64"), err
+
+
+# Status wordings → codes. Checked in order: the first list whose words occur in the text wins.
+PATENT_STATUS = [
+    ("invalid", ["失效", "终止", "无效", "驳回", "撤回", "放弃", "届满", "未缴", "视为", "避免重复授权"]),
+    ("valid", ["有效", "授权", "维持", "专利权"]),
+    ("pending", ["审中", "实质审查", "实审", "公开", "受理", "审查", "申请中", "待审"]),
+]
+TRADEMARK_STATUS = [
+    ("invalid", ["无效", "注销", "撤销", "失效", "驳回", "届满", "过期", "不予注册"]),
+    ("pending", ["申请中", "等待", "审查", "初审", "公告期", "受理", "异议"]),
+    ("valid", ["已注册", "注册", "有效", "续展"]),
+]
+CASE_STATUS = [
+    ("withdrawn", ["撤回", "撤销立案", "不予立案"]),
+    ("transferred", ["移送", "移交"]),
+    ("closed", ["结案", "办结", "已结", "完结", "调解成功", "调解不成", "终结"]),
+    ("open", ["受理", "办理", "立案", "审理", "调查", "在办", "待"]),
+]
+CASE_KIND = [
+    ("dispute", ["调解", "纠纷"]),
+    ("enforcement", ["查处", "执法", "行政处罚", "侵权", "假冒", "查办", "案件"]),
+]
+
+
+def map_status(series: pd.Series, table: list[tuple[str, list[str]]]) -> pd.Series:
+    """Vectorised wording → code ('' when nothing matches)."""
+    txt = clean_text(series)
+    out = pd.Series("", index=series.index, dtype="object")
+    for code, words in table:
+        hit = out.eq("") & txt.str.contains("|".join(map(re.escape, words)), regex=True)
+        out[hit] = code
+    return out

@@ -1,0 +1,289 @@
+"""The embedded store: one SQLite file with imports, snapshots, records, boundaries and the original files.
+
+Why SQLite: it ships with Python (nothing to install on an intranet server), gives real transactions (an import is
+all-or-nothing; a killed process leaves the previous state), allows many readers while one writer works (WAL), and
+the whole store is one file plus the folder of original files, which makes backup and restore a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from . import schema
+from .paths import default_db_path
+
+SCHEMA_VERSION = 1
+
+
+def _record_columns(kind: schema.Kind) -> list[tuple[str, str]]:
+    cols: list[tuple[str, str]] = [("import_id", "INTEGER NOT NULL"), ("row_no", "INTEGER NOT NULL")]
+    sql_type = {"text": "TEXT", "date": "TEXT", "int": "REAL", "float": "REAL", "bool": "INTEGER"}
+    for f in schema.input_fields(kind):
+        cols.append((f.name, sql_type[f.type]))
+    cols.extend(kind.derived)
+    if kind.located:
+        cols.extend((c, "TEXT") for c in schema.ASSIGNMENT_COLUMNS)
+    return cols
+
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS imports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    as_of TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    imported_by TEXT NOT NULL,
+    is_sample INTEGER NOT NULL DEFAULT 0,
+    rows_read INTEGER, rows_imported INTEGER, rows_rejected INTEGER, duplicates INTEGER,
+    report TEXT,
+    stored_path TEXT,
+    UNIQUE (kind, sha256, as_of)
+);
+CREATE TABLE IF NOT EXISTS boundaries (
+    layer TEXT NOT NULL,            -- townships | parks
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    geometry BLOB NOT NULL,         -- WKB, display datum (WGS84)
+    official INTEGER NOT NULL,      -- 0 = schematic (示意), 1 = official import
+    import_id INTEGER,
+    source TEXT,
+    PRIMARY KEY (layer, code)
+);
+"""
+
+
+@dataclass
+class ImportRow:
+    id: int
+    kind: str
+    file_name: str
+    sha256: str
+    as_of: str
+    imported_at: str
+    is_sample: bool
+    rows_imported: int
+
+
+class Store:
+    """A handle on one store file. Cheap to create; every write is one transaction."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.files_dir = self.path.parent / (self.path.stem + "-files")
+        self._init()
+
+    # -- connection -------------------------------------------------------------------------------------------
+    def connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA foreign_keys=ON")
+        return con
+
+    @contextmanager
+    def transaction(self):
+        """BEGIN IMMEDIATE … COMMIT; anything raised inside rolls everything back."""
+        con = self.connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    @contextmanager
+    def reading(self):
+        con = self.connect()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _init(self) -> None:
+        with self.transaction() as con:
+            for stmt in DDL.split(";"):
+                if stmt.strip():
+                    con.execute(stmt)
+            for kind in schema.KINDS.values():
+                cols = ", ".join(f'"{n}" {t}' for n, t in _record_columns(kind))
+                con.execute(f'CREATE TABLE IF NOT EXISTS "rec_{kind.name}" ({cols})')
+                con.execute(f'CREATE INDEX IF NOT EXISTS "ix_{kind.name}_import" ON "rec_{kind.name}" (import_id)')
+            con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            has = con.execute("SELECT COUNT(*) FROM boundaries").fetchone()[0]
+        if not has:
+            self._seed_boundaries()
+
+    def _seed_boundaries(self) -> None:
+        from . import boundaries
+
+        towns = boundaries.bundled_townships()
+        parks = boundaries.bundled_parks()
+        with self.transaction() as con:
+            self._write_layer(con, "townships", towns, official=False, import_id=None,
+                              source="示意边界（scripts/make_schematic_boundaries.py 生成，非官方）")
+            self._write_layer(con, "parks", parks, official=False, import_id=None,
+                              source="示意边界（scripts/make_schematic_boundaries.py 生成，非官方）")
+
+    @staticmethod
+    def _write_layer(con, layer: str, gdf: gpd.GeoDataFrame, official: bool, import_id, source: str) -> None:
+        con.execute("DELETE FROM boundaries WHERE layer = ?", (layer,))
+        con.executemany(
+            "INSERT INTO boundaries VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(layer, str(r.code), str(r.name), shapely.to_wkb(r.geometry), int(official), import_id, source)
+             for r in gdf.itertuples()],
+        )
+
+    # -- boundaries -------------------------------------------------------------------------------------------
+    def layer(self, layer: str) -> gpd.GeoDataFrame:
+        with self.reading() as con:
+            df = pd.read_sql_query(
+                "SELECT code, name, geometry, official, import_id, source FROM boundaries WHERE layer = ? ORDER BY code",
+                con, params=(layer,))
+        geoms = shapely.from_wkb(df.pop("geometry").to_numpy()) if len(df) else []
+        return gpd.GeoDataFrame(df, geometry=list(geoms), crs="EPSG:4326")
+
+    def boundaries_status(self) -> str:
+        """'official' when the township layer comes from an official import, else 'schematic'."""
+        with self.reading() as con:
+            row = con.execute("SELECT MIN(official) FROM boundaries WHERE layer='townships'").fetchone()
+        return "official" if row and row[0] == 1 else "schematic"
+
+    def replace_layer(self, layer: str, gdf: gpd.GeoDataFrame, *, file_path: Path, as_of: str, user: str,
+                      report: dict, relocate) -> int:
+        """Store an official layer and re-assign located records, in one transaction."""
+        data = Path(file_path).read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        with self.transaction() as con:
+            import_id = self._insert_import(con, kind=f"boundaries:{layer}", file_name=Path(file_path).name, data=data,
+                                            sha=sha, as_of=as_of, user=user, is_sample=False, report=report,
+                                            rows=(len(gdf), len(gdf), 0, 0))
+            self._write_layer(con, layer, gdf, official=True, import_id=import_id, source=f"正式边界：{Path(file_path).name}")
+            relocate(con)
+        return import_id
+
+    # -- imports ----------------------------------------------------------------------------------------------
+    def find_import(self, kind: str, sha: str, as_of: str) -> int | None:
+        with self.reading() as con:
+            row = con.execute("SELECT id FROM imports WHERE kind=? AND sha256=? AND as_of=?", (kind, sha, as_of)).fetchone()
+        return row[0] if row else None
+
+    def _insert_import(self, con, *, kind, file_name, data: bytes, sha, as_of, user, is_sample, report, rows) -> int:
+        cur = con.execute(
+            "INSERT INTO imports (kind, file_name, sha256, size, as_of, imported_at, imported_by, is_sample, rows_read, "
+            "rows_imported, rows_rejected, duplicates, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (kind, file_name, sha, len(data), as_of, datetime.now().isoformat(timespec="seconds"), user, int(is_sample),
+             *rows, json.dumps(report, ensure_ascii=False, default=str)),
+        )
+        import_id = cur.lastrowid
+        # Keep the original file next to the store, named by checksum (written before COMMIT; a leftover file
+        # from a rolled-back import is harmless and is reused by the next identical import).
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        target = self.files_dir / f"{sha[:16]}-{Path(file_name).name}"
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + ".part")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        con.execute("UPDATE imports SET stored_path=? WHERE id=?", (str(target.relative_to(self.path.parent)), import_id))
+        return import_id
+
+    def add_records(self, kind: schema.Kind, records: pd.DataFrame, *, file_name: str, data: bytes, as_of: str,
+                    user: str, is_sample: bool, report: dict, rows: tuple[int, int, int, int]) -> int:
+        """Insert one import and its records atomically; returns the import id."""
+        sha = hashlib.sha256(data).hexdigest()
+        cols = [n for n, _ in _record_columns(kind)]
+        with self.transaction() as con:
+            import_id = self._insert_import(con, kind=kind.name, file_name=file_name, data=data, sha=sha, as_of=as_of,
+                                            user=user, is_sample=is_sample, report=report, rows=rows)
+            frame = records.copy()
+            frame["import_id"] = import_id
+            for c in cols:
+                if c not in frame.columns:
+                    frame[c] = None
+            frame = frame[cols].astype(object).where(frame[cols].notna(), None)
+            placeholders = ", ".join("?" for _ in cols)
+            names = ", ".join(f'"{c}"' for c in cols)
+            con.executemany(f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})',
+                            frame.itertuples(index=False, name=None))
+        return import_id
+
+    def imports(self, kind: str | None = None) -> pd.DataFrame:
+        q = "SELECT * FROM imports" + (" WHERE kind = ?" if kind else "") + " ORDER BY id"
+        with self.reading() as con:
+            return pd.read_sql_query(q, con, params=(kind,) if kind else ())
+
+    def snapshot_dates(self, kind: str) -> list[str]:
+        with self.reading() as con:
+            rows = con.execute("SELECT DISTINCT as_of FROM imports WHERE kind=? ORDER BY as_of", (kind,)).fetchall()
+        return [r[0] for r in rows]
+
+    def records(self, kind: str, as_of: str | None = None) -> pd.DataFrame:
+        """The current snapshot of a kind: rows from every import at the latest as-of date (≤ as_of when given),
+        de-duplicated on the kind's key, the later import winning. Adds the column `as_of`."""
+        k = schema.KINDS[kind]
+        with self.reading() as con:
+            q = "SELECT MAX(as_of) FROM imports WHERE kind = ?" + (" AND as_of <= ?" if as_of else "")
+            snap = con.execute(q, (kind, as_of) if as_of else (kind,)).fetchone()[0]
+            cols = [n for n, _ in _record_columns(k)]
+            if snap is None:
+                return pd.DataFrame(columns=cols + ["as_of", "file_name", "is_sample"])
+            df = pd.read_sql_query(
+                f'SELECT r.*, i.as_of, i.file_name, i.is_sample FROM "rec_{kind}" r JOIN imports i ON i.id = r.import_id '
+                "WHERE i.kind = ? AND i.as_of = ? ORDER BY r.import_id, r.row_no", con, params=(kind, snap))
+        key = ["pkey"] if kind == "patents" else (["area_code"] if kind == "network" else list(k.key))
+        if len(df) and all(c in df.columns for c in key):
+            has_key = df[key].notna().all(axis=1)
+            df = pd.concat([df[has_key].drop_duplicates(key, keep="last"), df[~has_key]]).sort_index()
+        return df.reset_index(drop=True)
+
+    def relocate_all(self, con, locate) -> None:
+        """Re-run area assignment on every located record (after the boundaries changed)."""
+        for kind in schema.KINDS.values():
+            if not kind.located:
+                continue
+            df = pd.read_sql_query(f'SELECT rowid AS _rid, * FROM "rec_{kind.name}"', con)
+            if df.empty:
+                continue
+            loc = locate(df)
+            con.executemany(
+                f'UPDATE "rec_{kind.name}" SET unit_code=?, park_code=?, assign_method=?, assign_note=? WHERE rowid=?',
+                [(a or None, b or None, c, d, int(r)) for a, b, c, d, r in zip(loc["unit_code"], loc["park_code"],
+                                                                     loc["assign_method"], loc["assign_note"], df["_rid"])])
+
+    def clear_records(self) -> None:
+        """Remove every import and record (boundaries stay). Used by `demo`."""
+        with self.transaction() as con:
+            for kind in schema.KINDS:
+                con.execute(f'DELETE FROM "rec_{kind}"')
+            con.execute("DELETE FROM imports WHERE kind NOT LIKE 'boundaries:%'")
+
+    def has_sample(self) -> bool:
+        with self.reading() as con:
+            return bool(con.execute("SELECT COUNT(*) FROM imports WHERE is_sample=1").fetchone()[0])
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self.reading() as con:
+            row = con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
