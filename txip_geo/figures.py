@@ -275,10 +275,9 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
 
     unit_codes = gaz.codes
     units = area_table(counted, "unit_code", unit_codes, s, as_of)
-    units = units.join(_network(counted["network"], unit_codes).drop(columns=["pilot_level"]), rsuffix="_n")
+    net = _network(counted["network"], unit_codes)
     for col in ("has_office", "staff", "fund_wan"):
-        if col + "_n" in units.columns:
-            units[col] = units.pop(col + "_n")
+        units[col] = net[col]
     units.insert(0, "name", [gaz.by_code[c].name for c in unit_codes])
     units.insert(1, "type", [gaz.by_code[c].type for c in unit_codes])
     units["area_km2"] = [round(areas[c], 2) if c in areas else np.nan for c in unit_codes]

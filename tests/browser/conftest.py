@@ -1,0 +1,199 @@
+"""Fixtures for real-browser tests: a Streamlit server on a free port and a Chromium page that cannot reach the internet.
+
+* ``streamlit_server(app_path, env=None)`` -- factory fixture; starts
+  ``streamlit run <app> --server.port <free port> --server.headless true`` from the
+  repo root (so ``.streamlit/config.toml`` applies), waits until
+  ``/_stcore/health`` answers and returns a :class:`StreamlitServer` (``.url``).
+  Streamlit serves ``static/`` from the folder of the main script; an app whose
+  folder has none is started from a temporary folder holding a symlink to the
+  script and one to the repo's ``static/``. Servers stop at test teardown.
+* ``page`` -- a Playwright page (Debian ``/usr/bin/chromium``, never a downloaded
+  browser) whose every request to a host other than 127.0.0.1/localhost is
+  aborted and recorded in ``browser_log.external_requests`` (also available as
+  the ``external_requests`` fixture). ``browser_log`` also collects local
+  responses with status >= 400 and console errors.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # txip_geo is imported from the work tree, not installed
+    sys.path.insert(0, str(REPO))
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+INTERNAL_SCHEMES = ("data:", "blob:", "about:", "chrome:", "chrome-extension:")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class StreamlitServer:
+    app_path: Path
+    port: int
+    proc: subprocess.Popen
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def _stage(app_path: Path, static_dir: Path, tmp_dir: Path) -> Path:
+    """A folder with the app script and static/ side by side (symlinks)."""
+    (tmp_dir / app_path.name).symlink_to(app_path)
+    (tmp_dir / "static").symlink_to(static_dir.resolve(), target_is_directory=True)
+    return tmp_dir / app_path.name
+
+
+def _wait_healthy(server: StreamlitServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    health = f"http://127.0.0.1:{server.port}/_stcore/health"
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.proc.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(health, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"streamlit did not answer {health} within {timeout:.0f}s:\n{server.log()}")
+
+
+@pytest.fixture
+def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., StreamlitServer]]:
+    servers: list[StreamlitServer] = []
+
+    def start(
+        app_path: str | Path,
+        env: dict[str, str] | None = None,
+        *,
+        static_dir: str | Path | None = REPO / "static",
+        extra_args: list[str] | None = None,
+        timeout: float = 90.0,
+    ) -> StreamlitServer:
+        app = Path(app_path)
+        app = (app if app.is_absolute() else REPO / app).resolve()
+        run_path = app
+        if static_dir is not None and not (app.parent / "static").exists():
+            run_path = _stage(app, Path(static_dir), tmp_path_factory.mktemp("streamlit-app"))
+        port = free_port()
+        log_path = tmp_path_factory.mktemp("streamlit-log") / "server.log"
+        full_env = dict(os.environ)
+        full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), full_env.get("PYTHONPATH", "")) if p)
+        full_env["TXIP_GEO_REPO"] = str(REPO)
+        full_env.update(env or {})
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", str(run_path),
+            "--server.port", str(port),
+            "--server.headless", "true",
+            "--server.address", "127.0.0.1",
+            *(extra_args or []),
+        ]
+        log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        server = StreamlitServer(app, port, proc, log_path)
+        servers.append(server)
+        _wait_healthy(server, timeout)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@dataclass
+class BrowserLog:
+    external_requests: list[str] = field(default_factory=list)
+    failed_responses: list[tuple[int, str]] = field(default_factory=list)
+    local_responses: list[tuple[int, str]] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); browser tests need Debian's chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_log() -> BrowserLog:
+    return BrowserLog()
+
+
+@pytest.fixture
+def external_requests(browser_log: BrowserLog) -> list[str]:
+    """URLs the page tried to fetch from anywhere but this machine (all were aborted)."""
+    return browser_log.external_requests
+
+
+@pytest.fixture
+def page(browser, browser_log: BrowserLog):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+
+    def guard(route) -> None:
+        url = route.request.url
+        if url.startswith(INTERNAL_SCHEMES) or urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            browser_log.external_requests.append(url)
+            route.abort("internetdisconnected")
+
+    def on_response(resp) -> None:
+        browser_log.local_responses.append((resp.status, resp.url))
+        if resp.status >= 400:
+            browser_log.failed_responses.append((resp.status, resp.url))
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            browser_log.console_errors.append(msg.text)
+
+    context.route("**/*", guard)
+    context.on("response", on_response)
+    page = context.new_page()
+    page.on("console", on_console)
+    yield page
+    context.close()

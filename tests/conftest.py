@@ -1,0 +1,44 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture
+def store(tmp_path):
+    from txip_geo.store import Store
+
+    return Store(tmp_path / "t.sqlite")
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> Path:
+    import csv
+
+    with open(path, "w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def make(name, header, rows, encoding="utf-8"):
+        return write_csv(tmp_path / name, header, rows, encoding)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """A store loaded with the bundled sample (built once per test session)."""
+    from txip_geo.cli import main
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    assert main(["--db", str(path), "demo"]) == 0
+    return path

@@ -1,0 +1,277 @@
+"""Folium maps: areas coloured by an indicator (true zero and missing styled apart), labels, notices, point layers.
+
+The only module that knows folium. Everything it draws comes in as data frames; nothing here reads the store.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .strings import t
+
+# Sequential classes for positive values (ColorBrewer Blues, colour-blind safe), a loud colour for a true zero and a
+# neutral hatched grey for "no data": the two must never be confused.
+PALETTE = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
+ZERO_COLOR = "#fd8d3c"
+MISSING_COLOR = "#f0f0f0"
+OUTLINE_COLOR = "#252525"
+SELECTED_COLOR = "#e31a1c"
+
+POINT_STYLES = {
+    # workstation types
+    "知识产权工作站": "#1b9e77",
+    "商标品牌指导站": "#d95f02",
+    "维权援助工作站": "#7570b3",
+    "专利导航服务站": "#e7298a",
+    "_other_station": "#66a61e",
+    # cases
+    "enforcement": "#b2182b",
+    "dispute": "#2166ac",
+    # enterprises
+    "enterprise": "#525252",
+    "zero_patent": "#e31a1c",
+}
+
+
+def nice_number(x: float) -> float:
+    """Round up to 1, 2, 2.5 or 5 × 10^k (legend-friendly)."""
+    if x <= 0:
+        return 0.0
+    exp = math.floor(math.log10(x))
+    for m in (1, 2, 2.5, 5, 10):
+        if x <= m * 10**exp + 1e-9:
+            return float(m * 10**exp)
+    return float(10 ** (exp + 1))
+
+
+def class_breaks(values, k: int = 5) -> list[float]:
+    """Upper bounds of up to k classes for the positive values (rounded quantiles, strictly increasing).
+
+    Compute them from the unfiltered figures and keep them while filters change, so a colour keeps its meaning.
+    """
+    v = np.asarray([x for x in values if x is not None and not pd.isna(x) and x > 0], dtype=float)
+    if v.size == 0:
+        return [1.0]
+    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:])
+    out: list[float] = []
+    for q in qs:
+        b = nice_number(q)
+        if not out or b > out[-1]:
+            out.append(b)
+    if out[-1] < v.max():
+        out.append(nice_number(v.max()))
+    return out
+
+
+def classify(value, breaks: list[float]) -> str | int:
+    """'missing', 'zero', or the class index (values above the last break go into the last class)."""
+    if value is None or pd.isna(value):
+        return "missing"
+    if value == 0:
+        return "zero"
+    for i, b in enumerate(breaks):
+        if value <= b:
+            return i
+    return len(breaks) - 1
+
+
+def class_color(cls, n_classes: int) -> str:
+    if cls == "missing":
+        return MISSING_COLOR
+    if cls == "zero":
+        return ZERO_COLOR
+    # Spread the classes over the palette.
+    idx = cls if n_classes >= len(PALETTE) else round(cls * (len(PALETTE) - 1) / max(n_classes - 1, 1))
+    return PALETTE[min(idx, len(PALETTE) - 1)]
+
+
+def area_style(value, breaks: list[float], selected: bool = False) -> dict:
+    cls = classify(value, breaks)
+    style = {
+        "fillColor": class_color(cls, len(breaks)),
+        "fillOpacity": 0.85 if cls != "missing" else 0.6,
+        "color": SELECTED_COLOR if selected else ("#bd0026" if cls == "zero" else "#636363"),
+        "weight": 4 if selected else (2.5 if cls == "zero" else 1),
+        "dashArray": "6 4" if cls == "missing" else None,
+    }
+    return {k: v for k, v in style.items() if v is not None}
+
+
+def format_value(value, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return t("map.legend_missing")
+    if unit in ("%",):
+        return f"{value:.1f}%"
+    if float(value).is_integer():
+        return f"{int(value):,} {unit}"
+    return f"{value:,.2f} {unit}"
+
+
+def legend_entries(breaks: list[float], unit: str, decimals: int = 0) -> list[tuple[str, str]]:
+    """(colour, label) pairs, zero and missing first."""
+    fmt = (lambda x: f"{x:g}") if decimals == 0 else (lambda x: f"{x:.{decimals}f}")
+    rows = [(ZERO_COLOR, t("map.legend_zero")), (MISSING_COLOR, t("map.legend_missing"))]
+    lo = 0.0
+    for i, b in enumerate(breaks):
+        rows.append((class_color(i, len(breaks)), f"{fmt(lo)}–{fmt(b)}" if i else f"＞0–{fmt(b)}"))
+        lo = b
+    return rows
+
+
+@dataclass
+class PointLayer:
+    name: str  # Chinese layer name shown in the layer control
+    points: pd.DataFrame  # lon, lat (display datum), color, tooltip (plain text), optional radius
+    cluster: bool = False
+    show: bool = True
+
+
+@dataclass
+class MapSpec:
+    areas: "pd.DataFrame"  # GeoDataFrame: code, name, value, geometry (display datum)
+    label: str
+    unit: str
+    breaks: list[float]
+    outline: "pd.DataFrame | None" = None
+    neighbours: "pd.DataFrame | None" = None
+    parks: "pd.DataFrame | None" = None  # drawn as outlines on top (when the areas are the townships)
+    points: list[PointLayer] = field(default_factory=list)
+    selected: str | None = None
+    schematic: bool = True
+    sample: bool = False
+    as_of: str | None = None
+    labels: bool = True
+    extra_lines: list[str] = field(default_factory=list)  # e.g. the unassigned-records note under the legend
+    decimals: int = 0
+    height: int = 620
+
+
+def _notice_html(spec: MapSpec) -> str:
+    badges = []
+    if spec.schematic:
+        badges.append(f'<div class="txip-badge txip-schematic">{html.escape(t("app.schematic_notice"))}</div>')
+    if spec.sample:
+        badges.append(f'<div class="txip-badge txip-sample">{html.escape(t("app.sample_short"))}</div>')
+    if spec.as_of:
+        badges.append(f'<div class="txip-badge txip-asof">{html.escape(t("app.as_of", date=spec.as_of))}</div>')
+    return '<div class="txip-notices">' + "".join(badges) + "</div>"
+
+
+def _legend_html(spec: MapSpec) -> str:
+    rows = "".join(
+        f'<div class="txip-lg-row"><span class="txip-swatch" style="background:{c};'
+        f'{"border:1px dashed #636363;" if c == MISSING_COLOR else ""}"></span>{html.escape(lbl)}</div>'
+        for c, lbl in legend_entries(spec.breaks, spec.unit, spec.decimals)
+    )
+    extra = "".join(f'<div class="txip-lg-note">{html.escape(x)}</div>' for x in spec.extra_lines)
+    title = html.escape(t("map.legend_title", label=spec.label, unit=spec.unit))
+    return f'<div class="txip-legend"><div class="txip-lg-title">{title}</div>{rows}{extra}</div>'
+
+
+CSS = """
+<style>
+.txip-notices{position:absolute;top:10px;left:50px;z-index:1000;display:flex;gap:6px;flex-wrap:wrap;pointer-events:none}
+.txip-badge{font:13px/1.4 'WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC',sans-serif;padding:3px 8px;border-radius:4px;
+ background:rgba(255,255,255,.92);border:1px solid #969696;color:#252525}
+.txip-schematic{border-color:#d94801;color:#a63603;font-weight:bold}
+.txip-sample{background:#fff5eb;border-color:#fd8d3c;color:#a63603}
+.txip-legend{position:absolute;bottom:18px;right:10px;z-index:1000;background:rgba(255,255,255,.94);padding:8px 10px;
+ border:1px solid #bdbdbd;border-radius:4px;font:13px/1.5 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;max-width:240px}
+.txip-lg-title{font-weight:bold;margin-bottom:4px}
+.txip-swatch{display:inline-block;width:18px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #969696}
+.txip-lg-note{margin-top:4px;color:#525252;font-size:12px}
+.txip-label{font:12px/1.1 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;color:#252525;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;
+ white-space:nowrap;transform:translate(-50%,-50%);pointer-events:none;text-align:center}
+.txip-label b{font-size:11px;color:#08306b}
+</style>
+"""
+
+
+def build_map(spec: MapSpec):
+    """A folium.Map with no tiles (a clean canvas) unless a basemap is added by the caller."""
+    import folium
+    from branca.element import Element, MacroElement, Template
+
+    areas = spec.areas
+    bounds_src = spec.outline if spec.outline is not None and len(spec.outline) else areas
+    minx, miny, maxx, maxy = bounds_src.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, max_zoom=18,
+                   min_zoom=8, control_scale=True, prefer_canvas=False, zoom_control=True)
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
+    m.get_root().header.add_child(Element(CSS))
+
+    if spec.neighbours is not None and len(spec.neighbours):
+        folium.GeoJson(
+            spec.neighbours[["name", "geometry"]].__geo_interface__, name="周边县市", control=False,
+            style_function=lambda f: {"fillColor": "#f7f7f7", "fillOpacity": 1, "color": "#bdbdbd", "weight": 1},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""], labels=False),
+        ).add_to(m)
+
+    feats = areas[["code", "name", "value", "geometry"]].copy()
+    feats["value_text"] = [format_value(v, spec.unit) for v in feats["value"]]
+    styles = {c: area_style(v, spec.breaks, c == spec.selected) for c, v in zip(feats["code"], feats["value"])}
+    feats["value"] = feats["value"].astype(float).where(feats["value"].notna(), None)
+    folium.GeoJson(
+        feats.__geo_interface__, name=spec.label, control=False,
+        style_function=lambda f: styles[f["properties"]["code"]],
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "value_text"], aliases=["", spec.label], labels=True,
+                                      sticky=False),
+    ).add_to(m)
+
+    if spec.parks is not None and len(spec.parks):
+        folium.GeoJson(
+            spec.parks[["code", "name", "geometry"]].__geo_interface__, name="园区范围",
+            style_function=lambda f: {"fill": False, "color": "#54278f", "weight": 2, "dashArray": "4 3"},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["园区"], labels=True),
+        ).add_to(m)
+
+    if spec.outline is not None and len(spec.outline):
+        folium.GeoJson(spec.outline[["geometry"]].__geo_interface__, name="市界", control=False,
+                       style_function=lambda f: {"fill": False, "color": OUTLINE_COLOR, "weight": 2.5},
+                       interactive=False).add_to(m)
+
+    if spec.labels:
+        pts = areas.geometry.representative_point()
+        for (_, row), p in zip(areas.iterrows(), pts):
+            val = format_value(row["value"], spec.unit)
+            folium.Marker(
+                [p.y, p.x], interactive=False,
+                icon=folium.DivIcon(html=f'<div class="txip-label">{html.escape(str(row["name"]))}<br>'
+                                         f'<b>{html.escape(val)}</b></div>', icon_size=(0, 0)),
+            ).add_to(m)
+
+    for layer in spec.points:
+        _add_points(m, layer)
+    if spec.points:
+        folium.LayerControl(collapsed=False, position="topright").add_to(m)
+
+    overlay = MacroElement()
+    overlay._template = Template(
+        "{% macro html(this, kwargs) %}" + _notice_html(spec) + _legend_html(spec) + "{% endmacro %}")
+    m.get_root().html.add_child(overlay)
+    return m
+
+
+def _add_points(m, layer: PointLayer) -> None:
+    import folium
+    from folium.plugins import MarkerCluster
+
+    group = folium.FeatureGroup(name=layer.name, show=layer.show)
+    target = MarkerCluster(name=layer.name, disableClusteringAtZoom=14).add_to(group) if layer.cluster else group
+    pts = layer.points.dropna(subset=["lon", "lat"])
+    for r in pts.itertuples():
+        folium.CircleMarker(
+            [r.lat, r.lon], radius=getattr(r, "radius", 6) or 6, color="#ffffff", weight=1, fill=True,
+            fill_color=r.color, fill_opacity=0.95, tooltip=folium.Tooltip(html.escape(str(r.tooltip))),
+        ).add_to(target)
+    group.add_to(m)
+
+
+def render_html(m) -> str:
+    return m.get_root().render()
