@@ -51,7 +51,7 @@ DEFAULT_POP = 45000
 SMALL_POP = {"321283200": 26000}  # 根思乡: smallest
 # Industrial weight on top of population: parks / hubs (sample assumption).
 INDUSTRY_BOOST = {"321283123": 2.6, "321283100": 1.5, "321283124": 1.4, "321283001": 1.4, "321283002": 0.9}
-PARK_SHARE = {"P01": 0.65, "P02": 0.35, "P03": 0.35, "P04": 0.25}  # share of a host unit's firms in the park
+PARK_SHARE = {"P01": 0.55, "P02": 0.35, "P03": 0.35, "P04": 0.25}  # share of a host unit's firms in the park
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -252,6 +252,21 @@ class Applicant:
     tm_weight: float = 0.0  # trademark volume
 
 
+def assign_former_towns(apps: list[Applicant], units: dict) -> None:
+    """Firms that sit in a former town (溪桥镇, 七圩镇, ...): all of 姚王 (the whole old town became the 街道),
+    two in five elsewhere, largest first and cycling through the unit's old names so each one is used."""
+    for code, u in units.items():
+        if not u.former:
+            continue
+        names = [n for n, _ in u.former]
+        local = sorted((a for a in apps if a.unit == code and not a.park), key=lambda a: (-a.weight, a.name))
+        for i, a in enumerate(local):
+            if len(names) == 1 and code == "321283003":
+                a.former = names[0]
+            elif i % 5 in (0, 2):
+                a.former = names[(i // 5 * 2 + (i % 5 == 2)) % len(names)]
+
+
 def balance_by_unit(apps: list[Applicant], target: dict[str, float], attr: str = "weight") -> None:
     """Scale weights so each unit's total is proportional to ``target[unit]``; the heavy tail stays within a unit."""
     tot: dict[str, float] = {}
@@ -390,10 +405,10 @@ class Namer:
         self.used: set[str] = set()
         self.cores = [c for c in CORES if not any(w in c for w in place_words)]
 
-    def company(self, industry: str) -> str:
+    def company(self, industry: str, prefixes=("泰兴", "泰兴", "江苏", "泰兴市")) -> str:
         words = INDUSTRIES[industry]["words"]
         for _ in range(1000):
-            pre = pick(self.rng, ["泰兴", "泰兴", "江苏", "泰兴市"])
+            pre = pick(self.rng, list(prefixes))
             word = pick(self.rng, words)
             suf = pick(self.rng, ["有限公司", "有限公司", "股份有限公司", "科技有限公司"])
             if word.endswith("科技") and suf.startswith("科技"):
@@ -458,8 +473,10 @@ def written_address(rng, app: Applicant, when: date, units: dict, no_unit_rate: 
         return f"泰兴市{pick(rng, ['人民路', '人民路', '文昌路', '友谊路'])}{int(rng.integers(1, 200))}号"
     u = units[app.unit]
     if app.former:
-        merged = dict(u.former)[app.former]
-        if (when < merged and rng.random() < 0.8) or rng.random() < 0.03:
+        # Old town names before the merger, and fading out over the years after it.
+        years_after = (when - dict(u.former)[app.former]).days / 365.25
+        p_old = 0.8 if years_after < 0 else 0.5 * np.exp(-years_after / 3) + 0.02
+        if rng.random() < p_old:
             return f"{pick(rng, CITY_PREFIXES)}{app.former}{app.road}{app.number}号"
     if app.park and rng.random() < 0.8:
         if rng.random() < 0.15:  # unit and park both written
@@ -494,12 +511,9 @@ def make_applicants(rng, units, parks, park_unit, namer: Namer):
         if tm_only:
             park = ""
         u = units[unit]
-        village = pick(rng, u.villages) if (u.villages and not park and rng.random() < 0.3) else ""
-        former = ""
-        if u.former and not park:
-            share_old = 1.0 if unit == "321283003" else 0.4
-            if rng.random() < share_old:
-                former = pick(rng, [n for n, _ in u.former])
+        village_share = 0.7 if unit == "321283123" else 0.3  # 滨江镇: firms outside the park mostly give a village
+        village = pick(rng, u.villages) if (u.villages and not park and rng.random() < village_share) else ""
+        former = ""  # set by assign_former_towns
         road = pick(rng, PARK_ROADS[park]) if park else unit_road(rng, unit)
         if tm_only:
             name = namer.small(["食品商行", "副食品店", "家庭农场", "服饰店", "茶业经营部", "酒业商行", "餐饮店",
@@ -521,7 +535,7 @@ def make_applicants(rng, units, parks, park_unit, namer: Namer):
     for i in range(12):
         prefix, region = OUTSIDE_PREFIXES[i % len(OUTSIDE_PREFIXES)]
         ind = pick(rng, IND_KEYS, [IND_SHARE[k] for k in IND_KEYS])
-        outside.append(Applicant(namer.company(ind), new_code(region), "", "", "", ind, pick(rng, GENERIC_ROADS),
+        outside.append(Applicant(namer.company(ind, ("江苏",)), new_code(region), "", "", "", ind, pick(rng, GENERIC_ROADS),
                                  int(rng.integers(1, 300)), "", "", prefix, 1.0, 2000, False))
     for a in table:
         a.code = new_code()
@@ -694,7 +708,7 @@ def make_patents(rng, applicants: list[Applicant], outside: list[Applicant], uni
     rows, meta = [], {}
     counts = _year_counts(total_new)
     used: set[str] = set()
-    skel = []  # (date, ptype, digit, base, check)
+    skel = []  # (date, ptype, type digit, base digits)
 
     def new_base(year: int, digit: str, old=False) -> str:
         while True:
@@ -770,7 +784,7 @@ def make_patents(rng, applicants: list[Applicant], outside: list[Applicant], uni
         owner[i] = int(rng.choice(len(apps), p=p / p.sum()))
 
     # About 1 % of rows come from applicants outside Taixing.
-    out_rows = set(int(i) for i in rng.choice(np.arange(200, n), size=int(n * 0.01), replace=False))
+    out_rows = set(int(i) for i in rng.choice(np.arange(200, n), size=int(n * 0.017), replace=False))
     table_valid = {i for i in range(n) if outcomes[i][0] == "valid"}
     out_rows = {i for i in out_rows if not (apps[owner[i]].in_table and i in table_valid)}
 
@@ -794,7 +808,7 @@ def make_patents(rng, applicants: list[Applicant], outside: list[Applicant], uni
             app_no=app_no, title=_title(rng, ind, ptype), applicant=a.name, app_date=fmt_date(d),
             grant_date=fmt_date(grant), type_label=label, status=wording, ipc=ipc, enterprise_code=ecode,
             address=written_address(rng, a, d, units), _base=base, _code=code, _type=ptype, _app=a.name,
-            _bad=i in bad_check_rows, _unit=a.unit,
+            _unit=a.unit,
         ))
 
     # ~1 % duplicates: the same application again, later in the file, written another way.
@@ -1251,6 +1265,7 @@ def build() -> tuple[dict[str, list[dict]], dict]:
     flags = assign_enterprise_flags(rng_for(2), table)
     patent_apps = table + extras
     balance_by_unit(patent_apps, {c: u.weight for c, u in units.items()})
+    assign_former_towns(table + extras + tm_only, units)
     patents, pmeta = make_patents(rng_for(3), patent_apps, outside, units, total_new=17200)
     # Trademarks: a flatter tail than patents, consumer-facing firms file more, spread by population.
     for a in table + extras + tm_only:
@@ -1271,7 +1286,7 @@ def build() -> tuple[dict[str, list[dict]], dict]:
         "service_orgs": make_service_orgs(rng_for(10), units, namer),
         "network": make_network(rng_for(11), units, parks),
     }
-    valid_tm = sum(1 for r in trademarks if r["_code"] == "valid")
+    valid_tm = sum(1 for r in trademarks if r["_code"] == "valid" and r["_unit"])
     market = int(round(valid_tm * 10000 / 655, -2))  # G05 just under 660
     tables["statistics"] = [dict(code="321283", year="2025", measure="市场主体户数", value=str(market),
                                  source="样例数据（非真实统计）")]
@@ -1291,7 +1306,8 @@ def summarise(t: dict, units) -> dict:
     uniq = {}
     for r in pats:
         uniq.setdefault(r["_base"], r)
-    vinv = [r for r in uniq.values() if r["_code"] == "valid" and r["_type"] == "invention"]
+    # Goal figures count Taixing only: applicants outside the city (about 1 % of rows) are left out.
+    vinv = [r for r in uniq.values() if r["_code"] == "valid" and r["_type"] == "invention" and r["_unit"]]
     old = AS_OF.replace(year=AS_OF.year - 10).isoformat()
     ent = t["enterprises"]
     ht = [r for r in ent if r["high_tech"] == "是"]
@@ -1308,7 +1324,7 @@ def summarise(t: dict, units) -> dict:
         "patents_pending": sum(r["_code"] == "pending" for r in uniq.values()),
         "patents_invalid": sum(r["_code"] == "invalid" for r in uniq.values()),
         "trademarks": len(t["trademarks"]),
-        "trademarks_valid": sum(r["_code"] == "valid" for r in t["trademarks"]),
+        "trademarks_valid": sum(r["_code"] == "valid" and bool(r["_unit"]) for r in t["trademarks"]),
         "trademarks_pending": sum(r["_code"] == "pending" for r in t["trademarks"]),
         "enterprises": len(ent), "above_scale": sum(r["above_scale"] == "是" for r in ent), "high_tech": len(ht),
         "ht_gb_filed": sum(r["gb_filed"] == "是" for r in ht),
@@ -1354,8 +1370,8 @@ python scripts/make_sample_data.py            # 写入 data/sample/
 python scripts/make_sample_data.py --out DIR  # 写入其他目录
 ```
 
-生成是确定性的（固定随机种子 {seed}，numpy.random.default_rng）：同样的输入（`data/*.csv` 与
-`geo/schematic_townships.geojson`）两次运行得到逐字节相同的文件。`tests/test_sample_data.py` 会检查这一点；
+生成是确定性的（固定随机种子 {seed}，numpy.random.default_rng）：同样的输入（`data/*.csv`、
+`geo/schematic_townships.geojson` 与 `geo/schematic_parks.geojson`）两次运行得到逐字节相同的文件。`tests/test_sample_data.py` 会检查这一点；
 若示意边界或地名表有变动，请重新运行脚本并提交新的样例文件。
 
 ## 文件
@@ -1364,7 +1380,8 @@ python scripts/make_sample_data.py --out DIR  # 写入其他目录
 |---|---|---|
 {files}
 
-每个文件第一行是该类别模板的中文表头（`txip_geo.schema.all_headers`），UTF-8 编码（无 BOM）。
+每个文件第一行是该类别模板的中文表头（`txip_geo.schema.all_headers`）；编码 UTF-8 带 BOM（与 `data/templates/`
+相同，Excel 可直接打开）。
 
 ## 样例的形态（便于演示目标差距）
 
@@ -1397,9 +1414,9 @@ def write_all(out: Path) -> dict:
         f"- 专利 {s['patent_rows']} 行（去重后 {s['patents_unique']} 件：发明 {s['inventions']}、实用新型 {s['utility']}、"
         f"外观设计 {s['design']}；其中 PCT {s['pct']} 件、旧号 {s['old_format']} 件）；有效 {s['patents_valid']}、"
         f"审中 {s['patents_pending']}、失效 {s['patents_invalid']}。",
-        f"- 有效发明专利 {s['valid_inventions']} 件（G01 目标 3500，未达）；其中申请日早于 {AS_OF.replace(year=AS_OF.year - 10)} "
+        f"- 有效发明专利（泰兴市内）{s['valid_inventions']} 件（G01 目标 3500，未达）；其中申请日早于 {AS_OF.replace(year=AS_OF.year - 10)} "
         f"的 {s['valid_inventions_over_10y']} 件（G02 目标 650，未达）。根思乡没有发明专利。",
-        f"- 商标 {s['trademarks']} 件，有效 {s['trademarks_valid']}（G04 目标 14600，未达），申请中 {s['trademarks_pending']}；"
+        f"- 商标 {s['trademarks']} 件，泰兴市内有效 {s['trademarks_valid']}（G04 目标 14600，未达），申请中 {s['trademarks_pending']}；"
         f"元竹镇没有商标。续展过的商标，专用权期限为注册日起 20 或 30 年。",
         f"- 市场主体户数 {s['market_entities']}（2025），万企有效注册商标约 "
         f"{s['trademarks_valid'] / s['market_entities'] * 10000:.0f}（G05 目标 660，未达）。",

@@ -584,6 +584,7 @@ class _Decider:
             host = self.gaz.park_by_code[park].host_code if park in self.gaz.park_by_code else ""
             if host:
                 return done(host, park, "park", f"{park_note}，属{self._name(host)}")
+            notes.append(f"{park_note}，园区所在镇街未能确认")
 
         # (3) park name field
         if park_name and not park:
@@ -602,13 +603,13 @@ class _Decider:
         loc = self.matcher.match(address)
         if loc.method == "outside":
             if park:
-                notes.insert(0, loc.note + "，与园区字段不符")
+                notes.append(loc.note + "，与园区信息不符")
                 return done("", park, "park", "")
             return done("", "", "outside", loc.note)
         if loc.unit_code:
             return done(loc.unit_code, park or loc.park_code, loc.method, loc.note)
         if park:
-            notes.insert(0, loc.note)
+            notes.append(loc.note)
             return done("", park, "park", "")
         return done("", loc.park_code, loc.method, loc.note)
 

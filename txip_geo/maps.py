@@ -6,11 +6,14 @@ The only module that knows folium. Everything it draws comes in as data frames; 
 from __future__ import annotations
 
 import html
+import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
 
 from .strings import t
 
@@ -18,6 +21,8 @@ from .strings import t
 # neutral hatched grey for "no data": the two must never be confused.
 PALETTE = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
 ZERO_COLOR = "#fd8d3c"
+# A zero that is good news (e.g. "no gaps" on the network page): a calm green with no alarm border.
+ZERO_GOOD_COLOR = "#a1d99b"
 MISSING_COLOR = "#f0f0f0"
 OUTLINE_COLOR = "#252525"
 SELECTED_COLOR = "#e31a1c"
@@ -80,23 +85,25 @@ def classify(value, breaks: list[float]) -> str | int:
     return len(breaks) - 1
 
 
-def class_color(cls, n_classes: int) -> str:
+def class_color(cls, n_classes: int, zero_good: bool = False) -> str:
     if cls == "missing":
         return MISSING_COLOR
     if cls == "zero":
-        return ZERO_COLOR
+        return ZERO_GOOD_COLOR if zero_good else ZERO_COLOR
     # Spread the classes over the palette.
     idx = cls if n_classes >= len(PALETTE) else round(cls * (len(PALETTE) - 1) / max(n_classes - 1, 1))
     return PALETTE[min(idx, len(PALETTE) - 1)]
 
 
-def area_style(value, breaks: list[float], selected: bool = False) -> dict:
+def area_style(value, breaks: list[float], selected: bool = False, zero_good: bool = False) -> dict:
+    """`zero_good`: a zero is good news (calm colour, no alarm border) rather than a gap."""
     cls = classify(value, breaks)
+    alarm = cls == "zero" and not zero_good
     style = {
-        "fillColor": class_color(cls, len(breaks)),
+        "fillColor": class_color(cls, len(breaks), zero_good),
         "fillOpacity": 0.85 if cls != "missing" else 0.6,
-        "color": SELECTED_COLOR if selected else ("#bd0026" if cls == "zero" else "#636363"),
-        "weight": 4 if selected else (2.5 if cls == "zero" else 1),
+        "color": SELECTED_COLOR if selected else ("#bd0026" if alarm else "#636363"),
+        "weight": 4 if selected else (2.5 if alarm else 1),
         "dashArray": "6 4" if cls == "missing" else None,
     }
     return {k: v for k, v in style.items() if v is not None}
@@ -112,10 +119,12 @@ def format_value(value, unit: str) -> str:
     return f"{value:,.2f} {unit}"
 
 
-def legend_entries(breaks: list[float], unit: str, decimals: int = 0) -> list[tuple[str, str]]:
-    """(colour, label) pairs, zero and missing first."""
+def legend_entries(breaks: list[float], unit: str, decimals: int = 0, zero_label: str | None = None,
+                   zero_good: bool = False) -> list[tuple[str, str]]:
+    """(colour, label) pairs, zero and missing first. `zero_label` replaces the default wording of the zero class."""
     fmt = (lambda x: f"{x:g}") if decimals == 0 else (lambda x: f"{x:.{decimals}f}")
-    rows = [(ZERO_COLOR, t("map.legend_zero")), (MISSING_COLOR, t("map.legend_missing"))]
+    rows = [(ZERO_GOOD_COLOR if zero_good else ZERO_COLOR, zero_label or t("map.legend_zero")),
+            (MISSING_COLOR, t("map.legend_missing"))]
     lo = 0.0
     for i, b in enumerate(breaks):
         rows.append((class_color(i, len(breaks)), f"{fmt(lo)}–{fmt(b)}" if i else f"＞0–{fmt(b)}"))
@@ -149,6 +158,8 @@ class MapSpec:
     extra_lines: list[str] = field(default_factory=list)  # e.g. the unassigned-records note under the legend
     decimals: int = 0
     height: int = 620
+    zero_label: str | None = None  # legend wording of the zero class (default: map.legend_zero)
+    zero_good: bool = False  # a zero is good news (e.g. no gaps): calm colour instead of the alarm style
 
 
 def _notice_html(spec: MapSpec) -> str:
@@ -166,7 +177,7 @@ def _legend_html(spec: MapSpec) -> str:
     rows = "".join(
         f'<div class="txip-lg-row"><span class="txip-swatch" style="background:{c};'
         f'{"border:1px dashed #636363;" if c == MISSING_COLOR else ""}"></span>{html.escape(lbl)}</div>'
-        for c, lbl in legend_entries(spec.breaks, spec.unit, spec.decimals)
+        for c, lbl in legend_entries(spec.breaks, spec.unit, spec.decimals, spec.zero_label, spec.zero_good)
     )
     extra = "".join(f'<div class="txip-lg-note">{html.escape(x)}</div>' for x in spec.extra_lines)
     title = html.escape(t("map.legend_title", label=spec.label, unit=spec.unit))
@@ -175,12 +186,13 @@ def _legend_html(spec: MapSpec) -> str:
 
 CSS = """
 <style>
-.txip-notices{position:absolute;top:10px;left:50px;z-index:1000;display:flex;gap:6px;flex-wrap:wrap;pointer-events:none}
+.txip-notices{display:flex;flex-direction:column;align-items:flex-start;gap:4px;pointer-events:none}
+.leaflet-interactive:focus{outline:none}
 .txip-badge{font:13px/1.4 'WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC',sans-serif;padding:3px 8px;border-radius:4px;
  background:rgba(255,255,255,.92);border:1px solid #969696;color:#252525}
 .txip-schematic{border-color:#d94801;color:#a63603;font-weight:bold}
 .txip-sample{background:#fff5eb;border-color:#fd8d3c;color:#a63603}
-.txip-legend{position:absolute;bottom:18px;right:10px;z-index:1000;background:rgba(255,255,255,.94);padding:8px 10px;
+.txip-legend{background:rgba(255,255,255,.94);padding:8px 10px;
  border:1px solid #bdbdbd;border-radius:4px;font:13px/1.5 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;max-width:240px}
 .txip-lg-title{font-weight:bold;margin-bottom:4px}
 .txip-swatch{display:inline-block;width:18px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #969696}
@@ -192,17 +204,37 @@ CSS = """
 """
 
 
+class MapControl(MacroElement):
+    """A Leaflet control holding fixed HTML (legend, notices): part of the map script, so it survives any embedding."""
+
+    # Class-level template: folium elements must survive copy.deepcopy (st_folium is handed a copy).
+    _template = Template(
+        "{% macro script(this, kwargs) %}(function(){var c=L.control({position:{{ this.position_json }}});"
+        "c.onAdd=function(){var d=L.DomUtil.create('div','txip-control');d.innerHTML={{ this.html_json }};"
+        "L.DomEvent.disableClickPropagation(d);return d;};c.addTo({{ this._parent.get_name() }});})();"
+        "{% endmacro %}")
+
+    def __init__(self, html_text: str, position: str):
+        super().__init__()
+        self._name = "TxipControl"
+        self.position_json = json.dumps(position)
+        self.html_json = json.dumps(html_text, ensure_ascii=False).replace("</", "<\\/")
+
+
 def build_map(spec: MapSpec):
     """A folium.Map with no tiles (a clean canvas) unless a basemap is added by the caller."""
     import folium
-    from branca.element import Element, MacroElement, Template
+    from branca.element import Element
 
     areas = spec.areas
     bounds_src = spec.outline if spec.outline is not None and len(spec.outline) else areas
     minx, miny, maxx, maxy = bounds_src.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, max_zoom=18,
-                   min_zoom=8, control_scale=True, prefer_canvas=False, zoom_control=True)
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
+                   min_zoom=8, control_scale=True, prefer_canvas=False, zoom_control=True, zoom_snap=0.25,
+                   zoom_delta=0.5)
+    m.options.update(max_zoom=18, min_zoom=8)  # folium drops them with tiles=None; MarkerCluster needs max_zoom
+    # Leave room for the legend (bottom right) and the notices (bottom left).
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(20, 20), padding_bottom_right=(150, 60))
     m.get_root().header.add_child(Element(CSS))
 
     if spec.neighbours is not None and len(spec.neighbours):
@@ -214,7 +246,8 @@ def build_map(spec: MapSpec):
 
     feats = areas[["code", "name", "value", "geometry"]].copy()
     feats["value_text"] = [format_value(v, spec.unit) for v in feats["value"]]
-    styles = {c: area_style(v, spec.breaks, c == spec.selected) for c, v in zip(feats["code"], feats["value"])}
+    styles = {c: area_style(v, spec.breaks, c == spec.selected, spec.zero_good)
+              for c, v in zip(feats["code"], feats["value"])}
     feats["value"] = feats["value"].astype(float).where(feats["value"].notna(), None)
     folium.GeoJson(
         feats.__geo_interface__, name=spec.label, control=False,
@@ -251,10 +284,8 @@ def build_map(spec: MapSpec):
     if spec.points:
         folium.LayerControl(collapsed=False, position="topright").add_to(m)
 
-    overlay = MacroElement()
-    overlay._template = Template(
-        "{% macro html(this, kwargs) %}" + _notice_html(spec) + _legend_html(spec) + "{% endmacro %}")
-    m.get_root().html.add_child(overlay)
+    MapControl(_notice_html(spec), "bottomleft").add_to(m)
+    MapControl(_legend_html(spec), "bottomright").add_to(m)
     return m
 
 

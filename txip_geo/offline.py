@@ -97,9 +97,10 @@ class _LocalColorMap(JSCSSMixin):
 class _LeafletImagePath(MacroElement):
     """Sets ``L.Icon.Default.imagePath`` to the local Leaflet images.
 
-    Leaflet otherwise guesses the path from leaflet.css, which streamlit-folium
-    attaches only after the map script has started, so default marker icons can
-    end up requested relative to the component iframe.
+    Leaflet otherwise guesses it from leaflet.css, which streamlit-folium attaches
+    only as the map script starts; before the CSS applies Leaflet falls back to the
+    <link> href minus "leaflet.css" and one more character (".../dist"), and asks
+    for ".../distmarker-icon.png" (404, seen in the browser test without this).
     """
 
     _template = Template(
@@ -139,6 +140,12 @@ def _walk(root: Element) -> Iterator[tuple[Element | None, str | None, Element]]
                 stack.append((None, None, sub))
 
 
+def _nearest_map(elem: Element | None) -> folium.Map | None:
+    while elem is not None and not isinstance(elem, folium.Map):
+        elem = elem._parent
+    return elem
+
+
 def localise_map(m: folium.Map, *, url_base: str = DEFAULT_URL_BASE) -> folium.Map:
     """Rewrite every vendored CDN link of ``m`` and its descendants to the local copy; returns ``m``.
 
@@ -152,7 +159,9 @@ def localise_map(m: folium.Map, *, url_base: str = DEFAULT_URL_BASE) -> folium.M
     for parent, key, elem in list(_walk(m)):
         if isinstance(elem, ColorMap) and parent is not None and key is not None:
             proxy = _LocalColorMap(elem, urls[_D3_V3])
-            proxy._parent = parent
+            # The legend is a map control: like folium.Choropleth.render() does for its
+            # colour scale, point it at the nearest map even when nested deeper.
+            proxy._parent = _nearest_map(parent) or parent
             parent._children[key] = proxy
             elem = proxy
         for attr in ("default_js", "default_css"):
@@ -171,11 +180,12 @@ def localise_map(m: folium.Map, *, url_base: str = DEFAULT_URL_BASE) -> folium.M
 
 
 _URL_RE = re.compile(r"""https?://[^\s"'<>()\\`]+""")
+_PROTOCOL_RELATIVE_RE = re.compile(r"""(?:src|href)\s*=\s*\\?["'](//[^"'\\\s]+)""", re.I)
 _TILE_RE = re.compile(r"\{-?[sxyzr]\}")
 
 
 def external_urls(html: str) -> list[str]:
-    """Every http(s) URL a rendered map's HTML still refers to, except tile templates.
+    """Every http(s) (or protocol-relative src/href) URL a rendered map's HTML still refers to, except tile templates.
 
     Also left out, since a browser fetches nothing for them: ``<a href>`` links
     (tile attributions), XML namespace names (``http://www.w3.org/...``) and URLs
@@ -195,6 +205,9 @@ def external_urls(html: str) -> list[str]:
             if re.match(r"^\s*//", line) or re.search(r"(^|[\s;{}])//[^\"']*$", before):
                 continue
             found.add(url)
+        for mt in _PROTOCOL_RELATIVE_RE.finditer(line):  # src="//host/..." loads over the network too
+            if not _TILE_RE.search(mt.group(1)):
+                found.add(mt.group(1))
     return sorted(found)
 
 

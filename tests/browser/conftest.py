@@ -25,6 +25,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -57,6 +58,7 @@ class StreamlitServer:
     port: int
     proc: subprocess.Popen
     log_path: Path
+    _log_file: Any = None
 
     @property
     def url(self) -> str:
@@ -73,6 +75,8 @@ class StreamlitServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+        if self._log_file is not None:
+            self._log_file.close()
 
 
 def _stage(app_path: Path, static_dir: Path, tmp_dir: Path) -> Path:
@@ -128,9 +132,9 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
             "--server.address", "127.0.0.1",
             *(extra_args or []),
         ]
-        log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed with the process
+        log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed by StreamlitServer.stop()
         proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-        server = StreamlitServer(app, port, proc, log_path)
+        server = StreamlitServer(app, port, proc, log_path, log)
         servers.append(server)
         _wait_healthy(server, timeout)
         return server

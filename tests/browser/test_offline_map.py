@@ -65,6 +65,27 @@ def test_localise_map_leaves_no_internet_url_and_no_shared_state():
         _map_with_every_vendored_plugin().get_root().render())
 
 
+def test_choropleth_legend_stays_attached_to_the_map():
+    pd = pytest.importorskip("pandas")
+    geo = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"k": k}, "geometry": {"type": "Polygon", "coordinates": [
+            [[x, 32.0], [x + 0.1, 32.0], [x + 0.1, 32.1], [x, 32.0]]]}} for k, x in (("a", 120.0), ("b", 120.2))]}
+    m = folium.Map(location=(32.0, 120.1), tiles=None)
+    folium.Choropleth(geo, data=pd.Series({"a": 1.0, "b": 2.0}), key_on="feature.properties.k", legend_name="cp").add_to(m)
+    html = localise_map(m).get_root().render()
+    assert external_urls(html) == []
+    assert f".legend.addTo({m.get_name()})" in html
+
+
+def test_external_urls_ignores_links_and_tile_templates():
+    html = """<script src="https://cdn.example.org/a.js"></script><link rel="stylesheet" href="//cdn.example.org/b.css"/>
+    <script>
+    // see https://github.com/x/y/issues/1
+    L.tileLayer("https://{s}.tile.example.org/{z}/{x}/{y}.png", {"attribution": "<a href=\\"https://example.org/copyright\\">x</a>"});
+    </script><svg xmlns="http://www.w3.org/2000/svg"></svg>"""
+    assert external_urls(html) == ["//cdn.example.org/b.css", "https://cdn.example.org/a.js"]
+
+
 def test_st_folium_is_handed_only_local_links():
     """streamlit-folium's own d3 links for branca legends do not reach the component either."""
     from streamlit.testing.v1 import AppTest

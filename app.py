@@ -1,0 +1,24 @@
+"""txip-geo: the Streamlit entry point. Pages live in pages/; all figures come from the txip_geo package."""
+
+import streamlit as st
+
+from txip_geo.strings import t
+
+st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page("pages/map.py", title=t("nav.map"), icon="🗺️", url_path="map", default=True),
+    st.Page("pages/goals.py", title=t("nav.goals"), icon="🎯", url_path="goals"),
+    st.Page("pages/network.py", title=t("nav.network"), icon="🕸️", url_path="network"),
+    st.Page("pages/data.py", title=t("nav.data"), icon="🗂️", url_path="data"),
+]
+
+page = st.navigation(PAGES)
+st.session_state.setdefault("long_years", 10)
+st.session_state.setdefault("population_base", "常住")
+with st.sidebar:
+    st.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")
+    with st.expander(t("settings.title"), expanded=False):
+        st.number_input(t("settings.long_years"), min_value=1, max_value=20, step=1, key="long_years")
+        st.radio(t("settings.population_base"), ["常住", "户籍"], key="population_base", horizontal=True)
+page.run()

@@ -1,0 +1,118 @@
+"""目标: the plan's goals G01–G16 and milestones M01–M04 (target, current, gap, status, progress, where the number comes
+from, lead and cooperating units), grouped as in the plan; the timeline; per goal, the townships contributing most
+and least. `?goal=G01` opens a goal's detail."""
+
+import html
+
+import streamlit as st
+
+from txip_geo import progress
+from txip_geo.goals import evaluate
+from txip_geo.strings import t
+from ui import header, state
+
+fs = state.figures()
+ev = evaluate(fs)
+ids = ev["id"].tolist()
+names = dict(zip(ev["id"], ev["name"]))
+
+# -- URL → selected goal (once per session, so a shared link opens that goal) -------------------------------------------
+if "goal_pick" not in st.session_state:
+    q = (state.query("goal") or "").upper()
+    st.session_state.goal_pick = q if q in ids else ids[0]
+
+st.title(t("goals.title"))
+header.show(fs)
+
+summ = progress.summary(ev)
+st.markdown(f'<div data-testid="goals-summary" style="font-size:1.1rem;font-weight:600;margin:0.2rem 0 0.8rem 0">'
+            f"{html.escape(summ.text())}</div>", unsafe_allow_html=True)
+
+# -- timeline -----------------------------------------------------------------------------------------------------------
+st.subheader(t("goals.timeline"))
+tl = progress.timeline()
+st.markdown(progress.timeline_html(tl), unsafe_allow_html=True)
+st.caption(progress.timeline_caption(tl))
+
+# -- the goals, by group ------------------------------------------------------------------------------------------------
+C = {k: t(f"goals.{k}") for k in ("col_id", "col_name", "col_target", "col_current", "col_gap", "col_unit",
+                                  "col_status", "col_progress", "col_source", "basis", "col_lead", "col_coop")}
+COLUMNS = {
+    C["col_id"]: st.column_config.TextColumn(width=60),
+    C["col_name"]: st.column_config.TextColumn(width=250),
+    C["col_target"]: st.column_config.TextColumn(width=80),
+    C["col_current"]: st.column_config.TextColumn(width=80),
+    C["col_gap"]: st.column_config.TextColumn(width=70),
+    C["col_unit"]: st.column_config.TextColumn(width=90),
+    C["col_status"]: st.column_config.TextColumn(width=70),
+    C["col_progress"]: st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0, width=110),
+    C["col_source"]: st.column_config.TextColumn(width=90),
+    C["basis"]: st.column_config.TextColumn(width=420),
+    C["col_lead"]: st.column_config.TextColumn(width=170),
+    C["col_coop"]: st.column_config.TextColumn(width=260),
+}
+
+
+def pick_from_table(key: str, group_ids: list[str]):
+    """A callback: a click on a table row opens that goal below."""
+    def pick() -> None:
+        rows = st.session_state[key].selection.rows
+        if rows:
+            st.session_state.goal_pick = group_ids[rows[0]]
+    return pick
+
+
+disp = progress.goal_display(ev)
+for g in progress.groups(ev):
+    part = disp[disp["group"] == g].drop(columns="group").reset_index(drop=True)
+    st.subheader(g)
+    styled = part.style.map(progress.status_css, subset=[C["col_status"]])
+    key = f"goals_tbl_{g.split(' ')[0]}"
+    st.dataframe(styled, hide_index=True, column_config=COLUMNS, key=key,
+                 on_select=pick_from_table(key, part[C["col_id"]].tolist()), selection_mode="single-row")
+
+# -- one goal in detail -------------------------------------------------------------------------------------------------
+st.divider()
+st.subheader(t("goals.detail"))
+gid = st.selectbox(t("goals.pick"), ids, key="goal_pick", format_func=lambda i: f"{i} {names[i]}")
+state.set_query(goal=gid)
+row = ev.set_index("id").loc[gid]
+drow = disp.set_index(C["col_id"]).loc[gid]
+
+st.markdown(f"#### {html.escape(gid)} {html.escape(row['name'])}")
+st.markdown(f'<span data-testid="goal-status" style="padding:2px 10px;border-radius:10px;'
+            f'{progress.status_css(row["status_label"])}">{html.escape(t("goals.status_now", status=row["status_label"]))}'
+            "</span>", unsafe_allow_html=True)
+unit = f" {row['unit']}" if row["unit"] else ""
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(C["col_target"], drow[C["col_target"]] + unit)
+c2.metric(C["col_current"], drow[C["col_current"]] + (unit if row["kind"] == "goal" and drow[C["col_current"]] != "—" else ""))
+c3.metric(C["col_gap"], drow[C["col_gap"]] + (unit if drow[C["col_gap"]] != "—" else ""))
+prog = drow[C["col_progress"]]
+c4.metric(C["col_progress"], "—" if prog is None or prog != prog else f"{prog * 100:.0f}%")
+st.markdown(f"**{C['col_source']}**：{progress.md_escape(drow[C['col_source']])}  \n"
+            f"**{C['basis']}**：{progress.md_escape(row['basis'])}  \n"
+            f"**{t('goals.definition')}**：{progress.md_escape(row['definition'])}  \n"
+            f"**{progress.md_escape(t('goals.task', task=row['task'], name=row['task_name']))}**  \n"
+            f"**{C['col_lead']}**：{progress.md_escape(row['lead'])}  \n"
+            f"**{t('goals.cooperating')}**：{progress.md_escape(row['cooperating'])}")
+
+st.markdown(f"##### {t('goals.contrib')}")
+contrib = progress.contributors(fs, gid)
+if contrib is None:
+    st.caption(t("goals.contrib_not_per_area"))
+else:
+    st.caption(t("goals.contrib_metric", label=contrib.label, unit=contrib.unit))
+    if row["source"] == "manual":
+        st.info(t("goals.contrib_manual"))
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{t('goals.contrib_top')}**")
+        st.dataframe(progress.contributor_display(contrib.top, contrib.unit), hide_index=True, key="contrib_top")
+    with right:
+        st.markdown(f"**{t('goals.contrib_bottom')}**")
+        st.dataframe(progress.contributor_display(contrib.bottom, contrib.unit), hide_index=True, key="contrib_bottom")
+    if contrib.unassigned:
+        st.caption(t("goals.contrib_unassigned", value=progress.fmt_number(contrib.unassigned), unit=contrib.unit))
+    if contrib.no_value:
+        st.caption(t("goals.contrib_no_value", n=len(contrib.no_value), names="、".join(contrib.no_value)))

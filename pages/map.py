@@ -1,0 +1,161 @@
+"""地图: townships (or parks) coloured by an indicator; click or pick a township to see its panel."""
+
+import copy
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from txip_geo import boundaries, maps, views
+from txip_geo.figures import METRICS
+from txip_geo.gazetteer import load_gazetteer
+from txip_geo.offline import localise_map
+from txip_geo.strings import t
+from ui import header, state
+
+gaz = load_gazetteer()
+store = state.store()
+ref = state.figures()  # unfiltered: class breaks and year range come from here
+
+# -- URL → state (once per session, so a shared link opens the same view) -----------------------------------------
+if "map_init" not in st.session_state:
+    st.session_state.map_init = True
+    ind = state.query("ind")
+    st.session_state.indicator = ind if ind in views.INDICATORS else "patents"
+    st.session_state.view = "parks" if state.query("view") == "parks" else "units"
+    code = state.query("unit")
+    st.session_state.unit_pick = code if code in gaz.by_code or code in gaz.park_by_code else ""
+
+# -- sidebar filters ----------------------------------------------------------------------------------------------
+with st.sidebar:
+    st.subheader(t("map.filters"))
+    st.selectbox(t("map.indicator"), views.INDICATORS, key="indicator", format_func=lambda k: METRICS[k][0])
+    st.radio(t("map.view"), ["units", "parks"], key="view", horizontal=True,
+             format_func=lambda v: t("map.view_units") if v == "units" else t("map.view_parks"))
+    years = ref.records["patents"]["app_year"].dropna() if len(ref.records["patents"]) else None
+    year_range = None
+    if years is not None and len(years):
+        lo, hi = int(years.min()), int(years.max())
+        year_range = st.slider(t("map.year_range"), lo, hi, (lo, hi), key="years")
+    types = st.multiselect(t("map.patent_types"), ["invention", "utility", "design"], key="ptypes", placeholder=t("map.all"),
+                           format_func={"invention": "发明", "utility": "实用新型", "design": "外观设计"}.get)
+    status = st.multiselect(t("map.patent_status"), ["valid", "pending", "invalid"], key="pstatus", placeholder=t("map.all"),
+                            format_func={"valid": "有效", "pending": "审中", "invalid": "失效"}.get)
+    st.caption(t("map.layers"))
+    show_ws = st.checkbox(t("map.layer_workstations"), value=True, key="lyr_ws")
+    show_cases = st.checkbox(t("map.layer_cases"), value=False, key="lyr_cases")
+    show_ent = st.checkbox(t("map.layer_enterprises"), value=False, key="lyr_ent")
+    zero_only = st.checkbox(t("map.layer_zero_only"), value=False, key="lyr_zero", disabled=not show_ent)
+
+filters = {}
+if year_range and (year_range[0] > int(years.min()) or year_range[1] < int(years.max())):
+    filters.update(year_from=year_range[0], year_to=year_range[1])
+if types:
+    filters["patent_types"] = tuple(types)
+if status:
+    filters["patent_status"] = tuple(status)
+fs = state.figures(**filters)
+indicator, view = st.session_state.indicator, st.session_state.view
+state.set_query(ind=indicator, view=view if view == "parks" else None)
+
+st.title(t("app.title"))
+header.show(fs)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def base_map(version, settings, view, indicator, layer_flags):
+    """The map without the selection highlight (stable while the user clicks around)."""
+    f = state.figures(**{k: v for k, v in settings.items()})
+    r = state.figures()
+    layer = store.layer("townships" if view == "units" else "parks")
+    points = views.point_layers(f, workstations=layer_flags[0], cases=layer_flags[1], enterprises=layer_flags[2],
+                                zero_only=layer_flags[3])
+    spec = views.map_spec(f, r, layer, view=view, indicator=indicator, outline=boundaries.county_outline(),
+                          neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"), points=points)
+    return localise_map(maps.build_map(spec)), layer
+
+
+@st.fragment
+def map_and_panel():
+    m, layer = base_map(state.store_version(store), filters, view, indicator,
+                        (show_ws, show_cases, show_ent, zero_only))
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        sel = st.session_state.get("unit_pick") or None
+        fg = folium.FeatureGroup(name="selection")
+        if sel and sel in set(layer["code"]):
+            folium.GeoJson(layer[layer["code"] == sel][["geometry"]].__geo_interface__,
+                           style_function=lambda f: {"fill": False, "color": maps.SELECTED_COLOR, "weight": 4},
+                           interactive=False).add_to(fg)
+        # st_folium alters the map it is given: hand it a copy of the cached one.
+        out = st_folium(copy.deepcopy(m), key="map", height=640, use_container_width=True, returned_objects=["last_object_clicked"],
+                        feature_group_to_add=fg)
+        click = (out or {}).get("last_object_clicked")
+        if click and click != st.session_state.get("last_click"):
+            st.session_state.last_click = click
+            code = views.unit_at(layer, click["lng"], click["lat"])
+            if code and code != sel:
+                st.session_state.unit_pick = code
+                st.rerun(scope="fragment")
+        st.caption(t("map.click_hint"))
+    with right:
+        codes = [""] + list(layer["code"])
+        st.selectbox(t("map.pick_unit"), codes, key="unit_pick",
+                     format_func=lambda c: gaz.name_of(c) if c else t("map.pick_none"))
+        code = st.session_state.get("unit_pick") or ""
+        state.set_query(unit=code or None)
+        if code:
+            panel(code)
+
+
+def panel(code: str):
+    label, unit = METRICS[indicator]
+    if code in gaz.park_by_code:
+        row = fs.parks.set_index("code").loc[code]
+        st.subheader(gaz.name_of(code))
+        park = gaz.park_by_code[code]
+        st.caption(f"{park.level}；所在镇街：{gaz.name_of(park.host_code) or park.host_note}")
+        st.dataframe(
+            [{"指标": METRICS[m][0], "数值": maps.format_value(row[m], METRICS[m][1])} for m in views.PANEL_METRICS
+             if m in row.index and m != "population"], hide_index=True, use_container_width=True)
+        return
+    d = views.unit_detail(fs, code)
+    rank = views.rank_of(fs, code, indicator)
+    st.subheader(d.name)
+    value = fs.units.set_index("code").loc[code, indicator]
+    st.metric(label, maps.format_value(value, unit), help=t("map.label_rank", rank=rank) if rank else None)
+    if rank:
+        st.caption(t("map.label_rank", rank=rank) + f"（{label}）")
+    tabs = st.tabs([t("panel.figures"), t("panel.trend"), t("panel.workstations"), t("panel.zero_enterprises"),
+                    t("panel.cases"), t("panel.goal_share")])
+    with tabs[0]:
+        st.dataframe(d.figures, hide_index=True, use_container_width=True)
+        net = d.network
+        st.caption("三级网络：管理机构 " + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
+                   + f"；专（兼）职人员 {maps.format_value(net['staff'], '人')}；专项资金 {maps.format_value(net['fund_wan'], '万元')}")
+    with tabs[1]:
+        if d.trend.empty:
+            st.write(t("panel.none"))
+        else:
+            st.bar_chart(d.trend, height=260)
+    with tabs[2]:
+        if d.workstations.empty:
+            st.warning(t("panel.no_workstation"))
+        else:
+            st.dataframe(d.workstations, hide_index=True, use_container_width=True)
+    with tabs[3]:
+        if d.zero_enterprises.empty:
+            st.success(t("panel.no_zero"))
+        else:
+            st.dataframe(d.zero_enterprises, hide_index=True, use_container_width=True)
+    with tabs[4]:
+        if d.cases.empty:
+            st.write(t("panel.no_cases"))
+        else:
+            st.dataframe(d.cases, hide_index=True, use_container_width=True, height=300)
+    with tabs[5]:
+        st.dataframe(d.goal_shares, hide_index=True, use_container_width=True)
+        st.caption(t("panel.share_note"))
+
+
+map_and_panel()

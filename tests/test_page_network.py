@@ -1,0 +1,79 @@
+"""The 网络覆盖 page on the bundled sample, run headless with Streamlit's AppTest."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from txip_geo import network
+from txip_geo.figures import compute
+from txip_geo.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def page(demo_db):
+    old = os.environ.get("TXIP_DB")
+    os.environ["TXIP_DB"] = str(demo_db)
+    try:
+        at = AppTest.from_file(str(ROOT / "pages" / "network.py"), default_timeout=120)
+        at.run()
+        yield at
+    finally:
+        if old is None:
+            os.environ.pop("TXIP_DB", None)
+        else:
+            os.environ["TXIP_DB"] = old
+
+
+@pytest.fixture(scope="module")
+def fs(demo_db):
+    return compute(Store(demo_db))
+
+
+def test_no_exception_and_title(page):
+    assert not page.exception
+    assert page.title[0].value == "三级网络覆盖"
+    assert any("样例数据" in m.value for m in page.markdown)  # the header's sample badge
+
+
+def test_scorecard_has_21_rows(page):
+    card = page.dataframe[0].value
+    assert len(card) == 21
+    assert {"管理机构", "专（兼）职人员", "缺口数"} <= set(card.columns)
+
+
+def test_gap_list_matches_gap_list_of_the_sample(page, fs):
+    expected = network.gap_list(fs)
+    shown = page.dataframe[1].value
+    assert len(shown) == len(expected) > 0
+    assert list(shown["缺口"]) == list(expected["缺口"])
+    assert page.caption and any(f"共 {len(expected)} 项缺口" in c.value for c in page.caption)
+
+
+def test_map_component_present(page):
+    comps = [el for el in page.main if el.type == "component_instance"]
+    assert len(comps) == 1 and type(comps[0]).__name__ == "UnknownElement"
+    raw = comps[0].proto.json_args
+    assert "FeatureCollection" in raw  # the township GeoJSON
+    args = json.loads(raw)
+    drawn = args.get("html", "") + args.get("script", "")  # the legend is map HTML or a Leaflet control's script
+    assert "txip-legend" in drawn and "0（无缺口）" in drawn and "缺口数（项）" in drawn  # 0 means "no gap"
+    assert "cdn.jsdelivr.net" not in raw  # localised: the app has no internet
+
+
+def test_filters_narrow_the_gap_list(page, fs):
+    page.multiselect(key="network_bases").set_value(["任务5"]).run()
+    shown = page.dataframe[1].value
+    expected = network.gap_list(fs)
+    assert len(shown) == (expected["依据"] == "任务5").sum()
+    assert set(shown["依据"]) == {"任务5"}
+    page.multiselect(key="network_bases").set_value([]).run()
+    assert len(page.dataframe[1].value) == len(expected)
+
+
+def test_download_button_present(page):
+    assert page.get("download_button")

@@ -1,0 +1,142 @@
+"""The 目标 and 数据 pages run headless (streamlit AppTest) on the bundled sample and show what the library computes."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from txip_geo import progress
+from txip_geo.figures import compute
+from txip_geo.goals import STATUS_LABELS, evaluate
+from txip_geo.store import Store
+from txip_geo.strings import t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The plan's targets (泰政办发〔2024〕18号 一(三)), as the page must show them.
+PLAN_TARGETS = {
+    "G01": "≥ 3,500", "G02": "≥ 650", "G03": "≥ 29", "G04": "≥ 14,600", "G05": "≥ 660", "G06": "≥ 2",
+    "G07": "＞ 90", "G08": "≥ 30", "G09": "≥ 9", "G10": "≥ 20", "G11": "≥ 60", "G12": "≥ 20", "G13": "＞ 90",
+    "G14": "≥ 90", "G15": "≥ 30", "G16": "≥ 300", "M01": "完成", "M02": "完成", "M03": "完成", "M04": "完成",
+}
+
+
+@pytest.fixture
+def demo_env(demo_db, monkeypatch):
+    monkeypatch.setenv("TXIP_DB", str(demo_db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield demo_db
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def expected(demo_env):
+    s = Store(demo_env)
+    fs = compute(s)
+    return s, fs, evaluate(fs)
+
+
+def run_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=180)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def goal_rows(at: AppTest):
+    import pandas as pd
+
+    tables = [d.value for d in at.dataframe if "编号" in d.value.columns and "目标" in d.value.columns]
+    return pd.concat(tables, ignore_index=True)
+
+
+def frames_with(at: AppTest, *columns: str):
+    """The dataframes shown whose columns include all of `columns` (AppTest does not expose a table's key)."""
+    return [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+
+
+def markdown_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_goals_page_shows_all_goals_with_plan_targets_and_status(expected):
+    _, fs, ev = expected
+    at = run_page("goals.py")
+    rows = goal_rows(at)
+    assert len(rows) == 20
+    assert sorted(rows["编号"]) == sorted(PLAN_TARGETS)
+    assert dict(zip(rows["编号"], rows["目标"])) == PLAN_TARGETS
+    # Status per goal equals the library's, and every status is one of the five labels.
+    assert dict(zip(rows["编号"], rows["状态"])) == dict(zip(ev["id"], ev["status_label"]))
+    assert set(rows["状态"]) <= set(STATUS_LABELS.values())
+    assert set(rows["数据来源"]) <= {"按记录计算", "手工填报", "无数据"}
+    assert rows["牵头单位"].str.startswith("市场监管局").all()
+    # Grouped as in the plan: five tables, 产出质量 first.
+    assert [h.value for h in at.subheader][1:6] == ["1 产出质量", "2 综合能力", "3 保护", "4 服务体系", "5 人才"]
+    # Summary line = goals.evaluate's count.
+    met = int((ev[ev["kind"] == "goal"]["status"] == "met").sum())
+    done = int((ev[ev["kind"] == "milestone"]["status"] == "done").sum())
+    text = markdown_text(at)
+    assert f"数值目标已达成 {met} / 16 项" in text and f"里程碑已完成 {done} / 4 项" in text
+    assert progress.summary(ev).text() in text
+    # Sample badge and the current phase on the timeline.
+    assert t("app.sample_badge") in text
+    assert progress.timeline().current in text
+
+
+def test_goal_link_opens_that_goal_with_contributors(expected):
+    _, fs, ev = expected
+    at = run_page("goals.py", goal="G13")
+    assert at.selectbox(key="goal_pick").value == "G13"
+    assert at.query_params["goal"] == ["G13"] or at.query_params["goal"] == "G13"
+    text = markdown_text(at)
+    assert "G13 知识产权案件行政查处率" in text
+    label = ev.set_index("id").loc["G13", "status_label"]
+    assert f"状态：{label}" in text
+    top, bottom = frames_with(at, "名次", "镇街", "数值")
+    c = progress.contributors(fs, "G13")
+    assert top["镇街"].tolist() == c.top["name"].tolist() and len(top) == 3
+    assert bottom["镇街"].tolist() == c.bottom["name"].tolist()
+
+
+def test_goals_page_without_link_defaults_and_sets_the_url(demo_env):
+    at = run_page("goals.py")
+    assert at.selectbox(key="goal_pick").value == "G01"
+    at.selectbox(key="goal_pick").set_value("M02").run()
+    assert not at.exception
+    assert "M02" in str(at.query_params["goal"])
+    assert "该目标不能按镇街分解" in "\n".join(c.value for c in at.caption)
+
+
+def test_data_page_lists_imports_badge_and_unassigned_counts(expected):
+    s, fs, _ = expected
+    at = run_page("data.py")
+    (imports,) = frames_with(at, "文件", "截至", "导入时间")
+    assert len(imports) == 11 and set(imports["样例"]) == {"是"} and set(imports["当前使用"]) == {"是"}
+    assert set(imports["文件"]) == {f"{k}.csv" for k in ("patents", "trademarks", "workstations", "cases", "enterprises",
+                                                         "pledges", "trainings", "service_orgs", "network", "manual",
+                                                         "statistics")}
+    assert "专利" in set(imports["数据类型"])
+    text = markdown_text(at)
+    assert t("app.sample_badge") in text
+    assert any("示意边界" in w.value for w in at.warning)
+
+    (counts,) = frames_with(at, "数据类型", "未能归属", "泰兴市外", "合计")
+    counts = counts.set_index("数据类型")
+    from txip_geo import schema
+
+    for k, n in fs.unassigned.items():
+        assert counts.loc[schema.KINDS[k].label, "未能归属"] == n
+    for k, n in fs.outside.items():
+        assert counts.loc[schema.KINDS[k].label, "泰兴市外"] == n
+    n_un, n_out = sum(fs.unassigned.values()), sum(fs.outside.values())
+    assert n_un > 0 and n_out > 0
+    assert t("data.counts", unassigned=n_un, outside=n_out) in text
+    un, out = frames_with(at, "原文件行号", "地址/名称", "归属方式")
+    assert len(un) == n_un and set(un["归属方式"]) == {"未能归属"}
+    assert len(out) == n_out and set(out["归属方式"]) == {"泰兴市外"}

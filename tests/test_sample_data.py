@@ -1,0 +1,365 @@
+"""The bundled sample in data/sample/: reproducible, on the schema, visibly fictional, with the gaps the app must show."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+import sys
+from collections import Counter
+
+import pytest
+from shapely.geometry import Point, shape
+
+from txip_geo import schema
+from txip_geo.gazetteer import load_gazetteer
+from txip_geo.parse import PATENT_STATUS, TRADEMARK_STATUS
+from txip_geo.paths import GEO_DIR, ROOT, SAMPLE_DIR
+
+SCRIPT = ROOT / "scripts" / "make_sample_data.py"
+AS_OF = "2026-10-31"
+MARK = "（样例）"
+NO_WORKSTATION = {"分界镇": "321283101", "根思乡": "321283200", "河失镇": "321283112"}
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("make_sample_data", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample")
+    meta = _load_script().write_all(out)
+    return out, meta
+
+
+def rows(kind: str) -> list[dict]:
+    """The committed sample file as dicts keyed by the schema's internal field names."""
+    names = [f.name for f in schema.input_fields(schema.KINDS[kind])]
+    with open(SAMPLE_DIR / f"{kind}.csv", encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        return [dict(zip(names, r)) for r in reader]
+
+
+def check_char(digits: str) -> str:
+    """Written here again on purpose (not imported): weights 2..9 repeating, sum mod 11, 10 -> X."""
+    return "0123456789X"[sum(int(d) * (2 + i % 8) for i, d in enumerate(digits)) % 11]
+
+
+def split_number(text: str) -> tuple[str, str]:
+    """(base digits, given check character or '') of an application number in any of the sample's forms."""
+    t = text.upper().replace(" ", "").replace(".", "")
+    if t[:2] in ("ZL", "CN"):
+        t = t[2:]
+    m = re.fullmatch(r"(\d{12}|\d{8})([\dX]?)", t)
+    assert m, text
+    return m.group(1), m.group(2)
+
+
+def status_code(text: str, table) -> str:
+    for code, words in table:
+        if any(w in text for w in words):
+            return code
+    return ""
+
+
+@pytest.fixture(scope="module")
+def townships():
+    import json
+
+    with open(GEO_DIR / "schematic_townships.geojson", encoding="utf-8") as f:
+        gj = json.load(f)
+    return {feat["properties"]["code"]: shape(feat["geometry"]) for feat in gj["features"]}
+
+
+def unit_at(townships, lon: float, lat: float, datum: str) -> str:
+    if datum == "GCJ02":
+        from txip_geo.datum import gcj02_to_wgs84
+
+        lon, lat = gcj02_to_wgs84(lon, lat)
+    p = Point(lon, lat)
+    return next((c for c, g in townships.items() if g.contains(p)), "")
+
+
+# --------------------------------------------------------------------------- reproducible, on the schema
+
+
+def test_regenerating_gives_byte_identical_files(regenerated):
+    out, _ = regenerated
+    committed = sorted(p.name for p in SAMPLE_DIR.iterdir())
+    assert sorted(p.name for p in out.iterdir()) == committed
+    assert set(committed) == {f"{k}.csv" for k in schema.RECORD_KINDS} | {"README.md"}
+    for name in committed:
+        assert (out / name).read_bytes() == (SAMPLE_DIR / name).read_bytes(), f"{name}: rerun scripts/make_sample_data.py"
+
+
+def test_every_csv_header_equals_the_schema_headers():
+    for kind in schema.RECORD_KINDS:
+        with open(SAMPLE_DIR / f"{kind}.csv", encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f))
+        assert header == schema.all_headers(schema.KINDS[kind]), kind
+        assert rows(kind), kind
+
+
+def test_readme_says_the_records_are_generated_and_how_to_regenerate():
+    text = (SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
+    assert "虚构" in text and "not real" in text
+    assert "python scripts/make_sample_data.py" in text and "--out" in text
+
+
+def test_no_event_date_after_the_as_of_date():
+    for kind in schema.RECORD_KINDS:
+        date_fields = [f.name for f in schema.input_fields(schema.KINDS[kind])
+                       if f.type == "date" and f.name != "expiry_date"]
+        for r in rows(kind):
+            for name in date_fields:
+                if r[name]:
+                    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r[name]) and r[name] <= AS_OF, (kind, name, r[name])
+
+
+# --------------------------------------------------------------------------- patent numbers
+
+
+def test_every_patent_number_that_carries_a_check_digit_is_valid_except_the_deliberate_few(regenerated):
+    _, meta = regenerated
+    wrong = []
+    for r in rows("patents"):
+        base, given = split_number(r["app_no"])
+        if given and given != check_char(base):
+            wrong.append(r["app_no"])
+    assert 3 <= len(wrong) <= 10
+    assert sorted(wrong) == sorted(meta["bad_check"])
+    readme = (SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{w}`" in readme for w in wrong)
+
+
+def test_patent_numbers_come_in_the_mixed_real_forms():
+    nos = [r["app_no"] for r in rows("patents")]
+    n = len(nos)
+    forms = Counter()
+    for no in nos:
+        base, given = split_number(no)
+        forms["old 8+1" if len(base) == 8 else "new 12+1"] += 1
+        forms["ZL"] += no.startswith("ZL")
+        forms["CN"] += no.startswith("CN")
+        forms["space"] += " " in no
+        forms["no dot"] += bool(given) and "." not in no
+        forms["no check"] += not given
+        forms["pct"] += len(base) == 12 and base[4] in "89"
+    assert forms["old 8+1"] >= 20 and forms["pct"] >= 5
+    for form in ("ZL", "CN", "space", "no dot", "no check"):
+        assert forms[form] >= n * 0.02, form
+
+
+def test_about_one_percent_are_later_rows_repeating_an_earlier_patent_in_another_form():
+    seen: dict[str, str] = {}
+    repeats = 0
+    for r in rows("patents"):
+        base, _ = split_number(r["app_no"])
+        if base in seen:
+            repeats += 1
+            assert r["app_no"] != seen[base]
+        else:
+            seen[base] = r["app_no"]
+    assert 0.005 <= repeats / len(seen) <= 0.02
+
+
+def test_patent_status_agrees_with_dates():
+    for r in rows("patents"):
+        code = status_code(r["status"], PATENT_STATUS)
+        assert code, r["status"]
+        base, _ = split_number(r["app_no"])
+        if code == "pending":
+            assert not r["grant_date"] and r["app_date"] >= "2020-01-01"
+        if code == "valid":
+            assert r["grant_date"] and r["grant_date"] >= r["app_date"]
+            if base[4 if len(base) == 12 else 2] in "29":  # utility model: 10-year term
+                assert r["app_date"] > "2016-10-31"
+        if r["app_date"] < "2003-10-01":
+            assert len(base) == 8 and code == "invalid"
+
+
+def test_patent_addresses_come_in_the_forms_real_exports_use():
+    addresses = [r["address"] for r in rows("patents")]
+    n = len(addresses)
+
+    def count(pattern):
+        return sum(bool(re.search(pattern, a)) for a in addresses)
+
+    assert count(r"^江苏省泰兴市黄桥镇.+路\d+号$") >= 50
+    assert count(r"^泰兴市延令街道黄桥路\d+号$") >= 20  # another unit's short name in the road
+    for old in ("横垛镇", "七圩镇", "姚王镇"):
+        assert count(f"泰兴市{old}") >= 3, old
+    assert count(r"泰兴市滨江镇过船村") >= 3
+    for park in (r"^江苏省泰兴经济开发区", r"^泰兴市黄桥经济开发区", r"^泰兴高新技术产业开发区"):
+        assert count(park) >= 10, park
+    outside = count(r"^(江苏省)?(靖江市|泰州市高港区|如皋市)|^江苏省泰州市高港区")
+    assert 0.005 * n <= outside <= 0.02 * n
+    no_unit = sum(a == "" for a in addresses) + count(r"^泰兴市(人民路|文昌路|友谊路)\d+号$")
+    assert 0.005 * n <= no_unit <= 0.02 * n
+
+
+def test_cases_are_located_half_by_point_the_rest_by_address_or_area():
+    cases = rows("cases")
+    by_point = sum(bool(r["lon"]) for r in cases)
+    assert 0.4 <= by_point / len(cases) <= 0.6
+    assert all(r["lon"] or r["address"] or r["area_name"] or r["area_code"] for r in cases)
+    olds = ("横垛镇", "溪桥镇", "刘陈镇", "马甸镇", "蒋华镇", "七圩镇", "姚王镇")
+    assert 2 <= sum(any(o in r["address"] + r["area_name"] for o in olds) for r in cases) <= 30
+
+
+def test_trademark_terms_are_ten_years_and_valid_ones_unexpired():
+    for r in rows("trademarks"):
+        code = status_code(r["status"], TRADEMARK_STATUS)
+        if code == "pending":
+            assert not r["reg_date"] and not r["expiry_date"]
+            continue
+        years = int(r["expiry_date"][:4]) - int(r["reg_date"][:4])
+        assert years in (10, 20, 30) and r["expiry_date"][4:] == r["reg_date"][4:] or r["reg_date"][5:] == "02-29"
+        if code == "valid":
+            assert r["expiry_date"] > AS_OF
+
+
+# --------------------------------------------------------------------------- fictional
+
+
+NAME_FIELDS = {
+    "patents": ["applicant"],
+    "trademarks": ["registrant", "name"],
+    "workstations": ["name", "host", "contact"],
+    "cases": ["party"],
+    "enterprises": ["name"],
+    "pledges": ["pledgor", "pledgee"],
+    "trainings": ["title", "organiser"],
+    "service_orgs": ["name"],
+    "network": ["office_name"],
+    "manual": ["entered_by"],
+}
+
+
+def test_every_name_and_party_value_carries_the_sample_marker():
+    for kind, fields in NAME_FIELDS.items():
+        for r in rows(kind):
+            for name in fields:
+                value = r[name]
+                if kind == "network" and not value:
+                    continue  # a unit with no office
+                parts = value.split("与") if kind == "cases" else [value]
+                assert all(p.endswith(MARK) for p in parts), (kind, name, value)
+
+
+def test_evidence_and_sources_say_sample():
+    assert all("样例" in r["evidence"] for r in rows("network"))
+    assert all("样例" in r["evidence"] for r in rows("manual"))
+    assert [(r["code"], r["year"], r["measure"]) for r in rows("statistics")] == [("321283", "2025", "市场主体户数")]
+    assert all("样例" in r["source"] for r in rows("statistics"))
+    assert 150000 <= float(rows("statistics")[0]["value"]) <= 250000
+
+
+def test_credit_codes_are_synthetic_but_well_formed():
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    codes = [r["credit_code"] for r in rows("enterprises")] + [r["org_id"] for r in rows("service_orgs")]
+    assert len(set(codes)) == len(codes)
+    for c in codes:
+        assert len(c) == 18 and set(c) <= set(alphabet) and c[8:10] == "YB", c
+        total = sum(alphabet.index(ch) * w for ch, w in zip(c[:17], weights))
+        assert alphabet[(31 - total % 31) % 31] == c[17], c
+
+
+# --------------------------------------------------------------------------- gaps the app must show
+
+
+def test_no_workstation_in_fenjie_gensi_or_heshi(townships):
+    stations = rows("workstations")
+    assert 25 <= len(stations) <= 35
+    datums = Counter(r["datum"] for r in stations)
+    assert set(datums) == {"GCJ02", "WGS84"} and len(stations) / 4 <= datums["GCJ02"] <= len(stations) / 2.5
+    for r in stations:
+        text = "".join(r[k] for k in ("name", "host", "area_code", "area_name", "address"))
+        assert not any(n in text or c in text for n, c in NO_WORKSTATION.items()), r["name"]
+        assert unit_at(townships, float(r["lon"]), float(r["lat"]), r["datum"]) not in NO_WORKSTATION.values()
+
+
+def test_gensi_has_patents_but_no_invention():
+    gensi = [r for r in rows("patents") if "根思乡" in r["address"]]
+    assert len(gensi) >= 20
+    for r in gensi:
+        base, _ = split_number(r["app_no"])
+        assert base[4 if len(base) == 12 else 2] not in "18", r["app_no"]
+        assert "发明" not in r["type_label"]
+
+
+def test_yuanzhu_has_firms_and_patents_but_no_trademark():
+    assert any("元竹镇" in r["address"] for r in rows("patents"))
+    assert any("元竹镇" in r["address"] for r in rows("enterprises"))
+    for r in rows("trademarks"):
+        assert "元竹" not in r["address"] + r["area_name"] + r["area_code"] and r["area_code"] != "321283104"
+
+
+def test_zero_patent_above_scale_firms_are_spread_over_several_townships(townships):
+    ents = rows("enterprises")
+    zero = [r for r in ents if r["above_scale"] == "是" and r["patents_held"] == "0"]
+    assert 25 <= len(zero) <= 35
+    assert 1 <= sum(r["high_tech"] == "是" and r["patents_held"] == "0" for r in ents) <= 8
+    units = {unit_at(townships, float(r["lon"]), float(r["lat"]), r["datum"]) for r in zero}
+    assert len(units - {""}) >= 6
+    applicants = {r["applicant"] for r in rows("patents")}
+    assert not {r["name"] for r in zero} & applicants
+
+
+def test_enterprise_points_lie_in_their_township(townships):
+    gaz = load_gazetteer()
+    for r in rows("enterprises"):
+        code = unit_at(townships, float(r["lon"]), float(r["lat"]), r["datum"])
+        assert code, r["name"]
+        if r["area_name"]:
+            assert gaz.resolve_area(r["area_name"]) == ("unit", code)
+        assert gaz.name_of(code) in r["address"] or r["park_name"] in r["address"]
+
+
+def test_distribution_follows_size():
+    count = Counter()
+    for r in rows("patents"):
+        for name in ("黄桥镇", "延令街道", "济川街道", "根思乡", "宣堡镇"):
+            count[name] += name in r["address"]
+    assert min(count["黄桥镇"], count["延令街道"], count["济川街道"]) > 3 * max(count["根思乡"], count["宣堡镇"])
+
+
+# --------------------------------------------------------------------------- goal shapes (close, mostly not met)
+
+
+def test_goal_shapes():
+    unique: dict[str, dict] = {}
+    for r in rows("patents"):
+        unique.setdefault(split_number(r["app_no"])[0], r)
+    valid_inv = [r for b, r in unique.items() if b[4 if len(b) == 12 else 2] in "18"
+                 and status_code(r["status"], PATENT_STATUS) == "valid"]
+    assert 3000 <= len(valid_inv) < 3500  # G01
+    assert 300 <= sum(r["app_date"] < "2016-10-31" for r in valid_inv) < 650  # G02
+    tms = rows("trademarks")
+    valid_tm = sum(status_code(r["status"], TRADEMARK_STATUS) == "valid" for r in tms)
+    assert 12500 <= valid_tm <= 13500  # G04
+    assert {int(r["nice_class"]) for r in tms} == set(range(1, 46))
+    ht = [r for r in rows("enterprises") if r["high_tech"] == "是"]
+    assert 0.8 <= sum(r["gb_filed"] == "是" for r in ht) / len(ht) <= 0.9  # G07
+    parks = [r for r in rows("network") if r["pilot_level"]]
+    assert [r["pilot_level"] for r in parks] == ["省"]  # G06: 1 of 2
+    assert len(rows("network")) == 21
+    pledged = sum(float(r["amount_wan"]) for r in rows("pledges") if r["date"] >= "2024-01-01")
+    assert 160000 <= pledged <= 190000  # G12, 万元
+    trained = sum(int(r["attendees"]) for r in rows("trainings") if r["date"] >= "2024-01-01")
+    assert 260 <= trained < 300  # G16
+    assert sum(r["status"] != "注销" for r in rows("service_orgs")) < 30  # G15
+    cases = rows("cases")
+    enf = [r for r in cases if r["case_kind"] == "查处"]
+    med = [r for r in cases if r["case_kind"] == "调解"]
+    assert 0.85 <= sum(r["status"] == "已结案" for r in enf) / len(enf) <= 0.9
+    assert 0.88 <= sum(r["outcome"] == "调解成功" for r in med) / len(med) <= 0.92
+    manual = {r["goal_id"]: r["done"] for r in rows("manual")}
+    assert manual == {"M01": "是", "M02": "否"}

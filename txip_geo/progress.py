@@ -1,0 +1,319 @@
+"""Pure helpers for the 目标 and 数据 pages: goal tables for display, the summary line, the plan's timeline,
+the townships contributing most and least to a goal, and what the store holds (imports, assignment methods).
+
+Nothing here imports Streamlit; the pages only lay out what these functions return.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .figures import METRICS, FigureSet
+from .goals import PER_AREA, STATUS_LABELS, contributions, phases
+from .strings import t
+
+# Text and background colour per goal status (green met/done, red not met/not done, grey no data).
+STATUS_COLORS: dict[str, tuple[str, str]] = {
+    "met": ("#006d2c", "#e5f5e0"),
+    "done": ("#006d2c", "#e5f5e0"),
+    "not_met": ("#a50f15", "#fee0d2"),
+    "not_done": ("#a50f15", "#fee0d2"),
+    "no_data": ("#525252", "#f0f0f0"),
+}
+_LABEL_TO_STATUS = {v: k for k, v in STATUS_LABELS.items()}
+
+# Per-area metrics that add up to the city figure (rates and per-capita figures do not).
+ADDITIVE = {m for m in PER_AREA.values()} - {"invention_per_10k", "enforcement_rate", "mediation_rate"}
+
+
+# -- numbers ----------------------------------------------------------------------------------------------------------
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)) or v is pd.NA
+
+
+def fmt_number(v, decimals: int = 2) -> str:
+    """3500 → '3,500'; 29.466 → '29.47'; 94.0 → '94'; missing → '—'."""
+    if _missing(v):
+        return "—"
+    v = float(v)
+    if v.is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
+COMPARATOR_SIGNS = {">=": "≥", ">": "＞"}
+
+
+def fmt_target(row: dict) -> str:
+    """'≥ 3,500' / '＞ 90' for a numeric goal, '完成' for a milestone."""
+    if row["kind"] == "milestone":
+        return t("goals.target_done")
+    return f"{COMPARATOR_SIGNS.get(row['comparator'], row['comparator'])} {fmt_number(row['target'])}"
+
+
+_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$")
+
+
+def md_escape(text) -> str:
+    """Text safe to put inside st.markdown (file names and record text may hold * _ $ …)."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def source_label(source: str) -> str:
+    return t({"computed": "goals.computed", "manual": "goals.manual"}.get(source, "goals.none"))
+
+
+def status_css(label: str) -> str:
+    """CSS for a status cell, from its Chinese label (used with pandas Styler.map)."""
+    status = _LABEL_TO_STATUS.get(label)
+    if status not in STATUS_COLORS:
+        return ""
+    fg, bg = STATUS_COLORS[status]
+    return f"color: {fg}; background-color: {bg}; font-weight: 600"
+
+
+# -- goals table ------------------------------------------------------------------------------------------------------
+def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
+    """One display row per goal/milestone (Chinese column names), in the order of `ev`; keeps `group` for grouping.
+
+    Columns: group, 编号, 指标, 目标, 当前, 差距, 单位, 状态, 进度 (0–1, empty when unknown), 数据来源, 计算依据,
+    牵头单位, 配合单位.
+    """
+    rows = []
+    for r in ev.to_dict("records"):
+        milestone = r["kind"] == "milestone"
+        if milestone:
+            current = "—" if r["status"] == "no_data" else r["status_label"]
+            gap = "—"
+        else:
+            current = fmt_number(r["current"])
+            gap = fmt_number(r["gap"])
+        progress = None if _missing(r["progress"]) or (milestone and r["status"] == "no_data") else float(r["progress"])
+        rows.append({
+            "group": r["group"],
+            t("goals.col_id"): r["id"],
+            t("goals.col_name"): r["name"],
+            t("goals.col_target"): fmt_target(r),
+            t("goals.col_current"): current,
+            t("goals.col_gap"): gap,
+            t("goals.col_unit"): r["unit"] or "",
+            t("goals.col_status"): r["status_label"],
+            t("goals.col_progress"): progress,
+            t("goals.col_source"): source_label(r["source"]),
+            t("goals.basis"): r["basis"],
+            t("goals.col_lead"): r["lead"],
+            t("goals.col_coop"): r["cooperating"],
+        })
+    return pd.DataFrame(rows)
+
+
+def groups(ev: pd.DataFrame) -> list[str]:
+    """The plan's groups in their order ('1 产出质量', '2 综合能力', …)."""
+    return sorted(ev["group"].unique(), key=lambda g: (g.split(" ")[0], g))
+
+
+@dataclass(frozen=True)
+class Summary:
+    goals_met: int
+    goals_total: int
+    goals_no_data: int
+    milestones_done: int
+    milestones_total: int
+
+    def text(self) -> str:
+        return t("goals.summary", met=self.goals_met, total=self.goals_total, no_data=self.goals_no_data,
+                 done=self.milestones_done, mtotal=self.milestones_total)
+
+
+def summary(ev: pd.DataFrame) -> Summary:
+    g, m = ev[ev["kind"] == "goal"], ev[ev["kind"] == "milestone"]
+    return Summary(goals_met=int((g["status"] == "met").sum()), goals_total=len(g),
+                   goals_no_data=int((g["status"] == "no_data").sum()),
+                   milestones_done=int((m["status"] == "done").sum()), milestones_total=len(m))
+
+
+# -- timeline ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Segment:
+    phase: str
+    start: str  # ISO dates, both inclusive
+    end: str
+    left: float  # position and width as fractions of the whole plan period
+    width: float
+    state: str  # past | current | future
+
+
+@dataclass(frozen=True)
+class Timeline:
+    segments: list[Segment]
+    start: str
+    end: str
+    today: str
+    today_frac: float  # 0 … 1, clamped
+    current: str  # phase name, or 方案期前 / 方案期后
+    elapsed_days: int
+    total_days: int
+
+
+def timeline(today: date | None = None, table: pd.DataFrame | None = None) -> Timeline:
+    """The plan's phases laid out on one axis (days; each phase's end day included) and today's position on it."""
+    today = today or date.today()
+    ph = (phases() if table is None else table).sort_values("start")
+    starts = [date.fromisoformat(s) for s in ph["start"]]
+    ends = [date.fromisoformat(e) + timedelta(days=1) for e in ph["end"]]  # exclusive
+    t0, t1 = min(starts), max(ends)
+    total = (t1 - t0).days
+    segs = []
+    current = "方案期前" if today < t0 else ("方案期后" if today >= t1 else "")
+    for r, s, e in zip(ph.itertuples(), starts, ends):
+        state = "past" if today >= e else ("current" if today >= s else "future")
+        if state == "current":
+            current = r.phase
+        segs.append(Segment(r.phase, r.start, r.end, (s - t0).days / total, (e - s).days / total, state))
+    elapsed = min(max((today - t0).days, 0), total)
+    return Timeline(segs, t0.isoformat(), (t1 - timedelta(days=1)).isoformat(), today.isoformat(), elapsed / total,
+                    current, elapsed, total)
+
+
+_PHASE_COLORS = {"past": ("#c6dbef", "#08306b"), "current": ("#2171b5", "#ffffff"), "future": ("#f0f0f0", "#525252")}
+
+
+def timeline_html(tl: Timeline) -> str:
+    """A horizontal bar (one block per phase, widths proportional to duration) with today's position marked."""
+    blocks = []
+    for s in tl.segments:
+        bg, fg = _PHASE_COLORS[s.state]
+        blocks.append(
+            f'<div class="txip-tl-seg {s.state}" title="{html.escape(s.phase)} {s.start} 至 {s.end}" '
+            f'style="left:{s.left * 100:.3f}%;width:{s.width * 100:.3f}%;background:{bg};color:{fg}">'
+            f'<b>{html.escape(s.phase)}</b><br><span>{s.start[:7]} 至 {s.end[:7]}</span></div>')
+    pct = tl.today_frac * 100
+    align = "right" if pct > 80 else "left"
+    label = html.escape(t("goals.timeline_today", date=tl.today))
+    marker = (f'<div class="txip-tl-today" style="left:{pct:.3f}%"></div>'
+              f'<div class="txip-tl-label {align}" style="left:{pct:.3f}%">▼ {label}</div>')
+    css = (
+        "<style>"
+        ".txip-tl{position:relative;height:92px;margin:4px 0 2px 0;font-size:0.82rem}"
+        ".txip-tl-bar{position:absolute;top:24px;left:0;right:0;height:52px}"
+        ".txip-tl-seg{position:absolute;top:0;height:52px;box-sizing:border-box;border-right:2px solid #fff;"
+        "padding:4px 6px;overflow:hidden;white-space:nowrap;line-height:1.35;border-radius:3px}"
+        ".txip-tl-seg span{font-size:0.75rem;opacity:0.85}"
+        ".txip-tl-today{position:absolute;top:18px;height:64px;width:0;border-left:3px solid #d94801}"
+        ".txip-tl-label{position:absolute;top:0;white-space:nowrap;color:#a63603;font-weight:600}"
+        ".txip-tl-label.left{transform:translateX(-6px)}"
+        ".txip-tl-label.right{transform:translateX(calc(-100% + 8px))}"
+        "</style>")
+    return (css + '<div class="txip-tl" data-testid="txip-timeline"><div class="txip-tl-bar">' + "".join(blocks)
+            + "</div>" + marker + "</div>")
+
+
+def timeline_caption(tl: Timeline) -> str:
+    return t("goals.timeline_caption", start=tl.start, end=tl.end, phase=tl.current, pct=f"{tl.today_frac * 100:.0f}",
+             days=max(tl.total_days - tl.elapsed_days, 0))
+
+
+# -- contributors -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Contributors:
+    goal_id: str
+    metric: str
+    label: str  # the metric's Chinese name
+    unit: str
+    top: pd.DataFrame  # columns code, name, value (highest first)
+    bottom: pd.DataFrame  # columns code, name, value (lowest first)
+    no_value: list[str]  # unit names without a value (no denominator / no population), left out of the ranking
+    unassigned: float | None  # for additive metrics: city total minus the sum over units (records with no township)
+
+
+def contributors(fs: FigureSet, goal_id: str, n: int = 3) -> Contributors | None:
+    """The n townships contributing most and least to a goal's per-area metric (None: not per-area computable)."""
+    c = contributions(fs, goal_id)
+    if c is None:
+        return None
+    metric = PER_AREA[goal_id]
+    has = c[c["value"].notna()]
+    top = has.sort_values(["value", "code"], ascending=[False, True], kind="stable").head(n).reset_index(drop=True)
+    bottom = has.sort_values(["value", "code"], ascending=[True, True], kind="stable").head(n).reset_index(drop=True)
+    residual = None
+    city = fs.city.get(metric)
+    if metric in ADDITIVE and city is not None and len(has):
+        residual = round(float(city) - float(has["value"].sum()), 4)
+    label, unit = METRICS[metric]
+    return Contributors(goal_id, metric, label, unit, top, bottom, list(c.loc[c["value"].isna(), "name"]), residual)
+
+
+def contributor_display(df: pd.DataFrame, unit: str) -> pd.DataFrame:
+    return pd.DataFrame({t("goals.col_rank"): range(1, len(df) + 1), t("goals.col_area"): df["name"].tolist(),
+                         t("goals.col_value"): [f"{fmt_number(v)} {unit}" for v in df["value"]]})
+
+
+# -- data page --------------------------------------------------------------------------------------------------------
+def kind_label(kind: str) -> str:
+    """Chinese label of a record kind, or of a boundary import ('boundaries:townships')."""
+    if kind in schema.KINDS:
+        return schema.KINDS[kind].label
+    if kind.startswith("boundaries:"):
+        layer = kind.split(":", 1)[1]
+        return t("data.kind_boundaries", layer=t(f"data.layer_{layer}") if layer in ("townships", "parks") else layer)
+    return kind
+
+
+def current_snapshots(imports: pd.DataFrame, as_of: str | None = None) -> dict[str, str]:
+    """Per kind, the as-of date of the snapshot the figures use (latest, or latest on or before as_of)."""
+    df = imports if as_of is None else imports[imports["as_of"] <= as_of]
+    return df.groupby("kind")["as_of"].max().to_dict() if len(df) else {}
+
+
+def imports_table(imports: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
+    """The imports, newest first, with Chinese columns: 数据类型, 文件, 截至, 导入时间, 导入人, 记录数, 样例, 当前使用."""
+    cols = [t("data.col_kind"), t("data.col_file"), t("data.col_as_of"), t("data.col_imported_at"), t("data.col_by"),
+            t("data.col_rows"), t("data.col_sample"), t("data.col_in_use")]
+    if imports is None or imports.empty:
+        return pd.DataFrame(columns=cols)
+    snaps = current_snapshots(imports, as_of)
+    yes, no = t("data.yes"), t("data.no")
+    df = imports.sort_values("id", ascending=False)
+    out = pd.DataFrame({
+        cols[0]: df["kind"].map(kind_label),
+        cols[1]: df["file_name"],
+        cols[2]: df["as_of"],
+        cols[3]: df["imported_at"].astype(str).str.replace("T", " ", regex=False),
+        cols[4]: df["imported_by"],
+        cols[5]: df["rows_imported"].astype("Int64"),
+        cols[6]: df["is_sample"].map(lambda v: yes if v else no),
+        cols[7]: [yes if snaps.get(k) == a else no for k, a in zip(df["kind"], df["as_of"])],
+    })
+    return out.reset_index(drop=True)
+
+
+def located_records(store, as_of: str | None = None) -> dict[str, pd.DataFrame]:
+    """The current snapshot of every located kind, outside-Taixing records included (FigureSet drops those)."""
+    return {k: store.records(k, as_of) for k, kind in schema.KINDS.items() if kind.located}
+
+
+def assignment_counts(records: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per located kind (rows, Chinese label), how many records were assigned by each method (columns, Chinese
+    labels of schema.ASSIGN_METHODS) plus 合计. Kinds with no records show zeros."""
+    rows = []
+    for k, kind in schema.KINDS.items():
+        if not kind.located:
+            continue
+        df = records.get(k)
+        counts = df["assign_method"].value_counts() if df is not None and len(df) else pd.Series(dtype=int)
+        row = {t("data.col_kind"): kind.label}
+        for m, label in schema.ASSIGN_METHODS.items():
+            row[label] = int(counts.get(m, 0))
+        row[t("data.col_total")] = int(counts.sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def boundary_text(status: str) -> str:
+    return t("data.boundaries_official" if status == "official" else "data.boundaries_schematic")

@@ -1,0 +1,251 @@
+"""What the map page shows, as data: indicator values per area, point layers, a township's detail panel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import maps
+from .datum import to_display
+from .figures import METRICS, FigureSet
+from .gazetteer import CITY_CODE, load_gazetteer
+from .goals import evaluate, goal_table
+from .maps import POINT_STYLES, MapSpec, PointLayer
+
+# Indicators the map can colour by (per-area metric columns of figures.METRICS).
+INDICATORS = [
+    "patents", "invention_patents", "invention_patents_valid", "invention_per_10k", "trademarks", "workstations",
+    "cases", "zero_patent_above_scale", "zero_patent_high_tech",
+]
+# For these, more is worse: a zero is good news, not a gap (the legend says so).
+MORE_IS_WORSE = {"zero_patent_above_scale", "zero_patent_high_tech", "cases"}
+
+
+def indicator_label(key: str) -> tuple[str, str]:
+    return METRICS[key]
+
+
+def decimals_for(key: str) -> int:
+    return 2 if key == "invention_per_10k" else 0
+
+
+def area_values(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
+    table = fs.units if view == "units" else fs.parks
+    return table[["code", "name", indicator]].rename(columns={indicator: "value"})
+
+
+def area_frame(fs: FigureSet, layer: gpd.GeoDataFrame, view: str, indicator: str) -> gpd.GeoDataFrame:
+    vals = area_values(fs, view, indicator)
+    g = layer[["code", "geometry"]].merge(vals, on="code", how="left")
+    return gpd.GeoDataFrame(g, geometry="geometry", crs=layer.crs)
+
+
+def _display_points(df: pd.DataFrame) -> pd.DataFrame:
+    """lon/lat converted from each record's datum to the display datum; rows without coordinates dropped."""
+    df = df[df["lon"].notna() & df["lat"].notna()].copy()
+    if df.empty:
+        return df.assign(dlon=[], dlat=[])
+    df["dlon"], df["dlat"] = np.nan, np.nan
+    for datum, part in df.groupby(df["datum"].fillna("").replace("", "WGS84")):
+        lon, lat = to_display(part["lon"].to_numpy(float), part["lat"].to_numpy(float), datum)
+        df.loc[part.index, "dlon"], df.loc[part.index, "dlat"] = lon, lat
+    return df
+
+
+def point_layers(fs: FigureSet, *, workstations=True, cases=True, enterprises=False, zero_only=False,
+                 cluster_threshold: int = 200) -> list[PointLayer]:
+    gaz = load_gazetteer()
+    layers = []
+    if workstations:
+        w = _display_points(fs.records["workstations"])
+        w = w[w["active"] == 1] if len(w) else w
+        if len(w):
+            pts = pd.DataFrame({
+                "lon": w["dlon"], "lat": w["dlat"],
+                "color": w["station_type"].map(lambda x: POINT_STYLES.get(x, POINT_STYLES["_other_station"])),
+                "tooltip": w["name"] + "（" + w["station_type"] + "）" + w["unit_code"].map(gaz.name_of).map(lambda n: f" · {n}" if n else ""),
+                "radius": 7,
+            })
+            layers.append(PointLayer("知识产权工作站", pts))
+    if cases:
+        c = _display_points(fs.records["cases"])
+        if len(c):
+            kind = c["kind_code"].fillna("enforcement")
+            pts = pd.DataFrame({
+                "lon": c["dlon"], "lat": c["dlat"], "color": kind.map(POINT_STYLES),
+                "tooltip": c["case_no"] + " " + kind.map({"enforcement": "查处", "dispute": "调解"}) + " "
+                           + c["ip_type"].fillna("") + " " + c["status"].fillna(""),
+                "radius": 5,
+            })
+            layers.append(PointLayer("执法案件与纠纷", pts, cluster=len(pts) > cluster_threshold))
+    if enterprises:
+        e = _display_points(fs.records["enterprises"])
+        if len(e):
+            e = e[(e["above_scale"] == 1) | (e["high_tech"] == 1)]
+            zero = e["patents_held"] == 0
+            if zero_only:
+                e, zero = e[zero], zero[zero]
+            tags = np.where(e["high_tech"] == 1, "高企", "规上")
+            pts = pd.DataFrame({
+                "lon": e["dlon"], "lat": e["dlat"],
+                "color": np.where(zero, POINT_STYLES["zero_patent"], POINT_STYLES["enterprise"]),
+                "tooltip": e["name"] + "（" + tags + "，有效专利 " + e["patents_held"].fillna(-1).astype(int).astype(str).replace("-1", "未知") + " 件）",
+                "radius": np.where(zero, 6, 4),
+            })
+            layers.append(PointLayer("企业（规上/高企）", pts, cluster=len(pts) > cluster_threshold * 5))
+    return layers
+
+
+def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: str, indicator: str,
+             outline=None, neighbours=None, parks_layer=None, points=(), selected=None) -> MapSpec:
+    """`ref` is the unfiltered figure set: the class breaks come from it, so colours keep their meaning under filters."""
+    label, unit = indicator_label(indicator)
+    breaks = maps.class_breaks(pd.concat([ref.units[indicator], ref.parks[indicator]]).to_numpy(), k=5)
+    areas = area_frame(fs, layer, view, indicator)
+    extra = []
+    if view == "units":
+        n_un = _unassigned_for(fs, indicator)
+        if n_un:
+            extra.append(f"另有 {n_un} 条记录未能归属镇街，计入全市合计")
+    if indicator in MORE_IS_WORSE:
+        extra.append("此指标数值越小越好；0 表示没有")
+    if fs.is_sample:
+        extra.append("样例数据，非真实统计")
+    return MapSpec(areas=areas, label=label, unit=unit, breaks=breaks, outline=outline, neighbours=neighbours,
+                   parks=parks_layer if view == "units" else None, points=list(points), selected=selected,
+                   schematic=fs.boundaries == "schematic", sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra,
+                   decimals=decimals_for(indicator))
+
+
+_KIND_OF = {"patents": "patents", "invention_patents": "patents", "invention_patents_valid": "patents",
+            "invention_per_10k": "patents", "trademarks": "trademarks", "workstations": "workstations",
+            "cases": "cases", "zero_patent_above_scale": "enterprises", "zero_patent_high_tech": "enterprises"}
+
+
+def _unassigned_for(fs: FigureSet, indicator: str) -> int:
+    kind = _KIND_OF.get(indicator)
+    df = fs.records.get(kind) if kind else None
+    if df is None or df.empty:
+        return 0
+    return int(df["unit_code"].isna().sum())
+
+
+def unit_at(layer: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
+    """The code of the polygon containing the clicked point (None outside every polygon)."""
+    from shapely.geometry import Point
+
+    p = Point(lon, lat)
+    hit = layer[layer.geometry.contains(p) | layer.geometry.touches(p)]
+    return None if hit.empty else str(hit["code"].iloc[0])
+
+
+# -- the township panel -----------------------------------------------------------------------------------------
+
+PANEL_METRICS = ["patents", "invention_patents_valid", "invention_patents_long", "invention_per_10k", "trademarks",
+                 "workstations", "enforcement_cases", "enforcement_rate", "disputes", "mediation_rate",
+                 "above_scale", "high_tech", "zero_patent_above_scale", "zero_patent_high_tech", "area_km2",
+                 "population"]
+
+
+@dataclass
+class UnitDetail:
+    code: str
+    name: str
+    figures: pd.DataFrame  # 指标, 数值, 排名
+    trend: pd.DataFrame  # index app_year, columns 发明/实用新型/外观设计
+    workstations: pd.DataFrame
+    zero_enterprises: pd.DataFrame
+    cases: pd.DataFrame
+    goal_shares: pd.DataFrame
+    network: dict
+
+
+def rank_of(fs: FigureSet, code: str, metric: str) -> int | None:
+    s = fs.units.set_index("code")[metric]
+    if pd.isna(s.get(code)):
+        return None
+    asc = metric in MORE_IS_WORSE
+    return int(s.rank(ascending=asc, method="min")[code])
+
+
+def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
+    gaz = load_gazetteer()
+    row = fs.units.set_index("code").loc[code]
+    figs = []
+    for m in PANEL_METRICS:
+        label, unit = METRICS[m]
+        v = row[m]
+        figs.append({"指标": label, "数值": maps.format_value(v, unit), "排名": (
+            f"{rank_of(fs, code, m)}/17" if m not in ("area_km2", "population") and rank_of(fs, code, m) else "")})
+    p = fs.records["patents"]
+    p = p[p["unit_code"] == code] if len(p) else p
+    if len(p):
+        trend = (p.assign(类型=p["patent_type"].map({"invention": "发明", "utility": "实用新型", "design": "外观设计"}))
+                 .groupby(["app_year", "类型"]).size().unstack(fill_value=0))
+        trend.index = trend.index.astype(int).astype(str)
+    else:
+        trend = pd.DataFrame()
+    w = fs.records["workstations"]
+    w = w[(w["unit_code"] == code) & (w["active"] == 1)] if len(w) else w
+    ws = w[["name", "station_type", "host", "established"]].rename(
+        columns={"name": "名称", "station_type": "类型", "host": "依托单位", "established": "设立日期"}) if len(w) else pd.DataFrame()
+    e = fs.records["enterprises"]
+    e = e[(e["unit_code"] == code) & (e["patents_held"] == 0) & ((e["above_scale"] == 1) | (e["high_tech"] == 1))] if len(e) else e
+    ze = pd.DataFrame({"企业名称": e["name"], "类别": np.where(e["high_tech"] == 1, "高企", "规上"),
+                       "有效商标": e["trademarks_held"], "行业": e["industry"]}) if len(e) else pd.DataFrame()
+    c = fs.records["cases"]
+    c = c[c["unit_code"] == code] if len(c) else c
+    if len(c):
+        cases = pd.DataFrame({"案件编号": c["case_no"], "类别": c["kind_code"].map({"enforcement": "查处", "dispute": "调解"}),
+                              "类型": c["ip_type"], "案由": c["cause"], "立案日期": c["accepted_date"],
+                              "状态": c["status"], "结果": c["outcome"]})
+        if personal:
+            cases.insert(4, "当事人", c["party"].to_numpy())
+        cases = cases.sort_values("立案日期", ascending=False)
+    else:
+        cases = pd.DataFrame()
+    net = {k: row.get(k) for k in ("has_office", "staff", "fund_wan")}
+    return UnitDetail(code, gaz.name_of(code), pd.DataFrame(figs), trend, ws, ze, cases, goal_shares(fs, code), net)
+
+
+# Goals that are counts a township contributes to (its share = target × its population ÷ the city's).
+SHARE_GOALS = {"G01": "invention_patents_valid", "G02": "invention_patents_long", "G04": "trademarks",
+               "G16": "training_attendees"}
+# Goals that are rates: the township's own rate is compared with the target itself.
+RATE_GOALS = {"G03": "invention_per_10k", "G07": None, "G13": "enforcement_rate", "G14": "mediation_rate"}
+
+
+def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
+    """Per goal: the township's value, its share of the target, the gap and the status."""
+    from .figures import latest_measure
+
+    goals = goal_table().set_index("id")
+    row = fs.units.set_index("code").loc[code]
+    city_pop, _, _ = latest_measure(fs.population, CITY_CODE, (fs.settings.population_base + "人口", "常住人口"))
+    out = []
+    for gid, metric in {**SHARE_GOALS, **RATE_GOALS}.items():
+        g = goals.loc[gid]
+        if gid == "G07":
+            value = (row["high_tech_gb_filed"] / row["high_tech"] * 100) if row["high_tech"] else np.nan
+        else:
+            value = row[metric]
+        if gid in SHARE_GOALS:
+            if pd.isna(row["population"]) or not city_pop:
+                target, note = np.nan, "本镇街无人口数据，无法折算份额"
+            else:
+                target = round(g["target"] * row["population"] / city_pop, 1)
+                note = f"目标 {g['target']:g} × 人口占比 {row['population'] / city_pop:.1%}"
+        else:
+            target, note = g["target"], "比率指标：与全市目标直接比较"
+        if pd.isna(value) or pd.isna(target):
+            status, gap = "无数据", np.nan
+        else:
+            met = value > target if g["comparator"] == ">" else value >= target
+            status, gap = ("已达成" if met else "未达成"), (0.0 if met else round(target - value, 2))
+        out.append({"编号": gid, "指标": g["name"], "本镇街": None if pd.isna(value) else round(float(value), 2),
+                    "份额目标": None if pd.isna(target) else target, "差距": None if pd.isna(gap) else gap,
+                    "状态": status, "说明": note})
+    return pd.DataFrame(out)

@@ -1,0 +1,64 @@
+"""Cached access to the store and its figures, the global settings and the URL query parameters."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from txip_geo.figures import FigureSet, Settings, compute
+from txip_geo.paths import default_db_path
+from txip_geo.store import Store
+
+
+def db_path() -> Path:
+    return default_db_path()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    return Store(path)
+
+
+def store() -> Store:
+    return _store(str(db_path()))
+
+
+def store_version(s: Store) -> tuple:
+    """Changes whenever an import or a boundary change lands (cheap: one query)."""
+    with s.reading() as con:
+        return tuple(con.execute(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM imports), (SELECT COUNT(*) FROM imports), "
+            "(SELECT COALESCE(SUM(official), 0) FROM boundaries)").fetchone())
+
+
+@st.cache_resource(show_spinner="正在计算……", max_entries=32)
+def _figures(path: str, version: tuple, settings: Settings) -> FigureSet:
+    return compute(_store(path), settings)
+
+
+def settings(**overrides) -> Settings:
+    """The global settings (sidebar of app.py) plus page filters."""
+    base = Settings(long_years=int(st.session_state.get("long_years", 10)),
+                    population_base=st.session_state.get("population_base", "常住"))
+    return base.with_(**overrides) if overrides else base
+
+
+def figures(**overrides) -> FigureSet:
+    s = store()
+    return _figures(str(s.path), store_version(s), settings(**overrides))
+
+
+def query(name: str, default: str | None = None) -> str | None:
+    return st.query_params.get(name, default)
+
+
+def set_query(**kw) -> None:
+    """Put the view in the URL so a link opens the same view (None removes a key)."""
+    for k, v in kw.items():
+        if v in (None, ""):
+            if k in st.query_params:
+                del st.query_params[k]
+        elif st.query_params.get(k) != str(v):
+            st.query_params[k] = str(v)
