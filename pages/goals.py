@@ -36,20 +36,21 @@ st.caption(progress.timeline_caption(tl))
 
 # -- the goals, by group ------------------------------------------------------------------------------------------------
 C = {k: t(f"goals.{k}") for k in ("col_id", "col_name", "col_target", "col_current", "col_gap", "col_unit",
-                                  "col_status", "col_progress", "col_source", "basis", "col_lead", "col_coop")}
+                                  "col_status", "col_progress", "col_source", "col_lead", "col_coop", "basis")}
 COLUMNS = {
     C["col_id"]: st.column_config.TextColumn(width=60),
     C["col_name"]: st.column_config.TextColumn(width=250),
     C["col_target"]: st.column_config.TextColumn(width=80),
     C["col_current"]: st.column_config.TextColumn(width=80),
     C["col_gap"]: st.column_config.TextColumn(width=70),
-    C["col_unit"]: st.column_config.TextColumn(width=90),
+    C["col_unit"]: st.column_config.TextColumn(width=120),
     C["col_status"]: st.column_config.TextColumn(width=70),
-    C["col_progress"]: st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0, width=110),
+    C["col_progress"]: st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0, width=110,
+                                                             color="blue"),
     C["col_source"]: st.column_config.TextColumn(width=90),
-    C["basis"]: st.column_config.TextColumn(width=420),
     C["col_lead"]: st.column_config.TextColumn(width=170),
     C["col_coop"]: st.column_config.TextColumn(width=260),
+    C["basis"]: st.column_config.TextColumn(width=480),
 }
 
 

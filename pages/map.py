@@ -4,6 +4,7 @@ import copy
 
 import folium
 import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit_folium import st_folium
 
 from txip_geo import boundaries, maps, views
@@ -96,7 +97,11 @@ def map_and_panel():
             code = views.unit_at(layer, click["lng"], click["lat"])
             if code and code != sel:
                 st.session_state.unit_pick = code
-                st.rerun(scope="fragment")
+                # Redraw the highlight: only this fragment when the click came in a fragment rerun.
+                try:
+                    st.rerun(scope="fragment")
+                except StreamlitInvalidLayoutContextError:
+                    st.rerun()
         st.caption(t("map.click_hint"))
     with right:
         codes = [""] + list(layer["code"])
@@ -117,7 +122,7 @@ def panel(code: str):
         st.caption(f"{park.level}；所在镇街：{gaz.name_of(park.host_code) or park.host_note}")
         st.dataframe(
             [{"指标": METRICS[m][0], "数值": maps.format_value(row[m], METRICS[m][1])} for m in views.PANEL_METRICS
-             if m in row.index and m != "population"], hide_index=True, use_container_width=True)
+             if m in row.index and m != "population"], hide_index=True, width="stretch")
         return
     d = views.unit_detail(fs, code)
     rank = views.rank_of(fs, code, indicator)
@@ -129,7 +134,7 @@ def panel(code: str):
     tabs = st.tabs([t("panel.figures"), t("panel.trend"), t("panel.workstations"), t("panel.zero_enterprises"),
                     t("panel.cases"), t("panel.goal_share")])
     with tabs[0]:
-        st.dataframe(d.figures, hide_index=True, use_container_width=True)
+        st.dataframe(d.figures, hide_index=True, width="stretch")
         net = d.network
         st.caption("三级网络：管理机构 " + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
                    + f"；专（兼）职人员 {maps.format_value(net['staff'], '人')}；专项资金 {maps.format_value(net['fund_wan'], '万元')}")
@@ -142,19 +147,19 @@ def panel(code: str):
         if d.workstations.empty:
             st.warning(t("panel.no_workstation"))
         else:
-            st.dataframe(d.workstations, hide_index=True, use_container_width=True)
+            st.dataframe(d.workstations, hide_index=True, width="stretch")
     with tabs[3]:
         if d.zero_enterprises.empty:
             st.success(t("panel.no_zero"))
         else:
-            st.dataframe(d.zero_enterprises, hide_index=True, use_container_width=True)
+            st.dataframe(d.zero_enterprises, hide_index=True, width="stretch")
     with tabs[4]:
         if d.cases.empty:
             st.write(t("panel.no_cases"))
         else:
-            st.dataframe(d.cases, hide_index=True, use_container_width=True, height=300)
+            st.dataframe(d.cases, hide_index=True, width="stretch", height=300)
     with tabs[5]:
-        st.dataframe(d.goal_shares, hide_index=True, use_container_width=True)
+        st.dataframe(d.goal_shares, hide_index=True, width="stretch")
         st.caption(t("panel.share_note"))
 
 

@@ -195,3 +195,41 @@ def test_title_lines(fs):
     assert lines[0] == "泰兴市知识产权三级网络缺口清单"
     assert any("2026-10-31" in x for x in lines) and any("示意边界" in x for x in lines)
     assert not any("样例" in x for x in lines)  # the fixture is not the sample
+
+
+def test_display_tells_no_from_not_reported(fs):
+    card = network.scorecard(fs)
+    d = network.scorecard_display(card).set_index("代码")
+    assert (d.loc[YL, "专（兼）职人员"], d.loc[GX, "专（兼）职人员"]) == ("0", "未填报")
+    assert d.loc[HQ, "专项资金（万元）"] == "50"
+    assert network.state_css("无") == network.CSS_NO and network.state_css("未填报") == network.CSS_UNKNOWN
+    assert network.state_css("无数据") == network.CSS_UNKNOWN and network.CSS_NO != network.CSS_UNKNOWN
+    assert network.count_css("0") == network.CSS_NO and network.count_css("未填报") == network.CSS_UNKNOWN
+    assert network.count_css("0", zero_is_gap=False) == network.CSS_YES  # no zero-patent enterprises: good news
+    html = network.scorecard_styler(card).to_html()
+    assert "None" not in html and "nan" not in html
+
+
+def test_gap_workbook(fs):
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(network.gap_workbook(fs)))
+    assert wb.sheetnames == ["缺口清单", "记分卡"]
+    ws = wb["缺口清单"]
+    lines = network.title_lines(fs)
+    assert [ws.cell(row=i + 1, column=1).value for i in range(len(lines))] == lines
+    header = [c.value for c in ws[len(lines) + 1]]
+    assert header == ["代码", "镇街/园区", "类别", "缺口", "数量", "依据", "牵头单位", "配合单位"]
+    assert ws.max_row == len(lines) + 1 + len(network.gap_list(fs))
+    sc = wb["记分卡"]
+    rows = {r[0]: r for r in sc.iter_rows(min_row=len(lines) + 2, values_only=True)}
+    assert len(rows) == 21 and rows[GX][4] == "未填报" and rows[YL][4] == 0
+
+
+def test_every_gap_kind_has_its_strings():
+    for g in network.GAP_KINDS:
+        assert network.t(f"network.gap_{g.key}", n=1)
+        assert g.task in network.tasks()
+        assert network.basis_label(g)

@@ -108,7 +108,7 @@ def test_summary_counts():
                        "status": ["met", "met", "not_met", "no_data", "done", "not_done", "no_data"]})
     s = progress.summary(ev)
     assert (s.goals_met, s.goals_total, s.goals_no_data, s.milestones_done, s.milestones_total) == (2, 4, 1, 1, 3)
-    assert s.text() == "数值目标已达成 2 / 4 项（其中 1 项无数据）；里程碑已完成 1 / 3 项"
+    assert s.text() == "数值目标已达成 2 / 4 项，无数据 1 项；里程碑已完成 1 / 3 项"
 
 
 def test_status_colours():

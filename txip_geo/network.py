@@ -234,34 +234,10 @@ def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=No
     extra = [t("network.gap_map_note")]
     if fs.is_sample:
         extra.append(t("network.gap_map_sample"))
-    return MapSpec(areas=areas, label=t("network.col_gaps"), unit="项", breaks=breaks, outline=outline,
+    return MapSpec(areas=areas, label=t("network.col_gaps"), unit=t("network.gap_unit"), breaks=breaks, outline=outline,
                    neighbours=neighbours, parks=parks_layer if view == "units" else None,
                    schematic=fs.boundaries == "schematic", sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra,
                    zero_label=t("network.gap_map_zero"), zero_good=True)
-
-
-def title_lines(fs: FigureSet) -> list[str]:
-    """Heading lines of the Excel export: title, sample note, as-of date, schematic-boundary note."""
-    lines = [t("network.export_title")]
-    if fs.is_sample:
-        lines.append(t("app.sample_badge"))
-    if fs.as_of:
-        lines.append(t("app.as_of", date=fs.as_of))
-    if fs.boundaries == "schematic":
-        lines.append(t("app.schematic_notice"))
-    return lines
-
-
-def gap_workbook(fs: FigureSet, gaps: pd.DataFrame | None = None) -> bytes:
-    """The gap list (filtered or whole) and the scorecard as one .xlsx, via export.write_xlsx."""
-    from .export import write_xlsx
-
-    gaps = gap_list(fs) if gaps is None else gaps
-    if "gap_key" in gaps.columns:
-        gaps = gap_display(gaps)
-    lines = title_lines(fs)
-    sheets = {t("network.sheet_gaps"): gaps, t("network.sheet_scorecard"): scorecard_export(fs)}
-    return write_xlsx(sheets, title_lines={name: lines for name in sheets})
 
 
 def scorecard_export(fs: FigureSet) -> pd.DataFrame:
@@ -294,25 +270,52 @@ def state_css(label) -> str:
     return ""
 
 
-def count_css(value, zero_is_gap: bool = True) -> str:
-    """CSS of a number cell: missing → amber italics; 0 → red when zero is a gap (staff, fund, workstations)."""
-    if value is None or pd.isna(value):
+def count_css(text: str, zero_is_gap: bool = True) -> str:
+    """CSS of a count cell of `scorecard_display`: 未填报/无数据 → amber italics; "0" → red when zero is a gap
+    (staff, fund, workstations), green when it is good news (zero-patent enterprises); other numbers plain or red."""
+    if text in (t("network.unknown"), t("network.no_data")):
         return CSS_UNKNOWN
-    if zero_is_gap and value == 0:
-        return CSS_NO
-    return ""
+    if text == "0":
+        return CSS_NO if zero_is_gap else CSS_YES
+    return "" if zero_is_gap else "color:#a50f15;font-weight:600"
+
+
+def scorecard_display(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as text for the screen: counts without decimals, missing ones written as 未填报 / 无数据."""
+    out = card.copy()
+    for col, label in NUMERIC_NA.items():
+        out[t(col)] = [t(label) if pd.isna(v) else f"{v:g}" for v in card[t(col)]]
+    return out
 
 
 def scorecard_styler(card: pd.DataFrame):
-    """A pandas Styler of the scorecard: the colours above, missing numbers shown as 未填报 / 无数据."""
+    """A pandas Styler of `scorecard_display(card)` with the colours above (no, not reported and yes look different)."""
     labels = [t("network.col_office"), t("network.col_patents"), t("network.col_tm")]
-    gap_zero = [t("network.col_staff"), t("network.col_fund"), t("network.col_ws")]
-    zero_col = t("network.col_zero")
-    gaps_col = t("network.col_gaps")
-    st = card.style.map(state_css, subset=labels).map(count_css, subset=gap_zero)
-    st = st.map(lambda v: CSS_UNKNOWN if pd.isna(v) else ("color:#a50f15;font-weight:600" if v > 0 else CSS_YES),
-                subset=[zero_col])
-    st = st.map(lambda v: "font-weight:700;color:#a50f15" if v > 0 else CSS_YES, subset=[gaps_col])
-    for col, label in NUMERIC_NA.items():
-        st = st.format(lambda v: f"{v:g}", subset=[t(col)], na_rep=t(label))
-    return st
+    zero_is_gap = [t("network.col_staff"), t("network.col_fund"), t("network.col_ws")]
+    st = scorecard_display(card).style.map(state_css, subset=labels).map(count_css, subset=zero_is_gap)
+    st = st.map(lambda v: count_css(v, zero_is_gap=False), subset=[t("network.col_zero")])
+    return st.map(lambda v: "font-weight:700;color:#a50f15" if v > 0 else CSS_YES, subset=[t("network.col_gaps")])
+
+
+def title_lines(fs: FigureSet) -> list[str]:
+    """Heading lines of the Excel export: title, sample note, as-of date, schematic-boundary note."""
+    lines = [t("network.export_title")]
+    if fs.is_sample:
+        lines.append(t("app.sample_badge"))
+    if fs.as_of:
+        lines.append(t("app.as_of", date=fs.as_of))
+    if fs.boundaries == "schematic":
+        lines.append(t("app.schematic_notice"))
+    return lines
+
+
+def gap_workbook(fs: FigureSet, gaps: pd.DataFrame | None = None) -> bytes:
+    """The gap list (filtered or whole) and the scorecard as one .xlsx, via export.write_xlsx."""
+    from .export import write_xlsx
+
+    gaps = gap_list(fs) if gaps is None else gaps
+    if "gap_key" in gaps.columns:
+        gaps = gap_display(gaps)
+    lines = title_lines(fs)
+    sheets = {t("network.sheet_gaps"): gaps, t("network.sheet_scorecard"): scorecard_export(fs)}
+    return write_xlsx(sheets, title_lines={name: lines for name in sheets})

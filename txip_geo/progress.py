@@ -82,8 +82,8 @@ def status_css(label: str) -> str:
 def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
     """One display row per goal/milestone (Chinese column names), in the order of `ev`; keeps `group` for grouping.
 
-    Columns: group, 编号, 指标, 目标, 当前, 差距, 单位, 状态, 进度 (0–1, empty when unknown), 数据来源, 计算依据,
-    牵头单位, 配合单位.
+    Columns: group, 编号, 指标, 目标, 当前, 差距, 单位, 状态, 进度 (0–1, empty when unknown), 数据来源, 牵头单位,
+    配合单位, 计算依据.
     """
     rows = []
     for r in ev.to_dict("records"):
@@ -106,9 +106,9 @@ def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
             t("goals.col_status"): r["status_label"],
             t("goals.col_progress"): progress,
             t("goals.col_source"): source_label(r["source"]),
-            t("goals.basis"): r["basis"],
             t("goals.col_lead"): r["lead"],
             t("goals.col_coop"): r["cooperating"],
+            t("goals.basis"): r["basis"],
         })
     return pd.DataFrame(rows)
 
@@ -185,14 +185,19 @@ _PHASE_COLORS = {"past": ("#c6dbef", "#08306b"), "current": ("#2171b5", "#ffffff
 
 
 def timeline_html(tl: Timeline) -> str:
-    """A horizontal bar (one block per phase, widths proportional to duration) with today's position marked."""
-    blocks = []
+    """A horizontal bar (one block per phase, widths proportional to duration) with today's position marked, and a
+    legend row under it naming every phase with its dates (short phases are too narrow to hold their name)."""
+    blocks, legend = [], []
     for s in tl.segments:
         bg, fg = _PHASE_COLORS[s.state]
+        name = html.escape(s.phase)
         blocks.append(
-            f'<div class="txip-tl-seg {s.state}" title="{html.escape(s.phase)} {s.start} 至 {s.end}" '
+            f'<div class="txip-tl-seg {s.state}" title="{name} {s.start} 至 {s.end}" '
             f'style="left:{s.left * 100:.3f}%;width:{s.width * 100:.3f}%;background:{bg};color:{fg}">'
-            f'<b>{html.escape(s.phase)}</b><br><span>{s.start[:7]} 至 {s.end[:7]}</span></div>')
+            f"{name if s.width >= 0.12 else ''}</div>")
+        weight = "font-weight:700;" if s.state == "current" else ""
+        legend.append(f'<span class="txip-tl-leg" style="{weight}"><i style="background:{bg}"></i>{name} '
+                      f"{s.start} 至 {s.end}</span>")
     pct = tl.today_frac * 100
     align = "right" if pct > 80 else "left"
     label = html.escape(t("goals.timeline_today", date=tl.today))
@@ -200,18 +205,20 @@ def timeline_html(tl: Timeline) -> str:
               f'<div class="txip-tl-label {align}" style="left:{pct:.3f}%">▼ {label}</div>')
     css = (
         "<style>"
-        ".txip-tl{position:relative;height:92px;margin:4px 0 2px 0;font-size:0.82rem}"
-        ".txip-tl-bar{position:absolute;top:24px;left:0;right:0;height:52px}"
-        ".txip-tl-seg{position:absolute;top:0;height:52px;box-sizing:border-box;border-right:2px solid #fff;"
-        "padding:4px 6px;overflow:hidden;white-space:nowrap;line-height:1.35;border-radius:3px}"
-        ".txip-tl-seg span{font-size:0.75rem;opacity:0.85}"
-        ".txip-tl-today{position:absolute;top:18px;height:64px;width:0;border-left:3px solid #d94801}"
+        ".txip-tl{position:relative;height:62px;margin:4px 0 6px 0;font-size:0.85rem}"
+        ".txip-tl-bar{position:absolute;top:24px;left:0;right:0;height:32px}"
+        ".txip-tl-seg{position:absolute;top:0;height:32px;box-sizing:border-box;border-right:2px solid #fff;"
+        "padding:6px 8px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis;font-weight:600;border-radius:3px}"
+        ".txip-tl-today{position:absolute;top:18px;height:44px;width:0;border-left:3px solid #d94801}"
         ".txip-tl-label{position:absolute;top:0;white-space:nowrap;color:#a63603;font-weight:600}"
         ".txip-tl-label.left{transform:translateX(-6px)}"
         ".txip-tl-label.right{transform:translateX(calc(-100% + 8px))}"
+        ".txip-tl-legend{display:flex;flex-wrap:wrap;gap:4px 18px;font-size:0.8rem;color:#424242;margin-bottom:4px}"
+        ".txip-tl-leg i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;"
+        "vertical-align:-1px;border:1px solid #bdbdbd}"
         "</style>")
     return (css + '<div class="txip-tl" data-testid="txip-timeline"><div class="txip-tl-bar">' + "".join(blocks)
-            + "</div>" + marker + "</div>")
+            + "</div>" + marker + '</div><div class="txip-tl-legend">' + "".join(legend) + "</div>")
 
 
 def timeline_caption(tl: Timeline) -> str:

@@ -1,0 +1,72 @@
+"""The 地图 page in Streamlit's AppTest: the map component, picking or clicking a township, deep links."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from txip_geo.figures import compute
+from txip_geo.store import Store
+
+HQ = "321283100"  # 黄桥镇
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def page(demo_db, monkeypatch):
+    monkeypatch.setenv("TXIP_DB", str(demo_db))
+    import streamlit as st
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "map.py"), default_timeout=90)
+    return at
+
+
+def component(at):
+    return next(e for e in at.main if type(e).__name__ == "UnknownElement")
+
+
+def test_map_component_carries_every_township_and_only_local_links(page):
+    page.run()
+    assert not page.exception
+    args = json.loads(component(page).proto.json_args)
+    for name in ("黄桥镇", "根思乡", "延令街道"):
+        assert name in args["script"] or json.dumps(name)[1:-1] in args["script"]
+    assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
+
+
+def test_picking_a_township_shows_its_panel_with_the_core_figures(page, demo_db):
+    page.run()
+    page.selectbox(key="unit_pick").set_value(HQ).run()
+    assert not page.exception
+    fs = compute(Store(demo_db))
+    patents = int(fs.units.set_index("code").loc[HQ, "patents"])
+    assert page.subheader[0].value == "黄桥镇"
+    assert page.metric[0].value == f"{patents:,} 件"
+    assert page.query_params["unit"] == [HQ] or page.query_params["unit"] == HQ
+
+
+def test_clicking_on_the_map_selects_the_township_under_the_click(page):
+    page.run()
+    key = json.loads(component(page).proto.json_args)["key"]
+    page.session_state[key] = {"last_object_clicked": {"lat": 32.23504, "lng": 120.2657}}  # inside 黄桥镇
+    page.run()
+    assert not page.exception
+    assert page.session_state["unit_pick"] == HQ and page.subheader[0].value == "黄桥镇"
+
+
+def test_deep_link_opens_the_indicator_and_township(page):
+    page.query_params["ind"] = "trademarks"
+    page.query_params["unit"] = "321283104"  # 元竹镇: the sample has no trademark there
+    page.run()
+    assert not page.exception
+    assert page.selectbox(key="indicator").value == "trademarks"
+    assert page.subheader[0].value == "元竹镇" and page.metric[0].value == "0 件"
+
+
+def test_sample_badge_and_schematic_notice_are_shown(page):
+    page.run()
+    md = " ".join(m.value for m in page.markdown)
+    assert "样例数据" in md and "示意边界" in md
