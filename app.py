@@ -4,13 +4,13 @@ import streamlit as st
 
 from txip_geo.strings import t
 
-st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(page_title=t("app.title"), layout="wide", initial_sidebar_state="expanded")
 
 PAGES = [
-    st.Page("pages/map.py", title=t("nav.map"), icon="🗺️", url_path="map", default=True),
-    st.Page("pages/goals.py", title=t("nav.goals"), icon="🎯", url_path="goals"),
-    st.Page("pages/network.py", title=t("nav.network"), icon="🕸️", url_path="network"),
-    st.Page("pages/data.py", title=t("nav.data"), icon="🗂️", url_path="data"),
+    st.Page("pages/map.py", title=t("nav.map"), url_path="map", default=True),
+    st.Page("pages/goals.py", title=t("nav.goals"), url_path="goals"),
+    st.Page("pages/network.py", title=t("nav.network"), url_path="network"),
+    st.Page("pages/data.py", title=t("nav.data"), url_path="data"),
 ]
 
 page = st.navigation(PAGES)

@@ -80,7 +80,7 @@ def base_map(version, settings, view, indicator, layer_flags):
 def map_and_panel():
     m, layer = base_map(state.store_version(store), filters, view, indicator,
                         (show_ws, show_cases, show_ent, zero_only))
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns([5, 3], gap="medium")
     with left:
         sel = st.session_state.get("unit_pick") or None
         fg = folium.FeatureGroup(name="selection")

@@ -83,20 +83,21 @@ if pick_areas:
     shown = shown[shown[G["col_area"]].isin(pick_areas)]
 if pick_bases:
     shown = shown[shown[G["col_basis"]].isin(pick_bases)]
-shown = network.gap_display(shown).reset_index(drop=True)
+shown = shown.reset_index(drop=True)
 st.caption(t("network.gap_rows", n=len(shown), total=len(gaps)))
 if shown.empty:
     st.success(t("network.no_gaps"))
 else:
     st.dataframe(
-        shown, hide_index=True, width="stretch", key="network_gaps",
+        network.gap_display(shown, screen=True), hide_index=True, width="stretch", key="network_gaps",
+        height=35 * (min(len(shown), 15) + 1) + 3,
         column_order=[G[k] for k in ("col_area", "col_kind", "col_gap", "col_count", "col_basis", "col_lead",
                                      "col_coop")],
         column_config={
             G["col_area"]: st.column_config.TextColumn(width=160),
             G["col_kind"]: st.column_config.TextColumn(width=60),
             G["col_gap"]: st.column_config.TextColumn(width=230),
-            G["col_count"]: st.column_config.NumberColumn(format="%d", width=60),
+            G["col_count"]: st.column_config.TextColumn(width=60),
             G["col_basis"]: st.column_config.TextColumn(width=110),
             G["col_lead"]: st.column_config.TextColumn(width=230),
             G["col_coop"]: st.column_config.TextColumn(width=260),

@@ -234,7 +234,7 @@ def build_map(spec: MapSpec):
                    zoom_delta=0.5)
     m.options.update(max_zoom=18, min_zoom=8)  # folium drops them with tiles=None; MarkerCluster needs max_zoom
     # Leave room for the legend (bottom right) and the notices (bottom left).
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(20, 20), padding_bottom_right=(150, 60))
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 10), padding_bottom_right=(40, 30))
     m.get_root().header.add_child(Element(CSS))
 
     if spec.neighbours is not None and len(spec.neighbours):

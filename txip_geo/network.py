@@ -169,9 +169,14 @@ def basis_options(gaps: pd.DataFrame) -> list[str]:
     return [b for b in labels if b in present]
 
 
-def gap_display(gaps: pd.DataFrame) -> pd.DataFrame:
-    """The gap list without its machine keys (what the table and the Excel file show)."""
-    return gaps.drop(columns=["gap_key", "task"])
+def gap_display(gaps: pd.DataFrame, screen: bool = False) -> pd.DataFrame:
+    """The gap list without its machine keys (what the table and the Excel file show). `screen`: the count as text,
+    blank where a gap has no count (a table widget would print "None")."""
+    out = gaps.drop(columns=["gap_key", "task"], errors="ignore")
+    if screen:
+        col = t("network.col_count")
+        out = out.assign(**{col: ["" if pd.isna(v) else f"{v:g}" for v in out[col]]})
+    return out
 
 
 def scorecard(fs: FigureSet) -> pd.DataFrame:

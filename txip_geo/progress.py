@@ -194,7 +194,7 @@ def timeline_html(tl: Timeline) -> str:
         blocks.append(
             f'<div class="txip-tl-seg {s.state}" title="{name} {s.start} 至 {s.end}" '
             f'style="left:{s.left * 100:.3f}%;width:{s.width * 100:.3f}%;background:{bg};color:{fg}">'
-            f"{name if s.width >= 0.12 else ''}</div>")
+            f"{name if s.width >= 0.08 else ''}</div>")
         weight = "font-weight:700;" if s.state == "current" else ""
         legend.append(f'<span class="txip-tl-leg" style="{weight}"><i style="background:{bg}"></i>{name} '
                       f"{s.start} 至 {s.end}</span>")

@@ -1,0 +1,89 @@
+"""The real app in a real browser with the internet blocked: every page renders, the map draws, a click opens a panel."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from txip_geo.cli import main as cli
+
+REPO = Path(__file__).resolve().parents[2]
+OUT = REPO / "test-output"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+HQ_POINT = (32.23504, 120.2657)  # a point inside 黄桥镇 in the schematic layer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser-demo") / "demo.sqlite"
+    assert cli(["--db", str(path), "demo"]) == 0
+    return path
+
+
+@pytest.fixture
+def app(streamlit_server, demo_store):
+    return streamlit_server(REPO / "app.py", env={"TXIP_DB": str(demo_store)})
+
+
+def wait_for_map(page, timeout=60_000):
+    frame_el = page.wait_for_selector(MAP_IFRAME, state="attached", timeout=timeout)
+    frame = frame_el.content_frame()
+    frame.wait_for_selector("path.leaflet-interactive", timeout=timeout)
+    return frame_el, frame
+
+
+def cjk_renders(page) -> bool:
+    """Two different CJK characters drawn on a canvas differ (tofu boxes would be identical)."""
+    return page.evaluate("""() => {
+        const draw = ch => { const c = document.createElement('canvas'); c.width = 40; c.height = 40;
+            const x = c.getContext('2d'); x.font = '32px sans-serif'; x.fillText(ch, 2, 32);
+            return Array.from(x.getImageData(0, 0, 40, 40).data).join(','); };
+        return draw('泰') !== draw('兴') && draw('泰') !== draw('\\u0378');
+    }""")
+
+
+def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, browser_log):
+    OUT.mkdir(exist_ok=True)
+    t0 = time.monotonic()
+    page.goto(app.url)  # the map is the default page: its URL is the root
+    frame_el, frame = wait_for_map(page)
+    first_render = time.monotonic() - t0
+    assert frame.locator("path.leaflet-interactive").count() >= 17
+    assert "示意边界" in frame.locator(".txip-notices").inner_text()
+    assert "专利总量" in frame.locator(".txip-legend").inner_text()
+    page.screenshot(path=str(OUT / "app_map.png"), full_page=True)
+
+    # Click the map where 黄桥镇 is (converted to screen coordinates by Leaflet itself).
+    x, y = frame.evaluate(
+        "([lat, lng]) => { const p = window.map_div.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+        list(HQ_POINT))
+    box = frame_el.bounding_box()
+    t1 = time.monotonic()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_selector('h3:has-text("黄桥镇")', timeout=30_000)
+    click_to_panel = time.monotonic() - t1
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(OUT / "app_map_clicked.png"), full_page=True)
+    assert "unit=321283100" in page.url
+
+    assert browser_log.external_requests == [], browser_log.external_requests
+    assert not [r for r in browser_log.failed_responses if "/_stcore/" not in r[1]], browser_log.failed_responses
+    assert cjk_renders(page), "Chinese text renders as boxes: install fonts-wqy-microhei"
+    (OUT / "app_timings.txt").write_text(f"first_render_s={first_render:.2f}\nclick_to_panel_s={click_to_panel:.2f}\n")
+
+
+@pytest.mark.parametrize("path,expect", [("goals", "方案目标完成情况"), ("network", "三级网络覆盖"), ("data", "数据状态")])
+def test_every_page_renders_offline(app, page, browser_log, path, expect):
+    OUT.mkdir(exist_ok=True)
+    page.goto(app.url + path)
+    page.wait_for_selector(f'text="{expect}"', timeout=60_000)
+    if page.locator(MAP_IFRAME).count():
+        wait_for_map(page)
+    page.wait_for_timeout(1000)
+    assert not page.locator('[data-testid="stException"]').count()
+    page.screenshot(path=str(OUT / f"app_{path}.png"), full_page=True)
+    assert browser_log.external_requests == [], browser_log.external_requests
