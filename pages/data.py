@@ -36,7 +36,8 @@ if imports.empty:
     st.info(t("data.no_imports"))
 else:
     st.caption(t("data.imports_help"))
-    st.dataframe(progress.imports_table(imports, fs.settings.as_of), hide_index=True, key="imports_table")
+    st.dataframe(progress.imports_table(imports, fs.settings.as_of), hide_index=True, key="imports_table",
+                 height=min(38 + 35 * len(imports), 600))
 
 # -- assignment methods -------------------------------------------------------------------------------------------------
 counts, listing = _tables(str(store.path), version, fs.settings.as_of)
@@ -74,7 +75,7 @@ def workbook() -> bytes:
 if len(listing):
     st.download_button(t("data.download_unassigned"), data=workbook, on_click="ignore", key="download_unassigned",
                        file_name=t("data.download_file", date=fs.as_of or date.today().isoformat()),
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon="📥")
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
 tab_un, tab_out = st.tabs([f"{t('data.unassigned')}（{len(un)}）", f"{t('data.outside')}（{len(out)}）"])
 with tab_un:

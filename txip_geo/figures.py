@@ -262,7 +262,8 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     for k, df in recs.items():
         if schema.KINDS[k].located and len(df):
             outside[k] = int((df["assign_method"] == "outside").sum())
-            unassigned[k] = int((df["assign_method"] == "unassigned").sum())
+            # No township (method 'unassigned', or a park whose host township is not known).
+            unassigned[k] = int(((df["assign_method"] != "outside") & df["unit_code"].isna()).sum())
             df = df[df["assign_method"] != "outside"]
         counted[k] = df
     counted["patents"] = _filter_patents(counted["patents"], s)
