@@ -53,13 +53,13 @@ out = listing[listing[method_col] == ASSIGN_METHODS["outside"]].reset_index(drop
 st.markdown(f"**{t('data.counts', unassigned=len(un), outside=len(out))}**")
 
 LIST_COLUMNS = {
-    t("data.col_kind"): st.column_config.TextColumn(width=110),
-    t("data.col_row"): st.column_config.NumberColumn(width=90, format="%d"),
-    t("data.col_file"): st.column_config.TextColumn(width=130),
-    t("data.col_record"): st.column_config.TextColumn(width=140),
-    t("data.col_text"): st.column_config.TextColumn(width=330),
-    t("data.col_method"): st.column_config.TextColumn(width=80),
-    t("data.col_note"): st.column_config.TextColumn(width=320),
+    t("data.col_kind"): st.column_config.TextColumn(width=100),
+    t("data.col_row"): st.column_config.NumberColumn(width=85, format="%d"),
+    t("data.col_file"): st.column_config.TextColumn(width=120),
+    t("data.col_record"): st.column_config.TextColumn(width=150),
+    t("data.col_text"): st.column_config.TextColumn(width=280),
+    t("data.col_method"): st.column_config.TextColumn(width=75),
+    t("data.col_note"): st.column_config.TextColumn(width=260),
 }
 
 

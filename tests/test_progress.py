@@ -131,9 +131,12 @@ def test_top_and_bottom_contributors(tiny):
     fs = compute(tiny)
     c = progress.contributors(fs, "G01")
     assert c.metric == "invention_patents_valid" and c.unit == "件"
-    assert list(zip(c.top["name"], c.top["value"])) == [("黄桥镇", 3), ("延令街道", 2), ("古溪镇", 1)]
-    # 14 townships have none; ties are broken by code: 济川街道 001, 姚王街道 003, 分界镇 101.
-    assert list(zip(c.bottom["name"], c.bottom["value"])) == [("济川街道", 0), ("姚王街道", 0), ("分界镇", 0)]
+    assert list(zip(c.top["rank"], c.top["name"], c.top["value"])) == [(1, "黄桥镇", 3), (2, "延令街道", 2),
+                                                                       (3, "古溪镇", 1)]
+    # 14 townships have none; ties are ranked by code, so the last three are the highest codes: 根思乡 200 (17th),
+    # 虹桥镇 124 (16th), 滨江镇 123 (15th).
+    assert list(zip(c.bottom["rank"], c.bottom["name"], c.bottom["value"])) == [(17, "根思乡", 0), (16, "虹桥镇", 0),
+                                                                             (15, "滨江镇", 0)]
     assert c.unassigned == 1  # the record with no township counts for the city only
     assert c.no_value == []
     shown = progress.contributor_display(c.top, c.unit)
@@ -142,8 +145,8 @@ def test_top_and_bottom_contributors(tiny):
 
 def test_rate_contributors_leave_out_townships_without_cases(tiny):
     c = progress.contributors(compute(tiny), "G13")
-    assert list(zip(c.top["name"], c.top["value"])) == [("延令街道", 100.0), ("黄桥镇", 50.0)]
-    assert list(zip(c.bottom["name"], c.bottom["value"])) == [("黄桥镇", 50.0), ("延令街道", 100.0)]
+    assert list(zip(c.top["rank"], c.top["name"], c.top["value"])) == [(1, "延令街道", 100.0), (2, "黄桥镇", 50.0)]
+    assert list(zip(c.bottom["rank"], c.bottom["name"], c.bottom["value"])) == [(2, "黄桥镇", 50.0), (1, "延令街道", 100.0)]
     assert len(c.no_value) == 15 and "古溪镇" in c.no_value
     assert c.unassigned is None  # rates do not add up
 

@@ -20,7 +20,6 @@ from .gazetteer import CITY_CODE, load_gazetteer
 from .paths import DATA_DIR
 
 MAX_HEADER_SCAN = 15
-TOTAL_WORDS = ("合计", "总计", "小计", "总数")
 
 
 class ImportRejected(Exception):
@@ -38,11 +37,13 @@ class Problem:
     value: str
     reason: str
     severity: str = "error"  # error | warning
+    sheet: str = ""  # "工作表名!" when the file has several sheets
 
     def text(self, file_name: str) -> str:
         col = f"「{self.column}」列" if self.column else ""
         val = f"值“{self.value}”：" if self.value not in ("", None) else ""
-        return f"文件 {file_name} 第 {self.row} 行{col}：{val}{self.reason}"
+        where = f"工作表“{self.sheet.rstrip('!')}”" if self.sheet else ""
+        return f"文件 {file_name} {where}第 {self.row} 行{col}：{val}{self.reason}"
 
 
 @dataclass
@@ -166,15 +167,32 @@ def map_columns(kind: schema.Kind, headers: list) -> dict[int, str]:
     return used
 
 
-def find_header(kind: schema.Kind, raw: pd.DataFrame) -> tuple[int, dict[int, str]]:
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return str(v).strip()
+
+
+def header_candidates(raw: pd.DataFrame, r: int) -> list[str]:
+    """Row r as a header; an empty cell takes the text above it (a header cell merged over two rows), and a cell
+    under a merged parent keeps its own text (two-level headers: 申请人信息 → 申请人 / 地址)."""
+    row = [_cell(v) for v in raw.iloc[r].to_numpy()]
+    if r > 0:
+        above = [_cell(v) for v in raw.iloc[r - 1].to_numpy()]
+        row = [c or a for c, a in zip(row, above)]
+    return row
+
+
+def find_header(kind: schema.Kind, raw: pd.DataFrame) -> tuple[int, dict[int, str], list[str]]:
     """The row (0-based) that best looks like the header: most mapped fields, required ones weighing double."""
-    best = (-1, 0, {})
+    best = (-1, 0, {}, [])
     for r in range(min(MAX_HEADER_SCAN, len(raw))):
-        mapping = map_columns(kind, list(raw.iloc[r].to_numpy()))
-        score = len(mapping) + sum(1 for f in mapping.values() if f in kind.required)
-        if score > best[1]:
-            best = (r, score, mapping)
-    return best[0], best[2]
+        for headers in ([_cell(v) for v in raw.iloc[r].to_numpy()], header_candidates(raw, r)):
+            mapping = map_columns(kind, headers)
+            score = len(mapping) + sum(1 for f in mapping.values() if f in kind.required)
+            if score > best[1]:
+                best = (r, score, mapping, headers)
+    return best[0], best[2], best[3]
 
 
 # -- preparing ----------------------------------------------------------------------------------------------------
@@ -195,50 +213,59 @@ def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: 
     except ValueError as e:
         raise _reject(report, f"文件 {file_name}：{e}") from None
 
-    # Pick the sheet whose header maps the most required fields.
-    best = None
+    # Every sheet whose header has all required columns is read; the others are reported as skipped.
+    parts, best_missing = [], None
     for sheet, raw in sheets:
-        if raw.empty:
+        if raw.empty or raw.dropna(how="all").empty:
             continue
-        hr, mapping = find_header(kind, raw)
-        req = sum(1 for f in mapping.values() if f in kind.required)
-        if best is None or (req, len(mapping)) > (best[0], best[1]):
-            best = (req, len(mapping), sheet, raw, hr, mapping)
-    if best is None:
-        raise _reject(report, f"文件 {file_name} 是空的，没有表头和数据行")
-    _, _, sheet, raw, header_row, mapping = best
-    report.sheet, report.header_row = str(sheet), header_row + 1
-    headers = [str(h) if h is not None and not (isinstance(h, float) and np.isnan(h)) else "" for h in raw.iloc[header_row]]
-    report.columns = {headers[i]: f for i, f in mapping.items()}
-    report.unused_columns = [h for i, h in enumerate(headers) if i not in mapping and h.strip()]
-    missing = [kind.get(f).header for f in kind.required if f not in mapping.values()]
-    if missing:
-        found = "、".join(h for h in headers if h.strip()) or "（无）"
-        raise _reject(report, f"文件 {file_name} 缺少必需的列：{'、'.join(missing)}。文件中的列：{found}")
+        hr, mapping, headers = find_header(kind, raw)
+        missing = [kind.get(f).header for f in kind.required if f not in mapping.values()]
+        label = f"工作表“{sheet}”" if sheet != "" else ""
+        if missing:
+            found = "、".join(h for h in headers if h) if hr >= 0 else ""
+            if best_missing is None or len(missing) < len(best_missing[0]):
+                best_missing = (missing, found or "（无）", label)
+            if len(sheets) > 1:
+                report.skipped.append((0, f"{label}缺少必需的列（{'、'.join(missing)}），未读取"))
+            continue
+        parts.append((sheet, raw, hr, mapping, headers))
+    if not parts:
+        if best_missing is None:
+            raise _reject(report, f"文件 {file_name} 是空的，没有表头和数据行")
+        missing, found, label = best_missing
+        raise _reject(report, f"文件 {file_name} {label}缺少必需的列：{'、'.join(missing)}。文件中的列：{found}")
 
-    body = raw.iloc[header_row + 1:]
-    frame = pd.DataFrame({f: body.iloc[:, i].to_numpy() for i, f in mapping.items()}, index=body.index)
+    frames = []
+    for sheet, raw, header_row, mapping, headers in parts:
+        prefix = f"{sheet}!" if len(parts) > 1 else ""
+        report.sheet = "、".join(str(p[0]) for p in parts)
+        report.header_row = header_row + 1
+        for i, f in mapping.items():
+            report.columns[headers[i]] = f
+        report.unused_columns += [h for i, h in enumerate(headers) if i not in mapping and h]
+        body = raw.iloc[header_row + 1:]
+        frame = pd.DataFrame({f: body.iloc[:, i].to_numpy() for i, f in mapping.items()}, index=body.index)
+        frame["row_no"] = frame.index + 1  # file row number (1-based, as Excel shows it)
+        frame["_sheet"] = prefix
+        # Skip blank rows and total rows (合计/总计/小计 in the first non-empty cell).
+        texts = body.astype("object").where(body.notna(), "").astype(str).apply(lambda c: c.str.strip())
+        texts = texts.mask(texts.isin(["nan", "None", "NaT"]), "")
+        blank = texts.eq("").all(axis=1)
+        first_cell = texts.apply(lambda r: next((v for v in r if v), ""), axis=1)
+        totals = first_cell.str.replace(r"\s", "", regex=True).str.match(r"^(合计|总计|小计|总数)")
+        for idx in body.index[(totals & ~blank).to_numpy()]:
+            report.skipped.append((int(idx) + 1, f"{prefix}合计行“{first_cell[idx]}”"))
+        if blank.sum():
+            report.skipped.append((0, f"{prefix}空行 {int(blank.sum())} 行"))
+        frames.append(frame[~(blank | totals).to_numpy()])
+    frame = pd.concat(frames, ignore_index=True)
     for f in schema.input_fields(kind):
         if f.name not in frame.columns:
             frame[f.name] = None
     header_of = {f: h for h, f in report.columns.items()}
-    frame["row_no"] = frame.index + 1  # file row number (1-based)
-
-    # Skip blank rows and total rows.
-    texts = body.astype("object").where(body.notna(), "").astype(str).apply(lambda c: c.str.strip())
-    blank = texts.eq("").all(axis=1) | texts.isin(["nan", "None"]).all(axis=1)
-    first_cell = texts.apply(lambda r: next((v for v in r if v and v not in ("nan", "None")), ""), axis=1)
-    totals = first_cell.str.replace(r"\s", "", regex=True).isin(TOTAL_WORDS) | first_cell.str.match(r"^(合\s*计|总\s*计|小\s*计)")
-    for idx in body.index[blank.to_numpy()]:
-        pass  # blank rows are skipped silently but counted
-    for idx in body.index[(totals & ~blank).to_numpy()]:
-        report.skipped.append((int(idx) + 1, f"合计行“{first_cell[idx]}”"))
-    if blank.sum():
-        report.skipped.append((0, f"空行 {int(blank.sum())} 行"))
-    frame = frame[~(blank | totals).to_numpy()]
     report.rows_read = int(len(frame))
     if frame.empty:
-        raise _reject(report, f"文件 {file_name} 没有数据行（表头在第 {header_row + 1} 行）")
+        raise _reject(report, f"文件 {file_name} 没有数据行（表头在第 {report.header_row} 行）")
 
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -250,10 +277,11 @@ def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: 
         target = errors if severity == "error" else warnings
         for idx in mask[mask].index:
             target.append(Problem(int(frame.at[idx, "row_no"]), header_of.get(column, kind_header(kind, column)),
-                                  str(values.get(idx, "")), str(reasons[idx]), severity))
+                                  str(values.get(idx, "")), str(reasons[idx]), severity, frame.at[idx, "_sheet"]))
 
     out = pd.DataFrame(index=frame.index)
     out["row_no"] = frame["row_no"]
+    out["_sheet"] = frame["_sheet"]
     for f in schema.input_fields(kind):
         col = frame[f.name]
         if f.type == "text":
@@ -275,14 +303,15 @@ def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: 
     if kind.located:
         _check_coordinates(out, flag)
 
-    bad_rows = sorted({p.row for p in errors})
+    bad_rows = sorted({(p.sheet, p.row) for p in errors})
     report.errors, report.warnings = errors, warnings
     if errors and not skip_invalid:
         lines = "\n".join(report.error_lines(10))
         more = f"\n……共 {len(errors)} 处错误，涉及 {len(bad_rows)} 行" if len(errors) > 10 else ""
         raise _reject(report, f"文件 {file_name} 未导入：有 {len(bad_rows)} 行数据有误。\n{lines}{more}")
     if errors:
-        out = out[~out["row_no"].isin(bad_rows)]
+        bad_keys = pd.MultiIndex.from_tuples(bad_rows)
+        out = out[~pd.MultiIndex.from_arrays([out["_sheet"], out["row_no"]]).isin(bad_keys)]
         if out.empty:
             raise _reject(report, f"文件 {file_name} 未导入：所有数据行都有错误")
 
@@ -434,7 +463,7 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
         return rep
     records, report = prepare(kind_name, data, file_name, as_of=as_of, layers=store_layers(store),
                               skip_invalid=skip_invalid)
-    rejected_rows = len({p.row for p in report.errors})
+    rejected_rows = len({(p.sheet, p.row) for p in report.errors})
     report.import_id = store.add_records(
         schema.KINDS[kind_name], records, file_name=file_name, data=data, as_of=as_of, user=user, is_sample=is_sample,
         report=report.to_dict(), rows=(report.rows_read, report.rows_imported, rejected_rows, report.duplicates))

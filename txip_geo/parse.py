@@ -28,7 +28,7 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
-_YEAR_MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
+_YEAR_MONTH = re.compile(r"^(\d{4})[-/.年](0?[1-9]|1[0-2])月?$")
 
 
 def parse_date_value(value) -> date | None:

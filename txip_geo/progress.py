@@ -233,8 +233,8 @@ class Contributors:
     metric: str
     label: str  # the metric's Chinese name
     unit: str
-    top: pd.DataFrame  # columns code, name, value (highest first)
-    bottom: pd.DataFrame  # columns code, name, value (lowest first)
+    top: pd.DataFrame  # columns rank, code, name, value (highest first)
+    bottom: pd.DataFrame  # columns rank, code, name, value (lowest first; rank counted from the top)
     no_value: list[str]  # unit names without a value (no denominator / no population), left out of the ranking
     unassigned: float | None  # for additive metrics: city total minus the sum over units (records with no township)
 
@@ -246,8 +246,10 @@ def contributors(fs: FigureSet, goal_id: str, n: int = 3) -> Contributors | None
         return None
     metric = PER_AREA[goal_id]
     has = c[c["value"].notna()]
-    top = has.sort_values(["value", "code"], ascending=[False, True], kind="stable").head(n).reset_index(drop=True)
-    bottom = has.sort_values(["value", "code"], ascending=[True, True], kind="stable").head(n).reset_index(drop=True)
+    ranked = has.sort_values(["value", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    ranked.insert(0, "rank", range(1, len(ranked) + 1))  # position among the townships with a value
+    top = ranked.head(n).reset_index(drop=True)
+    bottom = ranked.iloc[::-1].head(n).reset_index(drop=True)
     residual = None
     city = fs.city.get(metric)
     if metric in ADDITIVE and city is not None and len(has):
@@ -257,7 +259,7 @@ def contributors(fs: FigureSet, goal_id: str, n: int = 3) -> Contributors | None
 
 
 def contributor_display(df: pd.DataFrame, unit: str) -> pd.DataFrame:
-    return pd.DataFrame({t("goals.col_rank"): range(1, len(df) + 1), t("goals.col_area"): df["name"].tolist(),
+    return pd.DataFrame({t("goals.col_rank"): df["rank"].tolist(), t("goals.col_area"): df["name"].tolist(),
                          t("goals.col_value"): [f"{fmt_number(v)} {unit}" for v in df["value"]]})
 
 

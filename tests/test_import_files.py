@@ -1,0 +1,168 @@
+"""Importing files as offices really have them: encodings, title rows, merged headers, totals, several sheets,
+export column names, mixed number formats, truncated files. Exact counts and messages; the store unchanged on
+rejection."""
+
+from datetime import date
+
+import openpyxl
+import pytest
+
+from txip_geo.importer import ImportRejected, import_file
+
+
+def store_counts(store):
+    with store.reading() as con:
+        return (con.execute("SELECT COUNT(*) FROM imports").fetchone()[0],
+                con.execute("SELECT COUNT(*) FROM rec_patents").fetchone()[0],
+                con.execute("SELECT COUNT(*) FROM rec_cases").fetchone()[0])
+
+
+def test_gbk_csv_with_chinese_headers_and_no_bom(store, tmp_path):
+    p = tmp_path / "专利.csv"
+    p.write_bytes("申请号,发明名称,申请(专利权)人,法律状态,地址\n"
+                  "201510771082.4,一种反应釜,泰兴甲化工有限公司,有效,江苏省泰兴市黄桥镇府前路1号\n"
+                  "ZL201730610076.0,包装盒,泰兴乙公司,失效,泰兴市延令街道黄桥路5号\n".encode("gbk"))
+    rep = import_file(store, "patents", p)
+    assert (rep.rows_read, rep.rows_imported) == (2, 2)
+    df = store.records("patents").set_index("number")
+    assert df.loc["201510771082.4", "applicant"] == "泰兴甲化工有限公司"
+    assert df.loc["201510771082.4", "unit_code"] == "321283100"
+    assert df.loc["201730610076.0", "unit_code"] == "321283002"  # 延令街道, not the 黄桥 of the road name
+
+
+def xlsx_cases(path, extra_sheet=False):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2025年"
+    ws["A1"] = "2025年泰兴市知识产权案件统计表"
+    ws.merge_cells("A1:G1")
+    ws["A2"], ws["B2"], ws["E2"] = "案件编号", "案件信息", "办理情况"
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:D2")
+    ws.merge_cells("E2:G2")
+    for col, h in zip("BCDEFG", ["案件类别", "立案日期", "所属镇街", "办理状态", "结案日期", "处理结果"]):
+        ws[f"{col}3"] = h
+    rows = [
+        ["TX-2025-001", "查处", date(2025, 3, 5), "黄桥镇", "已结案", "2025/4/1", "行政处罚"],
+        ["TX-2025-002", "查处", "2025年3月6日", "横垛镇", "办理中", None, None],
+        [None, None, None, None, None, None, None],  # a blank row
+        ["TX-2025-003", "调解", 45730, "延令街道", "已结案", "2025-06-01", "调解成功"],  # Excel serial date
+        ["合计", "3件", None, None, None, None, None],
+    ]
+    for r in rows:
+        ws.append(r)
+    if extra_sheet:
+        ws2 = wb.create_sheet("2024年")
+        ws2.append(["案件编号", "案件类别", "立案日期", "所属镇街", "办理状态"])
+        ws2.append(["TX-2024-001", "查处", "2024-05-01", "古溪镇", "已结案"])
+        ws3 = wb.create_sheet("填表说明")
+        ws3.append(["本表由市场监管局填报"])
+    wb.save(path)
+    return path
+
+
+def test_xlsx_with_title_row_merged_header_blank_and_total_rows(store, tmp_path):
+    rep = import_file(store, "cases", xlsx_cases(tmp_path / "案件.xlsx"))
+    assert rep.header_row == 3 and rep.rows_read == 3 and rep.rows_imported == 3
+    assert (8, "合计行“合计”") in rep.skipped and (0, "空行 1 行") in rep.skipped
+    df = store.records("cases").set_index("case_no")
+    assert df.loc["TX-2025-001", "accepted_date"] == "2025-03-05"
+    assert df.loc["TX-2025-001", "closed_date"] == "2025-04-01"
+    assert df.loc["TX-2025-002", "accepted_date"] == "2025-03-06"
+    assert df.loc["TX-2025-003", "accepted_date"] == "2025-03-14"  # serial 45730
+    assert df.loc["TX-2025-002", "unit_code"] == "321283102"  # 横垛镇 → 古溪镇
+    assert df.loc["TX-2025-003", "mediated"] == 1
+
+
+def test_every_sheet_with_the_required_columns_is_read(store, tmp_path):
+    rep = import_file(store, "cases", xlsx_cases(tmp_path / "案件.xlsx", extra_sheet=True))
+    assert rep.rows_imported == 4
+    assert any("填表说明" in why for _, why in rep.skipped)
+    assert set(store.records("cases")["case_no"]) == {"TX-2025-001", "TX-2025-002", "TX-2025-003", "TX-2024-001"}
+
+
+def test_patent_export_with_mixed_numbers_and_duplicates(store, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", "申请号", "申请日", "公开(公告)号", "授权公告日", "发明名称", "申请(专利权)人", "地址", "主分类号",
+               "当前法律状态", "专利类型"])
+    data = [
+        ["1", "CN201510771082.4", "2015-11-10", "CN105365000A", "2018-01-02", "甲", "泰兴甲公司", "泰兴市黄桥镇", "B01J", "专利权维持", "发明"],
+        ["2", "ZL 2015 1 0771082.4", "2015-11-10", "CN105365000B", "", "甲", "泰兴甲公司", "泰兴市黄桥镇", "B01J", "有效", "发明"],
+        ["3", "2015107710824", "2015.11.10", "", "", "甲", "泰兴甲公司", "泰兴市黄桥镇", "B01J", "有效", "发明专利"],
+        ["4", "201720123456.X", "2017-02-01", "", "", "乙", "泰兴乙公司", "泰兴市七圩镇工业园", "F16K", "未缴年费专利权终止", "实用新型"],
+        ["5", "０２１０００００.Ｘ", "2002-01-05", "", "", "丙", "泰兴丙公司", "泰兴市刘陈镇", "A01B", "期限届满", "发明"],
+    ]
+    for r in data:
+        ws.append(r)
+    ws.append(["合计", "5"])
+    p = tmp_path / "专利检索导出.xlsx"
+    wb.save(p)
+    rep = import_file(store, "patents", p)
+    assert rep.rows_read == 5 and rep.duplicates == 2 and rep.rows_imported == 3
+    assert rep.columns["当前法律状态"] == "status" and rep.columns["申请(专利权)人"] == "applicant"
+    assert "公开(公告)号" in rep.unused_columns
+    df = store.records("patents").set_index("number")
+    assert sorted(df.index) == ["02100000.X", "201510771082.4", "201720123456.X"]
+    assert df.loc["201720123456.X", "unit_code"] == "321283124"  # 七圩镇 → 虹桥镇
+    assert df.loc["02100000.X", "status_code"] == "invalid" and df.loc["02100000.X", "unit_code"] == "321283100"
+
+
+def test_file_missing_required_columns_is_rejected_naming_what_is_missing_and_found(store, tmp_path):
+    before = store_counts(store)
+    p = tmp_path / "商标.csv"
+    p.write_text("商标名称,注册人,地址\n某某,某公司,泰兴市\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as e:
+        import_file(store, "trademarks", p)
+    assert e.value.report.message == "文件 商标.csv 缺少必需的列：注册号、商标状态。文件中的列：商标名称、注册人、地址"
+    assert store_counts(store) == before
+
+
+def test_truncated_xlsx_is_rejected_cleanly(store, tmp_path):
+    full = xlsx_cases(tmp_path / "full.xlsx").read_bytes()
+    p = tmp_path / "截断.xlsx"
+    p.write_bytes(full[: len(full) // 2])
+    before = store_counts(store)
+    with pytest.raises(ImportRejected) as e:
+        import_file(store, "cases", p)
+    assert e.value.report.message.startswith("文件 截断.xlsx：无法读取 Excel 文件")
+    assert store_counts(store) == before
+
+
+def test_truncated_csv_names_the_cut_row(store, tmp_path):
+    p = tmp_path / "cut.csv"
+    p.write_text("案件编号,案件类别,立案日期,办理状态\nA1,查处,2025-01-01,已结案\nA2,查处,2025-0", encoding="utf-8")
+    before = store_counts(store)
+    with pytest.raises(ImportRejected) as e:
+        import_file(store, "cases", p)
+    msg = e.value.report.message
+    assert "第 3 行「立案日期」列：值“2025-0”：无法识别的日期“2025-0”" in msg
+    assert "第 3 行「办理状态」列：必填项为空" in msg
+    assert store_counts(store) == before
+
+
+def test_legacy_xls_is_read(store, tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Sheet1")
+    for j, h in enumerate(["注册号", "商标名称", "商标状态", "所属镇街"]):
+        ws.write(0, j, h)
+    for i, row in enumerate([["12345678", "泰兴牌", "已注册", "黄桥镇"], ["12345679", "兴泰", "注销", "分界镇"]], start=1):
+        for j, v in enumerate(row):
+            ws.write(i, j, v)
+    p = tmp_path / "商标.xls"
+    wb.save(str(p))
+    rep = import_file(store, "trademarks", p)
+    assert rep.rows_imported == 2
+    assert store.records("trademarks").set_index("reg_no").loc["12345678", "status_code"] == "valid"
+
+
+def test_newer_snapshot_never_overwrites_an_older_one(store, tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("案件编号,案件类别,立案日期,办理状态\nA1,查处,2025-01-01,办理中\n", encoding="utf-8")
+    import_file(store, "cases", p, as_of="2025-06-30")
+    p.write_text("案件编号,案件类别,立案日期,办理状态,结案日期\nA1,查处,2025-01-01,已结案,2025-07-15\n", encoding="utf-8")
+    import_file(store, "cases", p, as_of="2025-12-31")
+    assert store.records("cases", as_of="2025-06-30").loc[0, "status_code"] == "open"
+    assert store.records("cases").loc[0, "status_code"] == "closed"
+    assert store.snapshot_dates("cases") == ["2025-06-30", "2025-12-31"]
