@@ -48,8 +48,9 @@ st.dataframe(counts, hide_index=True, key="methods_table")
 # -- unassigned and outside records -------------------------------------------------------------------------------------
 method_col = t("data.col_method")
 un_label, out_label = t("data.sheet_unassigned"), t("data.sheet_outside")
-un = listing[listing[method_col] == ASSIGN_METHODS["unassigned"]].reset_index(drop=True)
-out = listing[listing[method_col] == ASSIGN_METHODS["outside"]].reset_index(drop=True)
+is_out = listing[method_col] == ASSIGN_METHODS["outside"]
+un = listing[~is_out].reset_index(drop=True)  # no township: unassigned, or a park whose township is not known
+out = listing[is_out].reset_index(drop=True)
 st.markdown(f"**{t('data.counts', unassigned=len(un), outside=len(out))}**")
 
 LIST_COLUMNS = {

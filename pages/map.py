@@ -8,6 +8,7 @@ from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit_folium import st_folium
 
 from txip_geo import boundaries, maps, views
+from txip_geo.basemaps import resolve as resolve_basemap
 from txip_geo.figures import METRICS
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.offline import localise_map
@@ -63,23 +64,29 @@ st.title(t("app.title"))
 header.show(fs)
 
 
+basemap = resolve_basemap(st.session_state.get("basemap"), st.session_state.get("basemap_key", ""))
+if basemap.key != (st.session_state.get("basemap") or "none"):
+    st.sidebar.warning(t("settings.basemap_missing_key"))
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
-def base_map(version, settings, view, indicator, layer_flags):
-    """The map without the selection highlight (stable while the user clicks around)."""
+def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_id):
+    """The map without the selection highlight (stable while the user clicks around), and the area layer as drawn."""
     f = state.figures(**{k: v for k, v in settings.items()})
     r = state.figures()
     layer = store.layer("townships" if view == "units" else "parks")
     points = views.point_layers(f, workstations=layer_flags[0], cases=layer_flags[1], enterprises=layer_flags[2],
                                 zero_only=layer_flags[3])
     spec = views.map_spec(f, r, layer, view=view, indicator=indicator, outline=boundaries.county_outline(),
-                          neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"), points=points)
-    return localise_map(maps.build_map(spec)), layer
+                          neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"), points=points,
+                          basemap=_basemap)
+    return localise_map(maps.build_map(spec)), spec.areas
 
 
 @st.fragment
 def map_and_panel():
     m, layer = base_map(state.store_version(store), filters, view, indicator,
-                        (show_ws, show_cases, show_ent, zero_only))
+                        (show_ws, show_cases, show_ent, zero_only), basemap, (basemap.key, basemap.url))
     left, right = st.columns([5, 3], gap="medium")
     with left:
         sel = st.session_state.get("unit_pick") or None
@@ -94,7 +101,7 @@ def map_and_panel():
         click = (out or {}).get("last_object_clicked")
         if click and click != st.session_state.get("last_click"):
             st.session_state.last_click = click
-            code = views.unit_at(layer, click["lng"], click["lat"])
+            code = views.unit_at(layer, click["lng"], click["lat"])  # the layer as drawn (same datum as the click)
             if code and code != sel:
                 st.session_state.unit_pick = code
                 # Redraw the highlight: only this fragment when the click came in a fragment rerun.

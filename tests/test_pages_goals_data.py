@@ -131,12 +131,14 @@ def test_data_page_lists_imports_badge_and_unassigned_counts(expected):
     from txip_geo import schema
 
     for k, n in fs.unassigned.items():
-        assert counts.loc[schema.KINDS[k].label, "未能归属"] == n
+        assert counts.loc[schema.KINDS[k].label, "无所属镇街（只计入全市）"] == n
+        recs = s.records(k)
+        assert counts.loc[schema.KINDS[k].label, "未能归属"] == int((recs["assign_method"] == "unassigned").sum())
     for k, n in fs.outside.items():
         assert counts.loc[schema.KINDS[k].label, "泰兴市外"] == n
     n_un, n_out = sum(fs.unassigned.values()), sum(fs.outside.values())
     assert n_un > 0 and n_out > 0
     assert t("data.counts", unassigned=n_un, outside=n_out) in text
     un, out = frames_with(at, "原文件行号", "地址/名称", "归属方式")
-    assert len(un) == n_un and set(un["归属方式"]) == {"未能归属"}
+    assert len(un) == n_un and set(un["归属方式"]) <= {"未能归属", "按园区名称"}
     assert len(out) == n_out and set(out["归属方式"]) == {"泰兴市外"}

@@ -23,8 +23,8 @@ def inv(serial: int, year: int = 2020) -> str:
 
 @pytest.fixture
 def tiny(store, csv_file):
-    """Valid invention patents: 黄桥镇 3, 延令街道 2, 古溪镇 1, one with no township (unassigned, counts for the city
-    only), one in 靖江市 (outside, never counted). Cases: 黄桥镇 2 enforcement cases, 1 closed → 50 %; 延令街道 1, closed
+    """Valid invention patents: 黄桥镇 3, 延令街道 2, 古溪镇 1, two with no township (one unassigned, one in 泰兴高新区
+    whose host township is not known: both count for the city only), one in 靖江市 (outside, never counted). Cases: 黄桥镇 2 enforcement cases, 1 closed → 50 %; 延令街道 1, closed
     → 100 %; no other township has cases (no denominator → no rate)."""
     pat = [
         [inv(1), "有效", "黄桥镇", ""], [inv(2), "有效", "黄桥镇", ""], [inv(3), "有效", "黄桥镇", ""],
@@ -32,6 +32,7 @@ def tiny(store, csv_file):
         [inv(6), "有效", "古溪镇", ""],
         [inv(7), "有效", "", "泰兴市人民路12号"],  # no township named → unassigned
         [inv(8), "有效", "", "靖江市新桥镇1号"],  # outside Taixing
+        [inv(10), "有效", "", "泰兴高新技术产业开发区高新路49号"],  # a park whose township is not known: city only
         [inv(9), "失效", "济川街道", ""],  # lapsed: not a valid invention
     ]
     import_file(store, "patents", csv_file("p.csv", ["申请号", "法律状态", "所属镇街", "地址"], pat), as_of=AS_OF)
@@ -90,9 +91,9 @@ def test_goal_display_targets_with_comparators_and_milestones(tiny):
     assert d.loc["G01", "目标"] == "≥ 3,500" and d.loc["G04", "目标"] == "≥ 14,600"
     assert d.loc["G07", "目标"] == "＞ 90" and d.loc["G13", "目标"] == "＞ 90" and d.loc["G14", "目标"] == "≥ 90"
     assert d.loc["M01", "目标"] == "完成"
-    # G01: 3 + 2 + 1 + 1 unassigned = 7 valid inventions (outside one not counted); gap 3493; progress 7/3500.
-    assert (d.loc["G01", "当前"], d.loc["G01", "差距"], d.loc["G01", "状态"]) == ("7", "3,493", "未达成")
-    assert d.loc["G01", "进度"] == pytest.approx(7 / 3500)
+    # G01: 3 + 2 + 1 + 2 without township = 8 valid inventions (outside one not counted); gap 3492; progress 8/3500.
+    assert (d.loc["G01", "当前"], d.loc["G01", "差距"], d.loc["G01", "状态"]) == ("8", "3,492", "未达成")
+    assert d.loc["G01", "进度"] == pytest.approx(8 / 3500)
     assert d.loc["G01", "数据来源"] == "按记录计算" and "专利" in d.loc["G01", "计算依据"]
     # G13: 2 closed of 3 accepted = 66.7 %.
     assert d.loc["G13", "当前"] == "66.7" and d.loc["G13", "单位"] == "%"
@@ -137,7 +138,7 @@ def test_top_and_bottom_contributors(tiny):
     # 虹桥镇 124 (16th), 滨江镇 123 (15th).
     assert list(zip(c.bottom["rank"], c.bottom["name"], c.bottom["value"])) == [(17, "根思乡", 0), (16, "虹桥镇", 0),
                                                                              (15, "滨江镇", 0)]
-    assert c.unassigned == 1  # the record with no township counts for the city only
+    assert c.unassigned == 2  # the records with no township count for the city only
     assert c.no_value == []
     shown = progress.contributor_display(c.top, c.unit)
     assert shown.iloc[0].tolist() == [1, "黄桥镇", "3 件"]
@@ -161,11 +162,12 @@ def test_assignment_counts_include_outside_records(tiny):
     recs = progress.located_records(tiny)
     counts = progress.assignment_counts(recs).set_index("数据类型")
     p = counts.loc["专利"]
-    assert (p["按代码/镇街名称字段"], p["未能归属"], p["泰兴市外"], p["合计"]) == (7, 1, 1, 9)
+    assert (p["按代码/镇街名称字段"], p["按园区名称"], p["未能归属"], p["泰兴市外"], p["合计"]) == (7, 1, 1, 1, 10)
+    assert p["无所属镇街（只计入全市）"] == 2  # the unassigned one and the park one
     assert counts.loc["执法案件与纠纷", "合计"] == 3
     assert counts.loc["商标"].sum() == 0  # not loaded: a row of zeros
     fs = compute(tiny)
-    assert p["未能归属"] == fs.unassigned["patents"] and p["泰兴市外"] == fs.outside["patents"]
+    assert p["无所属镇街（只计入全市）"] == fs.unassigned["patents"] and p["泰兴市外"] == fs.outside["patents"]
 
 
 def test_imports_table_marks_the_snapshot_in_use(tiny, csv_file):

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from . import schema
+from .progress import no_township_mask
 from .strings import t
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -156,39 +157,39 @@ _NAME_FIELDS = ("applicant", "registrant", "name", "pledgor", "title")
 
 
 def unassigned_table(fs, store=None) -> pd.DataFrame:
-    """Records of every located kind whose assign_method is 'unassigned' or 'outside', with Chinese columns:
-    数据类型, 原文件行号, 文件, 记录编号, 地址/名称, 归属方式, 说明.
+    """Records of every located kind that count for no township — assign_method 'unassigned', or a park whose host
+    township is not known (the rule of FigureSet.unassigned) — followed by those outside Taixing (assign_method
+    'outside', never counted). Chinese columns: 数据类型, 原文件行号, 文件, 记录编号, 地址/名称, 归属方式, 说明.
 
-    A FigureSet keeps unassigned records but drops outside-Taixing ones (they are never counted), so pass the store
-    to list those too; the snapshot used is the FigureSet's (settings.as_of)."""
+    A FigureSet keeps the no-township records but drops the outside-Taixing ones, so pass the store to list those
+    too; the snapshot used is the FigureSet's (settings.as_of)."""
     if store is not None:
         records = {k: store.records(k, fs.settings.as_of) for k, kind in schema.KINDS.items() if kind.located}
     else:
         records = fs.records
     cols = [t("data.col_kind"), t("data.col_row"), t("data.col_file"), t("data.col_record"), t("data.col_text"),
             t("data.col_method"), t("data.col_note")]
-    order = {m: i for i, m in enumerate(("unassigned", "outside"))}
     rows = []
-    for k, kind in schema.KINDS.items():
+    for ki, (k, kind) in enumerate(schema.KINDS.items()):
         df = records.get(k)
         if not kind.located or df is None or df.empty:
             continue
-        sel = df[df["assign_method"].isin(order)]
+        group = pd.Series(-1, index=df.index)
+        group[no_township_mask(df)] = 0
+        group[df["assign_method"] == "outside"] = 1
         id_field = kind.fields[0].name
-        for r in sel.to_dict("records"):
+        for g, r in zip(group[group >= 0], df[group >= 0].to_dict("records")):
             rows.append({
-                "_m": order[r["assign_method"]],
+                "_g": int(g), "_k": ki,
                 cols[0]: kind.label,
                 cols[1]: int(r["row_no"]),
                 cols[2]: r.get("file_name") or "",
                 cols[3]: "" if pd.isna(r.get(id_field)) else str(r.get(id_field)),
                 cols[4]: _location_text(r),
-                cols[5]: schema.ASSIGN_METHODS[r["assign_method"]],
+                cols[5]: schema.ASSIGN_METHODS.get(r["assign_method"], r["assign_method"]),
                 cols[6]: r.get("assign_note") or "",
             })
     if not rows:
         return pd.DataFrame(columns=cols)
-    out = pd.DataFrame(rows)
-    kinds = {kind.label: i for i, kind in enumerate(schema.KINDS.values())}
-    out = out.assign(_k=out[cols[0]].map(kinds)).sort_values(["_m", "_k", cols[1]], kind="stable")
+    out = pd.DataFrame(rows).sort_values(["_g", "_k", cols[1]], kind="stable")
     return out[cols].reset_index(drop=True)

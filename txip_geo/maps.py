@@ -158,6 +158,7 @@ class MapSpec:
     extra_lines: list[str] = field(default_factory=list)  # e.g. the unassigned-records note under the legend
     decimals: int = 0
     height: int = 620
+    basemap: "object | None" = None  # basemaps.Basemap; None or no url = a clean canvas with no tiles
     zero_label: str | None = None  # legend wording of the zero class (default: map.legend_zero)
     zero_good: bool = False  # a zero is good news (e.g. no gaps): calm colour instead of the alarm style
 
@@ -227,6 +228,7 @@ def build_map(spec: MapSpec):
     from branca.element import Element
 
     areas = spec.areas
+    b = spec.basemap
     bounds_src = spec.outline if spec.outline is not None and len(spec.outline) else areas
     minx, miny, maxx, maxy = bounds_src.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, max_zoom=18,
@@ -236,11 +238,19 @@ def build_map(spec: MapSpec):
     # Leave room for the legend (bottom right) and the notices (bottom left).
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 10), padding_bottom_right=(40, 30))
     m.get_root().header.add_child(Element(CSS))
+    if b is not None and b.url:
+        opts = {"subdomains": b.subdomains} if b.subdomains else {}
+        folium.TileLayer(tiles=b.url, attr=b.credit() or b.label, name=b.label, max_zoom=b.max_zoom, control=False,
+                         **opts).add_to(m)
+        if b.overlay:
+            folium.TileLayer(tiles=b.overlay, attr=b.credit(), name=b.label + "注记", overlay=True, control=False,
+                             max_zoom=b.max_zoom, **opts).add_to(m)
 
     if spec.neighbours is not None and len(spec.neighbours):
         folium.GeoJson(
             spec.neighbours[["name", "geometry"]].__geo_interface__, name="周边县市", control=False,
-            style_function=lambda f: {"fillColor": "#f7f7f7", "fillOpacity": 1, "color": "#bdbdbd", "weight": 1},
+            style_function=(lambda f: {"fillColor": "#f7f7f7", "fillOpacity": 1, "color": "#bdbdbd", "weight": 1})
+            if not (b is not None and b.url) else (lambda f: {"fill": False, "color": "#969696", "weight": 1}),
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""], labels=False),
         ).add_to(m)
 
@@ -248,6 +258,9 @@ def build_map(spec: MapSpec):
     feats["value_text"] = [format_value(v, spec.unit) for v in feats["value"]]
     styles = {c: area_style(v, spec.breaks, c == spec.selected, spec.zero_good)
               for c, v in zip(feats["code"], feats["value"])}
+    if b is not None and b.url:  # let the tiles show through
+        for st_ in styles.values():
+            st_["fillOpacity"] = round(st_.get("fillOpacity", 0.85) * 0.6, 2)
     feats["value"] = feats["value"].astype(float).where(feats["value"].notna(), None)
     folium.GeoJson(
         feats.__geo_interface__, name=spec.label, control=False,

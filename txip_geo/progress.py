@@ -307,19 +307,29 @@ def located_records(store, as_of: str | None = None) -> dict[str, pd.DataFrame]:
     return {k: store.records(k, as_of) for k, kind in schema.KINDS.items() if kind.located}
 
 
+def no_township_mask(df: pd.DataFrame) -> pd.Series:
+    """Records counted for the city but for no township: not outside Taixing and without a unit_code (method
+    'unassigned', or a park whose host township is not known). The same rule as FigureSet.unassigned."""
+    unit = df["unit_code"] if "unit_code" in df.columns else pd.Series(None, index=df.index)
+    return (df["assign_method"] != "outside") & (unit.isna() | (unit.astype(str).str.strip() == ""))
+
+
 def assignment_counts(records: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per located kind (rows, Chinese label), how many records were assigned by each method (columns, Chinese
-    labels of schema.ASSIGN_METHODS) plus 合计. Kinds with no records show zeros."""
+    labels of schema.ASSIGN_METHODS), 合计, and how many have no township (counted for the city only; this includes
+    park records whose host township is not known). Kinds with no records show zeros."""
     rows = []
     for k, kind in schema.KINDS.items():
         if not kind.located:
             continue
         df = records.get(k)
-        counts = df["assign_method"].value_counts() if df is not None and len(df) else pd.Series(dtype=int)
+        has = df is not None and len(df) > 0
+        counts = df["assign_method"].value_counts() if has else pd.Series(dtype=int)
         row = {t("data.col_kind"): kind.label}
         for m, label in schema.ASSIGN_METHODS.items():
             row[label] = int(counts.get(m, 0))
         row[t("data.col_total")] = int(counts.sum())
+        row[t("data.col_no_unit")] = int(no_township_mask(df).sum()) if has else 0
         rows.append(row)
     return pd.DataFrame(rows)
 

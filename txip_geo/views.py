@@ -99,9 +99,35 @@ def point_layers(fs: FigureSet, *, workstations=True, cases=True, enterprises=Fa
     return layers
 
 
+def to_datum(gdf, datum: str):
+    """A display-datum (WGS84) layer converted for a basemap in another datum (GCJ-02); unchanged otherwise."""
+    if gdf is None or datum != "GCJ02" or not len(gdf):
+        return gdf
+    from .datum import transform_geometry
+
+    out = transform_geometry(gdf, "WGS84", "GCJ02")
+    return out.set_crs(4326, allow_override=True) if hasattr(out, "set_crs") else out
+
+
+def points_to_datum(layers: list[PointLayer], datum: str) -> list[PointLayer]:
+    if datum != "GCJ02":
+        return list(layers)
+    from .datum import wgs84_to_gcj02
+
+    out = []
+    for layer in layers:
+        p = layer.points.copy()
+        if len(p):
+            p["lon"], p["lat"] = wgs84_to_gcj02(p["lon"].to_numpy(float), p["lat"].to_numpy(float))
+        out.append(PointLayer(layer.name, p, layer.cluster, layer.show))
+    return out
+
+
 def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: str, indicator: str,
-             outline=None, neighbours=None, parks_layer=None, points=(), selected=None) -> MapSpec:
-    """`ref` is the unfiltered figure set: the class breaks come from it, so colours keep their meaning under filters."""
+             outline=None, neighbours=None, parks_layer=None, points=(), selected=None, basemap=None) -> MapSpec:
+    """`ref` is the unfiltered figure set: the class breaks come from it, so colours keep their meaning under filters.
+
+    With a basemap in GCJ-02 (高德) every layer is shifted to GCJ-02 so it sits right on the tiles."""
     label, unit = indicator_label(indicator)
     breaks = maps.class_breaks(pd.concat([ref.units[indicator], ref.parks[indicator]]).to_numpy(), k=5)
     areas = area_frame(fs, layer, view, indicator)
@@ -114,10 +140,14 @@ def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: st
         extra.append("此指标数值越小越好；0 表示没有")
     if fs.is_sample:
         extra.append("样例数据，非真实统计")
-    return MapSpec(areas=areas, label=label, unit=unit, breaks=breaks, outline=outline, neighbours=neighbours,
-                   parks=parks_layer if view == "units" else None, points=list(points), selected=selected,
-                   schematic=fs.boundaries == "schematic", sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra,
-                   decimals=decimals_for(indicator))
+    d = basemap.datum if basemap is not None and basemap.url else "WGS84"
+    if basemap is not None and basemap.url:
+        extra.append(basemap.credit())
+    return MapSpec(areas=to_datum(areas, d), label=label, unit=unit, breaks=breaks, outline=to_datum(outline, d),
+                   neighbours=to_datum(neighbours, d), parks=to_datum(parks_layer, d) if view == "units" else None,
+                   points=points_to_datum(list(points), d), selected=selected, schematic=fs.boundaries == "schematic",
+                   sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra, decimals=decimals_for(indicator),
+                   basemap=basemap)
 
 
 _KIND_OF = {"patents": "patents", "invention_patents": "patents", "invention_patents_valid": "patents",

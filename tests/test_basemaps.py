@@ -1,0 +1,63 @@
+"""Basemaps: nothing fetched unless one is picked; GCJ-02 tiles get every layer shifted onto them."""
+
+import numpy as np
+import pytest
+
+from txip_geo import boundaries, maps, views
+from txip_geo.basemaps import load_basemaps, resolve
+from txip_geo.datum import wgs84_to_gcj02
+from txip_geo.figures import compute
+from txip_geo.offline import external_urls, localise_map
+from txip_geo.store import Store
+
+
+@pytest.fixture(scope="module")
+def fs_and_layer(demo_db):
+    s = Store(demo_db)
+    return compute(s), s.layer("townships")
+
+
+def build(fs, layer, basemap):
+    spec = views.map_spec(fs, fs, layer, view="units", indicator="patents", outline=boundaries.county_outline(),
+                          basemap=basemap)
+    return spec, maps.render_html(localise_map(maps.build_map(spec)))
+
+
+def test_default_basemap_is_none_and_fetches_nothing(fs_and_layer):
+    fs, layer = fs_and_layer
+    spec, html = build(fs, layer, resolve(None))
+    assert external_urls(html) == []
+    assert spec.areas.geometry.iloc[0].equals(layer.geometry.iloc[0])
+
+
+def test_online_basemap_is_the_only_network_url(fs_and_layer):
+    fs, layer = fs_and_layer
+    _, html = build(fs, layer, resolve("osm"))
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html  # tiles: the only thing from the network
+    assert external_urls(html) == []  # (external_urls leaves tile templates out)
+
+
+def test_amap_basemap_shifts_every_layer_to_gcj02(fs_and_layer):
+    fs, layer = fs_and_layer
+    spec, _ = build(fs, layer, resolve("amap"))
+    assert spec.basemap.datum == "GCJ02"
+    p = layer.geometry.iloc[0].exterior.coords[0]
+    q = spec.areas.geometry.iloc[0].exterior.coords[0]
+    exp = wgs84_to_gcj02(p[0], p[1])
+    assert np.allclose(q, exp, atol=1e-9)
+    shift = spec.outline.to_crs(4549).geometry.iloc[0].centroid.distance(
+        boundaries.county_outline().to_crs(4549).geometry.iloc[0].centroid)
+    assert 400 < shift < 600
+
+
+def test_tianditu_needs_a_key_and_falls_back_to_none_without_one():
+    assert resolve("tianditu").key == "none"
+    b = resolve("tianditu", "abc123")
+    assert b.key == "tianditu" and "tk=abc123" in b.url and "tk=abc123" in b.overlay and b.datum == "CGCS2000"
+
+
+def test_every_basemap_names_its_datum_and_credit():
+    for b in load_basemaps().values():
+        assert b.datum in ("WGS84", "CGCS2000", "GCJ02")
+        if b.url:
+            assert "审图号" in b.credit()
