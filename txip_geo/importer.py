@@ -102,7 +102,7 @@ def read_raw(data: bytes, file_name: str) -> list[tuple[str, pd.DataFrame]]:
     """Every sheet of the file as a frame of strings with no header applied (row i = file row i+1)."""
     suffix = Path(file_name).suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        engine = "xlrd" if suffix == ".xls" else "openpyxl"
+        engine = "calamine" if suffix == ".xls" else "openpyxl"  # pandas deprecates xlrd; calamine reads legacy .xls
         try:
             sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine=engine)
         except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
