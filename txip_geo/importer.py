@@ -471,3 +471,34 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
     report.message = (f"已导入 {file_name}：{report.rows_imported} 条（读取 {report.rows_read} 行，合并重复 "
                       f"{report.duplicates} 条，拒绝 {rejected_rows} 行，警告 {len(report.warnings)} 处）")
     return report
+
+
+def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:
+    """The import report as tables (for the data page and its Excel download)."""
+    from .schema import ASSIGN_METHODS, KINDS
+
+    kind = KINDS.get(report.kind)
+    summary = pd.DataFrame([
+        ("文件", report.file_name), ("数据类型", kind.label if kind else report.kind), ("截至", report.as_of),
+        ("结果", {"imported": "已导入", "unchanged": "未改动（此前已导入）", "rejected": "未导入"}.get(report.status, report.status)),
+        ("说明", report.message), ("工作表", report.sheet), ("表头所在行", report.header_row or ""),
+        ("读取行数", report.rows_read), ("导入条数", report.rows_imported), ("合并重复", report.duplicates),
+        ("拒绝行数", len({(p.sheet, p.row) for p in report.errors})), ("警告", len(report.warnings)),
+        *((f"归属：{ASSIGN_METHODS.get(k, k)}", v) for k, v in report.methods.items()),
+        ("未使用的列", "、".join(report.unused_columns)),
+    ], columns=["项目", "内容"])
+    cols = ["工作表", "行号", "列", "值", "原因"]
+
+    def problems(items):
+        rows = [(p.sheet.rstrip("!"), p.row, p.column, p.value, p.reason) for p in items if isinstance(p, Problem)]
+        rows += [("", "", "", "", str(p)) for p in items if not isinstance(p, Problem)]
+        return pd.DataFrame(rows, columns=cols)
+
+    return {
+        "概要": summary,
+        "拒绝的行": problems(report.errors),
+        "警告": problems(report.warnings),
+        "跳过的行": pd.DataFrame([(r or "", why) for r, why in report.skipped], columns=["行号", "原因"]),
+        "未归属镇街": pd.DataFrame(report.unassigned, columns=["行号", "说明"]),
+        "泰兴市外": pd.DataFrame(report.outside, columns=["行号", "说明"]),
+    }
