@@ -59,7 +59,7 @@ LIST_COLUMNS = {
     t("data.col_file"): st.column_config.TextColumn(width=120),
     t("data.col_record"): st.column_config.TextColumn(width=150),
     t("data.col_text"): st.column_config.TextColumn(width=280),
-    t("data.col_method"): st.column_config.TextColumn(width=75),
+    t("data.col_method"): st.column_config.TextColumn(width=90),
     t("data.col_note"): st.column_config.TextColumn(width=260),
 }
 

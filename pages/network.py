@@ -1,6 +1,8 @@
 """网络覆盖: the three-tier network per township and park — scorecard, a map of gaps, the gap list with its lead units
 and an Excel download. All figures come from txip_geo.network."""
 
+import copy
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -66,8 +68,9 @@ def gap_map(version, settings, view):
     return localise_map(maps.build_map(spec))
 
 
-st_folium(gap_map(state.store_version(store), fs.settings, view), key=f"network_map_{view}", height=560,
-          use_container_width=True, returned_objects=[])
+# st_folium alters the map it is given (a second session got an empty map): hand it a copy of the cached one.
+st_folium(copy.deepcopy(gap_map(state.store_version(store), fs.settings, view)), key=f"network_map_{view}",
+          height=560, use_container_width=True, returned_objects=[])
 
 # -- gap list -----------------------------------------------------------------------------------------------------------
 st.subheader(t("network.gap_list"))
@@ -94,13 +97,13 @@ else:
         column_order=[G[k] for k in ("col_area", "col_kind", "col_gap", "col_count", "col_basis", "col_lead",
                                      "col_coop")],
         column_config={
-            G["col_area"]: st.column_config.TextColumn(width=160),
+            G["col_area"]: st.column_config.TextColumn(width=150),
             G["col_kind"]: st.column_config.TextColumn(width=60),
-            G["col_gap"]: st.column_config.TextColumn(width=230),
+            G["col_gap"]: st.column_config.TextColumn(width=210),
             G["col_count"]: st.column_config.TextColumn(width=60),
             G["col_basis"]: st.column_config.TextColumn(width=110),
-            G["col_lead"]: st.column_config.TextColumn(width=230),
-            G["col_coop"]: st.column_config.TextColumn(width=260),
+            G["col_lead"]: st.column_config.TextColumn(width=270),
+            G["col_coop"]: st.column_config.TextColumn(width=330),
         },
     )
 st.download_button(t("network.download"), data=network.gap_workbook(fs, shown),

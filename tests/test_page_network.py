@@ -77,3 +77,18 @@ def test_filters_narrow_the_gap_list(page, fs):
 
 def test_download_button_present(page):
     assert page.get("download_button")
+
+
+def _map_args(at) -> dict:
+    comp = [el for el in at.main if el.type == "component_instance"][0]
+    return json.loads(comp.proto.json_args)
+
+
+def test_second_session_gets_the_same_map(page):
+    """The map is cached across sessions; st_folium alters any map it is given, so it must get a copy: rendering the
+    cached object again would add its header parts a second time (and the browser then draws an empty map)."""
+    again = AppTest.from_file(str(ROOT / "pages" / "network.py"), default_timeout=120)
+    again.run()
+    assert not again.exception
+    for at in (page, again):
+        assert _map_args(at)["header"].count('name="viewport"') == 1

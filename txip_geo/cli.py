@@ -82,7 +82,7 @@ def cmd_import(args) -> int:
             from .boundary_import import import_boundaries
 
             rep = import_boundaries(store, "townships" if args.kind == "boundaries" else "parks", args.file,
-                                    datum=args.datum, as_of=args.as_of, user=args.user)
+                                    datum=args.datum, as_of=args.as_of, user=args.user, source_layer=args.layer_name)
         else:
             rep = import_file(store, args.kind, args.file, as_of=args.as_of, user=args.user,
                               skip_invalid=args.skip_invalid)
@@ -215,7 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("kind", choices=IMPORT_KINDS)
     sp.add_argument("file")
     sp.add_argument("--as-of", help="数据截至日期 YYYY-MM-DD（默认今天）")
-    sp.add_argument("--datum", help="坐标系（边界文件没有坐标系信息时必填）：WGS84 / CGCS2000 / GCJ02")
+    sp.add_argument("--datum", help="坐标系（边界文件没有坐标系信息时必填；也可覆盖文件声明的坐标系）："
+                    "WGS84 / CGCS2000 / GCJ02（高德、腾讯经纬度），或投影坐标系的 EPSG 代码，如 EPSG:4549"
+                    "（CGCS2000 3度带 中央经线120°，无带号）、EPSG:4528（3度带第40带，有带号）")
+    sp.add_argument("--layer-name", help="边界文件含多个图层时要导入的图层名")
     sp.add_argument("--skip-invalid", action="store_true", help="跳过有错误的行，导入其余行（默认整文件拒绝）")
     sp.add_argument("--user", default="cli", help="导入人")
     sp.set_defaults(func=cmd_import)

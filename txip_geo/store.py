@@ -144,12 +144,15 @@ class Store:
                               source="示意边界（scripts/make_schematic_boundaries.py 生成，非官方）")
 
     @staticmethod
-    def _write_layer(con, layer: str, gdf: gpd.GeoDataFrame, official: bool, import_id, source: str) -> None:
+    def _write_layer(con, layer: str, gdf: gpd.GeoDataFrame, official: bool, import_id, source: str,
+                     keep: dict | None = None) -> None:
+        """`keep`: code -> (official, import_id, source) for features whose stored provenance stays."""
+        keep = keep or {}
         con.execute("DELETE FROM boundaries WHERE layer = ?", (layer,))
         con.executemany(
             "INSERT INTO boundaries VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(layer, str(r.code), str(r.name), shapely.to_wkb(r.geometry), int(official), import_id, source)
-             for r in gdf.itertuples()],
+            [(layer, str(r.code), str(r.name), shapely.to_wkb(r.geometry),
+              *keep.get(str(r.code), (int(official), import_id, source))) for r in gdf.itertuples()],
         )
 
     # -- boundaries -------------------------------------------------------------------------------------------
@@ -168,15 +171,25 @@ class Store:
         return "official" if row and row[0] == 1 else "schematic"
 
     def replace_layer(self, layer: str, gdf: gpd.GeoDataFrame, *, file_path: Path, as_of: str, user: str,
-                      report: dict, relocate) -> int:
-        """Store an official layer and re-assign located records, in one transaction."""
+                      report: dict, relocate, codes=None) -> int:
+        """Store an official layer and re-assign located records, in one transaction.
+
+        `codes`: when given, only these features come from this import (official); the other features of `gdf`
+        keep the provenance (official, import_id, source) they have in the store.
+        """
         data = Path(file_path).read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         with self.transaction() as con:
             import_id = self._insert_import(con, kind=f"boundaries:{layer}", file_name=Path(file_path).name, data=data,
                                             sha=sha, as_of=as_of, user=user, is_sample=False, report=report,
                                             rows=(len(gdf), len(gdf), 0, 0))
-            self._write_layer(con, layer, gdf, official=True, import_id=import_id, source=f"正式边界：{Path(file_path).name}")
+            keep = None
+            if codes is not None:
+                keep = {str(c): (o, i, s) for c, o, i, s in con.execute(
+                    "SELECT code, official, import_id, source FROM boundaries WHERE layer = ?", (layer,))
+                    if str(c) not in {str(x) for x in codes}}
+            self._write_layer(con, layer, gdf, official=True, import_id=import_id,
+                              source=f"正式边界：{Path(file_path).name}", keep=keep)
             relocate(con)
         return import_id
 

@@ -85,5 +85,8 @@ def test_every_page_renders_offline(app, page, browser_log, path, expect):
         wait_for_map(page)
     page.wait_for_timeout(1000)
     assert not page.locator('[data-testid="stException"]').count()
+    # A deep link as the first request of a fresh server still goes through app.py's navigation.
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert all(title in nav for title in ("地图", "目标", "网络覆盖", "数据")), nav
     page.screenshot(path=str(OUT / f"app_{path}.png"), full_page=True)
     assert browser_log.external_requests == [], browser_log.external_requests

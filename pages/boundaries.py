@@ -1,0 +1,217 @@
+"""边界: the township and park layers in use (示意/正式, source file, import date), importing an official boundary file
+with a check before and the report after, and drawing a park's boundary on the map."""
+
+import copy
+import hashlib
+import tempfile
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+from folium.plugins import Draw
+from streamlit_folium import st_folium
+
+from txip_geo import boundaries, boundary_import
+from txip_geo.boundary_import import LAYER_LABEL, check_boundaries, import_boundaries, report_lines, save_drawn_park
+from txip_geo.gazetteer import load_gazetteer
+from txip_geo.importer import ImportRejected
+from txip_geo.offline import localise_map
+from txip_geo.strings import t
+from ui import header, state
+
+gaz = load_gazetteer()
+store = state.store()
+fs = state.figures()
+version = state.store_version(store)
+
+st.title(t("boundaries.title"))
+header.show(fs)
+st.caption(t("boundaries.intro"))
+
+STATUS = {"official": t("boundaries.status_official"), "schematic": t("boundaries.status_schematic")}
+
+
+# -- current layers -----------------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=8)
+def _status(path: str, version: tuple) -> list[dict]:
+    return boundary_import.layer_status(store)
+
+
+st.subheader(t("boundaries.current"))
+status = _status(str(store.path), version)
+cols = st.columns(len(status))
+for col, s in zip(cols, status):
+    with col:
+        label = t(f"boundaries.layer_{s['layer']}")
+        text = STATUS.get(s["status"]) or t("boundaries.status_partial", official=s["official"], count=s["count"])
+        (st.success if s["status"] == "official" else st.warning)(t("boundaries.status_line", layer=label, status=text))
+        if s["files"]:
+            for f in s["files"]:
+                st.caption(t("boundaries.file_line", file=f["file_name"], at=f["imported_at"].replace("T", " "),
+                             by=f["imported_by"]))
+        if s["official"] < s["count"]:
+            st.caption(t("boundaries.source_schematic"))
+with st.expander(t("boundaries.features"), expanded=False):
+    rows = [{t("boundaries.col_layer"): t(f"boundaries.layer_{s['layer']}"), t("boundaries.col_code"): f["code"],
+             t("boundaries.col_name"): f["name"],
+             t("boundaries.col_status"): STATUS["official" if f["official"] else "schematic"],
+             t("boundaries.col_source"): f["source"], t("boundaries.col_imported_at"): f["imported_at"].replace("T", " "),
+             t("boundaries.col_by"): f["imported_by"], t("boundaries.col_area"): f["area_km2"]}
+            for s in status for f in s["features"]]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="features_table")
+
+
+# -- reports ------------------------------------------------------------------------------------------------------
+def show_report(d: dict, title: str) -> None:
+    """An import report (the dict of a BoundaryReport), before or after importing."""
+    st.markdown(f"**{title}**")
+    first, *rest = (d.get("message") or "").splitlines()
+    if d["status"] == "rejected":
+        st.error(t("boundaries.rejected") + "\n\n" + "\n\n".join([first, *rest]))
+        if not d.get("matched"):
+            return
+    elif d["status"] == "checked":
+        st.info(first)
+    else:
+        st.success(first if d["status"] != "imported" or not rest else first + "\n\n" + rest[0].strip())
+    st.markdown("\n".join(f"- {line}" for line in report_lines(d)))
+    if d.get("warnings"):
+        st.warning(t("boundaries.warnings") + "\n\n" + "\n".join(f"- {w}" for w in d["warnings"]))
+    if d.get("matched"):
+        st.dataframe(pd.DataFrame([{
+            t("boundaries.col_code"): m["code"], t("boundaries.col_name"): m["name"],
+            t("boundaries.col_features"): m["features"], t("boundaries.col_by_field"): m["by"],
+            t("boundaries.col_area"): m.get("area_km2"), t("boundaries.col_published"): m.get("published_km2")}
+            for m in d["matched"]]), hide_index=True, key=f"matched_{title}")
+
+
+# -- import a file ------------------------------------------------------------------------------------------------
+st.subheader(t("boundaries.upload"))
+st.caption(t("boundaries.upload_help"))
+st.session_state.setdefault("bnd_upload_n", 0)
+left, right = st.columns([1, 1])
+with left:
+    layer = st.radio(t("boundaries.upload_layer"), list(LAYER_LABEL), key="bnd_layer", horizontal=True,
+                     format_func=lambda k: t(f"boundaries.layer_{k}"))
+with right:
+    user = st.text_input(t("boundaries.user"), value=t("boundaries.user_default"), key="bnd_user")
+files = st.file_uploader(t("boundaries.uploader"), accept_multiple_files=True, key=f"bnd_files_{st.session_state.bnd_upload_n}",
+                         type=["zip", "gpkg", "geojson", "json", "kml", "kmz", "shp", "shx", "dbf", "prj", "cpg"])
+
+DATUMS = {"CGCS2000": "datum_cgcs2000", "WGS84": "datum_wgs84", "GCJ02": "datum_gcj02", "EPSG:4549": "datum_4549",
+          "EPSG:4528": "datum_4528", "other": "datum_other"}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _check(digest: str, path: str, layer: str, datum: str | None) -> dict:
+    try:
+        return check_boundaries(layer, path, datum=datum, store=store).to_dict()
+    except ImportRejected as e:
+        return e.report.to_dict()
+
+
+if files:
+    blobs = [(f.name, f.getvalue()) for f in files]
+    digest = hashlib.sha256(b"".join(n.encode() + b"\0" + data for n, data in sorted(blobs))).hexdigest()
+    folder = tempfile.mkdtemp(prefix="txip-upload-")
+    try:
+        path = boundary_import.stage_files(blobs, folder)
+    except ValueError:
+        st.error(t("boundaries.parts_error"))
+        st.stop()
+    first = _check(digest, str(path), layer, None)
+    needs = bool(first.get("needs_datum"))
+    if needs:
+        st.warning(t("boundaries.datum_question"))
+    empty = t("boundaries.datum_none") if needs else t("boundaries.datum_from_file", crs=first.get("source_crs") or "—")
+    pick = st.selectbox(t("boundaries.datum"), [""] + list(DATUMS), key="bnd_datum",
+                        format_func=lambda k: t(f"boundaries.{DATUMS[k]}") if k else empty)
+    chosen = st.text_input(t("boundaries.datum_epsg"), key="bnd_epsg").strip() if pick == "other" else pick
+    if needs and not chosen:
+        show_report(first, t("boundaries.check_title"))
+    else:
+        check = first if not chosen else _check(digest, str(path), layer, chosen)
+        show_report(check, t("boundaries.check_title"))
+        if check["status"] == "checked" and st.button(t("boundaries.import_button", layer=LAYER_LABEL[layer]),
+                                                      type="primary", key="bnd_import"):
+            try:
+                rep = import_boundaries(store, layer, path, datum=chosen or None, user=user or t("boundaries.user_default"))
+                st.session_state.bnd_result = rep.to_dict()
+                st.session_state.bnd_upload_n += 1  # a fresh uploader: the file is in
+            except ImportRejected as e:
+                st.session_state.bnd_result = e.report.to_dict()
+            st.rerun()
+
+if st.session_state.get("bnd_result"):
+    show_report(st.session_state.bnd_result, t("boundaries.result_title"))
+
+
+# -- draw a park --------------------------------------------------------------------------------------------------
+st.subheader(t("boundaries.draw"))
+st.caption(t("boundaries.draw_help"))
+park_codes = [p.code for p in gaz.parks]
+park = st.selectbox(t("boundaries.draw_park"), park_codes, key="draw_park", format_func=lambda c: f"{c} {gaz.name_of(c)}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def draw_map(version: tuple, park: str):
+    towns, parks, outline = store.layer("townships"), store.layer("parks"), boundaries.county_outline()
+    minx, miny, maxx, maxy = outline.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, max_zoom=18, min_zoom=8,
+                   control_scale=True)
+    m.options.update(max_zoom=18, min_zoom=8)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.GeoJson(towns[["code", "name", "geometry"]].__geo_interface__, name=t("boundaries.layer_townships"),
+                   style_function=lambda f: {"fillColor": "#f7f7f7", "fillOpacity": 1, "color": "#969696", "weight": 1},
+                   tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""], labels=False)).add_to(m)
+    folium.GeoJson(outline[["geometry"]].__geo_interface__, interactive=False,
+                   style_function=lambda f: {"fill": False, "color": "#252525", "weight": 2.5}).add_to(m)
+    folium.GeoJson(parks[["code", "name", "geometry"]].__geo_interface__, name=t("boundaries.layer_parks"),
+                   style_function=lambda f: {"fillColor": "#54278f", "fillOpacity": 0.25 if f["properties"]["code"] == park else 0.05,
+                                             "color": "#e31a1c" if f["properties"]["code"] == park else "#54278f",
+                                             "weight": 3 if f["properties"]["code"] == park else 1.5, "dashArray": "4 3"},
+                   tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""], labels=False)).add_to(m)
+    for r in towns.itertuples():
+        p = r.geometry.representative_point()
+        folium.Marker([p.y, p.x], interactive=False, icon=folium.DivIcon(
+            html=f'<div style="font:12px sans-serif;color:#525252;white-space:nowrap;transform:translate(-50%,-50%)">'
+                 f'{r.name}</div>', icon_size=(0, 0))).add_to(m)
+    Draw(export=False, position="topleft", show_geometry_on_click=False,
+         draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
+                       "polygon": {"allowIntersection": False, "showArea": True}, "rectangle": {"showArea": True}},
+         edit_options={"poly": {"allowIntersection": False}}).add_to(m)
+    return localise_map(m)
+
+
+current = store.layer("parks").set_index("code")
+if park in current.index:
+    km2 = float(boundaries.area_km2(current.loc[[park]]).iloc[0])
+    st.caption(t("boundaries.park_current", status=STATUS["official" if current.loc[park, "official"] else "schematic"],
+                 km2=f"{km2:.2f}"))
+out = st_folium(copy.deepcopy(draw_map(version, park)), key="park_draw", height=560, use_container_width=True,
+                returned_objects=["all_drawings", "last_active_drawing"])
+drawings = [d for d in ((out or {}).get("all_drawings") or [])
+            if (d or {}).get("geometry", {}).get("type") in ("Polygon", "MultiPolygon")]
+if not drawings and (out or {}).get("last_active_drawing"):
+    drawings = [out["last_active_drawing"]]
+if drawings:
+    try:
+        km2 = float(boundaries.area_km2(gpd.GeoSeries([shapely.geometry.shape(d["geometry"]) for d in drawings],
+                                                      crs=boundaries.DISPLAY_CRS)).sum())
+    except Exception:  # noqa: BLE001 - a malformed drawing: save_drawn_park says why
+        km2 = None
+    st.info(t("boundaries.draw_count", n=len(drawings), km2=f"{km2:.2f}" if km2 is not None else "—"))
+    if st.button(t("boundaries.draw_save", park=gaz.name_of(park)), type="primary", key="draw_save"):
+        try:
+            rep = save_drawn_park(store, park, drawings, user or t("boundaries.user_default"))
+            st.session_state.draw_result = rep.to_dict()
+        except ImportRejected as e:
+            st.session_state.draw_result = e.report.to_dict()
+        st.rerun()
+else:
+    st.caption(t("boundaries.draw_none"))
+
+if st.session_state.get("draw_result"):
+    show_report(st.session_state.draw_result, t("boundaries.draw_result"))

@@ -1,0 +1,699 @@
+"""Exports for the joint conference (联席会议): a 16:9 PPTX deck, static maps (PNG, PDF) and an Excel workbook.
+
+Pure functions: a FigureSet and the map layers in, bytes out — the same for the presentation page, its download
+buttons and `python -m txip_geo report`. Figures come from the core only (`figures`, `goals.evaluate`,
+`network.gap_list` / `scorecard`, `views.map_spec`); maps are drawn by `staticmap`, workbooks written by
+`export.write_xlsx` (formula-injection safe).
+
+Every export says 样例数据 when the figures come from the sample, 示意边界 when the boundaries are schematic, carries the
+as-of date and the source line, and is marked 内部资料 unless `internal=False`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import maps, network, schema, views
+from .figures import METRICS, FigureSet
+from .goals import evaluate
+from .strings import t
+
+FORMATS = {
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+# The font the PPTX names (a PPTX cannot embed one): 微软雅黑 is on every Chinese Windows, where the deck is shown; it
+# is named, never shipped. LibreOffice and WPS substitute a CJK font of their own where it is missing (the East Asian
+# charset below tells them the text is Chinese). Override with TXIP_PPTX_FONT.
+PPTX_FONT = os.environ.get("TXIP_PPTX_FONT", "Microsoft YaHei")
+PPTX_FONT_PANOSE = "020B0503020204020204"
+PPTX_FONT_CHARSET = "-122"  # GB2312 (134) as a signed byte, as PowerPoint writes it
+
+# Colours of the goal status cells (fill, text).
+STATUS_COLORS = {
+    "met": ("C7E9C0", "00441B"), "done": ("C7E9C0", "00441B"),
+    "not_met": ("FCBBA1", "67000D"), "not_done": ("FCBBA1", "67000D"),
+    "no_data": ("E0E0E0", "424242"),
+}
+NAVY, GREY, RED, ORANGE = "08306B", "525252", "B10026", "A63603"
+
+# The figures of a township slide (and of the presentation page's township view).
+UNIT_METRICS = ["patents", "invention_patents_valid", "invention_per_10k", "trademarks", "workstations",
+                "zero_patent_above_scale", "zero_patent_high_tech", "enforcement_rate", "mediation_rate", "staff",
+                "fund_wan"]
+
+
+@dataclass
+class Layers:
+    """The map layers an export draws (display datum, EPSG:4326)."""
+
+    townships: object
+    parks: object = None
+    outline: object = None
+    neighbours: object = None
+
+    @classmethod
+    def from_store(cls, store) -> "Layers":
+        from . import boundaries
+
+        return cls(store.layer("townships"), store.layer("parks"), boundaries.county_outline(),
+                   boundaries.neighbours())
+
+
+# -- text every export carries ------------------------------------------------------------------------------------------
+
+def source_line(fs: FigureSet) -> str:
+    """数据来源：…；边界：…；市界：天地图 — what the figures and the lines on the map come from."""
+    if fs.is_sample:
+        src = t("report.source_sample")
+    else:
+        kinds = [schema.KINDS[k].label for k, df in fs.records.items() if len(df) and schema.KINDS[k].located]
+        src = t("report.source_records", kinds="、".join(kinds)) if kinds else t("report.source_none")
+    bnd = t("report.boundary_schematic") if fs.boundaries == "schematic" else t("report.boundary_official")
+    return "；".join([src, bnd, t("report.outline_source")])
+
+
+def footer_line(fs: FigureSet) -> str:
+    parts = [t("app.as_of", date=fs.as_of)] if fs.as_of else []
+    return "　".join(parts + [source_line(fs)])
+
+
+def file_name(fmt: str, fs: FigureSet) -> str:
+    return t(f"report.file_{fmt}", date=fs.as_of or "")
+
+
+# -- formatting ---------------------------------------------------------------------------------------------------------
+
+def fmt_number(v, decimals: int | None = None) -> str:
+    """1234 → '1,234'; 31.88 → '31.88'; missing → '—'."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or pd.isna(v):
+        return "—"
+    v = float(v)
+    if decimals is None:
+        decimals = 0 if v.is_integer() else 2
+    s = f"{v:,.{decimals}f}"
+    return s.rstrip("0").rstrip(".") if "." in s and decimals and not v.is_integer() else s
+
+
+def goal_rows(fs: FigureSet) -> pd.DataFrame:
+    """The goal table as shown on the slide and the page: 编号, 指标, 目标, 当前, 差距, 状态 (text) + status key."""
+    g = evaluate(fs)
+    rows = []
+    for r in g.to_dict("records"):
+        unit = r["unit"] or ""
+        if r["kind"] == "milestone":
+            target, current, gap = t("goals.target_done"), "—", "—"
+        else:
+            target = f"{r['comparator']}{fmt_number(r['target'])} {unit}".strip()
+            current = "—" if r["current"] is None or pd.isna(r["current"]) else f"{fmt_number(r['current'])} {unit}".strip()
+            gap = "—" if r["gap"] is None or pd.isna(r["gap"]) or r["gap"] == 0 else f"{fmt_number(r['gap'])} {unit}".strip()
+        rows.append({t("goals.col_id"): r["id"], t("goals.col_name"): r["name"], t("goals.col_target"): target,
+                     t("goals.col_current"): current, t("goals.col_gap"): gap,
+                     t("goals.col_status"): r["status_label"], "status": r["status"]})
+    return pd.DataFrame(rows)
+
+
+def goal_summary(fs: FigureSet) -> str:
+    g = evaluate(fs)
+    num, ms = g[g["kind"] != "milestone"], g[g["kind"] == "milestone"]
+    return t("report.goals_summary", met=int((num["status"] == "met").sum()), total=len(num),
+             done=int((ms["status"] == "done").sum()), mtotal=len(ms))
+
+
+def unit_figures(fs: FigureSet, code: str) -> list[tuple[str, str, str]]:
+    """(label, value with unit, rank among the 17) of a township's key figures."""
+    row = fs.units.set_index("code").loc[code]
+    out = []
+    for m in UNIT_METRICS:
+        label, unit = METRICS[m]
+        rank = views.rank_of(fs, code, m) if m not in ("staff", "fund_wan") else None
+        v = row[m]
+        if m == "staff" and pd.isna(v):
+            text = t("network.unknown")
+        elif m == "fund_wan" and pd.isna(v):
+            text = t("network.unknown")
+        else:
+            text = maps.format_value(v, unit)
+        out.append((label, text, t("report.unit_rank", rank=rank) if rank else ""))
+    office = network.state_label(network.state_of(row["has_office"]))
+    out.append((METRICS["has_office"][0], office, ""))
+    return out
+
+
+def unit_gaps(fs: FigureSet, code: str, gaps: pd.DataFrame | None = None) -> pd.DataFrame:
+    gaps = network.gap_list(fs) if gaps is None else gaps
+    return gaps[gaps[t("network.col_code")] == code].reset_index(drop=True)
+
+
+def units_with_gaps(fs: FigureSet, gaps: pd.DataFrame | None = None) -> list[str]:
+    gaps = network.gap_list(fs) if gaps is None else gaps
+    have = set(gaps[t("network.col_code")])
+    return [c for c in fs.units["code"] if c in have]
+
+
+def actions_by_lead(fs: FigureSet, gaps: pd.DataFrame | None = None, max_chars: int = 60) -> list[tuple[str, list[str]]]:
+    """The closing slide: per lead unit (牵头单位), one line per kind of gap (with the areas concerned) and the goals not
+    yet met. Leads in order of first appearance; within a lead, the network's order of severity."""
+    gaps = network.gap_list(fs) if gaps is None else gaps
+    C = {k: t(f"network.col_{k}") for k in ("area", "lead", "count", "basis")}
+    out: dict[str, list[str]] = {}
+    for (lead, key), grp in gaps.groupby([C["lead"], "gap_key"], sort=False):
+        grp = grp.sort_values(C["count"], ascending=False, kind="stable") if grp[C["count"]].notna().any() else grp
+        names = [f"{a} {c:g}" if not pd.isna(c) else a for a, c in zip(grp[C["area"]], grp[C["count"]])]
+        try:
+            action = t(f"report.action_{key}")
+        except KeyError:  # a gap kind added later: its own wording
+            action = str(grp[t("network.col_gap")].iloc[0])
+        total = grp[C["count"]].sum() if grp[C["count"]].notna().any() else None
+        head = f"{action}（{grp[C['basis']].iloc[0]}）："
+        if total:
+            head += f"共 {total:g} 家，"
+        out.setdefault(lead or "—", []).append((network.SEVERITY.get(key, 99), head + _join_limited(names, max_chars - len(head))))
+    g = evaluate(fs)
+    unmet = g[g["status"].isin(["not_met", "not_done"])]
+    for lead, grp in unmet.groupby("lead", sort=False):
+        line = t("report.actions_goals", n=len(grp), ids="、".join(grp["id"]))
+        out.setdefault(lead or "—", []).append((100, line))
+    return [(lead, [line for _, line in sorted(items, key=lambda x: x[0])]) for lead, items in out.items()]
+
+
+def _join_limited(names: list[str], limit: int) -> str:
+    text = ""
+    for i, n in enumerate(names):
+        nxt = (text + "、" if text else "") + n
+        if len(nxt) > limit and i:
+            return text + t("report.actions_more", n=len(names))
+        text = nxt
+    return text
+
+
+# -- the sequence of views (shared by the deck and the presentation page) -----------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # title | overview | goals | gaps | unit | actions
+    title: str
+    code: str | None = None
+
+
+def steps(fs: FigureSet, indicator: str = "patents", *, only_gaps: bool = False, title_step: bool = False,
+          deck_order: bool = False) -> list[Step]:
+    """The views of a presentation: [title,] overview map of the indicator, goals, network gaps, one view per
+    township (only those with gaps when `only_gaps`), the actions by lead unit. `deck_order` puts the goals before the
+    map (the PPTX's order: title, goal table, city map, gap map, townships, actions)."""
+    label = METRICS[indicator][0]
+    overview = Step("overview", t("report.map_title", label=label))
+    goals = Step("goals", t("report.goals_title"))
+    out = [Step("title", t("report.deck_title"))] if title_step else []
+    out += [goals, overview] if deck_order else [overview, goals]
+    out.append(Step("gaps", t("report.gap_map_title")))
+    codes = units_with_gaps(fs) if only_gaps else list(fs.units["code"])
+    names = fs.units.set_index("code")["name"]
+    out += [Step("unit", t("report.unit_title", name=names[c]), c) for c in codes]
+    out.append(Step("actions", t("report.actions_title")))
+    return out
+
+
+# -- map specs (the web map's) ------------------------------------------------------------------------------------------
+
+def indicator_spec(fs: FigureSet, layers: Layers, indicator: str, ref: FigureSet | None = None, **kw):
+    return views.map_spec(fs, ref or fs, layers.townships, view="units", indicator=indicator, outline=layers.outline,
+                          neighbours=layers.neighbours, parks_layer=layers.parks, **kw)
+
+
+def gap_spec(fs: FigureSet, layers: Layers):
+    return network.gap_map_spec(fs, layers.townships, view="units", outline=layers.outline,
+                                neighbours=layers.neighbours, parks_layer=layers.parks)
+
+
+def unit_spec(fs: FigureSet, layers: Layers, code: str, indicator: str, ref: FigureSet | None = None):
+    """A township's locator map: its workstations and zero-patent enterprises on top."""
+    pts = views.point_layers(fs, workstations=True, cases=False, enterprises=True, zero_only=True)
+    return indicator_spec(fs, layers, indicator, ref, points=pts, selected=code)
+
+
+def map_png(fs: FigureSet, layers: Layers, *, which: str = "indicator", indicator: str = "patents",
+            internal: bool = True, dpi: int = 300, ref: FigureSet | None = None) -> bytes:
+    """An A4 landscape map at print resolution: the indicator map or the gap map (`which='gaps'`)."""
+    from . import staticmap
+
+    spec, title = _print_map(fs, layers, which, indicator, ref)
+    return staticmap.render(spec, title=title, source=source_line(fs), internal=internal, fmt="png", dpi=dpi)
+
+
+def map_pdf(fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
+            ref: FigureSet | None = None) -> bytes:
+    """A4 landscape vector PDF, the CJK font embedded: page 1 the indicator map, page 2 the gap map."""
+    from . import staticmap
+
+    figs = []
+    for which in ("indicator", "gaps"):
+        spec, title = _print_map(fs, layers, which, indicator, ref)
+        figs.append(staticmap.figure(spec, title=title, source=source_line(fs), internal=internal))
+    return staticmap.save_pdf(figs)
+
+
+def _print_map(fs, layers, which, indicator, ref):
+    if which == "gaps":
+        return gap_spec(fs, layers), "泰兴市" + t("report.gap_map_title")
+    if which != "indicator":
+        raise ValueError(f"which must be 'indicator' or 'gaps', not {which!r}")
+    spec = indicator_spec(fs, layers, indicator, ref)
+    return spec, "泰兴市" + t("report.map_title", label=spec.label)
+
+
+# -- Excel ----------------------------------------------------------------------------------------------------------------
+
+def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
+    """Per-unit and per-park figures, goals, the gap list with lead units, the scorecard, the unassigned records."""
+    from .export import unassigned_table
+
+    def area_sheet(df: pd.DataFrame, first: list[tuple[str, str]]) -> pd.DataFrame:
+        out = pd.DataFrame({label: df[col] for col, label in first})
+        for col, (label, unit) in METRICS.items():
+            if col not in df.columns:
+                continue
+            if col == "has_office":
+                out[label] = [network.state_label(network.state_of(v)) for v in df[col]]
+            else:
+                out[f"{label}（{unit}）"] = pd.to_numeric(df[col], errors="coerce")
+        return out
+
+    units = area_sheet(fs.units, [("code", t("network.col_code")), ("name", "镇街"), ("type", t("network.col_kind"))])
+    units["人口年份"] = fs.units["population_year"]
+    units["人口来源"] = fs.units["population_source"]
+    from .gazetteer import load_gazetteer
+
+    gaz = load_gazetteer()
+    parks = area_sheet(fs.parks.assign(host=fs.parks["host_code"].map(lambda c: gaz.name_of(c) if c else "")),
+                       [("code", t("network.col_code")), ("name", "园区"), ("host", "所在镇街")])
+    parks = parks.drop(columns=[f"{METRICS['population'][0]}（{METRICS['population'][1]}）",
+                                f"{METRICS['invention_per_10k'][0]}（{METRICS['invention_per_10k'][1]}）"],
+                       errors="ignore")
+    g = evaluate(fs)
+    goals = pd.DataFrame({
+        t("goals.col_id"): g["id"], t("goals.col_name"): g["name"], "比较": g["comparator"],
+        t("goals.col_target"): g["target"], t("goals.col_unit"): g["unit"], t("goals.col_current"): g["current"],
+        t("goals.col_gap"): g["gap"], t("goals.col_progress") + "（%）": (g["progress"] * 100).round(1),
+        t("goals.col_status"): g["status_label"],
+        t("goals.col_source"): g["source"].map({"computed": t("goals.computed"), "manual": t("goals.manual"),
+                                                "none": t("goals.none")}),
+        t("goals.basis"): g["basis"], t("goals.col_lead"): g["lead"], t("goals.col_coop"): g["cooperating"],
+    })
+    return {
+        t("report.sheet_units"): units,
+        t("report.sheet_parks"): parks,
+        t("report.sheet_goals"): goals,
+        t("network.sheet_gaps"): network.gap_display(network.gap_list(fs)),
+        t("network.sheet_scorecard"): network.scorecard_export(fs),
+        t("report.sheet_unassigned"): unassigned_table(fs),
+    }
+
+
+def title_lines(fs: FigureSet, sheet: str, internal: bool = True) -> list[str]:
+    lines = [f"{t('report.xlsx_title')}：{sheet}"]
+    if fs.is_sample:
+        lines.append(t("app.sample_badge"))
+    if fs.as_of:
+        lines.append(t("app.as_of", date=fs.as_of))
+    if fs.boundaries == "schematic":
+        lines.append(t("app.schematic_notice"))
+    lines.append(source_line(fs))
+    if internal:
+        lines.append(t("report.internal"))
+    return lines
+
+
+def build_xlsx(fs: FigureSet, *, internal: bool = True) -> bytes:
+    from .export import write_xlsx
+
+    sheets = workbook_sheets(fs)
+    return write_xlsx(sheets, title_lines={name: title_lines(fs, name, internal) for name in sheets})
+
+
+# -- PPTX -----------------------------------------------------------------------------------------------------------------
+
+def build_pptx(fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
+               only_gaps: bool = False, ref: FigureSet | None = None, dpi: int = 150) -> bytes:
+    """The 16:9 deck: title, goal table, city map by indicator, gap map, one slide per township (only those with
+    gaps when `only_gaps`), actions by lead unit. Text is set in `PPTX_FONT` (East Asian and Latin); maps are PNGs."""
+    from . import staticmap
+
+    deck = _Deck(fs, internal)
+    gaps = network.gap_list(fs)
+    seq = steps(fs, indicator, only_gaps=only_gaps, title_step=True, deck_order=True)
+    deck.total = len(seq)
+    for step in seq:
+        if step.kind == "title":
+            deck.title_slide()
+        elif step.kind == "goals":
+            deck.goals_slide(step.title)
+        elif step.kind == "overview":
+            spec = indicator_spec(fs, layers, indicator, ref)
+            img = staticmap.render(spec, layout="slide", internal=internal, dpi=dpi)
+            deck.map_slide(step.title, img, _overview_panel(fs, indicator))
+        elif step.kind == "gaps":
+            img = staticmap.render(gap_spec(fs, layers), layout="slide", internal=internal, dpi=dpi)
+            deck.map_slide(step.title, img, _gap_panel(fs))
+        elif step.kind == "unit":
+            spec = unit_spec(fs, layers, step.code, indicator, ref)
+            img = staticmap.render(spec, layout="inset", focus=step.code, neutral=True, internal=False, dpi=dpi)
+            deck.unit_slide(step.title, img, unit_figures(fs, step.code), unit_gaps(fs, step.code, gaps))
+        elif step.kind == "actions":
+            deck.actions_slide(step.title, actions_by_lead(fs, gaps))
+    return deck.save()
+
+
+def _overview_panel(fs: FigureSet, indicator: str) -> list[tuple[str, int, str]]:
+    """(text, size pt, colour) lines beside the city map: the city total, the top and bottom townships."""
+    label, unit = METRICS[indicator]
+    s = fs.units.set_index("name")[indicator].dropna()
+    asc = indicator in views.MORE_IS_WORSE
+    lines = []
+    city = fs.city.get(indicator)
+    if city is not None and indicator != "invention_per_10k":
+        lines.append((f"全市合计：{maps.format_value(city, unit)}", 22, NAVY))
+    lines.append(("", 8, GREY))
+    if len(s):
+        best = s.sort_values(ascending=asc, kind="stable")
+        lines.append(("最好的三个镇街" if asc else "最多的三个镇街", 18, GREY))
+        lines += [(f"{n}　{maps.format_value(v, unit)}", 20, "252525") for n, v in best.head(3).items()]
+        lines.append(("", 8, GREY))
+        lines.append(("最需关注的三个镇街" if asc else "最少的三个镇街", 18, GREY))
+        lines += [(f"{n}　{maps.format_value(v, unit)}", 20, "252525") for n, v in best.tail(3)[::-1].items()]
+    missing = fs.units["name"][fs.units[indicator].isna()]
+    if len(missing):
+        lines.append(("", 8, GREY))
+        lines.append((f"无数据：{'、'.join(missing)}", 16, GREY))
+    n_un = views._unassigned_for(fs, indicator)
+    if n_un:
+        lines.append(("", 8, GREY))
+        lines.append((f"另有 {n_un} 条记录未能归属镇街，计入全市合计", 14, GREY))
+    return lines
+
+
+def _gap_panel(fs: FigureSet) -> list[tuple[str, int, str]]:
+    card = network.scorecard(fs)
+    cov = network.coverage(card)
+    lines = [(f"共 {len(card)} 个镇街、园区，缺口 {int(card[t('network.col_gaps')].sum())} 项", 20, NAVY), ("", 8, GREY)]
+    for key in ("office", "staff", "fund", "ws"):
+        have, no, unknown = cov[key]
+        extra = f"（未填报 {unknown}）" if unknown else ""
+        lines.append((t("report.gap_coverage", label=t(f"network.summary_{key}"), have=have, total=len(card)) + extra,
+                      18, "252525"))
+    lines.append(("", 8, GREY))
+    lines.append((t("report.gap_summary_title"), 18, GREY))
+    top = card.sort_values(t("network.col_gaps"), ascending=False, kind="stable").head(4)
+    for name, n in zip(top[t("network.col_area")], top[t("network.col_gaps")]):
+        if n:
+            lines.append((f"{name}　{n} 项", 20, RED))
+    return lines
+
+
+class _Deck:
+    """python-pptx plumbing: 13.333 × 7.5 in slides, a title bar, footer and markings on every slide."""
+
+    W, H = 13.333, 7.5
+
+    def __init__(self, fs: FigureSet, internal: bool):
+        from pptx import Presentation
+        from pptx.util import Inches
+
+        self.fs, self.internal = fs, internal
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = Inches(self.W), Inches(self.H)
+        _set_theme_fonts(self.prs)
+        self.n, self.total = 0, 0
+
+    # primitives
+    def _slide(self, layout: int = 5):
+        self.n += 1
+        return self.prs.slides.add_slide(self.prs.slide_layouts[layout])
+
+    def _text(self, slide, x, y, w, h, lines, *, anchor="top", align="left", wrap=True):
+        """A text box of paragraphs; `lines`: [(text, size, colour[, bold])]."""
+        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+        from pptx.util import Inches, Pt
+
+        box = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
+        tf = box.text_frame
+        tf.word_wrap = wrap
+        tf.vertical_anchor = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}[anchor]
+        for m in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
+            setattr(tf, m, Inches(0.04))
+        for i, line in enumerate(lines):
+            text, size, color = line[:3]
+            bold = line[3] if len(line) > 3 else False
+            p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+            p.alignment = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}[align]
+            _run(p, text, size, color, bold)
+            p.space_after = Pt(2)
+        return box
+
+    def _title(self, slide, text):
+        from pptx.util import Inches
+
+        ph = slide.shapes.title
+        ph.left, ph.top, ph.width, ph.height = Inches(0.4), Inches(0.25), Inches(self.W - 3.4), Inches(0.85)
+        tf = ph.text_frame
+        tf.word_wrap = True
+        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+
+        tf.vertical_anchor = MSO_ANCHOR.MIDDLE
+        p = tf.paragraphs[0]
+        p.alignment = PP_ALIGN.LEFT
+        _run(p, text, 30 if len(text) <= 24 else 26, NAVY, True)
+        self._chrome(slide)
+
+    def _chrome(self, slide):
+        """Markings (内部资料, 样例数据) top right, footer (as-of, source) and page number at the bottom."""
+        from pptx.dml.color import RGBColor
+        from pptx.enum.shapes import MSO_SHAPE
+        from pptx.util import Inches, Pt
+
+        x = self.W - 0.3
+        marks = []
+        if self.internal:
+            marks.append((t("report.internal"), RED, "FFFFFF"))
+        if self.fs.is_sample:
+            marks.append((t("app.sample_short"), ORANGE, "FFF5EB"))
+        for text, color, face in marks:
+            w = 0.34 * len(text) * 0.55 + 0.35
+            x -= w
+            shp = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Inches(x), Inches(0.38), Inches(w), Inches(0.5))
+            shp.fill.solid()
+            shp.fill.fore_color.rgb = RGBColor.from_string(face)
+            shp.line.color.rgb = RGBColor.from_string(color)
+            shp.line.width = Pt(1.5)
+            shp.shadow.inherit = False
+            tf = shp.text_frame
+            for m in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
+                setattr(tf, m, Inches(0.02))
+            p = tf.paragraphs[0]
+            from pptx.enum.text import PP_ALIGN
+
+            p.alignment = PP_ALIGN.CENTER
+            _run(p, text, 16, color, True)
+            x -= 0.12
+        # A rule under the title bar.
+        line = slide.shapes.add_connector(1, Inches(0.4), Inches(1.12), Inches(self.W - 0.4), Inches(1.12))
+        line.line.color.rgb = RGBColor.from_string("BDBDBD")
+        line.line.width = Pt(1)
+        self._text(slide, 0.4, self.H - 0.45, self.W - 1.9, 0.35, [(footer_line(self.fs), 12, GREY)], anchor="middle")
+        self._text(slide, self.W - 1.5, self.H - 0.45, 1.1, 0.35,
+                   [(t("report.page", n=self.n, total=self.total), 12, GREY)], anchor="middle", align="right")
+
+    def _picture(self, slide, png: bytes, x, y, w=None, h=None):
+        from pptx.util import Inches
+
+        return slide.shapes.add_picture(io.BytesIO(png), Inches(x), Inches(y), Inches(w) if w else None,
+                                        Inches(h) if h else None)
+
+    def _table(self, slide, x, y, w, df: pd.DataFrame, widths: list[float], *, size=14, header_size=None,
+               row_h=0.3, fills: list | None = None):
+        """A table with a navy header; `fills`: per row, None or (fill, text colour) for the last column."""
+        from pptx.enum.text import MSO_ANCHOR
+        from pptx.util import Inches
+
+        rows, cols = len(df) + 1, len(df.columns)
+        shape = slide.shapes.add_table(rows, cols, Inches(x), Inches(y), Inches(w), Inches(row_h * rows))
+        table = shape.table
+        table.first_row = True
+        for j, wj in enumerate(widths):
+            table.columns[j].width = Inches(wj)
+        for i in range(rows):
+            table.rows[i].height = Inches(row_h)
+        for j, col in enumerate(df.columns):
+            cell = table.cell(0, j)
+            _cell(cell, str(col), header_size or size, "FFFFFF", True, fill=NAVY)
+        for i, row in enumerate(df.itertuples(index=False), start=1):
+            stripe = "F2F6FB" if i % 2 == 0 else "FFFFFF"
+            for j, v in enumerate(row):
+                fill, color, bold = stripe, "252525", False
+                if fills and fills[i - 1] and j == cols - 1:
+                    fill, color = fills[i - 1]
+                    bold = True
+                _cell(table.cell(i, j), "" if v is None else str(v), size, color, bold, fill=fill)
+                table.cell(i, j).vertical_anchor = MSO_ANCHOR.MIDDLE
+        return shape
+
+    # slides
+    def title_slide(self):
+        s = self._slide(6)
+        fs = self.fs
+        self._text(s, 0.8, 1.7, self.W - 1.6, 1.2, [(t("report.deck_title"), 44, NAVY, True)], align="center",
+                   anchor="middle")
+        self._text(s, 0.8, 2.95, self.W - 1.6, 0.8, [(t("report.deck_subtitle"), 24, "252525")], align="center")
+        lines = [(t("report.deck_date", date=fs.as_of or "—"), 22, GREY)]
+        if fs.boundaries == "schematic":
+            lines.append((t("app.schematic_notice"), 18, ORANGE))
+        self._text(s, 0.8, 3.9, self.W - 1.6, 1.0, lines, align="center")
+        if fs.is_sample:
+            self._text(s, 2.2, 5.0, self.W - 4.4, 0.7, [(t("app.sample_badge"), 22, ORANGE, True)], align="center",
+                       anchor="middle")
+        self._chrome(s)
+
+    def goals_slide(self, title):
+        s = self._slide()
+        self._title(s, title)
+        rows = goal_rows(self.fs)
+        fills = [STATUS_COLORS.get(k) for k in rows.pop("status")]
+        self._text(s, 0.4, 1.17, self.W - 0.8, 0.4, [(goal_summary(self.fs), 16, GREY)])
+        n = len(rows) + 1
+        row_h = min(0.34, 5.35 / n)
+        size = 14 if row_h < 0.3 else 16
+        self._table(s, 0.4, 1.58, self.W - 0.8, rows, [0.75, 6.35, 1.55, 1.55, 1.35, 0.98], size=size, row_h=row_h,
+                    fills=fills)
+
+    def map_slide(self, title, png: bytes, panel: list[tuple[str, int, str]]):
+        s = self._slide()
+        self._title(s, title)
+        self._picture(s, png, 0.35, 1.2, h=5.75)
+        self._text(s, 8.75, 1.35, self.W - 8.75 - 0.4, 5.5, panel)
+
+    def unit_slide(self, title, png: bytes, figures: list[tuple[str, str, str]], gaps: pd.DataFrame):
+        s = self._slide()
+        self._title(s, title)
+        self._picture(s, png, 0.35, 1.25, h=5.7)
+        fx = 0.35 + 5.7 * 4.4 / 5.0 + 0.2  # right of the map (its aspect is 4.4 : 5.0)
+        df = pd.DataFrame(figures, columns=[t("report.col_metric"), t("report.col_value"), t("report.col_rank")])
+        self._table(s, fx, 1.3, 5.0, df, [2.45, 1.55, 1.0], size=14, row_h=min(0.44, 5.6 / (len(df) + 1)))
+        gx = fx + 5.0 + 0.2
+        gw = self.W - gx - 0.35
+        lines = [(t("report.unit_gaps"), 18, NAVY, True)]
+        if gaps.empty:
+            lines.append((t("report.unit_no_gaps"), 18, "1A7F37"))
+        big = len(gaps) <= 5
+        for r in gaps.to_dict("records"):
+            lines.append(("● " + r[t("network.col_gap")], 16 if big else 14, RED))
+            lines.append((f"{r[t('network.col_basis')]}　牵头：{r[t('network.col_lead')]}", 12 if big else 11, GREY))
+        self._text(s, gx, 1.3, gw, 5.6, lines)
+
+    def actions_slide(self, title, actions: list[tuple[str, list[str]]]):
+        s = self._slide()
+        self._title(s, title)
+        n_lines = sum(1 + len(items) for _, items in actions)
+        size = 18 if n_lines <= 12 else 16 if n_lines <= 15 else 14
+        lines = []
+        for lead, items in actions:
+            lines.append((lead, size + 2, NAVY, True))
+            lines += [("● " + it, size, "252525") for it in items]
+        if not actions:
+            lines.append((t("report.actions_none"), 20, "1A7F37"))
+        self._text(s, 0.5, 1.3, self.W - 1.0, 5.6, lines)
+
+    def save(self) -> bytes:
+        buf = io.BytesIO()
+        self.prs.save(buf)
+        return buf.getvalue()
+
+
+def _run(paragraph, text: str, size: float, color: str, bold: bool = False):
+    """A run in PPTX_FONT: the Latin and the East Asian (a:ea) typeface both set, so PowerPoint, WPS and LibreOffice
+    pick a CJK font for the Chinese text instead of a Latin one."""
+    from pptx.dml.color import RGBColor
+    from pptx.util import Pt
+
+    run = paragraph.add_run()
+    run.text = text
+    f = run.font
+    f.size = Pt(size)
+    f.bold = bold
+    f.color.rgb = RGBColor.from_string(color)
+    f.name = PPTX_FONT
+    _east_asian(run._r.get_or_add_rPr())
+    return run
+
+
+def _east_asian(rPr) -> None:
+    from pptx.oxml.ns import qn
+
+    for tag in ("a:ea", "a:cs"):
+        el = rPr.find(qn(tag))
+        if el is None:
+            el = rPr.makeelement(qn(tag), {})
+            # Schema order: … a:latin, a:ea, a:cs, a:sym, a:hlinkClick …
+            latin = rPr.find(qn("a:latin"))
+            if latin is not None:
+                latin.addnext(el) if tag == "a:ea" else rPr.find(qn("a:ea")).addnext(el)
+            else:
+                rPr.append(el)
+        el.set("typeface", PPTX_FONT)
+        if tag == "a:ea":
+            el.set("panose", PPTX_FONT_PANOSE)
+            el.set("charset", PPTX_FONT_CHARSET)
+
+
+def _cell(cell, text: str, size: float, color: str, bold: bool, fill: str | None = None):
+    from pptx.dml.color import RGBColor
+    from pptx.util import Inches
+
+    cell.text = ""
+    tf = cell.text_frame
+    tf.word_wrap = True
+    p = tf.paragraphs[0]
+    _run(p, text, size, color, bold)
+    cell.margin_left = cell.margin_right = Inches(0.06)
+    cell.margin_top = cell.margin_bottom = Inches(0.02)
+    if fill:
+        cell.fill.solid()
+        cell.fill.fore_color.rgb = RGBColor.from_string(fill)
+
+
+def _set_theme_fonts(prs) -> None:
+    """The theme's major and minor East Asian fonts → PPTX_FONT (text typed later in PowerPoint gets it too)."""
+    from lxml import etree
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    theme = prs.slide_master.part.part_related_by(RT.THEME)
+    root = etree.fromstring(theme.blob)
+    ns = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+    for tag in ("a:latin", "a:ea"):
+        for el in root.findall(f".//a:fontScheme/*/{tag}", ns):
+            el.set("typeface", PPTX_FONT)
+    theme._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# -- one entry point ----------------------------------------------------------------------------------------------------
+
+def build(fmt: str, fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
+          only_gaps: bool = False, which: str = "indicator", dpi: int = 300, ref: FigureSet | None = None) -> bytes:
+    """The export in `fmt` (pptx | pdf | png | xlsx) as bytes."""
+    if fmt == "pptx":
+        return build_pptx(fs, layers, indicator=indicator, internal=internal, only_gaps=only_gaps, ref=ref)
+    if fmt == "pdf":
+        return map_pdf(fs, layers, indicator=indicator, internal=internal, ref=ref)
+    if fmt == "png":
+        return map_png(fs, layers, which=which, indicator=indicator, internal=internal, dpi=dpi, ref=ref)
+    if fmt == "xlsx":
+        return build_xlsx(fs, internal=internal)
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+
