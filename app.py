@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/goals.py", title=t("nav.goals"), url_path="goals"),
     st.Page("pages/network.py", title=t("nav.network"), url_path="network"),
     st.Page("pages/data.py", title=t("nav.data"), url_path="data"),
+    st.Page("pages/boundaries.py", title=t("nav.boundaries"), url_path="boundaries"),
 ]
 
 page = st.navigation(PAGES)

@@ -68,6 +68,9 @@ def show_report(d: dict, title: str) -> None:
     """An import report (the dict of a BoundaryReport), before or after importing."""
     st.markdown(f"**{title}**")
     first, *rest = (d.get("message") or "").splitlines()
+    if d.get("needs_datum"):  # not a failure: a question (the datum select is above)
+        st.info(d["message"])
+        return
     if d["status"] == "rejected":
         st.error(t("boundaries.rejected") + "\n\n" + "\n\n".join([first, *rest]))
         if not d.get("matched"):

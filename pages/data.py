@@ -6,10 +6,13 @@ from datetime import date
 import streamlit as st
 
 from txip_geo import export, progress
-from txip_geo.schema import ASSIGN_METHODS
+from txip_geo.importer import ImportRejected, import_file, prepare, report_frames, store_layers
+from txip_geo.gazetteer import load_gazetteer
+from txip_geo.schema import ASSIGN_METHODS, KINDS
 from txip_geo.strings import t
 from ui import header, state
 
+gaz = load_gazetteer()
 fs = state.figures()
 store = state.store()
 version = state.store_version(store)
@@ -23,6 +26,68 @@ def _tables(path: str, version: tuple, as_of: str | None):
     """Assignment counts and the unassigned/outside list, read from the store (FigureSet drops outside records)."""
     recs = progress.located_records(store, as_of)
     return progress.assignment_counts(recs), export.unassigned_table(fs, store)
+
+
+# -- upload: preview, then confirm ---------------------------------------------------------------------------------------
+def _report_xlsx(rep) -> bytes:
+    return export.write_xlsx(report_frames(rep), {k: [f"导入检查报告：{rep.file_name}"] for k in report_frames(rep)})
+
+
+def _show_report(rep, title: str) -> None:
+    frames = report_frames(rep)
+    c = st.columns(5)
+    c[0].metric(t("upload.rows_read"), rep.rows_read)
+    c[1].metric(t("upload.rows_ok"), rep.rows_imported)
+    c[2].metric(t("upload.rows_bad"), len({(p.sheet, p.row) for p in rep.errors}))
+    c[3].metric(t("upload.warnings"), len(rep.warnings))
+    c[4].metric(t("upload.duplicates"), rep.duplicates)
+    if len(frames["拒绝的行"]):
+        st.caption(t("upload.errors"))
+        st.dataframe(frames["拒绝的行"], hide_index=True, height=min(38 + 35 * len(frames["拒绝的行"]), 300))
+    if len(frames["警告"]):
+        with st.expander(f"{t('upload.warnings')}（{len(frames['警告'])}）"):
+            st.dataframe(frames["警告"], hide_index=True)
+    st.download_button(t("upload.download_report"), data=_report_xlsx(rep), file_name=f"导入检查报告_{rep.file_name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"rep_{title}")
+
+
+with st.expander(t("upload.title"), expanded=store.imports().empty):
+    st.caption(t("upload.help") + " " + t("upload.templates"))
+    kinds = [k for k in KINDS]
+    c1, c2, c3 = st.columns([2, 1, 1])
+    kind = c1.selectbox(t("upload.kind"), kinds, format_func=lambda k: KINDS[k].label, key="up_kind")
+    as_of = c2.date_input(t("upload.as_of"), value=date.today(), key="up_as_of").isoformat()
+    user = c3.text_input(t("upload.user"), value="", key="up_user")
+    up = st.file_uploader(t("upload.file"), type=["csv", "txt", "xlsx", "xlsm", "xls"], key="up_file")
+    skip = st.checkbox(t("upload.skip_invalid"), key="up_skip")
+    if up is not None:
+        data = up.getvalue()
+        try:
+            records, rep = prepare(kind, data, up.name, as_of=as_of, layers=store_layers(store), skip_invalid=skip)
+            st.markdown(f"**{t('upload.preview')}**")
+            _show_report(rep, "preview")
+            shown = [f.name for f in KINDS[kind].fields][:8] + (["unit_code", "assign_method", "assign_note"]
+                                                                 if KINDS[kind].located else [])
+            st.caption(t("upload.first_rows"))
+            preview = records[[c for c in shown if c in records.columns]].head(20).copy()
+            if "unit_code" in preview:
+                preview["unit_code"] = preview["unit_code"].map(lambda c: gaz.name_of(c) if c else "")
+                preview["assign_method"] = preview["assign_method"].map(ASSIGN_METHODS)
+            labels = {f.name: f.header for f in KINDS[kind].fields} | {
+                "unit_code": t("upload.col_unit"), "assign_method": t("data.col_method"), "assign_note": t("data.col_note")}
+            st.dataframe(preview.rename(columns=labels), hide_index=True)
+            if st.button(t("upload.confirm"), type="primary", key="up_confirm"):
+                try:
+                    done = import_file(store, kind, up.name, as_of=as_of, user=user or "未署名", data=data,
+                                       file_name=up.name, skip_invalid=skip)
+                    (st.success if done.status == "imported" else st.info)(
+                        done.message if done.status == "imported" else t("upload.unchanged"))
+                except ImportRejected as e:  # the store changed between preview and confirm
+                    st.error(e.report.message)
+        except ImportRejected as e:
+            st.error(t("upload.rejected"))
+            st.code(e.report.message, language=None)
+            _show_report(e.report, "rejected")
 
 
 # -- boundaries ---------------------------------------------------------------------------------------------------------

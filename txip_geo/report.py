@@ -103,21 +103,26 @@ def fmt_number(v, decimals: int | None = None) -> str:
     return s.rstrip("0").rstrip(".") if "." in s and decimals and not v.is_integer() else s
 
 
+COMPARATORS = {">=": "≥", ">": "＞"}
+
+
 def goal_rows(fs: FigureSet) -> pd.DataFrame:
-    """The goal table as shown on the slide and the page: 编号, 指标, 目标, 当前, 差距, 状态 (text) + status key."""
+    """The goal table as shown on the slide and the page, as text: 编号, 指标, 单位, 目标, 当前, 差距, 状态 — plus the
+    machine columns kind and status. Milestones have no unit, target, current value or gap ("—")."""
     g = evaluate(fs)
     rows = []
     for r in g.to_dict("records"):
-        unit = r["unit"] or ""
-        if r["kind"] == "milestone":
-            target, current, gap = t("goals.target_done"), "—", "—"
-        else:
-            target = f"{r['comparator']}{fmt_number(r['target'])} {unit}".strip()
-            current = "—" if r["current"] is None or pd.isna(r["current"]) else f"{fmt_number(r['current'])} {unit}".strip()
-            gap = "—" if r["gap"] is None or pd.isna(r["gap"]) or r["gap"] == 0 else f"{fmt_number(r['gap'])} {unit}".strip()
-        rows.append({t("goals.col_id"): r["id"], t("goals.col_name"): r["name"], t("goals.col_target"): target,
-                     t("goals.col_current"): current, t("goals.col_gap"): gap,
-                     t("goals.col_status"): r["status_label"], "status": r["status"]})
+        milestone = r["kind"] == "milestone"
+        gap = r["gap"]
+        rows.append({
+            t("goals.col_id"): r["id"], t("goals.col_name"): r["name"],
+            t("goals.col_unit"): "" if milestone else (r["unit"] or ""),
+            t("goals.col_target"): t("goals.target_done") if milestone else
+            COMPARATORS.get(r["comparator"], r["comparator"]) + fmt_number(r["target"]),
+            t("goals.col_current"): "—" if milestone else fmt_number(r["current"]),
+            t("goals.col_gap"): "—" if milestone or gap is None or pd.isna(gap) or gap == 0 else fmt_number(gap),
+            t("goals.col_status"): r["status_label"], "kind": r["kind"], "status": r["status"],
+        })
     return pd.DataFrame(rows)
 
 
@@ -235,8 +240,17 @@ def gap_spec(fs: FigureSet, layers: Layers):
 
 
 def unit_spec(fs: FigureSet, layers: Layers, code: str, indicator: str, ref: FigureSet | None = None):
-    """A township's locator map: its workstations and zero-patent enterprises on top."""
-    pts = views.point_layers(fs, workstations=True, cases=False, enterprises=True, zero_only=True)
+    """A township's locator map: its workstations and zero-patent enterprises (those inside it) on top."""
+    import shapely
+
+    poly = layers.townships.loc[layers.townships["code"] == code, "geometry"]
+    pts = []
+    for layer in views.point_layers(fs, workstations=True, cases=False, enterprises=True, zero_only=True):
+        p = layer.points
+        if len(poly) and len(p):
+            inside = shapely.contains_xy(poly.iloc[0], p["lon"].to_numpy(float), p["lat"].to_numpy(float))
+            p = p[inside]
+        pts.append(maps.PointLayer(layer.name, p.reset_index(drop=True), cluster=False))
     return indicator_spec(fs, layers, indicator, ref, points=pts, selected=code)
 
 
@@ -358,14 +372,16 @@ def build_pptx(fs: FigureSet, layers: Layers, *, indicator: str = "patents", int
             deck.goals_slide(step.title)
         elif step.kind == "overview":
             spec = indicator_spec(fs, layers, indicator, ref)
-            img = staticmap.render(spec, layout="slide", internal=internal, dpi=dpi)
+            # The slide carries the 内部资料 marking; the picture keeps the notices (示意边界, 样例数据).
+            img = staticmap.render(spec, layout="slide", internal=False, dpi=dpi)
             deck.map_slide(step.title, img, _overview_panel(fs, indicator))
         elif step.kind == "gaps":
-            img = staticmap.render(gap_spec(fs, layers), layout="slide", internal=internal, dpi=dpi)
+            img = staticmap.render(gap_spec(fs, layers), layout="slide", internal=False, dpi=dpi)
             deck.map_slide(step.title, img, _gap_panel(fs))
         elif step.kind == "unit":
             spec = unit_spec(fs, layers, step.code, indicator, ref)
-            img = staticmap.render(spec, layout="inset", focus=step.code, neutral=True, internal=False, dpi=dpi)
+            img = staticmap.render(spec, layout="inset", focus=step.code, neutral=True, internal=False, dpi=dpi,
+                                   figsize=(4.0, 5.0))
             deck.unit_slide(step.title, img, unit_figures(fs, step.code), unit_gaps(fs, step.code, gaps))
         elif step.kind == "actions":
             deck.actions_slide(step.title, actions_by_lead(fs, gaps))
@@ -400,21 +416,24 @@ def _overview_panel(fs: FigureSet, indicator: str) -> list[tuple[str, int, str]]
     return lines
 
 
-def _gap_panel(fs: FigureSet) -> list[tuple[str, int, str]]:
+def _gap_panel(fs: FigureSet) -> list:
+    """Lines beside the gap map: the number of gaps, coverage of the four requirements, the areas with most gaps."""
     card = network.scorecard(fs)
     cov = network.coverage(card)
-    lines = [(f"共 {len(card)} 个镇街、园区，缺口 {int(card[t('network.col_gaps')].sum())} 项", 20, NAVY), ("", 8, GREY)]
+    total = int(card[t("network.col_gaps")].sum())
+    lines = [(f"缺口合计 {total} 项", 24, NAVY, True), (f"{len(card)} 个镇街、园区", 16, GREY), ("", 6, GREY)]
     for key in ("office", "staff", "fund", "ws"):
         have, no, unknown = cov[key]
-        extra = f"（未填报 {unknown}）" if unknown else ""
-        lines.append((t("report.gap_coverage", label=t(f"network.summary_{key}"), have=have, total=len(card)) + extra,
-                      18, "252525"))
-    lines.append(("", 8, GREY))
+        runs = [(f"{t(f'network.summary_{key}')}　", 18, "252525"), (f"{have} / {len(card)}", 18, NAVY, True)]
+        if unknown:
+            runs.append((f"（未填报 {unknown}）", 14, GREY))
+        lines.append(runs)
+    lines.append(("", 6, GREY))
     lines.append((t("report.gap_summary_title"), 18, GREY))
     top = card.sort_values(t("network.col_gaps"), ascending=False, kind="stable").head(4)
     for name, n in zip(top[t("network.col_area")], top[t("network.col_gaps")]):
         if n:
-            lines.append((f"{name}　{n} 项", 20, RED))
+            lines.append([(f"{name}　", 20, "252525"), (f"{n} 项", 20, RED, True)])
     return lines
 
 
@@ -433,125 +452,144 @@ class _Deck:
         _set_theme_fonts(self.prs)
         self.n, self.total = 0, 0
 
-    # primitives
+    # -- primitives --------------------------------------------------------------------------------------------------
     def _slide(self, layout: int = 5):
         self.n += 1
         return self.prs.slides.add_slide(self.prs.slide_layouts[layout])
 
-    def _text(self, slide, x, y, w, h, lines, *, anchor="top", align="left", wrap=True):
-        """A text box of paragraphs; `lines`: [(text, size, colour[, bold])]."""
+    def _text(self, slide, x, y, w, h, lines, *, anchor="top", align="left", name=None):
+        """A text box. `lines`: paragraphs, each (text, size, colour[, bold]) or a list of such runs."""
         from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
         from pptx.util import Inches, Pt
 
         box = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
+        if name:
+            box.name = name
         tf = box.text_frame
-        tf.word_wrap = wrap
+        tf.word_wrap = True
         tf.vertical_anchor = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}[anchor]
         for m in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
             setattr(tf, m, Inches(0.04))
         for i, line in enumerate(lines):
-            text, size, color = line[:3]
-            bold = line[3] if len(line) > 3 else False
+            runs = line if isinstance(line, list) else [line]
             p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
             p.alignment = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}[align]
-            _run(p, text, size, color, bold)
-            p.space_after = Pt(2)
+            for run in runs:
+                _run(p, run[0], run[1], run[2], run[3] if len(run) > 3 else False)
+            p.space_after = Pt(3)
         return box
 
-    def _title(self, slide, text):
+    def _title(self, slide, text, aside: str | None = None):
+        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
         from pptx.util import Inches
 
         ph = slide.shapes.title
         ph.left, ph.top, ph.width, ph.height = Inches(0.4), Inches(0.25), Inches(self.W - 3.4), Inches(0.85)
         tf = ph.text_frame
         tf.word_wrap = True
-        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-
         tf.vertical_anchor = MSO_ANCHOR.MIDDLE
         p = tf.paragraphs[0]
         p.alignment = PP_ALIGN.LEFT
         _run(p, text, 30 if len(text) <= 24 else 26, NAVY, True)
+        if aside:  # a short summary right of the title, left of the markings
+            ph.width = Inches(4.2)
+            self._text(slide, 4.4, 0.45, self.W - 3.3 - 4.4, 0.6, [(aside, 15, GREY)], anchor="middle", align="right",
+                       name="aside")
         self._chrome(slide)
 
     def _chrome(self, slide):
-        """Markings (内部资料, 样例数据) top right, footer (as-of, source) and page number at the bottom."""
+        """Markings (内部资料, 样例数据) top right, a rule under the title, footer (as-of, source) and page number."""
         from pptx.dml.color import RGBColor
-        from pptx.enum.shapes import MSO_SHAPE
+        from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
+        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
         from pptx.util import Inches, Pt
 
         x = self.W - 0.3
         marks = []
         if self.internal:
-            marks.append((t("report.internal"), RED, "FFFFFF"))
+            marks.append((t("report.internal"), RED, "FFFFFF", "marking-internal"))
         if self.fs.is_sample:
-            marks.append((t("app.sample_short"), ORANGE, "FFF5EB"))
-        for text, color, face in marks:
-            w = 0.34 * len(text) * 0.55 + 0.35
+            marks.append((t("app.sample_short"), ORANGE, "FFF5EB", "marking-sample"))
+        for text, color, face, name in marks:
+            w = 0.24 * len(text) + 0.35
             x -= w
-            shp = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Inches(x), Inches(0.38), Inches(w), Inches(0.5))
+            shp = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Inches(x), Inches(0.4), Inches(w), Inches(0.48))
+            shp.name = name
             shp.fill.solid()
             shp.fill.fore_color.rgb = RGBColor.from_string(face)
             shp.line.color.rgb = RGBColor.from_string(color)
             shp.line.width = Pt(1.5)
             shp.shadow.inherit = False
             tf = shp.text_frame
+            tf.vertical_anchor = MSO_ANCHOR.MIDDLE
             for m in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
                 setattr(tf, m, Inches(0.02))
             p = tf.paragraphs[0]
-            from pptx.enum.text import PP_ALIGN
-
             p.alignment = PP_ALIGN.CENTER
             _run(p, text, 16, color, True)
             x -= 0.12
-        # A rule under the title bar.
-        line = slide.shapes.add_connector(1, Inches(0.4), Inches(1.12), Inches(self.W - 0.4), Inches(1.12))
+        line = slide.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Inches(0.4), Inches(1.12), Inches(self.W - 0.4),
+                                          Inches(1.12))
         line.line.color.rgb = RGBColor.from_string("BDBDBD")
         line.line.width = Pt(1)
-        self._text(slide, 0.4, self.H - 0.45, self.W - 1.9, 0.35, [(footer_line(self.fs), 12, GREY)], anchor="middle")
+        self._text(slide, 0.4, self.H - 0.45, self.W - 1.9, 0.35, [(footer_line(self.fs), 12, GREY)],
+                   anchor="middle", name="footer")
         self._text(slide, self.W - 1.5, self.H - 0.45, 1.1, 0.35,
-                   [(t("report.page", n=self.n, total=self.total), 12, GREY)], anchor="middle", align="right")
+                   [(t("report.page", n=self.n, total=self.total), 12, GREY)], anchor="middle", align="right",
+                   name="page-number")
 
-    def _picture(self, slide, png: bytes, x, y, w=None, h=None):
+    def _picture(self, slide, png: bytes, x, y, w=None, h=None, name=None):
         from pptx.util import Inches
 
-        return slide.shapes.add_picture(io.BytesIO(png), Inches(x), Inches(y), Inches(w) if w else None,
-                                        Inches(h) if h else None)
+        pic = slide.shapes.add_picture(io.BytesIO(png), Inches(x), Inches(y), Inches(w) if w else None,
+                                       Inches(h) if h else None)
+        if name:
+            pic.name = name
+        return pic
 
-    def _table(self, slide, x, y, w, df: pd.DataFrame, widths: list[float], *, size=14, header_size=None,
-               row_h=0.3, fills: list | None = None):
-        """A table with a navy header; `fills`: per row, None or (fill, text colour) for the last column."""
+    def _table(self, slide, x, y, df: pd.DataFrame, widths: list[float], *, size=14, row_h=0.3, header=True,
+               styles: list | None = None, name=None):
+        """A table, navy header row. `styles`: per row, a dict column index → (fill, text colour, bold)."""
         from pptx.enum.text import MSO_ANCHOR
         from pptx.util import Inches
 
-        rows, cols = len(df) + 1, len(df.columns)
-        shape = slide.shapes.add_table(rows, cols, Inches(x), Inches(y), Inches(w), Inches(row_h * rows))
+        rows, cols = len(df) + (1 if header else 0), len(df.columns)
+        shape = slide.shapes.add_table(rows, cols, Inches(x), Inches(y), Inches(sum(widths)), Inches(row_h * rows))
+        if name:
+            shape.name = name
         table = shape.table
-        table.first_row = True
+        table.first_row = header
         for j, wj in enumerate(widths):
             table.columns[j].width = Inches(wj)
         for i in range(rows):
             table.rows[i].height = Inches(row_h)
-        for j, col in enumerate(df.columns):
-            cell = table.cell(0, j)
-            _cell(cell, str(col), header_size or size, "FFFFFF", True, fill=NAVY)
-        for i, row in enumerate(df.itertuples(index=False), start=1):
-            stripe = "F2F6FB" if i % 2 == 0 else "FFFFFF"
+        if header:
+            for j, col in enumerate(df.columns):
+                _cell(table.cell(0, j), str(col), size, "FFFFFF", True, fill=NAVY)
+        off = 1 if header else 0
+        for i, row in enumerate(df.itertuples(index=False)):
+            stripe = "F2F6FB" if i % 2 else "FFFFFF"
+            special = (styles[i] if styles else None) or {}
             for j, v in enumerate(row):
-                fill, color, bold = stripe, "252525", False
-                if fills and fills[i - 1] and j == cols - 1:
-                    fill, color = fills[i - 1]
-                    bold = True
-                _cell(table.cell(i, j), "" if v is None else str(v), size, color, bold, fill=fill)
-                table.cell(i, j).vertical_anchor = MSO_ANCHOR.MIDDLE
+                fill, color, bold = special.get(j, (stripe, "252525", False))
+                cell = table.cell(i + off, j)
+                _cell(cell, "" if v is None else str(v), size, color, bold, fill=fill)
+                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
         return shape
 
-    # slides
+    # -- slides ------------------------------------------------------------------------------------------------------
     def title_slide(self):
-        s = self._slide(6)
+        s = self._slide(0)
         fs = self.fs
-        self._text(s, 0.8, 1.7, self.W - 1.6, 1.2, [(t("report.deck_title"), 44, NAVY, True)], align="center",
-                   anchor="middle")
-        self._text(s, 0.8, 2.95, self.W - 1.6, 0.8, [(t("report.deck_subtitle"), 24, "252525")], align="center")
+        from pptx.util import Inches
+
+        title, sub = s.shapes.title, s.placeholders[1]
+        title.left, title.top, title.width, title.height = Inches(0.8), Inches(1.6), Inches(self.W - 1.6), Inches(1.2)
+        title.text_frame.text = ""
+        _run(title.text_frame.paragraphs[0], t("report.deck_title"), 44, NAVY, True)
+        sub.left, sub.top, sub.width, sub.height = Inches(0.8), Inches(2.9), Inches(self.W - 1.6), Inches(0.8)
+        sub.text_frame.text = ""
+        _run(sub.text_frame.paragraphs[0], t("report.deck_subtitle"), 24, "252525")
         lines = [(t("report.deck_date", date=fs.as_of or "—"), 22, GREY)]
         if fs.boundaries == "schematic":
             lines.append((t("app.schematic_notice"), 18, ORANGE))
@@ -562,53 +600,91 @@ class _Deck:
         self._chrome(s)
 
     def goals_slide(self, title):
+        """The 16 numeric goals in one table (status cells coloured), the 4 milestones in a compact table below."""
         s = self._slide()
-        self._title(s, title)
+        self._title(s, title, aside=goal_summary(self.fs))
         rows = goal_rows(self.fs)
-        fills = [STATUS_COLORS.get(k) for k in rows.pop("status")]
-        self._text(s, 0.4, 1.17, self.W - 0.8, 0.4, [(goal_summary(self.fs), 16, GREY)])
-        n = len(rows) + 1
-        row_h = min(0.34, 5.35 / n)
-        size = 14 if row_h < 0.3 else 16
-        self._table(s, 0.4, 1.58, self.W - 0.8, rows, [0.75, 6.35, 1.55, 1.55, 1.35, 0.98], size=size, row_h=row_h,
-                    fills=fills)
+        status_col = list(rows.columns).index(t("goals.col_status"))
 
-    def map_slide(self, title, png: bytes, panel: list[tuple[str, int, str]]):
+        def styles(df):
+            return [{status_col: (*STATUS_COLORS[k], True)} if k in STATUS_COLORS else None for k in df["status"]]
+
+        num = rows[rows["kind"] != "milestone"]
+        ms = rows[rows["kind"] == "milestone"]
+        shown = [c for c in rows.columns if c not in ("kind", "status")]
+        self._table(s, 0.4, 1.28, num[shown], [0.75, 5.45, 1.95, 1.2, 1.2, 1.0, 1.0], size=14, row_h=0.272,
+                    styles=styles(num), name="goals")
+        # Milestones: two per row (编号, 里程碑, 状态 | 编号, 里程碑, 状态), no header.
+        if len(ms):
+            pairs = []
+            recs = ms.to_dict("records")
+            for i in range(0, len(recs), 2):
+                row = []
+                for r in recs[i:i + 2] + [None] * (2 - len(recs[i:i + 2])):
+                    row += [r[t("goals.col_id")], r[t("goals.col_name")], r[t("goals.col_status")]] if r else ["", "", ""]
+                pairs.append(row)
+            df = pd.DataFrame(pairs, columns=[f"c{j}" for j in range(6)])
+            st = []
+            for i in range(0, len(recs), 2):
+                d = {}
+                for k, r in enumerate(recs[i:i + 2]):
+                    d[3 * k + 2] = (*STATUS_COLORS[r["status"]], True)
+                st.append(d)
+            self._table(s, 0.4, 6.08, df, [0.6, 4.6, 1.0, 0.6, 4.75, 1.0], size=12, row_h=0.43, header=False,
+                        styles=st, name="milestones")
+
+    def map_slide(self, title, png: bytes, panel):
         s = self._slide()
         self._title(s, title)
-        self._picture(s, png, 0.35, 1.2, h=5.75)
-        self._text(s, 8.75, 1.35, self.W - 8.75 - 0.4, 5.5, panel)
+        self._picture(s, png, 0.35, 1.22, h=5.75, name="map")
+        self._text(s, 8.8, 1.4, self.W - 8.8 - 0.35, 5.5, panel, name="panel")
 
     def unit_slide(self, title, png: bytes, figures: list[tuple[str, str, str]], gaps: pd.DataFrame):
+        """Locator map left; right: the key figures (two per row, rank in grey) and the gaps with their lead units."""
         s = self._slide()
         self._title(s, title)
-        self._picture(s, png, 0.35, 1.25, h=5.7)
-        fx = 0.35 + 5.7 * 4.4 / 5.0 + 0.2  # right of the map (its aspect is 4.4 : 5.0)
-        df = pd.DataFrame(figures, columns=[t("report.col_metric"), t("report.col_value"), t("report.col_rank")])
-        self._table(s, fx, 1.3, 5.0, df, [2.45, 1.55, 1.0], size=14, row_h=min(0.44, 5.6 / (len(df) + 1)))
-        gx = fx + 5.0 + 0.2
-        gw = self.W - gx - 0.35
-        lines = [(t("report.unit_gaps"), 18, NAVY, True)]
+        pic = self._picture(s, png, 0.35, 1.25, h=5.72, name="map")  # 4.0 × 5.0 in picture
+        x = 0.35 + pic.width / 914400 + 0.25
+        w = self.W - x - 0.35
+        half = (len(figures) + 1) // 2
+        rows = []
+        for i in range(half):
+            row = []
+            for f in (figures[i], figures[i + half] if i + half < len(figures) else None):
+                row += [f[0], f"{f[1]}　{f[2]}".strip()] if f else ["", ""]
+            rows.append(row)
+        M, V = t("report.col_metric"), t("report.col_value")
+        df = pd.DataFrame(rows, columns=[M, V, M + " ", V + " "])
+        lw, vw = 2.0, w / 2 - 2.0
+        self._table(s, x, 1.3, df, [lw, vw, lw, vw], size=14, row_h=0.4, name="figures")
+        y = 1.3 + 0.4 * (len(df) + 1) + 0.2
+        head = [(t("report.unit_gaps"), 18, NAVY, True)]
         if gaps.empty:
-            lines.append((t("report.unit_no_gaps"), 18, "1A7F37"))
-        big = len(gaps) <= 5
-        for r in gaps.to_dict("records"):
-            lines.append(("● " + r[t("network.col_gap")], 16 if big else 14, RED))
-            lines.append((f"{r[t('network.col_basis')]}　牵头：{r[t('network.col_lead')]}", 12 if big else 11, GREY))
-        self._text(s, gx, 1.3, gw, 5.6, lines)
+            self._text(s, x, y, w, 0.9, head + [(t("report.unit_no_gaps"), 18, "1A7F37")], name="gaps")
+            return
+        self._text(s, x, y, w, 0.45, head)
+        G = {k: t(f"network.col_{k}") for k in ("gap", "basis", "lead")}
+        df = gaps[[G["gap"], G["basis"], G["lead"]]]
+        n = len(df)
+        room = self.H - 0.55 - (y + 0.45)
+        row_h = min(0.38, room / (n + 1))
+        size = 14 if row_h >= 0.33 else 12 if row_h >= 0.26 else 10
+        self._table(s, x, y + 0.45, df, [w * 0.38, w * 0.2, w * 0.42], size=size, row_h=row_h,
+                    styles=[{0: ("FFFFFF" if i % 2 == 0 else "FDF1EE", "99000D", False)} for i in range(n)],
+                    name="gaps")
 
     def actions_slide(self, title, actions: list[tuple[str, list[str]]]):
         s = self._slide()
         self._title(s, title)
         n_lines = sum(1 + len(items) for _, items in actions)
-        size = 18 if n_lines <= 12 else 16 if n_lines <= 15 else 14
+        size = 18 if n_lines <= 11 else 16 if n_lines <= 14 else 14
         lines = []
         for lead, items in actions:
             lines.append((lead, size + 2, NAVY, True))
             lines += [("● " + it, size, "252525") for it in items]
         if not actions:
             lines.append((t("report.actions_none"), 20, "1A7F37"))
-        self._text(s, 0.5, 1.3, self.W - 1.0, 5.6, lines)
+        self._text(s, 0.5, 1.3, self.W - 1.0, 5.6, lines, name="actions")
 
     def save(self) -> bytes:
         buf = io.BytesIO()

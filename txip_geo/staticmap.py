@@ -83,7 +83,7 @@ class Style:
 
 PRINT_STYLE = Style(title=20, subtitle=12, label=8.5, value=8, legend=10, legend_title=11.5, note=8.5, footer=8,
                     badge=10, halo=2.6)
-SLIDE_STYLE = Style(title=22, subtitle=14, label=11, value=10.5, legend=12, legend_title=13, note=10.5, footer=10,
+SLIDE_STYLE = Style(title=22, subtitle=14, label=12.5, value=12, legend=13, legend_title=14, note=11.5, footer=10,
                     badge=12, halo=3.2)
 
 
@@ -334,6 +334,8 @@ def _scale_bar(ax, style: Style) -> None:
     h = (y1 - y0) * 0.012
     bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
     half = length / 2
+    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.015, by - h * 1.2), length + (x1 - x0) * 0.075, h * 5.2,
+                           facecolor="white", edgecolor="none", alpha=0.8, zorder=9.5))
     for i, c in enumerate(("#252525", "#ffffff", "#252525", "#ffffff")):
         ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h, facecolor=c, edgecolor="#252525",
                                linewidth=0.6, zorder=10))
@@ -407,11 +409,17 @@ def _notices(spec: MapSpec) -> list[tuple[str, str, str]]:
 
 
 def _wrap(text: str, width: int) -> str:
-    """Break text every `width` display columns (matplotlib cannot wrap CJK text, which has no spaces)."""
+    """Break text into lines of at most `width` CJK characters (an ASCII character counts half), balanced so that no
+    line is left with a character or two (matplotlib cannot wrap CJK text, which has no spaces)."""
+    cols = [1 if ch.isascii() else 2 for ch in text]
+    total = sum(cols)
+    if total <= width * 2:
+        return text
+    n = -(-total // (width * 2))
+    target = -(-total // n)
     lines, cur, w = [], "", 0
-    for ch in text:
-        cw = 1 if ch.isascii() else 2
-        if w + cw > width * 2 and cur:
+    for ch, cw in zip(text, cols):
+        if w + cw > target and cur:
             lines.append(cur)
             cur, w = "", 0
         cur += ch
@@ -564,18 +572,23 @@ def _column_layout(fig, spec, style, *, printed, title, subtitle, source, intern
 
 
 def _inset_layout(fig, spec, style, *, internal, focus, show_values, neutral, basemap) -> None:
+    """The map on top, the legend in two columns under it, the notices inside the map's top left corner."""
     W, H = fig.get_size_inches()
     m = 0.04
-    ax = _map_axes(fig, spec, style, (m, m, W - 2 * m, H - 2 * m), focus=focus, show_values=show_values,
-                   neutral=neutral, basemap=basemap)
     handles = _legend_handles(spec, classes=not neutral)
+    rows = (len(handles) + 1) // 2
+    leg_h = (rows * style.note * 1.75 + style.note * 1.6) / 72 if handles else 0
+    ax = _map_axes(fig, spec, style, (m, m + leg_h, W - 2 * m, H - 2 * m - leg_h), focus=focus,
+                   show_values=show_values, neutral=neutral, basemap=basemap)
     if handles:
-        lg = ax.legend([h for h, _ in handles], [lbl for _, lbl in handles], loc="lower right",
-                       fontsize=style.note, frameon=True, framealpha=0.94, edgecolor="#bdbdbd", fancybox=False,
-                       handlelength=1.4, borderpad=0.5, labelspacing=0.35)
+        lg = fig.legend([h for h, _ in handles], [lbl for _, lbl in handles], loc="lower left",
+                        bbox_to_anchor=(m / W, m / H, 1 - 2 * m / W, leg_h / H), mode="expand", ncol=2,
+                        fontsize=style.note, frameon=False, handlelength=1.4, borderpad=0.3, labelspacing=0.4,
+                        borderaxespad=0, columnspacing=1.0)
         lg.set_zorder(25)
     y = 0.985
-    for text, color, face in _notices(spec) + ([(t("report.internal"), INTERNAL_COLOR, "#ffffff")] if internal else []):
+    marks = _notices(spec) + ([(t("report.internal"), INTERNAL_COLOR, "#ffffff")] if internal else [])
+    for text, color, face in marks:
         short = {t("app.schematic_notice"): t("app.schematic_short")}.get(text, text)
         b = _badge(ax, 0.015, y, short, size=style.note * 0.95, color=color, face=face, transform=ax.transAxes)
         bb = b.get_window_extent(fig.canvas.get_renderer())

@@ -90,3 +90,26 @@ def test_every_page_renders_offline(app, page, browser_log, path, expect):
     assert all(title in nav for title in ("地图", "目标", "网络覆盖", "数据")), nav
     page.screenshot(path=str(OUT / f"app_{path}.png"), full_page=True)
     assert browser_log.external_requests == [], browser_log.external_requests
+
+
+def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, browser_log, tmp_path):
+    db = tmp_path / "upload.sqlite"
+    server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db)})
+    good = tmp_path / "案件台账.csv"
+    good.write_bytes("案件编号,案件类别,立案日期,办理状态,所属镇街\nA1,查处,2025-03-01,已结案,黄桥镇\n"
+                     "A2,调解,2025/4/2,调解成功,横垛镇\n".encode("gbk"))
+    page.goto(server.url + "data")
+    page.wait_for_selector('text="导入文件"', timeout=60_000)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="数据类型").click()
+    page.get_by_role("option", name="执法案件与纠纷").click()
+    page.locator('input[type="file"]').set_input_files(str(good))
+    page.wait_for_selector('text="预览（尚未写入）"', timeout=30_000)
+    assert "横垛" in page.content() or page.get_by_text("321283102").count() >= 0
+    page.get_by_role("button", name="确认导入").click()
+    page.wait_for_selector('text=/已导入 案件台账.csv：2 条/', timeout=30_000)
+    page.screenshot(path=str(OUT / "app_data_upload.png"), full_page=True)
+    from txip_geo.store import Store
+
+    cases = Store(db).records("cases").set_index("case_no")
+    assert cases.loc["A2", "unit_code"] == "321283102" and cases.loc["A2", "accepted_date"] == "2025-04-02"
+    assert browser_log.external_requests == []
