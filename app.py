@@ -4,6 +4,7 @@ import streamlit as st
 
 from txip_geo.basemaps import load_basemaps
 from txip_geo.strings import t
+from ui import auth as ui_auth
 
 st.set_page_config(page_title=t("app.title"), layout="wide", initial_sidebar_state="expanded")
 
@@ -11,11 +12,19 @@ PAGES = [
     st.Page("pages/map.py", title=t("nav.map"), url_path="map", default=True),
     st.Page("pages/goals.py", title=t("nav.goals"), url_path="goals"),
     st.Page("pages/network.py", title=t("nav.network"), url_path="network"),
+    st.Page("pages/present.py", title=t("nav.present"), url_path="present"),
     st.Page("pages/data.py", title=t("nav.data"), url_path="data"),
     st.Page("pages/boundaries.py", title=t("nav.boundaries"), url_path="boundaries"),
 ]
 
-page = st.navigation(PAGES)
+# Sign-in first: with users configured, nothing but the sign-in form shows until someone signs in.
+user = ui_auth.current_user()
+if user is not None and user.can("manage_users"):
+    PAGES.append(st.Page("pages/admin.py", title=t("nav.admin"), url_path="admin"))
+page = st.navigation(PAGES, position="sidebar" if user is not None else "hidden")
+if user is None:
+    ui_auth.require_user()
+ui_auth.sidebar(user)
 st.session_state.setdefault("long_years", 10)
 st.session_state.setdefault("population_base", "常住")
 st.session_state.setdefault("basemap", "none")

@@ -19,12 +19,15 @@ from txip_geo.gazetteer import load_gazetteer
 from txip_geo.importer import ImportRejected
 from txip_geo.offline import localise_map
 from txip_geo.strings import t
+from ui import auth as ui_auth
 from ui import header, state
 
 gaz = load_gazetteer()
 store = state.store()
 fs = state.figures()
 version = state.store_version(store)
+me = ui_auth.user()
+editable = me.can("edit_boundaries")
 
 st.title(t("boundaries.title"))
 header.show(fs)
@@ -92,14 +95,13 @@ def show_report(d: dict, title: str) -> None:
 
 # -- import a file ------------------------------------------------------------------------------------------------
 st.subheader(t("boundaries.upload"))
+if not editable:
+    st.info(t("boundaries.read_only"))
+    st.stop()
 st.caption(t("boundaries.upload_help"))
 st.session_state.setdefault("bnd_upload_n", 0)
-left, right = st.columns([1, 1])
-with left:
-    layer = st.radio(t("boundaries.upload_layer"), list(LAYER_LABEL), key="bnd_layer", horizontal=True,
-                     format_func=lambda k: t(f"boundaries.layer_{k}"))
-with right:
-    user = st.text_input(t("boundaries.user"), value=t("boundaries.user_default"), key="bnd_user")
+layer = st.radio(t("boundaries.upload_layer"), list(LAYER_LABEL), key="bnd_layer", horizontal=True,
+                 format_func=lambda k: t(f"boundaries.layer_{k}"))
 files = st.file_uploader(t("boundaries.uploader"), accept_multiple_files=True, key=f"bnd_files_{st.session_state.bnd_upload_n}",
                          type=["zip", "gpkg", "geojson", "json", "kml", "kmz", "shp", "shx", "dbf", "prj", "cpg"])
 
@@ -140,7 +142,7 @@ if files:
         if check["status"] == "checked" and st.button(t("boundaries.import_button", layer=LAYER_LABEL[layer]),
                                                       type="primary", key="bnd_import"):
             try:
-                rep = import_boundaries(store, layer, path, datum=chosen or None, user=user or t("boundaries.user_default"))
+                rep = import_boundaries(store, layer, path, datum=chosen or None, user=me.username)
                 st.session_state.bnd_result = rep.to_dict()
                 st.session_state.bnd_upload_n += 1  # a fresh uploader: the file is in
             except ImportRejected as e:
@@ -208,7 +210,7 @@ if drawings:
     st.info(t("boundaries.draw_count", n=len(drawings), km2=f"{km2:.2f}" if km2 is not None else "—"))
     if st.button(t("boundaries.draw_save", park=gaz.name_of(park)), type="primary", key="draw_save"):
         try:
-            rep = save_drawn_park(store, park, drawings, user or t("boundaries.user_default"))
+            rep = save_drawn_park(store, park, drawings, me.username)
             st.session_state.draw_result = rep.to_dict()
         except ImportRejected as e:
             st.session_state.draw_result = e.report.to_dict()

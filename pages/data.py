@@ -1,6 +1,10 @@
 """数据: what is loaded — the imports, the boundary status, how records were assigned to townships — and the records
 that count for no township (unassigned) or for nothing (outside Taixing), with an Excel download."""
 
+from ui.boot import ensure_app
+
+ensure_app()  # first: a deep link on a fresh server must go through app.py
+
 from datetime import date
 
 import streamlit as st
@@ -10,6 +14,7 @@ from txip_geo.importer import ImportRejected, import_file, prepare, report_frame
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.schema import ASSIGN_METHODS, KINDS
 from txip_geo.strings import t
+from ui import auth as ui_auth
 from ui import header, state
 
 gaz = load_gazetteer()
@@ -22,10 +27,10 @@ header.show(fs)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _tables(path: str, version: tuple, as_of: str | None):
+def _tables(path: str, version: tuple, as_of: str | None, personal: bool):
     """Assignment counts and the unassigned/outside list, read from the store (FigureSet drops outside records)."""
     recs = progress.located_records(store, as_of)
-    return progress.assignment_counts(recs), export.unassigned_table(fs, store)
+    return progress.assignment_counts(recs), export.unassigned_table(fs, store, personal=personal)
 
 
 # -- upload: preview, then confirm ---------------------------------------------------------------------------------------
@@ -51,43 +56,52 @@ def _show_report(rep, title: str) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"rep_{title}")
 
 
-with st.expander(t("upload.title"), expanded=store.imports().empty):
-    st.caption(t("upload.help") + " " + t("upload.templates"))
-    kinds = [k for k in KINDS]
-    c1, c2, c3 = st.columns([2, 1, 1])
-    kind = c1.selectbox(t("upload.kind"), kinds, format_func=lambda k: KINDS[k].label, key="up_kind")
-    as_of = c2.date_input(t("upload.as_of"), value=date.today(), key="up_as_of").isoformat()
-    user = c3.text_input(t("upload.user"), value="", key="up_user")
-    up = st.file_uploader(t("upload.file"), type=["csv", "txt", "xlsx", "xlsm", "xls"], key="up_file")
-    skip = st.checkbox(t("upload.skip_invalid"), key="up_skip")
-    if up is not None:
-        data = up.getvalue()
-        try:
-            records, rep = prepare(kind, data, up.name, as_of=as_of, layers=store_layers(store), skip_invalid=skip)
-            st.markdown(f"**{t('upload.preview')}**")
-            _show_report(rep, "preview")
-            shown = [f.name for f in KINDS[kind].fields][:8] + (["unit_code", "assign_method", "assign_note"]
-                                                                 if KINDS[kind].located else [])
-            st.caption(t("upload.first_rows"))
-            preview = records[[c for c in shown if c in records.columns]].head(20).copy()
-            if "unit_code" in preview:
-                preview["unit_code"] = preview["unit_code"].map(lambda c: gaz.name_of(c) if c else "")
-                preview["assign_method"] = preview["assign_method"].map(ASSIGN_METHODS)
-            labels = {f.name: f.header for f in KINDS[kind].fields} | {
-                "unit_code": t("upload.col_unit"), "assign_method": t("data.col_method"), "assign_note": t("data.col_note")}
-            st.dataframe(preview.rename(columns=labels), hide_index=True)
-            if st.button(t("upload.confirm"), type="primary", key="up_confirm"):
-                try:
-                    done = import_file(store, kind, up.name, as_of=as_of, user=user or "未署名", data=data,
-                                       file_name=up.name, skip_invalid=skip)
-                    (st.success if done.status == "imported" else st.info)(
-                        done.message if done.status == "imported" else t("upload.unchanged"))
-                except ImportRejected as e:  # the store changed between preview and confirm
-                    st.error(e.report.message)
-        except ImportRejected as e:
-            st.error(t("upload.rejected"))
-            st.code(e.report.message, language=None)
-            _show_report(e.report, "rejected")
+def upload_section() -> None:
+    """Upload, preview (nothing written), confirm."""
+    with st.expander(t("upload.title"), expanded=store.imports().empty):
+        st.caption(t("upload.help") + " " + t("upload.templates"))
+        kinds = [k for k in KINDS]
+        c1, c2, c3 = st.columns([2, 1, 1])
+        kind = c1.selectbox(t("upload.kind"), kinds, format_func=lambda k: KINDS[k].label, key="up_kind")
+        as_of = c2.date_input(t("upload.as_of"), value=date.today(), key="up_as_of").isoformat()
+        me = ui_auth.user()
+        user = c3.text_input(t("upload.user"), value="", key="up_user") if me.username == "local" else me.username
+        if me.username != "local":
+            c3.text_input(t("upload.user"), value=me.display_name, disabled=True, key="up_user_shown")
+        up = st.file_uploader(t("upload.file"), type=["csv", "txt", "xlsx", "xlsm", "xls"], key="up_file")
+        skip = st.checkbox(t("upload.skip_invalid"), key="up_skip")
+        if up is not None:
+            data = up.getvalue()
+            try:
+                records, rep = prepare(kind, data, up.name, as_of=as_of, layers=store_layers(store), skip_invalid=skip)
+                st.markdown(f"**{t('upload.preview')}**")
+                _show_report(rep, "preview")
+                shown = [f.name for f in KINDS[kind].fields][:8] + (["unit_code", "assign_method", "assign_note"]
+                                                                     if KINDS[kind].located else [])
+                st.caption(t("upload.first_rows"))
+                preview = records[[c for c in shown if c in records.columns]].head(20).copy()
+                if "unit_code" in preview:
+                    preview["unit_code"] = preview["unit_code"].map(lambda c: gaz.name_of(c) if c else "")
+                    preview["assign_method"] = preview["assign_method"].map(ASSIGN_METHODS)
+                labels = {f.name: f.header for f in KINDS[kind].fields} | {
+                    "unit_code": t("upload.col_unit"), "assign_method": t("data.col_method"), "assign_note": t("data.col_note")}
+                st.dataframe(preview.rename(columns=labels), hide_index=True)
+                if st.button(t("upload.confirm"), type="primary", key="up_confirm"):
+                    try:
+                        done = import_file(store, kind, up.name, as_of=as_of, user=user or "未署名", data=data,
+                                           file_name=up.name, skip_invalid=skip)
+                        (st.success if done.status == "imported" else st.info)(
+                            done.message if done.status == "imported" else t("upload.unchanged"))
+                    except ImportRejected as e:  # the store changed between preview and confirm
+                        st.error(e.report.message)
+            except ImportRejected as e:
+                st.error(t("upload.rejected"))
+                st.code(e.report.message, language=None)
+                _show_report(e.report, "rejected")
+
+
+if ui_auth.can("import"):
+    upload_section()
 
 
 # -- boundaries ---------------------------------------------------------------------------------------------------------
@@ -105,7 +119,7 @@ else:
                  height=min(38 + 35 * len(imports), 600))
 
 # -- assignment methods -------------------------------------------------------------------------------------------------
-counts, listing = _tables(str(store.path), version, fs.settings.as_of)
+counts, listing = _tables(str(store.path), version, fs.settings.as_of, ui_auth.can("see_personal"))
 st.subheader(t("data.methods"))
 st.caption(t("data.methods_help"))
 st.dataframe(counts, hide_index=True, key="methods_table")

@@ -2,6 +2,10 @@
 from, lead and cooperating units), grouped as in the plan; the timeline; per goal, the townships contributing most
 and least. `?goal=G01` opens a goal's detail."""
 
+from ui.boot import ensure_app
+
+ensure_app()  # first: a deep link on a fresh server must go through app.py
+
 import html
 
 import streamlit as st

@@ -1,5 +1,9 @@
 """地图: townships (or parks) coloured by an indicator; click or pick a township to see its panel."""
 
+from ui.boot import ensure_app
+
+ensure_app()  # first: a deep link on a fresh server must go through app.py
+
 import copy
 
 import folium
@@ -13,6 +17,7 @@ from txip_geo.figures import METRICS
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.offline import localise_map
 from txip_geo.strings import t
+from ui import auth as ui_auth
 from ui import header, state
 
 gaz = load_gazetteer()
@@ -131,7 +136,7 @@ def panel(code: str):
             [{"指标": METRICS[m][0], "数值": maps.format_value(row[m], METRICS[m][1])} for m in views.PANEL_METRICS
              if m in row.index and m != "population"], hide_index=True, width="stretch")
         return
-    d = views.unit_detail(fs, code)
+    d = views.unit_detail(fs, code, personal=ui_auth.can("see_personal"))
     rank = views.rank_of(fs, code, indicator)
     st.subheader(d.name)
     value = fs.units.set_index("code").loc[code, indicator]

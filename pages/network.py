@@ -1,6 +1,10 @@
 """网络覆盖: the three-tier network per township and park — scorecard, a map of gaps, the gap list with its lead units
 and an Excel download. All figures come from txip_geo.network."""
 
+from ui.boot import ensure_app
+
+ensure_app()  # first: a deep link on a fresh server must go through app.py
+
 import copy
 
 import streamlit as st

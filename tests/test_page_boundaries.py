@@ -137,3 +137,32 @@ def test_stage_files_packs_shapefile_parts_into_one_zip(tmp_path):
     assert stage_files([("a.geojson", b"{}")], tmp_path / "b").name == "a.geojson"
     with pytest.raises(ValueError):
         stage_files([("a.shp", b"1"), ("b.dbf", b"2")], tmp_path / "c")
+
+
+def test_a_viewer_sees_the_status_but_cannot_import_or_draw(db):
+    from txip_geo import auth
+
+    store = Store(db)
+    auth.add_user(store, "viewer1", "viewer", password="secret-pass-1", display_name="查看员")
+    at = AppTest.from_file(str(ROOT / "pages" / "boundaries.py"), default_timeout=120)
+    at.session_state["auth_user"] = auth.get_user(store, "viewer1")
+    at.run()
+    assert not at.exception
+    body = texts(at)
+    assert "镇街边界：示意" in body and "导入边界文件和绘制园区范围需要编辑权限" in body
+    assert not at.file_uploader and not [e for e in at.main if type(e).__name__ == "UnknownElement"]
+
+
+def test_the_importer_is_the_signed_in_user(db, tmp_path):
+    from txip_geo import auth
+
+    store = Store(db)
+    auth.add_user(store, "editor1", "editor", password="secret-pass-1", display_name="编辑员")
+    at = AppTest.from_file(str(ROOT / "pages" / "boundaries.py"), default_timeout=120)
+    at.session_state["auth_user"] = auth.get_user(store, "editor1")
+    at.run()
+    at.file_uploader[0].set_value(shapefile_parts(tmp_path)).run()
+    at.selectbox(key="bnd_datum").set_value("EPSG:4549").run()
+    at.button(key="bnd_import").click().run()
+    assert not at.exception
+    assert store.imports("boundaries:townships")["imported_by"].tolist() == ["editor1"]

@@ -200,6 +200,79 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_user(args) -> int:
+    from . import auth
+
+    store = _store(args)
+    try:
+        if args.action == "list":
+            users = auth.list_users(store)
+            if users.empty:
+                print("尚未配置用户（应用对所有人开放，并有管理员权限）")
+            for r in users.itertuples():
+                state = "（停用）" if r.disabled else ""
+                print(f"{r.username}\t{r.display_name}\t{auth.ROLE_LABELS[r.role]}{state}\t{r.sso_subject or ''}")
+            return 0
+        if not args.username:
+            print("请给出用户名", file=sys.stderr)
+            return 2
+        password = args.password
+        generated = False
+        if args.action == "add" and not password and not args.sso:
+            password, generated = auth.new_password(), True
+        if args.action == "add":
+            auth.add_user(store, args.username, args.role or "viewer", password=password, display_name=args.name or "",
+                          sso_subject=args.sso or "", by="cli")
+            print(f"已添加用户 {args.username}（{auth.ROLE_LABELS[args.role or 'viewer']}）")
+        else:
+            if args.reset_password and not password:
+                password, generated = auth.new_password(), True
+            auth.update_user(store, args.username, role=args.role, password=password,
+                             disabled=True if args.disable else (False if args.enable else None), by="cli")
+            print(f"已修改用户 {args.username}")
+        if generated:
+            print(f"初始密码：{password}（请登录后由管理员重设，或妥善转交）")
+    except auth.AuthError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from .backup import BackupError, backup
+
+    store_path = _store(args).path
+    try:
+        info = backup(store_path, args.output, fmt=args.format)
+    except BackupError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print(f"已备份 {store_path} → {info.path}（{info.summary()}）")
+    for m in info.manifest.get("missing_files", []):
+        print(f"  警告：导入记录引用的原始文件不存在：{m}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from pathlib import Path as _Path
+
+    from .backup import BackupError, restore, verify
+    from .paths import default_db_path
+
+    db = _Path(args.db) if args.db else default_db_path()
+    try:
+        if args.check:
+            info = verify(args.archive)
+            print(f"备份文件 {info.path.name} 完整（{info.manifest.get('created_at')}；{info.summary()}），未恢复")
+            return 0
+        info = restore(args.archive, db, user=args.user)
+    except BackupError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print(f"已从 {info.path.name}（{info.manifest.get('created_at')}）恢复到 {db}：{info.summary()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m txip_geo", description="泰兴市知识产权三级网络地图：数据与指标命令行")
     p.add_argument("--db", help="数据库文件（默认 var/txip.sqlite，或环境变量 TXIP_DB）")
@@ -240,6 +313,29 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_locate)
 
     common(sub.add_parser("status", help="已导入的文件")).set_defaults(func=cmd_status)
+
+    sp = common(sub.add_parser("user", help="用户与角色：list | add NAME | set NAME"))
+    sp.add_argument("action", choices=["list", "add", "set"])
+    sp.add_argument("username", nargs="?")
+    sp.add_argument("--role", choices=["viewer", "editor", "admin"], help="查看 / 编辑 / 管理员")
+    sp.add_argument("--name", help="姓名")
+    sp.add_argument("--password", help="密码（不给则生成一个并显示）")
+    sp.add_argument("--sso", help="统一身份认证（OIDC）账号或邮箱")
+    sp.add_argument("--reset-password", action="store_true")
+    sp.add_argument("--disable", action="store_true")
+    sp.add_argument("--enable", action="store_true")
+    sp.set_defaults(func=cmd_user)
+
+    sp = common(sub.add_parser("backup", help="备份数据库和原始文件到一个 .zip 或 .tar.gz"))
+    sp.add_argument("output", nargs="?", help="备份文件或文件夹（默认 数据库所在目录/backups/）")
+    sp.add_argument("--format", choices=["zip", "tar.gz"], help="未给文件名时的格式（默认 zip）")
+    sp.set_defaults(func=cmd_backup)
+
+    sp = common(sub.add_parser("restore", help="从备份恢复数据库和原始文件（先完整校验，校验不通过不作任何改动）"))
+    sp.add_argument("archive")
+    sp.add_argument("--check", action="store_true", help="只校验备份文件，不恢复")
+    sp.add_argument("--user", default="cli", help="操作人（记入审计日志）")
+    sp.set_defaults(func=cmd_restore)
     return p
 
 

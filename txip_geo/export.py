@@ -156,17 +156,21 @@ def _location_text(row: dict) -> str:
 _NAME_FIELDS = ("applicant", "registrant", "name", "pledgor", "title")
 
 
-def unassigned_table(fs, store=None) -> pd.DataFrame:
+def unassigned_table(fs, store=None, personal: bool = True) -> pd.DataFrame:
     """Records of every located kind that count for no township — assign_method 'unassigned', or a park whose host
     township is not known (the rule of FigureSet.unassigned) — followed by those outside Taixing (assign_method
     'outside', never counted). Chinese columns: 数据类型, 原文件行号, 文件, 记录编号, 地址/名称, 归属方式, 说明.
 
     A FigureSet keeps the no-township records but drops the outside-Taixing ones, so pass the store to list those
-    too; the snapshot used is the FigureSet's (settings.as_of)."""
+    too; the snapshot used is the FigureSet's (settings.as_of). personal=False masks personal data (viewers)."""
     if store is not None:
         records = {k: store.records(k, fs.settings.as_of) for k, kind in schema.KINDS.items() if kind.located}
     else:
         records = fs.records
+    if not personal:
+        from .auth import redact_frame
+
+        records = {k: redact_frame(v, k) for k, v in records.items()}
     cols = [t("data.col_kind"), t("data.col_row"), t("data.col_file"), t("data.col_record"), t("data.col_text"),
             t("data.col_method"), t("data.col_note")]
     rows = []

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import locate as _locate
-from . import parse, patents, schema
+from . import limits, parse, patents, schema
 from .gazetteer import CITY_CODE, load_gazetteer
 from .paths import DATA_DIR
 
@@ -209,7 +209,11 @@ def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: 
     kind = schema.KINDS[kind_name]
     report = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
     try:
+        limits.check_upload(data, file_name)  # size, rows, workbook members: refused before parsing
         sheets = read_raw(data, file_name)
+        limits.check_rows(sum(len(df) for _, df in sheets), file_name)
+    except limits.UploadRejected as e:
+        raise _reject(report, str(e)) from None
     except ValueError as e:
         raise _reject(report, f"文件 {file_name}：{e}") from None
 

@@ -164,30 +164,32 @@ def units_with_gaps(fs: FigureSet, gaps: pd.DataFrame | None = None) -> list[str
     return [c for c in fs.units["code"] if c in have]
 
 
-def actions_by_lead(fs: FigureSet, gaps: pd.DataFrame | None = None, max_chars: int = 60) -> list[tuple[str, list[str]]]:
-    """The closing slide: per lead unit (牵头单位), one line per kind of gap (with the areas concerned) and the goals not
-    yet met. Leads in order of first appearance; within a lead, the network's order of severity."""
+def actions_by_lead(fs: FigureSet, gaps: pd.DataFrame | None = None,
+                    max_chars: int = 44) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The closing slide: per lead unit (牵头单位), one (action, basis) per kind of gap — the action naming the areas
+    concerned (the most affected first, then "等 N 处") — and the goals not yet met. Leads in order of first
+    appearance; within a lead, the network's order of severity, the goals last."""
     gaps = network.gap_list(fs) if gaps is None else gaps
-    C = {k: t(f"network.col_{k}") for k in ("area", "lead", "count", "basis")}
-    out: dict[str, list[str]] = {}
+    C = {k: t(f"network.col_{k}") for k in ("area", "lead", "count", "basis", "gap")}
+    out: dict[str, list] = {}
     for (lead, key), grp in gaps.groupby([C["lead"], "gap_key"], sort=False):
-        grp = grp.sort_values(C["count"], ascending=False, kind="stable") if grp[C["count"]].notna().any() else grp
-        names = [f"{a} {c:g}" if not pd.isna(c) else a for a, c in zip(grp[C["area"]], grp[C["count"]])]
+        counted = grp[C["count"]].notna().any()
+        if counted:
+            grp = grp.sort_values(C["count"], ascending=False, kind="stable")
+        names = [a if pd.isna(c) else f"{a} {c:g}" for a, c in zip(grp[C["area"]], grp[C["count"]])]
         try:
             action = t(f"report.action_{key}")
         except KeyError:  # a gap kind added later: its own wording
-            action = str(grp[t("network.col_gap")].iloc[0])
-        total = grp[C["count"]].sum() if grp[C["count"]].notna().any() else None
-        head = f"{action}（{grp[C['basis']].iloc[0]}）："
-        if total:
-            head += f"共 {total:g} 家，"
-        out.setdefault(lead or "—", []).append((network.SEVERITY.get(key, 99), head + _join_limited(names, max_chars - len(head))))
+            action = str(grp[C["gap"]].iloc[0])
+        head = action + (f"（共 {grp[C['count']].sum():g} 家）" if counted else "") + "："
+        out.setdefault(lead or "—", []).append(
+            (network.SEVERITY.get(key, 99), head + _join_limited(names, max_chars - len(head)), grp[C["basis"]].iloc[0]))
     g = evaluate(fs)
     unmet = g[g["status"].isin(["not_met", "not_done"])]
     for lead, grp in unmet.groupby("lead", sort=False):
-        line = t("report.actions_goals", n=len(grp), ids="、".join(grp["id"]))
-        out.setdefault(lead or "—", []).append((100, line))
-    return [(lead, [line for _, line in sorted(items, key=lambda x: x[0])]) for lead, items in out.items()]
+        out.setdefault(lead or "—", []).append((100, t("report.actions_goals", n=len(grp), ids="、".join(grp["id"])), ""))
+    return [(lead, [(text, basis) for _, text, basis in sorted(items, key=lambda x: x[0])])
+            for lead, items in out.items()]
 
 
 def _join_limited(names: list[str], limit: int) -> str:
@@ -497,7 +499,7 @@ class _Deck:
                        name="aside")
         self._chrome(slide)
 
-    def _chrome(self, slide):
+    def _chrome(self, slide, rule: bool = True):
         """Markings (内部资料, 样例数据) top right, a rule under the title, footer (as-of, source) and page number."""
         from pptx.dml.color import RGBColor
         from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
@@ -528,10 +530,11 @@ class _Deck:
             p.alignment = PP_ALIGN.CENTER
             _run(p, text, 16, color, True)
             x -= 0.12
-        line = slide.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Inches(0.4), Inches(1.12), Inches(self.W - 0.4),
-                                          Inches(1.12))
-        line.line.color.rgb = RGBColor.from_string("BDBDBD")
-        line.line.width = Pt(1)
+        if rule:
+            line = slide.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Inches(0.4), Inches(1.12),
+                                              Inches(self.W - 0.4), Inches(1.12))
+            line.line.color.rgb = RGBColor.from_string("BDBDBD")
+            line.line.width = Pt(1)
         self._text(slide, 0.4, self.H - 0.45, self.W - 1.9, 0.35, [(footer_line(self.fs), 12, GREY)],
                    anchor="middle", name="footer")
         self._text(slide, self.W - 1.5, self.H - 0.45, 1.1, 0.35,
@@ -597,7 +600,7 @@ class _Deck:
         if fs.is_sample:
             self._text(s, 2.2, 5.0, self.W - 4.4, 0.7, [(t("app.sample_badge"), 22, ORANGE, True)], align="center",
                        anchor="middle")
-        self._chrome(s)
+        self._chrome(s, rule=False)
 
     def goals_slide(self, title):
         """The 16 numeric goals in one table (status cells coloured), the 4 milestones in a compact table below."""
@@ -651,12 +654,15 @@ class _Deck:
         for i in range(half):
             row = []
             for f in (figures[i], figures[i + half] if i + half < len(figures) else None):
-                row += [f[0], f"{f[1]}　{f[2]}".strip()] if f else ["", ""]
+                row += list(f) if f else ["", "", ""]
             rows.append(row)
-        M, V = t("report.col_metric"), t("report.col_value")
-        df = pd.DataFrame(rows, columns=[M, V, M + " ", V + " "])
-        lw, vw = 2.0, w / 2 - 2.0
-        self._table(s, x, 1.3, df, [lw, vw, lw, vw], size=14, row_h=0.4, name="figures")
+        M, V, R = t("report.col_metric"), t("report.col_value"), t("report.col_rank")
+        df = pd.DataFrame(rows, columns=[M, V, R, M + " ", V + " ", R + " "])
+        lw, rw = 1.8, 0.6
+        vw = w / 2 - lw - rw
+        grey = [{2: ("FFFFFF" if i % 2 == 0 else "F2F6FB", GREY, False), 5: ("FFFFFF" if i % 2 == 0 else "F2F6FB", GREY, False)}
+                for i in range(len(df))]
+        self._table(s, x, 1.3, df, [lw, vw, rw, lw, vw, rw], size=13, row_h=0.4, styles=grey, name="figures")
         y = 1.3 + 0.4 * (len(df) + 1) + 0.2
         head = [(t("report.unit_gaps"), 18, NAVY, True)]
         if gaps.empty:
@@ -679,9 +685,12 @@ class _Deck:
         n_lines = sum(1 + len(items) for _, items in actions)
         size = 18 if n_lines <= 11 else 16 if n_lines <= 14 else 14
         lines = []
-        for lead, items in actions:
+        for i, (lead, items) in enumerate(actions):
+            if i:
+                lines.append(("", 6, GREY))
             lines.append((lead, size + 2, NAVY, True))
-            lines += [("● " + it, size, "252525") for it in items]
+            for text, basis in items:
+                lines.append([("● " + text, size, "252525")] + ([("　" + basis, size - 4, GREY)] if basis else []))
         if not actions:
             lines.append((t("report.actions_none"), 20, "1A7F37"))
         self._text(s, 0.5, 1.3, self.W - 1.0, 5.6, lines, name="actions")

@@ -268,7 +268,7 @@ def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values
     if hatched:
         _collection(ax, [g for g, _ in hatched], zorder=3, facecolors=[c for _, c in hatched], edgecolors="#9e9e9e",
                     linewidths=0, hatch="////")
-    for z, group in ((4, edges), (5, top_edges)):
+    for z, group in ((4, edges), (7.5, top_edges)):  # the focus edge above the city outline
         if group:
             _collection(ax, [g for g, *_ in group], zorder=z, facecolors="none", edgecolors=[e[1] for e in group],
                         linewidths=[e[2] for e in group], linestyles=[e[3] for e in group])
@@ -572,27 +572,30 @@ def _column_layout(fig, spec, style, *, printed, title, subtitle, source, intern
 
 
 def _inset_layout(fig, spec, style, *, internal, focus, show_values, neutral, basemap) -> None:
-    """The map on top, the legend in two columns under it, the notices inside the map's top left corner."""
+    """The map on top; under it the legend in two columns and one line of notices (示意边界 · 样例数据 · 内部资料)."""
     W, H = fig.get_size_inches()
     m = 0.04
     handles = _legend_handles(spec, classes=not neutral)
     rows = (len(handles) + 1) // 2
-    leg_h = (rows * style.note * 1.75 + style.note * 1.6) / 72 if handles else 0
-    ax = _map_axes(fig, spec, style, (m, m + leg_h, W - 2 * m, H - 2 * m - leg_h), focus=focus,
+    marks = [(text, color) for text, color, _ in _notices(spec)]
+    if internal:
+        marks.append((t("report.internal"), INTERNAL_COLOR))
+    note_h = style.note * 1.9 / 72 if marks else 0
+    leg_h = (rows * style.note * 1.75 + style.note * 0.8) / 72 if handles else 0
+    ax = _map_axes(fig, spec, style, (m, m + leg_h + note_h, W - 2 * m, H - 2 * m - leg_h - note_h), focus=focus,
                    show_values=show_values, neutral=neutral, basemap=basemap)
     if handles:
         lg = fig.legend([h for h, _ in handles], [lbl for _, lbl in handles], loc="lower left",
-                        bbox_to_anchor=(m / W, m / H, 1 - 2 * m / W, leg_h / H), mode="expand", ncol=2,
+                        bbox_to_anchor=(m / W, (m + note_h) / H, 1 - 2 * m / W, leg_h / H), mode="expand", ncol=2,
                         fontsize=style.note, frameon=False, handlelength=1.4, borderpad=0.3, labelspacing=0.4,
                         borderaxespad=0, columnspacing=1.0)
         lg.set_zorder(25)
-    y = 0.985
-    marks = _notices(spec) + ([(t("report.internal"), INTERNAL_COLOR, "#ffffff")] if internal else [])
-    for text, color, face in marks:
+    x = m / W
+    for text, color in marks:
         short = {t("app.schematic_notice"): t("app.schematic_short")}.get(text, text)
-        b = _badge(ax, 0.015, y, short, size=style.note * 0.95, color=color, face=face, transform=ax.transAxes)
+        b = _badge(fig, x + 0.03 / W, (m + 0.04) / H, short, size=style.note * 0.95, color=color, va="bottom")
         bb = b.get_window_extent(fig.canvas.get_renderer())
-        y = ax.transAxes.inverted().transform((0, bb.y0))[1] - 0.015
+        x = fig.transFigure.inverted().transform((bb.x1, 0))[0] + 0.1 / W
 
 
 def _below(fig, artist) -> float:

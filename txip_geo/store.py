@@ -64,6 +64,22 @@ CREATE TABLE IF NOT EXISTS boundaries (
     source TEXT,
     PRIMARY KEY (layer, code)
 );
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,             -- viewer | editor | admin
+    password_hash TEXT,             -- scrypt, NULL for single-sign-on users
+    sso_subject TEXT,               -- e-mail/subject from the organisation's OIDC provider
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,           -- sign_in | sign_in_failed | import | boundaries | user | restore | delete …
+    detail TEXT
+);
 """
 
 
@@ -191,6 +207,7 @@ class Store:
             self._write_layer(con, layer, gdf, official=True, import_id=import_id,
                               source=f"正式边界：{Path(file_path).name}", keep=keep)
             relocate(con)
+            self.write_audit(con, user, "boundaries", f"{layer}：{Path(file_path).name}（{len(gdf)} 个要素）")
         return import_id
 
     # -- imports ----------------------------------------------------------------------------------------------
@@ -218,6 +235,21 @@ class Store:
         con.execute("UPDATE imports SET stored_path=? WHERE id=?", (str(target.relative_to(self.path.parent)), import_id))
         return import_id
 
+    @staticmethod
+    def write_audit(con, user: str, action: str, detail: str = "") -> None:
+        con.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
+                    (datetime.now().isoformat(timespec="seconds"), user or "", action, detail))
+
+    def audit(self, user: str, action: str, detail: str = "") -> None:
+        """Record who did what (its own transaction; imports write theirs inside the import's transaction)."""
+        with self.transaction() as con:
+            self.write_audit(con, user, action, detail)
+
+    def audit_log(self, limit: int = 500) -> pd.DataFrame:
+        with self.reading() as con:
+            return pd.read_sql_query("SELECT at, user, action, detail FROM audit ORDER BY id DESC LIMIT ?", con,
+                                     params=(limit,))
+
     def add_records(self, kind: schema.Kind, records: pd.DataFrame, *, file_name: str, data: bytes, as_of: str,
                     user: str, is_sample: bool, report: dict, rows: tuple[int, int, int, int]) -> int:
         """Insert one import and its records atomically; returns the import id."""
@@ -236,6 +268,7 @@ class Store:
             names = ", ".join(f'"{c}"' for c in cols)
             con.executemany(f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})',
                             frame.itertuples(index=False, name=None))
+            self.write_audit(con, user, "import", f"{kind.label}：{file_name}（截至 {as_of}，{len(frame)} 条）")
         return import_id
 
     def imports(self, kind: str | None = None) -> pd.DataFrame:

@@ -19,19 +19,7 @@ CSS = """
 """
 
 
-def ensure_navigation() -> None:
-    """On a freshly started server, a deep link (/network …) runs the page file directly, in Streamlit's old
-    pages/-folder mode, without app.py (no navigation, no settings, narrow layout). Switch that mode off and rerun:
-    the rerun goes through app.py and its st.navigation, which opens the requested page."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def show(fs) -> None:
-    ensure_navigation()
     pills = []
     if fs.is_sample:
         pills.append(f'<span class="txip-pill sample" data-testid="sample-badge">{html.escape(t("app.sample_badge"))}</span>')

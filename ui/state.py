@@ -45,9 +45,20 @@ def settings(**overrides) -> Settings:
     return base.with_(**overrides) if overrides else base
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _redacted(path: str, version: tuple, settings: Settings) -> FigureSet:
+    from txip_geo.auth import redact
+
+    return redact(_figures(path, version, settings))
+
+
 def figures(**overrides) -> FigureSet:
+    """The figures for the current settings; for users who may not see personal data, with it masked."""
+    from . import auth as ui_auth
+
     s = store()
-    return _figures(str(s.path), store_version(s), settings(**overrides))
+    fn = _figures if ui_auth.can("see_personal") else _redacted
+    return fn(str(s.path), store_version(s), settings(**overrides))
 
 
 def query(name: str, default: str | None = None) -> str | None:

@@ -113,3 +113,33 @@ def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, bro
     cases = Store(db).records("cases").set_index("case_no")
     assert cases.loc["A2", "unit_code"] == "321283102" and cases.loc["A2", "accepted_date"] == "2025-04-02"
     assert browser_log.external_requests == []
+
+
+def test_sign_in_is_required_once_users_exist(streamlit_server, page, browser_log, tmp_path):
+    import sqlite3
+
+    from txip_geo import auth
+    from txip_geo.store import Store
+
+    db = tmp_path / "auth.sqlite"
+    s = Store(db)
+    auth.add_user(s, "guest", "viewer", password="long enough")
+    auth.add_user(s, "boss", "admin", password="long enough")
+    server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db)})
+    page.goto(server.url + "goals")
+    page.wait_for_selector('text="登录"', timeout=60_000)
+    assert page.locator(MAP_IFRAME).count() == 0 and "方案目标完成情况" not in page.content()
+    page.get_by_label("用户名").fill("guest")
+    page.get_by_label("密码").fill("wrong password")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('text="用户名或密码错误"', timeout=30_000)
+    page.get_by_label("密码").fill("long enough")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('text="方案目标完成情况"', timeout=60_000)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "用户与日志" not in nav  # viewers get no admin page
+    assert "查看" in page.locator('[data-testid="stSidebar"]').inner_text()
+    page.screenshot(path=str(OUT / "app_signed_in_viewer.png"), full_page=True)
+    log = Store(db).audit_log()
+    assert list(log["action"][:2]) == ["sign_in", "sign_in_failed"]
+    assert browser_log.external_requests == []

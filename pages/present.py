@@ -1,0 +1,254 @@
+"""联席会议: the projector view — one view at a time, full-width map, large type, no sidebar.
+
+Views (txip_geo.report.steps): the city map of the chosen indicator, the goals, the network gaps, one view per
+township (or only those with gaps), the actions by lead unit. 上一页/下一页 buttons, the keyboard (← / →, and PageUp /
+PageDown / space for a presenter's clicker) and `?step=N` in the URL. Every view carries the as-of date and the source
+line. The exports (PPTX, PDF, PNG, Excel) are built on demand from the same figures.
+"""
+
+import copy
+import html
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from txip_geo import boundaries, maps, network, report, views
+from txip_geo.figures import METRICS
+from txip_geo.offline import localise_map
+from txip_geo.strings import t
+from ui import state
+
+store = state.store()
+fs = state.figures()
+
+# -- projector styling: no sidebar, no header, large type ----------------------------------------------------------------
+st.markdown("""
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+header[data-testid="stHeader"] {display:none !important}
+.block-container {padding-top:0.8rem !important; padding-bottom:0.5rem !important; max-width:100% !important;
+ padding-left:2rem !important; padding-right:2rem !important}
+.stApp p, .stApp li, .stApp label, .stApp button p {font-size:1.25rem}
+.txp-title {font-size:2.5rem; font-weight:700; color:#08306b; line-height:1.2; margin:0}
+.txp-badges {display:flex; gap:10px; justify-content:flex-end; align-items:center; flex-wrap:wrap}
+.txp-badge {font-size:1.1rem; font-weight:700; padding:2px 12px; border-radius:6px; border:2px solid}
+.txp-internal {color:#b10026; border-color:#b10026}
+.txp-sample {color:#a63603; border-color:#fd8d3c; background:#fff5eb}
+.txp-schematic {color:#a63603; border-color:#d94801; font-weight:400}
+.txp-foot {font-size:1.05rem; color:#525252; border-top:1px solid #bdbdbd; margin-top:0.4rem; padding-top:0.3rem}
+.txp-table {border-collapse:collapse; width:100%; font-size:1.35rem}
+.txp-table th {background:#08306b; color:#fff; text-align:left; padding:6px 10px}
+.txp-table td {padding:5px 10px; border-bottom:1px solid #e0e0e0}
+.txp-table tr:nth-child(even) td {background:#f2f6fb}
+.txp-met {background:#c7e9c0 !important; color:#00441b; font-weight:700}
+.txp-notmet {background:#fcbba1 !important; color:#67000d; font-weight:700}
+.txp-nodata {background:#e0e0e0 !important; color:#424242; font-weight:700}
+.txp-big {font-size:1.6rem; line-height:1.7}
+.txp-lead {font-size:1.7rem; font-weight:700; color:#08306b; margin:0.8rem 0 0.2rem 0}
+.txp-item {font-size:1.45rem; line-height:1.6}
+.txp-basis {font-size:1.05rem; color:#737373}
+.txp-gap {font-size:1.4rem; color:#99000d; margin:0.35rem 0 0 0}
+.txp-gapnote {font-size:1.05rem; color:#737373}
+.txp-ok {font-size:1.5rem; color:#1a7f37}
+</style>
+""", unsafe_allow_html=True)
+
+# Larger labels and legend inside the map (the map is an iframe: its own stylesheet).
+MAP_CSS = """<style>.txip-label{font-size:17px !important}.txip-label b{font-size:15px !important}
+.txip-legend{font-size:17px !important;max-width:300px !important}.txip-badge{font-size:16px !important}
+.txip-lg-note{font-size:15px !important}</style>"""
+
+if not any(len(df) for df in fs.records.values()):
+    st.info(t("present.no_records"))
+    st.stop()
+
+# -- settings and the sequence of views ------------------------------------------------------------------------------------
+st.session_state.setdefault("present_indicator", state.query("ind") if state.query("ind") in views.INDICATORS
+                            else "patents")
+st.session_state.setdefault("present_only_gaps", state.query("gaps") == "1")
+st.session_state.setdefault("present_internal", True)
+indicator = st.session_state.present_indicator
+seq = report.steps(fs, indicator, only_gaps=st.session_state.present_only_gaps)
+
+
+def _clamp(n) -> int:
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        n = 1
+    return min(max(n, 1), len(seq))
+
+
+if "present_step" not in st.session_state:
+    st.session_state.present_step = _clamp(state.query("step", "1"))
+st.session_state.present_step = _clamp(st.session_state.present_step)
+
+
+def _go(delta: int) -> None:
+    st.session_state.present_step = _clamp(st.session_state.present_step + delta)
+
+
+def _jump() -> None:
+    st.session_state.present_step = _clamp(st.session_state.present_jump)
+
+
+n = st.session_state.present_step
+step = seq[n - 1]
+state.set_query(step=n, ind=indicator if indicator != "patents" else None,
+                gaps="1" if st.session_state.present_only_gaps else None)
+
+# -- top bar: title, markings, navigation ---------------------------------------------------------------------------------
+left, mid, right = st.columns([6, 3, 3], vertical_alignment="center")
+left.markdown(f'<p class="txp-title" data-testid="present-title">{html.escape(step.title)}</p>',
+              unsafe_allow_html=True)
+badges = []
+if st.session_state.present_internal:
+    badges.append(f'<span class="txp-badge txp-internal">{html.escape(t("report.internal"))}</span>')
+if fs.is_sample:
+    badges.append(f'<span class="txp-badge txp-sample" data-testid="sample-badge">{html.escape(t("app.sample_short"))}</span>')
+if fs.boundaries == "schematic":
+    badges.append(f'<span class="txp-badge txp-schematic">{html.escape(t("app.schematic_short"))}</span>')
+mid.markdown('<div class="txp-badges">' + "".join(badges) + "</div>", unsafe_allow_html=True)
+with right:
+    b1, b2, b3 = st.columns([1, 1, 1], vertical_alignment="center")
+    b1.button(t("present.prev"), key="present_prev", on_click=_go, args=(-1,), disabled=n == 1, shortcut="Left",
+              width="stretch")
+    b2.button(t("present.next"), key="present_next", on_click=_go, args=(1,), disabled=n == len(seq),
+              shortcut="Right", type="primary", width="stretch")
+    with b3.popover(t("present.settings"), width="stretch"):
+        st.selectbox(t("present.indicator"), views.INDICATORS, key="present_indicator",
+                     format_func=lambda k: METRICS[k][0])
+        st.toggle(t("present.only_gaps"), key="present_only_gaps")
+        st.selectbox(t("present.step_of", n="…", total=len(seq)), list(range(1, len(seq) + 1)), index=n - 1,
+                     key="present_jump", on_change=_jump, format_func=lambda i: f"{i}. {seq[i - 1].title}")
+        st.toggle(t("present.internal"), key="present_internal")
+        st.markdown(f"**{t('present.downloads')}**")
+        layers = report.Layers.from_store(store)
+        opts = dict(indicator=indicator, internal=st.session_state.present_internal,
+                    only_gaps=st.session_state.present_only_gaps)
+        for fmt, label in (("pptx", "present.dl_pptx"), ("pdf", "present.dl_pdf"), ("png", "present.dl_png"),
+                           ("xlsx", "present.dl_xlsx")):
+            # Built when clicked (deferred), from the figures on screen.
+            st.download_button(t(label), data=lambda fmt=fmt: report.build(fmt, fs, layers, **opts),
+                               file_name=report.file_name(fmt, fs), mime=report.FORMATS[fmt], key=f"present_dl_{fmt}",
+                               on_click="ignore", width="stretch")
+        st.markdown(f'<a href="./map" target="_self">{html.escape(t("present.exit"))}</a>', unsafe_allow_html=True)
+
+# A presenter's clicker sends PageDown / PageUp (or space): click the buttons (inline script, nothing external).
+st.html("""<script>
+(function(){ if (window.__txipPresentKeys) { return; } window.__txipPresentKeys = true;
+document.addEventListener('keydown', function (e) {
+  if (!document.querySelector('[data-testid="present-title"]')) { return; }  // only on this page
+  const tag = (e.target && e.target.tagName) || '';
+  if (/INPUT|TEXTAREA|SELECT/.test(tag)) { return; }
+  let label = null;
+  if (e.key === 'PageDown' || (e.key === ' ' && !e.shiftKey)) { label = '""" + t("present.next") + """'; }
+  if (e.key === 'PageUp' || (e.key === ' ' && e.shiftKey)) { label = '""" + t("present.prev") + """'; }
+  if (!label) { return; }
+  const b = [...document.querySelectorAll('button')].find(x => x.innerText.trim().startsWith(label));
+  if (b && !b.disabled) { e.preventDefault(); b.click(); }
+});})();
+</script>""", unsafe_allow_javascript=True)
+
+
+# -- the views -------------------------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False, max_entries=16)
+def city_map(version, settings, kind: str, indicator: str, code: str | None):
+    """The folium map of a view (the map page's pipeline: maps.build_map + offline.localise_map), cached."""
+    f = state.figures()
+    layers = report.Layers.from_store(store)
+    if kind == "gaps":
+        spec = report.gap_spec(f, layers)
+    elif kind == "unit":
+        spec = report.unit_spec(f, layers, code, indicator)
+    else:
+        spec = report.indicator_spec(f, layers, indicator)
+    from branca.element import Element
+
+    m = maps.build_map(spec)
+    m.get_root().header.add_child(Element(MAP_CSS))
+    if code is not None:
+        sel = layers.townships[layers.townships["code"] == code]
+        minx, miny, maxx, maxy = sel.total_bounds
+        dx, dy = (maxx - minx) * 0.15, (maxy - miny) * 0.15
+        m.fit_bounds([[miny - dy, minx - dx], [maxy + dy, maxx + dx]])
+    return localise_map(m)
+
+
+def show_map(kind: str, code: str | None = None, height: int = 690):
+    m = city_map(state.store_version(store), fs.settings, kind, indicator, code)
+    # st_folium alters the map it is given: hand it a copy of the cached one.
+    st_folium(copy.deepcopy(m), key=f"present_map_{kind}_{code or ''}", height=height, use_container_width=True,
+              returned_objects=[])
+
+
+def html_table(df, classes: dict[int, list[str]] | None = None) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for i, row in enumerate(df.itertuples(index=False)):
+        cells = []
+        for j, v in enumerate(row):
+            cls = (classes or {}).get(j, [None] * len(df))[i]
+            cells.append(f'<td class="{cls}">' if cls else "<td>")
+            cells[-1] += html.escape("" if v is None else str(v)) + "</td>"
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="txp-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+STATUS_CLASS = {"met": "txp-met", "done": "txp-met", "not_met": "txp-notmet", "not_done": "txp-notmet",
+                "no_data": "txp-nodata"}
+
+if step.kind == "overview":
+    show_map("overview")
+elif step.kind == "goals":
+    rows = report.goal_rows(fs)
+    st.markdown(f'<p class="txp-basis" style="font-size:1.3rem">{html.escape(report.goal_summary(fs))}</p>',
+                unsafe_allow_html=True)
+    shown = rows.drop(columns=["kind", "status"])
+    status_col = list(shown.columns).index(t("goals.col_status"))
+    st.markdown(html_table(shown, {status_col: [STATUS_CLASS.get(s) for s in rows["status"]]}),
+                unsafe_allow_html=True)
+elif step.kind == "gaps":
+    card = network.scorecard(fs)
+    cov = network.coverage(card)
+    cols = st.columns(4)
+    for col, key in zip(cols, ("office", "staff", "fund", "ws")):
+        have, no, unknown = cov[key]
+        col.metric(t(f"network.summary_{key}"), f"{have} / {len(card)}",
+                   help=t("network.summary_help", total=len(card), unknown=unknown))
+    show_map("gaps", height=610)
+elif step.kind == "unit":
+    code = step.code
+    mcol, fcol, gcol = st.columns([5, 4, 4], gap="medium")
+    with mcol:
+        show_map("unit", code, height=640)
+    with fcol:
+        figs = report.unit_figures(fs, code)
+        import pandas as pd
+
+        df = pd.DataFrame(figs, columns=[t("report.col_metric"), t("report.col_value"), t("report.col_rank")])
+        st.markdown(html_table(df), unsafe_allow_html=True)
+    with gcol:
+        gaps = report.unit_gaps(fs, code)
+        st.markdown(f'<p class="txp-lead">{html.escape(t("report.unit_gaps"))}</p>', unsafe_allow_html=True)
+        if gaps.empty:
+            st.markdown(f'<p class="txp-ok">{html.escape(t("report.unit_no_gaps"))}</p>', unsafe_allow_html=True)
+        for r in gaps.to_dict("records"):
+            st.markdown(
+                f'<p class="txp-gap">● {html.escape(r[t("network.col_gap")])}</p>'
+                f'<p class="txp-gapnote">{html.escape(r[t("network.col_basis")])}　牵头：'
+                f'{html.escape(r[t("network.col_lead")])}</p>', unsafe_allow_html=True)
+elif step.kind == "actions":
+    parts = []
+    for lead, items in report.actions_by_lead(fs):
+        parts.append(f'<p class="txp-lead">{html.escape(lead)}</p>')
+        for text, basis in items:
+            parts.append(f'<div class="txp-item">● {html.escape(text)} '
+                         f'<span class="txp-basis">{html.escape(basis)}</span></div>')
+    st.markdown("".join(parts) or t("report.actions_none"), unsafe_allow_html=True)
+
+# -- footer: as-of date and source on every view ---------------------------------------------------------------------------
+st.markdown(
+    f'<div class="txp-foot" data-testid="present-footer">{html.escape(report.footer_line(fs))}'
+    f'<span style="float:right">{html.escape(t("present.step_of", n=n, total=len(seq)))}　'
+    f'{html.escape(t("present.keys_hint"))}</span></div>', unsafe_allow_html=True)

@@ -1,0 +1,469 @@
+"""Backup and restore of the whole store: the SQLite file and the folder of original files, as one archive.
+
+A backup is a ``.zip`` or a ``.tar.gz`` holding
+
+* ``db/store.sqlite`` -- a consistent copy of the database made with SQLite's online backup API (safe while the app
+  runs and while an import is being written: the copy is one read transaction, so it holds the store as it was
+  between two imports, never half of one), switched to a self-contained rollback journal;
+* ``files/<name>`` -- every original file of ``<db stem>-files/`` (imports keep their source file there);
+* ``manifest.json`` -- format, version, time, the SHA-256 and size of every member, and the counts (imports,
+  boundaries, records per kind, files) read from the copied database.
+
+:func:`restore` checks everything before it changes anything: the archive must be a zip or tar.gz holding exactly
+the members the manifest lists (nothing else, no path outside the archive's folders, no links), every checksum must
+match, the database must pass ``PRAGMA integrity_check`` and hold the counts of the manifest. A foreign, truncated
+or tampered archive is refused with a Chinese message and the store is left as it was. Then:
+
+1. the original files are moved into ``<db stem>-files/`` one by one (each is written under a temporary name and
+   renamed; a file that is already there with the same checksum is kept). The folder only ever grows, so whatever
+   happens next, every import of the old or the new database still finds its file;
+2. the database is replaced in **one SQLite transaction** with the backup API (the verified copy is written into the
+   live file): any reader sees the old store or the restored one, a process killed half-way leaves the old store
+   (SQLite rolls the unfinished transaction back), and an app that is running simply sees the new state. Renaming a
+   file over a live WAL database would be unsafe (its ``-wal`` and ``-shm`` files belong to the old one); the file is
+   renamed into place only when there is no database yet, or when the existing file is not a readable database (it is
+   then kept beside it as ``<name>.broken-<time>``).
+
+The staging folder is created next to the store (same file system, so the renames are atomic) and always removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+__all__ = ["BackupError", "BackupInfo", "backup", "restore", "verify", "store_counts", "FORMAT", "VERSION"]
+
+FORMAT = "txip-geo-backup"
+VERSION = 1
+MANIFEST = "manifest.json"
+DB_MEMBER = "db/store.sqlite"
+FILES_PREFIX = "files/"
+CHUNK = 1 << 20
+ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
+# A file name inside files/: one path part, no separators, not hidden, not a leftover of an unfinished write.
+_SAFE_NAME = re.compile(r"^[^/\\\x00]+$")
+
+
+class BackupError(Exception):
+    """A backup could not be written, or an archive was refused (Chinese message; the store is unchanged)."""
+
+
+@dataclass
+class BackupInfo:
+    path: Path
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict:
+        return self.manifest.get("counts", {})
+
+    def summary(self) -> str:
+        c = self.counts
+        recs = sum((c.get("records") or {}).values())
+        return (f"导入批次 {c.get('imports', 0)} 个，记录 {recs} 条，边界 {c.get('boundaries', 0)} 个，"
+                f"原始文件 {c.get('files', 0)} 个")
+
+
+def files_dir_of(db_path: Path) -> Path:
+    return db_path.parent / (db_path.stem + "-files")
+
+
+def _sha256_file(path: Path) -> tuple[str, int]:
+    h, n = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+            n += len(chunk)
+    return h.hexdigest(), n
+
+
+def store_counts(con: sqlite3.Connection) -> dict:
+    """What a store holds, as numbers: imports, boundaries, records per kind, schema version."""
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    if "imports" not in tables or "meta" not in tables:
+        raise BackupError("数据库中没有 txip-geo 的数据表（imports、meta），不是本系统的数据库")
+    records = {t[4:]: con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables if t.startswith("rec_")}
+    row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return {
+        "schema_version": row[0] if row else None,
+        "imports": con.execute("SELECT COUNT(*) FROM imports").fetchone()[0],
+        "boundaries": con.execute("SELECT COUNT(*) FROM boundaries").fetchone()[0] if "boundaries" in tables else 0,
+        "records": records,
+    }
+
+
+# -- backup --------------------------------------------------------------------------------------------------------
+
+def _archive_kind(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".zip"):
+        return "zip"
+    if name.endswith((".tar.gz", ".tgz")):
+        return "tar.gz"
+    raise BackupError(f"备份文件名应以 .zip 或 .tar.gz 结尾：{path.name}")
+
+
+def default_backup_path(db_path: Path, fmt: str = "zip") -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return db_path.parent / "backups" / f"{db_path.stem}-{stamp}.{fmt}"
+
+
+def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | None = None) -> BackupInfo:
+    """Write a backup of the store at ``db_path`` to ``out`` (a .zip/.tar.gz path or a folder; default
+    ``<store folder>/backups/<stem>-<time>.zip``). Safe while the app runs; the archive appears complete or not at
+    all (written under a temporary name, then renamed)."""
+    db = Path(db_path)
+    if not db.exists():
+        raise BackupError(f"找不到数据库 {db}")
+    if out is None:
+        target = default_backup_path(db, fmt or "zip")
+    else:
+        target = Path(out)
+        if target.is_dir() or (not target.suffix and not target.exists()):
+            target = target / default_backup_path(db, fmt or "zip").name
+    kind = _archive_kind(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".txip-backup-", dir=target.parent))
+    part = target.with_name(target.name + ".part")
+    try:
+        copy = staging / "store.sqlite"
+        try:
+            src = sqlite3.connect(db, timeout=60)
+            try:
+                dst = sqlite3.connect(copy)
+                try:
+                    src.backup(dst)  # one step: one read transaction on the source, a consistent snapshot
+                    dst.execute("PRAGMA journal_mode=DELETE")  # the copy is one self-contained file
+                    ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+                    counts = store_counts(dst)
+                    referenced = [r[0] for r in dst.execute(
+                        "SELECT DISTINCT stored_path FROM imports WHERE stored_path IS NOT NULL")]
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+        except sqlite3.DatabaseError as e:
+            raise BackupError(f"无法读取数据库 {db.name}（{e}）") from None
+        if ok != "ok":
+            raise BackupError(f"数据库 {db.name} 未通过完整性检查（{ok}），未备份；请先从上一个备份恢复")
+
+        fdir = files_dir_of(db)
+        names = sorted(p.name for p in fdir.iterdir() if p.is_file() and not p.name.endswith(".part")
+                       and _SAFE_NAME.match(p.name)) if fdir.is_dir() else []
+        have = {f"{fdir.name}/{n}" for n in names}
+        missing = sorted(r for r in referenced if r.replace("\\", "/") not in have)
+
+        db_sha, db_size = _sha256_file(copy)
+        manifest = {
+            "format": FORMAT, "version": VERSION, "created_at": datetime.now().isoformat(timespec="seconds"),
+            "source": str(db.resolve()), "db": {"member": DB_MEMBER, "sha256": db_sha, "size": db_size},
+            "files": {}, "counts": {**counts, "files": len(names)}, "missing_files": missing,
+        }
+        members: list[tuple[str, Path]] = [(DB_MEMBER, copy)] + [(FILES_PREFIX + n, fdir / n) for n in names]
+        _write_archive(part, kind, members, manifest)
+        part.replace(target)
+        return BackupInfo(target, manifest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if part.exists():
+            part.unlink()
+
+
+def _write_archive(path: Path, kind: str, members: list[tuple[str, Path]], manifest: dict) -> None:
+    """Members are hashed while written; the manifest, with those hashes, is the last member."""
+    files = manifest["files"]
+
+    def copy_hashing(src: Path, dst) -> tuple[str, int]:
+        h, n = hashlib.sha256(), 0
+        with open(src, "rb") as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+                n += len(chunk)
+                dst.write(chunk)
+        return h.hexdigest(), n
+
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+            for name, src in members:
+                info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
+                info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+                with z.open(info, "w", force_zip64=True) as d:
+                    sha, size = copy_hashing(src, d)
+                if name != DB_MEMBER:
+                    files[name[len(FILES_PREFIX):]] = {"sha256": sha, "size": size}
+            z.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    else:
+        with tarfile.open(path, "w:gz", compresslevel=6) as t:
+            for name, src in members:
+                sha, size = _sha256_file(src)
+                info = tarfile.TarInfo(name)
+                info.size, info.mode, info.mtime = size, 0o644, int(datetime.now().timestamp())
+                with open(src, "rb") as f:
+                    t.addfile(info, f)
+                if name != DB_MEMBER:
+                    files[name[len(FILES_PREFIX):]] = {"sha256": sha, "size": size}
+            data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mode, info.mtime = len(data), 0o644, int(datetime.now().timestamp())
+            t.addfile(info, io.BytesIO(data))
+
+
+# -- reading an archive -------------------------------------------------------------------------------------------
+
+def _refuse(archive: Path, why: str) -> BackupError:
+    return BackupError(f"备份文件 {archive.name} 无法恢复：{why}。数据库未改动。")
+
+
+def _allowed_member(name: str) -> bool:
+    if name in (MANIFEST, DB_MEMBER):
+        return True
+    if name.startswith(FILES_PREFIX):
+        rest = name[len(FILES_PREFIX):]
+        return bool(_SAFE_NAME.match(rest)) and rest not in (".", "..") and not rest.endswith(".part")
+    return False
+
+
+def _iter_members(archive: Path):
+    """(name, readable file object) for every regular member; refuses links, odd names and duplicates."""
+    with open(archive, "rb") as f:
+        magic = f.read(4)
+    seen: set[str] = set()
+
+    def check(name: str) -> None:
+        if not _allowed_member(name):
+            raise _refuse(archive, f"含有不属于备份的文件“{name}”（不是 txip-geo 备份，或已被改动）")
+        if name in seen:
+            raise _refuse(archive, f"文件“{name}”出现了两次（备份已被改动）")
+        seen.add(name)
+
+    if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
+        try:
+            z = zipfile.ZipFile(archive)
+        except (zipfile.BadZipFile, OSError) as e:
+            raise _refuse(archive, f"压缩包已损坏（{type(e).__name__}）") from None
+        with z:
+            for info in z.infolist():
+                if info.is_dir():
+                    continue
+                check(info.filename)
+                if info.create_system == 3 and (info.external_attr >> 16) & 0o170000 == 0o120000:
+                    raise _refuse(archive, f"“{info.filename}”是链接文件")
+                with z.open(info) as fh:
+                    yield info.filename, fh
+    elif magic.startswith(b"\x1f\x8b"):
+        try:
+            t = tarfile.open(archive, "r:gz")
+        except (tarfile.TarError, OSError, EOFError) as e:
+            raise _refuse(archive, f"压缩包已损坏（{type(e).__name__}）") from None
+        with t:
+            for info in t:
+                if info.isdir():
+                    continue
+                check(info.name)
+                if not info.isfile():
+                    raise _refuse(archive, f"“{info.name}”不是普通文件（链接或设备文件）")
+                fh = t.extractfile(info)
+                if fh is None:
+                    raise _refuse(archive, f"无法读取“{info.name}”")
+                yield info.name, fh
+    else:
+        raise _refuse(archive, "不是 txip-geo 备份文件（既不是 zip 也不是 tar.gz 压缩包）")
+
+
+def _stage(archive: Path, staging: Path) -> dict:
+    """Extract every member into `staging` (by our own names only), check them against the manifest; the manifest."""
+    got: dict[str, tuple[str, int]] = {}
+    manifest_bytes = None
+    (staging / "files").mkdir(parents=True, exist_ok=True)
+    try:
+        for name, fh in _iter_members(archive):
+            if name == MANIFEST:
+                manifest_bytes = fh.read(16 * CHUNK)
+                continue
+            dest = staging / "store.sqlite" if name == DB_MEMBER else staging / "files" / name[len(FILES_PREFIX):]
+            if not dest.resolve().is_relative_to(staging.resolve()):  # cannot happen with _allowed_member
+                raise _refuse(archive, f"“{name}”指向备份目录之外")
+            h, n = hashlib.sha256(), 0
+            with open(dest, "wb") as out:
+                while chunk := fh.read(CHUNK):
+                    h.update(chunk)
+                    n += len(chunk)
+                    out.write(chunk)
+            got[name] = (h.hexdigest(), n)
+    except BackupError:
+        raise
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error) as e:
+        raise _refuse(archive, f"压缩包已损坏或不完整（{type(e).__name__}）") from None
+
+    if manifest_bytes is None:
+        raise _refuse(archive, "缺少 manifest.json（不是 txip-geo 备份文件）")
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _refuse(archive, "manifest.json 已损坏") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _refuse(archive, "不是 txip-geo 备份文件（manifest.json 的格式标记不符）")
+    if not isinstance(manifest.get("version"), int) or manifest["version"] > VERSION:
+        raise _refuse(archive, f"备份格式版本 {manifest.get('version')} 比本程序支持的 {VERSION} 新，请先升级程序")
+    try:
+        expected = {DB_MEMBER: (manifest["db"]["sha256"], manifest["db"]["size"])}
+        expected.update({FILES_PREFIX + n: (v["sha256"], v["size"]) for n, v in manifest["files"].items()})
+        counts = manifest["counts"]
+        assert isinstance(counts, dict)
+    except (KeyError, TypeError, AttributeError, AssertionError):
+        raise _refuse(archive, "manifest.json 缺少校验信息") from None
+    for name in sorted(set(expected) - set(got)):
+        raise _refuse(archive, f"缺少“{name}”（备份不完整）")
+    for name in sorted(set(got) - set(expected)):
+        raise _refuse(archive, f"“{name}”不在清单中（备份已被改动）")
+    for name, (sha, size) in expected.items():
+        if got[name] != (sha, size):
+            raise _refuse(archive, f"“{name}”的校验和不符（备份已损坏或被改动）")
+
+    try:
+        con = sqlite3.connect(staging / "store.sqlite")
+        try:
+            ok = con.execute("PRAGMA integrity_check").fetchone()[0]
+            actual = store_counts(con) if ok == "ok" else None
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as e:
+        raise _refuse(archive, f"其中的数据库无法打开（{e}）") from None
+    except BackupError as e:
+        raise _refuse(archive, str(e)) from None
+    if ok != "ok":
+        raise _refuse(archive, f"其中的数据库未通过完整性检查（{ok}）")
+    for key in ("imports", "boundaries", "records", "schema_version"):
+        if actual.get(key) != counts.get(key):
+            raise _refuse(archive, f"数据库内容与清单不符（{key}）")
+    return manifest
+
+
+def verify(archive: str | Path) -> BackupInfo:
+    """Check an archive completely (as a restore would) without touching any store."""
+    a = Path(archive)
+    if not a.is_file():
+        raise BackupError(f"找不到备份文件 {a}")
+    staging = Path(tempfile.mkdtemp(prefix=".txip-verify-"))
+    try:
+        return BackupInfo(a, _stage(a, staging))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- restore -------------------------------------------------------------------------------------------------------
+
+def restore(archive: str | Path, db_path: str | Path, *, user: str = "") -> BackupInfo:
+    """Replace the store at ``db_path`` (and add the original files) with the backup in ``archive``.
+
+    Everything is verified first; a refused archive raises :class:`BackupError` and changes nothing. When the
+    restored store has an ``audit`` table, the restore is recorded there (by ``user``)."""
+    a, db = Path(archive), Path(db_path)
+    if not a.is_file():
+        raise BackupError(f"找不到备份文件 {a}")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".txip-restore-", dir=db.parent))
+    try:
+        manifest = _stage(a, staging)
+        _relink_files(staging / "store.sqlite", files_dir_of(db).name)
+        _commit_files(staging / "files", files_dir_of(db), manifest)
+        _commit_db(staging / "store.sqlite", db)
+        _audit(db, user, f"{a.name}（备份时间 {manifest.get('created_at')}）")
+        return BackupInfo(a, manifest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _audit(db: Path, user: str, detail: str) -> None:
+    con = sqlite3.connect(db, timeout=60)
+    try:
+        if con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit'").fetchone():
+            with con:
+                con.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, 'restore', ?)",
+                            (datetime.now().isoformat(timespec="seconds"), user or "", detail))
+    except sqlite3.DatabaseError:
+        pass  # the audit trail is not worth failing a completed restore for
+    finally:
+        con.close()
+
+
+def _relink_files(staged: Path, folder: str) -> None:
+    """Point the imports' stored_path at this store's files folder (a store restored under another name has
+    another ``<stem>-files`` folder)."""
+    con = sqlite3.connect(staged, isolation_level=None)
+    try:
+        rows = con.execute("SELECT id, stored_path FROM imports WHERE stored_path IS NOT NULL").fetchall()
+        new = [(f"{folder}/{p.replace(chr(92), '/').rsplit('/', 1)[-1]}", i) for i, p in rows]
+        changed = [(n, i) for (n, i), (_, p) in zip(new, rows) if n != p]
+        if changed:
+            con.execute("BEGIN")
+            con.executemany("UPDATE imports SET stored_path=? WHERE id=?", changed)
+            con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+def _commit_files(src_dir: Path, fdir: Path, manifest: dict) -> None:
+    """Move the verified files in, each atomically; a file already there with the same checksum stays."""
+    fdir.mkdir(parents=True, exist_ok=True)
+    for name, meta in manifest["files"].items():
+        target = fdir / name
+        if target.is_file() and _sha256_file(target) == (meta["sha256"], meta["size"]):
+            continue
+        tmp = fdir / (name + ".part")
+        shutil.move(str(src_dir / name), tmp)
+        os.replace(tmp, target)
+
+
+def _commit_db(staged: Path, db: Path) -> None:
+    """Write the verified copy into the live database in one transaction (or rename it in when there is none)."""
+    if db.exists() and _readable(db):
+        src, live = sqlite3.connect(staged), sqlite3.connect(db, timeout=60)
+        try:
+            src.backup(live)  # one step: one write transaction on the live store (waits for a running import)
+            live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            live.close()
+            src.close()
+        return
+    if db.exists():  # not a database any more: keep it for inspection, never overwrite it
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            p = db.with_name(db.name + suffix)
+            if p.exists():
+                os.replace(p, db.with_name(f"{db.name}.broken-{stamp}{suffix}"))
+    for suffix in ("-wal", "-shm", "-journal"):  # leftovers of a database that is gone would corrupt the new one
+        p = db.with_name(db.name + suffix)
+        if p.exists():
+            p.unlink()
+    tmp = db.with_name(db.name + ".restore-part")
+    shutil.copyfile(staged, tmp)
+    os.replace(tmp, db)
+
+
+def _readable(db: Path) -> bool:
+    """The file opens as an SQLite database (a locked one counts as readable: the backup step waits for it)."""
+    try:
+        con = sqlite3.connect(db, timeout=60)
+        try:
+            con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+        return True
+    except sqlite3.OperationalError as e:
+        return "locked" in str(e) or "busy" in str(e)
+    except sqlite3.DatabaseError:
+        return False

@@ -1,0 +1,256 @@
+"""Upload limits: how large a file, how many rows, how many archive members may come in, and safe unzipping.
+
+Every file that reaches an importer passes :func:`check_upload` first (size; for Excel workbooks, which are zip
+archives, the member count, the uncompressed size and the rows each sheet declares; for text files, the line count).
+Zipped boundary files are unpacked only with :func:`safe_extract`, which never writes outside its target folder (no
+absolute paths, no ``..``, no links) and stops at the same member and size limits (a "zip bomb" is refused before
+anything is written). A refusal raises :class:`UploadRejected` (a ``ValueError``) with a Chinese message; the importers
+turn it into their own clean rejection, so nothing stored changes.
+
+The limits are settings: defaults below, each overridable by an environment variable (read at every call, so a
+test or an operator can change them without a restart of anything but the process that reads them).
+
+| setting | default | environment variable |
+|---|---|---|
+| largest upload | 100 MiB | ``TXIP_MAX_UPLOAD_MB`` |
+| most data rows in a file (all sheets) | 2,000,000 | ``TXIP_MAX_ROWS`` |
+| most members in a zip (or workbook) | 2,000 | ``TXIP_MAX_ARCHIVE_MEMBERS`` |
+| largest uncompressed size of a zip | 2,048 MiB | ``TXIP_MAX_ARCHIVE_MB`` |
+| largest compression ratio of one member | 200 | ``TXIP_MAX_COMPRESSION_RATIO`` |
+
+The web server's own cap, ``server.maxUploadSize`` in ``.streamlit/config.toml`` (MiB), is kept equal to the upload
+default (a test checks it), so a browser upload over the limit is stopped before it is even received.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+__all__ = ["Limits", "UploadRejected", "current", "check_upload", "check_rows", "check_file", "check_archive",
+           "safe_extract", "member_parts"]
+
+MIB = 1024 * 1024
+
+DEFAULT_MAX_UPLOAD_MB = 100
+DEFAULT_MAX_ROWS = 2_000_000
+DEFAULT_MAX_ARCHIVE_MEMBERS = 2_000
+DEFAULT_MAX_ARCHIVE_MB = 2_048
+DEFAULT_MAX_COMPRESSION_RATIO = 200
+# A member smaller than this is never refused for its compression ratio (tiny, very regular files compress a lot).
+RATIO_FLOOR_BYTES = 16 * MIB
+# Header rows and blank lines a text file may carry on top of its data rows before the line count says "too many".
+_LINE_SLACK = 100
+
+_ENV = {
+    "max_upload_bytes": ("TXIP_MAX_UPLOAD_MB", MIB),
+    "max_rows": ("TXIP_MAX_ROWS", 1),
+    "max_archive_members": ("TXIP_MAX_ARCHIVE_MEMBERS", 1),
+    "max_archive_bytes": ("TXIP_MAX_ARCHIVE_MB", MIB),
+    "max_compression_ratio": ("TXIP_MAX_COMPRESSION_RATIO", 1),
+}
+
+
+class UploadRejected(ValueError):
+    """A file refused before it is read: too large, too many rows or members, or an unsafe archive (Chinese)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * MIB
+    max_rows: int = DEFAULT_MAX_ROWS
+    max_archive_members: int = DEFAULT_MAX_ARCHIVE_MEMBERS
+    max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_MB * MIB
+    max_compression_ratio: int = DEFAULT_MAX_COMPRESSION_RATIO
+
+
+def current() -> Limits:
+    """The limits in force: the defaults, overridden by the environment variables that are set to a positive number."""
+    values = {}
+    for name, (var, scale) in _ENV.items():
+        raw = os.environ.get(var, "").strip()
+        if not raw:
+            continue
+        try:
+            v = float(raw)
+        except ValueError:
+            continue
+        if v > 0:
+            values[name] = int(v * scale)
+    return Limits(**values)
+
+
+def _mb(n: int) -> str:
+    v = n / MIB
+    return f"{v:.0f} MB" if v >= 10 or float(v).is_integer() else f"{v:.1f} MB"
+
+
+# -- uploads -------------------------------------------------------------------------------------------------------
+
+def check_upload(data: bytes, file_name: str, limits: Limits | None = None) -> None:
+    """Refuse, before parsing, a file that is too large, has too many rows, or is a workbook that would unpack too
+    large. Raises :class:`UploadRejected`; returns None when the file may be read."""
+    lim = limits or current()
+    name = Path(str(file_name)).name
+    if len(data) > lim.max_upload_bytes:
+        raise UploadRejected(f"文件 {name} 过大（{_mb(len(data))}），上限为 {_mb(lim.max_upload_bytes)}；"
+                             "请按年份或镇街拆分后分别导入")
+    suffix = Path(name).suffix.lower()
+    if data[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm"):
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return  # not a readable zip: the reader refuses it with its own message
+        with zf:
+            check_archive(zf, name, lim)
+            check_rows(_declared_sheet_rows(zf), name, lim)
+    elif suffix not in (".xls",):
+        # A text file: a row is at least one line (quoted line breaks only make the count larger than the rows).
+        lines = max(data.count(b"\n"), data.count(b"\r"))
+        if lines > lim.max_rows + _LINE_SLACK:
+            raise UploadRejected(f"文件 {name} 行数过多（约 {lines:,} 行），上限为 {lim.max_rows:,} 行；请拆分后分别导入")
+
+
+def check_rows(rows: int, file_name: str, limits: Limits | None = None) -> None:
+    """Refuse a file whose sheets hold more rows in all than the limit."""
+    lim = limits or current()
+    if rows > lim.max_rows + _LINE_SLACK:
+        raise UploadRejected(f"文件 {Path(str(file_name)).name} 行数过多（{rows:,} 行），上限为 {lim.max_rows:,} 行；"
+                             "请拆分后分别导入")
+
+
+def check_file(path: str | Path, limits: Limits | None = None) -> None:
+    """Refuse a file on disk that is larger than the upload limit (without reading it)."""
+    lim = limits or current()
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError:
+        return  # a missing file is reported by the reader
+    if size > lim.max_upload_bytes:
+        raise UploadRejected(f"文件 {p.name} 过大（{_mb(size)}），上限为 {_mb(lim.max_upload_bytes)}")
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
+
+
+def _declared_sheet_rows(zf: zipfile.ZipFile) -> int:
+    """Rows the worksheets of an .xlsx declare in their <dimension> element (read from the first bytes only)."""
+    total = 0
+    for info in zf.infolist():
+        n = info.filename
+        if not (n.startswith("xl/worksheets/") and n.endswith(".xml")):
+            continue
+        try:
+            with zf.open(info) as f:
+                head = f.read(4096)
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError, NotImplementedError):
+            continue
+        m = _DIMENSION.search(head)
+        if m:
+            total += int(m.group(1))
+    return total
+
+
+# -- archives ------------------------------------------------------------------------------------------------------
+
+def check_archive(zf: zipfile.ZipFile, file_name: str, limits: Limits | None = None) -> None:
+    """Member count, total uncompressed size and per-member compression ratio, from the zip's directory."""
+    lim = limits or current()
+    name = Path(str(file_name)).name
+    infos = zf.infolist()
+    if len(infos) > lim.max_archive_members:
+        raise UploadRejected(f"压缩包 {name} 中的文件过多（{len(infos):,} 个），上限为 {lim.max_archive_members:,} 个")
+    total = sum(i.file_size for i in infos)
+    if total > lim.max_archive_bytes:
+        raise UploadRejected(f"压缩包 {name} 解压后过大（{_mb(total)}），上限为 {_mb(lim.max_archive_bytes)}")
+    for i in infos:
+        if i.file_size > RATIO_FLOOR_BYTES and i.file_size > lim.max_compression_ratio * max(i.compress_size, 1):
+            raise UploadRejected(f"压缩包 {name} 中的 {PurePosixPath(i.filename).name} 压缩比异常"
+                                 f"（{i.compress_size:,} 字节解压为 {_mb(i.file_size)}），疑似压缩炸弹，未解压")
+
+
+def member_parts(member_name: str) -> list[str]:
+    """The path parts of a member name, or raise UploadRejected when it would leave the target folder: an
+    absolute path, a drive letter, a ``..`` part (with either slash)."""
+    text = member_name.replace("\\", "/")
+    if text.startswith("/") or re.match(r"^[A-Za-z]:", text) or "\x00" in text:
+        raise UploadRejected(f"压缩包中的路径“{member_name}”指向解压目录之外，已拒绝整个压缩包")
+    parts = [p for p in PurePosixPath(text).parts if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise UploadRejected(f"压缩包中的路径“{member_name}”指向解压目录之外，已拒绝整个压缩包")
+    return parts
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    """A Unix symbolic link (extracting it as a file would be harmless, but such an archive is not a delivery)."""
+    return info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16)
+
+
+def safe_extract(zip_path: str | Path, dest: str | Path, *, limits: Limits | None = None,
+                 name_of: Callable[[zipfile.ZipInfo], str] | None = None,
+                 keep: Callable[[list[str]], bool] | None = None) -> list[Path]:
+    """Extract a zip into ``dest`` and return the files written.
+
+    Refuses (``UploadRejected``, nothing written) a zip that is not one, has too many members, unpacks too large, has
+    a member with an absurd compression ratio, a member path leaving ``dest`` (absolute, drive letter, ``..``) or a
+    symbolic link. ``name_of`` decodes a member's name (e.g. GBK names written by Windows tools); ``keep`` gets a
+    member's path parts and says whether to extract it (the others are skipped). Sizes are counted while writing too,
+    so a member that inflates past its declared size is stopped.
+    """
+    lim = limits or current()
+    zp, root = Path(zip_path), Path(dest).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        zf = zipfile.ZipFile(zp)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise UploadRejected(f"无法打开压缩包 {zp.name}（{type(e).__name__}：文件可能已损坏或不是 zip 文件）") from None
+    written: list[Path] = []
+    with zf:
+        check_archive(zf, zp.name, lim)
+        plan = []
+        for info in zf.infolist():
+            raw = name_of(info) if name_of else info.filename
+            parts = member_parts(raw)
+            if info.is_dir() or not parts:
+                continue
+            if _is_link(info):
+                raise UploadRejected(f"压缩包 {zp.name} 中的“{raw}”是链接文件，已拒绝整个压缩包")
+            if keep is not None and not keep(parts):
+                continue
+            target = root.joinpath(*parts).resolve()
+            if not target.is_relative_to(root):  # belt and braces (e.g. a symlinked folder inside dest)
+                raise UploadRejected(f"压缩包中的路径“{raw}”指向解压目录之外，已拒绝整个压缩包")
+            plan.append((info, target))
+        budget = lim.max_archive_bytes
+        try:
+            for info, target in plan:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "wb") as out:
+                    written.append(target)
+                    while chunk := src.read(MIB):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            raise UploadRejected(f"压缩包 {zp.name} 解压后过大，上限为 {_mb(lim.max_archive_bytes)}")
+                        out.write(chunk)
+        except UploadRejected:
+            _remove(written)
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as e:
+            _remove(written)
+            raise UploadRejected(f"无法解压 {zp.name}（{type(e).__name__}：文件可能已损坏或已加密）") from None
+    return written
+
+
+def _remove(paths: list[Path]) -> None:
+    for p in paths:
+        try:
+            p.unlink()
+        except OSError:
+            pass
