@@ -1,6 +1,10 @@
 """边界: the township and park layers in use (示意/正式, source file, import date), importing an official boundary file
 with a check before and the report after, and drawing a park's boundary on the map."""
 
+from ui.boot import ensure_app
+
+ensure_app()  # first: a deep link on a fresh server must go through app.py
+
 import copy
 import hashlib
 import tempfile
@@ -54,7 +58,9 @@ for col, s in zip(cols, status):
             for f in s["files"]:
                 st.caption(t("boundaries.file_line", file=f["file_name"], at=f["imported_at"].replace("T", " "),
                              by=f["imported_by"]))
-        if s["official"] < s["count"]:
+        if s["official"] == 0:
+            st.caption(t("boundaries.source_builtin"))
+        elif s["official"] < s["count"]:
             st.caption(t("boundaries.source_schematic"))
 with st.expander(t("boundaries.features"), expanded=False):
     rows = [{t("boundaries.col_layer"): t(f"boundaries.layer_{s['layer']}"), t("boundaries.col_code"): f["code"],
@@ -86,11 +92,14 @@ def show_report(d: dict, title: str) -> None:
     if d.get("warnings"):
         st.warning(t("boundaries.warnings") + "\n\n" + "\n".join(f"- {w}" for w in d["warnings"]))
     if d.get("matched"):
-        st.dataframe(pd.DataFrame([{
+        table = pd.DataFrame([{
             t("boundaries.col_code"): m["code"], t("boundaries.col_name"): m["name"],
             t("boundaries.col_features"): m["features"], t("boundaries.col_by_field"): m["by"],
             t("boundaries.col_area"): m.get("area_km2"), t("boundaries.col_published"): m.get("published_km2")}
-            for m in d["matched"]]), hide_index=True, key=f"matched_{title}")
+            for m in d["matched"]])
+        if table[t("boundaries.col_published")].isna().all():  # parks: no published area
+            table = table.drop(columns=[t("boundaries.col_published")])
+        st.dataframe(table, hide_index=True, key=f"matched_{title}")
 
 
 # -- import a file ------------------------------------------------------------------------------------------------
@@ -118,6 +127,8 @@ def _check(digest: str, path: str, layer: str, datum: str | None) -> dict:
 
 
 if files:
+    if st.session_state.get("bnd_result_n") != st.session_state.bnd_upload_n:
+        st.session_state.pop("bnd_result", None)  # a new file: the last result is history
     blobs = [(f.name, f.getvalue()) for f in files]
     digest = hashlib.sha256(b"".join(n.encode() + b"\0" + data for n, data in sorted(blobs))).hexdigest()
     folder = tempfile.mkdtemp(prefix="txip-upload-")
@@ -145,8 +156,10 @@ if files:
                 rep = import_boundaries(store, layer, path, datum=chosen or None, user=me.username)
                 st.session_state.bnd_result = rep.to_dict()
                 st.session_state.bnd_upload_n += 1  # a fresh uploader: the file is in
+                st.session_state.bnd_result_n = st.session_state.bnd_upload_n
             except ImportRejected as e:
                 st.session_state.bnd_result = e.report.to_dict()
+                st.session_state.bnd_result_n = st.session_state.bnd_upload_n
             st.rerun()
 
 if st.session_state.get("bnd_result"):
@@ -165,7 +178,7 @@ def draw_map(version: tuple, park: str):
     towns, parks, outline = store.layer("townships"), store.layer("parks"), boundaries.county_outline()
     minx, miny, maxx, maxy = outline.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, max_zoom=18, min_zoom=8,
-                   control_scale=True)
+                   control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
     m.options.update(max_zoom=18, min_zoom=8)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     folium.GeoJson(towns[["code", "name", "geometry"]].__geo_interface__, name=t("boundaries.layer_townships"),

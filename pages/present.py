@@ -6,13 +6,17 @@ PageDown / space for a presenter's clicker) and `?step=N` in the URL. Every view
 line. The exports (PPTX, PDF, PNG, Excel) are built on demand from the same figures.
 """
 
+from ui.boot import ensure_app
+
+ensure_app()  # first: a deep link on a fresh server must go through app.py
+
 import copy
 import html
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from txip_geo import boundaries, maps, network, report, views
+from txip_geo import maps, network, report, views
 from txip_geo.figures import METRICS
 from txip_geo.offline import localise_map
 from txip_geo.strings import t
@@ -29,27 +33,30 @@ header[data-testid="stHeader"] {display:none !important}
 .block-container {padding-top:0.8rem !important; padding-bottom:0.5rem !important; max-width:100% !important;
  padding-left:2rem !important; padding-right:2rem !important}
 .stApp p, .stApp li, .stApp label, .stApp button p {font-size:1.25rem}
-.txp-title {font-size:2.5rem; font-weight:700; color:#08306b; line-height:1.2; margin:0}
-.txp-badges {display:flex; gap:10px; justify-content:flex-end; align-items:center; flex-wrap:wrap}
-.txp-badge {font-size:1.1rem; font-weight:700; padding:2px 12px; border-radius:6px; border:2px solid}
-.txp-internal {color:#b10026; border-color:#b10026}
-.txp-sample {color:#a63603; border-color:#fd8d3c; background:#fff5eb}
-.txp-schematic {color:#a63603; border-color:#d94801; font-weight:400}
-.txp-foot {font-size:1.05rem; color:#525252; border-top:1px solid #bdbdbd; margin-top:0.4rem; padding-top:0.3rem}
-.txp-table {border-collapse:collapse; width:100%; font-size:1.35rem}
-.txp-table th {background:#08306b; color:#fff; text-align:left; padding:6px 10px}
-.txp-table td {padding:5px 10px; border-bottom:1px solid #e0e0e0}
-.txp-table tr:nth-child(even) td {background:#f2f6fb}
-.txp-met {background:#c7e9c0 !important; color:#00441b; font-weight:700}
-.txp-notmet {background:#fcbba1 !important; color:#67000d; font-weight:700}
-.txp-nodata {background:#e0e0e0 !important; color:#424242; font-weight:700}
-.txp-big {font-size:1.6rem; line-height:1.7}
-.txp-lead {font-size:1.7rem; font-weight:700; color:#08306b; margin:0.8rem 0 0.2rem 0}
-.txp-item {font-size:1.45rem; line-height:1.6}
-.txp-basis {font-size:1.05rem; color:#737373}
-.txp-gap {font-size:1.4rem; color:#99000d; margin:0.35rem 0 0 0}
-.txp-gapnote {font-size:1.05rem; color:#737373}
-.txp-ok {font-size:1.5rem; color:#1a7f37}
+.stApp .txp-title {font-size:2.5rem; font-weight:700; color:#08306b; line-height:1.2; margin:0}
+.stApp .txp-badges {display:flex; gap:10px; justify-content:flex-end; align-items:center; flex-wrap:wrap}
+.stApp .txp-badge {font-size:1.1rem; font-weight:700; padding:2px 12px; border-radius:6px; border:2px solid}
+.stApp .txp-internal {color:#b10026; border-color:#b10026}
+.stApp .txp-sample {color:#a63603; border-color:#fd8d3c; background:#fff5eb}
+.stApp .txp-schematic {color:#a63603; border-color:#d94801; font-weight:400}
+.stApp .txp-foot {font-size:1.05rem; color:#525252; border-top:1px solid #bdbdbd; margin-top:0.4rem; padding-top:0.3rem}
+.stApp .txp-table {border-collapse:collapse; width:100%; font-size:1.2rem}
+.stApp .txp-table th {background:#08306b; color:#fff; text-align:left; padding:4px 10px}
+.stApp .txp-table td {padding:3px 10px; border-bottom:1px solid #e0e0e0}
+.stApp .txp-table tr:nth-child(even) td {background:#f2f6fb}
+.stApp .txp-met {background:#c7e9c0 !important; color:#00441b; font-weight:700}
+.stApp .txp-notmet {background:#fcbba1 !important; color:#67000d; font-weight:700}
+.stApp .txp-nodata {background:#e0e0e0 !important; color:#424242; font-weight:700}
+.stApp .txp-big {font-size:1.6rem; line-height:1.7}
+.stApp .txp-lead {font-size:1.7rem; font-weight:700; color:#08306b; margin:0.8rem 0 0.2rem 0}
+.stApp .txp-item {font-size:1.45rem; line-height:1.6}
+.stApp .txp-basis {font-size:1.05rem; color:#737373}
+.stApp .txp-gap {font-size:1.4rem; color:#99000d; margin:0.35rem 0 0 0}
+.stApp .txp-gapnote {font-size:1.05rem; color:#737373}
+.stApp .txp-ok {font-size:1.5rem; color:#1a7f37}
+.stApp .txp-kpis {display:flex; gap:3rem; flex-wrap:wrap; margin:0.2rem 0 0.5rem 0}
+.stApp .txp-kpi-label {font-size:1.4rem; color:#252525}
+.stApp .txp-kpi {font-size:2rem; font-weight:700; color:#08306b}
 </style>
 """, unsafe_allow_html=True)
 
@@ -165,17 +172,24 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
         spec = report.indicator_spec(f, layers, indicator)
     from branca.element import Element
 
+    import folium
+
     m = maps.build_map(spec)
     m.get_root().header.add_child(Element(MAP_CSS))
     if code is not None:
+        # A township: framed on it, no class legend (the view is about its figures, gaps and points).
+        for key, child in list(m._children.items()):
+            if isinstance(child, folium.map.FitBounds) or (
+                    isinstance(child, maps.MapControl) and "txip-legend" in child.html_json):
+                del m._children[key]
         sel = layers.townships[layers.townships["code"] == code]
         minx, miny, maxx, maxy = sel.total_bounds
-        dx, dy = (maxx - minx) * 0.15, (maxy - miny) * 0.15
+        dx, dy = (maxx - minx) * 0.1, (maxy - miny) * 0.1
         m.fit_bounds([[miny - dy, minx - dx], [maxy + dy, maxx + dx]])
     return localise_map(m)
 
 
-def show_map(kind: str, code: str | None = None, height: int = 690):
+def show_map(kind: str, code: str | None = None, height: int = 760):
     m = city_map(state.store_version(store), fs.settings, kind, indicator, code)
     # st_folium alters the map it is given: hand it a copy of the cached one.
     st_folium(copy.deepcopy(m), key=f"present_map_{kind}_{code or ''}", height=height, use_container_width=True,
@@ -211,17 +225,19 @@ elif step.kind == "goals":
 elif step.kind == "gaps":
     card = network.scorecard(fs)
     cov = network.coverage(card)
-    cols = st.columns(4)
-    for col, key in zip(cols, ("office", "staff", "fund", "ws")):
+    kpis = []
+    for key in ("office", "staff", "fund", "ws"):
         have, no, unknown = cov[key]
-        col.metric(t(f"network.summary_{key}"), f"{have} / {len(card)}",
-                   help=t("network.summary_help", total=len(card), unknown=unknown))
-    show_map("gaps", height=610)
+        note = f"（未填报 {unknown}）" if unknown else ""
+        kpis.append(f'<div><span class="txp-kpi-label">{html.escape(t(f"network.summary_{key}"))}</span> '
+                    f'<span class="txp-kpi">{have} / {len(card)}</span> <span class="txp-basis">{note}</span></div>')
+    st.markdown('<div class="txp-kpis">' + "".join(kpis) + "</div>", unsafe_allow_html=True)
+    show_map("gaps", height=650)
 elif step.kind == "unit":
     code = step.code
     mcol, fcol, gcol = st.columns([5, 4, 4], gap="medium")
     with mcol:
-        show_map("unit", code, height=640)
+        show_map("unit", code, height=700)
     with fcol:
         figs = report.unit_figures(fs, code)
         import pandas as pd
@@ -240,7 +256,7 @@ elif step.kind == "unit":
                 f'{html.escape(r[t("network.col_lead")])}</p>', unsafe_allow_html=True)
 elif step.kind == "actions":
     parts = []
-    for lead, items in report.actions_by_lead(fs):
+    for lead, items in report.actions_by_lead(fs, max_chars=70):
         parts.append(f'<p class="txp-lead">{html.escape(lead)}</p>')
         for text, basis in items:
             parts.append(f'<div class="txp-item">● {html.escape(text)} '

@@ -2,10 +2,12 @@
 # Install everything the tests need (Python packages; as root also Debian's chromium and a CJK font) and run them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "$(id -u)" = "0" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; }; then
+if [ "$(id -u)" = "0" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi" \
+    || [ ! -x /usr/bin/pdftoppm ]; }; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei fontconfig >/dev/null
+  # poppler-utils: pdftoppm renders the PDF exports in tests/test_staticmap.py
+  apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei fontconfig poppler-utils >/dev/null
 fi
 bash scripts/setup.sh --dev
 exec .venv/bin/python -m pytest "$@"

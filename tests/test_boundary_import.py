@@ -5,12 +5,11 @@ an invalid ring, a far feature, overlaps, gaps, other counties. Exact counts and
 every rejection; after an import the records with coordinates are re-assigned and areas come from the new layer."""
 
 import json
-import os
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely import affinity
@@ -182,7 +181,7 @@ def test_zip_with_gbk_member_names_written_by_windows(store, tmp_path, official)
     shp = write_shp(tmp_path / "src", "XZQ", xzq_frame(official[0]))
     z = zip_shp(shp, tmp_path / "a.zip", member_stem="abcdef")
     data = z.read_bytes()
-    assert "乡镇界".encode("gbk") .__len__() == 6
+    assert len("乡镇界".encode("gbk")) == len("abcdef")
     z.write_bytes(data.replace(b"abcdef", "乡镇界".encode("gbk")))
     rep = check_boundaries("townships", z)
     assert rep.source_layer == "乡镇界.shp" and len(rep.matched) == UNITS
@@ -347,8 +346,6 @@ def test_a_whole_taizhou_file_is_filtered_to_taixing_with_a_count(store, tmp_pat
     others = gpd.GeoDataFrame({"XZQDM": ["321282100000", "321204001000", "321203100000"],
                                "XZQMC": ["靖江市靖城街道", "姜堰区三水街道", "高港区口岸街道"]},
                               geometry=[nb.geometry["靖江市"], nb.geometry["姜堰区"], nb.geometry["高港区"]], crs=GK)
-    import pandas as pd
-
     g = gpd.GeoDataFrame(pd.concat([others, g], ignore_index=True), crs=GK)
     path = zip_shp(write_shp(tmp_path / "src", "泰州乡镇", g), tmp_path / "泰州市乡镇界.zip")
     rep = import_boundaries(store, "townships", path)
@@ -364,8 +361,6 @@ def test_invalid_bow_tie_ring_is_repaired_and_counted(store, tmp_path, official)
     bow = shapely.Polygon([(c.x, c.y), (c.x + 300, c.y + 300), (c.x + 300, c.y), (c.x, c.y + 300)])
     assert not bow.is_valid
     extra = gpd.GeoDataFrame({"XZQDM": [HQ + "000"], "XZQMC": ["泰兴市黄桥镇"]}, geometry=[bow], crs=GK)
-    import pandas as pd
-
     g = gpd.GeoDataFrame(pd.concat([g, extra], ignore_index=True), crs=GK)
     path = zip_shp(write_shp(tmp_path / "src", "XZQ", g), tmp_path / "bow.zip")
     rep = import_boundaries(store, "townships", path)
@@ -542,3 +537,16 @@ def test_drawn_park_validation(store, tmp_path, official):
     rep = save_drawn_park(store, "P02", bow, "u")
     assert rep.repaired == [{"feature": 1, "name": "黄桥经济开发区", "reason": "自相交"}]
     assert store.layer("parks").set_index("code").geometry["P02"].is_valid
+
+
+def test_a_park_outside_its_host_township_is_a_warning(store, tmp_path):
+    path = parks_geojson(tmp_path, [("P01", "泰兴经济开发区", HQ)])  # P01's host is 滨江镇, drawn in 黄桥镇
+    rep = check_boundaries("parks", path, store=store)
+    assert rep.warnings == ["泰兴经济开发区的范围只有 0% 在其所在镇街滨江镇内，请核对位置"]
+
+
+@pytest.mark.parametrize("answer", ["4549", "epsg 4549", "EPSG：4549"])
+def test_the_epsg_answer_may_be_written_loosely(tmp_path, official, answer):
+    shp = write_shp(tmp_path / "src", "乡镇界", xzq_frame(official[0]), prj=False)
+    rep = check_boundaries("townships", shp, datum=answer)
+    assert rep.crs_used == "EPSG:4549（CGCS2000 / 3-degree Gauss-Kruger CM 120E）"

@@ -38,7 +38,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -48,6 +48,7 @@ from pyproj import CRS
 
 from . import boundaries
 from . import datum as _datum
+from . import limits
 from .gazetteer import CITY_CODE, load_gazetteer
 from .importer import ImportRejected, ImportReport
 
@@ -76,7 +77,6 @@ SLIVER_MIN_KM2 = 0.001  # holes in the union of the units smaller than this are 
 GAP_WARN_KM2 = 5.0  # uncovered county area (or area outside the outline) above this is a warning
 DRAW_TOLERANCE_KM = 1.0  # a drawn park may extend this far beyond the (generalised) county outline
 MIN_PARK_KM2 = 0.01  # a drawn park smaller than this is a slip of the mouse
-MAX_ZIP_MEMBER_BYTES = 1 << 30
 
 # Field names, lower case, in order of preference (content decides when none of them is present).
 CODE_FIELDS = ("xzqdm", "xzqhdm", "xzqh_dm", "xzq_dm", "xzdm", "code", "adcode", "gb", "区划代码", "行政区代码",
@@ -151,24 +151,16 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 
 
 def _unzip(path: Path, target: Path, report: BoundaryReport) -> list[Path]:
-    """Extract the GIS files of a zip (no other member, no path outside `target`); the datasets found."""
+    """Extract the GIS files of a zip with :func:`txip_geo.limits.safe_extract` (member count, sizes, no path outside
+    `target`, no links; GBK member names decoded); the datasets found."""
+    def keep(parts: list[str]) -> bool:
+        return not (parts[0] == "__MACOSX" or parts[-1].startswith("._")) \
+            and parts[-1].lower().endswith(DATA_SUFFIXES + SIDECAR_SUFFIXES)
+
     try:
-        with zipfile.ZipFile(path) as z:
-            for info in z.infolist():
-                if info.is_dir():
-                    continue
-                parts = [p for p in PurePosixPath(_zip_name(info).replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
-                if not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
-                    continue
-                if not parts[-1].lower().endswith(DATA_SUFFIXES + SIDECAR_SUFFIXES):
-                    continue
-                if info.file_size > MAX_ZIP_MEMBER_BYTES:
-                    raise _reject(report, f"压缩包 {path.name} 中的 {parts[-1]} 过大（{info.file_size / 2**20:.0f} MB）")
-                out = target.joinpath(*parts)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(z.read(info))
-    except (zipfile.BadZipFile, OSError) as e:
-        raise _reject(report, f"无法打开压缩包 {path.name}（{type(e).__name__}：文件可能已损坏或不是 zip 文件）") from None
+        limits.safe_extract(path, target, name_of=_zip_name, keep=keep)
+    except limits.UploadRejected as e:
+        raise _reject(report, str(e)) from None
     found = sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
     if not found:
         raise _reject(report, f"压缩包 {path.name} 中没有边界文件（.shp/.gpkg/.geojson/.kml）")
@@ -390,7 +382,10 @@ def _to_display(gdf: gpd.GeoDataFrame, declared: CRS | None, datum: str | None,
             return _lonlat(gdf, "WGS84")
         return gdf.to_crs(boundaries.DISPLAY_CRS)
 
-    # The user says what the coordinates are.
+    # The user says what the coordinates are ("4549", "EPSG 4549" and "epsg：4549" mean EPSG:4549).
+    bare = re.fullmatch(r"(?:EPSG)?[\s:：]*(\d{4,6})", str(datum).strip().upper())
+    if bare and bare.group(1) not in ("4326", "4490"):
+        datum = f"EPSG:{bare.group(1)}"
     try:
         dname = _datum.normalise_datum(datum)
         user_crs = None
@@ -449,6 +444,10 @@ def read_boundary_file(path: str | Path, datum: str | None, report: BoundaryRepo
                               "含 .shp、.shx、.dbf、.prj）、GeoPackage（.gpkg）、GeoJSON（.geojson）或 KML（.kml/.kmz）")
     if not p.exists():
         raise _reject(report, f"找不到文件 {p}")
+    try:
+        limits.check_file(p)  # the upload size limit, before anything is read
+    except limits.UploadRejected as e:
+        raise _reject(report, str(e)) from None
     with tempfile.TemporaryDirectory(prefix="txip-bnd-") as tmp:
         datasets = _unzip(p, Path(tmp), report) if p.suffix.lower() == ".zip" else [p]
         chosen = _choose_layers(datasets, report.layer, source_layer, report)
@@ -778,6 +777,19 @@ def _gcj_hint(units: gpd.GeoDataFrame, report: BoundaryReport) -> None:
                                f"{after:.1f} 平方公里）。如果文件来自高德/腾讯地图，请选择坐标系 GCJ02 重新导入。")
 
 
+def _host_warnings(parks: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, report: BoundaryReport) -> None:
+    """A park lying mostly outside its (sourced) host township is probably drawn or coded in the wrong place."""
+    gaz = load_gazetteer()
+    t = towns.to_crs(boundaries.AREA_CRS).set_index("code").geometry
+    for code, geom in zip(parks["code"], parks.to_crs(boundaries.AREA_CRS).geometry):
+        host = gaz.park_by_code[code].host_code if code in gaz.park_by_code else ""
+        if not host or host not in t.index or geom.area <= 0:
+            continue
+        share = geom.intersection(t[host]).area / geom.area
+        if share < 0.5:
+            report.warnings.append(f"{gaz.name_of(code)}的范围只有 {share:.0%} 在其所在镇街{gaz.name_of(host)}内，请核对位置")
+
+
 def check_geometry(gdf: gpd.GeoDataFrame, layer: str, report: BoundaryReport) -> gpd.GeoDataFrame:
     """Repair invalid rings (counted), reject features far outside the county, dissolve features of one unit, report
     overlaps and (townships) gaps. Returns one row per unit: ``code``, ``name``, ``geometry``."""
@@ -807,6 +819,7 @@ def _prepare(layer: str, path: Path, datum: str | None, source_layer: str | None
     gdf = match_features(gdf, layer, report)
     units = check_geometry(gdf, layer, report)
     if layer == "parks" and store is not None:
+        _host_warnings(units, store.layer("townships"), report)
         current = store.layer("parks")
         report.kept = [{"code": r.code, "name": r.name, "official": bool(r.official)}
                        for r in current.itertuples() if r.code not in set(units["code"])]
@@ -982,6 +995,7 @@ def save_drawn_park(store, park_code: str, geojson_geometry, user: str, *, as_of
     outside = proj.difference(outline.buffer(DRAW_TOLERANCE_KM * 1000)).area / 1e6
     if outside > 1e-6:
         raise _reject(report, f"所绘{name}范围有 {outside:.2f} 平方公里在泰兴市界之外（超出 {DRAW_TOLERANCE_KM:g} 公里以上），未保存")
+    _host_warnings(gdf, store.layer("townships"), report)
     report.matched = [{"code": park_code, "name": name, "features": report.features_read, "by": "手绘",
                        "area_km2": round(km2, 2), "published_km2": None}]
     full = _merged_parks(store, gdf)
@@ -1040,7 +1054,7 @@ def report_lines(report: BoundaryReport | dict) -> list[str]:
     if r.get("code_field") or r.get("name_field"):
         lines.append(f"匹配字段：代码 {r.get('code_field') or '无'}，名称 {r.get('name_field') or '无'}")
     matched = r.get("matched") or []
-    if matched:
+    if matched and not drawn:
         by: dict[str, int] = {}
         for m in matched:
             by[m["by"]] = by.get(m["by"], 0) + 1

@@ -273,6 +273,38 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    """联席会议 exports: the PPTX deck, the maps (PNG at print resolution, PDF) or the Excel workbook."""
+    import time
+
+    from . import report
+    from .fonts import FontNotFound
+    from .views import INDICATORS
+
+    if args.indicator not in INDICATORS:
+        print(f"未知指标 {args.indicator}；可选：{'、'.join(INDICATORS)}", file=sys.stderr)
+        return 2
+    fs = _figures(args)
+    if not any(len(df) for df in fs.records.values()):
+        print("数据库中还没有记录：先导入数据，或运行 demo 载入样例", file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else Path(report.file_name(args.format, fs))
+    t0 = time.perf_counter()
+    try:
+        data = report.build(args.format, fs, report.Layers.from_store(_store(args)), indicator=args.indicator,
+                            internal=not args.public, only_gaps=args.only_gaps, which=args.map, dpi=args.dpi)
+    except FontNotFound as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    notes = [n for n, on in (("样例数据", fs.is_sample), ("示意边界", fs.boundaries == "schematic"),
+                             ("内部资料", not args.public)) if on]
+    print(f"已生成 {out}（{len(data) / 1024:.0f} KB，{time.perf_counter() - t0:.1f} 秒"
+          + (f"；{'、'.join(notes)}" if notes else "") + "）")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m txip_geo", description="泰兴市知识产权三级网络地图：数据与指标命令行")
     p.add_argument("--db", help="数据库文件（默认 var/txip.sqlite，或环境变量 TXIP_DB）")
@@ -325,6 +357,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--disable", action="store_true")
     sp.add_argument("--enable", action="store_true")
     sp.set_defaults(func=cmd_user)
+
+    sp = common(sub.add_parser("report", help="联席会议导出：演示文稿 pptx、地图 pdf/png、Excel 工作簿 xlsx"))
+    sp.add_argument("--format", choices=["pptx", "pdf", "png", "xlsx"], required=True)
+    sp.add_argument("--out", help="输出文件（默认按格式和数据截至日期命名，写在当前目录）")
+    sp.add_argument("--indicator", default="patents", help="地图指标（默认 patents 专利总量；另有 invention_patents、"
+                    "invention_patents_valid、invention_per_10k、trademarks、workstations、cases、zero_patent_above_scale、"
+                    "zero_patent_high_tech）")
+    sp.add_argument("--map", choices=["indicator", "gaps"], default="indicator", help="png：指标地图或缺口地图")
+    sp.add_argument("--dpi", type=int, default=300, help="png 分辨率（默认 300）")
+    sp.add_argument("--only-gaps", action="store_true", help="pptx：只为有缺口的镇街各做一页")
+    sp.add_argument("--public", action="store_true", help="不标注“内部资料”")
+    sp.add_argument("--as-of", help="使用该日期（含）之前的最新快照")
+    sp.add_argument("--long-years", type=int, default=10, help="高维持发明专利的维持年限阈值（默认 10）")
+    sp.add_argument("--population-base", choices=["常住", "户籍"], default="常住", help="万人指标的人口口径")
+    sp.set_defaults(func=cmd_report)
 
     sp = common(sub.add_parser("backup", help="备份数据库和原始文件到一个 .zip 或 .tar.gz"))
     sp.add_argument("output", nargs="?", help="备份文件或文件夹（默认 数据库所在目录/backups/）")

@@ -3,9 +3,9 @@
 Search order:
 
 1. ``TXIP_CJK_FONT`` — a font file path set by the operator (TTF, OTF or TTC; face 0 of a collection);
-2. the font installed by pip with the project's requirements: the PyPI package ``paperang-p2-fonts-cjk`` carries
-   ``wqy-microhei.ttc`` — byte-for-byte the file of Debian's ``fonts-wqy-microhei`` 0.2.0-beta (WenQuanYi Micro Hei,
-   Apache-2.0 or GPL-3 with font exception), so ``pip install -r requirements.txt`` alone is enough, without root;
+2. the font bundled with the app: ``static/fonts/wqy-microhei.ttc`` — byte-for-byte the file of Debian's
+   ``fonts-wqy-microhei`` 0.2.0-beta (WenQuanYi Micro Hei, Apache-2.0 or GPL-3 with font exception; see
+   static/fonts/README.md), so a fresh checkout renders Chinese without root or any install;
 3. free CJK fonts installed on the system (Debian/Ubuntu/Fedora paths, the user's font folders).
 
 Only free fonts are ever looked for (WenQuanYi, Noto/Source Han, Droid Sans Fallback): commercial fonts such as
@@ -18,7 +18,6 @@ No matplotlib here (``staticmap`` registers the font with matplotlib).
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +46,8 @@ SYSTEM_FILES = {
 }
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 
-# The pip-installed font: (module, file inside it, family).
-PIP_FONTS = (("paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc", "WenQuanYi Micro Hei"),)
+# The font bundled with the app (static/fonts/README.md says where it comes from).
+BUNDLED_FONT = (Path(__file__).resolve().parent.parent / "static" / "fonts" / "wqy-microhei.ttc", "WenQuanYi Micro Hei")
 
 # Never used, even when installed (commercial; embedding them in exports is not ours to allow).
 FORBIDDEN = ("simhei", "simsun", "msyh", "yahei", "simkai", "simfang", "stheiti", "pingfang", "dengxian")
@@ -62,18 +61,26 @@ class FontNotFound(RuntimeError):
 class CJKFont:
     path: Path
     family: str
-    source: str  # env | pip | system
+    source: str  # env | bundled | system
     index: int = 0  # face within a .ttc collection
+
+
+@functools.lru_cache(maxsize=32)
+def _cmap(path: str, index: int) -> frozenset[int]:
+    """The code points a font file maps (cached: a CJK font's cmap has ~30,000 entries)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, fontNumber=index, lazy=True)
+    try:
+        return frozenset((font.getBestCmap() or {}).keys())
+    finally:
+        font.close()
 
 
 def covers(path: str | Path, text: str = PROBE, index: int = 0) -> bool:
     """True when the font file has a glyph for every non-space character of `text` (fontTools cmap)."""
-    from fontTools.ttLib import TTFont
-
     try:
-        font = TTFont(str(path), fontNumber=index, lazy=True)
-        cmap = font.getBestCmap() or {}
-        font.close()
+        cmap = _cmap(str(path), index)
     except Exception:  # not a font, unreadable, wrong index
         return False
     return all(ord(ch) in cmap for ch in text if not ch.isspace())
@@ -81,11 +88,7 @@ def covers(path: str | Path, text: str = PROBE, index: int = 0) -> bool:
 
 def missing_glyphs(path: str | Path, text: str, index: int = 0) -> list[str]:
     """The characters of `text` the font cannot draw (for a warning next to an export)."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(str(path), fontNumber=index, lazy=True)
-    cmap = font.getBestCmap() or {}
-    font.close()
+    cmap = _cmap(str(path), index)
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
 
 
@@ -111,14 +114,7 @@ def _candidates():
     if env:
         p = Path(env).expanduser()
         yield p, None, "env"
-    for module, rel, family in PIP_FONTS:
-        try:
-            spec = importlib.util.find_spec(module)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is not None and spec.submodule_search_locations:
-            for loc in spec.submodule_search_locations:
-                yield Path(loc) / rel, family, "pip"
+    yield BUNDLED_FONT[0], BUNDLED_FONT[1], "bundled"
     found: dict[str, list[Path]] = {}
     for d in FONT_DIRS:
         root = Path(d).expanduser()
@@ -148,7 +144,7 @@ def find_cjk_font() -> CJKFont:
             continue
         return CJKFont(path=path, family=family or _family_of(path), source=source)
     raise FontNotFound(
-        "找不到可用的中文字体，导出的图片和 PDF 会出现方框。请运行 pip install -r requirements.txt（安装 paperang-p2-fonts-cjk，"
-        "即文泉驿微米黑），或以 root 安装 Debian 的 fonts-wqy-microhei，或把 TXIP_CJK_FONT 设为一个免费中文字体文件。"
+        "找不到可用的中文字体，导出的图片和 PDF 会出现方框。应用自带的 static/fonts/wqy-microhei.ttc（文泉驿微米黑）缺失，"
+        "请从代码库恢复它，或以 root 安装 Debian 的 fonts-wqy-microhei，或把 TXIP_CJK_FONT 设为一个免费中文字体文件。"
         + ("已检查：" + "；".join(tried) if tried else "")
     )

@@ -119,8 +119,13 @@ def read_raw(data: bytes, file_name: str) -> list[tuple[str, pd.DataFrame]]:
     except csv.Error:
         sep = ","
     try:
-        df = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, sep=sep,
-                         skip_blank_lines=False, engine="python")
+        try:  # the C parser is ~10x faster; it refuses rows longer than the first one (title rows): then Python's.
+            # It is given bytes: from a StringIO pandas re-encodes in small pieces (minutes of system time per GB).
+            df = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", header=None, dtype=str,
+                             keep_default_na=False, sep=sep, skip_blank_lines=False, engine="c")
+        except pd.errors.ParserError:
+            df = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, sep=sep,
+                             skip_blank_lines=False, engine="python")
     except Exception as e:  # noqa: BLE001
         raise ValueError(f"无法解析 CSV（{e}）") from None
     return [("", df)]
@@ -181,6 +186,13 @@ def header_candidates(raw: pd.DataFrame, r: int) -> list[str]:
         above = [_cell(v) for v in raw.iloc[r - 1].to_numpy()]
         row = [c or a for c, a in zip(row, above)]
     return row
+
+
+def _cell_texts(col: pd.Series) -> pd.Series:
+    """A raw column as stripped text ('' for empty cells)."""
+    if isinstance(col.dtype, pd.StringDtype):
+        return col.fillna("").str.strip()
+    return col.astype("object").where(col.notna(), "").astype(str).str.strip()
 
 
 def find_header(kind: schema.Kind, raw: pd.DataFrame) -> tuple[int, dict[int, str], list[str]]:
@@ -248,14 +260,20 @@ def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: 
             report.columns[headers[i]] = f
         report.unused_columns += [h for i, h in enumerate(headers) if i not in mapping and h]
         body = raw.iloc[header_row + 1:]
-        frame = pd.DataFrame({f: body.iloc[:, i].to_numpy() for i, f in mapping.items()}, index=body.index)
+        # Text columns (CSV) are passed as they are; converting them to numpy and back costs seconds per million rows.
+        frame = pd.DataFrame({f: (body.iloc[:, i].array if isinstance(body.dtypes.iloc[i], pd.StringDtype)
+                                  else body.iloc[:, i].to_numpy()) for i, f in mapping.items()}, index=body.index)
         frame["row_no"] = frame.index + 1  # file row number (1-based, as Excel shows it)
         frame["_sheet"] = prefix
         # Skip blank rows and total rows (合计/总计/小计 in the first non-empty cell).
-        texts = body.astype("object").where(body.notna(), "").astype(str).apply(lambda c: c.str.strip())
+        texts = body.apply(_cell_texts)
         texts = texts.mask(texts.isin(["nan", "None", "NaT"]), "")
         blank = texts.eq("").all(axis=1)
-        first_cell = texts.apply(lambda r: next((v for v in r if v), ""), axis=1)
+        first = np.full(len(texts), "", dtype=object)  # the first non-empty cell of each row
+        for c in reversed(texts.columns):
+            filled = texts[c].ne("").to_numpy()
+            first[filled] = texts[c].to_numpy(dtype=object)[filled]
+        first_cell = pd.Series(first, index=texts.index, dtype=object)
         totals = first_cell.str.replace(r"\s", "", regex=True).str.match(r"^(合计|总计|小计|总数)")
         for idx in body.index[(totals & ~blank).to_numpy()]:
             report.skipped.append((int(idx) + 1, f"{prefix}合计行“{first_cell[idx]}”"))
@@ -296,11 +314,11 @@ def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: 
             val, err = parse.parse_bools(col)
         else:
             val, err = parse.parse_numbers(col, integer=(f.type == "int"))
+        txt = val if f.type == "text" else parse.clean_text(col)
         if err is not None:
-            flag(err.ne(""), f.name, parse.clean_text(col), err)
+            flag(err.ne(""), f.name, txt, err)
         if f.required:
-            empty = parse.clean_text(col).eq("")
-            flag(empty, f.name, parse.clean_text(col), "必填项为空")
+            flag(txt.eq(""), f.name, txt, "必填项为空")
         out[f.name] = val
 
     _derive(kind, out, flag, as_of)
@@ -377,14 +395,15 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
         flag(num["check_ok"].eq(False), "app_no", out["app_no"], num["error"].where(num["error"].ne(""), "校验位错误"),
              severity="warning")
         out["number"] = num["number"].replace("", None)
-        out["pkey"] = num["number"].map(lambda n: patents.dedupe_key(n) if n else None)
+        pkey = num["number"].str.partition(".")[0]  # = patents.dedupe_key of the canonical number
+        out["pkey"] = pkey.where(pkey.ne(""), None)
         out["patent_type"] = num["patent_type"].replace("", None)
         out["pct"] = num["pct"].astype(int)
-        out["check_ok"] = num["check_ok"].map(lambda v: None if v is None or pd.isna(v) else int(bool(v)))
+        out["check_ok"] = num["check_ok"].astype("Float64")  # 1.0 / 0.0 / missing
         year = pd.to_numeric(num["year"], errors="coerce")
         year = year.fillna(pd.to_numeric(out["app_date"].str[:4], errors="coerce"))
         out["app_year"] = year
-        label = out["type_label"].map(lambda t: patents.type_from_label(t) if t else "")
+        label = out["type_label"].map({t: (patents.type_from_label(t) if t else "") for t in out["type_label"].unique()})
         clash = label.ne("") & out["patent_type"].notna() & label.ne(out["patent_type"].fillna(""))
         flag(clash, "type_label", out["type_label"], "专利类型与申请号不一致，以申请号为准", severity="warning")
         out["patent_type"] = out["patent_type"].fillna(label.replace("", None))

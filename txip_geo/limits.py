@@ -29,6 +29,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
@@ -87,6 +88,8 @@ def current() -> Limits:
 
 
 def _mb(n: int) -> str:
+    if n < MIB:
+        return f"{max(n / 1024, 0.1):.1f} KB" if n < 10 * 1024 else f"{n / 1024:.0f} KB"
     v = n / MIB
     return f"{v:.0f} MB" if v >= 10 or float(v).is_integer() else f"{v:.1f} MB"
 
@@ -105,7 +108,7 @@ def check_upload(data: bytes, file_name: str, limits: Limits | None = None) -> N
     if data[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm"):
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
             return  # not a readable zip: the reader refuses it with its own message
         with zf:
             check_archive(zf, name, lim)
@@ -150,8 +153,8 @@ def _declared_sheet_rows(zf: zipfile.ZipFile) -> int:
         try:
             with zf.open(info) as f:
                 head = f.read(4096)
-        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError, NotImplementedError):
-            continue
+        except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, ValueError, EOFError, NotImplementedError):
+            continue  # a damaged workbook: the reader refuses it with its own message
         m = _DIMENSION.search(head)
         if m:
             total += int(m.group(1))
@@ -242,7 +245,7 @@ def safe_extract(zip_path: str | Path, dest: str | Path, *, limits: Limits | Non
         except UploadRejected:
             _remove(written)
             raise
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as e:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as e:
             _remove(written)
             raise UploadRejected(f"无法解压 {zp.name}（{type(e).__name__}：文件可能已损坏或已加密）") from None
     return written

@@ -120,6 +120,11 @@ class AddressMatcher:
         self._terms: dict[str, _Term] = {}
         self._build()
         self._lengths = sorted({len(k) for k in self._terms}, reverse=True)
+        # Term lengths by first character (longest first): most positions start no term and are skipped at once.
+        by_first: dict[str, set[int]] = {}
+        for k in self._terms:
+            by_first.setdefault(k[0], set()).add(len(k))
+        self._lengths_at = {c: sorted(v, reverse=True) for c, v in by_first.items()}
         self._cache: dict[str, Location] = {}
 
     # -- lexicon ----------------------------------------------------------------------------------------------
@@ -164,8 +169,9 @@ class AddressMatcher:
         found: list[_Hit] = []
         n = len(text)
         terms = self._terms
+        lengths_at = self._lengths_at
         for i in range(n):
-            for length in self._lengths:
+            for length in lengths_at.get(text[i], ()):
                 if i + length > n:
                     continue
                 term = terms.get(text[i:i + length])

@@ -43,6 +43,17 @@ POINT_STYLES = {
 }
 
 
+def text_html(value) -> str:
+    """Record text as inert HTML, also inside a JavaScript template literal (folium writes a Tooltip's text into a
+    `…` literal, where ${…}, back-ticks and backslash escapes would otherwise be evaluated)."""
+    return html.escape(str(value)).replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def _escaped_names(gdf):
+    """GeoJsonTooltip inserts property values as HTML: names go in escaped."""
+    return gdf.assign(name=gdf["name"].map(lambda v: text_html(v) if isinstance(v, str) else v))
+
+
 def nice_number(x: float) -> float:
     """Round up to 1, 2, 2.5 or 5 × 10^k (legend-friendly)."""
     if x <= 0:
@@ -248,14 +259,15 @@ def build_map(spec: MapSpec):
 
     if spec.neighbours is not None and len(spec.neighbours):
         folium.GeoJson(
-            spec.neighbours[["name", "geometry"]].__geo_interface__, name="周边县市", control=False,
+            _escaped_names(spec.neighbours[["name", "geometry"]]).__geo_interface__, name="周边县市", control=False,
             style_function=(lambda f: {"fillColor": "#f7f7f7", "fillOpacity": 1, "color": "#bdbdbd", "weight": 1})
             if not (b is not None and b.url) else (lambda f: {"fill": False, "color": "#969696", "weight": 1}),
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""], labels=False),
         ).add_to(m)
 
     feats = areas[["code", "name", "value", "geometry"]].copy()
-    feats["value_text"] = [format_value(v, spec.unit) for v in feats["value"]]
+    feats["value_text"] = [text_html(format_value(v, spec.unit)) for v in feats["value"]]
+    feats = _escaped_names(feats)
     styles = {c: area_style(v, spec.breaks, c == spec.selected, spec.zero_good)
               for c, v in zip(feats["code"], feats["value"])}
     if b is not None and b.url:  # let the tiles show through
@@ -272,7 +284,7 @@ def build_map(spec: MapSpec):
 
     if spec.parks is not None and len(spec.parks):
         folium.GeoJson(
-            spec.parks[["code", "name", "geometry"]].__geo_interface__, name="园区范围",
+            _escaped_names(spec.parks[["code", "name", "geometry"]]).__geo_interface__, name="园区范围",
             style_function=lambda f: {"fill": False, "color": "#54278f", "weight": 2, "dashArray": "4 3"},
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["园区"], labels=True),
         ).add_to(m)
@@ -312,7 +324,7 @@ def _add_points(m, layer: PointLayer) -> None:
     for r in pts.itertuples():
         folium.CircleMarker(
             [r.lat, r.lon], radius=getattr(r, "radius", 6) or 6, color="#ffffff", weight=1, fill=True,
-            fill_color=r.color, fill_opacity=0.95, tooltip=folium.Tooltip(html.escape(str(r.tooltip))),
+            fill_color=r.color, fill_opacity=0.95, tooltip=folium.Tooltip(text_html(r.tooltip)),
         ).add_to(target)
     group.add_to(m)
 

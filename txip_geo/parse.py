@@ -17,10 +17,35 @@ def to_halfwidth(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
+# Characters str.strip()/to_halfwidth act on beyond ASCII whitespace: non-ASCII spaces and full-width ASCII.
+_NEEDS_PYTHON = "[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\uff01-\uff5e]"
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _clean_one(v) -> str:
+    return to_halfwidth(str(v)).strip() if v is not None else ""
+
+
 def clean_text(series: pd.Series) -> pd.Series:
     """Strings stripped, full-width ASCII folded, NaN/None/'nan' → ''."""
-    s = series.astype("object").where(series.notna(), "")
-    s = s.map(lambda v: to_halfwidth(str(v)).strip() if v is not None else "")
+    if len(series) and isinstance(series.dtype, pd.StringDtype):
+        # Text column (CSV), vectorised: only cells with a full-width character or non-ASCII space go through Python;
+        # for the rest, str.strip() is stripping the ASCII whitespace (the same characters str.isspace() knows).
+        s = series.fillna("")
+        special = s.str.contains(_NEEDS_PYTHON, regex=True).to_numpy(dtype=bool)
+        s = s.str.strip(_ASCII_SPACE)
+        if special.any():
+            codes, uniques = pd.factorize(series[special])  # each distinct value once
+            s = s.copy()
+            s[special] = np.array([_clean_one(v) for v in uniques], dtype=object)[codes]
+    elif len(series) and series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "string":
+        # Text only (a CSV column): clean each distinct value once (exports repeat values a lot).
+        codes, uniques = pd.factorize(series)  # missing -> -1 -> ''
+        cleaned = pd.array([_clean_one(v) for v in uniques] + [""], dtype="str")
+        s = pd.Series(cleaned.take(np.where(codes < 0, len(uniques), codes)), index=series.index)
+    else:
+        s = series.astype("object").where(series.notna(), "")
+        s = s.map(_clean_one)
     return s.mask(s.str.lower().isin(["nan", "none", "nat", "null"]), "")
 
 

@@ -197,7 +197,7 @@ def _join_limited(names: list[str], limit: int) -> str:
     for i, n in enumerate(names):
         nxt = (text + "、" if text else "") + n
         if len(nxt) > limit and i:
-            return text + t("report.actions_more", n=len(names))
+            return text + " " + t("report.actions_more", n=len(names))
         text = nxt
     return text
 
@@ -241,13 +241,20 @@ def gap_spec(fs: FigureSet, layers: Layers):
                                 neighbours=layers.neighbours, parks_layer=layers.parks)
 
 
-def unit_spec(fs: FigureSet, layers: Layers, code: str, indicator: str, ref: FigureSet | None = None):
-    """A township's locator map: its workstations and zero-patent enterprises (those inside it) on top."""
+def unit_points(fs: FigureSet) -> list:
+    """The points of the township views: workstations and zero-patent enterprises (规上/高企)."""
+    return views.point_layers(fs, workstations=True, cases=False, enterprises=True, zero_only=True)
+
+
+def unit_spec(fs: FigureSet, layers: Layers, code: str, indicator: str, ref: FigureSet | None = None,
+              points: list | None = None):
+    """A township's locator map: its workstations and zero-patent enterprises (those inside it) on top.
+    `points`: `unit_points(fs)`, when the caller draws several townships."""
     import shapely
 
     poly = layers.townships.loc[layers.townships["code"] == code, "geometry"]
     pts = []
-    for layer in views.point_layers(fs, workstations=True, cases=False, enterprises=True, zero_only=True):
+    for layer in unit_points(fs) if points is None else points:
         p = layer.points
         if len(poly) and len(p):
             inside = shapely.contains_xy(poly.iloc[0], p["lon"].to_numpy(float), p["lat"].to_numpy(float))
@@ -365,6 +372,7 @@ def build_pptx(fs: FigureSet, layers: Layers, *, indicator: str = "patents", int
 
     deck = _Deck(fs, internal)
     gaps = network.gap_list(fs)
+    points = unit_points(fs)
     seq = steps(fs, indicator, only_gaps=only_gaps, title_step=True, deck_order=True)
     deck.total = len(seq)
     for step in seq:
@@ -381,9 +389,9 @@ def build_pptx(fs: FigureSet, layers: Layers, *, indicator: str = "patents", int
             img = staticmap.render(gap_spec(fs, layers), layout="slide", internal=False, dpi=dpi)
             deck.map_slide(step.title, img, _gap_panel(fs))
         elif step.kind == "unit":
-            spec = unit_spec(fs, layers, step.code, indicator, ref)
-            img = staticmap.render(spec, layout="inset", focus=step.code, neutral=True, internal=False, dpi=dpi,
-                                   figsize=(4.0, 5.0))
+            spec = unit_spec(fs, layers, step.code, indicator, ref, points=points)
+            img = staticmap.render(spec, layout="inset", focus=step.code, neutral=True, internal=False,
+                                   dpi=round(dpi * 1.2), figsize=(4.0, 5.0))  # shown at ~5.7 in high
             deck.unit_slide(step.title, img, unit_figures(fs, step.code), unit_gaps(fs, step.code, gaps))
         elif step.kind == "actions":
             deck.actions_slide(step.title, actions_by_lead(fs, gaps))
@@ -426,9 +434,9 @@ def _gap_panel(fs: FigureSet) -> list:
     lines = [(f"缺口合计 {total} 项", 24, NAVY, True), (f"{len(card)} 个镇街、园区", 16, GREY), ("", 6, GREY)]
     for key in ("office", "staff", "fund", "ws"):
         have, no, unknown = cov[key]
-        runs = [(f"{t(f'network.summary_{key}')}　", 18, "252525"), (f"{have} / {len(card)}", 18, NAVY, True)]
+        runs = [(f"{t(f'network.summary_{key}')} ", 17, "252525"), (f"{have}/{len(card)}", 17, NAVY, True)]
         if unknown:
-            runs.append((f"（未填报 {unknown}）", 14, GREY))
+            runs.append((f"（未填报 {unknown}）", 13, GREY))
         lines.append(runs)
     lines.append(("", 6, GREY))
     lines.append((t("report.gap_summary_title"), 18, GREY))
@@ -446,11 +454,11 @@ class _Deck:
 
     def __init__(self, fs: FigureSet, internal: bool):
         from pptx import Presentation
-        from pptx.util import Inches
+        from pptx.util import Emu
 
         self.fs, self.internal = fs, internal
         self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = Inches(self.W), Inches(self.H)
+        self.prs.slide_width, self.prs.slide_height = Emu(12192000), Emu(6858000)  # 16:9, 13.333 × 7.5 in
         _set_theme_fonts(self.prs)
         self.n, self.total = 0, 0
 

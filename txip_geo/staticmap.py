@@ -199,7 +199,7 @@ def _halo(width: float):
 def _extent(spec: MapSpec, areas, outline, focus: str | None, aspect: float) -> tuple[float, float, float, float]:
     if focus is not None and (areas["code"] == focus).any():
         minx, miny, maxx, maxy = areas[areas["code"] == focus].total_bounds
-        pad = 0.18
+        pad = 0.08
     else:
         src = outline if outline is not None else areas
         minx, miny, maxx, maxy = src.total_bounds
@@ -582,8 +582,8 @@ def _inset_layout(fig, spec, style, *, internal, focus, show_values, neutral, ba
         marks.append((t("report.internal"), INTERNAL_COLOR))
     note_h = style.note * 1.9 / 72 if marks else 0
     leg_h = (rows * style.note * 1.75 + style.note * 0.8) / 72 if handles else 0
-    ax = _map_axes(fig, spec, style, (m, m + leg_h + note_h, W - 2 * m, H - 2 * m - leg_h - note_h), focus=focus,
-                   show_values=show_values, neutral=neutral, basemap=basemap)
+    _map_axes(fig, spec, style, (m, m + leg_h + note_h, W - 2 * m, H - 2 * m - leg_h - note_h), focus=focus,
+              show_values=show_values, neutral=neutral, basemap=basemap)
     if handles:
         lg = fig.legend([h for h, _ in handles], [lbl for _, lbl in handles], loc="lower left",
                         bbox_to_anchor=(m / W, (m + note_h) / H, 1 - 2 * m / W, leg_h / H), mode="expand", ncol=2,

@@ -24,6 +24,7 @@ from . import schema
 from .paths import default_db_path
 
 SCHEMA_VERSION = 1
+INSERT_BATCH = 100_000  # rows converted to Python values at a time by add_records
 
 
 def _record_columns(kind: schema.Kind) -> list[tuple[str, str]]:
@@ -263,11 +264,14 @@ class Store:
             for c in cols:
                 if c not in frame.columns:
                     frame[c] = None
-            frame = frame[cols].astype(object).where(frame[cols].notna(), None)
             placeholders = ", ".join("?" for _ in cols)
             names = ", ".join(f'"{c}"' for c in cols)
-            con.executemany(f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})',
-                            frame.itertuples(index=False, name=None))
+            sql = f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})'
+            # In slices, column by column: memory stays bounded and no object copy of the whole frame is made.
+            for start in range(0, len(frame), INSERT_BATCH):
+                part = frame.iloc[start:start + INSERT_BATCH]
+                values = [part[c].astype(object).where(part[c].notna(), None).tolist() for c in cols]
+                con.executemany(sql, zip(*values))
             self.write_audit(con, user, "import", f"{kind.label}：{file_name}（截至 {as_of}，{len(frame)} 条）")
         return import_id
 

@@ -1,0 +1,122 @@
+"""The 联席会议 page in Streamlit's AppTest: the views step through (buttons, ?step=N), the map component is there, every
+view carries the as-of date and the source line, the exports are offered."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from txip_geo import report
+from txip_geo.figures import compute
+from txip_geo.store import Store
+from txip_geo.strings import t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def page(demo_db, monkeypatch):
+    monkeypatch.setenv("TXIP_DB", str(demo_db))
+    import streamlit as st
+
+    st.cache_resource.clear()
+    return AppTest.from_file(str(ROOT / "pages" / "present.py"), default_timeout=120)
+
+
+@pytest.fixture(scope="module")
+def fs(demo_db):
+    return compute(Store(demo_db))
+
+
+def title(at) -> str:
+    md = next(m.value for m in at.markdown if 'data-testid="present-title"' in m.value)
+    return md.split(">", 1)[1].rsplit("<", 1)[0]
+
+
+def footer(at) -> str:
+    return next(m.value for m in at.markdown if 'data-testid="present-footer"' in m.value)
+
+
+def maps_on(at):
+    return [json.loads(e.proto.json_args) for e in at.main if type(e).__name__ == "UnknownElement"
+            and "script" in json.loads(e.proto.json_args or "{}")]
+
+
+def test_first_view_is_the_city_map_with_as_of_and_source(page):
+    page.run()
+    assert not page.exception
+    assert title(page) == "各镇街专利总量"
+    args = maps_on(page)
+    assert len(args) == 1
+    assert "黄桥镇" in args[0]["script"] or json.dumps("黄桥镇")[1:-1] in args[0]["script"]
+    assert all(link.startswith("/app/static/") for link in args[0]["js_links"] + args[0]["css_links"])
+    f = footer(page)
+    assert "数据截至 2026-10-31" in f and "数据来源：" in f and "第 1 / 21 页" in f
+    assert any("样例数据" in m.value and "内部资料" in m.value for m in page.markdown)
+    assert page.button(key="present_prev").disabled
+
+
+def test_buttons_step_through_goals_gaps_and_townships(page, fs):
+    page.run()
+    seen = [title(page)]
+    for _ in range(3):
+        page.button(key="present_next").click().run()
+        assert not page.exception
+        seen.append(title(page))
+    assert seen == ["各镇街专利总量", t("report.goals_title"), t("report.gap_map_title"),
+                    t("report.unit_title", name="济川街道")]
+    q = page.query_params["step"]
+    assert (q[0] if isinstance(q, list) else q) == "4"
+    assert maps_on(page)  # the township's map
+    assert "数据来源：" in footer(page)
+    page.button(key="present_prev").click().run()
+    assert title(page) == t("report.gap_map_title") and maps_on(page)
+
+
+def test_goals_view_shows_the_goal_table(page, fs):
+    page.query_params["step"] = "2"
+    page.run()
+    assert not page.exception
+    table = next(m.value for m in page.markdown if 'class="txp-table"' in m.value)
+    for row in report.goal_rows(fs).to_dict("records"):
+        assert f"<td>{row[t('goals.col_id')]}</td>" in table
+        assert row[t("goals.col_status")] in table
+    assert "数据截至 2026-10-31" in footer(page)
+
+
+def test_deep_link_to_a_township_and_past_the_end(page, fs):
+    codes = list(fs.units["code"])
+    page.query_params["step"] = str(4 + codes.index("321283200"))  # 根思乡
+    page.run()
+    assert title(page) == t("report.unit_title", name="根思乡")
+    text = " ".join(m.value for m in page.markdown)
+    gaps = report.unit_gaps(fs, "321283200")
+    for gap in gaps[t("network.col_gap")]:
+        assert gap in text
+    assert "牵头：" in text
+
+
+def test_last_view_lists_the_actions_and_clamps(demo_db, monkeypatch):
+    monkeypatch.setenv("TXIP_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "pages" / "present.py"), default_timeout=120)
+    at.query_params["step"] = "99"
+    at.run()
+    assert not at.exception
+    assert title(at) == t("report.actions_title")
+    assert at.button(key="present_next").disabled
+    assert "市场监管局（知识产权局）" in " ".join(m.value for m in at.markdown)
+
+
+def test_only_townships_with_gaps(page, fs):
+    page.run()
+    page.toggle(key="present_only_gaps").set_value(True).run()
+    assert not page.exception
+    total = 3 + len(report.units_with_gaps(fs)) + 1
+    assert f"第 1 / {total} 页" in footer(page)
+
+
+def test_the_four_exports_are_offered(page):
+    page.run()
+    labels = {b.label for b in page.get("download_button")}
+    assert labels == {t("present.dl_pptx"), t("present.dl_pdf"), t("present.dl_png"), t("present.dl_xlsx")}
