@@ -232,21 +232,22 @@ def _fractal_offsets(t: np.ndarray, rng, octaves: int = 9) -> np.ndarray:
 
 
 def _wiggle(line, rng, spacing: float, amplitude: float, max_amp: float):
-    """The line resampled every `spacing` metres with a fractal sideways offset; end points unchanged."""
-    length = line.length
-    n = max(int(length / spacing), 2)
-    d = np.linspace(0.0, length, n + 1)
-    pts = shapely.get_coordinates(shapely.line_interpolate_point(line, d))
-    # Direction of the line at each sample (from its neighbours), and its normal.
-    tang = np.gradient(pts, axis=0)
-    norm = np.column_stack((-tang[:, 1], tang[:, 0]))
-    norm /= np.maximum(np.linalg.norm(norm, axis=1, keepdims=True), 1e-12)
-    amp = min(amplitude * length, max_amp)
-    off = _fractal_offsets(d / length, rng) * amp
-    pts = pts + norm * off[:, None]
-    coords = line.coords
-    pts[0], pts[-1] = coords[0], coords[-1]
-    return shapely.LineString(pts)
+    """The line with fractal detail: each straight piece resampled every `spacing` metres and offset sideways by a
+    profile that is zero at the piece's ends (so corners and nodes stay put and a piece never crosses itself)."""
+    coords = np.asarray(line.coords)
+    out = [coords[:1]]
+    for a, b in zip(coords[:-1], coords[1:]):
+        v = b - a
+        length = float(np.hypot(*v))
+        n = int(length / spacing)
+        if n < 4:
+            out.append(b[None, :])
+            continue
+        t = np.linspace(0.0, 1.0, n + 1)[1:]
+        normal = np.array([-v[1], v[0]]) / length
+        off = _fractal_offsets(t, rng) * min(amplitude * length, max_amp) / 2.5
+        out.append(a + t[:, None] * v + off[:, None] * normal)
+    return shapely.LineString(np.concatenate(out))
 
 
 def _edges(polys: np.ndarray, grid: float) -> list:

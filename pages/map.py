@@ -74,7 +74,7 @@ if basemap.key != (st.session_state.get("basemap") or "none"):
     st.sidebar.warning(t("settings.basemap_missing_key"))
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@state.cache_resource(show_spinner=False, max_entries=16)
 def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_id):
     """The map without the selection highlight (stable while the user clicks around), and the area layer as drawn."""
     f = state.figures(**{k: v for k, v in settings.items()})

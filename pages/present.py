@@ -113,7 +113,7 @@ if st.session_state.present_internal:
     badges.append(f'<span class="txp-badge txp-internal">{html.escape(t("report.internal"))}</span>')
 if fs.is_sample:
     badges.append(f'<span class="txp-badge txp-sample" data-testid="sample-badge">{html.escape(t("app.sample_short"))}</span>')
-if fs.boundaries == "schematic":
+if fs.schematic_notice:
     badges.append(f'<span class="txp-badge txp-schematic">{html.escape(t("app.schematic_short"))}</span>')
 mid.markdown('<div class="txp-badges">' + "".join(badges) + "</div>", unsafe_allow_html=True)
 with right:

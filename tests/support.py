@@ -47,7 +47,7 @@ class Server:
 
 @contextmanager
 def streamlit_app(log_dir: Path, env: dict[str, str] | None = None, app: Path = REPO / "app.py",
-                  timeout: float = 90.0):
+                  timeout: float = 90.0, extra_args: list[str] | None = None):
     """The app running on a free port until the block ends (terminated, killed if it does not stop)."""
     port = free_port()
     log_path = Path(log_dir) / f"streamlit-{port}.log"
@@ -55,7 +55,7 @@ def streamlit_app(log_dir: Path, env: dict[str, str] | None = None, app: Path = 
     full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), full_env.get("PYTHONPATH", "")) if p)
     full_env.update(env or {})
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port), "--server.headless", "true",
-           "--server.address", "127.0.0.1"]
+           "--server.address", "127.0.0.1", *(extra_args or [])]
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         server = Server(port, proc, log_path)

@@ -139,7 +139,7 @@ def cmd_summary(args) -> int:
     fs = _figures(args)
     if fs.is_sample and args.format == "table":
         print("【样例数据】以下数字由虚构样例计算，不是真实统计。")
-    if fs.boundaries == "schematic" and args.format == "table":
+    if fs.schematic_notice and args.format == "table":
         print("【示意边界】镇街边界为示意，面积按示意边界量算。")
     cols = ["code", "name", "area_km2", "patents", "invention_patents_valid", "trademarks", "workstations", "cases",
             "zero_patent_above_scale"] if args.format == "table" else SUMMARY_COLUMNS
@@ -298,7 +298,7 @@ def cmd_report(args) -> int:
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    notes = [n for n, on in (("样例数据", fs.is_sample), ("示意边界", fs.boundaries == "schematic"),
+    notes = [n for n, on in (("样例数据", fs.is_sample), ("示意边界", bool(fs.schematic_notice)),
                              ("内部资料", not args.public)) if on]
     print(f"已生成 {out}（{len(data) / 1024:.0f} KB，{time.perf_counter() - t0:.1f} 秒"
           + (f"；{'、'.join(notes)}" if notes else "") + "）")

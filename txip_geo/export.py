@@ -156,6 +156,18 @@ def _location_text(row: dict) -> str:
 _NAME_FIELDS = ("applicant", "registrant", "name", "pledgor", "title")
 
 
+def heading_lines(fs, title: str) -> list[str]:
+    """Title lines above an exported table: the title, the sample note, the as-of date, the 示意边界 notice."""
+    lines = [title]
+    if fs.is_sample:
+        lines.append(t("app.sample_badge"))
+    if fs.as_of:
+        lines.append(t("app.as_of", date=fs.as_of))
+    if fs.schematic_notice:
+        lines.append(fs.schematic_notice)
+    return lines
+
+
 def unassigned_table(fs, store=None, personal: bool = True) -> pd.DataFrame:
     """Records of every located kind that count for no township — assign_method 'unassigned', or a park whose host
     township is not known (the rule of FigureSet.unassigned) — followed by those outside Taixing (assign_method

@@ -81,9 +81,19 @@ class FigureSet:
     unassigned: dict
     outside: dict
     snapshots: dict[str, str]
-    boundaries: str  # schematic | official
+    boundaries: str  # schematic | official (the township layer)
     is_sample: bool
     population: pd.DataFrame = field(repr=False, default=None)
+    park_boundaries: str = "schematic"
+
+    @property
+    def schematic_notice(self) -> str:
+        """The 示意边界 notice every map and export carries while any layer drawn is schematic ('' when none)."""
+        from .strings import t
+
+        if self.boundaries == "schematic":
+            return t("app.schematic_notice")
+        return t("app.schematic_parks_notice") if self.park_boundaries == "schematic" else ""
 
     @property
     def as_of(self) -> str | None:
@@ -307,4 +317,5 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
 
     return FigureSet(settings=s, records=counted, units=units.reset_index(), parks=parks.reset_index(), city=city,
                      unassigned=unassigned, outside=outside, snapshots=snapshots, boundaries=store.boundaries_status(),
+                     park_boundaries=store.boundaries_status("parks"),
                      is_sample=is_sample, population=pop)

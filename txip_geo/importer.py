@@ -279,7 +279,8 @@ def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: 
             report.skipped.append((int(idx) + 1, f"{prefix}合计行“{first_cell[idx]}”"))
         if blank.sum():
             report.skipped.append((0, f"{prefix}空行 {int(blank.sum())} 行"))
-        frames.append(frame[~(blank | totals).to_numpy()])
+        keep = ~(blank | totals).to_numpy()
+        frames.append(frame if keep.all() else frame[keep])  # no copy of a million rows when nothing is skipped
     frame = pd.concat(frames, ignore_index=True)
     for f in schema.input_fields(kind):
         if f.name not in frame.columns:

@@ -163,6 +163,7 @@ class MapSpec:
     points: list[PointLayer] = field(default_factory=list)
     selected: str | None = None
     schematic: bool = True
+    schematic_text: str = ""  # the notice's wording ('' = the default for townships and parks)
     sample: bool = False
     as_of: str | None = None
     labels: bool = True
@@ -177,7 +178,8 @@ class MapSpec:
 def _notice_html(spec: MapSpec) -> str:
     badges = []
     if spec.schematic:
-        badges.append(f'<div class="txip-badge txip-schematic">{html.escape(t("app.schematic_notice"))}</div>')
+        text = spec.schematic_text or t("app.schematic_notice")
+        badges.append(f'<div class="txip-badge txip-schematic">{html.escape(text)}</div>')
     if spec.sample:
         badges.append(f'<div class="txip-badge txip-sample">{html.escape(t("app.sample_short"))}</div>')
     if spec.as_of:

@@ -241,7 +241,7 @@ def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=No
         extra.append(t("network.gap_map_sample"))
     return MapSpec(areas=areas, label=t("network.col_gaps"), unit=t("network.gap_unit"), breaks=breaks, outline=outline,
                    neighbours=neighbours, parks=parks_layer if view == "units" else None,
-                   schematic=fs.boundaries == "schematic", sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra,
+                   schematic=bool(fs.schematic_notice), schematic_text=fs.schematic_notice, sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra,
                    zero_label=t("network.gap_map_zero"), zero_good=True)
 
 
@@ -304,14 +304,9 @@ def scorecard_styler(card: pd.DataFrame):
 
 def title_lines(fs: FigureSet) -> list[str]:
     """Heading lines of the Excel export: title, sample note, as-of date, schematic-boundary note."""
-    lines = [t("network.export_title")]
-    if fs.is_sample:
-        lines.append(t("app.sample_badge"))
-    if fs.as_of:
-        lines.append(t("app.as_of", date=fs.as_of))
-    if fs.boundaries == "schematic":
-        lines.append(t("app.schematic_notice"))
-    return lines
+    from .export import heading_lines
+
+    return heading_lines(fs, t("network.export_title"))
 
 
 def gap_workbook(fs: FigureSet, gaps: pd.DataFrame | None = None) -> bytes:

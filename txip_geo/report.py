@@ -77,7 +77,7 @@ def source_line(fs: FigureSet) -> str:
     else:
         kinds = [schema.KINDS[k].label for k, df in fs.records.items() if len(df) and schema.KINDS[k].located]
         src = t("report.source_records", kinds="、".join(kinds)) if kinds else t("report.source_none")
-    bnd = t("report.boundary_schematic") if fs.boundaries == "schematic" else t("report.boundary_official")
+    bnd = t("report.boundary_schematic") if fs.schematic_notice else t("report.boundary_official")
     return "；".join([src, bnd, t("report.outline_source")])
 
 
@@ -342,14 +342,9 @@ def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
 
 
 def title_lines(fs: FigureSet, sheet: str, internal: bool = True) -> list[str]:
-    lines = [f"{t('report.xlsx_title')}：{sheet}"]
-    if fs.is_sample:
-        lines.append(t("app.sample_badge"))
-    if fs.as_of:
-        lines.append(t("app.as_of", date=fs.as_of))
-    if fs.boundaries == "schematic":
-        lines.append(t("app.schematic_notice"))
-    lines.append(source_line(fs))
+    from .export import heading_lines
+
+    lines = heading_lines(fs, f"{t('report.xlsx_title')}：{sheet}") + [source_line(fs)]
     if internal:
         lines.append(t("report.internal"))
     return lines
@@ -602,8 +597,8 @@ class _Deck:
         sub.text_frame.text = ""
         _run(sub.text_frame.paragraphs[0], t("report.deck_subtitle"), 24, "252525")
         lines = [(t("report.deck_date", date=fs.as_of or "—"), 22, GREY)]
-        if fs.boundaries == "schematic":
-            lines.append((t("app.schematic_notice"), 18, ORANGE))
+        if fs.schematic_notice:
+            lines.append((fs.schematic_notice, 18, ORANGE))
         self._text(s, 0.8, 3.9, self.W - 1.6, 1.0, lines, align="center")
         if fs.is_sample:
             self._text(s, 2.2, 5.0, self.W - 4.4, 0.7, [(t("app.sample_badge"), 22, ORANGE, True)], align="center",

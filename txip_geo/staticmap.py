@@ -402,7 +402,7 @@ def _notices(spec: MapSpec) -> list[tuple[str, str, str]]:
     """(text, colour, face) of the notices printed beside the map: schematic boundaries, sample data."""
     out = []
     if spec.schematic:
-        out.append((t("app.schematic_notice"), SCHEMATIC_EDGE, "#ffffff"))
+        out.append((spec.schematic_text or t("app.schematic_notice"), SCHEMATIC_EDGE, "#ffffff"))
     if spec.sample:
         out.append((t("report.sample_notice"), SAMPLE_TEXT, SAMPLE_FACE))
     return out

@@ -181,10 +181,10 @@ class Store:
         geoms = shapely.from_wkb(df.pop("geometry").to_numpy()) if len(df) else []
         return gpd.GeoDataFrame(df, geometry=list(geoms), crs="EPSG:4326")
 
-    def boundaries_status(self) -> str:
-        """'official' when the township layer comes from an official import, else 'schematic'."""
+    def boundaries_status(self, layer: str = "townships") -> str:
+        """'official' when every feature of the layer comes from an official import or drawing, else 'schematic'."""
         with self.reading() as con:
-            row = con.execute("SELECT MIN(official) FROM boundaries WHERE layer='townships'").fetchone()
+            row = con.execute("SELECT MIN(official) FROM boundaries WHERE layer=?", (layer,)).fetchone()
         return "official" if row and row[0] == 1 else "schematic"
 
     def replace_layer(self, layer: str, gdf: gpd.GeoDataFrame, *, file_path: Path, as_of: str, user: str,

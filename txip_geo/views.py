@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import maps
+from . import maps, simplify
 from .datum import to_display
 from .figures import METRICS, FigureSet
 from .gazetteer import CITY_CODE, load_gazetteer
@@ -131,6 +131,10 @@ def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: st
     label, unit = indicator_label(indicator)
     breaks = maps.class_breaks(pd.concat([ref.units[indicator], ref.parks[indicator]]).to_numpy(), k=5)
     areas = area_frame(fs, layer, view, indicator)
+    # Only the detail the screen can show at the zoom that fits the county (shared borders stay shared; simplify.py).
+    fit = outline.total_bounds if outline is not None and len(outline) else areas.total_bounds
+    areas = simplify.for_display(areas, bounds=fit)
+    parks_layer = simplify.for_display(parks_layer, bounds=fit) if view == "units" else parks_layer
     extra = []
     if view == "units":
         n_un = _unassigned_for(fs, indicator)
@@ -145,7 +149,7 @@ def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: st
         extra.append(basemap.credit())
     return MapSpec(areas=to_datum(areas, d), label=label, unit=unit, breaks=breaks, outline=to_datum(outline, d),
                    neighbours=to_datum(neighbours, d), parks=to_datum(parks_layer, d) if view == "units" else None,
-                   points=points_to_datum(list(points), d), selected=selected, schematic=fs.boundaries == "schematic",
+                   points=points_to_datum(list(points), d), selected=selected, schematic=bool(fs.schematic_notice), schematic_text=fs.schematic_notice,
                    sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra, decimals=decimals_for(indicator),
                    basemap=basemap)
 

@@ -23,8 +23,8 @@ def show(fs) -> None:
     pills = []
     if fs.is_sample:
         pills.append(f'<span class="txip-pill sample" data-testid="sample-badge">{html.escape(t("app.sample_badge"))}</span>')
-    if fs.boundaries == "schematic":
-        pills.append(f'<span class="txip-pill schematic">{html.escape(t("app.schematic_notice"))}</span>')
+    if fs.schematic_notice:
+        pills.append(f'<span class="txip-pill schematic">{html.escape(fs.schematic_notice)}</span>')
     if fs.as_of:
         pills.append(f'<span class="txip-pill">{html.escape(t("app.as_of", date=fs.as_of))}</span>')
     ph = current_phase()

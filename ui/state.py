@@ -12,11 +12,20 @@ from txip_geo.paths import default_db_path
 from txip_geo.store import Store
 
 
+# TXIP_NO_CACHE=1 turns every cache below off (the baseline of benchmarks/run.py; never set it in production).
+NO_CACHE = os.environ.get("TXIP_NO_CACHE", "") == "1"
+
+
+def cache_resource(**kwargs):
+    """st.cache_resource, or no caching at all when TXIP_NO_CACHE=1."""
+    return (lambda f: f) if NO_CACHE else st.cache_resource(**kwargs)
+
+
 def db_path() -> Path:
     return default_db_path()
 
 
-@st.cache_resource(show_spinner=False)
+@cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
     return Store(path)
 
@@ -33,7 +42,7 @@ def store_version(s: Store) -> tuple:
             "(SELECT COALESCE(SUM(official), 0) FROM boundaries)").fetchone())
 
 
-@st.cache_resource(show_spinner="正在计算……", max_entries=32)
+@cache_resource(show_spinner="正在计算……", max_entries=32)
 def _figures(path: str, version: tuple, settings: Settings) -> FigureSet:
     return compute(_store(path), settings)
 
@@ -45,7 +54,7 @@ def settings(**overrides) -> Settings:
     return base.with_(**overrides) if overrides else base
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@cache_resource(show_spinner=False, max_entries=32)
 def _redacted(path: str, version: tuple, settings: Settings) -> FigureSet:
     from txip_geo.auth import redact
 
