@@ -403,7 +403,8 @@ def province_coverage(n_units: int = 1300, seed: int = 5, vertices_per_unit: int
     # Seats: denser around a few "cities", like real township seats.
     centres = rng.uniform((minx, miny), (maxx, maxy), (12, 2))
     pts = []
-    while len(pts) < n_units:
+    n_sites = int(round(n_units * 1.03))  # a few cells fall outside the outline's bays
+    while len(pts) < n_sites:
         if rng.random() < 0.45:
             c = centres[rng.integers(len(centres))]
             p = c + rng.normal(0, 18_000, 2)
@@ -412,8 +413,8 @@ def province_coverage(n_units: int = 1300, seed: int = 5, vertices_per_unit: int
         if outline.contains(shapely.Point(p)):
             pts.append(p)
     sites = np.array(pts)
-    mean_area = outline.area / n_units
-    weights = rng.uniform(0, 0.25 * mean_area, n_units)  # power weights (m²): unequal cell sizes
+    mean_area = outline.area / n_sites
+    weights = rng.uniform(0, 0.25 * mean_area, n_sites)  # power weights (m²): unequal cell sizes
     cells = power_cells(sites, weights, (minx - 1000, miny - 1000, maxx + 1000, maxy + 1000))
     polys = []
     for v in cells:
@@ -426,7 +427,6 @@ def province_coverage(n_units: int = 1300, seed: int = 5, vertices_per_unit: int
     # Node every border once on a 1 cm grid and polygonize: an exact coverage.
     lines = shapely.union_all(shapely.boundary(np.array(polys, dtype=object)), grid_size=0.01)
     faces = np.array(list(shapely.get_parts(shapely.polygonize(list(shapely.get_parts(lines))))), dtype=object)
-    faces = faces[shapely.area(faces) > 1e4]  # drop specks under 1 ha, if any
     perimeter = float(shapely.length(faces).sum())
     spacing = perimeter / (vertices_per_unit * len(faces))
     detailed = detail_metric_coverage(faces, spacing=spacing, amplitude=0.035, max_amp=1500.0, seed=seed)

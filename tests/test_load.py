@@ -24,11 +24,11 @@ import os
 import platform
 import random
 import statistics
+import threading
 import time
 import urllib.request
 from collections import defaultdict
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -214,7 +214,8 @@ async def browser_client(i: int, browser, server, stop_at: float, stats: Stats, 
                 t0 = time.monotonic()
                 await page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
                 await page.wait_for_selector(f'text="{EXPECT[path]}"', timeout=STEP_TIMEOUT * 1000)
-                await page.wait_for_load_state("networkidle", timeout=STEP_TIMEOUT * 1000)
+                await page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
+                                             state="attached", timeout=STEP_TIMEOUT * 1000)
                 stats.add(f"browser:{path}", time.monotonic() - t0)
                 if await page.locator('[data-testid="stException"]').count():
                     stats.error(f"browser {i}", f"exception shown on {path}")
@@ -264,6 +265,24 @@ async def warm_up(server) -> dict[str, float]:
     return cold
 
 
+def run_async(coro):
+    """Run a coroutine in a thread of its own (the browser tests' sync Playwright keeps a loop in this thread)."""
+    out: dict = {}
+
+    def target():
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+            out["error"] = e
+
+    t = threading.Thread(target=target, name="load-test")
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def test_twenty_concurrent_clients(demo_db, tmp_path):
     from txip_geo.store import Store
 
@@ -279,8 +298,8 @@ def test_twenty_concurrent_clients(demo_db, tmp_path):
     # As in production: no file watcher (a source file saved during the run would otherwise reload modules under
     # the running sessions).
     with streamlit_app(tmp_path, env={"TXIP_DB": str(demo_db)}, extra_args=["--server.fileWatcherType", "none"]) as server:
-        cold = asyncio.run(warm_up(server))
-        stats, elapsed = asyncio.run(drive(server, DURATION, n_browsers, codes, LOAD_INDICATORS, points))
+        cold = run_async(warm_up(server))
+        stats, elapsed = run_async(drive(server, DURATION, n_browsers, codes, LOAD_INDICATORS, points))
         log = server.log()
 
     rows = stats.table()

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from txip_geo import parse, patents, schema

@@ -325,10 +325,11 @@ def _stage(archive: Path, staging: Path) -> dict:
         assert isinstance(counts, dict)
     except (KeyError, TypeError, AttributeError, AssertionError):
         raise _refuse(archive, "manifest.json 缺少校验信息") from None
-    for name in sorted(set(expected) - set(got)):
-        raise _refuse(archive, f"缺少“{name}”（备份不完整）")
-    for name in sorted(set(got) - set(expected)):
-        raise _refuse(archive, f"“{name}”不在清单中（备份已被改动）")
+    missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
+    if missing:
+        raise _refuse(archive, f"缺少“{missing[0]}”（备份不完整）")
+    if extra:
+        raise _refuse(archive, f"“{extra[0]}”不在清单中（备份已被改动）")
     for name, (sha, size) in expected.items():
         if got[name] != (sha, size):
             raise _refuse(archive, f"“{name}”的校验和不符（备份已损坏或被改动）")

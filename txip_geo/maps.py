@@ -319,15 +319,27 @@ def build_map(spec: MapSpec):
 def _add_points(m, layer: PointLayer) -> None:
     import folium
     from folium.plugins import MarkerCluster
+    from folium.utilities import JsCode
 
     group = folium.FeatureGroup(name=layer.name, show=layer.show)
     target = MarkerCluster(name=layer.name, disableClusteringAtZoom=14).add_to(group) if layer.cluster else group
     pts = layer.points.dropna(subset=["lon", "lat"])
-    for r in pts.itertuples():
-        folium.CircleMarker(
-            [r.lat, r.lon], radius=getattr(r, "radius", 6) or 6, color="#ffffff", weight=1, fill=True,
-            fill_color=r.color, fill_opacity=0.95, tooltip=folium.Tooltip(text_html(r.tooltip)),
-        ).add_to(target)
+    # All the points as one GeoJSON layer of circle markers: a folium element per point costs seconds to build, copy
+    # and render for thousands of points (stack-facts: 3.8 s for 5,000; one GeoJson layer: 0.5 s). Each marker gets
+    # its colour, radius and tooltip (escaped text) from its feature; tooltips are bound marker by marker, so they
+    # also work inside a marker cluster. Coordinates to 5 decimals (about 1 m).
+    radius = pts["radius"].fillna(6).replace(0, 6) if "radius" in pts.columns else pd.Series(6, index=pts.index)
+    rows = zip(pts["lon"], pts["lat"], pts["color"], radius, pts["tooltip"])
+    features = [{"type": "Feature", "id": i,
+                 "geometry": {"type": "Point", "coordinates": [round(float(x), 5), round(float(y), 5)]},
+                 "properties": {"c": str(c), "r": float(r), "t": text_html(t)}}
+                for i, (x, y, c, r, t) in enumerate(rows)]
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=layer.name, control=False,
+        marker=folium.CircleMarker(radius=6, color="#ffffff", weight=1, fill=True, fill_opacity=0.95),
+        on_each_feature=JsCode("function(f, l) { l.setStyle({fillColor: f.properties.c}); l.setRadius(f.properties.r);"
+                               " l.bindTooltip(f.properties.t); }"),
+    ).add_to(target)
     group.add_to(m)
 
 

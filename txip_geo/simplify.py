@@ -54,8 +54,8 @@ class View:
 
 
 DEFAULT_VIEW = View()
-# A layer with no more vertices than this is sent as it is (about 80 KB as GeoJSON at full precision).
-LIGHT_VERTICES = 2_000
+# A layer with no more vertices than this is sent as it is (about 40 KB as GeoJSON at full precision).
+LIGHT_VERTICES = 1_000
 
 
 def meters_per_pixel(lat: float, zoom: float) -> float:

@@ -259,7 +259,7 @@ class Store:
         with self.transaction() as con:
             import_id = self._insert_import(con, kind=kind.name, file_name=file_name, data=data, sha=sha, as_of=as_of,
                                             user=user, is_sample=is_sample, report=report, rows=rows)
-            frame = records.copy()
+            frame = records.copy(deep=False)  # columns are added, none changed: no need to copy the data
             frame["import_id"] = import_id
             for c in cols:
                 if c not in frame.columns:

@@ -197,8 +197,9 @@ class UnitDetail:
     network: dict
 
 
-def rank_of(fs: FigureSet, code: str, metric: str) -> int | None:
-    s = fs.units.set_index("code")[metric]
+def rank_of(fs: FigureSet, code: str, metric: str, units: pd.DataFrame | None = None) -> int | None:
+    """Rank among the 17 (1 = best; for 'more is worse' metrics 1 = fewest); None when the value is missing."""
+    s = (units if units is not None else fs.units.set_index("code"))[metric]
     if pd.isna(s.get(code)):
         return None
     asc = metric in MORE_IS_WORSE
@@ -207,13 +208,13 @@ def rank_of(fs: FigureSet, code: str, metric: str) -> int | None:
 
 def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     gaz = load_gazetteer()
-    row = fs.units.set_index("code").loc[code]
+    units = fs.units.set_index("code")
+    row = units.loc[code]
     figs = []
     for m in PANEL_METRICS:
         label, unit = METRICS[m]
-        v = row[m]
-        figs.append({"指标": label, "数值": maps.format_value(v, unit), "排名": (
-            f"{rank_of(fs, code, m)}/17" if m not in ("area_km2", "population") and rank_of(fs, code, m) else "")})
+        rank = rank_of(fs, code, m, units) if m not in ("area_km2", "population") else None
+        figs.append({"指标": label, "数值": maps.format_value(row[m], unit), "排名": f"{rank}/17" if rank else ""})
     p = fs.records["patents"]
     p = p[p["unit_code"] == code] if len(p) else p
     if len(p):

@@ -1,0 +1,206 @@
+"""The map page in a real browser (Debian chromium through Playwright, internet blocked), cached vs TXIP_NO_CACHE=1.
+
+The store: the bundled sample plus `points` generated workstations (10 %), cases (30 %) and enterprises (60 %) with
+coordinates, imported through the command line. Each measurement is a fresh browser session:
+
+* first render: from opening the page to the township map drawn with the default layers (workstations on);
+* all layers on: ticking 执法案件与纠纷 and 企业（规上/高企） until both layers are on the map (every point shown);
+* click to panel: clicking 黄桥镇 on the map (with every layer on) until its panel's heading shows.
+
+The server's peak memory (VmHWM of the streamlit process) is read after the sessions.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from . import generate
+from .common import ROOT, Row, Server, env_for_children, gain_lower_is_better, median, peak_kb, run_child
+
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+HQ_POINT = (32.23504, 120.2657)  # inside 黄桥镇 (as tests/browser/test_app.py)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+LOCAL = ("127.0.0.1", "localhost")
+AS_OF = "2026-10-31"
+
+# Evaluated in the page: the map document inside the component's iframe (same origin).
+_DOC = "(() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');" \
+       " return f && f.contentDocument; })()"
+
+
+def available() -> str:
+    """'' when the browser benchmark can run, else why not."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright (python package) is not installed"
+    return ""
+
+
+def build_store(work: Path, points: int, log=print) -> tuple[Path, dict]:
+    """A store with the sample and the generated points; returns (path, counts per kind)."""
+    db = work / "browser.sqlite"
+    for p in work.glob("browser.sqlite*"):
+        p.unlink()
+    files = generate.point_files(points, work / "points")
+    args = [["--db", str(db), "demo"]] + [["--db", str(db), "import", kind, str(path), "--as-of", AS_OF]
+                                         for kind, path in files.items()]
+    run_child("from txip_geo.cli import main\nimport json\n"
+              f"for a in {args!r}:\n    assert main(a) == 0, a\nprint(json.dumps({{}}))")
+    import pandas as pd
+
+    counts = {k: len(pd.read_csv(p)) for k, p in files.items()}
+    log(f"  store: sample + {sum(counts.values()):,} points {counts}")
+    return db, counts
+
+
+def _guard(route) -> None:
+    from urllib.parse import urlsplit
+
+    url = route.request.url
+    if url.startswith(("data:", "blob:", "about:")) or urlsplit(url).hostname in LOCAL:
+        route.continue_()
+    else:
+        route.abort("internetdisconnected")
+
+
+def _count(page, selector: str) -> int:
+    return page.evaluate(f"() => {{ const d = {_DOC}; return d ? d.querySelectorAll({selector!r}).length : -1; }}")
+
+
+def _wait(page, js_condition: str, timeout: float = 120_000) -> None:
+    page.wait_for_function(f"() => {{ const d = {_DOC}; if (!d) return false; {js_condition} }}", timeout=timeout)
+
+
+def _click_point(page):
+    """Screen position of a spot in 黄桥镇 where the township polygon itself (not a marker) is under the mouse."""
+    frame_el = page.wait_for_selector(MAP_IFRAME, state="attached")
+    frame = frame_el.content_frame()
+    box = frame_el.bounding_box()
+    xy = frame.evaluate("""([lat, lng]) => {
+        const p = window.map_div.latLngToContainerPoint([lat, lng]);
+        for (let r = 0; r < 60; r += 3) {
+            for (let a = 0; a < 360; a += 30) {
+                const x = p.x + r * Math.cos(a * Math.PI / 180), y = p.y + r * Math.sin(a * Math.PI / 180);
+                const el = document.elementFromPoint(x, y);
+                if (el && el.tagName === 'path' && el.getAttribute('stroke') !== '#ffffff'
+                    && el.getAttribute('fill') !== 'none') return [x, y];
+            }
+        }
+        return [p.x, p.y];
+    }""", list(HQ_POINT))
+    return box["x"] + xy[0], box["y"] + xy[1]
+
+
+def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | None = None) -> dict:
+    """One fresh browser session: first render, all layers on, click to panel (seconds)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    ctx.route("**/*", _guard)
+    page = ctx.new_page()
+    out = {}
+    try:
+        t0 = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector(MAP_IFRAME, state="attached", timeout=180_000)
+        # Drawn: the 17 townships and every active workstation point are paths on the map.
+        _wait(page, f"return d.querySelectorAll('path.leaflet-interactive').length >= {17 + n_ws};", 180_000)
+        out["first_render"] = time.perf_counter() - t0
+        if shot:
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(shot.with_name(shot.stem + "_first.png")))
+        if layers:
+            t1 = time.perf_counter()
+            for label, name in (("执法案件与纠纷", "执法案件与纠纷"), ("企业（规上/高企）", "企业（规上/高企）")):
+                page.locator('[data-testid="stCheckbox"]').filter(has_text=label).locator("label").click()
+                _wait(page, "const c = d.querySelector('.leaflet-control-layers');"
+                            f" return !!c && c.innerText.includes({name!r}) && "
+                            "d.querySelectorAll('.marker-cluster').length > 0;", 180_000)
+            out["layers_on"] = time.perf_counter() - t1
+            page.wait_for_timeout(300)
+        x, y = _click_point(page)
+        t2 = time.perf_counter()
+        page.mouse.click(x, y)
+        page.wait_for_selector('h3:has-text("黄桥镇")', timeout=120_000)
+        out["click"] = time.perf_counter() - t2
+        if shot:
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(shot), full_page=True)
+    finally:
+        ctx.close()
+    return out
+
+
+def measure(browser, server: Server, n_ws: int, repeats: int, log, label: str, shots: Path | None) -> dict:
+    runs = []
+    for i in range(repeats + 1):  # the first session on a fresh server is "cold"; then `repeats` warm ones
+        shot = (shots / f"{label}_{i}.png") if shots and i == repeats else None
+        r = session(browser, server.url, n_ws, shot=shot)
+        runs.append(r)
+        log(f"    {label} session {i}: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.items()))
+    warm = runs[1:]
+    return {"cold": runs[0], "first_render": median([r["first_render"] for r in warm]),
+            "layers_on": median([r.get("layers_on") for r in warm]), "click": median([r["click"] for r in warm]),
+            "peak_kb": peak_kb(server.pid), "runs": runs}
+
+
+def run(size, work: Path, results, log=print, big_store: Path | None = None, shots: Path | None = None) -> dict:
+    why = available()
+    if why:
+        log(f"  browser benchmark skipped: {why}")
+        results.info["browser"] = {"skipped": why}
+        return {}
+    from playwright.sync_api import sync_playwright
+
+    work.mkdir(parents=True, exist_ok=True)
+    db, counts = build_store(work, size.points, log)
+    n_ws = counts["workstations"]
+    info = {"counts": counts}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for label, extra in (("cached", {}), ("no_cache", {"TXIP_NO_CACHE": "1"})):
+                env = env_for_children(TXIP_DB=db, **extra)
+                with Server(ROOT / "app.py", env, work / f"server_{label}.log") as server:
+                    info[label] = measure(browser, server, n_ws, size.repeats, log, label, shots)
+            if big_store is not None:
+                env = env_for_children(TXIP_DB=big_store)
+                with Server(ROOT / "app.py", env, work / "server_big.log") as server:
+                    r = session(browser, server.url, 0, layers=False)
+                    r2 = session(browser, server.url, 0, layers=False)
+                    info["big"] = {"cold": r, "warm": r2, "peak_kb": peak_kb(server.pid)}
+                    log(f"    app with the big store: cold {r}, warm {r2}, peak {info['big']['peak_kb'] / 1024:.0f} MB")
+        finally:
+            browser.close()
+
+    c, b = info["cached"], info["no_cache"]
+    n = sum(counts.values())
+    rep = f"median of {size.repeats} fresh sessions" if size.repeats > 1 else "one fresh session"
+    results.add(
+        Row("Map page in a browser", f"first full render, sample + {n:,} points (warm server)", c["first_render"], "s",
+            b["first_render"], gain_lower_is_better(c["first_render"], b["first_render"]), target="< 2 s",
+            met=c["first_render"] < 2.0,
+            note=f"{rep}; baseline TXIP_NO_CACHE=1; default layers (工作站 on); cold server: "
+                 f"{c['cold']['first_render']:.2f} s"),
+        Row("Map page in a browser", f"all {n:,} points on (tick 案件 and 企业 layers)", c["layers_on"], "s",
+            b["layers_on"], gain_lower_is_better(c["layers_on"], b["layers_on"]),
+            note="two reruns of the page; cases and enterprises are drawn as marker clusters"),
+        Row("Map page in a browser", "click a township → its panel (every layer on)", c["click"], "s", b["click"],
+            gain_lower_is_better(c["click"], b["click"]), target="< 0.5 s", met=c["click"] < 0.5, note=rep),
+        Row("Memory", f"app server peak RSS, sample + {n:,} points", c["peak_kb"] / 1024, "MB",
+            b["peak_kb"] / 1024, None, note="VmHWM of the streamlit process after the sessions; baseline: no cache"),
+    )
+    if "big" in info:
+        big = info["big"]
+        results.add(
+            Row("Memory", f"app server peak RSS, sample + {size.memory_patents:,} patents", big["peak_kb"] / 1024, "MB",
+                note=f"after two sessions (first render + click); first render on a cold server "
+                     f"{big['cold']['first_render']:.1f} s, warm {big['warm']['first_render']:.2f} s, "
+                     f"click {big['warm']['click']:.2f} s"),
+        )
+    results.info["browser"] = info
+    return info
