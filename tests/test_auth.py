@@ -176,3 +176,26 @@ def test_editor_sees_parties_in_the_panel(viewer_env):
     at.run()
     text = all_text(at)
     assert "当事人" in text and any(p in text for p in parties)
+
+
+def test_exports_for_a_viewer_carry_no_personal_data(demo_db):
+    """The deck and the workbook built from a viewer's figures contain no party, contact or case address."""
+    import io
+    import zipfile
+
+    from txip_geo import report
+
+    store = Store(demo_db)
+    fs = compute(store)
+    cases, ws = store.records("cases"), store.records("workstations")
+    secrets_ = {v for v in list(cases["party"]) + list(cases["address"]) + list(ws["contact"])
+                if isinstance(v, str) and len(v) > 3}
+    assert secrets_
+    red = auth.redact(fs)
+    layers = report.Layers.from_store(store)
+    for fmt in ("xlsx", "pptx"):
+        data = report.build(fmt, red, layers)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:  # both are zipped XML: search every part's text
+            text = "".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml"))
+        leaked = [s for s in secrets_ if s in text]
+        assert not leaked, (fmt, leaked[:3])

@@ -56,7 +56,7 @@ def _display_points(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def point_layers(fs: FigureSet, *, workstations=True, cases=True, enterprises=False, zero_only=False,
-                 cluster_threshold: int = 200) -> list[PointLayer]:
+                 cluster_threshold: int = 100) -> list[PointLayer]:
     gaz = load_gazetteer()
     layers = []
     if workstations:
@@ -95,7 +95,7 @@ def point_layers(fs: FigureSet, *, workstations=True, cases=True, enterprises=Fa
                 "tooltip": e["name"] + "（" + tags + "，有效专利 " + e["patents_held"].fillna(-1).astype(int).astype(str).replace("-1", "未知") + " 件）",
                 "radius": np.where(zero, 6, 4),
             })
-            layers.append(PointLayer("企业（规上/高企）", pts, cluster=len(pts) > cluster_threshold * 5))
+            layers.append(PointLayer("企业（规上/高企）", pts, cluster=len(pts) > cluster_threshold * 3))
     return layers
 
 

@@ -76,7 +76,8 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
     (OUT / "app_timings.txt").write_text(f"first_render_s={first_render:.2f}\nclick_to_panel_s={click_to_panel:.2f}\n")
 
 
-@pytest.mark.parametrize("path,expect", [("goals", "方案目标完成情况"), ("network", "三级网络覆盖"), ("data", "数据状态")])
+@pytest.mark.parametrize("path,expect", [("goals", "方案目标完成情况"), ("network", "三级网络覆盖"), ("data", "数据状态"),
+                                         ("present", "各镇街专利总量"), ("boundaries", "边界"), ("admin", "用户与日志")])
 def test_every_page_renders_offline(app, page, browser_log, path, expect):
     OUT.mkdir(exist_ok=True)
     page.goto(app.url + path)
@@ -143,3 +144,21 @@ def test_sign_in_is_required_once_users_exist(streamlit_server, page, browser_lo
     log = Store(db).audit_log()
     assert list(log["action"][:2]) == ["sign_in", "sign_in_failed"]
     assert browser_log.external_requests == []
+
+
+def test_clusters_and_drawing_tools_load_offline(app, page, browser_log):
+    """The case layer (clustered, 300 sample cases) and the park-drawing toolbar use only the app's own assets."""
+    page.goto(app.url)
+    wait_for_map(page)
+    page.get_by_text("执法案件与纠纷", exact=True).first.click()  # the sidebar checkbox
+    page.wait_for_timeout(1500)
+    frame_el, frame = wait_for_map(page)
+    frame.wait_for_selector(".marker-cluster", timeout=30_000)
+    assert frame.locator(".marker-cluster").count() > 0
+    page.goto(app.url + "boundaries")
+    page.wait_for_selector('text="在地图上绘制园区范围"', timeout=60_000)
+    frame_el, frame = wait_for_map(page)
+    frame.wait_for_selector(".leaflet-draw-draw-polygon", timeout=30_000)
+    page.screenshot(path=str(OUT / "app_boundaries_draw.png"), full_page=True)
+    assert browser_log.external_requests == [], browser_log.external_requests
+    assert not [r for r in browser_log.failed_responses if "/_stcore/" not in r[1]], browser_log.failed_responses
