@@ -441,10 +441,28 @@ def province_coverage(n_units: int = 1300, seed: int = 5, vertices_per_unit: int
     return gdf, outline_ll
 
 
-def province_records(n: int, units, seed: int = 3) -> pd.DataFrame:
-    """n patent records with coordinates uniformly over the province's units (frame of the importer's fields)."""
+def province_patent_frame(n: int, union, *, seed: int = 3, serial_offset: int = 0) -> pd.DataFrame:
+    """n patent rows for the province benchmark: distinct 12-digit application numbers (serials from
+    `serial_offset`, so files made with different offsets do not overlap), applicant, date, type, status and
+    WGS-84 coordinates uniformly inside `union` (the province's units). No address: the gazetteer is Taixing's, so a
+    province's records are assigned by their coordinates."""
     rng = np.random.default_rng(seed)
-    union = shapely.union_all(units.geometry.to_numpy())
+    year = rng.integers(2003, 2026, n)
+    digit = rng.choice(np.array(["1", "2", "3"], dtype=object), n, p=[0.35, 0.5, 0.15])
+    key = pd.Series(year * 10 + digit.astype(int))
+    serial = key.groupby(key).cumcount().to_numpy() + 100_000 + serial_offset
+    base = (pd.Series(year).astype(str) + pd.Series(digit) + pd.Series(serial).astype(str).str.zfill(7)).to_numpy()
+    check = _check_chars(base, 12)
+    number = pd.Series(base) + "." + pd.Series(check)
     lon, lat = random_points_in(union, n, rng)
-    return pd.DataFrame({"lon": lon, "lat": lat})
+    month = rng.integers(1, 13, n)
+    day = rng.integers(1, 29, n)
+    date = (pd.Series(year).astype(str) + "-" + pd.Series(month).astype(str).str.zfill(2) + "-"
+            + pd.Series(day).astype(str).str.zfill(2))
+    return pd.DataFrame({
+        "申请号": number, "申请人": pd.Series(rng.integers(0, max(n // 8, 1), n)).map("基准测试企业{}有限公司".format),
+        "申请日": date, "专利类型": pd.Series(digit).map({"1": "发明", "2": "实用新型", "3": "外观设计"}),
+        "法律状态": rng.choice(["有效", "有效", "失效", "审中"], n),
+        "经度": np.char.mod("%.6f", lon), "纬度": np.char.mod("%.6f", lat), "坐标系": "WGS84",
+    })
 

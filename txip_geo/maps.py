@@ -316,6 +316,14 @@ def build_map(spec: MapSpec):
     return m
 
 
+class _SharedData(dict):
+    """GeoJSON data that rendering only reads: copy.deepcopy shares it instead of copying thousands of features
+    (pages/map.py hands st_folium a deep copy of the cached map on every rerun)."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 def _add_points(m, layer: PointLayer) -> None:
     import folium
     from folium.plugins import MarkerCluster
@@ -335,7 +343,7 @@ def _add_points(m, layer: PointLayer) -> None:
                  "properties": {"c": str(c), "r": float(r), "t": text_html(t)}}
                 for i, (x, y, c, r, t) in enumerate(rows)]
     folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name=layer.name, control=False,
+        _SharedData({"type": "FeatureCollection", "features": features}), name=layer.name, control=False,
         marker=folium.CircleMarker(radius=6, color="#ffffff", weight=1, fill=True, fill_opacity=0.95),
         on_each_feature=JsCode("function(f, l) { l.setStyle({fillColor: f.properties.c}); l.setRadius(f.properties.r);"
                                " l.bindTooltip(f.properties.t); }"),

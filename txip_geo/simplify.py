@@ -18,6 +18,10 @@ far below a pixel at any zoom the map allows; vertices are only rounded (never m
 identical. If rounding made a polygon invalid (it never does for the bundled layers), that layer keeps one more
 decimal, and failing that, its unrounded coordinates.
 
+Two budgets: a layer of at most ``LIGHT_VERTICES`` vertices (the bundled schematic layers) is sent exactly, as it is;
+a layer that would still have more than ``MAX_VERTICES`` vertices with the headroom (1,300 township-level units of a
+province) gets less headroom, down to the detail of its own fit zoom.
+
 Used by :func:`txip_geo.views.map_spec`: what the map draws (and what a click is matched against) is the simplified
 layer. Nothing here is used for areas, figures or locating records, which always use the stored geometry.
 """
@@ -56,6 +60,8 @@ class View:
 DEFAULT_VIEW = View()
 # A layer with no more vertices than this is sent as it is (about 40 KB as GeoJSON at full precision).
 LIGHT_VERTICES = 1_000
+# Most vertices a layer is sent with, if a lower zoom can give that (about 1.2 MB as GeoJSON).
+MAX_VERTICES = 40_000
 
 
 def meters_per_pixel(lat: float, zoom: float) -> float:
@@ -116,8 +122,10 @@ def simplify_layer(geoms, zoom: float, pixels: float = 0.5) -> np.ndarray:
     if polygonal and bool(shapely.coverage_is_valid(merc)):
         out = shapely.coverage_simplify(merc, tol)
         bad = shapely.is_empty(out) | ~shapely.is_valid(out)
-        if bad.any():  # a polygon so small it would vanish: keep it as it was
-            out = np.where(bad, merc, out)
+        if bad.any():  # never seen: GEOS keeps every ring at least a triangle. Redo it finer rather than break it.
+            out = shapely.coverage_simplify(merc, tol / 4)
+            if (shapely.is_empty(out) | ~shapely.is_valid(out)).any():
+                out = merc
     else:
         out = shapely.simplify(merc, tol, preserve_topology=True)
     return _geographic(out)
@@ -137,23 +145,32 @@ def round_coordinates(geoms, decimals: int = 5) -> np.ndarray:
 
 
 def for_display(gdf, *, zoom: float | None = None, view: View = DEFAULT_VIEW, headroom: float = 2.0,
-                pixels: float = 0.5, decimals: int = 5, keep=None, bounds=None, light_vertices: int = LIGHT_VERTICES):
+                pixels: float = 0.5, decimals: int = 5, keep=None, bounds=None, light_vertices: int = LIGHT_VERTICES,
+                max_vertices: int = MAX_VERTICES):
     """A copy of a lon/lat GeoDataFrame ready to be drawn: simplified for `zoom` (default: :func:`display_zoom` of
     `bounds`, or of the layer itself), coordinates rounded, only the `keep` columns (default: all) plus geometry.
 
+    Without an explicit `zoom`, the headroom is lowered a level at a time (down to none) while the result still has
+    more than `max_vertices` vertices: a layer of many small units (a province) gets the detail of its own zoom level.
     A layer of at most `light_vertices` vertices is already lighter than the screen budget and keeps its exact
     geometry (the bundled schematic layers: a few hundred vertices). Returns None or an empty layer unchanged."""
     if gdf is None or not len(gdf):
         return gdf
     import geopandas as gpd
 
-    if vertex_count(gdf.geometry.to_numpy()) <= light_vertices:
+    raw = gdf.geometry.to_numpy()
+    if vertex_count(raw) <= light_vertices:
         return gdf if keep is None else gdf[[c for c in gdf.columns if c in keep or c == gdf.geometry.name]]
-    if zoom is None:
-        zoom = display_zoom(bounds if bounds is not None else gdf.total_bounds, view, headroom)
+    fit_bounds = bounds if bounds is not None else gdf.total_bounds
+    levels = [zoom] if zoom is not None else [display_zoom(fit_bounds, view, float(h))
+                                              for h in np.arange(headroom, -0.5, -1.0).clip(0)]
+    for zoom in levels:
+        simplified = simplify_layer(raw, zoom, pixels)
+        if vertex_count(simplified) <= max_vertices:
+            break
     geom_col = gdf.geometry.name
     cols = [c for c in (keep if keep is not None else gdf.columns) if c in gdf.columns and c != geom_col]
-    geoms = round_coordinates(simplify_layer(gdf.geometry.to_numpy(), zoom, pixels), decimals)
+    geoms = round_coordinates(simplified, decimals)
     out = gpd.GeoDataFrame(gdf[cols].copy(), geometry=list(geoms), crs=gdf.crs, index=gdf.index)
     if geom_col != "geometry" and geom_col in out.columns:
         out = out.drop(columns=[geom_col])

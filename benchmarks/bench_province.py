@@ -1,0 +1,249 @@
+"""Province scale: the same code with about 1,300 township-level polygons and millions of patent records.
+
+* Layer: ~1,300 power-diagram cells over a province-sized area (107,000 km², about Jiangsu), borders detailed to about
+  300 vertices per unit (benchmarks/generate.province_coverage), given to the importer as its township layer.
+* Records: `province_records` patent rows with coordinates, in `province_files` files (an office splits an export that
+  big; the upload limit is 2,000,000 rows per file), each imported with importer.prepare + Store.add_records -- what
+  import_file does -- with the province layer and outline. Assignment is by coordinates (the address gazetteer is
+  Taixing's).
+* Summary: patents per unit (total, by type, valid) for every unit. Two ways are timed: the app's own path
+  (Store.records loads every record into pandas, then figures.area_table) and one SQL GROUP BY over the same
+  snapshot in SQLite (same de-duplication: latest as-of date, the later import wins per application number).
+* Map: the layer simplified for its zoom (simplify.for_display), drawn by maps.build_map and localised, on a page
+  served by Streamlit (benchmarks/province_app.py), timed in the browser like the township map.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from . import generate
+from .common import ROOT, Row, Server, env_for_children, gain_lower_is_better, median, peak_kb, run_child
+
+AS_OF = "2026-10-31"
+
+IMPORT = """
+import json, time
+import geopandas as gpd
+from txip_geo import importer, schema
+from txip_geo.store import Store
+store = Store({db!r})
+layers = {{"townships": gpd.read_file({units!r}), "parks": None, "outline": gpd.read_file({outline!r})}}
+t0, c0 = time.perf_counter(), time.process_time()
+methods, n, per_file = {{}}, 0, []
+for path in {files!r}:
+    t1 = time.perf_counter()
+    data = open(path, 'rb').read()
+    name = path.rsplit('/', 1)[-1]
+    recs, rep = importer.prepare('patents', data, name, as_of={as_of!r}, layers=layers)
+    store.add_records(schema.KINDS['patents'], recs, file_name=name, data=data, as_of={as_of!r}, user='benchmark',
+                      is_sample=False, report=rep.to_dict(),
+                      rows=(rep.rows_read, rep.rows_imported, len(rep.errors), rep.duplicates))
+    n += rep.rows_imported
+    per_file.append(time.perf_counter() - t1)
+    for k, v in rep.methods.items():
+        methods[k] = methods.get(k, 0) + v
+print(json.dumps({{'wall': time.perf_counter() - t0, 'cpu': time.process_time() - c0, 'rows': n,
+                  'methods': methods, 'per_file': per_file, 'peak_kb': _peak_kb()}}))
+"""
+
+# Patents per unit for the current snapshot, in SQLite: the rows Store.records would return (latest as-of date;
+# one row per application number, the later import winning; rows without a number all kept), counted per unit.
+SUMMARY_SQL = """
+WITH snap AS (SELECT id FROM imports WHERE kind = 'patents'
+              AND as_of = (SELECT MAX(as_of) FROM imports WHERE kind = 'patents')),
+keep AS (SELECT MAX(rowid) AS rid FROM rec_patents WHERE import_id IN snap AND pkey IS NOT NULL GROUP BY pkey
+         UNION ALL SELECT rowid FROM rec_patents WHERE import_id IN snap AND pkey IS NULL)
+SELECT unit_code, COUNT(*) AS patents,
+       SUM(patent_type = 'invention') AS invention_patents, SUM(patent_type = 'utility') AS utility_patents,
+       SUM(patent_type = 'design') AS design_patents, SUM(status_code = 'valid') AS patents_valid,
+       SUM(patent_type = 'invention' AND status_code = 'valid') AS invention_patents_valid
+FROM rec_patents WHERE rowid IN keep AND assign_method != 'outside' GROUP BY unit_code
+"""
+
+# The same counts without the de-duplication across files (each record of the snapshot counted once per import).
+SUMMARY_SQL_PLAIN = """
+SELECT unit_code, COUNT(*) AS patents,
+       SUM(patent_type = 'invention') AS invention_patents, SUM(patent_type = 'utility') AS utility_patents,
+       SUM(patent_type = 'design') AS design_patents, SUM(status_code = 'valid') AS patents_valid,
+       SUM(patent_type = 'invention' AND status_code = 'valid') AS invention_patents_valid
+FROM rec_patents WHERE import_id IN (SELECT id FROM imports WHERE kind = 'patents'
+                                     AND as_of = (SELECT MAX(as_of) FROM imports WHERE kind = 'patents'))
+  AND assign_method != 'outside' GROUP BY unit_code
+"""
+
+SUMMARY_SQL_CHILD = """
+import json, sqlite3, time
+con = sqlite3.connect({db!r})
+con.execute('PRAGMA cache_size = -262144')  # 256 MB of page cache for the GROUP BY
+con.execute('PRAGMA temp_store = MEMORY')
+t0 = time.perf_counter()
+rows = con.execute({sql!r}).fetchall()
+wall = time.perf_counter() - t0
+t1 = time.perf_counter()
+plain = con.execute({plain!r}).fetchall()
+wall_plain = time.perf_counter() - t1
+print(json.dumps({{'wall': wall, 'units': len([r for r in rows if r[0]]), 'total': sum(r[1] for r in rows),
+                  'wall_plain': wall_plain, 'total_plain': sum(r[1] for r in plain), 'peak_kb': _peak_kb()}}))
+"""
+
+SUMMARY_APP_CHILD = """
+import json, time
+import geopandas as gpd
+from txip_geo import figures
+from txip_geo.store import Store
+codes = list(gpd.read_file({units!r})['code'])
+store = Store({db!r})
+t0 = time.perf_counter()
+recs = {{k: store.records(k) for k in ('patents', 'trademarks', 'workstations', 'cases', 'enterprises', 'pledges',
+                                     'trainings', 'service_orgs')}}
+t1 = time.perf_counter()
+s = figures.Settings()
+table = figures.area_table({{k: v[v['assign_method'] != 'outside'] if len(v) else v for k, v in recs.items()}},
+                           'unit_code', codes, s, {as_of!r})
+wall = time.perf_counter() - t0
+print(json.dumps({{'wall': wall, 'load': t1 - t0, 'rows': len(recs['patents']), 'total': float(table['patents'].sum()),
+                  'peak_kb': _peak_kb()}}))
+"""
+
+
+def make_inputs(size, work: Path, log=print):
+    import geopandas as gpd
+    import shapely
+
+    units_path, outline_path = work / "province_units.geojson", work / "province_outline.geojson"
+    t = time.perf_counter()
+    if not units_path.exists():
+        units, outline = generate.province_coverage(size.province_units)
+        units.to_file(units_path, driver="GeoJSON")
+        outline.to_file(outline_path, driver="GeoJSON")
+    units = gpd.read_file(units_path)
+    union = shapely.union_all(units.geometry.to_numpy())
+    files = []
+    per = size.province_records // size.province_files
+    for i in range(size.province_files):
+        path = work / f"province_patents_{per}_{i + 1}.csv"
+        if not path.exists():
+            generate.write_csv(generate.province_patent_frame(per, union, seed=100 + i, serial_offset=i * 1_000_000),
+                               path)
+        files.append(path)
+    log(f"  province inputs: {len(units):,} units, {per * len(files):,} records in {len(files)} files "
+        f"({sum(f.stat().st_size for f in files) / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
+    return units, units_path, outline_path, files
+
+
+def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict:
+    from txip_geo import simplify
+
+    work.mkdir(parents=True, exist_ok=True)
+    units, units_path, outline_path, files = make_inputs(size, work, log)
+    db = work / "province.sqlite"
+    for p in work.glob("province.sqlite*"):
+        p.unlink()
+    env = env_for_children(TXIP_MAX_UPLOAD_MB=4096)
+    imp = run_child(IMPORT.format(db=str(db), units=str(units_path), outline=str(outline_path),
+                                  files=[str(f) for f in files], as_of=AS_OF), env=env)
+    log(f"  province import: {imp['rows']:,} rows in {imp['wall']:.0f} s, per file "
+        f"{', '.join(f'{x:.0f}' for x in imp['per_file'])} s, peak {imp['peak_kb'] / 1024:.0f} MB, {imp['methods']}")
+
+    sql = run_child(SUMMARY_SQL_CHILD.format(db=str(db), sql=SUMMARY_SQL, plain=SUMMARY_SQL_PLAIN), env=env)
+    log(f"  SQL summary: {sql['wall']:.1f} s for {sql['units']:,} units, {sql['total']:,} patents "
+        f"(without cross-file de-duplication {sql['wall_plain']:.1f} s)")
+    # The app's path loads every record into memory: at full size it is run on the first file's records only (a
+    # store of its own), and its time per record is scaled up; at 5,000,000 records it would need ~15 GB.
+    app_db = db
+    if size.province_records > 1_000_000:
+        app_db = work / "province_app_path.sqlite"
+        for p in work.glob("province_app_path.sqlite*"):
+            p.unlink()
+        run_child(IMPORT.format(db=str(app_db), units=str(units_path), outline=str(outline_path),
+                                files=[str(files[0])], as_of=AS_OF), env=env)
+    app = run_child(SUMMARY_APP_CHILD.format(db=str(app_db), units=str(units_path), as_of=AS_OF), env=env)
+    app_scaled = app["wall"] * imp["rows"] / max(app["rows"], 1)
+    log(f"  app summary path: {app['wall']:.1f} s for {app['rows']:,} records (load {app['load']:.1f} s), "
+        f"peak {app['peak_kb'] / 1024:.0f} MB; scaled to {imp['rows']:,}: {app_scaled:.0f} s")
+
+    # The map: payload of the simplified layer vs folium's default GeoJSON of it, and the page in a browser.
+    from .bench_payload import default_geojson_bytes
+
+    base_bytes = default_geojson_bytes(units)
+    t = time.perf_counter()
+    shown = simplify.for_display(units, keep=["code", "name"])
+    simplify_s = time.perf_counter() - t
+    page = browser_page(work, db, units_path, outline_path, len(units), log, shots) if size.province_browser else {}
+    n, nu = imp["rows"], len(units)
+    rate = n / imp["wall"]
+    layer_bytes = page.get("layer_bytes") or simplify.geojson_bytes(shown)
+    payload_note = (f"vertices {simplify.vertex_count(units.geometry):,} → {simplify.vertex_count(shown.geometry):,} "
+                    f"(zoom {shown.attrs.get('display_zoom')}); simplified in {simplify_s:.1f} s")
+    if page:
+        payload_note += f"; whole page HTML {page['html_bytes'] / 1024 / 1024:.2f} MB"
+    results.add(
+        Row("Province scale", f"import + assign {n:,} records into {nu:,} units ({len(files)} files)", imp["wall"], "s",
+            note=f"{rate:,.0f} rows/s; per file {median(imp['per_file']):.0f} s (median); peak "
+                 f"{imp['peak_kb'] / 1024:,.0f} MB; assigned by coordinates: {imp['methods'].get('point', 0):,}"),
+        Row("Province scale", f"summary: patents per unit for {nu:,} units ({n:,} records), SQL GROUP BY",
+            sql["wall"], "s", app_scaled, gain_lower_is_better(sql["wall"], app_scaled), target="< 5 s",
+            met=sql["wall"] < 5.0,
+            note=f"same rows as Store.records (latest snapshot, one row per application number); without that "
+                 f"de-duplication across files {sql['wall_plain']:.1f} s. Baseline: the app's path (Store.records + "
+                 f"figures.area_table), {app['wall']:.1f} s for {app['rows']:,} records, peak "
+                 f"{app['peak_kb'] / 1024:,.0f} MB" + (f", scaled to {n:,} records" if app["rows"] != n else "")),
+        Row("Province scale", f"map payload: {nu:,} units simplified for the zoom level", layer_bytes / 1024 / 1024,
+            "MB", base_bytes / 1024 / 1024, gain_lower_is_better(layer_bytes, base_bytes), target="< 1.5 MB",
+            met=layer_bytes < 1.5 * 1024 * 1024, note="baseline: folium.GeoJson(layer) defaults; " + payload_note),
+    )
+    if page.get("first_render") is not None:
+        results.add(Row("Province scale", "map page: first render in a browser (warm server)", page["first_render"],
+                        "s", target="< 4 s", met=page["first_render"] < 4.0,
+                        note=f"cold server (summary, simplification, map built): {page['cold']:.1f} s; "
+                             f"server peak {page['peak_kb'] / 1024:,.0f} MB"))
+    results.info["province"] = {"import": imp, "sql": sql, "app": app, "app_scaled": app_scaled, "page": page,
+                                "base_bytes": base_bytes, "units": nu}
+    return results.info["province"]
+
+
+def browser_page(work: Path, db: Path, units_path: Path, outline_path: Path, n_units: int, log, shots) -> dict:
+    from .bench_browser import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, _guard, available
+
+    why = available()
+    env = env_for_children(TXIP_PROVINCE_DB=db, TXIP_PROVINCE_UNITS=units_path, TXIP_PROVINCE_OUTLINE=outline_path,
+                           TXIP_PROVINCE_STATS=work / "province_page.json")
+    if why:
+        return {}
+    from playwright.sync_api import sync_playwright
+
+    out = {"runs": []}
+    with Server(ROOT / "benchmarks" / "province_app.py", env, work / "server_province.log") as server, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for i in range(3):
+                ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+                ctx.route("**/*", _guard)
+                page = ctx.new_page()
+                t0 = time.perf_counter()
+                page.goto(server.url)
+                page.wait_for_selector(MAP_IFRAME, state="attached", timeout=300_000)
+                page.wait_for_function("() => { const f = document.querySelector('iframe[title=\"streamlit_folium."
+                                       "st_folium\"]'); const d = f && f.contentDocument; return !!d && "
+                                       f"d.querySelectorAll('path.leaflet-interactive').length >= {n_units}; }}",
+                                       timeout=300_000)
+                out["runs"].append(time.perf_counter() - t0)
+                if shots and i == 2:
+                    page.wait_for_timeout(800)
+                    page.screenshot(path=str(shots / "province_map.png"))
+                ctx.close()
+        finally:
+            browser.close()
+        out["peak_kb"] = peak_kb(server.pid)
+    import json
+
+    stats = json.loads((work / "province_page.json").read_text())
+    out.update(stats)
+    out["cold"] = out["runs"][0]
+    out["first_render"] = median(out["runs"][1:])
+    log(f"  province map page: cold {out['cold']:.1f} s, warm {out['first_render']:.2f} s, layer "
+        f"{out['layer_bytes'] / 1e6:.2f} MB, page {out['html_bytes'] / 1e6:.2f} MB")
+    return out

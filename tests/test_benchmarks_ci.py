@@ -1,0 +1,80 @@
+"""The benchmarks at CI size: `python benchmarks/run.py --size ci` runs end to end and writes its results table.
+
+Only what cannot flake is asserted: the table is there with every benchmark's rows, every gain is a positive finite
+number, byte counts (deterministic) shrink, and the two import paths agree. Timings are recorded, never compared
+with a threshold (the full-size figures are in docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.benchmark
+
+
+@pytest.fixture(scope="module")
+def ci_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    md, js = out / "performance.md", out / "results.json"
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--size", "ci", "--out", str(md),
+                           "--json", str(js), "--work", str(out / "work")],
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return md.read_text(encoding="utf-8"), json.loads(js.read_text(encoding="utf-8"))
+
+
+def rows(results, group):
+    return [r for r in results["rows"] if r["group"] == group]
+
+
+def test_the_table_is_written_with_every_benchmark(ci_run):
+    md, results = ci_run
+    assert "<!-- benchmark-results:start -->" in md and "<!-- benchmark-results:end -->" in md
+    assert "| | What | This app | Baseline | Gain | Target | Met | Notes |" in md
+    groups = {r["group"] for r in results["rows"]}
+    assert {"Import 1M patents", "Map payload", "Province scale"} <= groups
+    if not results["info"].get("browser", {}).get("skipped"):
+        assert {"Map page in a browser", "Memory"} <= groups
+    for r in results["rows"]:
+        assert r["measure"] in md
+
+
+def test_every_gain_is_a_sane_ratio(ci_run):
+    _, results = ci_run
+    for r in results["rows"]:
+        assert r["value"] is None or (math.isfinite(r["value"]) and r["value"] >= 0), r
+        if r["gain"] is not None:
+            assert math.isfinite(r["gain"]) and 0.01 < r["gain"] < 10_000, r
+
+
+def test_payload_shrinks_and_the_coverage_stays_valid(ci_run):
+    _, results = ci_run
+    payload = results["info"]["payload"]
+    detailed = next(v for k, v in payload.items() if k.startswith("official-like"))
+    assert detailed["coverage_ok"] and detailed["app_layer"] < 300 * 1024
+    assert detailed["base_layer"] / detailed["app_layer"] > 3  # bytes: deterministic
+    assert detailed["v1"] < detailed["v0"] / 3
+    schematic = next(v for k, v in payload.items() if k.startswith("bundled"))
+    assert schematic["coverage_ok"] and schematic["v1"] == schematic["v0"]  # light: sent exactly
+    province = results["info"]["province"]
+    assert province["page"] == {} or province["page"]["layer_bytes"] < province["base_bytes"]
+
+
+def test_both_import_paths_assign_the_same_townships(ci_run):
+    _, results = ci_run
+    imp = results["info"]["import"]
+    assert imp["agree"] == 1.0
+    assert imp["fast"]["rows"] == imp["fast"]["read"] > 0
+    prov = results["info"]["province"]
+    methods, n = prov["import"]["methods"], prov["import"]["rows"]
+    outside = methods.get("outside", 0)  # a point on the province's edge, at most a handful
+    assert methods.get("point", 0) + outside == n and outside <= n // 1000
+    assert prov["sql"]["total"] == n - outside  # every record inside counted once in the summary
