@@ -17,11 +17,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,23 +30,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # txip_geo is imported from the work tree, not installed
     sys.path.insert(0, str(REPO))
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# Shared with the load test and the benchmarks' conventions: tests/support.py.
+from support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, free_port, wait_healthy  # noqa: E402
+
 INTERNAL_SCHEMES = ("data:", "blob:", "about:", "chrome:", "chrome-extension:")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -86,22 +70,6 @@ def _stage(app_path: Path, static_dir: Path, tmp_dir: Path) -> Path:
     return tmp_dir / app_path.name
 
 
-def _wait_healthy(server: StreamlitServer, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    health = f"http://127.0.0.1:{server.port}/_stcore/health"
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.proc.returncode}:\n{server.log()}")
-        try:
-            with urllib.request.urlopen(health, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise TimeoutError(f"streamlit did not answer {health} within {timeout:.0f}s:\n{server.log()}")
-
-
 @pytest.fixture
 def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., StreamlitServer]]:
     servers: list[StreamlitServer] = []
@@ -136,7 +104,7 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
         proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         server = StreamlitServer(app, port, proc, log_path, log)
         servers.append(server)
-        _wait_healthy(server, timeout)
+        wait_healthy(server, timeout)
         return server
 
     yield start
