@@ -42,3 +42,21 @@ def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     assert main(["--db", str(path), "demo"]) == 0
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_fs(demo_db):
+    """The figures of the bundled sample (computed once per session; do not mutate)."""
+    from txip_geo.figures import compute
+    from txip_geo.store import Store
+
+    return compute(Store(demo_db))
+
+
+@pytest.fixture(scope="session")
+def demo_layers(demo_db):
+    """The map layers of the sample store, as the exports draw them."""
+    from txip_geo import report
+    from txip_geo.store import Store
+
+    return report.Layers.from_store(Store(demo_db))

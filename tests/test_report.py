@@ -13,23 +13,21 @@ from pptx.util import Emu
 
 from txip_geo import maps, network, report
 from txip_geo.cli import main
-from txip_geo.figures import compute
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.goals import evaluate
-from txip_geo.store import Store
 from txip_geo.strings import t
 
 A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 
 
 @pytest.fixture(scope="module")
-def fs(demo_db):
-    return compute(Store(demo_db))
+def fs(demo_fs):
+    return demo_fs
 
 
 @pytest.fixture(scope="module")
-def layers(demo_db):
-    return report.Layers.from_store(Store(demo_db))
+def layers(demo_layers):
+    return demo_layers
 
 
 @pytest.fixture(scope="module")

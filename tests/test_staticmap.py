@@ -10,19 +10,17 @@ import pytest
 from PIL import Image
 
 from txip_geo import fonts, maps, report, staticmap
-from txip_geo.figures import compute
-from txip_geo.store import Store
 from txip_geo.strings import t
 
 
 @pytest.fixture(scope="module")
-def fs(demo_db):
-    return compute(Store(demo_db))
+def fs(demo_fs):
+    return demo_fs
 
 
 @pytest.fixture(scope="module")
-def layers(demo_db):
-    return report.Layers.from_store(Store(demo_db))
+def layers(demo_layers):
+    return demo_layers
 
 
 @pytest.fixture(scope="module")
