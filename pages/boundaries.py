@@ -5,7 +5,6 @@ from ui.boot import ensure_app
 
 ensure_app()  # first: a deep link on a fresh server must go through app.py
 
-import copy
 import hashlib
 import tempfile
 
@@ -15,7 +14,6 @@ import pandas as pd
 import shapely
 import streamlit as st
 from folium.plugins import Draw
-from streamlit_folium import st_folium
 
 from txip_geo import boundaries, boundary_import
 from txip_geo.boundary_import import LAYER_LABEL, check_boundaries, import_boundaries, report_lines, save_drawn_park
@@ -24,7 +22,7 @@ from txip_geo.importer import ImportRejected
 from txip_geo.offline import localise_map
 from txip_geo.strings import t
 from ui import auth as ui_auth
-from ui import header, state
+from ui import folium_view, header, state
 
 gaz = load_gazetteer()
 store = state.store()
@@ -200,7 +198,7 @@ def draw_map(version: tuple, park: str):
          draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
                        "polygon": {"allowIntersection": False, "showArea": True}, "rectangle": {"showArea": True}},
          edit_options={"poly": {"allowIntersection": False}}).add_to(m)
-    return localise_map(m)
+    return folium_view.render(localise_map(m))
 
 
 current = store.layer("parks").set_index("code")
@@ -208,8 +206,8 @@ if park in current.index:
     km2 = float(boundaries.area_km2(current.loc[[park]]).iloc[0])
     st.caption(t("boundaries.park_current", status=STATUS["official" if current.loc[park, "official"] else "schematic"],
                  km2=f"{km2:.2f}"))
-out = st_folium(copy.deepcopy(draw_map(version, park)), key="park_draw", height=560, use_container_width=True,
-                returned_objects=["all_drawings", "last_active_drawing"])
+out = folium_view.show(draw_map(version, park), key="park_draw", height=560,
+                       returned_objects=["all_drawings", "last_active_drawing"])
 drawings = [d for d in ((out or {}).get("all_drawings") or [])
             if (d or {}).get("geometry", {}).get("type") in ("Polygon", "MultiPolygon")]
 if not drawings and (out or {}).get("last_active_drawing"):

@@ -4,12 +4,7 @@ from ui.boot import ensure_app
 
 ensure_app()  # first: a deep link on a fresh server must go through app.py
 
-import copy
-
-import folium
 import streamlit as st
-from streamlit.errors import StreamlitInvalidLayoutContextError
-from streamlit_folium import st_folium
 
 from txip_geo import boundaries, maps, views
 from txip_geo.basemaps import resolve as resolve_basemap
@@ -18,7 +13,7 @@ from txip_geo.gazetteer import load_gazetteer
 from txip_geo.offline import localise_map
 from txip_geo.strings import t
 from ui import auth as ui_auth
-from ui import header, state
+from ui import folium_view, header, state
 
 gaz = load_gazetteer()
 store = state.store()
@@ -76,7 +71,8 @@ if basemap.key != (st.session_state.get("basemap") or "none"):
 
 @state.cache_resource(show_spinner=False, max_entries=16)
 def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_id):
-    """The map without the selection highlight (stable while the user clicks around), and the area layer as drawn."""
+    """The map without the selection highlight (stable while the user clicks around), rendered once for the
+    component, and the area layer as drawn."""
     f = state.figures(**{k: v for k, v in settings.items()})
     r = state.figures()
     layer = store.layer("townships" if view == "units" else "parks")
@@ -85,35 +81,30 @@ def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_
     spec = views.map_spec(f, r, layer, view=view, indicator=indicator, outline=boundaries.county_outline(),
                           neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"), points=points,
                           basemap=_basemap)
-    return localise_map(maps.build_map(spec)), spec.areas
+    return folium_view.render(localise_map(maps.build_map(spec))), spec.areas
+
+
+def pick_clicked(value: dict, layer) -> None:
+    """A click on the map (callback, before the rerun): the township or park under it becomes the selection."""
+    click = value.get("last_object_clicked")
+    if click:
+        code = views.unit_at(layer, click["lng"], click["lat"])  # the layer as drawn (same datum as the click)
+        if code:
+            st.session_state.unit_pick = code
 
 
 @st.fragment
 def map_and_panel():
-    m, layer = base_map(state.store_version(store), filters, view, indicator,
-                        (show_ws, show_cases, show_ent, zero_only), basemap, (basemap.key, basemap.url))
+    rendered, layer = base_map(state.store_version(store), filters, view, indicator,
+                               (show_ws, show_cases, show_ent, zero_only), basemap, (basemap.key, basemap.url))
     left, right = st.columns([5, 3], gap="medium")
     with left:
         sel = st.session_state.get("unit_pick") or None
-        fg = folium.FeatureGroup(name="selection")
+        overlay = None
         if sel and sel in set(layer["code"]):
-            folium.GeoJson(layer[layer["code"] == sel][["geometry"]].__geo_interface__,
-                           style_function=lambda f: {"fill": False, "color": maps.SELECTED_COLOR, "weight": 4},
-                           interactive=False).add_to(fg)
-        # st_folium alters the map it is given: hand it a copy of the cached one.
-        out = st_folium(copy.deepcopy(m), key="map", height=640, use_container_width=True, returned_objects=["last_object_clicked"],
-                        feature_group_to_add=fg)
-        click = (out or {}).get("last_object_clicked")
-        if click and click != st.session_state.get("last_click"):
-            st.session_state.last_click = click
-            code = views.unit_at(layer, click["lng"], click["lat"])  # the layer as drawn (same datum as the click)
-            if code and code != sel:
-                st.session_state.unit_pick = code
-                # Redraw the highlight: only this fragment when the click came in a fragment rerun.
-                try:
-                    st.rerun(scope="fragment")
-                except StreamlitInvalidLayoutContextError:
-                    st.rerun()
+            overlay = folium_view.overlay_script(maps.highlight_group(layer[layer["code"] == sel]))
+        folium_view.show(rendered, key="map", height=640, returned_objects=["last_object_clicked"], overlay=overlay,
+                         on_change=lambda value: pick_clicked(value, layer))
         st.caption(t("map.click_hint"))
     with right:
         codes = [""] + list(layer["code"])

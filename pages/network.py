@@ -5,15 +5,13 @@ from ui.boot import ensure_app
 
 ensure_app()  # first: a deep link on a fresh server must go through app.py
 
-import copy
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from txip_geo import boundaries, maps, network
 from txip_geo.offline import localise_map
 from txip_geo.strings import t
-from ui import header, state
+from ui import folium_view, header, state
 
 store = state.store()
 fs = state.figures()
@@ -69,12 +67,10 @@ def gap_map(version, settings, view):
     layer = store.layer("townships" if view == "units" else "parks")
     spec = network.gap_map_spec(f, layer, view=view, outline=boundaries.county_outline(),
                                 neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"))
-    return localise_map(maps.build_map(spec))
+    return folium_view.render(localise_map(maps.build_map(spec)))
 
 
-# st_folium alters the map it is given (a second session got an empty map): hand it a copy of the cached one.
-st_folium(copy.deepcopy(gap_map(state.store_version(store), fs.settings, view)), key=f"network_map_{view}",
-          height=560, use_container_width=True, returned_objects=[])
+folium_view.show(gap_map(state.store_version(store), fs.settings, view), key=f"network_map_{view}", height=560)
 
 # -- gap list -----------------------------------------------------------------------------------------------------------
 st.subheader(t("network.gap_list"))

@@ -10,17 +10,15 @@ from ui.boot import ensure_app
 
 ensure_app()  # first: a deep link on a fresh server must go through app.py
 
-import copy
 import html
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from txip_geo import maps, network, report, views
 from txip_geo.figures import METRICS
 from txip_geo.offline import localise_map
 from txip_geo.strings import t
-from ui import state
+from ui import folium_view, state
 
 store = state.store()
 fs = state.figures()
@@ -186,14 +184,12 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
         minx, miny, maxx, maxy = sel.total_bounds
         dx, dy = (maxx - minx) * 0.1, (maxy - miny) * 0.1
         m.fit_bounds([[miny - dy, minx - dx], [maxy + dy, maxx + dx]])
-    return localise_map(m)
+    return folium_view.render(localise_map(m))
 
 
 def show_map(kind: str, code: str | None = None, height: int = 760):
-    m = city_map(state.store_version(store), fs.settings, kind, indicator, code)
-    # st_folium alters the map it is given: hand it a copy of the cached one.
-    st_folium(copy.deepcopy(m), key=f"present_map_{kind}_{code or ''}", height=height, use_container_width=True,
-              returned_objects=[])
+    folium_view.show(city_map(state.store_version(store), fs.settings, kind, indicator, code),
+                     key=f"present_map_{kind}_{code or ''}", height=height)
 
 
 def html_table(df, classes: dict[int, list[str]] | None = None) -> str:

@@ -86,3 +86,15 @@ def wait_healthy(server: Server, timeout: float) -> None:
             pass
         time.sleep(0.25)
     raise TimeoutError(f"streamlit did not answer {health} within {timeout:.0f}s:\n{server.log()}")
+
+
+def set_component_value(at, element, value: dict):
+    """Run an AppTest as if the user changed a custom component (a click on the map): the component's value goes in
+    with the widget states of the run, so its on_change callback fires as in a browser. Returns the AppTest."""
+    import json
+
+    ws = at._tree.get_widget_states()
+    w = ws.widgets.add()
+    w.id = element.proto.id
+    w.json_value = json.dumps(value)
+    return at._run(ws)

@@ -10,6 +10,8 @@ from streamlit.testing.v1 import AppTest
 from txip_geo.figures import compute
 from txip_geo.store import Store
 
+from support import set_component_value
+
 HQ = "321283100"  # 黄桥镇
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,9 +52,7 @@ def test_picking_a_township_shows_its_panel_with_the_core_figures(page, demo_db)
 
 def test_clicking_on_the_map_selects_the_township_under_the_click(page):
     page.run()
-    key = json.loads(component(page).proto.json_args)["key"]
-    page.session_state[key] = {"last_object_clicked": {"lat": 32.23504, "lng": 120.2657}}  # inside 黄桥镇
-    page.run()
+    set_component_value(page, component(page), {"last_object_clicked": {"lat": 32.23504, "lng": 120.2657}})  # 黄桥镇
     assert not page.exception
     assert page.session_state["unit_pick"] == HQ and page.subheader[0].value == "黄桥镇"
 

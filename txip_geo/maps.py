@@ -351,5 +351,16 @@ def _add_points(m, layer: PointLayer) -> None:
     group.add_to(m)
 
 
+def highlight_group(areas):
+    """The selection outline (thick, no fill, not clickable) of `areas` as a folium FeatureGroup."""
+    import folium
+
+    group = folium.FeatureGroup(name="selection")
+    folium.GeoJson(areas[["geometry"]].__geo_interface__,
+                   style_function=lambda f: {"fill": False, "color": SELECTED_COLOR, "weight": 4},
+                   interactive=False).add_to(group)
+    return group
+
+
 def render_html(m) -> str:
     return m.get_root().render()

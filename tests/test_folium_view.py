@@ -1,0 +1,82 @@
+"""ui/folium_view: a map rendered once hands the component exactly what st_folium would, and is not altered."""
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import streamlit_folium as sf
+from shapely.geometry import box
+
+from txip_geo import maps
+from txip_geo.offline import localise_map
+from ui import folium_view
+
+
+def township_map(points: int = 0):
+    geoms = [box(120 + i * 0.1, 32, 120.09 + i * 0.1, 32.09) for i in range(3)]
+    areas = gpd.GeoDataFrame({"code": ["U0", "U1", "U2"], "name": ["甲镇", "乙镇", "丙街道"], "value": [0, 5, 40]},
+                             geometry=geoms, crs=4326)
+    layers = []
+    if points:
+        pts = pd.DataFrame({"lon": [120.01 + i * 0.0005 for i in range(points)], "lat": [32.05] * points,
+                            "color": "#08519c", "radius": 6, "tooltip": [f"工作站{i}（样例）" for i in range(points)]})
+        layers = [maps.PointLayer(name="知识产权工作站", points=pts, cluster=True)]
+    spec = maps.MapSpec(areas=areas, label="专利总量", unit="件", breaks=maps.class_breaks([0, 5, 40]), points=layers)
+    return localise_map(maps.build_map(spec)), areas
+
+
+def st_folium_args(m, **kw):
+    """The arguments st_folium itself hands its component for `m` (its component function swapped for a recorder)."""
+    seen = {}
+    orig = sf._component_func
+    sf._component_func = lambda **args: seen.update(args) or args["default"]
+    try:
+        sf.st_folium(m, **kw)
+    finally:
+        sf._component_func = orig
+    return seen
+
+
+@pytest.mark.parametrize("points", [0, 40])
+def test_rendered_map_carries_exactly_what_st_folium_sends(points):
+    m, _ = township_map(points)
+    rendered = folium_view.render(m)
+    ref = st_folium_args(_copy(m), key="map", height=640,
+                         use_container_width=True, returned_objects=["last_object_clicked"])
+    assert rendered.script == ref["script"] + folium_view.INSTANT_CLICK_JS
+    assert rendered.header == ref["header"]
+    assert rendered.html == ref["html"]
+    assert rendered.map_id == ref["id"]
+    assert list(rendered.js_links) == ref["js_links"] and list(rendered.css_links) == ref["css_links"]
+    assert rendered.defaults(["last_object_clicked"]) == ref["default"]
+    assert all(link.startswith("/app/static/") for link in rendered.js_links + rendered.css_links)
+
+
+def _copy(m):
+    import copy
+
+    return copy.deepcopy(m)
+
+
+def test_rendering_leaves_the_cached_map_as_it_was():
+    m, _ = township_map(10)
+    before = maps.render_html(_copy(m))
+    first = folium_view.render(m)
+    second = folium_view.render(m)
+    assert first.script == second.script  # the same map renders the same, however often
+    assert maps.render_html(_copy(m)) == before
+
+
+def test_component_key_changes_with_the_map_and_the_user_key():
+    a = folium_view.render(township_map(0)[0])
+    b = folium_view.render(township_map(5)[0])
+    assert a.component_key("map") == folium_view.render(township_map(0)[0]).component_key("map")
+    assert a.component_key("map") != b.component_key("map")
+    assert a.component_key("map") != a.component_key("other")
+
+
+def test_selection_overlay_is_a_feature_group_on_the_live_map():
+    _, areas = township_map()
+    js = folium_view.overlay_script(maps.highlight_group(areas[areas["code"] == "U1"]))
+    assert "feature_group_feature_group_0" in js and "map_div.addLayer(feature_group_feature_group_0)" in js
+    assert maps.SELECTED_COLOR in js and "120.19" in js  # the outline of U1 (x from 120.1 to 120.19)
+    assert "120.09," not in js  # and nothing of U0
