@@ -5,7 +5,8 @@ coordinates, imported through the command line. Each measurement is a fresh brow
 
 * first render: from opening the page to the township map drawn with the default layers (workstations on);
 * all layers on: ticking 执法案件与纠纷 and 企业（规上/高企） until both layers are on the map (every point shown);
-* click to panel: clicking 黄桥镇 on the map (with every layer on) until its panel's heading shows.
+* click to panel: clicking 黄桥镇 on the map (with every layer on) until its panel's heading and indicator figure
+  show and the township is outlined on the map (the time to the heading alone is reported in the note).
 
 The server's peak memory (VmHWM of the streamlit process) is read after the sessions.
 """
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+
+from txip_geo.maps import SELECTED_COLOR
 
 from . import generate
 from .common import ROOT, Row, Server, env_for_children, gain_lower_is_better, median, peak_kb, run_child
@@ -126,6 +129,11 @@ def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | N
         t2 = time.perf_counter()
         page.mouse.click(x, y)
         page.wait_for_selector('h3:has-text("黄桥镇")', timeout=120_000)
+        out["click_heading"] = time.perf_counter() - t2
+        # The whole answer: the panel's indicator figure and the township outlined on the map.
+        page.wait_for_selector('[data-testid="stMetric"]:below(h3:has-text("黄桥镇"))', timeout=120_000)
+        page.wait_for_selector("text=在 17 个镇街中排第", timeout=120_000)  # the caption under the township's figure
+        _wait(page, f"return !!d.querySelector('path[stroke=\"{SELECTED_COLOR}\"]');", 120_000)
         out["click"] = time.perf_counter() - t2
         if shot:
             page.wait_for_timeout(800)
@@ -145,6 +153,7 @@ def measure(browser, server: Server, n_ws: int, repeats: int, log, label: str, s
     warm = runs[1:]
     return {"cold": runs[0], "first_render": median([r["first_render"] for r in warm]),
             "layers_on": median([r.get("layers_on") for r in warm]), "click": median([r["click"] for r in warm]),
+            "click_heading": median([r.get("click_heading") for r in warm]),
             "peak_kb": peak_kb(server.pid), "runs": runs}
 
 
@@ -189,8 +198,10 @@ def run(size, work: Path, results, log=print, big_store: Path | None = None, sho
         Row("Map page in a browser", f"all {n:,} points on (tick 案件 and 企业 layers)", c["layers_on"], "s",
             b["layers_on"], gain_lower_is_better(c["layers_on"], b["layers_on"]),
             note="two reruns of the page; cases and enterprises are drawn as marker clusters"),
-        Row("Map page in a browser", "click a township → its panel (every layer on)", c["click"], "s", b["click"],
-            gain_lower_is_better(c["click"], b["click"]), target="< 0.5 s", met=c["click"] < 0.5, note=rep),
+        Row("Map page in a browser", "click a township → its panel and outline (every layer on)", c["click"], "s",
+            b["click"], gain_lower_is_better(c["click"], b["click"]), target="< 0.5 s", met=c["click"] < 0.5,
+            note=f"{rep}; until the panel's heading and indicator figure show and the township is outlined on the "
+                 f"map; the heading alone: {c['click_heading']:.2f} s"),
         Row("Memory", f"app server peak RSS, sample + {n:,} points", c["peak_kb"] / 1024, "MB",
             b["peak_kb"] / 1024, None, note="VmHWM of the streamlit process after the sessions; baseline: no cache"),
     )

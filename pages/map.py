@@ -6,13 +6,12 @@ ensure_app()  # first: a deep link on a fresh server must go through app.py
 
 import streamlit as st
 
-from txip_geo import boundaries, maps, views
+from txip_geo import boundaries, goals, maps, views
 from txip_geo.basemaps import resolve as resolve_basemap
 from txip_geo.figures import METRICS
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.offline import localise_map
 from txip_geo.strings import t
-from ui import auth as ui_auth
 from ui import folium_view, header, state
 
 gaz = load_gazetteer()
@@ -98,14 +97,7 @@ def map_and_panel():
     rendered, layer = base_map(state.store_version(store), filters, view, indicator,
                                (show_ws, show_cases, show_ent, zero_only), basemap, (basemap.key, basemap.url))
     left, right = st.columns([5, 3], gap="medium")
-    with left:
-        sel = st.session_state.get("unit_pick") or None
-        overlay = None
-        if sel and sel in set(layer["code"]):
-            overlay = folium_view.overlay_script(maps.highlight_group(layer[layer["code"] == sel]))
-        folium_view.show(rendered, key="map", height=640, returned_objects=["last_object_clicked"], overlay=overlay,
-                         on_change=lambda value: pick_clicked(value, layer))
-        st.caption(t("map.click_hint"))
+    # The panel first: after a click its heading and figures reach the browser before the (large) map element.
     with right:
         codes = [""] + list(layer["code"])
         st.selectbox(t("map.pick_unit"), codes, key="unit_pick",
@@ -114,56 +106,81 @@ def map_and_panel():
         state.set_query(unit=code or None)
         if code:
             panel(code)
+        else:
+            city_panel()
+    with left:
+        overlay = None
+        if code and code in set(layer["code"]):
+            overlay = folium_view.overlay_script(maps.highlight_group(layer[layer["code"] == code]))
+        folium_view.show(rendered, key="map", height=640, returned_objects=["last_object_clicked"], overlay=overlay,
+                         on_change=lambda value: pick_clicked(value, layer))
+        st.caption(t("map.click_hint"))
+
+
+def city_panel():
+    """No area picked: the city's figure and the areas ranked on the indicator."""
+    label, unit = METRICS[indicator]
+    st.subheader(t("map.city_heading"))
+    st.metric(label, maps.format_value(goals.city_value(fs, indicator), unit))
+    st.caption(t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label))
+    st.dataframe(views.ranking(fs, view, indicator), hide_index=True, width="stretch", height=320)
+    st.caption(t("map.city_hint"))
 
 
 def panel(code: str):
+    st.subheader(gaz.name_of(code))  # first: the heading shows while the rest is computed
     label, unit = METRICS[indicator]
     if code in gaz.park_by_code:
         row = fs.parks.set_index("code").loc[code]
-        st.subheader(gaz.name_of(code))
         park = gaz.park_by_code[code]
         st.caption(f"{park.level}；所在镇街：{gaz.name_of(park.host_code) or park.host_note}")
         st.dataframe(
             [{"指标": METRICS[m][0], "数值": maps.format_value(row[m], METRICS[m][1])} for m in views.PANEL_METRICS
              if m in row.index and m != "population"], hide_index=True, width="stretch")
         return
-    d = views.unit_detail(fs, code, personal=ui_auth.can("see_personal"))
+    d = state.unit_detail(code, **filters)
     rank = views.rank_of(fs, code, indicator)
-    st.subheader(d.name)
     value = fs.units.set_index("code").loc[code, indicator]
     st.metric(label, maps.format_value(value, unit), help=t("map.label_rank", rank=rank) if rank else None)
     if rank:
         st.caption(t("map.label_rank", rank=rank) + f"（{label}）")
+    # Only the open tab is computed and sent (a tab change reruns this fragment): a click shows its answer at once.
     tabs = st.tabs([t("panel.figures"), t("panel.trend"), t("panel.workstations"), t("panel.zero_enterprises"),
-                    t("panel.cases"), t("panel.goal_share")])
+                    t("panel.cases"), t("panel.goal_share")], key="panel_tab", on_change="rerun")
     with tabs[0]:
-        st.dataframe(d.figures, hide_index=True, width="stretch")
-        net = d.network
-        st.caption("三级网络：管理机构 " + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
-                   + f"；专（兼）职人员 {maps.format_value(net['staff'], '人')}；专项资金 {maps.format_value(net['fund_wan'], '万元')}")
+        if tabs[0].open:
+            st.dataframe(d.figures, hide_index=True, width="stretch")
+            net = d.network
+            st.caption("三级网络：管理机构 " + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
+                       + f"；专（兼）职人员 {maps.format_value(net['staff'], '人')}；专项资金 {maps.format_value(net['fund_wan'], '万元')}")
     with tabs[1]:
-        if d.trend.empty:
-            st.write(t("panel.none"))
-        else:
-            st.bar_chart(d.trend, height=260)
+        if tabs[1].open:
+            if d.trend.empty:
+                st.write(t("panel.none"))
+            else:
+                st.bar_chart(d.trend, height=260)
     with tabs[2]:
-        if d.workstations.empty:
-            st.warning(t("panel.no_workstation"))
-        else:
-            st.dataframe(d.workstations, hide_index=True, width="stretch")
+        if tabs[2].open:
+            if d.workstations.empty:
+                st.warning(t("panel.no_workstation"))
+            else:
+                st.dataframe(d.workstations, hide_index=True, width="stretch")
     with tabs[3]:
-        if d.zero_enterprises.empty:
-            st.success(t("panel.no_zero"))
-        else:
-            st.dataframe(d.zero_enterprises, hide_index=True, width="stretch")
+        if tabs[3].open:
+            if d.zero_enterprises.empty:
+                st.success(t("panel.no_zero"))
+            else:
+                st.dataframe(d.zero_enterprises, hide_index=True, width="stretch")
     with tabs[4]:
-        if d.cases.empty:
-            st.write(t("panel.no_cases"))
-        else:
-            st.dataframe(d.cases, hide_index=True, width="stretch", height=300)
+        if tabs[4].open:
+            if d.cases.empty:
+                st.write(t("panel.no_cases"))
+            else:
+                st.dataframe(d.cases, hide_index=True, width="stretch", height=300)
     with tabs[5]:
-        st.dataframe(d.goal_shares, hide_index=True, width="stretch")
-        st.caption(t("panel.share_note"))
+        if tabs[5].open:
+            st.dataframe(d.goal_shares, hide_index=True, width="stretch")
+            st.caption(t("panel.share_note"))
 
 
 map_and_panel()

@@ -139,6 +139,7 @@ def test_viewer_map_panel_shows_cases_without_parties(viewer_env):
     code = store.records("cases")["unit_code"].value_counts().index[0]
     at = page_test("map.py", guest)
     at.query_params["unit"] = code
+    at.session_state["panel_tab"] = "执法案件与纠纷"  # the panel computes only its open tab
     at.run()
     assert not at.exception
     text = all_text(at)
@@ -173,6 +174,7 @@ def test_editor_sees_parties_in_the_panel(viewer_env):
     code = store.records("cases")["unit_code"].value_counts().index[0]
     at = page_test("map.py", auth.get_user(store, "ed"))
     at.query_params["unit"] = code
+    at.session_state["panel_tab"] = "执法案件与纠纷"
     at.run()
     text = all_text(at)
     assert "当事人" in text and any(p in text for p in parties)

@@ -159,3 +159,26 @@ def test_newer_snapshot_is_used_and_older_kept(loaded, csv_file):
                 as_of="2026-11-20")
     assert compute(loaded).city["trademarks"] == 2
     assert compute(loaded, Settings(as_of="2026-10-31")).city["trademarks"] == 1
+
+
+def test_ranking_puts_the_most_first_ties_shared_and_more_is_worse_reversed(loaded):
+    from txip_geo.views import ranking
+
+    fs = compute(loaded)
+    r = ranking(fs, "units", "patents")
+    assert len(r) == 17 and list(r.columns) == ["排名", "名称", "数值"]
+    # 黄桥镇 and 延令街道 have 2 patents each (shared first place), 古溪镇 1, the 14 others 0 (shared fourth).
+    assert set(r.loc[:1, "名称"]) == {"黄桥镇", "延令街道"} and list(r.loc[:1, "排名"]) == [1, 1]
+    assert (r.loc[2, "名称"], r.loc[2, "排名"], r.loc[2, "数值"]) == ("古溪镇", 3, "1 件")
+    assert set(r.loc[3:, "排名"]) == {4} and set(r.loc[3:, "数值"]) == {"0 件"}
+    z = ranking(fs, "units", "zero_patent_above_scale")  # more is worse: the fewest come first
+    assert z.iloc[-1]["名称"] == "黄桥镇" and z.iloc[-1]["数值"] == "1 家"
+
+
+def test_city_value_of_an_indicator(loaded):
+    from txip_geo.goals import city_value
+
+    fs = compute(loaded)
+    assert city_value(fs, "patents") == 6 and city_value(fs, "invention_patents_valid") == 3
+    per_10k = evaluate(fs).set_index("id").loc["G03", "current"]
+    assert city_value(fs, "invention_per_10k") == per_10k

@@ -70,3 +70,26 @@ def test_sample_badge_and_schematic_notice_are_shown(page):
     page.run()
     md = " ".join(m.value for m in page.markdown)
     assert "样例数据" in md and "示意边界" in md
+
+
+def test_panel_sends_only_the_open_tab_and_opens_another_on_request(page):
+    page.query_params["unit"] = HQ
+    page.run()
+    assert not page.exception
+    assert len(page.dataframe) == 1  # 主要数字 only: the workstations and cases tables are not computed yet
+    assert "指标" in page.dataframe[0].value.columns
+    page.session_state["panel_tab"] = "工作站"
+    page.run()
+    assert not page.exception
+    assert len(page.dataframe) == 1 and "依托单位" in page.dataframe[0].value.columns
+
+
+def test_with_no_township_picked_the_panel_shows_the_city_and_the_ranking(page, demo_db):
+    page.run()
+    assert not page.exception
+    fs = compute(Store(demo_db))
+    assert page.subheader[0].value == "泰兴市（全市）"
+    assert page.metric[0].value == f"{int(fs.city['patents']):,} 件"
+    ranking = page.dataframe[0].value
+    best = fs.units.sort_values("patents", ascending=False).iloc[0]
+    assert len(ranking) == 17 and ranking.iloc[0]["名称"] == best["name"] and ranking.iloc[0]["排名"] == 1

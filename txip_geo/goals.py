@@ -151,6 +151,14 @@ def _computed(fs: FigureSet, goal_id: str) -> Value:
     return Value(None, "")
 
 
+def city_value(fs: FigureSet, metric: str) -> float | None:
+    """The city's figure for a per-area metric (万人发明专利拥有量 on the settings' population base, as goal G03)."""
+    if metric == "invention_per_10k":
+        return _computed(fs, "G03").current
+    v = fs.city.get(metric)
+    return None if v is None or pd.isna(v) else float(v)
+
+
 def _nan_to_none(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
 

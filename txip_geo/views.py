@@ -176,6 +176,18 @@ def unit_at(layer: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
     return None if hit.empty else str(hit["code"].iloc[0])
 
 
+def ranking(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
+    """The areas ranked on an indicator (1 = best; for 'more is worse' indicators 1 = fewest), missing values last:
+    columns 排名, 名称, 数值 (formatted with the indicator's unit)."""
+    _, unit = METRICS[indicator]
+    table = (fs.units if view == "units" else fs.parks)[["code", "name", indicator]]
+    ranks = table[indicator].rank(ascending=indicator in MORE_IS_WORSE, method="min")
+    out = pd.DataFrame({"排名": ranks.astype("Int64"), "名称": table["name"],
+                        "数值": [maps.format_value(v, unit) for v in table[indicator]], "_v": table[indicator]})
+    out = out.sort_values(["排名", "名称"], na_position="last", kind="stable")
+    return out.drop(columns="_v").reset_index(drop=True)
+
+
 # -- the township panel -----------------------------------------------------------------------------------------
 
 PANEL_METRICS = ["patents", "invention_patents_valid", "invention_patents_long", "invention_per_10k", "trademarks",

@@ -70,6 +70,22 @@ def figures(**overrides) -> FigureSet:
     return fn(str(s.path), store_version(s), settings(**overrides))
 
 
+@cache_resource(show_spinner=False, max_entries=256)
+def _unit_detail(path: str, version: tuple, settings: Settings, personal: bool, code: str):
+    from txip_geo.views import unit_detail as detail
+
+    fs = (_figures if personal else _redacted)(path, version, settings)
+    return detail(fs, code, personal=personal)
+
+
+def unit_detail(code: str, **overrides):
+    """A township's panel (views.unit_detail) for the current settings, computed once per store state and user kind."""
+    from . import auth as ui_auth
+
+    s = store()
+    return _unit_detail(str(s.path), store_version(s), settings(**overrides), ui_auth.can("see_personal"), code)
+
+
 def query(name: str, default: str | None = None) -> str | None:
     return st.query_params.get(name, default)
 
