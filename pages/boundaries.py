@@ -19,7 +19,6 @@ from txip_geo import boundaries, boundary_import
 from txip_geo.boundary_import import LAYER_LABEL, check_boundaries, import_boundaries, report_lines, save_drawn_park
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.importer import ImportRejected
-from txip_geo.offline import localise_map
 from txip_geo.strings import t
 from ui import auth as ui_auth
 from ui import folium_view, header, state
@@ -198,7 +197,7 @@ def draw_map(version: tuple, park: str):
          draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
                        "polygon": {"allowIntersection": False, "showArea": True}, "rectangle": {"showArea": True}},
          edit_options={"poly": {"allowIntersection": False}}).add_to(m)
-    return folium_view.render(localise_map(m))
+    return folium_view.render(m)
 
 
 current = store.layer("parks").set_index("code")

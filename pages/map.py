@@ -10,7 +10,6 @@ from txip_geo import boundaries, goals, maps, views
 from txip_geo.basemaps import resolve as resolve_basemap
 from txip_geo.figures import METRICS
 from txip_geo.gazetteer import load_gazetteer
-from txip_geo.offline import localise_map
 from txip_geo.strings import t
 from ui import folium_view, header, state
 
@@ -80,7 +79,7 @@ def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_
     spec = views.map_spec(f, r, layer, view=view, indicator=indicator, outline=boundaries.county_outline(),
                           neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"), points=points,
                           basemap=_basemap)
-    return folium_view.render(localise_map(maps.build_map(spec))), spec.areas
+    return folium_view.render(maps.build_map(spec)), spec.areas
 
 
 def pick_clicked(value: dict, layer) -> None:

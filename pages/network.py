@@ -9,7 +9,6 @@ ensure_app()  # first: a deep link on a fresh server must go through app.py
 import streamlit as st
 
 from txip_geo import boundaries, maps, network
-from txip_geo.offline import localise_map
 from txip_geo.strings import t
 from ui import folium_view, header, state
 
@@ -67,7 +66,7 @@ def gap_map(version, settings, view):
     layer = store.layer("townships" if view == "units" else "parks")
     spec = network.gap_map_spec(f, layer, view=view, outline=boundaries.county_outline(),
                                 neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"))
-    return folium_view.render(localise_map(maps.build_map(spec)))
+    return folium_view.render(maps.build_map(spec))
 
 
 folium_view.show(gap_map(state.store_version(store), fs.settings, view), key=f"network_map_{view}", height=560)

@@ -16,7 +16,6 @@ import streamlit as st
 
 from txip_geo import maps, network, report, views
 from txip_geo.figures import METRICS
-from txip_geo.offline import localise_map
 from txip_geo.strings import t
 from ui import folium_view, state
 
@@ -159,7 +158,7 @@ document.addEventListener('keydown', function (e) {
 # -- the views -------------------------------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=16)
 def city_map(version, settings, kind: str, indicator: str, code: str | None):
-    """The folium map of a view (the map page's pipeline: maps.build_map + offline.localise_map), cached."""
+    """The folium map of a view (the map page's pipeline: maps.build_map, rendered by ui/folium_view), cached."""
     f = state.figures()
     layers = report.Layers.from_store(store)
     if kind == "gaps":
@@ -184,7 +183,7 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
         minx, miny, maxx, maxy = sel.total_bounds
         dx, dy = (maxx - minx) * 0.1, (maxy - miny) * 0.1
         m.fit_bounds([[miny - dy, minx - dx], [maxy + dy, maxx + dx]])
-    return folium_view.render(localise_map(m))
+    return folium_view.render(m)
 
 
 def show_map(kind: str, code: str | None = None, height: int = 760):

@@ -21,7 +21,7 @@ def township_map(points: int = 0):
                             "color": "#08519c", "radius": 6, "tooltip": [f"工作站{i}（样例）" for i in range(points)]})
         layers = [maps.PointLayer(name="知识产权工作站", points=pts, cluster=True)]
     spec = maps.MapSpec(areas=areas, label="专利总量", unit="件", breaks=maps.class_breaks([0, 5, 40]), points=layers)
-    return localise_map(maps.build_map(spec)), areas
+    return maps.build_map(spec), areas  # as the pages hand it over: folium_view.render localises it
 
 
 def st_folium_args(m, **kw):
@@ -40,7 +40,7 @@ def st_folium_args(m, **kw):
 def test_rendered_map_carries_exactly_what_st_folium_sends(points):
     m, _ = township_map(points)
     rendered = folium_view.render(m)
-    ref = st_folium_args(_copy(m), key="map", height=640,
+    ref = st_folium_args(localise_map(_copy(m)), key="map", height=640,
                          use_container_width=True, returned_objects=["last_object_clicked"])
     assert rendered.script == ref["script"] + folium_view.INSTANT_CLICK_JS
     assert rendered.header == ref["header"]
@@ -80,3 +80,18 @@ def test_selection_overlay_is_a_feature_group_on_the_live_map():
     assert "feature_group_feature_group_0" in js and "map_div.addLayer(feature_group_feature_group_0)" in js
     assert maps.SELECTED_COLOR in js and "120.19" in js  # the outline of U1 (x from 120.1 to 120.19)
     assert "120.09," not in js  # and nothing of U0
+
+
+def test_assets_are_linked_behind_the_servers_base_url_path():
+    from streamlit import config
+
+    m, _ = township_map(5)
+    config.set_option("server.baseUrlPath", "txip")
+    try:
+        rendered = folium_view.render(m)
+    finally:
+        config.set_option("server.baseUrlPath", "")
+    links = rendered.js_links + rendered.css_links
+    assert links and all(link.startswith("/txip/app/static/vendor/") for link in links)
+    assert "/txip/app/static/vendor/" in rendered.script  # Leaflet's marker image path too
+    assert folium_view.render(m).js_links[0].startswith("/app/static/vendor/")

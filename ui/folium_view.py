@@ -24,6 +24,8 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as sf
 
+from txip_geo.offline import DEFAULT_URL_BASE, localise_map
+
 
 # The component reports a click only after a 250 ms debounce (it waits for the map to stop moving). A click on a
 # township is no move: this handler, run after the component's own layer handlers have recorded the clicked object,
@@ -96,9 +98,16 @@ def _links(fmap: folium.Map) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(css)), list(dict.fromkeys(js))
 
 
+def url_base() -> str:
+    """Where the browser finds the vendored map assets: /app/static/vendor/, behind `server.baseUrlPath` if set."""
+    prefix = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return (f"/{prefix}" if prefix else "") + DEFAULT_URL_BASE
+
+
 def render(m: folium.Map) -> RenderedMap:
-    """Render a (localised) folium map the way st_folium does; `m` itself is left as it was."""
-    fmap = copy.deepcopy(m)  # rendering renames the map's elements
+    """Point the map at the local assets (offline.localise_map) and render it the way st_folium does; `m` itself
+    is left as it was."""
+    fmap = localise_map(copy.deepcopy(m), url_base=url_base())  # rendering renames the map's elements
     fmap.get_root().render()
     fmap.render()
     html = sf._get_html(fmap)
