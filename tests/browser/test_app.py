@@ -30,10 +30,22 @@ def app(streamlit_server, demo_store):
 
 
 def wait_for_map(page, timeout=60_000):
-    frame_el = page.wait_for_selector(MAP_IFRAME, state="attached", timeout=timeout)
-    frame = frame_el.content_frame()
-    frame.wait_for_selector("path.leaflet-interactive", timeout=timeout)
-    return frame_el, frame
+    """The map's iframe once its polygons are drawn. A changed map (other layers) is a new component: its old
+    iframe may go away while we look at it, so look again until a live one has drawn."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        frame_el = page.wait_for_selector(MAP_IFRAME, state="attached", timeout=timeout)
+        frame = frame_el.content_frame()
+        try:
+            if frame is not None:
+                frame.wait_for_selector("path.leaflet-interactive", timeout=5_000)
+                return frame_el, frame
+        except Exception:  # noqa: BLE001 - detached or not drawn yet
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise TimeoutError("the map was not drawn")
+        page.wait_for_timeout(200)
 
 
 def cjk_renders(page) -> bool:
