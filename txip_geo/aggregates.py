@@ -131,14 +131,14 @@ def snapshot(con: sqlite3.Connection, as_of: str | None = None, upto: int | None
         params * 2)]
 
 
-def counts(con: sqlite3.Connection, ids: list[int], long_cut: str) -> pd.DataFrame:
-    """Live patent rows of these imports per COUNT_KEYS and `long` (valid invention with date_or_year < long_cut):
-    columns COUNT_KEYS, long, n."""
-    marks = ", ".join("?" for _ in ids) or "NULL"
+def counts(con: sqlite3.Connection, ids: list[int], long_cut: str, keys=COUNT_KEYS) -> pd.DataFrame:
+    """Live patent rows of these imports per `keys` (some of COUNT_KEYS) and `long` (a valid invention whose
+    date_or_year is before long_cut): columns keys, long, n."""
+    assert set(keys) <= set(COUNT_KEYS), keys
+    marks, cols = ", ".join("?" for _ in ids) or "NULL", ", ".join(keys)
     return pd.read_sql_query(
-        f"SELECT {_KEYS}, COALESCE(long_key < ?, 0) AS long, SUM(n) AS n FROM agg_patents "
-        f"WHERE import_id IN ({marks}) GROUP BY {_KEYS}, long", con, params=[long_cut, *ids],
-        dtype={"long": bool})
+        f"SELECT {cols}, COALESCE(long_key < ?, 0) AS long, SUM(n) AS n FROM agg_patents "
+        f"WHERE import_id IN ({marks}) GROUP BY {cols}, long", con, params=[long_cut, *ids], dtype={"long": bool})
 
 
 def sources(con: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:

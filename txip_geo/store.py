@@ -364,14 +364,14 @@ class Store:
         with self.reading() as con:
             return con.execute("SELECT COALESCE(MAX(id), 0) FROM imports").fetchone()[0]
 
-    def patent_counts(self, as_of: str | None = None, *, long_cut: str, upto: int | None = None) -> pd.DataFrame:
+    def patent_counts(self, as_of: str | None = None, *, long_cut: str, upto: int | None = None,
+                      keys=aggregates.COUNT_KEYS) -> pd.DataFrame:
         """The current patent snapshot (the rows `records('patents', as_of)` gives) counted per unit, park,
-        assignment method, type, status, application year and `long` (a valid invention whose application date, else
-        1 January of its year, is before `long_cut`): columns unit_code, park_code, assign_method, patent_type,
-        status_code, app_year, long, n."""
+        assignment method, type, status, application year (or only the `keys` given of these) and `long` (a valid
+        invention whose application date, else 1 January of its year, is before `long_cut`): columns keys, long, n."""
         self._current()
         with self.reading() as con:
-            return aggregates.counts(con, aggregates.snapshot(con, as_of, upto), long_cut)
+            return aggregates.counts(con, aggregates.snapshot(con, as_of, upto), long_cut, tuple(keys))
 
     def patent_sources(self, as_of: str | None = None, upto: int | None = None) -> pd.DataFrame:
         """The same rows counted per import (file_name, is_sample, as_of) and outside / type / status / year."""
