@@ -298,3 +298,44 @@ def test_an_import_into_an_old_store_migrates_it(fixture_store):
     _add(store, [[_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "古溪镇", "", ""]], "e.csv", AS_OF)
     assert store.get_meta("schema_version") == "2"
     assert_same(store)
+
+
+# -- what must not load the patent records --------------------------------------------------------------------------
+
+@pytest.fixture
+def no_patent_records(monkeypatch):
+    """Store.records refuses patents: whatever runs must use the aggregates."""
+    records = Store.records
+
+    def guarded(self, kind, *args, **kwargs):
+        if kind == "patents":
+            raise AssertionError("the patent records were loaded")
+        return records(self, kind, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "records", guarded)
+
+
+def test_cli_summary_and_goals_never_load_patent_records(demo_db, no_patent_records, capsys):
+    from txip_geo.cli import main
+
+    assert main(["--db", str(demo_db), "summary", "--format", "json"]) == 0
+    assert main(["--db", str(demo_db), "goals", "--format", "json"]) == 0
+    assert "G01" in capsys.readouterr().out
+
+
+def test_map_page_never_loads_patent_records(demo_db, no_patent_records, monkeypatch):
+    from pathlib import Path
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("TXIP_DB", str(demo_db))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "map.py"), default_timeout=90)
+    at.run()
+    assert not at.exception
+    at.selectbox(key="unit_pick").set_value(HQ).run()  # the township panel: figures, trend, goal shares
+    assert not at.exception and at.subheader[0].value == "黄桥镇"
+    at.slider(key="years").set_value((2018, 2022)).run()  # a filtered figure set
+    assert not at.exception
+    st.cache_resource.clear()
