@@ -2,7 +2,7 @@
 
 Started by benchmarks/bench_province.py (`streamlit run`), with TXIP_PROVINCE_DB (the store the benchmark imported
 into), TXIP_PROVINCE_UNITS / TXIP_PROVINCE_OUTLINE (GeoJSON) and TXIP_PROVINCE_STATS (where to write timings and
-sizes). The summary (SQL GROUP BY), the simplification (simplify.for_display), the map (maps.build_map, localised)
+sizes). The summary (the app's path: Store.patent_counts + figures.area_table), the simplification (simplify.for_display), the map (maps.build_map, localised)
 are cached once per server, as pages/map.py caches its map; labels are off (1,300 names do not fit at zoom 7).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -19,27 +18,26 @@ from pathlib import Path
 sys.path.insert(0, os.environ.get("TXIP_GEO_REPO", str(Path(__file__).resolve().parents[1])))
 
 import geopandas as gpd  # noqa: E402
-import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 from streamlit_folium import st_folium  # noqa: E402
 
 from benchmarks.bench_payload import app_layer_bytes  # noqa: E402
-from benchmarks.bench_province import SUMMARY_SQL  # noqa: E402
+from benchmarks.bench_province import summary_table  # noqa: E402
 from txip_geo import maps, simplify  # noqa: E402
 from txip_geo.offline import localise_map  # noqa: E402
+from txip_geo.store import Store  # noqa: E402
 
 st.set_page_config(page_title="province benchmark", layout="wide")
 
 
 @st.cache_resource(show_spinner="正在计算……")
 def province_map():
-    t0 = time.perf_counter()
-    with sqlite3.connect(os.environ["TXIP_PROVINCE_DB"]) as con:
-        summary = pd.read_sql_query(SUMMARY_SQL, con)
-    t1 = time.perf_counter()
     units = gpd.read_file(os.environ["TXIP_PROVINCE_UNITS"])
     outline = gpd.read_file(os.environ["TXIP_PROVINCE_OUTLINE"])
-    values = summary.rename(columns={"unit_code": "code", "patents": "value"})[["code", "value"]]
+    t0 = time.perf_counter()
+    summary = summary_table(Store(os.environ["TXIP_PROVINCE_DB"]), list(units["code"]))
+    t1 = time.perf_counter()
+    values = summary.reset_index()[["code", "patents"]].rename(columns={"patents": "value"})
     areas = units[["code", "name", "geometry"]].merge(values, on="code", how="left")
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=units.crs)
     fit = outline.total_bounds

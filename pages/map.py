@@ -32,10 +32,10 @@ with st.sidebar:
     st.selectbox(t("map.indicator"), views.INDICATORS, key="indicator", format_func=lambda k: METRICS[k][0])
     st.radio(t("map.view"), ["units", "parks"], key="view", horizontal=True,
              format_func=lambda v: t("map.view_units") if v == "units" else t("map.view_parks"))
-    years = ref.records["patents"]["app_year"].dropna() if len(ref.records["patents"]) else None
+    years = ref.patent_years()  # (first, last) application year, from the counts
     year_range = None
-    if years is not None and len(years):
-        lo, hi = int(years.min()), int(years.max())
+    if years:
+        lo, hi = years
         year_range = st.slider(t("map.year_range"), lo, hi, (lo, hi), key="years")
     types = st.multiselect(t("map.patent_types"), ["invention", "utility", "design"], key="ptypes", placeholder=t("map.all"),
                            format_func={"invention": "发明", "utility": "实用新型", "design": "外观设计"}.get)
@@ -48,7 +48,7 @@ with st.sidebar:
     zero_only = st.checkbox(t("map.layer_zero_only"), value=False, key="lyr_zero", disabled=not show_ent)
 
 filters = {}
-if year_range and (year_range[0] > int(years.min()) or year_range[1] < int(years.max())):
+if year_range and (year_range[0] > years[0] or year_range[1] < years[1]):
     filters.update(year_from=year_range[0], year_to=year_range[1])
 if types:
     filters["patent_types"] = tuple(types)

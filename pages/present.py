@@ -62,7 +62,7 @@ MAP_CSS = """<style>.txip-label{font-size:17px !important}.txip-label b{font-siz
 .txip-legend{font-size:17px !important;max-width:300px !important}.txip-badge{font-size:16px !important}
 .txip-lg-note{font-size:15px !important}</style>"""
 
-if not any(len(df) for df in fs.records.values()):
+if not fs.has_records:
     st.info(t("present.no_records"))
     st.stop()
 

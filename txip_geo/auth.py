@@ -189,4 +189,6 @@ def redact_frame(df: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 def redact(fs):
     """A FigureSet whose records carry no personal data (for viewers); figures are unchanged."""
-    return replace(fs, records={k: redact_frame(v, k) for k, v in fs.records.items()})
+    from .figures import LazyRecords
+
+    return replace(fs, records=LazyRecords.mapped(fs.records, redact_frame))  # each kind redacted when first read

@@ -285,7 +285,7 @@ def cmd_report(args) -> int:
         print(f"未知指标 {args.indicator}；可选：{'、'.join(INDICATORS)}", file=sys.stderr)
         return 2
     fs = _figures(args)
-    if not any(len(df) for df in fs.records.values()):
+    if not fs.has_records:
         print("数据库中还没有记录：先导入数据，或运行 demo 载入样例", file=sys.stderr)
         return 1
     out = Path(args.out) if args.out else Path(report.file_name(args.format, fs))

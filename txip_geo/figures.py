@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import aggregates, schema
 from .boundaries import area_km2
 from .gazetteer import CITY_CODE, load_gazetteer
 from .paths import DATA_DIR
@@ -69,12 +71,51 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
+# The columns of a patent count frame (Store.patent_counts, patent_counts): one row per combination, n records.
+PATENT_KEYS = [*aggregates.COUNT_KEYS, "long"]
+
+
+class LazyRecords(Mapping):
+    """Record frames by kind, each loaded on first access (the patent records are millions at province scale and
+    only the pages that list records read them). Safe to share between threads."""
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame] | None = None,
+                 loaders: Mapping[str, Callable[[], pd.DataFrame]] | None = None, order=None):
+        self._frames = dict(frames or {})
+        self._loaders = {k: v for k, v in (loaders or {}).items() if k not in self._frames}
+        known = [*self._frames, *self._loaders]
+        self._order = [k for k in (order or known) if k in known] + [k for k in known if k not in (order or known)]
+        self._lock = threading.Lock()
+
+    def __getitem__(self, kind: str) -> pd.DataFrame:
+        if kind not in self._frames:
+            loader = self._loaders[kind]  # KeyError for an unknown kind, as a dict
+            with self._lock:
+                if kind not in self._frames:
+                    self._frames[kind] = loader()
+        return self._frames[kind]
+
+    def __iter__(self):
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def is_loaded(self, kind: str) -> bool:
+        return kind in self._frames
+
+    @classmethod
+    def mapped(cls, records: Mapping[str, pd.DataFrame], fn: Callable[[pd.DataFrame, str], pd.DataFrame]) -> "LazyRecords":
+        """fn(frame, kind) applied to every kind of `records` when that kind is first read."""
+        return cls(loaders={k: (lambda k=k: fn(records[k], k)) for k in records}, order=list(records))
+
+
 @dataclass
 class FigureSet:
     """Everything the pages, exports and CLI show, computed once from one store state."""
 
     settings: Settings
-    records: dict[str, pd.DataFrame]
+    records: Mapping[str, pd.DataFrame]  # counted records (outside Taixing dropped, patents filtered); patents lazy
     units: pd.DataFrame
     parks: pd.DataFrame
     city: dict
@@ -85,6 +126,41 @@ class FigureSet:
     is_sample: bool
     population: pd.DataFrame = field(repr=False, default=None)
     park_boundaries: str = "schematic"
+    # The counted, filtered patents as counts (PATENT_KEYS, n; Store.patent_counts) and per import (patent_sources).
+    patents: pd.DataFrame = field(repr=False, default=None)
+    patent_sources: pd.DataFrame = field(repr=False, default=None)
+
+    def record_count(self, kind: str) -> int:
+        """How many counted records of a kind (patents: after the filters) -- without loading patent records."""
+        if kind == "patents" and self.patents is not None:
+            return int(self.patents["n"].sum())
+        df = self.records.get(kind)
+        return 0 if df is None else len(df)
+
+    @property
+    def has_records(self) -> bool:
+        return any(self.record_count(k) for k in self.records)
+
+    def record_files(self, kind: str) -> list[str]:
+        """The files the counted records of a kind come from, sorted."""
+        if kind == "patents" and self.patent_sources is not None:
+            src = self.patent_sources
+            return sorted(set(src.loc[src["n"] > 0, "file_name"].astype(str)))
+        df = self.records.get(kind)
+        return [] if df is None or df.empty else sorted(set(df["file_name"].astype(str)))
+
+    def no_unit_count(self, kind: str) -> int:
+        """Counted records of a kind with no township (they count for the city only)."""
+        if kind == "patents" and self.patents is not None:
+            return int(self.patents.loc[self.patents["unit_code"].isna(), "n"].sum())
+        df = self.records.get(kind)
+        return 0 if df is None or df.empty else int(df["unit_code"].isna().sum())
+
+    def patent_years(self) -> tuple[int, int] | None:
+        """The first and last application year among the counted patents (None when there are none)."""
+        p = self.patents
+        years = p.loc[p["n"] > 0, "app_year"].dropna() if p is not None else pd.Series(dtype=float)
+        return (int(years.min()), int(years.max())) if len(years) else None
 
     @property
     def schematic_notice(self) -> str:
@@ -144,21 +220,45 @@ def _filter_patents(p: pd.DataFrame, s: Settings) -> pd.DataFrame:
     return p[m]
 
 
+def valid_holders(recs: pd.DataFrame, who: str) -> pd.DataFrame:
+    """Valid records per (enterprise_code, holder name): the shape of Store.patent_holders (columns enterprise_code,
+    `who`, n); `recs` are records or already such counts."""
+    if "n" in recs.columns:
+        return recs
+    v = recs[recs["status_code"] == "valid"]
+    return v.groupby(["enterprise_code", who], dropna=False).size().rename("n").reset_index()
+
+
 def _enterprise_patents(ent: pd.DataFrame, pat: pd.DataFrame, tm: pd.DataFrame) -> pd.DataFrame:
-    """Fill unknown patents_held / trademarks_held from the patent and trademark records (credit code, else name)."""
+    """Fill unknown patents_held / trademarks_held from the valid patents and trademarks (credit code, else name).
+    `pat`, `tm`: records, or their valid_holders counts (Store.patent_holders)."""
     ent = ent.copy()
-    for col, recs, who, valid in (("patents_held", pat, "applicant", "valid"), ("trademarks_held", tm, "registrant", "valid")):
+    for col, recs, who in (("patents_held", pat, "applicant"), ("trademarks_held", tm, "registrant")):
         if recs.empty:
             counts_code, counts_name = pd.Series(dtype=float), pd.Series(dtype=float)
         else:
-            v = recs[recs["status_code"] == valid]
-            counts_code = v[v["enterprise_code"].fillna("") != ""].groupby("enterprise_code").size()
-            counts_name = v.groupby(who).size()
+            v = valid_holders(recs, who)
+            has_code = v["enterprise_code"].fillna("") != ""
+            counts_code = v[has_code].groupby("enterprise_code")["n"].sum()
+            counts_name = v.groupby(who)["n"].sum()
         derived = ent["credit_code"].map(counts_code)
         derived = derived.fillna(ent["name"].map(counts_name)).fillna(0)
         ent[col + "_derived"] = ent[col].isna()
         ent[col] = ent[col].fillna(derived)
     return ent
+
+
+def patent_counts(p: pd.DataFrame, long_cut: str, by: str | None = None) -> pd.DataFrame:
+    """Patent records counted per PATENT_KEYS (and `by`): the frame Store.patent_counts gives for the records it
+    holds. `long`: a valid invention filed before long_cut (its app_date, else 1 January of its app_year). A frame
+    that is already counts (has n) is returned as it is."""
+    if "n" in p.columns:
+        return p
+    date_or_year = p["app_date"].where(p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01")
+    long = (p["patent_type"] == "invention") & (p["status_code"] == "valid") & (date_or_year < long_cut)
+    keys = [*aggregates.COUNT_KEYS] + ([by] if by and by not in PATENT_KEYS else [])
+    frame = p.reindex(columns=keys).assign(long=long.fillna(False).astype(bool))
+    return frame.groupby([*keys, "long"], dropna=False, sort=False).size().rename("n").reset_index()
 
 
 def _count(df: pd.DataFrame, by: str, mask=None, value: str | None = None) -> pd.Series:
@@ -173,19 +273,18 @@ def _count(df: pd.DataFrame, by: str, mask=None, value: str | None = None) -> pd
 def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Settings, as_of: str) -> pd.DataFrame:
     """One row per code (unit or park) with every metric; `by` is 'unit_code' or 'park_code'."""
     out = pd.DataFrame(index=pd.Index(codes, name="code"))
-    p = recs["patents"]
+    p = recs["patents"]  # records, or their counts (Store.patent_counts with this as_of's long cut)
     if not p.empty:
-        long_cut = _years_before(as_of, s.long_years)
+        p = patent_counts(p, _years_before(as_of, s.long_years), by)
         inv = p["patent_type"] == "invention"
         valid = p["status_code"] == "valid"
-        date_or_year = p["app_date"].where(p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01")
-        out["patents"] = _count(p, by)
-        out["invention_patents"] = _count(p, by, inv)
-        out["utility_patents"] = _count(p, by, p["patent_type"] == "utility")
-        out["design_patents"] = _count(p, by, p["patent_type"] == "design")
-        out["patents_valid"] = _count(p, by, valid)
-        out["invention_patents_valid"] = _count(p, by, inv & valid)
-        out["invention_patents_long"] = _count(p, by, inv & valid & (date_or_year < long_cut))
+        out["patents"] = _count(p, by, value="n")
+        out["invention_patents"] = _count(p, by, inv, value="n")
+        out["utility_patents"] = _count(p, by, p["patent_type"] == "utility", value="n")
+        out["design_patents"] = _count(p, by, p["patent_type"] == "design", value="n")
+        out["patents_valid"] = _count(p, by, valid, value="n")
+        out["invention_patents_valid"] = _count(p, by, inv & valid, value="n")
+        out["invention_patents_long"] = _count(p, by, inv & valid & p["long"], value="n")
     t = recs["trademarks"]
     if not t.empty:
         out["trademarks"] = _count(t, by, t["status_code"] == "valid")
@@ -258,27 +357,48 @@ def _network(recs: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     return out
 
 
+def _counted(df: pd.DataFrame) -> pd.DataFrame:
+    """A located kind's records (or counts) without those outside Taixing: kept for the data page, never counted."""
+    return df[df["assign_method"] != "outside"] if len(df) else df
+
+
+def _located_counts(df: pd.DataFrame) -> tuple[int, int]:
+    """(outside Taixing, no township) of a located kind's records or counts: no township is method 'unassigned',
+    or a park whose host township is not known."""
+    w = df["n"] if "n" in df.columns else pd.Series(1, index=df.index)
+    out = df["assign_method"] == "outside"
+    return int(w[out].sum()), int(w[~out & df["unit_code"].isna()].sum())
+
+
 def compute(store, settings: Settings | None = None) -> FigureSet:
     s = settings or Settings()
     gaz = load_gazetteer()
-    recs = {k: store.records(k, s.as_of) for k in schema.KINDS}
+    # Patents are counted from the store's aggregates (Store.patent_counts); their records load only when read.
+    upto = store.last_import_id()  # the lazily loaded records are those of the store as counted here
+    recs = {k: store.records(k, s.as_of, upto=upto) for k in schema.KINDS if k != "patents"}
+    sources = store.patent_sources(s.as_of, upto=upto)
     snapshots = {k: (str(df["as_of"].iloc[0]) if len(df) else "") for k, df in recs.items()}
+    snapshots = {"patents": str(sources["as_of"].iloc[0]) if sources["n"].sum() else "", **snapshots}
     as_of = max([d for d in snapshots.values() if d] or [s.as_of or date.today().isoformat()])
-    is_sample = any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df))
+    is_sample = (any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df))
+                 or bool(((sources["n"] > 0) & sources["is_sample"].astype(bool)).any()))
+    patents = store.patent_counts(s.as_of, long_cut=_years_before(as_of, s.long_years), upto=upto)
 
-    # Records outside Taixing are kept for the data page but never counted.
     counted = {}
     outside, unassigned = {}, {}
-    for k, df in recs.items():
+    for k, df in {"patents": patents, **recs}.items():
         if schema.KINDS[k].located and len(df):
-            outside[k] = int((df["assign_method"] == "outside").sum())
-            # No township (method 'unassigned', or a park whose host township is not known).
-            unassigned[k] = int(((df["assign_method"] != "outside") & df["unit_code"].isna()).sum())
-            df = df[df["assign_method"] != "outside"]
+            outside[k], unassigned[k] = _located_counts(df)
+            df = _counted(df)
         counted[k] = df
     counted["patents"] = _filter_patents(counted["patents"], s)
+    sources = _filter_patents(sources[sources["outside"] == 0], s)
     if len(counted["enterprises"]):
-        counted["enterprises"] = _enterprise_patents(counted["enterprises"], recs["patents"], recs["trademarks"])
+        counted["enterprises"] = _enterprise_patents(counted["enterprises"], store.patent_holders(s.as_of, upto=upto),
+                                                     recs["trademarks"])
+    records = LazyRecords({k: counted[k] for k in recs},
+                          {"patents": lambda: _filter_patents(_counted(store.records("patents", s.as_of, upto=upto)), s)},
+                          order=list(schema.KINDS))
 
     pop = load_population_table(store)
     towns = store.layer("townships")
@@ -315,7 +435,7 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     for col in ("area_km2",):
         city[col] = round(float(sum(areas.values())), 2) if areas else None
 
-    return FigureSet(settings=s, records=counted, units=units.reset_index(), parks=parks.reset_index(), city=city,
+    return FigureSet(settings=s, records=records, units=units.reset_index(), parks=parks.reset_index(), city=city,
                      unassigned=unassigned, outside=outside, snapshots=snapshots, boundaries=store.boundaries_status(),
                      park_boundaries=store.boundaries_status("parks"),
-                     is_sample=is_sample, population=pop)
+                     is_sample=is_sample, population=pop, patents=counted["patents"], patent_sources=sources)

@@ -74,12 +74,12 @@ class Value:
 
 
 def _records_basis(fs: FigureSet, kind: str, what: str) -> str:
-    df = fs.records.get(kind)
-    if df is None or df.empty:
+    n = fs.record_count(kind)  # from the counts for patents: their records are not loaded
+    if not n:
         return f"尚未导入{what}数据"
-    files = "、".join(sorted(set(df["file_name"].astype(str))))
+    files = "、".join(fs.record_files(kind))
     sample = "（样例数据）" if fs.is_sample else ""
-    return f"由 {len(df)} 条{what}记录计算{sample}；来源文件：{files}；截至 {fs.snapshots.get(kind)}"
+    return f"由 {n} 条{what}记录计算{sample}；来源文件：{files}；截至 {fs.snapshots.get(kind)}"
 
 
 def _computed(fs: FigureSet, goal_id: str) -> Value:

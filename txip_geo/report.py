@@ -75,7 +75,7 @@ def source_line(fs: FigureSet) -> str:
     if fs.is_sample:
         src = t("report.source_sample")
     else:
-        kinds = [schema.KINDS[k].label for k, df in fs.records.items() if len(df) and schema.KINDS[k].located]
+        kinds = [schema.KINDS[k].label for k in fs.records if schema.KINDS[k].located and fs.record_count(k)]
         src = t("report.source_records", kinds="、".join(kinds)) if kinds else t("report.source_none")
     bnd = t("report.boundary_schematic") if fs.schematic_notice else t("report.boundary_official")
     return "；".join([src, bnd, t("report.outline_source")])

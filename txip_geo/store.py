@@ -20,10 +20,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from . import schema
+from . import aggregates, schema
 from .paths import default_db_path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = aggregates.VERSION  # 2: patent aggregates (txip_geo/aggregates.py)
 INSERT_BATCH = 100_000  # rows converted to Python values at a time by add_records
 
 
@@ -144,10 +144,32 @@ class Store:
                 cols = ", ".join(f'"{n}" {t}' for n, t in _record_columns(kind))
                 con.execute(f'CREATE TABLE IF NOT EXISTS "rec_{kind.name}" ({cols})')
                 con.execute(f'CREATE INDEX IF NOT EXISTS "ix_{kind.name}_import" ON "rec_{kind.name}" (import_id)')
+            aggregates.create(con)
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._migrate(con)
             has = con.execute("SELECT COUNT(*) FROM boundaries").fetchone()[0]
         if not has:
             self._seed_boundaries()
+
+    @staticmethod
+    def _migrate(con) -> bool:
+        """Bring a store written by an older version (e.g. a restored backup) up to SCHEMA_VERSION, inside the
+        caller's transaction; True when something was done."""
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row and int(row[0]) >= SCHEMA_VERSION:
+            return False
+        aggregates.create(con)
+        aggregates.migrate(con)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        return True
+
+    def _current(self) -> None:
+        """Migrate when the file was replaced under this handle (a restore) by a store of an older version."""
+        with self.reading() as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if not row or int(row[0]) < SCHEMA_VERSION:
+            with self.transaction() as con:
+                self._migrate(con)
 
     def _seed_boundaries(self) -> None:
         from . import boundaries
@@ -273,7 +295,13 @@ class Store:
                 values = [part[c].astype(object).where(part[c].notna(), None).tolist() for c in cols]
                 con.executemany(sql, zip(*values))
             self.write_audit(con, user, "import", f"{kind.label}：{file_name}（截至 {as_of}，{len(frame)} 条）")
+            self._refresh_aggregates(con, kind.name, import_id, as_of)
         return import_id
+
+    def _refresh_aggregates(self, con, kind: str, import_id: int, as_of: str) -> None:
+        """Keep the patent aggregates in step with an import, in its transaction."""
+        if kind == "patents" and not self._migrate(con):  # an old store is migrated whole (this import included)
+            aggregates.refresh_import(con, import_id, as_of)
 
     def imports(self, kind: str | None = None) -> pd.DataFrame:
         q = "SELECT * FROM imports" + (" WHERE kind = ?" if kind else "") + " ORDER BY id"
@@ -285,19 +313,23 @@ class Store:
             rows = con.execute("SELECT DISTINCT as_of FROM imports WHERE kind=? ORDER BY as_of", (kind,)).fetchall()
         return [r[0] for r in rows]
 
-    def records(self, kind: str, as_of: str | None = None) -> pd.DataFrame:
+    def records(self, kind: str, as_of: str | None = None, upto: int | None = None) -> pd.DataFrame:
         """The current snapshot of a kind: rows from every import at the latest as-of date (≤ as_of when given),
-        de-duplicated on the kind's key, the later import winning. Adds the column `as_of`."""
+        de-duplicated on the kind's key, the later import winning. Adds the column `as_of`. `upto`: only imports
+        with an id up to this one (the store as it was when that import was the last)."""
         k = schema.KINDS[kind]
         with self.reading() as con:
-            q = "SELECT MAX(as_of) FROM imports WHERE kind = ?" + (" AND as_of <= ?" if as_of else "")
-            snap = con.execute(q, (kind, as_of) if as_of else (kind,)).fetchone()[0]
+            where = "kind = ?" + (" AND as_of <= ?" if as_of else "") + (" AND id <= ?" if upto is not None else "")
+            params = [kind] + ([as_of] if as_of else []) + ([upto] if upto is not None else [])
+            snap = con.execute(f"SELECT MAX(as_of) FROM imports WHERE {where}", params).fetchone()[0]
             cols = [n for n, _ in _record_columns(k)]
             if snap is None:
                 return pd.DataFrame(columns=cols + ["as_of", "file_name", "is_sample"])
             df = pd.read_sql_query(
                 f'SELECT r.*, i.as_of, i.file_name, i.is_sample FROM "rec_{kind}" r JOIN imports i ON i.id = r.import_id '
-                "WHERE i.kind = ? AND i.as_of = ? ORDER BY r.import_id, r.row_no", con, params=(kind, snap))
+                "WHERE i.kind = ? AND i.as_of = ?" + (" AND i.id <= ?" if upto is not None else "") +
+                " ORDER BY r.import_id, r.row_no", con, params=(kind, snap) + ((upto,) if upto is not None else ()))
+            df = df.drop(columns=["superseded"], errors="ignore")  # the aggregates' mark (txip_geo/aggregates.py)
         key = ["pkey"] if kind == "patents" else (["area_code"] if kind == "network" else list(k.key))
         if len(df) and all(c in df.columns for c in key):
             has_key = df[key].notna().all(axis=1)
@@ -317,6 +349,7 @@ class Store:
                 f'UPDATE "rec_{kind.name}" SET unit_code=?, park_code=?, assign_method=?, assign_note=? WHERE rowid=?',
                 [(a or None, b or None, c, d, int(r)) for a, b, c, d, r in zip(loc["unit_code"], loc["park_code"],
                                                                      loc["assign_method"], loc["assign_note"], df["_rid"])])
+        aggregates.rebuild(con)
 
     def clear_records(self) -> None:
         """Remove every import and record (boundaries stay). Used by `demo`."""
@@ -324,6 +357,33 @@ class Store:
             for kind in schema.KINDS:
                 con.execute(f'DELETE FROM "rec_{kind}"')
             con.execute("DELETE FROM imports WHERE kind NOT LIKE 'boundaries:%'")
+            aggregates.clear(con)
+
+    # -- patent aggregates (what the figures count; txip_geo/aggregates.py) ---------------------------------------
+    def last_import_id(self) -> int:
+        with self.reading() as con:
+            return con.execute("SELECT COALESCE(MAX(id), 0) FROM imports").fetchone()[0]
+
+    def patent_counts(self, as_of: str | None = None, *, long_cut: str, upto: int | None = None,
+                      keys=aggregates.COUNT_KEYS) -> pd.DataFrame:
+        """The current patent snapshot (the rows `records('patents', as_of)` gives) counted per unit, park,
+        assignment method, type, status, application year (or only the `keys` given of these) and `long` (a valid
+        invention whose application date, else 1 January of its year, is before `long_cut`): columns keys, long, n."""
+        self._current()
+        with self.reading() as con:
+            return aggregates.counts(con, aggregates.snapshot(con, as_of, upto), long_cut, tuple(keys))
+
+    def patent_sources(self, as_of: str | None = None, upto: int | None = None) -> pd.DataFrame:
+        """The same rows counted per import (file_name, is_sample, as_of) and outside / type / status / year."""
+        self._current()
+        with self.reading() as con:
+            return aggregates.sources(con, aggregates.snapshot(con, as_of, upto))
+
+    def patent_holders(self, as_of: str | None = None, upto: int | None = None) -> pd.DataFrame:
+        """Valid patents of the same rows per (enterprise_code, applicant): columns enterprise_code, applicant, n."""
+        self._current()
+        with self.reading() as con:
+            return aggregates.holders(con, aggregates.snapshot(con, as_of, upto))
 
     def has_sample(self) -> bool:
         with self.reading() as con:

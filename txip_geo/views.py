@@ -161,10 +161,7 @@ _KIND_OF = {"patents": "patents", "invention_patents": "patents", "invention_pat
 
 def _unassigned_for(fs: FigureSet, indicator: str) -> int:
     kind = _KIND_OF.get(indicator)
-    df = fs.records.get(kind) if kind else None
-    if df is None or df.empty:
-        return 0
-    return int(df["unit_code"].isna().sum())
+    return fs.no_unit_count(kind) if kind else 0
 
 
 def unit_at(layer: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
@@ -227,11 +224,11 @@ def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
         label, unit = METRICS[m]
         rank = rank_of(fs, code, m, units) if m not in ("area_km2", "population") else None
         figs.append({"指标": label, "数值": maps.format_value(row[m], unit), "排名": f"{rank}/17" if rank else ""})
-    p = fs.records["patents"]
+    p = fs.patents  # counts (FigureSet.patents), not records
     p = p[p["unit_code"] == code] if len(p) else p
     if len(p):
         trend = (p.assign(类型=p["patent_type"].map({"invention": "发明", "utility": "实用新型", "design": "外观设计"}))
-                 .groupby(["app_year", "类型"]).size().unstack(fill_value=0))
+                 .groupby(["app_year", "类型"])["n"].sum().unstack(fill_value=0))
         trend.index = trend.index.astype(int).astype(str)
     else:
         trend = pd.DataFrame()

@@ -32,5 +32,5 @@ def show(fs) -> None:
     if row is not None:
         pills.append(f'<span class="txip-pill">{html.escape(t("app.phase_now", phase=ph, start=row["start"], end=row["end"]))}</span>')
     st.markdown(CSS + '<div class="txip-hdr">' + "".join(pills) + "</div>", unsafe_allow_html=True)
-    if not any(len(df) for df in fs.records.values()):
+    if not fs.has_records:
         st.info(t("app.no_data_loaded"))

@@ -1,0 +1,341 @@
+"""The patent figures from the store's aggregates equal what the records give (issue #6).
+
+`reference` below is the record path as it was before the aggregates: Store.records loads the snapshot, the
+figures count its rows. Every patent figure of figures.compute -- per unit, park and city, the filters, the long
+cut, the unassigned / outside counts, the trend of a township, the year range of the map, the enterprises' derived
+patents_held, the goals' basis -- must be exactly what it gives, on the sample and on a hand-made fixture with
+duplicates across the imports of one snapshot, an older snapshot, rows without a key, a boundary re-assignment and a
+restored backup of a store written before the aggregates existed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from txip_geo import backup, schema, views
+from txip_geo.figures import Settings, compute
+from txip_geo.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.goals import evaluate
+from txip_geo.importer import import_file, prepare
+from txip_geo.store import Store
+
+AS_OF, OLD = "2026-10-31", "2024-02-29"
+HQ, YL, GX = "321283100", "321283002", "321283102"  # 黄桥镇, 延令街道, 古溪镇
+METRICS = ["patents", "invention_patents", "utility_patents", "design_patents", "patents_valid",
+           "invention_patents_valid", "invention_patents_long"]
+HEADER = ["申请号", "申请人", "申请日", "法律状态", "所属镇街", "地址", "统一社会信用代码"]
+SETTINGS = [Settings(), Settings(year_from=2016, year_to=2022), Settings(patent_types=("invention",)),
+            Settings(patent_status=("valid",)), Settings(patent_types=("utility", "design"), patent_status=("invalid",)),
+            Settings(long_years=9), Settings(long_years=20), Settings(as_of="2024-03-01"),
+            Settings(as_of="2024-03-01", long_years=10, year_from=2010)]
+
+
+# -- the record path (reference) -----------------------------------------------------------------------------------
+
+def _years_before(as_of: str, years: int) -> str:
+    d = date.fromisoformat(as_of)
+    try:
+        return d.replace(year=d.year - years).isoformat()
+    except ValueError:
+        return d.replace(year=d.year - years, day=28).isoformat()
+
+
+def _metrics(p: pd.DataFrame, by: str, codes: list[str], cut: str) -> pd.DataFrame:
+    out = pd.DataFrame(index=pd.Index(codes, name="code"))
+    if p.empty:
+        return out.assign(**{m: np.nan for m in METRICS})
+    inv, valid = p["patent_type"] == "invention", p["status_code"] == "valid"
+    date_or_year = p["app_date"].where(p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01")
+    masks = {"patents": slice(None), "invention_patents": inv, "utility_patents": p["patent_type"] == "utility",
+             "design_patents": p["patent_type"] == "design", "patents_valid": valid,
+             "invention_patents_valid": inv & valid, "invention_patents_long": inv & valid & (date_or_year < cut)}
+    for m, mask in masks.items():
+        out[m] = p[mask].groupby(by).size().reindex(codes).astype(float).fillna(0.0)
+    return out
+
+
+def reference(store: Store, s: Settings) -> dict:
+    recs = {k: store.records(k, s.as_of) for k in schema.KINDS}
+    snaps = {k: (str(df["as_of"].iloc[0]) if len(df) else "") for k, df in recs.items()}
+    as_of = max([d for d in snaps.values() if d] or [s.as_of or date.today().isoformat()])
+    cut = _years_before(as_of, s.long_years)
+    p = recs["patents"]
+    ref = {"snapshot": snaps["patents"],
+           "is_sample": any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df))}
+    if len(p):
+        ref["outside"] = int((p["assign_method"] == "outside").sum())
+        ref["unassigned"] = int(((p["assign_method"] != "outside") & p["unit_code"].isna()).sum())
+        counted = p[p["assign_method"] != "outside"]
+        years = counted["app_year"].dropna()
+        ref["years"] = (int(years.min()), int(years.max())) if len(years) else None
+    else:
+        counted, ref["years"] = p, None
+    m = pd.Series(True, index=counted.index)
+    if s.year_from is not None:
+        m &= counted["app_year"] >= s.year_from
+    if s.year_to is not None:
+        m &= counted["app_year"] <= s.year_to
+    if s.patent_types:
+        m &= counted["patent_type"].isin(s.patent_types)
+    if s.patent_status:
+        m &= counted["status_code"].isin(s.patent_status)
+    f = counted[m] if len(counted) else counted
+    gaz = load_gazetteer()
+    ref["records"] = f
+    ref["units"] = _metrics(f, "unit_code", gaz.codes, cut)
+    ref["parks"] = _metrics(f, "park_code", [pk.code for pk in gaz.parks], cut)
+    ref["city"] = _metrics(f.assign(_c=CITY_CODE), "_c", [CITY_CODE], cut).iloc[0].to_dict()
+    ref["trend"] = {}
+    for code in gaz.codes:
+        u = f[f["unit_code"] == code] if len(f) else f
+        if len(u):
+            t = (u.assign(类型=u["patent_type"].map({"invention": "发明", "utility": "实用新型", "design": "外观设计"}))
+                 .groupby(["app_year", "类型"]).size().unstack(fill_value=0))
+            t.index = t.index.astype(int).astype(str)
+            ref["trend"][code] = t
+    ent = recs["enterprises"]
+    if len(ent):
+        v = p[p["status_code"] == "valid"] if len(p) else p
+        by_code = v[v["enterprise_code"].fillna("") != ""].groupby("enterprise_code").size() if len(v) else pd.Series(dtype=float)
+        by_name = v.groupby("applicant").size() if len(v) else pd.Series(dtype=float)
+        held = ent["credit_code"].map(by_code).fillna(ent["name"].map(by_name)).fillna(0)
+        ref["patents_held"] = dict(zip(ent["credit_code"], ent["patents_held"].fillna(held)))
+    return ref
+
+
+def assert_same(store: Store, s: Settings = Settings()) -> None:
+    fs, ref = compute(store, s), reference(store, s)
+    units = fs.units.set_index("code")[METRICS]
+    pd.testing.assert_frame_equal(units, ref["units"][METRICS], check_dtype=False)
+    pd.testing.assert_frame_equal(fs.parks.set_index("code")[METRICS], ref["parks"][METRICS], check_dtype=False)
+    for m in METRICS:
+        exp = ref["city"][m]
+        assert (fs.city[m] is None and pd.isna(exp)) or fs.city[m] == exp, m
+    assert fs.outside.get("patents") == ref.get("outside")
+    assert fs.unassigned.get("patents") == ref.get("unassigned")
+    assert fs.snapshots["patents"] == ref["snapshot"]
+    assert fs.is_sample == ref["is_sample"]
+    n_no_unit = int(ref["records"]["unit_code"].isna().sum()) if len(ref["records"]) else 0
+    assert fs.no_unit_count("patents") == n_no_unit
+    assert fs.record_count("patents") == len(ref["records"])
+    files = sorted(set(ref["records"]["file_name"].astype(str))) if len(ref["records"]) else []
+    assert fs.record_files("patents") == files
+    if "patents_held" in ref:
+        e = fs.records["enterprises"]
+        assert dict(zip(e["credit_code"], e["patents_held"])) == ref["patents_held"]
+    for code in load_gazetteer().codes:
+        trend = views.unit_detail(fs, code).trend
+        if code in ref["trend"]:
+            pd.testing.assert_frame_equal(trend, ref["trend"][code], check_dtype=False, check_names=False)
+        else:
+            assert trend.empty
+    basis = evaluate(fs).set_index("id").loc["G01", "basis"]
+    assert not fs.records.is_loaded("patents")  # nothing above read the patent records
+    if s.year_from is None and not s.patent_types and not s.patent_status:
+        assert fs.patent_years() == ref["years"]
+    if len(ref["records"]):
+        assert f"由 {len(ref['records'])} 条专利记录" in basis and "、".join(files) in basis
+    pd.testing.assert_frame_equal(fs.records["patents"].reset_index(drop=True),
+                                  ref["records"].reset_index(drop=True))
+
+
+# -- fixtures ------------------------------------------------------------------------------------------------------
+
+def _no(year: int, kind: int, serial: int) -> str:
+    return f"{year}{kind}{serial:07d}.1"  # check digit not checked here (a warning only)
+
+
+def _add(store, rows, name, as_of, tweak=None):
+    """Import rows through importer.prepare + Store.add_records (what import_file does); `tweak` edits the prepared
+    records first (to store what the importer never produces: rows without a key, duplicates inside one file)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows([HEADER, *rows])
+    data = buf.getvalue().encode()
+    from txip_geo.importer import store_layers
+
+    recs, rep = prepare("patents", data, name, as_of=as_of, layers=store_layers(store))
+    if tweak is not None:
+        recs = tweak(recs)
+    store.add_records(schema.KINDS["patents"], recs, file_name=name, data=data, as_of=as_of, user="t",
+                      is_sample=False, report=rep.to_dict(), rows=(len(recs), len(recs), 0, 0))
+
+
+@pytest.fixture
+def fixture_store(store, csv_file):
+    # An older snapshot (29 February: its long cut falls back to the 28th).
+    _add(store, [[_no(2014, 1, 1), "甲公司", "2014-02-27", "有效", "黄桥镇", "", ""],
+                 [_no(2014, 1, 2), "甲公司", "2014-02-28", "有效", "黄桥镇", "", ""],
+                 [_no(2014, 1, 3), "乙公司", "", "有效", "延令街道", "", ""],
+                 [_no(2020, 2, 4), "乙公司", "2020-05-01", "失效", "古溪镇", "", ""]], "old.csv", OLD)
+    # The current snapshot in three files; the cut is 2016-10-31 for 10 years.
+    a = [[_no(2016, 1, 10), "甲公司", "2016-10-30", "有效", "黄桥镇", "", ""],  # long: the day before the cut
+         [_no(2016, 1, 11), "甲公司", "2016-10-31", "有效", "黄桥镇", "", ""],  # the cut day itself: not long
+         [_no(2016, 1, 12), "甲公司", "2016-11-01", "有效", "黄桥镇", "", ""],
+         [_no(2016, 1, 13), "丙公司", "", "有效", "延令街道", "", "91321283A00000003X"],  # no date: 2016-01-01
+         [_no(2016, 1, 14), "丙公司", "2015-12-31", "有效", "延令街道", "", ""],  # the date decides, not the number
+         [_no(2018, 2, 15), "丁公司", "2018-03-01", "有效", "古溪镇", "", ""],
+         [_no(2019, 3, 16), "丁公司", "2019-03-01", "审中", "古溪镇", "", ""],
+         [_no(2010, 1, 17), "戊公司", "2010-04-01", "有效", "", "靖江市新桥镇1号", ""],  # outside Taixing
+         [_no(2011, 1, 18), "己公司", "2011-08-01", "有效", "", "泰兴市人民路12号", ""],  # no township
+         [_no(2012, 1, 19), "甲公司", "2012-01-01", "有效", "黄桥镇", "", ""],  # superseded by b.csv (→ lapsed)
+         [_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "黄桥镇", "", ""],  # superseded by c.csv (→ 延令街道)
+         [_no(2014, 3, 21), "乙公司", "2014-01-01", "有效", "延令街道", "", ""]]
+    _add(store, a, "a.csv", AS_OF)
+
+    def keyless_and_twins(recs):
+        extra = recs.iloc[[0, 0, 1]].copy()
+        extra["pkey"], extra["number"] = None, None  # rows without a key: all kept
+        twin = recs.iloc[[2]].copy()  # the same key twice in one import: the later row wins
+        twin["row_no"], twin["unit_code"] = 99, GX
+        extra.loc[:, "row_no"] = [90, 91, 92]
+        return pd.concat([recs, extra, twin], ignore_index=True)
+
+    _add(store, [[_no(2012, 1, 19), "甲公司", "2012-01-01", "失效", "黄桥镇", "", ""],
+                 [_no(2021, 1, 30), "庚公司", "2021-06-01", "有效", "古溪镇", "", ""],
+                 [_no(2022, 2, 31), "庚公司", "2022-06-01", "有效", "", "泰兴市人民路12号", ""]], "b.csv", AS_OF,
+         tweak=keyless_and_twins)
+    _add(store, [[_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "延令街道", "", ""],
+                 [_no(2021, 1, 30), "庚公司", "2021-06-01", "有效", "黄桥镇", "", ""],  # also in b.csv: c wins
+                 [_no(2023, 1, 32), "辛公司", "2023-01-01", "有效", "", "靖江市新桥镇1号", ""]], "c.csv", AS_OF)
+    import_file(store, "enterprises", csv_file("e.csv", ["统一社会信用代码", "企业名称", "有效专利数", "所属镇街"], [
+        ["91321283A00000001X", "甲公司", "", "黄桥镇"], ["91321283A00000003X", "丙公司", "", "延令街道"],
+        ["91321283A00000004X", "庚公司", "", "古溪镇"], ["91321283A00000005X", "壬公司", "", "古溪镇"],
+        ["91321283A00000006X", "丁公司", "7", "古溪镇"]]), as_of=AS_OF)
+    return store
+
+
+# -- tests ---------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("s", SETTINGS, ids=lambda s: repr(s)[9:60])
+def test_fixture_figures_equal_the_record_path(fixture_store, s):
+    assert_same(fixture_store, s)
+
+
+def test_fixture_worked_by_hand(fixture_store):
+    fs = compute(fixture_store)
+    hq = fs.units.set_index("code").loc[HQ]
+    # a.csv: 10, 11, 12 (valid inventions; only 10 is before the cut); 19 as b.csv has it (lapsed) and b.csv's two
+    # copies of it without a key; 30 as c.csv has it (黄桥镇, not b.csv's 古溪镇). 20 went to 延令街道 (c.csv).
+    assert (hq.patents, hq.invention_patents_valid, hq.invention_patents_long) == (7, 4, 1)
+    # Outside: 17 and 32; no township: 18 (b.csv's 31 has a township from its later twin row).
+    assert fs.outside["patents"] == 2 and fs.unassigned["patents"] == 1
+    old = compute(fixture_store, Settings(as_of="2024-03-01"))
+    assert old.snapshots["patents"] == OLD
+    assert old.units.set_index("code").loc[HQ, "invention_patents_long"] == 1  # 2014-02-27 < 2014-02-28
+
+
+def test_sample_figures_equal_the_record_path(demo_db):
+    store = Store(demo_db)
+    for s in (Settings(), Settings(year_from=2018, patent_status=("valid",)), Settings(long_years=5)):
+        assert_same(store, s)
+
+
+def test_a_boundary_reassignment_recounts(fixture_store):
+    def move(df):
+        loc = df[["unit_code", "park_code", "assign_method", "assign_note"]].copy()
+        loc.loc[loc["unit_code"] == HQ, "unit_code"] = GX
+        loc.loc[loc["assign_method"] == "outside", ["unit_code", "assign_method"]] = [YL, "point"]
+        return loc
+
+    with fixture_store.transaction() as con:
+        fixture_store.relocate_all(con, move)
+    fs = compute(fixture_store)
+    assert fs.units.set_index("code").loc[HQ, "patents"] == 0 and fs.outside.get("patents", 0) == 0
+    for s in SETTINGS[:3]:
+        assert_same(fixture_store, s)
+
+
+def test_a_later_import_supersedes_and_clear_empties(fixture_store):
+    before = compute(fixture_store).city["patents"]
+    _add(fixture_store, [[_no(2016, 1, 10), "甲公司", "2016-10-30", "失效", "黄桥镇", "", ""]], "d.csv", AS_OF)
+    fs = compute(fixture_store)
+    assert fs.city["patents"] == before and fs.city["invention_patents_long"] == compute(
+        fixture_store, Settings()).city["invention_patents_long"]
+    assert_same(fixture_store)
+    fixture_store.clear_records()
+    with fixture_store.reading() as con:
+        assert con.execute("SELECT COUNT(*) FROM agg_patents").fetchone()[0] == 0
+    assert_same(fixture_store)
+
+
+def _downgrade(db):
+    """Make a store look like one written before the aggregates (schema version 1)."""
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("DROP TABLE agg_patents")
+    con.execute("DROP TABLE agg_patent_holders")
+    con.execute('ALTER TABLE "rec_patents" DROP COLUMN superseded')
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+
+
+def test_restored_old_backup_gets_its_aggregates(fixture_store, tmp_path):
+    expected = compute(fixture_store).units
+    _downgrade(fixture_store.path)
+    archive = backup.backup(fixture_store.path, tmp_path / "old.zip").path
+    live = Store(tmp_path / "live.sqlite")  # a handle opened before the restore (the app's cached store)
+    backup.restore(archive, live.path)
+    pd.testing.assert_frame_equal(compute(live).units, expected)
+    assert live.get_meta("schema_version") == "2"
+    for s in SETTINGS:
+        assert_same(live, s)
+    fresh = tmp_path / "fresh.sqlite"
+    backup.restore(archive, fresh)
+    pd.testing.assert_frame_equal(compute(Store(fresh)).units, expected)
+
+
+def test_an_import_into_an_old_store_migrates_it(fixture_store):
+    _downgrade(fixture_store.path)
+    store = Store.__new__(Store)  # a handle that has not run the migration (opened before the downgrade)
+    store.path, store.files_dir = fixture_store.path, fixture_store.files_dir
+    _add(store, [[_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "古溪镇", "", ""]], "e.csv", AS_OF)
+    assert store.get_meta("schema_version") == "2"
+    assert_same(store)
+
+
+# -- what must not load the patent records --------------------------------------------------------------------------
+
+@pytest.fixture
+def no_patent_records(monkeypatch):
+    """Store.records refuses patents: whatever runs must use the aggregates."""
+    records = Store.records
+
+    def guarded(self, kind, *args, **kwargs):
+        if kind == "patents":
+            raise AssertionError("the patent records were loaded")
+        return records(self, kind, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "records", guarded)
+
+
+def test_cli_summary_and_goals_never_load_patent_records(demo_db, no_patent_records, capsys):
+    from txip_geo.cli import main
+
+    assert main(["--db", str(demo_db), "summary", "--format", "json"]) == 0
+    assert main(["--db", str(demo_db), "goals", "--format", "json"]) == 0
+    assert "G01" in capsys.readouterr().out
+
+
+def test_map_page_never_loads_patent_records(demo_db, no_patent_records, monkeypatch):
+    from pathlib import Path
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("TXIP_DB", str(demo_db))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "map.py"), default_timeout=90)
+    at.run()
+    assert not at.exception
+    at.selectbox(key="unit_pick").set_value(HQ).run()  # the township panel: figures, trend, goal shares
+    assert not at.exception and at.subheader[0].value == "黄桥镇"
+    at.slider(key="years").set_value((2018, 2022)).run()  # a filtered figure set
+    assert not at.exception
+    st.cache_resource.clear()
