@@ -2,13 +2,12 @@
 
 Started by benchmarks/bench_province.py (`streamlit run`), with TXIP_PROVINCE_DB (the store the benchmark imported
 into), TXIP_PROVINCE_UNITS / TXIP_PROVINCE_OUTLINE (GeoJSON) and TXIP_PROVINCE_STATS (where to write timings and
-sizes). The summary (the app's path: Store.patent_counts + figures.area_table), the simplification (simplify.for_display), the map (maps.build_map, localised)
-are cached once per server, as pages/map.py caches its map; labels are off (1,300 names do not fit at zoom 7).
+sizes). The summary (the app's path: Store.patent_counts + figures.area_table), the simplification
+(simplify.for_display), the map (maps.build_map, rendered by ui/folium_view) are cached once per server, as pages/map.py caches its map; labels are off (1,300 names do not fit at zoom 7).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import sys
@@ -19,13 +18,13 @@ sys.path.insert(0, os.environ.get("TXIP_GEO_REPO", str(Path(__file__).resolve().
 
 import geopandas as gpd  # noqa: E402
 import streamlit as st  # noqa: E402
-from streamlit_folium import st_folium  # noqa: E402
 
 from benchmarks.bench_payload import app_layer_bytes  # noqa: E402
 from benchmarks.bench_province import summary_table  # noqa: E402
 from txip_geo import maps, simplify  # noqa: E402
 from txip_geo.offline import localise_map  # noqa: E402
 from txip_geo.store import Store  # noqa: E402
+from ui import folium_view  # noqa: E402
 
 st.set_page_config(page_title="province benchmark", layout="wide")
 
@@ -45,17 +44,19 @@ def province_map():
     spec = maps.MapSpec(areas=areas, label="专利总量", unit="件", breaks=maps.class_breaks(areas["value"]),
                         outline=simplify.for_display(outline, bounds=fit), labels=False, schematic=False,
                         sample=False, extra_lines=["基准测试：生成的示意单元，非真实区划"])
-    m = localise_map(maps.build_map(spec))
-    html = m.get_root().render()
+    m = maps.build_map(spec)
+    rendered = folium_view.render(m)  # as the app's pages: localised, rendered once for the component
     t2 = time.perf_counter()
+    m = localise_map(m)
+    html = m.get_root().render()
     stats = {"summary_s": t1 - t0, "build_s": t2 - t1, "html_bytes": len(html.encode("utf-8")),
              "layer_bytes": app_layer_bytes(m, {spec.label}), "zoom": areas.attrs.get("display_zoom"),
              "vertices": simplify.vertex_count(areas.geometry)}
     Path(os.environ["TXIP_PROVINCE_STATS"]).write_text(json.dumps(stats))
-    return m, len(areas), float(areas["value"].sum())
+    return rendered, len(areas), float(areas["value"].sum())
 
 
-m, n_units, total = province_map()
+rendered, n_units, total = province_map()
 st.title("全省尺度（基准测试）")
 st.caption(f"{n_units:,} 个乡镇级单元，{total:,.0f} 件专利")
-st_folium(copy.deepcopy(m), key="map", height=640, use_container_width=True, returned_objects=["last_object_clicked"])
+folium_view.show(rendered, key="map", height=640, returned_objects=["last_object_clicked"])
