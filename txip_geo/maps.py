@@ -211,11 +211,30 @@ CSS = """
 .txip-lg-title{font-weight:bold;margin-bottom:4px}
 .txip-swatch{display:inline-block;width:18px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #969696}
 .txip-lg-note{margin-top:4px;color:#525252;font-size:12px}
-.txip-label{font:12px/1.1 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;color:#252525;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;
+.txip-label{display:inline-block;font:12px/1.1 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;color:#252525;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;
  white-space:nowrap;transform:translate(-50%,-50%);pointer-events:none;text-align:center}
 .txip-label b{font-size:11px;color:#08306b}
 </style>
 """
+
+
+class LabelDeclutter(MacroElement):
+    """Hides an area label that would overlap a label already shown (larger areas' labels go first, `data-prio`),
+    again after every zoom or move: no label is drawn over another; zooming in brings the hidden ones back."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}(function(){var map={{ this._parent.get_name() }};"
+        "function declutter(){var els=Array.prototype.slice.call(map.getContainer().querySelectorAll('.txip-label'));"
+        "els.sort(function(a,b){return (+b.dataset.prio)-(+a.dataset.prio);});var shown=[];"
+        "els.forEach(function(el){el.style.visibility='visible';var r=el.getBoundingClientRect();"
+        "var hit=shown.some(function(q){return r.left<q.right+2&&r.right+2>q.left&&r.top<q.bottom&&r.bottom>q.top;});"
+        "if(hit){el.style.visibility='hidden';}else{shown.push(r);}});}"
+        "map.on('zoomend moveend resize',declutter);map.whenReady(function(){setTimeout(declutter,0);});"
+        "setTimeout(declutter,300);})();{% endmacro %}")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "LabelDeclutter"
 
 
 class MapControl(MacroElement):
@@ -298,13 +317,16 @@ def build_map(spec: MapSpec):
 
     if spec.labels:
         pts = areas.geometry.representative_point()
-        for (_, row), p in zip(areas.iterrows(), pts):
+        # Larger areas first: where labels would overlap, the smaller area's gives way until the user zooms in.
+        prio = areas.geometry.area.rank(method="first").astype(int)
+        for (_, row), p, rank in zip(areas.iterrows(), pts, prio):
             val = format_value(row["value"], spec.unit)
             folium.Marker(
                 [p.y, p.x], interactive=False,
-                icon=folium.DivIcon(html=f'<div class="txip-label">{html.escape(str(row["name"]))}<br>'
-                                         f'<b>{html.escape(val)}</b></div>', icon_size=(0, 0)),
+                icon=folium.DivIcon(html=f'<div class="txip-label" data-prio="{rank}">{html.escape(str(row["name"]))}'
+                                         f'<br><b>{html.escape(val)}</b></div>', icon_size=(0, 0)),
             ).add_to(m)
+        LabelDeclutter().add_to(m)
 
     for layer in spec.points:
         _add_points(m, layer)

@@ -58,6 +58,23 @@ def cjk_renders(page) -> bool:
     }""")
 
 
+def visible_labels(frame) -> list[tuple[str, tuple]]:
+    """(text, screen box) of every township label shown inside the map's visible area."""
+    return [(t, tuple(b)) for t, b in frame.evaluate("""() => {
+        const m = window.map_div.getContainer().getBoundingClientRect();
+        return Array.from(document.querySelectorAll('.txip-label'))
+            .filter(e => getComputedStyle(e).visibility !== 'hidden')
+            .map(e => [e.innerText.split('\\n')[0], e.getBoundingClientRect()])
+            .filter(([t, r]) => r.width > 0 && r.right > m.left && r.left < m.right && r.bottom > m.top && r.top < m.bottom)
+            .map(([t, r]) => [t, [r.left, r.top, r.right, r.bottom]]);
+    }""")]
+
+
+def overlapping(labels) -> list[tuple[str, str]]:
+    return [(a, b) for i, (a, p) in enumerate(labels) for b, q in labels[i + 1:]
+            if p[0] < q[2] and p[2] > q[0] and p[1] < q[3] and p[3] > q[1]]
+
+
 def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, browser_log):
     OUT.mkdir(exist_ok=True)
     t0 = time.monotonic()
@@ -67,7 +84,30 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
     assert frame.locator("path.leaflet-interactive").count() >= 17
     assert "示意边界" in frame.locator(".txip-notices").inner_text()
     assert "专利总量" in frame.locator(".txip-legend").inner_text()
+    page.wait_for_timeout(500)
     page.screenshot(path=str(OUT / "app_map.png"), full_page=True)
+    # Township labels: no two shown ones overlap; some give way at the fit zoom and come back closer in.
+    shown = visible_labels(frame)
+    assert not overlapping(shown) and 5 <= len(shown) <= 17
+    # Zoom in two levels on a label that gave way: it shows, and still nothing overlaps.
+    view = frame.evaluate("() => [window.map_div.getCenter(), window.map_div.getZoom()]")
+    hidden = frame.evaluate("""() => {
+        const m = window.map_div, c = m.getContainer().getBoundingClientRect();
+        const el = Array.from(document.querySelectorAll('.txip-label'))
+            .find(e => getComputedStyle(e).visibility === 'hidden');
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        m.setView(m.containerPointToLatLng([r.left + r.width / 2 - c.left, r.top + r.height / 2 - c.top]),
+                  m.getZoom() + 2, {animate: false});
+        return el.innerText.split('\\n')[0];
+    }""")
+    page.wait_for_timeout(800)
+    closer = visible_labels(frame)
+    assert not overlapping(closer)
+    if hidden is not None:
+        assert hidden in {n for n, _ in closer}, (hidden, closer)
+    frame.evaluate("([c, z]) => window.map_div.setView(c, z, {animate: false})", view)
+    page.wait_for_timeout(300)
 
     # Click the map where 黄桥镇 is (converted to screen coordinates by Leaflet itself).
     x, y = frame.evaluate(
