@@ -4,6 +4,7 @@ from ui.boot import ensure_app
 
 ensure_app()  # first: a deep link on a fresh server must go through app.py
 
+import pandas as pd
 import streamlit as st
 
 from txip_geo import boundaries, goals, maps, views
@@ -11,7 +12,7 @@ from txip_geo.basemaps import resolve as resolve_basemap
 from txip_geo.figures import METRICS
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.strings import t
-from ui import folium_view, header, state
+from ui import folium_view, header, state, tables
 
 gaz = load_gazetteer()
 store = state.store()
@@ -122,7 +123,8 @@ def city_panel():
     st.subheader(t("map.city_heading"))
     st.metric(label, maps.format_value(goals.city_value(fs, indicator), unit))
     st.caption(t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label))
-    st.dataframe(views.ranking(fs, view, indicator), hide_index=True, width="stretch", height=320)
+    st.markdown(tables.panel_table(views.ranking(fs, view, indicator), numeric=("排名", "数值")),
+                unsafe_allow_html=True)
     st.caption(t("map.city_hint"))
 
 
@@ -133,9 +135,9 @@ def panel(code: str):
         row = fs.parks.set_index("code").loc[code]
         park = gaz.park_by_code[code]
         st.caption(f"{park.level}；所在镇街：{gaz.name_of(park.host_code) or park.host_note}")
-        st.dataframe(
-            [{"指标": METRICS[m][0], "数值": maps.format_value(row[m], METRICS[m][1])} for m in views.PANEL_METRICS
-             if m in row.index and m != "population"], hide_index=True, width="stretch")
+        figures = pd.DataFrame([{"指标": METRICS[m][0], "数值": maps.format_value(row[m], METRICS[m][1])}
+                                for m in views.PANEL_METRICS if m in row.index and m != "population"])
+        st.markdown(tables.panel_table(figures, numeric=("数值",)), unsafe_allow_html=True)
         return
     d = state.unit_detail(code, **filters)
     rank = views.rank_of(fs, code, indicator)
@@ -148,7 +150,7 @@ def panel(code: str):
                     t("panel.cases"), t("panel.goal_share")], key="panel_tab", on_change="rerun")
     with tabs[0]:
         if tabs[0].open:
-            st.dataframe(d.figures, hide_index=True, width="stretch")
+            st.markdown(tables.panel_table(d.figures, numeric=("数值", "排名")), unsafe_allow_html=True)
             net = d.network
             st.caption("三级网络：管理机构 " + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
                        + f"；专（兼）职人员 {maps.format_value(net['staff'], '人')}；专项资金 {maps.format_value(net['fund_wan'], '万元')}")

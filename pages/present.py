@@ -18,6 +18,7 @@ from txip_geo import maps, network, report, views
 from txip_geo.figures import METRICS
 from txip_geo.strings import t
 from ui import folium_view, state
+from ui.tables import html_table
 
 store = state.store()
 fs = state.figures()
@@ -189,19 +190,6 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
 def show_map(kind: str, code: str | None = None, height: int = 760):
     folium_view.show(city_map(state.store_version(store), fs.settings, kind, indicator, code),
                      key=f"present_map_{kind}_{code or ''}", height=height)
-
-
-def html_table(df, classes: dict[int, list[str]] | None = None) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = []
-    for i, row in enumerate(df.itertuples(index=False)):
-        cells = []
-        for j, v in enumerate(row):
-            cls = (classes or {}).get(j, [None] * len(df))[i]
-            cells.append(f'<td class="{cls}">' if cls else "<td>")
-            cells[-1] += html.escape("" if v is None else str(v)) + "</td>"
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="txp-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 STATUS_CLASS = {"met": "txp-met", "done": "txp-met", "not_met": "txp-notmet", "not_done": "txp-notmet",

@@ -26,6 +26,10 @@ def page(demo_db, monkeypatch):
     return at
 
 
+def markdown(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
 def component(at):
     return next(e for e in at.main if type(e).__name__ == "UnknownElement")
 
@@ -76,8 +80,8 @@ def test_panel_sends_only_the_open_tab_and_opens_another_on_request(page):
     page.query_params["unit"] = HQ
     page.run()
     assert not page.exception
-    assert len(page.dataframe) == 1  # 主要数字 only: the workstations and cases tables are not computed yet
-    assert "指标" in page.dataframe[0].value.columns
+    assert len(page.dataframe) == 0  # 主要数字 (an HTML table) only: the workstations and cases lists are not sent
+    assert "<th>指标</th>" in markdown(page) and "<th>依托单位</th>" not in markdown(page)
     page.session_state["panel_tab"] = "工作站"
     page.run()
     assert not page.exception
@@ -90,6 +94,8 @@ def test_with_no_township_picked_the_panel_shows_the_city_and_the_ranking(page, 
     fs = compute(Store(demo_db))
     assert page.subheader[0].value == "泰兴市（全市）"
     assert page.metric[0].value == f"{int(fs.city['patents']):,} 件"
-    ranking = page.dataframe[0].value
+    table = next(m.value for m in page.markdown if "txp-panel-table" in m.value)
     best = fs.units.sort_values("patents", ascending=False).iloc[0]
-    assert len(ranking) == 17 and ranking.iloc[0]["名称"] == best["name"] and ranking.iloc[0]["排名"] == 1
+    assert table.count("<tr>") == 18  # header + 17 townships
+    first = table.split("<tbody>")[1].split("</tr>")[0]
+    assert f"<td>{best['name']}</td>" in first and '<td class="num">1</td>' in first

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
@@ -318,7 +319,7 @@ def build_map(spec: MapSpec):
     if spec.labels:
         pts = areas.geometry.representative_point()
         # Larger areas first: where labels would overlap, the smaller area's gives way until the user zooms in.
-        prio = areas.geometry.area.rank(method="first").astype(int)
+        prio = pd.Series(shapely.area(areas.geometry.to_numpy())).rank(method="first").astype(int)  # order only
         for (_, row), p, rank in zip(areas.iterrows(), pts, prio):
             val = format_value(row["value"], spec.unit)
             folium.Marker(
