@@ -122,7 +122,8 @@ def city_panel():
     label, unit = METRICS[indicator]
     st.subheader(t("map.city_heading"))
     st.metric(label, maps.format_value(goals.city_value(fs, indicator), unit))
-    st.caption(t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label))
+    st.caption(t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label)
+               + (t("map.ranking_fewest_first") if indicator in views.MORE_IS_WORSE else ""))
     st.markdown(tables.panel_table(views.ranking(fs, view, indicator), numeric=("排名", "数值")),
                 unsafe_allow_html=True)
     st.caption(t("map.city_hint"))
