@@ -498,8 +498,34 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
             if blank_rows:
                 report.skipped.append((0, f"{prefix}空行 {blank_rows} 行"))
 
-    pending = None
-    for frame in body_chunks():
+    def finish() -> None:
+        """The file-level checks, once every row is checked (a rejection raises), and the rest of the report."""
+        all_read()
+        report.rows_read = rows_read
+        if not rows_read:
+            raise _reject(report, f"文件 {file_name} 没有数据行（表头在第 {report.header_row} 行）")
+        report.errors, report.warnings = problems.listed("error"), problems.listed("warning")
+        bad_rows = problems.bad_rows
+        if bad_rows and not skip_invalid:
+            lines = "\n".join(report.error_lines(10))
+            more = f"\n……共 {len(report.errors)} 处错误，涉及 {len(bad_rows)} 行" if len(report.errors) > 10 else ""
+            raise _reject(report, f"文件 {file_name} 未导入：有 {len(bad_rows)} 行数据有误。\n{lines}{more}")
+        if not rows_valid:
+            raise _reject(report, f"文件 {file_name} 未导入：所有数据行都有错误")
+        report.duplicates = duplicates
+        if kind.located:
+            # As value_counts orders them over the whole file: most frequent first, ties in order of first appearance.
+            report.methods = pd.Series(methods, dtype="int64").sort_values(ascending=False).to_dict()
+            report.unassigned.extend(unassigned)
+            report.outside.extend(outside)
+        report.rows_imported = rows_valid - duplicates
+
+    # The next chunk's fields are read before a chunk is given (they are compact; its prepared records are not): when
+    # the last chunk is given, the file-level checks have been made -- before anything is stored, for a small file.
+    frames = body_chunks()
+    ahead, finished = next(frames, None), False
+    while ahead is not None:
+        frame, ahead = ahead, next(frames, None)
         rows_read += len(frame)
         out = _check(kind, frame, header_of, problems, datum_rank, as_of)
         if problems.bad_rows and not skip_invalid:
@@ -529,31 +555,13 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
             for m, target in (("unassigned", unassigned), ("outside", outside)):
                 sel = out[out["assign_method"] == m]
                 target.extend((int(r), n) for r, n in zip(sel["row_no"], sel["assign_note"]))
+        if ahead is None:
+            finish()
+            finished = True
         if len(out):
-            if pending is not None:
-                yield pending  # one chunk is held back: the last one is given only after the file-level checks
-            pending = out.reset_index(drop=True)
-
-    all_read()
-    report.rows_read = rows_read
-    if not rows_read:
-        raise _reject(report, f"文件 {file_name} 没有数据行（表头在第 {report.header_row} 行）")
-    report.errors, report.warnings = problems.listed("error"), problems.listed("warning")
-    bad_rows = problems.bad_rows
-    if bad_rows and not skip_invalid:
-        lines = "\n".join(report.error_lines(10))
-        more = f"\n……共 {len(report.errors)} 处错误，涉及 {len(bad_rows)} 行" if len(report.errors) > 10 else ""
-        raise _reject(report, f"文件 {file_name} 未导入：有 {len(bad_rows)} 行数据有误。\n{lines}{more}")
-    if not rows_valid:
-        raise _reject(report, f"文件 {file_name} 未导入：所有数据行都有错误")
-    report.duplicates = duplicates
-    if kind.located:
-        # As value_counts orders them over the whole file: most frequent first, ties in order of first appearance.
-        report.methods = pd.Series(methods, dtype="int64").sort_values(ascending=False).to_dict()
-        report.unassigned.extend(unassigned)
-        report.outside.extend(outside)
-    report.rows_imported = rows_valid - duplicates
-    yield pending
+            yield out.reset_index(drop=True)
+    if not finished:  # no data rows, or the file is refused: nothing was given
+        finish()
 
 
 def _fields(kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], prefix: str,
