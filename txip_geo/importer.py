@@ -475,7 +475,7 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
     header_of = {f: h for h, f in report.columns.items()}
     key = ["pkey"] if kind.name == "patents" else (["area_code"] if kind.name == "network" else list(kind.key))
     problems = _Problems()
-    seen_keys: set = set()  # de-duplication within the file, across chunks: the keys kept so far
+    seen_keys: set = set()  # de-duplication within the file, across chunks: the keys kept so far (a value, or a tuple)
     datum_rank: dict[str, int] = {}  # datum texts in the order the file first has them
     methods: dict[str, int] = {}
     unassigned, outside = [], []
@@ -536,7 +536,7 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
         rows_valid += len(out)
         # De-duplicate within the file on the kind's key (the first row of a key wins, in whichever chunk it is).
         keyed = (out[key].notna().all(axis=1) & out[key].astype(str).ne("").all(axis=1)).to_numpy()
-        values = list(zip(*(out[c].tolist() for c in key)))
+        values = out[key[0]].tolist() if len(key) == 1 else list(zip(*(out[c].tolist() for c in key)))
         dup = np.zeros(len(out), dtype=bool)
         for j in np.flatnonzero(keyed):
             if values[j] in seen_keys:

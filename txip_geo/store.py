@@ -25,7 +25,7 @@ from . import schema
 from .paths import default_db_path
 
 SCHEMA_VERSION = 1
-INSERT_BATCH = 100_000  # rows converted to Python values at a time by add_records
+INSERT_BATCH = 20_000  # rows converted to Python values at a time when inserting (memory: one such slice)
 
 
 def _record_columns(kind: schema.Kind) -> list[tuple[str, str]]:
