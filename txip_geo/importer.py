@@ -261,12 +261,12 @@ class _Sheet:
     rest: object = None
 
 
-def _read_sheets(source: Source, chunk_rows: int | None) -> list[_Sheet]:
+def _read_sheets(source: Source, chunk_rows: int) -> list[_Sheet]:
     """The sheets of the file: an Excel workbook read whole, a text file as its first rows and an iterator of the
-    others, `chunk_rows` at a time (None: the whole file at once)."""
+    others, `chunk_rows` at a time."""
     if source.is_excel:
         return [_Sheet(name, df) for name, df in _read_excel(source.read(), source.name)]
-    chunks = _csv_chunks(source, chunk_rows or limits.current().max_rows + 1)
+    chunks = _csv_chunks(source, chunk_rows)
     first = [next(chunks)]
     while len(first[-1]) and sum(len(c) for c in first) < MAX_HEADER_SCAN:
         nxt = next(chunks, None)

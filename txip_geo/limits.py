@@ -123,19 +123,20 @@ def check_upload(data: bytes | Path, file_name: str, limits: Limits | None = Non
             check_rows(_declared_sheet_rows(zf), name, lim)
     elif suffix not in (".xls",):
         # A text file: a row is at least one line (quoted line breaks only make the count larger than the rows).
-        lines = max(_count_bytes(data, b"\n"), _count_bytes(data, b"\r"))
+        lines = _line_count(data)
         if lines > lim.max_rows + _LINE_SLACK:
             raise UploadRejected(f"文件 {name} 行数过多（约 {lines:,} 行），上限为 {lim.max_rows:,} 行；请拆分后分别导入")
 
 
-def _count_bytes(data: bytes | Path, byte: bytes) -> int:
+def _line_count(data: bytes | Path) -> int:
+    """Line breaks in a text file (LF, or CR for old Mac files): in the bytes, or in the file read in blocks."""
     if isinstance(data, (bytes, bytearray)):
-        return data.count(byte)
-    n = 0
+        return max(data.count(b"\n"), data.count(b"\r"))
+    lf = cr = 0
     with open(data, "rb") as f:
         while block := f.read(8 * MIB):
-            n += block.count(byte)
-    return n
+            lf, cr = lf + block.count(b"\n"), cr + block.count(b"\r")
+    return max(lf, cr)
 
 
 def check_rows(rows: int, file_name: str, limits: Limits | None = None) -> None:
