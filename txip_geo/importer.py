@@ -481,7 +481,9 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
     unassigned, outside = [], []
     rows_read = rows_valid = duplicates = 0
     if kind.located:
-        gaz, layers = load_gazetteer(), layers or {}
+        layers = layers or {}
+        locator = _locate.Locator(load_gazetteer(), townships=layers.get("townships"), parks=layers.get("parks"),
+                                  outline=layers.get("outline"))
 
     def body_chunks():
         """(prefix, body rows as fields) per chunk of every part; skipped rows reported."""
@@ -546,8 +548,7 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
         duplicates += int(dup.sum())
         out = out[~dup]
         if kind.located:
-            loc = _locate.locate_frame(out, gaz, townships=layers.get("townships"), parks=layers.get("parks"),
-                                       outline=layers.get("outline"))
+            loc = locator.frame(out)
             for c in schema.ASSIGNMENT_COLUMNS:
                 out[c] = loc[c].replace("", None)
             for m, n in out["assign_method"].value_counts(sort=False).items():
