@@ -685,17 +685,19 @@ class Locator:
     def __init__(self, gazetteer: Gazetteer, townships=None, parks=None, outline=None):
         self.towns, self.parks, self.outline = _prepare_layer(townships), _prepare_layer(parks), _prepare_outline(outline)
         self.decider = _Decider(gazetteer)
-        self._cleaned: dict = {}  # (cleaning function, raw value) -> cleaned text
-        self._decided: dict = {}  # decide()'s arguments -> Location
+        # Keys and values are plain strings and tuples of them, which the garbage collector does not walk.
+        self._cleaned: dict = {}  # cleaning function -> {raw value: cleaned text}
+        self._decided: dict = {}  # decide()'s arguments (the point as its fields) -> the Location as a tuple
 
     def _clean(self, clean):
+        cache = self._cleaned.setdefault(clean, {})
+
         def cached(v):
-            key = (clean, v)
-            hit = self._cleaned.get(key)
+            hit = cache.get(v)
             if hit is None:
-                if len(self._cleaned) > self.CACHE_LIMIT:
-                    self._cleaned.clear()
-                hit = self._cleaned[key] = clean(v)
+                if len(cache) > self.CACHE_LIMIT:
+                    cache.clear()
+                hit = cache[v] = clean(v)
             return hit
         return cached
 
@@ -745,20 +747,17 @@ class Locator:
                 datum,
                 bool(park_layer.schematic[p_idx[r]]) if park_layer is not None and p_idx[r] >= 0 else False,
             )
-            args = (ac_vals[ac[r]], an_vals[an[r]], pn_vals[pn[r]], ad_vals[ad[r]], pt)
+            texts = (ac_vals[ac[r]], an_vals[an[r]], pn_vals[pn[r]], ad_vals[ad[r]])
+            args = (*texts, pt.state, pt.unit, pt.park, pt.schematic, pt.datum, pt.park_schematic)
             loc = self._decided.get(args)
             if loc is None:
                 if len(self._decided) > self.CACHE_LIMIT:
                     self._decided.clear()
-                loc = self._decided[args] = decider.decide(*args)
+                x = decider.decide(*texts, pt)
+                loc = self._decided[args] = (x.unit_code, x.park_code, x.method, x.note)
             results.append(loc)
         inv = inv.reshape(-1)
-        values = {
-            "unit_code": [x.unit_code for x in results],
-            "park_code": [x.park_code for x in results],
-            "assign_method": [x.method for x in results],
-            "assign_note": [x.note for x in results],
-        }
+        values = dict(zip(OUTPUT_COLUMNS, zip(*results)))
         cols = {c: pd.Series(np.array(v, dtype=object)[inv], index=df.index, dtype=object) for c, v in values.items()}
         return pd.DataFrame(cols, index=df.index)
 
