@@ -73,7 +73,9 @@ def upload_section() -> None:
         if up is not None:
             data = up.getvalue()
             try:
-                records, rep = prepare(kind, data, up.name, as_of=as_of, layers=store_layers(store), skip_invalid=skip)
+                # The preview keeps only the rows it shows (the report covers the whole file): memory stays bounded.
+                records, rep = prepare(kind, data, up.name, as_of=as_of, layers=store_layers(store), skip_invalid=skip,
+                                       head=20)
                 st.markdown(f"**{t('upload.preview')}**")
                 _show_report(rep, "preview")
                 shown = [f.name for f in KINDS[kind].fields][:8] + (["unit_code", "assign_method", "assign_note"]

@@ -313,6 +313,27 @@ def test_prepare_on_random_cells_is_clean(spec, skip_invalid):
             assert records[f.name].fillna("").str.fullmatch(r"(\d{4}-\d{2}-\d{2})?").all()
 
 
+def _outcome(kind: str, data: bytes, name: str, skip_invalid: bool, chunk_rows: int | None):
+    """The report and the records as they would be stored (Python values, column by column), or the rejection."""
+    try:
+        records, report = prepare(kind, data, name, as_of="2026-10-31", skip_invalid=skip_invalid,
+                                  chunk_rows=chunk_rows)
+    except ImportRejected as e:
+        return "rejected", e.report.to_dict()
+    stored = {c: records[c].astype(object).where(records[c].notna(), None).tolist() for c in records.columns}
+    return report.to_dict(), stored
+
+
+@SLOW
+@given(random_files(), st.booleans())
+def test_chunked_prepare_equals_one_pass_over_the_file(spec, skip_invalid):
+    """Read, checked and located two rows at a time, any file gives the records and the report of one pass."""
+    kind, rows, suffix, encoding = spec
+    data = _file_bytes(kind, rows, suffix, encoding)
+    name = "随机单元格" + suffix
+    assert _outcome(kind, data, name, skip_invalid, 2) == _outcome(kind, data, name, skip_invalid, None)
+
+
 @pytest.mark.parametrize("value", ["", "   ", "\x00\x00", "合计", "\ufeff"])
 def test_prepare_on_degenerate_files(value):
     assert _prepare_cleanly("patents", value.encode("utf-8"), "空.csv") is None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
+import itertools
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -20,6 +22,8 @@ from .gazetteer import CITY_CODE, load_gazetteer
 from .paths import DATA_DIR
 
 MAX_HEADER_SCAN = 15
+CHUNK_ROWS = 100_000  # data rows read, checked, located and stored at a time: an import's memory is bounded by it
+READ_BLOCK = 8 * 1024 * 1024  # bytes read from the file at a time (decoding, checksum)
 
 
 class ImportRejected(Exception):
@@ -78,6 +82,42 @@ class ImportReport:
 
 # -- reading ------------------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Source:
+    """The file being imported: its bytes (an upload) or its path on disk. A text file is read in blocks, so a file
+    on disk is never held in memory whole; an Excel workbook is read whole."""
+
+    name: str
+    data: bytes | None = None
+    path: Path | None = None
+
+    @property
+    def content(self) -> bytes | Path:
+        """What the store and the upload checks take: the bytes, or the path."""
+        return self.data if self.data is not None else Path(self.path)
+
+    @property
+    def is_excel(self) -> bool:
+        return Path(self.name).suffix.lower() in (".xlsx", ".xlsm", ".xls")
+
+    def open(self) -> io.BufferedIOBase:
+        return io.BytesIO(self.data) if self.data is not None else open(self.path, "rb")  # noqa: SIM115
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else Path(self.path).read_bytes()
+
+    def blocks(self):
+        with self.open() as f:
+            while block := f.read(READ_BLOCK):
+                yield block
+
+    def sha256(self) -> str:
+        h = hashlib.sha256()
+        for block in self.blocks():
+            h.update(block)
+        return h.hexdigest()
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Text and the encoding used: UTF-8 (with or without BOM), else GB18030 (a superset of GBK), else a guess."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -98,37 +138,142 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     return str(best), best.encoding
 
 
-def read_raw(data: bytes, file_name: str) -> list[tuple[str, pd.DataFrame]]:
-    """Every sheet of the file as a frame of strings with no header applied (row i = file row i+1)."""
-    suffix = Path(file_name).suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        engine = "calamine" if suffix == ".xls" else "openpyxl"  # pandas deprecates xlrd; calamine reads legacy .xls
-        try:
-            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine=engine)
-        except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
-            raise ValueError(f"无法读取 Excel 文件（{type(e).__name__}：文件可能已损坏或不完整）") from None
-        return [(name, df) for name, df in sheets.items()]
-    text, _enc = decode_bytes(data)
+def _decodes(source: Source, encoding: str, skip: int) -> tuple[bool, bool]:
+    """(whether the file, less its first `skip` bytes, decodes as `encoding`; whether it holds any non-blank text),
+    decoding block by block."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    has_text = False
+    try:
+        for i, block in enumerate(source.blocks()):
+            text = dec.decode(block[skip:] if i == 0 else block)
+            has_text = has_text or bool(text.strip())
+        has_text = bool(dec.decode(b"", final=True).strip()) or has_text
+    except UnicodeDecodeError:
+        return False, False
+    return True, has_text
+
+
+class _Utf8Stream(io.RawIOBase):
+    """A text file in another encoding as a binary stream of UTF-8, re-encoded a block at a time."""
+
+    def __init__(self, raw: io.BufferedIOBase, encoding: str):
+        self._raw, self._dec = raw, codecs.getincrementaldecoder(encoding)()
+        self._buf, self._pos, self._eof = b"", 0, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while self._pos >= len(self._buf) and not self._eof:
+            block = self._raw.read(READ_BLOCK)
+            self._eof = not block
+            self._buf, self._pos = self._dec.decode(block, final=self._eof).encode("utf-8"), 0
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _text_stream(source: Source):
+    """A function opening the file as UTF-8 bytes (what decode_bytes reads, re-encoded), or None for an empty or
+    blank file. The encoding is found as decode_bytes finds it, reading the file in blocks."""
+    with source.open() as f:
+        bom = f.read(3) == b"\xef\xbb\xbf"
+    for encoding in (("utf-8",) if bom else ("utf-8", "gb18030")):
+        ok, has_text = _decodes(source, encoding, 3 if bom else 0)
+        if not ok:
+            continue
+        if not has_text:
+            return None
+        if encoding == "utf-8":
+            def open_utf8():
+                f = source.open()
+                f.seek(3 if bom else 0)
+                return f
+            return open_utf8
+        return lambda: io.BufferedReader(_Utf8Stream(source.open(), encoding), READ_BLOCK)
+    text, _enc = decode_bytes(source.read())  # a guessed encoding (rare): read whole; or decode_bytes' own error
     if not text.strip():
-        return [("", pd.DataFrame())]
+        return None
+    data = text.encode("utf-8")
+    return lambda: io.BytesIO(data)
+
+
+def _csv_chunks(source: Source, chunk_rows: int):
+    """A text file's rows as frames of strings with no header applied (row i = file row i+1), `chunk_rows` at a
+    time; one empty frame for an empty file. Raises ValueError (Chinese) for a file that is not CSV text."""
+    opener = _text_stream(source)
+    if opener is None:
+        yield pd.DataFrame()
+        return
     import csv
 
+    with opener() as f:
+        head = codecs.getincrementaldecoder("utf-8")().decode(f.read(4 * 4096))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-        sep = dialect.delimiter
+        sep = csv.Sniffer().sniff(head[:4096], delimiters=",\t;").delimiter
     except csv.Error:
         sep = ","
+    options = dict(header=None, dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=False,
+                   chunksize=chunk_rows)
+    given = 0
     try:
         try:  # the C parser is ~10x faster; it refuses rows longer than the first one (title rows): then Python's.
-            # It is given bytes: from a StringIO pandas re-encodes in small pieces (minutes of system time per GB).
-            df = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", header=None, dtype=str,
-                             keep_default_na=False, sep=sep, skip_blank_lines=False, engine="c")
+            # It is given bytes: from a text stream pandas re-encodes in small pieces (minutes of system time per GB).
+            with opener() as f, pd.read_csv(f, encoding="utf-8", engine="c", **options) as reader:
+                for chunk in reader:
+                    given += len(chunk)
+                    yield chunk
+            return
         except pd.errors.ParserError:
-            df = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, sep=sep,
-                             skip_blank_lines=False, engine="python")
-    except Exception as e:  # noqa: BLE001
+            pass
+        # Python's parser reads the file from its start; the rows the C parser already gave are not given again.
+        with io.TextIOWrapper(opener(), encoding="utf-8", newline="\n") as f, \
+                pd.read_csv(f, engine="python", **options) as reader:
+            for chunk in reader:
+                if given >= chunk.index[-1] + 1:
+                    continue
+                yield chunk[chunk.index >= given]
+    except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
         raise ValueError(f"无法解析 CSV（{e}）") from None
-    return [("", df)]
+
+
+def _read_excel(data: bytes, file_name: str) -> list[tuple[str, pd.DataFrame]]:
+    engine = "calamine" if Path(file_name).suffix.lower() == ".xls" else "openpyxl"  # calamine reads legacy .xls
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine=engine)
+    except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
+        raise ValueError(f"无法读取 Excel 文件（{type(e).__name__}：文件可能已损坏或不完整）") from None
+    return list(sheets.items())
+
+
+@dataclass
+class _Sheet:
+    """One sheet's raw rows (strings, no header applied; row i = file row i+1): the first rows (at least
+    MAX_HEADER_SCAN, where the header is looked for) and an iterator of the rest (None: the sheet was read whole)."""
+
+    name: str
+    head: pd.DataFrame
+    rest: object = None
+
+
+def _read_sheets(source: Source, chunk_rows: int) -> list[_Sheet]:
+    """The sheets of the file: an Excel workbook read whole, a text file as its first rows and an iterator of the
+    others, `chunk_rows` at a time."""
+    if source.is_excel:
+        return [_Sheet(name, df) for name, df in _read_excel(source.read(), source.name)]
+    chunks = _csv_chunks(source, chunk_rows)
+    first = [next(chunks)]
+    while len(first[-1]) and sum(len(c) for c in first) < MAX_HEADER_SCAN:
+        nxt = next(chunks, None)
+        if nxt is None:
+            break
+        first.append(nxt)
+    return [_Sheet("", first[0] if len(first) == 1 else pd.concat(first), chunks)]
 
 
 def _norm_header(h) -> str:
@@ -216,27 +361,93 @@ def _reject(report: ImportReport, message: str) -> ImportRejected:
 
 
 def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: dict | None = None,
-            skip_invalid: bool = False) -> tuple[pd.DataFrame, ImportReport]:
-    """Parse, validate and locate a file's rows without touching the store. Raises ImportRejected."""
-    kind = schema.KINDS[kind_name]
+            skip_invalid: bool = False, head: int | None = None,
+            chunk_rows: int | None = None) -> tuple[pd.DataFrame, ImportReport]:
+    """Parse, validate and locate a file's rows without touching the store. Raises ImportRejected.
+
+    `head`: keep only the first records (a preview; the report still covers the whole file)."""
     report = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
-    try:
-        limits.check_upload(data, file_name)  # size, rows, workbook members: refused before parsing
-        sheets = read_raw(data, file_name)
-        limits.check_rows(sum(len(df) for _, df in sheets), file_name)
-    except limits.UploadRejected as e:
-        raise _reject(report, str(e)) from None
-    except ValueError as e:
-        raise _reject(report, f"文件 {file_name}：{e}") from None
+    frames, kept = [], 0
+    for records in prepared_chunks(kind_name, Source(file_name, data=data), report, as_of=as_of, layers=layers,
+                                   skip_invalid=skip_invalid, chunk_rows=chunk_rows):
+        if head is None or kept < head:
+            frames.append(records if head is None else records.head(head - kept))
+            kept += len(frames[-1])
+    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), report
+
+
+class _Problems:
+    """A file's errors and warnings in the order one pass over the whole file lists them -- by check (the order of
+    the `flag` calls), then by row -- although its rows are checked a chunk at a time."""
+
+    def __init__(self):
+        self.items: dict[str, list[tuple[tuple[int, int], Problem]]] = {"error": [], "warning": []}
+        self.bad_rows: set[tuple[str, int]] = set()  # (sheet, row) of every row with an error
+
+    def add(self, key: tuple[int, int], problem: Problem) -> None:
+        self.items[problem.severity].append((key, problem))
+        if problem.severity == "error":
+            self.bad_rows.add((problem.sheet, problem.row))
+
+    def listed(self, severity: str) -> list[Problem]:
+        return [p for _, p in sorted(self.items[severity], key=lambda kp: kp[0])]  # stable: rows stay in order
+
+
+def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_of: str, layers: dict | None = None,
+                    skip_invalid: bool = False, chunk_rows: int | None = None):
+    """The file's records, parsed, validated, de-duplicated and located, as frames of at most `chunk_rows` rows
+    (default CHUNK_ROWS; a small file is one frame). `report` is filled as the chunks go and complete once the last
+    one is given; any rejection (ImportRejected) is raised before the last chunk is given, so a consumer that
+    stores the chunks in one transaction stores all of a file or none of it. A file of one chunk is wholly checked
+    before its chunk is given.
+
+    Across chunks only what the file-level checks need is kept: the keys already seen (duplicates within the file),
+    the problems and the counts."""
+    kind = schema.KINDS[kind_name]
+    file_name, chunk_rows = source.name, chunk_rows or CHUNK_ROWS
+
+    def read_failed(message: str) -> ImportRejected:  # a file that cannot be read reports nothing else
+        return _reject(ImportReport(file_name=file_name, kind=kind_name, as_of=as_of), message)
+
+    def reading(step):
+        try:
+            return step()
+        except limits.UploadRejected as e:
+            raise read_failed(str(e)) from None
+        except ValueError as e:
+            raise read_failed(f"文件 {file_name}：{e}") from None
+
+    reading(lambda: limits.check_upload(source.content, file_name))  # size, rows, members: refused before parsing
+    sheets = reading(lambda: _read_sheets(source, chunk_rows))
+    raw_rows = sum(len(s.head) for s in sheets)
+    if all(s.rest is None for s in sheets):
+        reading(lambda: limits.check_rows(raw_rows, file_name))
+
+    def rest_of(sheet: _Sheet):
+        """The sheet's raw rows after its first ones (read errors turned into rejections)."""
+        nonlocal raw_rows
+        while sheet.rest is not None:
+            raw = reading(lambda: next(sheet.rest, None))
+            if raw is None:
+                return
+            raw_rows += len(raw)
+            yield raw
+
+    def all_read():
+        """Every row read: the file as a whole may still be refused (too many rows)."""
+        if any(s.rest is not None for s in sheets):
+            reading(lambda: limits.check_rows(raw_rows, file_name))
 
     # Every sheet whose header has all required columns is read; the others are reported as skipped.
     parts, best_missing = [], None
-    for sheet, raw in sheets:
+    for sheet in sheets:
+        raw = sheet.head
         if raw.empty or raw.dropna(how="all").empty:
-            continue
+            if sheet.rest is None or all(r.dropna(how="all").empty for r in rest_of(sheet)):
+                continue
         hr, mapping, headers = find_header(kind, raw)
         missing = [kind.get(f).header for f in kind.required if f not in mapping.values()]
-        label = f"工作表“{sheet}”" if sheet != "" else ""
+        label = f"工作表“{sheet.name}”" if sheet.name != "" else ""
         if missing:
             found = "、".join(h for h in headers if h) if hr >= 0 else ""
             if best_missing is None or len(missing) < len(best_missing[0]):
@@ -244,63 +455,163 @@ def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: 
             if len(sheets) > 1:
                 report.skipped.append((0, f"{label}缺少必需的列（{'、'.join(missing)}），未读取"))
             continue
-        parts.append((sheet, raw, hr, mapping, headers))
+        parts.append((sheet, hr, mapping, headers))
     if not parts:
+        for sheet in sheets:
+            for _ in rest_of(sheet):
+                pass
+        all_read()
         if best_missing is None:
             raise _reject(report, f"文件 {file_name} 是空的，没有表头和数据行")
         missing, found, label = best_missing
         raise _reject(report, f"文件 {file_name} {label}缺少必需的列：{'、'.join(missing)}。文件中的列：{found}")
 
-    frames = []
-    for sheet, raw, header_row, mapping, headers in parts:
-        prefix = f"{sheet}!" if len(parts) > 1 else ""
-        report.sheet = "、".join(str(p[0]) for p in parts)
+    report.sheet = "、".join(str(p[0].name) for p in parts)
+    for _sheet, header_row, mapping, headers in parts:
         report.header_row = header_row + 1
         for i, f in mapping.items():
             report.columns[headers[i]] = f
         report.unused_columns += [h for i, h in enumerate(headers) if i not in mapping and h]
-        body = raw.iloc[header_row + 1:]
-        # Text columns (CSV) are passed as they are; converting them to numpy and back costs seconds per million rows.
-        frame = pd.DataFrame({f: (body.iloc[:, i].array if isinstance(body.dtypes.iloc[i], pd.StringDtype)
-                                  else body.iloc[:, i].to_numpy()) for i, f in mapping.items()}, index=body.index)
-        frame["row_no"] = frame.index + 1  # file row number (1-based, as Excel shows it)
-        frame["_sheet"] = prefix
-        # Skip blank rows and total rows (合计/总计/小计 in the first non-empty cell).
-        texts = body.apply(_cell_texts)
-        texts = texts.mask(texts.isin(["nan", "None", "NaT"]), "")
-        blank = texts.eq("").all(axis=1)
-        first = np.full(len(texts), "", dtype=object)  # the first non-empty cell of each row
-        for c in reversed(texts.columns):
-            filled = texts[c].ne("").to_numpy()
-            first[filled] = texts[c].to_numpy(dtype=object)[filled]
-        first_cell = pd.Series(first, index=texts.index, dtype=object)
-        totals = first_cell.str.replace(r"\s", "", regex=True).str.match(r"^(合计|总计|小计|总数)")
-        for idx in body.index[(totals & ~blank).to_numpy()]:
-            report.skipped.append((int(idx) + 1, f"{prefix}合计行“{first_cell[idx]}”"))
-        if blank.sum():
-            report.skipped.append((0, f"{prefix}空行 {int(blank.sum())} 行"))
-        keep = ~(blank | totals).to_numpy()
-        frames.append(frame if keep.all() else frame[keep])  # no copy of a million rows when nothing is skipped
-    frame = pd.concat(frames, ignore_index=True)
+    header_of = {f: h for h, f in report.columns.items()}
+    key = ["pkey"] if kind.name == "patents" else (["area_code"] if kind.name == "network" else list(kind.key))
+    problems = _Problems()
+    seen_keys: set = set()  # de-duplication within the file, across chunks: the keys kept so far (a value, or a tuple)
+    datum_rank: dict[str, int] = {}  # datum texts in the order the file first has them
+    methods: dict[str, int] = {}
+    unassigned, outside = [], []
+    rows_read = rows_valid = duplicates = 0
+    if kind.located:
+        layers = layers or {}
+        locator = _locate.Locator(load_gazetteer(), townships=layers.get("townships"), parks=layers.get("parks"),
+                                  outline=layers.get("outline"))
+
+    def body_chunks():
+        """(prefix, body rows as fields) per chunk of every part; skipped rows reported."""
+        for sheet, header_row, mapping, _headers in parts:
+            prefix = f"{sheet.name}!" if len(parts) > 1 else ""
+            blank_rows = 0
+            for i, raw in enumerate(itertools.chain([sheet.head.iloc[header_row + 1:]], rest_of(sheet))):
+                for start in range(0, len(raw), chunk_rows):
+                    body = raw.iloc[start:start + chunk_rows]
+                    frame, blanks = _fields(kind, body, mapping, prefix, report)
+                    blank_rows += blanks
+                    if len(frame):
+                        yield frame
+            if blank_rows:
+                report.skipped.append((0, f"{prefix}空行 {blank_rows} 行"))
+
+    def finish() -> None:
+        """The file-level checks, once every row is checked (a rejection raises), and the rest of the report."""
+        all_read()
+        report.rows_read = rows_read
+        if not rows_read:
+            raise _reject(report, f"文件 {file_name} 没有数据行（表头在第 {report.header_row} 行）")
+        report.errors, report.warnings = problems.listed("error"), problems.listed("warning")
+        bad_rows = problems.bad_rows
+        if bad_rows and not skip_invalid:
+            lines = "\n".join(report.error_lines(10))
+            more = f"\n……共 {len(report.errors)} 处错误，涉及 {len(bad_rows)} 行" if len(report.errors) > 10 else ""
+            raise _reject(report, f"文件 {file_name} 未导入：有 {len(bad_rows)} 行数据有误。\n{lines}{more}")
+        if not rows_valid:
+            raise _reject(report, f"文件 {file_name} 未导入：所有数据行都有错误")
+        report.duplicates = duplicates
+        if kind.located:
+            # As value_counts orders them over the whole file: most frequent first, ties in order of first appearance.
+            report.methods = pd.Series(methods, dtype="int64").sort_values(ascending=False).to_dict()
+            report.unassigned.extend(unassigned)
+            report.outside.extend(outside)
+        report.rows_imported = rows_valid - duplicates
+
+    # The next chunk's fields are read before a chunk is given (they are compact; its prepared records are not): when
+    # the last chunk is given, the file-level checks have been made -- before anything is stored, for a small file.
+    frames = body_chunks()
+    ahead, finished = next(frames, None), False
+    while ahead is not None:
+        frame, ahead = ahead, next(frames, None)
+        rows_read += len(frame)
+        out = _check(kind, frame, header_of, problems, datum_rank, as_of)
+        if problems.bad_rows and not skip_invalid:
+            continue  # the file will be refused: its remaining rows are only checked
+        if problems.bad_rows:
+            bad = pd.MultiIndex.from_arrays([out["_sheet"], out["row_no"]]).isin(list(problems.bad_rows))
+            out = out[~bad]
+        rows_valid += len(out)
+        # De-duplicate within the file on the kind's key (the first row of a key wins, in whichever chunk it is).
+        keyed = (out[key].notna().all(axis=1) & out[key].astype(str).ne("").all(axis=1)).to_numpy()
+        values = out[key[0]].tolist() if len(key) == 1 else list(zip(*(out[c].tolist() for c in key)))
+        dup = np.zeros(len(out), dtype=bool)
+        for j in np.flatnonzero(keyed):
+            if values[j] in seen_keys:
+                dup[j] = True
+            else:
+                seen_keys.add(values[j])
+        duplicates += int(dup.sum())
+        out = out[~dup]
+        if kind.located:
+            loc = locator.frame(out)
+            for c in schema.ASSIGNMENT_COLUMNS:
+                out[c] = loc[c].replace("", None)
+            for m, n in out["assign_method"].value_counts(sort=False).items():
+                methods[m] = methods.get(m, 0) + int(n)
+            for m, target in (("unassigned", unassigned), ("outside", outside)):
+                sel = out[out["assign_method"] == m]
+                target.extend((int(r), n) for r, n in zip(sel["row_no"], sel["assign_note"]))
+        if ahead is None:
+            finish()
+            finished = True
+        if len(out):
+            yield out.reset_index(drop=True)
+    if not finished:  # no data rows, or the file is refused: nothing was given
+        finish()
+
+
+def _fields(kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], prefix: str,
+            report: ImportReport) -> tuple[pd.DataFrame, int]:
+    """Raw body rows -> one column per input field (plus row_no, _sheet), without blank and total rows (total rows
+    are reported in `report.skipped`); and the number of blank rows."""
+    # Text columns (CSV) are passed as they are; converting them to numpy and back costs seconds per million rows.
+    frame = pd.DataFrame({f: (body.iloc[:, i].array if isinstance(body.dtypes.iloc[i], pd.StringDtype)
+                              else body.iloc[:, i].to_numpy()) for i, f in mapping.items()}, index=body.index)
+    frame["row_no"] = frame.index + 1  # file row number (1-based, as Excel shows it)
+    frame["_sheet"] = prefix
+    # Skip blank rows and total rows (合计/总计/小计 in the first non-empty cell).
+    texts = body.apply(_cell_texts)
+    texts = texts.mask(texts.isin(["nan", "None", "NaT"]), "")
+    blank = texts.eq("").all(axis=1)
+    first = np.full(len(texts), "", dtype=object)  # the first non-empty cell of each row
+    for c in reversed(texts.columns):
+        filled = texts[c].ne("").to_numpy()
+        first[filled] = texts[c].to_numpy(dtype=object)[filled]
+    first_cell = pd.Series(first, index=texts.index, dtype=object)
+    totals = first_cell.str.replace(r"\s", "", regex=True).str.match(r"^(合计|总计|小计|总数)")
+    for idx in body.index[(totals & ~blank).to_numpy()]:
+        report.skipped.append((int(idx) + 1, f"{prefix}合计行“{first_cell[idx]}”"))
+    keep = ~(blank | totals).to_numpy()
+    frame = frame if keep.all() else frame[keep]  # no copy of a million rows when nothing is skipped
     for f in schema.input_fields(kind):
         if f.name not in frame.columns:
             frame[f.name] = None
-    header_of = {f: h for h, f in report.columns.items()}
-    report.rows_read = int(len(frame))
-    if frame.empty:
-        raise _reject(report, f"文件 {file_name} 没有数据行（表头在第 {report.header_row} 行）")
+    return frame.reset_index(drop=True), int(blank.sum())
 
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
 
-    def flag(mask: pd.Series, column: str, values: pd.Series, reasons, severity="error"):
+def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _Problems, datum_rank: dict,
+           as_of: str) -> pd.DataFrame:
+    """Parse and validate one chunk's fields; the problems go to `problems`. Returns the parsed columns."""
+    checks = 0
+
+    def flag(mask: pd.Series, column: str, values: pd.Series, reasons, severity="error", rank=None):
+        # Problems are listed by check, then row. Every call is a check of its own, except the calls with a `rank`:
+        # those are parts of one check after all the others, ordered by `rank` (the same in every chunk).
+        nonlocal checks
+        if rank is None:
+            checks += 1
         if not mask.any():
             return
+        key = (checks, 0) if rank is None else (checks + 1, rank)
         reasons = reasons if isinstance(reasons, pd.Series) else pd.Series(reasons, index=mask.index)
-        target = errors if severity == "error" else warnings
         for idx in mask[mask].index:
-            target.append(Problem(int(frame.at[idx, "row_no"]), header_of.get(column, kind_header(kind, column)),
-                                  str(values.get(idx, "")), str(reasons[idx]), severity, frame.at[idx, "_sheet"]))
+            problems.add(key, Problem(int(frame.at[idx, "row_no"]), header_of.get(column, kind_header(kind, column)),
+                                      str(values.get(idx, "")), str(reasons[idx]), severity, frame.at[idx, "_sheet"]))
 
     out = pd.DataFrame(index=frame.index)
     out["row_no"] = frame["row_no"]
@@ -324,40 +635,8 @@ def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: 
 
     _derive(kind, out, flag, as_of)
     if kind.located:
-        _check_coordinates(out, flag)
-
-    bad_rows = sorted({(p.sheet, p.row) for p in errors})
-    report.errors, report.warnings = errors, warnings
-    if errors and not skip_invalid:
-        lines = "\n".join(report.error_lines(10))
-        more = f"\n……共 {len(errors)} 处错误，涉及 {len(bad_rows)} 行" if len(errors) > 10 else ""
-        raise _reject(report, f"文件 {file_name} 未导入：有 {len(bad_rows)} 行数据有误。\n{lines}{more}")
-    if errors:
-        bad_keys = pd.MultiIndex.from_tuples(bad_rows)
-        out = out[~pd.MultiIndex.from_arrays([out["_sheet"], out["row_no"]]).isin(bad_keys)]
-        if out.empty:
-            raise _reject(report, f"文件 {file_name} 未导入：所有数据行都有错误")
-
-    # De-duplicate within the file on the kind's key.
-    key = ["pkey"] if kind.name == "patents" else (["area_code"] if kind.name == "network" else list(kind.key))
-    keyed = out[key].notna().all(axis=1) & out[key].astype(str).ne("").all(axis=1)
-    dup = keyed & out.duplicated(key, keep="first")
-    report.duplicates = int(dup.sum())
-    out = out[~dup]
-
-    if kind.located:
-        gaz = load_gazetteer()
-        layers = layers or {}
-        loc = _locate.locate_frame(out, gaz, townships=layers.get("townships"), parks=layers.get("parks"),
-                                   outline=layers.get("outline"))
-        for c in schema.ASSIGNMENT_COLUMNS:
-            out[c] = loc[c].replace("", None)
-        report.methods = out["assign_method"].value_counts().to_dict()
-        for m, target in (("unassigned", report.unassigned), ("outside", report.outside)):
-            sel = out[out["assign_method"] == m]
-            target.extend((int(r), n) for r, n in zip(sel["row_no"], sel["assign_note"]))
-    report.rows_imported = int(len(out))
-    return out.reset_index(drop=True), report
+        _check_coordinates(out, flag, datum_rank)
+    return out
 
 
 def kind_header(kind: schema.Kind, name: str) -> str:
@@ -367,7 +646,8 @@ def kind_header(kind: schema.Kind, name: str) -> str:
     return name
 
 
-def _check_coordinates(out: pd.DataFrame, flag) -> None:
+def _check_coordinates(out: pd.DataFrame, flag, datum_rank: dict) -> None:
+    """`datum_rank`: datum text -> rank, in the order the file (all chunks so far) first has them."""
     lon, lat = out["lon"], out["lat"]
     one = lon.isna() ^ lat.isna()
     flag(one, "lon", lon.astype(str), "经度和纬度须同时填写")
@@ -379,11 +659,12 @@ def _check_coordinates(out: pd.DataFrame, flag) -> None:
         from .datum import normalise_datum
 
         for d in out.loc[out["datum"].ne(""), "datum"].unique():
+            rank = datum_rank.setdefault(d, len(datum_rank))
             try:
                 norm = normalise_datum(d)
                 out.loc[out["datum"] == d, "datum"] = norm
             except ValueError as e:
-                flag(out["datum"] == d, "datum", out["datum"], str(e))
+                flag(out["datum"] == d, "datum", out["datum"], str(e), rank=rank)
 
 
 def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
@@ -466,34 +747,44 @@ def store_layers(store) -> dict:
 
 def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = None, user: str = "cli",
                 is_sample: bool = False, skip_invalid: bool = False, data: bytes | None = None,
-                file_name: str | None = None) -> ImportReport:
-    """Import one file as one transaction. Raises ImportRejected (store unchanged) when it is refused."""
+                file_name: str | None = None, chunk_rows: int | None = None) -> ImportReport:
+    """Import one file as one transaction. Raises ImportRejected (store unchanged) when it is refused.
+
+    A text file is streamed: read, checked, located and inserted `chunk_rows` rows at a time (default CHUNK_ROWS),
+    all inside the import's one transaction, so memory does not grow with the file; `data` (an upload's bytes) is
+    used instead of reading `path`."""
     if kind_name not in schema.KINDS:
         raise ValueError(f"未知的数据类型：{kind_name}")
     path = Path(path)
     file_name = file_name or path.name
-    if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            rep = ImportReport(file_name=file_name, kind=kind_name)
-            raise _reject(rep, f"无法读取文件 {file_name}：{e.strerror}") from None
+    source = Source(file_name, data=data, path=None if data is not None else path)
+    try:
+        sha = source.sha256()
+    except OSError as e:
+        rep = ImportReport(file_name=file_name, kind=kind_name)
+        raise _reject(rep, f"无法读取文件 {file_name}：{e.strerror}") from None
     as_of = as_of or date.today().isoformat()
-    sha = hashlib.sha256(data).hexdigest()
     existing = store.find_import(kind_name, sha, as_of)
     if existing is not None:
         rep = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of, status="unchanged", import_id=existing,
                            message=f"文件 {file_name} 已于此前导入（截至 {as_of}），未作改动")
         return rep
-    records, report = prepare(kind_name, data, file_name, as_of=as_of, layers=store_layers(store),
-                              skip_invalid=skip_invalid)
-    rejected_rows = len({(p.sheet, p.row) for p in report.errors})
+    report = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
+    chunks = prepared_chunks(kind_name, source, report, as_of=as_of, layers=store_layers(store),
+                             skip_invalid=skip_invalid, chunk_rows=chunk_rows)
+    first = next(chunks)  # a file of one chunk is wholly read and checked here, before the store is touched
+
+    def rejected_rows() -> int:
+        return len({(p.sheet, p.row) for p in report.errors})
+
+    # The report and the counts are complete once the last chunk is in: add_records asks for them then.
     report.import_id = store.add_records(
-        schema.KINDS[kind_name], records, file_name=file_name, data=data, as_of=as_of, user=user, is_sample=is_sample,
-        report=report.to_dict(), rows=(report.rows_read, report.rows_imported, rejected_rows, report.duplicates))
+        schema.KINDS[kind_name], itertools.chain([first], chunks), file_name=file_name, data=source.content,
+        as_of=as_of, user=user, is_sample=is_sample, report=report.to_dict,
+        rows=lambda: (report.rows_read, report.rows_imported, rejected_rows(), report.duplicates))
     report.status = "imported"
     report.message = (f"已导入 {file_name}：{report.rows_imported} 条（读取 {report.rows_read} 行，合并重复 "
-                      f"{report.duplicates} 条，拒绝 {rejected_rows} 行，警告 {len(report.warnings)} 处）")
+                      f"{report.duplicates} 条，拒绝 {rejected_rows()} 行，警告 {len(report.warnings)} 处）")
     return report
 
 

@@ -96,18 +96,26 @@ def _mb(n: int) -> str:
 
 # -- uploads -------------------------------------------------------------------------------------------------------
 
-def check_upload(data: bytes, file_name: str, limits: Limits | None = None) -> None:
+def check_upload(data: bytes | Path, file_name: str, limits: Limits | None = None) -> None:
     """Refuse, before parsing, a file that is too large, has too many rows, or is a workbook that would unpack too
-    large. Raises :class:`UploadRejected`; returns None when the file may be read."""
+    large. `data`: the file's bytes, or its path (read in blocks, never whole). Raises :class:`UploadRejected`;
+    returns None when the file may be read."""
     lim = limits or current()
     name = Path(str(file_name)).name
-    if len(data) > lim.max_upload_bytes:
-        raise UploadRejected(f"文件 {name} 过大（{_mb(len(data))}），上限为 {_mb(lim.max_upload_bytes)}；"
+    in_memory = isinstance(data, (bytes, bytearray))
+    size = len(data) if in_memory else Path(data).stat().st_size
+    if size > lim.max_upload_bytes:
+        raise UploadRejected(f"文件 {name} 过大（{_mb(size)}），上限为 {_mb(lim.max_upload_bytes)}；"
                              "请按年份或镇街拆分后分别导入")
     suffix = Path(name).suffix.lower()
-    if data[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm"):
+    if in_memory:
+        head = data[:4]
+    else:
+        with open(data, "rb") as f:
+            head = f.read(4)
+    if head == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm"):
         try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
+            zf = zipfile.ZipFile(io.BytesIO(data) if in_memory else data)
         except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
             return  # not a readable zip: the reader refuses it with its own message
         with zf:
@@ -115,9 +123,20 @@ def check_upload(data: bytes, file_name: str, limits: Limits | None = None) -> N
             check_rows(_declared_sheet_rows(zf), name, lim)
     elif suffix not in (".xls",):
         # A text file: a row is at least one line (quoted line breaks only make the count larger than the rows).
-        lines = max(data.count(b"\n"), data.count(b"\r"))
+        lines = _line_count(data)
         if lines > lim.max_rows + _LINE_SLACK:
             raise UploadRejected(f"文件 {name} 行数过多（约 {lines:,} 行），上限为 {lim.max_rows:,} 行；请拆分后分别导入")
+
+
+def _line_count(data: bytes | Path) -> int:
+    """Line breaks in a text file (LF, or CR for old Mac files): in the bytes, or in the file read in blocks."""
+    if isinstance(data, (bytes, bytearray)):
+        return max(data.count(b"\n"), data.count(b"\r"))
+    lf = cr = 0
+    with open(data, "rb") as f:
+        while block := f.read(8 * MIB):
+            lf, cr = lf + block.count(b"\n"), cr + block.count(b"\r")
+    return max(lf, cr)
 
 
 def check_rows(rows: int, file_name: str, limits: Limits | None = None) -> None:

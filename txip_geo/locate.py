@@ -11,7 +11,7 @@ import pandas as pd
 
 from .gazetteer import CITY_CODE, CITY_NAME, Gazetteer
 
-__all__ = ["Location", "AddressMatcher", "locate_frame", "locate_one", "OUTPUT_COLUMNS", "METHODS"]
+__all__ = ["Location", "AddressMatcher", "Locator", "locate_frame", "locate_one", "OUTPUT_COLUMNS", "METHODS"]
 
 #: Columns returned by :func:`locate_frame`.
 OUTPUT_COLUMNS = ("unit_code", "park_code", "assign_method", "assign_note")
@@ -673,62 +673,93 @@ def locate_frame(df: pd.DataFrame, gazetteer: Gazetteer, townships=None, parks=N
     Precedence per row: code/name field > coordinates (outline, then township and park layers) > park name >
     address. Layers are GeoDataFrames with a ``code`` column; a layer left as None is not used.
     """
-    n = len(df)
-    if n == 0:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in OUTPUT_COLUMNS}, index=df.index)
-    towns, park_layer, outline_geom = _prepare_layer(townships), _prepare_layer(parks), _prepare_outline(outline)
+    return Locator(gazetteer, townships=townships, parks=parks, outline=outline).frame(df)
 
-    ac, ac_vals = _factorize(df, "area_code", _clean_code)
-    an, an_vals = _factorize(df, "area_name", _clean_code)
-    pn, pn_vals = _factorize(df, "park_name", normalise_text)
-    ad, ad_vals = _factorize(df, "address", normalise_text)
-    dc, dc_vals = _factorize(df, "datum", normalise_text)
 
-    lon, lat = _numbers(df, "lon"), _numbers(df, "lat")
-    state, t_idx, p_idx = _locate_points(lon, lat, dc, dc_vals, towns, park_layer, outline_geom)
-    datums = [_datum_of(t) for t in dc_vals]
-    # The datum only shows in the note: GCJ-02 or not for a located point, the raw text when unknown.
-    is_gcj = np.array([d == ("GCJ02", True) for d in datums] + [False])
-    dkey = np.where(state == _PT_UNIT, 1 + is_gcj[dc], np.where(state == _PT_BAD_DATUM, 3 + dc, 0))
+class Locator:
+    """:func:`locate_frame` for the chunks of one file: the layers are prepared once, and each distinct input is
+    cleaned and decided once for all chunks (caches bounded like the address matcher's). Same result per row."""
 
-    decider = _Decider(gazetteer)
-    # A row whose point falls in a township takes its unit from the point; its address can only add a park.
-    # Such rows share one representative address per park code, which keeps the distinct inputs few.
-    in_unit = state == _PT_UNIT
-    if in_unit.any():
-        remap = np.arange(len(ad_vals))
-        rep: dict[str, int] = {}
-        for c in np.unique(ad[in_unit]):
-            remap[c] = rep.setdefault(decider.matcher.match(ad_vals[c]).park_code, c)
-        ad = np.where(in_unit, remap[ad], ad)
+    CACHE_LIMIT = 500_000
 
-    key = ac
-    for other in (an, pn, ad, state.astype(np.int64), t_idx + 1, p_idx + 1, dkey):
-        key = _combine(key, other)
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    def __init__(self, gazetteer: Gazetteer, townships=None, parks=None, outline=None):
+        self.towns, self.parks, self.outline = _prepare_layer(townships), _prepare_layer(parks), _prepare_outline(outline)
+        self.decider = _Decider(gazetteer)
+        # Keys and values are plain strings and tuples of them, which the garbage collector does not walk.
+        self._cleaned: dict = {}  # cleaning function -> {raw value: cleaned text}
+        self._decided: dict = {}  # decide()'s arguments (the point as its fields) -> the Location as a tuple
 
-    results = []
-    for r in first:
-        st = int(state[r])
-        datum = datums[dc[r]][0] if st in (_PT_UNIT, _PT_BAD_DATUM) else ""
-        pt = _Point(
-            st,
-            towns.codes[t_idx[r]] if towns is not None and t_idx[r] >= 0 else "",
-            park_layer.codes[p_idx[r]] if park_layer is not None and p_idx[r] >= 0 else "",
-            bool(towns.schematic[t_idx[r]]) if towns is not None and t_idx[r] >= 0 else False,
-            datum,
-            bool(park_layer.schematic[p_idx[r]]) if park_layer is not None and p_idx[r] >= 0 else False,
-        )
-        results.append(decider.decide(ac_vals[ac[r]], an_vals[an[r]], pn_vals[pn[r]], ad_vals[ad[r]], pt))
-    inv = inv.reshape(-1)
-    values = {
-        "unit_code": [x.unit_code for x in results],
-        "park_code": [x.park_code for x in results],
-        "assign_method": [x.method for x in results],
-        "assign_note": [x.note for x in results],
-    }
-    cols = {c: pd.Series(np.array(v, dtype=object)[inv], index=df.index, dtype=object) for c, v in values.items()}
-    return pd.DataFrame(cols, index=df.index)
+    def _clean(self, clean):
+        cache = self._cleaned.setdefault(clean, {})
+
+        def cached(v):
+            hit = cache.get(v)
+            if hit is None:
+                if len(cache) > self.CACHE_LIMIT:
+                    cache.clear()
+                hit = cache[v] = clean(v)
+            return hit
+        return cached
+
+    def frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        n = len(df)
+        if n == 0:
+            return pd.DataFrame({c: pd.Series([], dtype=object) for c in OUTPUT_COLUMNS}, index=df.index)
+        towns, park_layer, outline_geom, decider = self.towns, self.parks, self.outline, self.decider
+
+        ac, ac_vals = _factorize(df, "area_code", self._clean(_clean_code))
+        an, an_vals = _factorize(df, "area_name", self._clean(_clean_code))
+        pn, pn_vals = _factorize(df, "park_name", self._clean(normalise_text))
+        ad, ad_vals = _factorize(df, "address", self._clean(normalise_text))
+        dc, dc_vals = _factorize(df, "datum", self._clean(normalise_text))
+
+        lon, lat = _numbers(df, "lon"), _numbers(df, "lat")
+        state, t_idx, p_idx = _locate_points(lon, lat, dc, dc_vals, towns, park_layer, outline_geom)
+        datums = [_datum_of(t) for t in dc_vals]
+        # The datum only shows in the note: GCJ-02 or not for a located point, the raw text when unknown.
+        is_gcj = np.array([d == ("GCJ02", True) for d in datums] + [False])
+        dkey = np.where(state == _PT_UNIT, 1 + is_gcj[dc], np.where(state == _PT_BAD_DATUM, 3 + dc, 0))
+
+        # A row whose point falls in a township takes its unit from the point; its address can only add a park.
+        # Such rows share one representative address per park code, which keeps the distinct inputs few.
+        in_unit = state == _PT_UNIT
+        if in_unit.any():
+            remap = np.arange(len(ad_vals))
+            rep: dict[str, int] = {}
+            for c in np.unique(ad[in_unit]):
+                remap[c] = rep.setdefault(decider.matcher.match(ad_vals[c]).park_code, c)
+            ad = np.where(in_unit, remap[ad], ad)
+
+        key = ac
+        for other in (an, pn, ad, state.astype(np.int64), t_idx + 1, p_idx + 1, dkey):
+            key = _combine(key, other)
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+
+        results = []
+        for r in first:
+            st = int(state[r])
+            datum = datums[dc[r]][0] if st in (_PT_UNIT, _PT_BAD_DATUM) else ""
+            pt = _Point(
+                st,
+                towns.codes[t_idx[r]] if towns is not None and t_idx[r] >= 0 else "",
+                park_layer.codes[p_idx[r]] if park_layer is not None and p_idx[r] >= 0 else "",
+                bool(towns.schematic[t_idx[r]]) if towns is not None and t_idx[r] >= 0 else False,
+                datum,
+                bool(park_layer.schematic[p_idx[r]]) if park_layer is not None and p_idx[r] >= 0 else False,
+            )
+            texts = (ac_vals[ac[r]], an_vals[an[r]], pn_vals[pn[r]], ad_vals[ad[r]])
+            args = (*texts, pt.state, pt.unit, pt.park, pt.schematic, pt.datum, pt.park_schematic)
+            loc = self._decided.get(args)
+            if loc is None:
+                if len(self._decided) > self.CACHE_LIMIT:
+                    self._decided.clear()
+                x = decider.decide(*texts, pt)
+                loc = self._decided[args] = (x.unit_code, x.park_code, x.method, x.note)
+            results.append(loc)
+        inv = inv.reshape(-1)
+        values = dict(zip(OUTPUT_COLUMNS, zip(*results)))
+        cols = {c: pd.Series(np.array(v, dtype=object)[inv], index=df.index, dtype=object) for c, v in values.items()}
+        return pd.DataFrame(cols, index=df.index)
 
 
 def _point_one(lon, lat, datum_text: str, towns: _Layer | None, parks: _Layer | None, outline) -> _Point:

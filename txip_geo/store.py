@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +25,7 @@ from . import aggregates, schema
 from .paths import default_db_path
 
 SCHEMA_VERSION = aggregates.VERSION  # 2: patent aggregates (txip_geo/aggregates.py)
-INSERT_BATCH = 100_000  # rows converted to Python values at a time by add_records
+INSERT_BATCH = 20_000  # rows converted to Python values at a time when inserting (memory: one such slice)
 
 
 def _record_columns(kind: schema.Kind) -> list[tuple[str, str]]:
@@ -94,6 +95,16 @@ class ImportRow:
     imported_at: str
     is_sample: bool
     rows_imported: int
+
+
+def _sha256(data: bytes | Path) -> str:
+    if isinstance(data, (bytes, bytearray)):
+        return hashlib.sha256(data).hexdigest()
+    h = hashlib.sha256()
+    with open(data, "rb") as f:
+        while block := f.read(8 * 1024 * 1024):
+            h.update(block)
+    return h.hexdigest()
 
 
 class Store:
@@ -239,24 +250,58 @@ class Store:
             row = con.execute("SELECT id FROM imports WHERE kind=? AND sha256=? AND as_of=?", (kind, sha, as_of)).fetchone()
         return row[0] if row else None
 
-    def _insert_import(self, con, *, kind, file_name, data: bytes, sha, as_of, user, is_sample, report, rows) -> int:
+    def _insert_import(self, con, *, kind, file_name, data: bytes | Path, sha, as_of, user, is_sample, report,
+                       rows) -> int:
+        """The import row, and the original file (`data`: its bytes or its path) kept next to the store. `report`
+        None: written later by _complete_import (with `rows`)."""
+        size = len(data) if isinstance(data, (bytes, bytearray)) else Path(data).stat().st_size
         cur = con.execute(
             "INSERT INTO imports (kind, file_name, sha256, size, as_of, imported_at, imported_by, is_sample, rows_read, "
             "rows_imported, rows_rejected, duplicates, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (kind, file_name, sha, len(data), as_of, datetime.now().isoformat(timespec="seconds"), user, int(is_sample),
-             *rows, json.dumps(report, ensure_ascii=False, default=str)),
+            (kind, file_name, sha, size, as_of, datetime.now().isoformat(timespec="seconds"), user, int(is_sample),
+             *rows, None if report is None else json.dumps(report, ensure_ascii=False, default=str)),
         )
         import_id = cur.lastrowid
         # Keep the original file next to the store, named by checksum (written before COMMIT; a leftover file
         # from a rolled-back import is harmless and is reused by the next identical import).
         self.files_dir.mkdir(parents=True, exist_ok=True)
-        target = self.files_dir / f"{sha[:16]}-{Path(file_name).name}"
+        target = self._original_path(sha, file_name)
         if not target.exists():
             tmp = target.with_suffix(target.suffix + ".part")
-            tmp.write_bytes(data)
+            if isinstance(data, (bytes, bytearray)):
+                tmp.write_bytes(data)
+            else:
+                shutil.copyfile(data, tmp)
             tmp.replace(target)
         con.execute("UPDATE imports SET stored_path=? WHERE id=?", (str(target.relative_to(self.path.parent)), import_id))
         return import_id
+
+    def _original_path(self, sha: str, file_name: str) -> Path:
+        return self.files_dir / f"{sha[:16]}-{Path(file_name).name}"
+
+    @staticmethod
+    def _complete_import(con, import_id: int, report: dict, rows: tuple[int, int, int, int]) -> None:
+        con.execute("UPDATE imports SET rows_read=?, rows_imported=?, rows_rejected=?, duplicates=?, report=? WHERE id=?",
+                    (*rows, json.dumps(report, ensure_ascii=False, default=str), import_id))
+
+    @staticmethod
+    def _insert_frame(con, kind: schema.Kind, import_id: int, records: pd.DataFrame) -> int:
+        """Insert records of one import; returns how many."""
+        cols = [n for n, _ in _record_columns(kind)]
+        frame = records.copy(deep=False)  # columns are added, none changed: no need to copy the data
+        frame["import_id"] = import_id
+        for c in cols:
+            if c not in frame.columns:
+                frame[c] = None
+        placeholders = ", ".join("?" for _ in cols)
+        names = ", ".join(f'"{c}"' for c in cols)
+        sql = f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})'
+        # In slices, column by column: memory stays bounded and no object copy of the whole frame is made.
+        for start in range(0, len(frame), INSERT_BATCH):
+            part = frame.iloc[start:start + INSERT_BATCH]
+            values = [part[c].astype(object).where(part[c].notna(), None).tolist() for c in cols]
+            con.executemany(sql, zip(*values))
+        return len(frame)
 
     @staticmethod
     def write_audit(con, user: str, action: str, detail: str = "") -> None:
@@ -273,29 +318,35 @@ class Store:
             return pd.read_sql_query("SELECT at, user, action, detail FROM audit ORDER BY id DESC LIMIT ?", con,
                                      params=(limit,))
 
-    def add_records(self, kind: schema.Kind, records: pd.DataFrame, *, file_name: str, data: bytes, as_of: str,
-                    user: str, is_sample: bool, report: dict, rows: tuple[int, int, int, int]) -> int:
-        """Insert one import and its records atomically; returns the import id."""
-        sha = hashlib.sha256(data).hexdigest()
-        cols = [n for n, _ in _record_columns(kind)]
+    def add_records(self, kind: schema.Kind, records: pd.DataFrame | Iterable[pd.DataFrame], *, file_name: str,
+                    data: bytes | Path, as_of: str, user: str, is_sample: bool,
+                    report: dict | Callable[[], dict],
+                    rows: tuple[int, int, int, int] | Callable[[], tuple[int, int, int, int]]) -> int:
+        """Insert one import and its records atomically; returns the import id.
+
+        `records`: a frame, or an iterable of frames (an import streamed in chunks: each one is inserted as it comes,
+        all inside this one transaction; anything the iterable raises rolls the whole import back). `report` and
+        `rows` may be functions: they are called once every record is in (a streamed import knows its counts only
+        then). `data`: the original file, its bytes or its path."""
+        sha = _sha256(data)
         with self.transaction() as con:
-            import_id = self._insert_import(con, kind=kind.name, file_name=file_name, data=data, sha=sha, as_of=as_of,
-                                            user=user, is_sample=is_sample, report=report, rows=rows)
-            frame = records.copy(deep=False)  # columns are added, none changed: no need to copy the data
-            frame["import_id"] = import_id
-            for c in cols:
-                if c not in frame.columns:
-                    frame[c] = None
-            placeholders = ", ".join("?" for _ in cols)
-            names = ", ".join(f'"{c}"' for c in cols)
-            sql = f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})'
-            # In slices, column by column: memory stays bounded and no object copy of the whole frame is made.
-            for start in range(0, len(frame), INSERT_BATCH):
-                part = frame.iloc[start:start + INSERT_BATCH]
-                values = [part[c].astype(object).where(part[c].notna(), None).tolist() for c in cols]
-                con.executemany(sql, zip(*values))
-            self.write_audit(con, user, "import", f"{kind.label}：{file_name}（截至 {as_of}，{len(frame)} 条）")
-            self._refresh_aggregates(con, kind.name, import_id, as_of)
+            original = self._original_path(sha, file_name)
+            fresh = not original.exists()
+            try:
+                import_id = self._insert_import(con, kind=kind.name, file_name=file_name, data=data, sha=sha,
+                                                as_of=as_of, user=user, is_sample=is_sample, report=None,
+                                                rows=(None, None, None, None))
+                n = 0
+                for frame in [records] if isinstance(records, pd.DataFrame) else records:
+                    n += self._insert_frame(con, kind, import_id, frame)
+                self._complete_import(con, import_id, report() if callable(report) else report,
+                                      rows() if callable(rows) else rows)
+                self._refresh_aggregates(con, kind.name, import_id, as_of)
+                self.write_audit(con, user, "import", f"{kind.label}：{file_name}（截至 {as_of}，{n} 条）")
+            except BaseException:
+                if fresh:  # still under the write lock: no other import can have found this file yet
+                    original.unlink(missing_ok=True)
+                raise
         return import_id
 
     def _refresh_aggregates(self, con, kind: str, import_id: int, as_of: str) -> None:
