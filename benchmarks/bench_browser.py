@@ -143,6 +143,28 @@ def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | N
     return out
 
 
+FLOOR_APP = 'import streamlit as st\nst.title("基准")\n'
+
+
+def floor(browser, work: Path, repeats: int, log) -> float:
+    """Streamlit's own floor on this machine: a fresh session of a page holding only a title, until it shows."""
+    app = work / "floor_app.py"
+    app.write_text(FLOOR_APP, encoding="utf-8")
+    runs = []
+    with Server(app, env_for_children(), work / "server_floor.log") as server:
+        for _ in range(repeats + 1):
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+            ctx.route("**/*", _guard)
+            page = ctx.new_page()
+            t0 = time.perf_counter()
+            page.goto(server.url)
+            page.wait_for_selector('h1:has-text("基准")', timeout=120_000)
+            runs.append(time.perf_counter() - t0)
+            ctx.close()
+    log(f"    floor (title-only page): {', '.join(f'{r:.2f}' for r in runs)} s")
+    return median(runs[1:])
+
+
 def measure(browser, server: Server, n_ws: int, repeats: int, log, label: str, shots: Path | None) -> dict:
     runs = []
     for i in range(repeats + 1):  # the first session on a fresh server is "cold"; then `repeats` warm ones
@@ -172,6 +194,7 @@ def run(size, work: Path, results, log=print, big_store: Path | None = None, sho
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
+            info["floor"] = floor(browser, work, size.repeats, log)
             for label, extra in (("cached", {}), ("no_cache", {"TXIP_NO_CACHE": "1"})):
                 env = env_for_children(TXIP_DB=db, **extra)
                 with Server(ROOT / "app.py", env, work / f"server_{label}.log") as server:
@@ -195,6 +218,9 @@ def run(size, work: Path, results, log=print, big_store: Path | None = None, sho
             met=c["first_render"] < 2.0,
             note=f"{rep}; baseline TXIP_NO_CACHE=1; default layers (工作站 on); cold server: "
                  f"{c['cold']['first_render']:.2f} s"),
+        Row("Map page in a browser", "Streamlit's floor: a page with only a title, fresh session", info["floor"], "s",
+            note=f"{rep}; what any Streamlit page costs on this machine before it shows anything of its own "
+                 f"(the map page adds {c['first_render'] - info['floor']:.2f} s)"),
         Row("Map page in a browser", f"all {n:,} points on (tick 案件 and 企业 layers)", c["layers_on"], "s",
             b["layers_on"], gain_lower_is_better(c["layers_on"], b["layers_on"]),
             note="two reruns of the page; cases and enterprises are drawn as marker clusters"),
