@@ -4,8 +4,8 @@
 element, then regular expressions over the result: ≈0.4 s for the township map with 5,000 points), and it alters the
 map it is given, so the pages used to hand it a deep copy of their cached map each time. Here a map is rendered once,
 into the exact arguments st_folium would hand its component (`RenderedMap`, immutable, cached with the map), and each
-run only passes those on. A click on the map is reported at once (`INSTANT_CLICK_JS`). The selection highlight goes through the component's `feature_group` argument, which the
-component adds to the live map without redrawing it.
+run only passes those on. A click on the map is reported at once (`INSTANT_CLICK_JS`). The selection highlight goes
+through the component's `feature_group` argument, which the component adds to the live map without redrawing it.
 
 Tied to streamlit-folium's internals (pinned in requirements.txt); tests/test_folium_view.py checks that the
 arguments equal those st_folium computes for the same map, so an upgrade that changes them fails there first.
