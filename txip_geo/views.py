@@ -173,16 +173,19 @@ def unit_at(layer: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
     return None if hit.empty else str(hit["code"].iloc[0])
 
 
+def ranks(values: pd.Series, metric: str) -> pd.Series:
+    """1 = best (for 'more is worse' metrics 1 = fewest), ties share the better rank, missing values stay missing."""
+    return values.rank(ascending=metric in MORE_IS_WORSE, method="min")
+
+
 def ranking(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
     """The areas ranked on an indicator (1 = best; for 'more is worse' indicators 1 = fewest), missing values last:
     columns 排名, 名称, 数值 (formatted with the indicator's unit)."""
     _, unit = METRICS[indicator]
     table = (fs.units if view == "units" else fs.parks)[["code", "name", indicator]]
-    ranks = table[indicator].rank(ascending=indicator in MORE_IS_WORSE, method="min")
-    out = pd.DataFrame({"排名": ranks.astype("Int64"), "名称": table["name"],
-                        "数值": [maps.format_value(v, unit) for v in table[indicator]], "_v": table[indicator]})
-    out = out.sort_values(["排名", "名称"], na_position="last", kind="stable")
-    return out.drop(columns="_v").reset_index(drop=True)
+    out = pd.DataFrame({"排名": ranks(table[indicator], indicator).astype("Int64"), "名称": table["name"],
+                        "数值": [maps.format_value(v, unit) for v in table[indicator]]})
+    return out.sort_values(["排名", "名称"], na_position="last", kind="stable").reset_index(drop=True)
 
 
 # -- the township panel -----------------------------------------------------------------------------------------
@@ -211,8 +214,7 @@ def rank_of(fs: FigureSet, code: str, metric: str, units: pd.DataFrame | None = 
     s = (units if units is not None else fs.units.set_index("code"))[metric]
     if pd.isna(s.get(code)):
         return None
-    asc = metric in MORE_IS_WORSE
-    return int(s.rank(ascending=asc, method="min")[code])
+    return int(ranks(s, metric)[code])
 
 
 def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
