@@ -12,7 +12,7 @@ from txip_geo.basemaps import resolve as resolve_basemap
 from txip_geo.figures import METRICS
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.strings import t
-from ui import folium_view, header, state, tables
+from ui import folium_view, header, map_overlay, state, tables
 
 gaz = load_gazetteer()
 store = state.store()
@@ -109,11 +109,12 @@ def map_and_panel():
         else:
             city_panel()
     with left:
-        overlay = None
-        if code and code in set(layer["code"]):
-            overlay = folium_view.overlay_script(maps.highlight_group(layer[layer["code"] == code]))
-        folium_view.show(rendered, key="map", height=640, returned_objects=["last_object_clicked"], overlay=overlay,
+        # The map element stays the same while the user clicks around (Streamlit then re-sends only a reference to
+        # it); the selection outline is drawn onto it by a small component of its own.
+        folium_view.show(rendered, key="map", height=640, returned_objects=["last_object_clicked"],
                          on_change=lambda value: pick_clicked(value, layer))
+        picked = layer[layer["code"] == code] if code else layer.iloc[0:0]
+        map_overlay.show(maps.outline_spec(picked, code) if len(picked) else None, key="map_outline")
         st.caption(t("map.click_hint"))
 
 

@@ -1,5 +1,7 @@
 """ui/folium_view: a map rendered once hands the component exactly what st_folium would, and is not altered."""
 
+import json
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -74,12 +76,13 @@ def test_component_key_changes_with_the_map_and_the_user_key():
     assert a.component_key("map") != a.component_key("other")
 
 
-def test_selection_overlay_is_a_feature_group_on_the_live_map():
+def test_selection_outline_is_the_picked_areas_geometry_only():
     _, areas = township_map()
-    js = folium_view.overlay_script(maps.highlight_group(areas[areas["code"] == "U1"]))
-    assert "feature_group_feature_group_0" in js and "map_div.addLayer(feature_group_feature_group_0)" in js
-    assert maps.SELECTED_COLOR in js and "120.19" in js  # the outline of U1 (x from 120.1 to 120.19)
-    assert "120.09," not in js  # and nothing of U0
+    spec = maps.outline_spec(areas[areas["code"] == "U1"], "U1")
+    assert spec["id"] == "U1" and spec["style"] == {"fill": False, "color": maps.SELECTED_COLOR, "weight": 4}
+    xs = [x for ring in spec["geojson"]["coordinates"] for x, _ in ring]
+    assert min(xs) >= 120.1 and max(xs) == pytest.approx(120.19)  # the outline of U1 (x from 120.1 to 120.19)
+    json.dumps(spec)  # goes to the browser as JSON
 
 
 def test_assets_are_linked_behind_the_servers_base_url_path():

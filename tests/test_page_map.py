@@ -99,3 +99,26 @@ def test_with_no_township_picked_the_panel_shows_the_city_and_the_ranking(page, 
     assert table.count("<tr>") == 18  # header + 17 townships
     first = table.split("<tbody>")[1].split("</tr>")[0]
     assert f"<td>{best['name']}</td>" in first and '<td class="num">1</td>' in first
+
+
+def outline(at):
+    el = next(e for e in at.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component")
+    return json.loads(el.proto.json) if el.proto.json else None
+
+
+def test_a_click_leaves_the_map_element_unchanged_and_outlines_the_township_apart(page):
+    """The map's arguments are byte-identical before and after a click (so the browser gets only a reference to the
+    map it has); the selection outline goes to its own component, with the clicked township's geometry."""
+    page.run()
+    before = component(page).proto.json_args
+    assert outline(page) is None
+    set_component_value(page, component(page), {"last_object_clicked": {"lat": 32.23504, "lng": 120.2657}})
+    assert not page.exception and page.session_state["unit_pick"] == HQ
+    assert component(page).proto.json_args == before
+    spec = outline(page)
+    assert spec["id"] == HQ and spec["style"]["fill"] is False and spec["geojson"]["type"] in ("Polygon", "MultiPolygon")
+    xs = [p[0] for ring in (spec["geojson"]["coordinates"] if spec["geojson"]["type"] == "Polygon"
+                            else [r for poly in spec["geojson"]["coordinates"] for r in poly]) for p in ring]
+    assert min(xs) < 120.2657 < max(xs)  # the outline surrounds the click
+    page.selectbox(key="unit_pick").set_value("").run()
+    assert outline(page) is None and component(page).proto.json_args == before

@@ -374,15 +374,11 @@ def _add_points(m, layer: PointLayer) -> None:
     group.add_to(m)
 
 
-def highlight_group(areas):
-    """The selection outline (thick, no fill, not clickable) of `areas` as a folium FeatureGroup."""
-    import folium
-
-    group = folium.FeatureGroup(name="selection")
-    folium.GeoJson(areas[["geometry"]].__geo_interface__,
-                   style_function=lambda f: {"fill": False, "color": SELECTED_COLOR, "weight": 4},
-                   interactive=False).add_to(group)
-    return group
+def outline_spec(areas, ident: str) -> dict:
+    """The selection outline of `areas` (thick, no fill, not clickable) as data for the page's outline component:
+    the areas' GeoJSON as drawn (already simplified and rounded) and its Leaflet style. `ident` names the selection."""
+    geojson = json.loads(shapely.to_geojson(shapely.union_all(areas.geometry.values)))
+    return {"id": ident, "geojson": geojson, "style": {"fill": False, "color": SELECTED_COLOR, "weight": 4}}
 
 
 def render_html(m) -> str:

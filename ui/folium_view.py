@@ -4,8 +4,9 @@
 element, then regular expressions over the result: ≈0.4 s for the township map with 5,000 points), and it alters the
 map it is given, so the pages used to hand it a deep copy of their cached map each time. Here a map is rendered once,
 into the exact arguments st_folium would hand its component (`RenderedMap`, immutable, cached with the map), and each
-run only passes those on. A click on the map is reported at once (`INSTANT_CLICK_JS`). The selection highlight goes
-through the component's `feature_group` argument, which the component adds to the live map without redrawing it.
+run only passes those on, unchanged, so Streamlit re-sends only a reference to a map the browser already has (the
+selection outline is drawn by ui/map_overlay.py, not through the map's arguments). A click on the map is reported
+at once (`INSTANT_CLICK_JS`).
 
 Tied to streamlit-folium's internals (pinned in requirements.txt); tests/test_folium_view.py checks that the
 arguments equal those st_folium computes for the same map, so an upgrade that changes them fails there first.
@@ -124,14 +125,8 @@ def render(m: folium.Map) -> RenderedMap:
                        digest=hashlib.sha256(script.encode()).hexdigest())
 
 
-def overlay_script(group: folium.FeatureGroup) -> str:
-    """A feature group as the component's `feature_group` JavaScript (added to the live map, replaced next run)."""
-    host = folium.Map(tiles=None)
-    return sf._get_feature_group_string(copy.deepcopy(group), map=host, idx=0)
-
-
 def show(rendered: RenderedMap, *, key: str, height: int, returned_objects: Iterable[str] | None = (),
-         overlay: str | None = None, on_change: Callable[[dict], None] | None = None) -> dict:
+         on_change: Callable[[dict], None] | None = None) -> dict:
     """Put the rendered map on the page (full width); returns the component's value (as st_folium).
 
     `on_change(value)` runs as a callback, before the script reruns, when the user changed something the map
@@ -149,6 +144,6 @@ def show(rendered: RenderedMap, *, key: str, height: int, returned_objects: Iter
     return sf._component_func(
         script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id, key=ckey,
         height=height, width=None, returned_objects=returned, default=rendered.defaults(returned), zoom=None,
-        center=None, feature_group=overlay, return_on_hover=False, layer_control=None, pixelated=False,
+        center=None, feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
         css_links=list(rendered.css_links), js_links=list(rendered.js_links), on_change=_changed,
         wrap_longitude=False)

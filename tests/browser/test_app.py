@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from txip_geo.cli import main as cli
+from txip_geo.maps import SELECTED_COLOR
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "test-output"
@@ -114,10 +115,16 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
         "([lat, lng]) => { const p = window.map_div.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
         list(HQ_POINT))
     box = frame_el.bounding_box()
+    frame.evaluate("() => { window.__txipBeforeClick = true; }")
     t1 = time.monotonic()
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.wait_for_selector('h3:has-text("黄桥镇")', timeout=30_000)
     click_to_panel = time.monotonic() - t1
+    # Outlined on the live map (by ui/map_overlay.py): the map document was not reloaded, one outline only.
+    outline = f'path[stroke="{SELECTED_COLOR}"]'
+    frame.wait_for_selector(outline, timeout=10_000)
+    assert frame.evaluate("() => window.__txipBeforeClick === true")
+    assert frame.locator(outline).count() == 1
     page.wait_for_timeout(800)
     page.screenshot(path=str(OUT / "app_map_clicked.png"), full_page=True)
     assert "unit=321283100" in page.url
