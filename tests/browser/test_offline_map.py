@@ -65,6 +65,22 @@ def test_localise_map_leaves_no_internet_url_and_no_shared_state():
         _map_with_every_vendored_plugin().get_root().render())
 
 
+def test_maps_without_icon_markers_load_no_jquery_bootstrap_or_icon_fonts():
+    plain = localise_map(folium.Map(tiles=None))
+    folium.CircleMarker([32.1, 120.1], radius=5).add_to(plain)
+    folium.Marker([32.1, 120.1], icon=folium.DivIcon(html="<b>label</b>")).add_to(plain)
+    html = plain.get_root().render()
+    for lib in ("jquery", "bootstrap", "awesome-markers", "fontawesome", "glyphicons", "awesome.rotate"):
+        assert lib not in html, lib
+    assert "/app/static/vendor/leaflet@1.9.3/dist/leaflet.js" in html
+    # A folium.Icon marker draws with those libraries: its map keeps them (local copies).
+    iconic = folium.Map(tiles=None)
+    folium.Marker([32.1, 120.1], icon=folium.Icon(icon="home")).add_to(iconic)
+    html = localise_map(iconic).get_root().render()
+    assert "awesome-markers" in html and "bootstrap" in html and external_urls(html) == []
+    assert [n for n, _ in folium.Map.default_js] == ["leaflet", "jquery", "bootstrap", "awesome_markers"]
+
+
 def test_choropleth_legend_stays_attached_to_the_map():
     pd = pytest.importorskip("pandas")
     geo = {"type": "FeatureCollection", "features": [
