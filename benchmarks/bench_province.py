@@ -212,7 +212,7 @@ def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict
 
 
 def browser_page(work: Path, db: Path, units_path: Path, outline_path: Path, n_units: int, log, shots) -> dict:
-    from .bench_browser import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, _guard, available
+    from .bench_browser import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, available, new_context
 
     why = available()
     env = env_for_children(TXIP_PROVINCE_DB=db, TXIP_PROVINCE_UNITS=units_path, TXIP_PROVINCE_OUTLINE=outline_path,
@@ -227,8 +227,7 @@ def browser_page(work: Path, db: Path, units_path: Path, outline_path: Path, n_u
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for i in range(3):
-                ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-                ctx.route("**/*", _guard)
+                ctx = new_context(browser)
                 page = ctx.new_page()
                 t0 = time.perf_counter()
                 page.goto(server.url)

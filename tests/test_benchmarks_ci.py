@@ -80,3 +80,13 @@ def test_both_import_paths_assign_the_same_townships(ci_run):
     assert prov["summary"]["total"] == n - outside  # every record inside counted once in the summary
     if prov["app"]["rows"] == n:  # the record path ran on the same store: the same figures
         assert (prov["app"]["total"], prov["app"]["long"]) == (prov["summary"]["total"], prov["summary"]["long"])
+
+
+def test_the_browser_benchmark_sent_nothing_to_the_internet(ci_run):
+    _, results = ci_run
+    info = results["info"].get("browser", {})
+    if info.get("skipped"):
+        pytest.skip(info["skipped"])
+    assert info["external_requests"] == []
+    measures = [r["measure"] for r in rows(results, "Map page in a browser")]
+    assert any("returning browser" in m for m in measures) and any("floor: a click" in m for m in measures)
