@@ -110,6 +110,29 @@ print(json.dumps({{'wall': wall, 'load': t1 - t0, 'rows': len(recs['patents']), 
 """
 
 
+# The 数据 page's assignment overview: records per assignment method and the list of records without a unit.
+# `path` "store": as the page does it now (aggregates + only the rows without a unit); "records": the record path
+# the page had before (every record of every located kind loaded, counted and filtered in pandas).
+ASSIGNMENT_CHILD = """
+import json, time, types
+from txip_geo import progress
+from txip_geo.export import unassigned_table
+from txip_geo.figures import Settings
+from txip_geo.store import Store
+store = Store({db!r})
+t0 = time.perf_counter()
+if {path!r} == 'store':
+    counts = progress.store_assignment_counts(store)
+    listing = unassigned_table(types.SimpleNamespace(settings=Settings()), store)
+else:
+    recs = progress.located_records(store)
+    counts = progress.assignment_counts(recs)
+    listing = unassigned_table(types.SimpleNamespace(settings=Settings(), no_township_records=None, records=recs))
+wall = time.perf_counter() - t0
+print(json.dumps({{'wall': wall, 'total': int(counts['合计'].sum()), 'listed': len(listing), 'peak_kb': _peak_kb()}}))
+"""
+
+
 def make_inputs(size, work: Path, log=print):
     import geopandas as gpd
     import shapely
@@ -168,6 +191,12 @@ def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict
     log(f"  app summary path: {app['wall']:.1f} s for {app['rows']:,} records (load {app['load']:.1f} s), "
         f"peak {app['peak_kb'] / 1024:.0f} MB; scaled to {imp['rows']:,}: {app_scaled:.0f} s")
 
+    assign = run_child(ASSIGNMENT_CHILD.format(db=str(db), path="store"), env=env)
+    assign_base = run_child(ASSIGNMENT_CHILD.format(db=str(app_db), path="records"), env=env)
+    assign_scaled = assign_base["wall"] * imp["rows"] / max(assign_base["total"], 1)
+    log(f"  assignment overview: {assign['wall']:.2f} s ({assign['listed']:,} listed), record path "
+        f"{assign_base['wall']:.1f} s for {assign_base['total']:,} records, scaled {assign_scaled:.0f} s")
+
     # The map: payload of the simplified layer vs folium's default GeoJSON of it, and the page in a browser.
     from .bench_payload import default_geojson_bytes
 
@@ -197,6 +226,13 @@ def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict
                  f"before (Store.records + figures.area_table), {app['wall']:.1f} s for {app['rows']:,} records, peak "
                  f"{app['peak_kb'] / 1024:,.0f} MB" + (f", scaled to {n:,} records" if app["rows"] != n else "")
                  + f". Keeping the aggregates costs {agg_s:.0f} s of the import ({agg_s / imp['wall']:.0%})"),
+        Row("Province scale", f"assignment overview (数据 page): records per method + those without a unit",
+            assign["wall"], "s", assign_scaled, gain_lower_is_better(assign["wall"], assign_scaled),
+            note=f"{assign['total']:,} records counted, {assign['listed']:,} listed; counts from the aggregates, only "
+                 f"the rows without a unit read (Store.records no_township); peak {assign['peak_kb'] / 1024:,.0f} MB. "
+                 f"Baseline: the record path before, {assign_base['wall']:.1f} s for {assign_base['total']:,} "
+                 f"records, peak {assign_base['peak_kb'] / 1024:,.0f} MB"
+                 + (f", scaled to {n:,} records" if assign_base["total"] != n else "")),
         Row("Province scale", f"map payload: {nu:,} units simplified for the zoom level", layer_bytes / 1024 / 1024,
             "MB", base_bytes / 1024 / 1024, gain_lower_is_better(layer_bytes, base_bytes), target="< 1.5 MB",
             met=layer_bytes < 1.5 * 1024 * 1024, note="baseline: folium.GeoJson(layer) defaults; " + payload_note),
@@ -207,6 +243,7 @@ def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict
                         note=f"cold server (summary, simplification, map built): {page['cold']:.1f} s; "
                              f"server peak {page['peak_kb'] / 1024:,.0f} MB"))
     results.info["province"] = {"import": imp, "summary": summ, "app": app, "app_scaled": app_scaled, "page": page,
+                                "assignment": assign, "assignment_records": assign_base,
                                 "base_bytes": base_bytes, "units": nu}
     return results.info["province"]
 

@@ -29,8 +29,7 @@ header.show(fs)
 @st.cache_data(show_spinner=False, max_entries=4)
 def _tables(path: str, version: tuple, as_of: str | None, personal: bool):
     """Assignment counts and the unassigned/outside list, read from the store (FigureSet drops outside records)."""
-    recs = progress.located_records(store, as_of)
-    return progress.assignment_counts(recs), export.unassigned_table(fs, store, personal=personal)
+    return progress.store_assignment_counts(store, as_of), export.unassigned_table(fs, store, personal=personal)
 
 
 # -- upload: preview, then confirm ---------------------------------------------------------------------------------------

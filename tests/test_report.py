@@ -232,7 +232,9 @@ def test_record_text_never_becomes_a_formula(fs):
     row = p.iloc[[0]].copy()
     row["assign_method"], row["unit_code"], row["address"], row["area_name"] = "unassigned", None, evil, None
     row["park_name"] = None
-    f2 = dataclasses.replace(fs, records={**fs.records, "patents": pd.concat([p, row], ignore_index=True)})
+    nt = fs.no_township_records
+    f2 = dataclasses.replace(fs, records={**fs.records, "patents": pd.concat([p, row], ignore_index=True)},
+                             no_township_records={**nt, "patents": pd.concat([nt["patents"], row], ignore_index=True)})
     data = report.build_xlsx(f2)
     ws = openpyxl.load_workbook(io.BytesIO(data))[t("report.sheet_unassigned")]
     cells = [c for r in ws.iter_rows() for c in r if isinstance(c.value, str) and "HYPERLINK" in c.value]

@@ -175,10 +175,11 @@ def unassigned_table(fs, store=None, personal: bool = True) -> pd.DataFrame:
 
     A FigureSet keeps the no-township records but drops the outside-Taixing ones, so pass the store to list those
     too; the snapshot used is the FigureSet's (settings.as_of). personal=False masks personal data (viewers)."""
-    if store is not None:
-        records = {k: store.records(k, fs.settings.as_of) for k, kind in schema.KINDS.items() if kind.located}
-    else:
-        records = fs.records
+    if store is not None:  # only the rows listed here: a million patents are not loaded for their few unassigned
+        records = {k: store.records(k, fs.settings.as_of, no_township=True)
+                   for k, kind in schema.KINDS.items() if kind.located}
+    else:  # the counted records without a township (a FigureSet has no outside records)
+        records = fs.no_township_records if fs.no_township_records is not None else fs.records
     if not personal:
         from .auth import redact_frame
 

@@ -129,6 +129,9 @@ class FigureSet:
     # The counted, filtered patents as counts (PATENT_KEYS, n; Store.patent_counts) and per import (patent_sources).
     patents: pd.DataFrame = field(repr=False, default=None)
     patent_sources: pd.DataFrame = field(repr=False, default=None)
+    # The counted records of each located kind that count for no township (the unassigned lists); patents lazy and
+    # loaded on their own (Store.records no_township), not filtered out of every patent record.
+    no_township_records: Mapping[str, pd.DataFrame] = field(repr=False, default=None)
 
     def record_count(self, kind: str) -> int:
         """How many counted records of a kind (patents: after the filters) -- without loading patent records."""
@@ -399,6 +402,14 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     records = LazyRecords({k: counted[k] for k in recs},
                           {"patents": lambda: _filter_patents(_counted(store.records("patents", s.as_of, upto=upto)), s)},
                           order=list(schema.KINDS))
+    from .progress import no_township_mask
+
+    located = [k for k in schema.KINDS if schema.KINDS[k].located]
+    no_township = LazyRecords(
+        {k: counted[k][no_township_mask(counted[k])] if len(counted[k]) else counted[k] for k in located if k in recs},
+        {"patents": lambda: _filter_patents(_counted(store.records("patents", s.as_of, upto=upto, no_township=True)),
+                                            s)},
+        order=located)
 
     pop = load_population_table(store)
     towns = store.layer("townships")
@@ -435,7 +446,7 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     for col in ("area_km2",):
         city[col] = round(float(sum(areas.values())), 2) if areas else None
 
-    return FigureSet(settings=s, records=records, units=units.reset_index(), parks=parks.reset_index(), city=city,
+    return FigureSet(settings=s, records=records, no_township_records=no_township, units=units.reset_index(), parks=parks.reset_index(), city=city,
                      unassigned=unassigned, outside=outside, snapshots=snapshots, boundaries=store.boundaries_status(),
                      park_boundaries=store.boundaries_status("parks"),
                      is_sample=is_sample, population=pop, patents=counted["patents"], patent_sources=sources)

@@ -302,9 +302,10 @@ def imports_table(imports: pd.DataFrame, as_of: str | None = None) -> pd.DataFra
     return out.reset_index(drop=True)
 
 
-def located_records(store, as_of: str | None = None) -> dict[str, pd.DataFrame]:
-    """The current snapshot of every located kind, outside-Taixing records included (FigureSet drops those)."""
-    return {k: store.records(k, as_of) for k, kind in schema.KINDS.items() if kind.located}
+def located_records(store, as_of: str | None = None, *, no_township: bool = False) -> dict[str, pd.DataFrame]:
+    """The current snapshot of every located kind, outside-Taixing records included (FigureSet drops those);
+    `no_township`: only the records that count for no township or lie outside (Store.records)."""
+    return {k: store.records(k, as_of, no_township=no_township) for k, kind in schema.KINDS.items() if kind.located}
 
 
 def no_township_mask(df: pd.DataFrame) -> pd.Series:
@@ -312,6 +313,15 @@ def no_township_mask(df: pd.DataFrame) -> pd.Series:
     'unassigned', or a park whose host township is not known). The same rule as FigureSet.unassigned."""
     unit = df["unit_code"] if "unit_code" in df.columns else pd.Series(None, index=df.index)
     return (df["assign_method"] != "outside") & (unit.isna() | (unit.astype(str).str.strip() == ""))
+
+
+def _count_row(kind, counts: pd.Series, no_unit: int) -> dict:
+    row = {t("data.col_kind"): kind.label}
+    for m, label in schema.ASSIGN_METHODS.items():
+        row[label] = int(counts.get(m, 0))
+    row[t("data.col_total")] = int(counts.sum())
+    row[t("data.col_no_unit")] = int(no_unit)
+    return row
 
 
 def assignment_counts(records: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -325,12 +335,25 @@ def assignment_counts(records: dict[str, pd.DataFrame]) -> pd.DataFrame:
         df = records.get(k)
         has = df is not None and len(df) > 0
         counts = df["assign_method"].value_counts() if has else pd.Series(dtype=int)
-        row = {t("data.col_kind"): kind.label}
-        for m, label in schema.ASSIGN_METHODS.items():
-            row[label] = int(counts.get(m, 0))
-        row[t("data.col_total")] = int(counts.sum())
-        row[t("data.col_no_unit")] = int(no_township_mask(df).sum()) if has else 0
-        rows.append(row)
+        rows.append(_count_row(kind, counts, no_township_mask(df).sum() if has else 0))
+    return pd.DataFrame(rows)
+
+
+def store_assignment_counts(store, as_of: str | None = None) -> pd.DataFrame:
+    """`assignment_counts` of the store's current snapshot without loading the patent records: their counts per
+    method come from the per-import aggregates, their no-township count from the few rows without a township."""
+    rows = []
+    for k, kind in schema.KINDS.items():
+        if not kind.located:
+            continue
+        if k == "patents":
+            c = store.patent_counts(as_of, long_cut="", keys=("assign_method",))
+            counts = c.groupby("assign_method")["n"].sum() if len(c) else pd.Series(dtype=int)
+            rows.append(_count_row(kind, counts, no_township_mask(store.records(k, as_of, no_township=True)).sum()))
+        else:
+            df = store.records(k, as_of)
+            counts = df["assign_method"].value_counts() if len(df) else pd.Series(dtype=int)
+            rows.append(_count_row(kind, counts, no_township_mask(df).sum() if len(df) else 0))
     return pd.DataFrame(rows)
 
 

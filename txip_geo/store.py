@@ -364,11 +364,24 @@ class Store:
             rows = con.execute("SELECT DISTINCT as_of FROM imports WHERE kind=? ORDER BY as_of", (kind,)).fetchall()
         return [r[0] for r in rows]
 
-    def records(self, kind: str, as_of: str | None = None, upto: int | None = None) -> pd.DataFrame:
+    def records(self, kind: str, as_of: str | None = None, upto: int | None = None, *,
+                no_township: bool = False) -> pd.DataFrame:
         """The current snapshot of a kind: rows from every import at the latest as-of date (≤ as_of when given),
         de-duplicated on the kind's key, the later import winning. Adds the column `as_of`. `upto`: only imports
-        with an id up to this one (the store as it was when that import was the last)."""
+        with an id up to this one (the store as it was when that import was the last).
+
+        `no_township`: only the rows of that snapshot that count for no township or lie outside Taixing
+        (`progress.no_township_mask` or assign_method 'outside'), the lists the 数据 page shows. For patents the
+        filter runs in SQL on the rows the aggregates mark live (`rec_patents.superseded`, the same de-duplication),
+        so a million-record snapshot is not loaded to find its few hundred unassigned rows."""
         k = schema.KINDS[kind]
+        if no_township and kind == "patents":
+            return self._live_patents_without_township(as_of, upto)
+        if no_township:
+            from .progress import no_township_mask
+
+            df = self.records(kind, as_of, upto)
+            return df[no_township_mask(df) | (df["assign_method"] == "outside")].reset_index(drop=True)
         with self.reading() as con:
             where = "kind = ?" + (" AND as_of <= ?" if as_of else "") + (" AND id <= ?" if upto is not None else "")
             params = [kind] + ([as_of] if as_of else []) + ([upto] if upto is not None else [])
@@ -386,6 +399,20 @@ class Store:
             has_key = df[key].notna().all(axis=1)
             df = pd.concat([df[has_key].drop_duplicates(key, keep="last"), df[~has_key]]).sort_index()
         return df.reset_index(drop=True)
+
+    def _live_patents_without_township(self, as_of: str | None, upto: int | None) -> pd.DataFrame:
+        self._current()
+        cols = [n for n, _ in _record_columns(schema.KINDS["patents"])]
+        with self.reading() as con:
+            ids = aggregates.snapshot(con, as_of, upto)
+            if not ids:
+                return pd.DataFrame(columns=cols + ["as_of", "file_name", "is_sample"])
+            marks = ", ".join("?" for _ in ids)
+            df = pd.read_sql_query(
+                'SELECT r.*, i.as_of, i.file_name, i.is_sample FROM "rec_patents" r JOIN imports i ON i.id = r.import_id '
+                f"WHERE r.import_id IN ({marks}) AND r.superseded IS NULL AND (r.assign_method = 'outside' "
+                "OR r.unit_code IS NULL OR TRIM(r.unit_code) = '') ORDER BY r.import_id, r.row_no", con, params=ids)
+        return df.drop(columns=["superseded"], errors="ignore").reset_index(drop=True)
 
     def relocate_all(self, con, locate) -> None:
         """Re-run area assignment on every located record (after the boundaries changed)."""
