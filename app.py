@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from txip_geo.basemaps import load_basemaps
+from txip_geo.basemaps import default_key as default_basemap
 from txip_geo.strings import t
 from ui import auth as ui_auth
 
@@ -27,15 +27,10 @@ if user is None:
 ui_auth.sidebar(user)
 st.session_state.setdefault("long_years", 10)
 st.session_state.setdefault("population_base", "常住")
-st.session_state.setdefault("basemap", "none")
+st.session_state.setdefault("basemap", default_basemap())
 with st.sidebar:
     st.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")
     with st.expander(t("settings.title"), expanded=False):
         st.number_input(t("settings.long_years"), min_value=1, max_value=20, step=1, key="long_years")
         st.radio(t("settings.population_base"), ["常住", "户籍"], key="population_base", horizontal=True)
-        basemaps = load_basemaps()
-        st.selectbox(t("settings.basemap"), list(basemaps), key="basemap", format_func=lambda k: basemaps[k].label,
-                     help=t("settings.basemap_help"))
-        if basemaps[st.session_state.basemap].needs_key:
-            st.text_input(t("settings.basemap_key"), key="basemap_key", type="password")
 page.run()

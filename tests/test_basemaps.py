@@ -61,3 +61,20 @@ def test_every_basemap_names_its_datum_and_credit():
         assert b.datum in ("WGS84", "CGCS2000", "GCJ02")
         if b.url:
             assert "审图号" in b.credit()
+
+
+def test_a_deployment_sets_the_default_basemap_in_the_toml(tmp_path, monkeypatch):
+    from txip_geo import basemaps
+
+    assert basemaps.default_key() == "none"  # as shipped: nothing fetched
+    src = (basemaps.DATA_DIR / "basemaps.toml").read_text(encoding="utf-8")
+    for value, expected in (('"local"', "local"), ('"no-such-basemap"', "none")):
+        (tmp_path / "basemaps.toml").write_text(src.replace('default = "none"', f"default = {value}"), encoding="utf-8")
+        monkeypatch.setattr(basemaps, "DATA_DIR", tmp_path)
+        basemaps.load_basemaps.cache_clear(), basemaps.default_key.cache_clear()
+        try:
+            assert basemaps.default_key() == expected
+            assert "default" not in basemaps.load_basemaps()  # the key is not a basemap
+        finally:
+            monkeypatch.undo()
+            basemaps.load_basemaps.cache_clear(), basemaps.default_key.cache_clear()

@@ -122,3 +122,29 @@ def test_a_click_leaves_the_map_element_unchanged_and_outlines_the_township_apar
     assert min(xs) < 120.2657 < max(xs)  # the outline surrounds the click
     page.selectbox(key="unit_pick").set_value("").run()
     assert outline(page) is None and component(page).proto.json_args == before
+
+
+def test_the_basemap_is_picked_under_the_map_and_a_key_asked_for_when_needed(page):
+    page.run()
+    args = json.loads(component(page).proto.json_args)
+    assert "tileLayer" not in args["script"]  # the default: no tiles, nothing fetched
+    page.selectbox(key="basemap_pick").set_value("amap").run()
+    assert not page.exception and page.session_state["basemap"] == "amap"
+    assert "autonavi.com" in json.loads(component(page).proto.json_args)["script"]
+    page.selectbox(key="basemap_pick").set_value("tianditu").run()  # needs a key: none given, no tiles yet
+    assert not page.exception and "tianditu" not in json.loads(component(page).proto.json_args)["script"]
+    page.text_input(key="basemap_tk_input").input("abc123").run()
+    assert "tk=abc123" in json.loads(component(page).proto.json_args)["script"]
+
+
+def test_local_tiles_are_linked_behind_the_base_url_path(page):
+    from streamlit import config
+
+    page.session_state["basemap"] = "local"
+    config.set_option("server.baseUrlPath", "txip")
+    try:
+        page.run()
+    finally:
+        config.set_option("server.baseUrlPath", "")
+    assert not page.exception
+    assert "/txip/app/static/tiles/{z}/{x}/{y}.png" in json.loads(component(page).proto.json_args)["script"]

@@ -38,7 +38,16 @@ class Basemap:
 def load_basemaps() -> dict[str, Basemap]:
     with open(DATA_DIR / "basemaps.toml", "rb") as f:
         raw = tomllib.load(f)
-    return {k: Basemap(key=k, **v) for k, v in raw.items()}
+    return {k: Basemap(key=k, **v) for k, v in raw.items() if isinstance(v, dict)}
+
+
+@lru_cache(maxsize=1)
+def default_key() -> str:
+    """The basemap a new session starts with: `default = "<key>"` at the top of data/basemaps.toml (an intranet
+    deployment sets its own tile service there), else "none". An unknown key falls back to "none"."""
+    with open(DATA_DIR / "basemaps.toml", "rb") as f:
+        key = tomllib.load(f).get("default", "none")
+    return key if isinstance(key, str) and key in load_basemaps() else "none"
 
 
 def resolve(key: str | None, user_key: str = "") -> Basemap:

@@ -105,6 +105,13 @@ def url_base() -> str:
     return (f"/{prefix}" if prefix else "") + DEFAULT_URL_BASE
 
 
+def app_url(url: str) -> str:
+    """A root-absolute URL of this app (such as the local tiles' /app/static/tiles/...) behind `server.baseUrlPath`;
+    other URLs (online tiles, '') as they are."""
+    prefix = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{prefix}{url}" if prefix and url.startswith("/") and not url.startswith("//") else url
+
+
 def render(m: folium.Map) -> RenderedMap:
     """Point the map at the local assets (offline.localise_map) and render it the way st_folium does; `m` itself
     is left as it was."""
