@@ -220,16 +220,21 @@ CSS = """
 
 
 class LabelDeclutter(MacroElement):
-    """Hides an area label that would overlap a label already shown (larger areas' labels go first, `data-prio`),
-    again after every zoom or move: no label is drawn over another; zooming in brings the hidden ones back."""
+    """Keeps area labels from overlapping, again after every zoom or move: larger areas' labels go first
+    (`data-prio`); a label that would overlap one already shown first tries 0.4 of its height up or down (its area's
+    point still lies within the label, so it stays with its area), else it hides until the user zooms in."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}(function(){var map={{ this._parent.get_name() }};"
+        "function hits(r,shown){return shown.some(function(q){return r.left<q.right+2&&r.right+2>q.left&&"
+        "r.top<q.bottom&&r.bottom>q.top;});}"
         "function declutter(){var els=Array.prototype.slice.call(map.getContainer().querySelectorAll('.txip-label'));"
         "els.sort(function(a,b){return (+b.dataset.prio)-(+a.dataset.prio);});var shown=[];"
-        "els.forEach(function(el){el.style.visibility='visible';var r=el.getBoundingClientRect();"
-        "var hit=shown.some(function(q){return r.left<q.right+2&&r.right+2>q.left&&r.top<q.bottom&&r.bottom>q.top;});"
-        "if(hit){el.style.visibility='hidden';}else{shown.push(r);}});}"
+        "els.forEach(function(el){el.style.visibility='visible';el.style.transform='';var r=el.getBoundingClientRect();"
+        "var h=r.height*0.4,ok=null;[0,-h,h].some(function(dy){var q={left:r.left,right:r.right,top:r.top+dy,"
+        "bottom:r.bottom+dy};if(!hits(q,shown)){ok=[dy,q];return true;}return false;});"
+        "if(ok===null){el.style.visibility='hidden';}else{if(ok[0]){el.style.transform="
+        "'translate(-50%,calc(-50% + '+ok[0]+'px))';}shown.push(ok[1]);}});}"
         "map.on('zoomend moveend resize',declutter);map.whenReady(function(){setTimeout(declutter,0);});"
         "setTimeout(declutter,300);})();{% endmacro %}")
 

@@ -90,6 +90,14 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
     # Township labels: no two shown ones overlap; some give way at the fit zoom and come back closer in.
     shown = visible_labels(frame)
     assert not overlapping(shown) and 5 <= len(shown) <= 17
+    # A label moved out of another's way stays on its area's point (the point inside the label's box).
+    off = frame.evaluate("""() => Array.from(document.querySelectorAll('.txip-label'))
+        .filter(e => getComputedStyle(e).visibility !== 'hidden').map(e => {
+            const p = e.parentElement.getBoundingClientRect(), r = e.getBoundingClientRect();
+            return [e.innerText.split('\\n')[0], p.left >= r.left - 1 && p.left <= r.right + 1
+                    && p.top >= r.top - 1 && p.top <= r.bottom + 1];
+        }).filter(([t, inside]) => !inside).map(([t]) => t)""")
+    assert off == [], off
     # Zoom in two levels on a label that gave way: it shows, and still nothing overlaps.
     view = frame.evaluate("() => [window.map_div.getCenter(), window.map_div.getZoom()]")
     hidden = frame.evaluate("""() => {
