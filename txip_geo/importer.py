@@ -574,19 +574,32 @@ def _fields(kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], pref
                               else body.iloc[:, i].to_numpy()) for i, f in mapping.items()}, index=body.index)
     frame["row_no"] = frame.index + 1  # file row number (1-based, as Excel shows it)
     frame["_sheet"] = prefix
-    # Skip blank rows and total rows (合计/总计/小计 in the first non-empty cell).
-    texts = body.apply(_cell_texts)
-    texts = texts.mask(texts.isin(["nan", "None", "NaT"]), "")
-    blank = texts.eq("").all(axis=1)
-    first = np.full(len(texts), "", dtype=object)  # the first non-empty cell of each row
-    for c in reversed(texts.columns):
-        filled = texts[c].ne("").to_numpy()
-        first[filled] = texts[c].to_numpy(dtype=object)[filled]
-    first_cell = pd.Series(first, index=texts.index, dtype=object)
-    totals = first_cell.str.replace(r"\s", "", regex=True).str.match(r"^(合计|总计|小计|总数)")
-    for idx in body.index[(totals & ~blank).to_numpy()]:
-        report.skipped.append((int(idx) + 1, f"{prefix}合计行“{first_cell[idx]}”"))
-    keep = ~(blank | totals).to_numpy()
+    # Skip blank rows and total rows (合计/总计/小计 in the first non-empty cell). The first non-empty cell of each
+    # row, column by column: a column is only looked at for the rows whose cells before it are all empty (for most
+    # files the first column settles nearly every row).
+    n = len(body)
+    first = np.full(n, "", dtype=object)
+    pending = np.arange(n)  # positions of the rows with no non-empty cell so far
+    for i in range(body.shape[1]):
+        if not len(pending):
+            break
+        col = body.iloc[:, i]
+        texts = _cell_texts(col if len(pending) == n else col.iloc[pending])
+        texts = texts.mask(texts.isin(["nan", "None", "NaT"]), "")
+        filled = texts.ne("").to_numpy()
+        first[pending[filled]] = texts.to_numpy(dtype=object)[filled]
+        pending = pending[~filled]
+    blank = np.zeros(n, dtype=bool)
+    blank[pending] = True
+    # A total row's first cell holds 计 or 数 (合计 总计 小计 总数): only those cells are looked at closer.
+    totals = np.zeros(n, dtype=bool)
+    maybe = np.flatnonzero([("计" in v or "数" in v) for v in first.tolist()])
+    if len(maybe):
+        cells = pd.Series(first[maybe], dtype=object)
+        totals[maybe] = cells.str.replace(r"\s", "", regex=True).str.match(r"^(合计|总计|小计|总数)").to_numpy(dtype=bool)
+    for j in np.flatnonzero(totals & ~blank):
+        report.skipped.append((int(body.index[j]) + 1, f"{prefix}合计行“{first[j]}”"))
+    keep = ~(blank | totals)
     frame = frame if keep.all() else frame[keep]  # no copy of a million rows when nothing is skipped
     for f in schema.input_fields(kind):
         if f.name not in frame.columns:
