@@ -631,15 +631,15 @@ def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _P
     out["_sheet"] = frame["_sheet"]
     for f in schema.input_fields(kind):
         col = frame[f.name]
+        txt = parse.clean_text(col)  # once per field: the parsers are given it
         if f.type == "text":
-            val, err = parse.clean_text(col), None
+            val, err = txt, None
         elif f.type == "date":
-            val, err = parse.parse_dates(col)
+            val, err = parse.parse_dates(col, txt)
         elif f.type == "bool":
             val, err = parse.parse_bools(col)
         else:
-            val, err = parse.parse_numbers(col, integer=(f.type == "int"))
-        txt = val if f.type == "text" else parse.clean_text(col)
+            val, err = parse.parse_numbers(col, integer=(f.type == "int"), txt=txt)
         if err is not None:
             flag(err.ne(""), f.name, txt, err)
         if f.required:
@@ -702,7 +702,7 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
         clash = label.ne("") & out["patent_type"].notna() & label.ne(out["patent_type"].fillna(""))
         flag(clash, "type_label", out["type_label"], "专利类型与申请号不一致，以申请号为准", severity="warning")
         out["patent_type"] = out["patent_type"].fillna(label.replace("", None))
-        st = parse.map_status(out["status"], parse.PATENT_STATUS)
+        st = parse.map_status(out["status"], parse.PATENT_STATUS, txt=out["status"])  # cleaned already
         flag(st.eq("") & out["status"].ne(""), "status", out["status"], "无法识别的法律状态（应为 有效/审中/失效 等）")
         out["status_code"] = st.replace("", None)
     elif kind.name == "trademarks":
