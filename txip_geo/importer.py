@@ -7,6 +7,7 @@ import hashlib
 import io
 import itertools
 import re
+import threading
 import tomllib
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -203,6 +204,38 @@ def _text_stream(source: Source):
     return lambda: io.BytesIO(data)
 
 
+_END = object()
+
+
+def _read_ahead(iterator):
+    """The items of `iterator` in order, each one read by a thread of its own while the one before is used: the C
+    parser tokenizes without holding the GIL, so the next chunk is parsed while this one is checked and stored. What
+    `iterator` raises is raised in its place; the iterator is never used by two threads at once."""
+    box: dict = {}
+
+    def fetch():
+        try:
+            box["item"] = next(iterator, _END)
+        except BaseException as e:  # noqa: BLE001 - raised again by the consumer
+            box["error"] = e
+
+    thread = threading.Thread(target=fetch, name="txip-csv-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            thread.join()
+            if "error" in box:
+                raise box.pop("error")
+            item = box.pop("item")
+            if item is _END:
+                return
+            thread = threading.Thread(target=fetch, name="txip-csv-read", daemon=True)
+            thread.start()
+            yield item
+    finally:
+        thread.join()  # a consumer that stops early: the read under way ends before the file is closed
+
+
 def _csv_chunks(source: Source, chunk_rows: int):
     """A text file's rows as frames of strings with no header applied (row i = file row i+1), `chunk_rows` at a
     time; one empty frame for an empty file. Raises ValueError (Chinese) for a file that is not CSV text."""
@@ -225,7 +258,7 @@ def _csv_chunks(source: Source, chunk_rows: int):
         try:  # the C parser is ~10x faster; it refuses rows longer than the first one (title rows): then Python's.
             # It is given bytes: from a text stream pandas re-encodes in small pieces (minutes of system time per GB).
             with opener() as f, pd.read_csv(f, encoding="utf-8", engine="c", **options) as reader:
-                for chunk in reader:
+                for chunk in _read_ahead(reader):
                     given += len(chunk)
                     yield chunk
             return
