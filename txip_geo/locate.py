@@ -198,6 +198,11 @@ class AddressMatcher:
 
     # -- public -----------------------------------------------------------------------------------------------
     def match(self, address) -> Location:
+        # The cache's keys are normalised texts, and normalising one gives it back: an address that is a key needs no
+        # normalising (the importer passes normalised addresses, most of them seen before).
+        loc = self._cache.get(address) if type(address) is str else None
+        if loc is not None:
+            return loc
         text = normalise_text(address)
         loc = self._cache.get(text)
         if loc is None:
