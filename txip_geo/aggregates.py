@@ -69,6 +69,76 @@ def refresh_import(con: sqlite3.Connection, import_id: int, as_of: str) -> None:
         _count_import(con, i)
 
 
+# -- a streamed import: its counts per chunk, while the next chunk is prepared --------------------------------------
+#
+# Store.add_records inserts an import a chunk at a time. After each chunk, `count_chunk` counts that chunk's rows (the
+# same expressions as _count_import) into temporary tables and collects its keys; it is one SQL statement after
+# another, run by a worker thread while the importer prepares the next chunk (SQLite does not hold Python's GIL).
+# At the end `refresh_streamed` sums the chunks' counts -- the counts _count_import would give, as long as no row of
+# the import supersedes another (its keys are unique: what the importer's de-duplication makes them). When they are
+# not, it does what refresh_import does.
+
+_CHUNK_DDL = f"""
+CREATE TEMP TABLE IF NOT EXISTS _agg_chunks (import_id, {_KEYS}, long_key, n);
+CREATE TEMP TABLE IF NOT EXISTS _agg_chunk_holders (import_id, enterprise_code, applicant, n);
+CREATE TEMP TABLE IF NOT EXISTS _agg_keys (pkey TEXT PRIMARY KEY, rid INTEGER NOT NULL) WITHOUT ROWID
+"""
+
+
+def start_chunks(con: sqlite3.Connection) -> None:
+    """Before the first chunk of a streamed import: empty temporary tables."""
+    for stmt in _CHUNK_DDL.split(";"):
+        con.execute(stmt)
+    _drop_chunks(con)
+
+
+def count_chunk(con: sqlite3.Connection, import_id: int, first_rowid: int, last_rowid: int) -> None:
+    """Count the rows of one inserted chunk (rowids first_rowid..last_rowid), and collect their keys."""
+    where = "import_id = ? AND rowid BETWEEN ? AND ?"
+    args = (import_id, first_rowid, last_rowid)
+    con.execute(f"INSERT INTO temp._agg_chunks SELECT import_id, {_KEYS}, {LONG_KEY} AS long_key, COUNT(*) "
+                f'FROM "rec_patents" WHERE {where} GROUP BY {_KEYS}, long_key', args)
+    con.execute("INSERT INTO temp._agg_chunk_holders SELECT import_id, enterprise_code, applicant, COUNT(*) "
+                f"FROM \"rec_patents\" WHERE {where} AND status_code = 'valid' GROUP BY enterprise_code, applicant", args)
+    con.execute(f'INSERT OR IGNORE INTO temp._agg_keys SELECT pkey, rowid FROM "rec_patents" WHERE {where} '
+                "AND pkey IS NOT NULL", args)
+
+
+def refresh_streamed(con: sqlite3.Connection, import_id: int, as_of: str) -> None:
+    """refresh_import for an import whose every chunk went through count_chunk."""
+    keyed = con.execute('SELECT COUNT(*) FROM "rec_patents" WHERE import_id = ? AND pkey IS NOT NULL',
+                        (import_id,)).fetchone()[0]
+    if keyed != con.execute("SELECT COUNT(*) FROM temp._agg_keys").fetchone()[0]:
+        _drop_chunks(con)  # rows of the import supersede others: counted the long way
+        refresh_import(con, import_id, as_of)
+        return
+    # Keys unique: none of the import's rows is superseded; its keys supersede the earlier imports' (as _supersede).
+    earlier = [r[0] for r in con.execute("SELECT id FROM imports WHERE kind = 'patents' AND as_of = ? AND id < ?",
+                                         (as_of, import_id))]
+    changed: set[int] = set()
+    if earlier and keyed:
+        marks = ", ".join("?" for _ in earlier)
+        changed = {r[0] for r in con.execute(
+            f'UPDATE "rec_patents" SET superseded = 1 WHERE import_id IN ({marks}) AND superseded IS NULL '
+            "AND pkey IN (SELECT pkey FROM temp._agg_keys) RETURNING import_id", earlier)}
+    for i in sorted(changed | {import_id}):  # in refresh_import's order
+        if i != import_id:
+            _count_import(con, i)
+            continue
+        con.execute("DELETE FROM agg_patents WHERE import_id = ?", (import_id,))
+        con.execute("DELETE FROM agg_patent_holders WHERE import_id = ?", (import_id,))
+        con.execute(f"INSERT INTO agg_patents SELECT import_id, {_KEYS}, long_key, SUM(n) FROM temp._agg_chunks "
+                    f"GROUP BY {_KEYS}, long_key")
+        con.execute("INSERT INTO agg_patent_holders SELECT import_id, enterprise_code, applicant, SUM(n) "
+                    "FROM temp._agg_chunk_holders GROUP BY enterprise_code, applicant")
+    _drop_chunks(con)
+
+
+def _drop_chunks(con: sqlite3.Connection) -> None:
+    for table in ("_agg_chunks", "_agg_chunk_holders", "_agg_keys"):
+        con.execute(f"DELETE FROM temp.{table}")
+
+
 def rebuild(con: sqlite3.Connection) -> None:
     """Recompute the counts of every import (after the assignment of records changed)."""
     clear(con)

@@ -7,6 +7,7 @@ import hashlib
 import io
 import itertools
 import re
+import threading
 import tomllib
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -203,6 +204,38 @@ def _text_stream(source: Source):
     return lambda: io.BytesIO(data)
 
 
+_END = object()
+
+
+def _read_ahead(iterator):
+    """The items of `iterator` in order, each one read by a thread of its own while the one before is used: the C
+    parser tokenizes without holding the GIL, so the next chunk is parsed while this one is checked and stored. What
+    `iterator` raises is raised in its place; the iterator is never used by two threads at once."""
+    box: dict = {}
+
+    def fetch():
+        try:
+            box["item"] = next(iterator, _END)
+        except BaseException as e:  # noqa: BLE001 - raised again by the consumer
+            box["error"] = e
+
+    thread = threading.Thread(target=fetch, name="txip-csv-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            thread.join()
+            if "error" in box:
+                raise box.pop("error")
+            item = box.pop("item")
+            if item is _END:
+                return
+            thread = threading.Thread(target=fetch, name="txip-csv-read", daemon=True)
+            thread.start()
+            yield item
+    finally:
+        thread.join()  # a consumer that stops early: the read under way ends before the file is closed
+
+
 def _csv_chunks(source: Source, chunk_rows: int):
     """A text file's rows as frames of strings with no header applied (row i = file row i+1), `chunk_rows` at a
     time; one empty frame for an empty file. Raises ValueError (Chinese) for a file that is not CSV text."""
@@ -225,7 +258,7 @@ def _csv_chunks(source: Source, chunk_rows: int):
         try:  # the C parser is ~10x faster; it refuses rows longer than the first one (title rows): then Python's.
             # It is given bytes: from a text stream pandas re-encodes in small pieces (minutes of system time per GB).
             with opener() as f, pd.read_csv(f, encoding="utf-8", engine="c", **options) as reader:
-                for chunk in reader:
+                for chunk in _read_ahead(reader):
                     given += len(chunk)
                     yield chunk
             return
@@ -574,19 +607,32 @@ def _fields(kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], pref
                               else body.iloc[:, i].to_numpy()) for i, f in mapping.items()}, index=body.index)
     frame["row_no"] = frame.index + 1  # file row number (1-based, as Excel shows it)
     frame["_sheet"] = prefix
-    # Skip blank rows and total rows (合计/总计/小计 in the first non-empty cell).
-    texts = body.apply(_cell_texts)
-    texts = texts.mask(texts.isin(["nan", "None", "NaT"]), "")
-    blank = texts.eq("").all(axis=1)
-    first = np.full(len(texts), "", dtype=object)  # the first non-empty cell of each row
-    for c in reversed(texts.columns):
-        filled = texts[c].ne("").to_numpy()
-        first[filled] = texts[c].to_numpy(dtype=object)[filled]
-    first_cell = pd.Series(first, index=texts.index, dtype=object)
-    totals = first_cell.str.replace(r"\s", "", regex=True).str.match(r"^(合计|总计|小计|总数)")
-    for idx in body.index[(totals & ~blank).to_numpy()]:
-        report.skipped.append((int(idx) + 1, f"{prefix}合计行“{first_cell[idx]}”"))
-    keep = ~(blank | totals).to_numpy()
+    # Skip blank rows and total rows (合计/总计/小计 in the first non-empty cell). The first non-empty cell of each
+    # row, column by column: a column is only looked at for the rows whose cells before it are all empty (for most
+    # files the first column settles nearly every row).
+    n = len(body)
+    first = np.full(n, "", dtype=object)
+    pending = np.arange(n)  # positions of the rows with no non-empty cell so far
+    for i in range(body.shape[1]):
+        if not len(pending):
+            break
+        col = body.iloc[:, i]
+        texts = _cell_texts(col if len(pending) == n else col.iloc[pending])
+        texts = texts.mask(texts.isin(["nan", "None", "NaT"]), "")
+        filled = texts.ne("").to_numpy()
+        first[pending[filled]] = texts.to_numpy(dtype=object)[filled]
+        pending = pending[~filled]
+    blank = np.zeros(n, dtype=bool)
+    blank[pending] = True
+    # A total row's first cell holds 计 or 数 (合计 总计 小计 总数): only those cells are looked at closer.
+    totals = np.zeros(n, dtype=bool)
+    maybe = np.flatnonzero([("计" in v or "数" in v) for v in first.tolist()])
+    if len(maybe):
+        cells = pd.Series(first[maybe], dtype=object)
+        totals[maybe] = cells.str.replace(r"\s", "", regex=True).str.match(r"^(合计|总计|小计|总数)").to_numpy(dtype=bool)
+    for j in np.flatnonzero(totals & ~blank):
+        report.skipped.append((int(body.index[j]) + 1, f"{prefix}合计行“{first[j]}”"))
+    keep = ~(blank | totals)
     frame = frame if keep.all() else frame[keep]  # no copy of a million rows when nothing is skipped
     for f in schema.input_fields(kind):
         if f.name not in frame.columns:
@@ -618,15 +664,15 @@ def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _P
     out["_sheet"] = frame["_sheet"]
     for f in schema.input_fields(kind):
         col = frame[f.name]
+        txt = parse.clean_text(col)  # once per field: the parsers are given it
         if f.type == "text":
-            val, err = parse.clean_text(col), None
+            val, err = txt, None
         elif f.type == "date":
-            val, err = parse.parse_dates(col)
+            val, err = parse.parse_dates(col, txt)
         elif f.type == "bool":
             val, err = parse.parse_bools(col)
         else:
-            val, err = parse.parse_numbers(col, integer=(f.type == "int"))
-        txt = val if f.type == "text" else parse.clean_text(col)
+            val, err = parse.parse_numbers(col, integer=(f.type == "int"), txt=txt)
         if err is not None:
             flag(err.ne(""), f.name, txt, err)
         if f.required:
@@ -689,7 +735,7 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
         clash = label.ne("") & out["patent_type"].notna() & label.ne(out["patent_type"].fillna(""))
         flag(clash, "type_label", out["type_label"], "专利类型与申请号不一致，以申请号为准", severity="warning")
         out["patent_type"] = out["patent_type"].fillna(label.replace("", None))
-        st = parse.map_status(out["status"], parse.PATENT_STATUS)
+        st = parse.map_status(out["status"], parse.PATENT_STATUS, txt=out["status"])  # cleaned already
         flag(st.eq("") & out["status"].ne(""), "status", out["status"], "无法识别的法律状态（应为 有效/审中/失效 等）")
         out["status_code"] = st.replace("", None)
     elif kind.name == "trademarks":

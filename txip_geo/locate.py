@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -104,8 +105,7 @@ class _Term:
     label: str  # the form shown in notes (the matched text, or the full name it stands for)
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):  # a tuple: made for every term found in every distinct address (a dataclass is slower)
     start: int
     end: int
     text: str
@@ -170,17 +170,24 @@ class AddressMatcher:
         n = len(text)
         terms = self._terms
         lengths_at = self._lengths_at
-        for i in range(n):
-            for length in lengths_at.get(text[i], ()):
-                if i + length > n:
+        for i, ch in enumerate(text):
+            lengths = lengths_at.get(ch)
+            if lengths is None:
+                continue
+            for length in lengths:
+                end = i + length
+                if end > n:
                     continue
-                term = terms.get(text[i:i + length])
+                sub = text[i:end]
+                term = terms.get(sub)
                 if term is None:
                     continue
-                if term.kind in _SUFFIX_CHECKED and _followed_by_place_suffix(text, i + length):
+                if term.kind in _SUFFIX_CHECKED and _followed_by_place_suffix(text, end):
                     continue  # a street or place named after it (泰兴市如皋路, 黄桥路): no evidence
-                found.append(_Hit(i, i + length, text[i:i + length], term))
+                found.append(_Hit(i, end, sub, term))
                 break  # the longest acceptable term at this position
+        if len(found) < 2:
+            return found
         found.sort(key=lambda h: (-(h.end - h.start), h.start))
         taken: list[_Hit] = []
         for h in found:
@@ -191,6 +198,11 @@ class AddressMatcher:
 
     # -- public -----------------------------------------------------------------------------------------------
     def match(self, address) -> Location:
+        # The cache's keys are normalised texts, and normalising one gives it back: an address that is a key needs no
+        # normalising (the importer passes normalised addresses, most of them seen before).
+        loc = self._cache.get(address) if type(address) is str else None
+        if loc is not None:
+            return loc
         text = normalise_text(address)
         loc = self._cache.get(text)
         if loc is None:
@@ -735,26 +747,36 @@ class Locator:
             key = _combine(key, other)
         _, first, inv = np.unique(key, return_index=True, return_inverse=True)
 
+        # decide()'s arguments for each distinct input, column by column: the four texts and the point's fields.
+        st = state[first]
+        t_first, p_first = t_idx[first], p_idx[first]
+
+        def layer_fields(layer: _Layer | None, idx: np.ndarray) -> tuple[list, list]:
+            if layer is None:
+                return [""] * len(idx), [False] * len(idx)
+            hit = idx >= 0
+            pos = np.where(hit, idx, 0)
+            return (np.where(hit, layer.codes[pos] if len(layer.codes) else "", "").tolist(),
+                    (hit & layer.schematic[pos]).tolist() if len(layer.codes) else [False] * len(idx))
+
+        units, unit_sch = layer_fields(towns, t_first)
+        park_codes, park_sch = layer_fields(park_layer, p_first)
+        datum_names = np.array([d[0] for d in datums] + [""], dtype=object)
+        datum_col = np.where((st == _PT_UNIT) | (st == _PT_BAD_DATUM), datum_names[dc[first]], "").tolist()
+
+        def texts(vals: list[str], codes: np.ndarray) -> list[str]:
+            return np.array(vals, dtype=object)[codes[first]].tolist()
+
+        decided, limit = self._decided, self.CACHE_LIMIT
         results = []
-        for r in first:
-            st = int(state[r])
-            datum = datums[dc[r]][0] if st in (_PT_UNIT, _PT_BAD_DATUM) else ""
-            pt = _Point(
-                st,
-                towns.codes[t_idx[r]] if towns is not None and t_idx[r] >= 0 else "",
-                park_layer.codes[p_idx[r]] if park_layer is not None and p_idx[r] >= 0 else "",
-                bool(towns.schematic[t_idx[r]]) if towns is not None and t_idx[r] >= 0 else False,
-                datum,
-                bool(park_layer.schematic[p_idx[r]]) if park_layer is not None and p_idx[r] >= 0 else False,
-            )
-            texts = (ac_vals[ac[r]], an_vals[an[r]], pn_vals[pn[r]], ad_vals[ad[r]])
-            args = (*texts, pt.state, pt.unit, pt.park, pt.schematic, pt.datum, pt.park_schematic)
-            loc = self._decided.get(args)
+        for args in zip(texts(ac_vals, ac), texts(an_vals, an), texts(pn_vals, pn), texts(ad_vals, ad), st.tolist(),
+                        units, park_codes, unit_sch, datum_col, park_sch):
+            loc = decided.get(args)
             if loc is None:
-                if len(self._decided) > self.CACHE_LIMIT:
-                    self._decided.clear()
-                x = decider.decide(*texts, pt)
-                loc = self._decided[args] = (x.unit_code, x.park_code, x.method, x.note)
+                if len(decided) > limit:
+                    decided.clear()
+                x = decider.decide(*args[:4], _Point(*args[4:]))
+                loc = decided[args] = (x.unit_code, x.park_code, x.method, x.note)
             results.append(loc)
         inv = inv.reshape(-1)
         values = dict(zip(OUTPUT_COLUMNS, zip(*results)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, datetime, timedelta
 
@@ -20,6 +21,11 @@ def to_halfwidth(text: str) -> str:
 # Characters str.strip()/to_halfwidth act on beyond ASCII whitespace: non-ASCII spaces and full-width ASCII.
 _NEEDS_PYTHON = "[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\uff01-\uff5e]"
 _ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+# What clean_text turns into '' (any case): every spelling, so no lower-cased copy of a column is needed.
+_NULL_WORDS = ("nan", "none", "nat", "null")
+_NULL_SPELLINGS = sorted({"".join(p) for w in _NULL_WORDS for p in itertools.product(*((c, c.upper()) for c in w))})
 
 
 def _clean_one(v) -> str:
@@ -46,7 +52,7 @@ def clean_text(series: pd.Series) -> pd.Series:
     else:
         s = series.astype("object").where(series.notna(), "")
         s = s.map(_clean_one)
-    return s.mask(s.str.lower().isin(["nan", "none", "nat", "null"]), "")
+    return s.mask(s.isin(_NULL_SPELLINGS), "")
 
 
 _DATE_PATTERNS = [
@@ -93,21 +99,29 @@ def _excel_serial(x: float) -> date:
     return EXCEL_EPOCH + timedelta(days=int(x))
 
 
-def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Vectorised: returns (ISO date strings or '' , error message or '') for each cell."""
-    out = pd.Series("", index=series.index, dtype="object")
+def parse_dates(series: pd.Series, txt: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Vectorised: returns (ISO date strings or '' , error message or '') for each cell. `txt`: clean_text(series),
+    when the caller has it already."""
     err = pd.Series("", index=series.index, dtype="object")
     # Fast path: the common ISO form.
-    txt = clean_text(series)
-    iso = txt.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    txt = clean_text(series) if txt is None else txt
+    iso = txt.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
+    values = np.full(len(series), "", dtype=object)
     if iso.any():
-        parsed = pd.to_datetime(txt[iso], format="%Y-%m-%d", errors="coerce")
-        good = parsed.notna()
-        out.loc[good[good].index] = parsed[good].dt.strftime("%Y-%m-%d")
-        iso = iso & out.ne("")
-    rest = (~iso) & txt.ne("")
+        texts = txt[iso]
+        parsed = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
+        good = parsed.notna().to_numpy()
+        # A valid date of a four-digit year written YYYY-MM-DD is its own ISO text; others are formatted.
+        own = good & (parsed.dt.year >= 1000).to_numpy(dtype=bool, na_value=False)
+        iso_values = np.where(own, texts.to_numpy(dtype=object), "")
+        if (good & ~own).any():
+            iso_values[good & ~own] = parsed[good & ~own].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        values[iso] = iso_values
+        iso = iso & (values != "")
+    out = pd.Series(values, index=series.index, dtype="object")
+    rest = ~iso & txt.ne("").to_numpy(dtype=bool)
     cache: dict = {}
-    for idx in series.index[rest.to_numpy()]:
+    for idx in series.index[rest]:
         raw = series.at[idx]
         key = raw if isinstance(raw, (str, int, float)) else str(raw)
         if key not in cache:
@@ -139,9 +153,10 @@ def parse_bools(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return val, err
 
 
-def parse_numbers(series: pd.Series, integer: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Vectorised numbers with thousands separators and 万/亿 left to the caller's unit; returns (float, error)."""
-    txt = clean_text(series).str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+def parse_numbers(series: pd.Series, integer: bool = False, txt: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Vectorised numbers with thousands separators and 万/亿 left to the caller's unit; returns (float, error).
+    `txt`: clean_text(series), when the caller has it already."""
+    txt = (clean_text(series) if txt is None else txt).str.replace(",", "", regex=False).str.replace("，", "", regex=False)
     txt = txt.str.replace(r"\s+", "", regex=True)
     val = pd.to_numeric(txt.mask(txt.eq("")), errors="coerce")
     err = pd.Series("", index=series.index, dtype="object")
@@ -180,11 +195,11 @@ CASE_KIND = [
 ]
 
 
-def map_status(series: pd.Series, table: list[tuple[str, list[str]]]) -> pd.Series:
-    """Vectorised wording → code ('' when nothing matches)."""
-    txt = clean_text(series)
-    out = pd.Series("", index=series.index, dtype="object")
-    for code, words in table:
-        hit = out.eq("") & txt.str.contains("|".join(map(re.escape, words)), regex=True)
-        out[hit] = code
-    return out
+def map_status(series: pd.Series, table: list[tuple[str, list[str]]], txt: pd.Series | None = None) -> pd.Series:
+    """Vectorised wording → code ('' when nothing matches): each distinct text once. `txt`: clean_text(series),
+    when the caller has it already."""
+    txt = clean_text(series) if txt is None else txt
+    codes, uniques = pd.factorize(txt)  # clean_text leaves no missing value
+    mapped = np.array([next((code for code, words in table if any(w in u for w in words)), "") for u in uniques]
+                      + [""], dtype=object)
+    return pd.Series(mapped[codes], index=series.index, dtype="object")

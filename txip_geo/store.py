@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -107,6 +109,53 @@ def _sha256(data: bytes | Path) -> str:
     return h.hexdigest()
 
 
+# A missing value is bound as a float NaN, which SQLite stores as NULL (sqlite3_bind_double turns a NaN into NULL):
+# the same stored value as None, but Python's sqlite3 binds a float directly, while for None it first looks for an
+# adapter (raising and clearing two AttributeErrors per value) -- ~1 µs per missing cell, seconds per million rows.
+_NULL = float("nan")
+
+
+def _sql_values(col: pd.Series) -> list:
+    """A column as the Python values bound for it: what `astype(object)` gives, missing values as _NULL."""
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        return col.to_numpy().tolist()  # Python floats (NaN for missing), ints, bools
+    values = col.astype(object).to_numpy()
+    missing = col.isna().to_numpy()
+    if missing.any():
+        values = values.copy()  # an object column's astype(object) is the frame's own array
+        values[missing] = _NULL
+    return values.tolist()
+
+
+class _Worker:
+    """Runs one job at a time on a thread of its own; `wait` returns once it is done (raising what it raised)."""
+
+    def __init__(self):
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def run(self, fn, *args) -> None:
+        self.wait()
+
+        def target():
+            try:
+                fn(*args)
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+                self._error = e
+
+        self._thread = threading.Thread(target=target, name="txip-store-worker", daemon=True)
+        self._thread.start()
+
+    def wait(self, quiet: bool = False) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        error, self._error = self._error, None
+        if error is not None and not quiet:
+            raise error
+
+
 class Store:
     """A handle on one store file. Cheap to create; every write is one transaction."""
 
@@ -117,17 +166,18 @@ class Store:
         self._init()
 
     # -- connection -------------------------------------------------------------------------------------------
-    def connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+    def connect(self, *, any_thread: bool = False) -> sqlite3.Connection:
+        """`any_thread`: the connection may be used by another thread too (one at a time: see _Worker)."""
+        con = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=not any_thread)
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
         con.execute("PRAGMA foreign_keys=ON")
         return con
 
     @contextmanager
-    def transaction(self):
+    def transaction(self, *, any_thread: bool = False):
         """BEGIN IMMEDIATE … COMMIT; anything raised inside rolls everything back."""
-        con = self.connect()
+        con = self.connect(any_thread=any_thread)
         try:
             con.execute("BEGIN IMMEDIATE")
             yield con
@@ -299,8 +349,7 @@ class Store:
         # In slices, column by column: memory stays bounded and no object copy of the whole frame is made.
         for start in range(0, len(frame), INSERT_BATCH):
             part = frame.iloc[start:start + INSERT_BATCH]
-            values = [part[c].astype(object).where(part[c].notna(), None).tolist() for c in cols]
-            con.executemany(sql, zip(*values))
+            con.executemany(sql, zip(*(_sql_values(part[c]) for c in cols)))
         return len(frame)
 
     @staticmethod
@@ -329,30 +378,50 @@ class Store:
         `rows` may be functions: they are called once every record is in (a streamed import knows its counts only
         then). `data`: the original file, its bytes or its path."""
         sha = _sha256(data)
-        with self.transaction() as con:
+        # Patent counts are made a chunk at a time by a worker thread (aggregates.count_chunk: SQL, which runs without
+        # the GIL) while the next chunk is prepared; the connection is used by one thread at a time.
+        counted = kind.name == "patents"
+        worker = _Worker()
+        with self.transaction(any_thread=counted) as con:
             original = self._original_path(sha, file_name)
             fresh = not original.exists()
             try:
                 import_id = self._insert_import(con, kind=kind.name, file_name=file_name, data=data, sha=sha,
                                                 as_of=as_of, user=user, is_sample=is_sample, report=None,
                                                 rows=(None, None, None, None))
+                if counted:
+                    aggregates.start_chunks(con)
                 n = 0
                 for frame in [records] if isinstance(records, pd.DataFrame) else records:
+                    worker.wait()
+                    last = self._last_rowid(con, kind) if counted else 0
                     n += self._insert_frame(con, kind, import_id, frame)
+                    if counted and len(frame):
+                        worker.run(aggregates.count_chunk, con, import_id, last + 1, self._last_rowid(con, kind))
+                worker.wait()
                 self._complete_import(con, import_id, report() if callable(report) else report,
                                       rows() if callable(rows) else rows)
-                self._refresh_aggregates(con, kind.name, import_id, as_of)
+                self._refresh_aggregates(con, kind.name, import_id, as_of, counted)
                 self.write_audit(con, user, "import", f"{kind.label}：{file_name}（截至 {as_of}，{n} 条）")
             except BaseException:
+                worker.wait(quiet=True)  # the connection is this thread's again before the rollback
                 if fresh:  # still under the write lock: no other import can have found this file yet
                     original.unlink(missing_ok=True)
                 raise
         return import_id
 
-    def _refresh_aggregates(self, con, kind: str, import_id: int, as_of: str) -> None:
-        """Keep the patent aggregates in step with an import, in its transaction."""
+    @staticmethod
+    def _last_rowid(con, kind: schema.Kind) -> int:
+        return con.execute(f'SELECT COALESCE(MAX(rowid), 0) FROM "rec_{kind.name}"').fetchone()[0]
+
+    def _refresh_aggregates(self, con, kind: str, import_id: int, as_of: str, counted: bool = False) -> None:
+        """Keep the patent aggregates in step with an import, in its transaction. `counted`: every chunk of the import
+        went through aggregates.count_chunk."""
         if kind == "patents" and not self._migrate(con):  # an old store is migrated whole (this import included)
-            aggregates.refresh_import(con, import_id, as_of)
+            if counted:
+                aggregates.refresh_streamed(con, import_id, as_of)
+            else:
+                aggregates.refresh_import(con, import_id, as_of)
 
     def imports(self, kind: str | None = None) -> pd.DataFrame:
         q = "SELECT * FROM imports" + (" WHERE kind = ?" if kind else "") + " ORDER BY id"
