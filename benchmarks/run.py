@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Run the benchmarks and write their results table into the docs.
 
-    python benchmarks/run.py                       # full size, table into docs/performance.md (about 10 minutes)
-    python benchmarks/run.py --size ci --out /tmp/perf.md     # the reduced size CI runs (about 1 minute)
+    python benchmarks/run.py                       # full size, table into docs/performance.md (about 17 minutes)
+    python benchmarks/run.py --size ci --out /tmp/perf.md     # the reduced size CI runs (about 3 minutes)
 
 Options: --only import,payload,browser,province (a subset); --work DIR (keep generated files there and reuse them
 on the next run; default: a temporary folder, removed at the end); --json PATH (the results as JSON as well);
