@@ -103,7 +103,7 @@ state.set_query(step=n, ind=indicator if indicator != "patents" else None,
                 gaps="1" if st.session_state.present_only_gaps else None)
 
 # -- top bar: title, markings, navigation ---------------------------------------------------------------------------------
-left, mid, right = st.columns([6, 3, 3], vertical_alignment="center")
+left, mid, right = st.columns([5, 2.6, 4.4], vertical_alignment="center")  # room for the buttons' labels
 left.markdown(f'<p class="txp-title" data-testid="present-title">{html.escape(step.title)}</p>',
               unsafe_allow_html=True)
 badges = []
