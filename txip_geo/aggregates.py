@@ -113,14 +113,7 @@ def refresh_streamed(con: sqlite3.Connection, import_id: int, as_of: str) -> Non
         refresh_import(con, import_id, as_of)
         return
     # Keys unique: none of the import's rows is superseded; its keys supersede the earlier imports' (as _supersede).
-    earlier = [r[0] for r in con.execute("SELECT id FROM imports WHERE kind = 'patents' AND as_of = ? AND id < ?",
-                                         (as_of, import_id))]
-    changed: set[int] = set()
-    if earlier and keyed:
-        marks = ", ".join("?" for _ in earlier)
-        changed = {r[0] for r in con.execute(
-            f'UPDATE "rec_patents" SET superseded = 1 WHERE import_id IN ({marks}) AND superseded IS NULL '
-            "AND pkey IN (SELECT pkey FROM temp._agg_keys) RETURNING import_id", earlier)}
+    changed = _supersede_earlier(con, import_id, as_of) if keyed else set()
     for i in sorted(changed | {import_id}):  # in refresh_import's order
         if i != import_id:
             _count_import(con, i)
@@ -164,16 +157,22 @@ def _supersede(con: sqlite3.Connection, import_id: int, as_of: str) -> set[int]:
     if keyed != con.execute("SELECT COUNT(*) FROM _agg_keys").fetchone()[0]:
         con.execute('UPDATE "rec_patents" SET superseded = 1 WHERE import_id = ? AND pkey IS NOT NULL '
                     "AND rowid NOT IN (SELECT rid FROM _agg_keys)", (import_id,))
-    earlier = [r[0] for r in con.execute("SELECT id FROM imports WHERE kind = 'patents' AND as_of = ? AND id < ?",
-                                         (as_of, import_id))]
-    changed: set[int] = set()
-    if earlier and keyed:
-        marks = ", ".join("?" for _ in earlier)
-        changed = {r[0] for r in con.execute(
-            f'UPDATE "rec_patents" SET superseded = 1 WHERE import_id IN ({marks}) AND superseded IS NULL '
-            "AND pkey IN (SELECT pkey FROM _agg_keys) RETURNING import_id", earlier)}
+    changed = _supersede_earlier(con, import_id, as_of) if keyed else set()
     con.execute("DELETE FROM _agg_keys")
     return changed
+
+
+def _supersede_earlier(con: sqlite3.Connection, import_id: int, as_of: str) -> set[int]:
+    """Mark the live rows of the snapshot's earlier imports whose keys are in temp._agg_keys (this import's);
+    returns those imports."""
+    earlier = [r[0] for r in con.execute("SELECT id FROM imports WHERE kind = 'patents' AND as_of = ? AND id < ?",
+                                         (as_of, import_id))]
+    if not earlier:
+        return set()
+    marks = ", ".join("?" for _ in earlier)
+    return {r[0] for r in con.execute(
+        f'UPDATE "rec_patents" SET superseded = 1 WHERE import_id IN ({marks}) AND superseded IS NULL '
+        "AND pkey IN (SELECT pkey FROM temp._agg_keys) RETURNING import_id", earlier)}
 
 
 def _count_import(con: sqlite3.Connection, import_id: int) -> None:
