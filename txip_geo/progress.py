@@ -324,19 +324,18 @@ def _count_row(kind, counts: pd.Series, no_unit: int) -> dict:
     return row
 
 
+def _frame_row(kind, df: pd.DataFrame | None) -> dict:
+    """A kind's row of assignment_counts from its records."""
+    if df is None or not len(df):
+        return _count_row(kind, pd.Series(dtype=int), 0)
+    return _count_row(kind, df["assign_method"].value_counts(), no_township_mask(df).sum())
+
+
 def assignment_counts(records: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per located kind (rows, Chinese label), how many records were assigned by each method (columns, Chinese
     labels of schema.ASSIGN_METHODS), 合计, and how many have no township (counted for the city only; this includes
     park records whose host township is not known). Kinds with no records show zeros."""
-    rows = []
-    for k, kind in schema.KINDS.items():
-        if not kind.located:
-            continue
-        df = records.get(k)
-        has = df is not None and len(df) > 0
-        counts = df["assign_method"].value_counts() if has else pd.Series(dtype=int)
-        rows.append(_count_row(kind, counts, no_township_mask(df).sum() if has else 0))
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_frame_row(kind, records.get(k)) for k, kind in schema.KINDS.items() if kind.located])
 
 
 def store_assignment_counts(store, as_of: str | None = None) -> pd.DataFrame:
@@ -346,14 +345,12 @@ def store_assignment_counts(store, as_of: str | None = None) -> pd.DataFrame:
     for k, kind in schema.KINDS.items():
         if not kind.located:
             continue
-        if k == "patents":
-            c = store.patent_counts(as_of, long_cut="", keys=("assign_method",))
-            counts = c.groupby("assign_method")["n"].sum() if len(c) else pd.Series(dtype=int)
-            rows.append(_count_row(kind, counts, no_township_mask(store.records(k, as_of, no_township=True)).sum()))
-        else:
-            df = store.records(k, as_of)
-            counts = df["assign_method"].value_counts() if len(df) else pd.Series(dtype=int)
-            rows.append(_count_row(kind, counts, no_township_mask(df).sum() if len(df) else 0))
+        if k != "patents":
+            rows.append(_frame_row(kind, store.records(k, as_of)))
+            continue
+        c = store.patent_counts(as_of, long_cut="", keys=("assign_method",))
+        counts = c.groupby("assign_method")["n"].sum() if len(c) else pd.Series(dtype=int)
+        rows.append(_count_row(kind, counts, no_township_mask(store.records(k, as_of, no_township=True)).sum()))
     return pd.DataFrame(rows)
 
 
