@@ -1,0 +1,123 @@
+"""A large text file's records prepared in a second process while this one stores them.
+
+Preparing a chunk of a patent file (parse, check, de-duplicate, locate: `importer.prepared_chunks`) and storing it
+(`Store.add_records`: binding every value for SQLite) are both Python work holding the interpreter's lock, so
+threads cannot run them side by side; two processes can, on two cores. The worker process runs
+`importer.prepared_chunks` itself -- the same generator, with the same cross-chunk state (the keys already seen, the
+problems, the counts) -- and hands each prepared chunk back through a pipe (pickled), while the importing process
+inserts the one before. The pipe holds no more than one chunk in flight, so memory stays bounded: the worker
+prepares chunk i+1 while chunk i is being stored.
+
+Everything the in-process generator promises holds here too: the chunks come in the same order with the same
+content, the report is complete once the last chunk is given (it travels back after it), and a rejection
+(ImportRejected, with its report) is raised before the last chunk is given. A failure of the worker (it was killed,
+it raised) raises here, so the import's one transaction is rolled back.
+
+Used for text files of at least MIN_BYTES (a smaller file is prepared faster than a second interpreter starts); the
+environment variable TXIP_IMPORT_WORKER overrides: "0" never, "1" always (the tests use it on small files).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+from . import importer
+
+MIN_BYTES = 32 * 1024 * 1024  # ≈150,000 patent rows: below this the worker's start-up (≈1.5 s) is not won back
+ENV = "TXIP_IMPORT_WORKER"
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def wanted(source: importer.Source) -> bool:
+    """Whether this file is prepared in a worker process."""
+    setting = os.environ.get(ENV, "").strip()
+    if setting == "0":
+        return False
+    if source.is_excel:  # a workbook is read whole: nothing to overlap
+        return False
+    if setting == "1":
+        return True
+    if (os.cpu_count() or 1) < 2:
+        return False
+    size = len(source.data) if source.data is not None else Path(source.path).stat().st_size
+    return size >= MIN_BYTES
+
+
+def _command() -> list[str]:
+    """How the worker is started: this interpreter, this module."""
+    return [sys.executable, "-m", "txip_geo.import_worker"]
+
+
+def prepared_chunks(kind_name: str, source: importer.Source, report: importer.ImportReport, *, as_of: str,
+                    layers: dict | None = None, skip_invalid: bool = False, chunk_rows: int | None = None):
+    """`importer.prepared_chunks`, run in a worker process: the same chunks, `report` filled the same way."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH", "")) if p)
+    proc = subprocess.Popen(_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=_ROOT, env=env)
+    try:
+        job = dict(kind_name=kind_name, source=source, report=report, as_of=as_of, layers=layers,
+                   skip_invalid=skip_invalid, chunk_rows=chunk_rows)
+        try:
+            pickle.dump(job, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the worker died at start: reported below, from its exit
+        while True:
+            try:
+                tag, item = pickle.load(proc.stdout)
+            except EOFError:
+                code = proc.wait()
+                raise RuntimeError(f"导入进程意外退出（退出码 {code}），文件 {source.name} 未导入") from None
+            if tag == "chunk":
+                yield item
+            elif tag == "done":
+                vars(report).update(vars(item))
+                return
+            elif tag == "rejected":
+                rejected, same = item
+                if same:  # the rejection is this import's report (not a read failure's fresh one)
+                    vars(report).update(vars(rejected))
+                    rejected = report
+                raise importer.ImportRejected(rejected)
+            else:
+                raise item
+    finally:
+        proc.stdout.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def _serve() -> None:
+    """The worker's side: read the job from stdin, write (tag, item) pickles to the original stdout."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed goes to stderr, never into the data stream
+    job = pickle.load(sys.stdin.buffer)
+    report = job.pop("report")
+    try:
+        for chunk in importer.prepared_chunks(report=report, **job):
+            pickle.dump(("chunk", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+        message = ("done", report)
+    except importer.ImportRejected as e:
+        message = ("rejected", (e.report, e.report is report))
+    except Exception as e:  # noqa: BLE001 - handed to the importing process, which raises it
+        try:
+            pickle.dumps(e)
+            message = ("error", e)
+        except Exception:  # noqa: BLE001
+            message = ("error", RuntimeError(traceback.format_exc()))
+    try:
+        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.close()
+    except BrokenPipeError:  # the importing process stopped reading (it failed or gave up): nothing to tell
+        pass
+
+
+if __name__ == "__main__":
+    _serve()
