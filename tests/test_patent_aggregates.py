@@ -364,6 +364,34 @@ def test_no_township_patents_are_the_snapshots_rows_without_a_township(fixture_s
         assert sorted(got["number"]) == ["201010000017.1", "201110000018.1", "202310000032.1"]
 
 
+def test_rows_without_a_township_are_found_through_their_partial_index(fixture_store):
+    """The query reads the partial index of the few rows without a township, not every row of the snapshot; a store
+    opened without the index (written before it) gets it."""
+    import sqlite3
+
+    from txip_geo.store import Store, no_township_query
+
+    con = sqlite3.connect(fixture_store.path)
+    try:
+        plan = " | ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + no_township_query(2), (1, 2)))
+        assert "USING INDEX ix_patents_no_township" in plan, plan
+        in_index = con.execute('SELECT COUNT(*) FROM "rec_patents" INDEXED BY "ix_patents_no_township" '
+                               "WHERE assign_method = 'outside' OR unit_code IS NULL OR TRIM(unit_code) = ''")
+        assert 3 <= in_index.fetchone()[0] < con.execute('SELECT COUNT(*) FROM "rec_patents"').fetchone()[0]
+        con.execute('DROP INDEX "ix_patents_no_township"')
+        con.commit()
+    finally:
+        con.close()
+    before = _plain(fixture_store.records("patents", no_township=True))  # without the index: the same rows
+    Store(fixture_store.path)
+    con = sqlite3.connect(fixture_store.path)
+    try:
+        assert con.execute("SELECT 1 FROM sqlite_master WHERE name = 'ix_patents_no_township'").fetchone()
+    finally:
+        con.close()
+    pd.testing.assert_frame_equal(_plain(fixture_store.records("patents", no_township=True)), before)
+
+
 def test_data_page_counts_and_lists_equal_the_record_path_without_loading_patents(fixture_store, monkeypatch):
     from txip_geo import progress
     from txip_geo.export import unassigned_table

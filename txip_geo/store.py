@@ -26,6 +26,22 @@ import shapely
 from . import aggregates, schema
 from .paths import default_db_path
 
+# The patent rows that count for no township (or lie outside Taixing): the few the 数据 page lists out of a
+# province's millions. A partial index holds only those rows, so they are found without reading the others (8.9 s
+# for 5,000,000 records without it); an older store gets it when it is opened.
+_NO_TOWNSHIP = "(assign_method = 'outside' OR unit_code IS NULL OR TRIM(unit_code) = '')"
+NO_TOWNSHIP_INDEX = (f'CREATE INDEX IF NOT EXISTS "ix_patents_no_township" ON "rec_patents" (import_id, row_no) '
+                     f"WHERE {_NO_TOWNSHIP}")
+
+
+def no_township_query(n_imports: int) -> str:
+    """The live patent rows of `n_imports` imports (their ids the parameters) that count for no township."""
+    marks = ", ".join("?" for _ in range(n_imports))
+    return ('SELECT r.*, i.as_of, i.file_name, i.is_sample FROM "rec_patents" r JOIN imports i ON i.id = r.import_id '
+            f"WHERE r.import_id IN ({marks}) AND r.superseded IS NULL AND {_NO_TOWNSHIP} "
+            "ORDER BY r.import_id, r.row_no")
+
+
 SCHEMA_VERSION = aggregates.VERSION  # 2: patent aggregates (txip_geo/aggregates.py)
 INSERT_BATCH = 20_000  # rows converted to Python values at a time when inserting (memory: one such slice)
 
@@ -205,6 +221,7 @@ class Store:
                 cols = ", ".join(f'"{n}" {t}' for n, t in _record_columns(kind))
                 con.execute(f'CREATE TABLE IF NOT EXISTS "rec_{kind.name}" ({cols})')
                 con.execute(f'CREATE INDEX IF NOT EXISTS "ix_{kind.name}_import" ON "rec_{kind.name}" (import_id)')
+            con.execute(NO_TOWNSHIP_INDEX)
             aggregates.create(con)
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self._migrate(con)
@@ -221,6 +238,7 @@ class Store:
             return False
         aggregates.create(con)
         aggregates.migrate(con)
+        con.execute(NO_TOWNSHIP_INDEX)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         return True
 
@@ -476,11 +494,7 @@ class Store:
             ids = aggregates.snapshot(con, as_of, upto)
             if not ids:
                 return pd.DataFrame(columns=cols + ["as_of", "file_name", "is_sample"])
-            marks = ", ".join("?" for _ in ids)
-            df = pd.read_sql_query(
-                'SELECT r.*, i.as_of, i.file_name, i.is_sample FROM "rec_patents" r JOIN imports i ON i.id = r.import_id '
-                f"WHERE r.import_id IN ({marks}) AND r.superseded IS NULL AND (r.assign_method = 'outside' "
-                "OR r.unit_code IS NULL OR TRIM(r.unit_code) = '') ORDER BY r.import_id, r.row_no", con, params=ids)
+            df = pd.read_sql_query(no_township_query(len(ids)), con, params=ids)
         return df.drop(columns=["superseded"], errors="ignore").reset_index(drop=True)
 
     def relocate_all(self, con, locate) -> None:
