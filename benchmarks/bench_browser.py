@@ -6,11 +6,14 @@ coordinates, imported through the command line. Each measurement is a fresh brow
 * first render: from opening the page to the township map drawn with the default layers (workstations on); also
   for a returning browser (a new tab in a browser context that opened the app before: its HTTP cache warm);
 * all layers on: ticking 执法案件与纠纷 and 企业（规上/高企） until both layers are on the map (every point shown);
-* click to panel: clicking 黄桥镇 on the map (with every layer on) until its panel's heading and indicator figure
-  show and the township is outlined on the map (the time to the heading alone is reported in the note).
+* click to panel: clicking 黄桥镇 on the map (with every layer on) until its panel's heading, indicator figure and
+  rank show and the township is outlined on the map (the time to the heading alone is reported in the note). Timed
+  in the page: from the mousedown event to the first animation frame that has all of it, so the driver's own round
+  trips are not counted; the time as Playwright sees it (its mouse events dispatched, then its wait answered) is
+  in the note too.
 
 Streamlit's floor is measured on a page holding only a title and a button: a fresh session until the title shows,
-and a click that reruns a fragment until its heading, figure and caption show.
+and a click that reruns a fragment until its heading, figure and caption show (timed in the page, as the map's click).
 
 The server's peak memory (VmHWM of the streamlit process) is read after the sessions.
 """
@@ -106,6 +109,41 @@ def _wait(page, js_condition: str, timeout: float = 120_000) -> None:
     page.wait_for_function(f"() => {{ const d = {_DOC}; if (!d) return false; {js_condition} }}", timeout=timeout)
 
 
+# A click timed in the page, from the mousedown event (in the map frame, or the page) to the first animation frame
+# in which the answer is on screen; the driver's own round trips (Playwright dispatching the mouse events, each wait
+# asking the page again) are left out. `heading` and `done` are bodies of functions of `m`, the map's document (or
+# null), evaluated once a frame in the app page.
+_CLICK_PROBE = """([inFrame, heading, done]) => {
+  const now = () => performance.timeOrigin + performance.now();
+  const mapDoc = () => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+                         return f && f.contentDocument; };
+  const r = window.__txipClick = {down: null, heading: null, done: null};
+  (inFrame ? mapDoc() : document).addEventListener('mousedown', () => { r.down = now(); },
+                                                   {capture: true, once: true});
+  const isHeading = new Function('m', heading), isDone = new Function('m', done);
+  (function tick() {
+    if (r.down !== null) {
+      const m = mapDoc();
+      if (r.heading === null && isHeading(m)) r.heading = now();
+      if (r.heading !== null && isDone(m)) { r.done = now(); return; }
+    }
+    requestAnimationFrame(tick);
+  })();
+}"""
+_HEADING = "return [...document.querySelectorAll('h3')].some(h => h.textContent.includes('黄桥镇'));"
+
+
+def _timed_click(page, x: float, y: float, *, in_frame: bool, heading: str, done: str) -> dict:
+    """Click at (x, y): {'heading', 'done'} seconds after the mousedown (in-page), 'driver': as Playwright saw it."""
+    page.evaluate(_CLICK_PROBE, [in_frame, heading, done])
+    t = time.perf_counter()
+    page.mouse.click(x, y)
+    page.wait_for_function("() => window.__txipClick.done !== null", timeout=120_000)
+    driver = time.perf_counter() - t
+    r = page.evaluate("() => window.__txipClick")
+    return {"heading": (r["heading"] - r["down"]) / 1000, "done": (r["done"] - r["down"]) / 1000, "driver": driver}
+
+
 def _click_point(page):
     """Screen position of a spot in 黄桥镇 where the township polygon itself (not a marker) is under the mouse."""
     frame_el = page.wait_for_selector(MAP_IFRAME, state="attached")
@@ -151,15 +189,16 @@ def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | N
             out["layers_on"] = time.perf_counter() - t1
             page.wait_for_timeout(300)
         x, y = _click_point(page)
-        t2 = time.perf_counter()
-        page.mouse.click(x, y)
-        page.wait_for_selector('h3:has-text("黄桥镇")', timeout=120_000)
-        out["click_heading"] = time.perf_counter() - t2
-        # The whole answer: the panel's indicator figure and the township outlined on the map.
-        page.wait_for_selector('[data-testid="stMetric"]:below(h3:has-text("黄桥镇"))', timeout=120_000)
-        page.wait_for_selector("text=在 17 个镇街中排第", timeout=120_000)  # the caption under the township's figure
-        _wait(page, f"return !!d.querySelector('path[stroke=\"{SELECTED_COLOR}\"]');", 120_000)
-        out["click"] = time.perf_counter() - t2
+        # The whole answer: the township's heading, its indicator figure under it, the rank caption under the figure
+        # and the township outlined on the map.
+        c = _timed_click(page, x, y, in_frame=True, heading=_HEADING, done=(
+            "const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('黄桥镇'));"
+            " if (!h || !m) return false; const b = h.getBoundingClientRect().bottom;"
+            " return [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+            ".some(e => e.getBoundingClientRect().top >= b - 1)"
+            " && document.body.textContent.includes('在 17 个镇街中排第')"
+            f" && !!m.querySelector('path[stroke=\"{SELECTED_COLOR}\"]');"))
+        out["click_heading"], out["click"], out["click_driver"] = c["heading"], c["done"], c["driver"]
         if shot:
             page.wait_for_timeout(800)
             page.screenshot(path=str(shot), full_page=True)
@@ -189,7 +228,7 @@ def floor(browser, work: Path, repeats: int, log) -> dict:
     title shows, and a click that reruns a fragment until its heading, figure and caption show."""
     app = work / "floor_app.py"
     app.write_text(FLOOR_APP, encoding="utf-8")
-    runs, clicks = [], []
+    runs, clicks, drivers = [], [], []
     with Server(app, env_for_children(), work / "server_floor.log") as server:
         for _ in range(repeats + 1):
             ctx = new_context(browser)
@@ -201,14 +240,16 @@ def floor(browser, work: Path, repeats: int, log) -> dict:
             button = page.wait_for_selector('button:has-text("点我")', timeout=120_000)
             page.wait_for_timeout(300)
             box = button.bounding_box()
-            t1 = time.perf_counter()
-            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.wait_for_selector("text=在 17 个镇街中排第", timeout=120_000)
-            clicks.append(time.perf_counter() - t1)
+            c = _timed_click(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, in_frame=False,
+                             heading=_HEADING, done="return document.body.textContent.includes('在 17 个镇街中排第')"
+                             " && !!document.querySelector('[data-testid=\"stMetric\"]');")
+            clicks.append(c["done"])
+            drivers.append(c["driver"])
             ctx.close()
     log(f"    floor (title-only page): {', '.join(f'{r:.2f}' for r in runs)} s; "
-        f"click: {', '.join(f'{r:.2f}' for r in clicks)} s")
-    return {"render": median(runs[1:]), "click": median(clicks[1:])}
+        f"click: {', '.join(f'{r:.2f}' for r in clicks)} s (as the driver saw it: "
+        f"{', '.join(f'{r:.2f}' for r in drivers)} s)")
+    return {"render": median(runs[1:]), "click": median(clicks[1:]), "click_driver": median(drivers[1:])}
 
 
 def returning(browser, url: str, n_ws: int, repeats: int) -> float:
@@ -242,6 +283,7 @@ def measure(browser, server: Server, n_ws: int, repeats: int, log, label: str, s
     return {"cold": runs[0], "returning": back, "first_render": median([r["first_render"] for r in warm]),
             "layers_on": median([r.get("layers_on") for r in warm]), "click": median([r["click"] for r in warm]),
             "click_heading": median([r.get("click_heading") for r in warm]),
+            "click_driver": median([r["click_driver"] for r in warm]),
             "peak_kb": peak_kb(server.pid), "runs": runs}
 
 
@@ -301,8 +343,10 @@ def run(size, work: Path, results, log=print, big_store: Path | None = None, sho
             note="two reruns of the page; cases and enterprises are drawn as marker clusters"),
         Row("Map page in a browser", "click a township → its panel and outline (every layer on)", c["click"], "s",
             b["click"], gain_lower_is_better(c["click"], b["click"]), target="< 0.5 s", met=c["click"] < 0.5,
-            note=f"{rep}; until the panel's heading and indicator figure show and the township is outlined on the "
-                 f"map; the heading alone: {c['click_heading']:.2f} s"),
+            note=f"{rep}; from the mousedown to the first frame showing the panel's heading, indicator figure and "
+                 f"rank and the township outlined on the map (timed in the page); the heading alone: "
+                 f"{c['click_heading']:.2f} s; as the driver sees it (Playwright's mouse events and waits): "
+                 f"{c['click_driver']:.2f} s"),
         Row("Map page in a browser", "Streamlit's floor: a click that reruns a fragment (heading, figure, caption)",
             fl["click"], "s",
             note=f"{rep}; a button on the title-only page: what any such click costs on this machine (the map's "
