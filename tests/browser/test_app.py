@@ -183,6 +183,28 @@ def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, bro
     assert browser_log.external_requests == []
 
 
+def test_a_patent_upload_imported_through_the_worker_process(streamlit_server, page, browser_log, tmp_path):
+    """The 数据 page's import of a text file run by the import worker (import_worker: a second process prepares the
+    chunks; TXIP_IMPORT_WORKER=1 makes it take this small file) from inside the app server."""
+    from tests.test_import_stream import patent_rows, write
+    from txip_geo.store import Store
+
+    db = tmp_path / "worker.sqlite"
+    server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db), "TXIP_IMPORT_WORKER": "1"})
+    f = write(tmp_path / "专利清单.csv", patent_rows(60))
+    page.goto(server.url + "data")
+    page.wait_for_selector('text="导入文件"', timeout=60_000)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="数据类型").click()
+    page.get_by_role("option", name="专利").click()
+    page.locator('input[type="file"]').set_input_files(str(f))
+    page.wait_for_selector('text="预览（尚未写入）"', timeout=60_000)
+    page.get_by_role("button", name="确认导入").click()
+    page.wait_for_selector('text=/已导入 专利清单.csv：60 条/', timeout=60_000)
+    patents = Store(db).records("patents")
+    assert len(patents) == 60 and patents["unit_code"].notna().sum() >= 40
+    assert browser_log.external_requests == []
+
+
 def test_sign_in_is_required_once_users_exist(streamlit_server, page, browser_log, tmp_path):
     import sqlite3
 
