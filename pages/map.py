@@ -4,17 +4,14 @@ from ui.boot import ensure_app
 
 ensure_app()  # first: a deep link on a fresh server must go through app.py
 
-from dataclasses import replace
-
 import pandas as pd
 import streamlit as st
 
 from txip_geo import boundaries, goals, maps, views
-from txip_geo.basemaps import load_basemaps
-from txip_geo.basemaps import resolve as resolve_basemap
 from txip_geo.figures import METRICS
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.strings import t
+from ui import basemap as basemaps
 from ui import folium_view, header, map_overlay, state, tables
 
 gaz = load_gazetteer()
@@ -66,30 +63,6 @@ st.title(t("app.title"))
 header.show(fs)
 
 
-def current_basemap():
-    """The basemap picked under the map (kept in the session as `basemap`), local tile URLs behind baseUrlPath."""
-    b = resolve_basemap(st.session_state.get("basemap"), st.session_state.get("basemap_tk", ""))
-    return replace(b, url=folium_view.app_url(b.url), overlay=folium_view.app_url(b.overlay))
-
-
-def basemap_control():
-    """底图: which tiles (if any) lie under the map. Its own widget keys, synced to `basemap` / `basemap_tk`, which
-    outlive the page (a widget's key is dropped when the user opens another page)."""
-    options = load_basemaps()
-    if st.session_state.get("basemap") not in options:
-        st.session_state.basemap = "none"
-    st.session_state.basemap_pick = st.session_state.basemap
-    st.selectbox(t("settings.basemap"), list(options), key="basemap_pick", format_func=lambda k: options[k].label,
-                 help=t("settings.basemap_help"),
-                 on_change=lambda: st.session_state.update(basemap=st.session_state.basemap_pick))
-    if options[st.session_state.basemap].needs_key:
-        st.session_state.basemap_tk_input = st.session_state.get("basemap_tk", "")
-        st.text_input(t("settings.basemap_key"), key="basemap_tk_input", type="password",
-                      on_change=lambda: st.session_state.update(basemap_tk=st.session_state.basemap_tk_input))
-        if not st.session_state.get("basemap_tk", "").strip():
-            st.caption(t("settings.basemap_missing_key"))
-
-
 @state.cache_resource(show_spinner=False, max_entries=16)
 def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_id):
     """The map without the selection highlight (stable while the user clicks around), rendered once for the
@@ -116,7 +89,7 @@ def pick_clicked(value: dict, layer) -> None:
 
 @st.fragment
 def map_and_panel():
-    basemap = current_basemap()
+    basemap = basemaps.current()
     rendered, layer = base_map(state.store_version(store), filters, view, indicator,
                                (show_ws, show_cases, show_ent, zero_only), basemap,
                                (basemap.key, basemap.url, basemap.overlay))
@@ -142,7 +115,7 @@ def map_and_panel():
         hint, tiles = st.columns([3, 2], vertical_alignment="top")
         hint.caption(t("map.click_hint"))
         with tiles:
-            basemap_control()
+            basemaps.control()
 
 
 def city_panel():

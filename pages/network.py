@@ -10,6 +10,7 @@ import streamlit as st
 
 from txip_geo import boundaries, maps, network
 from txip_geo.strings import t
+from ui import basemap as basemaps
 from ui import folium_view, header, state
 
 store = state.store()
@@ -61,15 +62,19 @@ view = st.radio(t("network.gap_map_view"), ["units", "parks"], key="network_view
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def gap_map(version, settings, view):
+def gap_map(version, settings, view, _basemap, basemap_id):
     f = state.figures()
     layer = store.layer("townships" if view == "units" else "parks")
     spec = network.gap_map_spec(f, layer, view=view, outline=boundaries.county_outline(),
-                                neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"))
+                                neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"), basemap=_basemap)
     return folium_view.render(maps.build_map(spec))
 
 
-folium_view.show(gap_map(state.store_version(store), fs.settings, view), key=f"network_map_{view}", height=560)
+basemap = basemaps.current()
+folium_view.show(gap_map(state.store_version(store), fs.settings, view, basemap,
+                         (basemap.key, basemap.url, basemap.overlay)), key=f"network_map_{view}", height=560)
+with st.columns([3, 2])[1]:  # under the map, on the right (as on the 地图 page)
+    basemaps.control()
 
 # -- gap list -----------------------------------------------------------------------------------------------------------
 st.subheader(t("network.gap_list"))

@@ -78,3 +78,28 @@ def test_a_deployment_sets_the_default_basemap_in_the_toml(tmp_path, monkeypatch
         finally:
             monkeypatch.undo()
             basemaps.load_basemaps.cache_clear(), basemaps.default_key.cache_clear()
+
+
+def test_gap_map_takes_the_basemap_too_shifted_to_gcj02_for_amap(fs_and_layer):
+    """The 网络覆盖 page's map of gaps: no tiles by default; with 高德 every layer moves onto GCJ-02 and the
+    tiles' credit is in the legend."""
+    from txip_geo import network
+
+    fs, layer = fs_and_layer
+
+    def gap(basemap):
+        spec = network.gap_map_spec(fs, layer, view="units", outline=boundaries.county_outline(),
+                                    neighbours=boundaries.neighbours(), basemap=basemap)
+        return spec, maps.render_html(localise_map(maps.build_map(spec)))
+
+    spec, html = gap(resolve(None))
+    assert external_urls(html) == [] and "tileLayer" not in html
+    assert spec.areas.geometry.iloc[0].equals(layer.geometry.iloc[0])
+    spec, html = gap(resolve("amap"))
+    assert "autonavi.com" in html and spec.basemap.datum == "GCJ02"
+    p = layer.geometry.iloc[0].exterior.coords[0]
+    assert np.allclose(spec.areas.geometry.iloc[0].exterior.coords[0], wgs84_to_gcj02(p[0], p[1]), atol=1e-9)
+    for part, original in ((spec.outline, boundaries.county_outline()), (spec.neighbours, boundaries.neighbours())):
+        moved = part.to_crs(4549).geometry.iloc[0].centroid.distance(original.to_crs(4549).geometry.iloc[0].centroid)
+        assert 400 < moved < 600  # metres: the GCJ-02 offset here
+    assert any(resolve("amap").credit() in line for line in spec.extra_lines)

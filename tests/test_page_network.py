@@ -92,3 +92,25 @@ def test_second_session_gets_the_same_map(page):
     assert not again.exception
     for at in (page, again):
         assert _map_args(at)["header"].count('name="viewport"') == 1
+
+
+def test_the_basemap_is_picked_under_the_gap_map_and_follows_from_the_map_page(demo_db):
+    old = os.environ.get("TXIP_DB")
+    os.environ["TXIP_DB"] = str(demo_db)
+    try:
+        at = AppTest.from_file(str(ROOT / "pages" / "network.py"), default_timeout=120)
+        at.run()
+        assert "tileLayer" not in _map_args(at)["script"]  # the default: no tiles, nothing fetched
+        at.selectbox(key="basemap_pick").set_value("osm").run()
+        assert not at.exception and at.session_state["basemap"] == "osm"
+        assert "tile.openstreetmap.org" in _map_args(at)["script"]
+        again = AppTest.from_file(str(ROOT / "pages" / "network.py"), default_timeout=120)
+        again.session_state["basemap"] = "amap"  # picked earlier on the 地图 page: the same session key
+        again.run()
+        assert not again.exception and again.selectbox(key="basemap_pick").value == "amap"
+        assert "autonavi.com" in _map_args(again)["script"]
+    finally:
+        if old is None:
+            os.environ.pop("TXIP_DB", None)
+        else:
+            os.environ["TXIP_DB"] = old

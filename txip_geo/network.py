@@ -227,9 +227,14 @@ def gap_count_frame(fs: FigureSet, view: str) -> pd.DataFrame:
                          "value": card[t("network.col_gaps")].astype(float).to_numpy()})
 
 
-def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=None, parks_layer=None) -> MapSpec:
-    """A MapSpec colouring townships (or parks) by their number of gaps; 0 (no gap) in a calm colour, said in the legend."""
+def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=None, parks_layer=None,
+                 basemap=None) -> MapSpec:
+    """A MapSpec colouring townships (or parks) by their number of gaps; 0 (no gap) in a calm colour, said in the legend.
+
+    With a basemap in GCJ-02 (高德) every layer is shifted to GCJ-02 so it sits right on the tiles (as views.map_spec)."""
     import geopandas as gpd
+
+    from .views import to_datum
 
     vals = gap_count_frame(fs, view)
     both = pd.concat([gap_count_frame(fs, "units")["value"], gap_count_frame(fs, "parks")["value"]])
@@ -239,10 +244,15 @@ def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=No
     extra = [t("network.gap_map_note")]
     if fs.is_sample:
         extra.append(t("network.gap_map_sample"))
-    return MapSpec(areas=areas, label=t("network.col_gaps"), unit=t("network.gap_unit"), breaks=breaks, outline=outline,
-                   neighbours=neighbours, parks=parks_layer if view == "units" else None,
+    online = basemap is not None and bool(basemap.url)
+    d = basemap.datum if online else "WGS84"
+    if online:
+        extra.append(basemap.credit())
+    return MapSpec(areas=to_datum(areas, d), label=t("network.col_gaps"), unit=t("network.gap_unit"), breaks=breaks,
+                   outline=to_datum(outline, d), neighbours=to_datum(neighbours, d),
+                   parks=to_datum(parks_layer, d) if view == "units" else None,
                    schematic=bool(fs.schematic_notice), schematic_text=fs.schematic_notice, sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra,
-                   zero_label=t("network.gap_map_zero"), zero_good=True)
+                   zero_label=t("network.gap_map_zero"), zero_good=True, basemap=basemap)
 
 
 def scorecard_export(fs: FigureSet) -> pd.DataFrame:
