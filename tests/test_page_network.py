@@ -2,6 +2,7 @@
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,19 +15,26 @@ from txip_geo.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def page(demo_db):
+@contextmanager
+def store_env(db):
+    """TXIP_DB set to `db` while the block runs."""
     old = os.environ.get("TXIP_DB")
-    os.environ["TXIP_DB"] = str(demo_db)
+    os.environ["TXIP_DB"] = str(db)
     try:
-        at = AppTest.from_file(str(ROOT / "pages" / "network.py"), default_timeout=120)
-        at.run()
-        yield at
+        yield
     finally:
         if old is None:
             os.environ.pop("TXIP_DB", None)
         else:
             os.environ["TXIP_DB"] = old
+
+
+@pytest.fixture(scope="module")
+def page(demo_db):
+    with store_env(demo_db):
+        at = AppTest.from_file(str(ROOT / "pages" / "network.py"), default_timeout=120)
+        at.run()
+        yield at
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +103,7 @@ def test_second_session_gets_the_same_map(page):
 
 
 def test_the_basemap_is_picked_under_the_gap_map_and_follows_from_the_map_page(demo_db):
-    old = os.environ.get("TXIP_DB")
-    os.environ["TXIP_DB"] = str(demo_db)
-    try:
+    with store_env(demo_db):
         at = AppTest.from_file(str(ROOT / "pages" / "network.py"), default_timeout=120)
         at.run()
         assert "tileLayer" not in _map_args(at)["script"]  # the default: no tiles, nothing fetched
@@ -109,8 +115,3 @@ def test_the_basemap_is_picked_under_the_gap_map_and_follows_from_the_map_page(d
         again.run()
         assert not again.exception and again.selectbox(key="basemap_pick").value == "amap"
         assert "autonavi.com" in _map_args(again)["script"]
-    finally:
-        if old is None:
-            os.environ.pop("TXIP_DB", None)
-        else:
-            os.environ["TXIP_DB"] = old
