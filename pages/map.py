@@ -111,9 +111,11 @@ def map_and_panel():
         folium_view.show(rendered, key="map", height=640, returned_objects=["last_object_clicked"],
                          on_change=lambda value: pick_clicked(value, layer))
         picked = layer[layer["code"] == code] if code else layer.iloc[0:0]
-        map_overlay.show(maps.outline_spec(picked, code) if len(picked) else None, key="map_outline")
         hint, tiles = st.columns([3, 2], vertical_alignment="top")
-        hint.caption(t("map.click_hint"))
+        with hint:
+            st.caption(t("map.click_hint"))
+            # Last in its column, so its empty element adds no gap under the map; it finds the map in this column.
+            map_overlay.show(maps.outline_spec(picked, code) if len(picked) else None, key="map_outline")
         with tiles:
             basemaps.control()
 

@@ -6,7 +6,7 @@ click. Now the map element stays byte-identical while the user clicks around: St
 only a reference to it, and the outline travels in this small component (an `st.components.v2` component: its
 JavaScript runs in the app page, no iframe), which draws it with the map's own Leaflet inside the map's frame.
 
-The component finds the map in its own column (the streamlit-folium frame above it), keeps one outline layer on it,
+The component finds the map in its own column (the streamlit-folium frame above it, in an enclosing block), keeps one outline layer on it,
 and re-adds the outline when the map is redrawn (the user ticked a layer, the page was rerun).
 """
 
@@ -72,5 +72,7 @@ _component = st.components.v2.component("txip_map_outline", js=_JS)
 
 
 def show(outline: dict | None, *, key: str) -> None:
-    """Put the outline component right after the map (same column). `outline` is `maps.outline_spec(...)` or None."""
+    """Put the outline component below the map, inside the map's column (it draws on the nearest map frame among its
+    enclosing blocks); as the last element of a block its empty element adds no gap. `outline` is
+    `maps.outline_spec(...)` or None."""
     _component(key=key, data=outline, height=0)
