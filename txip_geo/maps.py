@@ -221,8 +221,9 @@ CSS = """
 
 class LabelDeclutter(MacroElement):
     """Keeps area labels from overlapping, again after every zoom or move: larger areas' labels go first
-    (`data-prio`); a label that would overlap one already shown first tries 0.4 of its height up or down (its area's
-    point still lies within the label, so it stays with its area), else it hides until the user zooms in."""
+    (`data-prio`); a label that would overlap one already shown first tries moving 0.4 of its height up or down,
+    0.4 of its width left or right, or both (its area's point still lies within the label, so it stays with its
+    area), else it hides until the user zooms in."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}(function(){var map={{ this._parent.get_name() }};"
@@ -231,10 +232,11 @@ class LabelDeclutter(MacroElement):
         "function declutter(){var els=Array.prototype.slice.call(map.getContainer().querySelectorAll('.txip-label'));"
         "els.sort(function(a,b){return (+b.dataset.prio)-(+a.dataset.prio);});var shown=[];"
         "els.forEach(function(el){el.style.visibility='visible';el.style.transform='';var r=el.getBoundingClientRect();"
-        "var h=r.height*0.4,ok=null;[0,-h,h].some(function(dy){var q={left:r.left,right:r.right,top:r.top+dy,"
-        "bottom:r.bottom+dy};if(!hits(q,shown)){ok=[dy,q];return true;}return false;});"
-        "if(ok===null){el.style.visibility='hidden';}else{if(ok[0]){el.style.transform="
-        "'translate(-50%,calc(-50% + '+ok[0]+'px))';}shown.push(ok[1]);}});}"
+        "var h=r.height*0.4,w=r.width*0.4,ok=null;[[0,0],[0,-h],[0,h],[-w,0],[w,0],[-w,-h],[w,-h],[-w,h],[w,h]]"
+        ".some(function(d){var q={left:r.left+d[0],right:r.right+d[0],top:r.top+d[1],bottom:r.bottom+d[1]};"
+        "if(!hits(q,shown)){ok=[d,q];return true;}return false;});"
+        "if(ok===null){el.style.visibility='hidden';}else{if(ok[0][0]||ok[0][1]){el.style.transform="
+        "'translate(calc(-50% + '+ok[0][0]+'px),calc(-50% + '+ok[0][1]+'px))';}shown.push(ok[1]);}});}"
         "map.on('zoomend moveend resize',declutter);map.whenReady(function(){setTimeout(declutter,0);});"
         "setTimeout(declutter,300);})();{% endmacro %}")
 
