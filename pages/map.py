@@ -91,8 +91,7 @@ def pick_clicked(value: dict, layer) -> None:
 def map_and_panel():
     basemap = basemaps.current()
     rendered, layer = base_map(state.store_version(store), filters, view, indicator,
-                               (show_ws, show_cases, show_ent, zero_only), basemap,
-                               (basemap.key, basemap.url, basemap.overlay))
+                               (show_ws, show_cases, show_ent, zero_only), basemap, basemaps.cache_id(basemap))
     left, right = st.columns([5, 3], gap="medium")
     # The panel first: after a click its heading and figures reach the browser before the (large) map element.
     with right:

@@ -71,8 +71,8 @@ def gap_map(version, settings, view, _basemap, basemap_id):
 
 
 basemap = basemaps.current()
-folium_view.show(gap_map(state.store_version(store), fs.settings, view, basemap,
-                         (basemap.key, basemap.url, basemap.overlay)), key=f"network_map_{view}", height=560)
+folium_view.show(gap_map(state.store_version(store), fs.settings, view, basemap, basemaps.cache_id(basemap)),
+                 key=f"network_map_{view}", height=560)
 with st.columns([3, 2])[1]:  # under the map, on the right (as on the 地图 page)
     basemaps.control()
 

@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from . import schema
-from .progress import no_township_mask
+from .progress import located_records, no_township_mask
 from .strings import t
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -176,8 +176,7 @@ def unassigned_table(fs, store=None, personal: bool = True) -> pd.DataFrame:
     A FigureSet keeps the no-township records but drops the outside-Taixing ones, so pass the store to list those
     too; the snapshot used is the FigureSet's (settings.as_of). personal=False masks personal data (viewers)."""
     if store is not None:  # only the rows listed here: a million patents are not loaded for their few unassigned
-        records = {k: store.records(k, fs.settings.as_of, no_township=True)
-                   for k, kind in schema.KINDS.items() if kind.located}
+        records = located_records(store, fs.settings.as_of, no_township=True)
     else:  # the counted records without a township (a FigureSet has no outside records)
         records = fs.no_township_records if fs.no_township_records is not None else fs.records
     if not personal:

@@ -234,7 +234,7 @@ def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=No
     With a basemap in GCJ-02 (高德) every layer is shifted to GCJ-02 so it sits right on the tiles (as views.map_spec)."""
     import geopandas as gpd
 
-    from .views import to_datum
+    from .views import tile_datum, to_datum
 
     vals = gap_count_frame(fs, view)
     both = pd.concat([gap_count_frame(fs, "units")["value"], gap_count_frame(fs, "parks")["value"]])
@@ -244,10 +244,8 @@ def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=No
     extra = [t("network.gap_map_note")]
     if fs.is_sample:
         extra.append(t("network.gap_map_sample"))
-    online = basemap is not None and bool(basemap.url)
-    d = basemap.datum if online else "WGS84"
-    if online:
-        extra.append(basemap.credit())
+    d, credit = tile_datum(basemap)
+    extra += credit
     return MapSpec(areas=to_datum(areas, d), label=t("network.col_gaps"), unit=t("network.gap_unit"), breaks=breaks,
                    outline=to_datum(outline, d), neighbours=to_datum(neighbours, d),
                    parks=to_datum(parks_layer, d) if view == "units" else None,

@@ -123,6 +123,14 @@ def points_to_datum(layers: list[PointLayer], datum: str) -> list[PointLayer]:
     return out
 
 
+def tile_datum(basemap) -> tuple[str, list[str]]:
+    """The datum a map's layers are drawn in under `basemap` (its tiles' datum; WGS84 with no tiles) and the legend
+    lines the tiles need (their credit)."""
+    if basemap is None or not basemap.url:
+        return "WGS84", []
+    return basemap.datum, [basemap.credit()]
+
+
 def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: str, indicator: str,
              outline=None, neighbours=None, parks_layer=None, points=(), selected=None, basemap=None) -> MapSpec:
     """`ref` is the unfiltered figure set: the class breaks come from it, so colours keep their meaning under filters.
@@ -144,9 +152,8 @@ def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: st
         extra.append("此指标数值越小越好；0 表示没有")
     if fs.is_sample:
         extra.append("样例数据，非真实统计")
-    d = basemap.datum if basemap is not None and basemap.url else "WGS84"
-    if basemap is not None and basemap.url:
-        extra.append(basemap.credit())
+    d, credit = tile_datum(basemap)
+    extra += credit
     return MapSpec(areas=to_datum(areas, d), label=label, unit=unit, breaks=breaks, outline=to_datum(outline, d),
                    neighbours=to_datum(neighbours, d), parks=to_datum(parks_layer, d) if view == "units" else None,
                    points=points_to_datum(list(points), d), selected=selected, schematic=bool(fs.schematic_notice), schematic_text=fs.schematic_notice,

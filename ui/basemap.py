@@ -22,6 +22,12 @@ def current():
     return replace(b, url=folium_view.app_url(b.url), overlay=folium_view.app_url(b.overlay))
 
 
+def cache_id(b) -> tuple:
+    """What a cached map drawn over basemap `b` is keyed on (the pages hand the Basemap itself to their cached map
+    builders unhashed)."""
+    return b.key, b.url, b.overlay
+
+
 def control() -> None:
     """The 底图 select (and the 天地图 key when needed). Its own widget keys, synced to `basemap` / `basemap_tk`,
     which outlive the page (a widget's key is dropped when the user opens another page)."""

@@ -160,18 +160,23 @@ def test_every_page_renders_offline(app, page, browser_log, path, expect):
     assert browser_log.external_requests == [], browser_log.external_requests
 
 
+def preview_upload(page, url: str, kind_label: str, path) -> None:
+    """On the 数据 page: pick the data kind, upload the file, wait for its preview (nothing stored yet)."""
+    page.goto(url + "data")
+    page.wait_for_selector('text="导入文件"', timeout=60_000)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="数据类型").click()
+    page.get_by_role("option", name=kind_label).click()
+    page.locator('input[type="file"]').set_input_files(str(path))
+    page.wait_for_selector('text="预览（尚未写入）"', timeout=60_000)
+
+
 def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, browser_log, tmp_path):
     db = tmp_path / "upload.sqlite"
     server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db)})
     good = tmp_path / "案件台账.csv"
     good.write_bytes("案件编号,案件类别,立案日期,办理状态,所属镇街\nA1,查处,2025-03-01,已结案,黄桥镇\n"
                      "A2,调解,2025/4/2,调解成功,横垛镇\n".encode("gbk"))
-    page.goto(server.url + "data")
-    page.wait_for_selector('text="导入文件"', timeout=60_000)
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="数据类型").click()
-    page.get_by_role("option", name="执法案件与纠纷").click()
-    page.locator('input[type="file"]').set_input_files(str(good))
-    page.wait_for_selector('text="预览（尚未写入）"', timeout=30_000)
+    preview_upload(page, server.url, "执法案件与纠纷", good)
     assert "横垛" in page.content() or page.get_by_text("321283102").count() >= 0
     page.get_by_role("button", name="确认导入").click()
     page.wait_for_selector('text=/已导入 案件台账.csv：2 条/', timeout=30_000)
@@ -192,12 +197,7 @@ def test_a_patent_upload_imported_through_the_worker_process(streamlit_server, p
     db = tmp_path / "worker.sqlite"
     server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db), "TXIP_IMPORT_WORKER": "1"})
     f = write(tmp_path / "专利清单.csv", patent_rows(60))
-    page.goto(server.url + "data")
-    page.wait_for_selector('text="导入文件"', timeout=60_000)
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="数据类型").click()
-    page.get_by_role("option", name="专利").click()
-    page.locator('input[type="file"]').set_input_files(str(f))
-    page.wait_for_selector('text="预览（尚未写入）"', timeout=60_000)
+    preview_upload(page, server.url, "专利", f)
     page.get_by_role("button", name="确认导入").click()
     page.wait_for_selector('text=/已导入 专利清单.csv：60 条/', timeout=60_000)
     patents = Store(db).records("patents")
