@@ -28,7 +28,7 @@ from txip_geo.maps import SELECTED_COLOR
 from . import generate
 from .common import ROOT, Row, Server, env_for_children, gain_lower_is_better, median, peak_kb, run_child
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_HOST = "[data-txip-map]"  # the inline map component's element (ui/folium_view.py); the map is in its shadow root
 HQ_POINT = (32.23504, 120.2657)  # inside 黄桥镇 (as tests/browser/test_app.py)
 CHROMIUM = Path("/usr/bin/chromium")
 # The internet is cut off at the browser, passively: every request goes to a proxy that is not there, except the
@@ -45,9 +45,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL = ("127.0.0.1", "localhost")
 AS_OF = "2026-10-31"
 
-# Evaluated in the page: the map document inside the component's iframe (same origin).
-_DOC = "(() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');" \
-       " return f && f.contentDocument; })()"
+# Evaluated in the page: the shadow root the map is drawn in (querySelector works on it as on a document).
+MAP_DOC = "(() => { const h = document.querySelector('[data-txip-map]'); return h && h.shadowRoot; })()"
 
 
 def available() -> str:
@@ -102,24 +101,23 @@ def new_context(browser):
 
 
 def _count(page, selector: str) -> int:
-    return page.evaluate(f"() => {{ const d = {_DOC}; return d ? d.querySelectorAll({selector!r}).length : -1; }}")
+    return page.evaluate(f"() => {{ const d = {MAP_DOC}; return d ? d.querySelectorAll({selector!r}).length : -1; }}")
 
 
 def _wait(page, js_condition: str, timeout: float = 120_000) -> None:
-    page.wait_for_function(f"() => {{ const d = {_DOC}; if (!d) return false; {js_condition} }}", timeout=timeout)
+    page.wait_for_function(f"() => {{ const d = {MAP_DOC}; if (!d) return false; {js_condition} }}", timeout=timeout)
 
 
-# A click timed in the page, from the mousedown event (in the map frame, or the page) to the first animation frame
-# in which the answer is on screen; the driver's own round trips (Playwright dispatching the mouse events, each wait
-# asking the page again) are left out. `heading` and `done` are bodies of functions of `m`, the map's document (or
-# null), evaluated once a frame in the app page.
-_CLICK_PROBE = """([inFrame, heading, done]) => {
+# A click timed in the page, from the mousedown event (on the map, or the page) to the first animation frame in which
+# the answer is on screen; the driver's own round trips (Playwright dispatching the mouse events, each wait asking the
+# page again) are left out. `heading` and `done` are bodies of functions of `m`, the map's shadow root (or null),
+# evaluated once a frame in the app page.
+_CLICK_PROBE = """([onMap, heading, done]) => {
   const now = () => performance.timeOrigin + performance.now();
-  const mapDoc = () => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
-                         return f && f.contentDocument; };
+  const mapDoc = () => { const h = document.querySelector('[data-txip-map]'); return h && h.shadowRoot; };
   const r = window.__txipClick = {down: null, heading: null, done: null};
-  (inFrame ? mapDoc() : document).addEventListener('mousedown', () => { r.down = now(); },
-                                                   {capture: true, once: true});
+  (onMap ? mapDoc() : document).addEventListener('mousedown', () => { r.down = now(); },
+                                                 {capture: true, once: true});
   const isHeading = new Function('m', heading), isDone = new Function('m', done);
   (function tick() {
     if (r.down !== null) {
@@ -133,9 +131,9 @@ _CLICK_PROBE = """([inFrame, heading, done]) => {
 _HEADING = "return [...document.querySelectorAll('h3')].some(h => h.textContent.includes('黄桥镇'));"
 
 
-def _timed_click(page, x: float, y: float, *, in_frame: bool, heading: str, done: str) -> dict:
+def _timed_click(page, x: float, y: float, *, on_map: bool, heading: str, done: str) -> dict:
     """Click at (x, y): {'heading', 'done'} seconds after the mousedown (in-page), 'driver': as Playwright saw it."""
-    page.evaluate(_CLICK_PROBE, [in_frame, heading, done])
+    page.evaluate(_CLICK_PROBE, [on_map, heading, done])
     t = time.perf_counter()
     page.mouse.click(x, y)
     page.wait_for_function("() => window.__txipClick.done !== null", timeout=120_000)
@@ -146,22 +144,20 @@ def _timed_click(page, x: float, y: float, *, in_frame: bool, heading: str, done
 
 def _click_point(page):
     """Screen position of a spot in 黄桥镇 where the township polygon itself (not a marker) is under the mouse."""
-    frame_el = page.wait_for_selector(MAP_IFRAME, state="attached")
-    frame = frame_el.content_frame()
-    box = frame_el.bounding_box()
-    xy = frame.evaluate("""([lat, lng]) => {
-        const p = window.map_div.latLngToContainerPoint([lat, lng]);
+    page.wait_for_selector(MAP_HOST, state="attached")
+    return tuple(page.evaluate("""([lat, lng]) => {
+        const host = document.querySelector('[data-txip-map]'), map = host.__txipMap, root = host.shadowRoot;
+        const c = map.getContainer().getBoundingClientRect(), p = map.latLngToContainerPoint([lat, lng]);
         for (let r = 0; r < 60; r += 3) {
             for (let a = 0; a < 360; a += 30) {
-                const x = p.x + r * Math.cos(a * Math.PI / 180), y = p.y + r * Math.sin(a * Math.PI / 180);
-                const el = document.elementFromPoint(x, y);
+                const x = c.left + p.x + r * Math.cos(a * Math.PI / 180), y = c.top + p.y + r * Math.sin(a * Math.PI / 180);
+                const el = root.elementFromPoint(x, y);
                 if (el && el.tagName === 'path' && el.getAttribute('stroke') !== '#ffffff'
                     && el.getAttribute('fill') !== 'none') return [x, y];
             }
         }
-        return [p.x, p.y];
-    }""", list(HQ_POINT))
-    return box["x"] + xy[0], box["y"] + xy[1]
+        return [c.left + p.x, c.top + p.y];
+    }""", list(HQ_POINT)))
 
 
 def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | None = None) -> dict:
@@ -172,7 +168,7 @@ def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | N
     try:
         t0 = time.perf_counter()
         page.goto(url)
-        page.wait_for_selector(MAP_IFRAME, state="attached", timeout=180_000)
+        page.wait_for_selector(MAP_HOST, state="attached", timeout=180_000)
         # Drawn: the 17 townships and every active workstation point are paths on the map.
         _wait(page, f"return d.querySelectorAll('path.leaflet-interactive').length >= {17 + n_ws};", 180_000)
         out["first_render"] = time.perf_counter() - t0
@@ -191,7 +187,7 @@ def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | N
         x, y = _click_point(page)
         # The whole answer: the township's heading, its indicator figure under it, the rank caption under the figure
         # and the township outlined on the map.
-        c = _timed_click(page, x, y, in_frame=True, heading=_HEADING, done=(
+        c = _timed_click(page, x, y, on_map=True, heading=_HEADING, done=(
             "const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('黄桥镇'));"
             " if (!h || !m) return false; const b = h.getBoundingClientRect().bottom;"
             " return [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
@@ -240,7 +236,7 @@ def floor(browser, work: Path, repeats: int, log) -> dict:
             button = page.wait_for_selector('button:has-text("点我")', timeout=120_000)
             page.wait_for_timeout(300)
             box = button.bounding_box()
-            c = _timed_click(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, in_frame=False,
+            c = _timed_click(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, on_map=False,
                              heading=_HEADING, done="return document.body.textContent.includes('在 17 个镇街中排第')"
                              " && !!document.querySelector('[data-testid=\"stMetric\"]');")
             clicks.append(c["done"])

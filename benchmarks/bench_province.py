@@ -249,7 +249,7 @@ def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict
 
 
 def browser_page(work: Path, db: Path, units_path: Path, outline_path: Path, n_units: int, log, shots) -> dict:
-    from .bench_browser import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, available, new_context
+    from .bench_browser import CHROMIUM, CHROMIUM_ARGS, MAP_DOC, MAP_HOST, available, new_context
 
     why = available()
     env = env_for_children(TXIP_PROVINCE_DB=db, TXIP_PROVINCE_UNITS=units_path, TXIP_PROVINCE_OUTLINE=outline_path,
@@ -268,9 +268,8 @@ def browser_page(work: Path, db: Path, units_path: Path, outline_path: Path, n_u
                 page = ctx.new_page()
                 t0 = time.perf_counter()
                 page.goto(server.url)
-                page.wait_for_selector(MAP_IFRAME, state="attached", timeout=300_000)
-                page.wait_for_function("() => { const f = document.querySelector('iframe[title=\"streamlit_folium."
-                                       "st_folium\"]'); const d = f && f.contentDocument; return !!d && "
+                page.wait_for_selector(MAP_HOST, state="attached", timeout=300_000)
+                page.wait_for_function(f"() => {{ const d = {MAP_DOC}; return !!d && "
                                        f"d.querySelectorAll('path.leaflet-interactive').length >= {n_units}; }}",
                                        timeout=300_000)
                 out["runs"].append(time.perf_counter() - t0)

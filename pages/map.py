@@ -126,8 +126,7 @@ def city_panel():
     st.metric(label, maps.format_value(goals.city_value(fs, indicator), unit))
     st.caption(t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label)
                + (t("map.ranking_fewest_first") if indicator in views.MORE_IS_WORSE else ""))
-    st.markdown(tables.panel_table(views.ranking(fs, view, indicator), numeric=("排名", "数值")),
-                unsafe_allow_html=True)
+    st.html(tables.panel_table(views.ranking(fs, view, indicator), numeric=("排名", "数值")))
     st.caption(t("map.city_hint"))
 
 
@@ -140,7 +139,7 @@ def panel(code: str):
         st.caption(f"{park.level}；所在镇街：{gaz.name_of(park.host_code) or park.host_note}")
         figures = pd.DataFrame([{"指标": METRICS[m][0], "数值": maps.format_value(row[m], METRICS[m][1])}
                                 for m in views.PANEL_METRICS if m in row.index and m != "population"])
-        st.markdown(tables.panel_table(figures, numeric=("数值",)), unsafe_allow_html=True)
+        st.html(tables.panel_table(figures, numeric=("数值",)))
         return
     d = state.unit_detail(code, **filters)
     rank = views.rank_of(fs, code, indicator)
@@ -153,7 +152,7 @@ def panel(code: str):
                     t("panel.cases"), t("panel.goal_share")], key="panel_tab", on_change="rerun")
     with tabs[0]:
         if tabs[0].open:
-            st.markdown(tables.panel_table(d.figures, numeric=("数值", "排名")), unsafe_allow_html=True)
+            st.html(tables.panel_table(d.figures, numeric=("数值", "排名")))
             net = d.network
             st.caption("三级网络：管理机构 " + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
                        + f"；专（兼）职人员 {maps.format_value(net['staff'], '人')}；专项资金 {maps.format_value(net['fund_wan'], '万元')}")

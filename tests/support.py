@@ -102,3 +102,70 @@ def set_component_value(at, element, value: dict):
     w.id = element.proto.id
     w.json_value = json.dumps(value)
     return at._run(ws)
+
+
+def inline_maps(at) -> list:
+    """The inline map components (ui/folium_view.py) of an AppTest run, in page order."""
+    return [e for e in at.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component"
+            and e.proto.component_name == "txip_map"]
+
+
+def map_data(element) -> dict:
+    """What an inline map component was given: its script, header, html, js_links, css_links, ..."""
+    import json
+
+    return json.loads(element.proto.json)
+
+
+def click_map(at, element, lat: float, lng: float):
+    """Run an AppTest as if the user clicked the inline map at (lat, lng): the component's click trigger goes in with
+    the widget states of the run, so its callback fires as in a browser. Returns the AppTest."""
+    import json
+
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    ws = at._tree.get_widget_states()
+    w = ws.widgets.add()
+    w.id = _make_trigger_id(element.proto.id, "events")
+    w.json_trigger_value = json.dumps([{"event": "click", "value": {"lat": lat, "lng": lng}}])
+    return at._run(ws)
+
+
+def page_text(at) -> str:
+    """What an AppTest page shows as Markdown and as HTML (st.html: the header's badges, the panel's tables)."""
+    return " ".join([m.value for m in at.markdown] + [h.proto.body for h in at.get("html")])
+
+
+# The inline map in a browser page (ui/folium_view.py): its component's element (Playwright's CSS selectors go on
+# into its shadow root: f"{MAP_HOST} path.leaflet-interactive"), and a JS expression for its Leaflet map.
+MAP_HOST = "[data-txip-map]"
+MAP_JS = "(document.querySelector('[data-txip-map]') || {}).__txipMap"
+MAP_ROOT_JS = "(document.querySelector('[data-txip-map]') || {}).shadowRoot"
+
+
+class InlineMap:
+    """The inline map of a page in a browser test, used as its frame was: `locator`, `wait_for_selector` (inside the
+    map's shadow root) and `evaluate(fn, arg)`, where `fn` is a JS function `(map, doc, arg) => ...` of the Leaflet
+    map, the shadow root it is drawn in, and `arg`."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def locator(self, selector: str):
+        return self.page.locator(f"{MAP_HOST} {selector}")
+
+    def wait_for_selector(self, selector: str, **kw):
+        return self.page.wait_for_selector(f"{MAP_HOST} {selector}", **kw)
+
+    def evaluate(self, fn: str, arg=None):
+        return self.page.evaluate(f"(arg) => ({fn})({MAP_JS}, {MAP_ROOT_JS}, arg)", arg)
+
+    def bounding_box(self) -> dict:
+        return self.page.locator(MAP_HOST).first.bounding_box()
+
+
+def wait_for_inline_map(page, timeout: float = 60_000) -> InlineMap:
+    """The page's inline map once its polygons are drawn (a changed map is redrawn in the same element)."""
+    page.wait_for_selector(f"{MAP_HOST} path.leaflet-interactive", timeout=timeout)
+    page.wait_for_function(f"() => !!{MAP_JS}", timeout=timeout)
+    return InlineMap(page)

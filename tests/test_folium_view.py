@@ -98,3 +98,35 @@ def test_assets_are_linked_behind_the_servers_base_url_path():
     assert links and all(link.startswith("/txip/app/static/vendor/") for link in links)
     assert "/txip/app/static/vendor/" in rendered.script  # Leaflet's marker image path too
     assert folium_view.render(m).js_links[0].startswith("/app/static/vendor/")
+
+
+def test_inline_script_creates_the_map_on_the_given_element_and_is_otherwise_st_folium_s():
+    rendered = folium_view.render(township_map(40)[0])
+    base = rendered.script[: -len(folium_view.INSTANT_CLICK_JS)]
+    assert rendered.inline_script.count("L.map(map_el") == 1 and '"map_div"' not in rendered.inline_script
+    assert rendered.inline_script == base.replace('L.map(\n                "map_div"', "L.map(map_el", 1)
+    assert "__GLOBAL_DATA__" not in rendered.inline_script  # the frame's click hack is not needed inline
+    with pytest.raises(ValueError, match="streamlit-folium changed"):
+        folium_view.inline_script("var m = L.map('elsewhere');")
+
+
+def test_inline_map_data_has_only_local_links_and_a_chinese_error_text():
+    rendered = folium_view.render(township_map(40)[0])
+    data = folium_view.inline_data(rendered, height=640, clicks=True)
+    assert data["script"] == rendered.inline_script and data["digest"] == rendered.digest
+    assert data["js_links"] and all(u.startswith("/app/static/vendor/") for u in data["js_links"] + data["css_links"])
+    assert data["report_clicks"] is True and data["height"] == 640 and "地图" in data["failed"]
+    json.dumps(data)
+
+
+def test_maps_that_return_drawings_stay_in_streamlit_folium_s_frame(monkeypatch):
+    rendered = folium_view.render(township_map(0)[0])
+    seen = []
+    monkeypatch.setattr(folium_view, "_show_inline", lambda *a, **k: seen.append(("inline", k["clicks"])) or {})
+    monkeypatch.setattr(folium_view, "_show_framed", lambda *a, **k: seen.append(("framed", k["returned"])) or {})
+    folium_view.show(rendered, key="a", height=100)
+    folium_view.show(rendered, key="b", height=100, returned_objects=["last_object_clicked"])
+    folium_view.show(rendered, key="c", height=100, returned_objects=["all_drawings", "last_active_drawing"])
+    folium_view.show(rendered, key="d", height=100, returned_objects=None)  # everything st_folium returns
+    assert seen == [("inline", False), ("inline", True), ("framed", ["all_drawings", "last_active_drawing"]),
+                    ("framed", None)]

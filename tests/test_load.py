@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, REPO, streamlit_app
+from support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, MAP_HOST, MAP_JS, REPO, streamlit_app
 
 pytestmark = pytest.mark.load
 
@@ -183,11 +183,9 @@ async def browser_client(i: int, browser, server, stop_at: float, stats: Stats, 
         while time.monotonic() < stop_at:
             t0 = time.monotonic()
             await page.goto(server.url, timeout=STEP_TIMEOUT * 1000)
-            frame_el = await page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', state="attached",
-                                                    timeout=STEP_TIMEOUT * 1000)
-            frame = await frame_el.content_frame()
-            await frame.wait_for_selector("path.leaflet-interactive", timeout=STEP_TIMEOUT * 1000)
-            await frame.wait_for_function("() => window.map_div !== undefined", timeout=STEP_TIMEOUT * 1000)
+            map_el = await page.wait_for_selector(MAP_HOST, state="attached", timeout=STEP_TIMEOUT * 1000)
+            await page.wait_for_selector(f"{MAP_HOST} path.leaflet-interactive", timeout=STEP_TIMEOUT * 1000)
+            await page.wait_for_function(f"() => !!{MAP_JS}", timeout=STEP_TIMEOUT * 1000)
             stats.add("browser:map", time.monotonic() - t0)
 
             if time.monotonic() >= stop_at and not first:
@@ -195,10 +193,10 @@ async def browser_client(i: int, browser, server, stop_at: float, stats: Stats, 
             await think(rng)
             name, lat, lon = rng.choice(points)
             # Centre the township first (a point near the edge may lie under the legend), then click it.
-            x, y = await frame.evaluate("([lat, lng]) => { window.map_div.setView([lat, lng], window.map_div.getZoom(),"
-                                        " {animate: false}); const p = window.map_div.latLngToContainerPoint([lat, lng]);"
-                                        " return [p.x, p.y]; }", [lat, lon])
-            box = await frame_el.bounding_box()
+            x, y = await page.evaluate(f"([lat, lng]) => {{ const m = {MAP_JS}; m.setView([lat, lng], m.getZoom(),"
+                                       " {animate: false}); const p = m.latLngToContainerPoint([lat, lng]);"
+                                       " return [p.x, p.y]; }", [lat, lon])
+            box = await map_el.bounding_box()
             t0 = time.monotonic()
             await page.mouse.click(box["x"] + x, box["y"] + y)
             # The panel of the township clicked (a rerun that redraws the map meanwhile may move it: any township).

@@ -38,7 +38,7 @@ def page(db):
 
 def texts(at) -> str:
     parts = [e.value for kind in ("success", "warning", "info", "error", "caption", "markdown") for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join([str(p) for p in parts] + [h.proto.body for h in at.get("html")])  # st.html: the header
 
 
 def shapefile_parts(tmp_path) -> list[tuple[str, bytes, str]]:

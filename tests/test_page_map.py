@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from txip_geo.figures import compute
 from txip_geo.store import Store
 
-from support import set_component_value
+from support import click_map, inline_maps, map_data
 
 HQ = "321283100"  # 黄桥镇
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,18 +26,25 @@ def page(demo_db, monkeypatch):
     return at
 
 
+def html_blocks(at) -> list[str]:
+    """What the page shows as Markdown and as HTML (st.html: the badges, the panel's tables)."""
+    return [m.value for m in at.markdown] + [h.proto.body for h in at.get("html")]
+
+
 def markdown(at) -> str:
-    return " ".join(m.value for m in at.markdown)
+    return " ".join(html_blocks(at))
 
 
 def component(at):
-    return next(e for e in at.main if type(e).__name__ == "UnknownElement")
+    """The page's map (ui/folium_view's inline component)."""
+    (m,) = inline_maps(at)
+    return m
 
 
 def test_map_component_carries_every_township_and_only_local_links(page):
     page.run()
     assert not page.exception
-    args = json.loads(component(page).proto.json_args)
+    args = map_data(component(page))
     for name in ("黄桥镇", "根思乡", "延令街道"):
         assert name in args["script"] or json.dumps(name)[1:-1] in args["script"]
     assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
@@ -56,7 +63,7 @@ def test_picking_a_township_shows_its_panel_with_the_core_figures(page, demo_db)
 
 def test_clicking_on_the_map_selects_the_township_under_the_click(page):
     page.run()
-    set_component_value(page, component(page), {"last_object_clicked": {"lat": 32.23504, "lng": 120.2657}})  # 黄桥镇
+    click_map(page, component(page), 32.23504, 120.2657)  # 黄桥镇
     assert not page.exception
     assert page.session_state["unit_pick"] == HQ and page.subheader[0].value == "黄桥镇"
 
@@ -72,7 +79,7 @@ def test_deep_link_opens_the_indicator_and_township(page):
 
 def test_sample_badge_and_schematic_notice_are_shown(page):
     page.run()
-    md = " ".join(m.value for m in page.markdown)
+    md = markdown(page)
     assert "样例数据" in md and "示意边界" in md
 
 
@@ -94,7 +101,7 @@ def test_with_no_township_picked_the_panel_shows_the_city_and_the_ranking(page, 
     fs = compute(Store(demo_db))
     assert page.subheader[0].value == "泰兴市（全市）"
     assert page.metric[0].value == f"{int(fs.city['patents']):,} 件"
-    table = next(m.value for m in page.markdown if "txp-panel-table" in m.value)
+    table = next(m for m in html_blocks(page) if "txp-panel-table" in m)
     best = fs.units.sort_values("patents", ascending=False).iloc[0]
     assert table.count("<tr>") == 18  # header + 17 townships
     first = table.split("<tbody>")[1].split("</tr>")[0]
@@ -102,7 +109,8 @@ def test_with_no_township_picked_the_panel_shows_the_city_and_the_ranking(page, 
 
 
 def outline(at):
-    el = next(e for e in at.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component")
+    el = next(e for e in at.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component"
+              and e.proto.component_name == "txip_map_outline")
     return json.loads(el.proto.json) if el.proto.json else None
 
 
@@ -110,31 +118,31 @@ def test_a_click_leaves_the_map_element_unchanged_and_outlines_the_township_apar
     """The map's arguments are byte-identical before and after a click (so the browser gets only a reference to the
     map it has); the selection outline goes to its own component, with the clicked township's geometry."""
     page.run()
-    before = component(page).proto.json_args
+    before = component(page).proto.json
     assert outline(page) is None
-    set_component_value(page, component(page), {"last_object_clicked": {"lat": 32.23504, "lng": 120.2657}})
+    click_map(page, component(page), 32.23504, 120.2657)
     assert not page.exception and page.session_state["unit_pick"] == HQ
-    assert component(page).proto.json_args == before
+    assert component(page).proto.json == before
     spec = outline(page)
     assert spec["id"] == HQ and spec["style"]["fill"] is False and spec["geojson"]["type"] in ("Polygon", "MultiPolygon")
     xs = [p[0] for ring in (spec["geojson"]["coordinates"] if spec["geojson"]["type"] == "Polygon"
                             else [r for poly in spec["geojson"]["coordinates"] for r in poly]) for p in ring]
     assert min(xs) < 120.2657 < max(xs)  # the outline surrounds the click
     page.selectbox(key="unit_pick").set_value("").run()
-    assert outline(page) is None and component(page).proto.json_args == before
+    assert outline(page) is None and component(page).proto.json == before
 
 
 def test_the_basemap_is_picked_under_the_map_and_a_key_asked_for_when_needed(page):
     page.run()
-    args = json.loads(component(page).proto.json_args)
+    args = map_data(component(page))
     assert "tileLayer" not in args["script"]  # the default: no tiles, nothing fetched
     page.selectbox(key="basemap_pick").set_value("amap").run()
     assert not page.exception and page.session_state["basemap"] == "amap"
-    assert "autonavi.com" in json.loads(component(page).proto.json_args)["script"]
+    assert "autonavi.com" in map_data(component(page))["script"]
     page.selectbox(key="basemap_pick").set_value("tianditu").run()  # needs a key: none given, no tiles yet
-    assert not page.exception and "tianditu" not in json.loads(component(page).proto.json_args)["script"]
+    assert not page.exception and "tianditu" not in map_data(component(page))["script"]
     page.text_input(key="basemap_tk_input").input("abc123").run()
-    assert "tk=abc123" in json.loads(component(page).proto.json_args)["script"]
+    assert "tk=abc123" in map_data(component(page))["script"]
 
 
 def test_local_tiles_are_linked_behind_the_base_url_path(page):
@@ -147,4 +155,4 @@ def test_local_tiles_are_linked_behind_the_base_url_path(page):
     finally:
         config.set_option("server.baseUrlPath", "")
     assert not page.exception
-    assert "/txip/app/static/tiles/{z}/{x}/{y}.png" in json.loads(component(page).proto.json_args)["script"]
+    assert "/txip/app/static/tiles/{z}/{x}/{y}.png" in map_data(component(page))["script"]

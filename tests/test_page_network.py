@@ -12,6 +12,8 @@ from txip_geo import network
 from txip_geo.figures import compute
 from txip_geo.store import Store
 
+from support import inline_maps, map_data, page_text
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,7 +47,7 @@ def fs(demo_db):
 def test_no_exception_and_title(page):
     assert not page.exception
     assert page.title[0].value == "三级网络覆盖"
-    assert any("样例数据" in m.value for m in page.markdown)  # the header's sample badge
+    assert "样例数据" in page_text(page)  # the header's sample badge
 
 
 def test_scorecard_has_21_rows(page):
@@ -63,9 +65,9 @@ def test_gap_list_matches_gap_list_of_the_sample(page, fs):
 
 
 def test_map_component_present(page):
-    comps = [el for el in page.main if el.type == "component_instance"]
-    assert len(comps) == 1 and type(comps[0]).__name__ == "UnknownElement"
-    raw = comps[0].proto.json_args
+    comps = inline_maps(page)
+    assert len(comps) == 1
+    raw = comps[0].proto.json
     assert "FeatureCollection" in raw  # the township GeoJSON
     args = json.loads(raw)
     drawn = args.get("html", "") + args.get("script", "")  # the legend is map HTML or a Leaflet control's script
@@ -88,8 +90,8 @@ def test_download_button_present(page):
 
 
 def _map_args(at) -> dict:
-    comp = [el for el in at.main if el.type == "component_instance"][0]
-    return json.loads(comp.proto.json_args)
+    (comp,) = inline_maps(at)
+    return map_data(comp)
 
 
 def test_second_session_gets_the_same_map(page):

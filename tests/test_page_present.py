@@ -12,6 +12,8 @@ from txip_geo.figures import compute
 from txip_geo.store import Store
 from txip_geo.strings import t
 
+from support import inline_maps, map_data
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,8 +41,7 @@ def footer(at) -> str:
 
 
 def maps_on(at):
-    return [json.loads(e.proto.json_args) for e in at.main if type(e).__name__ == "UnknownElement"
-            and "script" in json.loads(e.proto.json_args or "{}")]
+    return [map_data(e) for e in inline_maps(at)]
 
 
 def test_first_view_is_the_city_map_with_as_of_and_source(page):

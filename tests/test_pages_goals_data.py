@@ -61,7 +61,7 @@ def frames_with(at: AppTest, *columns: str):
 
 
 def markdown_text(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return "\n".join([m.value for m in at.markdown] + [h.proto.body for h in at.get("html")])  # st.html: the header
 
 
 def test_goals_page_shows_all_goals_with_plan_targets_and_status(expected):

@@ -1,12 +1,20 @@
-"""st_folium with the rendering done once per cached map.
+"""Folium maps on a page, rendered once per cached map.
 
-`streamlit_folium.st_folium` renders the whole folium map to HTML and JavaScript on every script run (jinja over every
-element, then regular expressions over the result: ≈0.4 s for the township map with 5,000 points), and it alters the
-map it is given, so the pages used to hand it a deep copy of their cached map each time. Here a map is rendered once,
-into the exact arguments st_folium would hand its component (`RenderedMap`, immutable, cached with the map), and each
-run only passes those on, unchanged, so Streamlit re-sends only a reference to a map the browser already has (the
-selection outline is drawn by ui/map_overlay.py, not through the map's arguments). A click on the map is reported
-at once (`INSTANT_CLICK_JS`).
+A map is rendered once (`render`: folium's jinja over every element, then streamlit-folium's regular expressions over
+the result, ≈0.4 s for the township map with 5,000 points) into an immutable `RenderedMap`, cached with the map.
+Each run only passes it on, unchanged, so Streamlit re-sends only a reference to a map the browser already has (the
+selection outline is drawn by ui/map_overlay.py, not through the map's arguments).
+
+`show` puts it on the page in one of two ways:
+
+* **inline** (every map that reports at most a click: 地图, 网络覆盖, 联席会议): an `st.components.v2` component
+  whose JavaScript runs in the app page itself. Leaflet and its plugins are loaded once per page from the vendored
+  assets, the map is drawn inside the component's shadow root (Streamlit's styles stay out of it, Leaflet's stay
+  in), and a click on a township is reported at once as a trigger. No iframe: streamlit-folium's frame used to load
+  its own 225 KB bundle, wait until Streamlit had measured the column, and receive the map script through
+  `postMessage` — ≈0.4 s of a first render on a 2-core machine (docs/performance.md).
+* **in streamlit-folium's frame** (the 边界 page's drawing map, which returns the drawn shapes): the arguments
+  st_folium itself would compute, so its Draw tools report as they do there.
 
 Tied to streamlit-folium's internals (pinned in requirements.txt); tests/test_folium_view.py checks that the
 arguments equal those st_folium computes for the same map, so an upgrade that changes them fails there first.
@@ -16,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -26,6 +35,7 @@ import streamlit as st
 import streamlit_folium as sf
 
 from txip_geo.offline import DEFAULT_URL_BASE, localise_map
+from txip_geo.strings import t
 
 
 # The component reports a click only after a 250 ms debounce (it waits for the map to stop moving). A click on a
@@ -61,6 +71,7 @@ class RenderedMap:
     bounds: tuple
     zoom: float | int | None
     digest: str  # sha256 of the script
+    inline_script: str = ""  # the script without INSTANT_CLICK_JS, its map created on `map_el` (inline component)
 
     def defaults(self, returned_objects: Iterable[str] | None) -> dict:
         """The component's value before the user touched the map (as st_folium's `_defaults`)."""
@@ -126,20 +137,159 @@ def render(m: folium.Map) -> RenderedMap:
     except AttributeError:
         bounds = [[None, None], [None, None]]
     css, js = _links(fmap)
-    return RenderedMap(script=script, header=header, html=html, map_id=sf.get_full_id(fmap), css_links=tuple(css),
+    return RenderedMap(inline_script=inline_script(script[: -len(INSTANT_CLICK_JS)]), script=script, header=header, html=html, map_id=sf.get_full_id(fmap), css_links=tuple(css),
                        js_links=tuple(js), bounds=tuple(tuple(b) for b in bounds),
                        zoom=fmap.options.get("zoom") if hasattr(fmap, "options") else {},
                        digest=hashlib.sha256(script.encode()).hexdigest())
 
 
+_MAP_CREATE = re.compile(r'L\.map\(\s*"map_div"')
+
+
+def inline_script(script: str) -> str:
+    """streamlit-folium's map script with its map created on the element `map_el` instead of the element whose id is
+    "map_div" (which `document.getElementById` would not find inside a shadow root). Run as the body of a function
+    of `map_el`, every `var` of the script stays local to it."""
+    out, n = _MAP_CREATE.subn("L.map(map_el", script, count=1)
+    if n != 1:
+        raise ValueError("folium map script without L.map(\"map_div\", ...): streamlit-folium changed its output")
+    return out
+
+
+# Runs in the app page (an ES module, its default export called with each new `data`). `data`: the rendered map's
+# parts, its height, whether to report clicks, and the text shown should the map's scripts not load.
+INLINE_JS = r"""
+const assets = (window.__txipMapAssets = window.__txipMapAssets || {});
+
+function loadScript(url) {
+  // Once per page, in the order given (async=false keeps the order of dynamically added scripts).
+  if (!assets[url]) assets[url] = new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = url; s.async = false;
+    s.onload = resolve; s.onerror = () => reject(new Error(url));
+    document.head.appendChild(s);
+  });
+  return assets[url];
+}
+
+function loadCss(parent, url) {
+  return new Promise((resolve) => {
+    const l = document.createElement('link');
+    l.rel = 'stylesheet'; l.href = url; l.onload = l.onerror = resolve;
+    parent.appendChild(l);
+  });
+}
+
+function runScripts(from) {
+  from.querySelectorAll('script').forEach((s) => { if (!s.src) new Function(s.textContent)(); });
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const root = parentElement;            // the shadow root
+  const host = root.host || root;        // the component's element in the page
+  const state = host.__txipMapState || (host.__txipMapState = { digest: null, map: null, build: 0 });
+  host.setAttribute('data-txip-map', '');
+  state.report = data.report_clicks ? setTriggerValue : null;
+  if (state.digest === data.digest && state.height === data.height) return state.cleanup;
+  state.digest = data.digest; state.height = data.height;
+  const build = ++state.build;
+  if (state.map) { state.map.remove(); state.map = null; }
+
+  const wrap = document.createElement('div');
+  wrap.className = 'txip-map-wrap';
+  wrap.style.cssText = 'position:relative;width:100%;height:' + data.height + 'px';
+  const header = document.createElement('template');
+  header.innerHTML = data.header;
+  header.content.querySelectorAll('style').forEach((s) => wrap.appendChild(s.cloneNode(true)));
+  const el = document.createElement('div');
+  el.className = 'folium-map'; el.id = 'map_div';
+  el.style.cssText = 'position:relative;width:100%;height:' + data.height + 'px';
+  wrap.appendChild(el);
+  const html = document.createElement('div');
+  html.innerHTML = data.html;
+  wrap.appendChild(html);
+  root.replaceChildren(wrap);
+
+  const css = Promise.all(data.css_links.map((u) => loadCss(root, u)));
+  Promise.all([css, ...data.js_links.map(loadScript)]).then(() => {
+    if (build !== state.build) return;   // a newer map arrived meanwhile
+    runScripts(header.content);
+    const map = new Function('map_el', data.script + '\n;return map_div;')(el);
+    state.map = map;
+    host.__txipMap = map;
+    let last = null;
+    const onClick = (e) => {
+      // A township's polygon, its layer group and the map may all fire for one click: report it once.
+      if (!state.report || !e.latlng || (e.originalEvent && e.originalEvent === last)) return;
+      last = e.originalEvent;
+      state.report('click', { lat: e.latlng.lat, lng: e.latlng.lng });
+    };
+    map.eachLayer((layer) => { if (layer && typeof layer.on === 'function') layer.on('click', onClick); });
+    // And the map's own: a click whose element was redrawn between press and release (a hovered area brought to
+    // the front) reaches the browser as a click on the layer's parent, which Leaflet reports as the map's.
+    map.on('click', onClick);
+    host.dispatchEvent(new CustomEvent('txip-map-ready', { bubbles: true }));
+  }).catch((err) => {
+    console.error('txip-geo map:', err);
+    if (build !== state.build) return;
+    const p = document.createElement('p');
+    p.setAttribute('role', 'alert');
+    p.style.cssText = 'padding:1rem;color:#a63603';
+    p.textContent = data.failed + ' (' + (err && err.message || err) + ')';
+    root.replaceChildren(p);
+  });
+  state.cleanup = () => {
+    if (state.map) state.map.remove();
+    state.map = null; state.digest = null; host.__txipMap = null;
+  };
+  return state.cleanup;
+}
+"""
+
+_inline = st.components.v2.component("txip_map", js=INLINE_JS)
+INLINE_RETURNS = {"last_object_clicked"}  # what an inline map can report
+
+
 def show(rendered: RenderedMap, *, key: str, height: int, returned_objects: Iterable[str] | None = (),
          on_change: Callable[[dict], None] | None = None) -> dict:
-    """Put the rendered map on the page (full width); returns the component's value (as st_folium).
+    """Put the rendered map on the page (full width); returns the map's value: `{"last_object_clicked": {"lat",
+    "lng"}}` after a click on one of its layers (as st_folium), else {}.
 
     `on_change(value)` runs as a callback, before the script reruns, when the user changed something the map
     returns (a click): whatever it puts in session_state is there for the whole rerun, so one run shows its effect.
+    A map that returns no more than `last_object_clicked` is drawn inline (module docstring); any other, in
+    streamlit-folium's frame.
     """
     returned = list(returned_objects) if returned_objects is not None else None
+    if returned is not None and set(returned) <= INLINE_RETURNS:
+        return _show_inline(rendered, key=key, height=height, clicks="last_object_clicked" in returned,
+                            on_change=on_change)
+    return _show_framed(rendered, key=key, height=height, returned=returned, on_change=on_change)
+
+
+def inline_data(rendered: RenderedMap, *, height: int, clicks: bool) -> dict:
+    """What the inline component is given for a map."""
+    return {"script": rendered.inline_script, "header": rendered.header, "html": rendered.html,
+            "css_links": list(rendered.css_links), "js_links": list(rendered.js_links), "height": height,
+            "digest": rendered.digest, "report_clicks": clicks, "failed": t("map.load_failed")}
+
+
+def _show_inline(rendered: RenderedMap, *, key: str, height: int, clicks: bool,
+                 on_change: Callable[[dict], None] | None) -> dict:
+    def _clicked():
+        click = (st.session_state.get(key) or {}).get("click")
+        if click and on_change is not None:
+            on_change({"last_object_clicked": click})
+
+    result = _inline(key=key, data=inline_data(rendered, height=height, clicks=clicks), height=height,
+                     on_click_change=_clicked if clicks else None)
+    click = result.get("click") if clicks and result is not None else None
+    return {"last_object_clicked": click} if click else {}
+
+
+def _show_framed(rendered: RenderedMap, *, key: str, height: int, returned: list[str] | None,
+                 on_change: Callable[[dict], None] | None) -> dict:
     ckey = rendered.component_key(key)
 
     def _changed():

@@ -31,6 +31,6 @@ def show(fs) -> None:
     row = phases().set_index("phase").loc[ph] if ph in set(phases()["phase"]) else None
     if row is not None:
         pills.append(f'<span class="txip-pill">{html.escape(t("app.phase_now", phase=ph, start=row["start"], end=row["end"]))}</span>')
-    st.markdown(CSS + '<div class="txip-hdr">' + "".join(pills) + "</div>", unsafe_allow_html=True)
+    st.html(CSS + '<div class="txip-hdr">' + "".join(pills) + "</div>")
     if not fs.has_records:
         st.info(t("app.no_data_loaded"))

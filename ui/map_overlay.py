@@ -4,10 +4,11 @@ A click on a township used to change the map element's arguments (streamlit-foli
 re-sent the whole map (up to 1.5 MB of script with every layer on) and the browser decoded and compared it on every
 click. Now the map element stays byte-identical while the user clicks around: Streamlit's message cache then sends
 only a reference to it, and the outline travels in this small component (an `st.components.v2` component: its
-JavaScript runs in the app page, no iframe), which draws it with the map's own Leaflet inside the map's frame.
+JavaScript runs in the app page, no iframe), which draws it with Leaflet on the map of ui/folium_view.py's inline
+component.
 
-The component finds the map in its own column (the streamlit-folium frame above it, in an enclosing block), keeps one outline layer on it,
-and re-adds the outline when the map is redrawn (the user ticked a layer, the page was rerun).
+The component finds the map in its own column (the map component above it, in an enclosing block), keeps one outline
+layer on it, and re-adds the outline when the map is redrawn (the user ticked a layer, the page was rerun).
 """
 
 from __future__ import annotations
@@ -19,50 +20,53 @@ _JS = r"""
 export default function (component) {
   const { data, parentElement } = component;
   const host = parentElement.host || parentElement;
-  const FRAME = 'iframe[title="streamlit_folium.st_folium"]';
   // Streamlit calls this function again with each new `data` and the returned cleanup only on unmount: one state
   // (the current outline, one timer) per mounted component, kept on its host element.
-  const state = host.__txipOutline || (host.__txipOutline = { data: null, timer: null });
+  const state = host.__txipOutline || (host.__txipOutline = { data: null, timer: null, layer: null, on: null, key: undefined });
   state.data = data;
 
-  function mapFrame() {
-    // The map in this component's column: the nearest enclosing block that holds a map frame.
-    for (let el = host; el && el !== document.body; el = el.parentElement) {
-      const f = el.querySelector && el.querySelector(FRAME);
-      if (f) return f;
+  function liveMap() {
+    // The map in this component's column: the nearest enclosing block that holds an inline map component.
+    for (let el = host.parentElement; el && el !== document.body; el = el.parentElement) {
+      const m = el.querySelector('[data-txip-map]');
+      if (m) return m.__txipMap || null;
     }
     return null;
   }
 
-  function clear(w) {
+  function clear() {
     try {
-      if (w && w.__txipOutline) w.__txipOutline.remove();
+      if (state.layer) state.layer.remove();
     } catch (e) { /* the map was replaced */ }
-    if (w) { w.__txipOutline = null; w.__txipOutlineOn = null; w.__txipOutlineKey = undefined; }
+    state.layer = null; state.on = null; state.key = undefined;
   }
 
   function sync() {
-    const f = mapFrame();
-    const w = f && f.contentWindow;
-    if (!w || !w.L || !w.map_div) return;
+    const map = liveMap();
+    if (!map || !window.L) return;
     const d = state.data;
     const key = d ? d.id + JSON.stringify(d.style) : null;
-    if (w.__txipOutlineKey === key && w.__txipOutlineOn === w.map_div) return;  // drawn on this very map
-    clear(w);
-    w.__txipOutlineKey = key;
-    w.__txipOutlineOn = w.map_div;
-    if (d) w.__txipOutline = w.L.geoJSON(d.geojson, { style: () => d.style, interactive: false }).addTo(w.map_div);
+    if (state.key === key && state.on === map) return;  // drawn on this very map
+    clear();
+    state.key = key;
+    state.on = map;
+    if (d) state.layer = window.L.geoJSON(d.geojson, { style: () => d.style, interactive: false }).addTo(map);
   }
 
   state.sync = sync;
   sync();
-  // The map may not be drawn yet, or be redrawn later (a layer ticked, a rerun): look a few times a second.
-  if (!state.timer) state.timer = setInterval(() => state.sync(), 150);
+  // The map may not be drawn yet, or be redrawn later (a layer ticked, a rerun): look a few times a second, and at
+  // once when a map in the page is ready.
+  if (!state.timer) {
+    state.timer = setInterval(() => state.sync(), 150);
+    state.onReady = () => state.sync();
+    document.addEventListener('txip-map-ready', state.onReady);
+  }
   return () => {
     clearInterval(state.timer);
+    document.removeEventListener('txip-map-ready', state.onReady);
     state.timer = null;
-    const f = mapFrame();
-    clear(f && f.contentWindow);
+    clear();
     host.__txipOutline = null;
   };
 }

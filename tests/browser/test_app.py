@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from support import MAP_HOST, wait_for_inline_map
 from txip_geo.cli import main as cli
 from txip_geo.maps import SELECTED_COLOR
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "test-output"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'  # the 边界 page's drawing map (streamlit-folium's frame)
 HQ_POINT = (32.23504, 120.2657)  # a point inside 黄桥镇 in the schematic layer
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,13 @@ def app(streamlit_server, demo_store):
 
 
 def wait_for_map(page, timeout=60_000):
-    """The map's iframe once its polygons are drawn. A changed map (other layers) is a new component: its old
+    """The page's inline map once drawn (ui/folium_view.py): (its element's box getter, the map)."""
+    m = wait_for_inline_map(page, timeout)
+    return m, m
+
+
+def wait_for_frame_map(page, timeout=60_000):
+    """A map in streamlit-folium's iframe once its polygons are drawn. A changed map is a new component: its old
     iframe may go away while we look at it, so look again until a live one has drawn."""
     deadline = time.monotonic() + timeout / 1000
     while True:
@@ -61,9 +68,9 @@ def cjk_renders(page) -> bool:
 
 def visible_labels(frame) -> list[tuple[str, tuple]]:
     """(text, screen box) of every township label shown inside the map's visible area."""
-    return [(t, tuple(b)) for t, b in frame.evaluate("""() => {
-        const m = window.map_div.getContainer().getBoundingClientRect();
-        return Array.from(document.querySelectorAll('.txip-label'))
+    return [(t, tuple(b)) for t, b in frame.evaluate("""(map, doc) => {
+        const m = map.getContainer().getBoundingClientRect();
+        return Array.from(doc.querySelectorAll('.txip-label'))
             .filter(e => getComputedStyle(e).visibility !== 'hidden')
             .map(e => [e.innerText.split('\\n')[0], e.getBoundingClientRect()])
             .filter(([t, r]) => r.width > 0 && r.right > m.left && r.left < m.right && r.bottom > m.top && r.top < m.bottom)
@@ -91,7 +98,7 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
     shown = visible_labels(frame)
     assert not overlapping(shown) and 5 <= len(shown) <= 17
     # A label moved out of another's way stays on its area's point (the point inside the label's box).
-    off = frame.evaluate("""() => Array.from(document.querySelectorAll('.txip-label'))
+    off = frame.evaluate("""(map, doc) => Array.from(doc.querySelectorAll('.txip-label'))
         .filter(e => getComputedStyle(e).visibility !== 'hidden').map(e => {
             const p = e.parentElement.getBoundingClientRect(), r = e.getBoundingClientRect();
             return [e.innerText.split('\\n')[0], p.left >= r.left - 1 && p.left <= r.right + 1
@@ -99,10 +106,10 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
         }).filter(([t, inside]) => !inside).map(([t]) => t)""")
     assert off == [], off
     # Zoom in two levels on a label that gave way: it shows, and still nothing overlaps.
-    view = frame.evaluate("() => [window.map_div.getCenter(), window.map_div.getZoom()]")
-    hidden = frame.evaluate("""() => {
-        const m = window.map_div, c = m.getContainer().getBoundingClientRect();
-        const el = Array.from(document.querySelectorAll('.txip-label'))
+    view = frame.evaluate("(map) => [map.getCenter(), map.getZoom()]")
+    hidden = frame.evaluate("""(map, doc) => {
+        const m = map, c = m.getContainer().getBoundingClientRect();
+        const el = Array.from(doc.querySelectorAll('.txip-label'))
             .find(e => getComputedStyle(e).visibility === 'hidden');
         if (!el) return null;
         const r = el.getBoundingClientRect();
@@ -115,23 +122,23 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
     assert not overlapping(closer)
     if hidden is not None:
         assert hidden in {n for n, _ in closer}, (hidden, closer)
-    frame.evaluate("([c, z]) => window.map_div.setView(c, z, {animate: false})", view)
+    frame.evaluate("(map, doc, [c, z]) => map.setView(c, z, {animate: false})", view)
     page.wait_for_timeout(300)
 
     # Click the map where 黄桥镇 is (converted to screen coordinates by Leaflet itself).
     x, y = frame.evaluate(
-        "([lat, lng]) => { const p = window.map_div.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+        "(map, doc, [lat, lng]) => { const p = map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
         list(HQ_POINT))
     box = frame_el.bounding_box()
-    frame.evaluate("() => { window.__txipBeforeClick = true; }")
+    frame.evaluate("(map) => { map.__txipBeforeClick = true; }")
     t1 = time.monotonic()
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.wait_for_selector('h3:has-text("黄桥镇")', timeout=30_000)
     click_to_panel = time.monotonic() - t1
-    # Outlined on the live map (by ui/map_overlay.py): the map document was not reloaded, one outline only.
+    # Outlined on the live map (by ui/map_overlay.py): the map was not drawn again, one outline only.
     outline = f'path[stroke="{SELECTED_COLOR}"]'
     frame.wait_for_selector(outline, timeout=10_000)
-    assert frame.evaluate("() => window.__txipBeforeClick === true")
+    assert frame.evaluate("(map) => map.__txipBeforeClick === true")
     assert frame.locator(outline).count() == 1
     page.wait_for_timeout(800)
     page.screenshot(path=str(OUT / "app_map_clicked.png"), full_page=True)
@@ -149,8 +156,10 @@ def test_every_page_renders_offline(app, page, browser_log, path, expect):
     OUT.mkdir(exist_ok=True)
     page.goto(app.url + path)
     page.wait_for_selector(f'text="{expect}"', timeout=60_000)
-    if page.locator(MAP_IFRAME).count():
+    if page.locator(MAP_HOST).count():
         wait_for_map(page)
+    if page.locator(MAP_IFRAME).count():
+        wait_for_frame_map(page)
     page.wait_for_timeout(1000)
     assert not page.locator('[data-testid="stException"]').count()
     # A deep link as the first request of a fresh server still goes through app.py's navigation.
@@ -218,7 +227,7 @@ def test_sign_in_is_required_once_users_exist(streamlit_server, page, browser_lo
     server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db)})
     page.goto(server.url + "goals")
     page.wait_for_selector('text="登录"', timeout=60_000)
-    assert page.locator(MAP_IFRAME).count() == 0 and "方案目标完成情况" not in page.content()
+    assert page.locator(MAP_HOST).count() == 0 and "方案目标完成情况" not in page.content()
     page.get_by_label("用户名").fill("guest")
     page.get_by_label("密码").fill("wrong password")
     page.get_by_role("button", name="登录").click()
@@ -246,7 +255,7 @@ def test_clusters_and_drawing_tools_load_offline(app, page, browser_log):
     assert frame.locator(".marker-cluster").count() > 0
     page.goto(app.url + "boundaries")
     page.wait_for_selector('text="在地图上绘制园区范围"', timeout=60_000)
-    frame_el, frame = wait_for_map(page)
+    frame_el, frame = wait_for_frame_map(page)
     frame.wait_for_selector(".leaflet-draw-draw-polygon", timeout=30_000)
     page.screenshot(path=str(OUT / "app_boundaries_draw.png"), full_page=True)
     assert browser_log.external_requests == [], browser_log.external_requests

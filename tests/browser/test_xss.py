@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from support import wait_for_inline_map
 from txip_geo.importer import import_file
 from txip_geo.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 HQ = (32.23504, 120.2657)  # inside 黄桥镇 (321283100) in the schematic layer
 
 pytestmark = pytest.mark.browser
@@ -62,25 +62,23 @@ def _watch(page) -> list[str]:
     return dialogs
 
 
-def _no_injected_elements(page, frame) -> None:
-    for where in (page, frame):
-        assert where.locator("img[src=x]").count() == 0
-        assert where.locator('img[src="x"]').count() == 0
-    scripts = frame.evaluate("() => Array.from(document.scripts).map(s => s.textContent).join('\\n')")
+def _no_injected_elements(page, m) -> None:
+    """No element a name carried got into the page or the map (Playwright's selectors go into the map's shadow
+    root), and no script element holds one."""
+    assert page.locator("img[src=x]").count() == 0 and page.locator('img[src="x"]').count() == 0
+    scripts = page.evaluate("() => Array.from(document.scripts).map(s => s.textContent).join('\\n')")
+    scripts += m.evaluate("(map, doc) => Array.from(doc.querySelectorAll('script')).map(s => s.textContent).join('\\n')")
     assert "alert(2)</script>" not in scripts and "<script>alert(5)" not in scripts
 
 
 def test_hostile_names_show_as_text_in_tooltips_and_panel_and_run_nothing(app, page, browser_log):
     dialogs = _watch(page)
     page.goto(app.url)
-    frame_el = page.wait_for_selector(MAP_IFRAME, state="attached", timeout=60_000)
-    frame = frame_el.content_frame()
-    frame.wait_for_selector("path.leaflet-interactive", timeout=60_000)
-    frame.wait_for_function("() => window.map_div !== undefined", timeout=30_000)
+    frame = wait_for_inline_map(page)
     # Hover the workstation (a CircleMarker) where Leaflet draws it.
-    x, y = frame.evaluate("([lat, lng]) => { const p = window.map_div.latLngToContainerPoint([lat, lng]); "
+    x, y = frame.evaluate("(map, doc, [lat, lng]) => { const p = map.latLngToContainerPoint([lat, lng]); "
                           "return [p.x, p.y]; }", list(HQ))
-    box = frame_el.bounding_box()
+    box = frame.bounding_box()
     page.mouse.move(box["x"] + x, box["y"] + y)
     tip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
     text = tip.inner_text()
@@ -94,7 +92,7 @@ def test_hostile_names_show_as_text_in_tooltips_and_panel_and_run_nothing(app, p
     page.set_viewport_size({"width": 2600, "height": 1000})  # the grid renders the cells of visible columns only
     page.goto(app.url + "?unit=321283100")
     page.wait_for_selector('h3:has-text("黄桥镇")', timeout=60_000)
-    frame = page.wait_for_selector(MAP_IFRAME, state="attached", timeout=60_000).content_frame()
+    frame = wait_for_inline_map(page)
     page.get_by_role("tab", name="工作站").click()
     _grid_has(page, NAME)
     _grid_has(page, HOST)
