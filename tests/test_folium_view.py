@@ -44,7 +44,7 @@ def test_rendered_map_carries_exactly_what_st_folium_sends(points):
     rendered = folium_view.render(m)
     ref = st_folium_args(localise_map(_copy(m)), key="map", height=640,
                          use_container_width=True, returned_objects=["last_object_clicked"])
-    assert rendered.script == ref["script"] + folium_view.INSTANT_CLICK_JS
+    assert rendered.script == ref["script"]
     assert rendered.header == ref["header"]
     assert rendered.html == ref["html"]
     assert rendered.map_id == ref["id"]
@@ -102,10 +102,8 @@ def test_assets_are_linked_behind_the_servers_base_url_path():
 
 def test_inline_script_creates_the_map_on_the_given_element_and_is_otherwise_st_folium_s():
     rendered = folium_view.render(township_map(40)[0])
-    base = rendered.script[: -len(folium_view.INSTANT_CLICK_JS)]
     assert rendered.inline_script.count("L.map(map_el") == 1 and '"map_div"' not in rendered.inline_script
-    assert rendered.inline_script == base.replace('L.map(\n                "map_div"', "L.map(map_el", 1)
-    assert "__GLOBAL_DATA__" not in rendered.inline_script  # the frame's click hack is not needed inline
+    assert rendered.inline_script == rendered.script.replace('L.map(\n                "map_div"', "L.map(map_el", 1)
     with pytest.raises(ValueError, match="streamlit-folium changed"):
         folium_view.inline_script("var m = L.map('elsewhere');")
 

@@ -38,26 +38,6 @@ from txip_geo.offline import DEFAULT_URL_BASE, localise_map
 from txip_geo.strings import t
 
 
-# The component reports a click only after a 250 ms debounce (it waits for the map to stop moving). A click on a
-# township is no move: this handler, run after the component's own layer handlers have recorded the clicked object,
-# sends the value at once. The debounced report that follows finds the same value and sends nothing. It acts only
-# on maps that return nothing but `last_object_clicked` (the 地图 page's).
-INSTANT_CLICK_JS = """
-(function () {
-  map_div.on('click', function () {
-    var d = window.__GLOBAL_DATA__;
-    if (!d || !d.last_object_clicked || !window.Streamlit) return;
-    if (!d.returned_objects || d.returned_objects.length !== 1 || d.returned_objects[0] !== 'last_object_clicked') return;
-    var value = {last_object_clicked: d.last_object_clicked};
-    if (JSON.stringify(d.previous_data) !== JSON.stringify(value)) {
-      d.previous_data = value;
-      window.Streamlit.setComponentValue(value);
-    }
-  });
-})();
-"""
-
-
 @dataclass(frozen=True)
 class RenderedMap:
     """What st_folium sends its component for one map, computed once."""
@@ -71,7 +51,7 @@ class RenderedMap:
     bounds: tuple
     zoom: float | int | None
     digest: str  # sha256 of the script
-    inline_script: str = ""  # the script without INSTANT_CLICK_JS, its map created on `map_el` (inline component)
+    inline_script: str = ""  # the script with its map created on `map_el` (the inline component)
 
     def defaults(self, returned_objects: Iterable[str] | None) -> dict:
         """The component's value before the user touched the map (as st_folium's `_defaults`)."""
@@ -131,16 +111,16 @@ def render(m: folium.Map) -> RenderedMap:
     fmap.render()
     html = sf._get_html(fmap)
     header = sf._get_header(fmap)
-    script = sf._get_map_string(fmap) + INSTANT_CLICK_JS
+    script = sf._get_map_string(fmap)
     try:
         bounds = fmap.get_bounds()
     except AttributeError:
         bounds = [[None, None], [None, None]]
     css, js = _links(fmap)
-    return RenderedMap(inline_script=inline_script(script[: -len(INSTANT_CLICK_JS)]), script=script, header=header, html=html, map_id=sf.get_full_id(fmap), css_links=tuple(css),
+    return RenderedMap(script=script, header=header, html=html, map_id=sf.get_full_id(fmap), css_links=tuple(css),
                        js_links=tuple(js), bounds=tuple(tuple(b) for b in bounds),
                        zoom=fmap.options.get("zoom") if hasattr(fmap, "options") else {},
-                       digest=hashlib.sha256(script.encode()).hexdigest())
+                       digest=hashlib.sha256(script.encode()).hexdigest(), inline_script=inline_script(script))
 
 
 _MAP_CREATE = re.compile(r'L\.map\(\s*"map_div"')
