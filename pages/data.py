@@ -55,10 +55,33 @@ def _show_report(rep, title: str) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"rep_{title}")
 
 
+def _preview(kind: str, up, data: bytes, as_of: str, skip: bool):
+    """(records of the first rows, report of the whole file, None) or (None, None, ImportRejected) for this upload.
+
+    Kept for the session per upload, settings and store state: the confirm click (and any other widget on the page)
+    reruns the page, and preparing a 100 MB file again would cost about 25 s before the import itself starts."""
+    key = (up.file_id, kind, as_of, skip, version)
+    memo = st.session_state.get("up_preview")
+    if memo is None or memo[0] != key:
+        try:
+            # The preview keeps only the rows it shows (the report covers the whole file): memory stays bounded.
+            records, rep = prepare(kind, data, up.name, as_of=as_of, layers=store_layers(store), skip_invalid=skip,
+                                   head=20)
+            memo = (key, records, rep, None)
+        except ImportRejected as e:
+            memo = (key, None, None, e)
+        st.session_state.up_preview = memo
+    return memo[1:]
+
+
 def upload_section() -> None:
-    """Upload, preview (nothing written), confirm."""
-    with st.expander(t("upload.title"), expanded=store.imports().empty):
+    """Upload, preview (nothing written), confirm. After an import the uploader is emptied (a new key), so the file
+    cannot go in twice by accident, and the import's message stays on the page."""
+    with st.expander(t("upload.title"), expanded=store.imports().empty or "up_done" in st.session_state):
         st.caption(t("upload.help") + " " + t("upload.templates"))
+        done = st.session_state.pop("up_done", None)
+        if done:
+            (st.success if done[0] == "imported" else st.info)(done[1])
         kinds = [k for k in KINDS]
         c1, c2, c3 = st.columns([2, 1, 1])
         kind = c1.selectbox(t("upload.kind"), kinds, format_func=lambda k: KINDS[k].label, key="up_kind")
@@ -67,38 +90,42 @@ def upload_section() -> None:
         user = c3.text_input(t("upload.user"), value="", key="up_user") if me.username == "local" else me.username
         if me.username != "local":
             c3.text_input(t("upload.user"), value=me.display_name, disabled=True, key="up_user_shown")
-        up = st.file_uploader(t("upload.file"), type=["csv", "txt", "xlsx", "xlsm", "xls"], key="up_file")
+        up = st.file_uploader(t("upload.file"), type=["csv", "txt", "xlsx", "xlsm", "xls"],
+                              key=f"up_file_{st.session_state.get('up_round', 0)}")
         skip = st.checkbox(t("upload.skip_invalid"), key="up_skip")
-        if up is not None:
-            data = up.getvalue()
+        if up is None:
+            return
+        data = up.getvalue()
+        records, rep, rejected = _preview(kind, up, data, as_of, skip)
+        if rejected is not None:
+            st.error(t("upload.rejected"))
+            st.code(rejected.report.message, language=None)
+            _show_report(rejected.report, "rejected")
+            return
+        st.markdown(f"**{t('upload.preview')}**")
+        _show_report(rep, "preview")
+        shown = [f.name for f in KINDS[kind].fields][:8] + (["unit_code", "assign_method", "assign_note"]
+                                                             if KINDS[kind].located else [])
+        st.caption(t("upload.first_rows"))
+        preview = records[[c for c in shown if c in records.columns]].head(20).copy()
+        if "unit_code" in preview:
+            preview["unit_code"] = preview["unit_code"].map(lambda c: gaz.name_of(c) if c else "")
+            preview["assign_method"] = preview["assign_method"].map(ASSIGN_METHODS)
+        labels = {f.name: f.header for f in KINDS[kind].fields} | {
+            "unit_code": t("upload.col_unit"), "assign_method": t("data.col_method"), "assign_note": t("data.col_note")}
+        st.dataframe(preview.rename(columns=labels), hide_index=True)
+        if st.button(t("upload.confirm"), type="primary", key="up_confirm"):
             try:
-                # The preview keeps only the rows it shows (the report covers the whole file): memory stays bounded.
-                records, rep = prepare(kind, data, up.name, as_of=as_of, layers=store_layers(store), skip_invalid=skip,
-                                       head=20)
-                st.markdown(f"**{t('upload.preview')}**")
-                _show_report(rep, "preview")
-                shown = [f.name for f in KINDS[kind].fields][:8] + (["unit_code", "assign_method", "assign_note"]
-                                                                     if KINDS[kind].located else [])
-                st.caption(t("upload.first_rows"))
-                preview = records[[c for c in shown if c in records.columns]].head(20).copy()
-                if "unit_code" in preview:
-                    preview["unit_code"] = preview["unit_code"].map(lambda c: gaz.name_of(c) if c else "")
-                    preview["assign_method"] = preview["assign_method"].map(ASSIGN_METHODS)
-                labels = {f.name: f.header for f in KINDS[kind].fields} | {
-                    "unit_code": t("upload.col_unit"), "assign_method": t("data.col_method"), "assign_note": t("data.col_note")}
-                st.dataframe(preview.rename(columns=labels), hide_index=True)
-                if st.button(t("upload.confirm"), type="primary", key="up_confirm"):
-                    try:
-                        done = import_file(store, kind, up.name, as_of=as_of, user=user or "未署名", data=data,
-                                           file_name=up.name, skip_invalid=skip)
-                        (st.success if done.status == "imported" else st.info)(
-                            done.message if done.status == "imported" else t("upload.unchanged"))
-                    except ImportRejected as e:  # the store changed between preview and confirm
-                        st.error(e.report.message)
-            except ImportRejected as e:
-                st.error(t("upload.rejected"))
-                st.code(e.report.message, language=None)
-                _show_report(e.report, "rejected")
+                result = import_file(store, kind, up.name, as_of=as_of, user=user or "未署名", data=data,
+                                     file_name=up.name, skip_invalid=skip)
+            except ImportRejected as e:  # the store changed between preview and confirm
+                st.error(e.report.message)
+                return
+            st.session_state.up_done = (result.status, result.message if result.status == "imported"
+                                        else t("upload.unchanged"))
+            st.session_state.up_round = st.session_state.get("up_round", 0) + 1
+            st.session_state.pop("up_preview", None)
+            st.rerun()
 
 
 if ui_auth.can("import"):

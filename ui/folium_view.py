@@ -178,7 +178,9 @@ export default function (component) {
 
   const wrap = document.createElement('div');
   wrap.className = 'txip-map-wrap';
-  wrap.style.cssText = 'position:relative;width:100%;height:' + data.height + 'px';
+  // Laid out and painted apart from the page: a panel redrawn beside the map does not make the browser look
+  // through the map's thousands of elements again (as the iframe did by being a document of its own).
+  wrap.style.cssText = 'position:relative;width:100%;contain:strict;height:' + data.height + 'px';
   const header = document.createElement('template');
   header.innerHTML = data.header;
   header.content.querySelectorAll('style').forEach((s) => wrap.appendChild(s.cloneNode(true)));

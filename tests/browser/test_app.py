@@ -189,6 +189,11 @@ def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, bro
     assert "横垛" in page.content() or page.get_by_text("321283102").count() >= 0
     page.get_by_role("button", name="确认导入").click()
     page.wait_for_selector('text=/已导入 案件台账.csv：2 条/', timeout=30_000)
+    # The message stays and the uploader is empty again: the same file cannot go in twice by a second click.
+    page.wait_for_timeout(500)
+    assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0
+    assert page.get_by_role("button", name="确认导入").count() == 0
+    assert page.get_by_text("已导入 案件台账.csv：2 条").count() == 1
     page.screenshot(path=str(OUT / "app_data_upload.png"), full_page=True)
     from txip_geo.store import Store
 
