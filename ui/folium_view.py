@@ -222,6 +222,7 @@ export default function (component) {
     root.replaceChildren(p);
   });
   state.cleanup = () => {
+    state.build++;   // a map still loading is not drawn after the component went away
     if (state.map) state.map.remove();
     state.map = null; state.digest = null; host.__txipMap = null;
   };
