@@ -170,6 +170,10 @@ export default function (component) {
   const host = root.host || root;        // the component's element in the page
   const state = host.__txipMapState || (host.__txipMapState = { digest: null, map: null, build: 0 });
   host.setAttribute('data-txip-map', '');
+  // Never faded as "stale" while its fragment reruns: the fade would repaint the map's thousands of elements on every
+  // click on a township, which reruns that fragment and leaves the map as it is.
+  const box = host.closest('[data-testid="stElementContainer"]');
+  if (box) { box.style.setProperty('opacity', '1', 'important'); box.style.setProperty('transition', 'none', 'important'); }
   state.report = data.report_clicks ? setTriggerValue : null;
   if (state.digest === data.digest && state.height === data.height) return state.cleanup;
   state.digest = data.digest; state.height = data.height;

@@ -15,9 +15,6 @@ CSS = """
 .txip-pill{padding:2px 10px;border-radius:12px;font-size:0.9rem;border:1px solid #bdbdbd;background:#fafafa}
 .txip-pill.sample{background:#fff5eb;border-color:#fd8d3c;color:#a63603;font-weight:600}
 .txip-pill.schematic{background:#fff;border-color:#d94801;color:#a63603}
-/* An inline map (ui/folium_view.py) is not faded while its fragment reruns: a fade would repaint its thousands of
-   elements, and a click on a township (which leaves the map as it is) reruns that fragment. */
-.stElementContainer[data-stale="true"]:has([data-txip-map]){opacity:1 !important;transition:none !important}
 </style>
 """
 

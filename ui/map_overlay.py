@@ -21,8 +21,8 @@ export default function (component) {
   const { data, parentElement } = component;
   const host = parentElement.host || parentElement;
   // Streamlit calls this function again with each new `data` and the returned cleanup only on unmount: one state
-  // (the current outline, one timer) per mounted component, kept on its host element.
-  const state = host.__txipOutline || (host.__txipOutline = { data: null, timer: null, layer: null, on: null, key: undefined });
+  // (the current outline, one listener) per mounted component, kept on its host element.
+  const state = host.__txipOutline || (host.__txipOutline = { data: null, onReady: null, layer: null, on: null, key: undefined });
   state.data = data;
 
   function liveMap() {
@@ -55,17 +55,15 @@ export default function (component) {
 
   state.sync = sync;
   sync();
-  // The map may not be drawn yet, or be redrawn later (a layer ticked, a rerun): look a few times a second, and at
-  // once when a map in the page is ready.
-  if (!state.timer) {
-    state.timer = setInterval(() => state.sync(), 150);
+  // The map may not be drawn yet, or be redrawn later (a layer ticked, a rerun): ui/folium_view.py's component
+  // announces every map it has drawn.
+  if (!state.onReady) {
     state.onReady = () => state.sync();
     document.addEventListener('txip-map-ready', state.onReady);
   }
   return () => {
-    clearInterval(state.timer);
     document.removeEventListener('txip-map-ready', state.onReady);
-    state.timer = null;
+    state.onReady = null;
     clear();
     host.__txipOutline = null;
   };

@@ -31,12 +31,6 @@ def app(streamlit_server, demo_store):
     return streamlit_server(REPO / "app.py", env={"TXIP_DB": str(demo_store)})
 
 
-def wait_for_map(page, timeout=60_000):
-    """The page's inline map once drawn (ui/folium_view.py): (its element's box getter, the map)."""
-    m = wait_for_inline_map(page, timeout)
-    return m, m
-
-
 def wait_for_frame_map(page, timeout=60_000):
     """A map in streamlit-folium's iframe once its polygons are drawn. A changed map is a new component: its old
     iframe may go away while we look at it, so look again until a live one has drawn."""
@@ -87,7 +81,7 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
     OUT.mkdir(exist_ok=True)
     t0 = time.monotonic()
     page.goto(app.url)  # the map is the default page: its URL is the root
-    frame_el, frame = wait_for_map(page)
+    frame = wait_for_inline_map(page)
     first_render = time.monotonic() - t0
     assert frame.locator("path.leaflet-interactive").count() >= 17
     assert "示意边界" in frame.locator(".txip-notices").inner_text()
@@ -129,7 +123,7 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
     x, y = frame.evaluate(
         "(map, doc, [lat, lng]) => { const p = map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
         list(HQ_POINT))
-    box = frame_el.bounding_box()
+    box = frame.bounding_box()
     frame.evaluate("(map) => { map.__txipBeforeClick = true; }")
     t1 = time.monotonic()
     page.mouse.click(box["x"] + x, box["y"] + y)
@@ -157,7 +151,7 @@ def test_every_page_renders_offline(app, page, browser_log, path, expect):
     page.goto(app.url + path)
     page.wait_for_selector(f'text="{expect}"', timeout=60_000)
     if page.locator(MAP_HOST).count():
-        wait_for_map(page)
+        wait_for_inline_map(page)
     if page.locator(MAP_IFRAME).count():
         wait_for_frame_map(page)
     page.wait_for_timeout(1000)
@@ -252,10 +246,10 @@ def test_sign_in_is_required_once_users_exist(streamlit_server, page, browser_lo
 def test_clusters_and_drawing_tools_load_offline(app, page, browser_log):
     """The case layer (clustered, 300 sample cases) and the park-drawing toolbar use only the app's own assets."""
     page.goto(app.url)
-    wait_for_map(page)
+    wait_for_inline_map(page)
     page.get_by_text("执法案件与纠纷", exact=True).first.click()  # the sidebar checkbox
     page.wait_for_timeout(1500)
-    frame_el, frame = wait_for_map(page)
+    frame = wait_for_inline_map(page)
     frame.wait_for_selector(".marker-cluster", timeout=30_000)
     assert frame.locator(".marker-cluster").count() > 0
     page.goto(app.url + "boundaries")
