@@ -90,3 +90,23 @@ def test_the_browser_benchmark_sent_nothing_to_the_internet(ci_run):
     assert info["external_requests"] == []
     measures = [r["measure"] for r in rows(results, "Map page in a browser")]
     assert any("returning browser" in m for m in measures) and any("floor: a click" in m for m in measures)
+
+
+def test_the_waterfall_times_every_stage_of_a_fresh_session_in_order(tmp_path):
+    """`benchmarks/waterfall.py` opens the map page in fresh sessions and lists when each stage was on the page."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian chromium is not installed")
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "waterfall.py"), "--points", "200", "--runs", "1",
+                           "--work", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    stages = {}
+    for line in proc.stdout.splitlines():
+        parts = line.strip().split(None, 1)
+        if len(parts) == 2 and parts[0].isdigit():
+            stages[parts[1]] = int(parts[0])
+    for stage in ("DOMContentLoaded", "rerun request sent", "last message of the run", "title (h1)", "map element",
+                  "townships drawn", "every workstation drawn"):
+        assert stage in stages, (stage, proc.stdout)
+    assert stages["DOMContentLoaded"] < stages["rerun request sent"] < stages["map element"] \
+        <= stages["townships drawn"] <= stages["every workstation drawn"]
+    assert "leaflet.js" in proc.stdout  # the vendored Leaflet, fetched from this server
