@@ -62,6 +62,7 @@ class ImportReport:
     header_row: int = 0
     columns: dict = field(default_factory=dict)  # file header -> field
     unused_columns: list = field(default_factory=list)
+    readings: list = field(default_factory=list)  # how columns whose header has several meanings were read (Chinese)
     rows_read: int = 0
     rows_imported: int = 0
     skipped: list = field(default_factory=list)  # [(row, reason)]
@@ -377,16 +378,30 @@ def _norm_header(h) -> str:
 
 
 @lru_cache(maxsize=1)
-def alias_table() -> dict[str, dict[str, list[str]]]:
-    tables = {}
+def _alias_files() -> dict:
+    tables: dict = {}
     for name in ("column_aliases.toml", "column_aliases.local.toml"):
         p = DATA_DIR / name
         if p.exists():
             with open(p, "rb") as f:
                 for section, fields in tomllib.load(f).items():
+                    if section == "values":  # [values.KIND]: the vocabulary of fields' values
+                        for kname, vocab in fields.items():
+                            for fname, words in vocab.items():
+                                tables.setdefault("values", {}).setdefault(kname, {}).setdefault(fname, []).extend(words)
+                        continue
                     for fname, aliases in fields.items():
-                        tables.setdefault(section, {}).setdefault(fname, []).extend(aliases)
+                        tables.setdefault("aliases", {}).setdefault(section, {}).setdefault(fname, []).extend(aliases)
     return tables
+
+
+def alias_table() -> dict[str, dict[str, list[str]]]:
+    return _alias_files().get("aliases", {})
+
+
+def value_vocabulary(kind: schema.Kind) -> dict[str, list[str]]:
+    """Field -> the words its values contain (column_aliases.toml [values.KIND]); fields without one are absent."""
+    return _alias_files().get("values", {}).get(kind.name, {})
 
 
 def _field_aliases(kind: schema.Kind) -> list[tuple[str, list[str]]]:
@@ -399,17 +414,70 @@ def _field_aliases(kind: schema.Kind) -> list[tuple[str, list[str]]]:
     return out
 
 
-def map_columns(kind: schema.Kind, headers: list) -> dict[int, str]:
-    """Column position -> field name. Each field takes the first of its aliases present; each column is used once."""
+#: A column fits a field's vocabulary when at least this share of its distinct values contain one of its words.
+VALUE_FIT = 0.6
+
+
+def _fit(values: list[str], words: list[str]) -> float:
+    distinct = {parse.to_halfwidth(v).replace(" ", "") for v in values if v and v.lower() not in ("nan", "none")}
+    if not distinct or not words:
+        return 0.0
+    return sum(1 for v in distinct if any(w in v for w in words)) / len(distinct)
+
+
+def map_columns(kind: schema.Kind, headers: list, values_of=None, readings: list | None = None) -> dict[int, str]:
+    """Column position -> field name. Each column is used once. First every header that is an alias of one field
+    only: each field takes the first of its aliases present. Then a header that is an alias of several fields goes
+    to the free field whose value vocabulary (column_aliases.toml [values.KIND]) its values fit best -- given
+    `values_of(i)`, the column's first values -- or else to the first of them; `readings` gets a Chinese line per
+    header decided by its values."""
     normed = {i: _norm_header(h) for i, h in enumerate(headers)}
+    aliases = _field_aliases(kind)
+    claimed: dict[str, list[str]] = {}  # normalised header -> the fields listing it, in field order
+    for fname, names in aliases:
+        for a in dict.fromkeys(names):
+            claimed.setdefault(a, []).append(fname)
     used: dict[int, str] = {}
-    for fname, aliases in _field_aliases(kind):
-        for a in aliases:
-            hit = next((i for i, h in normed.items() if h == a and i not in used), None)
-            if hit is not None:
-                used[hit] = fname
-                break
+    taken: set[str] = set()
+    for ambiguous in (False, True):
+        for fname, names in aliases:
+            if fname in taken:
+                continue
+            for a in names:
+                if (len(claimed[a]) > 1) != ambiguous:
+                    continue
+                hit = next((i for i, h in normed.items() if h == a and i not in used), None)
+                if hit is None:
+                    continue
+                if not ambiguous:
+                    used[hit], taken = fname, taken | {fname}
+                    break
+                field = _by_values(kind, [f for f in claimed[a] if f not in taken], headers[hit], values_of, hit,
+                                   readings)
+                used[hit], taken = field, taken | {field}
+                if field == fname:
+                    break
     return used
+
+
+def _by_values(kind: schema.Kind, candidates: list[str], header: str, values_of, i: int,
+               readings: list | None) -> str:
+    """Which of the candidate fields an ambiguous column is: the best fit of its values to the fields' vocabularies
+    (at least VALUE_FIT), else the first candidate."""
+    vocab = value_vocabulary(kind)
+    if len(candidates) == 1 or values_of is None or not any(f in vocab for f in candidates):
+        return candidates[0]
+    values = [v for v in values_of(i) if v]
+    fits = [(_fit(values, vocab.get(f, [])), -n, f) for n, f in enumerate(candidates)]
+    best = max(fits)
+    field = best[2] if best[0] >= VALUE_FIT else candidates[0]
+    if readings is not None and values:
+        sample = "、".join(list(dict.fromkeys(values))[:4])
+        label, others = kind_header(kind, field), "、".join(kind_header(kind, f) for f in candidates if f != field)
+        how = (f"其取值（{sample}）符合「{label}」" if best[0] >= VALUE_FIT
+               else f"其取值（{sample}）不符合任何一种读法，按默认")
+        readings.append(f"「{header}」列可读作{label}或{others}：{how}，按「{label}」读取")
+    return field
 
 
 def _cell(v) -> str:
@@ -435,16 +503,28 @@ def _cell_texts(col: pd.Series) -> pd.Series:
     return col.astype("object").where(col.notna(), "").astype(str).str.strip()
 
 
-def find_header(kind: schema.Kind, raw: pd.DataFrame) -> tuple[int, dict[int, str], list[str]]:
-    """The row (0-based) that best looks like the header: most mapped fields, required ones weighing double."""
-    best = (-1, 0, {}, [])
+def find_header(kind: schema.Kind, raw: pd.DataFrame,
+                readings: list | None = None) -> tuple[int, dict[int, str], list[str]]:
+    """The row (0-based) that best looks like the header: most mapped fields, required ones weighing double.
+    `readings` gets how the chosen header's ambiguous columns were read (see map_columns)."""
+    best = (-1, 0, {}, [], [])
     for r in range(min(MAX_HEADER_SCAN, len(raw))):
+        def values_of(i, r=r):
+            return _cell_texts(raw.iloc[r + 1:r + 1 + VALUE_SAMPLE, i]).tolist()
+
         for headers in ([_cell(v) for v in raw.iloc[r].to_numpy()], header_candidates(raw, r)):
-            mapping = map_columns(kind, headers)
+            read: list[str] = []
+            mapping = map_columns(kind, headers, values_of, read)
             score = len(mapping) + sum(1 for f in mapping.values() if f in kind.required)
             if score > best[1]:
-                best = (r, score, mapping, headers)
+                best = (r, score, mapping, headers, read)
+    if readings is not None:
+        readings.extend(best[4])
     return best[0], best[2], best[3]
+
+
+#: Rows under a header whose values decide an ambiguous header.
+VALUE_SAMPLE = 200
 
 
 # -- preparing ----------------------------------------------------------------------------------------------------
@@ -540,7 +620,8 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
         if raw.empty or raw.dropna(how="all").empty:
             if sheet.rest is None or all(r.dropna(how="all").empty for r in rest_of(sheet)):
                 continue
-        hr, mapping, headers = find_header(kind, raw)
+        read: list[str] = []
+        hr, mapping, headers = find_header(kind, raw, read)
         missing = [kind.get(f).header for f in kind.required if f not in mapping.values()]
         label = f"工作表“{sheet.name}”" if sheet.name != "" else ""
         if missing:
@@ -551,6 +632,7 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
                 report.skipped.append((0, f"{label}缺少必需的列（{'、'.join(missing)}），未读取"))
             continue
         parts.append((sheet, hr, mapping, headers))
+        report.readings += [f"{label}{line}" for line in read if f"{label}{line}" not in report.readings]
     if not parts:
         for sheet in sheets:
             for _ in rest_of(sheet):
@@ -813,6 +895,10 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
         flag(kc.eq("") & out["case_kind"].ne(""), "case_kind", out["case_kind"], "案件类别应为 查处 或 调解")
         st = parse.map_status(out["status"], parse.CASE_STATUS)
         flag(st.eq("") & out["status"].ne(""), "status", out["status"], "无法识别的办理状态（应为 受理/办理中/已结案/移送/撤回）")
+        # Without a status, the closing date tells (ledgers keep 结案日期 only); a case handled by 移送 is transferred.
+        st = st.mask(out["status"].eq("") & out["closed_date"].ne(""), "closed")
+        st = st.mask(out["status"].eq("") & out["closed_date"].eq(""), "open")
+        st = st.mask(out["case_kind"].str.contains("|".join(parse.CASE_TRANSFERRED), regex=True), "transferred")
         closed_no_date = st.eq("closed") & out["closed_date"].eq("")
         flag(closed_no_date, "closed_date", out["closed_date"], "已结案但没有结案日期", severity="warning")
         before = out["closed_date"].ne("") & out["accepted_date"].ne("") & (out["closed_date"] < out["accepted_date"])
@@ -913,6 +999,7 @@ def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:
         ("拒绝行数", len({(p.sheet, p.row) for p in report.errors})), ("警告", len(report.warnings)),
         *((f"归属：{ASSIGN_METHODS.get(k, k)}", v) for k, v in report.methods.items()),
         ("未使用的列", "、".join(report.unused_columns)),
+        *(("列的读法", r) for r in report.readings),
     ], columns=["项目", "内容"])
     cols = ["工作表", "行号", "列", "值", "原因"]
 
