@@ -231,3 +231,66 @@ def test_ambiguous_header_whose_values_fit_nothing_is_refused_naming_the_column(
     with pytest.raises(ImportRejected) as e:
         import_file(store, "cases", p, as_of="2025-12-31")
     assert "「案件类型」列" in e.value.report.message and "甲类" in e.value.report.message
+
+
+# -- lists without an ID column: the ID is derived from the row -----------------------------------------------------
+
+WS_LIST = """\
+名称,类型,地址
+黄桥镇知识产权工作站,知识产权工作站,泰兴市黄桥镇府前路1号
+泰兴经开区商标品牌指导站,商标品牌指导站,泰兴市经济开发区文江路8号
+古溪镇维权援助工作站,维权援助工作站,泰兴市古溪镇古溪西路20号
+"""
+
+
+def test_workstation_list_without_id_gets_stable_ids_shown_in_the_report(store, tmp_path):
+    p = tmp_path / "工作站.csv"
+    p.write_text(WS_LIST, encoding="utf-8")
+    rep = import_file(store, "workstations", p, as_of="2025-06-30")
+    assert (rep.rows_read, rep.rows_imported, rep.errors) == (3, 3, [])
+    assert [r for r, _ in rep.derived_ids] == [2, 3, 4]
+    assert any("「编号」" in r for r in rep.readings), rep.readings
+    ids = dict(zip(store.records("workstations")["name"], store.records("workstations")["station_id"]))
+    assert set(ids.values()) == {i for _, i in rep.derived_ids} and len(set(ids.values())) == 3
+    assert store.records("workstations").set_index("name")["unit_code"].to_dict() == {
+        "黄桥镇知识产权工作站": "321283100", "泰兴经开区商标品牌指导站": "321283123", "古溪镇维权援助工作站": "321283102"}
+    # The same list re-ordered, with other spaces and bracket widths: the same IDs, the same three stations.
+    lines = WS_LIST.splitlines()
+    q = tmp_path / "工作站2.csv"
+    q.write_text("\n".join([lines[0], lines[3], lines[1].replace("黄桥镇", "黄桥镇 "), lines[2]]) + "\n", encoding="utf-8")
+    rep2 = import_file(store, "workstations", q, as_of="2025-12-31")
+    assert {i for _, i in rep2.derived_ids} == set(ids.values())
+    assert len(store.records("workstations")) == 3
+
+
+def test_derived_id_duplicates_are_merged_only_when_the_rows_are_the_same(store, tmp_path):
+    p = tmp_path / "ws.csv"
+    p.write_text(WS_LIST + "黄桥镇知识产权工作站,知识产权工作站,泰兴市黄桥镇府前路1号\n", encoding="utf-8")
+    rep = import_file(store, "workstations", p, as_of="2025-06-30")
+    assert (rep.rows_imported, rep.duplicates) == (3, 1)
+    q = tmp_path / "ws2.csv"
+    q.write_text(WS_LIST + "黄桥镇知识产权工作站,知识产权工作站,泰兴市黄桥镇城黄路160号\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as e:
+        import_file(store, "workstations", q, as_of="2025-07-30")
+    msg = e.value.report.message
+    assert "第 5 行" in msg and "与第 2 行的名称、类型相同而其他内容不同" in msg
+
+
+def test_training_list_without_id_and_service_orgs_without_credit_code(store, tmp_path):
+    p = tmp_path / "培训.csv"
+    p.write_text("培训日期,培训名称,对象,人次\n2025/3/1,专利导航培训,高管,40\n2025-03-01,专利导航培训,工程师,35\n",
+                 encoding="utf-8")
+    rep = import_file(store, "trainings", p, as_of="2025-12-31")
+    assert rep.rows_imported == 2 and len({i for _, i in rep.derived_ids}) == 2
+    assert store.records("trainings")["attendees"].sum() == 75
+    q = tmp_path / "机构.csv"
+    q.write_text("机构名称,机构类型,地址\n泰兴某专利代理事务所,代理,泰兴市延令街道国庆路1号\n", encoding="utf-8")
+    rep = import_file(store, "service_orgs", q, as_of="2025-12-31")
+    assert rep.rows_imported == 1 and rep.derived_ids[0][1].startswith("AUTO-")
+
+
+def test_a_list_with_its_id_column_keeps_its_ids(store, tmp_path):
+    p = tmp_path / "ws.csv"
+    p.write_text("编号,名称,类型\nGZZ-01,甲工作站,知识产权工作站\n", encoding="utf-8")
+    rep = import_file(store, "workstations", p, as_of="2025-06-30")
+    assert rep.derived_ids == [] and store.records("workstations")["station_id"].tolist() == ["GZZ-01"]

@@ -63,6 +63,7 @@ class ImportReport:
     columns: dict = field(default_factory=dict)  # file header -> field
     unused_columns: list = field(default_factory=list)
     readings: list = field(default_factory=list)  # how columns whose header has several meanings were read (Chinese)
+    derived_ids: list = field(default_factory=list)  # [(row, ID)] for rows whose ID was derived (no ID column)
     rows_read: int = 0
     rows_imported: int = 0
     skipped: list = field(default_factory=list)  # [(row, reason)]
@@ -622,8 +623,13 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
                 continue
         read: list[str] = []
         hr, mapping, headers = find_header(kind, raw, read)
-        missing = [kind.get(f).header for f in kind.required if f not in mapping.values()]
+        derive = _derives_id(kind, mapping)
+        missing = [kind.get(f).header for f in kind.required if f not in mapping.values() and not (derive and f == derive)]
         label = f"工作表“{sheet.name}”" if sheet.name != "" else ""
+        if derive and not missing:
+            from_ = "、".join(kind.get(f).header for f in kind.id_from)
+            read.append(f"没有「{kind.get(derive).header}」列：{kind.get(derive).header}由{from_}生成（同一名单再次导入得到相同"
+                        f"{kind.get(derive).header}，与行的顺序无关），见“生成的编号”")
         if missing:
             found = "、".join(h for h in headers if h) if hr >= 0 else ""
             if best_missing is None or len(missing) < len(best_missing[0]):
@@ -653,6 +659,7 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
     key = ["pkey"] if kind.name == "patents" else (["area_code"] if kind.name == "network" else list(kind.key))
     problems = _Problems()
     seen_keys: set = set()  # de-duplication within the file, across chunks: the keys kept so far (a value, or a tuple)
+    derived_rows: dict = {}  # derived ID -> (row, the row's content) of its first row
     datum_rank: dict[str, int] = {}  # datum texts in the order the file first has them
     methods: dict[str, int] = {}
     unassigned, outside = [], []
@@ -671,6 +678,7 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
                 for start in range(0, len(raw), chunk_rows):
                     body = raw.iloc[start:start + chunk_rows]
                     frame, blanks = _fields(kind, body, mapping, prefix, report)
+                    frame["_derive_id"] = bool(_derives_id(kind, mapping))
                     blank_rows += blanks
                     if len(frame):
                         yield frame
@@ -717,13 +725,35 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
         keyed = (out[key].notna().all(axis=1) & out[key].astype(str).ne("").all(axis=1)).to_numpy()
         values = out[key[0]].tolist() if len(key) == 1 else list(zip(*(out[c].tolist() for c in key)))
         dup = np.zeros(len(out), dtype=bool)
+        derived = out["_derived"].to_numpy(dtype=bool) if "_derived" in out else np.zeros(len(out), dtype=bool)
+        clash = np.zeros(len(out), dtype=bool)
+        if derived.any():
+            content = list(zip(*(out[f].astype(str).tolist() for f in kind.field_names + (
+                [f.name for f in schema.LOCATION_FIELDS] if kind.located else []))))
         for j in np.flatnonzero(keyed):
             if values[j] in seen_keys:
-                dup[j] = True
+                first_row = derived_rows.get(values[j]) if derived[j] else None
+                if first_row is not None and first_row[1] != content[j]:
+                    clash[j] = True  # same derived ID, different rows: not merged, reported
+                    r = out.iat[j, out.columns.get_loc("row_no")]
+                    sheet = out.iat[j, out.columns.get_loc("_sheet")]
+                    from_ = "、".join(kind.get(f).header for f in kind.id_from)
+                    problems.add((1 << 30, 0), Problem(
+                        int(r), kind.get(key[0]).header + "（生成）", str(values[j]),
+                        f"与第 {first_row[0]} 行的{from_}相同而其他内容不同，生成的编号无法区分两者；"
+                        f"请加编号列，或改正/合并这两行", "error", sheet))
+                else:
+                    dup[j] = True
             else:
                 seen_keys.add(values[j])
+                if derived[j]:
+                    sheet, r = out["_sheet"].iat[j], int(out["row_no"].iat[j])
+                    derived_rows[values[j]] = (f"{sheet}{r}" if sheet else r, content[j])
+                    report.derived_ids.append((f"{sheet}{r}" if sheet else r, values[j]))
         duplicates += int(dup.sum())
-        out = out[~dup]
+        if clash.any():
+            rows_valid -= int(clash.sum())
+        out = out[~dup & ~clash].drop(columns=["_derived"], errors="ignore")
         if kind.located:
             loc = locator.frame(out)
             for c in schema.ASSIGNMENT_COLUMNS:
@@ -784,6 +814,27 @@ def _fields(kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], pref
     return frame.reset_index(drop=True), int(blank.sum())
 
 
+def _derives_id(kind: schema.Kind, mapping: dict[int, str]) -> str:
+    """The key field a part of a file lacks and whose value is derived (schema Kind.id_from), or ''."""
+    if kind.id_from and len(kind.key) == 1 and kind.key[0] not in mapping.values():
+        return kind.key[0]
+    return ""
+
+
+def _id_text(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return re.sub(r"[\s()（）\[\]【】\-—－·・]", "", parse.to_halfwidth(str(v))).lower()
+
+
+def _derived_ids(kind: schema.Kind, out: pd.DataFrame) -> pd.Series:
+    """A stable ID per row from its id_from fields (parsed, then widths, spaces, brackets, dashes and case ignored):
+    'AUTO-' and 10 hex digits of their SHA-1."""
+    parts = zip(*(out[f].map(_id_text) for f in kind.id_from))
+    ids = ["AUTO-" + hashlib.sha1("\x1f".join(p).encode("utf-8")).hexdigest()[:10].upper() for p in parts]
+    return pd.Series(ids, index=out.index, dtype=object)
+
+
 def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _Problems, datum_rank: dict,
            as_of: str) -> pd.DataFrame:
     """Parse and validate one chunk's fields; the problems go to `problems`. Returns the parsed columns."""
@@ -806,6 +857,7 @@ def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _P
     out = pd.DataFrame(index=frame.index)
     out["row_no"] = frame["row_no"]
     out["_sheet"] = frame["_sheet"]
+    derived_key = kind.key[0] if kind.id_from and "_derive_id" in frame and frame["_derive_id"].any() else ""
     for f in schema.input_fields(kind):
         col = frame[f.name]
         txt = parse.clean_text(col)  # once per field: the parsers are given it
@@ -819,10 +871,13 @@ def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _P
             val, err = parse.parse_numbers(col, integer=(f.type == "int"), txt=txt)
         if err is not None:
             flag(err.ne(""), f.name, txt, err)
-        if f.required:
+        if f.required and not (derived_key and f.name == derived_key):
             flag(txt.eq(""), f.name, txt, "必填项为空")
         out[f.name] = val
 
+    if derived_key:
+        out[derived_key] = _derived_ids(kind, out)
+        out["_derived"] = True
     _derive(kind, out, flag, as_of)
     if kind.located:
         _check_coordinates(out, flag, datum_rank)
@@ -1013,6 +1068,7 @@ def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:
         "拒绝的行": problems(report.errors),
         "警告": problems(report.warnings),
         "跳过的行": pd.DataFrame([(r or "", why) for r, why in report.skipped], columns=["行号", "原因"]),
+        "生成的编号": pd.DataFrame(report.derived_ids, columns=["行号", "编号"]),
         "未归属镇街": pd.DataFrame(report.unassigned, columns=["行号", "说明"]),
         "泰兴市外": pd.DataFrame(report.outside, columns=["行号", "说明"]),
     }

@@ -24,6 +24,9 @@ class Kind:
     located: bool = True  # records carry a location and get an area assignment
     doc: str = ""
     derived: tuple[tuple[str, str], ...] = ()  # (column, sqlite type) computed on import
+    # A file without the key column: the key is derived from these fields' normalised values (the same row gives the
+    # same ID in any file and order). Empty: the key column is required.
+    id_from: tuple[str, ...] = ()
 
     @property
     def field_names(self) -> list[str]:
@@ -121,6 +124,7 @@ WORKSTATIONS = _kind(Kind(
         _F("contact", "联系人", personal=True),
     ),
     derived=(("active", "INTEGER"),),
+    id_from=("name", "station_type"),
 ))
 
 CASES = _kind(Kind(
@@ -182,6 +186,7 @@ TRAININGS = _kind(Kind(
         _F("attendees", "人次", "int", required=True),
         _F("organiser", "主办单位"),
     ),
+    id_from=("date", "title", "audience"),
 ))
 
 SERVICE_ORGS = _kind(Kind(
@@ -193,6 +198,7 @@ SERVICE_ORGS = _kind(Kind(
         _F("status", "状态", doc="在营/注销; empty = 在营"),
     ),
     derived=(("active", "INTEGER"),),
+    id_from=("name",),
 ))
 
 NETWORK = _kind(Kind(
