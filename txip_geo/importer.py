@@ -9,7 +9,7 @@ import itertools
 import re
 import threading
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -81,6 +81,25 @@ class ImportReport:
 
     def error_lines(self, limit: int = 20) -> list[str]:
         return [p.text(self.file_name) for p in self.errors[:limit]]
+
+    def warning_lines(self, limit: int | None = 20) -> list[str]:
+        """One line per warning (file, sheet, row, column, value, reason); `limit` None: all of them."""
+        items = self.warnings if limit is None else self.warnings[:limit]
+        return [p.text(self.file_name) if isinstance(p, Problem) else str(p) for p in items]
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "ImportReport":
+        """A report as stored with its import (to_dict as JSON); keys a newer or older version has are tolerated."""
+        d = dict(d or {})
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        kw.setdefault("file_name", "")
+        kw.setdefault("kind", "")
+        pf = {f.name for f in fields(Problem)}
+        for k in ("errors", "warnings"):
+            kw[k] = [Problem(**{a: b for a, b in p.items() if a in pf}) if isinstance(p, dict) else p
+                     for p in kw.get(k) or []]
+        return cls(**kw)
 
 
 # -- reading ------------------------------------------------------------------------------------------------------
@@ -1039,6 +1058,21 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
     report.message = (f"已导入 {file_name}：{report.rows_imported} 条（读取 {report.rows_read} 行，合并重复 "
                       f"{report.duplicates} 条，拒绝 {rejected_rows()} 行，警告 {len(report.warnings)} 处）")
     return report
+
+
+def stored_report(store, import_id: int) -> ImportReport | None:
+    """The report kept with a past import (its warnings with row, column, value and reason), or None when the
+    import has none (an import still under way)."""
+    import json
+
+    with store.reading() as con:
+        row = con.execute("SELECT report, file_name, kind, as_of FROM imports WHERE id=?", (int(import_id),)).fetchone()
+    if row is None or not row[0]:
+        return None
+    rep = ImportReport.from_dict(json.loads(row[0]))
+    rep.file_name, rep.kind, rep.as_of = rep.file_name or row[1], rep.kind or row[2], rep.as_of or row[3]
+    rep.import_id = int(import_id)
+    return rep
 
 
 def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:
