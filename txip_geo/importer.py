@@ -1075,6 +1075,14 @@ def stored_report(store, import_id: int) -> ImportReport | None:
     return rep
 
 
+def import_warning_counts(store) -> dict[int, int]:
+    """Import id -> the number of warnings its stored report lists (imports without a report are absent)."""
+    with store.reading() as con:
+        rows = con.execute("SELECT id, json_array_length(report, '$.warnings') FROM imports "
+                           "WHERE report IS NOT NULL AND json_valid(report)").fetchall()
+    return {int(i): int(n or 0) for i, n in rows}
+
+
 def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:
     """The import report as tables (for the data page and its Excel download)."""
     from .schema import ASSIGN_METHODS, KINDS
