@@ -10,7 +10,8 @@ from datetime import date
 import streamlit as st
 
 from txip_geo import export, progress
-from txip_geo.importer import ImportRejected, import_file, prepare, report_frames, store_layers
+from txip_geo.importer import (ImportRejected, import_file, import_warning_counts, prepare, report_frames, store_layers,
+                               stored_report)
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.schema import ASSIGN_METHODS, KINDS
 from txip_geo.strings import t
@@ -37,6 +38,11 @@ def _report_xlsx(rep) -> bytes:
     return export.write_xlsx(report_frames(rep), {k: [f"导入检查报告：{rep.file_name}"] for k in report_frames(rep)})
 
 
+def _problem_table(df):
+    """A report's problems without the sheet column when the file has one sheet."""
+    return df.drop(columns=["工作表"]) if "工作表" in df and not df["工作表"].astype(bool).any() else df
+
+
 def _show_report(rep, title: str) -> None:
     frames = report_frames(rep)
     c = st.columns(5)
@@ -48,9 +54,11 @@ def _show_report(rep, title: str) -> None:
     if len(frames["拒绝的行"]):
         st.caption(t("upload.errors"))
         st.dataframe(frames["拒绝的行"], hide_index=True, height=min(38 + 35 * len(frames["拒绝的行"]), 300))
+    for line in rep.readings:
+        st.caption(f"{t('upload.readings')}：{line}")
     if len(frames["警告"]):
         with st.expander(f"{t('upload.warnings')}（{len(frames['警告'])}）"):
-            st.dataframe(frames["警告"], hide_index=True)
+            st.dataframe(_problem_table(frames["警告"]), hide_index=True)
     st.download_button(t("upload.download_report"), data=_report_xlsx(rep), file_name=f"导入检查报告_{rep.file_name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"rep_{title}")
 
@@ -82,6 +90,9 @@ def upload_section() -> None:
         done = st.session_state.pop("up_done", None)
         if done:
             (st.success if done[0] == "imported" else st.info)(done[1])
+            if len(done) > 2 and done[2] is not None:  # the import's own report: its warnings, row by row
+                st.markdown(f"**{t('upload.done_report')}**")
+                _show_report(done[2], "done")
         kinds = [k for k in KINDS]
         c1, c2, c3 = st.columns([2, 1, 1])
         kind = c1.selectbox(t("upload.kind"), kinds, format_func=lambda k: KINDS[k].label, key="up_kind")
@@ -122,7 +133,7 @@ def upload_section() -> None:
                 st.error(e.report.message)
                 return
             st.session_state.up_done = (result.status, result.message if result.status == "imported"
-                                        else t("upload.unchanged"))
+                                        else t("upload.unchanged"), result if result.status == "imported" else None)
             st.session_state.up_round = st.session_state.get("up_round", 0) + 1
             st.session_state.pop("up_preview", None)
             st.rerun()
@@ -145,6 +156,32 @@ else:
     st.caption(t("data.imports_help"))
     st.dataframe(progress.imports_table(imports, fs.settings.as_of), hide_index=True, key="imports_table",
                  height=min(38 + 35 * len(imports), 600))
+
+    # -- the warnings of a past import (kept with the import's report) ----------------------------------------------
+    st.subheader(t("data.warnings_title"))
+    st.caption(t("data.warnings_help"))
+    n_warn = import_warning_counts(store)
+    past = imports.sort_values("id", ascending=False)
+    with_warnings = [int(i) for i in past["id"] if n_warn.get(int(i), 0)]
+    ids = [int(i) for i in past["id"]]
+    labels = {int(r.id): t("data.warnings_option", file=r.file_name, kind=progress.kind_label(r.kind), as_of=r.as_of,
+                            at=str(r.imported_at).replace("T", " ")[:16], n=n_warn.get(int(r.id), 0))
+              for r in past.itertuples()}
+    pick = st.selectbox(t("data.warnings_pick"), ids, index=ids.index(with_warnings[0]) if with_warnings else 0,
+                        format_func=labels.get, key="warn_import")
+    past_rep = stored_report(store, pick)
+    if past_rep is None:
+        st.info(t("data.warnings_no_report"))
+    else:
+        warn_rows = _problem_table(report_frames(past_rep)["警告"])
+        if warn_rows.empty:
+            st.success(t("data.warnings_none"))
+        else:
+            st.dataframe(warn_rows, hide_index=True, key="warnings_table", height=min(38 + 35 * len(warn_rows), 360))
+        st.download_button(t("data.download_warnings"), data=lambda: _report_xlsx(past_rep), on_click="ignore",
+                           file_name=f"导入检查报告_{past_rep.file_name}.xlsx", key="download_warnings",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:")
 
 # -- assignment methods -------------------------------------------------------------------------------------------------
 counts, listing = _tables(str(store.path), version, fs.settings.as_of, ui_auth.can("see_personal"))

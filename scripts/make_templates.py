@@ -35,6 +35,9 @@ def field_tables() -> str:
         for f in schema.input_fields(kind):
             notes = f.doc + (" **Personal data** (masked for viewers)." if f.personal else "")
             out.append(f"| {f.header} | `{f.name}` | {TYPE_LABELS[f.type]} | {'是' if f.required else ''} | {notes.strip()} |")
+        if kind.id_from:
+            out.append(f"\nA file without the `{kind.key[0]}` column is accepted: the ID is derived from the row's "
+                       + ", ".join(f"`{n}`" for n in kind.id_from) + " (normalised), listed in the import report.")
         if kind.derived:
             out.append("\nDerived on import: " + ", ".join(f"`{n}`" for n, _ in kind.derived) + ".")
         out.append("")

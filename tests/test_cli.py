@@ -76,3 +76,44 @@ def test_new_store_has_boundaries_but_no_records(tmp_path, capsys):
     s = json.loads(capsys.readouterr().out)
     assert s["boundaries"] == "schematic" and s["units"][0]["area_km2"] > 0
     assert s["units"][0]["patents"] is None  # no patent records loaded: missing, not zero
+
+
+def _warning_file(tmp_path, n):
+    """A patent file of n rows, each with a wrong check digit (a warning, not an error)."""
+    bad = ["200810018568.5", "201210199091.0", "201320342150.6", "201510219799.6", "201510360788.8"]
+    rows = ["申请号,名称,法律状态,地址"] + [f"{b},品{i},有效,泰兴市黄桥镇" for i, b in enumerate(bad[:n])]
+    p = tmp_path / "patents.csv"
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return p
+
+
+def test_import_lists_each_warning_with_row_column_value_and_reason(tmp_path, capsys, monkeypatch):
+    import txip_geo.cli as cli
+
+    p = _warning_file(tmp_path, 5)
+    monkeypatch.setattr(cli, "WARNINGS_SHOWN", 2)
+    assert main(["--db", str(tmp_path / "w.sqlite"), "import", "patents", str(p), "--as-of", "2025-12-31"]) == 0
+    out = capsys.readouterr().out
+    assert "警告 5 处" in out
+    assert "警告：文件 patents.csv 第 2 行「申请号」列：值“200810018568.5”：校验位错误（应为 0）" in out
+    assert out.count("  警告：") == 2 and "另有 3 处警告未列出（共 5 处；加 --all-warnings 列出全部）" in out
+    assert main(["--db", str(tmp_path / "w2.sqlite"), "import", "patents", str(p), "--as-of", "2025-12-31",
+                 "--all-warnings"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("  警告：") == 5 and "第 6 行「申请号」列：值“201510360788.8”" in out and "另有" not in out
+
+
+def test_demo_lists_the_sample_warnings(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "d.sqlite"), "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "警告 6 处" in out
+    listed = [line for line in out.splitlines() if line.startswith("  警告：文件 patents.csv 第 ")]
+    assert len(listed) == 6 and all("「申请号」列：值“" in line and "校验位错误" in line for line in listed)
+
+
+def test_import_report_names_how_an_ambiguous_column_was_read(tmp_path, capsys):
+    p = tmp_path / "台账.csv"
+    p.write_text("案件编号,案件类型,立案日期,处理方式,办理状态\nA1,专利,2025-01-02,立案查处,已结案\n", encoding="utf-8")
+    assert main(["--db", str(tmp_path / "c.sqlite"), "import", "cases", str(p), "--as-of", "2025-12-31"]) == 0
+    out = capsys.readouterr().out
+    assert "列的读法：「案件类型」列" in out and "按「知识产权类型」读取" in out

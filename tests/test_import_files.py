@@ -137,7 +137,7 @@ def test_truncated_csv_names_the_cut_row(store, tmp_path):
         import_file(store, "cases", p)
     msg = e.value.report.message
     assert "第 3 行「立案日期」列：值“2025-0”：无法识别的日期“2025-0”" in msg
-    assert "第 3 行「办理状态」列：必填项为空" in msg
+    assert "有 1 行数据有误" in msg  # an empty 办理状态 is no error now: it is derived from the 结案日期
     assert store_counts(store) == before
 
 
@@ -166,3 +166,131 @@ def test_newer_snapshot_never_overwrites_an_older_one(store, tmp_path):
     assert store.records("cases", as_of="2025-06-30").loc[0, "status_code"] == "open"
     assert store.records("cases").loc[0, "status_code"] == "closed"
     assert store.snapshot_dates("cases") == ["2025-06-30", "2025-12-31"]
+
+
+# -- an office's 执法案件台账: 案件类型 is the IP type, 处理方式/办理方式 how the case was handled ----------------------
+
+LEDGER = """\
+序号,案件编号,案件类型,案由,立案日期,处理方式,办理状态,结案日期,当事人,地址
+1,泰市监知案〔2024〕1号,商标,销售侵犯注册商标专用权的商品,2024-02-03,立案查处,已结案,2024-05-10,甲商行,泰兴市黄桥镇府前路1号
+2,泰市监知案〔2024〕2号,专利,假冒专利,2024-03-15,行政处罚,办理中,,乙公司,泰兴市黄桥镇东进路8号
+3,泰市监知调〔2024〕3号,专利,专利侵权纠纷,2024-04-01,调解,调解成功,2024-04-20,丙公司,泰兴市延令街道文昌路2号
+4,泰市监知调〔2024〕4号,商标,商标侵权纠纷,2024-05-06,行政调解,调解不成,2024-06-01,丁公司,泰兴市延令街道文昌路9号
+5,泰市监知案〔2024〕5号,地理标志,擅自使用地理标志,2024-06-09,移送,已结案,2024-06-20,戊公司,泰兴市经济开发区通江路3号
+"""
+
+
+def test_case_ledger_reads_case_type_as_ip_type_and_handling_as_case_kind(store, tmp_path):
+    from txip_geo.figures import compute
+
+    p = tmp_path / "执法案件台账.csv"
+    p.write_text(LEDGER, encoding="utf-8")
+    rep = import_file(store, "cases", p, as_of="2024-12-31")
+    assert (rep.rows_read, rep.rows_imported, rep.errors) == (5, 5, [])
+    assert rep.columns["案件类型"] == "ip_type" and rep.columns["处理方式"] == "case_kind"
+    # The report says which reading was taken, naming the column.
+    assert any("「案件类型」" in r and "知识产权类型" in r for r in rep.readings), rep.readings
+    assert any("「处理方式」" in r and "案件类别" in r for r in rep.readings), rep.readings
+    df = store.records("cases").set_index("case_no")
+    assert df["ip_type"].tolist() == ["商标", "专利", "专利", "商标", "地理标志"]
+    assert df["kind_code"].tolist() == ["enforcement", "enforcement", "dispute", "dispute", "enforcement"]
+    assert df["status_code"].tolist() == ["closed", "open", "closed", "closed", "transferred"]
+    assert df["unit_code"].tolist() == ["321283100", "321283100", "321283002", "321283002", "321283123"]
+    fs = compute(store)
+    u = fs.units.set_index("code")
+    assert (u.loc["321283100", "enforcement_cases"], u.loc["321283100", "enforcement_closed"]) == (2, 1)
+    assert (u.loc["321283002", "disputes"], u.loc["321283002", "disputes_mediated"]) == (2, 1)
+    assert (fs.city["enforcement_cases"], fs.city["disputes"], fs.city["disputes_mediated"]) == (3, 2, 1)
+
+
+def test_case_ledger_with_handling_method_and_closing_date_only(store, tmp_path):
+    p = tmp_path / "台账.csv"
+    p.write_text("案件编号,案件类型,案由,立案日期,办理方式,结案日期,所属镇街\n"
+                 "A1,专利,假冒专利,2025-01-02,立案查处,2025-02-01,古溪镇\n"
+                 "A2,商标,商标纠纷,2025-01-05,调解,,古溪镇\n", encoding="utf-8")
+    rep = import_file(store, "cases", p, as_of="2025-12-31")
+    assert rep.rows_imported == 2 and rep.errors == []
+    df = store.records("cases").set_index("case_no")
+    assert df.loc["A1", ["ip_type", "kind_code", "status_code"]].tolist() == ["专利", "enforcement", "closed"]
+    assert df.loc["A2", ["ip_type", "kind_code", "status_code"]].tolist() == ["商标", "dispute", "open"]
+
+
+def test_case_type_column_holding_case_kinds_is_still_the_case_kind(store, tmp_path):
+    p = tmp_path / "cases.csv"
+    p.write_text("案件编号,案件类型,立案日期,办理状态\nB1,查处,2025-01-02,已结案\nB2,调解,2025-01-03,受理\n",
+                 encoding="utf-8")
+    rep = import_file(store, "cases", p, as_of="2025-12-31")
+    assert rep.columns["案件类型"] == "case_kind" and rep.rows_imported == 2
+    assert any("「案件类型」" in r and "按「案件类别」读取" in r for r in rep.readings), rep.readings
+    assert store.records("cases").set_index("case_no")["kind_code"].tolist() == ["enforcement", "dispute"]
+
+
+def test_ambiguous_header_whose_values_fit_nothing_is_refused_naming_the_column(store, tmp_path):
+    p = tmp_path / "cases.csv"
+    p.write_text("案件编号,案件类型,立案日期,办理状态\nC1,甲类,2025-01-02,已结案\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as e:
+        import_file(store, "cases", p, as_of="2025-12-31")
+    assert "「案件类型」列" in e.value.report.message and "甲类" in e.value.report.message
+
+
+# -- lists without an ID column: the ID is derived from the row -----------------------------------------------------
+
+WS_LIST = """\
+名称,类型,地址
+黄桥镇知识产权工作站,知识产权工作站,泰兴市黄桥镇府前路1号
+泰兴经开区商标品牌指导站,商标品牌指导站,泰兴市经济开发区文江路8号
+古溪镇维权援助工作站,维权援助工作站,泰兴市古溪镇古溪西路20号
+"""
+
+
+def test_workstation_list_without_id_gets_stable_ids_shown_in_the_report(store, tmp_path):
+    p = tmp_path / "工作站.csv"
+    p.write_text(WS_LIST, encoding="utf-8")
+    rep = import_file(store, "workstations", p, as_of="2025-06-30")
+    assert (rep.rows_read, rep.rows_imported, rep.errors) == (3, 3, [])
+    assert [r for r, _ in rep.derived_ids] == [2, 3, 4]
+    assert any("「编号」" in r for r in rep.readings), rep.readings
+    ids = dict(zip(store.records("workstations")["name"], store.records("workstations")["station_id"]))
+    assert set(ids.values()) == {i for _, i in rep.derived_ids} and len(set(ids.values())) == 3
+    assert store.records("workstations").set_index("name")["unit_code"].to_dict() == {
+        "黄桥镇知识产权工作站": "321283100", "泰兴经开区商标品牌指导站": "321283123", "古溪镇维权援助工作站": "321283102"}
+    # The same list re-ordered, with other spaces and bracket widths: the same IDs, the same three stations.
+    lines = WS_LIST.splitlines()
+    q = tmp_path / "工作站2.csv"
+    q.write_text("\n".join([lines[0], lines[3], lines[1].replace("黄桥镇", "黄桥镇 "), lines[2]]) + "\n", encoding="utf-8")
+    rep2 = import_file(store, "workstations", q, as_of="2025-12-31")
+    assert {i for _, i in rep2.derived_ids} == set(ids.values())
+    assert len(store.records("workstations")) == 3
+
+
+def test_derived_id_duplicates_are_merged_only_when_the_rows_are_the_same(store, tmp_path):
+    p = tmp_path / "ws.csv"
+    p.write_text(WS_LIST + "黄桥镇知识产权工作站,知识产权工作站,泰兴市黄桥镇府前路1号\n", encoding="utf-8")
+    rep = import_file(store, "workstations", p, as_of="2025-06-30")
+    assert (rep.rows_imported, rep.duplicates) == (3, 1)
+    q = tmp_path / "ws2.csv"
+    q.write_text(WS_LIST + "黄桥镇知识产权工作站,知识产权工作站,泰兴市黄桥镇城黄路160号\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as e:
+        import_file(store, "workstations", q, as_of="2025-07-30")
+    msg = e.value.report.message
+    assert "第 5 行" in msg and "与第 2 行的名称、类型相同而其他内容不同" in msg
+
+
+def test_training_list_without_id_and_service_orgs_without_credit_code(store, tmp_path):
+    p = tmp_path / "培训.csv"
+    p.write_text("培训日期,培训名称,对象,人次\n2025/3/1,专利导航培训,高管,40\n2025-03-01,专利导航培训,工程师,35\n",
+                 encoding="utf-8")
+    rep = import_file(store, "trainings", p, as_of="2025-12-31")
+    assert rep.rows_imported == 2 and len({i for _, i in rep.derived_ids}) == 2
+    assert store.records("trainings")["attendees"].sum() == 75
+    q = tmp_path / "机构.csv"
+    q.write_text("机构名称,机构类型,地址\n泰兴某专利代理事务所,代理,泰兴市延令街道国庆路1号\n", encoding="utf-8")
+    rep = import_file(store, "service_orgs", q, as_of="2025-12-31")
+    assert rep.rows_imported == 1 and rep.derived_ids[0][1].startswith("AUTO-")
+
+
+def test_a_list_with_its_id_column_keeps_its_ids(store, tmp_path):
+    p = tmp_path / "ws.csv"
+    p.write_text("编号,名称,类型\nGZZ-01,甲工作站,知识产权工作站\n", encoding="utf-8")
+    rep = import_file(store, "workstations", p, as_of="2025-06-30")
+    assert rep.derived_ids == [] and store.records("workstations")["station_id"].tolist() == ["GZZ-01"]

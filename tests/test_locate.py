@@ -378,3 +378,81 @@ def test_large_frame_matches_each_distinct_address_once(layers, gaz, monkeypatch
     assert out["assign_method"].isin(["point", "address", "outside", "unassigned", "park"]).all()
     assert elapsed < 20
     L._MATCHERS.clear()
+
+
+# --------------------------------------------------------------------------- parks spelled as offices write them
+# Every park, many spellings (prefixes, short forms, the stem's full place name, widths, spaces, brackets, dashes),
+# each in an address and in the park-name field; the expected park and its host township (P04's is not known).
+
+PARK_SPELLINGS = {
+    ("P01", BINJIANG): [
+        "泰兴经济开发区", "泰兴市经济开发区", "江苏省泰兴经济开发区", "江苏省泰兴市经济开发区", "泰州市泰兴经济开发区",
+        "江苏泰兴经济开发区", "泰兴经开区", "泰兴市经开区", "泰兴开发区", "泰兴市开发区", "泰兴经济技术开发区",
+        "泰兴市经济技术开发区", "泰兴 经济开发区", "泰兴市 经开区", "泰兴（经济开发区）", "泰兴市(经济开发区)",
+        "泰兴市　经济开发区", "江苏省泰州市泰兴市经济开发区"],
+    ("P02", HUANGQIAO): [
+        "黄桥经济开发区", "黄桥经开区", "黄桥开发区", "黄桥镇经济开发区", "泰兴市黄桥经济开发区", "泰兴市黄桥镇经开区",
+        "江苏省黄桥经济开发区", "黄桥 经济开发区", "黄桥（经济开发区）", "江阴-黄桥合作共建园区", "江阴－黄桥合作共建园区",
+        "江阴—黄桥合作共建园区", "江阴黄桥合作共建园区", "黄桥经济技术开发区"],
+    ("P03", HONGQIAO): [
+        "虹桥工业园区", "虹桥工业园", "虹桥园区", "虹桥镇工业园区", "泰兴市虹桥工业园区", "泰兴市虹桥镇工业园",
+        "江苏省泰兴市虹桥工业园区", "虹桥 工业园区", "虹桥（工业园区）"],
+    ("P04", ""): [
+        "泰兴高新技术产业开发区", "泰兴高新区", "泰兴市高新区", "泰兴市高新技术产业开发区", "泰兴高新技术开发区",
+        "泰州市泰兴高新区", "泰兴市高新技术产业园区", "泰兴 高新区", "城东高新技术产业园"],
+}
+PARK_CASES = [(s, park, host) for (park, host), spellings in PARK_SPELLINGS.items() for s in spellings]
+
+
+@pytest.mark.parametrize("spelling,park,host", PARK_CASES)
+def test_park_spellings_in_an_address(matcher, spelling, park, host):
+    loc = matcher.match(spelling + "科创路18号")
+    assert (loc.park_code, loc.unit_code) == (park, host), loc.note
+    assert loc.method == "park"
+
+
+@pytest.mark.parametrize("spelling,park,host", PARK_CASES)
+def test_park_spellings_in_the_park_field(gaz, spelling, park, host):
+    loc = locate_one(gaz, park_name=spelling)
+    assert (loc.park_code, loc.unit_code, loc.method) == (park, host, "park"), loc.note
+
+
+@pytest.mark.parametrize("spelling,park,host", [c for c in PARK_CASES if c[2]])
+def test_park_spellings_in_the_township_field(gaz, spelling, park, host):
+    loc = locate_one(gaz, area_name=spelling)
+    assert (loc.park_code, loc.unit_code) == (park, host), loc.note
+
+
+PARK_NEGATIVES = [
+    # another park's name must not be read as 泰兴经济开发区, nor its stem's township without the park
+    ("泰兴市黄桥经济开发区", (HUANGQIAO, "P02", "park")),
+    ("泰兴市黄桥镇经济开发区", (HUANGQIAO, "P02", "park")),
+    ("泰兴市虹桥镇工业园区", (HONGQIAO, "P03", "park")),
+    ("泰兴市黄桥工业园某公司", (HUANGQIAO, "", "address")),  # not a park the gazetteer knows: the town only
+    # other cities' parks
+    ("江苏省靖江市经济开发区", ("", "", "outside")),
+    ("靖江经济开发区", ("", "", "unassigned")),
+    ("江苏省泰州市海陵区泰州经济开发区", ("", "", "outside")),
+    # a road named after a park is no park
+    ("泰兴市开发区路1号", ("", "", "unassigned")),
+    ("泰兴市延令街道园区大道8号", (YANLING, "", "address")),
+    # a bare type word names no park
+    ("经济开发区", ("", "", "unassigned")),
+    ("泰兴市高新技术企业", ("", "", "unassigned")),
+    # an explicit township in the address still decides the township; the park is kept
+    ("泰兴市滨江镇泰兴经开区", (BINJIANG, "P01", "address")),
+    ("泰兴市经济开发区（延令街道）", (YANLING, "P01", "address")),
+    # two parks: undecided
+    ("泰兴经开区黄桥经开区", ("", "", "unassigned")),
+]
+
+
+@pytest.mark.parametrize("address,expected", PARK_NEGATIVES)
+def test_park_spellings_without_false_hits(matcher, address, expected):
+    assert as_tuple(matcher.match(address)) == expected, matcher.match(address).note
+
+
+@pytest.mark.parametrize("text", ["黄桥镇", "经济开发区", "靖江经济开发区", "开发区", "泰兴市"])
+def test_park_field_that_names_no_park(gaz, text):
+    loc = locate_one(gaz, park_name=text)
+    assert loc.park_code == "", loc.note

@@ -142,3 +142,49 @@ def test_data_page_lists_imports_badge_and_unassigned_counts(expected):
     un, out = frames_with(at, "原文件行号", "地址/名称", "归属方式")
     assert len(un) == n_un and set(un["归属方式"]) <= {"未能归属", "按园区名称"}
     assert len(out) == n_out and set(out["归属方式"]) == {"泰兴市外"}
+
+
+def test_data_page_lists_the_warnings_of_a_past_import(expected):
+    s, _fs, _ = expected
+    at = run_page("data.py")
+    (warn,) = frames_with(at, "行号", "列", "值", "原因")
+    # The sample's patent import has 6 warnings (wrong check digits): each row, column, value and reason shown.
+    assert len(warn) == 6 and set(warn["列"]) == {"申请号"} and warn["原因"].str.startswith("校验位错误").all()
+    imports = s.imports()
+    pid = int(imports.loc[imports["kind"] == "patents", "id"].iloc[0])
+    from txip_geo.importer import stored_report
+
+    rep = stored_report(s, pid)
+    assert list(warn["行号"]) == [p.row for p in rep.warnings]
+    assert list(warn["值"]) == [p.value for p in rep.warnings]
+    (pick,) = [sb for sb in at.selectbox if sb.key == "warn_import"]
+    assert "patents.csv" in pick.format_func(pick.value) and "警告 6 处" in pick.format_func(pick.value)
+    assert any(b.proto.label == t("data.download_warnings") for b in at.get("download_button"))
+    # Another import without warnings says so.
+    other = int(imports.loc[imports["kind"] == "cases", "id"].iloc[0])
+    pick.set_value(other).run()
+    assert not frames_with(at, "行号", "列", "值", "原因") and t("data.warnings_none") in [x.value for x in at.success]
+
+
+def test_data_page_shows_the_report_of_the_import_just_made(tmp_path, monkeypatch):
+    from txip_geo.importer import import_file
+
+    db = tmp_path / "new.sqlite"
+    monkeypatch.setenv("TXIP_DB", str(db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    p = tmp_path / "patents_new.csv"
+    p.write_text("申请号,名称,法律状态,地址\n200810018568.5,品甲,有效,泰兴市黄桥镇\n", encoding="utf-8")
+    rep = import_file(Store(db), "patents", p, as_of="2026-11-30")
+    try:
+        at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=180)
+        at.session_state["up_done"] = ("imported", rep.message, rep)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert t("upload.done_report") in markdown_text(at)
+        shown = [f for f in frames_with(at, "行号", "列", "值", "原因") if "200810018568.5" in set(f["值"])]
+        assert len(shown) == 2  # the report of the import just made, and the past import's warnings
+        assert shown[0]["原因"].iloc[0].startswith("校验位错误") and list(shown[0]["行号"]) == [2]
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()

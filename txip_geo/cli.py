@@ -69,8 +69,30 @@ def cmd_demo(args) -> int:
             print(e.report.message, file=sys.stderr)
             return 1
         print(f"[样例数据] {rep.message}")
+        _print_details(rep, args.all_warnings)
     print(f"样例数据已载入 {store.path}（截至 {SAMPLE_AS_OF}；样例记录均为虚构，不是真实统计）")
     return 0
+
+
+#: Warnings listed per file unless --all-warnings is given.
+WARNINGS_SHOWN = 20
+
+
+def _print_details(rep, all_warnings: bool = False) -> None:
+    """How ambiguous columns were read, the IDs derived, and the warnings: file, row, column, value and reason each
+    (the first WARNINGS_SHOWN, with the count of the rest, unless `all_warnings`)."""
+    for line in getattr(rep, "readings", []):
+        print(f"  列的读法：{line}")
+    derived = getattr(rep, "derived_ids", [])
+    if derived:
+        shown = "，".join(f"第 {r} 行 {i}" for r, i in derived[:5])
+        print(f"  生成的编号 {len(derived)} 个：{shown}" + ("……" if len(derived) > 5 else ""))
+    lines = rep.warning_lines(None if all_warnings else WARNINGS_SHOWN)
+    for line in lines:
+        print("  警告：" + line)
+    rest = len(rep.warnings) - len(lines)
+    if rest > 0:
+        print(f"  ……另有 {rest} 处警告未列出（共 {len(rep.warnings)} 处；加 --all-warnings 列出全部）")
 
 
 def cmd_import(args) -> int:
@@ -90,10 +112,8 @@ def cmd_import(args) -> int:
         print(e.report.message, file=sys.stderr)
         return 2
     print(rep.message)
-    for w in rep.warnings[:20]:
-        print("  警告：" + (w.text(rep.file_name) if hasattr(w, "text") else str(w)))
-    if len(rep.warnings) > 20:
-        print(f"  ……共 {len(rep.warnings)} 处警告")
+    if hasattr(rep, "warning_lines"):  # a record file's report (a boundary import reports otherwise)
+        _print_details(rep, args.all_warnings)
     if rep.methods:
         from .schema import ASSIGN_METHODS
 
@@ -314,7 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--db", default=argparse.SUPPRESS, help="数据库文件")
         return sp
 
-    common(sub.add_parser("demo", help="用样例数据（虚构）重建数据库")).set_defaults(func=cmd_demo)
+    sp = common(sub.add_parser("demo", help="用样例数据（虚构）重建数据库"))
+    sp.add_argument("--all-warnings", action="store_true", help=f"列出全部警告（默认每个文件列出前 {WARNINGS_SHOWN} 处）")
+    sp.set_defaults(func=cmd_demo)
 
     sp = common(sub.add_parser("import", help="导入一个文件"))
     sp.add_argument("kind", choices=IMPORT_KINDS)
@@ -326,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--layer-name", help="边界文件含多个图层时要导入的图层名")
     sp.add_argument("--skip-invalid", action="store_true", help="跳过有错误的行，导入其余行（默认整文件拒绝）")
     sp.add_argument("--user", default="cli", help="导入人")
+    sp.add_argument("--all-warnings", action="store_true", help=f"列出全部警告（默认列出前 {WARNINGS_SHOWN} 处）")
     sp.set_defaults(func=cmd_import)
 
     for name, func, helptext in (("summary", cmd_summary, "各镇街、园区的数字"), ("goals", cmd_goals, "方案目标完成情况")):

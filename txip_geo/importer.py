@@ -9,7 +9,7 @@ import itertools
 import re
 import threading
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +62,8 @@ class ImportReport:
     header_row: int = 0
     columns: dict = field(default_factory=dict)  # file header -> field
     unused_columns: list = field(default_factory=list)
+    readings: list = field(default_factory=list)  # how columns whose header has several meanings were read (Chinese)
+    derived_ids: list = field(default_factory=list)  # [(row, ID)] for rows whose ID was derived (no ID column)
     rows_read: int = 0
     rows_imported: int = 0
     skipped: list = field(default_factory=list)  # [(row, reason)]
@@ -79,6 +81,25 @@ class ImportReport:
 
     def error_lines(self, limit: int = 20) -> list[str]:
         return [p.text(self.file_name) for p in self.errors[:limit]]
+
+    def warning_lines(self, limit: int | None = 20) -> list[str]:
+        """One line per warning (file, sheet, row, column, value, reason); `limit` None: all of them."""
+        items = self.warnings if limit is None else self.warnings[:limit]
+        return [p.text(self.file_name) if isinstance(p, Problem) else str(p) for p in items]
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "ImportReport":
+        """A report as stored with its import (to_dict as JSON); keys a newer or older version has are tolerated."""
+        d = dict(d or {})
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        kw.setdefault("file_name", "")
+        kw.setdefault("kind", "")
+        pf = {f.name for f in fields(Problem)}
+        for k in ("errors", "warnings"):
+            kw[k] = [Problem(**{a: b for a, b in p.items() if a in pf}) if isinstance(p, dict) else p
+                     for p in kw.get(k) or []]
+        return cls(**kw)
 
 
 # -- reading ------------------------------------------------------------------------------------------------------
@@ -377,16 +398,30 @@ def _norm_header(h) -> str:
 
 
 @lru_cache(maxsize=1)
-def alias_table() -> dict[str, dict[str, list[str]]]:
-    tables = {}
+def _alias_files() -> dict:
+    tables: dict = {}
     for name in ("column_aliases.toml", "column_aliases.local.toml"):
         p = DATA_DIR / name
         if p.exists():
             with open(p, "rb") as f:
                 for section, fields in tomllib.load(f).items():
+                    if section == "values":  # [values.KIND]: the vocabulary of fields' values
+                        for kname, vocab in fields.items():
+                            for fname, words in vocab.items():
+                                tables.setdefault("values", {}).setdefault(kname, {}).setdefault(fname, []).extend(words)
+                        continue
                     for fname, aliases in fields.items():
-                        tables.setdefault(section, {}).setdefault(fname, []).extend(aliases)
+                        tables.setdefault("aliases", {}).setdefault(section, {}).setdefault(fname, []).extend(aliases)
     return tables
+
+
+def alias_table() -> dict[str, dict[str, list[str]]]:
+    return _alias_files().get("aliases", {})
+
+
+def value_vocabulary(kind: schema.Kind) -> dict[str, list[str]]:
+    """Field -> the words its values contain (column_aliases.toml [values.KIND]); fields without one are absent."""
+    return _alias_files().get("values", {}).get(kind.name, {})
 
 
 def _field_aliases(kind: schema.Kind) -> list[tuple[str, list[str]]]:
@@ -399,17 +434,70 @@ def _field_aliases(kind: schema.Kind) -> list[tuple[str, list[str]]]:
     return out
 
 
-def map_columns(kind: schema.Kind, headers: list) -> dict[int, str]:
-    """Column position -> field name. Each field takes the first of its aliases present; each column is used once."""
+#: A column fits a field's vocabulary when at least this share of its distinct values contain one of its words.
+VALUE_FIT = 0.6
+
+
+def _fit(values: list[str], words: list[str]) -> float:
+    distinct = {parse.to_halfwidth(v).replace(" ", "") for v in values if v and v.lower() not in ("nan", "none")}
+    if not distinct or not words:
+        return 0.0
+    return sum(1 for v in distinct if any(w in v for w in words)) / len(distinct)
+
+
+def map_columns(kind: schema.Kind, headers: list, values_of=None, readings: list | None = None) -> dict[int, str]:
+    """Column position -> field name. Each column is used once. First every header that is an alias of one field
+    only: each field takes the first of its aliases present. Then a header that is an alias of several fields goes
+    to the free field whose value vocabulary (column_aliases.toml [values.KIND]) its values fit best -- given
+    `values_of(i)`, the column's first values -- or else to the first of them; `readings` gets a Chinese line per
+    header decided by its values."""
     normed = {i: _norm_header(h) for i, h in enumerate(headers)}
+    aliases = _field_aliases(kind)
+    claimed: dict[str, list[str]] = {}  # normalised header -> the fields listing it, in field order
+    for fname, names in aliases:
+        for a in dict.fromkeys(names):
+            claimed.setdefault(a, []).append(fname)
     used: dict[int, str] = {}
-    for fname, aliases in _field_aliases(kind):
-        for a in aliases:
-            hit = next((i for i, h in normed.items() if h == a and i not in used), None)
-            if hit is not None:
-                used[hit] = fname
-                break
+    taken: set[str] = set()
+    for ambiguous in (False, True):
+        for fname, names in aliases:
+            if fname in taken:
+                continue
+            for a in names:
+                if (len(claimed[a]) > 1) != ambiguous:
+                    continue
+                hit = next((i for i, h in normed.items() if h == a and i not in used), None)
+                if hit is None:
+                    continue
+                if not ambiguous:
+                    used[hit], taken = fname, taken | {fname}
+                    break
+                field = _by_values(kind, [f for f in claimed[a] if f not in taken], headers[hit], values_of, hit,
+                                   readings)
+                used[hit], taken = field, taken | {field}
+                if field == fname:
+                    break
     return used
+
+
+def _by_values(kind: schema.Kind, candidates: list[str], header: str, values_of, i: int,
+               readings: list | None) -> str:
+    """Which of the candidate fields an ambiguous column is: the best fit of its values to the fields' vocabularies
+    (at least VALUE_FIT), else the first candidate."""
+    vocab = value_vocabulary(kind)
+    if len(candidates) == 1 or values_of is None or not any(f in vocab for f in candidates):
+        return candidates[0]
+    values = [v for v in values_of(i) if v]
+    fits = [(_fit(values, vocab.get(f, [])), -n, f) for n, f in enumerate(candidates)]
+    best = max(fits)
+    field = best[2] if best[0] >= VALUE_FIT else candidates[0]
+    if readings is not None and values:
+        sample = "、".join(list(dict.fromkeys(values))[:4])
+        label, others = kind_header(kind, field), "、".join(kind_header(kind, f) for f in candidates if f != field)
+        how = (f"其取值（{sample}）符合「{label}」" if best[0] >= VALUE_FIT
+               else f"其取值（{sample}）不符合任何一种读法，按默认")
+        readings.append(f"「{header}」列可读作{label}或{others}：{how}，按「{label}」读取")
+    return field
 
 
 def _cell(v) -> str:
@@ -435,16 +523,28 @@ def _cell_texts(col: pd.Series) -> pd.Series:
     return col.astype("object").where(col.notna(), "").astype(str).str.strip()
 
 
-def find_header(kind: schema.Kind, raw: pd.DataFrame) -> tuple[int, dict[int, str], list[str]]:
-    """The row (0-based) that best looks like the header: most mapped fields, required ones weighing double."""
-    best = (-1, 0, {}, [])
+def find_header(kind: schema.Kind, raw: pd.DataFrame,
+                readings: list | None = None) -> tuple[int, dict[int, str], list[str]]:
+    """The row (0-based) that best looks like the header: most mapped fields, required ones weighing double.
+    `readings` gets how the chosen header's ambiguous columns were read (see map_columns)."""
+    best = (-1, 0, {}, [], [])
     for r in range(min(MAX_HEADER_SCAN, len(raw))):
+        def values_of(i, r=r):
+            return _cell_texts(raw.iloc[r + 1:r + 1 + VALUE_SAMPLE, i]).tolist()
+
         for headers in ([_cell(v) for v in raw.iloc[r].to_numpy()], header_candidates(raw, r)):
-            mapping = map_columns(kind, headers)
+            read: list[str] = []
+            mapping = map_columns(kind, headers, values_of, read)
             score = len(mapping) + sum(1 for f in mapping.values() if f in kind.required)
             if score > best[1]:
-                best = (r, score, mapping, headers)
+                best = (r, score, mapping, headers, read)
+    if readings is not None:
+        readings.extend(best[4])
     return best[0], best[2], best[3]
+
+
+#: Rows under a header whose values decide an ambiguous header.
+VALUE_SAMPLE = 200
 
 
 # -- preparing ----------------------------------------------------------------------------------------------------
@@ -540,9 +640,15 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
         if raw.empty or raw.dropna(how="all").empty:
             if sheet.rest is None or all(r.dropna(how="all").empty for r in rest_of(sheet)):
                 continue
-        hr, mapping, headers = find_header(kind, raw)
-        missing = [kind.get(f).header for f in kind.required if f not in mapping.values()]
+        read: list[str] = []
+        hr, mapping, headers = find_header(kind, raw, read)
+        derive = _derives_id(kind, mapping)
+        missing = [kind.get(f).header for f in kind.required if f not in mapping.values() and not (derive and f == derive)]
         label = f"工作表“{sheet.name}”" if sheet.name != "" else ""
+        if derive and not missing:
+            from_ = "、".join(kind.get(f).header for f in kind.id_from)
+            read.append(f"没有「{kind.get(derive).header}」列：{kind.get(derive).header}由{from_}生成（同一名单再次导入得到相同"
+                        f"{kind.get(derive).header}，与行的顺序无关），见“生成的编号”")
         if missing:
             found = "、".join(h for h in headers if h) if hr >= 0 else ""
             if best_missing is None or len(missing) < len(best_missing[0]):
@@ -551,6 +657,7 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
                 report.skipped.append((0, f"{label}缺少必需的列（{'、'.join(missing)}），未读取"))
             continue
         parts.append((sheet, hr, mapping, headers))
+        report.readings += [f"{label}{line}" for line in read if f"{label}{line}" not in report.readings]
     if not parts:
         for sheet in sheets:
             for _ in rest_of(sheet):
@@ -571,6 +678,7 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
     key = ["pkey"] if kind.name == "patents" else (["area_code"] if kind.name == "network" else list(kind.key))
     problems = _Problems()
     seen_keys: set = set()  # de-duplication within the file, across chunks: the keys kept so far (a value, or a tuple)
+    derived_rows: dict = {}  # derived ID -> (row, the row's content) of its first row
     datum_rank: dict[str, int] = {}  # datum texts in the order the file first has them
     methods: dict[str, int] = {}
     unassigned, outside = [], []
@@ -589,6 +697,7 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
                 for start in range(0, len(raw), chunk_rows):
                     body = raw.iloc[start:start + chunk_rows]
                     frame, blanks = _fields(kind, body, mapping, prefix, report)
+                    frame["_derive_id"] = bool(_derives_id(kind, mapping))
                     blank_rows += blanks
                     if len(frame):
                         yield frame
@@ -635,13 +744,35 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
         keyed = (out[key].notna().all(axis=1) & out[key].astype(str).ne("").all(axis=1)).to_numpy()
         values = out[key[0]].tolist() if len(key) == 1 else list(zip(*(out[c].tolist() for c in key)))
         dup = np.zeros(len(out), dtype=bool)
+        derived = out["_derived"].to_numpy(dtype=bool) if "_derived" in out else np.zeros(len(out), dtype=bool)
+        clash = np.zeros(len(out), dtype=bool)
+        if derived.any():
+            content = list(zip(*(out[f].astype(str).tolist() for f in kind.field_names + (
+                [f.name for f in schema.LOCATION_FIELDS] if kind.located else []))))
         for j in np.flatnonzero(keyed):
             if values[j] in seen_keys:
-                dup[j] = True
+                first_row = derived_rows.get(values[j]) if derived[j] else None
+                if first_row is not None and first_row[1] != content[j]:
+                    clash[j] = True  # same derived ID, different rows: not merged, reported
+                    r = out.iat[j, out.columns.get_loc("row_no")]
+                    sheet = out.iat[j, out.columns.get_loc("_sheet")]
+                    from_ = "、".join(kind.get(f).header for f in kind.id_from)
+                    problems.add((1 << 30, 0), Problem(
+                        int(r), kind.get(key[0]).header + "（生成）", str(values[j]),
+                        f"与第 {first_row[0]} 行的{from_}相同而其他内容不同，生成的编号无法区分两者；"
+                        f"请加编号列，或改正/合并这两行", "error", sheet))
+                else:
+                    dup[j] = True
             else:
                 seen_keys.add(values[j])
+                if derived[j]:
+                    sheet, r = out["_sheet"].iat[j], int(out["row_no"].iat[j])
+                    derived_rows[values[j]] = (f"{sheet}{r}" if sheet else r, content[j])
+                    report.derived_ids.append((f"{sheet}{r}" if sheet else r, values[j]))
         duplicates += int(dup.sum())
-        out = out[~dup]
+        if clash.any():
+            rows_valid -= int(clash.sum())
+        out = out[~dup & ~clash].drop(columns=["_derived"], errors="ignore")
         if kind.located:
             loc = locator.frame(out)
             for c in schema.ASSIGNMENT_COLUMNS:
@@ -702,6 +833,27 @@ def _fields(kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], pref
     return frame.reset_index(drop=True), int(blank.sum())
 
 
+def _derives_id(kind: schema.Kind, mapping: dict[int, str]) -> str:
+    """The key field a part of a file lacks and whose value is derived (schema Kind.id_from), or ''."""
+    if kind.id_from and len(kind.key) == 1 and kind.key[0] not in mapping.values():
+        return kind.key[0]
+    return ""
+
+
+def _id_text(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return re.sub(r"[\s()（）\[\]【】\-—－·・]", "", parse.to_halfwidth(str(v))).lower()
+
+
+def _derived_ids(kind: schema.Kind, out: pd.DataFrame) -> pd.Series:
+    """A stable ID per row from its id_from fields (parsed, then widths, spaces, brackets, dashes and case ignored):
+    'AUTO-' and 10 hex digits of their SHA-1."""
+    parts = zip(*(out[f].map(_id_text) for f in kind.id_from))
+    ids = ["AUTO-" + hashlib.sha1("\x1f".join(p).encode("utf-8")).hexdigest()[:10].upper() for p in parts]
+    return pd.Series(ids, index=out.index, dtype=object)
+
+
 def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _Problems, datum_rank: dict,
            as_of: str) -> pd.DataFrame:
     """Parse and validate one chunk's fields; the problems go to `problems`. Returns the parsed columns."""
@@ -724,6 +876,7 @@ def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _P
     out = pd.DataFrame(index=frame.index)
     out["row_no"] = frame["row_no"]
     out["_sheet"] = frame["_sheet"]
+    derived_key = kind.key[0] if kind.id_from and "_derive_id" in frame and frame["_derive_id"].any() else ""
     for f in schema.input_fields(kind):
         col = frame[f.name]
         txt = parse.clean_text(col)  # once per field: the parsers are given it
@@ -737,10 +890,13 @@ def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _P
             val, err = parse.parse_numbers(col, integer=(f.type == "int"), txt=txt)
         if err is not None:
             flag(err.ne(""), f.name, txt, err)
-        if f.required:
+        if f.required and not (derived_key and f.name == derived_key):
             flag(txt.eq(""), f.name, txt, "必填项为空")
         out[f.name] = val
 
+    if derived_key:
+        out[derived_key] = _derived_ids(kind, out)
+        out["_derived"] = True
     _derive(kind, out, flag, as_of)
     if kind.located:
         _check_coordinates(out, flag, datum_rank)
@@ -813,6 +969,10 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
         flag(kc.eq("") & out["case_kind"].ne(""), "case_kind", out["case_kind"], "案件类别应为 查处 或 调解")
         st = parse.map_status(out["status"], parse.CASE_STATUS)
         flag(st.eq("") & out["status"].ne(""), "status", out["status"], "无法识别的办理状态（应为 受理/办理中/已结案/移送/撤回）")
+        # Without a status, the closing date tells (ledgers keep 结案日期 only); a case handled by 移送 is transferred.
+        st = st.mask(out["status"].eq("") & out["closed_date"].ne(""), "closed")
+        st = st.mask(out["status"].eq("") & out["closed_date"].eq(""), "open")
+        st = st.mask(out["case_kind"].str.contains("|".join(parse.CASE_TRANSFERRED), regex=True), "transferred")
         closed_no_date = st.eq("closed") & out["closed_date"].eq("")
         flag(closed_no_date, "closed_date", out["closed_date"], "已结案但没有结案日期", severity="warning")
         before = out["closed_date"].ne("") & out["accepted_date"].ne("") & (out["closed_date"] < out["accepted_date"])
@@ -900,6 +1060,29 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
     return report
 
 
+def stored_report(store, import_id: int) -> ImportReport | None:
+    """The report kept with a past import (its warnings with row, column, value and reason), or None when the
+    import has none (an import still under way)."""
+    import json
+
+    with store.reading() as con:
+        row = con.execute("SELECT report, file_name, kind, as_of FROM imports WHERE id=?", (int(import_id),)).fetchone()
+    if row is None or not row[0]:
+        return None
+    rep = ImportReport.from_dict(json.loads(row[0]))
+    rep.file_name, rep.kind, rep.as_of = rep.file_name or row[1], rep.kind or row[2], rep.as_of or row[3]
+    rep.import_id = int(import_id)
+    return rep
+
+
+def import_warning_counts(store) -> dict[int, int]:
+    """Import id -> the number of warnings its stored report lists (imports without a report are absent)."""
+    with store.reading() as con:
+        rows = con.execute("SELECT id, json_array_length(report, '$.warnings') FROM imports "
+                           "WHERE report IS NOT NULL AND json_valid(report)").fetchall()
+    return {int(i): int(n or 0) for i, n in rows}
+
+
 def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:
     """The import report as tables (for the data page and its Excel download)."""
     from .schema import ASSIGN_METHODS, KINDS
@@ -913,6 +1096,7 @@ def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:
         ("拒绝行数", len({(p.sheet, p.row) for p in report.errors})), ("警告", len(report.warnings)),
         *((f"归属：{ASSIGN_METHODS.get(k, k)}", v) for k, v in report.methods.items()),
         ("未使用的列", "、".join(report.unused_columns)),
+        *(("列的读法", r) for r in report.readings),
     ], columns=["项目", "内容"])
     cols = ["工作表", "行号", "列", "值", "原因"]
 
@@ -926,6 +1110,7 @@ def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:
         "拒绝的行": problems(report.errors),
         "警告": problems(report.warnings),
         "跳过的行": pd.DataFrame([(r or "", why) for r, why in report.skipped], columns=["行号", "原因"]),
+        "生成的编号": pd.DataFrame(report.derived_ids, columns=["行号", "编号"]),
         "未归属镇街": pd.DataFrame(report.unassigned, columns=["行号", "说明"]),
         "泰兴市外": pd.DataFrame(report.outside, columns=["行号", "说明"]),
     }

@@ -40,6 +40,7 @@ _FOLD = {chr(0xFF01 + i): chr(0x21 + i) for i in range(94)}  # full-width ASCII 
 _FOLD.update({"\u2014": "-", "\u2013": "-", "\u2010": "-", "\u2012": "-", "\u2212": "-", "\u2015": "-"})
 _FOLD_TABLE = str.maketrans(_FOLD)
 _SPACES = str.maketrans("", "", " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff")
+_BRACKETS = str.maketrans("", "", "()[]{}<>【】〔〕《》「」『』")
 
 
 def normalise_text(text) -> str:
@@ -82,6 +83,15 @@ def _followed_by_place_suffix(text: str, end: int) -> bool:
     if rest[0] in _DIRECTIONS and rest[1:].startswith(_ROAD_AFTER_DIRECTION) and not rest[1:].startswith("街道"):
         return True
     return rest.startswith(_PLACE_SUFFIXES)
+
+
+def _followed_by_road(text: str, end: int) -> bool:
+    rest = text[end:end + 3]
+    if rest.startswith("街道"):
+        return False
+    if rest[:1] in _DIRECTIONS:
+        rest = rest[1:]
+    return rest.startswith(_ROAD_AFTER_DIRECTION) and not rest.startswith("街道")
 
 
 # --------------------------------------------------------------------------- the address matcher
@@ -140,11 +150,13 @@ class AddressMatcher:
             self._add(u.name, _Term(_UNIT, u.code, "", u.name))
         for o in g.old_names:
             self._add(o.name, _Term(_OLD if o.successor_code else _OLD_NOSRC, o.successor_code, "", o.name))
+        # Every spelling of every park (data/park_name_forms.toml): 泰兴市经济开发区 is one term, longer than 泰兴市.
         for p in g.parks:
             for n in p.names:
-                self._add(n, _Term(_PARK, p.host_code, p.code, n))
-                if "-" in n:
-                    self._add(n.replace("-", ""), _Term(_PARK, p.host_code, p.code, n))
+                self._add(normalise_text(n), _Term(_PARK, p.host_code, p.code, n))
+        for form, code in g.park_forms.items():
+            p = g.park_by_code[code]
+            self._add(form, _Term(_PARK, p.host_code, p.code, form))
         counts = Counter(v.name for v in g.villages)
         for v in g.villages:
             if counts[v.name] != 1:
@@ -184,6 +196,8 @@ class AddressMatcher:
                     continue
                 if term.kind in _SUFFIX_CHECKED and _followed_by_place_suffix(text, end):
                     continue  # a street or place named after it (泰兴市如皋路, 黄桥路): no evidence
+                if term.kind == _PARK and _followed_by_road(text, end):
+                    continue  # 开发区路, 园区大道: a road named after a park, anywhere in the city
                 found.append(_Hit(i, end, sub, term))
                 break  # the longest acceptable term at this position
         if len(found) < 2:
@@ -230,7 +244,7 @@ class AddressMatcher:
     def _match(self, text: str) -> Location:
         if not text:
             return Location("", "", "unassigned", NOTE_EMPTY)
-        hits = self._hits(text)
+        hits = self._hits(text.translate(_BRACKETS))  # 泰兴（经济）开发区, 黄桥[镇]: brackets separate nothing
 
         # 1. Outside Taixing? The first admin token decides (泰州市/江苏省 are neutral and not tokens).
         for i, h in enumerate(hits):
@@ -527,10 +541,15 @@ class _Decider:
         return res
 
     def park_field(self, text: str) -> tuple[str, str]:
-        """Park name field -> (park code or '', note)."""
-        kind, code = self.gaz.resolve_area(text)
-        if kind == "park":
+        """Park name field -> (park code or '', note): a park spelled any known way, or a text that names exactly
+        one park and no township other than its host (泰兴经济开发区化工园区, 泰兴市滨江镇泰兴经开区)."""
+        code = self.gaz.park_of(text)
+        if code:
             return code, ""
+        loc = self.matcher.match(text)
+        host = self.gaz.park_by_code[loc.park_code].host_code if loc.park_code else ""
+        if loc.park_code and loc.method != "outside" and loc.unit_code in ("", host):
+            return loc.park_code, ""
         return "", f"所属园区“{text}”无法识别"
 
     def point_note(self, pt: _Point) -> str:

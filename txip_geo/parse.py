@@ -191,8 +191,10 @@ CASE_STATUS = [
 ]
 CASE_KIND = [
     ("dispute", ["调解", "纠纷"]),
-    ("enforcement", ["查处", "执法", "行政处罚", "侵权", "假冒", "查办", "案件"]),
+    ("enforcement", ["查处", "执法", "行政处罚", "侵权", "假冒", "查办", "案件", "移送", "移交"]),
 ]
+# A case whose handling (处理方式) says it was passed on: an enforcement case with status 'transferred'.
+CASE_TRANSFERRED = ["移送", "移交"]
 
 
 def map_status(series: pd.Series, table: list[tuple[str, list[str]]], txt: pd.Series | None = None) -> pd.Series:

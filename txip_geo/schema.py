@@ -24,6 +24,9 @@ class Kind:
     located: bool = True  # records carry a location and get an area assignment
     doc: str = ""
     derived: tuple[tuple[str, str], ...] = ()  # (column, sqlite type) computed on import
+    # A file without the key column: the key is derived from these fields' normalised values (the same row gives the
+    # same ID in any file and order). Empty: the key column is required.
+    id_from: tuple[str, ...] = ()
 
     @property
     def field_names(self) -> list[str]:
@@ -121,17 +124,19 @@ WORKSTATIONS = _kind(Kind(
         _F("contact", "联系人", personal=True),
     ),
     derived=(("active", "INTEGER"),),
+    id_from=("name", "station_type"),
 ))
 
 CASES = _kind(Kind(
     "cases", "执法案件与纠纷", ("case_no",),
     (
         _F("case_no", "案件编号", required=True),
-        _F("case_kind", "案件类别", required=True, doc="查处 (administrative enforcement case) or 调解 (dispute mediation)"),
+        _F("case_kind", "案件类别", required=True, doc="查处 (administrative enforcement case) or 调解 (dispute mediation); "
+           "a ledger's 处理方式 (立案查处/行政处罚 -> 查处, 调解/行政调解 -> 调解, 移送 -> 查处, transferred)"),
         _F("ip_type", "知识产权类型", doc="专利/商标/地理标志/其他"),
         _F("cause", "案由"),
         _F("accepted_date", "立案日期", "date", required=True),
-        _F("status", "办理状态", required=True, doc="受理/办理中/已结案/移送/撤回"),
+        _F("status", "办理状态", doc="受理/办理中/已结案/移送/撤回; empty = 已结案 when there is a 结案日期, else 办理中"),
         _F("closed_date", "结案日期", "date"),
         _F("outcome", "处理结果", doc="for 调解: 调解成功/调解不成; for 查处: 行政处罚/责令整改/不予处罚…"),
         _F("party", "当事人", personal=True),
@@ -181,6 +186,7 @@ TRAININGS = _kind(Kind(
         _F("attendees", "人次", "int", required=True),
         _F("organiser", "主办单位"),
     ),
+    id_from=("date", "title", "audience"),
 ))
 
 SERVICE_ORGS = _kind(Kind(
@@ -192,6 +198,7 @@ SERVICE_ORGS = _kind(Kind(
         _F("status", "状态", doc="在营/注销; empty = 在营"),
     ),
     derived=(("active", "INTEGER"),),
+    id_from=("name",),
 ))
 
 NETWORK = _kind(Kind(
