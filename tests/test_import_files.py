@@ -263,6 +263,30 @@ def test_workstation_list_without_id_gets_stable_ids_shown_in_the_report(store, 
     assert len(store.records("workstations")) == 3
 
 
+def test_workstation_list_with_one_coordinates_column(store, tmp_path):
+    """名称/类型/地址/经纬度, as offices keep them: 经纬度 holds both numbers in either order, any separator; the points
+    decide the township (the address is empty or names no township). A cell that is not two numbers is refused,
+    naming the row and the 经纬度 column; nothing is stored."""
+    p = tmp_path / "工作站.csv"
+    p.write_text("名称,类型,地址,经纬度\n"
+                 '黄桥镇知识产权工作站,知识产权工作站,,"120.248875,32.268113"\n'
+                 '滨江镇商标品牌指导站,商标品牌指导站,,"32.086761, 119.973461"\n'
+                 "济川街道工作站,知识产权工作站,,120.108252，32.207201\n", encoding="utf-8")
+    rep = import_file(store, "workstations", p, as_of="2025-06-30")
+    assert (rep.rows_imported, rep.errors) == (3, [])
+    w = store.records("workstations").set_index("name")
+    assert w["unit_code"].to_dict() == {"黄桥镇知识产权工作站": "321283100", "滨江镇商标品牌指导站": "321283123",
+                                        "济川街道工作站": "321283001"}
+    assert set(w["assign_method"]) == {"point"}
+    assert w.loc["滨江镇商标品牌指导站", ["lon", "lat"]].tolist() == [119.973461, 32.086761]
+    bad = tmp_path / "坏.csv"
+    bad.write_text("名称,类型,经纬度\n甲站,知识产权工作站,120.1\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as e:
+        import_file(store, "workstations", bad, as_of="2025-07-30")
+    assert "第 2 行「经纬度」列" in e.value.report.message and "120.1" in e.value.report.message
+    assert len(store.records("workstations")) == 3
+
+
 def test_derived_id_duplicates_are_merged_only_when_the_rows_are_the_same(store, tmp_path):
     p = tmp_path / "ws.csv"
     p.write_text(WS_LIST + "黄桥镇知识产权工作站,知识产权工作站,泰兴市黄桥镇府前路1号\n", encoding="utf-8")

@@ -431,7 +431,42 @@ def _field_aliases(kind: schema.Kind) -> list[tuple[str, list[str]]]:
         section = "location" if f in schema.LOCATION_FIELDS and f not in kind.fields else kind.name
         aliases = [f.header] + tab.get(section, {}).get(f.name, []) + [f.name]
         out.append((f.name, [_norm_header(a) for a in aliases]))
+    if kind.located:  # longitude and latitude in one cell ("120.05, 32.17"): split by _split_coordinates
+        aliases = [COORDS_HEADER] + tab.get("location", {}).get(COORDS, [])
+        out.append((COORDS, [_norm_header(a) for a in aliases]))
     return out
+
+
+#: A pseudo-field: one column holding both coordinates (offices' workstation lists write 经纬度 "120.05,32.17").
+COORDS, COORDS_HEADER = "lonlat", "经纬度"
+_COORD_SPLIT = re.compile(r"\s*[,，;；/、\s]\s*")
+
+
+def _split_coordinates(frame: pd.DataFrame, txt: pd.Series, flag) -> None:
+    """Fill lon/lat from a combined coordinates column where the row has no 经度/纬度 of its own. The order is read
+    from the values (longitude 73–136, latitude 3–54 in China: the two ranges do not overlap), so both "经度,纬度"
+    and "纬度,经度" are read; a cell that is not two numbers is an error naming the column."""
+    own = frame["lon"].map(_cell).ne("") | frame["lat"].map(_cell).ne("")
+    todo = txt.ne("") & ~own
+    if not todo.any():
+        return
+    parts = txt[todo].str.strip("()（）[]【】 ").str.split(_COORD_SPLIT, regex=True)
+    nums = parts.map(lambda p: [float(x) for x in p] if len(p) == 2 and all(_is_number(x) for x in p) else None)
+    flag(nums.isna().reindex(frame.index, fill_value=False), COORDS, txt,
+         "应为“经度,纬度”两个数字（如 120.05,32.17）")
+    ok = nums.dropna()
+    first = ok.map(lambda v: v[0])
+    lon_first = first.between(73, 136)
+    frame.loc[ok.index, "lon"] = [str(v[0] if f else v[1]) for v, f in zip(ok, lon_first)]
+    frame.loc[ok.index, "lat"] = [str(v[1] if f else v[0]) for v, f in zip(ok, lon_first)]
+
+
+def _is_number(x: str) -> bool:
+    try:
+        float(x)
+        return True
+    except ValueError:
+        return False
 
 
 #: A column fits a field's vocabulary when at least this share of its distinct values contain one of its words.
@@ -877,6 +912,10 @@ def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _P
     out["row_no"] = frame["row_no"]
     out["_sheet"] = frame["_sheet"]
     derived_key = kind.key[0] if kind.id_from and "_derive_id" in frame and frame["_derive_id"].any() else ""
+    if COORDS in frame:
+        frame = frame.copy()
+        frame["lon"], frame["lat"] = frame["lon"].astype(object), frame["lat"].astype(object)
+        _split_coordinates(frame, parse.clean_text(frame[COORDS]), flag)
     for f in schema.input_fields(kind):
         col = frame[f.name]
         txt = parse.clean_text(col)  # once per field: the parsers are given it
@@ -904,6 +943,8 @@ def _check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: _P
 
 
 def kind_header(kind: schema.Kind, name: str) -> str:
+    if name == COORDS:
+        return COORDS_HEADER
     for f in schema.input_fields(kind):
         if f.name == name:
             return f.header
