@@ -192,7 +192,10 @@ def load_population_table(store=None) -> pd.DataFrame:
                          "source": r["source"], "origin": "data/population.csv"})
     df = pd.DataFrame(rows)
     if store is not None:
-        st = store.records("statistics")
+        # A statistics row describes its own year: every statistics snapshot counts (importing 2025's figures does not
+        # drop 2024's), a later snapshot's row replacing an earlier one for the same code/year/measure.
+        snaps = [store.records("statistics", d) for d in store.snapshot_dates("statistics")]
+        st = pd.concat([x for x in snaps if len(x)], ignore_index=True) if any(len(x) for x in snaps) else []
         if len(st):
             extra = st[["code", "year", "measure", "value", "source"]].copy()
             extra["origin"] = st["file_name"]
