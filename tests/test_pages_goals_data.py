@@ -142,3 +142,15 @@ def test_data_page_lists_imports_badge_and_unassigned_counts(expected):
     un, out = frames_with(at, "原文件行号", "地址/名称", "归属方式")
     assert len(un) == n_un and set(un["归属方式"]) <= {"未能归属", "按园区名称"}
     assert len(out) == n_out and set(out["归属方式"]) == {"泰兴市外"}
+
+
+def test_goal_detail_states_the_counting_rule_beside_the_figure(expected):
+    _, fs, ev = expected
+    at = run_page("goals.py", goal="G03")
+    text = markdown_text(at)
+    rule = ev.set_index("id").loc["G03", "rule"]
+    assert "常住人口" in rule and "12 月 31 日" in rule
+    assert f"{t('goals.rule')}</b>：{rule}" in text  # under the figure, not in an expander
+    assert "万人发明专利拥有量达29件" in text  # the plan's own words
+    rows = goal_rows(at)
+    assert dict(zip(rows["编号"], rows[t("goals.col_rule")])) == dict(zip(ev["id"], ev["rule"]))
