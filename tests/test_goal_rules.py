@@ -78,7 +78,7 @@ def test_mixed_audiences_are_normalised_and_the_unclear_ones_named(mixed):
 
     all_ = goals(compute(store, Settings(training_audience="all"))).loc["G16"]
     assert all_["current"] == sum(int(r[3]) for r in MIXED if r[1] >= "2024-01-01")
-    assert "全部对象" in all_["rule"]
+    assert "全部对象" in all_["rule"] and "混合 54 人次" in all_["basis"]  # still said which 对象 were unclear
 
 
 def test_audience_vocabulary_reads_office_spellings():

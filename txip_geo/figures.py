@@ -372,8 +372,7 @@ def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Sett
         counted = rules.counted_audience(cls, s.training_audience)
         out["training_attendees"] = _count(tr, by, in_plan & counted, value="attendees")
         out["training_attendees_all"] = _count(tr, by, in_plan, value="attendees")
-        out["training_attendees_unclear"] = _count(tr, by, in_plan & ~counted & cls.isin(rules.UNCLEAR),
-                                                   value="attendees")
+        out["training_attendees_unclear"] = _count(tr, by, in_plan & cls.isin(rules.UNCLEAR), value="attendees")
     so = recs["service_orgs"]
     if not so.empty:
         out["service_orgs"] = _count(so, by, so["active"] == 1)
