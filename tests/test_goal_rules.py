@@ -134,7 +134,7 @@ def test_g05_uses_the_market_entity_count_of_the_views_year(yearly):
 def test_no_base_on_or_before_the_date_is_said_not_replaced(yearly):
     g = goals(compute(yearly, Settings(as_of="2023-06-30"))).loc["G05"]
     assert g["current"] != g["current"] and g["status"] == "no_data"  # NaN: no figure
-    assert "2023-06-30 当日或之前没有市场主体户数" in g["basis"] and "2023 年" in g["basis"]
+    assert "全市没有 2023-06-30 当日或之前的市场主体户数数字" in g["basis"] and "2023 年" in g["basis"]
 
 
 def test_an_earlier_year_is_used_when_it_is_the_latest_on_or_before(store, csv_file):
