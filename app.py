@@ -27,10 +27,15 @@ if user is None:
 ui_auth.sidebar(user)
 st.session_state.setdefault("long_years", 10)
 st.session_state.setdefault("population_base", "常住")
+st.session_state.setdefault("training_audience", "plan")
+st.session_state.setdefault("transferred_handled", False)
 st.session_state.setdefault("basemap", default_basemap())
 with st.sidebar:
     st.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")
     with st.expander(t("settings.title"), expanded=False):
         st.number_input(t("settings.long_years"), min_value=1, max_value=20, step=1, key="long_years")
         st.radio(t("settings.population_base"), ["常住", "户籍"], key="population_base", horizontal=True)
+        st.radio(t("settings.training_audience"), ["plan", "all"], key="training_audience",
+                 format_func=lambda v: t(f"settings.training_audience_{v}"))
+        st.checkbox(t("settings.transferred_handled"), key="transferred_handled")
 page.run()

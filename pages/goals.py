@@ -40,7 +40,8 @@ st.caption(progress.timeline_caption(tl))
 
 # -- the goals, by group ------------------------------------------------------------------------------------------------
 C = {k: t(f"goals.{k}") for k in ("col_id", "col_name", "col_target", "col_current", "col_gap", "col_unit",
-                                  "col_status", "col_progress", "col_source", "col_lead", "col_coop", "basis")}
+                                  "col_status", "col_progress", "col_rule", "col_source", "col_lead", "col_coop",
+                                  "basis")}
 COLUMNS = {
     C["col_id"]: st.column_config.TextColumn(width=60),
     C["col_name"]: st.column_config.TextColumn(width=250),
@@ -51,6 +52,7 @@ COLUMNS = {
     C["col_status"]: st.column_config.TextColumn(width=70),
     C["col_progress"]: st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0, width=110,
                                                              color="blue"),
+    C["col_rule"]: st.column_config.TextColumn(width=360),
     C["col_source"]: st.column_config.TextColumn(width=90),
     C["col_lead"]: st.column_config.TextColumn(width=170),
     C["col_coop"]: st.column_config.TextColumn(width=260),
@@ -95,9 +97,13 @@ c2.metric(C["col_current"], drow[C["col_current"]] + (unit if row["kind"] == "go
 c3.metric(C["col_gap"], drow[C["col_gap"]] + (unit if drow[C["col_gap"]] != "—" else ""))
 prog = drow[C["col_progress"]]
 c4.metric(C["col_progress"], "—" if prog is None or prog != prog else f"{prog * 100:.0f}%")
+# The counting rule right under the figure (settings included), and the plan's own words.
+st.markdown(f'<div data-testid="goal-rule" style="border-left:3px solid #1f77b4;padding:4px 10px;margin:4px 0 8px 0">'
+            f"<b>{html.escape(t('goals.rule'))}</b>：{html.escape(row['rule'])}<br>"
+            f"<b>{html.escape(t('goals.plan_text'))}</b>：“{html.escape(row['plan_text'])}”</div>",
+            unsafe_allow_html=True)
 st.markdown(f"**{C['col_source']}**：{progress.md_escape(drow[C['col_source']])}  \n"
             f"**{C['basis']}**：{progress.md_escape(row['basis'])}  \n"
-            f"**{t('goals.definition')}**：{progress.md_escape(row['definition'])}  \n"
             f"**{progress.md_escape(t('goals.task', task=row['task'], name=row['task_name']))}**  \n"
             f"**{C['col_lead']}**：{progress.md_escape(row['lead'])}  \n"
             f"**{t('goals.cooperating')}**：{progress.md_escape(row['cooperating'])}")

@@ -1288,8 +1288,13 @@ def build() -> tuple[dict[str, list[dict]], dict]:
     }
     valid_tm = sum(1 for r in trademarks if r["_code"] == "valid" and r["_unit"])
     market = int(round(valid_tm * 10000 / 655, -2))  # G05 just under 660
-    tables["statistics"] = [dict(code="321283", year="2025", measure="市场主体户数", value=str(market),
-                                 source="样例数据（非真实统计）")]
+    # Several years of the market-entity count, so dated views (--as-of) pick the year on or before their date:
+    # 2025 keeps G05 just under 660; the years before grow about 6 % a year (sample, not real statistics).
+    years = {2025: market}
+    for y in (2024, 2023):
+        years[y] = int(round(years[y + 1] / 1.06, -2))
+    tables["statistics"] = [dict(code="321283", year=str(y), measure="市场主体户数", value=str(years[y]),
+                                 source="样例数据（非真实统计）") for y in sorted(years)]
     tables["manual"] = [
         dict(goal_id="M01", value="", done="是", evidence="样例：联盟章程", entered_by=f"市知识产权局{MARK}",
              entered_on="2026-10-20"),
@@ -1339,7 +1344,8 @@ def summarise(t: dict, units) -> dict:
                                        if r["date"] >= "2024-01-01" and r["audience"] in ("高管", "工程师")),
         "training_all_since_2024": sum(int(r["attendees"]) for r in t["trainings"] if r["date"] >= "2024-01-01"),
         "service_orgs_active": sum(r["status"] != "注销" for r in t["service_orgs"]),
-        "market_entities": int(t["statistics"][0]["value"]),
+        "market_entities": int(next(r["value"] for r in t["statistics"] if r["year"] == "2025")),
+        "market_entities_by_year": {r["year"]: int(r["value"]) for r in t["statistics"]},
     }
     enf = [r for r in t["cases"] if r["case_kind"] == "查处" and r["accepted_date"] >= "2024-01-01"]
     med = [r for r in t["cases"] if r["case_kind"] == "调解" and r["accepted_date"] >= "2024-01-01"]
@@ -1418,7 +1424,9 @@ def write_all(out: Path) -> dict:
         f"的 {s['valid_inventions_over_10y']} 件（G02 目标 650，未达）。根思乡没有发明专利。",
         f"- 商标 {s['trademarks']} 件，泰兴市内有效 {s['trademarks_valid']}（G04 目标 14600，未达），申请中 {s['trademarks_pending']}；"
         f"元竹镇没有商标。续展过的商标，专用权期限为注册日起 20 或 30 年。",
-        f"- 市场主体户数 {s['market_entities']}（2025），万企有效注册商标约 "
+        f"- 市场主体户数 {s['market_entities']}（2025；另有 "
+        + "、".join(f"{y} 年 {v}" for y, v in sorted(s["market_entities_by_year"].items()) if y != "2025")
+        + "，供按日期查看时取当年或之前最近一年），万企有效注册商标约 "
         f"{s['trademarks_valid'] / s['market_entities'] * 10000:.0f}（G05 目标 660，未达）。",
         f"- 企业 {s['enterprises']} 家：规上 {s['above_scale']}、高企 {s['high_tech']}（贯标备案 {s['ht_gb_filed']}，"
         f"{s['ht_gb_filed'] / s['high_tech']:.1%}，G07 >90% 未达）、贯标绩效评价合格 {s['gb_passed']}、国家优势/示范 "

@@ -188,3 +188,15 @@ def test_data_page_shows_the_report_of_the_import_just_made(tmp_path, monkeypatc
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+def test_goal_detail_states_the_counting_rule_beside_the_figure(expected):
+    _, fs, ev = expected
+    at = run_page("goals.py", goal="G03")
+    text = markdown_text(at)
+    rule = ev.set_index("id").loc["G03", "rule"]
+    assert "常住人口" in rule and "12 月 31 日" in rule
+    assert f"{t('goals.rule')}</b>：{rule}" in text  # under the figure, not in an expander
+    assert "万人发明专利拥有量达29件" in text  # the plan's own words
+    rows = goal_rows(at)
+    assert dict(zip(rows["编号"], rows[t("goals.col_rule")])) == dict(zip(ev["id"], ev["rule"]))

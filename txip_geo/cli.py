@@ -121,10 +121,19 @@ def cmd_import(args) -> int:
     return 0
 
 
+def _rule_args(sp) -> None:
+    """The settings that change a goal's counting rule (figures.Settings, rules.py)."""
+    sp.add_argument("--training-audience", choices=["plan", "all"], default="plan",
+                    help="G16 培训对象：plan＝只计企业知识产权高管、知识产权工程师（方案原文，默认）；all＝全部对象")
+    sp.add_argument("--transferred-handled", action="store_true",
+                    help="G13：移送公安、司法机关的案件计为查处完成（默认不计为完成）")
+
+
 def _figures(args):
     from .figures import Settings, compute
 
-    s = Settings(long_years=args.long_years, population_base=args.population_base, as_of=args.as_of)
+    s = Settings(long_years=args.long_years, population_base=args.population_base, as_of=args.as_of,
+                 training_audience=args.training_audience, transferred_handled=args.transferred_handled)
     return compute(_store(args), s)
 
 
@@ -175,7 +184,8 @@ def cmd_goals(args) -> int:
     if args.format == "json":
         payload = {"as_of": fs.as_of, "sample": fs.is_sample,
                    "goals": _rows(g, ["id", "kind", "name", "target", "comparator", "unit", "current", "gap",
-                                      "progress", "status", "status_label", "source", "basis", "lead"])}
+                                      "progress", "status", "status_label", "source", "basis", "rule",
+                                      "plan_text", "lead"])}
         _emit(g, "json", payload)
     elif args.format == "csv":
         _emit(g, "csv")
@@ -357,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--as-of", help="使用该日期（含）之前的最新快照")
         sp.add_argument("--long-years", type=int, default=10, help="高维持发明专利的维持年限阈值（默认 10）")
         sp.add_argument("--population-base", choices=["常住", "户籍"], default="常住", help="万人指标的人口口径")
+        _rule_args(sp)
         sp.set_defaults(func=func)
 
     sp = common(sub.add_parser("locate", help="地址（或坐标）属于哪个镇街、园区，为什么"))
@@ -394,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--as-of", help="使用该日期（含）之前的最新快照")
     sp.add_argument("--long-years", type=int, default=10, help="高维持发明专利的维持年限阈值（默认 10）")
     sp.add_argument("--population-base", choices=["常住", "户籍"], default="常住", help="万人指标的人口口径")
+    _rule_args(sp)
     sp.set_defaults(func=cmd_report)
 
     sp = common(sub.add_parser("backup", help="备份数据库和原始文件到一个 .zip 或 .tar.gz"))

@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from . import aggregates, schema
+from . import aggregates, rules, schema
 from .boundaries import area_km2
 from .gazetteer import CITY_CODE, load_gazetteer
 from .paths import DATA_DIR
@@ -29,6 +29,8 @@ class Settings:
     year_to: int | None = None
     patent_types: tuple[str, ...] = ()  # empty = all
     patent_status: tuple[str, ...] = ()  # empty = all; valid | pending | invalid
+    training_audience: str = "plan"  # G16: plan = 企业知识产权高管、知识产权工程师 only | all = every attendee (rules.py)
+    transferred_handled: bool = False  # G13: does a case 移送 (to police/judiciary) count as handled? (rules.py)
 
     def with_(self, **kw) -> "Settings":
         return replace(self, **kw)
@@ -61,7 +63,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "zero_patent_high_tech": ("零专利高企", "家"),
     "zero_trademark_above_scale": ("零商标规上企业", "家"),
     "pledge_amount_wan": ("质押融资额（方案期内）", "万元"),
-    "training_attendees": ("培训人次（方案期内）", "人次"),
+    "training_attendees": ("培训企业知识产权高管、工程师人次（方案期内）", "人次"),
     "service_orgs": ("知识产权服务机构", "家"),
     "has_office": ("知识产权管理机构", "有/无"),
     "staff": ("专（兼）职管理人员", "人"),
@@ -190,7 +192,10 @@ def load_population_table(store=None) -> pd.DataFrame:
                          "source": r["source"], "origin": "data/population.csv"})
     df = pd.DataFrame(rows)
     if store is not None:
-        st = store.records("statistics")
+        # A statistics row describes its own year: every statistics snapshot counts (importing 2025's figures does not
+        # drop 2024's), a later snapshot's row replacing an earlier one for the same code/year/measure.
+        snaps = [store.records("statistics", d) for d in store.snapshot_dates("statistics")]
+        st = pd.concat([x for x in snaps if len(x)], ignore_index=True) if any(len(x) for x in snaps) else []
         if len(st):
             extra = st[["code", "year", "measure", "value", "source"]].copy()
             extra["origin"] = st["file_name"]
@@ -200,12 +205,53 @@ def load_population_table(store=None) -> pd.DataFrame:
     return df.drop_duplicates(["code", "year", "measure"], keep="last").reset_index(drop=True)
 
 
-def latest_measure(pop: pd.DataFrame, code: str, measures: tuple[str, ...]) -> tuple[float | None, int | None, str]:
+def base_date(s: Settings) -> str:
+    """The date a view's bases (population, market entities) must describe: its as_of, else today."""
+    return s.as_of or date.today().isoformat()
+
+
+def reference_date(year: int) -> str:
+    """The day a year's statistic describes: 31 December of that year."""
+    return f"{int(year)}-12-31"
+
+
+@dataclass(frozen=True)
+class Base:
+    """A denominator picked for a view: value, year, label ('常住人口 2020 年（来源）'), and, when there is none on or
+    before the view's date, why (`missing`, Chinese)."""
+
+    value: float | None
+    year: int | None
+    label: str
+    missing: str = ""
+
+
+def pick_base(pop: pd.DataFrame, code: str, measures: tuple[str, ...], as_of: str | None = None) -> Base:
+    """The latest row of `measures` for `code` whose reference date (31 December of its year) is on or before `as_of`
+    (None: no date limit). A later figure is never used in its place: `missing` says it exists and why it is not."""
     sel = pop[(pop["code"] == code) & pop["measure"].isin(measures)]
+    from .strings import t
+
+    what = "/".join(measures)
+    if as_of is not None:
+        ref = sel["year"].astype(int).astype(str).astype(object) + "-12-31"  # reference_date of each row
+        later, sel = sel[ref > as_of], sel[ref <= as_of]
+    else:
+        later = sel.iloc[0:0]
     if sel.empty:
-        return None, None, ""
-    row = sel.sort_values(["year"]).iloc[-1]
-    return float(row["value"]), int(row["year"]), f"{row['measure']} {int(row['year'])} 年（{row['source']}）"
+        if len(later):
+            first = int(later["year"].min())
+            return Base(None, None, "", t("goals.base_only_later", as_of=as_of, what=what, year=first))
+        return Base(None, None, "", t("goals.base_none", what=what))
+    row = sel.sort_values(["year"], kind="stable").iloc[-1]
+    return Base(float(row["value"]), int(row["year"]), f"{row['measure']} {int(row['year'])} 年（{row['source']}）")
+
+
+def latest_measure(pop: pd.DataFrame, code: str, measures: tuple[str, ...],
+                   as_of: str | None = None) -> tuple[float | None, int | None, str]:
+    """(value, year, label) of pick_base: the latest figure describing a day on or before `as_of`."""
+    b = pick_base(pop, code, measures, as_of)
+    return b.value, b.year, b.label
 
 
 def _filter_patents(p: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -300,7 +346,9 @@ def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Sett
         enf, dis = c["kind_code"] == "enforcement", c["kind_code"] == "dispute"
         out["cases"] = _count(c, by)
         out["enforcement_cases"] = _count(c, by, enf & in_plan)
-        out["enforcement_closed"] = _count(c, by, enf & in_plan & (c["status_code"] == "closed"))
+        out["enforcement_closed"] = _count(c, by, enf & in_plan & rules.enforcement_handled(c["status_code"],
+                                                                                              s.transferred_handled))
+        out["enforcement_transferred"] = _count(c, by, enf & in_plan & (c["status_code"] == "transferred"))
         out["disputes"] = _count(c, by, dis & in_plan)
         out["disputes_mediated"] = _count(c, by, dis & in_plan & (c["mediated"] == 1))
     e = recs["enterprises"]
@@ -318,7 +366,13 @@ def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Sett
         out["pledge_amount_wan"] = _count(pl, by, pl["date"].fillna("") >= s.plan_start, value="amount_wan")
     tr = recs["trainings"]
     if not tr.empty:
-        out["training_attendees"] = _count(tr, by, tr["date"].fillna("") >= s.plan_start, value="attendees")
+        # G16's audience rule (rules.py): the counted 人次, all 人次, and those left out as empty/unrecognised/mixed.
+        in_plan = tr["date"].fillna("") >= s.plan_start
+        cls = rules.audience_classes(tr["audience"])
+        counted = rules.counted_audience(cls, s.training_audience)
+        out["training_attendees"] = _count(tr, by, in_plan & counted, value="attendees")
+        out["training_attendees_all"] = _count(tr, by, in_plan, value="attendees")
+        out["training_attendees_unclear"] = _count(tr, by, in_plan & cls.isin(rules.UNCLEAR), value="attendees")
     so = recs["service_orgs"]
     if not so.empty:
         out["service_orgs"] = _count(so, by, so["active"] == 1)
@@ -423,7 +477,7 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     units.insert(0, "name", [gaz.by_code[c].name for c in unit_codes])
     units.insert(1, "type", [gaz.by_code[c].type for c in unit_codes])
     units["area_km2"] = [round(areas[c], 2) if c in areas else np.nan for c in unit_codes]
-    pops = [latest_measure(pop, c, ("常住人口", "户籍人口", "人口(未注明)")) for c in unit_codes]
+    pops = [latest_measure(pop, c, ("常住人口", "户籍人口", "人口(未注明)"), base_date(s)) for c in unit_codes]
     units["population"] = [p[0] for p in pops]
     units["population_year"] = [p[1] for p in pops]
     units["population_source"] = [p[2] for p in pops]

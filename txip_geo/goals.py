@@ -10,9 +10,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .figures import FigureSet, latest_measure
+from .figures import POPULATION_BASES, FigureSet, Settings, base_date, pick_base
 from .gazetteer import CITY_CODE
 from .paths import DATA_DIR
+from .strings import t
 
 STATUS_LABELS = {
     "met": "已达成",
@@ -91,22 +92,24 @@ def _computed(fs: FigureSet, goal_id: str) -> Value:
                      _records_basis(fs, "patents", "专利") + f"；维持年限阈值 {s.long_years} 年（自申请日起）")
     if goal_id == "G03":
         inv = c.get("invention_patents_valid")
-        pop, year, src = latest_measure(fs.population, CITY_CODE, (s.population_base + "人口",))
+        base = pick_base(fs.population, CITY_CODE, (s.population_base + "人口",), base_date(s))
         if inv is None:
             return Value(None, _records_basis(fs, "patents", "专利"))
-        if pop is None:
-            return Value(None, f"人口表中没有全市{s.population_base}人口，请在“统计基数”中填入（口径可在设置中切换）")
-        return Value(round(inv / (pop / 1e4), 2), f"有效发明专利 {inv:.0f} 件 ÷ {src} {pop / 1e4:.2f} 万人")
+        if base.value is None:
+            return Value(None, f"全市{base.missing}，请在“统计基数”中填入（口径可在设置中切换）")
+        return Value(round(inv / (base.value / 1e4), 2),
+                     f"有效发明专利 {inv:.0f} 件 ÷ {base.label} {base.value / 1e4:.2f} 万人")
     if goal_id == "G04":
         return Value(c.get("trademarks"), _records_basis(fs, "trademarks", "商标"))
     if goal_id == "G05":
         tm = c.get("trademarks")
-        ent, year, src = latest_measure(fs.population, CITY_CODE, ("市场主体户数",))
+        base = pick_base(fs.population, CITY_CODE, ("市场主体户数",), base_date(s))
         if tm is None:
             return Value(None, _records_basis(fs, "trademarks", "商标"))
-        if ent is None:
-            return Value(None, "缺少全市市场主体户数，请在“统计基数”中填入")
-        return Value(round(tm / (ent / 1e4), 1), f"有效注册商标 {tm:.0f} 件 ÷ 市场主体 {ent / 1e4:.2f} 万户（{src}）")
+        if base.value is None:
+            return Value(None, f"全市{base.missing}，请在“统计基数”中填入")
+        return Value(round(tm / (base.value / 1e4), 1),
+                     f"有效注册商标 {tm:.0f} 件 ÷ 市场主体 {base.value / 1e4:.2f} 万户（{base.label}）")
     if goal_id == "G06":
         net = fs.records.get("network")
         if net is None or net.empty:
@@ -137,9 +140,13 @@ def _computed(fs: FigureSet, goal_id: str) -> Value:
         return Value(None if v is None else round(v / 1e4, 2),
                      _records_basis(fs, "pledges", "质押") + f"；{s.plan_start} 起累计，万元折合亿元")
     if goal_id == "G13":
+        handled = "已办结或移送" if s.transferred_handled else "已办结"
+        moved = t("goals.g13_transferred", n=f"{c.get('enforcement_transferred') or 0:.0f}",
+                  how=t("goals.g13_transferred_handled" if s.transferred_handled else "goals.g13_transferred_open"))
         return Value(c.get("enforcement_rate"),
-                     f"已办结 {c.get('enforcement_closed') or 0:.0f} 件 ÷ 受理查处案件 {c.get('enforcement_cases') or 0:.0f} 件"
-                     f"（{s.plan_start} 起受理）；" + _records_basis(fs, "cases", "案件"))
+                     f"{handled} {c.get('enforcement_closed') or 0:.0f} 件 ÷ 受理查处案件 "
+                     f"{c.get('enforcement_cases') or 0:.0f} 件（{s.plan_start} 起受理；{moved}）；"
+                     + _records_basis(fs, "cases", "案件"))
     if goal_id == "G14":
         return Value(c.get("mediation_rate"),
                      f"调解成功 {c.get('disputes_mediated') or 0:.0f} 件 ÷ 受理纠纷 {c.get('disputes') or 0:.0f} 件"
@@ -147,8 +154,42 @@ def _computed(fs: FigureSet, goal_id: str) -> Value:
     if goal_id == "G15":
         return Value(c.get("service_orgs"), _records_basis(fs, "service_orgs", "服务机构"))
     if goal_id == "G16":
-        return Value(c.get("training_attendees"), _records_basis(fs, "trainings", "培训") + f"；{s.plan_start} 起累计")
+        v = c.get("training_attendees")
+        n = {k: f"{c.get(k) or 0:.0f}" for k in ("training_attendees", "training_attendees_all",
+                                                  "training_attendees_unclear")}
+        if s.training_audience == "all":
+            who = t("goals.g16_basis_all", counted=n["training_attendees"], unclear=n["training_attendees_unclear"])
+        else:
+            other = (c.get("training_attendees_all") or 0) - (v or 0) - (c.get("training_attendees_unclear") or 0)
+            who = t("goals.g16_basis", counted=n["training_attendees"], other=f"{other:.0f}",
+                    unclear=n["training_attendees_unclear"])
+        records = _records_basis(fs, "trainings", "培训")
+        return Value(v, (f"{who}；{s.plan_start} 起累计；" if v is not None else "") + records)
     return Value(None, "")
+
+
+def goal_rule(goal_id: str, s: Settings, definition: str | None = None, data_as_of: str | None = None) -> str:
+    """A goal's counting rule in short (Chinese): its definition (data/goals.csv) and what the settings make of it
+    (population base and its year, the long-maintenance threshold, plan start, the training audience, whether a
+    case 移送 counts as handled). `data_as_of`: the date the records describe (FigureSet.as_of; G02's cut)."""
+    if definition is None:
+        definition = goal_table().set_index("id").loc[goal_id, "definition"]
+    day = base_date(s)
+    parts = [definition]
+    if goal_id == "G02":
+        parts.append(t("goals.rule_long_years", years=s.long_years, date=data_as_of or day))
+    elif goal_id == "G03":
+        other = "、".join(b for b in POPULATION_BASES if b != s.population_base)
+        parts.append(t("goals.rule_population", base=s.population_base, other=other, date=day))
+    elif goal_id == "G05":
+        parts.append(t("goals.rule_market", date=day))
+    if goal_id in ("G12", "G13", "G14", "G16"):
+        parts.append(t("goals.rule_plan_start", start=s.plan_start))
+    if goal_id == "G13":
+        parts.append(t("goals.rule_transfer_yes" if s.transferred_handled else "goals.rule_transfer_no"))
+    if goal_id == "G16":
+        parts.append(t("goals.rule_audience_all" if s.training_audience == "all" else "goals.rule_audience_plan"))
+    return "；".join(p for p in parts if p)
 
 
 def city_value(fs: FigureSet, metric: str) -> float | None:
@@ -165,7 +206,8 @@ def _nan_to_none(v):
 
 def evaluate(fs: FigureSet) -> pd.DataFrame:
     """One row per goal and milestone: id, name, target, comparator, unit, current, gap, progress, status,
-    status_label, source (computed | manual | none), basis, task, lead, cooperating."""
+    status_label, source (computed | manual | none), basis, rule (the counting rule under these settings, goal_rule),
+    definition, plan_text (the plan's own words), task, lead, cooperating."""
     table = goal_table()
     manual = fs.records.get("manual")
     manual = manual.drop_duplicates("goal_id", keep="last").set_index("goal_id") if manual is not None and len(manual) else None
@@ -204,8 +246,10 @@ def evaluate(fs: FigureSet) -> pd.DataFrame:
                      "basis": val.basis})
     df = pd.DataFrame(rows)
     df["status_label"] = df["status"].map(STATUS_LABELS)
+    df["rule"] = [goal_rule(r["id"], fs.settings, r["definition"], fs.as_of) for r in rows]
     cols = ["id", "kind", "group", "name", "target", "comparator", "unit", "current", "gap", "progress", "status",
-            "status_label", "source", "basis", "definition", "task", "task_name", "lead", "cooperating"]
+            "status_label", "source", "basis", "rule", "definition", "plan_text", "task", "task_name", "lead",
+            "cooperating"]
     return df[cols]
 
 

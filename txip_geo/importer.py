@@ -1023,6 +1023,13 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
         mediated = kc.eq("dispute") & (out["outcome"].str.contains("调解成功|达成|和解", regex=True)
                                        | out["status"].str.contains("调解成功", regex=False))
         out["mediated"] = mediated.astype(int)
+    elif kind.name == "trainings":
+        from . import rules
+        from .strings import t
+
+        cls = rules.audience_classes(out["audience"])
+        for c in rules.UNCLEAR:
+            flag(cls.eq(c), "audience", out["audience"], t(f"data.audience_{c}"), severity="warning")
     elif kind.name in ("workstations", "service_orgs"):
         out["active"] = (~out["status"].str.contains("撤销|注销|停|关闭|吊销", regex=True)).astype(int)
     elif kind.name == "network":

@@ -82,8 +82,8 @@ def status_css(label: str) -> str:
 def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
     """One display row per goal/milestone (Chinese column names), in the order of `ev`; keeps `group` for grouping.
 
-    Columns: group, 编号, 指标, 目标, 当前, 差距, 单位, 状态, 进度 (0–1, empty when unknown), 数据来源, 牵头单位,
-    配合单位, 计算依据.
+    Columns: group, 编号, 指标, 目标, 当前, 差距, 单位, 状态, 进度 (0–1, empty when unknown), 计算规则 (goals.goal_rule),
+    数据来源, 牵头单位, 配合单位, 计算依据.
     """
     rows = []
     for r in ev.to_dict("records"):
@@ -105,6 +105,7 @@ def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
             t("goals.col_unit"): r["unit"] or "",
             t("goals.col_status"): r["status_label"],
             t("goals.col_progress"): progress,
+            t("goals.col_rule"): r.get("rule") or "",
             t("goals.col_source"): source_label(r["source"]),
             t("goals.col_lead"): r["lead"],
             t("goals.col_coop"): r["cooperating"],

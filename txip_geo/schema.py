@@ -182,7 +182,7 @@ TRAININGS = _kind(Kind(
         _F("training_id", "编号", required=True),
         _F("date", "培训日期", "date", required=True),
         _F("title", "培训名称"),
-        _F("audience", "对象", doc="高管/工程师/其他"),
+        _F("audience", "对象", doc="高管/工程师 (counted by G16)/其他; spellings in data/training_audiences.toml"),
         _F("attendees", "人次", "int", required=True),
         _F("organiser", "主办单位"),
     ),

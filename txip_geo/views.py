@@ -272,12 +272,18 @@ RATE_GOALS = {"G03": "invention_per_10k", "G07": None, "G13": "enforcement_rate"
 
 
 def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
-    """Per goal: the township's value, its share of the target, the gap and the status."""
-    from .figures import latest_measure
+    """Per goal: the township's value, its share of the target, the gap and the status. Values are display text
+    ('—' when missing); 说明 says in Chinese why a value is missing (no population for the unit or for the city on or
+    before the view's date, no high-tech enterprises, no cases)."""
+    from .figures import base_date, pick_base
+    from .progress import fmt_number
+    from .strings import t
 
     goals = goal_table().set_index("id")
     row = fs.units.set_index("code").loc[code]
-    city_pop, _, _ = latest_measure(fs.population, CITY_CODE, (fs.settings.population_base + "人口", "常住人口"))
+    day = base_date(fs.settings)
+    city = pick_base(fs.population, CITY_CODE, (fs.settings.population_base + "人口", "常住人口"), day)
+    city_pop = city.value
     out = []
     for gid, metric in {**SHARE_GOALS, **RATE_GOALS}.items():
         g = goals.loc[gid]
@@ -286,19 +292,24 @@ def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
         else:
             value = row[metric]
         if gid in SHARE_GOALS:
-            if pd.isna(row["population"]) or not city_pop:
-                target, note = np.nan, "本镇街无人口数据，无法折算份额"
+            if pd.isna(row["population"]):
+                target, note = np.nan, t("goals.share_no_unit_population", date=day)
+            elif not city_pop:
+                target, note = np.nan, t("goals.share_no_city_population", base=fs.settings.population_base,
+                                         why=city.missing)
             else:
                 target = round(g["target"] * row["population"] / city_pop, 1)
                 note = f"目标 {g['target']:g} × 人口占比 {row['population'] / city_pop:.1%}"
         else:
             target, note = g["target"], "比率指标：与全市目标直接比较"
+            if pd.isna(value):  # why the rate cannot be computed for this township
+                note = {"G03": t("goals.share_no_unit_population", date=day),
+                        "G07": t("goals.share_no_high_tech")}.get(gid, t("goals.share_no_cases"))
         if pd.isna(value) or pd.isna(target):
             status, gap = "无数据", np.nan
         else:
             met = value > target if g["comparator"] == ">" else value >= target
             status, gap = ("已达成" if met else "未达成"), (0.0 if met else round(target - value, 2))
-        out.append({"编号": gid, "指标": g["name"], "本镇街": None if pd.isna(value) else round(float(value), 2),
-                    "份额目标": None if pd.isna(target) else target, "差距": None if pd.isna(gap) else gap,
-                    "状态": status, "说明": note})
+        out.append({"编号": gid, "指标": g["name"], "本镇街": fmt_number(value), "份额目标": fmt_number(target),
+                    "差距": fmt_number(gap), "状态": status, "说明": note})
     return pd.DataFrame(out)
