@@ -52,15 +52,8 @@ NEIGHBOUR_FACE, NEIGHBOUR_EDGE = "#f7f7f7", "#bdbdbd"
 PARK_COLOR = "#54278f"
 FOCUS_FACE = "#deebf7"
 
-# Point colours of maps.POINT_STYLES → legend wording.
-POINT_LABELS = {
-    maps.POINT_STYLES["enforcement"]: "查处案件",
-    maps.POINT_STYLES["dispute"]: "纠纷调解",
-    maps.POINT_STYLES["enterprise"]: "规上企业/高企",
-    maps.POINT_STYLES["zero_patent"]: "零专利规上企业/高企",
-    maps.POINT_STYLES["_other_station"]: "其他工作站",
-    **{c: k for k, c in maps.POINT_STYLES.items() if not k.startswith("_") and not k.isascii()},
-}
+# Point colours of maps.POINT_STYLES → legend wording (the web map's).
+POINT_LABELS = maps.POINT_LABELS
 
 _lock = threading.Lock()  # rcParams are global: one render at a time
 
@@ -253,7 +246,8 @@ def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values
     fills, hatched, edges, top_edges = [], [], [], []
     for _, r in areas.iterrows():
         sel = r["code"] == sel_code
-        st = maps.area_style(r["value"], spec.breaks, selected=sel, zero_good=spec.zero_good)
+        st = maps.area_style(r["value"], spec.breaks, selected=sel, zero_good=spec.zero_good,
+                             less_is_better=spec.less_is_better)
         missing = maps.classify(r["value"], spec.breaks) == "missing" and not neutral
         face, alpha = st["fillColor"], st.get("fillOpacity", 0.85)
         if neutral:
@@ -363,27 +357,22 @@ def _north_arrow(ax, style: Style) -> None:
 
 def _legend_handles(spec: MapSpec, classes: bool = True):
     handles = []
-    entries = maps.legend_entries(spec.breaks, spec.unit, spec.decimals, spec.zero_label, spec.zero_good)
-    for color, label in entries if classes else ():
+    entries = maps.spec_legend_entries(spec)
+    for i, (color, label) in enumerate(entries if classes else ()):
         missing = color == maps.MISSING_COLOR
-        zero = label == (spec.zero_label or t("map.legend_zero"))
-        edge = "#bd0026" if zero and not spec.zero_good else "#636363"
+        zero = i == 0  # legend_entries: the zero class first
+        alarm = zero and not (spec.zero_good or spec.less_is_better)
+        edge = "#bd0026" if alarm else "#636363"
         handles.append((Patch(facecolor=color, edgecolor=edge, hatch="////" if missing else None,
-                              linestyle="--" if missing else "-", linewidth=0.8 if not zero else 1.4), label))
+                              linestyle="--" if missing else "-", linewidth=1.4 if alarm else 0.8), label))
     if spec.parks is not None and len(spec.parks):
         handles.append((Line2D([], [], color=PARK_COLOR, linestyle=(0, (3, 2)), linewidth=1.4), "园区范围（示意）"))
     if spec.selected:
         handles.append((Line2D([], [], color=maps.SELECTED_COLOR, linewidth=2.5), "本镇街"))
-    seen = set()
-    for layer in spec.points:
-        for c in dict.fromkeys(layer.points["color"]) if len(layer.points) else ():
-            if c in seen:
-                continue
-            seen.add(c)
-            handles.append((Line2D([], [], marker="o", linestyle="none", markerfacecolor=c, markeredgecolor="white",
-                                   markersize=8), POINT_LABELS.get(c, layer.name)))
+    for c, label in maps.point_legend(spec.points):
+        handles.append((Line2D([], [], marker="o", linestyle="none", markerfacecolor=c, markeredgecolor="white",
+                               markersize=8), label))
     return handles
-
 
 
 def _bold(color: str, width: float = 0.7):
@@ -560,9 +549,7 @@ def _column_layout(fig, spec, style, *, printed, title, subtitle, source, intern
         b = _badge(fig, cx + 0.05 / W, y, t("report.internal"), size=style.note * 1.25, color=INTERNAL_COLOR,
                    bold=True)
         y = _below(fig, b) - 0.16 / H
-    for note in spec.extra_lines:
-        if spec.sample and "样例数据" in note:
-            continue  # the 样例数据 marking says it already
+    for note in maps.legend_notes(spec):  # less 样例数据: the marking says it already
         txt = fig.text(cx + 0.02 / W, y, _wrap(note, _chars(col - 0.1, style.note)), fontsize=style.note, va="top",
                        color="#525252", linespacing=1.3)
         y = _below(fig, txt) - 0.1 / H
