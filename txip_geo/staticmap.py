@@ -423,7 +423,7 @@ def _place_furniture(ax, style: Style, keep_clear, *, tries: int = 6) -> list:
     # Still none (a shape filling every corner): the preferred corners, on a white ground.
     boxes = []
     for gid, make, bg, prefs in order:
-        boxes.append(_data_box(ax, _anchored(ax, make(ax, style), prefs[len(boxes)], gid, True)))
+        boxes.append(_data_box(ax, _anchored(ax, make(ax, style), prefs[0], gid, True)))
     return boxes
 
 
