@@ -191,3 +191,13 @@ def test_the_sample_maps_draw_less_is_better_indicators_with_a_calm_zero(demo_fs
     assert maps.spec_legend_entries(patents)[0] == (maps.ZERO_COLOR, t("map.legend_zero"))
     gaps = report.gap_spec(demo_fs, demo_layers)  # fewer gaps is better: warm classes, as the indicators
     assert {c for c, _ in maps.spec_legend_entries(gaps)[2:]} <= set(maps.WARM_PALETTE)
+
+
+def test_all_zero_less_is_better_map_has_a_calm_zero_and_one_count_class():
+    s = spec([0, 0, 0], less_is_better=True, zero_label="0（无缺口）")
+    rows = maps.spec_legend_entries(s)
+    assert rows == [(maps.ZERO_GOOD_COLOR, "0（无缺口）"), (maps.MISSING_COLOR, maps.t("map.legend_missing")),
+                    (maps.WARM_PALETTE[0], "1")]
+    h = html_of(s)
+    assert has(h, "0（无缺口）") and "#bd0026" not in h  # no alarm border
+    assert f'"fillColor": "{maps.ZERO_GOOD_COLOR}"' in h and f'"fillColor": "{maps.ZERO_COLOR}"' not in h

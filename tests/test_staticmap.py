@@ -326,3 +326,23 @@ def matplotlib_colors_equal(a, b) -> bool:
     from matplotlib.colors import to_rgb
 
     return np.allclose(to_rgb(a), to_rgb(b), atol=0.01)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_map_of_one_or_a_few_areas_places_its_furniture_off_them(n):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    geoms = [box(120 + i * 0.1, 32, 120.09 + i * 0.1, 32.09) for i in range(n)]
+    areas = gpd.GeoDataFrame({"code": [f"U{i}" for i in range(n)], "name": [f"单元{i}" for i in range(n)],
+                              "value": [0.0] * n}, geometry=geoms, crs=4326)
+    spec = maps.MapSpec(areas=areas, label="零专利规上企业", unit="家", breaks=maps.class_breaks([0] * n),
+                        less_is_better=True)
+    fig = staticmap.figure(spec, layout="slide")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    shapes = _display_geoms(ax, staticmap._project(areas).geometry)
+    for gid in ("northarrow", "scalebar"):
+        (a,) = _by_gid(fig, gid)
+        assert not any(_display_box(a, fig).intersects(g) for g in shapes), gid
+    assert len(_by_gid(fig, "label:")) == n
