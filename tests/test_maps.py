@@ -160,9 +160,9 @@ def test_controls_share_one_right_column_that_the_county_is_fitted_beside():
     assert positions and all(p in ("topright", "bottomright") for p in positions), positions
     assert '"position": "topright"' in h or "topright" in h  # the layer switcher
     fit = re.search(r'fitBounds\([^;]*?"paddingBottomRight":\s*\[(\d+),\s*(\d+)\][^;]*?"paddingTopLeft":\s*\[(\d+),'
-                    r'\s*(\d+)\]', h, re.S) or re.search(
+                    r'\s*(\d+)\]', h, re.DOTALL) or re.search(
         r'fitBounds\([^;]*?"paddingTopLeft":\s*\[(\d+),\s*(\d+)\][^;]*?"paddingBottomRight":\s*\[(\d+),\s*(\d+)\]', h,
-        re.S)
+        re.DOTALL)
     assert fit, "fitBounds with paddings"
     pads = dict(zip(re.findall(r'"(padding\w+)"', fit.group(0)), [fit.group(1, 2), fit.group(3, 4)]))
     right = int(pads["paddingBottomRight"][0])

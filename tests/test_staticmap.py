@@ -250,7 +250,7 @@ def test_north_arrow_and_scale_bar_sit_in_the_frame_off_the_county(city_fig):
 
 
 def test_every_township_is_named_once_and_no_two_names_overlap(city_fig, fs):
-    spec, fig = city_fig
+    _, fig = city_fig
     labels = _by_gid(fig, "label:")
     assert sorted(a.get_gid()[6:] for a in labels) == sorted(fs.units["code"])
     boxes = [_display_box(a, fig) for a in labels]

@@ -191,7 +191,7 @@ def legend_entries(breaks: list[float], unit: str, decimals: int = 0, zero_label
     return rows
 
 
-def point_legend(layers: list["PointLayer"]) -> list[tuple[str, str]]:
+def point_legend(layers: list[PointLayer]) -> list[tuple[str, str]]:
     """(colour, label) of every kind of point drawn, in the order they first appear (one row per colour)."""
     rows: dict[str, str] = {}
     for layer in layers:

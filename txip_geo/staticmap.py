@@ -209,7 +209,7 @@ def _extent(spec: MapSpec, areas, outline, focus: str | None, aspect: float) -> 
     return cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
 
 
-def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values: bool, neutral: bool) -> "_Drawn":
+def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values: bool, neutral: bool) -> _Drawn:
     """`neutral`: no classes — the focus area in a light tint, the others blank (a locator map for the points)."""
     areas = _project(spec.areas)
     outline = _project(spec.outline)
@@ -473,7 +473,7 @@ def _place_text(ax, text, geom, p, obstacles: list, view, *, sizes=(1.0, 0.85)) 
     return False
 
 
-def _place_labels(ax, spec: MapSpec, style: Style, drawn: "_Drawn", obstacles: list, *, focus, show_values,
+def _place_labels(ax, spec: MapSpec, style: Style, drawn: _Drawn, obstacles: list, *, focus, show_values,
                   neutral) -> None:
     """The areas' names (and values), larger areas first, clear of each other and of the map furniture."""
     areas = drawn.areas
@@ -498,7 +498,7 @@ def _place_labels(ax, spec: MapSpec, style: Style, drawn: "_Drawn", obstacles: l
                 obstacles.pop()
 
 
-def _place_neighbour_names(ax, style: Style, drawn: "_Drawn", obstacles: list) -> None:
+def _place_neighbour_names(ax, style: Style, drawn: _Drawn, obstacles: list) -> None:
     """Neighbours' names inside the frame, off the county and clear of every other text; a name with no such place
     is left out (never cut by the frame)."""
     nb = drawn.neighbours
