@@ -201,3 +201,11 @@ def test_all_zero_less_is_better_map_has_a_calm_zero_and_one_count_class():
     h = html_of(s)
     assert has(h, "0（无缺口）") and "#bd0026" not in h  # no alarm border
     assert f'"fillColor": "{maps.ZERO_GOOD_COLOR}"' in h and f'"fillColor": "{maps.ZERO_COLOR}"' not in h
+
+
+def test_a_view_without_the_class_legend_keeps_its_point_legend():
+    s = spec([1, 2], points=[maps.PointLayer("知识产权工作站", stations())])
+    only = json.loads(maps.points_legend_control(s).html_json.replace("<\\/", "</"))
+    assert "维权援助工作站" in only and maps.POINT_STYLES["维权援助工作站"] in only
+    assert "专利总量" not in only and "0（空白）" not in only  # no classes
+    assert maps.points_legend_control(spec([1, 2])) is None

@@ -257,17 +257,22 @@ def legend_notes(spec: MapSpec) -> list[str]:
     return [x for x in spec.extra_lines if not (spec.sample and "样例数据" in x)]
 
 
-def _legend_html(spec: MapSpec) -> str:
+def _legend_html(spec: MapSpec, classes: bool = True) -> str:
+    """The legend box: title, classes, points, notes; `classes=False`: the points alone ('' when there are none)."""
+
     def row(c, lbl, cls="txip-swatch"):
         dashed = "border:1px dashed #636363;" if c == MISSING_COLOR else ""
         return (f'<div class="txip-lg-row"><span class="{cls}" style="background:{c};{dashed}"></span>'
                 f'{html.escape(lbl)}</div>')
 
-    rows = "".join(row(c, lbl) for c, lbl in spec_legend_entries(spec))
     pts = point_legend(spec.points)
+    dots = "".join(row(c, lbl, "txip-dot") for c, lbl in pts)
+    if not classes:
+        return (f'<div class="txip-legend"><div class="txip-lg-title">{html.escape(t("map.legend_points"))}</div>'
+                f'{dots}</div>') if pts else ""
+    rows = "".join(row(c, lbl) for c, lbl in spec_legend_entries(spec))
     if pts:
-        rows += (f'<div class="txip-lg-sub">{html.escape(t("map.legend_points"))}</div>'
-                 + "".join(row(c, lbl, "txip-dot") for c, lbl in pts))
+        rows += f'<div class="txip-lg-sub">{html.escape(t("map.legend_points"))}</div>' + dots
     extra = "".join(f'<div class="txip-lg-note">{html.escape(x)}</div>' for x in legend_notes(spec))
     title = html.escape(t("map.legend_title", label=spec.label, unit=spec.unit))
     return f'<div class="txip-legend"><div class="txip-lg-title">{title}</div>{rows}{extra}</div>'
@@ -348,6 +353,13 @@ class MapControl(MacroElement):
         self._name = "TxipControl"
         self.position_json = json.dumps(position)
         self.html_json = json.dumps(html_text, ensure_ascii=False).replace("</", "<\\/")
+
+
+def points_legend_control(spec: MapSpec) -> MapControl | None:
+    """The legend of the spec's points alone (for a view that drops the class legend), at the foot of the right-hand
+    column; None when no points are drawn."""
+    text = _legend_html(spec, classes=False)
+    return MapControl(text, "bottomright") if text else None
 
 
 class MetricScale(MacroElement):
