@@ -180,10 +180,14 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
             if isinstance(child, folium.map.FitBounds) or (
                     isinstance(child, maps.MapControl) and "txip-legend" in child.html_json):
                 del m._children[key]
+        points = maps.points_legend_control(spec)  # its points keep their legend
+        if points is not None:
+            points.add_to(m)
         sel = layers.townships[layers.townships["code"] == code]
         minx, miny, maxx, maxy = sel.total_bounds
         dx, dy = (maxx - minx) * 0.1, (maxy - miny) * 0.1
-        m.fit_bounds([[miny - dy, minx - dx], [maxy + dy, maxx + dx]])
+        m.fit_bounds([[miny - dy, minx - dx], [maxy + dy, maxx + dx]], padding_top_left=maps.FIT_PADDING_TOP_LEFT,
+                     padding_bottom_right=maps.FIT_PADDING_BOTTOM_RIGHT)  # beside the right-hand column
     return folium_view.render(m)
 
 

@@ -196,3 +196,153 @@ def test_scale_bar_length_is_round():
     assert staticmap.nice_scale_length(50_000) == 10_000
     assert staticmap.nice_scale_length(12_000) == 2_000
     assert staticmap.nice_scale_length(30_000) == 5_000
+
+
+# -- where things sit: nothing covers the county, its townships or their names -------------------------------------------
+
+def _display_box(artist, fig):
+    from shapely.geometry import box
+
+    r = fig.canvas.get_renderer()
+    patch = artist.get_bbox_patch() if hasattr(artist, "get_bbox_patch") and artist.get_bbox_patch() else None
+    bb = (patch or artist).get_window_extent(r)
+    return box(bb.x0, bb.y0, bb.x1, bb.y1)
+
+
+def _display_geoms(ax, geoms):
+    """Projected (EPSG:4549) geometries in display (pixel) coordinates."""
+    import shapely
+
+    return [shapely.transform(g, ax.transData.transform) for g in geoms]
+
+
+def _by_gid(fig, prefix):
+    from matplotlib.offsetbox import AnchoredOffsetbox
+    from matplotlib.text import Text
+
+    found = [a for a in fig.findobj(lambda a: isinstance(a, (Text, AnchoredOffsetbox)))
+             if (a.get_gid() or "").startswith(prefix) and a.get_visible() and a.figure is not None]
+    return list({id(a): a for a in found}.values())
+
+
+def _county(spec):
+    return staticmap._project(spec.outline).union_all()
+
+
+@pytest.fixture(scope="module", params=["print", "slide"])
+def city_fig(request, fs, layers):
+    spec = report.indicator_spec(fs, layers, "invention_patents_valid")
+    fig = staticmap.figure(spec, title="x", source=report.source_line(fs), layout=request.param)
+    fig.canvas.draw()
+    return spec, fig
+
+
+def test_north_arrow_and_scale_bar_sit_in_the_frame_off_the_county(city_fig):
+    spec, fig = city_fig
+    ax = fig.axes[0]
+    county = _display_geoms(ax, [_county(spec)])[0]
+    frame = _display_box(ax, fig).buffer(1)
+    for gid in ("northarrow", "scalebar"):
+        (a,) = _by_gid(fig, gid)
+        b = _display_box(a, fig)
+        assert frame.contains(b), gid
+        assert not b.intersects(county), gid
+
+
+def test_every_township_is_named_once_and_no_two_names_overlap(city_fig, fs):
+    _, fig = city_fig
+    labels = _by_gid(fig, "label:")
+    assert sorted(a.get_gid()[6:] for a in labels) == sorted(fs.units["code"])
+    boxes = [_display_box(a, fig) for a in labels]
+    furniture = [_display_box(a, fig) for g in ("northarrow", "scalebar") for a in _by_gid(fig, g)]
+    for i, b in enumerate(boxes):
+        for other in boxes[i + 1:] + furniture:
+            assert b.intersection(other).area < 1, labels[i].get_text()
+
+
+def test_neighbour_names_sit_inside_the_frame_and_off_the_county(city_fig):
+    spec, fig = city_fig
+    ax = fig.axes[0]
+    county = _display_geoms(ax, [_county(spec)])[0]
+    frame = _display_box(ax, fig)
+    names = _by_gid(fig, "neighbour:")
+    assert names  # the sample's frame shows some neighbours
+    for a in names:
+        b = _display_box(a, fig)
+        assert frame.contains(b) and not b.intersects(county), a.get_text()
+
+
+def test_legend_and_notices_cover_no_township_and_no_name(city_fig):
+    spec, fig = city_fig
+    ax = fig.axes[0]
+    towns = _display_geoms(ax, staticmap._project(spec.areas).geometry)
+    names = [_display_box(a, fig) for a in _by_gid(fig, "label:")]
+    boxes = [_display_box(lg, fig) for lg in fig.legends]
+    boxes += [_display_box(x, fig) for x in fig.texts if x.get_bbox_patch() is not None]  # the notices' badges
+    assert len(boxes) >= 3
+    for b in boxes:
+        assert not any(b.intersects(g) for g in towns) and not any(b.intersects(n) for n in names)
+
+
+def test_a_locator_map_keeps_its_township_clear_and_cuts_no_name(fs, layers):
+    code = fs.units.set_index("name").loc["延令街道", "code"]
+    spec = report.unit_spec(fs, layers, code, "patents")
+    fig = staticmap.figure(spec, layout="inset", focus=code, neutral=True, internal=False, figsize=(4.0, 5.0))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    town = _display_geoms(ax, staticmap._project(spec.areas).loc[lambda d: d["code"] == code].geometry)[0]
+    frame = _display_box(ax, fig).buffer(1)
+    furniture = [_display_box(a, fig) for g in ("northarrow", "scalebar") for a in _by_gid(fig, g)]
+    assert len(furniture) == 2 and not any(b.intersects(town) for b in furniture)
+    names = _by_gid(fig, "label:") + _by_gid(fig, "neighbour:")
+    assert any(a.get_gid() == f"label:{code}" for a in names)
+    for a in names:
+        b = _display_box(a, fig)
+        assert frame.contains(b), a.get_text()
+        assert not any(b.intersection(f).area >= 1 for f in furniture), a.get_text()
+
+
+def test_the_static_legend_names_every_kind_of_point(fs, layers):
+    from matplotlib.text import Text
+
+    code = fs.units.set_index("name").loc["济川街道", "code"]
+    spec = report.unit_spec(fs, layers, code, "patents")
+    fig = staticmap.figure(spec, layout="inset", focus=code, neutral=True, internal=False)
+    texts = {x.get_text() for x in fig.findobj(Text)}
+    for colour, label in maps.point_legend(spec.points):
+        assert label in texts
+    assert len(maps.point_legend(spec.points)) >= 3
+
+
+def test_a_less_is_better_map_has_no_alarm_zero_in_its_legend(fs, layers):
+    spec = report.indicator_spec(fs, layers, "zero_patent_above_scale")
+    zero_handle, zero_label = staticmap._legend_handles(spec)[0]
+    assert zero_label == t("map.legend_zero_no_gap")
+    assert matplotlib_colors_equal(zero_handle.get_facecolor(), maps.ZERO_GOOD_COLOR)
+    assert not matplotlib_colors_equal(zero_handle.get_edgecolor(), "#bd0026")
+
+
+def matplotlib_colors_equal(a, b) -> bool:
+    from matplotlib.colors import to_rgb
+
+    return np.allclose(to_rgb(a), to_rgb(b), atol=0.01)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_map_of_one_or_a_few_areas_places_its_furniture_off_them(n):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    geoms = [box(120 + i * 0.1, 32, 120.09 + i * 0.1, 32.09) for i in range(n)]
+    areas = gpd.GeoDataFrame({"code": [f"U{i}" for i in range(n)], "name": [f"单元{i}" for i in range(n)],
+                              "value": [0.0] * n}, geometry=geoms, crs=4326)
+    spec = maps.MapSpec(areas=areas, label="零专利规上企业", unit="家", breaks=maps.class_breaks([0] * n),
+                        less_is_better=True)
+    fig = staticmap.figure(spec, layout="slide")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    shapes = _display_geoms(ax, staticmap._project(areas).geometry)
+    for gid in ("northarrow", "scalebar"):
+        (a,) = _by_gid(fig, gid)
+        assert not any(_display_box(a, fig).intersects(g) for g in shapes), gid
+    assert len(_by_gid(fig, "label:")) == n

@@ -21,8 +21,11 @@ from .strings import t
 # Sequential classes for positive values (ColorBrewer Blues, colour-blind safe), a loud colour for a true zero and a
 # neutral hatched grey for "no data": the two must never be confused.
 PALETTE = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
+# Classes of an indicator where less is better (零专利企业, cases, gaps): warmer as the value grows (ColorBrewer OrRd),
+# a zero being the calm "none" class.
+WARM_PALETTE = ["#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
 ZERO_COLOR = "#fd8d3c"
-# A zero that is good news (e.g. "no gaps" on the network page): a calm green with no alarm border.
+# A zero that is good news (no gaps, no zero-patent enterprises): a calm green with no alarm border.
 ZERO_GOOD_COLOR = "#a1d99b"
 MISSING_COLOR = "#f0f0f0"
 OUTLINE_COLOR = "#252525"
@@ -41,6 +44,16 @@ POINT_STYLES = {
     # enterprises
     "enterprise": "#525252",
     "zero_patent": "#e31a1c",
+}
+
+# Point colour → legend wording (the station types name themselves).
+POINT_LABELS = {
+    POINT_STYLES["enforcement"]: "查处案件",
+    POINT_STYLES["dispute"]: "纠纷调解",
+    POINT_STYLES["enterprise"]: "规上企业/高企",
+    POINT_STYLES["zero_patent"]: "零专利规上企业/高企",
+    POINT_STYLES["_other_station"]: "其他工作站",
+    **{c: k for k, c in POINT_STYLES.items() if not k.startswith("_") and not k.isascii()},
 }
 
 
@@ -66,23 +79,36 @@ def nice_number(x: float) -> float:
     return float(10 ** (exp + 1))
 
 
-def class_breaks(values, k: int = 5) -> list[float]:
+def _is_integral(v: np.ndarray) -> bool:
+    return bool(np.all(np.abs(v - np.round(v)) < 1e-9))
+
+
+def class_breaks(values, k: int = 5, integer: bool | None = None) -> list[float]:
     """Upper bounds of up to k classes for the positive values (rounded quantiles, strictly increasing).
 
+    `integer` (default: whether every value is a whole number): the values are counts, so the bounds are whole
+    numbers and a class is an integer range (1, 2, 3–5, 6–10 …; see `legend_entries`).
     Compute them from the unfiltered figures and keep them while filters change, so a colour keeps its meaning.
     """
     v = np.asarray([x for x in values if x is not None and not pd.isna(x) and x > 0], dtype=float)
     if v.size == 0:
         return [1.0]
+    if integer is None:
+        integer = _is_integral(v)
     qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:])
     out: list[float] = []
     for q in qs:
-        b = nice_number(q)
+        b = _nice_count(q) if integer else nice_number(q)
         if not out or b > out[-1]:
             out.append(b)
     if out[-1] < v.max():
-        out.append(nice_number(v.max()))
+        out.append(_nice_count(v.max()) if integer else nice_number(v.max()))
     return out
+
+
+def _nice_count(x: float) -> float:
+    """A whole-number class bound at or above x: the number itself below 10, else a nice number (15 → 20, 480 → 500)."""
+    return float(math.ceil(x - 1e-9)) if x < 10 else nice_number(x)
 
 
 def classify(value, breaks: list[float]) -> str | int:
@@ -97,22 +123,26 @@ def classify(value, breaks: list[float]) -> str | int:
     return len(breaks) - 1
 
 
-def class_color(cls, n_classes: int, zero_good: bool = False) -> str:
+def class_color(cls, n_classes: int, zero_good: bool = False, less_is_better: bool = False) -> str:
+    """`less_is_better`: the indicator's direction — its zero is good news and its classes grow warmer."""
     if cls == "missing":
         return MISSING_COLOR
     if cls == "zero":
-        return ZERO_GOOD_COLOR if zero_good else ZERO_COLOR
+        return ZERO_GOOD_COLOR if (zero_good or less_is_better) else ZERO_COLOR
+    palette = WARM_PALETTE if less_is_better else PALETTE
     # Spread the classes over the palette.
-    idx = cls if n_classes >= len(PALETTE) else round(cls * (len(PALETTE) - 1) / max(n_classes - 1, 1))
-    return PALETTE[min(idx, len(PALETTE) - 1)]
+    idx = cls if n_classes >= len(palette) else round(cls * (len(palette) - 1) / max(n_classes - 1, 1))
+    return palette[min(idx, len(palette) - 1)]
 
 
-def area_style(value, breaks: list[float], selected: bool = False, zero_good: bool = False) -> dict:
-    """`zero_good`: a zero is good news (calm colour, no alarm border) rather than a gap."""
+def area_style(value, breaks: list[float], selected: bool = False, zero_good: bool = False,
+               less_is_better: bool = False) -> dict:
+    """`zero_good`: a zero is good news (calm colour, no alarm border) rather than a gap; `less_is_better` implies it
+    and colours the classes warm."""
     cls = classify(value, breaks)
-    alarm = cls == "zero" and not zero_good
+    alarm = cls == "zero" and not (zero_good or less_is_better)
     style = {
-        "fillColor": class_color(cls, len(breaks), zero_good),
+        "fillColor": class_color(cls, len(breaks), zero_good, less_is_better),
         "fillOpacity": 0.85 if cls != "missing" else 0.6,
         "color": SELECTED_COLOR if selected else ("#bd0026" if alarm else "#636363"),
         "weight": 4 if selected else (2.5 if alarm else 1),
@@ -131,17 +161,45 @@ def format_value(value, unit: str) -> str:
     return f"{value:,.2f} {unit}"
 
 
-def legend_entries(breaks: list[float], unit: str, decimals: int = 0, zero_label: str | None = None,
-                   zero_good: bool = False) -> list[tuple[str, str]]:
-    """(colour, label) pairs, zero and missing first. `zero_label` replaces the default wording of the zero class."""
+def class_labels(breaks: list[float], decimals: int = 0) -> list[str]:
+    """The wording of the positive classes. Counts (`decimals` 0, whole-number bounds) read as integer ranges that
+    neither overlap nor leave gaps: "1", "2", "3–5", "6–10" (a class (a, b] of whole numbers is a+1 … b). Rates keep
+    their decimals: "＞0–0.50", "0.50–1.00" (each class includes its upper bound)."""
+    if decimals == 0 and all(float(b).is_integer() for b in breaks):
+        out, lo = [], 1
+        for b in breaks:
+            hi = int(b)
+            out.append(f"{hi:,}" if hi == lo else f"{lo:,}–{hi:,}")
+            lo = hi + 1
+        return out
     fmt = (lambda x: f"{x:g}") if decimals == 0 else (lambda x: f"{x:.{decimals}f}")
-    rows = [(ZERO_GOOD_COLOR if zero_good else ZERO_COLOR, zero_label or t("map.legend_zero")),
-            (MISSING_COLOR, t("map.legend_missing"))]
-    lo = 0.0
+    out, lo = [], 0.0
     for i, b in enumerate(breaks):
-        rows.append((class_color(i, len(breaks)), f"{fmt(lo)}–{fmt(b)}" if i else f"＞0–{fmt(b)}"))
+        out.append(f"{fmt(lo)}–{fmt(b)}" if i else f"＞0–{fmt(b)}")
         lo = b
+    return out
+
+
+def legend_entries(breaks: list[float], unit: str, decimals: int = 0, zero_label: str | None = None,
+                   zero_good: bool = False, less_is_better: bool = False) -> list[tuple[str, str]]:
+    """(colour, label) pairs, zero and missing first. `zero_label` replaces the default wording of the zero class."""
+    calm = zero_good or less_is_better
+    rows = [(ZERO_GOOD_COLOR if calm else ZERO_COLOR, zero_label or t("map.legend_zero_none" if calm else "map.legend_zero")),
+            (MISSING_COLOR, t("map.legend_missing"))]
+    for i, label in enumerate(class_labels(breaks, decimals)):
+        rows.append((class_color(i, len(breaks), less_is_better=less_is_better), label))
     return rows
+
+
+def point_legend(layers: list[PointLayer]) -> list[tuple[str, str]]:
+    """(colour, label) of every kind of point drawn, in the order they first appear (one row per colour)."""
+    rows: dict[str, str] = {}
+    for layer in layers:
+        if not len(layer.points) or "color" not in layer.points:
+            continue
+        for c in dict.fromkeys(layer.points["color"].astype(str)):
+            rows.setdefault(c, POINT_LABELS.get(c, layer.name))
+    return list(rows.items())
 
 
 @dataclass
@@ -174,6 +232,7 @@ class MapSpec:
     basemap: "object | None" = None  # basemaps.Basemap; None or no url = a clean canvas with no tiles
     zero_label: str | None = None  # legend wording of the zero class (default: map.legend_zero)
     zero_good: bool = False  # a zero is good news (e.g. no gaps): calm colour instead of the alarm style
+    less_is_better: bool = False  # the indicator's direction: zero calm, classes warmer as the value grows
 
 
 def _notice_html(spec: MapSpec) -> str:
@@ -188,35 +247,69 @@ def _notice_html(spec: MapSpec) -> str:
     return '<div class="txip-notices">' + "".join(badges) + "</div>"
 
 
-def _legend_html(spec: MapSpec) -> str:
-    rows = "".join(
-        f'<div class="txip-lg-row"><span class="txip-swatch" style="background:{c};'
-        f'{"border:1px dashed #636363;" if c == MISSING_COLOR else ""}"></span>{html.escape(lbl)}</div>'
-        for c, lbl in legend_entries(spec.breaks, spec.unit, spec.decimals, spec.zero_label, spec.zero_good)
-    )
-    extra = "".join(f'<div class="txip-lg-note">{html.escape(x)}</div>' for x in spec.extra_lines)
+def spec_legend_entries(spec: MapSpec) -> list[tuple[str, str]]:
+    """The class rows of a spec's legend (the web map's and the static maps')."""
+    return legend_entries(spec.breaks, spec.unit, spec.decimals, spec.zero_label, spec.zero_good, spec.less_is_better)
+
+
+def legend_notes(spec: MapSpec) -> list[str]:
+    """The lines under the legend, less what a notice beside the map already says (样例数据)."""
+    return [x for x in spec.extra_lines if not (spec.sample and "样例数据" in x)]
+
+
+def _legend_html(spec: MapSpec, classes: bool = True) -> str:
+    """The legend box: title, classes, points, notes; `classes=False`: the points alone ('' when there are none)."""
+
+    def row(c, lbl, cls="txip-swatch"):
+        dashed = "border:1px dashed #636363;" if c == MISSING_COLOR else ""
+        return (f'<div class="txip-lg-row"><span class="{cls}" style="background:{c};{dashed}"></span>'
+                f'{html.escape(lbl)}</div>')
+
+    pts = point_legend(spec.points)
+    dots = "".join(row(c, lbl, "txip-dot") for c, lbl in pts)
+    if not classes:
+        return (f'<div class="txip-legend"><div class="txip-lg-title">{html.escape(t("map.legend_points"))}</div>'
+                f'{dots}</div>') if pts else ""
+    rows = "".join(row(c, lbl) for c, lbl in spec_legend_entries(spec))
+    if pts:
+        rows += f'<div class="txip-lg-sub">{html.escape(t("map.legend_points"))}</div>' + dots
+    extra = "".join(f'<div class="txip-lg-note">{html.escape(x)}</div>' for x in legend_notes(spec))
     title = html.escape(t("map.legend_title", label=spec.label, unit=spec.unit))
     return f'<div class="txip-legend"><div class="txip-lg-title">{title}</div>{rows}{extra}</div>'
 
 
+# The right-hand column of the web map (layer switcher, notices, legend, scale bar): its width in CSS pixels.
+# `build_map` fits the county into the map less this column, so at the first view nothing covers the county.
+COLUMN_PX = 232
+CONTROL_MARGIN_PX = 10  # Leaflet's margin around a control
+ZOOM_CONTROL_PX = 34 + CONTROL_MARGIN_PX  # the zoom buttons, top left
+FIT_PADDING_TOP_LEFT = (ZOOM_CONTROL_PX + 6, 10)
+FIT_PADDING_BOTTOM_RIGHT = (COLUMN_PX + 2 * CONTROL_MARGIN_PX, 10)
+
+
 CSS = """
 <style>
-.txip-notices{display:flex;flex-direction:column;align-items:flex-start;gap:4px;pointer-events:none}
+.txip-notices{display:flex;flex-direction:column;align-items:flex-end;gap:3px;pointer-events:none;width:{W}px}
 .leaflet-interactive:focus{outline:none}
-.txip-badge{font:13px/1.4 'WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC',sans-serif;padding:3px 8px;border-radius:4px;
+.txip-badge{font:12px/1.35 'WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC',sans-serif;padding:2px 7px;border-radius:4px;
  background:rgba(255,255,255,.92);border:1px solid #969696;color:#252525}
 .txip-schematic{border-color:#d94801;color:#a63603;font-weight:bold}
 .txip-sample{background:#fff5eb;border-color:#fd8d3c;color:#a63603}
-.txip-legend{background:rgba(255,255,255,.94);padding:8px 10px;
- border:1px solid #bdbdbd;border-radius:4px;font:13px/1.5 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;max-width:240px}
-.txip-lg-title{font-weight:bold;margin-bottom:4px}
-.txip-swatch{display:inline-block;width:18px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #969696}
-.txip-lg-note{margin-top:4px;color:#525252;font-size:12px}
+.txip-legend{background:rgba(255,255,255,.94);padding:6px 9px;box-sizing:border-box;width:{W}px;
+ border:1px solid #bdbdbd;border-radius:4px;font:12px/1.4 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif}
+.txip-lg-title{font-weight:bold;margin-bottom:3px}
+.txip-swatch{display:inline-block;width:18px;height:11px;margin-right:6px;vertical-align:middle;border:1px solid #969696}
+.txip-dot{display:inline-block;width:10px;height:10px;margin:0 10px 0 4px;vertical-align:middle;border-radius:50%;
+ border:1px solid #fff;box-shadow:0 0 0 1px #bdbdbd}
+.txip-lg-sub{margin-top:4px;color:#525252}
+.txip-lg-note{margin-top:3px;color:#525252;font-size:11.5px}
+.txip-control{clear:both}
+.leaflet-right .leaflet-control-layers,.leaflet-right .leaflet-control-scale{box-sizing:border-box;max-width:{W}px}
 .txip-label{display:inline-block;font:12px/1.1 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;color:#252525;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;
  white-space:nowrap;transform:translate(-50%,-50%);pointer-events:none;text-align:center}
 .txip-label b{font-size:11px;color:#08306b}
 </style>
-"""
+""".replace("{W}", str(COLUMN_PX))
 
 
 class LabelDeclutter(MacroElement):
@@ -262,6 +355,27 @@ class MapControl(MacroElement):
         self.html_json = json.dumps(html_text, ensure_ascii=False).replace("</", "<\\/")
 
 
+def points_legend_control(spec: MapSpec) -> MapControl | None:
+    """The legend of the spec's points alone (for a view that drops the class legend), at the foot of the right-hand
+    column; None when no points are drawn."""
+    text = _legend_html(spec, classes=False)
+    return MapControl(text, "bottomright") if text else None
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's `control_scale` adds miles and feet)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}L.control.scale({metric: true, imperial: false, maxWidth: {{ this.max_width }},"
+        " position: {{ this.position_json }}}).addTo({{ this._parent.get_name() }});{% endmacro %}")
+
+    def __init__(self, position: str = "bottomright", max_width: int = 120):
+        super().__init__()
+        self._name = "MetricScale"
+        self.position_json = json.dumps(position)
+        self.max_width = int(max_width)
+
+
 def build_map(spec: MapSpec):
     """A folium.Map with no tiles (a clean canvas) unless a basemap is added by the caller."""
     import folium
@@ -272,11 +386,13 @@ def build_map(spec: MapSpec):
     bounds_src = spec.outline if spec.outline is not None and len(spec.outline) else areas
     minx, miny, maxx, maxy = bounds_src.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, max_zoom=18,
-                   min_zoom=8, control_scale=True, prefer_canvas=False, zoom_control=True, zoom_snap=0.25,
+                   min_zoom=8, control_scale=False, prefer_canvas=False, zoom_control=True, zoom_snap=0.25,
                    zoom_delta=0.5)
     m.options.update(max_zoom=18, min_zoom=8)  # folium drops them with tiles=None; MarkerCluster needs max_zoom
-    # Leave room for the legend (bottom right) and the notices (bottom left).
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 10), padding_bottom_right=(40, 30))
+    # The county fits beside the right-hand column (layers, notices, legend, scale) and clear of the zoom buttons:
+    # at the first view no control covers an area or its label.
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=FIT_PADDING_TOP_LEFT,
+                 padding_bottom_right=FIT_PADDING_BOTTOM_RIGHT)
     m.get_root().header.add_child(Element(CSS))
     if b is not None and b.url:
         opts = {"subdomains": b.subdomains} if b.subdomains else {}
@@ -297,7 +413,7 @@ def build_map(spec: MapSpec):
     feats = areas[["code", "name", "value", "geometry"]].copy()
     feats["value_text"] = [text_html(format_value(v, spec.unit)) for v in feats["value"]]
     feats = _escaped_names(feats)
-    styles = {c: area_style(v, spec.breaks, c == spec.selected, spec.zero_good)
+    styles = {c: area_style(v, spec.breaks, c == spec.selected, spec.zero_good, spec.less_is_better)
               for c, v in zip(feats["code"], feats["value"])}
     if b is not None and b.url:  # let the tiles show through
         for st_ in styles.values():
@@ -341,8 +457,11 @@ def build_map(spec: MapSpec):
     if spec.points:
         folium.LayerControl(collapsed=False, position="topright").add_to(m)
 
-    MapControl(_notice_html(spec), "bottomleft").add_to(m)
+    # One column on the right, bottom up (Leaflet stacks a bottom corner's later controls above the earlier ones):
+    # the scale bar, the legend, the notices; the layer switcher at its top.
+    MetricScale("bottomright").add_to(m)
     MapControl(_legend_html(spec), "bottomright").add_to(m)
+    MapControl(_notice_html(spec), "bottomright").add_to(m)
     return m
 
 

@@ -250,7 +250,7 @@ def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=No
                    outline=to_datum(outline, d), neighbours=to_datum(neighbours, d),
                    parks=to_datum(parks_layer, d) if view == "units" else None,
                    schematic=bool(fs.schematic_notice), schematic_text=fs.schematic_notice, sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra,
-                   zero_label=t("network.gap_map_zero"), zero_good=True, basemap=basemap)
+                   zero_label=t("network.gap_map_zero"), zero_good=True, less_is_better=True, basemap=basemap)
 
 
 def scorecard_export(fs: FigureSet) -> pd.DataFrame:

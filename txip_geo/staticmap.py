@@ -26,6 +26,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display; set before anything imports pyplot
 
 import geopandas as gpd  # noqa: E402
+import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager, patheffects  # noqa: E402
@@ -52,15 +53,8 @@ NEIGHBOUR_FACE, NEIGHBOUR_EDGE = "#f7f7f7", "#bdbdbd"
 PARK_COLOR = "#54278f"
 FOCUS_FACE = "#deebf7"
 
-# Point colours of maps.POINT_STYLES → legend wording.
-POINT_LABELS = {
-    maps.POINT_STYLES["enforcement"]: "查处案件",
-    maps.POINT_STYLES["dispute"]: "纠纷调解",
-    maps.POINT_STYLES["enterprise"]: "规上企业/高企",
-    maps.POINT_STYLES["zero_patent"]: "零专利规上企业/高企",
-    maps.POINT_STYLES["_other_station"]: "其他工作站",
-    **{c: k for k, c in maps.POINT_STYLES.items() if not k.startswith("_") and not k.isascii()},
-}
+# Point colours of maps.POINT_STYLES → legend wording (the web map's).
+POINT_LABELS = maps.POINT_LABELS
 
 _lock = threading.Lock()  # rcParams are global: one render at a time
 
@@ -215,7 +209,7 @@ def _extent(spec: MapSpec, areas, outline, focus: str | None, aspect: float) -> 
     return cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
 
 
-def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values: bool, neutral: bool) -> None:
+def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values: bool, neutral: bool) -> _Drawn:
     """`neutral`: no classes — the focus area in a light tint, the others blank (a locator map for the points)."""
     areas = _project(spec.areas)
     outline = _project(spec.outline)
@@ -235,25 +229,17 @@ def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values
         s.set_linewidth(0.8)
         s.set_color("#525252")
 
-    from shapely.geometry import box
-
-    view = box(x0, y0, x1, y1)
     if neighbours is not None:
         _collection(ax, neighbours.geometry, zorder=1, facecolors=NEIGHBOUR_FACE, edgecolors=NEIGHBOUR_EDGE,
                     linewidths=0.6)
-        for _, r in neighbours.iterrows():
-            part = r.geometry.intersection(view)
-            if not part.is_empty and part.area > view.area * 0.02:
-                p = part.representative_point()
-                ax.text(p.x, p.y, str(r["name"]), fontsize=style.label, color="#969696", ha="center", va="center",
-                        zorder=2, clip_on=True)
 
     # Areas: fill and edge from maps.area_style (the web map's styles); the focus area's edge on top.
     sel_code = focus or spec.selected
     fills, hatched, edges, top_edges = [], [], [], []
     for _, r in areas.iterrows():
         sel = r["code"] == sel_code
-        st = maps.area_style(r["value"], spec.breaks, selected=sel, zero_good=spec.zero_good)
+        st = maps.area_style(r["value"], spec.breaks, selected=sel, zero_good=spec.zero_good,
+                             less_is_better=spec.less_is_better)
         missing = maps.classify(r["value"], spec.breaks) == "missing" and not neutral
         face, alpha = st["fillColor"], st.get("fillOpacity", 0.85)
         if neutral:
@@ -283,18 +269,16 @@ def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values
     for layer in spec.points:
         _draw_points(ax, layer)
 
-    if spec.labels:
-        pts = [_label_point(g) for g in areas.geometry]
-        for (_, r), p in zip(areas.iterrows(), pts):
-            if not view.contains(p):
-                continue
-            sel = r["code"] == (focus or spec.selected)
-            txt = str(r["name"])
-            if show_values and not neutral:
-                txt += "\n" + _value_text(r["value"], spec)
-            ax.text(p.x, p.y, txt, fontsize=style.label * (1.25 if sel and focus else 1), ha="center", va="center",
-                    color="#08306b" if not sel else "#67000d", zorder=9, linespacing=1.15,
-                    path_effects=_halo(style.halo), clip_on=True)
+    return _Drawn(areas=areas, outline=outline, neighbours=neighbours)
+
+
+@dataclass
+class _Drawn:
+    """The projected layers of a drawn map (what the placement of labels and map furniture looks at)."""
+
+    areas: object
+    outline: object
+    neighbours: object
 
 
 def _label_point(geom):
@@ -327,63 +311,243 @@ def _draw_points(ax, layer: PointLayer) -> None:
     ax.scatter(g.x, g.y, s=(radius * 1.1) ** 2, c=list(pts["color"]), edgecolors="white", linewidths=0.7, zorder=8)
 
 
-def _scale_bar(ax, style: Style) -> None:
+# -- map furniture and labels, placed where they cover nothing ---------------------------------------------------------
+#
+# The north arrow and the scale bar go into a corner of the frame that is clear of the mapped area (the county
+# outline; for a township's locator map, the township): the first free corner of a preference list; when no corner is
+# free the view is widened until one is. Labels are then placed largest area first, each at the first of a few
+# positions inside its area that overlaps no label, arrow or scale bar already placed (else a smaller size, else the
+# least crowded position). Neighbours' names go last, inside the frame and off the county, or not at all.
+# Every placed artist carries a gid ("scalebar", "northarrow", "label:<code>", "neighbour:<name>") for the tests.
+
+CORNERS = {"upper right": (1, 1), "upper left": (0, 1), "lower left": (0, 0), "lower right": (1, 0)}
+
+
+def _renderer(ax):
+    return ax.figure.canvas.get_renderer()
+
+
+def _data_box(ax, artist, pad_px: float = 0.0):
+    """An artist's extent on the canvas as a shapely box in data coordinates."""
+    from shapely.geometry import box
+
+    bb = artist.get_window_extent(_renderer(ax)).expanded(1, 1)
+    inv = ax.transData.inverted()
+    (ax0, ay0), (ax1, ay1) = inv.transform([(bb.x0 - pad_px, bb.y0 - pad_px), (bb.x1 + pad_px, bb.y1 + pad_px)])
+    return box(min(ax0, ax1), min(ay0, ay1), max(ax0, ax1), max(ay0, ay1))
+
+
+def _view_box(ax):
+    from shapely.geometry import box
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return box(x0, y0, x1, y1)
+
+
+def _scale_bar_box(ax, style: Style):
+    """The scale bar (alternating black and white, in kilometres) as an offset box in data units."""
+    from matplotlib.offsetbox import AuxTransformBox
+
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = nice_scale_length(x1 - x0)
     h = (y1 - y0) * 0.012
-    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
     half = length / 2
-    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.015, by - h * 1.2), length + (x1 - x0) * 0.075, h * 5.2,
-                           facecolor="white", edgecolor="none", alpha=0.8, zorder=9.5))
+    b = AuxTransformBox(ax.transData)
     for i, c in enumerate(("#252525", "#ffffff", "#252525", "#ffffff")):
-        ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h, facecolor=c, edgecolor="#252525",
-                               linewidth=0.6, zorder=10))
-    for x, m in ((bx, 0.0), (bx + half, half), (bx + length, length)):
-        ax.text(x, by + h * 1.8, f"{m / 1000:g}", fontsize=style.note, ha="center", va="bottom", zorder=10,
-                path_effects=_halo(style.halo * 0.8))
-    ax.text(bx + length + (x1 - x0) * 0.012, by + h / 2, "公里", fontsize=style.note, ha="left", va="center",
-            zorder=10, path_effects=_halo(style.halo * 0.8))
+        b.add_artist(Rectangle((i * length / 4, 0), length / 4, h, facecolor=c, edgecolor="#252525", linewidth=0.6))
+    for x, m in ((0.0, 0.0), (half, half), (length, length)):
+        b.add_artist(matplotlib.text.Text(x, h * 1.8, f"{m / 1000:g}", fontsize=style.note, ha="center", va="bottom"))
+    b.add_artist(matplotlib.text.Text(length + (x1 - x0) * 0.012, h / 2, "公里", fontsize=style.note, ha="left",
+                                      va="center"))
+    return b
 
 
-def _north_arrow(ax, style: Style) -> None:
-    x0, x1 = ax.get_xlim()
+def _north_arrow_box(ax, style: Style):
+    from matplotlib.offsetbox import AuxTransformBox
+
     y0, y1 = ax.get_ylim()
-    w, h = x1 - x0, y1 - y0
-    cx, top = x1 - w * 0.05, y1 - h * 0.085
-    size = h * 0.07
+    size = (y1 - y0) * 0.07
     half = size * 0.32
-    ax.add_patch(Polygon([(cx, top), (cx - half, top - size), (cx, top - size * 0.72)], closed=True,
-                         facecolor="#252525", edgecolor="#252525", linewidth=0.8, zorder=10))
-    ax.add_patch(Polygon([(cx, top), (cx + half, top - size), (cx, top - size * 0.72)], closed=True,
-                         facecolor="#ffffff", edgecolor="#252525", linewidth=0.8, zorder=10))
-    ax.text(cx, top + h * 0.006, "北", fontsize=style.legend_title, ha="center", va="bottom", zorder=10,
-            path_effects=_halo(style.halo))
+    b = AuxTransformBox(ax.transData)
+    b.add_artist(Polygon([(0, 0), (-half, -size), (0, -size * 0.72)], closed=True, facecolor="#252525",
+                         edgecolor="#252525", linewidth=0.8))
+    b.add_artist(Polygon([(0, 0), (half, -size), (0, -size * 0.72)], closed=True, facecolor="#ffffff",
+                         edgecolor="#252525", linewidth=0.8))
+    b.add_artist(matplotlib.text.Text(0, (y1 - y0) * 0.006, "北", fontsize=style.legend_title, ha="center",
+                                      va="bottom"))
+    return b
+
+
+def _anchored(ax, child, loc: str, gid: str, background: bool):
+    from matplotlib.offsetbox import AnchoredOffsetbox
+
+    a = AnchoredOffsetbox(loc=loc, child=child, pad=0.35, borderpad=0.6, frameon=background,
+                          bbox_transform=ax.transAxes, bbox_to_anchor=(0, 0, 1, 1))
+    if background:
+        a.patch.set(facecolor="white", edgecolor="none", alpha=0.85)
+    a.set_zorder(10)
+    a.set_gid(gid)
+    ax.add_artist(a)
+    return a
+
+
+def _place_furniture(ax, style: Style, keep_clear, *, tries: int = 6) -> list:
+    """The scale bar and the north arrow, each in a free corner (module comment above); returns their boxes (data
+    coordinates). `keep_clear`: the geometry (data coordinates) they must not cover."""
+    order = (("scalebar", _scale_bar_box, True, ["lower left", "lower right", "upper left", "upper right"]),
+             ("northarrow", _north_arrow_box, False, ["upper right", "upper left", "lower right", "lower left"]))
+    for _ in range(tries):
+        placed, boxes = [], []
+        for gid, make, bg, prefs in order:
+            for loc in prefs:
+                if loc in [p.txip_corner for p in placed]:
+                    continue
+                a = _anchored(ax, make(ax, style), loc, gid, bg)
+                a.txip_corner = loc
+                bx = _data_box(ax, a)
+                if (keep_clear is None or not bx.intersects(keep_clear)) and not any(bx.intersects(o) for o in boxes):
+                    placed.append(a)
+                    boxes.append(bx)
+                    break
+                a.remove()
+        if len(placed) == len(order):
+            return boxes
+        for a in placed:
+            a.remove()
+        # No free corner: widen the view by a tenth around its centre and try again.
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * 1.1, (y1 - y0) * 1.1
+        ax.set_xlim(cx - w / 2, cx + w / 2)
+        ax.set_ylim(cy - h / 2, cy + h / 2)
+    # Still none (a shape filling every corner): the preferred corners, on a white ground.
+    boxes = []
+    for gid, make, bg, prefs in order:
+        boxes.append(_data_box(ax, _anchored(ax, make(ax, style), prefs[0], gid, True)))
+    return boxes
+
+
+def _candidates(geom, p, w: float, h: float):
+    """Where a label of size w × h may go in `geom`: its label point first, then nudged by half or a whole label
+    height or width (nearest first), as long as the label's centre stays inside the area."""
+    from shapely.geometry import Point
+
+    steps = [(0, 0)] + sorted(((dx, dy) for dx in (-1, -0.5, 0, 0.5, 1) for dy in (-1, -0.5, 0, 0.5, 1)
+                               if (dx, dy) != (0, 0)), key=lambda d: (abs(d[0]) + abs(d[1]), abs(d[0])))
+    for dx, dy in steps:
+        q = Point(p.x + dx * w, p.y + dy * h)
+        if (dx, dy) == (0, 0) or geom.contains(q):
+            yield q
+
+
+def _place_text(ax, text, geom, p, obstacles: list, view, *, sizes=(1.0, 0.85)) -> bool:
+    """Move `text` to the first candidate position where it overlaps no obstacle and stays inside the frame; try a
+    smaller size if none; else leave it at its least crowded position. Returns True (a free position), False (the
+    least crowded one) — the text's box then appended to `obstacles` — or None: no position inside the frame."""
+    base = text.get_fontsize()
+    best = None
+    inner = view.buffer(-view.length * 0.002)
+    for k in sizes:
+        text.set_fontsize(base * k)
+        text.set_position((p.x, p.y))
+        b0 = _data_box(ax, text)
+        w, h = b0.bounds[2] - b0.bounds[0], b0.bounds[3] - b0.bounds[1]
+        for q in _candidates(geom, p, w, h):
+            text.set_position((q.x, q.y))
+            bx = _data_box(ax, text, pad_px=1.5)
+            if not inner.contains(bx):
+                continue
+            overlap = sum(bx.intersection(o).area for o in obstacles)
+            if overlap == 0:
+                obstacles.append(bx)
+                return True
+            if best is None or overlap < best[0]:
+                best = (overlap, k, q)
+    if best is None:  # no position inside the frame: the caller drops the text (or keeps it cut)
+        text.set_fontsize(base)
+        text.set_position((p.x, p.y))
+        return None
+    text.set_fontsize(base * best[1])
+    text.set_position((best[2].x, best[2].y))
+    obstacles.append(_data_box(ax, text, pad_px=1.5))
+    return False
+
+
+def _place_labels(ax, spec: MapSpec, style: Style, drawn: _Drawn, obstacles: list, *, focus, show_values,
+                  neutral) -> None:
+    """The areas' names (and values), larger areas first, clear of each other and of the map furniture."""
+    areas = drawn.areas
+    view = _view_box(ax)
+    order = areas.assign(_a=areas.geometry.area).sort_values("_a", ascending=False)
+    for _, r in order.iterrows():
+        p = _label_point(r.geometry)
+        if not view.contains(p):
+            continue
+        sel = r["code"] == (focus or spec.selected)
+        txt = str(r["name"])
+        if show_values and not neutral:
+            txt += "\n" + _value_text(r["value"], spec)
+        text = ax.text(p.x, p.y, txt, fontsize=style.label * (1.25 if sel and focus else 1), ha="center",
+                       va="center", color="#08306b" if not sel else "#67000d", zorder=9, linespacing=1.15,
+                       path_effects=_halo(style.halo), clip_on=True, gid=f"label:{r['code']}")
+        placed = _place_text(ax, text, r.geometry.intersection(view), p, obstacles, view)
+        context = focus is not None and not sel  # a neighbouring township on a locator map
+        if placed is None and not sel or placed is False and context:
+            text.remove()  # rather no name than one the frame cuts, or (around a locator map's township) a crowded one
+            if placed is False:
+                obstacles.pop()
+
+
+def _place_neighbour_names(ax, style: Style, drawn: _Drawn, obstacles: list) -> None:
+    """Neighbours' names inside the frame, off the county and clear of every other text; a name with no such place
+    is left out (never cut by the frame)."""
+    nb = drawn.neighbours
+    if nb is None:
+        return
+    view = _view_box(ax)
+    county = drawn.outline.union_all() if drawn.outline is not None else drawn.areas.union_all()
+    inner = view.buffer(-view.length * 0.004)
+    for _, r in nb.iterrows():
+        part = r.geometry.intersection(inner).difference(county)
+        if part.is_empty or part.area < view.area * 0.01:
+            continue
+        pieces = sorted(getattr(part, "geoms", [part]), key=lambda g: g.area, reverse=True)
+        text = ax.text(0, 0, str(r["name"]), fontsize=style.label, color="#969696", ha="center", va="center",
+                       zorder=2, clip_on=True, gid=f"neighbour:{r['name']}")
+        ok = False
+        for piece in pieces[:2]:
+            if piece.geom_type != "Polygon" or piece.area < view.area * 0.005:
+                continue
+            # A name must fit inside its own neighbour's visible part (so off the county and inside the frame).
+            placed = _place_text(ax, text, piece, _label_point(piece), obstacles, view, sizes=(1.0,))
+            if placed is None:
+                continue
+            if placed and piece.buffer(view.length * 0.002).contains(_data_box(ax, text)):
+                ok = True
+                break
+            obstacles.pop()
+        if not ok:
+            text.remove()
 
 
 def _legend_handles(spec: MapSpec, classes: bool = True):
     handles = []
-    entries = maps.legend_entries(spec.breaks, spec.unit, spec.decimals, spec.zero_label, spec.zero_good)
-    for color, label in entries if classes else ():
+    entries = maps.spec_legend_entries(spec)
+    for i, (color, label) in enumerate(entries if classes else ()):
         missing = color == maps.MISSING_COLOR
-        zero = label == (spec.zero_label or t("map.legend_zero"))
-        edge = "#bd0026" if zero and not spec.zero_good else "#636363"
+        zero = i == 0  # legend_entries: the zero class first
+        alarm = zero and not (spec.zero_good or spec.less_is_better)
+        edge = "#bd0026" if alarm else "#636363"
         handles.append((Patch(facecolor=color, edgecolor=edge, hatch="////" if missing else None,
-                              linestyle="--" if missing else "-", linewidth=0.8 if not zero else 1.4), label))
+                              linestyle="--" if missing else "-", linewidth=1.4 if alarm else 0.8), label))
     if spec.parks is not None and len(spec.parks):
         handles.append((Line2D([], [], color=PARK_COLOR, linestyle=(0, (3, 2)), linewidth=1.4), "园区范围（示意）"))
     if spec.selected:
         handles.append((Line2D([], [], color=maps.SELECTED_COLOR, linewidth=2.5), "本镇街"))
-    seen = set()
-    for layer in spec.points:
-        for c in dict.fromkeys(layer.points["color"]) if len(layer.points) else ():
-            if c in seen:
-                continue
-            seen.add(c)
-            handles.append((Line2D([], [], marker="o", linestyle="none", markerfacecolor=c, markeredgecolor="white",
-                                   markersize=8), POINT_LABELS.get(c, layer.name)))
+    for c, label in maps.point_legend(spec.points):
+        handles.append((Line2D([], [], marker="o", linestyle="none", markerfacecolor=c, markeredgecolor="white",
+                               markersize=8), label))
     return handles
-
 
 
 def _bold(color: str, width: float = 0.7):
@@ -419,7 +583,7 @@ def _wrap(text: str, width: int) -> str:
     target = -(-total // n)
     lines, cur, w = [], "", 0
     for ch, cw in zip(text, cols):
-        if w + cw > target and cur:
+        if w + cw > target and cur and ch not in "，。、；：）」』”！？,.;:)":  # no line starts with a closing mark
             lines.append(cur)
             cur, w = "", 0
         cur += ch
@@ -510,9 +674,15 @@ def _map_axes(fig, spec, style, rect_in, *, focus, show_values, neutral, basemap
     W, H = fig.get_size_inches()
     x, y, w, h = rect_in
     ax = fig.add_axes((x / W, y / H, w / W, h / H))
-    _draw_map(ax, spec, style, focus=focus, show_values=show_values, neutral=neutral)
-    _scale_bar(ax, style)
-    _north_arrow(ax, style)
+    drawn = _draw_map(ax, spec, style, focus=focus, show_values=show_values, neutral=neutral)
+    if focus is not None and (drawn.areas["code"] == focus).any():  # a locator map: keep the township clear
+        keep_clear = drawn.areas.loc[drawn.areas["code"] == focus].union_all()
+    else:
+        keep_clear = (drawn.outline if drawn.outline is not None else drawn.areas).union_all()
+    obstacles = _place_furniture(ax, style, keep_clear)
+    if spec.labels:
+        _place_labels(ax, spec, style, drawn, obstacles, focus=focus, show_values=show_values, neutral=neutral)
+    _place_neighbour_names(ax, style, drawn, obstacles)
     if basemap:  # on the map itself, as basemap licences ask
         ax.text(0.995, 0.005, basemap, transform=ax.transAxes, fontsize=style.footer, ha="right", va="bottom",
                 zorder=30, bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1.5))
@@ -560,9 +730,7 @@ def _column_layout(fig, spec, style, *, printed, title, subtitle, source, intern
         b = _badge(fig, cx + 0.05 / W, y, t("report.internal"), size=style.note * 1.25, color=INTERNAL_COLOR,
                    bold=True)
         y = _below(fig, b) - 0.16 / H
-    for note in spec.extra_lines:
-        if spec.sample and "样例数据" in note:
-            continue  # the 样例数据 marking says it already
+    for note in maps.legend_notes(spec):  # less 样例数据: the marking says it already
         txt = fig.text(cx + 0.02 / W, y, _wrap(note, _chars(col - 0.1, style.note)), fontsize=style.note, va="top",
                        color="#525252", linespacing=1.3)
         y = _below(fig, txt) - 0.1 / H

@@ -14,6 +14,7 @@ from .figures import METRICS, FigureSet
 from .gazetteer import CITY_CODE, load_gazetteer
 from .goals import evaluate, goal_table
 from .maps import POINT_STYLES, MapSpec, PointLayer
+from .strings import t
 
 # Indicators the map can colour by (per-area metric columns of figures.METRICS).
 INDICATORS = [
@@ -22,6 +23,8 @@ INDICATORS = [
 ]
 # For these, more is worse: a zero is good news, not a gap (the legend says so).
 MORE_IS_WORSE = {"zero_patent_above_scale", "zero_patent_high_tech", "cases"}
+# How the zero class of a "less is better" indicator reads (strings key; default map.legend_zero_none "0（无）").
+ZERO_LABELS = {"zero_patent_above_scale": "map.legend_zero_no_gap", "zero_patent_high_tech": "map.legend_zero_no_gap"}
 
 
 def indicator_label(key: str) -> tuple[str, str]:
@@ -137,7 +140,8 @@ def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: st
 
     With a basemap in GCJ-02 (高德) every layer is shifted to GCJ-02 so it sits right on the tiles."""
     label, unit = indicator_label(indicator)
-    breaks = maps.class_breaks(pd.concat([ref.units[indicator], ref.parks[indicator]]).to_numpy(), k=5)
+    breaks = maps.class_breaks(pd.concat([ref.units[indicator], ref.parks[indicator]]).to_numpy(), k=5,
+                               integer=decimals_for(indicator) == 0)
     areas = area_frame(fs, layer, view, indicator)
     # Only the detail the screen can show at the zoom that fits the county (shared borders stay shared; simplify.py).
     fit = outline.total_bounds if outline is not None and len(outline) else areas.total_bounds
@@ -148,8 +152,9 @@ def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: st
         n_un = _unassigned_for(fs, indicator)
         if n_un:
             extra.append(f"另有 {n_un} 条记录未能归属镇街，计入全市合计")
-    if indicator in MORE_IS_WORSE:
-        extra.append("此指标数值越小越好；0 表示没有")
+    less = indicator in MORE_IS_WORSE
+    if less:
+        extra.append(t("map.legend_less_is_better"))
     if fs.is_sample:
         extra.append("样例数据，非真实统计")
     d, credit = tile_datum(basemap)
@@ -158,7 +163,8 @@ def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: st
                    neighbours=to_datum(neighbours, d), parks=to_datum(parks_layer, d) if view == "units" else None,
                    points=points_to_datum(list(points), d), selected=selected, schematic=bool(fs.schematic_notice), schematic_text=fs.schematic_notice,
                    sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra, decimals=decimals_for(indicator),
-                   basemap=basemap)
+                   basemap=basemap, less_is_better=less,
+                   zero_label=t(ZERO_LABELS.get(indicator, "map.legend_zero_none")) if less else None)
 
 
 _KIND_OF = {"patents": "patents", "invention_patents": "patents", "invention_patents_valid": "patents",
