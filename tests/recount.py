@@ -120,6 +120,10 @@ def yes(v) -> bool:
     return _s(v) in ("是", "有", "Y", "y", "1", "true", "True")
 
 
+def flag(s: pd.Series) -> pd.Series:
+    return pd.Series([yes(v) for v in s], index=s.index, dtype=bool)
+
+
 def num(v):
     v = _s(v)
     return float(v) if v else np.nan
@@ -438,11 +442,11 @@ def area_figures(recs, sel) -> dict:
         out["disputes_mediated"] = int((dis["outcome"] == "调解成功").sum())
     e = rows("enterprises")
     if e is not None:
-        ab, ht = e["above_scale"].map(yes), e["high_tech"].map(yes)
+        ab, ht = flag(e["above_scale"]), flag(e["high_tech"])
         out["enterprises"] = len(e)
         out["above_scale"] = int(ab.sum())
         out["high_tech"] = int(ht.sum())
-        out["high_tech_gb_filed"] = int((ht & e["gb_filed"].map(yes)).sum())
+        out["high_tech_gb_filed"] = int((ht & flag(e["gb_filed"])).sum())
         out["zero_patent_above_scale"] = int((ab & (e["pheld"] == 0)).sum())
         out["zero_patent_high_tech"] = int((ht & (e["pheld"] == 0)).sum())
         out["zero_trademark_above_scale"] = int((ab & (e["theld"] == 0)).sum())
@@ -531,8 +535,9 @@ def recount(imports, view: str | None = None, store_path=None) -> Recount:
     unassigned, outside = {}, {}
     for kind in LOCATED:
         df = recs[kind]
-        unassigned[kind] = 0 if df is None else int(((df["method"] != "outside") & df["unit_code"].isna()).sum())
-        outside[kind] = 0 if df is None else int((df["method"] == "outside").sum())
+        # a kind never imported has no count (None), not 0
+        unassigned[kind] = None if df is None else int(((df["method"] != "outside") & df["unit_code"].isna()).sum())
+        outside[kind] = None if df is None else int((df["method"] == "outside").sum())
     units, parks = pd.DataFrame(urows), pd.DataFrame(prows)
     goals = goal_values(city, recs, b, limit, parks)
     gaps = gap_rows(units, parks, recs)
@@ -564,12 +569,12 @@ def goal_values(city, recs, b, limit, parks) -> pd.DataFrame:
                   if recs["network"] is not None else None)
     if e is not None:
         ec = e[e["method"] != "outside"]
-        ht = ec["high_tech"].map(yes)
-        cur["G07"] = _rate((ht & ec["gb_filed"].map(yes)).sum(), ht.sum()) if ht.sum() else None
-        cur["G08"] = float(ec["gb_passed"].map(yes).sum())
+        ht = flag(ec["high_tech"])
+        cur["G07"] = _rate((ht & flag(ec["gb_filed"])).sum(), ht.sum()) if ht.sum() else None
+        cur["G08"] = float(flag(ec["gb_passed"]).sum())
         cur["G09"] = float(ec["advantage"].isin(["国家知识产权优势企业", "国家知识产权示范企业", "国家优势", "国家示范"]).sum())
-        cur["G10"] = float(ec["ip_intensive"].map(yes).sum())
-        cur["G11"] = float(ec["patent_standard"].map(yes).sum())
+        cur["G10"] = float(flag(ec["ip_intensive"]).sum())
+        cur["G11"] = float(flag(ec["patent_standard"]).sum())
     cur["G12"] = round(city["pledge_amount_wan"] / 1e4, 2) if "pledge_amount_wan" in city else None
     cur["G13"] = city.get("enforcement_rate") if city.get("enforcement_cases") else None
     cur["G14"] = city.get("mediation_rate") if city.get("disputes") else None
