@@ -564,7 +564,7 @@ def goal_values(city, recs, b, limit, parks) -> pd.DataFrame:
     cur["G03"] = round(cur["G01"] / pop * 1e4, 2) if pop and cur["G01"] is not None else None
     cur["G04"] = city.get("trademarks")
     me, _ = latest(b, CITY, ["市场主体户数"], limit)
-    cur["G05"] = round(cur["G04"] / me * 1e4, 2) if me and cur["G04"] is not None else None
+    cur["G05"] = round(cur["G04"] / me * 1e4, 1) if me and cur["G04"] is not None else None
     cur["G06"] = (float(sum(1 for lv in parks["pilot_level"] if str(lv) in ("国家", "省")))
                   if recs["network"] is not None else None)
     if e is not None:

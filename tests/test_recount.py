@@ -91,7 +91,7 @@ def case(request, built):
 
 
 def _none(v) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or (not isinstance(v, str) and pd.isna(v))
+    return v is None or (isinstance(v, str) and v == "") or (not isinstance(v, str) and pd.isna(v))
 
 
 def same(a, b) -> bool:
@@ -268,7 +268,11 @@ def test_scorecard(case):
     from txip_geo import network
 
     name, rc, fs, db, view = case
-    card = network.scorecard(fs)
+    bad = scorecard_diffs(rc, network.scorecard(fs), "scorecard")
+    assert not bad, listing(bad)
+
+
+def scorecard_diffs(rc, card: pd.DataFrame, where: str) -> list[str]:
     areas = pd.concat([rc.units, rc.parks], ignore_index=True)
     ngaps = rc.gaps.groupby("code").size()
     yn = lambda v, missing: missing if _none(v) else ("有" if v > 0 else "无")
@@ -278,14 +282,16 @@ def test_scorecard(case):
                 yn(r.get("patents_valid"), "无数据"), yn(r.get("trademarks"), "无数据"),
                 r.get("zero_enterprises", np.nan), ngaps.get(r["code"], 0)]
         got = [a[0], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]]
-        bad += [f"{r['code']} {r['name']} col {i}: recount {w!r}, app {x!r}" for i, (w, x) in enumerate(zip(want, got))
-                if not same(w, x)]
-    assert not bad, listing(bad)
+        # the sheet writes a missing number as 未填报 (not reported) / 无数据 (not imported)
+        got = [None if i in (2, 3, 4, 7) and x in ("未填报", "无数据") else x for i, x in enumerate(got)]
+        bad += [f"{where} {r['code']} {r['name']} {card.columns[[0, 3, 4, 5, 6, 7, 8, 9, 10][i]]}: recount {w!r}, "
+                f"app {x!r}" for i, (w, x) in enumerate(zip(want, got)) if not same(w, x)]
+    return bad
 
 
 def test_panel_figures(case):
-    """The township panel (report.unit_figures): each figure's value and its rank among the 17 (1 = largest, ties
-    share the better rank)."""
+    """The township panel (report.unit_figures): each figure's value and its rank among the 17 (1 = largest, or the
+    fewest for the less-is-better counts; ties share the better rank)."""
     from txip_geo import report
 
     name, rc, fs, db, view = case
@@ -306,11 +312,15 @@ def test_panel_figures(case):
                 bad.append(f"{code} {label}: recount {v!r}, app {text!r}")
             if rank:
                 col = units[metric].astype(float)
-                want = int((col > v).sum()) + 1
+                want = int(((col < v) if metric in LESS_IS_BETTER else (col > v)).sum()) + 1
                 got = int(re.findall(r"\d+", rank)[0])
                 if want != got:
                     bad.append(f"{code} {label} rank: recount {want}, app {got} ({rank})")
     assert not bad, listing(bad)
+
+
+# Fewer is better (issue #16: zero means "no gap"): rank 1 is the fewest.
+LESS_IS_BETTER = {"zero_patent_above_scale", "zero_patent_high_tech", "zero_trademark_above_scale", "cases"}
 
 
 def _label(metric):
@@ -362,7 +372,7 @@ def test_deck_actions(case):
 
 def _sheet(ws) -> pd.DataFrame:
     rows = list(ws.iter_rows(values_only=True))
-    h = next(i for i, r in enumerate(rows) if r and r[0] in ("代码", "编号"))
+    h = next(i for i, r in enumerate(rows) if r and r[0] in ("代码", "编号", "数据类型"))
     return pd.DataFrame(rows[h + 1:], columns=rows[h])
 
 
@@ -398,6 +408,11 @@ def test_workbook(case):
     for g in rc.goals.to_dict("records"):
         if g["status"] in ("met", "not_met", "no_data") and not same(g["current"], app_goals.get(g["id"])):
             bad.append(f"goals sheet {g['id']}: recount {g['current']!r}, app {app_goals.get(g['id'])!r}")
+    unassigned = next(s for s in sheets.values() if "数据类型" in s.columns)
+    if len(unassigned) != sum(v or 0 for v in rc.unassigned.values()):
+        bad.append(f"unassigned sheet: recount {rc.unassigned}, app {unassigned['数据类型'].value_counts().to_dict()}")
+    card = next(s for s in sheets.values() if "缺口数" in s.columns)
+    bad += scorecard_diffs(rc, card, "scorecard sheet")
     gaps = [s for s in sheets.values() if "代码" in s.columns and "牵头单位" in s.columns]
     if gaps:
         n = gaps[0].groupby("代码").size()
