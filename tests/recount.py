@@ -181,7 +181,7 @@ class Gaz:
         return out
 
     def park_by_name(self, name: str) -> str | None:
-        name = name.strip()
+        name = normalise(name)
         for n, c in self.park_names:
             if name in (n, c):
                 return c
@@ -202,9 +202,17 @@ def address_unit(addr: str, gaz: Gaz) -> tuple[str | None, str | None, str]:
     return _ADDRESS_CACHE[key]
 
 
+def normalise(addr: str) -> str:
+    """Spaces out, full-width brackets as ASCII, 江苏省 out, 泰兴市经济开发区 / 泰兴市高新区 / 泰兴市开发区 as 泰兴…
+    (issue #16: parks are written with or without 江苏省/泰兴市, in short forms, with spaces)."""
+    a = re.sub(r"\s+", "", addr).replace("（", "(").replace("）", ")").replace("江苏省", "")
+    return re.sub(r"泰兴市(?=经济|经开|开发区|高新)", "泰兴", a)
+
+
 def _address_unit(addr: str, gaz: Gaz) -> tuple[str | None, str | None, str]:
     """(unit, park, method) from an address: outside county > full/old names > park names > unique villages > short
     names not followed by a street word; two different units on the top tier -> unassigned."""
+    addr = normalise(addr)
     if not addr:
         return None, None, "unassigned"
     if any(c in addr for c in gaz.counties):

@@ -92,6 +92,14 @@ class Gen:
             if mode == "park":
                 return {"所属园区": name}
             return {"地址": self.pick(["江苏省", ""]) + name + road}
+        if mode == "park_variant":  # issue #16: parks written every way a person would
+            p = self.gaz.parks.iloc[int(self.rng.integers(len(self.gaz.parks)))]
+            name = self.pick([p["name"], *[a for a in p["aliases"].split(";") if a]])
+            if name.startswith("泰兴"):
+                name = self.pick(["泰兴市" + name[2:], "泰兴 " + name[2:], name])
+            else:
+                name = self.pick(["泰兴市" + name, name[:2] + " " + name[2:]])
+            return {"地址": self.pick(["江苏省", "江苏省 ", ""]) + name + road}
         if mode in ("point", "gcj"):
             return {**self.point(code, mode == "gcj"), "地址": prefix + u["name"] + road}
         if mode == "outside":
@@ -277,6 +285,16 @@ def scenario(name: str, out: Path, store_path) -> list[tuple[str, Path, str]]:
             add(kind, simple(g, kind, 5, LATE, zero=True), LATE)
         add("workstations", [dict(r, 运行状态="撤销") for r in simple(g, "workstations", 3, LATE)], LATE)
         add("service_orgs", [dict(r, 状态="注销") for r in simple(g, "service_orgs", 3, LATE)], LATE)
+    elif name == "park_spellings":  # parks written with/without 泰兴市, short forms, spaces; P04 has no host
+        g = Gen(1605, store_path)
+        add("network", network(g), LATE)
+        rows = patents(g, 40, LATE)
+        for r in rows:
+            for c in ("所属镇街代码", "所属镇街", "所属园区", "经度", "纬度", "坐标系"):
+                r.pop(c, None)
+            r.update(g.location(("park_variant",)))
+        rows.append(dict(rows[0], 申请号=g.patent_no(2025, "invention", 0), 地址="", 所属园区="泰兴高新区"))
+        add("patents", rows, LATE)
     else:
         raise KeyError(name)
     return imports

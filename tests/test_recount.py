@@ -8,9 +8,10 @@ indicators and the township panel read these), `goals.evaluate`, `network.scorec
 openpyxl, and the CLI's `summary --format json` / `goals --format json`; and per record the store's
 unit_code/park_code/assign_method (plain sqlite3).
 
-Stores: the sample (`demo`) and generated files (tests/recount_fixtures.py, fixed seeds): "mixed" (two snapshots,
-statistics of several years, mixed 对象, a manual figure, two files of one snapshot), "mixed" viewed as of 2024-12-31,
-"one_unit_one_year", "kinds_missing" (no trademarks, enterprises, cases … at all) and "all_zero".
+Stores: the sample (`demo`; also viewed as of 2024-12-31, before any snapshot) and generated files
+(tests/recount_fixtures.py, fixed seeds): "mixed" (two snapshots, statistics of several years, mixed 对象, a manual
+figure, two files of one snapshot; also viewed as of 2024-12-31), "one_unit_one_year", "kinds_missing" (no trademarks,
+enterprises, cases … at all), "all_zero" and "park_spellings" (parks written as offices write them).
 
 Area assignment is recounted for every record (no record takes the app's assignment).
 Where issue #16 says the app is wrong, the recount holds the right rule (G16 counts 高管/工程师 only; bases are the
@@ -35,7 +36,8 @@ import recount_fixtures as F
 
 SAMPLE_KINDS = ["network", "statistics", "manual", "enterprises", "patents", "trademarks", "workstations", "cases",
                 "pledges", "trainings", "service_orgs"]
-STORES = ["sample", "mixed", "mixed@2024-12-31", "one_unit_one_year", "kinds_missing", "all_zero"]
+STORES = ["sample", "sample@2024-12-31", "mixed", "mixed@2024-12-31", "one_unit_one_year", "kinds_missing",
+          "all_zero", "park_spellings"]
 
 
 def cli(*argv) -> str:
@@ -61,7 +63,7 @@ def built(tmp_path_factory):
                con.execute("SELECT kind, file_name, as_of FROM imports ORDER BY id")]
     con.close()
     out["sample"] = (db, imports, None)
-    for name in ("mixed", "one_unit_one_year", "kinds_missing", "all_zero"):
+    for name in ("mixed", "one_unit_one_year", "kinds_missing", "all_zero", "park_spellings"):
         db = root / f"{name}.sqlite"
         cli("--db", db, "status")  # creates the store with its bundled (schematic) layers
         imports = F.scenario(name, root / name, db)
@@ -69,6 +71,7 @@ def built(tmp_path_factory):
             cli("--db", db, "import", kind, path, "--as-of", as_of)
         out[name] = (db, imports, None)
     out["mixed@2024-12-31"] = (out["mixed"][0], out["mixed"][1], F.EARLY)
+    out["sample@2024-12-31"] = (out["sample"][0], out["sample"][1], F.EARLY)  # no snapshot on or before the date
     return out
 
 
@@ -239,6 +242,7 @@ def test_cli_json(case):
             bad += diffs(want, app[r["code"]], f"summary {r['code']}")
     bad += diffs({k: v for k, v in rc.city.items() if k in s["city"] and "rate" not in k}, s["city"], "summary city")
     bad += diffs(rc.unassigned, s["unassigned"], "summary unassigned")
+    bad += diffs(rc.outside, s["outside"], "summary outside")
     g = json.loads(cli("--db", db, "goals", "--format", "json", *at))
     bad += goal_diffs(rc, g["goals"], "goals json")
     assert not bad, listing(bad)
@@ -373,7 +377,7 @@ def test_deck_actions(case):
 def _sheet(ws) -> pd.DataFrame:
     rows = list(ws.iter_rows(values_only=True))
     h = next(i for i, r in enumerate(rows) if r and r[0] in ("代码", "编号", "数据类型"))
-    return pd.DataFrame(rows[h + 1:], columns=rows[h])
+    return pd.DataFrame([r for r in rows[h + 1:] if any(v is not None for v in r)], columns=rows[h])
 
 
 def test_workbook(case):
