@@ -277,7 +277,8 @@ def scenario(name: str, out: Path, store_path) -> list[tuple[str, Path, str]]:
         g = Gen(1604, store_path)
         ents, ids = enterprises(g, 10, zero=True)
         add("network", network(g, zero=True), LATE)
-        add("statistics", statistics([("321283", 2025, "市场主体户数", 0)]), LATE)
+        add("statistics", statistics([("321283", 2025, "市场主体户数", 0), ("321283", 2025, "常住人口", 0),
+                                      ("321283100", 2025, "常住人口", 0)]), LATE)
         add("enterprises", ents, LATE)
         add("patents", patents(g, 20, LATE, statuses=["失效", "驳回"]), LATE)
         add("trademarks", trademarks(g, 10, LATE, statuses=["注销"]), LATE)

@@ -143,7 +143,6 @@ def test_assignment_per_record(case):
         mine = rc.records[kind]
         if mine is None:
             continue
-        ids = pd.read_sql(f"SELECT id FROM imports WHERE kind = '{kind}'", con)["id"].tolist()
         snap = fs.snapshots.get(kind)
         ids = [i for i, in con.execute(f"SELECT id FROM imports WHERE kind = ? AND as_of = ?", (kind, snap))]
         app = pd.read_sql(f"SELECT * FROM rec_{kind} WHERE import_id IN ({','.join(map(str, ids))})", con)
@@ -152,15 +151,17 @@ def test_assignment_per_record(case):
         key = R.KEYS[kind][0]
         if kind == "patents":
             app["pkey"] = app["app_no"].map(lambda v: R.patent_number(v)[0])
-        app = app.drop_duplicates(key, keep="last").set_index(key)
+        app = app.drop_duplicates(key, keep="last")
         assert len(app) == len(mine), f"{kind}: app keeps {len(app)} records, recount {len(mine)}"
-        for r in mine.to_dict("records"):
-            a = app.loc[r[key]]
-            got = (a["unit_code"] or None, a["park_code"] or None, a["assign_method"])
-            want = (r["unit_code"], r["park_code"], r["method"])
-            if got != want:
-                bad.append(f"{kind} {r[key]} {r['address']!r} {r['area_name']!r} {r['park_name']!r}: "
-                           f"recount {want}, app {got} ({a['assign_note']})")
+        m = mine.merge(app[[key, "unit_code", "park_code", "assign_method", "assign_note"]], on=key, how="left",
+                       suffixes=("", "_app"))
+        norm = lambda s: s.fillna("").astype(str)
+        differ = ((norm(m["unit_code"]) != norm(m["unit_code_app"])) | (norm(m["park_code"]) != norm(m["park_code_app"]))
+                  | (m["method"] != m["assign_method"]))
+        for r in m[differ].to_dict("records"):
+            bad.append(f"{kind} {r[key]} {r['address']!r} {r['area_name']!r} {r['park_name']!r}: recount "
+                       f"{(r['unit_code'], r['park_code'], r['method'])}, app "
+                       f"{(r['unit_code_app'], r['park_code_app'], r['assign_method'])} ({r['assign_note']})")
     con.close()
     assert not bad, listing(bad)
 
