@@ -391,7 +391,7 @@ def _years_before(d: str, n: int) -> str:
         return date(y - n, m, 28).isoformat()
 
 
-def prepared(imports, view, store_path, gaz=None):
+def prepared(imports, view, store_path, gaz=None, long_years=LONG_YEARS):
     gaz = gaz or Gaz()
     lay = layers(store_path)
     recs, as_ofs = {}, {}
@@ -405,7 +405,7 @@ def prepared(imports, view, store_path, gaz=None):
     if p is not None:
         p["ptype"] = p["app_no"].map(lambda v: patent_number(v)[1])
         p["st"] = p["status"].map(lambda w: status_code(w, PATENT_STATUS))
-        cut = _years_before(as_ofs["patents"], LONG_YEARS)
+        cut = _years_before(as_ofs["patents"], long_years)
         p["long"] = (p["ptype"] == "invention") & (p["st"] == "valid") & (p["app_date"] != "") & (p["app_date"] < cut)
     t = recs["trademarks"]
     if t is not None:
@@ -493,8 +493,11 @@ def held(ent: pd.DataFrame, pats, tms) -> pd.DataFrame:
     return ent
 
 
-def recount(imports, view: str | None = None, store_path=None) -> Recount:
-    gaz, lay, recs, as_ofs = prepared(imports, view, store_path)
+def recount(imports, view: str | None = None, store_path=None, long_years: int = LONG_YEARS,
+            pop_base: str = POP_BASE) -> Recount:
+    """The figures of the latest snapshots on or before `view`; long_years (G02) and pop_base (G03: 常住/户籍) are
+    the app's settings."""
+    gaz, lay, recs, as_ofs = prepared(imports, view, store_path, long_years=long_years)
     if recs["enterprises"] is not None:
         recs["enterprises"] = held(recs["enterprises"], recs["patents"], recs["trademarks"])
     snaps = [a for a in as_ofs.values() if a]
@@ -547,7 +550,7 @@ def recount(imports, view: str | None = None, store_path=None) -> Recount:
         unassigned[kind] = None if df is None else int(((df["method"] != "outside") & df["unit_code"].isna()).sum())
         outside[kind] = None if df is None else int((df["method"] == "outside").sum())
     units, parks = pd.DataFrame(urows), pd.DataFrame(prows)
-    goals = goal_values(city, recs, b, limit, parks)
+    goals = goal_values(city, recs, b, limit, parks, pop_base)
     gaps = gap_rows(units, parks, recs)
     return Recount(units, parks, city, unassigned, outside, goals, gaps, recs, as_of)
 
@@ -562,13 +565,13 @@ def measured_areas(lay) -> dict:
 
 # -- goals (data/goals.csv) -------------------------------------------------------------------------------------------------
 
-def goal_values(city, recs, b, limit, parks) -> pd.DataFrame:
+def goal_values(city, recs, b, limit, parks, pop_base=POP_BASE) -> pd.DataFrame:
     goals = _csv("goals.csv")
     e = recs["enterprises"]
     cur: dict[str, float | None] = {}
     cur["G01"] = city.get("invention_patents_valid")
     cur["G02"] = city.get("invention_patents_long")
-    pop, _ = latest(b, CITY, [POP_BASE + "人口"], limit)
+    pop, _ = latest(b, CITY, [pop_base + "人口"], limit)
     cur["G03"] = round(cur["G01"] / pop * 1e4, 2) if pop and cur["G01"] is not None else None
     cur["G04"] = city.get("trademarks")
     me, _ = latest(b, CITY, ["市场主体户数"], limit)

@@ -16,6 +16,7 @@ import pandas as pd
 from recount import DATA, Gaz, layers
 
 LATE, EARLY = "2026-10-31", "2024-12-31"
+F_LOC = ("所属镇街代码", "所属镇街", "所属园区", "地址", "经度", "纬度", "坐标系")
 
 
 def headers(kind: str) -> list[str]:
@@ -119,7 +120,7 @@ class Gen:
         return [no, "ZL" + no, "CN" + body + check_digit(body), f"{body[:4]} {body[4:]}.{check_digit(body)}", body][style]
 
 
-def patents(g: Gen, n: int, hi: str, statuses=None, ent: list[tuple[str, str]] = ()) -> list[dict]:
+def patents(g: Gen, n: int, hi: str, statuses=None, ent: list[tuple[str, str]] = (), dup=True) -> list[dict]:
     statuses = statuses or ["有效", "专利权维持", "授权", "审中", "公开", "实质审查", "失效", "未缴年费终止", "驳回",
                             "期限届满", "视为撤回"]
     rows = []
@@ -131,7 +132,7 @@ def patents(g: Gen, n: int, hi: str, statuses=None, ent: list[tuple[str, str]] =
                      "专利类型": g.pick(["", "发明", "实用新型", "外观设计"]),  # may disagree: the number decides
                      "法律状态": g.pick(statuses),
                      "统一社会信用代码": code if g.rng.random() < 0.5 else "", **g.location()})
-    if rows:  # a duplicate written another way, merged on import
+    if rows and dup:  # a duplicate written another way, merged on import
         dup = dict(rows[0])
         dup["申请号"] = "ZL" + dup["申请号"].replace("ZL", "").replace("CN", "")
         rows.append(dup)
@@ -296,6 +297,23 @@ def scenario(name: str, out: Path, store_path) -> list[tuple[str, Path, str]]:
             r.update(g.location(("park_variant",)))
         rows.append(dict(rows[0], 申请号=g.patent_no(2025, "invention", 0), 地址="", 所属园区="泰兴高新区"))
         add("patents", rows, LATE)
+    elif name == "one_record":  # one record of each located kind in 宣堡镇; the only trademark, enterprise and
+        # training lie outside Taixing (imported, none counted: 0, not "no data")
+        g = Gen(1606, store_path, units=["321283115"], years=(2020, 2020))
+
+        def at(rows, modes):
+            loc = g.location(modes)
+            return [{**{k: v for k, v in r.items() if k not in F_LOC}, **loc} for r in rows]
+
+        inside, outside = ("code", "name", "point", "gcj", "address"), ("outside",)
+        ents, ids = enterprises(g, 1)
+        add("enterprises", at(ents, outside), LATE)
+        add("patents", at(patents(g, 1, LATE, statuses=["有效"], ent=ids, dup=False), inside), LATE)
+        add("trademarks", at(trademarks(g, 1, LATE, statuses=["已注册"]), outside), LATE)
+        add("trainings", at([dict(r, 对象="高管") for r in simple(g, "trainings", 1, LATE)], outside), LATE)
+        for kind in ("workstations", "pledges", "service_orgs"):
+            add(kind, at(simple(g, kind, 1, LATE), inside), LATE)
+        add("cases", at(cases(g, 1, LATE), inside), LATE)
     else:
         raise KeyError(name)
     return imports

@@ -11,7 +11,8 @@ unit_code/park_code/assign_method (plain sqlite3).
 Stores: the sample (`demo`; also viewed as of 2024-12-31, before any snapshot) and generated files
 (tests/recount_fixtures.py, fixed seeds): "mixed" (two snapshots, statistics of several years, mixed 对象, a manual
 figure, two files of one snapshot; also viewed as of 2024-12-31), "one_unit_one_year", "kinds_missing" (no trademarks,
-enterprises, cases … at all), "all_zero" and "park_spellings" (parks written as offices write them).
+enterprises, cases … at all), "all_zero", "one_record" (one record of each kind) and "park_spellings" (parks written
+as offices write them).
 
 Area assignment is recounted for every record (no record takes the app's assignment).
 Where issue #16 says the app is wrong, the recount holds the right rule (G16 counts 高管/工程师 only; bases are the
@@ -37,7 +38,7 @@ import recount_fixtures as F
 SAMPLE_KINDS = ["network", "statistics", "manual", "enterprises", "patents", "trademarks", "workstations", "cases",
                 "pledges", "trainings", "service_orgs"]
 STORES = ["sample", "sample@2024-12-31", "mixed", "mixed@2024-12-31", "one_unit_one_year", "kinds_missing",
-          "all_zero", "park_spellings"]
+          "all_zero", "park_spellings", "one_record"]
 
 
 def cli(*argv) -> str:
@@ -63,7 +64,7 @@ def built(tmp_path_factory):
                con.execute("SELECT kind, file_name, as_of FROM imports ORDER BY id")]
     con.close()
     out["sample"] = (db, imports, None)
-    for name in ("mixed", "one_unit_one_year", "kinds_missing", "all_zero", "park_spellings"):
+    for name in ("mixed", "one_unit_one_year", "kinds_missing", "all_zero", "park_spellings", "one_record"):
         db = root / f"{name}.sqlite"
         cli("--db", db, "status")  # creates the store with its bundled (schematic) layers
         imports = F.scenario(name, root / name, db)
@@ -205,10 +206,12 @@ def test_city_is_townships_plus_unassigned(case):
 
 # -- goals --------------------------------------------------------------------------------------------------------------
 
-def goal_diffs(rc, rows: list[dict], where: str) -> list[str]:
+def goal_diffs(rc, rows: list[dict], where: str, ids=None) -> list[str]:
     app = {r["id"]: r for r in rows}
     bad = []
     for g in rc.goals.to_dict("records"):
+        if ids and g["id"] not in ids:
+            continue
         a = app[g["id"]]
         for col in ("current", "gap", "status"):
             if col == "gap" and g["status"] in ("done", "not_done", "no_data"):
@@ -247,6 +250,18 @@ def test_cli_json(case):
     g = json.loads(cli("--db", db, "goals", "--format", "json", *at))
     bad += goal_diffs(rc, g["goals"], "goals json")
     assert not bad, listing(bad)
+
+
+def test_cli_subprocess_is_the_same(built):
+    """`python -m txip_geo … summary/goals --format json` in a process of its own says what the in-process CLI says."""
+    import subprocess
+    import sys
+
+    db = built["sample"][0]
+    for cmd in ("summary", "goals"):
+        out = subprocess.run([sys.executable, "-m", "txip_geo", "--db", str(db), cmd, "--format", "json"], cwd=R.ROOT,
+                             capture_output=True, text=True, check=True).stdout
+        assert json.loads(out) == json.loads(cli("--db", db, cmd, "--format", "json"))
 
 
 # -- network, panel, deck, workbook -----------------------------------------------------------------------------------
@@ -372,6 +387,30 @@ def test_deck_actions(case):
     got = sorted(re.findall(r"[GM]\d\d", " ".join(goal_text)))
     if got != sorted(unmet):
         bad.append(f"unmet goals: recount {unmet}, app {goal_text}")
+    assert not bad, listing(bad)
+
+
+@pytest.mark.parametrize("store", ["sample", "mixed"])
+@pytest.mark.parametrize("long_years,base", [(5, "户籍"), (15, "常住")])
+def test_settings(built, store, long_years, base):
+    """The settings: 高维持 threshold (G02, per-area invention_patents_long) and the population base of G03 — through
+    figures.compute and the CLI's --long-years / --population-base."""
+    from txip_geo.figures import Settings, compute
+    from txip_geo.goals import evaluate
+    from txip_geo.store import Store
+
+    db, imports, view = built[store]
+    rc = R.recount(imports, view, db, long_years=long_years, pop_base=base)
+    fs = compute(Store(db), Settings(long_years=long_years, population_base=base))
+    a = fs.units.set_index("code")
+    bad = []
+    for r in rc.units.to_dict("records"):
+        bad += diffs({m: r[m] for m in ("invention_patents_long", "invention_per_10k")}, a.loc[r["code"]].to_dict(),
+                     r["code"])
+    bad += diffs({"invention_patents_long": rc.city["invention_patents_long"]}, fs.city, "city")
+    bad += goal_diffs(rc, evaluate(fs).to_dict("records"), "goals.evaluate", ("G02", "G03"))
+    g = json.loads(cli("--db", db, "goals", "--format", "json", "--long-years", long_years, "--population-base", base))
+    bad += goal_diffs(rc, g["goals"], "goals json", ("G02", "G03"))
     assert not bad, listing(bad)
 
 
