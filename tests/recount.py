@@ -17,12 +17,11 @@ order; returns a `Recount` (units, parks, city, unassigned, outside, goals, gaps
 
 from __future__ import annotations
 
-import csv
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,7 @@ PLAN_START = "2024-01-01"
 LONG_YEARS = 10
 POP_BASE = "常住"
 
-# -- the input files: template headers (docs/data-model.md field tables) -> field names ------------------------------------
+# -- the input files: template headers (docs/data-model.md field tables) -> field names --------------------------------
 
 LOC = {"所属镇街代码": "area_code", "所属镇街": "area_name", "所属园区": "park_name", "地址": "address", "经度": "lon",
        "纬度": "lat", "坐标系": "datum"}
@@ -84,7 +83,7 @@ def read_file(kind: str, path) -> pd.DataFrame:
     return df
 
 
-# -- plain rules from docs/data-model.md --------------------------------------------------------------------------------
+# -- plain rules from docs/data-model.md -------------------------------------------------------------------------------
 
 def patent_number(raw: str) -> tuple[str, str]:
     """(number without check digit, type) from an application number in any common form (CN/ZL, dots, spaces)."""
@@ -129,7 +128,7 @@ def num(v):
     return float(v) if v else np.nan
 
 
-# -- gazetteer (data/) ------------------------------------------------------------------------------------------------------
+# -- gazetteer (data/) -------------------------------------------------------------------------------------------------
 
 def _csv(name):
     return pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
@@ -249,7 +248,7 @@ def _address_unit(addr: str, gaz: Gaz) -> tuple[str | None, str | None, str]:
     return None, None, "unassigned"
 
 
-# -- layers (from the store) and points ---------------------------------------------------------------------------------------
+# -- layers (from the store) and points --------------------------------------------------------------------------------
 
 def layers(store_path):
     import geopandas as gpd
@@ -319,7 +318,7 @@ def assign(df: pd.DataFrame, gaz: Gaz, lay) -> pd.DataFrame:
     return df
 
 
-# -- snapshots -------------------------------------------------------------------------------------------------------------
+# -- snapshots ---------------------------------------------------------------------------------------------------------
 
 def snapshot(imports, kind, view):
     """The rows of a kind's latest snapshot on or before `view` (all files of that as-of; later files win)."""
@@ -563,7 +562,7 @@ def measured_areas(lay) -> dict:
     return out
 
 
-# -- goals (data/goals.csv) -------------------------------------------------------------------------------------------------
+# -- goals (data/goals.csv) --------------------------------------------------------------------------------------------
 
 def goal_values(city, recs, b, limit, parks, pop_base=POP_BASE) -> pd.DataFrame:
     goals = _csv("goals.csv")
@@ -599,20 +598,22 @@ def goal_values(city, recs, b, limit, parks, pop_base=POP_BASE) -> pd.DataFrame:
         if g["kind"] == "milestone":
             m = manual.get(gid)
             if m is None or not m["done"]:
-                rows.append(dict(id=gid, current=None, gap=None, status="no_data"))
+                rows.append({"id": gid, "current": None, "gap": None, "status": "no_data"})
             else:
                 d = yes(m["done"])
-                rows.append(dict(id=gid, current=1.0 if d else 0.0, gap=None, status="done" if d else "not_done"))
+                rows.append({"id": gid, "current": 1.0 if d else 0.0, "gap": None,
+                             "status": "done" if d else "not_done"})
             continue
         c = cur.get(gid)
         if gid in manual and manual[gid]["value"]:
             c = float(manual[gid]["value"])
         if c is None or (isinstance(c, float) and np.isnan(c)):
-            rows.append(dict(id=gid, current=None, gap=None, status="no_data"))
+            rows.append({"id": gid, "current": None, "gap": None, "status": "no_data"})
             continue
         target = float(g["target"])
         met = c > target if g["comparator"] == ">" else c >= target
-        rows.append(dict(id=gid, current=float(c), gap=round(max(target - c, 0.0), 2), status="met" if met else "not_met"))
+        rows.append({"id": gid, "current": float(c), "gap": round(max(target - c, 0.0), 2),
+                     "status": "met" if met else "not_met"})
     return pd.DataFrame(rows)
 
 

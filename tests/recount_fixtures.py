@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from recount import DATA, Gaz, layers
 
 LATE, EARLY = "2026-10-31", "2024-12-31"
@@ -117,7 +116,8 @@ class Gen:
         d = {"invention": self.pick(["1", "8"]), "utility": self.pick(["2", "9"]), "design": "3"}[ptype]
         body = f"{year}{d}{self.serial:07d}"
         no = f"{body}.{check_digit(body)}"
-        return [no, "ZL" + no, "CN" + body + check_digit(body), f"{body[:4]} {body[4:]}.{check_digit(body)}", body][style]
+        spaced = f"{body[:4]} {body[4:]}.{check_digit(body)}"
+        return [no, "ZL" + no, "CN" + body + check_digit(body), spaced, body][style]
 
 
 def patents(g: Gen, n: int, hi: str, statuses=None, ent: list[tuple[str, str]] = (), dup=True) -> list[dict]:
@@ -248,7 +248,7 @@ def scenario(name: str, out: Path, store_path) -> list[tuple[str, Path, str]]:
         late = patents(g, 120, LATE, ent=ids)
         add("patents", early + late, LATE)
         # a second file of the same snapshot: it wins on the patent it repeats (a new status)
-        again = dict(early[1], **{"法律状态": "未缴年费终止" if early[1]["法律状态"] in ("有效", "授权") else "有效"})
+        again = dict(early[1], 法律状态="未缴年费终止" if early[1]["法律状态"] in ("有效", "授权") else "有效")
         add("patents", [again], LATE, tag="-b")
         tms = trademarks(g, 120, EARLY, ent=ids)
         add("trademarks", tms, EARLY)

@@ -31,7 +31,6 @@ import sqlite3
 import numpy as np
 import pandas as pd
 import pytest
-
 import recount as R
 import recount_fixtures as F
 
@@ -137,7 +136,7 @@ def area_diffs(mine: pd.DataFrame, app: pd.DataFrame, extra: list[str]) -> list[
 
 def test_assignment_per_record(case):
     """Every record's township, park and method equal the recount's (records matched by their key)."""
-    name, rc, fs, db, view = case
+    _name, rc, fs, db, _view = case
     con = sqlite3.connect(db)
     bad = []
     for kind in R.LOCATED:
@@ -145,7 +144,7 @@ def test_assignment_per_record(case):
         if mine is None:
             continue
         snap = fs.snapshots.get(kind)
-        ids = [i for i, in con.execute(f"SELECT id FROM imports WHERE kind = ? AND as_of = ?", (kind, snap))]
+        ids = [i for i, in con.execute("SELECT id FROM imports WHERE kind = ? AND as_of = ?", (kind, snap))]
         app = pd.read_sql(f"SELECT * FROM rec_{kind} WHERE import_id IN ({','.join(map(str, ids))})", con)
         if "superseded" in app:
             app = app[app["superseded"].fillna(0) == 0]
@@ -157,8 +156,8 @@ def test_assignment_per_record(case):
         m = mine.merge(app[[key, "unit_code", "park_code", "assign_method", "assign_note"]], on=key, how="left",
                        suffixes=("", "_app"))
         norm = lambda s: s.fillna("").astype(str)
-        differ = ((norm(m["unit_code"]) != norm(m["unit_code_app"])) | (norm(m["park_code"]) != norm(m["park_code_app"]))
-                  | (m["method"] != m["assign_method"]))
+        differ = ((norm(m["unit_code"]) != norm(m["unit_code_app"]))
+                  | (norm(m["park_code"]) != norm(m["park_code_app"])) | (m["method"] != m["assign_method"]))
         for r in m[differ].to_dict("records"):
             bad.append(f"{kind} {r[key]} {r['address']!r} {r['area_name']!r} {r['park_name']!r}: recount "
                        f"{(r['unit_code'], r['park_code'], r['method'])}, app "
@@ -170,20 +169,20 @@ def test_assignment_per_record(case):
 # -- figures: townships, parks, city ----------------------------------------------------------------------------------
 
 def test_township_figures(case):
-    name, rc, fs, db, view = case
+    _name, rc, fs, _db, _view = case
     bad = area_diffs(rc.units, fs.units, ["invention_per_10k", "population", "population_year"])
     assert not bad, listing(bad)
 
 
 def test_park_figures(case):
-    name, rc, fs, db, view = case
+    _name, rc, fs, _db, _view = case
     bad = area_diffs(rc.parks, fs.parks, ["pilot_level"])
     assert not bad, listing(bad)
 
 
 def test_city_figures(case):
     """The city's own totals (never townships + parks), unassigned and outside counts."""
-    name, rc, fs, db, view = case
+    _name, rc, fs, _db, _view = case
     want = {k: v for k, v in rc.city.items() if k != "zero_enterprises"}
     if not want.get("enforcement_cases") and "enforcement_cases" in want:
         want["enforcement_rate"] = np.nan
@@ -197,14 +196,14 @@ def test_city_figures(case):
 
 def test_city_is_townships_plus_unassigned(case):
     """docs/data-model.md: the city total is always the sum of the townships plus unassigned (recount side)."""
-    name, rc, fs, db, view = case
+    _name, rc, _fs, _db, _view = case
     for kind, metric in (("patents", "patents"), ("cases", "cases"), ("enterprises", "enterprises")):
         if rc.records[kind] is None:
             continue
         assert rc.units[metric].sum() + rc.unassigned[kind] == rc.city[metric]
 
 
-# -- goals --------------------------------------------------------------------------------------------------------------
+# -- goals -------------------------------------------------------------------------------------------------------------
 
 def goal_diffs(rc, rows: list[dict], where: str, ids=None) -> list[str]:
     app = {r["id"]: r for r in rows}
@@ -224,14 +223,14 @@ def goal_diffs(rc, rows: list[dict], where: str, ids=None) -> list[str]:
 def test_goals(case):
     from txip_geo.goals import evaluate
 
-    name, rc, fs, db, view = case
+    _name, rc, fs, _db, _view = case
     bad = goal_diffs(rc, evaluate(fs).to_dict("records"), "goals.evaluate")
     assert not bad, listing(bad)
 
 
 def test_cli_json(case):
     """`summary --format json` (units, parks, city, unassigned, outside) and `goals --format json`."""
-    name, rc, fs, db, view = case
+    _name, rc, _fs, db, view = case
     at = ["--as-of", view] if view else []
     s = json.loads(cli("--db", db, "summary", "--format", "json", *at))
     bad = []
@@ -274,7 +273,7 @@ GAP_TEXT = {"office_none", "office_unknown", "staff_none", "staff_unknown", "fun
 def test_gap_list(case):
     from txip_geo import network
 
-    name, rc, fs, db, view = case
+    _name, rc, fs, _db, _view = case
     g = network.gap_list(fs)
     app = sorted((c, k, None if _none(n) else float(n)) for c, k, n in zip(g.iloc[:, 0], g["gap_key"], g.iloc[:, 4]))
     mine = sorted((c, k, None if _none(n) else float(n)) for c, k, n in rc.gaps.itertuples(index=False))
@@ -287,7 +286,7 @@ def test_scorecard(case):
     (distinct enterprises), number of gaps."""
     from txip_geo import network
 
-    name, rc, fs, db, view = case
+    _name, rc, fs, _db, _view = case
     bad = scorecard_diffs(rc, network.scorecard(fs), "scorecard")
     assert not bad, listing(bad)
 
@@ -314,7 +313,7 @@ def test_panel_figures(case):
     fewest for the less-is-better counts; ties share the better rank)."""
     from txip_geo import report
 
-    name, rc, fs, db, view = case
+    _name, rc, fs, _db, _view = case
     bad = []
     units = rc.units.set_index("code")
     for code in units.index:
@@ -354,10 +353,11 @@ def test_deck_actions(case):
     townships); 等 N 处 / the names are the areas with that gap; the unmet goals are the recount's."""
     from txip_geo import report
 
-    name, rc, fs, db, view = case
+    _name, rc, fs, _db, _view = case
     bad = []
     by_key = rc.gaps.groupby("gap_key")
-    city_total = {"zero_above": rc.city.get("zero_patent_above_scale"), "zero_high": rc.city.get("zero_patent_high_tech")}
+    city_total = {"zero_above": rc.city.get("zero_patent_above_scale"),
+                  "zero_high": rc.city.get("zero_patent_high_tech")}
     texts = [text for _, items in report.actions_by_lead(fs) for text, _ in items]
     for key, grp in by_key:
         from txip_geo.strings import t
@@ -427,7 +427,7 @@ def test_workbook(case):
     from txip_geo import report
     from txip_geo.figures import METRICS
 
-    name, rc, fs, db, view = case
+    _name, rc, fs, _db, _view = case
     wb = openpyxl.load_workbook(io.BytesIO(report.build_xlsx(fs)), read_only=True)
     sheets = {ws.title: _sheet(ws) for ws in wb.worksheets if any(True for _ in ws.iter_rows(max_row=1))}
     bad = []
