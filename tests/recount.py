@@ -357,6 +357,8 @@ def latest(b: pd.DataFrame, code: str, measures, limit: int):
     if sel.empty:
         return None, None
     sel = sel.sort_values("year")
+    if not sel["value"].iloc[-1] > 0:  # a base of 0 (or less) is no base: nothing is divided by it
+        return None, None
     return float(sel["value"].iloc[-1]), int(sel["year"].iloc[-1])
 
 
@@ -397,6 +399,7 @@ def prepared(imports, view, store_path, gaz=None, long_years=LONG_YEARS):
     for kind in KEYS:
         df, a = snapshot(imports, kind, view)
         recs[kind], as_ofs[kind] = df, a
+    recs["statistics"] = statistics_series(imports)
     for kind in LOCATED:
         if recs[kind] is not None:
             recs[kind] = assign(recs[kind], gaz, lay)
@@ -490,6 +493,18 @@ def held(ent: pd.DataFrame, pats, tms) -> pd.DataFrame:
     ent["pheld"] = [num(r["patents_held"]) if r["patents_held"] else dp(r) for _, r in ent.iterrows()]
     ent["theld"] = [num(r["trademarks_held"]) if r["trademarks_held"] else dt(r) for _, r in ent.iterrows()]
     return ent
+
+
+def statistics_series(imports):
+    """Statistics are a yearly series, not a snapshot: each row describes its own year, so every statistics file
+    counts whatever its as-of date (a later file does not void the years it leaves out); for the same code, year and
+    measure the file imported last wins. Which year a view uses is decided later (base_year_limit)."""
+    files = [p for k, p, _a in imports if k == "statistics"]
+    if not files:
+        return None
+    df = pd.concat([read_file("statistics", p).drop_duplicates(KEYS["statistics"], keep="first") for p in files],
+                   ignore_index=True)
+    return df.drop_duplicates(KEYS["statistics"], keep="last").reset_index(drop=True)
 
 
 def recount(imports, view: str | None = None, store_path=None, long_years: int = LONG_YEARS,

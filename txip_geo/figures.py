@@ -205,9 +205,11 @@ def load_population_table(store=None) -> pd.DataFrame:
     return df.drop_duplicates(["code", "year", "measure"], keep="last").reset_index(drop=True)
 
 
-def base_date(s: Settings) -> str:
-    """The date a view's bases (population, market entities) must describe: its as_of, else today."""
-    return s.as_of or date.today().isoformat()
+def base_date(s: Settings, data_as_of: str | None = None) -> str:
+    """The date a view's bases (population, market entities) must describe: the view's as_of, else the date its
+    records describe (FigureSet.as_of: the latest snapshot), else today. Never today when there are records: a
+    view's figures must not change with the calendar."""
+    return s.as_of or data_as_of or date.today().isoformat()
 
 
 def reference_date(year: int) -> str:
@@ -244,6 +246,9 @@ def pick_base(pop: pd.DataFrame, code: str, measures: tuple[str, ...], as_of: st
             return Base(None, None, "", t("goals.base_only_later", as_of=as_of, what=what, year=first))
         return Base(None, None, "", t("goals.base_none", what=what))
     row = sel.sort_values(["year"], kind="stable").iloc[-1]
+    if not float(row["value"]) > 0:  # a denominator of 0 (or less) is no base: never a division by it
+        return Base(None, None, "", t("goals.base_not_positive", what=row["measure"], year=int(row["year"]),
+                                      value=f"{float(row['value']):g}"))
     return Base(float(row["value"]), int(row["year"]), f"{row['measure']} {int(row['year'])} 年（{row['source']}）")
 
 
@@ -319,8 +324,26 @@ def _count(df: pd.DataFrame, by: str, mask=None, value: str | None = None) -> pd
     return d.groupby(by).size()
 
 
-def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Settings, as_of: str) -> pd.DataFrame:
-    """One row per code (unit or park) with every metric; `by` is 'unit_code' or 'park_code'."""
+# The count metrics each record kind gives (area_table): 0 where a kind was imported and none of its records count
+# for an area (all outside Taixing, or filtered out), missing (NaN) only where the kind was never imported.
+KIND_METRICS: dict[str, tuple[str, ...]] = {
+    "patents": ("patents", "invention_patents", "utility_patents", "design_patents", "patents_valid",
+                "invention_patents_valid", "invention_patents_long"),
+    "trademarks": ("trademarks",),
+    "workstations": ("workstations",),
+    "cases": ("cases", "enforcement_cases", "enforcement_closed", "disputes", "disputes_mediated"),
+    "enterprises": ("enterprises", "above_scale", "high_tech", "high_tech_gb_filed", "zero_patent_above_scale",
+                    "zero_patent_high_tech", "zero_trademark_above_scale"),
+    "pledges": ("pledge_amount_wan",),
+    "trainings": ("training_attendees",),
+    "service_orgs": ("service_orgs",),
+}
+
+
+def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Settings, as_of: str,
+               imported=()) -> pd.DataFrame:
+    """One row per code (unit or park) with every metric; `by` is 'unit_code' or 'park_code'. `imported`: the kinds
+    with a snapshot in the view -- their counts are 0, not missing, when no record of theirs is counted."""
     out = pd.DataFrame(index=pd.Index(codes, name="code"))
     p = recs["patents"]  # records, or their counts (Store.patent_counts with this as_of's long cut)
     if not p.empty:
@@ -378,6 +401,10 @@ def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Sett
         out["service_orgs"] = _count(so, by, so["active"] == 1)
 
     # Counts: a kind with records loaded gives 0 where an area has none; a kind never loaded stays missing (NaN).
+    for kind in imported:
+        for col in KIND_METRICS.get(kind, ()):
+            if col not in out.columns:
+                out[col] = 0.0
     for col in out.columns:
         out[col] = out[col].astype("float64").fillna(0.0)
     out["enforcement_rate"] = _rate(out, "enforcement_closed", "enforcement_cases")
@@ -470,21 +497,22 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     areas = dict(zip(towns["code"], area_km2(towns))) if len(towns) else {}
 
     unit_codes = gaz.codes
-    units = area_table(counted, "unit_code", unit_codes, s, as_of)
+    imported = [k for k, d in snapshots.items() if d]  # a snapshot in the view, whether or not a record counts
+    units = area_table(counted, "unit_code", unit_codes, s, as_of, imported)
     net = _network(counted["network"], unit_codes)
     for col in ("has_office", "staff", "fund_wan"):
         units[col] = net[col]
     units.insert(0, "name", [gaz.by_code[c].name for c in unit_codes])
     units.insert(1, "type", [gaz.by_code[c].type for c in unit_codes])
     units["area_km2"] = [round(areas[c], 2) if c in areas else np.nan for c in unit_codes]
-    pops = [latest_measure(pop, c, ("常住人口", "户籍人口", "人口(未注明)"), base_date(s)) for c in unit_codes]
+    pops = [latest_measure(pop, c, ("常住人口", "户籍人口", "人口(未注明)"), base_date(s, as_of)) for c in unit_codes]
     units["population"] = [p[0] for p in pops]
     units["population_year"] = [p[1] for p in pops]
     units["population_source"] = [p[2] for p in pops]
     units["invention_per_10k"] = (units["invention_patents_valid"] / (units["population"] / 1e4)).round(2)
 
     park_codes = [p.code for p in gaz.parks]
-    parks = area_table(counted, "park_code", park_codes, s, as_of)
+    parks = area_table(counted, "park_code", park_codes, s, as_of, imported)
     net = _network(counted["network"], park_codes)
     for col in ("has_office", "staff", "fund_wan", "pilot_level"):
         parks[col] = net[col]
@@ -495,7 +523,8 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     parks["area_km2"] = [round(pareas[c], 2) if c in pareas else np.nan for c in park_codes]
 
     # City: every counted record once (records with no township still count for the city).
-    city_df = area_table({k: v.assign(_city=CITY_CODE) for k, v in counted.items()}, "_city", [CITY_CODE], s, as_of)
+    city_df = area_table({k: v.assign(_city=CITY_CODE) for k, v in counted.items()}, "_city", [CITY_CODE], s, as_of,
+                         imported)
     city = {k: (None if pd.isna(v) else float(v)) for k, v in city_df.iloc[0].items()}
     for col in ("area_km2",):
         city[col] = round(float(sum(areas.values())), 2) if areas else None

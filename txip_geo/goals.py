@@ -77,7 +77,11 @@ class Value:
 def _records_basis(fs: FigureSet, kind: str, what: str) -> str:
     n = fs.record_count(kind)  # from the counts for patents: their records are not loaded
     if not n:
-        return f"尚未导入{what}数据"
+        if not fs.snapshots.get(kind):
+            return f"尚未导入{what}数据"
+        outside = fs.outside.get(kind, 0)
+        return (f"已导入{what}数据（截至 {fs.snapshots.get(kind)}），但没有计入泰兴市的记录"
+                + (f"（{outside} 条在泰兴市外，不计入）" if outside else ""))
     files = "、".join(fs.record_files(kind))
     sample = "（样例数据）" if fs.is_sample else ""
     return f"由 {n} 条{what}记录计算{sample}；来源文件：{files}；截至 {fs.snapshots.get(kind)}"
@@ -92,7 +96,7 @@ def _computed(fs: FigureSet, goal_id: str) -> Value:
                      _records_basis(fs, "patents", "专利") + f"；维持年限阈值 {s.long_years} 年（自申请日起）")
     if goal_id == "G03":
         inv = c.get("invention_patents_valid")
-        base = pick_base(fs.population, CITY_CODE, (s.population_base + "人口",), base_date(s))
+        base = pick_base(fs.population, CITY_CODE, (s.population_base + "人口",), base_date(s, fs.as_of))
         if inv is None:
             return Value(None, _records_basis(fs, "patents", "专利"))
         if base.value is None:
@@ -103,7 +107,7 @@ def _computed(fs: FigureSet, goal_id: str) -> Value:
         return Value(c.get("trademarks"), _records_basis(fs, "trademarks", "商标"))
     if goal_id == "G05":
         tm = c.get("trademarks")
-        base = pick_base(fs.population, CITY_CODE, ("市场主体户数",), base_date(s))
+        base = pick_base(fs.population, CITY_CODE, ("市场主体户数",), base_date(s, fs.as_of))
         if tm is None:
             return Value(None, _records_basis(fs, "trademarks", "商标"))
         if base.value is None:
@@ -124,8 +128,8 @@ def _computed(fs: FigureSet, goal_id: str) -> Value:
         return Value(round(filed / ht * 100, 1), f"贯标备案高企 {filed:.0f} 家 ÷ 高企 {ht:.0f} 家；" + _records_basis(fs, "enterprises", "企业"))
     if goal_id in ("G08", "G09", "G10", "G11"):
         e = fs.records.get("enterprises")
-        if e is None or e.empty:
-            return Value(None, _records_basis(fs, "enterprises", "企业"))
+        if e is None or e.empty:  # imported with none counted (all outside Taixing): 0, not 无数据
+            return Value(0.0 if fs.snapshots.get("enterprises") else None, _records_basis(fs, "enterprises", "企业"))
         if goal_id == "G08":
             n = (e["gb_passed"] == 1).sum()
         elif goal_id == "G09":
@@ -174,7 +178,7 @@ def goal_rule(goal_id: str, s: Settings, definition: str | None = None, data_as_
     case 移送 counts as handled). `data_as_of`: the date the records describe (FigureSet.as_of; G02's cut)."""
     if definition is None:
         definition = goal_table().set_index("id").loc[goal_id, "definition"]
-    day = base_date(s)
+    day = base_date(s, data_as_of)
     parts = [definition]
     if goal_id == "G02":
         parts.append(t("goals.rule_long_years", years=s.long_years, date=data_as_of or day))

@@ -99,8 +99,8 @@ def _areas(fs: FigureSet) -> pd.DataFrame:
 def _zero_enterprises(fs: FigureSet, codes: list[str]) -> list[float]:
     """Distinct zero-patent enterprises that are 规上 or 高企 (or both) per area; NaN when no enterprises were imported."""
     e = fs.records.get("enterprises")
-    if e is None or e.empty:
-        return [np.nan] * len(codes)
+    if e is None or e.empty:  # never imported: unknown; imported with none counted (all outside Taixing): 0
+        return [0.0 if fs.snapshots.get("enterprises") else np.nan] * len(codes)
     z = e[(e["patents_held"] == 0) & ((e["above_scale"] == 1) | (e["high_tech"] == 1))]
     by_unit = z.groupby("unit_code").size() if len(z) else pd.Series(dtype=float)
     by_park = z.groupby("park_code").size() if len(z) else pd.Series(dtype=float)

@@ -287,7 +287,7 @@ def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
 
     goals = goal_table().set_index("id")
     row = fs.units.set_index("code").loc[code]
-    day = base_date(fs.settings)
+    day = base_date(fs.settings, fs.as_of)
     city = pick_base(fs.population, CITY_CODE, (fs.settings.population_base + "人口", "常住人口"), day)
     city_pop = city.value
     out = []
