@@ -35,9 +35,11 @@ with st.sidebar:
              format_func=lambda v: t("map.view_units") if v == "units" else t("map.view_parks"))
     years = ref.patent_years()  # (first, last) application year, from the counts
     year_range = None
-    if years:
+    if years and years[0] < years[1]:
         lo, hi = years
         year_range = st.slider(t("map.year_range"), lo, hi, (lo, hi), key="years")
+    elif years:  # one application year: a slider needs two ends, so the year is stated instead
+        st.caption(t("map.year_single", year=years[0]))
     types = st.multiselect(t("map.patent_types"), ["invention", "utility", "design"], key="ptypes", placeholder=t("map.all"),
                            format_func={"invention": "发明", "utility": "实用新型", "design": "外观设计"}.get)
     status = st.multiselect(t("map.patent_status"), ["valid", "pending", "invalid"], key="pstatus", placeholder=t("map.all"),
