@@ -172,6 +172,18 @@ def test_closing_slide_lists_actions_by_every_lead_unit(deck, fs):
     assert t("report.actions_goals", n=len(unmet), ids="、".join(unmet["id"])) in text
 
 
+def test_action_totals_count_each_zero_patent_enterprise_once(fs):
+    """Parks lie inside townships: an enterprise in a park is in its township's count and its park's, and the action's
+    total (共 N 家) counts it once (the sample: 30 规上 and 5 高企, not 35 and 6)."""
+    e = fs.records["enterprises"]
+    located = e["unit_code"].notna() | e["park_code"].notna()
+    text = "\n".join(item for _, items in report.actions_by_lead(fs, max_chars=400) for item, _ in items)
+    for key, flag in (("zero_above", "above_scale"), ("zero_high", "high_tech")):
+        city = int((located & (e["patents_held"] == 0) & (e[flag] == 1)).sum())
+        assert city and f"{t(f'report.action_{key}')}（共 {city} 家）" in text
+    assert "（共 35 家）" not in text
+
+
 def test_only_gaps_keeps_the_townships_with_gaps(fs):
     seq = report.steps(fs, only_gaps=True, title_step=True, deck_order=True)
     with_gaps = report.units_with_gaps(fs)

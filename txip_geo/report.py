@@ -181,7 +181,9 @@ def actions_by_lead(fs: FigureSet, gaps: pd.DataFrame | None = None,
             action = t(f"report.action_{key}")
         except KeyError:  # a gap kind added later: its own wording
             action = str(grp[C["gap"]].iloc[0])
-        head = action + (f"（共 {grp[C['count']].sum():g} 家）" if counted else "") + "："
+        # Distinct enterprises across the areas listed (one in a park is also in its township: counted once).
+        total = network.counted_total(fs, key, grp[t("network.col_code")]) if counted else np.nan
+        head = action + (f"（共 {total:g} 家）" if counted else "") + "："
         out.setdefault(lead or "—", []).append(
             (network.SEVERITY.get(key, 99), head + _join_limited(names, max_chars - len(head)), grp[C["basis"]].iloc[0]))
     g = evaluate(fs)
