@@ -163,6 +163,19 @@ def test_every_page_renders_offline(app, page, browser_log, path, expect):
     assert browser_log.external_requests == [], browser_log.external_requests
 
 
+def test_map_path_and_an_unknown_path_open_the_map_in_chinese(app, page, browser_log):
+    """/map is the map (the default page, served at /), without Streamlit's English "Page not found"; a path that is
+    no page opens the map too, with a Chinese notice."""
+    for path, notice in (("map", False), ("no-such-page", True)):
+        page.goto(app.url + path)
+        page.wait_for_selector('text="泰兴市知识产权三级网络地图"', timeout=60_000)
+        wait_for_inline_map(page)
+        page.wait_for_timeout(500)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.get_by_text("没有页面 /no-such-page").count() == (1 if notice else 0)
+    assert browser_log.external_requests == [], browser_log.external_requests
+
+
 def preview_upload(page, url: str, kind_label: str, path) -> None:
     """On the 数据 page: pick the data kind, upload the file, wait for its preview (nothing stored yet)."""
     page.goto(url + "data")
