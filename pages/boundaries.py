@@ -21,7 +21,7 @@ from txip_geo.gazetteer import load_gazetteer
 from txip_geo.importer import ImportRejected
 from txip_geo.strings import t
 from ui import auth as ui_auth
-from ui import folium_view, header, state
+from ui import folium_view, header, state, uploader
 
 gaz = load_gazetteer()
 store = state.store()
@@ -108,8 +108,9 @@ st.caption(t("boundaries.upload_help"))
 st.session_state.setdefault("bnd_upload_n", 0)
 layer = st.radio(t("boundaries.upload_layer"), list(LAYER_LABEL), key="bnd_layer", horizontal=True,
                  format_func=lambda k: t(f"boundaries.layer_{k}"))
-files = st.file_uploader(t("boundaries.uploader"), accept_multiple_files=True, key=f"bnd_files_{st.session_state.bnd_upload_n}",
-                         type=["zip", "gpkg", "geojson", "json", "kml", "kmz", "shp", "shx", "dbf", "prj", "cpg"])
+files = uploader.file_uploader(t("boundaries.uploader"), accept_multiple_files=True,
+                               key=f"bnd_files_{st.session_state.bnd_upload_n}",
+                               type=["zip", "gpkg", "geojson", "json", "kml", "kmz", "shp", "shx", "dbf", "prj", "cpg"])
 
 DATUMS = {"CGCS2000": "datum_cgcs2000", "WGS84": "datum_wgs84", "GCJ02": "datum_gcj02", "EPSG:4549": "datum_4549",
           "EPSG:4528": "datum_4528", "other": "datum_other"}
