@@ -15,7 +15,7 @@ import shapely
 import streamlit as st
 from folium.plugins import Draw
 
-from txip_geo import boundaries, boundary_import
+from txip_geo import boundaries, boundary_import, progress
 from txip_geo.boundary_import import LAYER_LABEL, check_boundaries, import_boundaries, report_lines, save_drawn_park
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.importer import ImportRejected
@@ -53,7 +53,7 @@ for col, s in zip(cols, status):
         (st.success if s["status"] == "official" else st.warning)(t("boundaries.status_line", layer=label, status=text))
         if s["files"]:
             for f in s["files"]:
-                st.caption(t("boundaries.file_line", file=f["file_name"], at=f["imported_at"].replace("T", " "),
+                st.caption(t("boundaries.file_line", file=f["file_name"], at=progress.local_time(f["imported_at"]),
                              by=f["imported_by"]))
         if s["official"] == 0:
             st.caption(t("boundaries.source_builtin"))
@@ -63,7 +63,7 @@ with st.expander(t("boundaries.features"), expanded=False):
     rows = [{t("boundaries.col_layer"): t(f"boundaries.layer_{s['layer']}"), t("boundaries.col_code"): f["code"],
              t("boundaries.col_name"): f["name"],
              t("boundaries.col_status"): STATUS["official" if f["official"] else "schematic"],
-             t("boundaries.col_source"): f["source"], t("boundaries.col_imported_at"): f["imported_at"].replace("T", " "),
+             t("boundaries.col_source"): f["source"], t("boundaries.col_imported_at"): progress.local_time(f["imported_at"]),
              t("boundaries.col_by"): f["imported_by"], t("boundaries.col_area"): f["area_km2"]}
             for s in status for f in s["features"]]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="features_table")
