@@ -204,8 +204,8 @@ elif step.kind == "goals":
                 unsafe_allow_html=True)
     shown = rows.drop(columns=["kind", "status"])
     status_col = list(shown.columns).index(t("goals.col_status"))
-    st.markdown(html_table(shown, {status_col: [STATUS_CLASS.get(s) for s in rows["status"]]}, "txp-table txp-goals"),
-                unsafe_allow_html=True)
+    st.markdown('<div class="txp-goals">' + html_table(shown, {status_col: [STATUS_CLASS.get(s) for s in rows["status"]]})
+                + "</div>", unsafe_allow_html=True)
 elif step.kind == "gaps":
     card = network.scorecard(fs)
     cov = network.coverage(card)
