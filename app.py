@@ -5,6 +5,7 @@ import streamlit as st
 from txip_geo.basemaps import default_key as default_basemap
 from txip_geo.strings import t
 from ui import auth as ui_auth
+from ui import routes as ui_routes
 
 st.set_page_config(page_title=t("app.title"), layout="wide", initial_sidebar_state="expanded")
 
@@ -21,6 +22,7 @@ PAGES = [
 user = ui_auth.current_user()
 if user is not None and user.can("manage_users"):
     PAGES.append(st.Page("pages/admin.py", title=t("nav.admin"), url_path="admin"))
+unknown_path = ui_routes.claim_path({p.url_path for p in PAGES if p.url_path})  # /map, or a path that is no page
 page = st.navigation(PAGES, position="sidebar" if user is not None else "hidden")
 if user is None:
     ui_auth.require_user()
@@ -38,4 +40,6 @@ with st.sidebar:
         st.radio(t("settings.training_audience"), ["plan", "all"], key="training_audience",
                  format_func=lambda v: t(f"settings.training_audience_{v}"))
         st.checkbox(t("settings.transferred_handled"), key="transferred_handled")
+if unknown_path and user is not None:
+    st.warning(t("nav.not_found", path=unknown_path))
 page.run()

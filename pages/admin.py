@@ -6,7 +6,7 @@ ensure_app()  # first: a deep link on a fresh server must go through app.py
 
 import streamlit as st
 
-from txip_geo import auth, export
+from txip_geo import auth, export, progress
 from txip_geo.strings import t
 from ui import auth as ui_auth
 from ui import state
@@ -21,7 +21,8 @@ users = auth.list_users(store)
 if users.empty:
     st.info(t("admin.no_users"))
 else:
-    shown = users.assign(role=users["role"].map(auth.ROLE_LABELS), disabled=users["disabled"].map({0: "", 1: t("admin.disabled")}))
+    shown = users.assign(role=users["role"].map(auth.ROLE_LABELS), disabled=users["disabled"].map({0: "", 1: t("admin.disabled")}),
+                         created_at=users["created_at"].map(progress.local_time))
     st.dataframe(shown.rename(columns={"username": t("admin.col_username"), "display_name": t("admin.col_name"),
                                        "role": t("admin.col_role"), "sso_subject": t("admin.col_sso"),
                                        "disabled": t("admin.col_status"), "created_at": t("admin.col_created")}),
@@ -67,7 +68,7 @@ st.subheader(t("admin.audit"))
 log = store.audit_log(1000)
 labels = {"sign_in": "登录", "sign_in_failed": "登录失败", "sign_out": "退出", "import": "导入", "boundaries": "边界",
           "user": "用户管理", "restore": "恢复", "backup": "备份", "delete": "删除", "manual": "手工填报"}
-log = log.assign(action=log["action"].map(lambda a: labels.get(a, a)))
+log = log.assign(at=log["at"].map(progress.local_time), action=log["action"].map(lambda a: labels.get(a, a)))
 log.columns = [t("admin.col_at"), t("admin.col_user"), t("admin.col_action"), t("admin.col_detail")]
 st.dataframe(log, hide_index=True, height=400)
 st.download_button(t("admin.download_audit"), data=export.write_xlsx({t("admin.audit"): log}), file_name="操作日志.xlsx",

@@ -15,13 +15,13 @@ import shapely
 import streamlit as st
 from folium.plugins import Draw
 
-from txip_geo import boundaries, boundary_import
+from txip_geo import boundaries, boundary_import, progress
 from txip_geo.boundary_import import LAYER_LABEL, check_boundaries, import_boundaries, report_lines, save_drawn_park
 from txip_geo.gazetteer import load_gazetteer
 from txip_geo.importer import ImportRejected
 from txip_geo.strings import t
 from ui import auth as ui_auth
-from ui import folium_view, header, state
+from ui import folium_view, header, state, uploader
 
 gaz = load_gazetteer()
 store = state.store()
@@ -53,7 +53,7 @@ for col, s in zip(cols, status):
         (st.success if s["status"] == "official" else st.warning)(t("boundaries.status_line", layer=label, status=text))
         if s["files"]:
             for f in s["files"]:
-                st.caption(t("boundaries.file_line", file=f["file_name"], at=f["imported_at"].replace("T", " "),
+                st.caption(t("boundaries.file_line", file=f["file_name"], at=progress.local_time(f["imported_at"]),
                              by=f["imported_by"]))
         if s["official"] == 0:
             st.caption(t("boundaries.source_builtin"))
@@ -63,7 +63,7 @@ with st.expander(t("boundaries.features"), expanded=False):
     rows = [{t("boundaries.col_layer"): t(f"boundaries.layer_{s['layer']}"), t("boundaries.col_code"): f["code"],
              t("boundaries.col_name"): f["name"],
              t("boundaries.col_status"): STATUS["official" if f["official"] else "schematic"],
-             t("boundaries.col_source"): f["source"], t("boundaries.col_imported_at"): f["imported_at"].replace("T", " "),
+             t("boundaries.col_source"): f["source"], t("boundaries.col_imported_at"): progress.local_time(f["imported_at"]),
              t("boundaries.col_by"): f["imported_by"], t("boundaries.col_area"): f["area_km2"]}
             for s in status for f in s["features"]]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="features_table")
@@ -108,8 +108,9 @@ st.caption(t("boundaries.upload_help"))
 st.session_state.setdefault("bnd_upload_n", 0)
 layer = st.radio(t("boundaries.upload_layer"), list(LAYER_LABEL), key="bnd_layer", horizontal=True,
                  format_func=lambda k: t(f"boundaries.layer_{k}"))
-files = st.file_uploader(t("boundaries.uploader"), accept_multiple_files=True, key=f"bnd_files_{st.session_state.bnd_upload_n}",
-                         type=["zip", "gpkg", "geojson", "json", "kml", "kmz", "shp", "shx", "dbf", "prj", "cpg"])
+files = uploader.file_uploader(t("boundaries.uploader"), accept_multiple_files=True,
+                               key=f"bnd_files_{st.session_state.bnd_upload_n}",
+                               type=["zip", "gpkg", "geojson", "json", "kml", "kmz", "shp", "shx", "dbf", "prj", "cpg"])
 
 DATUMS = {"CGCS2000": "datum_cgcs2000", "WGS84": "datum_wgs84", "GCJ02": "datum_gcj02", "EPSG:4549": "datum_4549",
           "EPSG:4528": "datum_4528", "other": "datum_other"}

@@ -16,7 +16,7 @@ from txip_geo.gazetteer import load_gazetteer
 from txip_geo.schema import ASSIGN_METHODS, KINDS
 from txip_geo.strings import t
 from ui import auth as ui_auth
-from ui import header, state
+from ui import header, state, uploader
 
 gaz = load_gazetteer()
 fs = state.figures()
@@ -101,8 +101,8 @@ def upload_section() -> None:
         user = c3.text_input(t("upload.user"), value="", key="up_user") if me.username == "local" else me.username
         if me.username != "local":
             c3.text_input(t("upload.user"), value=me.display_name, disabled=True, key="up_user_shown")
-        up = st.file_uploader(t("upload.file"), type=["csv", "txt", "xlsx", "xlsm", "xls"],
-                              key=f"up_file_{st.session_state.get('up_round', 0)}")
+        up = uploader.file_uploader(t("upload.file"), type=["csv", "txt", "xlsx", "xlsm", "xls"],
+                                    key=f"up_file_{st.session_state.get('up_round', 0)}")
         skip = st.checkbox(t("upload.skip_invalid"), key="up_skip")
         if up is None:
             return

@@ -35,9 +35,11 @@ with st.sidebar:
              format_func=lambda v: t("map.view_units") if v == "units" else t("map.view_parks"))
     years = ref.patent_years()  # (first, last) application year, from the counts
     year_range = None
-    if years:
+    if years and years[0] < years[1]:
         lo, hi = years
         year_range = st.slider(t("map.year_range"), lo, hi, (lo, hi), key="years")
+    elif years:  # one application year: a slider needs two ends, so the year is stated instead
+        st.caption(t("map.year_single", year=years[0]))
     types = st.multiselect(t("map.patent_types"), ["invention", "utility", "design"], key="ptypes", placeholder=t("map.all"),
                            format_func={"invention": "发明", "utility": "实用新型", "design": "外观设计"}.get)
     status = st.multiselect(t("map.patent_status"), ["valid", "pending", "invalid"], key="pstatus", placeholder=t("map.all"),
@@ -96,7 +98,7 @@ def map_and_panel():
     # The panel first: after a click its heading and figures reach the browser before the (large) map element.
     with right:
         codes = [""] + list(layer["code"])
-        st.selectbox(t("map.pick_unit"), codes, key="unit_pick",
+        st.selectbox(t("map.pick_unit" if view == "units" else "map.pick_park"), codes, key="unit_pick",
                      format_func=lambda c: gaz.name_of(c) if c else t("map.pick_none"))
         code = st.session_state.get("unit_pick") or ""
         state.set_query(unit=code or None)
@@ -112,7 +114,7 @@ def map_and_panel():
         picked = layer[layer["code"] == code] if code else layer.iloc[0:0]
         hint, tiles = st.columns([3, 2], vertical_alignment="top")
         with hint:
-            st.caption(t("map.click_hint"))
+            st.caption(t("map.click_hint" if view == "units" else "map.click_hint_parks"))
             # Last in its column, so its empty element adds no gap under the map; it finds the map in this column.
             map_overlay.show(maps.outline_spec(picked, code) if len(picked) else None, key="map_outline")
         with tiles:
@@ -127,7 +129,7 @@ def city_panel():
     st.caption(t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label)
                + (t("map.ranking_fewest_first") if indicator in views.MORE_IS_WORSE else ""))
     st.html(tables.panel_table(views.ranking(fs, view, indicator), numeric=("排名", "数值")))
-    st.caption(t("map.city_hint"))
+    st.caption(t("map.city_hint" if view == "units" else "map.city_hint_parks"))
 
 
 def panel(code: str):

@@ -42,6 +42,7 @@ header[data-testid="stHeader"] {display:none !important}
 .stApp .txp-table th {background:#08306b; color:#fff; text-align:left; padding:4px 10px}
 .stApp .txp-table td {padding:3px 10px; border-bottom:1px solid #e0e0e0}
 .stApp .txp-table tr:nth-child(even) td {background:#f2f6fb}
+.stApp .txp-goals th, .stApp .txp-goals td:not(:nth-child(2)) {white-space:nowrap}
 .stApp .txp-met {background:#c7e9c0 !important; color:#00441b; font-weight:700}
 .stApp .txp-notmet {background:#fcbba1 !important; color:#67000d; font-weight:700}
 .stApp .txp-nodata {background:#e0e0e0 !important; color:#424242; font-weight:700}
@@ -207,8 +208,8 @@ elif step.kind == "goals":
                 unsafe_allow_html=True)
     shown = rows.drop(columns=["kind", "status"])
     status_col = list(shown.columns).index(t("goals.col_status"))
-    st.markdown(html_table(shown, {status_col: [STATUS_CLASS.get(s) for s in rows["status"]]}),
-                unsafe_allow_html=True)
+    st.markdown('<div class="txp-goals">' + html_table(shown, {status_col: [STATUS_CLASS.get(s) for s in rows["status"]]})
+                + "</div>", unsafe_allow_html=True)
 elif step.kind == "gaps":
     card = network.scorecard(fs)
     cov = network.coverage(card)

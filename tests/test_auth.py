@@ -201,3 +201,25 @@ def test_exports_for_a_viewer_carry_no_personal_data(demo_db):
             text = "".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml"))
         leaked = [s for s in secrets_ if s in text]
         assert not leaked, (fmt, leaked[:3])
+
+
+def test_admin_page_shows_audit_and_user_times_as_local_readable_times(viewer_env):
+    """The audit log and the users' creation times read 2026-12-07 08:15:02 (as the 数据 page's import times), not
+    raw ISO 2026-12-07T08:15:02; a time stored with a UTC offset shows in the server's local time."""
+    import re
+    from datetime import datetime, timezone
+
+    store, _ = viewer_env
+    aware = datetime(2026, 12, 7, 0, 15, 2, tzinfo=timezone.utc)
+    with store.transaction() as con:
+        con.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, 'boss', 'user', 'UTC 时间')",
+                    (aware.isoformat(),))
+    at = page_test("admin.py", auth.get_user(store, "boss"))
+    at.run()
+    assert not at.exception
+    log = next(d.value for d in at.dataframe if "时间" in d.value.columns[0])
+    times = list(log.iloc[:, 0])
+    assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", v) for v in times), times
+    assert aware.astimezone().strftime("%Y-%m-%d %H:%M:%S") in times
+    users = next(d.value for d in at.dataframe if "用户名" in d.value.columns[0])
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", v) for v in users.iloc[:, -1]), users

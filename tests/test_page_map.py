@@ -156,3 +156,15 @@ def test_local_tiles_are_linked_behind_the_base_url_path(page):
         config.set_option("server.baseUrlPath", "")
     assert not page.exception
     assert "/txip/app/static/tiles/{z}/{x}/{y}.png" in map_data(component(page))["script"]
+
+
+def test_the_park_view_speaks_of_parks(page):
+    """In the 园区 view the picker, the click hint and the city hint name parks, not 镇街."""
+    page.query_params["view"] = "parks"
+    page.run()
+    assert not page.exception
+    pick = page.selectbox(key="unit_pick")
+    assert pick.label == "选择园区" and "镇街" not in " ".join(c.value for c in page.caption)
+    assert set(pick.options[1:]) == {"泰兴经济开发区", "黄桥经济开发区", "虹桥工业园区", "泰兴高新技术产业开发区"}
+    page.radio(key="view").set_value("units").run()
+    assert page.selectbox(key="unit_pick").label == "选择镇街"

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from txip_geo import report
+from txip_geo.goals import evaluate
 from txip_geo.figures import compute
 from txip_geo.store import Store
 from txip_geo.strings import t
@@ -83,6 +84,9 @@ def test_goals_view_shows_the_goal_table(page, fs):
     for row in report.goal_rows(fs).to_dict("records"):
         assert f"<td>{row[t('goals.col_id')]}</td>" in table
         assert row[t("goals.col_status")] in table
+    assert f"<th>{t('goals.col_lead')}</th>" in table
+    for lead in evaluate(fs)["lead"].unique():
+        assert f"<td>{lead}</td>" in table
     assert "数据截至 2026-10-31" in footer(page)
 
 

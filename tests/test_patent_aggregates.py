@@ -91,12 +91,18 @@ def reference(store: Store, s: Settings) -> dict:
     ref["parks"] = _metrics(f, "park_code", [pk.code for pk in gaz.parks], cut)
     ref["city"] = _metrics(f.assign(_c=CITY_CODE), "_c", [CITY_CODE], cut).iloc[0].to_dict()
     ref["trend"] = {}
+    # A continuous year axis, the same for every township: the city's first to last year shown, a year without
+    # patents a row of zeros (2001 and 2005 are not neighbours).
+    shown = f["app_year"].dropna() if len(f) else f
+    axis = [str(y) for y in range(int(shown.min()), int(shown.max()) + 1)] if len(shown) else []
     for code in gaz.codes:
         u = f[f["unit_code"] == code] if len(f) else f
         if len(u):
             t = (u.assign(类型=u["patent_type"].map({"invention": "发明", "utility": "实用新型", "design": "外观设计"}))
                  .groupby(["app_year", "类型"]).size().unstack(fill_value=0))
             t.index = t.index.astype(int).astype(str)
+            t = t.reindex(index=axis, columns=[c for c in ("发明", "实用新型", "外观设计") if c in t.columns],
+                          fill_value=0)
             ref["trend"][code] = t
     ent = recs["enterprises"]
     if len(ent):

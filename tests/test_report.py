@@ -67,12 +67,12 @@ def test_goal_table_equals_goals_evaluate(deck, fs):
     rows = _rows(_table(slide, "goals"))
     header, body = rows[0], rows[1:]
     assert header == [t("goals.col_id"), t("goals.col_name"), t("goals.col_unit"), t("goals.col_target"),
-                      t("goals.col_current"), t("goals.col_gap"), t("goals.col_status")]
+                      t("goals.col_current"), t("goals.col_gap"), t("goals.col_status"), t("goals.col_lead")]
     numeric = g[g["kind"] != "milestone"]
     assert [r[0] for r in body] == list(numeric.index)
     for r in body:
         e = g.loc[r[0]]
-        assert r[1] == e["name"] and r[2] == e["unit"] and r[6] == e["status_label"]
+        assert r[1] == e["name"] and r[2] == e["unit"] and r[6] == e["status_label"] and r[7] == e["lead"]
         assert _num(r[3]) == pytest.approx(e["target"])
         assert r[3][0] == {">=": "≥", ">": "＞"}[e["comparator"]]
         if e["current"] is None or pd.isna(e["current"]):
@@ -81,17 +81,17 @@ def test_goal_table_equals_goals_evaluate(deck, fs):
             assert _num(r[4]) == pytest.approx(round(e["current"], 2))
         if e["status"] == "not_met":
             assert _num(r[5]) == pytest.approx(e["gap"])
-    # Milestones, two per row: 编号, 名称, 状态.
-    ms = [c for row in _rows(_table(slide, "milestones")) for c in row]
+    # Milestones, one per row: 编号, 名称, 状态, 牵头单位.
+    ms = {row[0]: row[1:] for row in _rows(_table(slide, "milestones"))}
     for gid in g[g["kind"] == "milestone"].index:
-        i = ms.index(gid)
-        assert ms[i + 1] == g.loc[gid, "name"] and ms[i + 2] == g.loc[gid, "status_label"]
+        assert ms[gid] == [g.loc[gid, "name"], g.loc[gid, "status_label"], g.loc[gid, "lead"]]
 
 
 def test_goal_status_cells_are_coloured(deck, fs):
     table = _table(deck.slides[1], "goals")
+    status = [c.text for c in table.rows[0].cells].index(t("goals.col_status"))
     for row in list(table.rows)[1:]:
-        cell = row.cells[len(row.cells) - 1]
+        cell = row.cells[status]
         key = {v: k for k, v in {"met": "已达成", "not_met": "未达成", "no_data": "无数据"}.items()}[cell.text]
         assert str(cell.fill.fore_color.rgb) == report.STATUS_COLORS[key][0]
 
@@ -168,8 +168,28 @@ def test_closing_slide_lists_actions_by_every_lead_unit(deck, fs):
     text = next(s for s in deck.slides[-1].shapes if s.name == "actions").text_frame.text
     for lead in network.gap_list(fs)[t("network.col_lead")].unique():
         assert lead in text
+    # The unmet goals by name (a list of IDs means nothing to a room), each a short form of the plan's wording.
     unmet = evaluate(fs).query("status in ['not_met', 'not_done']")
-    assert t("report.actions_goals", n=len(unmet), ids="、".join(unmet["id"])) in text
+    shorts = [report.goal_short_name(i, n) for i, n in zip(unmet["id"], unmet["name"])]
+    assert t("report.actions_goals", n=len(unmet), names="、".join(shorts)) in text
+    assert not re.search(r"\b[GM]\d\d\b", text)
+    g = evaluate(fs)
+    for i, name in zip(g["id"], g["name"]):
+        short = report.goal_short_name(i, name)
+        assert 2 <= len(short) <= 10 and set(short) - set("、与") <= set(name), (i, short)
+    assert len({report.goal_short_name(i, n) for i, n in zip(g["id"], g["name"])}) == len(g)
+
+
+def test_action_totals_count_each_zero_patent_enterprise_once(fs):
+    """Parks lie inside townships: an enterprise in a park is in its township's count and its park's, and the action's
+    total (共 N 家) counts it once (the sample: 30 规上 and 5 高企, not 35 and 6)."""
+    e = fs.records["enterprises"]
+    located = e["unit_code"].notna() | e["park_code"].notna()
+    text = "\n".join(item for _, items in report.actions_by_lead(fs, max_chars=400) for item, _ in items)
+    for key, flag in (("zero_above", "above_scale"), ("zero_high", "high_tech")):
+        city = int((located & (e["patents_held"] == 0) & (e[flag] == 1)).sum())
+        assert city and f"{t(f'report.action_{key}')}（共 {city} 家）" in text
+    assert "（共 35 家）" not in text
 
 
 def test_only_gaps_keeps_the_townships_with_gaps(fs):

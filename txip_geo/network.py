@@ -96,15 +96,36 @@ def _areas(fs: FigureSet) -> pd.DataFrame:
     return out
 
 
+def _zero_mask(e: pd.DataFrame, flags: tuple[str, ...] = ("above_scale", "high_tech")) -> pd.Series:
+    """Enterprises without a valid patent that are any of `flags` (规上 above_scale, 高企 high_tech)."""
+    return (e["patents_held"] == 0) & e[list(flags)].eq(1).any(axis=1)
+
+
 def _zero_enterprises(fs: FigureSet, codes: list[str]) -> list[float]:
     """Distinct zero-patent enterprises that are 规上 or 高企 (or both) per area; NaN when no enterprises were imported."""
     e = fs.records.get("enterprises")
     if e is None or e.empty:  # never imported: unknown; imported with none counted (all outside Taixing): 0
         return [0.0 if fs.snapshots.get("enterprises") else np.nan] * len(codes)
-    z = e[(e["patents_held"] == 0) & ((e["above_scale"] == 1) | (e["high_tech"] == 1))]
+    z = e[_zero_mask(e)]
     by_unit = z.groupby("unit_code").size() if len(z) else pd.Series(dtype=float)
     by_park = z.groupby("park_code").size() if len(z) else pd.Series(dtype=float)
     return [float(by_park.get(c, 0) if c.startswith("P") else by_unit.get(c, 0)) for c in codes]
+
+
+# The counted gaps: the enterprise flag each one counts.
+COUNTED_FLAGS = {"zero_above": "above_scale", "zero_high": "high_tech"}
+
+
+def counted_total(fs: FigureSet, gap_key: str, codes) -> float:
+    """How many distinct enterprises a counted gap (zero_above / zero_high) concerns across the given townships and
+    parks. Parks lie inside townships, so an enterprise in a park is in both its township's row and its park's: it
+    is counted once here. A total over areas is never the sum of township rows plus park rows."""
+    e = fs.records.get("enterprises")
+    if e is None or e.empty or gap_key not in COUNTED_FLAGS:
+        return np.nan
+    codes = set(codes)
+    inside = e["unit_code"].isin(codes) | e["park_code"].isin(codes)
+    return float((inside & _zero_mask(e, (COUNTED_FLAGS[gap_key],))).sum())
 
 
 def _gaps_of(row) -> list[tuple[str, float | None]]:

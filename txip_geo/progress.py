@@ -281,6 +281,24 @@ def current_snapshots(imports: pd.DataFrame, as_of: str | None = None) -> dict[s
     return df.groupby("kind")["as_of"].max().to_dict() if len(df) else {}
 
 
+def local_time(value) -> str:
+    """A stored time as people read it, in the server's local time: 2026-12-07 08:15:02. Times are stored as local
+    ISO text (2026-12-07T08:15:02); one stored with an offset (…+00:00, …Z) is converted to local time. Text that is no
+    time is returned as it is; a missing one as ""."""
+    from datetime import datetime
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value).strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        return text
+    if when.tzinfo is not None:
+        when = when.astimezone().replace(tzinfo=None)
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def imports_table(imports: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
     """The imports, newest first, with Chinese columns: 数据类型, 文件, 截至, 导入时间, 导入人, 记录数, 样例, 当前使用."""
     cols = [t("data.col_kind"), t("data.col_file"), t("data.col_as_of"), t("data.col_imported_at"), t("data.col_by"),
@@ -294,7 +312,7 @@ def imports_table(imports: pd.DataFrame, as_of: str | None = None) -> pd.DataFra
         cols[0]: df["kind"].map(kind_label),
         cols[1]: df["file_name"],
         cols[2]: df["as_of"],
-        cols[3]: df["imported_at"].astype(str).str.replace("T", " ", regex=False),
+        cols[3]: df["imported_at"].map(local_time),
         cols[4]: df["imported_by"],
         cols[5]: df["rows_imported"].astype("Int64"),
         cols[6]: df["is_sample"].map(lambda v: yes if v else no),

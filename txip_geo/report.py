@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,8 +108,8 @@ COMPARATORS = {">=": "≥", ">": "＞"}
 
 
 def goal_rows(fs: FigureSet) -> pd.DataFrame:
-    """The goal table as shown on the slide and the page, as text: 编号, 指标, 单位, 目标, 当前, 差距, 状态 — plus the
-    machine columns kind and status. Milestones have no unit, target, current value or gap ("—")."""
+    """The goal table as shown on the slide and the page, as text: 编号, 指标, 单位, 目标, 当前, 差距, 状态, 牵头单位 —
+    plus the machine columns kind and status. Milestones have no unit, target, current value or gap ("—")."""
     g = evaluate(fs)
     rows = []
     for r in g.to_dict("records"):
@@ -121,7 +122,8 @@ def goal_rows(fs: FigureSet) -> pd.DataFrame:
             COMPARATORS.get(r["comparator"], r["comparator"]) + fmt_number(r["target"]),
             t("goals.col_current"): "—" if milestone else fmt_number(r["current"]),
             t("goals.col_gap"): "—" if milestone or gap is None or pd.isna(gap) or gap == 0 else fmt_number(gap),
-            t("goals.col_status"): r["status_label"], "kind": r["kind"], "status": r["status"],
+            t("goals.col_status"): r["status_label"], t("goals.col_lead"): r["lead"] or "",
+            "kind": r["kind"], "status": r["status"],
         })
     return pd.DataFrame(rows)
 
@@ -181,15 +183,27 @@ def actions_by_lead(fs: FigureSet, gaps: pd.DataFrame | None = None,
             action = t(f"report.action_{key}")
         except KeyError:  # a gap kind added later: its own wording
             action = str(grp[C["gap"]].iloc[0])
-        head = action + (f"（共 {grp[C['count']].sum():g} 家）" if counted else "") + "："
+        # Distinct enterprises across the areas listed (one in a park is also in its township: counted once).
+        total = network.counted_total(fs, key, grp[t("network.col_code")]) if counted else np.nan
+        head = action + (f"（共 {total:g} 家）" if counted else "") + "："
         out.setdefault(lead or "—", []).append(
             (network.SEVERITY.get(key, 99), head + _join_limited(names, max_chars - len(head)), grp[C["basis"]].iloc[0]))
     g = evaluate(fs)
     unmet = g[g["status"].isin(["not_met", "not_done"])]
     for lead, grp in unmet.groupby("lead", sort=False):
-        out.setdefault(lead or "—", []).append((100, t("report.actions_goals", n=len(grp), ids="、".join(grp["id"])), ""))
+        names = "、".join(goal_short_name(i, n) for i, n in zip(grp["id"], grp["name"]))
+        out.setdefault(lead or "—", []).append((100, t("report.actions_goals", n=len(grp), names=names), ""))
     return [(lead, [(text, basis) for _, text, basis in sorted(items, key=lambda x: x[0])])
             for lead, items in out.items()]
+
+
+def goal_short_name(goal_id: str, name: str) -> str:
+    """A goal's name short enough to list on a slide: the short form in the strings (report.goal_short_<id>), else the
+    name without its part in brackets (国家知识产权优势(示范)企业 → 国家知识产权优势企业)."""
+    try:
+        return t(f"report.goal_short_{goal_id}")
+    except KeyError:
+        return re.sub(r"[（(][^（()）]*[)）]", "", name).strip() or name
 
 
 def _join_limited(names: list[str], limit: int) -> str:
@@ -606,38 +620,26 @@ class _Deck:
         self._chrome(s, rule=False)
 
     def goals_slide(self, title):
-        """The 16 numeric goals in one table (status cells coloured), the 4 milestones in a compact table below."""
+        """The 16 numeric goals in one table (status cells coloured), the 4 milestones in a compact table below, each
+        with its 牵头单位."""
         s = self._slide()
         self._title(s, title, aside=goal_summary(self.fs))
         rows = goal_rows(self.fs)
-        status_col = list(rows.columns).index(t("goals.col_status"))
+        status, lead = t("goals.col_status"), t("goals.col_lead")
 
-        def styles(df):
-            return [{status_col: (*STATUS_COLORS[k], True)} if k in STATUS_COLORS else None for k in df["status"]]
+        def styles(df, col):
+            return [{col: (*STATUS_COLORS[k], True)} if k in STATUS_COLORS else None for k in df["status"]]
 
         num = rows[rows["kind"] != "milestone"]
         ms = rows[rows["kind"] == "milestone"]
         shown = [c for c in rows.columns if c not in ("kind", "status")]
-        self._table(s, 0.4, 1.28, num[shown], [0.75, 5.45, 1.95, 1.2, 1.2, 1.0, 1.0], size=14, row_h=0.272,
-                    styles=styles(num), name="goals")
-        # Milestones: two per row (编号, 里程碑, 状态 | 编号, 里程碑, 状态), no header.
+        self._table(s, 0.3, 1.22, num[shown], [0.62, 4.25, 1.75, 1.0, 0.95, 0.85, 0.88, 2.43], size=13, row_h=0.262,
+                    styles=styles(num, shown.index(status)), name="goals")
+        # Milestones, one per row and no header: 编号, 里程碑, 状态, 牵头单位.
         if len(ms):
-            pairs = []
-            recs = ms.to_dict("records")
-            for i in range(0, len(recs), 2):
-                row = []
-                for r in recs[i:i + 2] + [None] * (2 - len(recs[i:i + 2])):
-                    row += [r[t("goals.col_id")], r[t("goals.col_name")], r[t("goals.col_status")]] if r else ["", "", ""]
-                pairs.append(row)
-            df = pd.DataFrame(pairs, columns=[f"c{j}" for j in range(6)])
-            st = []
-            for i in range(0, len(recs), 2):
-                d = {}
-                for k, r in enumerate(recs[i:i + 2]):
-                    d[3 * k + 2] = (*STATUS_COLORS[r["status"]], True)
-                st.append(d)
-            self._table(s, 0.4, 6.08, df, [0.6, 4.6, 1.0, 0.6, 4.75, 1.0], size=12, row_h=0.43, header=False,
-                        styles=st, name="milestones")
+            cols = [t("goals.col_id"), t("goals.col_name"), status, lead]
+            self._table(s, 0.3, 5.85, ms[cols], [0.62, 7.65, 0.88, 2.58], size=12, row_h=0.27, header=False,
+                        styles=styles(ms, 2), name="milestones")
 
     def map_slide(self, title, png: bytes, panel):
         s = self._slide()
@@ -685,8 +687,12 @@ class _Deck:
     def actions_slide(self, title, actions: list[tuple[str, list[str]]]):
         s = self._slide()
         self._title(s, title)
-        n_lines = sum(1 + len(items) for _, items in actions)
-        size = 18 if n_lines <= 11 else 16 if n_lines <= 14 else 14
+        def n_lines(size):  # lines as set: a long item wraps (a CJK character is about one em wide)
+            per_line = (self.W - 1.0) * 72 / size
+            return sum(1 + sum(-(-len("● " + text + "　" + basis) // int(per_line)) for text, basis in items)
+                       for _, items in actions)
+
+        size = next((z for z in (18, 16) if n_lines(z) <= {18: 15, 16: 17}[z]), 14)  # a 5.6 in box
         lines = []
         for i, (lead, items) in enumerate(actions):
             if i:

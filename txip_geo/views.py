@@ -230,6 +230,9 @@ def rank_of(fs: FigureSet, code: str, metric: str, units: pd.DataFrame | None = 
     return int(ranks(s, metric)[code])
 
 
+PATENT_TYPE_LABELS = {"invention": "发明", "utility": "实用新型", "design": "外观设计"}
+
+
 def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     gaz = load_gazetteer()
     units = fs.units.set_index("code")
@@ -242,9 +245,14 @@ def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     p = fs.patents  # counts (FigureSet.patents), not records
     p = p[p["unit_code"] == code] if len(p) else p
     if len(p):
-        trend = (p.assign(类型=p["patent_type"].map({"invention": "发明", "utility": "实用新型", "design": "外观设计"}))
+        trend = (p.assign(类型=p["patent_type"].map(PATENT_TYPE_LABELS))
                  .groupby(["app_year", "类型"])["n"].sum().unstack(fill_value=0))
         trend.index = trend.index.astype(int).astype(str)
+        # A continuous year axis, the same for every township (the city's first to last year shown): a year without
+        # patents is a row of zeros, so 2001 and 2005 are never drawn as neighbours.
+        first, last = fs.patent_years() or (int(trend.index.min()), int(trend.index.max()))
+        trend = trend.reindex(index=[str(y) for y in range(first, last + 1)],
+                              columns=[c for c in PATENT_TYPE_LABELS.values() if c in trend.columns], fill_value=0)
     else:
         trend = pd.DataFrame()
     w = fs.records["workstations"]

@@ -10,6 +10,7 @@ import pytest
 from support import MAP_HOST, wait_for_inline_map
 from txip_geo.cli import main as cli
 from txip_geo.maps import SELECTED_COLOR
+from txip_geo.strings import t
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "test-output"
@@ -163,6 +164,19 @@ def test_every_page_renders_offline(app, page, browser_log, path, expect):
     assert browser_log.external_requests == [], browser_log.external_requests
 
 
+def test_map_path_and_an_unknown_path_open_the_map_in_chinese(app, page, browser_log):
+    """/map is the map (the default page, served at /), without Streamlit's English "Page not found"; a path that is
+    no page opens the map too, with a Chinese notice."""
+    for path, notice in (("map", False), ("no-such-page", True)):
+        page.goto(app.url + path)
+        page.wait_for_selector('text="泰兴市知识产权三级网络地图"', timeout=60_000)
+        wait_for_inline_map(page)
+        page.wait_for_timeout(500)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.get_by_text("没有页面 /no-such-page").count() == (1 if notice else 0)
+    assert browser_log.external_requests == [], browser_log.external_requests
+
+
 def preview_upload(page, url: str, kind_label: str, path) -> None:
     """On the 数据 page: pick the data kind, upload the file, wait for its preview (nothing stored yet)."""
     page.goto(url + "data")
@@ -171,6 +185,45 @@ def preview_upload(page, url: str, kind_label: str, path) -> None:
     page.get_by_role("option", name=kind_label).click()
     page.locator('input[type="file"]').set_input_files(str(path))
     page.wait_for_selector('text="预览（尚未写入）"', timeout=60_000)
+
+
+SHOWN_TEXT_JS = """(sel) => [...document.querySelectorAll(sel)].map(e => {
+    const after = getComputedStyle(e, '::after').content;
+    const own = parseFloat(getComputedStyle(e).fontSize) > 0 ? e.innerText : '';
+    return own + (after && after !== 'none' ? JSON.parse(after) : '');
+})"""
+
+
+def test_the_file_uploader_speaks_chinese(streamlit_server, page, browser_log, tmp_path):
+    """The uploader's own texts (button, size and types, the text while a file is dragged over it, a refused file's
+    message) read in Chinese on the 数据 and 边界 pages; the English ones are not shown."""
+    server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(tmp_path / "empty.sqlite")})
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    for path, types in (("data", "CSV、TXT、XLSX、XLSM、XLS"), ("boundaries", "ZIP、GPKG")):
+        page.goto(server.url + path)
+        page.wait_for_selector(zone, timeout=60_000)
+        page.wait_for_timeout(500)
+        button = page.evaluate(SHOWN_TEXT_JS, f'{zone} [data-testid="stBaseButton-secondary"] p')
+        limit = page.evaluate(SHOWN_TEXT_JS, '[data-testid="stFileUploaderDropzoneInstructions"] span')
+        assert button == ["浏览文件"] and len(limit) == 1, (button, limit)
+        assert limit[0].startswith("单个文件不超过 100 MB；格式：") and types in limit[0], limit
+        # A file dragged over the drop zone.
+        page.evaluate("""(zone) => { const dt = new DataTransfer(); dt.items.add(new File(['x'], 'a.csv'));
+            document.querySelector(zone).dispatchEvent(new DragEvent('dragenter', {bubbles: true, dataTransfer: dt})); }""",
+                      zone)
+        page.wait_for_selector(f"{zone} > div:not([data-testid]) > span", timeout=5_000)
+        assert page.evaluate(SHOWN_TEXT_JS, f"{zone} > div:not([data-testid]) > span") == ["松开鼠标即可上传"]
+        page.evaluate("(zone) => document.querySelector(zone).dispatchEvent(new DragEvent('dragleave', {bubbles: true}))",
+                      zone)
+    # A refused file (a CSV where boundary files are asked for): its message, shown on hover, is Chinese too.
+    bad = tmp_path / "表.csv"
+    bad.write_text("a\n1\n", encoding="utf-8")
+    page.locator(f"{zone} input[type=file]").set_input_files(str(bad))
+    page.locator('[data-testid="stFileChip"]').first.hover()
+    page.wait_for_selector('[data-testid="stTooltipErrorContent"]', timeout=10_000)
+    assert page.evaluate(SHOWN_TEXT_JS, '[data-testid="stTooltipErrorContent"]') == [t("upload.refused")]
+    page.screenshot(path=str(OUT / "app_uploader_refused.png"), full_page=True)
+    assert browser_log.external_requests == []
 
 
 def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, browser_log, tmp_path):
