@@ -45,10 +45,11 @@ def _years_before(as_of: str, years: int) -> str:
         return d.replace(year=d.year - years, day=28).isoformat()
 
 
-def _metrics(p: pd.DataFrame, by: str, codes: list[str], cut: str) -> pd.DataFrame:
+def _metrics(p: pd.DataFrame, by: str, codes: list[str], cut: str, imported: bool = False) -> pd.DataFrame:
+    """`imported`: the kind has a snapshot in the view -- no record counted (all filtered out or outside) gives 0."""
     out = pd.DataFrame(index=pd.Index(codes, name="code"))
     if p.empty:
-        return out.assign(**{m: np.nan for m in METRICS})
+        return out.assign(**{m: (0.0 if imported else np.nan) for m in METRICS})
     inv, valid = p["patent_type"] == "invention", p["status_code"] == "valid"
     date_or_year = p["app_date"].where(p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01")
     masks = {"patents": slice(None), "invention_patents": inv, "utility_patents": p["patent_type"] == "utility",
@@ -87,9 +88,10 @@ def reference(store: Store, s: Settings) -> dict:
     f = counted[m] if len(counted) else counted
     gaz = load_gazetteer()
     ref["records"] = f
-    ref["units"] = _metrics(f, "unit_code", gaz.codes, cut)
-    ref["parks"] = _metrics(f, "park_code", [pk.code for pk in gaz.parks], cut)
-    ref["city"] = _metrics(f.assign(_c=CITY_CODE), "_c", [CITY_CODE], cut).iloc[0].to_dict()
+    imported = len(p) > 0
+    ref["units"] = _metrics(f, "unit_code", gaz.codes, cut, imported)
+    ref["parks"] = _metrics(f, "park_code", [pk.code for pk in gaz.parks], cut, imported)
+    ref["city"] = _metrics(f.assign(_c=CITY_CODE), "_c", [CITY_CODE], cut, imported).iloc[0].to_dict()
     ref["trend"] = {}
     # A continuous year axis, the same for every township: the city's first to last year shown, a year without
     # patents a row of zeros (2001 and 2005 are not neighbours).
