@@ -629,7 +629,8 @@ def goal_values(city, recs, b, limit, parks, pop_base=POP_BASE) -> pd.DataFrame:
         met = c > target if g["comparator"] == ">" else c >= target
         rows.append({"id": gid, "current": float(c), "gap": round(max(target - c, 0.0), 2),
                      "status": "met" if met else "not_met"})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    return out.assign(name=out["id"].map(dict(zip(goals["id"], goals["name"]))))
 
 
 # -- the network's gaps (plan: 保障措施一/三, 任务4/5/7/9) ------------------------------------------------------------------

@@ -312,6 +312,7 @@ def test_panel_figures(case):
     """The township panel (report.unit_figures): each figure's value and its rank among the 17 (1 = largest, or the
     fewest for the less-is-better counts; ties share the better rank)."""
     from txip_geo import report
+    from txip_geo.strings import t
 
     _name, rc, fs, _db, _view = case
     bad = []
@@ -352,6 +353,7 @@ def test_deck_actions(case):
     """下一步工作 (report.actions_by_lead): each counted action's 共 N 家 is the city's count (parks lie inside
     townships); 等 N 处 / the names are the areas with that gap; the unmet goals are the recount's."""
     from txip_geo import report
+    from txip_geo.strings import t
 
     _name, rc, fs, _db, _view = case
     bad = []
@@ -382,11 +384,17 @@ def test_deck_actions(case):
             want = {areas[c] for c in grp["code"]}
             if names != want:
                 bad.append(f"{key}: recount areas {sorted(want)}, app {x!r}")
-    unmet = rc.goals[rc.goals["status"].isin(["not_met", "not_done"])]["id"].tolist()
-    goal_text = [x for x in texts if re.search(r"[GM]\d\d", x) and "：" in x]
-    got = sorted(re.findall(r"[GM]\d\d", " ".join(goal_text)))
-    if got != sorted(unmet):
-        bad.append(f"unmet goals: recount {unmet}, app {goal_text}")
+    # The unmet goals are named (short names: report.goal_short_name), in the plan's order, with their number.
+    unmet = rc.goals[rc.goals["status"].isin(["not_met", "not_done"])]
+    prefix = t("report.actions_goals", n=len(unmet), names="")
+    goal_text = [x for x in texts if x.startswith(prefix.split("（")[0])]
+    if len(unmet):
+        names = "、".join(report.goal_short_name(i, n) for i, n in zip(unmet["id"], unmet["name"]))
+        want = t("report.actions_goals", n=len(unmet), names=names)
+        if goal_text != [want]:
+            bad.append(f"unmet goals: recount {want!r}, app {goal_text}")
+    elif goal_text:
+        bad.append(f"unmet goals: recount none, app {goal_text}")
     assert not bad, listing(bad)
 
 
