@@ -250,6 +250,9 @@ elif step.kind == "actions":
             parts.append(f'<div class="txp-item">● {html.escape(text)} '
                          f'<span class="txp-basis">{html.escape(basis)}</span></div>')
     st.markdown("".join(parts) or t("report.actions_none"), unsafe_allow_html=True)
+elif step.kind == "rules":
+    st.markdown('<div class="txp-goals">' + html_table(report.rule_rows(fs)) + "</div>", unsafe_allow_html=True)
+    st.markdown(f'<p class="txp-basis">{html.escape(t("report.rules_milestones"))}</p>', unsafe_allow_html=True)
 
 # -- footer: as-of date and source on every view ---------------------------------------------------------------------------
 st.markdown(

@@ -54,7 +54,7 @@ def test_first_view_is_the_city_map_with_as_of_and_source(page):
     assert "黄桥镇" in args[0]["script"] or json.dumps("黄桥镇")[1:-1] in args[0]["script"]
     assert all(link.startswith("/app/static/") for link in args[0]["js_links"] + args[0]["css_links"])
     f = footer(page)
-    assert "数据截至 2026-10-31" in f and "数据来源：" in f and "第 1 / 21 页" in f
+    assert "数据截至 2026-10-31" in f and "数据来源：" in f and "第 1 / 22 页" in f
     assert any("样例数据" in m.value and "内部资料" in m.value for m in page.markdown)
     assert page.button(key="present_prev").disabled
 
@@ -108,8 +108,12 @@ def test_last_view_lists_the_actions_and_clamps(demo_db, monkeypatch):
     at.query_params["step"] = "99"
     at.run()
     assert not at.exception
-    assert title(at) == t("report.actions_title")
+    # The last view is the appendix of counting rules; the one before it the actions by lead unit.
+    assert title(at) == t("report.rules_title")
     assert at.button(key="present_next").disabled
+    assert "移送" in " ".join(m.value for m in at.markdown)
+    at.button(key="present_prev").click().run()
+    assert title(at) == t("report.actions_title")
     assert "市场监管局（知识产权局）" in " ".join(m.value for m in at.markdown)
 
 
@@ -117,7 +121,7 @@ def test_only_townships_with_gaps(page, fs):
     page.run()
     page.toggle(key="present_only_gaps").set_value(True).run()
     assert not page.exception
-    total = 3 + len(report.units_with_gaps(fs)) + 1
+    total = 3 + len(report.units_with_gaps(fs)) + 2  # … townships, actions, rules
     assert f"第 1 / {total} 页" in footer(page)
 
 

@@ -51,14 +51,28 @@ def _rows(table):
 
 def test_deck_is_16_9_with_one_slide_per_township(deck, fs):
     assert (deck.slide_width, deck.slide_height) == (Emu(12192000), Emu(6858000))
-    assert len(deck.slides) == 1 + 1 + 1 + 1 + 17 + 1  # title, goals, city map, gap map, townships, actions
+    assert len(deck.slides) == 1 + 1 + 1 + 1 + 17 + 1 + 1  # title, goals, city map, gap map, townships, actions, rules
 
 
 def test_slide_titles(deck, fs):
     titles = [s.shapes.title.text for s in deck.slides]
     names = [load_gazetteer().name_of(c) for c in fs.units["code"]]
     assert titles == [t("report.deck_title"), t("report.goals_title"), "各镇街专利总量", t("report.gap_map_title"),
-                      *[t("report.unit_title", name=n) for n in names], t("report.actions_title")]
+                      *[t("report.unit_title", name=n) for n in names], t("report.actions_title"),
+                      t("report.rules_title")]
+
+
+def test_the_appendix_states_each_goals_counting_rule(deck, fs):
+    """The rule beside the figure (issue #16): the last slide gives every numeric goal's rule for these settings --
+    G03's population base and year, G13's 移送 reading, G16's audience -- as goals.evaluate has it."""
+    g = evaluate(fs).set_index("id")
+    rows = _rows(_table(deck.slides[-1], "rules"))
+    assert rows[0] == [t("goals.col_id"), t("goals.col_name"), t("goals.col_rule")]
+    body = {r[0]: r[1:] for r in rows[1:]}
+    assert list(body) == [i for i in g.index if g.loc[i, "kind"] != "milestone"]
+    for gid, (name, rule) in body.items():
+        assert name == g.loc[gid, "name"] and rule == g.loc[gid, "rule"]
+    assert "常住人口" in body["G03"][1] and "移送" in body["G13"][1] and "工程师" in body["G16"][1]
 
 
 def test_goal_table_equals_goals_evaluate(deck, fs):
@@ -165,7 +179,7 @@ def test_township_slide_figures_and_gaps_equal_the_core(deck, fs):
 
 
 def test_closing_slide_lists_actions_by_every_lead_unit(deck, fs):
-    text = next(s for s in deck.slides[-1].shapes if s.name == "actions").text_frame.text
+    text = next(s for slide in deck.slides for s in slide.shapes if s.name == "actions").text_frame.text
     for lead in network.gap_list(fs)[t("network.col_lead")].unique():
         assert lead in text
     # The unmet goals by name (a list of IDs means nothing to a room), each a short form of the plan's wording.
@@ -238,6 +252,7 @@ def test_workbook_values_equal_the_core(workbook, fs):
     assert list(goals[t("goals.col_id")]) == list(g["id"])
     for mine, core in zip(goals[t("goals.col_current")], g["current"]):
         assert (pd.isna(mine) and pd.isna(core)) or mine == pytest.approx(core)
+    assert list(goals[t("goals.col_rule")]) == list(g["rule"])  # each figure's counting rule beside it
     gaps = _frame(workbook[t("network.sheet_gaps")])
     core = network.gap_list(fs)
     assert len(gaps) == len(core)

@@ -220,7 +220,7 @@ def _join_limited(names: list[str], limit: int) -> str:
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # title | overview | goals | gaps | unit | actions
+    kind: str  # title | overview | goals | gaps | unit | actions | rules
     title: str
     code: str | None = None
 
@@ -240,7 +240,17 @@ def steps(fs: FigureSet, indicator: str = "patents", *, only_gaps: bool = False,
     names = fs.units.set_index("code")["name"]
     out += [Step("unit", t("report.unit_title", name=names[c]), c) for c in codes]
     out.append(Step("actions", t("report.actions_title")))
+    out.append(Step("rules", t("report.rules_title")))  # the appendix: how each goal is counted
     return out
+
+
+def rule_rows(fs: FigureSet) -> pd.DataFrame:
+    """编号, 指标, 计算口径 of the numeric goals: each goal's counting rule for these settings (goals.goal_rule, the
+    plan's wording with the population base and year, the audience, the 移送 setting…), as the appendix shows it."""
+    g = evaluate(fs)
+    g = g[g["kind"] != "milestone"]
+    return pd.DataFrame({t("goals.col_id"): g["id"].tolist(), t("goals.col_name"): g["name"].tolist(),
+                         t("goals.col_rule"): g["rule"].tolist()})
 
 
 # -- map specs (the web map's) ------------------------------------------------------------------------------------------
@@ -343,7 +353,8 @@ def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
         t("goals.col_status"): g["status_label"],
         t("goals.col_source"): g["source"].map({"computed": t("goals.computed"), "manual": t("goals.manual"),
                                                 "none": t("goals.none")}),
-        t("goals.basis"): g["basis"], t("goals.col_lead"): g["lead"], t("goals.col_coop"): g["cooperating"],
+        t("goals.basis"): g["basis"], t("goals.col_rule"): g["rule"], t("goals.col_lead"): g["lead"],
+        t("goals.col_coop"): g["cooperating"],
     })
     return {
         t("report.sheet_units"): units,
@@ -404,6 +415,8 @@ def build_pptx(fs: FigureSet, layers: Layers, *, indicator: str = "patents", int
             deck.unit_slide(step.title, img, unit_figures(fs, step.code), unit_gaps(fs, step.code, gaps))
         elif step.kind == "actions":
             deck.actions_slide(step.title, actions_by_lead(fs, gaps))
+        elif step.kind == "rules":
+            deck.rules_slide(step.title, rule_rows(fs))
     return deck.save()
 
 
@@ -683,6 +696,20 @@ class _Deck:
         self._table(s, x, y + 0.45, df, [w * 0.38, w * 0.2, w * 0.42], size=size, row_h=row_h,
                     styles=[{0: ("FFFFFF" if i % 2 == 0 else "FDF1EE", "99000D", False)} for i in range(n)],
                     name="gaps")
+
+    def rules_slide(self, title, rules: pd.DataFrame):
+        """The appendix: each numeric goal's counting rule (one table; the milestones' rule in one line below)."""
+        s = self._slide()
+        self._title(s, title)
+        # Row heights follow the rule's length: about 64 characters a line in the rule column at 10.5 pt.
+        lines = [max(1, -(-len(str(r)) // 64)) for r in rules.iloc[:, 2]]
+        row_h = min(0.3, 5.2 / (sum(lines) + 1))
+        self._table(s, 0.3, 1.2, rules, [0.62, 3.1, 9.0], size=10.5, row_h=row_h, name="rules")
+        for i, n in enumerate(lines, start=1):
+            from pptx.util import Inches
+
+            s.shapes[-1].table.rows[i].height = Inches(row_h * n)
+        self._text(s, 0.3, self.H - 0.95, self.W - 0.6, 0.35, [(t("report.rules_milestones"), 11, GREY)], name="note")
 
     def actions_slide(self, title, actions: list[tuple[str, list[str]]]):
         s = self._slide()
