@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from txip_geo.basemaps import default_key as default_basemap
+from txip_geo.render.basemaps import default_key as default_basemap
 from txip_geo.strings import t
 from ui import auth as ui_auth
 from ui import routes as ui_routes

@@ -15,19 +15,19 @@ import sqlite3
 import time
 from pathlib import Path
 
-from txip_geo.importer import CHUNK_ROWS
+from txip_geo.ingest.importer import CHUNK_ROWS
 
 from . import generate
 from .common import Row, env_for_children, gain_higher_is_better, run_child
 
 AS_OF = "2026-10-31"
 
-# CPU time counts the import worker's too (txip_geo/import_worker.py: a second process prepares the chunks of a
+# CPU time counts the import worker's too (txip_geo/ingest/worker.py: a second process prepares the chunks of a
 # large file); `worker_peak_kb` is the worker's peak (0 when the file was prepared in this process).
 FAST = """
 import json, os, resource, time
-from txip_geo.importer import import_file
-from txip_geo.store import Store
+from txip_geo.ingest.importer import import_file
+from txip_geo.store.database import Store
 store = Store({db!r})
 
 def cpu_now():
@@ -44,10 +44,13 @@ print(json.dumps({{'wall': wall, 'cpu': cpu, 'rows': rep.rows_imported, 'read': 
 
 BASELINE = """
 import csv, json, sqlite3, time
-from txip_geo import boundaries, locate, parse, patents
-from txip_geo.gazetteer import load_gazetteer
-from txip_geo.importer import store_layers
-from txip_geo.store import Store
+from txip_geo.areas import boundaries
+from txip_geo.locate import locator as locate
+from txip_geo.ingest import parse
+from txip_geo.ingest import patent_numbers as patents
+from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.ingest.importer import store_layers
+from txip_geo.store.database import Store
 
 limit = {limit}
 gaz = load_gazetteer()

@@ -39,8 +39,10 @@ def app_layer_bytes(m, names) -> int:
 
 def township_map(fs, towns, parks, *, simplified: bool = True):
     """The app's township map (no point layers): (folium map, spec, build seconds)."""
-    from txip_geo import boundaries, maps, views
-    from txip_geo.offline import localise_map
+    from txip_geo.areas import boundaries
+    from txip_geo.render import folium_map as maps
+    from txip_geo.present import map_view as views
+    from txip_geo.render.offline import localise_map
 
     t = time.perf_counter()
     original = views.simplify.for_display
@@ -57,8 +59,8 @@ def township_map(fs, towns, parks, *, simplified: bool = True):
 
 def layers(work: Path):
     """(name, townships, parks): the bundled schematic layers and the official-like detailed ones."""
-    from txip_geo import boundaries
-    from txip_geo.store import Store
+    from txip_geo.areas import boundaries
+    from txip_geo.store.database import Store
 
     towns = boundaries.bundled_townships()
     parks = boundaries.bundled_parks()
@@ -73,9 +75,9 @@ def layers(work: Path):
 
 
 def run(size, work: Path, results, demo_store: Path, log=print) -> dict:
-    from txip_geo import simplify
-    from txip_geo.figures import compute
-    from txip_geo.store import Store
+    from txip_geo.areas import simplify
+    from txip_geo.figures.compute import compute
+    from txip_geo.store.database import Store
 
     work.mkdir(parents=True, exist_ok=True)
     fs = compute(Store(demo_store))

@@ -7,7 +7,7 @@
   import_file does -- with the province layer and outline. Assignment is by coordinates (the address gazetteer is
   Taixing's).
 * Summary: every patent metric per unit (total, by type, valid, valid inventions, long-maintained) for every unit,
-  through the app's own path: the store's per-import aggregates (Store.patent_counts, txip_geo/aggregates.py) and
+  through the app's own path: the store's per-import aggregates (Store.patent_counts, txip_geo/store/aggregates.py) and
   figures.area_table, for the province's unit codes (figures.compute iterates over Taixing's 17). Baseline: the
   record path the app had before the aggregates (Store.records loads every record into pandas, then
   figures.area_table counts them), timed on 1,000,000 records and scaled. The import reports what keeping the
@@ -29,8 +29,9 @@ AS_OF = "2026-10-31"
 IMPORT = """
 import json, time
 import geopandas as gpd
-from txip_geo import importer, schema
-from txip_geo.store import Store
+from txip_geo.ingest import importer
+from txip_geo import schema
+from txip_geo.store.database import Store
 store = Store({db!r})
 layers = {{"townships": gpd.read_file({units!r}), "parks": None, "outline": gpd.read_file({outline!r})}}
 agg, refresh = [], Store._refresh_aggregates  # time what keeping the aggregates costs, inside each import
@@ -63,7 +64,8 @@ def summary_table(store, codes: list[str], as_of: str = AS_OF):
     """The app's summary path for these unit codes: the store's patent counts (its per-import aggregates) and
     figures.area_table, as figures.compute does for Taixing's 17 units (with no filter set, the counts need no park
     or year: those dimensions are summed in SQL)."""
-    from txip_geo import figures, schema
+    from txip_geo.figures import compute as figures
+    from txip_geo import schema
 
     s = figures.Settings()
     recs = {k: store.records(k) for k in schema.KINDS if k != "patents"}
@@ -77,7 +79,7 @@ SUMMARY_CHILD = """
 import json, time
 import geopandas as gpd
 from benchmarks.bench_province import summary_table
-from txip_geo.store import Store
+from txip_geo.store.database import Store
 codes = list(gpd.read_file({units!r})['code'])
 walls = []
 for _ in range(3):
@@ -93,8 +95,8 @@ print(json.dumps({{'wall': sorted(walls)[1], 'walls': walls, 'units': int((table
 SUMMARY_APP_CHILD = """
 import json, time
 import geopandas as gpd
-from txip_geo import figures
-from txip_geo.store import Store
+from txip_geo.figures import compute as figures
+from txip_geo.store.database import Store
 codes = list(gpd.read_file({units!r})['code'])
 store = Store({db!r})
 t0 = time.perf_counter()
@@ -115,10 +117,10 @@ print(json.dumps({{'wall': wall, 'load': t1 - t0, 'rows': len(recs['patents']), 
 # the page had before (every record of every located kind loaded, counted and filtered in pandas).
 ASSIGNMENT_CHILD = """
 import json, time, types
-from txip_geo import progress
-from txip_geo.export import unassigned_table
-from txip_geo.figures import Settings
-from txip_geo.store import Store
+from txip_geo.present import goal_tables as progress
+from txip_geo.render.xlsx import unassigned_table
+from txip_geo.figures.compute import Settings
+from txip_geo.store.database import Store
 store = Store({db!r})
 t0 = time.perf_counter()
 if {path!r} == 'store':
@@ -159,7 +161,7 @@ def make_inputs(size, work: Path, log=print):
 
 
 def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict:
-    from txip_geo import simplify
+    from txip_geo.areas import simplify
 
     work.mkdir(parents=True, exist_ok=True)
     units, units_path, outline_path, files = make_inputs(size, work, log)

@@ -108,7 +108,7 @@ def patent_frame(n: int, seed: int = 1, coords_share: float = 0.05) -> pd.DataFr
         datum = np.where(rng.random(k) < 0.2, "GCJ02", "WGS84")
         gcj = datum == "GCJ02"
         if gcj.any():
-            from txip_geo.datum import wgs84_to_gcj02
+            from txip_geo.areas.datum import wgs84_to_gcj02
 
             lon[gcj], lat[gcj] = wgs84_to_gcj02(lon[gcj], lat[gcj])
         rows["经度"] = ""
@@ -131,7 +131,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> Path:
 
 
 def _townships_union():
-    from txip_geo import boundaries
+    from txip_geo.areas import boundaries
 
     return shapely.union_all(boundaries.bundled_townships().geometry.to_numpy())
 
@@ -159,7 +159,7 @@ def point_files(n_points: int, out_dir: Path, seed: int = 7) -> dict[str, Path]:
     """Workstations, cases and enterprises CSVs with n_points rows in all (about 10 % / 30 % / 60 %)."""
     rng = np.random.default_rng(seed)
     out_dir = Path(out_dir)
-    from txip_geo import boundaries
+    from txip_geo.areas import boundaries
 
     towns = boundaries.bundled_townships()
     union = shapely.union_all(towns.geometry.to_numpy())

@@ -9,10 +9,11 @@ from datetime import date
 
 import streamlit as st
 
-from txip_geo import export, progress
-from txip_geo.importer import (ImportRejected, import_file, import_warning_counts, prepare, report_frames, store_layers,
+from txip_geo.render import xlsx as export
+from txip_geo.present import goal_tables as progress
+from txip_geo.ingest.importer import (ImportRejected, import_file, import_warning_counts, prepare, report_frames, store_layers,
                                stored_report)
-from txip_geo.gazetteer import load_gazetteer
+from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.schema import ASSIGN_METHODS, KINDS
 from txip_geo.strings import t
 from ui import auth as ui_auth

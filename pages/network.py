@@ -1,5 +1,5 @@
 """网络覆盖: the three-tier network per township and park — scorecard, a map of gaps, the gap list with its lead units
-and an Excel download. All figures come from txip_geo.network."""
+and an Excel download. All figures come from txip_geo.figures.network."""
 
 from ui.boot import ensure_app
 
@@ -8,7 +8,9 @@ ensure_app()  # first: a deep link on a fresh server must go through app.py
 
 import streamlit as st
 
-from txip_geo import boundaries, maps, network
+from txip_geo.areas import boundaries
+from txip_geo.render import folium_map as maps
+from txip_geo.figures import network
 from txip_geo.strings import t
 from ui import basemap as basemaps
 from ui import folium_view, header, state

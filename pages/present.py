@@ -1,6 +1,6 @@
 """联席会议: the projector view — one view at a time, full-width map, large type, no sidebar.
 
-Views (txip_geo.report.steps): the city map of the chosen indicator, the goals, the network gaps, one view per
+Views (txip_geo.present.meeting.steps): the city map of the chosen indicator, the goals, the network gaps, one view per
 township (or only those with gaps), the actions by lead unit. 上一页/下一页 buttons, the keyboard (← / →, and PageUp /
 PageDown / space for a presenter's clicker) and `?step=N` in the URL. Every view carries the as-of date and the source
 line. The exports (PPTX, PDF, PNG, Excel) are built on demand from the same figures.
@@ -14,8 +14,11 @@ import html
 
 import streamlit as st
 
-from txip_geo import maps, network, report, views
-from txip_geo.figures import METRICS
+from txip_geo.render import folium_map as maps
+from txip_geo.figures import network
+from txip_geo.present import meeting as report
+from txip_geo.present import map_view as views
+from txip_geo.figures.compute import METRICS
 from txip_geo.strings import t
 from ui import folium_view, state
 from ui.tables import html_table

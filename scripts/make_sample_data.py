@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 from shapely.geometry import Point, shape  # noqa: E402
 
 from txip_geo import schema  # noqa: E402
-from txip_geo.gazetteer import load_gazetteer  # noqa: E402
+from txip_geo.areas.gazetteer import load_gazetteer  # noqa: E402
 from txip_geo.paths import DATA_DIR, GEO_DIR, SAMPLE_DIR  # noqa: E402
 
 SEED = 20261031
@@ -375,9 +375,9 @@ def point_in(rng, geom) -> tuple[float, float]:
 
 
 def to_gcj(lon: float, lat: float) -> tuple[float, float]:
-    """WGS84 -> GCJ-02 (the standard formula): txip_geo.datum when present, else the prcoords package."""
+    """WGS84 -> GCJ-02 (the standard formula): txip_geo.areas.datum when present, else the prcoords package."""
     try:
-        from txip_geo.datum import wgs84_to_gcj02
+        from txip_geo.areas.datum import wgs84_to_gcj02
     except ImportError:
         import prcoords
 

@@ -5,7 +5,7 @@ Why: streamlit-folium's component loads every ``default_js``/``default_css`` URL
 the folium elements on a map (plus two d3 URLs it hard-codes whenever a branca
 colour legend is present) from public CDNs; one failed URL leaves the map blank.
 On an intranet with no internet the app serves these files itself
-(``server.enableStaticServing``) and ``txip_geo.offline.localise_map`` rewrites the
+(``server.enableStaticServing``) and ``txip_geo.render.offline.localise_map`` rewrites the
 links.
 
 Where the files come from (registry packages only, each pinned by hash):

@@ -11,7 +11,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 @pytest.fixture
 def store(tmp_path):
-    from txip_geo.store import Store
+    from txip_geo.store.database import Store
 
     return Store(tmp_path / "t.sqlite")
 
@@ -47,8 +47,8 @@ def demo_db(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_fs(demo_db):
     """The figures of the bundled sample (computed once per session; do not mutate)."""
-    from txip_geo.figures import compute
-    from txip_geo.store import Store
+    from txip_geo.figures.compute import compute
+    from txip_geo.store.database import Store
 
     return compute(Store(demo_db))
 
@@ -56,7 +56,7 @@ def demo_fs(demo_db):
 @pytest.fixture(scope="session")
 def demo_layers(demo_db):
     """The map layers of the sample store, as the exports draw them."""
-    from txip_geo import report
-    from txip_geo.store import Store
+    from txip_geo.present import meeting as report
+    from txip_geo.store.database import Store
 
     return report.Layers.from_store(Store(demo_db))

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from txip_geo import auth
+from txip_geo.store import auth
 from txip_geo.cli import main
-from txip_geo.figures import compute
-from txip_geo.store import Store
+from txip_geo.figures.compute import compute
+from txip_geo.store.database import Store
 
 
 def test_passwords_are_stored_hashed_and_verified(store):
@@ -47,7 +47,7 @@ def test_the_last_admin_cannot_be_disabled_or_demoted(store):
 
 
 def test_sign_ins_imports_and_user_changes_are_audited(store, csv_file):
-    from txip_geo.importer import import_file
+    from txip_geo.ingest.importer import import_file
 
     auth.add_user(store, "wang", "editor", password="long enough", by="admin1")
     auth.sign_in(store, "wang", "long enough")
@@ -185,7 +185,7 @@ def test_exports_for_a_viewer_carry_no_personal_data(demo_db):
     import io
     import zipfile
 
-    from txip_geo import report
+    from txip_geo.present import meeting as report
 
     store = Store(demo_db)
     fs = compute(store)

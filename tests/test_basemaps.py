@@ -3,12 +3,14 @@
 import numpy as np
 import pytest
 
-from txip_geo import boundaries, maps, views
-from txip_geo.basemaps import load_basemaps, resolve
-from txip_geo.datum import wgs84_to_gcj02
-from txip_geo.figures import compute
-from txip_geo.offline import external_urls, localise_map
-from txip_geo.store import Store
+from txip_geo.areas import boundaries
+from txip_geo.render import folium_map as maps
+from txip_geo.present import map_view as views
+from txip_geo.render.basemaps import load_basemaps, resolve
+from txip_geo.areas.datum import wgs84_to_gcj02
+from txip_geo.figures.compute import compute
+from txip_geo.render.offline import external_urls, localise_map
+from txip_geo.store.database import Store
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,7 @@ def test_every_basemap_names_its_datum_and_credit():
 
 
 def test_a_deployment_sets_the_default_basemap_in_the_toml(tmp_path, monkeypatch):
-    from txip_geo import basemaps
+    from txip_geo.render import basemaps
 
     assert basemaps.default_key() == "none"  # as shipped: nothing fetched
     src = (basemaps.DATA_DIR / "basemaps.toml").read_text(encoding="utf-8")
@@ -83,7 +85,7 @@ def test_a_deployment_sets_the_default_basemap_in_the_toml(tmp_path, monkeypatch
 def test_gap_map_takes_the_basemap_too_shifted_to_gcj02_for_amap(fs_and_layer):
     """The 网络覆盖 page's map of gaps: no tiles by default; with 高德 every layer moves onto GCJ-02 and the
     tiles' credit is in the legend."""
-    from txip_geo import network
+    from txip_geo.figures import network
 
     fs, layer = fs_and_layer
 

@@ -14,12 +14,13 @@ import pytest
 import shapely
 from shapely import affinity
 
-from txip_geo import boundaries, datum
-from txip_geo.boundary_import import (BoundaryReport, check_boundaries, dbf_encoding, import_boundaries, layer_status,
+from txip_geo.areas import boundaries
+from txip_geo.areas import datum
+from txip_geo.ingest.boundary_import import (BoundaryReport, check_boundaries, dbf_encoding, import_boundaries, layer_status,
                                       report_lines, save_drawn_park)
 from txip_geo.cli import main
-from txip_geo.figures import compute
-from txip_geo.importer import ImportRejected, import_file
+from txip_geo.figures.compute import compute
+from txip_geo.ingest.importer import ImportRejected, import_file
 
 HQ, HS, ZQ = "321283100", "321283112", "321283109"  # 黄桥镇, 河失镇 (interior), 张桥镇 (interior)
 GK = "EPSG:4549"
@@ -454,7 +455,7 @@ def test_unsupported_file_type(store, tmp_path, official):
 
 
 def test_failure_inside_the_transaction_leaves_the_store_unchanged(store, tmp_path, official, shp_zip, monkeypatch):
-    from txip_geo import store as store_mod
+    from txip_geo.store import database as store_mod
 
     add_workstations(store, tmp_path, official[1])
     before = snapshot(store)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from txip_geo.cli import main
-from txip_geo.gazetteer import load_gazetteer
+from txip_geo.areas.gazetteer import load_gazetteer
 
 
 @pytest.fixture(scope="module")

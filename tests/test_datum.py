@@ -9,7 +9,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from txip_geo import boundaries, datum
+from txip_geo.areas import boundaries
+from txip_geo.areas import datum
 
 GEOD = Geod(ellps="WGS84")
 # The city reference point (encyclopedia infobox, WGS-84).

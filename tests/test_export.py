@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from txip_geo.export import display_width, unassigned_table, write_xlsx
-from txip_geo.figures import compute
-from txip_geo.importer import import_file
+from txip_geo.render.xlsx import display_width, unassigned_table, write_xlsx
+from txip_geo.figures.compute import compute
+from txip_geo.ingest.importer import import_file
 
 DANGEROUS = ["=1+1", "+1+2", "-3+4", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", '=HYPERLINK("http://x","y")']
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from txip_geo.figures import Settings, compute
-from txip_geo.goals import evaluate
-from txip_geo.importer import import_file
+from txip_geo.figures.compute import Settings, compute
+from txip_geo.figures.goals import evaluate
+from txip_geo.ingest.importer import import_file
 
 AS_OF = "2026-10-31"
 HQ, YL, GX = "321283100", "321283002", "321283102"  # 黄桥镇, 延令街道, 古溪镇
@@ -12,7 +12,7 @@ HQ, YL, GX = "321283100", "321283002", "321283102"  # 黄桥镇, 延令街道, �
 
 @pytest.fixture
 def loaded(store, csv_file):
-    from txip_geo import boundaries
+    from txip_geo.areas import boundaries
 
     towns = boundaries.bundled_townships()
     yl_pt = towns.loc[towns["code"] == YL].geometry.iloc[0].representative_point()
@@ -163,7 +163,7 @@ def test_newer_snapshot_is_used_and_older_kept(loaded, csv_file):
 
 
 def test_ranking_puts_the_most_first_ties_shared_and_more_is_worse_reversed(loaded):
-    from txip_geo.views import ranking
+    from txip_geo.present.map_view import ranking
 
     fs = compute(loaded)
     r = ranking(fs, "units", "patents")
@@ -177,7 +177,7 @@ def test_ranking_puts_the_most_first_ties_shared_and_more_is_worse_reversed(load
 
 
 def test_city_value_of_an_indicator(loaded):
-    from txip_geo.goals import city_value
+    from txip_geo.figures.goals import city_value
 
     fs = compute(loaded)
     assert city_value(fs, "patents") == 6 and city_value(fs, "invention_patents_valid") == 3

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from txip_geo import rules
-from txip_geo.figures import METRICS, Settings, compute
-from txip_geo.goals import evaluate
-from txip_geo.importer import import_file
+from txip_geo.figures.compute import METRICS, Settings, compute
+from txip_geo.figures.goals import evaluate
+from txip_geo.ingest.importer import import_file
 from txip_geo.paths import DATA_DIR
-from txip_geo.views import goal_shares
+from txip_geo.present.map_view import goal_shares
 
 AS_OF = "2026-10-31"
 HQ, YL = "321283100", "321283002"  # 黄桥镇 (has a population figure), 延令街道

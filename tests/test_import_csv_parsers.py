@@ -10,8 +10,8 @@ import io
 import pandas as pd
 import pytest
 
-from txip_geo import importer
-from txip_geo.importer import Source
+from txip_geo.ingest import importer
+from txip_geo.ingest.importer import Source
 
 RECTANGULAR = {
     "plain": b"a,b,c\n1,2,3\n4,5,6\n",

@@ -7,7 +7,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from txip_geo.importer import ImportRejected, import_file
+from txip_geo.ingest.importer import ImportRejected, import_file
 
 
 def store_counts(store):
@@ -181,7 +181,7 @@ LEDGER = """\
 
 
 def test_case_ledger_reads_case_type_as_ip_type_and_handling_as_case_kind(store, tmp_path):
-    from txip_geo.figures import compute
+    from txip_geo.figures.compute import compute
 
     p = tmp_path / "执法案件台账.csv"
     p.write_text(LEDGER, encoding="utf-8")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from txip_geo import importer
-from txip_geo.importer import ImportRejected, import_file, prepare, store_layers
-from txip_geo.store import Store
+from txip_geo.ingest import importer
+from txip_geo.ingest.importer import ImportRejected, import_file, prepare, store_layers
+from txip_geo.store.database import Store
 
 HEADER = ["申请号", "申请人", "申请日", "专利类型", "法律状态", "所属镇街", "地址", "经度", "纬度", "坐标系"]
 TOWNS = ["黄桥镇", "", "延令街道", "", "虹桥镇"]

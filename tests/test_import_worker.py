@@ -1,4 +1,4 @@
-"""A large text file prepared in a worker process (txip_geo/import_worker.py) gives exactly the store and the report
+"""A large text file prepared in a worker process (txip_geo/ingest/worker.py) gives exactly the store and the report
 of the same import prepared in this process -- duplicates across chunks, title and blank rows, warnings, another
 encoding, an upload's bytes -- refuses the same files with the same messages, and a worker that fails or dies rolls
 the import back with nothing stored."""
@@ -10,9 +10,10 @@ import sys
 import pytest
 
 from tests.test_import_stream import HEADER, patent_rows, stored, write
-from txip_geo import import_worker, importer
-from txip_geo.importer import ImportRejected, Source, import_file
-from txip_geo.store import Store
+from txip_geo.ingest import worker as import_worker
+from txip_geo.ingest import importer
+from txip_geo.ingest.importer import ImportRejected, Source, import_file
+from txip_geo.store.database import Store
 
 
 def imported(tmp_path, monkeypatch, name: str, worker: str, f, **kw):
@@ -106,7 +107,7 @@ def test_what_the_worker_raises_is_raised_here_after_its_chunks_were_inserted(tm
     store, before, files = _store_with_one_import(tmp_path)
     monkeypatch.setenv(import_worker.ENV, "1")
     # The worker gives two chunks, then fails.
-    code = ("from txip_geo import import_worker, importer\n"
+    code = ("from txip_geo.ingest import worker as import_worker, importer\n"
             "real = importer.prepared_chunks\n"
             "def failing(*a, **k):\n"
             "    for i, chunk in enumerate(real(*a, **k)):\n"

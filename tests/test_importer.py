@@ -3,7 +3,7 @@
 import pytest
 
 from txip_geo.cli import main
-from txip_geo.importer import ImportRejected, import_file
+from txip_geo.ingest.importer import ImportRejected, import_file
 
 
 def counts(store):

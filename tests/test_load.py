@@ -282,10 +282,10 @@ def run_async(coro):
 
 
 def test_twenty_concurrent_clients(demo_db, tmp_path):
-    from txip_geo.store import Store
+    from txip_geo.store.database import Store
 
     layer = Store(demo_db).layer("townships")
-    from txip_geo.gazetteer import load_gazetteer
+    from txip_geo.areas.gazetteer import load_gazetteer
 
     gaz = load_gazetteer()
     pts = layer.geometry.representative_point()

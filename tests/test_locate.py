@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from txip_geo import locate as L
-from txip_geo.datum import wgs84_to_gcj02
-from txip_geo.gazetteer import load_gazetteer
-from txip_geo.locate import AddressMatcher, Location, locate_frame, locate_one
+from txip_geo.locate import locator as L
+from txip_geo.areas.datum import wgs84_to_gcj02
+from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.locate.locator import AddressMatcher, Location, locate_frame, locate_one
 from txip_geo.paths import DATA_DIR
 
 JICHUAN, YANLING, YAOWANG = "321283001", "321283002", "321283003"
@@ -349,7 +349,7 @@ def test_schematic_seats_locate_to_their_own_unit_with_a_schematic_note(gaz):
 
 
 def test_locate_one_uses_bundled_layers_by_default(gaz):
-    pytest.importorskip("txip_geo.boundaries")
+    pytest.importorskip("txip_geo.areas.boundaries")
     loc = locate_one(gaz, address="泰兴市黄桥镇")
     assert as_tuple(loc) == (HUANGQIAO, "", "address")
     out = locate_one(gaz, lon=121.5, lat=31.2, address="泰兴市黄桥镇")  # Shanghai

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from txip_geo import maps, network
-from txip_geo.figures import compute
-from txip_geo.gazetteer import load_gazetteer
-from txip_geo.importer import import_file
+from txip_geo.render import folium_map as maps
+from txip_geo.figures import network
+from txip_geo.figures.compute import compute
+from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.ingest.importer import import_file
 from txip_geo.paths import DATA_DIR
 
 AS_OF = "2026-10-31"
@@ -169,7 +170,7 @@ def test_kinds_never_imported_are_no_data_and_still_gaps(store, csv_file):
 
 
 def test_gap_count_frame_and_map_spec(fs):
-    from txip_geo import boundaries
+    from txip_geo.areas import boundaries
 
     units = network.gap_count_frame(fs, "units")
     parks = network.gap_count_frame(fs, "parks")

@@ -1,6 +1,6 @@
 """The 示意边界 notice follows the layers actually drawn: both schematic, only parks, none."""
 
-from txip_geo.figures import compute
+from txip_geo.figures.compute import compute
 
 
 def set_official(store, layer):

@@ -9,9 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from txip_geo import boundaries
-from txip_geo.boundary_import import stage_files
-from txip_geo.store import Store
+from txip_geo.areas import boundaries
+from txip_geo.ingest.boundary_import import stage_files
+from txip_geo.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,7 +140,7 @@ def test_stage_files_packs_shapefile_parts_into_one_zip(tmp_path):
 
 
 def test_a_viewer_sees_the_status_but_cannot_import_or_draw(db):
-    from txip_geo import auth
+    from txip_geo.store import auth
 
     store = Store(db)
     auth.add_user(store, "viewer1", "viewer", password="secret-pass-1", display_name="查看员")
@@ -154,7 +154,7 @@ def test_a_viewer_sees_the_status_but_cannot_import_or_draw(db):
 
 
 def test_the_importer_is_the_signed_in_user(db, tmp_path):
-    from txip_geo import auth
+    from txip_geo.store import auth
 
     store = Store(db)
     auth.add_user(store, "editor1", "editor", password="secret-pass-1", display_name="编辑员")

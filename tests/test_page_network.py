@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from txip_geo import network
-from txip_geo.figures import compute
-from txip_geo.store import Store
+from txip_geo.figures import network
+from txip_geo.figures.compute import compute
+from txip_geo.store.database import Store
 
 from support import inline_maps, map_data, page_text
 

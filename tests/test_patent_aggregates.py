@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from txip_geo import backup, schema, views
-from txip_geo.figures import Settings, compute
-from txip_geo.gazetteer import CITY_CODE, load_gazetteer
-from txip_geo.goals import evaluate
-from txip_geo.importer import import_file, prepare
-from txip_geo.store import Store
+from txip_geo.store import backup
+from txip_geo import schema
+from txip_geo.present import map_view as views
+from txip_geo.figures.compute import Settings, compute
+from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.figures.goals import evaluate
+from txip_geo.ingest.importer import import_file, prepare
+from txip_geo.store.database import Store
 
 AS_OF, OLD = "2026-10-31", "2024-02-29"
 HQ, YL, GX = "321283100", "321283002", "321283102"  # 黄桥镇, 延令街道, 古溪镇
@@ -167,7 +169,7 @@ def _add(store, rows, name, as_of, tweak=None):
     buf = io.StringIO()
     csv.writer(buf).writerows([HEADER, *rows])
     data = buf.getvalue().encode()
-    from txip_geo.importer import store_layers
+    from txip_geo.ingest.importer import store_layers
 
     recs, rep = prepare("patents", data, name, as_of=as_of, layers=store_layers(store))
     if tweak is not None:
@@ -356,7 +358,7 @@ def _plain(df):
 
 
 def _full_no_township(store, as_of=None):
-    from txip_geo.progress import no_township_mask
+    from txip_geo.present.goal_tables import no_township_mask
 
     df = store.records("patents", as_of)
     return df[no_township_mask(df) | (df["assign_method"] == "outside")].reset_index(drop=True)
@@ -377,7 +379,7 @@ def test_rows_without_a_township_are_found_through_their_partial_index(fixture_s
     opened without the index (written before it) gets it."""
     import sqlite3
 
-    from txip_geo.store import Store, no_township_query
+    from txip_geo.store.database import Store, no_township_query
 
     con = sqlite3.connect(fixture_store.path)
     try:
@@ -401,8 +403,8 @@ def test_rows_without_a_township_are_found_through_their_partial_index(fixture_s
 
 
 def test_data_page_counts_and_lists_equal_the_record_path_without_loading_patents(fixture_store, monkeypatch):
-    from txip_geo import progress
-    from txip_geo.export import unassigned_table
+    from txip_geo.present import goal_tables as progress
+    from txip_geo.render.xlsx import unassigned_table
 
     expected_counts = progress.assignment_counts(progress.located_records(fixture_store))
     fs = compute(fixture_store)

@@ -1,4 +1,4 @@
-"""Tests for txip_geo.patents (Chinese patent application numbers)."""
+"""Tests for txip_geo.ingest.patent_numbers (Chinese patent application numbers)."""
 
 from decimal import Decimal
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from txip_geo.patents import (
+from txip_geo.ingest.patent_numbers import (
     PATENT_TYPE_LABELS,
     PatentNumber,
     check_digit,

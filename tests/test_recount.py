@@ -83,8 +83,8 @@ def case(request, built):
     """(name, recount, app FigureSet, store path, view) for one store."""
     name = request.param
     if name not in _CACHE:
-        from txip_geo.figures import Settings, compute
-        from txip_geo.store import Store
+        from txip_geo.figures.compute import Settings, compute
+        from txip_geo.store.database import Store
 
         db, imports, view = built[name]
         rc = R.recount(imports, view, db)
@@ -221,7 +221,7 @@ def goal_diffs(rc, rows: list[dict], where: str, ids=None) -> list[str]:
 
 
 def test_goals(case):
-    from txip_geo.goals import evaluate
+    from txip_geo.figures.goals import evaluate
 
     _name, rc, fs, _db, _view = case
     bad = goal_diffs(rc, evaluate(fs).to_dict("records"), "goals.evaluate")
@@ -271,7 +271,7 @@ GAP_TEXT = {"office_none", "office_unknown", "staff_none", "staff_unknown", "fun
 
 
 def test_gap_list(case):
-    from txip_geo import network
+    from txip_geo.figures import network
 
     _name, rc, fs, _db, _view = case
     g = network.gap_list(fs)
@@ -284,7 +284,7 @@ def test_gap_list(case):
 def test_scorecard(case):
     """The network scorecard: office, staff, fund, workstations, has patents/trademarks, zero-patent 规上/高企
     (distinct enterprises), number of gaps."""
-    from txip_geo import network
+    from txip_geo.figures import network
 
     _name, rc, fs, _db, _view = case
     bad = scorecard_diffs(rc, network.scorecard(fs), "scorecard")
@@ -311,7 +311,7 @@ def scorecard_diffs(rc, card: pd.DataFrame, where: str) -> list[str]:
 def test_panel_figures(case):
     """The township panel (report.unit_figures): each figure's value and its rank among the 17 (1 = largest, or the
     fewest for the less-is-better counts; ties share the better rank)."""
-    from txip_geo import report
+    from txip_geo.present import meeting as report
     from txip_geo.strings import t
 
     _name, rc, fs, _db, _view = case
@@ -344,7 +344,7 @@ LESS_IS_BETTER = {"zero_patent_above_scale", "zero_patent_high_tech", "zero_trad
 
 
 def _label(metric):
-    from txip_geo.figures import METRICS
+    from txip_geo.figures.compute import METRICS
 
     return METRICS[metric][0]
 
@@ -352,7 +352,7 @@ def _label(metric):
 def test_deck_actions(case):
     """下一步工作 (report.actions_by_lead): each counted action's 共 N 家 is the city's count (parks lie inside
     townships); 等 N 处 / the names are the areas with that gap; the unmet goals are the recount's."""
-    from txip_geo import report
+    from txip_geo.present import meeting as report
     from txip_geo.strings import t
 
     _name, rc, fs, _db, _view = case
@@ -403,9 +403,9 @@ def test_deck_actions(case):
 def test_settings(built, store, long_years, base):
     """The settings: 高维持 threshold (G02, per-area invention_patents_long) and the population base of G03 — through
     figures.compute and the CLI's --long-years / --population-base."""
-    from txip_geo.figures import Settings, compute
-    from txip_geo.goals import evaluate
-    from txip_geo.store import Store
+    from txip_geo.figures.compute import Settings, compute
+    from txip_geo.figures.goals import evaluate
+    from txip_geo.store.database import Store
 
     db, imports, view = built[store]
     rc = R.recount(imports, view, db, long_years=long_years, pop_base=base)
@@ -432,8 +432,8 @@ def test_workbook(case):
     """The workbook (report.build_xlsx read back with openpyxl): township and park sheets, goals, gaps, scorecard."""
     import openpyxl
 
-    from txip_geo import report
-    from txip_geo.figures import METRICS
+    from txip_geo.present import meeting as report
+    from txip_geo.figures.compute import METRICS
 
     _name, rc, fs, _db, _view = case
     wb = openpyxl.load_workbook(io.BytesIO(report.build_xlsx(fs)), read_only=True)

@@ -12,8 +12,8 @@ import pytest
 from shapely.geometry import Point, shape
 
 from txip_geo import schema
-from txip_geo.gazetteer import load_gazetteer
-from txip_geo.parse import PATENT_STATUS, TRADEMARK_STATUS
+from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.ingest.parse import PATENT_STATUS, TRADEMARK_STATUS
 from txip_geo.paths import GEO_DIR, ROOT, SAMPLE_DIR
 
 SCRIPT = ROOT / "scripts" / "make_sample_data.py"
@@ -79,7 +79,7 @@ def townships():
 
 def unit_at(townships, lon: float, lat: float, datum: str) -> str:
     if datum == "GCJ02":
-        from txip_geo.datum import gcj02_to_wgs84
+        from txip_geo.areas.datum import gcj02_to_wgs84
 
         lon, lat = gcj02_to_wgs84(lon, lat)
     p = Point(lon, lat)

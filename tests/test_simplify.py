@@ -1,4 +1,4 @@
-"""Display simplification (txip_geo.simplify): shared borders stay shared, nothing slips, the payload fits."""
+"""Display simplification (txip_geo.areas.simplify): shared borders stay shared, nothing slips, the payload fits."""
 
 import json
 
@@ -7,9 +7,12 @@ import pytest
 import shapely
 
 from benchmarks import generate
-from txip_geo import boundaries, maps, simplify, views
-from txip_geo.figures import compute
-from txip_geo.store import Store
+from txip_geo.areas import boundaries
+from txip_geo.render import folium_map as maps
+from txip_geo.areas import simplify
+from txip_geo.present import map_view as views
+from txip_geo.figures.compute import compute
+from txip_geo.store.database import Store
 
 
 @pytest.fixture(scope="module")

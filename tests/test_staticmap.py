@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from txip_geo import fonts, maps, report, staticmap
+from txip_geo.render import fonts
+from txip_geo.render import folium_map as maps
+from txip_geo.present import meeting as report
+from txip_geo.render import staticmap
 from txip_geo.strings import t
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from txip_geo import limits
+from txip_geo.ingest import limits
 from txip_geo.cli import main as cli
-from txip_geo.importer import ImportRejected, import_file, prepare
-from txip_geo.limits import MIB, Limits, UploadRejected, check_upload, safe_extract
+from txip_geo.ingest.importer import ImportRejected, import_file, prepare
+from txip_geo.ingest.limits import MIB, Limits, UploadRejected, check_upload, safe_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_HEADER = "案件编号,案件类别,立案日期,办理状态,所属镇街\n"
@@ -198,7 +198,7 @@ def test_a_member_that_inflates_past_its_declared_size_is_stopped(tmp_path):
 
 
 def test_boundary_zip_with_a_path_outside_is_refused(store, tmp_path):
-    from txip_geo.boundary_import import import_boundaries
+    from txip_geo.ingest.boundary_import import import_boundaries
 
     z = _zip_file(tmp_path / "边界.zip", {"乡镇.shp": b"x", "../../乡镇.dbf": b"y"})
     with pytest.raises(ImportRejected) as e:
@@ -209,7 +209,7 @@ def test_boundary_zip_with_a_path_outside_is_refused(store, tmp_path):
 
 
 def test_boundary_zip_with_too_many_members_is_refused(store, tmp_path, monkeypatch):
-    from txip_geo.boundary_import import import_boundaries
+    from txip_geo.ingest.boundary_import import import_boundaries
 
     monkeypatch.setenv("TXIP_MAX_ARCHIVE_MEMBERS", "20")
     z = _zip_file(tmp_path / "多.zip", {f"图层{i}.shp": b"x" for i in range(25)})

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import schema
-from .paths import SAMPLE_DIR
+from txip_geo import schema
+from txip_geo.paths import SAMPLE_DIR
 
 SAMPLE_AS_OF = "2026-10-31"
 # Sample files are imported in this order (enterprises before patents is irrelevant to the figures; kept stable).
@@ -30,7 +30,7 @@ SUMMARY_COLUMNS = ["code", "name", "type", "area_km2", "population", "population
 
 
 def _store(args):
-    from .store import Store
+    from txip_geo.store.database import Store
 
     return Store(args.db)
 
@@ -54,7 +54,7 @@ def _rows(df: pd.DataFrame, cols: list[str]) -> list[dict]:
 
 
 def cmd_demo(args) -> int:
-    from .importer import ImportRejected, import_file
+    from txip_geo.ingest.importer import ImportRejected, import_file
 
     store = _store(args)
     store.clear_records()
@@ -96,12 +96,12 @@ def _print_details(rep, all_warnings: bool = False) -> None:
 
 
 def cmd_import(args) -> int:
-    from .importer import ImportRejected, import_file
+    from txip_geo.ingest.importer import ImportRejected, import_file
 
     store = _store(args)
     try:
         if args.kind in ("boundaries", "parks"):
-            from .boundary_import import import_boundaries
+            from txip_geo.ingest.boundary_import import import_boundaries
 
             rep = import_boundaries(store, "townships" if args.kind == "boundaries" else "parks", args.file,
                                     datum=args.datum, as_of=args.as_of, user=args.user, source_layer=args.layer_name)
@@ -115,7 +115,7 @@ def cmd_import(args) -> int:
     if hasattr(rep, "warning_lines"):  # a record file's report (a boundary import reports otherwise)
         _print_details(rep, args.all_warnings)
     if rep.methods:
-        from .schema import ASSIGN_METHODS
+        from txip_geo.schema import ASSIGN_METHODS
 
         print("  归属方式：" + "，".join(f"{ASSIGN_METHODS.get(k, k)} {v}" for k, v in rep.methods.items()))
     return 0
@@ -130,7 +130,7 @@ def _rule_args(sp) -> None:
 
 
 def _figures(args):
-    from .figures import Settings, compute
+    from txip_geo.figures.compute import Settings, compute
 
     s = Settings(long_years=args.long_years, population_base=args.population_base, as_of=args.as_of,
                  training_audience=args.training_audience, transferred_handled=args.transferred_handled)
@@ -177,7 +177,7 @@ def cmd_summary(args) -> int:
 
 
 def cmd_goals(args) -> int:
-    from .goals import evaluate
+    from txip_geo.figures.goals import evaluate
 
     fs = _figures(args)
     g = evaluate(fs)
@@ -197,9 +197,9 @@ def cmd_goals(args) -> int:
 
 
 def cmd_locate(args) -> int:
-    from .gazetteer import load_gazetteer
-    from .locate import locate_one
-    from .schema import ASSIGN_METHODS
+    from txip_geo.areas.gazetteer import load_gazetteer
+    from txip_geo.locate.locator import locate_one
+    from txip_geo.schema import ASSIGN_METHODS
 
     gaz = load_gazetteer()
     store = _store(args)
@@ -231,7 +231,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_user(args) -> int:
-    from . import auth
+    from txip_geo.store import auth
 
     store = _store(args)
     try:
@@ -269,7 +269,7 @@ def cmd_user(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from .backup import BackupError, backup
+    from txip_geo.store.backup import BackupError, backup
 
     store_path = _store(args).path
     try:
@@ -286,8 +286,8 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     from pathlib import Path as _Path
 
-    from .backup import BackupError, restore, verify
-    from .paths import default_db_path
+    from txip_geo.store.backup import BackupError, restore, verify
+    from txip_geo.paths import default_db_path
 
     db = _Path(args.db) if args.db else default_db_path()
     try:
@@ -307,9 +307,9 @@ def cmd_report(args) -> int:
     """联席会议 exports: the PPTX deck, the maps (PNG at print resolution, PDF) or the Excel workbook."""
     import time
 
-    from . import report
-    from .fonts import FontNotFound
-    from .views import INDICATORS
+    from txip_geo.present import meeting as report
+    from txip_geo.render.fonts import FontNotFound
+    from txip_geo.present.map_view import INDICATORS
 
     if args.indicator not in INDICATORS:
         print(f"未知指标 {args.indicator}；可选：{'、'.join(INDICATORS)}", file=sys.stderr)

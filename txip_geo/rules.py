@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .paths import DATA_DIR
+from txip_geo.paths import DATA_DIR
 
 # Settings.training_audience: "plan" counts 企业知识产权高管 and 知识产权工程师 only; "all" counts every attendee.
 AUDIENCE_RULES = ("plan", "all")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from txip_geo import auth
+from txip_geo.store import auth
 from txip_geo.strings import t
 
 from . import state

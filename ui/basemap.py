@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from txip_geo.basemaps import load_basemaps
-from txip_geo.basemaps import resolve as resolve_basemap
+from txip_geo.render.basemaps import load_basemaps
+from txip_geo.render.basemaps import resolve as resolve_basemap
 from txip_geo.strings import t
 from ui import folium_view
 

@@ -34,7 +34,7 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as sf
 
-from txip_geo.offline import DEFAULT_URL_BASE, localise_map
+from txip_geo.render.offline import DEFAULT_URL_BASE, localise_map
 from txip_geo.strings import t
 
 

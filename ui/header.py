@@ -6,7 +6,7 @@ import html
 
 import streamlit as st
 
-from txip_geo.goals import current_phase, phases
+from txip_geo.figures.goals import current_phase, phases
 from txip_geo.strings import t
 
 CSS = """

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from txip_geo.figures import FigureSet, Settings, compute
+from txip_geo.figures.compute import FigureSet, Settings, compute
 from txip_geo.paths import default_db_path
-from txip_geo.store import Store
+from txip_geo.store.database import Store
 
 
 # TXIP_NO_CACHE=1 turns every cache below off (the baseline of benchmarks/run.py; never set it in production).
@@ -58,7 +58,7 @@ def settings(**overrides) -> Settings:
 
 @cache_resource(show_spinner=False, max_entries=32)
 def _redacted(path: str, version: tuple, settings: Settings) -> FigureSet:
-    from txip_geo.auth import redact
+    from txip_geo.store.auth import redact
 
     return redact(_figures(path, version, settings))
 
@@ -74,7 +74,7 @@ def figures(**overrides) -> FigureSet:
 
 @cache_resource(show_spinner=False, max_entries=256)
 def _unit_detail(path: str, version: tuple, settings: Settings, personal: bool, code: str):
-    from txip_geo.views import unit_detail as detail
+    from txip_geo.present.map_view import unit_detail as detail
 
     fs = (_figures if personal else _redacted)(path, version, settings)
     return detail(fs, code, personal=personal)

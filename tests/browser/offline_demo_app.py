@@ -17,7 +17,7 @@ from streamlit_folium import st_folium
 # static/ next to the main script); the repo root comes in through the environment.
 sys.path.insert(0, os.environ.get("TXIP_GEO_REPO", str(Path(__file__).resolve().parents[2])))
 
-from txip_geo.offline import localise_map  # noqa: E402
+from txip_geo.render.offline import localise_map  # noqa: E402
 
 # Optional override, used only to compare link forms in the component iframe.
 URL_BASE = os.environ.get("TXIP_GEO_ASSET_URL_BASE")

@@ -9,7 +9,7 @@ import pytest
 
 from support import MAP_HOST, wait_for_inline_map
 from txip_geo.cli import main as cli
-from txip_geo.maps import SELECTED_COLOR
+from txip_geo.render.folium_map import SELECTED_COLOR
 from txip_geo.strings import t
 
 REPO = Path(__file__).resolve().parents[2]
@@ -242,7 +242,7 @@ def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, bro
     assert page.get_by_role("button", name="确认导入").count() == 0
     assert page.get_by_text("已导入 案件台账.csv：2 条").count() == 1
     page.screenshot(path=str(OUT / "app_data_upload.png"), full_page=True)
-    from txip_geo.store import Store
+    from txip_geo.store.database import Store
 
     cases = Store(db).records("cases").set_index("case_no")
     assert cases.loc["A2", "unit_code"] == "321283102" and cases.loc["A2", "accepted_date"] == "2025-04-02"
@@ -253,7 +253,7 @@ def test_a_patent_upload_imported_through_the_worker_process(streamlit_server, p
     """The 数据 page's import of a text file run by the import worker (import_worker: a second process prepares the
     chunks; TXIP_IMPORT_WORKER=1 makes it take this small file) from inside the app server."""
     from tests.test_import_stream import patent_rows, write
-    from txip_geo.store import Store
+    from txip_geo.store.database import Store
 
     db = tmp_path / "worker.sqlite"
     server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db), "TXIP_IMPORT_WORKER": "1"})
@@ -269,8 +269,8 @@ def test_a_patent_upload_imported_through_the_worker_process(streamlit_server, p
 def test_sign_in_is_required_once_users_exist(streamlit_server, page, browser_log, tmp_path):
     import sqlite3
 
-    from txip_geo import auth
-    from txip_geo.store import Store
+    from txip_geo.store import auth
+    from txip_geo.store.database import Store
 
     db = tmp_path / "auth.sqlite"
     s = Store(db)

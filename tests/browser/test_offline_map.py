@@ -10,7 +10,7 @@ import folium
 import pytest
 from folium import plugins
 
-from txip_geo.offline import external_urls, load_manifest, localise_map, missing_assets
+from txip_geo.render.offline import external_urls, load_manifest, localise_map, missing_assets
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_APP = REPO / "tests" / "browser" / "offline_demo_app.py"

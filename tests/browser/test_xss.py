@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from support import wait_for_inline_map
-from txip_geo.importer import import_file
-from txip_geo.store import Store
+from txip_geo.ingest.importer import import_file
+from txip_geo.store.database import Store
 
 REPO = Path(__file__).resolve().parents[2]
 HQ = (32.23504, 120.2657)  # inside 黄桥镇 (321283100) in the schematic layer

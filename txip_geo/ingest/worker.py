@@ -19,6 +19,8 @@ environment variable TXIP_IMPORT_WORKER overrides: "0" never, "1" always (the te
 
 from __future__ import annotations
 
+from txip_geo.paths import ROOT
+
 import os
 import pickle
 import subprocess
@@ -26,11 +28,11 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import importer
+from txip_geo.ingest import importer
 
 MIN_BYTES = 32 * 1024 * 1024  # ≈150,000 patent rows: below this the worker's start-up (≈1.5 s) is not won back
 ENV = "TXIP_IMPORT_WORKER"
-_ROOT = Path(__file__).resolve().parents[1]
+_ROOT = ROOT
 
 
 def wanted(source: importer.Source) -> bool:
@@ -50,7 +52,7 @@ def wanted(source: importer.Source) -> bool:
 
 def _command() -> list[str]:
     """How the worker is started: this interpreter, this module."""
-    return [sys.executable, "-m", "txip_geo.import_worker"]
+    return [sys.executable, "-m", "txip_geo.ingest.worker"]
 
 
 def prepared_chunks(kind_name: str, source: importer.Source, report: importer.ImportReport, *, as_of: str,

@@ -17,10 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import locate as _locate
-from . import limits, parse, patents, schema
-from .gazetteer import CITY_CODE, load_gazetteer
-from .paths import DATA_DIR
+from txip_geo.locate import locator as _locate
+from txip_geo.ingest import limits
+from txip_geo.ingest import parse
+from txip_geo.ingest import patent_numbers as patents
+from txip_geo import schema
+from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.paths import DATA_DIR
 
 MAX_HEADER_SCAN = 15
 CHUNK_ROWS = 100_000  # data rows read, checked, located and stored at a time: an import's memory is bounded by it
@@ -961,7 +964,7 @@ def _check_coordinates(out: pd.DataFrame, flag, datum_rank: dict) -> None:
     bad = (lon.notna() & ~lon.between(73, 136) & ~swapped) | (lat.notna() & ~lat.between(3, 54) & ~swapped)
     flag(bad, "lon", lon.astype(str), "坐标不在中国范围内")
     if out["datum"].ne("").any():
-        from .datum import normalise_datum
+        from txip_geo.areas.datum import normalise_datum
 
         for d in out.loc[out["datum"].ne(""), "datum"].unique():
             rank = datum_rank.setdefault(d, len(datum_rank))
@@ -1024,8 +1027,8 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
                                        | out["status"].str.contains("调解成功", regex=False))
         out["mediated"] = mediated.astype(int)
     elif kind.name == "trainings":
-        from . import rules
-        from .strings import t
+        from txip_geo import rules
+        from txip_geo.strings import t
 
         cls = rules.audience_classes(out["audience"])
         for c in rules.UNCLEAR:
@@ -1039,7 +1042,7 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
         lvl_bad = out["pilot_level"].ne("") & ~out["pilot_level"].str.contains("国家|省|市", regex=True)
         flag(lvl_bad, "pilot_level", out["pilot_level"], "试点示范级别应为 国家/省/市 或留空")
     elif kind.name == "manual":
-        from .goals import goal_table
+        from txip_geo.figures.goals import goal_table
 
         ids = set(goal_table()["id"])
         flag(~out["goal_id"].str.upper().isin(ids) & out["goal_id"].ne(""), "goal_id", out["goal_id"],
@@ -1056,7 +1059,7 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
 # -- importing into the store ---------------------------------------------------------------------------------
 
 def store_layers(store) -> dict:
-    from . import boundaries
+    from txip_geo.areas import boundaries
 
     return {"townships": store.layer("townships"), "parks": store.layer("parks"), "outline": boundaries.county_outline()}
 
@@ -1085,7 +1088,7 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
         rep = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of, status="unchanged", import_id=existing,
                            message=f"文件 {file_name} 已于此前导入（截至 {as_of}），未作改动")
         return rep
-    from . import import_worker
+    from txip_geo.ingest import worker as import_worker
 
     report = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
     # A large text file is prepared by a second process while this one inserts (import_worker: two cores at work).
@@ -1133,7 +1136,7 @@ def import_warning_counts(store) -> dict[int, int]:
 
 def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:
     """The import report as tables (for the data page and its Excel download)."""
-    from .schema import ASSIGN_METHODS, KINDS
+    from txip_geo.schema import ASSIGN_METHODS, KINDS
 
     kind = KINDS.get(report.kind)
     summary = pd.DataFrame([

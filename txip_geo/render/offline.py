@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from txip_geo.paths import ROOT
+
 import functools
 import json
 import re
@@ -27,7 +29,7 @@ LOCAL_PREFIX = "app/static/vendor/"
 # url_base="/<baseUrlPath>/app/static/vendor/" to localise_map().
 DEFAULT_URL_BASE = "/" + LOCAL_PREFIX
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+STATIC_DIR = ROOT / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 MANIFEST_PATH = VENDOR_DIR / "manifest.json"
 

@@ -19,10 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import maps, network, schema, views
-from .figures import METRICS, FigureSet
-from .goals import evaluate
-from .strings import t
+from txip_geo.render import folium_map as maps
+from txip_geo.figures import network
+from txip_geo import schema
+from txip_geo.present import map_view as views
+from txip_geo.figures.compute import METRICS, FigureSet
+from txip_geo.figures.goals import evaluate
+from txip_geo.strings import t
 
 FORMATS = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -63,7 +66,7 @@ class Layers:
 
     @classmethod
     def from_store(cls, store) -> "Layers":
-        from . import boundaries
+        from txip_geo.areas import boundaries
 
         return cls(store.layer("townships"), store.layer("parks"), boundaries.county_outline(),
                    boundaries.neighbours())
@@ -290,7 +293,7 @@ def unit_spec(fs: FigureSet, layers: Layers, code: str, indicator: str, ref: Fig
 def map_png(fs: FigureSet, layers: Layers, *, which: str = "indicator", indicator: str = "patents",
             internal: bool = True, dpi: int = 300, ref: FigureSet | None = None) -> bytes:
     """An A4 landscape map at print resolution: the indicator map or the gap map (`which='gaps'`)."""
-    from . import staticmap
+    from txip_geo.render import staticmap
 
     spec, title = _print_map(fs, layers, which, indicator, ref)
     return staticmap.render(spec, title=title, source=source_line(fs), internal=internal, fmt="png", dpi=dpi)
@@ -299,7 +302,7 @@ def map_png(fs: FigureSet, layers: Layers, *, which: str = "indicator", indicato
 def map_pdf(fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
             ref: FigureSet | None = None) -> bytes:
     """A4 landscape vector PDF, the CJK font embedded: page 1 the indicator map, page 2 the gap map."""
-    from . import staticmap
+    from txip_geo.render import staticmap
 
     figs = []
     for which in ("indicator", "gaps"):
@@ -321,7 +324,7 @@ def _print_map(fs, layers, which, indicator, ref):
 
 def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
     """Per-unit and per-park figures, goals, the gap list with lead units, the scorecard, the unassigned records."""
-    from .export import unassigned_table
+    from txip_geo.render.xlsx import unassigned_table
 
     def area_sheet(df: pd.DataFrame, first: list[tuple[str, str]]) -> pd.DataFrame:
         out = pd.DataFrame({label: df[col] for col, label in first})
@@ -337,7 +340,7 @@ def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
     units = area_sheet(fs.units, [("code", t("network.col_code")), ("name", "镇街"), ("type", t("network.col_kind"))])
     units["人口年份"] = fs.units["population_year"]
     units["人口来源"] = fs.units["population_source"]
-    from .gazetteer import load_gazetteer
+    from txip_geo.areas.gazetteer import load_gazetteer
 
     gaz = load_gazetteer()
     parks = area_sheet(fs.parks.assign(host=fs.parks["host_code"].map(lambda c: gaz.name_of(c) if c else "")),
@@ -367,7 +370,7 @@ def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
 
 
 def title_lines(fs: FigureSet, sheet: str, internal: bool = True) -> list[str]:
-    from .export import heading_lines
+    from txip_geo.render.xlsx import heading_lines
 
     lines = heading_lines(fs, f"{t('report.xlsx_title')}：{sheet}") + [source_line(fs)]
     if internal:
@@ -376,7 +379,7 @@ def title_lines(fs: FigureSet, sheet: str, internal: bool = True) -> list[str]:
 
 
 def build_xlsx(fs: FigureSet, *, internal: bool = True) -> bytes:
-    from .export import write_xlsx
+    from txip_geo.render.xlsx import write_xlsx
 
     sheets = workbook_sheets(fs)
     return write_xlsx(sheets, title_lines={name: title_lines(fs, name, internal) for name in sheets})
@@ -388,7 +391,7 @@ def build_pptx(fs: FigureSet, layers: Layers, *, indicator: str = "patents", int
                only_gaps: bool = False, ref: FigureSet | None = None, dpi: int = 150) -> bytes:
     """The 16:9 deck: title, goal table, city map by indicator, gap map, one slide per township (only those with
     gaps when `only_gaps`), actions by lead unit. Text is set in `PPTX_FONT` (East Asian and Latin); maps are PNGs."""
-    from . import staticmap
+    from txip_geo.render import staticmap
 
     deck = _Deck(fs, internal)
     gaps = network.gap_list(fs)

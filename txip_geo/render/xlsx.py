@@ -20,9 +20,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from . import schema
-from .progress import located_records, no_township_mask
-from .strings import t
+from txip_geo import schema
+from txip_geo.present.goal_tables import located_records, no_township_mask
+from txip_geo.strings import t
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True)
@@ -180,7 +180,7 @@ def unassigned_table(fs, store=None, personal: bool = True) -> pd.DataFrame:
     else:  # the counted records without a township (a FigureSet has no outside records)
         records = fs.no_township_records if fs.no_township_records is not None else fs.records
     if not personal:
-        from .auth import redact_frame
+        from txip_geo.store.auth import redact_frame
 
         records = {k: redact_frame(v, k) for k, v in records.items()}
     cols = [t("data.col_kind"), t("data.col_row"), t("data.col_file"), t("data.col_record"), t("data.col_text"),

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import aggregates, schema
-from .paths import default_db_path
+from txip_geo.store import aggregates
+from txip_geo import schema
+from txip_geo.paths import default_db_path
 
 # The patent rows that count for no township (or lie outside Taixing): the few the 数据 page lists out of a
 # province's millions. A partial index holds only those rows, so they are found without reading the others (8.9 s
@@ -42,7 +43,7 @@ def no_township_query(n_imports: int) -> str:
             "ORDER BY r.import_id, r.row_no")
 
 
-SCHEMA_VERSION = aggregates.VERSION  # 2: patent aggregates (txip_geo/aggregates.py)
+SCHEMA_VERSION = aggregates.VERSION  # 2: patent aggregates (txip_geo/store/aggregates.py)
 INSERT_BATCH = 20_000  # rows converted to Python values at a time when inserting (memory: one such slice)
 
 
@@ -251,7 +252,7 @@ class Store:
                 self._migrate(con)
 
     def _seed_boundaries(self) -> None:
-        from . import boundaries
+        from txip_geo.areas import boundaries
 
         towns = boundaries.bundled_townships()
         parks = boundaries.bundled_parks()
@@ -465,7 +466,7 @@ class Store:
         if no_township and kind == "patents":
             return self._live_patents_without_township(as_of, upto)
         if no_township:
-            from .progress import no_township_mask
+            from txip_geo.present.goal_tables import no_township_mask
 
             df = self.records(kind, as_of, upto)
             return df[no_township_mask(df) | (df["assign_method"] == "outside")].reset_index(drop=True)
@@ -480,7 +481,7 @@ class Store:
                 f'SELECT r.*, i.as_of, i.file_name, i.is_sample FROM "rec_{kind}" r JOIN imports i ON i.id = r.import_id '
                 "WHERE i.kind = ? AND i.as_of = ?" + (" AND i.id <= ?" if upto is not None else "") +
                 " ORDER BY r.import_id, r.row_no", con, params=(kind, snap) + ((upto,) if upto is not None else ()))
-            df = df.drop(columns=["superseded"], errors="ignore")  # the aggregates' mark (txip_geo/aggregates.py)
+            df = df.drop(columns=["superseded"], errors="ignore")  # the aggregates' mark (txip_geo/store/aggregates.py)
         key = ["pkey"] if kind == "patents" else (["area_code"] if kind == "network" else list(k.key))
         if len(df) and all(c in df.columns for c in key):
             has_key = df[key].notna().all(axis=1)
@@ -520,7 +521,7 @@ class Store:
             con.execute("DELETE FROM imports WHERE kind NOT LIKE 'boundaries:%'")
             aggregates.clear(con)
 
-    # -- patent aggregates (what the figures count; txip_geo/aggregates.py) ---------------------------------------
+    # -- patent aggregates (what the figures count; txip_geo/store/aggregates.py) ---------------------------------------
     def last_import_id(self) -> int:
         with self.reading() as con:
             return con.execute("SELECT COALESCE(MAX(id), 0) FROM imports").fetchone()[0]

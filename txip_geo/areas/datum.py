@@ -184,7 +184,7 @@ def normalise_datum(text) -> str:
     ``'amap'``, ``'tencent'``, ``'腾讯'`` and combinations such as ``'tencent/腾讯'``.
     Raises ``ValueError`` (Chinese message) for BD-09/百度 and for anything unknown.
     Projected CRSs (EPSG:4549 etc.) are not datums of lon/lat data: read such files with
-    :func:`txip_geo.boundaries.read_layer`, which reprojects them.
+    :func:`txip_geo.areas.boundaries.read_layer`, which reprojects them.
     """
     if not isinstance(text, str):
         raise ValueError(f"坐标系必须是文字（如 WGS84、CGCS2000、GCJ-02），收到：{text!r}")

@@ -13,10 +13,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .figures import METRICS, FigureSet
-from .goals import PER_AREA, STATUS_LABELS, contributions, phases
-from .strings import t
+from txip_geo import schema
+from txip_geo.figures.compute import METRICS, FigureSet
+from txip_geo.figures.goals import PER_AREA, STATUS_LABELS, contributions, phases
+from txip_geo.strings import t
 
 # Text and background colour per goal status (green met/done, red not met/not done, grey no data).
 STATUS_COLORS: dict[str, tuple[str, str]] = {

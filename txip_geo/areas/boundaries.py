@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from txip_geo import paths
+
 import functools
 import tomllib
 from pathlib import Path
@@ -12,7 +14,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from txip_geo import datum as _datum
+from txip_geo.areas import datum as _datum
 
 __all__ = [
     "AREA_CRS",
@@ -30,7 +32,7 @@ __all__ = [
 ]
 
 #: Folder of the bundled layers (``geo/`` at the repository root).
-GEO_DIR = Path(__file__).resolve().parents[1] / "geo"
+GEO_DIR = paths.GEO_DIR
 #: One entry per bundled file: file, kind, datum, schematic, source, notes.
 LAYERS_TOML = GEO_DIR / "layers.toml"
 #: CRS of every GeoDataFrame this module returns (lon/lat in the display datum).
@@ -121,7 +123,7 @@ def read_layer(name_or_path, datum=None, **read_kwargs) -> gpd.GeoDataFrame:
       CRS (EPSG:4490 and EPSG:4326 are taken as is, projected CRSs such as EPSG:4549 or
       EPSG:4528 are reprojected); a file without CRS is refused;
     * a geographic datum (``'WGS84'``, ``'CGCS2000'``, ``'GCJ-02'``/``'高德'`` …, see
-      :func:`txip_geo.datum.normalise_datum`): the coordinates are lon/lat in that datum
+      :func:`txip_geo.areas.datum.normalise_datum`): the coordinates are lon/lat in that datum
       (GCJ-02 is converted back; GeoJSON always claims EPSG:4326, so AMap/DataV files
       need ``datum='GCJ02'``).  For a file with a projected CRS, it only confirms it;
     * any CRS pyproj knows (``'EPSG:4549'``, ``'EPSG:4528'``, a WKT): the coordinates are

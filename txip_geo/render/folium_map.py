@@ -16,7 +16,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
-from .strings import t
+from txip_geo.strings import t
 
 # Sequential classes for positive values (ColorBrewer Blues, colour-blind safe), a loud colour for a true zero and a
 # neutral hatched grey for "no data": the two must never be confused.

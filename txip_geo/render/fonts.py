@@ -17,6 +17,8 @@ No matplotlib here (``staticmap`` registers the font with matplotlib).
 
 from __future__ import annotations
 
+from txip_geo.paths import ROOT
+
 import functools
 import os
 from dataclasses import dataclass
@@ -47,7 +49,7 @@ SYSTEM_FILES = {
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 
 # The font bundled with the app (static/fonts/README.md says where it comes from).
-BUNDLED_FONT = (Path(__file__).resolve().parent.parent / "static" / "fonts" / "wqy-microhei.ttc", "WenQuanYi Micro Hei")
+BUNDLED_FONT = (ROOT / "static" / "fonts" / "wqy-microhei.ttc", "WenQuanYi Micro Hei")
 
 # Never used, even when installed (commercial; embedding them in exports is not ours to allow).
 FORBIDDEN = ("simhei", "simsun", "msyh", "yahei", "simkai", "simfang", "stheiti", "pingfang", "dengxian")

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .paths import DATA_DIR
+from txip_geo.paths import DATA_DIR
 
 
 @dataclass(frozen=True)

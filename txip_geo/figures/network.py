@@ -17,12 +17,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from . import maps
-from .figures import FigureSet
-from .gazetteer import load_gazetteer
-from .maps import MapSpec
-from .paths import DATA_DIR
-from .strings import t
+from txip_geo.render import folium_map as maps
+from txip_geo.figures.compute import FigureSet
+from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.render.folium_map import MapSpec
+from txip_geo.paths import DATA_DIR
+from txip_geo.strings import t
 
 YES, NO, UNKNOWN, NO_DATA = "yes", "no", "unknown", "no_data"
 
@@ -255,7 +255,7 @@ def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=No
     With a basemap in GCJ-02 (高德) every layer is shifted to GCJ-02 so it sits right on the tiles (as views.map_spec)."""
     import geopandas as gpd
 
-    from .views import tile_datum, to_datum
+    from txip_geo.present.map_view import tile_datum, to_datum
 
     vals = gap_count_frame(fs, view)
     both = pd.concat([gap_count_frame(fs, "units")["value"], gap_count_frame(fs, "parks")["value"]])
@@ -333,14 +333,14 @@ def scorecard_styler(card: pd.DataFrame):
 
 def title_lines(fs: FigureSet) -> list[str]:
     """Heading lines of the Excel export: title, sample note, as-of date, schematic-boundary note."""
-    from .export import heading_lines
+    from txip_geo.render.xlsx import heading_lines
 
     return heading_lines(fs, t("network.export_title"))
 
 
 def gap_workbook(fs: FigureSet, gaps: pd.DataFrame | None = None) -> bytes:
     """The gap list (filtered or whole) and the scorecard as one .xlsx, via export.write_xlsx."""
-    from .export import write_xlsx
+    from txip_geo.render.xlsx import write_xlsx
 
     gaps = gap_list(fs) if gaps is None else gaps
     if "gap_key" in gaps.columns:

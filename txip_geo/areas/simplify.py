@@ -22,7 +22,7 @@ Two budgets: a layer of at most ``LIGHT_VERTICES`` vertices (the bundled schemat
 a layer that would still have more than ``MAX_VERTICES`` vertices with the headroom (1,300 township-level units of a
 province) gets less headroom, down to the detail of its own fit zoom.
 
-Used by :func:`txip_geo.views.map_spec`: what the map draws (and what a click is matched against) is the simplified
+Used by :func:`txip_geo.present.map_view.map_spec`: what the map draws (and what a click is matched against) is the simplified
 layer. Nothing here is used for areas, figures or locating records, which always use the stored geometry.
 """
 

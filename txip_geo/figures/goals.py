@@ -10,10 +10,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .figures import POPULATION_BASES, FigureSet, Settings, base_date, pick_base
-from .gazetteer import CITY_CODE
-from .paths import DATA_DIR
-from .strings import t
+from txip_geo.figures.compute import POPULATION_BASES, FigureSet, Settings, base_date, pick_base
+from txip_geo.areas.gazetteer import CITY_CODE
+from txip_geo.paths import DATA_DIR
+from txip_geo.strings import t
 
 STATUS_LABELS = {
     "met": "已达成",

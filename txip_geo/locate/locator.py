@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .gazetteer import CITY_CODE, CITY_NAME, Gazetteer
+from txip_geo.areas.gazetteer import CITY_CODE, CITY_NAME, Gazetteer
 
 __all__ = ["Location", "AddressMatcher", "Locator", "locate_frame", "locate_one", "OUTPUT_COLUMNS", "METHODS"]
 
@@ -425,7 +425,7 @@ def _datum_of(text: str) -> tuple[str, bool]:
     """('WGS84'|'CGCS2000'|'GCJ02', True) or (raw text, False) when unknown."""
     if not text:
         return "WGS84", True
-    from .datum import normalise_datum
+    from txip_geo.areas.datum import normalise_datum
 
     try:
         return normalise_datum(text), True
@@ -449,7 +449,7 @@ def _locate_points(lon: np.ndarray, lat: np.ndarray, datum_codes: np.ndarray, da
     state[has & ~in_box] = _PT_BAD
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
-    from .datum import to_display
+    from txip_geo.areas.datum import to_display
 
     for k, text in enumerate(datum_texts):
         sel = in_box & (datum_codes == k)
@@ -818,7 +818,7 @@ def _point_one(lon, lat, datum_text: str, towns: _Layer | None, parks: _Layer | 
     datum, ok = _datum_of(datum_text)
     if not ok:
         return _Point(_PT_BAD_DATUM, datum=datum)
-    from .datum import to_display
+    from txip_geo.areas.datum import to_display
 
     gx, gy = to_display(np.array([x]), np.array([y]), datum)
     p = shapely.Point(float(gx[0]), float(gy[0]))
@@ -845,12 +845,12 @@ def _point_one(lon, lat, datum_text: str, towns: _Layer | None, parks: _Layer | 
 
 
 def _or_bundled(layer, name: str):
-    """The given layer, or the bundled one (txip_geo.boundaries) when none or an empty one is given."""
+    """The given layer, or the bundled one (txip_geo.areas.boundaries) when none or an empty one is given."""
     import shapely
 
     if isinstance(layer, shapely.Geometry) or (layer is not None and len(layer) > 0):
         return layer
-    from . import boundaries
+    from txip_geo.areas import boundaries
 
     return getattr(boundaries, name)()
 

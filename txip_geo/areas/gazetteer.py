@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .paths import DATA_DIR
+from txip_geo.paths import DATA_DIR
 
 CITY_CODE = "321283"
 CITY_NAME = "泰兴市"

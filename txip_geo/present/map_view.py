@@ -8,13 +8,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import maps, simplify
-from .datum import to_display
-from .figures import METRICS, FigureSet
-from .gazetteer import CITY_CODE, load_gazetteer
-from .goals import evaluate, goal_table
-from .maps import POINT_STYLES, MapSpec, PointLayer
-from .strings import t
+from txip_geo.render import folium_map as maps
+from txip_geo.areas import simplify
+from txip_geo.areas.datum import to_display
+from txip_geo.figures.compute import METRICS, FigureSet
+from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.figures.goals import evaluate, goal_table
+from txip_geo.render.folium_map import POINT_STYLES, MapSpec, PointLayer
+from txip_geo.strings import t
 
 # Indicators the map can colour by (per-area metric columns of figures.METRICS).
 INDICATORS = [
@@ -106,7 +107,7 @@ def to_datum(gdf, datum: str):
     """A display-datum (WGS84) layer converted for a basemap in another datum (GCJ-02); unchanged otherwise."""
     if gdf is None or datum != "GCJ02" or not len(gdf):
         return gdf
-    from .datum import transform_geometry
+    from txip_geo.areas.datum import transform_geometry
 
     out = transform_geometry(gdf, "WGS84", "GCJ02")
     return out.set_crs(4326, allow_override=True) if hasattr(out, "set_crs") else out
@@ -115,7 +116,7 @@ def to_datum(gdf, datum: str):
 def points_to_datum(layers: list[PointLayer], datum: str) -> list[PointLayer]:
     if datum != "GCJ02":
         return list(layers)
-    from .datum import wgs84_to_gcj02
+    from txip_geo.areas.datum import wgs84_to_gcj02
 
     out = []
     for layer in layers:
@@ -289,9 +290,9 @@ def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
     """Per goal: the township's value, its share of the target, the gap and the status. Values are display text
     ('—' when missing); 说明 says in Chinese why a value is missing (no population for the unit or for the city on or
     before the view's date, no high-tech enterprises, no cases)."""
-    from .figures import base_date, pick_base
-    from .progress import fmt_number
-    from .strings import t
+    from txip_geo.figures.compute import base_date, pick_base
+    from txip_geo.present.goal_tables import fmt_number
+    from txip_geo.strings import t
 
     goals = goal_table().set_index("id")
     row = fs.units.set_index("code").loc[code]

@@ -37,10 +37,10 @@ from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from . import maps  # noqa: E402
-from .fonts import find_cjk_font  # noqa: E402
-from .maps import MapSpec, PointLayer  # noqa: E402
-from .strings import t  # noqa: E402
+from txip_geo.render import folium_map as maps  # noqa: E402
+from txip_geo.render.fonts import find_cjk_font  # noqa: E402
+from txip_geo.render.folium_map import MapSpec, PointLayer  # noqa: E402
+from txip_geo.strings import t  # noqa: E402
 
 PROJECTED_CRS = "EPSG:4549"
 A4_LANDSCAPE = (11.69, 8.27)  # inches

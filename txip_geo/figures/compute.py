@@ -11,10 +11,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from . import aggregates, rules, schema
-from .boundaries import area_km2
-from .gazetteer import CITY_CODE, load_gazetteer
-from .paths import DATA_DIR
+from txip_geo.store import aggregates
+from txip_geo import rules
+from txip_geo import schema
+from txip_geo.areas.boundaries import area_km2
+from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.paths import DATA_DIR
 
 POPULATION_BASES = ("常住", "户籍")
 
@@ -170,7 +172,7 @@ class FigureSet:
     @property
     def schematic_notice(self) -> str:
         """The 示意边界 notice every map and export carries while any layer drawn is schematic ('' when none)."""
-        from .strings import t
+        from txip_geo.strings import t
 
         if self.boundaries == "schematic":
             return t("app.schematic_notice")
@@ -232,7 +234,7 @@ def pick_base(pop: pd.DataFrame, code: str, measures: tuple[str, ...], as_of: st
     """The latest row of `measures` for `code` whose reference date (31 December of its year) is on or before `as_of`
     (None: no date limit). A later figure is never used in its place: `missing` says it exists and why it is not."""
     sel = pop[(pop["code"] == code) & pop["measure"].isin(measures)]
-    from .strings import t
+    from txip_geo.strings import t
 
     what = "/".join(measures)
     if as_of is not None:
@@ -483,7 +485,7 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     records = LazyRecords({k: counted[k] for k in recs},
                           {"patents": lambda: _filter_patents(_counted(store.records("patents", s.as_of, upto=upto)), s)},
                           order=list(schema.KINDS))
-    from .progress import no_township_mask
+    from txip_geo.present.goal_tables import no_township_mask
 
     located = [k for k in schema.KINDS if schema.KINDS[k].located]
     no_township = LazyRecords(

@@ -46,11 +46,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from . import boundaries
-from . import datum as _datum
-from . import limits
-from .gazetteer import CITY_CODE, load_gazetteer
-from .importer import ImportRejected, ImportReport
+from txip_geo.areas import boundaries
+from txip_geo.areas import datum as _datum
+from txip_geo.ingest import limits
+from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.ingest.importer import ImportRejected, ImportReport
 
 __all__ = [
     "BoundaryReport",
@@ -151,7 +151,7 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 
 
 def _unzip(path: Path, target: Path, report: BoundaryReport) -> list[Path]:
-    """Extract the GIS files of a zip with :func:`txip_geo.limits.safe_extract` (member count, sizes, no path outside
+    """Extract the GIS files of a zip with :func:`txip_geo.ingest.limits.safe_extract` (member count, sizes, no path outside
     `target`, no links; GBK member names decoded); the datasets found."""
     def keep(parts: list[str]) -> bool:
         return not (parts[0] == "__MACOSX" or parts[-1].startswith("._")) \
@@ -837,7 +837,7 @@ def _merged_parks(store, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _assignments(con) -> dict:
-    from . import schema
+    from txip_geo import schema
 
     out = {}
     for kind in schema.KINDS.values():
@@ -852,7 +852,7 @@ def _assignments(con) -> dict:
 def _write(store, layer: str, full: gpd.GeoDataFrame, *, file_path: Path, report: BoundaryReport, user: str,
            codes=None) -> int:
     """Store the layer and re-assign every record, in one transaction; fills report.reassigned."""
-    from .locate import locate_frame
+    from txip_geo.locate.locator import locate_frame
 
     towns = full if layer == "townships" else store.layer("townships")
     parks = full if layer == "parks" else store.layer("parks")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from . import schema
+from txip_geo import schema
 
 ROLES = ("viewer", "editor", "admin")
 ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理员"}
@@ -189,7 +189,7 @@ def redact_frame(df: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 def redact(fs):
     """A FigureSet whose records carry no personal data (for viewers); figures are unchanged."""
-    from .figures import LazyRecords
+    from txip_geo.figures.compute import LazyRecords
 
     return replace(fs, records=LazyRecords.mapped(fs.records, redact_frame),  # each kind redacted when first read
                    no_township_records=LazyRecords.mapped(fs.no_township_records, redact_frame)

@@ -1,0 +1,1 @@
+"""Areas: the gazetteer (units, parks, old names), boundary layers, datums and their simplification."""
