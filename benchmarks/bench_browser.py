@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from txip_geo.render.folium_map import SELECTED_COLOR
+from txip_geo.present.mapspec import SELECTED_COLOR
 
 from . import generate
 from .common import ROOT, Row, Server, env_for_children, gain_lower_is_better, median, peak_kb, run_child

@@ -26,7 +26,7 @@ AS_OF = "2026-10-31"
 # large file); `worker_peak_kb` is the worker's peak (0 when the file was prepared in this process).
 FAST = """
 import json, os, resource, time
-from txip_geo.ingest.importer import import_file
+from txip_geo.ingest.pipeline import import_file
 from txip_geo.store.database import Store
 store = Store({db!r})
 
@@ -49,7 +49,7 @@ from txip_geo.locate import locator as locate
 from txip_geo.ingest import parse
 from txip_geo.ingest import patent_numbers as patents
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.ingest.importer import store_layers
+from txip_geo.ingest.pipeline import store_layers
 from txip_geo.store.database import Store
 
 limit = {limit}

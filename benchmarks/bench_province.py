@@ -117,8 +117,8 @@ print(json.dumps({{'wall': wall, 'load': t1 - t0, 'rows': len(recs['patents']), 
 # the page had before (every record of every located kind loaded, counted and filtered in pandas).
 ASSIGNMENT_CHILD = """
 import json, time, types
-from txip_geo.present import goal_tables as progress
-from txip_geo.render.xlsx import unassigned_table
+from txip_geo.present import records as progress
+from txip_geo.present.records import unassigned_table
 from txip_geo.figures.compute import Settings
 from txip_geo.store.database import Store
 store = Store({db!r})

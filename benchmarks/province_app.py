@@ -22,6 +22,7 @@ import streamlit as st  # noqa: E402
 from benchmarks.bench_payload import app_layer_bytes  # noqa: E402
 from benchmarks.bench_province import summary_table  # noqa: E402
 from txip_geo.render import folium_map as maps  # noqa: E402
+from txip_geo.present import mapspec
 from txip_geo.areas import simplify  # noqa: E402
 from txip_geo.render.offline import localise_map  # noqa: E402
 from txip_geo.store.database import Store  # noqa: E402
@@ -42,7 +43,7 @@ def province_map():
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=units.crs)
     fit = outline.total_bounds
     areas = simplify.for_display(areas, bounds=fit)
-    spec = maps.MapSpec(areas=areas, label="专利总量", unit="件", breaks=maps.class_breaks(areas["value"]),
+    spec = mapspec.MapSpec(areas=areas, label="专利总量", unit="件", breaks=mapspec.class_breaks(areas["value"]),
                         outline=simplify.for_display(outline, bounds=fit), labels=False, schematic=False,
                         sample=False, extra_lines=["基准测试：生成的示意单元，非真实区划"])
     m = maps.build_map(spec)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from txip_geo.store import auth
 from txip_geo.render import xlsx as export
-from txip_geo.present import goal_tables as progress
+from txip_geo.present import records as progress
 from txip_geo.strings import t
 from ui import auth as ui_auth
 from ui import state

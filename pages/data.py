@@ -10,9 +10,10 @@ from datetime import date
 import streamlit as st
 
 from txip_geo.render import xlsx as export
-from txip_geo.present import goal_tables as progress
-from txip_geo.ingest.importer import (ImportRejected, import_file, import_warning_counts, prepare, report_frames, store_layers,
-                               stored_report)
+from txip_geo.present import records
+from txip_geo.present import records as progress
+from txip_geo.ingest.importer import ImportRejected, prepare, report_frames
+from txip_geo.ingest.pipeline import import_file, import_warning_counts, store_layers, stored_report
 from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.schema import ASSIGN_METHODS, KINDS
 from txip_geo.strings import t
@@ -31,7 +32,7 @@ header.show(fs)
 @st.cache_data(show_spinner=False, max_entries=4)
 def _tables(path: str, version: tuple, as_of: str | None, personal: bool):
     """Assignment counts and the unassigned/outside list, read from the store (FigureSet drops outside records)."""
-    return progress.store_assignment_counts(store, as_of), export.unassigned_table(fs, store, personal=personal)
+    return progress.store_assignment_counts(store, as_of), records.unassigned_table(fs, store, personal=personal)
 
 
 # -- upload: preview, then confirm ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import streamlit as st
 from txip_geo.areas import boundaries
 from txip_geo.figures import goals
 from txip_geo.render import folium_map as maps
+from txip_geo.present import mapspec
 from txip_geo.present import map_view as views
 from txip_geo.figures.compute import METRICS
 from txip_geo.areas.gazetteer import load_gazetteer
@@ -128,7 +129,7 @@ def city_panel():
     """No area picked: the city's figure and the areas ranked on the indicator."""
     label, unit = METRICS[indicator]
     st.subheader(t("map.city_heading"))
-    st.metric(label, maps.format_value(goals.city_value(fs, indicator), unit))
+    st.metric(label, mapspec.format_value(goals.city_value(fs, indicator), unit))
     st.caption(t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label)
                + (t("map.ranking_fewest_first") if indicator in views.MORE_IS_WORSE else ""))
     st.html(tables.panel_table(views.ranking(fs, view, indicator), numeric=("排名", "数值")))
@@ -142,14 +143,14 @@ def panel(code: str):
         row = fs.parks.set_index("code").loc[code]
         park = gaz.park_by_code[code]
         st.caption(f"{park.level}；所在镇街：{gaz.name_of(park.host_code) or park.host_note}")
-        figures = pd.DataFrame([{"指标": METRICS[m][0], "数值": maps.format_value(row[m], METRICS[m][1])}
+        figures = pd.DataFrame([{"指标": METRICS[m][0], "数值": mapspec.format_value(row[m], METRICS[m][1])}
                                 for m in views.PANEL_METRICS if m in row.index and m != "population"])
         st.html(tables.panel_table(figures, numeric=("数值",)))
         return
     d = state.unit_detail(code, **filters)
     rank = views.rank_of(fs, code, indicator)
     value = fs.units.set_index("code").loc[code, indicator]
-    st.metric(label, maps.format_value(value, unit), help=t("map.label_rank", rank=rank) if rank else None)
+    st.metric(label, mapspec.format_value(value, unit), help=t("map.label_rank", rank=rank) if rank else None)
     if rank:
         st.caption(t("map.label_rank", rank=rank) + f"（{label}）")
     # Only the open tab is computed and sent (a tab change reruns this fragment): a click shows its answer at once.
@@ -160,7 +161,7 @@ def panel(code: str):
             st.html(tables.panel_table(d.figures, numeric=("数值", "排名")))
             net = d.network
             st.caption("三级网络：管理机构 " + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
-                       + f"；专（兼）职人员 {maps.format_value(net['staff'], '人')}；专项资金 {maps.format_value(net['fund_wan'], '万元')}")
+                       + f"；专（兼）职人员 {mapspec.format_value(net['staff'], '人')}；专项资金 {mapspec.format_value(net['fund_wan'], '万元')}")
     with tabs[1]:
         if tabs[1].open:
             if d.trend.empty:

@@ -11,6 +11,8 @@ import streamlit as st
 from txip_geo.areas import boundaries
 from txip_geo.render import folium_map as maps
 from txip_geo.figures import network
+from txip_geo.render import xlsx
+from txip_geo.present import network_view
 from txip_geo.strings import t
 from ui import basemap as basemaps
 from ui import folium_view, header, state
@@ -39,7 +41,7 @@ st.caption(t("network.scorecard_help"))
 C = {k: t(f"network.{k}") for k in ("col_code", "col_area", "col_kind", "col_office", "col_staff", "col_fund",
                                     "col_ws", "col_patents", "col_tm", "col_zero", "col_gaps")}
 st.dataframe(
-    network.scorecard_styler(card), hide_index=True, width="stretch", height=35 * (len(card) + 1) + 3,
+    network_view.scorecard_styler(card), hide_index=True, width="stretch", height=35 * (len(card) + 1) + 3,
     key="network_scorecard",
     column_order=[C[k] for k in ("col_area", "col_kind", "col_office", "col_staff", "col_fund", "col_ws",
                                  "col_patents", "col_tm", "col_zero", "col_gaps")],
@@ -67,7 +69,7 @@ view = st.radio(t("network.gap_map_view"), ["units", "parks"], key="network_view
 def gap_map(version, settings, view, _basemap, basemap_id):
     f = state.figures()
     layer = store.layer("townships" if view == "units" else "parks")
-    spec = network.gap_map_spec(f, layer, view=view, outline=boundaries.county_outline(),
+    spec = network_view.gap_map_spec(f, layer, view=view, outline=boundaries.county_outline(),
                                 neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"), basemap=_basemap)
     return folium_view.render(maps.build_map(spec))
 
@@ -83,7 +85,7 @@ st.subheader(t("network.gap_list"))
 G = {k: t(f"network.{k}") for k in ("col_code", "col_area", "col_gap", "col_count", "col_basis", "col_lead",
                                     "col_coop", "col_kind")}
 areas = list(dict.fromkeys(card[C["col_area"]]))
-bases = network.basis_options(gaps)
+bases = network_view.basis_options(gaps)
 f1, f2 = st.columns(2)
 pick_areas = f1.multiselect(t("network.filter_area"), areas, key="network_areas", placeholder=t("network.filter_all"))
 pick_bases = f2.multiselect(t("network.filter_basis"), bases, key="network_bases", placeholder=t("network.filter_all"))
@@ -98,7 +100,7 @@ if shown.empty:
     st.success(t("network.no_gaps"))
 else:
     st.dataframe(
-        network.gap_display(shown, screen=True), hide_index=True, width="stretch", key="network_gaps",
+        network_view.gap_display(shown, screen=True), hide_index=True, width="stretch", key="network_gaps",
         height=35 * (min(len(shown), 15) + 1) + 3,
         column_order=[G[k] for k in ("col_area", "col_kind", "col_gap", "col_count", "col_basis", "col_lead",
                                      "col_coop")],
@@ -112,6 +114,6 @@ else:
             G["col_coop"]: st.column_config.TextColumn(width=330),
         },
     )
-st.download_button(t("network.download"), data=network.gap_workbook(fs, shown),
+st.download_button(t("network.download"), data=xlsx.gap_workbook(fs, shown),
                    file_name=t("network.download_file", date=fs.as_of or ""),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="network_download")

@@ -17,6 +17,7 @@ import streamlit as st
 from txip_geo.render import folium_map as maps
 from txip_geo.figures import network
 from txip_geo.present import meeting as report
+from txip_geo.render import exports
 from txip_geo.present import map_view as views
 from txip_geo.figures.compute import METRICS
 from txip_geo.strings import t
@@ -138,8 +139,8 @@ with right:
         for fmt, label in (("pptx", "present.dl_pptx"), ("pdf", "present.dl_pdf"), ("png", "present.dl_png"),
                            ("xlsx", "present.dl_xlsx")):
             # Built when clicked (deferred), from the figures on screen.
-            st.download_button(t(label), data=lambda fmt=fmt: report.build(fmt, fs, layers, **opts),
-                               file_name=report.file_name(fmt, fs), mime=report.FORMATS[fmt], key=f"present_dl_{fmt}",
+            st.download_button(t(label), data=lambda fmt=fmt: exports.build(fmt, fs, layers, **opts),
+                               file_name=report.file_name(fmt, fs), mime=exports.FORMATS[fmt], key=f"present_dl_{fmt}",
                                on_click="ignore", width="stretch")
         st.markdown(f'<a href="./map" target="_self">{html.escape(t("present.exit"))}</a>', unsafe_allow_html=True)
 

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from txip_geo.store import auth
+from txip_geo.present import redact
 from txip_geo.cli import main
 from txip_geo.figures.compute import compute
 from txip_geo.store.database import Store
@@ -47,7 +48,7 @@ def test_the_last_admin_cannot_be_disabled_or_demoted(store):
 
 
 def test_sign_ins_imports_and_user_changes_are_audited(store, csv_file):
-    from txip_geo.ingest.importer import import_file
+    from txip_geo.ingest.pipeline import import_file
 
     auth.add_user(store, "wang", "editor", password="long enough", by="admin1")
     auth.sign_in(store, "wang", "long enough")
@@ -67,10 +68,10 @@ def test_viewers_get_no_personal_data_in_records(demo_db):
     cases = fs.records["cases"]
     parties = set(cases["party"].dropna()) - {""}
     assert parties  # the sample has parties
-    red = auth.redact(fs)
-    assert set(red.records["cases"]["party"].dropna()) <= {auth.MASK, ""}
-    assert set(red.records["cases"]["address"].dropna()) <= {auth.MASK, ""}
-    assert set(red.records["workstations"]["contact"].dropna()) <= {auth.MASK, ""}
+    red = redact.redact(fs)
+    assert set(red.records["cases"]["party"].dropna()) <= {redact.MASK, ""}
+    assert set(red.records["cases"]["address"].dropna()) <= {redact.MASK, ""}
+    assert set(red.records["workstations"]["contact"].dropna()) <= {redact.MASK, ""}
     # Figures are unchanged.
     assert red.units.equals(fs.units)
 
@@ -186,6 +187,7 @@ def test_exports_for_a_viewer_carry_no_personal_data(demo_db):
     import zipfile
 
     from txip_geo.present import meeting as report
+    from txip_geo.render import exports
 
     store = Store(demo_db)
     fs = compute(store)
@@ -193,10 +195,10 @@ def test_exports_for_a_viewer_carry_no_personal_data(demo_db):
     secrets_ = {v for v in list(cases["party"]) + list(cases["address"]) + list(ws["contact"])
                 if isinstance(v, str) and len(v) > 3}
     assert secrets_
-    red = auth.redact(fs)
+    red = redact.redact(fs)
     layers = report.Layers.from_store(store)
     for fmt in ("xlsx", "pptx"):
-        data = report.build(fmt, red, layers)
+        data = exports.build(fmt, red, layers)
         with zipfile.ZipFile(io.BytesIO(data)) as z:  # both are zipped XML: search every part's text
             text = "".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml"))
         leaked = [s for s in secrets_ if s in text]

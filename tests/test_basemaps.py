@@ -85,7 +85,7 @@ def test_a_deployment_sets_the_default_basemap_in_the_toml(tmp_path, monkeypatch
 def test_gap_map_takes_the_basemap_too_shifted_to_gcj02_for_amap(fs_and_layer):
     """The 网络覆盖 page's map of gaps: no tiles by default; with 高德 every layer moves onto GCJ-02 and the
     tiles' credit is in the legend."""
-    from txip_geo.figures import network
+    from txip_geo.present import network_view as network
 
     fs, layer = fs_and_layer
 

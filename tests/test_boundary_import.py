@@ -20,7 +20,8 @@ from txip_geo.ingest.boundary_import import (BoundaryReport, check_boundaries, d
                                       report_lines, save_drawn_park)
 from txip_geo.cli import main
 from txip_geo.figures.compute import compute
-from txip_geo.ingest.importer import ImportRejected, import_file
+from txip_geo.ingest.importer import ImportRejected
+from txip_geo.ingest.pipeline import import_file
 
 HQ, HS, ZQ = "321283100", "321283112", "321283109"  # 黄桥镇, 河失镇 (interior), 张桥镇 (interior)
 GK = "EPSG:4549"

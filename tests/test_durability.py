@@ -42,7 +42,7 @@ RUNNER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
     from txip_geo.store.database import Store
-    from txip_geo.ingest.importer import import_file
+    from txip_geo.ingest.pipeline import import_file
 
     db, kind, path = sys.argv[1:4]
     store = Store(db)
@@ -160,7 +160,7 @@ def test_an_import_killed_inside_its_transaction_leaves_nothing_of_the_file(tmp_
     store = Store(db)
     cases_file(tmp_path / "先.csv", "P", 50)
     store_before = Store(db)
-    from txip_geo.ingest.importer import import_file
+    from txip_geo.ingest.pipeline import import_file
 
     import_file(store_before, "cases", tmp_path / "先.csv", as_of="2026-10-31")
     big = cases_file(tmp_path / "大台账.csv", "K", 60000)
@@ -277,7 +277,7 @@ def test_backup_wipe_restore_reproduces_every_figure(demo_copy, tmp_path, fmt, c
 
 
 def test_restore_over_a_changed_live_store_with_a_reader_connected(demo_copy, tmp_path):
-    from txip_geo.ingest.importer import import_file
+    from txip_geo.ingest.pipeline import import_file
 
     db = tmp_path / "live.sqlite"
     bk.restore(demo_copy.parent.parent / "demo.zip", db)
@@ -381,7 +381,7 @@ def test_a_tampered_or_foreign_archive_is_refused_and_the_store_untouched(demo_c
     bk.restore(demo_copy.parent.parent / "demo.zip", db)
     good = bk.backup(db, tmp_path / "good.zip").path
     # The live store moves on after the backup: a refused restore must leave it exactly so.
-    from txip_geo.ingest.importer import import_file
+    from txip_geo.ingest.pipeline import import_file
 
     import_file(Store(db), "cases", cases_file(tmp_path / "新.csv", "T", 30), as_of="2026-11-30")
     con = sqlite3.connect(db)

@@ -4,7 +4,7 @@ import pytest
 
 from txip_geo.figures.compute import Settings, compute
 from txip_geo.figures.goals import evaluate
-from txip_geo.ingest.importer import import_file
+from txip_geo.ingest.pipeline import import_file
 
 AS_OF = "2026-10-31"
 HQ, YL, GX = "321283100", "321283002", "321283102"  # 黄桥镇, 延令街道, 古溪镇

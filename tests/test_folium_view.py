@@ -9,6 +9,7 @@ import streamlit_folium as sf
 from shapely.geometry import box
 
 from txip_geo.render import folium_map as maps
+from txip_geo.present import mapspec
 from txip_geo.render.offline import localise_map
 from ui import folium_view
 
@@ -21,8 +22,8 @@ def township_map(points: int = 0):
     if points:
         pts = pd.DataFrame({"lon": [120.01 + i * 0.0005 for i in range(points)], "lat": [32.05] * points,
                             "color": "#08519c", "radius": 6, "tooltip": [f"工作站{i}（样例）" for i in range(points)]})
-        layers = [maps.PointLayer(name="知识产权工作站", points=pts, cluster=True)]
-    spec = maps.MapSpec(areas=areas, label="专利总量", unit="件", breaks=maps.class_breaks([0, 5, 40]), points=layers)
+        layers = [mapspec.PointLayer(name="知识产权工作站", points=pts, cluster=True)]
+    spec = mapspec.MapSpec(areas=areas, label="专利总量", unit="件", breaks=mapspec.class_breaks([0, 5, 40]), points=layers)
     return maps.build_map(spec), areas  # as the pages hand it over: folium_view.render localises it
 
 
@@ -79,7 +80,7 @@ def test_component_key_changes_with_the_map_and_the_user_key():
 def test_selection_outline_is_the_picked_areas_geometry_only():
     _, areas = township_map()
     spec = maps.outline_spec(areas[areas["code"] == "U1"], "U1")
-    assert spec["id"] == "U1" and spec["style"] == {"fill": False, "color": maps.SELECTED_COLOR, "weight": 4}
+    assert spec["id"] == "U1" and spec["style"] == {"fill": False, "color": mapspec.SELECTED_COLOR, "weight": 4}
     xs = [x for ring in spec["geojson"]["coordinates"] for x, _ in ring]
     assert min(xs) >= 120.1 and max(xs) == pytest.approx(120.19)  # the outline of U1 (x from 120.1 to 120.19)
     json.dumps(spec)  # goes to the browser as JSON

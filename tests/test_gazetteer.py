@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.figures.goals import goal_table
+from txip_geo.plan import goal_table
 
 NBS_CODES = {
     "321283001": "济川街道", "321283002": "延令街道", "321283003": "姚王街道", "321283100": "黄桥镇",

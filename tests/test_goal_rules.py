@@ -9,7 +9,7 @@ import pytest
 from txip_geo import rules
 from txip_geo.figures.compute import METRICS, Settings, compute
 from txip_geo.figures.goals import evaluate
-from txip_geo.ingest.importer import import_file
+from txip_geo.ingest.pipeline import import_file
 from txip_geo.paths import DATA_DIR
 from txip_geo.present.map_view import goal_shares
 

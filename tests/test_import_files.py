@@ -7,7 +7,8 @@ from datetime import date
 import openpyxl
 import pytest
 
-from txip_geo.ingest.importer import ImportRejected, import_file
+from txip_geo.ingest.importer import ImportRejected
+from txip_geo.ingest.pipeline import import_file
 
 
 def store_counts(store):

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from txip_geo.ingest import importer
-from txip_geo.ingest.importer import ImportRejected, import_file, prepare, store_layers
+from txip_geo.ingest.importer import ImportRejected, prepare
+from txip_geo.ingest.pipeline import import_file, store_layers
 from txip_geo.store.database import Store
 
 HEADER = ["申请号", "申请人", "申请日", "专利类型", "法律状态", "所属镇街", "地址", "经度", "纬度", "坐标系"]

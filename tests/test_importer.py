@@ -3,7 +3,8 @@
 import pytest
 
 from txip_geo.cli import main
-from txip_geo.ingest.importer import ImportRejected, import_file
+from txip_geo.ingest.importer import ImportRejected
+from txip_geo.ingest.pipeline import import_file
 
 
 def counts(store):

@@ -7,10 +7,13 @@ import pandas as pd
 import pytest
 
 from txip_geo.render import folium_map as maps
+from txip_geo.present import mapspec
 from txip_geo.figures import network
+from txip_geo.render import xlsx
+from txip_geo.present import network_view
 from txip_geo.figures.compute import compute
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.ingest.importer import import_file
+from txip_geo.ingest.pipeline import import_file
 from txip_geo.paths import DATA_DIR
 
 AS_OF = "2026-10-31"
@@ -172,27 +175,27 @@ def test_kinds_never_imported_are_no_data_and_still_gaps(store, csv_file):
 def test_gap_count_frame_and_map_spec(fs):
     from txip_geo.areas import boundaries
 
-    units = network.gap_count_frame(fs, "units")
-    parks = network.gap_count_frame(fs, "parks")
+    units = network_view.gap_count_frame(fs, "units")
+    parks = network_view.gap_count_frame(fs, "parks")
     assert len(units) == 17 and len(parks) == 4
     card = network.scorecard(fs).set_index("代码")
     assert units.set_index("code").loc[YL, "value"] == card.loc[YL, "缺口数"]
     assert list(parks["code"]) == ["P01", "P02", "P03", "P04"]
 
-    spec = network.gap_map_spec(fs, boundaries.bundled_townships(), view="units")
+    spec = network_view.gap_map_spec(fs, boundaries.bundled_townships(), view="units")
     assert spec.label == "缺口数" and spec.unit == "项" and spec.zero_good
     assert spec.areas["value"].notna().all() and len(spec.areas) == 17
-    legend = maps.legend_entries(spec.breaks, spec.unit, zero_label=spec.zero_label, zero_good=spec.zero_good)
-    assert legend[0] == (maps.ZERO_GOOD_COLOR, "0（无缺口）")
+    legend = mapspec.legend_entries(spec.breaks, spec.unit, zero_label=spec.zero_label, zero_good=spec.zero_good)
+    assert legend[0] == (mapspec.ZERO_GOOD_COLOR, "0（无缺口）")
     html = maps.render_html(maps.build_map(spec))
     assert "0（无缺口）" in html and "缺口数（项）" in html and "0（空白）" not in html
     # A unit with no gap is drawn calm, not with the alarm style.
-    assert maps.area_style(0, spec.breaks, zero_good=True)["fillColor"] == maps.ZERO_GOOD_COLOR
-    assert maps.area_style(0, spec.breaks)["fillColor"] == maps.ZERO_COLOR  # default unchanged
+    assert mapspec.area_style(0, spec.breaks, zero_good=True)["fillColor"] == mapspec.ZERO_GOOD_COLOR
+    assert mapspec.area_style(0, spec.breaks)["fillColor"] == mapspec.ZERO_COLOR  # default unchanged
 
 
 def test_title_lines(fs):
-    lines = network.title_lines(fs)
+    lines = network_view.title_lines(fs)
     assert lines[0] == "泰兴市知识产权三级网络缺口清单"
     assert any("2026-10-31" in x for x in lines) and any("示意边界" in x for x in lines)
     assert not any("样例" in x for x in lines)  # the fixture is not the sample
@@ -200,14 +203,14 @@ def test_title_lines(fs):
 
 def test_display_tells_no_from_not_reported(fs):
     card = network.scorecard(fs)
-    d = network.scorecard_display(card).set_index("代码")
+    d = network_view.scorecard_display(card).set_index("代码")
     assert (d.loc[YL, "专（兼）职人员"], d.loc[GX, "专（兼）职人员"]) == ("0", "未填报")
     assert d.loc[HQ, "专项资金（万元）"] == "50"
-    assert network.state_css("无") == network.CSS_NO and network.state_css("未填报") == network.CSS_UNKNOWN
-    assert network.state_css("无数据") == network.CSS_UNKNOWN and network.CSS_NO != network.CSS_UNKNOWN
-    assert network.count_css("0") == network.CSS_NO and network.count_css("未填报") == network.CSS_UNKNOWN
-    assert network.count_css("0", zero_is_gap=False) == network.CSS_YES  # no zero-patent enterprises: good news
-    html = network.scorecard_styler(card).to_html()
+    assert network_view.state_css("无") == network_view.CSS_NO and network_view.state_css("未填报") == network_view.CSS_UNKNOWN
+    assert network_view.state_css("无数据") == network_view.CSS_UNKNOWN and network_view.CSS_NO != network_view.CSS_UNKNOWN
+    assert network_view.count_css("0") == network_view.CSS_NO and network_view.count_css("未填报") == network_view.CSS_UNKNOWN
+    assert network_view.count_css("0", zero_is_gap=False) == network_view.CSS_YES  # no zero-patent enterprises: good news
+    html = network_view.scorecard_styler(card).to_html()
     assert "None" not in html and "nan" not in html
 
 
@@ -216,10 +219,10 @@ def test_gap_workbook(fs):
 
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(network.gap_workbook(fs)))
+    wb = load_workbook(io.BytesIO(xlsx.gap_workbook(fs)))
     assert wb.sheetnames == ["缺口清单", "记分卡"]
     ws = wb["缺口清单"]
-    lines = network.title_lines(fs)
+    lines = network_view.title_lines(fs)
     assert [ws.cell(row=i + 1, column=1).value for i in range(len(lines))] == lines
     header = [c.value for c in ws[len(lines) + 1]]
     assert header == ["代码", "镇街/园区", "类别", "缺口", "数量", "依据", "牵头单位", "配合单位"]

@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from txip_geo.ingest.importer import import_file
+from txip_geo.ingest.pipeline import import_file
 from txip_geo.store.database import Store
 from txip_geo.strings import t
 

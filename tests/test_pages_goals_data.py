@@ -152,7 +152,7 @@ def test_data_page_lists_the_warnings_of_a_past_import(expected):
     assert len(warn) == 6 and set(warn["列"]) == {"申请号"} and warn["原因"].str.startswith("校验位错误").all()
     imports = s.imports()
     pid = int(imports.loc[imports["kind"] == "patents", "id"].iloc[0])
-    from txip_geo.ingest.importer import stored_report
+    from txip_geo.ingest.pipeline import stored_report
 
     rep = stored_report(s, pid)
     assert list(warn["行号"]) == [p.row for p in rep.warnings]
@@ -167,7 +167,7 @@ def test_data_page_lists_the_warnings_of_a_past_import(expected):
 
 
 def test_data_page_shows_the_report_of_the_import_just_made(tmp_path, monkeypatch):
-    from txip_geo.ingest.importer import import_file
+    from txip_geo.ingest.pipeline import import_file
 
     db = tmp_path / "new.sqlite"
     monkeypatch.setenv("TXIP_DB", str(db))

@@ -23,7 +23,8 @@ from txip_geo.present import map_view as views
 from txip_geo.figures.compute import Settings, compute
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
 from txip_geo.figures.goals import evaluate
-from txip_geo.ingest.importer import import_file, prepare
+from txip_geo.ingest.importer import prepare
+from txip_geo.ingest.pipeline import import_file
 from txip_geo.store.database import Store
 
 AS_OF, OLD = "2026-10-31", "2024-02-29"
@@ -169,7 +170,7 @@ def _add(store, rows, name, as_of, tweak=None):
     buf = io.StringIO()
     csv.writer(buf).writerows([HEADER, *rows])
     data = buf.getvalue().encode()
-    from txip_geo.ingest.importer import store_layers
+    from txip_geo.ingest.pipeline import store_layers
 
     recs, rep = prepare("patents", data, name, as_of=as_of, layers=store_layers(store))
     if tweak is not None:
@@ -358,7 +359,7 @@ def _plain(df):
 
 
 def _full_no_township(store, as_of=None):
-    from txip_geo.present.goal_tables import no_township_mask
+    from txip_geo.store.rules import no_township_mask
 
     df = store.records("patents", as_of)
     return df[no_township_mask(df) | (df["assign_method"] == "outside")].reset_index(drop=True)
@@ -403,8 +404,8 @@ def test_rows_without_a_township_are_found_through_their_partial_index(fixture_s
 
 
 def test_data_page_counts_and_lists_equal_the_record_path_without_loading_patents(fixture_store, monkeypatch):
-    from txip_geo.present import goal_tables as progress
-    from txip_geo.render.xlsx import unassigned_table
+    from txip_geo.present import records as progress
+    from txip_geo.present.records import unassigned_table
 
     expected_counts = progress.assignment_counts(progress.located_records(fixture_store))
     fs = compute(fixture_store)

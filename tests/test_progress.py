@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 
 from txip_geo.present import goal_tables as progress
+from txip_geo.present import records
 from txip_geo.figures.compute import compute
 from txip_geo.figures.goals import evaluate
-from txip_geo.ingest.importer import import_file
+from txip_geo.ingest.pipeline import import_file
 from txip_geo.ingest.patent_numbers import check_digit
 
 AS_OF = "2026-10-31"
@@ -159,8 +160,8 @@ def test_goals_without_per_area_figure_have_no_contributors(tiny):
 
 # -- data page ----------------------------------------------------------------------------------------------------------
 def test_assignment_counts_include_outside_records(tiny):
-    recs = progress.located_records(tiny)
-    counts = progress.assignment_counts(recs).set_index("数据类型")
+    recs = records.located_records(tiny)
+    counts = records.assignment_counts(recs).set_index("数据类型")
     p = counts.loc["专利"]
     assert (p["按代码/镇街名称字段"], p["按园区名称"], p["未能归属"], p["泰兴市外"], p["合计"]) == (7, 1, 1, 1, 10)
     assert p["无所属镇街（只计入全市）"] == 2  # the unassigned one and the park one
@@ -173,19 +174,19 @@ def test_assignment_counts_include_outside_records(tiny):
 def test_imports_table_marks_the_snapshot_in_use(tiny, csv_file):
     import_file(tiny, "patents", csv_file("p2.csv", ["申请号", "法律状态", "所属镇街"], [[inv(20), "有效", "黄桥镇"]]),
                 as_of="2026-11-20", user="张三")
-    tab = progress.imports_table(tiny.imports())
+    tab = records.imports_table(tiny.imports())
     assert list(tab.columns) == ["数据类型", "文件", "截至", "导入时间", "导入人", "记录数", "样例", "当前使用"]
     assert tab.iloc[0].tolist()[:3] == ["专利", "p2.csv", "2026-11-20"]  # newest first
     assert tab.iloc[0]["导入人"] == "张三" and tab.iloc[0]["记录数"] == 1 and tab.iloc[0]["样例"] == "否"
     in_use = dict(zip(tab["文件"], tab["当前使用"]))
     assert in_use == {"p2.csv": "是", "c.csv": "是", "p.csv": "否"}
     # Looking back to 2026-10-31 the older patent snapshot is the one in use.
-    back = progress.imports_table(tiny.imports(), as_of="2026-10-31")
+    back = records.imports_table(tiny.imports(), as_of="2026-10-31")
     assert dict(zip(back["文件"], back["当前使用"]))["p.csv"] == "是"
 
 
 def test_kind_labels_and_boundary_text():
-    assert progress.kind_label("patents") == "专利"
-    assert progress.kind_label("boundaries:townships") == "边界（镇街）"
-    assert progress.boundary_text("schematic").startswith("镇街边界：示意边界")
-    assert progress.boundary_text("official").startswith("镇街边界：正式边界")
+    assert records.kind_label("patents") == "专利"
+    assert records.kind_label("boundaries:townships") == "边界（镇街）"
+    assert records.boundary_text("schematic").startswith("镇街边界：示意边界")
+    assert records.boundary_text("official").startswith("镇街边界：正式边界")

@@ -312,7 +312,6 @@ def test_panel_figures(case):
     """The township panel (report.unit_figures): each figure's value and its rank among the 17 (1 = largest, or the
     fewest for the less-is-better counts; ties share the better rank)."""
     from txip_geo.present import meeting as report
-    from txip_geo.strings import t
 
     _name, rc, fs, _db, _view = case
     bad = []
@@ -429,14 +428,14 @@ def _sheet(ws) -> pd.DataFrame:
 
 
 def test_workbook(case):
-    """The workbook (report.build_xlsx read back with openpyxl): township and park sheets, goals, gaps, scorecard."""
+    """The workbook (exports.build_xlsx read back with openpyxl): township and park sheets, goals, gaps, scorecard."""
     import openpyxl
 
-    from txip_geo.present import meeting as report
+    from txip_geo.render import exports
     from txip_geo.figures.compute import METRICS
 
     _name, rc, fs, _db, _view = case
-    wb = openpyxl.load_workbook(io.BytesIO(report.build_xlsx(fs)), read_only=True)
+    wb = openpyxl.load_workbook(io.BytesIO(exports.build_xlsx(fs)), read_only=True)
     sheets = {ws.title: _sheet(ws) for ws in wb.worksheets if any(True for _ in ws.iter_rows(max_row=1))}
     bad = []
     for mine, first_label in ((rc.units, "镇街"), (rc.parks, "园区")):

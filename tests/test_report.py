@@ -11,9 +11,11 @@ import pytest
 from pptx import Presentation
 from pptx.util import Emu
 
-from txip_geo.render import folium_map as maps
+from txip_geo.present import mapspec as maps
 from txip_geo.figures import network
 from txip_geo.present import meeting as report
+from txip_geo.render import exports
+from txip_geo.render import deck as render_deck
 from txip_geo.cli import main
 from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.figures.goals import evaluate
@@ -34,7 +36,7 @@ def layers(demo_layers):
 
 @pytest.fixture(scope="module")
 def deck(fs, layers):
-    return Presentation(io.BytesIO(report.build_pptx(fs, layers, indicator="patents")))
+    return Presentation(io.BytesIO(render_deck.build_pptx(fs, layers, indicator="patents")))
 
 
 def _num(text: str) -> float:
@@ -109,7 +111,7 @@ def test_goal_status_cells_are_coloured(deck, fs):
     for row in list(table.rows)[1:]:
         cell = row.cells[status]
         key = {v: k for k, v in {"met": "已达成", "not_met": "未达成", "no_data": "无数据"}.items()}[cell.text]
-        assert str(cell.fill.fore_color.rgb) == report.STATUS_COLORS[key][0]
+        assert str(cell.fill.fore_color.rgb) == render_deck.STATUS_COLORS[key][0]
 
 
 def test_every_slide_says_sample_internal_as_of_and_source(deck, fs):
@@ -123,7 +125,7 @@ def test_every_slide_says_sample_internal_as_of_and_source(deck, fs):
 
 
 def test_no_internal_marking_when_not_asked_for(fs):
-    d = report._Deck(fs, internal=False)
+    d = render_deck._Deck(fs, internal=False)
     d.total = 1
     d.title_slide()
     prs = Presentation(io.BytesIO(d.save()))
@@ -137,8 +139,8 @@ def test_every_run_names_the_east_asian_font(deck):
         for rpr in slide._element.iter(f"{A_NS}rPr"):
             runs += 1
             ea = rpr.find(f"{A_NS}ea")
-            assert ea is not None and ea.get("typeface") == report.PPTX_FONT
-            assert rpr.find(f"{A_NS}latin").get("typeface") == report.PPTX_FONT
+            assert ea is not None and ea.get("typeface") == render_deck.PPTX_FONT
+            assert rpr.find(f"{A_NS}latin").get("typeface") == render_deck.PPTX_FONT
     assert runs > 500
 
 
@@ -219,7 +221,7 @@ def test_only_gaps_keeps_the_townships_with_gaps(fs):
 
 @pytest.fixture(scope="module")
 def workbook(fs):
-    return openpyxl.load_workbook(io.BytesIO(report.build_xlsx(fs)))
+    return openpyxl.load_workbook(io.BytesIO(exports.build_xlsx(fs)))
 
 
 def _header_row(ws) -> int:
@@ -272,7 +274,7 @@ def test_record_text_never_becomes_a_formula(fs):
     nt = fs.no_township_records
     f2 = dataclasses.replace(fs, records={**fs.records, "patents": pd.concat([p, row], ignore_index=True)},
                              no_township_records={**nt, "patents": pd.concat([nt["patents"], row], ignore_index=True)})
-    data = report.build_xlsx(f2)
+    data = exports.build_xlsx(f2)
     ws = openpyxl.load_workbook(io.BytesIO(data))[t("report.sheet_unassigned")]
     cells = [c for r in ws.iter_rows() for c in r if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" for c in cells)

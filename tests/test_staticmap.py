@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from txip_geo.render import fonts
-from txip_geo.render import folium_map as maps
+from txip_geo.present import mapspec as maps
 from txip_geo.present import meeting as report
+from txip_geo.render import exports
 from txip_geo.render import staticmap
 from txip_geo.strings import t
 
@@ -111,7 +112,7 @@ def test_the_title_is_drawn_as_glyphs_not_boxes(spec):
 
 @pytest.fixture(scope="module")
 def png(fs, layers):
-    return report.map_png(fs, layers, indicator="patents", dpi=300)
+    return exports.map_png(fs, layers, indicator="patents", dpi=300)
 
 
 def test_png_is_a4_landscape_at_300_dpi_and_not_blank(png):
@@ -142,7 +143,7 @@ def test_png_uses_the_web_maps_class_colours(png, spec):
 
 @pytest.fixture(scope="module")
 def pdf(fs, layers):
-    return report.map_pdf(fs, layers, indicator="patents")
+    return exports.map_pdf(fs, layers, indicator="patents")
 
 
 def test_pdf_is_vector_with_the_font_embedded_as_truetype(pdf):

@@ -13,7 +13,8 @@ import pytest
 
 from txip_geo.ingest import limits
 from txip_geo.cli import main as cli
-from txip_geo.ingest.importer import ImportRejected, import_file, prepare
+from txip_geo.ingest.importer import ImportRejected, prepare
+from txip_geo.ingest.pipeline import import_file
 from txip_geo.ingest.limits import MIB, Limits, UploadRejected, check_upload, safe_extract
 
 ROOT = Path(__file__).resolve().parent.parent

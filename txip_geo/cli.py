@@ -54,7 +54,8 @@ def _rows(df: pd.DataFrame, cols: list[str]) -> list[dict]:
 
 
 def cmd_demo(args) -> int:
-    from txip_geo.ingest.importer import ImportRejected, import_file
+    from txip_geo.ingest.importer import ImportRejected
+    from txip_geo.ingest.pipeline import import_file
 
     store = _store(args)
     store.clear_records()
@@ -96,7 +97,8 @@ def _print_details(rep, all_warnings: bool = False) -> None:
 
 
 def cmd_import(args) -> int:
-    from txip_geo.ingest.importer import ImportRejected, import_file
+    from txip_geo.ingest.importer import ImportRejected
+    from txip_geo.ingest.pipeline import import_file
 
     store = _store(args)
     try:
@@ -308,6 +310,7 @@ def cmd_report(args) -> int:
     import time
 
     from txip_geo.present import meeting as report
+    from txip_geo.render import exports
     from txip_geo.render.fonts import FontNotFound
     from txip_geo.present.map_view import INDICATORS
 
@@ -321,7 +324,7 @@ def cmd_report(args) -> int:
     out = Path(args.out) if args.out else Path(report.file_name(args.format, fs))
     t0 = time.perf_counter()
     try:
-        data = report.build(args.format, fs, report.Layers.from_store(_store(args)), indicator=args.indicator,
+        data = exports.build(args.format, fs, report.Layers.from_store(_store(args)), indicator=args.indicator,
                             internal=not args.public, only_gaps=args.only_gaps, which=args.map, dpi=args.dpi)
     except FontNotFound as e:
         print(str(e), file=sys.stderr)

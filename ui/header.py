@@ -6,7 +6,8 @@ import html
 
 import streamlit as st
 
-from txip_geo.figures.goals import current_phase, phases
+from txip_geo.figures.goals import current_phase
+from txip_geo.plan import phases
 from txip_geo.strings import t
 
 CSS = """

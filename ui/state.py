@@ -58,7 +58,7 @@ def settings(**overrides) -> Settings:
 
 @cache_resource(show_spinner=False, max_entries=32)
 def _redacted(path: str, version: tuple, settings: Settings) -> FigureSet:
-    from txip_geo.store.auth import redact
+    from txip_geo.present.redact import redact
 
     return redact(_figures(path, version, settings))
 

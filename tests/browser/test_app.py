@@ -9,7 +9,7 @@ import pytest
 
 from support import MAP_HOST, wait_for_inline_map
 from txip_geo.cli import main as cli
-from txip_geo.render.folium_map import SELECTED_COLOR
+from txip_geo.present.mapspec import SELECTED_COLOR
 from txip_geo.strings import t
 
 REPO = Path(__file__).resolve().parents[2]

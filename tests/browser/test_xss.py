@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from support import wait_for_inline_map
-from txip_geo.ingest.importer import import_file
+from txip_geo.ingest.pipeline import import_file
 from txip_geo.store.database import Store
 
 REPO = Path(__file__).resolve().parents[2]

@@ -485,7 +485,7 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     records = LazyRecords({k: counted[k] for k in recs},
                           {"patents": lambda: _filter_patents(_counted(store.records("patents", s.as_of, upto=upto)), s)},
                           order=list(schema.KINDS))
-    from txip_geo.present.goal_tables import no_township_mask
+    from txip_geo.store.rules import no_township_mask
 
     located = [k for k in schema.KINDS if schema.KINDS[k].located]
     no_township = LazyRecords(

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from txip_geo.figures.compute import POPULATION_BASES, FigureSet, Settings, base_date, pick_base
 from txip_geo.areas.gazetteer import CITY_CODE
-from txip_geo.paths import DATA_DIR
+from txip_geo.plan import goal_table, phases
 from txip_geo.strings import t
 
 STATUS_LABELS = {
@@ -36,28 +34,6 @@ PER_AREA = {
     "G15": "service_orgs",
     "G16": "training_attendees",
 }
-
-
-@lru_cache(maxsize=1)
-def goal_table() -> pd.DataFrame:
-    """data/goals.csv joined with the lead and cooperating units of the task each goal belongs to."""
-    with open(DATA_DIR / "goals.csv", encoding="utf-8") as f:
-        goals = list(csv.DictReader(f))
-    with open(DATA_DIR / "tasks.csv", encoding="utf-8") as f:
-        tasks = {r["task"]: r for r in csv.DictReader(f)}
-    for g in goals:
-        t = tasks.get(g["task"], {})
-        g["task_name"] = t.get("name", "")
-        g["lead"] = t.get("lead", "")
-        g["cooperating"] = t.get("cooperating", "")
-        g["target"] = float(g["target"]) if g["target"] else None
-    return pd.DataFrame(goals)
-
-
-@lru_cache(maxsize=1)
-def phases() -> pd.DataFrame:
-    with open(DATA_DIR / "phases.csv", encoding="utf-8") as f:
-        return pd.DataFrame(list(csv.DictReader(f)))
 
 
 def current_phase(today: date | None = None) -> str:

@@ -10,7 +10,6 @@ import re
 import threading
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -1042,7 +1041,7 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
         lvl_bad = out["pilot_level"].ne("") & ~out["pilot_level"].str.contains("国家|省|市", regex=True)
         flag(lvl_bad, "pilot_level", out["pilot_level"], "试点示范级别应为 国家/省/市 或留空")
     elif kind.name == "manual":
-        from txip_geo.figures.goals import goal_table
+        from txip_geo.plan import goal_table
 
         ids = set(goal_table()["id"])
         flag(~out["goal_id"].str.upper().isin(ids) & out["goal_id"].ne(""), "goal_id", out["goal_id"],
@@ -1057,81 +1056,6 @@ def _derive(kind: schema.Kind, out: pd.DataFrame, flag, as_of: str) -> None:
 
 
 # -- importing into the store ---------------------------------------------------------------------------------
-
-def store_layers(store) -> dict:
-    from txip_geo.areas import boundaries
-
-    return {"townships": store.layer("townships"), "parks": store.layer("parks"), "outline": boundaries.county_outline()}
-
-
-def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = None, user: str = "cli",
-                is_sample: bool = False, skip_invalid: bool = False, data: bytes | None = None,
-                file_name: str | None = None, chunk_rows: int | None = None) -> ImportReport:
-    """Import one file as one transaction. Raises ImportRejected (store unchanged) when it is refused.
-
-    A text file is streamed: read, checked, located and inserted `chunk_rows` rows at a time (default CHUNK_ROWS),
-    all inside the import's one transaction, so memory does not grow with the file; `data` (an upload's bytes) is
-    used instead of reading `path`."""
-    if kind_name not in schema.KINDS:
-        raise ValueError(f"未知的数据类型：{kind_name}")
-    path = Path(path)
-    file_name = file_name or path.name
-    source = Source(file_name, data=data, path=None if data is not None else path)
-    try:
-        sha = source.sha256()
-    except OSError as e:
-        rep = ImportReport(file_name=file_name, kind=kind_name)
-        raise _reject(rep, f"无法读取文件 {file_name}：{e.strerror}") from None
-    as_of = as_of or date.today().isoformat()
-    existing = store.find_import(kind_name, sha, as_of)
-    if existing is not None:
-        rep = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of, status="unchanged", import_id=existing,
-                           message=f"文件 {file_name} 已于此前导入（截至 {as_of}），未作改动")
-        return rep
-    from txip_geo.ingest import worker as import_worker
-
-    report = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
-    # A large text file is prepared by a second process while this one inserts (import_worker: two cores at work).
-    prepare = import_worker.prepared_chunks if import_worker.wanted(source) else prepared_chunks
-    chunks = prepare(kind_name, source, report, as_of=as_of, layers=store_layers(store), skip_invalid=skip_invalid,
-                     chunk_rows=chunk_rows)
-    first = next(chunks)  # a file of one chunk is wholly read and checked here, before the store is touched
-
-    def rejected_rows() -> int:
-        return len({(p.sheet, p.row) for p in report.errors})
-
-    # The report and the counts are complete once the last chunk is in: add_records asks for them then.
-    report.import_id = store.add_records(
-        schema.KINDS[kind_name], itertools.chain([first], chunks), file_name=file_name, data=source.content,
-        as_of=as_of, user=user, is_sample=is_sample, report=report.to_dict,
-        rows=lambda: (report.rows_read, report.rows_imported, rejected_rows(), report.duplicates))
-    report.status = "imported"
-    report.message = (f"已导入 {file_name}：{report.rows_imported} 条（读取 {report.rows_read} 行，合并重复 "
-                      f"{report.duplicates} 条，拒绝 {rejected_rows()} 行，警告 {len(report.warnings)} 处）")
-    return report
-
-
-def stored_report(store, import_id: int) -> ImportReport | None:
-    """The report kept with a past import (its warnings with row, column, value and reason), or None when the
-    import has none (an import still under way)."""
-    import json
-
-    with store.reading() as con:
-        row = con.execute("SELECT report, file_name, kind, as_of FROM imports WHERE id=?", (int(import_id),)).fetchone()
-    if row is None or not row[0]:
-        return None
-    rep = ImportReport.from_dict(json.loads(row[0]))
-    rep.file_name, rep.kind, rep.as_of = rep.file_name or row[1], rep.kind or row[2], rep.as_of or row[3]
-    rep.import_id = int(import_id)
-    return rep
-
-
-def import_warning_counts(store) -> dict[int, int]:
-    """Import id -> the number of warnings its stored report lists (imports without a report are absent)."""
-    with store.reading() as con:
-        rows = con.execute("SELECT id, json_array_length(report, '$.warnings') FROM imports "
-                           "WHERE report IS NOT NULL AND json_valid(report)").fetchall()
-    return {int(i): int(n or 0) for i, n in rows}
 
 
 def report_frames(report: ImportReport) -> dict[str, pd.DataFrame]:

@@ -13,9 +13,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from txip_geo import schema
 from txip_geo.figures.compute import METRICS, FigureSet
-from txip_geo.figures.goals import PER_AREA, STATUS_LABELS, contributions, phases
+from txip_geo.figures.goals import PER_AREA, STATUS_LABELS, contributions
+from txip_geo.plan import phases
 from txip_geo.strings import t
 
 # Text and background colour per goal status (green met/done, red not met/not done, grey no data).
@@ -264,114 +264,3 @@ def contributor_display(df: pd.DataFrame, unit: str) -> pd.DataFrame:
                          t("goals.col_value"): [f"{fmt_number(v)} {unit}" for v in df["value"]]})
 
 
-# -- data page --------------------------------------------------------------------------------------------------------
-def kind_label(kind: str) -> str:
-    """Chinese label of a record kind, or of a boundary import ('boundaries:townships')."""
-    if kind in schema.KINDS:
-        return schema.KINDS[kind].label
-    if kind.startswith("boundaries:"):
-        layer = kind.split(":", 1)[1]
-        return t("data.kind_boundaries", layer=t(f"data.layer_{layer}") if layer in ("townships", "parks") else layer)
-    return kind
-
-
-def current_snapshots(imports: pd.DataFrame, as_of: str | None = None) -> dict[str, str]:
-    """Per kind, the as-of date of the snapshot the figures use (latest, or latest on or before as_of)."""
-    df = imports if as_of is None else imports[imports["as_of"] <= as_of]
-    return df.groupby("kind")["as_of"].max().to_dict() if len(df) else {}
-
-
-def local_time(value) -> str:
-    """A stored time as people read it, in the server's local time: 2026-12-07 08:15:02. Times are stored as local
-    ISO text (2026-12-07T08:15:02); one stored with an offset (…+00:00, …Z) is converted to local time. Text that is no
-    time is returned as it is; a missing one as ""."""
-    from datetime import datetime
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    text = str(value).strip()
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        return text
-    if when.tzinfo is not None:
-        when = when.astimezone().replace(tzinfo=None)
-    return when.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def imports_table(imports: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
-    """The imports, newest first, with Chinese columns: 数据类型, 文件, 截至, 导入时间, 导入人, 记录数, 样例, 当前使用."""
-    cols = [t("data.col_kind"), t("data.col_file"), t("data.col_as_of"), t("data.col_imported_at"), t("data.col_by"),
-            t("data.col_rows"), t("data.col_sample"), t("data.col_in_use")]
-    if imports is None or imports.empty:
-        return pd.DataFrame(columns=cols)
-    snaps = current_snapshots(imports, as_of)
-    yes, no = t("data.yes"), t("data.no")
-    df = imports.sort_values("id", ascending=False)
-    out = pd.DataFrame({
-        cols[0]: df["kind"].map(kind_label),
-        cols[1]: df["file_name"],
-        cols[2]: df["as_of"],
-        cols[3]: df["imported_at"].map(local_time),
-        cols[4]: df["imported_by"],
-        cols[5]: df["rows_imported"].astype("Int64"),
-        cols[6]: df["is_sample"].map(lambda v: yes if v else no),
-        cols[7]: [yes if snaps.get(k) == a else no for k, a in zip(df["kind"], df["as_of"])],
-    })
-    return out.reset_index(drop=True)
-
-
-def located_records(store, as_of: str | None = None, *, no_township: bool = False) -> dict[str, pd.DataFrame]:
-    """The current snapshot of every located kind, outside-Taixing records included (FigureSet drops those);
-    `no_township`: only the records that count for no township or lie outside (Store.records)."""
-    return {k: store.records(k, as_of, no_township=no_township) for k, kind in schema.KINDS.items() if kind.located}
-
-
-def no_township_mask(df: pd.DataFrame) -> pd.Series:
-    """Records counted for the city but for no township: not outside Taixing and without a unit_code (method
-    'unassigned', or a park whose host township is not known). The same rule as FigureSet.unassigned."""
-    unit = df["unit_code"] if "unit_code" in df.columns else pd.Series(None, index=df.index)
-    return (df["assign_method"] != "outside") & (unit.isna() | (unit.astype(str).str.strip() == ""))
-
-
-def _count_row(kind, counts: pd.Series, no_unit: int) -> dict:
-    row = {t("data.col_kind"): kind.label}
-    for m, label in schema.ASSIGN_METHODS.items():
-        row[label] = int(counts.get(m, 0))
-    row[t("data.col_total")] = int(counts.sum())
-    row[t("data.col_no_unit")] = int(no_unit)
-    return row
-
-
-def _frame_row(kind, df: pd.DataFrame | None) -> dict:
-    """A kind's row of assignment_counts from its records."""
-    if df is None or not len(df):
-        return _count_row(kind, pd.Series(dtype=int), 0)
-    return _count_row(kind, df["assign_method"].value_counts(), no_township_mask(df).sum())
-
-
-def assignment_counts(records: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per located kind (rows, Chinese label), how many records were assigned by each method (columns, Chinese
-    labels of schema.ASSIGN_METHODS), 合计, and how many have no township (counted for the city only; this includes
-    park records whose host township is not known). Kinds with no records show zeros."""
-    return pd.DataFrame([_frame_row(kind, records.get(k)) for k, kind in schema.KINDS.items() if kind.located])
-
-
-def store_assignment_counts(store, as_of: str | None = None) -> pd.DataFrame:
-    """`assignment_counts` of the store's current snapshot without loading the patent records: their counts per
-    method come from the per-import aggregates, their no-township count from the few rows without a township."""
-    rows = []
-    for k, kind in schema.KINDS.items():
-        if not kind.located:
-            continue
-        if k != "patents":
-            rows.append(_frame_row(kind, store.records(k, as_of)))
-            continue
-        c = store.patent_counts(as_of, long_cut="", keys=("assign_method",))
-        counts = c.groupby("assign_method")["n"].sum() if len(c) else pd.Series(dtype=int)
-        rows.append(_count_row(kind, counts, no_township_mask(store.records(k, as_of, no_township=True)).sum()))
-    return pd.DataFrame(rows)
-
-
-def boundary_text(status: str) -> str:
-    return t("data.boundaries_official" if status == "official" else "data.boundaries_schematic")

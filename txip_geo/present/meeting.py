@@ -11,43 +11,22 @@ as-of date and the source line, and is marked 内部资料 unless `internal=Fals
 
 from __future__ import annotations
 
-import io
-import os
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from txip_geo.render import folium_map as maps
+from txip_geo.present import mapspec as maps
 from txip_geo.figures import network
+from txip_geo.present import network_view
 from txip_geo import schema
 from txip_geo.present import map_view as views
 from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.figures.goals import evaluate
 from txip_geo.strings import t
 
-FORMATS = {
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
-# The font the PPTX names (a PPTX cannot embed one): 微软雅黑 is on every Chinese Windows, where the deck is shown; it
-# is named, never shipped. LibreOffice and WPS substitute a CJK font of their own where it is missing (the East Asian
-# charset below tells them the text is Chinese). Override with TXIP_PPTX_FONT.
-PPTX_FONT = os.environ.get("TXIP_PPTX_FONT", "Microsoft YaHei")
-PPTX_FONT_PANOSE = "020B0503020204020204"
-PPTX_FONT_CHARSET = "-122"  # GB2312 (134) as a signed byte, as PowerPoint writes it
-
-# Colours of the goal status cells (fill, text).
-STATUS_COLORS = {
-    "met": ("C7E9C0", "00441B"), "done": ("C7E9C0", "00441B"),
-    "not_met": ("FCBBA1", "67000D"), "not_done": ("FCBBA1", "67000D"),
-    "no_data": ("E0E0E0", "424242"),
-}
-NAVY, GREY, RED, ORANGE = "08306B", "525252", "B10026", "A63603"
 
 # The figures of a township slide (and of the presentation page's township view).
 UNIT_METRICS = ["patents", "invention_patents_valid", "invention_per_10k", "trademarks", "workstations",
@@ -264,7 +243,7 @@ def indicator_spec(fs: FigureSet, layers: Layers, indicator: str, ref: FigureSet
 
 
 def gap_spec(fs: FigureSet, layers: Layers):
-    return network.gap_map_spec(fs, layers.townships, view="units", outline=layers.outline,
+    return network_view.gap_map_spec(fs, layers.townships, view="units", outline=layers.outline,
                                 neighbours=layers.neighbours, parks_layer=layers.parks)
 
 
@@ -290,41 +269,11 @@ def unit_spec(fs: FigureSet, layers: Layers, code: str, indicator: str, ref: Fig
     return indicator_spec(fs, layers, indicator, ref, points=pts, selected=code)
 
 
-def map_png(fs: FigureSet, layers: Layers, *, which: str = "indicator", indicator: str = "patents",
-            internal: bool = True, dpi: int = 300, ref: FigureSet | None = None) -> bytes:
-    """An A4 landscape map at print resolution: the indicator map or the gap map (`which='gaps'`)."""
-    from txip_geo.render import staticmap
-
-    spec, title = _print_map(fs, layers, which, indicator, ref)
-    return staticmap.render(spec, title=title, source=source_line(fs), internal=internal, fmt="png", dpi=dpi)
-
-
-def map_pdf(fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
-            ref: FigureSet | None = None) -> bytes:
-    """A4 landscape vector PDF, the CJK font embedded: page 1 the indicator map, page 2 the gap map."""
-    from txip_geo.render import staticmap
-
-    figs = []
-    for which in ("indicator", "gaps"):
-        spec, title = _print_map(fs, layers, which, indicator, ref)
-        figs.append(staticmap.figure(spec, title=title, source=source_line(fs), internal=internal))
-    return staticmap.save_pdf(figs)
-
-
-def _print_map(fs, layers, which, indicator, ref):
-    if which == "gaps":
-        return gap_spec(fs, layers), "泰兴市" + t("report.gap_map_title")
-    if which != "indicator":
-        raise ValueError(f"which must be 'indicator' or 'gaps', not {which!r}")
-    spec = indicator_spec(fs, layers, indicator, ref)
-    return spec, "泰兴市" + t("report.map_title", label=spec.label)
-
-
 # -- Excel ----------------------------------------------------------------------------------------------------------------
 
 def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
     """Per-unit and per-park figures, goals, the gap list with lead units, the scorecard, the unassigned records."""
-    from txip_geo.render.xlsx import unassigned_table
+    from txip_geo.present.records import unassigned_table
 
     def area_sheet(df: pd.DataFrame, first: list[tuple[str, str]]) -> pd.DataFrame:
         out = pd.DataFrame({label: df[col] for col, label in first})
@@ -363,14 +312,14 @@ def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
         t("report.sheet_units"): units,
         t("report.sheet_parks"): parks,
         t("report.sheet_goals"): goals,
-        t("network.sheet_gaps"): network.gap_display(network.gap_list(fs)),
-        t("network.sheet_scorecard"): network.scorecard_export(fs),
+        t("network.sheet_gaps"): network_view.gap_display(network.gap_list(fs)),
+        t("network.sheet_scorecard"): network_view.scorecard_export(fs),
         t("report.sheet_unassigned"): unassigned_table(fs),
     }
 
 
 def title_lines(fs: FigureSet, sheet: str, internal: bool = True) -> list[str]:
-    from txip_geo.render.xlsx import heading_lines
+    from txip_geo.present.records import heading_lines
 
     lines = heading_lines(fs, f"{t('report.xlsx_title')}：{sheet}") + [source_line(fs)]
     if internal:
@@ -378,446 +327,9 @@ def title_lines(fs: FigureSet, sheet: str, internal: bool = True) -> list[str]:
     return lines
 
 
-def build_xlsx(fs: FigureSet, *, internal: bool = True) -> bytes:
-    from txip_geo.render.xlsx import write_xlsx
-
-    sheets = workbook_sheets(fs)
-    return write_xlsx(sheets, title_lines={name: title_lines(fs, name, internal) for name in sheets})
-
-
 # -- PPTX -----------------------------------------------------------------------------------------------------------------
-
-def build_pptx(fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
-               only_gaps: bool = False, ref: FigureSet | None = None, dpi: int = 150) -> bytes:
-    """The 16:9 deck: title, goal table, city map by indicator, gap map, one slide per township (only those with
-    gaps when `only_gaps`), actions by lead unit. Text is set in `PPTX_FONT` (East Asian and Latin); maps are PNGs."""
-    from txip_geo.render import staticmap
-
-    deck = _Deck(fs, internal)
-    gaps = network.gap_list(fs)
-    points = unit_points(fs)
-    seq = steps(fs, indicator, only_gaps=only_gaps, title_step=True, deck_order=True)
-    deck.total = len(seq)
-    for step in seq:
-        if step.kind == "title":
-            deck.title_slide()
-        elif step.kind == "goals":
-            deck.goals_slide(step.title)
-        elif step.kind == "overview":
-            spec = indicator_spec(fs, layers, indicator, ref)
-            # The slide carries the 内部资料 marking; the picture keeps the notices (示意边界, 样例数据).
-            img = staticmap.render(spec, layout="slide", internal=False, dpi=dpi)
-            deck.map_slide(step.title, img, _overview_panel(fs, indicator))
-        elif step.kind == "gaps":
-            img = staticmap.render(gap_spec(fs, layers), layout="slide", internal=False, dpi=dpi)
-            deck.map_slide(step.title, img, _gap_panel(fs))
-        elif step.kind == "unit":
-            spec = unit_spec(fs, layers, step.code, indicator, ref, points=points)
-            img = staticmap.render(spec, layout="inset", focus=step.code, neutral=True, internal=False,
-                                   dpi=round(dpi * 1.2), figsize=(4.0, 5.0))  # shown at ~5.7 in high
-            deck.unit_slide(step.title, img, unit_figures(fs, step.code), unit_gaps(fs, step.code, gaps))
-        elif step.kind == "actions":
-            deck.actions_slide(step.title, actions_by_lead(fs, gaps))
-        elif step.kind == "rules":
-            deck.rules_slide(step.title, rule_rows(fs))
-    return deck.save()
-
-
-def _overview_panel(fs: FigureSet, indicator: str) -> list[tuple[str, int, str]]:
-    """(text, size pt, colour) lines beside the city map: the city total, the top and bottom townships."""
-    label, unit = METRICS[indicator]
-    s = fs.units.set_index("name")[indicator].dropna()
-    asc = indicator in views.MORE_IS_WORSE
-    lines = []
-    city = fs.city.get(indicator)
-    if city is not None and indicator != "invention_per_10k":
-        lines.append((f"全市合计：{maps.format_value(city, unit)}", 22, NAVY))
-    lines.append(("", 8, GREY))
-    if len(s):
-        best = s.sort_values(ascending=asc, kind="stable")
-        lines.append(("最好的三个镇街" if asc else "最多的三个镇街", 18, GREY))
-        lines += [(f"{n}　{maps.format_value(v, unit)}", 20, "252525") for n, v in best.head(3).items()]
-        lines.append(("", 8, GREY))
-        lines.append(("最需关注的三个镇街" if asc else "最少的三个镇街", 18, GREY))
-        lines += [(f"{n}　{maps.format_value(v, unit)}", 20, "252525") for n, v in best.tail(3)[::-1].items()]
-    missing = fs.units["name"][fs.units[indicator].isna()]
-    if len(missing):
-        lines.append(("", 8, GREY))
-        lines.append((f"无数据：{'、'.join(missing)}", 16, GREY))
-    n_un = views._unassigned_for(fs, indicator)
-    if n_un:
-        lines.append(("", 8, GREY))
-        lines.append((f"另有 {n_un} 条记录未能归属镇街，计入全市合计", 14, GREY))
-    return lines
-
-
-def _gap_panel(fs: FigureSet) -> list:
-    """Lines beside the gap map: the number of gaps, coverage of the four requirements, the areas with most gaps."""
-    card = network.scorecard(fs)
-    cov = network.coverage(card)
-    total = int(card[t("network.col_gaps")].sum())
-    lines = [(f"缺口合计 {total} 项", 24, NAVY, True), (f"{len(card)} 个镇街、园区", 16, GREY), ("", 6, GREY)]
-    for key in ("office", "staff", "fund", "ws"):
-        have, no, unknown = cov[key]
-        runs = [(f"{t(f'network.summary_{key}')} ", 17, "252525"), (f"{have}/{len(card)}", 17, NAVY, True)]
-        if unknown:
-            runs.append((f"（未填报 {unknown}）", 13, GREY))
-        lines.append(runs)
-    lines.append(("", 6, GREY))
-    lines.append((t("report.gap_summary_title"), 18, GREY))
-    top = card.sort_values(t("network.col_gaps"), ascending=False, kind="stable").head(4)
-    for name, n in zip(top[t("network.col_area")], top[t("network.col_gaps")]):
-        if n:
-            lines.append([(f"{name}　", 20, "252525"), (f"{n} 项", 20, RED, True)])
-    return lines
-
-
-class _Deck:
-    """python-pptx plumbing: 13.333 × 7.5 in slides, a title bar, footer and markings on every slide."""
-
-    W, H = 13.333, 7.5
-
-    def __init__(self, fs: FigureSet, internal: bool):
-        from pptx import Presentation
-        from pptx.util import Emu
-
-        self.fs, self.internal = fs, internal
-        self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = Emu(12192000), Emu(6858000)  # 16:9, 13.333 × 7.5 in
-        _set_theme_fonts(self.prs)
-        self.n, self.total = 0, 0
-
-    # -- primitives --------------------------------------------------------------------------------------------------
-    def _slide(self, layout: int = 5):
-        self.n += 1
-        return self.prs.slides.add_slide(self.prs.slide_layouts[layout])
-
-    def _text(self, slide, x, y, w, h, lines, *, anchor="top", align="left", name=None):
-        """A text box. `lines`: paragraphs, each (text, size, colour[, bold]) or a list of such runs."""
-        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-        from pptx.util import Inches, Pt
-
-        box = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
-        if name:
-            box.name = name
-        tf = box.text_frame
-        tf.word_wrap = True
-        tf.vertical_anchor = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}[anchor]
-        for m in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
-            setattr(tf, m, Inches(0.04))
-        for i, line in enumerate(lines):
-            runs = line if isinstance(line, list) else [line]
-            p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-            p.alignment = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}[align]
-            for run in runs:
-                _run(p, run[0], run[1], run[2], run[3] if len(run) > 3 else False)
-            p.space_after = Pt(3)
-        return box
-
-    def _title(self, slide, text, aside: str | None = None):
-        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-        from pptx.util import Inches
-
-        ph = slide.shapes.title
-        ph.left, ph.top, ph.width, ph.height = Inches(0.4), Inches(0.25), Inches(self.W - 3.4), Inches(0.85)
-        tf = ph.text_frame
-        tf.word_wrap = True
-        tf.vertical_anchor = MSO_ANCHOR.MIDDLE
-        p = tf.paragraphs[0]
-        p.alignment = PP_ALIGN.LEFT
-        _run(p, text, 30 if len(text) <= 24 else 26, NAVY, True)
-        if aside:  # a short summary right of the title, left of the markings
-            ph.width = Inches(4.2)
-            self._text(slide, 4.4, 0.45, self.W - 3.3 - 4.4, 0.6, [(aside, 15, GREY)], anchor="middle", align="right",
-                       name="aside")
-        self._chrome(slide)
-
-    def _chrome(self, slide, rule: bool = True):
-        """Markings (内部资料, 样例数据) top right, a rule under the title, footer (as-of, source) and page number."""
-        from pptx.dml.color import RGBColor
-        from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
-        from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-        from pptx.util import Inches, Pt
-
-        x = self.W - 0.3
-        marks = []
-        if self.internal:
-            marks.append((t("report.internal"), RED, "FFFFFF", "marking-internal"))
-        if self.fs.is_sample:
-            marks.append((t("app.sample_short"), ORANGE, "FFF5EB", "marking-sample"))
-        for text, color, face, name in marks:
-            w = 0.24 * len(text) + 0.35
-            x -= w
-            shp = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Inches(x), Inches(0.4), Inches(w), Inches(0.48))
-            shp.name = name
-            shp.fill.solid()
-            shp.fill.fore_color.rgb = RGBColor.from_string(face)
-            shp.line.color.rgb = RGBColor.from_string(color)
-            shp.line.width = Pt(1.5)
-            shp.shadow.inherit = False
-            tf = shp.text_frame
-            tf.vertical_anchor = MSO_ANCHOR.MIDDLE
-            for m in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
-                setattr(tf, m, Inches(0.02))
-            p = tf.paragraphs[0]
-            p.alignment = PP_ALIGN.CENTER
-            _run(p, text, 16, color, True)
-            x -= 0.12
-        if rule:
-            line = slide.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Inches(0.4), Inches(1.12),
-                                              Inches(self.W - 0.4), Inches(1.12))
-            line.line.color.rgb = RGBColor.from_string("BDBDBD")
-            line.line.width = Pt(1)
-        self._text(slide, 0.4, self.H - 0.45, self.W - 1.9, 0.35, [(footer_line(self.fs), 12, GREY)],
-                   anchor="middle", name="footer")
-        self._text(slide, self.W - 1.5, self.H - 0.45, 1.1, 0.35,
-                   [(t("report.page", n=self.n, total=self.total), 12, GREY)], anchor="middle", align="right",
-                   name="page-number")
-
-    def _picture(self, slide, png: bytes, x, y, w=None, h=None, name=None):
-        from pptx.util import Inches
-
-        pic = slide.shapes.add_picture(io.BytesIO(png), Inches(x), Inches(y), Inches(w) if w else None,
-                                       Inches(h) if h else None)
-        if name:
-            pic.name = name
-        return pic
-
-    def _table(self, slide, x, y, df: pd.DataFrame, widths: list[float], *, size=14, row_h=0.3, header=True,
-               styles: list | None = None, name=None):
-        """A table, navy header row. `styles`: per row, a dict column index → (fill, text colour, bold)."""
-        from pptx.enum.text import MSO_ANCHOR
-        from pptx.util import Inches
-
-        rows, cols = len(df) + (1 if header else 0), len(df.columns)
-        shape = slide.shapes.add_table(rows, cols, Inches(x), Inches(y), Inches(sum(widths)), Inches(row_h * rows))
-        if name:
-            shape.name = name
-        table = shape.table
-        table.first_row = header
-        for j, wj in enumerate(widths):
-            table.columns[j].width = Inches(wj)
-        for i in range(rows):
-            table.rows[i].height = Inches(row_h)
-        if header:
-            for j, col in enumerate(df.columns):
-                _cell(table.cell(0, j), str(col), size, "FFFFFF", True, fill=NAVY)
-        off = 1 if header else 0
-        for i, row in enumerate(df.itertuples(index=False)):
-            stripe = "F2F6FB" if i % 2 else "FFFFFF"
-            special = (styles[i] if styles else None) or {}
-            for j, v in enumerate(row):
-                fill, color, bold = special.get(j, (stripe, "252525", False))
-                cell = table.cell(i + off, j)
-                _cell(cell, "" if v is None else str(v), size, color, bold, fill=fill)
-                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-        return shape
-
-    # -- slides ------------------------------------------------------------------------------------------------------
-    def title_slide(self):
-        s = self._slide(0)
-        fs = self.fs
-        from pptx.util import Inches
-
-        title, sub = s.shapes.title, s.placeholders[1]
-        title.left, title.top, title.width, title.height = Inches(0.8), Inches(1.6), Inches(self.W - 1.6), Inches(1.2)
-        title.text_frame.text = ""
-        _run(title.text_frame.paragraphs[0], t("report.deck_title"), 44, NAVY, True)
-        sub.left, sub.top, sub.width, sub.height = Inches(0.8), Inches(2.9), Inches(self.W - 1.6), Inches(0.8)
-        sub.text_frame.text = ""
-        _run(sub.text_frame.paragraphs[0], t("report.deck_subtitle"), 24, "252525")
-        lines = [(t("report.deck_date", date=fs.as_of or "—"), 22, GREY)]
-        if fs.schematic_notice:
-            lines.append((fs.schematic_notice, 18, ORANGE))
-        self._text(s, 0.8, 3.9, self.W - 1.6, 1.0, lines, align="center")
-        if fs.is_sample:
-            self._text(s, 2.2, 5.0, self.W - 4.4, 0.7, [(t("app.sample_badge"), 22, ORANGE, True)], align="center",
-                       anchor="middle")
-        self._chrome(s, rule=False)
-
-    def goals_slide(self, title):
-        """The 16 numeric goals in one table (status cells coloured), the 4 milestones in a compact table below, each
-        with its 牵头单位."""
-        s = self._slide()
-        self._title(s, title, aside=goal_summary(self.fs))
-        rows = goal_rows(self.fs)
-        status, lead = t("goals.col_status"), t("goals.col_lead")
-
-        def styles(df, col):
-            return [{col: (*STATUS_COLORS[k], True)} if k in STATUS_COLORS else None for k in df["status"]]
-
-        num = rows[rows["kind"] != "milestone"]
-        ms = rows[rows["kind"] == "milestone"]
-        shown = [c for c in rows.columns if c not in ("kind", "status")]
-        self._table(s, 0.3, 1.22, num[shown], [0.62, 4.25, 1.75, 1.0, 0.95, 0.85, 0.88, 2.43], size=13, row_h=0.262,
-                    styles=styles(num, shown.index(status)), name="goals")
-        # Milestones, one per row and no header: 编号, 里程碑, 状态, 牵头单位.
-        if len(ms):
-            cols = [t("goals.col_id"), t("goals.col_name"), status, lead]
-            self._table(s, 0.3, 5.85, ms[cols], [0.62, 7.65, 0.88, 2.58], size=12, row_h=0.27, header=False,
-                        styles=styles(ms, 2), name="milestones")
-
-    def map_slide(self, title, png: bytes, panel):
-        s = self._slide()
-        self._title(s, title)
-        self._picture(s, png, 0.35, 1.22, h=5.75, name="map")
-        self._text(s, 8.8, 1.4, self.W - 8.8 - 0.35, 5.5, panel, name="panel")
-
-    def unit_slide(self, title, png: bytes, figures: list[tuple[str, str, str]], gaps: pd.DataFrame):
-        """Locator map left; right: the key figures (two per row, rank in grey) and the gaps with their lead units."""
-        s = self._slide()
-        self._title(s, title)
-        pic = self._picture(s, png, 0.35, 1.25, h=5.72, name="map")  # 4.0 × 5.0 in picture
-        x = 0.35 + pic.width / 914400 + 0.25
-        w = self.W - x - 0.35
-        half = (len(figures) + 1) // 2
-        rows = []
-        for i in range(half):
-            row = []
-            for f in (figures[i], figures[i + half] if i + half < len(figures) else None):
-                row += list(f) if f else ["", "", ""]
-            rows.append(row)
-        M, V, R = t("report.col_metric"), t("report.col_value"), t("report.col_rank")
-        df = pd.DataFrame(rows, columns=[M, V, R, M + " ", V + " ", R + " "])
-        lw, rw = 1.8, 0.6
-        vw = w / 2 - lw - rw
-        grey = [{2: ("FFFFFF" if i % 2 == 0 else "F2F6FB", GREY, False), 5: ("FFFFFF" if i % 2 == 0 else "F2F6FB", GREY, False)}
-                for i in range(len(df))]
-        self._table(s, x, 1.3, df, [lw, vw, rw, lw, vw, rw], size=13, row_h=0.4, styles=grey, name="figures")
-        y = 1.3 + 0.4 * (len(df) + 1) + 0.2
-        head = [(t("report.unit_gaps"), 18, NAVY, True)]
-        if gaps.empty:
-            self._text(s, x, y, w, 0.9, head + [(t("report.unit_no_gaps"), 18, "1A7F37")], name="gaps")
-            return
-        self._text(s, x, y, w, 0.45, head)
-        G = {k: t(f"network.col_{k}") for k in ("gap", "basis", "lead")}
-        df = gaps[[G["gap"], G["basis"], G["lead"]]]
-        n = len(df)
-        room = self.H - 0.55 - (y + 0.45)
-        row_h = min(0.38, room / (n + 1))
-        size = 14 if row_h >= 0.33 else 12 if row_h >= 0.26 else 10
-        self._table(s, x, y + 0.45, df, [w * 0.38, w * 0.2, w * 0.42], size=size, row_h=row_h,
-                    styles=[{0: ("FFFFFF" if i % 2 == 0 else "FDF1EE", "99000D", False)} for i in range(n)],
-                    name="gaps")
-
-    def rules_slide(self, title, rules: pd.DataFrame):
-        """The appendix: each numeric goal's counting rule (one table; the milestones' rule in one line below)."""
-        s = self._slide()
-        self._title(s, title)
-        # Row heights follow the rule's length: about 64 characters a line in the rule column at 10.5 pt.
-        lines = [max(1, -(-len(str(r)) // 64)) for r in rules.iloc[:, 2]]
-        row_h = min(0.3, 5.2 / (sum(lines) + 1))
-        self._table(s, 0.3, 1.2, rules, [0.62, 3.1, 9.0], size=10.5, row_h=row_h, name="rules")
-        for i, n in enumerate(lines, start=1):
-            from pptx.util import Inches
-
-            s.shapes[-1].table.rows[i].height = Inches(row_h * n)
-        self._text(s, 0.3, self.H - 0.95, self.W - 0.6, 0.35, [(t("report.rules_milestones"), 11, GREY)], name="note")
-
-    def actions_slide(self, title, actions: list[tuple[str, list[str]]]):
-        s = self._slide()
-        self._title(s, title)
-        def n_lines(size):  # lines as set: a long item wraps (a CJK character is about one em wide)
-            per_line = (self.W - 1.0) * 72 / size
-            return sum(1 + sum(-(-len("● " + text + "　" + basis) // int(per_line)) for text, basis in items)
-                       for _, items in actions)
-
-        size = next((z for z in (18, 16) if n_lines(z) <= {18: 15, 16: 17}[z]), 14)  # a 5.6 in box
-        lines = []
-        for i, (lead, items) in enumerate(actions):
-            if i:
-                lines.append(("", 6, GREY))
-            lines.append((lead, size + 2, NAVY, True))
-            for text, basis in items:
-                lines.append([("● " + text, size, "252525")] + ([("　" + basis, size - 4, GREY)] if basis else []))
-        if not actions:
-            lines.append((t("report.actions_none"), 20, "1A7F37"))
-        self._text(s, 0.5, 1.3, self.W - 1.0, 5.6, lines, name="actions")
-
-    def save(self) -> bytes:
-        buf = io.BytesIO()
-        self.prs.save(buf)
-        return buf.getvalue()
-
-
-def _run(paragraph, text: str, size: float, color: str, bold: bool = False):
-    """A run in PPTX_FONT: the Latin and the East Asian (a:ea) typeface both set, so PowerPoint, WPS and LibreOffice
-    pick a CJK font for the Chinese text instead of a Latin one."""
-    from pptx.dml.color import RGBColor
-    from pptx.util import Pt
-
-    run = paragraph.add_run()
-    run.text = text
-    f = run.font
-    f.size = Pt(size)
-    f.bold = bold
-    f.color.rgb = RGBColor.from_string(color)
-    f.name = PPTX_FONT
-    _east_asian(run._r.get_or_add_rPr())
-    return run
-
-
-def _east_asian(rPr) -> None:
-    from pptx.oxml.ns import qn
-
-    for tag in ("a:ea", "a:cs"):
-        el = rPr.find(qn(tag))
-        if el is None:
-            el = rPr.makeelement(qn(tag), {})
-            # Schema order: … a:latin, a:ea, a:cs, a:sym, a:hlinkClick …
-            latin = rPr.find(qn("a:latin"))
-            if latin is not None:
-                latin.addnext(el) if tag == "a:ea" else rPr.find(qn("a:ea")).addnext(el)
-            else:
-                rPr.append(el)
-        el.set("typeface", PPTX_FONT)
-        if tag == "a:ea":
-            el.set("panose", PPTX_FONT_PANOSE)
-            el.set("charset", PPTX_FONT_CHARSET)
-
-
-def _cell(cell, text: str, size: float, color: str, bold: bool, fill: str | None = None):
-    from pptx.dml.color import RGBColor
-    from pptx.util import Inches
-
-    cell.text = ""
-    tf = cell.text_frame
-    tf.word_wrap = True
-    p = tf.paragraphs[0]
-    _run(p, text, size, color, bold)
-    cell.margin_left = cell.margin_right = Inches(0.06)
-    cell.margin_top = cell.margin_bottom = Inches(0.02)
-    if fill:
-        cell.fill.solid()
-        cell.fill.fore_color.rgb = RGBColor.from_string(fill)
-
-
-def _set_theme_fonts(prs) -> None:
-    """The theme's major and minor East Asian fonts → PPTX_FONT (text typed later in PowerPoint gets it too)."""
-    from lxml import etree
-    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-
-    theme = prs.slide_master.part.part_related_by(RT.THEME)
-    root = etree.fromstring(theme.blob)
-    ns = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
-    for tag in ("a:latin", "a:ea"):
-        for el in root.findall(f".//a:fontScheme/*/{tag}", ns):
-            el.set("typeface", PPTX_FONT)
-    theme._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # -- one entry point ----------------------------------------------------------------------------------------------------
 
-def build(fmt: str, fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
-          only_gaps: bool = False, which: str = "indicator", dpi: int = 300, ref: FigureSet | None = None) -> bytes:
-    """The export in `fmt` (pptx | pdf | png | xlsx) as bytes."""
-    if fmt == "pptx":
-        return build_pptx(fs, layers, indicator=indicator, internal=internal, only_gaps=only_gaps, ref=ref)
-    if fmt == "pdf":
-        return map_pdf(fs, layers, indicator=indicator, internal=internal, ref=ref)
-    if fmt == "png":
-        return map_png(fs, layers, which=which, indicator=indicator, internal=internal, dpi=dpi, ref=ref)
-    if fmt == "xlsx":
-        return build_xlsx(fs, internal=internal)
-    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
 

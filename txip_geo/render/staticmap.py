@@ -37,9 +37,9 @@ from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from txip_geo.render import folium_map as maps  # noqa: E402
+from txip_geo.present import mapspec as maps  # noqa: E402
 from txip_geo.render.fonts import find_cjk_font  # noqa: E402
-from txip_geo.render.folium_map import MapSpec, PointLayer  # noqa: E402
+from txip_geo.present.mapspec import MapSpec, PointLayer  # noqa: E402
 from txip_geo.strings import t  # noqa: E402
 
 PROJECTED_CRS = "EPSG:4549"

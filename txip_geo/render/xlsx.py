@@ -20,8 +20,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from txip_geo import schema
-from txip_geo.present.goal_tables import located_records, no_township_mask
+from txip_geo.figures.compute import FigureSet
+from txip_geo.figures.network import gap_list
+from txip_geo.present.network_view import gap_display, scorecard_export, title_lines
 from txip_geo.strings import t
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -128,84 +129,12 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], title_lines: dict[str, list[str]
     return buf.getvalue()
 
 
-# -- the data page's list of records not counted for any township ------------------------------------------------------
-def _location_text(row: dict) -> str:
-    """The location text the locator worked from: the area fields and address as written, or the coordinates."""
-    parts = []
-    for f in schema.LOCATION_FIELDS:
-        if f.name in ("lon", "lat", "datum"):
-            continue
-        v = row.get(f.name)
-        if v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v).strip():
-            parts.append(f"{f.header}：{str(v).strip()}")
-    lon, lat = row.get("lon"), row.get("lat")
-    if lon is not None and lat is not None and not pd.isna(lon) and not pd.isna(lat):
-        datum = row.get("datum") or "WGS84"
-        parts.append(f"{t('data.coords')}：{float(lon):.6f}, {float(lat):.6f}（{datum}）")
-    if parts:
-        return "；".join(parts)
-    # No location at all: the record's name (never a personal-data field) helps find it in the source file.
-    for name in _NAME_FIELDS:
-        v = row.get(name)
-        if v is not None and not pd.isna(v) and str(v).strip():
-            return t("data.no_location_named", name=str(v).strip())
-    return t("data.no_location")
+def gap_workbook(fs: FigureSet, gaps: pd.DataFrame | None = None) -> bytes:
+    """The gap list (filtered or whole) and the scorecard as one .xlsx, via export.write_xlsx."""
 
-
-# Fields that name a record (first present wins), for records without any location text; none is personal data.
-_NAME_FIELDS = ("applicant", "registrant", "name", "pledgor", "title")
-
-
-def heading_lines(fs, title: str) -> list[str]:
-    """Title lines above an exported table: the title, the sample note, the as-of date, the 示意边界 notice."""
-    lines = [title]
-    if fs.is_sample:
-        lines.append(t("app.sample_badge"))
-    if fs.as_of:
-        lines.append(t("app.as_of", date=fs.as_of))
-    if fs.schematic_notice:
-        lines.append(fs.schematic_notice)
-    return lines
-
-
-def unassigned_table(fs, store=None, personal: bool = True) -> pd.DataFrame:
-    """Records of every located kind that count for no township — assign_method 'unassigned', or a park whose host
-    township is not known (the rule of FigureSet.unassigned) — followed by those outside Taixing (assign_method
-    'outside', never counted). Chinese columns: 数据类型, 原文件行号, 文件, 记录编号, 地址/名称, 归属方式, 说明.
-
-    A FigureSet keeps the no-township records but drops the outside-Taixing ones, so pass the store to list those
-    too; the snapshot used is the FigureSet's (settings.as_of). personal=False masks personal data (viewers)."""
-    if store is not None:  # only the rows listed here: a million patents are not loaded for their few unassigned
-        records = located_records(store, fs.settings.as_of, no_township=True)
-    else:  # the counted records without a township (a FigureSet has no outside records)
-        records = fs.no_township_records if fs.no_township_records is not None else fs.records
-    if not personal:
-        from txip_geo.store.auth import redact_frame
-
-        records = {k: redact_frame(v, k) for k, v in records.items()}
-    cols = [t("data.col_kind"), t("data.col_row"), t("data.col_file"), t("data.col_record"), t("data.col_text"),
-            t("data.col_method"), t("data.col_note")]
-    rows = []
-    for ki, (k, kind) in enumerate(schema.KINDS.items()):
-        df = records.get(k)
-        if not kind.located or df is None or df.empty:
-            continue
-        group = pd.Series(-1, index=df.index)
-        group[no_township_mask(df)] = 0
-        group[df["assign_method"] == "outside"] = 1
-        id_field = kind.fields[0].name
-        for g, r in zip(group[group >= 0], df[group >= 0].to_dict("records")):
-            rows.append({
-                "_g": int(g), "_k": ki,
-                cols[0]: kind.label,
-                cols[1]: int(r["row_no"]),
-                cols[2]: r.get("file_name") or "",
-                cols[3]: "" if pd.isna(r.get(id_field)) else str(r.get(id_field)),
-                cols[4]: _location_text(r),
-                cols[5]: schema.ASSIGN_METHODS.get(r["assign_method"], r["assign_method"]),
-                cols[6]: r.get("assign_note") or "",
-            })
-    if not rows:
-        return pd.DataFrame(columns=cols)
-    out = pd.DataFrame(rows).sort_values(["_g", "_k", cols[1]], kind="stable")
-    return out[cols].reset_index(drop=True)
+    gaps = gap_list(fs) if gaps is None else gaps
+    if "gap_key" in gaps.columns:
+        gaps = gap_display(gaps)
+    lines = title_lines(fs)
+    sheets = {t("network.sheet_gaps"): gaps, t("network.sheet_scorecard"): scorecard_export(fs)}
+    return write_xlsx(sheets, title_lines={name: lines for name in sheets})

@@ -8,12 +8,11 @@ import hmac
 import os
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
 
-from txip_geo import schema
 
 ROLES = ("viewer", "editor", "admin")
 ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理员"}
@@ -29,7 +28,6 @@ PERMISSIONS = {
     "restore": {"admin"},
 }
 
-MASK = "（已隐去）"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 
@@ -167,30 +165,4 @@ def new_password() -> str:
 
 # -- personal data ----------------------------------------------------------------------------------------------
 
-# Personal fields per kind (schema.Field.personal), plus the address of a case: it is the party's address.
-def personal_columns(kind: str) -> list[str]:
-    cols = [f.name for f in schema.input_fields(schema.KINDS[kind]) if f.personal]
-    if kind == "cases":
-        cols.append("address")
-    return cols
 
-
-def redact_frame(df: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """A copy with every personal column masked (non-empty values become （已隐去）)."""
-    cols = [c for c in personal_columns(kind) if c in df.columns]
-    if not cols or df.empty:
-        return df
-    out = df.copy()
-    for c in cols:
-        filled = out[c].notna() & (out[c].astype(str).str.strip() != "")
-        out[c] = out[c].astype(object).where(~filled, MASK)
-    return out
-
-
-def redact(fs):
-    """A FigureSet whose records carry no personal data (for viewers); figures are unchanged."""
-    from txip_geo.figures.compute import LazyRecords
-
-    return replace(fs, records=LazyRecords.mapped(fs.records, redact_frame),  # each kind redacted when first read
-                   no_township_records=LazyRecords.mapped(fs.no_township_records, redact_frame)
-                   if fs.no_township_records is not None else None)

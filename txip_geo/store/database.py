@@ -459,14 +459,14 @@ class Store:
         with an id up to this one (the store as it was when that import was the last).
 
         `no_township`: only the rows of that snapshot that count for no township or lie outside Taixing
-        (`progress.no_township_mask` or assign_method 'outside'), the lists the 数据 page shows. For patents the
+        (`store.rules.no_township_mask` or assign_method 'outside'), the lists the 数据 page shows. For patents the
         filter runs in SQL on the rows the aggregates mark live (`rec_patents.superseded`, the same de-duplication),
         so a million-record snapshot is not loaded to find its few hundred unassigned rows."""
         k = schema.KINDS[kind]
         if no_township and kind == "patents":
             return self._live_patents_without_township(as_of, upto)
         if no_township:
-            from txip_geo.present.goal_tables import no_township_mask
+            from txip_geo.store.rules import no_township_mask
 
             df = self.records(kind, as_of, upto)
             return df[no_township_mask(df) | (df["assign_method"] == "outside")].reset_index(drop=True)

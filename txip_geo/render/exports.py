@@ -1,0 +1,68 @@
+"""One entry point for the 联席会议 exports -- PPTX, PDF, PNG, XLSX, as bytes -- and the A4 print maps; the same for
+the presentation page's download buttons and `python -m txip_geo report`."""
+
+from __future__ import annotations
+
+from txip_geo.figures.compute import FigureSet
+from txip_geo.present.meeting import Layers, gap_spec, indicator_spec, source_line, title_lines, workbook_sheets
+from txip_geo.render.deck import build_pptx
+from txip_geo.strings import t
+
+
+FORMATS = {
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def map_png(fs: FigureSet, layers: Layers, *, which: str = "indicator", indicator: str = "patents",
+            internal: bool = True, dpi: int = 300, ref: FigureSet | None = None) -> bytes:
+    """An A4 landscape map at print resolution: the indicator map or the gap map (`which='gaps'`)."""
+    from txip_geo.render import staticmap
+
+    spec, title = _print_map(fs, layers, which, indicator, ref)
+    return staticmap.render(spec, title=title, source=source_line(fs), internal=internal, fmt="png", dpi=dpi)
+
+
+def map_pdf(fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
+            ref: FigureSet | None = None) -> bytes:
+    """A4 landscape vector PDF, the CJK font embedded: page 1 the indicator map, page 2 the gap map."""
+    from txip_geo.render import staticmap
+
+    figs = []
+    for which in ("indicator", "gaps"):
+        spec, title = _print_map(fs, layers, which, indicator, ref)
+        figs.append(staticmap.figure(spec, title=title, source=source_line(fs), internal=internal))
+    return staticmap.save_pdf(figs)
+
+
+def _print_map(fs, layers, which, indicator, ref):
+    if which == "gaps":
+        return gap_spec(fs, layers), "泰兴市" + t("report.gap_map_title")
+    if which != "indicator":
+        raise ValueError(f"which must be 'indicator' or 'gaps', not {which!r}")
+    spec = indicator_spec(fs, layers, indicator, ref)
+    return spec, "泰兴市" + t("report.map_title", label=spec.label)
+
+
+def build_xlsx(fs: FigureSet, *, internal: bool = True) -> bytes:
+    from txip_geo.render.xlsx import write_xlsx
+
+    sheets = workbook_sheets(fs)
+    return write_xlsx(sheets, title_lines={name: title_lines(fs, name, internal) for name in sheets})
+
+
+def build(fmt: str, fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
+          only_gaps: bool = False, which: str = "indicator", dpi: int = 300, ref: FigureSet | None = None) -> bytes:
+    """The export in `fmt` (pptx | pdf | png | xlsx) as bytes."""
+    if fmt == "pptx":
+        return build_pptx(fs, layers, indicator=indicator, internal=internal, only_gaps=only_gaps, ref=ref)
+    if fmt == "pdf":
+        return map_pdf(fs, layers, indicator=indicator, internal=internal, ref=ref)
+    if fmt == "png":
+        return map_png(fs, layers, which=which, indicator=indicator, internal=internal, dpi=dpi, ref=ref)
+    if fmt == "xlsx":
+        return build_xlsx(fs, internal=internal)
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
