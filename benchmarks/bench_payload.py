@@ -40,8 +40,8 @@ def app_layer_bytes(m, names) -> int:
 def township_map(fs, towns, parks, *, simplified: bool = True):
     """The app's township map (no point layers): (folium map, spec, build seconds)."""
     from txip_geo.areas import boundaries
-    from txip_geo.render import folium_map as maps
     from txip_geo.present import map_view as views
+    from txip_geo.render import folium_map as maps
     from txip_geo.render.offline import localise_map
 
     t = time.perf_counter()

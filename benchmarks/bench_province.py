@@ -64,8 +64,8 @@ def summary_table(store, codes: list[str], as_of: str = AS_OF):
     """The app's summary path for these unit codes: the store's patent counts (its per-import aggregates) and
     figures.area_table, as figures.compute does for Taixing's 17 units (with no filter set, the counts need no park
     or year: those dimensions are summed in SQL)."""
-    from txip_geo.figures import compute as figures
     from txip_geo import schema
+    from txip_geo.figures import compute as figures
 
     s = figures.Settings()
     recs = {k: store.records(k) for k in schema.KINDS if k != "patents"}
@@ -228,7 +228,7 @@ def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict
                  f"before (Store.records + figures.area_table), {app['wall']:.1f} s for {app['rows']:,} records, peak "
                  f"{app['peak_kb'] / 1024:,.0f} MB" + (f", scaled to {n:,} records" if app["rows"] != n else "")
                  + f". Keeping the aggregates costs {agg_s:.0f} s of the import ({agg_s / imp['wall']:.0%})"),
-        Row("Province scale", f"assignment overview (数据 page): records per method + those without a unit",
+        Row("Province scale", "assignment overview (数据 page): records per method + those without a unit",
             assign["wall"], "s", assign_scaled, gain_lower_is_better(assign["wall"], assign_scaled),
             note=f"{assign['total']:,} records counted, {assign['listed']:,} listed; counts from the aggregates, only "
                  f"the rows without a unit read (Store.records no_township); peak {assign['peak_kb'] / 1024:,.0f} MB. "

@@ -21,9 +21,9 @@ import streamlit as st  # noqa: E402
 
 from benchmarks.bench_payload import app_layer_bytes  # noqa: E402
 from benchmarks.bench_province import summary_table  # noqa: E402
-from txip_geo.render import folium_map as maps  # noqa: E402
-from txip_geo.present import mapspec
 from txip_geo.areas import simplify  # noqa: E402
+from txip_geo.present import mapspec
+from txip_geo.render import folium_map as maps  # noqa: E402
 from txip_geo.render.offline import localise_map  # noqa: E402
 from txip_geo.store.database import Store  # noqa: E402
 from ui import folium_view  # noqa: E402

@@ -6,9 +6,9 @@ ensure_app()  # first: a deep link on a fresh server must go through app.py
 
 import streamlit as st
 
-from txip_geo.store import auth
-from txip_geo.render import xlsx as export
 from txip_geo.present import records as progress
+from txip_geo.render import xlsx as export
+from txip_geo.store import auth
 from txip_geo.strings import t
 from ui import auth as ui_auth
 from ui import state
@@ -30,23 +30,22 @@ else:
                                        "disabled": t("admin.col_status"), "created_at": t("admin.col_created")}),
                  hide_index=True)
 
-with st.expander(t("admin.add"), expanded=users.empty):
-    with st.form("add_user", clear_on_submit=True):
-        c1, c2, c3 = st.columns(3)
-        name = c1.text_input(t("admin.col_username"))
-        display = c2.text_input(t("admin.col_name"))
-        role = c3.selectbox(t("admin.col_role"), auth.ROLES, format_func=auth.ROLE_LABELS.get)
-        c4, c5 = st.columns(2)
-        pw = c4.text_input(t("admin.password"), type="password", help=t("admin.password_help"))
-        sso = c5.text_input(t("admin.col_sso"), help=t("admin.sso_help"))
-        if st.form_submit_button(t("admin.add_submit"), type="primary"):
-            try:
-                auth.add_user(store, name.strip(), role, password=pw or None, display_name=display.strip(),
-                              sso_subject=sso.strip(), by=me.username)
-                st.success(t("admin.added", name=name))
-                st.rerun()
-            except auth.AuthError as e:
-                st.error(str(e))
+with st.expander(t("admin.add"), expanded=users.empty), st.form("add_user", clear_on_submit=True):
+    c1, c2, c3 = st.columns(3)
+    name = c1.text_input(t("admin.col_username"))
+    display = c2.text_input(t("admin.col_name"))
+    role = c3.selectbox(t("admin.col_role"), auth.ROLES, format_func=auth.ROLE_LABELS.get)
+    c4, c5 = st.columns(2)
+    pw = c4.text_input(t("admin.password"), type="password", help=t("admin.password_help"))
+    sso = c5.text_input(t("admin.col_sso"), help=t("admin.sso_help"))
+    if st.form_submit_button(t("admin.add_submit"), type="primary"):
+        try:
+            auth.add_user(store, name.strip(), role, password=pw or None, display_name=display.strip(),
+                          sso_subject=sso.strip(), by=me.username)
+            st.success(t("admin.added", name=name))
+            st.rerun()
+        except auth.AuthError as e:
+            st.error(str(e))
 
 if not users.empty:
     with st.expander(t("admin.change")):

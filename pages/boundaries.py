@@ -16,11 +16,17 @@ import streamlit as st
 from folium.plugins import Draw
 
 from txip_geo.areas import boundaries
-from txip_geo.ingest import boundary_import
-from txip_geo.present import records as progress
-from txip_geo.ingest.boundary_import import LAYER_LABEL, check_boundaries, import_boundaries, report_lines, save_drawn_park
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.ingest import boundary_import
+from txip_geo.ingest.boundary_import import (
+    LAYER_LABEL,
+    check_boundaries,
+    import_boundaries,
+    report_lines,
+    save_drawn_park,
+)
 from txip_geo.ingest.importer import ImportRejected
+from txip_geo.present import records as progress
 from txip_geo.strings import t
 from ui import auth as ui_auth
 from ui import folium_view, header, state, uploader

@@ -9,12 +9,12 @@ from datetime import date
 
 import streamlit as st
 
-from txip_geo.render import xlsx as export
-from txip_geo.present import records
-from txip_geo.present import records as progress
+from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.ingest.importer import ImportRejected, prepare, report_frames
 from txip_geo.ingest.pipeline import import_file, import_warning_counts, store_layers, stored_report
-from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.present import records
+from txip_geo.present import records as progress
+from txip_geo.render import xlsx as export
 from txip_geo.schema import ASSIGN_METHODS, KINDS
 from txip_geo.strings import t
 from ui import auth as ui_auth

@@ -10,8 +10,8 @@ import html
 
 import streamlit as st
 
-from txip_geo.present import goal_tables as progress
 from txip_geo.figures.goals import evaluate
+from txip_geo.present import goal_tables as progress
 from txip_geo.strings import t
 from ui import header, state
 

@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from txip_geo.areas import boundaries
-from txip_geo.figures import goals
-from txip_geo.render import folium_map as maps
-from txip_geo.present import mapspec
-from txip_geo.present import map_view as views
-from txip_geo.figures.compute import METRICS
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.figures import goals
+from txip_geo.figures.compute import METRICS
+from txip_geo.present import map_view as views
+from txip_geo.present import mapspec
+from txip_geo.render import folium_map as maps
 from txip_geo.strings import t
 from ui import basemap as basemaps
 from ui import folium_view, header, map_overlay, state, tables

@@ -9,10 +9,10 @@ ensure_app()  # first: a deep link on a fresh server must go through app.py
 import streamlit as st
 
 from txip_geo.areas import boundaries
-from txip_geo.render import folium_map as maps
 from txip_geo.figures import network
-from txip_geo.render import xlsx
 from txip_geo.present import network_view
+from txip_geo.render import folium_map as maps
+from txip_geo.render import xlsx
 from txip_geo.strings import t
 from ui import basemap as basemaps
 from ui import folium_view, header, state

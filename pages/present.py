@@ -14,12 +14,12 @@ import html
 
 import streamlit as st
 
-from txip_geo.render import folium_map as maps
 from txip_geo.figures import network
+from txip_geo.figures.compute import METRICS
+from txip_geo.present import map_view as views
 from txip_geo.present import meeting as report
 from txip_geo.render import exports
-from txip_geo.present import map_view as views
-from txip_geo.figures.compute import METRICS
+from txip_geo.render import folium_map as maps
 from txip_geo.strings import t
 from ui import folium_view, state
 from ui.tables import html_table
@@ -173,9 +173,8 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
         spec = report.unit_spec(f, layers, code, indicator)
     else:
         spec = report.indicator_spec(f, layers, indicator)
-    from branca.element import Element
-
     import folium
+    from branca.element import Element
 
     m = maps.build_map(spec)
     m.get_root().header.add_child(Element(MAP_CSS))

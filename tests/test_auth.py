@@ -1,13 +1,14 @@
 """Users, roles, passwords, audit, and what a viewer may see."""
 
-import json
+
+from datetime import UTC
 
 import pytest
 
-from txip_geo.store import auth
-from txip_geo.present import redact
 from txip_geo.cli import main
 from txip_geo.figures.compute import compute
+from txip_geo.present import redact
+from txip_geo.store import auth
 from txip_geo.store.database import Store
 
 
@@ -209,10 +210,10 @@ def test_admin_page_shows_audit_and_user_times_as_local_readable_times(viewer_en
     """The audit log and the users' creation times read 2026-12-07 08:15:02 (as the 数据 page's import times), not
     raw ISO 2026-12-07T08:15:02; a time stored with a UTC offset shows in the server's local time."""
     import re
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     store, _ = viewer_env
-    aware = datetime(2026, 12, 7, 0, 15, 2, tzinfo=timezone.utc)
+    aware = datetime(2026, 12, 7, 0, 15, 2, tzinfo=UTC)
     with store.transaction() as con:
         con.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, 'boss', 'user', 'UTC 时间')",
                     (aware.isoformat(),))

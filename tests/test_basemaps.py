@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from txip_geo.areas import boundaries
-from txip_geo.render import folium_map as maps
-from txip_geo.present import map_view as views
-from txip_geo.render.basemaps import load_basemaps, resolve
 from txip_geo.areas.datum import wgs84_to_gcj02
 from txip_geo.figures.compute import compute
+from txip_geo.present import map_view as views
+from txip_geo.render import folium_map as maps
+from txip_geo.render.basemaps import load_basemaps, resolve
 from txip_geo.render.offline import external_urls, localise_map
 from txip_geo.store.database import Store
 

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 import shapely
 
-from txip_geo.areas import boundaries
-from txip_geo.areas import datum
+from txip_geo.areas import boundaries, datum
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "make_schematic_boundaries.py"

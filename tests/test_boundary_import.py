@@ -14,12 +14,18 @@ import pytest
 import shapely
 from shapely import affinity
 
-from txip_geo.areas import boundaries
-from txip_geo.areas import datum
-from txip_geo.ingest.boundary_import import (BoundaryReport, check_boundaries, dbf_encoding, import_boundaries, layer_status,
-                                      report_lines, save_drawn_park)
+from txip_geo.areas import boundaries, datum
 from txip_geo.cli import main
 from txip_geo.figures.compute import compute
+from txip_geo.ingest.boundary_import import (
+    BoundaryReport,
+    check_boundaries,
+    dbf_encoding,
+    import_boundaries,
+    layer_status,
+    report_lines,
+    save_drawn_park,
+)
 from txip_geo.ingest.importer import ImportRejected
 from txip_geo.ingest.pipeline import import_file
 

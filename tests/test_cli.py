@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from txip_geo.cli import main
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.cli import main
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from txip_geo.areas import boundaries
-from txip_geo.areas import datum
+from txip_geo.areas import boundaries, datum
 
 GEOD = Geod(ellps="WGS84")
 # The city reference point (encyclopedia infobox, WGS-84).

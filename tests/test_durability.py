@@ -28,9 +28,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from txip_geo.store import backup as bk
 from txip_geo.figures.compute import compute
 from txip_geo.figures.goals import evaluate
+from txip_geo.store import backup as bk
 from txip_geo.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from txip_geo.render.xlsx import display_width, write_xlsx
-from txip_geo.present.records import unassigned_table
 from txip_geo.figures.compute import compute
 from txip_geo.ingest.pipeline import import_file
+from txip_geo.present.records import unassigned_table
+from txip_geo.render.xlsx import display_width, write_xlsx
 
 DANGEROUS = ["=1+1", "+1+2", "-3+4", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", '=HYPERLINK("http://x","y")']
 

@@ -8,8 +8,8 @@ import pytest
 import streamlit_folium as sf
 from shapely.geometry import box
 
-from txip_geo.render import folium_map as maps
 from txip_geo.present import mapspec
+from txip_geo.render import folium_map as maps
 from txip_geo.render.offline import localise_map
 from ui import folium_view
 

@@ -1,6 +1,5 @@
 """The gazetteer and the plan's goals are pinned to their sources."""
 
-import csv
 import re
 from pathlib import Path
 

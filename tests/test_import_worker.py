@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from tests.test_import_stream import HEADER, patent_rows, stored, write
-from txip_geo.ingest import worker as import_worker
 from txip_geo.ingest import importer
+from txip_geo.ingest import worker as import_worker
 from txip_geo.ingest.importer import ImportRejected, Source
 from txip_geo.ingest.pipeline import import_file
 from txip_geo.store.database import Store

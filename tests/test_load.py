@@ -32,7 +32,6 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
-
 from support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, MAP_HOST, MAP_JS, REPO, streamlit_app
 
 pytestmark = pytest.mark.load

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from txip_geo.locate import locator as L
 from txip_geo.areas.datum import wgs84_to_gcj02
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.locate import locator as L
 from txip_geo.locate.locator import AddressMatcher, Location, locate_frame, locate_one
 from txip_geo.paths import DATA_DIR
 

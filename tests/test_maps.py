@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from txip_geo.render import folium_map as maps
 from txip_geo.present import mapspec
+from txip_geo.render import folium_map as maps
 from txip_geo.render.offline import external_urls, localise_map
 
 
@@ -174,8 +174,8 @@ def test_controls_share_one_right_column_that_the_county_is_fitted_beside():
 
 
 def test_the_sample_maps_draw_less_is_better_indicators_with_a_calm_zero(demo_fs, demo_layers):
-    from txip_geo.present import meeting as report
     from txip_geo.present import map_view as views
+    from txip_geo.present import meeting as report
     from txip_geo.strings import t
 
     for ind in sorted(views.MORE_IS_WORSE):

@@ -6,15 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from txip_geo.render import folium_map as maps
-from txip_geo.present import mapspec
-from txip_geo.figures import network
-from txip_geo.render import xlsx
-from txip_geo.present import network_view
-from txip_geo.figures.compute import compute
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.figures import network
+from txip_geo.figures.compute import compute
 from txip_geo.ingest.pipeline import import_file
 from txip_geo.paths import DATA_DIR
+from txip_geo.present import mapspec, network_view
+from txip_geo.render import folium_map as maps
+from txip_geo.render import xlsx
 
 AS_OF = "2026-10-31"
 HQ, YL, GX, GS = "321283100", "321283002", "321283102", "321283200"  # 黄桥镇, 延令街道, 古溪镇, 根思乡

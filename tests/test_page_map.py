@@ -1,16 +1,14 @@
 """The 地图 page in Streamlit's AppTest: the map component, picking or clicking a township, deep links."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from support import click_map, inline_maps, map_data
 
 from txip_geo.figures.compute import compute
 from txip_geo.store.database import Store
-
-from support import click_map, inline_maps, map_data
 
 HQ = "321283100"  # 黄桥镇
 ROOT = Path(__file__).resolve().parent.parent

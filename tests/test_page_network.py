@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from support import inline_maps, map_data, page_text
 
 from txip_geo.figures import network
 from txip_geo.figures.compute import compute
 from txip_geo.store.database import Store
-
-from support import inline_maps, map_data, page_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from support import inline_maps, map_data
 
-from txip_geo.present import meeting as report
-from txip_geo.figures.goals import evaluate
 from txip_geo.figures.compute import compute
+from txip_geo.figures.goals import evaluate
+from txip_geo.present import meeting as report
 from txip_geo.store.database import Store
 from txip_geo.strings import t
-
-from support import inline_maps, map_data
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,9 +6,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from txip_geo.present import goal_tables as progress
 from txip_geo.figures.compute import compute
 from txip_geo.figures.goals import STATUS_LABELS, evaluate
+from txip_geo.present import goal_tables as progress
 from txip_geo.store.database import Store
 from txip_geo.strings import t
 

@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from txip_geo.store import backup
 from txip_geo import schema
-from txip_geo.present import map_view as views
-from txip_geo.figures.compute import Settings, compute
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.figures.compute import Settings, compute
 from txip_geo.figures.goals import evaluate
 from txip_geo.ingest.importer import prepare
 from txip_geo.ingest.pipeline import import_file
+from txip_geo.present import map_view as views
+from txip_geo.store import backup
 from txip_geo.store.database import Store
 
 AS_OF, OLD = "2026-10-31", "2024-02-29"

@@ -5,12 +5,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from txip_geo.present import goal_tables as progress
-from txip_geo.present import records
 from txip_geo.figures.compute import compute
 from txip_geo.figures.goals import evaluate
-from txip_geo.ingest.pipeline import import_file
 from txip_geo.ingest.patent_numbers import check_digit
+from txip_geo.ingest.pipeline import import_file
+from txip_geo.present import goal_tables as progress
+from txip_geo.present import records
 
 AS_OF = "2026-10-31"
 HQ, YL, GX, JC = "321283100", "321283002", "321283102", "321283001"  # 黄桥镇, 延令街道, 古溪镇, 济川街道

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from txip_geo.ingest import parse
-from txip_geo.ingest import patent_numbers as patents
 from txip_geo import schema
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.ingest import parse
+from txip_geo.ingest import patent_numbers as patents
 from txip_geo.ingest.importer import ImportRejected, prepare
 from txip_geo.locate.locator import METHODS, AddressMatcher, Location
 

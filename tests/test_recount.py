@@ -361,7 +361,6 @@ def test_deck_actions(case):
                   "zero_high": rc.city.get("zero_patent_high_tech")}
     texts = [text for _, items in report.actions_by_lead(fs) for text, _ in items]
     for key, grp in by_key:
-        from txip_geo.strings import t
 
         head = t(f"report.action_{key}")
         hit = [x for x in texts if x.startswith(head)]
@@ -431,8 +430,8 @@ def test_workbook(case):
     """The workbook (exports.build_xlsx read back with openpyxl): township and park sheets, goals, gaps, scorecard."""
     import openpyxl
 
-    from txip_geo.render import exports
     from txip_geo.figures.compute import METRICS
+    from txip_geo.render import exports
 
     _name, rc, fs, _db, _view = case
     wb = openpyxl.load_workbook(io.BytesIO(exports.build_xlsx(fs)), read_only=True)

@@ -11,14 +11,14 @@ import pytest
 from pptx import Presentation
 from pptx.util import Emu
 
-from txip_geo.present import mapspec as maps
-from txip_geo.figures import network
-from txip_geo.present import meeting as report
-from txip_geo.render import exports
-from txip_geo.render import deck as render_deck
-from txip_geo.cli import main
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.cli import main
+from txip_geo.figures import network
 from txip_geo.figures.goals import evaluate
+from txip_geo.present import mapspec as maps
+from txip_geo.present import meeting as report
+from txip_geo.render import deck as render_deck
+from txip_geo.render import exports
 from txip_geo.strings import t
 
 A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"

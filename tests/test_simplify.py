@@ -7,11 +7,10 @@ import pytest
 import shapely
 
 from benchmarks import generate
-from txip_geo.areas import boundaries
-from txip_geo.render import folium_map as maps
-from txip_geo.areas import simplify
-from txip_geo.present import map_view as views
+from txip_geo.areas import boundaries, simplify
 from txip_geo.figures.compute import compute
+from txip_geo.present import map_view as views
+from txip_geo.render import folium_map as maps
 from txip_geo.store.database import Store
 
 

@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from txip_geo.render import fonts
 from txip_geo.present import mapspec as maps
 from txip_geo.present import meeting as report
-from txip_geo.render import exports
-from txip_geo.render import staticmap
+from txip_geo.render import exports, fonts, staticmap
 from txip_geo.strings import t
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from txip_geo.ingest import limits
 from txip_geo.cli import main as cli
+from txip_geo.ingest import limits
 from txip_geo.ingest.importer import ImportRejected, prepare
-from txip_geo.ingest.pipeline import import_file
 from txip_geo.ingest.limits import MIB, Limits, UploadRejected, check_upload, safe_extract
+from txip_geo.ingest.pipeline import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_HEADER = "案件编号,案件类别,立案日期,办理状态,所属镇街\n"

@@ -288,8 +288,8 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     from pathlib import Path as _Path
 
-    from txip_geo.store.backup import BackupError, restore, verify
     from txip_geo.paths import default_db_path
+    from txip_geo.store.backup import BackupError, restore, verify
 
     db = _Path(args.db) if args.db else default_db_path()
     try:
@@ -310,9 +310,9 @@ def cmd_report(args) -> int:
     import time
 
     from txip_geo.present import meeting as report
+    from txip_geo.present.map_view import INDICATORS
     from txip_geo.render import exports
     from txip_geo.render.fonts import FontNotFound
-    from txip_geo.present.map_view import INDICATORS
 
     if args.indicator not in INDICATORS:
         print(f"未知指标 {args.indicator}；可选：{'、'.join(INDICATORS)}", file=sys.stderr)

@@ -11,7 +11,6 @@ from txip_geo.figures.compute import FigureSet, Settings, compute
 from txip_geo.paths import default_db_path
 from txip_geo.store.database import Store
 
-
 # TXIP_NO_CACHE=1 turns every cache below off (the baseline of benchmarks/run.py; never set it in production).
 NO_CACHE = os.environ.get("TXIP_NO_CACHE", "") == "1"
 

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from support import MAP_HOST, wait_for_inline_map
+
 from txip_geo.cli import main as cli
 from txip_geo.present.mapspec import SELECTED_COLOR
 from txip_geo.strings import t
@@ -267,7 +267,6 @@ def test_a_patent_upload_imported_through_the_worker_process(streamlit_server, p
 
 
 def test_sign_in_is_required_once_users_exist(streamlit_server, page, browser_log, tmp_path):
-    import sqlite3
 
     from txip_geo.store import auth
     from txip_geo.store.database import Store

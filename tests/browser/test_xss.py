@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from support import wait_for_inline_map
+
 from txip_geo.ingest.pipeline import import_file
 from txip_geo.store.database import Store
 

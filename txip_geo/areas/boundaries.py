@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from txip_geo import paths
-
 import functools
 import tomllib
 from pathlib import Path
@@ -14,6 +12,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from txip_geo import paths
 from txip_geo.areas import datum as _datum
 
 __all__ = [
@@ -43,7 +42,7 @@ AREA_CRS = "EPSG:4549"
 _KINDS = ("outline", "neighbours", "townships", "parks")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _catalogue(path: Path) -> dict:
     with open(path, "rb") as fh:
         entries = tomllib.load(fh).get("layer", [])
@@ -178,7 +177,7 @@ def read_layer(name_or_path, datum=None, **read_kwargs) -> gpd.GeoDataFrame:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bundled(kind: str) -> gpd.GeoDataFrame:
     return read_layer(kind)
 

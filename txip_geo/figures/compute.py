@@ -11,12 +11,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from txip_geo.store import aggregates
-from txip_geo import rules
-from txip_geo import schema
+from txip_geo import rules, schema
 from txip_geo.areas.boundaries import area_km2
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
 from txip_geo.paths import DATA_DIR
+from txip_geo.store import aggregates
 
 POPULATION_BASES = ("常住", "户籍")
 
@@ -34,7 +33,7 @@ class Settings:
     training_audience: str = "plan"  # G16: plan = 企业知识产权高管、知识产权工程师 only | all = every attendee (rules.py)
     transferred_handled: bool = False  # G13: does a case 移送 (to police/judiciary) count as handled? (rules.py)
 
-    def with_(self, **kw) -> "Settings":
+    def with_(self, **kw) -> Settings:
         return replace(self, **kw)
 
 
@@ -109,7 +108,7 @@ class LazyRecords(Mapping):
         return kind in self._frames
 
     @classmethod
-    def mapped(cls, records: Mapping[str, pd.DataFrame], fn: Callable[[pd.DataFrame, str], pd.DataFrame]) -> "LazyRecords":
+    def mapped(cls, records: Mapping[str, pd.DataFrame], fn: Callable[[pd.DataFrame, str], pd.DataFrame]) -> LazyRecords:
         """fn(frame, kind) applied to every kind of `records` when that kind is first read."""
         return cls(loaders={k: (lambda k=k: fn(records[k], k)) for k in records}, order=list(records))
 

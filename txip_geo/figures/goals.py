@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from txip_geo.figures.compute import POPULATION_BASES, FigureSet, Settings, base_date, pick_base
 from txip_geo.areas.gazetteer import CITY_CODE
+from txip_geo.figures.compute import POPULATION_BASES, FigureSet, Settings, base_date, pick_base
 from txip_geo.plan import goal_table, phases
 from txip_geo.strings import t
 

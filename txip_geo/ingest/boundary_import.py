@@ -48,8 +48,8 @@ from pyproj import CRS
 
 from txip_geo.areas import boundaries
 from txip_geo.areas import datum as _datum
-from txip_geo.ingest import limits
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.ingest import limits
 from txip_geo.ingest.importer import ImportRejected, ImportReport
 
 __all__ = [
@@ -299,9 +299,9 @@ def _guess(bounds) -> str | None:
         if 13 <= zone <= 23:
             return f"EPSG:{4478 + zone}"  # CGCS2000 6-degree GK zone 13..23 = EPSG:4491..4501
     if kind == "gk":
-        if 3.5e5 <= minx and maxx <= 6.5e5:
+        if minx >= 3.5e5 and maxx <= 6.5e5:
             return "EPSG:4549"  # 3-degree, CM 120E: Taixing's own zone
-        if 7.0e5 <= minx and maxx <= 9.0e5:
+        if minx >= 7.0e5 and maxx <= 9.0e5:
             return "EPSG:4509"  # 6-degree, CM 117E
     if kind == "lonlat":
         return "CGCS2000"

@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from txip_geo.locate import locator as _locate
-from txip_geo.ingest import limits
-from txip_geo.ingest import parse
-from txip_geo.ingest import patent_numbers as patents
 from txip_geo import schema
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.ingest import limits, parse
+from txip_geo.ingest import patent_numbers as patents
+from txip_geo.locate import locator as _locate
 from txip_geo.paths import DATA_DIR
 
 MAX_HEADER_SCAN = 15
@@ -32,7 +31,7 @@ READ_BLOCK = 8 * 1024 * 1024  # bytes read from the file at a time (decoding, ch
 class ImportRejected(Exception):
     """The whole file was refused; `report` says why (Chinese)."""
 
-    def __init__(self, report: "ImportReport"):
+    def __init__(self, report: ImportReport):
         super().__init__(report.message)
         self.report = report
 
@@ -90,7 +89,7 @@ class ImportReport:
         return [p.text(self.file_name) if isinstance(p, Problem) else str(p) for p in items]
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "ImportReport":
+    def from_dict(cls, d: dict | None) -> ImportReport:
         """A report as stored with its import (to_dict as JSON); keys a newer or older version has are tolerated."""
         d = dict(d or {})
         known = {f.name for f in fields(cls)}

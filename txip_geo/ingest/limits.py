@@ -30,9 +30,9 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 __all__ = ["Limits", "UploadRejected", "current", "check_upload", "check_rows", "check_file", "check_archive",
            "safe_extract", "member_parts"]

@@ -19,8 +19,6 @@ environment variable TXIP_IMPORT_WORKER overrides: "0" never, "1" always (the te
 
 from __future__ import annotations
 
-from txip_geo.paths import ROOT
-
 import os
 import pickle
 import subprocess
@@ -29,6 +27,7 @@ import traceback
 from pathlib import Path
 
 from txip_geo.ingest import importer
+from txip_geo.paths import ROOT
 
 MIN_BYTES = 32 * 1024 * 1024  # ≈150,000 patent rows: below this the worker's start-up (≈1.5 s) is not won back
 ENV = "TXIP_IMPORT_WORKER"

@@ -8,12 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from txip_geo.present import mapspec as maps
 from txip_geo.areas import simplify
 from txip_geo.areas.datum import to_display
-from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.plan import goal_table
+from txip_geo.present import mapspec as maps
 from txip_geo.present.mapspec import POINT_STYLES, MapSpec, PointLayer
 from txip_geo.strings import t
 

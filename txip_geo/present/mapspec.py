@@ -12,7 +12,6 @@ import pandas as pd
 
 from txip_geo.strings import t
 
-
 # Sequential classes for positive values (ColorBrewer Blues, colour-blind safe), a loud colour for a true zero and a
 # neutral hatched grey for "no data": the two must never be confused.
 PALETTE = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
@@ -216,13 +215,13 @@ class PointLayer:
 
 @dataclass
 class MapSpec:
-    areas: "pd.DataFrame"  # GeoDataFrame: code, name, value, geometry (display datum)
+    areas: pd.DataFrame  # GeoDataFrame: code, name, value, geometry (display datum)
     label: str
     unit: str
     breaks: list[float]
-    outline: "pd.DataFrame | None" = None
-    neighbours: "pd.DataFrame | None" = None
-    parks: "pd.DataFrame | None" = None  # drawn as outlines on top (when the areas are the townships)
+    outline: pd.DataFrame | None = None
+    neighbours: pd.DataFrame | None = None
+    parks: pd.DataFrame | None = None  # drawn as outlines on top (when the areas are the townships)
     points: list[PointLayer] = field(default_factory=list)
     selected: str | None = None
     schematic: bool = True
@@ -233,7 +232,7 @@ class MapSpec:
     extra_lines: list[str] = field(default_factory=list)  # e.g. the unassigned-records note under the legend
     decimals: int = 0
     height: int = 620
-    basemap: "object | None" = None  # basemaps.Basemap; None or no url = a clean canvas with no tiles
+    basemap: object | None = None  # basemaps.Basemap; None or no url = a clean canvas with no tiles
     zero_label: str | None = None  # legend wording of the zero class (default: map.legend_zero)
     zero_good: bool = False  # a zero is good news (e.g. no gaps): calm colour instead of the alarm style
     less_is_better: bool = False  # the indicator's direction: zero calm, classes warmer as the value grows

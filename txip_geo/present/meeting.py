@@ -17,16 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from txip_geo.present import mapspec as maps
-from txip_geo.figures import network
-from txip_geo.present import network_view
 from txip_geo import schema
-from txip_geo.present import map_view as views
+from txip_geo.figures import network
 from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.figures.goals import evaluate
+from txip_geo.present import map_view as views
+from txip_geo.present import mapspec as maps
+from txip_geo.present import network_view
 from txip_geo.strings import t
-
-
 
 # The figures of a township slide (and of the presentation page's township view).
 UNIT_METRICS = ["patents", "invention_patents_valid", "invention_per_10k", "trademarks", "workstations",
@@ -44,7 +42,7 @@ class Layers:
     neighbours: object = None
 
     @classmethod
-    def from_store(cls, store) -> "Layers":
+    def from_store(cls, store) -> Layers:
         from txip_geo.areas import boundaries
 
         return cls(store.layer("townships"), store.layer("parks"), boundaries.county_outline(),
@@ -125,9 +123,7 @@ def unit_figures(fs: FigureSet, code: str) -> list[tuple[str, str, str]]:
         label, unit = METRICS[m]
         rank = views.rank_of(fs, code, m) if m not in ("staff", "fund_wan") else None
         v = row[m]
-        if m == "staff" and pd.isna(v):
-            text = t("network.unknown")
-        elif m == "fund_wan" and pd.isna(v):
+        if m == "staff" and pd.isna(v) or m == "fund_wan" and pd.isna(v):
             text = t("network.unknown")
         else:
             text = maps.format_value(v, unit)

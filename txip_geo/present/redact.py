@@ -9,7 +9,6 @@ import pandas as pd
 from txip_geo import schema
 from txip_geo.figures.compute import LazyRecords
 
-
 MASK = "（已隐去）"
 
 

@@ -13,7 +13,21 @@ from txip_geo.figures import network
 from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.present import map_view as views
 from txip_geo.present import mapspec as maps
-from txip_geo.present.meeting import Layers, actions_by_lead, footer_line, gap_spec, goal_rows, goal_summary, indicator_spec, rule_rows, steps, unit_figures, unit_gaps, unit_points, unit_spec
+from txip_geo.present.meeting import (
+    Layers,
+    actions_by_lead,
+    footer_line,
+    gap_spec,
+    goal_rows,
+    goal_summary,
+    indicator_spec,
+    rule_rows,
+    steps,
+    unit_figures,
+    unit_gaps,
+    unit_points,
+    unit_spec,
+)
 from txip_geo.strings import t
 
 NAVY, GREY, RED, ORANGE = "08306B", "525252", "B10026", "A63603"

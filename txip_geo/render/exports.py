@@ -8,7 +8,6 @@ from txip_geo.present.meeting import Layers, gap_spec, indicator_spec, source_li
 from txip_geo.render.deck import build_pptx
 from txip_geo.strings import t
 
-
 FORMATS = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "pdf": "application/pdf",

@@ -17,12 +17,12 @@ No matplotlib here (``staticmap`` registers the font with matplotlib).
 
 from __future__ import annotations
 
-from txip_geo.paths import ROOT
-
 import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from txip_geo.paths import ROOT
 
 ENV_FONT = "TXIP_CJK_FONT"
 

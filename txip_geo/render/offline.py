@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from txip_geo.paths import ROOT
-
 import functools
 import json
 import re
@@ -17,6 +15,8 @@ from branca.colormap import ColorMap
 from branca.element import Element, Figure, JavascriptLink, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
+
+from txip_geo.paths import ROOT
 
 # Where the vendored files live relative to the app root, as Streamlit serves them
 # (``server.enableStaticServing = true`` serves ``./static/*`` at ``/app/static/*``).
@@ -37,7 +37,7 @@ _D3_V3 = "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"
 _LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Any]:
     """The manifest written by scripts/vendor_map_assets.py (cached; ``load_manifest.cache_clear()``)."""
     return json.loads(Path(path).read_text(encoding="utf-8"))

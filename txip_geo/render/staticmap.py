@@ -31,15 +31,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager, patheffects  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
 
 from txip_geo.present import mapspec as maps  # noqa: E402
-from txip_geo.render.fonts import find_cjk_font  # noqa: E402
 from txip_geo.present.mapspec import MapSpec, PointLayer  # noqa: E402
+from txip_geo.render.fonts import find_cjk_font  # noqa: E402
 from txip_geo.strings import t  # noqa: E402
 
 PROJECTED_CRS = "EPSG:4549"
@@ -625,10 +625,9 @@ def save_pdf(figs: list[Figure]) -> bytes:
     from matplotlib.backends.backend_pdf import PdfPages
 
     buf = io.BytesIO()
-    with _lock, matplotlib.rc_context(_rc()):
-        with PdfPages(buf, metadata={"Creator": "txip-geo"}) as pdf:
-            for fig in figs:
-                pdf.savefig(fig, facecolor="white")
+    with _lock, matplotlib.rc_context(_rc()), PdfPages(buf, metadata={"Creator": "txip-geo"}) as pdf:
+        for fig in figs:
+            pdf.savefig(fig, facecolor="white")
     return buf.getvalue()
 
 

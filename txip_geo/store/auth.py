@@ -13,7 +13,6 @@ from datetime import datetime
 
 import pandas as pd
 
-
 ROLES = ("viewer", "editor", "admin")
 ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理员"}
 

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from txip_geo.store import aggregates
 from txip_geo import schema
 from txip_geo.paths import default_db_path
+from txip_geo.store import aggregates
 
 # The patent rows that count for no township (or lie outside Taixing): the few the 数据 page lists out of a
 # province's millions. A partial index holds only those rows, so they are found without reading the others (8.9 s
