@@ -17,13 +17,14 @@ from folium.plugins import Draw
 
 from txip_geo.areas import boundaries
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.ingest import boundary_import
-from txip_geo.ingest.boundary_import import (
+from txip_geo.ingest.boundaries import (
     LAYER_LABEL,
     check_boundaries,
     import_boundaries,
+    layer_status,
     report_lines,
     save_drawn_park,
+    stage_files,
 )
 from txip_geo.ingest.importer import ImportRejected
 from txip_geo.present import records as progress
@@ -48,7 +49,7 @@ STATUS = {"official": t("boundaries.status_official"), "schematic": t("boundarie
 # -- current layers -----------------------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=8)
 def _status(path: str, version: tuple) -> list[dict]:
-    return boundary_import.layer_status(store)
+    return layer_status(store)
 
 
 st.subheader(t("boundaries.current"))
@@ -139,7 +140,7 @@ if files:
     digest = hashlib.sha256(b"".join(n.encode() + b"\0" + data for n, data in sorted(blobs))).hexdigest()
     folder = tempfile.mkdtemp(prefix="txip-upload-")
     try:
-        path = boundary_import.stage_files(blobs, folder)
+        path = stage_files(blobs, folder)
     except ValueError:
         st.error(t("boundaries.parts_error"))
         st.stop()

@@ -17,7 +17,7 @@ from shapely import affinity
 from txip_geo.areas import boundaries, datum
 from txip_geo.cli import main
 from txip_geo.figures.compute import compute
-from txip_geo.ingest.boundary_import import (
+from txip_geo.ingest.boundaries import (
     BoundaryReport,
     check_boundaries,
     dbf_encoding,

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from txip_geo.areas import boundaries
-from txip_geo.ingest.boundary_import import stage_files
+from txip_geo.ingest.boundaries import stage_files
 from txip_geo.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent

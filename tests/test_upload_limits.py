@@ -199,7 +199,7 @@ def test_a_member_that_inflates_past_its_declared_size_is_stopped(tmp_path):
 
 
 def test_boundary_zip_with_a_path_outside_is_refused(store, tmp_path):
-    from txip_geo.ingest.boundary_import import import_boundaries
+    from txip_geo.ingest.boundaries import import_boundaries
 
     z = _zip_file(tmp_path / "边界.zip", {"乡镇.shp": b"x", "../../乡镇.dbf": b"y"})
     with pytest.raises(ImportRejected) as e:
@@ -210,7 +210,7 @@ def test_boundary_zip_with_a_path_outside_is_refused(store, tmp_path):
 
 
 def test_boundary_zip_with_too_many_members_is_refused(store, tmp_path, monkeypatch):
-    from txip_geo.ingest.boundary_import import import_boundaries
+    from txip_geo.ingest.boundaries import import_boundaries
 
     monkeypatch.setenv("TXIP_MAX_ARCHIVE_MEMBERS", "20")
     z = _zip_file(tmp_path / "多.zip", {f"图层{i}.shp": b"x" for i in range(25)})

@@ -103,7 +103,7 @@ def cmd_import(args) -> int:
     store = _store(args)
     try:
         if args.kind in ("boundaries", "parks"):
-            from txip_geo.ingest.boundary_import import import_boundaries
+            from txip_geo.ingest.boundaries import import_boundaries
 
             rep = import_boundaries(store, "townships" if args.kind == "boundaries" else "parks", args.file,
                                     datum=args.datum, as_of=args.as_of, user=args.user, source_layer=args.layer_name)
