@@ -17,6 +17,7 @@ from folium.plugins import Draw
 
 from txip_geo.areas import boundaries
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest import boundary_import
 from txip_geo.ingest.boundary_import import (
     LAYER_LABEL,
@@ -25,7 +26,6 @@ from txip_geo.ingest.boundary_import import (
     report_lines,
     save_drawn_park,
 )
-from txip_geo.ingest.importer import ImportRejected
 from txip_geo.present import records as progress
 from txip_geo.strings import t
 from ui import auth as ui_auth

@@ -290,8 +290,8 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     from pathlib import Path as _Path
 
-    from txip_geo.paths import default_db_path
     from txip_geo.errors import BackupError
+    from txip_geo.paths import default_db_path
     from txip_geo.store.backup import restore, verify
 
     db = _Path(args.db) if args.db else default_db_path()

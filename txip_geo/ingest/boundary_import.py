@@ -50,7 +50,8 @@ from txip_geo.areas import boundaries
 from txip_geo.areas import datum as _datum
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
 from txip_geo.ingest import limits
-from txip_geo.ingest.importer import ImportRejected, ImportReport
+from txip_geo.errors import ImportRejected
+from txip_geo.ingest.report import ImportReport
 
 __all__ = [
     "BoundaryReport",

@@ -24,6 +24,7 @@ default (a test checks it), so a browser upload over the limit is stopped before
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -274,7 +275,5 @@ def safe_extract(zip_path: str | Path, dest: str | Path, *, limits: Limits | Non
 
 def _remove(paths: list[Path]) -> None:
     for p in paths:
-        try:
+        with contextlib.suppress(OSError):
             p.unlink()
-        except OSError:
-            pass
