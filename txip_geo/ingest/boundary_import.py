@@ -49,8 +49,8 @@ from pyproj import CRS
 from txip_geo.areas import boundaries
 from txip_geo.areas import datum as _datum
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
-from txip_geo.ingest import limits
 from txip_geo.errors import ImportRejected
+from txip_geo.ingest import limits
 from txip_geo.ingest.report import ImportReport
 
 __all__ = [
