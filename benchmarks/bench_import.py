@@ -48,6 +48,7 @@ from txip_geo.areas import boundaries
 from txip_geo.locate import locator as locate
 from txip_geo.ingest import parse
 from txip_geo.ingest import patent_numbers as patents
+from txip_geo.ingest.words import PATENT_STATUS
 from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.ingest.pipeline import store_layers
 from txip_geo.store.database import Store
@@ -64,7 +65,7 @@ matcher.match = lambda a: matcher._match(locate.normalise_text(a))  # no cache: 
 decider.matcher = matcher
 
 def status_code(text):
-    for code, words in parse.PATENT_STATUS:
+    for code, words in PATENT_STATUS:
         if any(w in text for w in words):
             return code
     return None

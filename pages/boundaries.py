@@ -17,6 +17,7 @@ from folium.plugins import Draw
 
 from txip_geo.areas import boundaries
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest.boundaries import (
     LAYER_LABEL,
     check_boundaries,
@@ -26,7 +27,6 @@ from txip_geo.ingest.boundaries import (
     save_drawn_park,
     stage_files,
 )
-from txip_geo.ingest.importer import ImportRejected
 from txip_geo.present import records as progress
 from txip_geo.strings import t
 from ui import auth as ui_auth

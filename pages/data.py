@@ -10,8 +10,10 @@ from datetime import date
 import streamlit as st
 
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.ingest.importer import ImportRejected, prepare, report_frames
+from txip_geo.errors import ImportRejected
+from txip_geo.ingest.importer import prepare
 from txip_geo.ingest.pipeline import import_file, import_warning_counts, store_layers, stored_report
+from txip_geo.ingest.report import report_frames, report_sheets
 from txip_geo.present import records
 from txip_geo.present import records as progress
 from txip_geo.render import xlsx as export
@@ -37,12 +39,14 @@ def _tables(path: str, version: tuple, as_of: str | None, personal: bool):
 
 # -- upload: preview, then confirm ---------------------------------------------------------------------------------------
 def _report_xlsx(rep) -> bytes:
-    return export.write_xlsx(report_frames(rep), {k: [f"导入检查报告：{rep.file_name}"] for k in report_frames(rep)})
+    sheets = report_sheets(rep)
+    return export.write_xlsx(sheets, {k: [f"导入检查报告：{rep.file_name}"] for k in sheets})
 
 
 def _problem_table(df):
     """A report's problems without the sheet column when the file has one sheet."""
-    return df.drop(columns=["工作表"]) if "工作表" in df and not df["工作表"].astype(bool).any() else df
+    sheet = t("ingest_report.col_sheet")
+    return df.drop(columns=[sheet]) if sheet in df and not df[sheet].astype(bool).any() else df
 
 
 def _show_report(rep, title: str) -> None:
@@ -53,14 +57,14 @@ def _show_report(rep, title: str) -> None:
     c[2].metric(t("upload.rows_bad"), len({(p.sheet, p.row) for p in rep.errors}))
     c[3].metric(t("upload.warnings"), len(rep.warnings))
     c[4].metric(t("upload.duplicates"), rep.duplicates)
-    if len(frames["拒绝的行"]):
+    if len(frames["errors"]):
         st.caption(t("upload.errors"))
-        st.dataframe(frames["拒绝的行"], hide_index=True, height=min(38 + 35 * len(frames["拒绝的行"]), 300))
+        st.dataframe(frames["errors"], hide_index=True, height=min(38 + 35 * len(frames["errors"]), 300))
     for line in rep.readings:
         st.caption(f"{t('upload.readings')}：{line}")
-    if len(frames["警告"]):
-        with st.expander(f"{t('upload.warnings')}（{len(frames['警告'])}）"):
-            st.dataframe(_problem_table(frames["警告"]), hide_index=True)
+    if len(frames["warnings"]):
+        with st.expander(f"{t('upload.warnings')}（{len(frames['warnings'])}）"):
+            st.dataframe(_problem_table(frames["warnings"]), hide_index=True)
     st.download_button(t("upload.download_report"), data=_report_xlsx(rep), file_name=f"导入检查报告_{rep.file_name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"rep_{title}")
 
@@ -175,7 +179,7 @@ else:
     if past_rep is None:
         st.info(t("data.warnings_no_report"))
     else:
-        warn_rows = _problem_table(report_frames(past_rep)["警告"])
+        warn_rows = _problem_table(report_frames(past_rep)["warnings"])
         if warn_rows.empty:
             st.success(t("data.warnings_none"))
         else:

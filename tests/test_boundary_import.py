@@ -26,7 +26,7 @@ from txip_geo.ingest.boundaries import (
     report_lines,
     save_drawn_park,
 )
-from txip_geo.ingest.importer import ImportRejected
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest.pipeline import import_file
 
 HQ, HS, ZQ = "321283100", "321283112", "321283109"  # 黄桥镇, 河失镇 (interior), 张桥镇 (interior)

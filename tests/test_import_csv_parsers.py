@@ -10,8 +10,8 @@ import io
 import pandas as pd
 import pytest
 
-from txip_geo.ingest import importer
-from txip_geo.ingest.importer import Source
+from txip_geo.ingest import read
+from txip_geo.ingest.read import Source
 
 RECTANGULAR = {
     "plain": b"a,b,c\n1,2,3\n4,5,6\n",
@@ -42,14 +42,14 @@ def pandas_c(data: bytes, sep: str = ",") -> pd.DataFrame:
 @pytest.mark.parametrize("name", list(RECTANGULAR))
 def test_pyarrow_gives_what_pandas_c_parser_gives(name):
     data = RECTANGULAR[name]
-    got = pd.concat(list(importer._arrow_chunks(lambda: io.BytesIO(data), ",", 2)))
+    got = pd.concat(list(read._arrow_chunks(lambda: io.BytesIO(data), ",", 2)))
     pd.testing.assert_frame_equal(got, pandas_c(data))
 
 
 def test_pyarrow_chunks_have_the_asked_size_across_its_own_blocks(monkeypatch):
-    monkeypatch.setattr(importer, "ARROW_BLOCK", 64)  # many small blocks of its own
+    monkeypatch.setattr(read, "ARROW_BLOCK", 64)  # many small blocks of its own
     data = ("a,b\n" + "".join(f"{i},泰兴{i}\n" for i in range(1000))).encode()
-    chunks = list(importer._arrow_chunks(lambda: io.BytesIO(data), ",", 300))
+    chunks = list(read._arrow_chunks(lambda: io.BytesIO(data), ",", 300))
     assert [len(c) for c in chunks] == [300, 300, 300, 101]
     assert [c.index[0] for c in chunks] == [0, 300, 600, 900]
     pd.testing.assert_frame_equal(pd.concat(chunks), pandas_c(data))
@@ -58,16 +58,16 @@ def test_pyarrow_chunks_have_the_asked_size_across_its_own_blocks(monkeypatch):
 @pytest.mark.parametrize("data", [b"a,b,c\n1,2\n4,5,6\n", b"a,b,c\n   \n1,2,3\n", b"title\na,b,c\n1,2,3\n",
                                   b'a,b,c\n"1,2,3\n'])
 def test_pyarrow_refuses_what_it_cannot_take_as_pandas_would(data):
-    with pytest.raises(importer._ArrowRefused):
-        list(importer._arrow_chunks(lambda: io.BytesIO(data), ",", 10))
+    with pytest.raises(read._ArrowRefused):
+        list(read._arrow_chunks(lambda: io.BytesIO(data), ",", 10))
 
 
 def chunks_of(data: bytes, chunk_rows: int) -> list[pd.DataFrame]:
-    return list(importer._csv_chunks(Source("t.csv", data=data), chunk_rows))
+    return list(read._csv_chunks(Source("t.csv", data=data), chunk_rows))
 
 
 def test_a_short_row_late_in_the_file_hands_on_to_pandas_without_losing_or_repeating_rows(monkeypatch):
-    monkeypatch.setattr(importer, "ARROW_BLOCK", 256)
+    monkeypatch.setattr(read, "ARROW_BLOCK", 256)
     rows = [f"{i},x{i},y{i}" for i in range(400)]
     rows[350] = "350,x350"  # pyarrow stops here, after giving the first chunks
     data = ("\n".join(rows) + "\n").encode()

@@ -7,7 +7,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from txip_geo.ingest.importer import ImportRejected
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest.pipeline import import_file
 
 

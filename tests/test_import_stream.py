@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest import importer
-from txip_geo.ingest.importer import ImportRejected, prepare
+from txip_geo.ingest.importer import prepare
 from txip_geo.ingest.pipeline import import_file, store_layers
 from txip_geo.store.database import Store
 

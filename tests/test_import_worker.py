@@ -10,10 +10,11 @@ import sys
 import pytest
 
 from tests.test_import_stream import HEADER, patent_rows, stored, write
-from txip_geo.ingest import importer
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest import worker as import_worker
-from txip_geo.ingest.importer import ImportRejected, Source
 from txip_geo.ingest.pipeline import import_file
+from txip_geo.ingest.read import Source
+from txip_geo.ingest.report import ImportReport
 from txip_geo.store.database import Store
 
 
@@ -153,7 +154,7 @@ def test_a_consumer_that_stops_early_leaves_no_worker_behind(tmp_path, monkeypat
     monkeypatch.setattr(import_worker.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k))
                         or started[-1])
     f = write(tmp_path / "p.csv", patent_rows(100))
-    report = importer.ImportReport(file_name="p.csv", kind="patents", as_of="2026-10-31")
+    report = ImportReport(file_name="p.csv", kind="patents", as_of="2026-10-31")
     chunks = import_worker.prepared_chunks("patents", Source("p.csv", path=f), report, as_of="2026-10-31",
                                            chunk_rows=20)
     assert len(next(chunks)) == 19  # the first 20 rows, less the header

@@ -3,7 +3,7 @@
 import pytest
 
 from txip_geo.cli import main
-from txip_geo.ingest.importer import ImportRejected
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest.pipeline import import_file
 
 

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from txip_geo import schema
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest import parse
 from txip_geo.ingest import patent_numbers as patents
-from txip_geo.ingest.importer import ImportRejected, prepare
+from txip_geo.ingest.importer import prepare
 from txip_geo.locate.locator import METHODS, AddressMatcher, Location
 
 # TXIP_PROPERTY_SCALE=20 runs twenty times as many examples (a deeper search before a release).

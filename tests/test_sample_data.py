@@ -13,7 +13,7 @@ from shapely.geometry import Point, shape
 
 from txip_geo import schema
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.ingest.parse import PATENT_STATUS, TRADEMARK_STATUS
+from txip_geo.ingest.words import PATENT_STATUS, TRADEMARK_STATUS
 from txip_geo.paths import GEO_DIR, ROOT, SAMPLE_DIR
 
 SCRIPT = ROOT / "scripts" / "make_sample_data.py"

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from txip_geo.cli import main as cli
+from txip_geo.errors import ImportRejected, UploadRejected
 from txip_geo.ingest import limits
-from txip_geo.ingest.importer import ImportRejected, prepare
-from txip_geo.ingest.limits import MIB, Limits, UploadRejected, check_upload, safe_extract
+from txip_geo.ingest.importer import prepare
+from txip_geo.ingest.limits import MIB, Limits, check_upload, safe_extract
 from txip_geo.ingest.pipeline import import_file
 
 ROOT = Path(__file__).resolve().parent.parent

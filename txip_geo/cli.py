@@ -54,7 +54,7 @@ def _rows(df: pd.DataFrame, cols: list[str]) -> list[dict]:
 
 
 def cmd_demo(args) -> int:
-    from txip_geo.ingest.importer import ImportRejected
+    from txip_geo.errors import ImportRejected
     from txip_geo.ingest.pipeline import import_file
 
     store = _store(args)
@@ -97,7 +97,7 @@ def _print_details(rep, all_warnings: bool = False) -> None:
 
 
 def cmd_import(args) -> int:
-    from txip_geo.ingest.importer import ImportRejected
+    from txip_geo.errors import ImportRejected
     from txip_geo.ingest.pipeline import import_file
 
     store = _store(args)
@@ -233,6 +233,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_user(args) -> int:
+    from txip_geo.errors import AuthError
     from txip_geo.store import auth
 
     store = _store(args)
@@ -264,14 +265,15 @@ def cmd_user(args) -> int:
             print(f"已修改用户 {args.username}")
         if generated:
             print(f"初始密码：{password}（请登录后由管理员重设，或妥善转交）")
-    except auth.AuthError as e:
+    except AuthError as e:
         print(str(e), file=sys.stderr)
         return 2
     return 0
 
 
 def cmd_backup(args) -> int:
-    from txip_geo.store.backup import BackupError, backup
+    from txip_geo.errors import BackupError
+    from txip_geo.store.backup import backup
 
     store_path = _store(args).path
     try:
@@ -288,8 +290,9 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     from pathlib import Path as _Path
 
+    from txip_geo.errors import BackupError
     from txip_geo.paths import default_db_path
-    from txip_geo.store.backup import BackupError, restore, verify
+    from txip_geo.store.backup import restore, verify
 
     db = _Path(args.db) if args.db else default_db_path()
     try:
@@ -309,10 +312,10 @@ def cmd_report(args) -> int:
     """联席会议 exports: the PPTX deck, the maps (PNG at print resolution, PDF) or the Excel workbook."""
     import time
 
+    from txip_geo.errors import FontNotFound
     from txip_geo.present import meeting as report
     from txip_geo.present.map_view import INDICATORS
     from txip_geo.render import exports
-    from txip_geo.render.fonts import FontNotFound
 
     if args.indicator not in INDICATORS:
         print(f"未知指标 {args.indicator}；可选：{'、'.join(INDICATORS)}", file=sys.stderr)

@@ -19,7 +19,10 @@ class Field:
 class Kind:
     name: str
     label: str  # Chinese label
-    key: tuple[str, ...]  # natural key used to de-duplicate within a snapshot
+    # The columns a record is known by: rows with the same key are one record, de-duplicated within a file (the first
+    # row wins) and within a snapshot (the later import wins). A derived column when the written value has several
+    # spellings (patents: pkey, the number without its check digit; the network: area_code, the area resolved).
+    key: tuple[str, ...]
     fields: tuple[Field, ...]
     located: bool = True  # records carry a location and get an area assignment
     doc: str = ""
@@ -27,6 +30,9 @@ class Kind:
     # A file without the key column: the key is derived from these fields' normalised values (the same row gives the
     # same ID in any file and order). Empty: the key column is required.
     id_from: tuple[str, ...] = ()
+    # The function computing the derived columns and the kind's own checks on import: its name in
+    # txip_geo.ingest.derive (DERIVES); "" for none.
+    derive: str = ""
 
     @property
     def field_names(self) -> list[str]:
@@ -78,7 +84,7 @@ def _kind(k: Kind) -> Kind:
 
 
 PATENTS = _kind(Kind(
-    "patents", "专利", ("number",),
+    "patents", "专利", ("pkey",),
     (
         _F("app_no", "申请号", required=True, doc="application number in any common form (CN/ZL prefix, dots, spaces)"),
         _F("title", "名称"),
@@ -94,6 +100,7 @@ PATENTS = _kind(Kind(
         "app_year, status_code (valid/pending/invalid).",
     derived=(("number", "TEXT"), ("pkey", "TEXT"), ("patent_type", "TEXT"), ("pct", "INTEGER"), ("check_ok", "INTEGER"),
              ("app_year", "INTEGER"), ("status_code", "TEXT")),
+    derive="patent_numbers",
 ))
 
 TRADEMARKS = _kind(Kind(
@@ -110,6 +117,7 @@ TRADEMARKS = _kind(Kind(
     ),
     doc="Derived on import: status_code (valid/pending/invalid).",
     derived=(("status_code", "TEXT"),),
+    derive="trademark_status",
 ))
 
 WORKSTATIONS = _kind(Kind(
@@ -125,6 +133,7 @@ WORKSTATIONS = _kind(Kind(
     ),
     derived=(("active", "INTEGER"),),
     id_from=("name", "station_type"),
+    derive="active_status",
 ))
 
 CASES = _kind(Kind(
@@ -144,6 +153,7 @@ CASES = _kind(Kind(
     doc="Derived on import: kind_code (enforcement/dispute), status_code (open/closed/transferred/withdrawn), "
         "mediated (bool, 调解 only).",
     derived=(("kind_code", "TEXT"), ("status_code", "TEXT"), ("mediated", "INTEGER")),
+    derive="case_status",
 ))
 
 ENTERPRISES = _kind(Kind(
@@ -187,6 +197,7 @@ TRAININGS = _kind(Kind(
         _F("organiser", "主办单位"),
     ),
     id_from=("date", "title", "audience"),
+    derive="training_audience",
 ))
 
 SERVICE_ORGS = _kind(Kind(
@@ -199,10 +210,11 @@ SERVICE_ORGS = _kind(Kind(
     ),
     derived=(("active", "INTEGER"),),
     id_from=("name",),
+    derive="active_status",
 ))
 
 NETWORK = _kind(Kind(
-    "network", "三级网络（镇街、园区）", ("area",),
+    "network", "三级网络（镇街、园区）", ("area_code",),
     (
         _F("area", "镇街或园区", required=True, doc="unit name or code, or park name or code (P01…)"),
         _F("has_office", "知识产权管理机构", "bool"),
@@ -215,6 +227,7 @@ NETWORK = _kind(Kind(
     located=False,
     doc="One row per township-level unit or park; the network facts the plan asks for (保障措施一、三).",
     derived=(("area_code", "TEXT"),),
+    derive="network_area",
 ))
 
 MANUAL = _kind(Kind(
@@ -229,6 +242,7 @@ MANUAL = _kind(Kind(
     ),
     located=False,
     doc="Figures entered by hand with evidence; they override the computed value of that goal.",
+    derive="manual_goal",
 ))
 
 STATISTICS = _kind(Kind(
@@ -242,6 +256,7 @@ STATISTICS = _kind(Kind(
     ),
     located=False,
     doc="Denominators for per-capita figures; replaces/extends data/population.csv.",
+    derive="statistics_row",
 ))
 
 RECORD_KINDS = [k for k in KINDS]

@@ -24,6 +24,7 @@ default (a test checks it), so a browser upload over the limit is stopped before
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -34,7 +35,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-__all__ = ["Limits", "UploadRejected", "current", "check_upload", "check_rows", "check_file", "check_archive",
+from txip_geo.errors import UploadRejected
+from txip_geo.strings import t
+
+__all__ = ["Limits", "current", "check_upload", "check_rows", "check_file", "check_archive",
            "safe_extract", "member_parts"]
 
 MIB = 1024 * 1024
@@ -56,10 +60,6 @@ _ENV = {
     "max_archive_bytes": ("TXIP_MAX_ARCHIVE_MB", MIB),
     "max_compression_ratio": ("TXIP_MAX_COMPRESSION_RATIO", 1),
 }
-
-
-class UploadRejected(ValueError):
-    """A file refused before it is read: too large, too many rows or members, or an unsafe archive (Chinese)."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,7 @@ def check_upload(data: bytes | Path, file_name: str, limits: Limits | None = Non
     in_memory = isinstance(data, (bytes, bytearray))
     size = len(data) if in_memory else Path(data).stat().st_size
     if size > lim.max_upload_bytes:
-        raise UploadRejected(f"文件 {name} 过大（{_mb(size)}），上限为 {_mb(lim.max_upload_bytes)}；"
-                             "请按年份或镇街拆分后分别导入")
+        raise UploadRejected(t("ingest_limits.too_large", name=name, size=_mb(size), limit=_mb(lim.max_upload_bytes)))
     suffix = Path(name).suffix.lower()
     if in_memory:
         head = data[:4]
@@ -125,7 +124,7 @@ def check_upload(data: bytes | Path, file_name: str, limits: Limits | None = Non
         # A text file: a row is at least one line (quoted line breaks only make the count larger than the rows).
         lines = _line_count(data)
         if lines > lim.max_rows + _LINE_SLACK:
-            raise UploadRejected(f"文件 {name} 行数过多（约 {lines:,} 行），上限为 {lim.max_rows:,} 行；请拆分后分别导入")
+            raise UploadRejected(t("ingest_limits.too_many_lines", name=name, lines=lines, limit=lim.max_rows))
 
 
 def _line_count(data: bytes | Path) -> int:
@@ -143,8 +142,8 @@ def check_rows(rows: int, file_name: str, limits: Limits | None = None) -> None:
     """Refuse a file whose sheets hold more rows in all than the limit."""
     lim = limits or current()
     if rows > lim.max_rows + _LINE_SLACK:
-        raise UploadRejected(f"文件 {Path(str(file_name)).name} 行数过多（{rows:,} 行），上限为 {lim.max_rows:,} 行；"
-                             "请拆分后分别导入")
+        raise UploadRejected(t("ingest_limits.too_many_rows", name=Path(str(file_name)).name, rows=rows,
+                               limit=lim.max_rows))
 
 
 def check_file(path: str | Path, limits: Limits | None = None) -> None:
@@ -156,7 +155,8 @@ def check_file(path: str | Path, limits: Limits | None = None) -> None:
     except OSError:
         return  # a missing file is reported by the reader
     if size > lim.max_upload_bytes:
-        raise UploadRejected(f"文件 {p.name} 过大（{_mb(size)}），上限为 {_mb(lim.max_upload_bytes)}")
+        raise UploadRejected(t("ingest_limits.file_too_large", name=p.name, size=_mb(size),
+                               limit=_mb(lim.max_upload_bytes)))
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
@@ -188,14 +188,16 @@ def check_archive(zf: zipfile.ZipFile, file_name: str, limits: Limits | None = N
     name = Path(str(file_name)).name
     infos = zf.infolist()
     if len(infos) > lim.max_archive_members:
-        raise UploadRejected(f"压缩包 {name} 中的文件过多（{len(infos):,} 个），上限为 {lim.max_archive_members:,} 个")
+        raise UploadRejected(t("ingest_limits.too_many_members", name=name, members=len(infos),
+                               limit=lim.max_archive_members))
     total = sum(i.file_size for i in infos)
     if total > lim.max_archive_bytes:
-        raise UploadRejected(f"压缩包 {name} 解压后过大（{_mb(total)}），上限为 {_mb(lim.max_archive_bytes)}")
+        raise UploadRejected(t("ingest_limits.unpacks_too_large", name=name, size=_mb(total),
+                               limit=_mb(lim.max_archive_bytes)))
     for i in infos:
         if i.file_size > RATIO_FLOOR_BYTES and i.file_size > lim.max_compression_ratio * max(i.compress_size, 1):
-            raise UploadRejected(f"压缩包 {name} 中的 {PurePosixPath(i.filename).name} 压缩比异常"
-                                 f"（{i.compress_size:,} 字节解压为 {_mb(i.file_size)}），疑似压缩炸弹，未解压")
+            raise UploadRejected(t("ingest_limits.zip_bomb", name=name, member=PurePosixPath(i.filename).name,
+                                   packed=i.compress_size, size=_mb(i.file_size)))
 
 
 def member_parts(member_name: str) -> list[str]:
@@ -203,10 +205,10 @@ def member_parts(member_name: str) -> list[str]:
     absolute path, a drive letter, a ``..`` part (with either slash)."""
     text = member_name.replace("\\", "/")
     if text.startswith("/") or re.match(r"^[A-Za-z]:", text) or "\x00" in text:
-        raise UploadRejected(f"压缩包中的路径“{member_name}”指向解压目录之外，已拒绝整个压缩包")
+        raise UploadRejected(t("ingest_limits.outside_target", member=member_name))
     parts = [p for p in PurePosixPath(text).parts if p not in ("", ".")]
     if any(p == ".." for p in parts):
-        raise UploadRejected(f"压缩包中的路径“{member_name}”指向解压目录之外，已拒绝整个压缩包")
+        raise UploadRejected(t("ingest_limits.outside_target", member=member_name))
     return parts
 
 
@@ -232,7 +234,7 @@ def safe_extract(zip_path: str | Path, dest: str | Path, *, limits: Limits | Non
     try:
         zf = zipfile.ZipFile(zp)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise UploadRejected(f"无法打开压缩包 {zp.name}（{type(e).__name__}：文件可能已损坏或不是 zip 文件）") from None
+        raise UploadRejected(t("ingest_limits.cannot_open", name=zp.name, error=type(e).__name__)) from None
     written: list[Path] = []
     with zf:
         check_archive(zf, zp.name, lim)
@@ -243,12 +245,12 @@ def safe_extract(zip_path: str | Path, dest: str | Path, *, limits: Limits | Non
             if info.is_dir() or not parts:
                 continue
             if _is_link(info):
-                raise UploadRejected(f"压缩包 {zp.name} 中的“{raw}”是链接文件，已拒绝整个压缩包")
+                raise UploadRejected(t("ingest_limits.link", name=zp.name, member=raw))
             if keep is not None and not keep(parts):
                 continue
             target = root.joinpath(*parts).resolve()
             if not target.is_relative_to(root):  # belt and braces (e.g. a symlinked folder inside dest)
-                raise UploadRejected(f"压缩包中的路径“{raw}”指向解压目录之外，已拒绝整个压缩包")
+                raise UploadRejected(t("ingest_limits.outside_target", member=raw))
             plan.append((info, target))
         budget = lim.max_archive_bytes
         try:
@@ -259,20 +261,19 @@ def safe_extract(zip_path: str | Path, dest: str | Path, *, limits: Limits | Non
                     while chunk := src.read(MIB):
                         budget -= len(chunk)
                         if budget < 0:
-                            raise UploadRejected(f"压缩包 {zp.name} 解压后过大，上限为 {_mb(lim.max_archive_bytes)}")
+                            raise UploadRejected(t("ingest_limits.inflates_too_large", name=zp.name,
+                                                   limit=_mb(lim.max_archive_bytes)))
                         out.write(chunk)
         except UploadRejected:
             _remove(written)
             raise
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as e:
             _remove(written)
-            raise UploadRejected(f"无法解压 {zp.name}（{type(e).__name__}：文件可能已损坏或已加密）") from None
+            raise UploadRejected(t("ingest_limits.cannot_unpack", name=zp.name, error=type(e).__name__)) from None
     return written
 
 
 def _remove(paths: list[Path]) -> None:
     for p in paths:
-        try:
+        with contextlib.suppress(OSError):
             p.unlink()
-        except OSError:
-            pass

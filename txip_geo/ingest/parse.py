@@ -9,6 +9,9 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from txip_geo.ingest.words import FALSE_WORDS, TRUE_WORDS
+from txip_geo.strings import t
+
 _FULLWIDTH = str.maketrans({chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {"\u3000": " "})
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -84,18 +87,18 @@ def parse_date_value(value) -> date | None:
             try:
                 return date(y, mo, d)
             except ValueError:
-                raise ValueError(f"日期“{text}”不存在") from None
+                raise ValueError(t("ingest_parse.date_missing", text=text)) from None
     m = _YEAR_MONTH.match(text)
     if m:
-        raise ValueError(f"日期“{text}”缺少日")
+        raise ValueError(t("ingest_parse.date_no_day", text=text))
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _excel_serial(float(text))
-    raise ValueError(f"无法识别的日期“{text}”")
+    raise ValueError(t("ingest_parse.date_unknown", text=text))
 
 
 def _excel_serial(x: float) -> date:
     if not 1 <= x <= 2958465:
-        raise ValueError(f"无法识别的日期“{x:g}”")
+        raise ValueError(t("ingest_parse.date_unknown", text=f"{x:g}"))
     return EXCEL_EPOCH + timedelta(days=int(x))
 
 
@@ -134,22 +137,25 @@ def parse_dates(series: pd.Series, txt: pd.Series | None = None) -> tuple[pd.Ser
     return out, err
 
 
-_TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓", "已", "已备案", "合格", "t", "是的", "有效"}
-_FALSE = {"否", "无", "n", "no", "false", "0", "×", "✗", "未", "未备案", "不合格", "f", "没有", "-"}
+def _around(key: str) -> tuple[str, str]:
+    """The text of message `key` before and after its {value}, to build a column of messages at once."""
+    before, after = t(key, value="\x00").split("\x00")
+    return before, after
 
 
 def parse_bools(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Vectorised yes/no: returns (1/0/NaN as float, error or '')."""
     txt = clean_text(series).str.lower()
     val = pd.Series(np.nan, index=series.index, dtype="float64")
-    val[txt.isin(_TRUE)] = 1.0
-    val[txt.isin(_FALSE)] = 0.0
+    val[txt.isin(TRUE_WORDS)] = 1.0
+    val[txt.isin(FALSE_WORDS)] = 0.0
     # Excel numbers come as "1.0"/"0.0"
     val[txt.isin(["1.0"])] = 1.0
     val[txt.isin(["0.0"])] = 0.0
     bad = val.isna() & txt.ne("")
     err = pd.Series("", index=series.index, dtype="object")
-    err[bad] = "无法识别的是/否值“" + txt[bad] + "”（应为 是/否）"
+    before, after = _around("ingest_parse.not_a_flag")
+    err[bad] = before + txt[bad] + after
     return val, err
 
 
@@ -161,45 +167,23 @@ def parse_numbers(series: pd.Series, integer: bool = False, txt: pd.Series | Non
     val = pd.to_numeric(txt.mask(txt.eq("")), errors="coerce")
     err = pd.Series("", index=series.index, dtype="object")
     bad = val.isna() & txt.ne("")
-    err[bad] = "不是数字：“" + txt[bad] + "”"
+    before, after = _around("ingest_parse.not_a_number")
+    err[bad] = before + txt[bad] + after
     if integer:
         frac = val.notna() & (val != np.floor(val.fillna(0)))
-        err[frac] = "应为整数：“" + txt[frac] + "”"
+        before, after = _around("ingest_parse.not_an_integer")
+        err[frac] = before + txt[frac] + after
         val[frac] = np.nan
     neg = val < 0
-    err[neg] = "不能为负数：“" + txt[neg] + "”"
+    before, after = _around("ingest_parse.negative")
+    err[neg] = before + txt[neg] + after
     val[neg] = np.nan
     return val.astype("float64"), err
 
 
-# Status wordings → codes. Checked in order: the first list whose words occur in the text wins.
-PATENT_STATUS = [
-    ("invalid", ["失效", "终止", "无效", "驳回", "撤回", "放弃", "届满", "未缴", "视为", "避免重复授权"]),
-    ("valid", ["有效", "授权", "维持", "专利权"]),
-    ("pending", ["审中", "实质审查", "实审", "公开", "受理", "审查", "申请中", "待审"]),
-]
-TRADEMARK_STATUS = [
-    ("invalid", ["无效", "注销", "撤销", "失效", "驳回", "届满", "过期", "不予注册"]),
-    ("pending", ["申请中", "等待", "审查", "初审", "公告期", "受理", "异议"]),
-    ("valid", ["已注册", "注册", "有效", "续展"]),
-]
-CASE_STATUS = [
-    ("withdrawn", ["撤回", "撤销立案", "不予立案"]),
-    ("transferred", ["移送", "移交"]),
-    ("closed", ["结案", "办结", "已结", "完结", "调解成功", "调解不成", "终结"]),
-    ("open", ["受理", "办理", "立案", "审理", "调查", "在办", "待"]),
-]
-CASE_KIND = [
-    ("dispute", ["调解", "纠纷"]),
-    ("enforcement", ["查处", "执法", "行政处罚", "侵权", "假冒", "查办", "案件", "移送", "移交"]),
-]
-# A case whose handling (处理方式) says it was passed on: an enforcement case with status 'transferred'.
-CASE_TRANSFERRED = ["移送", "移交"]
-
-
 def map_status(series: pd.Series, table: list[tuple[str, list[str]]], txt: pd.Series | None = None) -> pd.Series:
-    """Vectorised wording → code ('' when nothing matches): each distinct text once. `txt`: clean_text(series),
-    when the caller has it already."""
+    """Vectorised wording → code ('' when nothing matches): each distinct text once. `table`: a status table of
+    txip_geo.ingest.words; `txt`: clean_text(series), when the caller has it already."""
     txt = clean_text(series) if txt is None else txt
     codes, uniques = pd.factorize(txt)  # clean_text leaves no missing value
     mapped = np.array([next((code for code, words in table if any(w in u for w in words)), "") for u in uniques]

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from txip_geo.ingest import words
+from txip_geo.strings import t
+
 __all__ = [
     "PATENT_TYPE_LABELS",
     "PatentNumber",
@@ -20,7 +23,7 @@ __all__ = [
     "type_from_label",
 ]
 
-PATENT_TYPE_LABELS = {"invention": "发明", "utility": "实用新型", "design": "外观设计"}
+PATENT_TYPE_LABELS = words.PATENT_TYPE_LABELS  # code -> Chinese name
 
 # Type digit (5th digit of the 12-digit form, 3rd digit of the 8-digit form).
 # 8 and 9 are PCT international applications entering the Chinese national phase.
@@ -44,21 +47,21 @@ OLD_FORMAT_LAST_YY = 3
 _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9)
 _CHECK_CHARS = "0123456789X"
 
-ERROR_EMPTY = "申请号为空"
-ERROR_UNRECOGNISED = "申请号格式无法识别"
-ERROR_PUBLICATION = "这是公开号而非申请号"
+ERROR_EMPTY = t("ingest_patent.empty")
+ERROR_UNRECOGNISED = t("ingest_patent.unrecognised")
+ERROR_PUBLICATION = t("ingest_patent.publication")
 
 
 def _error_bad_check(expected: str) -> str:
-    return f"校验位错误（应为 {expected}）"
+    return t("ingest_patent.bad_check", expected=expected)
 
 
 def _error_bad_year(year_text: str) -> str:
-    return f"申请年份无效（{year_text}）"
+    return t("ingest_patent.bad_year", year=year_text)
 
 
 def _error_bad_type(digit: str) -> str:
-    return f"申请类型代码无效（{digit}）"
+    return t("ingest_patent.bad_type", digit=digit)
 
 
 def _build_translation() -> dict[int, int | None]:
@@ -194,23 +197,10 @@ def dedupe_key(number: object) -> str:
     return parsed.number.split(".", 1)[0]
 
 
-_LABEL_NOISE_WORDS = frozenset(
-    {"patent", "patents", "application", "applications", "for", "of", "a", "an", "model", "models",
-     "granted", "grant", "pct", "cn", "type"}
-)
-_LABEL_NOISE_ZH = ("专利", "申请", "授权", "类型", "PCT", "pct")
-_LABELS_TO_TYPE = {
-    "发明": "invention",
-    "实用新型": "utility",
-    "新型": "utility",
-    "实用": "utility",
-    "外观设计": "design",
-    "外观": "design",
-    "invention": "invention",
-    "utility": "utility",
-    "design": "design",
-    "industrial design": "design",
-}
+# A type label's noise words (dropped) and the wordings of each type (data/ingest_words.toml [patent_types]).
+_LABEL_NOISE_WORDS = words.PATENT_LABEL_NOISE_EN
+_LABEL_NOISE_ZH = words.PATENT_LABEL_NOISE_ZH
+_LABELS_TO_TYPE = words.PATENT_TYPE_BY_LABEL
 
 
 def type_from_label(text: object) -> str:
@@ -221,13 +211,13 @@ def type_from_label(text: object) -> str:
     cleaned = re.sub(r"[()\[\]（）【】:：_\-]", " ", cleaned)
     for noise in _LABEL_NOISE_ZH:
         cleaned = cleaned.replace(noise.lower(), " ")
-    words = [w for w in re.findall(r"[a-z]+|[^\sa-z]+", cleaned) if w not in _LABEL_NOISE_WORDS]
-    if not words:
+    parts = [w for w in re.findall(r"[a-z]+|[^\sa-z]+", cleaned) if w not in _LABEL_NOISE_WORDS]
+    if not parts:
         return ""
-    if all(w.isascii() for w in words):
-        key = " ".join(words)
+    if all(w.isascii() for w in parts):
+        key = " ".join(parts)
     else:
-        key = "".join(words)
+        key = "".join(parts)
     return _LABELS_TO_TYPE.get(key, "")
 
 

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from txip_geo import schema
 from txip_geo.ingest import worker as import_worker
-from txip_geo.ingest.importer import ImportReport, Source, _reject, prepared_chunks
+from txip_geo.ingest.importer import prepared_chunks
+from txip_geo.ingest.read import Source
+from txip_geo.ingest.report import ImportReport, rejected
+from txip_geo.strings import t
 
 
 def store_layers(store) -> dict:
@@ -28,7 +31,7 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
     all inside the import's one transaction, so memory does not grow with the file; `data` (an upload's bytes) is
     used instead of reading `path`."""
     if kind_name not in schema.KINDS:
-        raise ValueError(f"未知的数据类型：{kind_name}")
+        raise ValueError(t("ingest.unknown_kind", kind=kind_name))
     path = Path(path)
     file_name = file_name or path.name
     source = Source(file_name, data=data, path=None if data is not None else path)
@@ -36,12 +39,12 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
         sha = source.sha256()
     except OSError as e:
         rep = ImportReport(file_name=file_name, kind=kind_name)
-        raise _reject(rep, f"无法读取文件 {file_name}：{e.strerror}") from None
+        raise rejected(rep, t("ingest.unreadable", file=file_name, error=e.strerror)) from None
     as_of = as_of or date.today().isoformat()
     existing = store.find_import(kind_name, sha, as_of)
     if existing is not None:
         rep = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of, status="unchanged", import_id=existing,
-                           message=f"文件 {file_name} 已于此前导入（截至 {as_of}），未作改动")
+                           message=t("ingest.unchanged", file=file_name, as_of=as_of))
         return rep
 
     report = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
@@ -60,8 +63,8 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
         as_of=as_of, user=user, is_sample=is_sample, report=report.to_dict,
         rows=lambda: (report.rows_read, report.rows_imported, rejected_rows(), report.duplicates))
     report.status = "imported"
-    report.message = (f"已导入 {file_name}：{report.rows_imported} 条（读取 {report.rows_read} 行，合并重复 "
-                      f"{report.duplicates} 条，拒绝 {rejected_rows()} 行，警告 {len(report.warnings)} 处）")
+    report.message = t("ingest.imported", file=file_name, imported=report.rows_imported, read=report.rows_read,
+                       duplicates=report.duplicates, rejected=rejected_rows(), warnings=len(report.warnings))
     return report
 
 

@@ -26,15 +26,19 @@ import sys
 import traceback
 from pathlib import Path
 
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest import importer
+from txip_geo.ingest.read import Source
+from txip_geo.ingest.report import ImportReport
 from txip_geo.paths import ROOT
+from txip_geo.strings import t
 
 MIN_BYTES = 32 * 1024 * 1024  # ≈150,000 patent rows: below this the worker's start-up (≈1.5 s) is not won back
 ENV = "TXIP_IMPORT_WORKER"
 _ROOT = ROOT
 
 
-def wanted(source: importer.Source) -> bool:
+def wanted(source: Source) -> bool:
     """Whether this file is prepared in a worker process."""
     setting = os.environ.get(ENV, "").strip()
     if setting == "0":
@@ -54,7 +58,7 @@ def _command() -> list[str]:
     return [sys.executable, "-m", "txip_geo.ingest.worker"]
 
 
-def prepared_chunks(kind_name: str, source: importer.Source, report: importer.ImportReport, *, as_of: str,
+def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_of: str,
                     layers: dict | None = None, skip_invalid: bool = False, chunk_rows: int | None = None):
     """`importer.prepared_chunks`, run in a worker process: the same chunks, `report` filled the same way."""
     env = dict(os.environ)
@@ -73,7 +77,7 @@ def prepared_chunks(kind_name: str, source: importer.Source, report: importer.Im
                 tag, item = pickle.load(proc.stdout)
             except EOFError:
                 code = proc.wait()
-                raise RuntimeError(f"导入进程意外退出（退出码 {code}），文件 {source.name} 未导入") from None
+                raise RuntimeError(t("ingest.worker_died", code=code, file=source.name)) from None
             if tag == "chunk":
                 yield item
             elif tag == "done":
@@ -84,7 +88,7 @@ def prepared_chunks(kind_name: str, source: importer.Source, report: importer.Im
                 if same:  # the rejection is this import's report (not a read failure's fresh one)
                     vars(report).update(vars(rejected))
                     rejected = report
-                raise importer.ImportRejected(rejected)
+                raise ImportRejected(rejected)
             else:
                 raise item
     finally:
@@ -105,7 +109,7 @@ def _serve() -> None:
             pickle.dump(("chunk", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
             out.flush()
         message = ("done", report)
-    except importer.ImportRejected as e:
+    except ImportRejected as e:
         message = ("rejected", (e.report, e.report is report))
     except Exception as e:  # noqa: BLE001 - handed to the importing process, which raises it
         try:

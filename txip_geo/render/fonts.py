@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from txip_geo.errors import FontNotFound
 from txip_geo.paths import ROOT
 
 ENV_FONT = "TXIP_CJK_FONT"
@@ -53,10 +54,6 @@ BUNDLED_FONT = (ROOT / "static" / "fonts" / "wqy-microhei.ttc", "WenQuanYi Micro
 
 # Never used, even when installed (commercial; embedding them in exports is not ours to allow).
 FORBIDDEN = ("simhei", "simsun", "msyh", "yahei", "simkai", "simfang", "stheiti", "pingfang", "dengxian")
-
-
-class FontNotFound(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)

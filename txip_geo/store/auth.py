@@ -13,6 +13,8 @@ from datetime import datetime
 
 import pandas as pd
 
+from txip_geo.errors import AuthError
+
 ROLES = ("viewer", "editor", "admin")
 ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理员"}
 
@@ -29,10 +31,6 @@ PERMISSIONS = {
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
-
-
-class AuthError(ValueError):
-    """A Chinese message for the user."""
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-__all__ = ["BackupError", "BackupInfo", "backup", "restore", "verify", "store_counts", "FORMAT", "VERSION"]
+from txip_geo.errors import BackupError
+
+__all__ = ["BackupInfo", "backup", "restore", "verify", "store_counts", "FORMAT", "VERSION"]
 
 FORMAT = "txip-geo-backup"
 VERSION = 1
@@ -55,10 +57,6 @@ CHUNK = 1 << 20
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
 # A file name inside files/: one path part, no separators, not hidden, not a leftover of an unfinished write.
 _SAFE_NAME = re.compile(r"^[^/\\\x00]+$")
-
-
-class BackupError(Exception):
-    """A backup could not be written, or an archive was refused (Chinese message; the store is unchanged)."""
 
 
 @dataclass

@@ -482,7 +482,7 @@ class Store:
                 "WHERE i.kind = ? AND i.as_of = ?" + (" AND i.id <= ?" if upto is not None else "") +
                 " ORDER BY r.import_id, r.row_no", con, params=(kind, snap) + ((upto,) if upto is not None else ()))
             df = df.drop(columns=["superseded"], errors="ignore")  # the aggregates' mark (txip_geo/store/aggregates.py)
-        key = ["pkey"] if kind == "patents" else (["area_code"] if kind == "network" else list(k.key))
+        key = list(k.key)  # schema.Kind.key: what the importer de-duplicates on too
         if len(df) and all(c in df.columns for c in key):
             has_key = df[key].notna().all(axis=1)
             df = pd.concat([df[has_key].drop_duplicates(key, keep="last"), df[~has_key]]).sort_index()

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from txip_geo.errors import UploadRejected
 from txip_geo.ingest import limits
 from txip_geo.ingest.boundaries.crs import crs_label, to_display
 from txip_geo.ingest.boundaries.messages import listing, msg
@@ -50,7 +51,7 @@ def _unzip(path: Path, target: Path, report: BoundaryReport) -> list[Path]:
 
     try:
         limits.safe_extract(path, target, name_of=_zip_name, keep=keep)
-    except limits.UploadRejected as e:
+    except UploadRejected as e:
         raise reject(report, str(e)) from None
     found = sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
     if not found:
@@ -169,7 +170,7 @@ def _check_path(p: Path, report: BoundaryReport) -> None:
         raise reject(report, msg("not_found", path=p))
     try:
         limits.check_file(p)
-    except limits.UploadRejected as e:
+    except UploadRejected as e:
         raise reject(report, str(e)) from None
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest.boundaries.messages import BY_DRAWN, LAYER_LABEL, clauses, listing, msg, series
 from txip_geo.ingest.boundaries.vocabulary import LAYERS
-from txip_geo.ingest.importer import ImportRejected, ImportReport
+from txip_geo.ingest.report import ImportReport
 
 
 @dataclass

@@ -1,0 +1,308 @@
+"""Reading a file: its bytes or its path (Source), the text's encoding, and its rows as frames of raw cells -- a text
+file parsed a chunk at a time (pyarrow, else pandas' C parser, else Python's), an Excel workbook read whole, sheet by
+sheet. No header is applied here (txip_geo.ingest.header finds it)."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from txip_geo.strings import t
+
+MAX_HEADER_SCAN = 15  # rows at the top of a sheet where the header is looked for: read before anything else
+READ_BLOCK = 8 * 1024 * 1024  # bytes read from the file at a time (decoding, checksum)
+
+
+@dataclass(frozen=True)
+class Source:
+    """The file being imported: its bytes (an upload) or its path on disk. A text file is read in blocks, so a file
+    on disk is never held in memory whole; an Excel workbook is read whole."""
+
+    name: str
+    data: bytes | None = None
+    path: Path | None = None
+
+    @property
+    def content(self) -> bytes | Path:
+        """What the store and the upload checks take: the bytes, or the path."""
+        return self.data if self.data is not None else Path(self.path)
+
+    @property
+    def is_excel(self) -> bool:
+        return Path(self.name).suffix.lower() in (".xlsx", ".xlsm", ".xls")
+
+    def open(self) -> io.BufferedIOBase:
+        return io.BytesIO(self.data) if self.data is not None else open(self.path, "rb")  # noqa: SIM115
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else Path(self.path).read_bytes()
+
+    def blocks(self):
+        with self.open() as f:
+            while block := f.read(READ_BLOCK):
+                yield block
+
+    def sha256(self) -> str:
+        h = hashlib.sha256()
+        for block in self.blocks():
+            h.update(block)
+        return h.hexdigest()
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Text and the encoding used: UTF-8 (with or without BOM), else GB18030 (a superset of GBK), else a guess."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ValueError(t("ingest_read.undecodable"))
+    return str(best), best.encoding
+
+
+def _decodes(source: Source, encoding: str, skip: int) -> tuple[bool, bool]:
+    """(whether the file, less its first `skip` bytes, decodes as `encoding`; whether it holds any non-blank text),
+    decoding block by block."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    has_text = False
+    try:
+        for i, block in enumerate(source.blocks()):
+            text = dec.decode(block[skip:] if i == 0 else block)
+            has_text = has_text or bool(text.strip())
+        has_text = bool(dec.decode(b"", final=True).strip()) or has_text
+    except UnicodeDecodeError:
+        return False, False
+    return True, has_text
+
+
+class _Utf8Stream(io.RawIOBase):
+    """A text file in another encoding as a binary stream of UTF-8, re-encoded a block at a time."""
+
+    def __init__(self, raw: io.BufferedIOBase, encoding: str):
+        self._raw, self._dec = raw, codecs.getincrementaldecoder(encoding)()
+        self._buf, self._pos, self._eof = b"", 0, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while self._pos >= len(self._buf) and not self._eof:
+            block = self._raw.read(READ_BLOCK)
+            self._eof = not block
+            self._buf, self._pos = self._dec.decode(block, final=self._eof).encode("utf-8"), 0
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _text_stream(source: Source):
+    """A function opening the file as UTF-8 bytes (what decode_bytes reads, re-encoded), or None for an empty or
+    blank file. The encoding is found as decode_bytes finds it, reading the file in blocks."""
+    with source.open() as f:
+        bom = f.read(3) == b"\xef\xbb\xbf"
+    for encoding in (("utf-8",) if bom else ("utf-8", "gb18030")):
+        ok, has_text = _decodes(source, encoding, 3 if bom else 0)
+        if not ok:
+            continue
+        if not has_text:
+            return None
+        if encoding == "utf-8":
+            def open_utf8():
+                f = source.open()
+                f.seek(3 if bom else 0)
+                return f
+            return open_utf8
+        return lambda: io.BufferedReader(_Utf8Stream(source.open(), encoding), READ_BLOCK)
+    text, _enc = decode_bytes(source.read())  # a guessed encoding (rare): read whole; or decode_bytes' own error
+    if not text.strip():
+        return None
+    data = text.encode("utf-8")
+    return lambda: io.BytesIO(data)
+
+
+_END = object()
+
+
+def _read_ahead(iterator):
+    """The items of `iterator` in order, each one read by a thread of its own while the one before is used: the C
+    parser tokenizes without holding the GIL, so the next chunk is parsed while this one is checked and stored. What
+    `iterator` raises is raised in its place; the iterator is never used by two threads at once."""
+    box: dict = {}
+
+    def fetch():
+        try:
+            box["item"] = next(iterator, _END)
+        except BaseException as e:  # noqa: BLE001 - raised again by the consumer
+            box["error"] = e
+
+    thread = threading.Thread(target=fetch, name="txip-csv-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            thread.join()
+            if "error" in box:
+                raise box.pop("error")
+            item = box.pop("item")
+            if item is _END:
+                return
+            thread = threading.Thread(target=fetch, name="txip-csv-read", daemon=True)
+            thread.start()
+            yield item
+    finally:
+        thread.join()  # a consumer that stops early: the read under way ends before the file is closed
+
+
+def _csv_chunks(source: Source, chunk_rows: int):
+    """A text file's rows as frames of strings with no header applied (row i = file row i+1), `chunk_rows` at a
+    time; one empty frame for an empty file. Raises ValueError (Chinese) for a file that is not CSV text."""
+    opener = _text_stream(source)
+    if opener is None:
+        yield pd.DataFrame()
+        return
+    import csv
+
+    with opener() as f:
+        head = codecs.getincrementaldecoder("utf-8")().decode(f.read(4 * 4096))
+    try:
+        sep = csv.Sniffer().sniff(head[:4096], delimiters=",\t;").delimiter
+    except csv.Error:
+        sep = ","
+    options = dict(header=None, dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=False,
+                   chunksize=chunk_rows)
+    given = 0
+
+    def rest(chunks):
+        """The chunks of a parser that read the file from its start, less the rows an earlier parser already gave."""
+        nonlocal given
+        for chunk in chunks:
+            if given >= chunk.index[-1] + 1:
+                continue
+            chunk = chunk[chunk.index >= given] if given > chunk.index[0] else chunk
+            given += len(chunk)
+            yield chunk
+
+    try:
+        # Three parsers, fastest first; each one that refuses the file hands on to the next, which gives only the rows
+        # not given yet. pyarrow's (≈3x faster than pandas' C parser, and off the interpreter's lock) takes a file
+        # whose rows all have the first row's number of cells; pandas' C parser also takes shorter rows (a line of
+        # spaces, a row with cells missing); Python's is the last resort for what the C parser refuses. All three give the same frames (strings,
+        # '' for an empty cell; tests/test_import_csv_parsers.py).
+        # They are given bytes: from a text stream pandas re-encodes in small pieces (minutes of system time per GB).
+        try:
+            yield from rest(_read_ahead(_arrow_chunks(opener, sep, chunk_rows)))
+            return
+        except _ArrowRefused:
+            pass
+        try:
+            with opener() as f, pd.read_csv(f, encoding="utf-8", engine="c", **options) as reader:
+                yield from rest(_read_ahead(reader))
+            return
+        except pd.errors.ParserError:
+            pass
+        with io.TextIOWrapper(opener(), encoding="utf-8", newline="\n") as f, \
+                pd.read_csv(f, engine="python", **options) as reader:
+            yield from rest(reader)
+    except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
+        raise ValueError(t("ingest_read.bad_csv", error=e)) from None
+
+
+class _ArrowRefused(Exception):
+    """pyarrow's CSV reader cannot take this file (a row with another number of cells, say): use pandas'."""
+
+
+ARROW_BLOCK = 4 * 1024 * 1024  # bytes pyarrow parses at a time; a row longer than this is left to pandas' parser
+
+
+def _arrow_chunks(opener, sep: str, chunk_rows: int):
+    """The file's rows as pandas' C parser gives them (header=None, every cell a string, '' when empty, index
+    counting the rows from 0), `chunk_rows` at a time, parsed by pyarrow. Raises _ArrowRefused when pyarrow cannot
+    take the file, at whatever row that shows."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    parse = pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False)
+    read = pcsv.ReadOptions(autogenerate_column_names=True, block_size=ARROW_BLOCK, use_threads=False)
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # what read_csv(dtype=str) gives
+    try:
+        with opener() as f:  # the first block, to learn how many columns there are
+            names = pcsv.open_csv(f, read_options=read, parse_options=parse).schema.names
+        convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                                      quoted_strings_can_be_null=False)
+        with opener() as f:
+            reader = pcsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert)
+            held, n_held, start = [], 0, 0
+
+            def frame(table):
+                df = table.combine_chunks().to_pandas(types_mapper=lambda t: dtype if t == pa.string() else None)
+                df.columns = pd.RangeIndex(len(names))
+                df.index = pd.RangeIndex(start, start + len(df))
+                return df
+
+            for batch in reader:
+                held.append(batch)
+                n_held += batch.num_rows
+                while n_held >= chunk_rows:
+                    table = pa.Table.from_batches(held)
+                    yield frame(table.slice(0, chunk_rows))
+                    start += chunk_rows
+                    rest = table.slice(chunk_rows)
+                    held, n_held = rest.to_batches(), rest.num_rows
+            if n_held or start == 0:
+                yield frame(pa.Table.from_batches(held, schema=reader.schema))
+    except (pa.ArrowException, UnicodeDecodeError) as e:
+        raise _ArrowRefused(str(e)) from None
+
+
+def _read_excel(data: bytes, file_name: str) -> list[tuple[str, pd.DataFrame]]:
+    engine = "calamine" if Path(file_name).suffix.lower() == ".xls" else "openpyxl"  # calamine reads legacy .xls
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine=engine)
+    except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
+        raise ValueError(t("ingest_read.bad_excel", error=type(e).__name__)) from None
+    return list(sheets.items())
+
+
+@dataclass
+class Sheet:
+    """One sheet's raw rows (strings, no header applied; row i = file row i+1): the first rows (at least
+    MAX_HEADER_SCAN, where the header is looked for) and an iterator of the rest (None: the sheet was read whole)."""
+
+    name: str
+    head: pd.DataFrame
+    rest: object = None
+
+
+def read_sheets(source: Source, chunk_rows: int) -> list[Sheet]:
+    """The sheets of the file: an Excel workbook read whole, a text file as its first rows and an iterator of the
+    others, `chunk_rows` at a time."""
+    if source.is_excel:
+        return [Sheet(name, df) for name, df in _read_excel(source.read(), source.name)]
+    chunks = _csv_chunks(source, chunk_rows)
+    first = [next(chunks)]
+    while len(first[-1]) and sum(len(c) for c in first) < MAX_HEADER_SCAN:
+        nxt = next(chunks, None)
+        if nxt is None:
+            break
+        first.append(nxt)
+    return [Sheet("", first[0] if len(first) == 1 else pd.concat(first), chunks)]
