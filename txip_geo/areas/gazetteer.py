@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from txip_geo.areas import place_words
 from txip_geo.paths import DATA_DIR
 
 CITY_CODE = "321283"
@@ -130,7 +131,7 @@ class Gazetteer:
         or ('', '') when unknown.
         """
         t = (text or "").strip().replace(" ", "").replace("\u3000", "")
-        for prefix in ("江苏省", "泰州市", "泰兴市"):
+        for prefix in place_words.AREA_PREFIXES:
             if t.startswith(prefix) and len(t) > len(prefix):
                 t = t[len(prefix):]
         if not t:

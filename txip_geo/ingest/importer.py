@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from txip_geo import schema
+from txip_geo.areas.datum import CHINA_LAT, CHINA_LON
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
 from txip_geo.ingest import limits, parse
 from txip_geo.ingest import patent_numbers as patents
-from txip_geo.locate import locator as _locate
+from txip_geo.locate import frame as _locate
 from txip_geo.paths import DATA_DIR
 
 MAX_HEADER_SCAN = 15
@@ -457,7 +458,7 @@ def _split_coordinates(frame: pd.DataFrame, txt: pd.Series, flag) -> None:
          "应为“经度,纬度”两个数字（如 120.05,32.17）")
     ok = nums.dropna()
     first = ok.map(lambda v: v[0])
-    lon_first = first.between(73, 136)
+    lon_first = first.between(*CHINA_LON)
     frame.loc[ok.index, "lon"] = [str(v[0] if f else v[1]) for v, f in zip(ok, lon_first)]
     frame.loc[ok.index, "lat"] = [str(v[1] if f else v[0]) for v, f in zip(ok, lon_first)]
 
@@ -957,9 +958,9 @@ def _check_coordinates(out: pd.DataFrame, flag, datum_rank: dict) -> None:
     lon, lat = out["lon"], out["lat"]
     one = lon.isna() ^ lat.isna()
     flag(one, "lon", lon.astype(str), "经度和纬度须同时填写")
-    swapped = lon.between(18, 54) & lat.between(73, 136)
+    swapped = lon.between(18, 54) & lat.between(*CHINA_LON)
     flag(swapped, "lon", lon.astype(str), "经纬度似乎填反了（经度应在 73–136 之间）")
-    bad = (lon.notna() & ~lon.between(73, 136) & ~swapped) | (lat.notna() & ~lat.between(3, 54) & ~swapped)
+    bad = (lon.notna() & ~lon.between(*CHINA_LON) & ~swapped) | (lat.notna() & ~lat.between(*CHINA_LAT) & ~swapped)
     flag(bad, "lon", lon.astype(str), "坐标不在中国范围内")
     if out["datum"].ne("").any():
         from txip_geo.areas.datum import normalise_datum
