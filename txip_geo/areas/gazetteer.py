@@ -87,7 +87,7 @@ class Gazetteer:
         for p in self.parks:
             spellings = set(p.names)
             if p.stem:
-                stems = {p.stem} | ({CITY_NAME} if p.stem + "市" == CITY_NAME else set()) \
+                stems = {p.stem} | ({CITY_NAME} if p.stem == place_words.CITY_STEM else set()) \
                     | {u.name for u in self.units if p.stem in (u.short_name, u.name)}
                 spellings |= {s + t for s in stems for t in types.get(p.park_type, ())}
             for s in spellings:

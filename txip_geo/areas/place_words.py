@@ -19,6 +19,8 @@ _WORDS = _load()
 
 #: The city's own names (泰兴市, 泰兴县, 泰兴), first claims first.
 CITY_NAMES: tuple[str, ...] = tuple(_WORDS["city"]["names"])
+#: The city as parks are named after it (泰兴).
+CITY_STEM: str = _WORDS["city"]["stem"]
 #: Prefixes dropped, in order, from an area field before lookup (江苏省, 泰州市, 泰兴市).
 AREA_PREFIXES: tuple[str, ...] = tuple(_WORDS["city"]["area_prefixes"])
 #: Words that make a place name before them a street, building or estate name (路, 桥, 花园 …).
@@ -29,6 +31,8 @@ ROAD_SUFFIXES: tuple[str, ...] = tuple(_WORDS["suffixes"]["road"])
 DIRECTIONS: str = "".join(_WORDS["suffixes"]["directions"])
 #: The township type 街道, which starts like a road word and is none.
 TOWNSHIP_WORD: str = _WORDS["suffixes"]["township"]
+#: villages.csv kind of a village (村); any other kind is a community.
+VILLAGE_KIND: str = _WORDS["villages"]["kind"]
 #: Suffixes after a unique village's name (村, 村委会 …) and a community's (社区, 居委会 …).
 VILLAGE_SUFFIXES: tuple[str, ...] = tuple(_WORDS["villages"]["village"])
 COMMUNITY_SUFFIXES: tuple[str, ...] = tuple(_WORDS["villages"]["community"])

@@ -148,7 +148,7 @@ class AddressMatcher:
         for v in villages:
             if counts[v.name] != 1:
                 continue  # a name used twice is no evidence
-            suffixes = words.VILLAGE_SUFFIXES if v.kind == "村" else words.COMMUNITY_SUFFIXES
+            suffixes = words.VILLAGE_SUFFIXES if v.kind == words.VILLAGE_KIND else words.COMMUNITY_SUFFIXES
             for s in suffixes:
                 self._add(v.name + s, _Term(_VILLAGE, v.unit_code, "", v.name + s))
             if v.name.endswith(ending) and len(v.name) >= 3:  # 国庆新村, 国庆二村: the name carries its suffix
