@@ -2,7 +2,7 @@
 
 Both run in their own process (so each one's peak memory is its own). The per-row baseline does the same work with
 the same rules -- parse each application number (patents.parse_application_number), clean and parse each cell, decide
-each row's township with the same precedence (locate._Decider, its address matcher without any cache, coordinates
+each row's township with the same precedence (locate.decide.Decider, its address matcher without any cache, coordinates
 tested polygon by polygon), insert row by row -- on the first `baseline_rows` rows; its rows/s is the ratio's base.
 The importer's peak memory is also measured on a file a quarter the size, to show how it grows with the file (the
 import is streamed in chunks: it should hardly grow).
@@ -45,7 +45,8 @@ print(json.dumps({{'wall': wall, 'cpu': cpu, 'rows': rep.rows_imported, 'read': 
 BASELINE = """
 import csv, json, sqlite3, time
 from txip_geo.areas import boundaries
-from txip_geo.locate import locator as locate
+from txip_geo.locate import address, decide, points
+from txip_geo.locate.text import clean_code, normalise_text
 from txip_geo.ingest import parse
 from txip_geo.ingest import patent_numbers as patents
 from txip_geo.ingest.words import PATENT_STATUS
@@ -56,12 +57,12 @@ from txip_geo.store.database import Store
 limit = {limit}
 gaz = load_gazetteer()
 layers = store_layers(Store({db!r}))
-towns = locate._prepare_layer(layers['townships'])
-parks = locate._prepare_layer(layers['parks'])
-outline = locate._prepare_outline(layers['outline'])
-decider = locate._Decider(gaz)
-matcher = locate.AddressMatcher(gaz)
-matcher.match = lambda a: matcher._match(locate.normalise_text(a))  # no cache: every row matched on its own
+towns = points.prepare_layer(layers['townships'])
+parks = points.prepare_layer(layers['parks'])
+outline = points.prepare_outline(layers['outline'])
+decider = decide.Decider(gaz)
+matcher = address.AddressMatcher(gaz)
+matcher.match = lambda a: matcher._match(normalise_text(a))  # no cache: every row matched on its own
 decider.matcher = matcher
 
 def status_code(text):
@@ -88,9 +89,9 @@ with open({path!r}, encoding='utf-8-sig', newline='') as f:
             lon, lat = float(cell['经度']), float(cell['纬度'])
         except ValueError:
             lon = lat = None
-        pt = locate._point_one(lon, lat, cell['坐标系'], towns, parks, outline) if lon is not None else locate._Point()
-        loc = decider.decide(locate._clean_code(cell['所属镇街代码']), locate._clean_code(cell['所属镇街']),
-                             locate.normalise_text(cell['所属园区']), locate.normalise_text(cell['地址']), pt)
+        pt = points.point_one(lon, lat, cell['坐标系'], towns, parks, outline) if lon is not None else points.Point()
+        loc = decider.decide(clean_code(cell['所属镇街代码']), clean_code(cell['所属镇街']),
+                             normalise_text(cell['所属园区']), normalise_text(cell['地址']), pt)
         con.execute('INSERT INTO rec VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
                     (i + 2, cell['申请号'], pn.number or None, pn.number.split('.')[0] or None,
                      pn.patent_type or patents.type_from_label(cell['专利类型']) or None,

@@ -16,6 +16,7 @@ from shapely import affinity
 
 from txip_geo.areas import boundaries, datum
 from txip_geo.cli import main
+from txip_geo.errors import ImportRejected
 from txip_geo.figures.compute import compute
 from txip_geo.ingest.boundaries import (
     BoundaryReport,
@@ -26,7 +27,6 @@ from txip_geo.ingest.boundaries import (
     report_lines,
     save_drawn_park,
 )
-from txip_geo.errors import ImportRejected
 from txip_geo.ingest.pipeline import import_file
 
 HQ, HS, ZQ = "321283100", "321283112", "321283109"  # 黄桥镇, 河失镇 (interior), 张桥镇 (interior)

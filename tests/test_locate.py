@@ -14,8 +14,11 @@ from shapely.geometry import box
 
 from txip_geo.areas.datum import wgs84_to_gcj02
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.locate import locator as L
-from txip_geo.locate.locator import AddressMatcher, Location, locate_frame, locate_one
+from txip_geo.locate import address as A
+from txip_geo.locate import location as L
+from txip_geo.locate.address import AddressMatcher
+from txip_geo.locate.frame import locate_frame, locate_one
+from txip_geo.locate.location import Location
 from txip_geo.paths import DATA_DIR
 
 JICHUAN, YANLING, YAOWANG = "321283001", "321283002", "321283003"
@@ -370,14 +373,14 @@ def test_large_frame_matches_each_distinct_address_once(layers, gaz, monkeypatch
     calls = []
     real = AddressMatcher._match
     monkeypatch.setattr(AddressMatcher, "_match", lambda self, t: calls.append(t) or real(self, t))
-    L._MATCHERS.clear()
+    A._MATCHERS.clear()
     t0 = time.perf_counter()
     out = locate_frame(df, gaz, **layers)
     elapsed = time.perf_counter() - t0
     assert len(calls) == len(set(calls)) <= k
     assert out["assign_method"].isin(["point", "address", "outside", "unassigned", "park"]).all()
     assert elapsed < 20
-    L._MATCHERS.clear()
+    A._MATCHERS.clear()
 
 
 # --------------------------------------------------------------------------- parks spelled as offices write them

@@ -22,7 +22,8 @@ from txip_geo.errors import ImportRejected
 from txip_geo.ingest import parse
 from txip_geo.ingest import patent_numbers as patents
 from txip_geo.ingest.importer import prepare
-from txip_geo.locate.locator import METHODS, AddressMatcher, Location
+from txip_geo.locate.address import AddressMatcher
+from txip_geo.locate.location import METHODS, Location
 
 # TXIP_PROPERTY_SCALE=20 runs twenty times as many examples (a deeper search before a release).
 SCALE = max(1, int(os.environ.get("TXIP_PROPERTY_SCALE", "1") or 1))

@@ -200,7 +200,7 @@ def cmd_goals(args) -> int:
 
 def cmd_locate(args) -> int:
     from txip_geo.areas.gazetteer import load_gazetteer
-    from txip_geo.locate.locator import locate_one
+    from txip_geo.locate.frame import locate_one
     from txip_geo.schema import ASSIGN_METHODS
 
     gaz = load_gazetteer()

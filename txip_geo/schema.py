@@ -49,7 +49,7 @@ class Kind:
         raise KeyError(name)
 
 
-# Input fields that locate a record. Any subset may be present; see locate.py for precedence.
+# Input fields that locate a record. Any subset may be present; see txip_geo/locate/decide.py for precedence.
 LOCATION_FIELDS: tuple[Field, ...] = (
     Field("area_code", "所属镇街代码", doc="9-digit NBS code of the township-level unit, if the source gives it"),
     Field("area_name", "所属镇街", doc="township/street name as written in the source (old names accepted)"),

@@ -14,6 +14,7 @@ from pyproj import CRS
 
 from txip_geo import paths
 from txip_geo.areas import datum as _datum
+from txip_geo.strings import t
 
 __all__ = [
     "AREA_CRS",
@@ -70,15 +71,15 @@ def _resolve(name_or_path) -> tuple[Path | str, dict | None]:
         if name in _KINDS:
             matches = [f for f, e in catalogue.items() if e.get("kind") == name]
             if len(matches) != 1:
-                raise ValueError(f"layers.toml 中类型为 {name!r} 的图层应恰有一个，实际 {len(matches)} 个")
+                raise ValueError(t("areas.layer_kind_count", kind=repr(name), count=len(matches)))
             name = matches[0]
         for candidate in (name, f"{name}.geojson"):
             if candidate in catalogue:
                 return GEO_DIR / candidate, catalogue[candidate]
     path = Path(name_or_path)
     if not path.exists():
-        known = "、".join([*_KINDS, *catalogue])
-        raise FileNotFoundError(f"找不到图层文件：{name_or_path}（内置图层：{known}）")
+        known = t("areas.list_sep").join([*_KINDS, *catalogue])
+        raise FileNotFoundError(t("areas.layer_not_found", path=name_or_path, known=known))
     resolved = path.resolve()
     if resolved.parent == GEO_DIR.resolve() and resolved.name in catalogue:
         return resolved, catalogue[resolved.name]
@@ -94,11 +95,7 @@ def _check_lonlat(gdf: gpd.GeoDataFrame, path) -> None:
         return
     minx, miny, maxx, maxy = gdf.total_bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise ValueError(
-            f"{_label(path)}：坐标超出经纬度范围（{minx:.0f}, {miny:.0f} … {maxx:.0f}, {maxy:.0f}），"
-            "像是投影坐标。请指定 datum，例如 datum='EPSG:4549'（CGCS2000 3度带 中央经线120°，"
-            "无带号）或 datum='EPSG:4528'（有带号 40）。"
-        )
+        raise ValueError(t("areas.layer_projected", file=_label(path), minx=minx, miny=miny, maxx=maxx, maxy=maxy))
 
 
 def _from_lonlat(gdf: gpd.GeoDataFrame, datum_name: str, path) -> gpd.GeoDataFrame:
@@ -140,10 +137,7 @@ def read_layer(name_or_path, datum=None, **read_kwargs) -> gpd.GeoDataFrame:
     if datum is None:
         crs = gdf.crs
         if crs is None:
-            raise ValueError(
-                f"{_label(path)} 没有坐标系信息（如缺少 .prj）。请指定 datum，例如 'CGCS2000'、"
-                "'GCJ-02'（高德/腾讯）或 'EPSG:4549'。"
-            )
+            raise ValueError(t("areas.layer_no_crs", file=_label(path)))
         if crs.is_projected:
             out, source = gdf.to_crs(DISPLAY_CRS), crs.to_string()
         elif crs.equals(CRS.from_epsg(4490), ignore_axis_order=True):
@@ -165,7 +159,7 @@ def read_layer(name_or_path, datum=None, **read_kwargs) -> gpd.GeoDataFrame:
         else:
             if gdf.crs is not None and gdf.crs.is_projected:
                 if name == "GCJ02":
-                    raise ValueError(f"{_label(path)} 是投影坐标（{gdf.crs.to_string()}），不可能是 GCJ-02 经纬度。")
+                    raise ValueError(t("areas.layer_projected_not_gcj", file=_label(path), crs=gdf.crs.to_string()))
                 out, source = gdf.to_crs(DISPLAY_CRS), gdf.crs.to_string()
             else:
                 out, source = _from_lonlat(gdf, name, path), name
@@ -211,7 +205,7 @@ def neighbours() -> gpd.GeoDataFrame:
 def area_km2(gdf: gpd.GeoDataFrame) -> pd.Series:
     """Area of each geometry in km², measured in EPSG:4549 (Gauss-Krueger CM 120E)."""
     if gdf.crs is None:
-        raise ValueError("图层没有坐标系，无法计算面积：请先用 read_layer 读取。")
+        raise ValueError(t("areas.layer_area_no_crs"))
     geoms = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
     return pd.Series(geoms.to_crs(AREA_CRS).area.to_numpy() / 1e6, index=gdf.index, name="area_km2")
 

@@ -6,9 +6,12 @@ import re
 import unicodedata
 
 import numpy as np
-import shapely
+
+from txip_geo.strings import t
 
 __all__ = [
+    "CHINA_LAT",
+    "CHINA_LON",
     "DATUMS",
     "DISPLAY_DATUM",
     "EPSG_BY_DATUM",
@@ -45,9 +48,14 @@ EPSG_BY_DATUM = {"WGS84": 4326, "CGCS2000": 4490, "GCJ02": None}
 _GCJ_A = 6378245.0
 _GCJ_EE = 0.00669342162296594323
 
-# The customary rough "inside China" box: outside it GCJ-02 equals WGS84.
-_CHINA_LON = (72.004, 137.8347)
-_CHINA_LAT = (0.8293, 55.8271)
+#: China's lon/lat box, in degrees: coordinates outside it are not a place in China (a typo, swapped or projected
+#: values). The importer's coordinate check and the locator both use it.
+CHINA_LON = (73.0, 136.0)
+CHINA_LAT = (3.0, 54.0)
+
+# The customary rough "inside China" box of the GCJ-02 formula (not the one above): outside it GCJ-02 equals WGS84.
+_GCJ_LON = (72.004, 137.8347)
+_GCJ_LAT = (0.8293, 55.8271)
 
 _INVERSE_TOL_DEG = 1e-10  # stop the inverse when the forward image is this close
 _INVERSE_MAX_ITER = 30
@@ -72,8 +80,8 @@ def in_china(lon, lat):
     """True where (lon, lat) is inside the rough box in which GCJ-02 applies (NaN -> False)."""
     lon_a, lat_a, scalar = _as_arrays(lon, lat)
     mask = (
-        (lon_a >= _CHINA_LON[0]) & (lon_a <= _CHINA_LON[1])
-        & (lat_a >= _CHINA_LAT[0]) & (lat_a <= _CHINA_LAT[1])
+        (lon_a >= _GCJ_LON[0]) & (lon_a <= _GCJ_LON[1])
+        & (lat_a >= _GCJ_LAT[0]) & (lat_a <= _GCJ_LAT[1])
     )
     return bool(mask) if scalar else mask
 
@@ -145,11 +153,6 @@ def gcj02_to_wgs84(lon, lat):
 
 # --------------------------------------------------------------------------- names
 
-_BAIDU_MESSAGE = (
-    "不支持百度坐标（BD-09）：{text!r}。请先在数据来源处导出 WGS84/CGCS2000 坐标，"
-    "或用百度官方工具转换为 GCJ-02（高德/腾讯）坐标后再导入。"
-)
-
 _ALIASES = {
     "WGS84": (
         "WGS84", "WGS1984", "WGS84坐标", "WGS84坐标系", "EPSG4326", "4326", "CRS84", "OGCCRS84",
@@ -187,26 +190,22 @@ def normalise_datum(text) -> str:
     :func:`txip_geo.areas.boundaries.read_layer`, which reprojects them.
     """
     if not isinstance(text, str):
-        raise ValueError(f"坐标系必须是文字（如 WGS84、CGCS2000、GCJ-02），收到：{text!r}")
+        raise ValueError(t("areas.datum_not_text", text=repr(text)))
     raw = text.strip()
     key = _key(raw)
     if not key:
-        raise ValueError("坐标系为空：请填写 WGS84、CGCS2000 或 GCJ-02（高德/腾讯）。")
+        raise ValueError(t("areas.datum_empty"))
     if key in _LOOKUP:
         return _LOOKUP[key]
     if key in _BAIDU or key.startswith("BD09") or "百度" in key or "BAIDU" in key:
-        raise ValueError(_BAIDU_MESSAGE.format(text=raw))
+        raise ValueError(t("areas.datum_baidu", text=repr(raw)))
     # combinations such as "tencent/腾讯" or "GCJ-02（高德）": every part must agree
     parts = [_key(p) for p in re.split(r"[\s/、,，;；|()（）]+", unicodedata.normalize("NFKC", raw))]
     found = {_LOOKUP[p] for p in parts if p in _LOOKUP}
     unknown = [p for p in parts if p and p not in _LOOKUP]
     if len(found) == 1 and not unknown:
         return found.pop()
-    raise ValueError(
-        f"无法识别的坐标系：{raw!r}。可用：WGS84（GPS，EPSG:4326）、CGCS2000（2000国家大地坐标系，"
-        "EPSG:4490，天地图）、GCJ-02（火星坐标/国测局，高德、腾讯）；不支持百度 BD-09。"
-        "投影坐标（如 EPSG:4549）请用 boundaries.read_layer 读取。"
-    )
+    raise ValueError(t("areas.datum_unknown", text=repr(raw)))
 
 
 def _same_frame(a: str, b: str) -> bool:
@@ -265,6 +264,8 @@ def transform_geometry(geom_or_geoseries, from_datum, to_datum):
     def apply(values):
         if _same_frame(src, dst):
             return values
+        import shapely  # here: reading a datum name or converting points needs no shapely
+
         return shapely.transform(values, func, include_z=None)
 
     try:  # geopandas is optional for this module

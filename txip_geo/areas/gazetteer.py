@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from txip_geo.areas import place_words
 from txip_geo.paths import DATA_DIR
 
 CITY_CODE = "321283"
@@ -86,7 +87,7 @@ class Gazetteer:
         for p in self.parks:
             spellings = set(p.names)
             if p.stem:
-                stems = {p.stem} | ({CITY_NAME} if p.stem + "市" == CITY_NAME else set()) \
+                stems = {p.stem} | ({CITY_NAME} if p.stem == place_words.CITY_STEM else set()) \
                     | {u.name for u in self.units if p.stem in (u.short_name, u.name)}
                 spellings |= {s + t for s in stems for t in types.get(p.park_type, ())}
             for s in spellings:
@@ -130,7 +131,7 @@ class Gazetteer:
         or ('', '') when unknown.
         """
         t = (text or "").strip().replace(" ", "").replace("\u3000", "")
-        for prefix in ("江苏省", "泰州市", "泰兴市"):
+        for prefix in place_words.AREA_PREFIXES:
             if t.startswith(prefix) and len(t) > len(prefix):
                 t = t[len(prefix):]
         if not t:

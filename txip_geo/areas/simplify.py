@@ -138,7 +138,7 @@ def round_coordinates(geoms, decimals: int = 5) -> np.ndarray:
     if not len(geoms):
         return geoms
     for d in (decimals, decimals + 1):
-        out = shapely.remove_repeated_points(shapely.transform(geoms, lambda c: np.round(c, d)))
+        out = shapely.remove_repeated_points(shapely.transform(geoms, lambda c, d=d: np.round(c, d)))
         if (shapely.is_valid(out) & ~shapely.is_empty(out)).all():
             return out
     return geoms

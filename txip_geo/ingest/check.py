@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from txip_geo import schema
+from txip_geo.areas.datum import CHINA_LAT, CHINA_LON
 from txip_geo.ingest import parse
 from txip_geo.ingest.derive import derive
 from txip_geo.ingest.header import COORDS, cell, cell_texts, kind_header
@@ -193,9 +194,9 @@ def _check_coordinates(out: pd.DataFrame, flag: Flags, datum_rank: dict) -> None
     lon, lat = out["lon"], out["lat"]
     one = lon.isna() ^ lat.isna()
     flag(one, "lon", lon.astype(str), t("ingest_check.coords_one"))
-    swapped = lon.between(18, 54) & lat.between(73, 136)
+    swapped = lon.between(18, 54) & lat.between(*CHINA_LON)
     flag(swapped, "lon", lon.astype(str), t("ingest_check.coords_swapped"))
-    bad = (lon.notna() & ~lon.between(73, 136) & ~swapped) | (lat.notna() & ~lat.between(3, 54) & ~swapped)
+    bad = (lon.notna() & ~lon.between(*CHINA_LON) & ~swapped) | (lat.notna() & ~lat.between(*CHINA_LAT) & ~swapped)
     flag(bad, "lon", lon.astype(str), t("ingest_check.coords_outside"))
     if out["datum"].ne("").any():
         from txip_geo.areas.datum import normalise_datum
@@ -222,7 +223,7 @@ def _split_coordinates(frame: pd.DataFrame, txt: pd.Series, flag: Flags) -> None
     flag(nums.isna().reindex(frame.index, fill_value=False), COORDS, txt, t("ingest_check.coords_pair"))
     ok = nums.dropna()
     first = ok.map(lambda v: v[0])
-    lon_first = first.between(73, 136)
+    lon_first = first.between(*CHINA_LON)
     frame.loc[ok.index, "lon"] = [str(v[0] if f else v[1]) for v, f in zip(ok, lon_first)]
     frame.loc[ok.index, "lat"] = [str(v[1] if f else v[0]) for v, f in zip(ok, lon_first)]
 

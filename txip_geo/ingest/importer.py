@@ -18,7 +18,7 @@ from txip_geo.ingest.check import Problems, check, derives_id, fields
 from txip_geo.ingest.header import find_header
 from txip_geo.ingest.read import Sheet, Source, read_sheets
 from txip_geo.ingest.report import ImportReport, Problem, rejected
-from txip_geo.locate import locator as _locate
+from txip_geo.locate import frame as _locate
 from txip_geo.strings import t
 
 CHUNK_ROWS = 100_000  # data rows read, checked, located and stored at a time: an import's memory is bounded by it

@@ -61,7 +61,7 @@ def _assignments(con) -> dict:
 def write_layer(store, layer: str, full: gpd.GeoDataFrame, *, file_path: Path, report: BoundaryReport, user: str,
                 codes=None) -> int:
     """Store the layer and re-assign every record, in one transaction; fills report.reassigned."""
-    from txip_geo.locate.locator import locate_frame
+    from txip_geo.locate.frame import locate_frame
 
     towns = full if layer == "townships" else store.layer("townships")
     parks = full if layer == "parks" else store.layer("parks")
