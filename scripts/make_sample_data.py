@@ -18,22 +18,16 @@ import argparse
 import csv
 import io
 import json
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from shapely.geometry import Point, shape
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from shapely.geometry import Point, shape  # noqa: E402
-
-from txip_geo import schema  # noqa: E402
-from txip_geo.areas.gazetteer import load_gazetteer  # noqa: E402
-from txip_geo.paths import DATA_DIR, GEO_DIR, SAMPLE_DIR  # noqa: E402
+from txip_geo import schema
+from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.paths import DATA_DIR, GEO_DIR, SAMPLE_DIR
 
 SEED = 20261031
 AS_OF = date(2026, 10, 31)

@@ -25,6 +25,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
+def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child Python process that runs this checkout's code (a `streamlit run`, a script the
+    test writes): the repo root first on PYTHONPATH, as pytest.ini's ``pythonpath = .`` does for the tests
+    themselves, so the child imports the same txip_geo, ui and benchmarks as the test, whatever is installed."""
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), full_env.get("PYTHONPATH", "")) if p)
+    full_env.update(env or {})
+    return full_env
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -55,9 +65,7 @@ def streamlit_app(log_dir: Path, env: dict[str, str] | None = None, app: Path = 
     """The app running on a free port until the block ends (terminated, killed if it does not stop)."""
     port = free_port()
     log_path = Path(log_dir) / f"streamlit-{port}.log"
-    full_env = dict(os.environ)
-    full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), full_env.get("PYTHONPATH", "")) if p)
-    full_env.update(env or {})
+    full_env = child_env(env)
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port), "--server.headless", "true",
            "--server.address", "127.0.0.1", *(extra_args or [])]
     with open(log_path, "w", encoding="utf-8") as log:
