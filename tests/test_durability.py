@@ -124,7 +124,7 @@ def test_two_processes_importing_at_the_same_time_both_complete_exactly(tmp_path
             p.stdin.flush()
         for p in procs:
             expect_line(p, "READY")
-        time.sleep(0.5)
+        time.sleep(0.5)  # an absence (nothing written while the lock is held): no event to wait for, only time
         assert not (db.parent / "store-files").exists() or not list((db.parent / "store-files").iterdir())
         lock.execute("ROLLBACK")
         lock.close()
