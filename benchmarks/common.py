@@ -87,7 +87,6 @@ def median(xs):
 def env_for_children(**extra) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    env["TXIP_GEO_REPO"] = str(ROOT)
     env.setdefault("MPLBACKEND", "Agg")
     env.update({k: str(v) for k, v in extra.items()})
     return env

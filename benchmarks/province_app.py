@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.environ.get("TXIP_GEO_REPO", str(Path(__file__).resolve().parents[1])))
+import geopandas as gpd
+import streamlit as st
 
-import geopandas as gpd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from benchmarks.bench_payload import app_layer_bytes  # noqa: E402
-from benchmarks.bench_province import summary_table  # noqa: E402
-from txip_geo.areas import simplify  # noqa: E402
+# The repo root (benchmarks, ui, txip_geo) is on PYTHONPATH: bench_province starts this page with
+# common.env_for_children().
+from benchmarks.bench_payload import app_layer_bytes
+from benchmarks.bench_province import summary_table
+from txip_geo.areas import simplify
 from txip_geo.present import mapspec
-from txip_geo.render import folium_map as maps  # noqa: E402
-from txip_geo.render.offline import localise_map  # noqa: E402
-from txip_geo.store.database import Store  # noqa: E402
-from ui import folium_view  # noqa: E402
+from txip_geo.render import folium_map as maps
+from txip_geo.render.offline import localise_map
+from txip_geo.store.database import Store
+from ui import folium_view
 
 st.set_page_config(page_title="province benchmark", layout="wide")
 

@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, Python puts benchmarks/ on sys.path, not the repo root: the root is added for `benchmarks` (a folder
+# of the checkout, not part of the installed txip_geo package).
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

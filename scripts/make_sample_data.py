@@ -18,22 +18,16 @@ import argparse
 import csv
 import io
 import json
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from shapely.geometry import Point, shape
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from shapely.geometry import Point, shape  # noqa: E402
-
-from txip_geo import schema  # noqa: E402
-from txip_geo.areas.gazetteer import load_gazetteer  # noqa: E402
-from txip_geo.paths import DATA_DIR, GEO_DIR, SAMPLE_DIR  # noqa: E402
+from txip_geo import schema
+from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.paths import DATA_DIR, GEO_DIR, SAMPLE_DIR
 
 SEED = 20261031
 AS_OF = date(2026, 10, 31)
@@ -705,10 +699,22 @@ def _title(rng, ind: dict, ptype: str) -> str:
 
 
 def make_patents(rng, applicants: list[Applicant], outside: list[Applicant], units, total_new: int):
-    rows, meta = [], {}
+    """The patent rows and what the tests check about them, in stages that draw from rng in this order: the
+    applications, their outcomes, their applicants, the rows, the duplicates."""
+    skel = _patent_skeleton(rng, total_new)
+    outcomes = _patent_outcomes(rng, skel)
+    owner = _patent_owners(rng, skel, outcomes, applicants)
+    rows, bad_check_rows = _patent_rows(rng, skel, outcomes, owner, applicants, outside, units)
+    out, n_duplicates = _with_duplicates(rng, rows, bad_check_rows)
+    meta = {"bad_check": sorted(rows[i]["app_no"] for i in bad_check_rows), "duplicates": n_duplicates}
+    return out, meta
+
+
+def _patent_skeleton(rng, total_new: int) -> list[tuple]:
+    """(date, ptype, type digit, base digits) of every application, in date order."""
     counts = _year_counts(total_new)
     used: set[str] = set()
-    skel = []  # (date, ptype, type digit, base digits)
+    skel = []
 
     def new_base(year: int, digit: str, old=False) -> str:
         while True:
@@ -742,18 +748,25 @@ def make_patents(rng, applicants: list[Applicant], outside: list[Applicant], uni
         d = rand_date(rng, date(year, 1, 5), date(year, 12, 20))
         skel.append((d, "invention" if digit == "8" else "utility", digit, new_base(year, digit)))
     skel.sort(key=lambda s: (s[0], s[3]))
+    return skel
 
+
+def _patent_outcomes(rng, skel: list[tuple]) -> list[tuple]:
+    """(status code, written status, grant date) of each application."""
     outcomes = []
-    for d, ptype, digit, base in skel:
+    for d, ptype, _digit, _base in skel:
         code, wording, grant = _patent_outcome(rng, ptype, d)
         if d < date(2005, 1, 1) and code != "invalid":  # the old tail: all lapsed by now
             code, wording = "invalid", pick(rng, ["期限届满", "未缴年费终止", "失效"])
         outcomes.append((code, wording, grant))
+    return outcomes
 
-    # Applicants: every live table enterprise gets at least one valid patent, then volume by weight.
+
+def _patent_owners(rng, skel: list[tuple], outcomes: list[tuple], apps: list[Applicant]) -> np.ndarray:
+    """The applicant (index into apps) of each application: every live table enterprise gets at least one valid
+    patent, then volume by weight."""
     n = len(skel)
     owner = np.full(n, -1)
-    apps = applicants
     aw = np.array([a.weight for a in apps])
     founded = np.array([a.founded for a in apps])
     genisi = np.array([a.unit == NO_INVENTION for a in apps])
@@ -772,7 +785,7 @@ def make_patents(rng, applicants: list[Applicant], outside: list[Applicant], uni
     for i in range(n):
         if owner[i] >= 0:
             continue
-        d, ptype, digit, base = skel[i]
+        d, ptype, digit, _base = skel[i]
         if digit in "89":
             cand = [j for j in top if not genisi[j]]
             owner[i] = int(cand[int(rng.integers(len(cand)))])
@@ -782,15 +795,22 @@ def make_patents(rng, applicants: list[Applicant], outside: list[Applicant], uni
             ok &= ~genisi
         p = np.where(ok, aw, 0.0)
         owner[i] = int(rng.choice(len(apps), p=p / p.sum()))
+    return owner
 
+
+def _patent_rows(rng, skel: list[tuple], outcomes: list[tuple], owner: np.ndarray, apps: list[Applicant],
+                 outside: list[Applicant], units) -> tuple[list[dict], set[int]]:
+    """One row per application, and the rows whose check digit is wrong on purpose."""
+    n = len(skel)
     # About 1 % of rows come from applicants outside Taixing.
     out_rows = set(int(i) for i in rng.choice(np.arange(200, n), size=int(n * 0.017), replace=False))
     table_valid = {i for i in range(n) if outcomes[i][0] == "valid"}
     out_rows = {i for i in out_rows if not (apps[owner[i]].in_table and i in table_valid)}
 
     bad_check_rows = set(int(i) for i in rng.choice(np.arange(n), size=6, replace=False))
+    rows = []
     for i in range(n):
-        d, ptype, digit, base = skel[i]
+        d, ptype, _digit, base = skel[i]
         code, wording, grant = outcomes[i]
         a = outside[int(rng.integers(len(outside)))] if i in out_rows else apps[owner[i]]
         ind = INDUSTRIES[a.industry]
@@ -810,8 +830,13 @@ def make_patents(rng, applicants: list[Applicant], outside: list[Applicant], uni
             address=written_address(rng, a, d, units), _base=base, _code=code, _type=ptype, _app=a.name,
             _unit=a.unit,
         ))
+    return rows, bad_check_rows
 
-    # ~1 % duplicates: the same application again, later in the file, written another way.
+
+def _with_duplicates(rng, rows: list[dict], bad_check_rows: set[int]) -> tuple[list[dict], int]:
+    """~1 % duplicates: the same application again, later in the file, written another way. The rows with them, and
+    how many."""
+    n = len(rows)
     dup_src = sorted(int(i) for i in rng.choice([i for i in range(n) if i not in bad_check_rows],
                                                  size=int(n * 0.01), replace=False))
     inserts = []
@@ -828,10 +853,7 @@ def make_patents(rng, applicants: list[Applicant], outside: list[Applicant], uni
             dup["status"] = pick(rng, ["有效", "专利权维持"])
         inserts.append((int(rng.integers(i + 1, len(rows) + 1)), dup))  # goes before row `pos`: after the original
     keyed = [(k, 1, 0, r) for k, r in enumerate(rows)] + [(pos, 0, j, r) for j, (pos, r) in enumerate(inserts)]
-    out = [t[3] for t in sorted(keyed, key=lambda t: t[:3])]
-    meta["bad_check"] = sorted(rows[i]["app_no"] for i in bad_check_rows)
-    meta["duplicates"] = len(dup_src)
-    return out, meta
+    return [t[3] for t in sorted(keyed, key=lambda t: t[:3])], len(dup_src)
 
 
 # --------------------------------------------------------------------------- trademarks
@@ -844,6 +866,27 @@ def _tm_number(rng, d: date) -> int:
     t = d.year + (d.timetuple().tm_yday - 1) / 366
     xs, ys = zip(*pts)
     return int(np.interp(t, xs, ys) * float(rng.uniform(0.985, 1.015)))
+
+
+def _tm_registered_status(rng, reg: date) -> tuple[date, str, str]:
+    """A registered mark's expiry date, status code and written status on AS_OF."""
+    exp = add_years(reg, 10)
+    code = "valid"
+    if exp <= AS_OF:  # first term over: renewed (续展, another 10 years) or lapsed
+        if rng.random() < 0.80:
+            while exp <= AS_OF:
+                exp = add_years(exp, 10)
+        else:
+            code = "invalid"
+    if code == "valid" and rng.random() < 0.012 and (AS_OF - reg).days > 3 * 365:
+        code = "invalid"  # 撤销 (three years' non-use) or 注销
+    if code == "valid":
+        status = pick(rng, ["注册", "已注册", "已注册", "有效"])
+    elif exp <= AS_OF:
+        status = pick(rng, ["无效", "注销", "无效"])
+    else:
+        status = pick(rng, ["撤销", "注销", "无效"])
+    return exp, code, status
 
 
 def make_trademarks(rng, registrants: list[Applicant], outside: list[Applicant], units, n_total: int):
@@ -893,22 +936,7 @@ def make_trademarks(rng, registrants: list[Applicant], outside: list[Applicant],
         else:
             reg = d
             reg_no = number(d - timedelta(days=int(rng.integers(200, 420))))
-            exp = add_years(reg, 10)
-            code = "valid"
-            if exp <= AS_OF:  # first term over: renewed (续展, another 10 years) or lapsed
-                if rng.random() < 0.80:
-                    while exp <= AS_OF:
-                        exp = add_years(exp, 10)
-                else:
-                    code = "invalid"
-            if code == "valid" and rng.random() < 0.012 and (AS_OF - reg).days > 3 * 365:
-                code = "invalid"  # 撤销 (three years' non-use) or 注销
-            if code == "valid":
-                status = pick(rng, ["注册", "已注册", "已注册", "有效"])
-            elif exp <= AS_OF:
-                status = pick(rng, ["无效", "注销", "无效"])
-            else:
-                status = pick(rng, ["撤销", "注销", "无效"])
+            exp, code, status = _tm_registered_status(rng, reg)
         rows.append(dict(
             reg_no=reg_no, name=brand(), nice_class=str(nice), registrant=a.name, reg_date=fmt_date(reg),
             expiry_date=fmt_date(exp), status=status,

@@ -12,3 +12,5 @@ if [ "${1:-}" = "--dev" ]; then
 else
   .venv/bin/python -m pip install -q -r requirements.txt
 fi
+# The package itself (pyproject.toml), editable: the checkout is what runs. --no-deps: requirements.txt pinned them.
+.venv/bin/python -m pip install -q --no-deps -e .

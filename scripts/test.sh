@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages; as root also Debian's chromium and a CJK font) and run them all.
+# Install everything the tests need (Python packages; as root also Debian's chromium and a CJK font), lint (ruff) and
+# run the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = "0" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi" \
@@ -10,4 +11,6 @@ if [ "$(id -u)" = "0" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null
   apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei fontconfig poppler-utils >/dev/null
 fi
 bash scripts/setup.sh --dev
+# Lint first (rules and the complexity bound in pyproject.toml): a finding fails the run before the tests start.
+.venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"

@@ -224,7 +224,7 @@ class Sources:
             digest = "sha512-" + base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
             if digest != pkg.integrity:
                 raise SystemExit(f"{pkg.key}: integrity mismatch\n  pinned {pkg.integrity}\n  got    {digest}")
-            tf = tarfile.open(tgz)
+            tf = tarfile.open(tgz)  # noqa: SIM115 - kept open in self._npm: each file of the package is read from it later
             self._npm[pkg.key] = tf
             meta = json.loads(self._npm_read(tf, "package.json"))
             declared = meta.get("license") or "; ".join(x.get("type", "") for x in meta.get("licenses", []))

@@ -152,11 +152,14 @@ def trademarks(g, n, hi, statuses=None, ent=()):
 
 def enterprises(g, n, zero=False):
     rows, ids = [], []
-    for i in range(n):
+
+    def yn(p):
+        return "是" if g.rng.random() < p else "否"
+
+    for _ in range(n):
         g.serial += 1
         cc, name = f"91321283YC{g.serial:07d}X", f"泰兴示例企业{g.serial}有限公司（样例）"
         ids.append((cc, name))
-        yn = lambda p: "是" if g.rng.random() < p else "否"
         rows.append({"统一社会信用代码": cc, "企业名称": name, "规上工业企业": yn(0.6), "高新技术企业": yn(0.5),
                      "贯标备案": yn(0.7), "贯标绩效评价合格": yn(0.2),
                      "国家知识产权优势示范": g.pick(["", "", "国家知识产权优势企业", "国家知识产权示范企业", "省知识产权示范企业"]),

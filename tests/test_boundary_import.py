@@ -481,7 +481,7 @@ def test_failure_inside_the_transaction_leaves_the_store_unchanged(store, tmp_pa
 def parks_geojson(tmp_path, codes_names):
     t = boundaries.bundled_townships().set_index("code")
     rows = []
-    for code, name, host in codes_names:
+    for _code, name, host in codes_names:
         c = t.geometry[host].representative_point()
         rows.append({"YQMC": name, "geometry": shapely.box(c.x - 0.01, c.y - 0.01, c.x + 0.01, c.y + 0.01)})
     path = tmp_path / "园区.geojson"

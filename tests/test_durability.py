@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import child_env
 
 from txip_geo.figures.compute import compute
 from txip_geo.figures.goals import evaluate
@@ -40,7 +41,7 @@ TOWNS = ["黄桥镇", "横垛镇", "延令街道", "济川街道", "虹桥镇"]
 # right before the import's transaction (Store.add_records) begins.
 RUNNER = textwrap.dedent("""
     import sys
-    sys.path.insert(0, {root!r})
+
     from txip_geo.store.database import Store
     from txip_geo.ingest.pipeline import import_file
 
@@ -57,7 +58,7 @@ RUNNER = textwrap.dedent("""
     sys.stdin.readline()
     rep = import_file(store, kind, path, as_of="2026-10-31", user=path)
     print("DONE", rep.status, rep.rows_imported, flush=True)
-""").format(root=str(ROOT))
+""")
 
 
 def cases_file(path: Path, prefix: str, n: int) -> Path:
@@ -71,7 +72,8 @@ def runner(tmp_path: Path, db: Path, kind: str, path: Path) -> subprocess.Popen:
     script = tmp_path / "runner.py"
     script.write_text(RUNNER, encoding="utf-8")
     return subprocess.Popen([sys.executable, str(script), str(db), kind, str(path)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=child_env())
 
 
 def expect_line(proc: subprocess.Popen, word: str, timeout: float = 60) -> str:
@@ -122,7 +124,7 @@ def test_two_processes_importing_at_the_same_time_both_complete_exactly(tmp_path
             p.stdin.flush()
         for p in procs:
             expect_line(p, "READY")
-        time.sleep(0.5)
+        time.sleep(0.5)  # an absence (nothing written while the lock is held): no event to wait for, only time
         assert not (db.parent / "store-files").exists() or not list((db.parent / "store-files").iterdir())
         lock.execute("ROLLBACK")
         lock.close()

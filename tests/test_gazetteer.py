@@ -37,7 +37,7 @@ def test_every_unit_fact_names_a_known_source():
     g = load_gazetteer()
     for u in g.units:
         assert all(k in g.sources for k in u.source.split(";")), u
-    for code, a in g.areas.items():
+    for a in g.areas.values():
         assert a["source"] in g.sources
 
 

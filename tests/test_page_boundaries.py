@@ -38,7 +38,7 @@ def page(db):
 
 def texts(at) -> str:
     parts = [e.value for kind in ("success", "warning", "info", "error", "caption", "markdown") for e in getattr(at, kind)]
-    return "\n".join([str(p) for p in parts] + [h.proto.body for h in at.get("html")])  # st.html: the header
+    return "\n".join([str(p) for p in parts] + [h.value for h in at.get("html")])  # st.html: the header
 
 
 def shapefile_parts(tmp_path) -> list[tuple[str, bytes, str]]:
@@ -97,7 +97,7 @@ def drawing(ring):
 def test_drawing_a_park_and_saving_it(page, db):
     page.selectbox(key="draw_park").set_value("P02").run()
     comp = [e for e in page.main if type(e).__name__ == "UnknownElement"]
-    args = json.loads(comp[-1].proto.json_args)
+    args = json.loads(comp[-1].json_args)
     assert "L.Control.Draw" in args["script"] or "Draw(" in args["script"]
     assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
     assert any("leaflet.draw" in link for link in args["js_links"])
@@ -117,7 +117,7 @@ def test_drawing_a_park_and_saving_it(page, db):
 
 def test_a_drawing_outside_the_county_is_refused(page, db):
     page.run()
-    args = json.loads([e for e in page.main if type(e).__name__ == "UnknownElement"][-1].proto.json_args)
+    args = json.loads([e for e in page.main if type(e).__name__ == "UnknownElement"][-1].json_args)
     feat = drawing([[121.0, 32.0], [121.1, 32.0], [121.1, 32.1], [121.0, 32.0]])
     page.session_state[args["key"]] = {"all_drawings": [feat], "last_active_drawing": feat}
     page.run()

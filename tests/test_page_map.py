@@ -26,7 +26,7 @@ def page(demo_db, monkeypatch):
 
 def html_blocks(at) -> list[str]:
     """What the page shows as Markdown and as HTML (st.html: the badges, the panel's tables)."""
-    return [m.value for m in at.markdown] + [h.proto.body for h in at.get("html")]
+    return [m.value for m in at.markdown] + [h.value for h in at.get("html")]
 
 
 def markdown(at) -> str:
@@ -108,26 +108,26 @@ def test_with_no_township_picked_the_panel_shows_the_city_and_the_ranking(page, 
 
 def outline(at):
     el = next(e for e in at.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component"
-              and e.proto.component_name == "txip_map_outline")
-    return json.loads(el.proto.json) if el.proto.json else None
+              and e.component_name == "txip_map_outline")
+    return json.loads(el.json) if el.json else None
 
 
 def test_a_click_leaves_the_map_element_unchanged_and_outlines_the_township_apart(page):
     """The map's arguments are byte-identical before and after a click (so the browser gets only a reference to the
     map it has); the selection outline goes to its own component, with the clicked township's geometry."""
     page.run()
-    before = component(page).proto.json
+    before = component(page).json
     assert outline(page) is None
     click_map(page, component(page), 32.23504, 120.2657)
     assert not page.exception and page.session_state["unit_pick"] == HQ
-    assert component(page).proto.json == before
+    assert component(page).json == before
     spec = outline(page)
     assert spec["id"] == HQ and spec["style"]["fill"] is False and spec["geojson"]["type"] in ("Polygon", "MultiPolygon")
     xs = [p[0] for ring in (spec["geojson"]["coordinates"] if spec["geojson"]["type"] == "Polygon"
                             else [r for poly in spec["geojson"]["coordinates"] for r in poly]) for p in ring]
     assert min(xs) < 120.2657 < max(xs)  # the outline surrounds the click
     page.selectbox(key="unit_pick").set_value("").run()
-    assert outline(page) is None and component(page).proto.json == before
+    assert outline(page) is None and component(page).json == before
 
 
 def test_the_basemap_is_picked_under_the_map_and_a_key_asked_for_when_needed(page):

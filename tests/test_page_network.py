@@ -66,7 +66,7 @@ def test_gap_list_matches_gap_list_of_the_sample(page, fs):
 def test_map_component_present(page):
     comps = inline_maps(page)
     assert len(comps) == 1
-    raw = comps[0].proto.json
+    raw = comps[0].json
     assert "FeatureCollection" in raw  # the township GeoJSON
     args = json.loads(raw)
     drawn = args.get("html", "") + args.get("script", "")  # the legend is map HTML or a Leaflet control's script

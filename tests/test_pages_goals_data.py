@@ -61,7 +61,7 @@ def frames_with(at: AppTest, *columns: str):
 
 
 def markdown_text(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [h.proto.body for h in at.get("html")])  # st.html: the header
+    return "\n".join([m.value for m in at.markdown] + [h.value for h in at.get("html")])  # st.html: the header
 
 
 def test_goals_page_shows_all_goals_with_plan_targets_and_status(expected):
@@ -159,7 +159,7 @@ def test_data_page_lists_the_warnings_of_a_past_import(expected):
     assert list(warn["值"]) == [p.value for p in rep.warnings]
     (pick,) = [sb for sb in at.selectbox if sb.key == "warn_import"]
     assert "patents.csv" in pick.format_func(pick.value) and "警告 6 处" in pick.format_func(pick.value)
-    assert any(b.proto.label == t("data.download_warnings") for b in at.get("download_button"))
+    assert any(b.label == t("data.download_warnings") for b in at.get("download_button"))
     # Another import without warnings says so.
     other = int(imports.loc[imports["kind"] == "cases", "id"].iloc[0])
     pick.set_value(other).run()

@@ -32,6 +32,7 @@ HQ, YL, GX = "321283100", "321283002", "321283102"  # 黄桥镇, 延令街道, �
 METRICS = ["patents", "invention_patents", "utility_patents", "design_patents", "patents_valid",
            "invention_patents_valid", "invention_patents_long"]
 HEADER = ["申请号", "申请人", "申请日", "法律状态", "所属镇街", "地址", "统一社会信用代码"]
+DEFAULT_SETTINGS = Settings()
 SETTINGS = [Settings(), Settings(year_from=2016, year_to=2022), Settings(patent_types=("invention",)),
             Settings(patent_status=("valid",)), Settings(patent_types=("utility", "design"), patent_status=("invalid",)),
             Settings(long_years=9), Settings(long_years=20), Settings(as_of="2024-03-01"),
@@ -119,7 +120,7 @@ def reference(store: Store, s: Settings) -> dict:
     return ref
 
 
-def assert_same(store: Store, s: Settings = Settings()) -> None:
+def assert_same(store: Store, s: Settings = DEFAULT_SETTINGS) -> None:
     fs, ref = compute(store, s), reference(store, s)
     units = fs.units.set_index("code")[METRICS]
     pd.testing.assert_frame_equal(units, ref["units"][METRICS], check_dtype=False)

@@ -155,7 +155,10 @@ def test_assignment_per_record(case):
         assert len(app) == len(mine), f"{kind}: app keeps {len(app)} records, recount {len(mine)}"
         m = mine.merge(app[[key, "unit_code", "park_code", "assign_method", "assign_note"]], on=key, how="left",
                        suffixes=("", "_app"))
-        norm = lambda s: s.fillna("").astype(str)
+
+        def norm(s):
+            return s.fillna("").astype(str)
+
         differ = ((norm(m["unit_code"]) != norm(m["unit_code_app"]))
                   | (norm(m["park_code"]) != norm(m["park_code_app"])) | (m["method"] != m["assign_method"]))
         for r in m[differ].to_dict("records"):
@@ -294,7 +297,10 @@ def test_scorecard(case):
 def scorecard_diffs(rc, card: pd.DataFrame, where: str) -> list[str]:
     areas = pd.concat([rc.units, rc.parks], ignore_index=True)
     ngaps = rc.gaps.groupby("code").size()
-    yn = lambda v, missing: missing if _none(v) else ("有" if v > 0 else "无")
+
+    def yn(v, missing):
+        return missing if _none(v) else ("有" if v > 0 else "无")
+
     bad = []
     for r, a in zip(areas.to_dict("records"), card.itertuples(index=False)):
         want = [r["code"], yn(r["has_office"], "未填报"), r["staff"], r["fund_wan"], r.get("workstations", np.nan),

@@ -56,7 +56,7 @@ def test_no_gap_opens_between_neighbours_anywhere(shown):
     """Every unit still touches each neighbour along a line (not a point), as in the input."""
     out = shown[0]
     tree = shapely.STRtree(out.geometry.to_numpy())
-    for i, g in enumerate(out.geometry):
+    for g in out.geometry:
         for j in tree.query(g, predicate="touches"):
             shared = shapely.intersection(g, out.geometry.iloc[j])
             assert shared.length > 0 or shared.geom_type == "Point"

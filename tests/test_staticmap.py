@@ -311,7 +311,7 @@ def test_the_static_legend_names_every_kind_of_point(fs, layers):
     spec = report.unit_spec(fs, layers, code, "patents")
     fig = staticmap.figure(spec, layout="inset", focus=code, neutral=True, internal=False)
     texts = {x.get_text() for x in fig.findobj(Text)}
-    for colour, label in maps.point_legend(spec.points):
+    for _colour, label in maps.point_legend(spec.points):
         assert label in texts
     assert len(maps.point_legend(spec.points)) >= 3
 

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -27,11 +26,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # txip_geo is imported from the work tree, not installed
-    sys.path.insert(0, str(REPO))
 # Shared with the load test and the benchmarks' conventions: tests/support.py.
-from support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, free_port, wait_healthy  # noqa: E402
+from support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, child_env, free_port, wait_healthy
+
+REPO = Path(__file__).resolve().parents[2]
 
 INTERNAL_SCHEMES = ("data:", "blob:", "about:", "chrome:", "chrome-extension:")
 
@@ -89,10 +87,7 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
             run_path = _stage(app, Path(static_dir), tmp_path_factory.mktemp("streamlit-app"))
         port = free_port()
         log_path = tmp_path_factory.mktemp("streamlit-log") / "server.log"
-        full_env = dict(os.environ)
-        full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), full_env.get("PYTHONPATH", "")) if p)
-        full_env["TXIP_GEO_REPO"] = str(REPO)
-        full_env.update(env or {})
+        full_env = child_env(env)
         cmd = [
             sys.executable, "-m", "streamlit", "run", str(run_path),
             "--server.port", str(port),

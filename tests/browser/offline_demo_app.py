@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import sys
-from pathlib import Path
 
 import branca.colormap
 import folium
@@ -13,11 +11,9 @@ import streamlit as st
 from folium.plugins import Draw, Fullscreen, MarkerCluster
 from streamlit_folium import st_folium
 
-# The browser test may run this file from a staging folder (Streamlit serves
-# static/ next to the main script); the repo root comes in through the environment.
-sys.path.insert(0, os.environ.get("TXIP_GEO_REPO", str(Path(__file__).resolve().parents[2])))
-
-from txip_geo.render.offline import localise_map  # noqa: E402
+# The browser test may run this file from a staging folder (Streamlit serves static/ next to the main script):
+# txip_geo comes from the repo root on PYTHONPATH (tests/browser/conftest.py) or the installed package.
+from txip_geo.render.offline import localise_map
 
 # Optional override, used only to compare link forms in the component iframe.
 URL_BASE = os.environ.get("TXIP_GEO_ASSET_URL_BASE")

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from support import MAP_HOST, wait_for_inline_map
 
 from txip_geo.cli import main as cli
@@ -237,10 +238,9 @@ def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, bro
     page.get_by_role("button", name="确认导入").click()
     page.wait_for_selector('text=/已导入 案件台账.csv：2 条/', timeout=30_000)
     # The message stays and the uploader is empty again: the same file cannot go in twice by a second click.
-    page.wait_for_timeout(500)
-    assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0
-    assert page.get_by_role("button", name="确认导入").count() == 0
-    assert page.get_by_text("已导入 案件台账.csv：2 条").count() == 1
+    expect(page.locator('[data-testid="stFileUploaderFile"]')).to_have_count(0)
+    expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
+    expect(page.get_by_text("已导入 案件台账.csv：2 条")).to_have_count(1)
     page.screenshot(path=str(OUT / "app_data_upload.png"), full_page=True)
     from txip_geo.store.database import Store
 
@@ -300,9 +300,8 @@ def test_clusters_and_drawing_tools_load_offline(app, page, browser_log):
     page.goto(app.url)
     wait_for_inline_map(page)
     page.get_by_text("执法案件与纠纷", exact=True).first.click()  # the sidebar checkbox
-    page.wait_for_timeout(1500)
+    page.wait_for_selector(f"{MAP_HOST} .marker-cluster", timeout=30_000)  # the map redrawn with the case layer
     frame = wait_for_inline_map(page)
-    frame.wait_for_selector(".marker-cluster", timeout=30_000)
     assert frame.locator(".marker-cluster").count() > 0
     page.goto(app.url + "boundaries")
     page.wait_for_selector('text="在地图上绘制园区范围"', timeout=60_000)

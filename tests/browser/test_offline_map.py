@@ -109,7 +109,7 @@ def test_st_folium_is_handed_only_local_links():
     at = AppTest.from_file(str(DEMO_APP), default_timeout=60).run()
     assert not at.exception
     (component,) = at.get("component_instance")
-    args = json.loads(component.proto.json_args)
+    args = json.loads(component.json_args)
     links = args["js_links"] + args["css_links"]
     assert links and all(link.startswith(VENDOR_URL) for link in links), links
     assert "d3@3.5.5/d3.min.js" in " ".join(args["js_links"])
