@@ -38,7 +38,7 @@ from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 
 from txip_geo.present import mapspec as maps  # noqa: E402
-from txip_geo.present.mapspec import MapSpec, PointLayer  # noqa: E402
+from txip_geo.present.mapspec import PARK_COLOR, MapSpec, PointLayer  # noqa: E402
 from txip_geo.render.fonts import find_cjk_font  # noqa: E402
 from txip_geo.strings import t  # noqa: E402
 
@@ -50,7 +50,6 @@ INTERNAL_COLOR = "#b10026"
 SAMPLE_EDGE, SAMPLE_FACE, SAMPLE_TEXT = "#fd8d3c", "#fff5eb", "#a63603"
 SCHEMATIC_EDGE = "#d94801"
 NEIGHBOUR_FACE, NEIGHBOUR_EDGE = "#f7f7f7", "#bdbdbd"
-PARK_COLOR = "#54278f"
 FOCUS_FACE = "#deebf7"
 
 # Point colours of maps.POINT_STYLES → legend wording (the web map's).
@@ -422,7 +421,7 @@ def _place_furniture(ax, style: Style, keep_clear, *, tries: int = 6) -> list:
         ax.set_ylim(cy - h / 2, cy + h / 2)
     # Still none (a shape filling every corner): the preferred corners, on a white ground.
     boxes = []
-    for gid, make, bg, prefs in order:
+    for gid, make, _bg, prefs in order:
         boxes.append(_data_box(ax, _anchored(ax, make(ax, style), prefs[0], gid, True)))
     return boxes
 
