@@ -1,4 +1,9 @@
-"""Figures per township, per park and for the city, from the current snapshot of every record kind."""
+"""Figures per township, per park and for the city, from the current snapshot of every record kind.
+
+Length: one job -- the figure set of a view: its settings, the metric table, the population bases and the counting
+per area -- whose parts are read together (a metric's column, its base and its count); the goals are in
+figures.goals and the network's scorecard in figures.network.
+"""
 
 from __future__ import annotations
 
