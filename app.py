@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from txip_geo.figures.compute import Settings
 from txip_geo.render.basemaps import default_key as default_basemap
 from txip_geo.strings import t
 from ui import auth as ui_auth
@@ -27,10 +28,11 @@ page = st.navigation(PAGES, position="sidebar" if user is not None else "hidden"
 if user is None:
     ui_auth.require_user()
 ui_auth.sidebar(user)
-st.session_state.setdefault("long_years", 10)
-st.session_state.setdefault("population_base", "常住")
-st.session_state.setdefault("training_audience", "plan")
-st.session_state.setdefault("transferred_handled", False)
+DEFAULTS = Settings()  # the settings' defaults are figures.Settings'
+st.session_state.setdefault("long_years", DEFAULTS.long_years)
+st.session_state.setdefault("population_base", DEFAULTS.population_base)
+st.session_state.setdefault("training_audience", DEFAULTS.training_audience)
+st.session_state.setdefault("transferred_handled", DEFAULTS.transferred_handled)
 st.session_state.setdefault("basemap", default_basemap())
 with st.sidebar:
     st.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")

@@ -73,4 +73,4 @@ log = log.assign(at=log["at"].map(progress.local_time), action=log["action"].map
 log.columns = [t("admin.col_at"), t("admin.col_user"), t("admin.col_action"), t("admin.col_detail")]
 st.dataframe(log, hide_index=True, height=400)
 st.download_button(t("admin.download_audit"), data=export.write_xlsx({t("admin.audit"): log}), file_name="操作日志.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                   mime=export.XLSX_MIME)

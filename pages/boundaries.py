@@ -28,6 +28,7 @@ from txip_geo.ingest.boundaries import (
     stage_files,
 )
 from txip_geo.present import records as progress
+from txip_geo.present.mapspec import PARK_COLOR
 from txip_geo.strings import t
 from ui import auth as ui_auth
 from ui import folium_view, header, state, uploader
@@ -194,8 +195,8 @@ def draw_map(version: tuple, park: str):
     folium.GeoJson(outline[["geometry"]].__geo_interface__, interactive=False,
                    style_function=lambda f: {"fill": False, "color": "#252525", "weight": 2.5}).add_to(m)
     folium.GeoJson(parks[["code", "name", "geometry"]].__geo_interface__, name=t("boundaries.layer_parks"),
-                   style_function=lambda f: {"fillColor": "#54278f", "fillOpacity": 0.25 if f["properties"]["code"] == park else 0.05,
-                                             "color": "#e31a1c" if f["properties"]["code"] == park else "#54278f",
+                   style_function=lambda f: {"fillColor": PARK_COLOR, "fillOpacity": 0.25 if f["properties"]["code"] == park else 0.05,
+                                             "color": "#e31a1c" if f["properties"]["code"] == park else PARK_COLOR,
                                              "weight": 3 if f["properties"]["code"] == park else 1.5, "dashArray": "4 3"},
                    tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""], labels=False)).add_to(m)
     for r in towns.itertuples():

@@ -66,7 +66,7 @@ def _show_report(rep, title: str) -> None:
         with st.expander(f"{t('upload.warnings')}（{len(frames['warnings'])}）"):
             st.dataframe(_problem_table(frames["warnings"]), hide_index=True)
     st.download_button(t("upload.download_report"), data=_report_xlsx(rep), file_name=f"导入检查报告_{rep.file_name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"rep_{title}")
+                       mime=export.XLSX_MIME, key=f"rep_{title}")
 
 
 def _preview(kind: str, up, data: bytes, as_of: str, skip: bool):
@@ -186,7 +186,7 @@ else:
             st.dataframe(warn_rows, hide_index=True, key="warnings_table", height=min(38 + 35 * len(warn_rows), 360))
         st.download_button(t("data.download_warnings"), data=lambda: _report_xlsx(past_rep), on_click="ignore",
                            file_name=f"导入检查报告_{past_rep.file_name}.xlsx", key="download_warnings",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           mime=export.XLSX_MIME,
                            icon=":material/download:")
 
 # -- assignment methods -------------------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def workbook() -> bytes:
 if len(listing):
     st.download_button(t("data.download_unassigned"), data=workbook, on_click="ignore", key="download_unassigned",
                        file_name=t("data.download_file", date=fs.as_of or date.today().isoformat()),
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+                       mime=export.XLSX_MIME, icon=":material/download:")
 
 tab_un, tab_out = st.tabs([f"{t('data.unassigned')}（{len(un)}）", f"{t('data.outside')}（{len(out)}）"])
 with tab_un:

@@ -11,6 +11,7 @@ from txip_geo.areas import boundaries
 from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.figures import goals
 from txip_geo.figures.compute import METRICS
+from txip_geo.ingest.patent_numbers import PATENT_TYPE_LABELS
 from txip_geo.present import map_view as views
 from txip_geo.present import mapspec
 from txip_geo.render import folium_map as maps
@@ -45,7 +46,7 @@ with st.sidebar:
     elif years:  # one application year: a slider needs two ends, so the year is stated instead
         st.caption(t("map.year_single", year=years[0]))
     types = st.multiselect(t("map.patent_types"), ["invention", "utility", "design"], key="ptypes", placeholder=t("map.all"),
-                           format_func={"invention": "发明", "utility": "实用新型", "design": "外观设计"}.get)
+                           format_func=PATENT_TYPE_LABELS.get)
     status = st.multiselect(t("map.patent_status"), ["valid", "pending", "invalid"], key="pstatus", placeholder=t("map.all"),
                             format_func={"valid": "有效", "pending": "审中", "invalid": "失效"}.get)
     st.caption(t("map.layers"))

@@ -116,4 +116,4 @@ else:
     )
 st.download_button(t("network.download"), data=xlsx.gap_workbook(fs, shown),
                    file_name=t("network.download_file", date=fs.as_of or ""),
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="network_download")
+                   mime=xlsx.XLSX_MIME, key="network_download")

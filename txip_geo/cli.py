@@ -13,6 +13,7 @@ import pandas as pd
 
 from txip_geo import schema
 from txip_geo.paths import SAMPLE_DIR
+from txip_geo.strings import t
 
 SAMPLE_AS_OF = "2026-10-31"
 # Sample files are imported in this order (enterprises before patents is irrelevant to the figures; kept stable).
@@ -62,16 +63,16 @@ def cmd_demo(args) -> int:
     for kind in SAMPLE_ORDER:
         path = SAMPLE_DIR / f"{kind}.csv"
         if not path.exists():
-            print(f"缺少样例文件 {path}", file=sys.stderr)
+            print(t("cli.sample_missing", path=path), file=sys.stderr)
             return 1
         try:
             rep = import_file(store, kind, path, as_of=SAMPLE_AS_OF, user="demo", is_sample=True)
         except ImportRejected as e:
             print(e.report.message, file=sys.stderr)
             return 1
-        print(f"[样例数据] {rep.message}")
+        print(t("cli.sample_tag", message=rep.message))
         _print_details(rep, args.all_warnings)
-    print(f"样例数据已载入 {store.path}（截至 {SAMPLE_AS_OF}；样例记录均为虚构，不是真实统计）")
+    print(t("cli.sample_loaded", path=store.path, as_of=SAMPLE_AS_OF))
     return 0
 
 
@@ -83,17 +84,17 @@ def _print_details(rep, all_warnings: bool = False) -> None:
     """How ambiguous columns were read, the IDs derived, and the warnings: file, row, column, value and reason each
     (the first WARNINGS_SHOWN, with the count of the rest, unless `all_warnings`)."""
     for line in getattr(rep, "readings", []):
-        print(f"  列的读法：{line}")
+        print(t("cli.readings", line=line))
     derived = getattr(rep, "derived_ids", [])
     if derived:
-        shown = "，".join(f"第 {r} 行 {i}" for r, i in derived[:5])
-        print(f"  生成的编号 {len(derived)} 个：{shown}" + ("……" if len(derived) > 5 else ""))
+        shown = t("cli.derived_sep").join(t("cli.derived_id", row=r, id=i) for r, i in derived[:5])
+        print(t("cli.derived", n=len(derived), shown=shown) + (t("cli.derived_more") if len(derived) > 5 else ""))
     lines = rep.warning_lines(None if all_warnings else WARNINGS_SHOWN)
     for line in lines:
-        print("  警告：" + line)
+        print(t("cli.warning") + line)
     rest = len(rep.warnings) - len(lines)
     if rest > 0:
-        print(f"  ……另有 {rest} 处警告未列出（共 {len(rep.warnings)} 处；加 --all-warnings 列出全部）")
+        print(t("cli.warnings_rest", rest=rest, total=len(rep.warnings)))
 
 
 def cmd_import(args) -> int:
@@ -119,16 +120,29 @@ def cmd_import(args) -> int:
     if rep.methods:
         from txip_geo.schema import ASSIGN_METHODS
 
-        print("  归属方式：" + "，".join(f"{ASSIGN_METHODS.get(k, k)} {v}" for k, v in rep.methods.items()))
+        print(t("cli.methods") + t("cli.methods_sep").join(t("cli.method", label=ASSIGN_METHODS.get(k, k), n=v)
+                                                         for k, v in rep.methods.items()))
     return 0
+
+
+def _base_args(sp) -> None:
+    """The settings of a view's bases: the long-maintenance threshold and the population base (figures.Settings)."""
+    from txip_geo.figures.compute import POPULATION_BASES, Settings
+
+    default = Settings()
+    sp.add_argument("--long-years", type=int, default=default.long_years,
+                    help=t("cli_help.long_years", years=default.long_years))
+    sp.add_argument("--population-base", choices=list(POPULATION_BASES), default=default.population_base,
+                    help=t("cli_help.population_base"))
 
 
 def _rule_args(sp) -> None:
     """The settings that change a goal's counting rule (figures.Settings, rules.py)."""
-    sp.add_argument("--training-audience", choices=["plan", "all"], default="plan",
-                    help="G16 培训对象：plan＝只计企业知识产权高管、知识产权工程师（方案原文，默认）；all＝全部对象")
-    sp.add_argument("--transferred-handled", action="store_true",
-                    help="G13：移送公安、司法机关的案件计为查处完成（默认不计为完成）")
+    from txip_geo.figures.compute import Settings
+
+    sp.add_argument("--training-audience", choices=["plan", "all"], default=Settings().training_audience,
+                    help=t("cli_help.training_audience"))
+    sp.add_argument("--transferred-handled", action="store_true", help=t("cli_help.transferred_handled"))
 
 
 def _figures(args):
@@ -169,9 +183,9 @@ def _emit(df: pd.DataFrame, fmt: str, payload: dict | None = None) -> None:
 def cmd_summary(args) -> int:
     fs = _figures(args)
     if fs.is_sample and args.format == "table":
-        print("【样例数据】以下数字由虚构样例计算，不是真实统计。")
+        print(t("cli.sample_notice"))
     if fs.schematic_notice and args.format == "table":
-        print("【示意边界】镇街边界为示意，面积按示意边界量算。")
+        print(t("cli.schematic_notice"))
     cols = ["code", "name", "area_km2", "patents", "invention_patents_valid", "trademarks", "workstations", "cases",
             "zero_patent_above_scale"] if args.format == "table" else SUMMARY_COLUMNS
     _emit(fs.units[[c for c in cols if c in fs.units.columns]], args.format, summary_dict(fs))
@@ -193,7 +207,7 @@ def cmd_goals(args) -> int:
         _emit(g, "csv")
     else:
         if fs.is_sample:
-            print("【样例数据】以下数字由虚构样例计算，不是真实统计。")
+            print(t("cli.sample_notice"))
         _emit(g[["id", "name", "target", "comparator", "current", "unit", "gap", "status_label", "lead"]], "table")
     return 0
 
@@ -213,22 +227,24 @@ def cmd_locate(args) -> int:
     if args.format == "json":
         print(json.dumps(out, ensure_ascii=False))
     else:
-        unit = out["unit_name"] or "（无）"
-        park = f"，园区：{out['park_name']}" if out["park_code"] else ""
-        print(f"镇街：{unit}{park}（{out['method_label']}：{loc.note}）")
+        unit = out["unit_name"] or t("cli.no_unit")
+        park = t("cli.locate_park", park=out["park_name"]) if out["park_code"] else ""
+        print(t("cli.locate", unit=unit, park=park, method=out["method_label"], note=loc.note))
     return 0
 
 
 def cmd_status(args) -> int:
     store = _store(args)
     imp = store.imports()
-    print(f"数据库：{store.path}；边界：{'正式' if store.boundaries_status() == 'official' else '示意'}")
+    official = store.boundaries_status() == "official"
+    print(t("cli.status_store", path=store.path, boundaries=t("cli.status_official" if official else "cli.status_schematic")))
     if imp.empty:
-        print("尚未导入任何记录（运行 demo 载入样例，或 import 导入文件）")
+        print(t("cli.status_empty"))
         return 0
     for r in imp.itertuples():
-        tag = "【样例】" if r.is_sample else ""
-        print(f"{tag}{r.kind}\t{r.file_name}\t截至 {r.as_of}\t导入 {r.rows_imported} 条\t{r.imported_at}\t{r.imported_by}")
+        tag = t("cli.status_sample_tag") if r.is_sample else ""
+        print(t("cli.status_row", tag=tag, kind=r.kind, file=r.file_name, as_of=r.as_of, n=r.rows_imported,
+                at=r.imported_at, by=r.imported_by))
     return 0
 
 
@@ -241,13 +257,13 @@ def cmd_user(args) -> int:
         if args.action == "list":
             users = auth.list_users(store)
             if users.empty:
-                print("尚未配置用户（应用对所有人开放，并有管理员权限）")
+                print(t("cli.no_users"))
             for r in users.itertuples():
-                state = "（停用）" if r.disabled else ""
+                state = t("cli.user_disabled") if r.disabled else ""
                 print(f"{r.username}\t{r.display_name}\t{auth.ROLE_LABELS[r.role]}{state}\t{r.sso_subject or ''}")
             return 0
         if not args.username:
-            print("请给出用户名", file=sys.stderr)
+            print(t("cli.no_username"), file=sys.stderr)
             return 2
         password = args.password
         generated = False
@@ -256,15 +272,15 @@ def cmd_user(args) -> int:
         if args.action == "add":
             auth.add_user(store, args.username, args.role or "viewer", password=password, display_name=args.name or "",
                           sso_subject=args.sso or "", by="cli")
-            print(f"已添加用户 {args.username}（{auth.ROLE_LABELS[args.role or 'viewer']}）")
+            print(t("cli.user_added", name=args.username, role=auth.ROLE_LABELS[args.role or "viewer"]))
         else:
             if args.reset_password and not password:
                 password, generated = auth.new_password(), True
             auth.update_user(store, args.username, role=args.role, password=password,
                              disabled=True if args.disable else (False if args.enable else None), by="cli")
-            print(f"已修改用户 {args.username}")
+            print(t("cli.user_updated", name=args.username))
         if generated:
-            print(f"初始密码：{password}（请登录后由管理员重设，或妥善转交）")
+            print(t("cli.initial_password", password=password))
     except AuthError as e:
         print(str(e), file=sys.stderr)
         return 2
@@ -281,9 +297,9 @@ def cmd_backup(args) -> int:
     except BackupError as e:
         print(str(e), file=sys.stderr)
         return 2
-    print(f"已备份 {store_path} → {info.path}（{info.summary()}）")
+    print(t("cli.backed_up", db=store_path, path=info.path, summary=info.summary()))
     for m in info.manifest.get("missing_files", []):
-        print(f"  警告：导入记录引用的原始文件不存在：{m}")
+        print(t("cli.backup_missing_file", file=m))
     return 0
 
 
@@ -298,13 +314,13 @@ def cmd_restore(args) -> int:
     try:
         if args.check:
             info = verify(args.archive)
-            print(f"备份文件 {info.path.name} 完整（{info.manifest.get('created_at')}；{info.summary()}），未恢复")
+            print(t("cli.verified", name=info.path.name, created_at=info.manifest.get("created_at"), summary=info.summary()))
             return 0
         info = restore(args.archive, db, user=args.user)
     except BackupError as e:
         print(str(e), file=sys.stderr)
         return 2
-    print(f"已从 {info.path.name}（{info.manifest.get('created_at')}）恢复到 {db}：{info.summary()}")
+    print(t("cli.restored", name=info.path.name, created_at=info.manifest.get("created_at"), db=db, summary=info.summary()))
     return 0
 
 
@@ -318,11 +334,12 @@ def cmd_report(args) -> int:
     from txip_geo.render import exports
 
     if args.indicator not in INDICATORS:
-        print(f"未知指标 {args.indicator}；可选：{'、'.join(INDICATORS)}", file=sys.stderr)
+        print(t("cli.unknown_indicator", indicator=args.indicator, choices=t("cli.indicators_sep").join(INDICATORS)),
+              file=sys.stderr)
         return 2
     fs = _figures(args)
     if not fs.has_records:
-        print("数据库中还没有记录：先导入数据，或运行 demo 载入样例", file=sys.stderr)
+        print(t("cli.no_records"), file=sys.stderr)
         return 1
     out = Path(args.out) if args.out else Path(report.file_name(args.format, fs))
     t0 = time.perf_counter()
@@ -334,49 +351,46 @@ def cmd_report(args) -> int:
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    notes = [n for n, on in (("样例数据", fs.is_sample), ("示意边界", bool(fs.schematic_notice)),
-                             ("内部资料", not args.public)) if on]
-    print(f"已生成 {out}（{len(data) / 1024:.0f} KB，{time.perf_counter() - t0:.1f} 秒"
-          + (f"；{'、'.join(notes)}" if notes else "") + "）")
+    notes = [t(key) for key, on in (("cli.note_sample", fs.is_sample), ("cli.note_schematic", bool(fs.schematic_notice)),
+                                    ("cli.note_internal", not args.public)) if on]
+    print(t("cli.written", path=out, kb=f"{len(data) / 1024:.0f}", seconds=f"{time.perf_counter() - t0:.1f}",
+            notes=t("cli.notes", notes=t("cli.notes_sep").join(notes)) if notes else ""))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m txip_geo", description="泰兴市知识产权三级网络地图：数据与指标命令行")
-    p.add_argument("--db", help="数据库文件（默认 var/txip.sqlite，或环境变量 TXIP_DB）")
+    p = argparse.ArgumentParser(prog="python -m txip_geo", description=t("cli_help.description"))
+    p.add_argument("--db", help=t("cli_help.db"))
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp):
-        sp.add_argument("--db", default=argparse.SUPPRESS, help="数据库文件")
+        sp.add_argument("--db", default=argparse.SUPPRESS, help=t("cli_help.db_common"))
         return sp
 
-    sp = common(sub.add_parser("demo", help="用样例数据（虚构）重建数据库"))
-    sp.add_argument("--all-warnings", action="store_true", help=f"列出全部警告（默认每个文件列出前 {WARNINGS_SHOWN} 处）")
+    sp = common(sub.add_parser("demo", help=t("cli_help.cmd_demo")))
+    sp.add_argument("--all-warnings", action="store_true", help=t("cli_help.all_warnings", n=WARNINGS_SHOWN))
     sp.set_defaults(func=cmd_demo)
 
-    sp = common(sub.add_parser("import", help="导入一个文件"))
+    sp = common(sub.add_parser("import", help=t("cli_help.cmd_import")))
     sp.add_argument("kind", choices=IMPORT_KINDS)
     sp.add_argument("file")
-    sp.add_argument("--as-of", help="数据截至日期 YYYY-MM-DD（默认今天）")
-    sp.add_argument("--datum", help="坐标系（边界文件没有坐标系信息时必填；也可覆盖文件声明的坐标系）："
-                    "WGS84 / CGCS2000 / GCJ02（高德、腾讯经纬度），或投影坐标系的 EPSG 代码，如 EPSG:4549"
-                    "（CGCS2000 3度带 中央经线120°，无带号）、EPSG:4528（3度带第40带，有带号）")
-    sp.add_argument("--layer-name", help="边界文件含多个图层时要导入的图层名")
-    sp.add_argument("--skip-invalid", action="store_true", help="跳过有错误的行，导入其余行（默认整文件拒绝）")
-    sp.add_argument("--user", default="cli", help="导入人")
-    sp.add_argument("--all-warnings", action="store_true", help=f"列出全部警告（默认列出前 {WARNINGS_SHOWN} 处）")
+    sp.add_argument("--as-of", help=t("cli_help.as_of"))
+    sp.add_argument("--datum", help=t("cli_help.datum"))
+    sp.add_argument("--layer-name", help=t("cli_help.layer_name"))
+    sp.add_argument("--skip-invalid", action="store_true", help=t("cli_help.skip_invalid"))
+    sp.add_argument("--user", default="cli", help=t("cli_help.user"))
+    sp.add_argument("--all-warnings", action="store_true", help=t("cli_help.all_warnings_import", n=WARNINGS_SHOWN))
     sp.set_defaults(func=cmd_import)
 
-    for name, func, helptext in (("summary", cmd_summary, "各镇街、园区的数字"), ("goals", cmd_goals, "方案目标完成情况")):
-        sp = common(sub.add_parser(name, help=helptext))
+    for name, func in (("summary", cmd_summary), ("goals", cmd_goals)):
+        sp = common(sub.add_parser(name, help=t(f"cli_help.cmd_{name}")))
         sp.add_argument("--format", choices=["json", "csv", "table"], default="table")
-        sp.add_argument("--as-of", help="使用该日期（含）之前的最新快照")
-        sp.add_argument("--long-years", type=int, default=10, help="高维持发明专利的维持年限阈值（默认 10）")
-        sp.add_argument("--population-base", choices=["常住", "户籍"], default="常住", help="万人指标的人口口径")
+        sp.add_argument("--as-of", help=t("cli_help.as_of_snapshot"))
+        _base_args(sp)
         _rule_args(sp)
         sp.set_defaults(func=func)
 
-    sp = common(sub.add_parser("locate", help="地址（或坐标）属于哪个镇街、园区，为什么"))
+    sp = common(sub.add_parser("locate", help=t("cli_help.cmd_locate")))
     sp.add_argument("address", nargs="?", default="")
     sp.add_argument("--lon", type=float)
     sp.add_argument("--lat", type=float)
@@ -384,45 +398,42 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["json", "text"], default="text")
     sp.set_defaults(func=cmd_locate)
 
-    common(sub.add_parser("status", help="已导入的文件")).set_defaults(func=cmd_status)
+    common(sub.add_parser("status", help=t("cli_help.cmd_status"))).set_defaults(func=cmd_status)
 
-    sp = common(sub.add_parser("user", help="用户与角色：list | add NAME | set NAME"))
+    sp = common(sub.add_parser("user", help=t("cli_help.cmd_user")))
     sp.add_argument("action", choices=["list", "add", "set"])
     sp.add_argument("username", nargs="?")
-    sp.add_argument("--role", choices=["viewer", "editor", "admin"], help="查看 / 编辑 / 管理员")
-    sp.add_argument("--name", help="姓名")
-    sp.add_argument("--password", help="密码（不给则生成一个并显示）")
-    sp.add_argument("--sso", help="统一身份认证（OIDC）账号或邮箱")
+    sp.add_argument("--role", choices=["viewer", "editor", "admin"], help=t("cli_help.role"))
+    sp.add_argument("--name", help=t("cli_help.name"))
+    sp.add_argument("--password", help=t("cli_help.password"))
+    sp.add_argument("--sso", help=t("cli_help.sso"))
     sp.add_argument("--reset-password", action="store_true")
     sp.add_argument("--disable", action="store_true")
     sp.add_argument("--enable", action="store_true")
     sp.set_defaults(func=cmd_user)
 
-    sp = common(sub.add_parser("report", help="联席会议导出：演示文稿 pptx、地图 pdf/png、Excel 工作簿 xlsx"))
+    sp = common(sub.add_parser("report", help=t("cli_help.cmd_report")))
     sp.add_argument("--format", choices=["pptx", "pdf", "png", "xlsx"], required=True)
-    sp.add_argument("--out", help="输出文件（默认按格式和数据截至日期命名，写在当前目录）")
-    sp.add_argument("--indicator", default="patents", help="地图指标（默认 patents 专利总量；另有 invention_patents、"
-                    "invention_patents_valid、invention_per_10k、trademarks、workstations、cases、zero_patent_above_scale、"
-                    "zero_patent_high_tech）")
-    sp.add_argument("--map", choices=["indicator", "gaps"], default="indicator", help="png：指标地图或缺口地图")
-    sp.add_argument("--dpi", type=int, default=300, help="png 分辨率（默认 300）")
-    sp.add_argument("--only-gaps", action="store_true", help="pptx：只为有缺口的镇街各做一页")
-    sp.add_argument("--public", action="store_true", help="不标注“内部资料”")
-    sp.add_argument("--as-of", help="使用该日期（含）之前的最新快照")
-    sp.add_argument("--long-years", type=int, default=10, help="高维持发明专利的维持年限阈值（默认 10）")
-    sp.add_argument("--population-base", choices=["常住", "户籍"], default="常住", help="万人指标的人口口径")
+    sp.add_argument("--out", help=t("cli_help.out"))
+    sp.add_argument("--indicator", default="patents", help=t("cli_help.indicator"))
+    sp.add_argument("--map", choices=["indicator", "gaps"], default="indicator", help=t("cli_help.map"))
+    sp.add_argument("--dpi", type=int, default=300, help=t("cli_help.dpi"))
+    sp.add_argument("--only-gaps", action="store_true", help=t("cli_help.only_gaps"))
+    sp.add_argument("--public", action="store_true", help=t("cli_help.public"))
+    sp.add_argument("--as-of", help=t("cli_help.as_of_snapshot"))
+    _base_args(sp)
     _rule_args(sp)
     sp.set_defaults(func=cmd_report)
 
-    sp = common(sub.add_parser("backup", help="备份数据库和原始文件到一个 .zip 或 .tar.gz"))
-    sp.add_argument("output", nargs="?", help="备份文件或文件夹（默认 数据库所在目录/backups/）")
-    sp.add_argument("--format", choices=["zip", "tar.gz"], help="未给文件名时的格式（默认 zip）")
+    sp = common(sub.add_parser("backup", help=t("cli_help.cmd_backup")))
+    sp.add_argument("output", nargs="?", help=t("cli_help.output"))
+    sp.add_argument("--format", choices=["zip", "tar.gz"], help=t("cli_help.format"))
     sp.set_defaults(func=cmd_backup)
 
-    sp = common(sub.add_parser("restore", help="从备份恢复数据库和原始文件（先完整校验，校验不通过不作任何改动）"))
+    sp = common(sub.add_parser("restore", help=t("cli_help.cmd_restore")))
     sp.add_argument("archive")
-    sp.add_argument("--check", action="store_true", help="只校验备份文件，不恢复")
-    sp.add_argument("--user", default="cli", help="操作人（记入审计日志）")
+    sp.add_argument("--check", action="store_true", help=t("cli_help.check"))
+    sp.add_argument("--user", default="cli", help=t("cli_help.user_restore"))
     sp.set_defaults(func=cmd_restore)
     return p
 

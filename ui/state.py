@@ -48,10 +48,11 @@ def _figures(path: str, version: tuple, settings: Settings) -> FigureSet:
 
 def settings(**overrides) -> Settings:
     """The global settings (sidebar of app.py) plus page filters."""
-    base = Settings(long_years=int(st.session_state.get("long_years", 10)),
-                    population_base=st.session_state.get("population_base", "常住"),
-                    training_audience=st.session_state.get("training_audience", "plan"),
-                    transferred_handled=bool(st.session_state.get("transferred_handled", False)))
+    default = Settings()
+    base = Settings(long_years=int(st.session_state.get("long_years", default.long_years)),
+                    population_base=st.session_state.get("population_base", default.population_base),
+                    training_audience=st.session_state.get("training_audience", default.training_audience),
+                    transferred_handled=bool(st.session_state.get("transferred_handled", default.transferred_handled)))
     return base.with_(**overrides) if overrides else base
 
 

@@ -1,4 +1,9 @@
-"""Figures per township, per park and for the city, from the current snapshot of every record kind."""
+"""Figures per township, per park and for the city, from the current snapshot of every record kind.
+
+Length: one job -- the figure set of a view: its settings, the metric table, the population bases and the counting
+per area -- whose parts are read together (a metric's column, its base and its count); the goals are in
+figures.goals and the network's scorecard in figures.network.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +21,30 @@ from txip_geo.areas.boundaries import area_km2
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
 from txip_geo.paths import DATA_DIR
 from txip_geo.store import aggregates
+from txip_geo.strings import t
 
+# The population bases a view may divide by (the `base` column of data/population.csv; the settings' choice).
 POPULATION_BASES = ("常住", "户籍")
+# The measures of the statistics table (schema's statistics `measure`): population by base, population of an
+# unstated base, and the market entities G05 divides by.
+UNKNOWN_POPULATION = "人口(未注明)"
+MARKET_ENTITIES = "市场主体户数"
+# The pilot levels of a park that count for G06, and the advantage level that counts for G09 (words of the records).
+PILOT_LEVELS_COUNTED = "国家|省"
+NATIONAL = "国家"
+
+
+def population_measure(base: str) -> str:
+    """The statistics measure of a population base: 常住 -> 常住人口."""
+    return base + "人口"
 
 
 @dataclass(frozen=True)
 class Settings:
+    """A view's settings. The defaults here are the app's: every other place reads them from Settings()."""
+
     long_years: int = 10  # "high-maintenance" invention patents: valid and filed more than this many years ago
-    population_base: str = "常住"  # city-level base for 万人发明专利拥有量: 常住 | 户籍
+    population_base: str = POPULATION_BASES[0]  # city-level base for 万人发明专利拥有量: 常住 | 户籍
     plan_start: str = "2024-01-01"  # cumulative goals and case rates count from here
     as_of: str | None = None  # use the latest snapshot on or before this date (None: latest)
     year_from: int | None = None  # patent application-year filter (maps and tables)
@@ -39,38 +60,14 @@ class Settings:
 
 # Columns of the per-area tables, with Chinese labels and units (the map's indicators come from here).
 METRICS: dict[str, tuple[str, str]] = {
-    "patents": ("专利总量", "件"),
-    "invention_patents": ("发明专利", "件"),
-    "utility_patents": ("实用新型", "件"),
-    "design_patents": ("外观设计", "件"),
-    "patents_valid": ("有效专利", "件"),
-    "invention_patents_valid": ("有效发明专利", "件"),
-    "invention_patents_long": ("高维持发明专利", "件"),
-    "invention_per_10k": ("万人发明专利拥有量", "件/万人"),
-    "trademarks": ("有效注册商标", "件"),
-    "workstations": ("知识产权工作站", "个"),
-    "cases": ("执法案件与纠纷", "件"),
-    "enforcement_cases": ("行政查处案件", "件"),
-    "enforcement_closed": ("已办结查处案件", "件"),
-    "enforcement_rate": ("行政查处率", "%"),
-    "disputes": ("纠纷", "件"),
-    "disputes_mediated": ("调解成功纠纷", "件"),
-    "mediation_rate": ("纠纷调解率", "%"),
-    "enterprises": ("企业", "家"),
-    "above_scale": ("规上工业企业", "家"),
-    "high_tech": ("高新技术企业", "家"),
-    "high_tech_gb_filed": ("贯标备案高企", "家"),
-    "zero_patent_above_scale": ("零专利规上企业", "家"),
-    "zero_patent_high_tech": ("零专利高企", "家"),
-    "zero_trademark_above_scale": ("零商标规上企业", "家"),
-    "pledge_amount_wan": ("质押融资额（方案期内）", "万元"),
-    "training_attendees": ("培训企业知识产权高管、工程师人次（方案期内）", "人次"),
-    "service_orgs": ("知识产权服务机构", "家"),
-    "has_office": ("知识产权管理机构", "有/无"),
-    "staff": ("专（兼）职管理人员", "人"),
-    "fund_wan": ("知识产权专项资金", "万元"),
-    "area_km2": ("面积（按所用边界量算）", "平方公里"),
-    "population": ("人口", "人"),
+    key: (t(f"metric_labels.{key}"), t(f"metric_units.{key}")) for key in (
+    "patents", "invention_patents", "utility_patents", "design_patents", "patents_valid",
+    "invention_patents_valid", "invention_patents_long", "invention_per_10k", "trademarks", "workstations",
+    "cases", "enforcement_cases", "enforcement_closed", "enforcement_rate", "disputes", "disputes_mediated",
+    "mediation_rate", "enterprises", "above_scale", "high_tech", "high_tech_gb_filed",
+    "zero_patent_above_scale", "zero_patent_high_tech", "zero_trademark_above_scale", "pledge_amount_wan",
+    "training_attendees", "service_orgs", "has_office", "staff", "fund_wan", "area_km2", "population"
+    )
 }
 
 
@@ -171,8 +168,6 @@ class FigureSet:
     @property
     def schematic_notice(self) -> str:
         """The 示意边界 notice every map and export carries while any layer drawn is schematic ('' when none)."""
-        from txip_geo.strings import t
-
         if self.boundaries == "schematic":
             return t("app.schematic_notice")
         return t("app.schematic_parks_notice") if self.park_boundaries == "schematic" else ""
@@ -188,7 +183,7 @@ def load_population_table(store=None) -> pd.DataFrame:
     rows = []
     with open(DATA_DIR / "population.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            measure = {"常住": "常住人口", "户籍": "户籍人口"}.get(r["base"], "人口(未注明)")
+            measure = population_measure(r["base"]) if r["base"] in POPULATION_BASES else UNKNOWN_POPULATION
             rows.append({"code": r["code"], "year": int(r["year"]), "measure": measure, "value": float(r["population"]),
                          "source": r["source"], "origin": "data/population.csv"})
     df = pd.DataFrame(rows)
@@ -233,7 +228,6 @@ def pick_base(pop: pd.DataFrame, code: str, measures: tuple[str, ...], as_of: st
     """The latest row of `measures` for `code` whose reference date (31 December of its year) is on or before `as_of`
     (None: no date limit). A later figure is never used in its place: `missing` says it exists and why it is not."""
     sel = pop[(pop["code"] == code) & pop["measure"].isin(measures)]
-    from txip_geo.strings import t
 
     what = "/".join(measures)
     if as_of is not None:
@@ -250,7 +244,8 @@ def pick_base(pop: pd.DataFrame, code: str, measures: tuple[str, ...], as_of: st
     if not float(row["value"]) > 0:  # a denominator of 0 (or less) is no base: never a division by it
         return Base(None, None, "", t("goals.base_not_positive", what=row["measure"], year=int(row["year"]),
                                       value=f"{float(row['value']):g}"))
-    return Base(float(row["value"]), int(row["year"]), f"{row['measure']} {int(row['year'])} 年（{row['source']}）")
+    return Base(float(row["value"]), int(row["year"]),
+                t("figures.base_label", measure=row["measure"], year=int(row["year"]), source=row["source"]))
 
 
 def latest_measure(pop: pd.DataFrame, code: str, measures: tuple[str, ...],
@@ -358,9 +353,9 @@ def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Sett
         out["patents_valid"] = _count(p, by, valid, value="n")
         out["invention_patents_valid"] = _count(p, by, inv & valid, value="n")
         out["invention_patents_long"] = _count(p, by, inv & valid & p["long"], value="n")
-    t = recs["trademarks"]
-    if not t.empty:
-        out["trademarks"] = _count(t, by, t["status_code"] == "valid")
+    tm = recs["trademarks"]
+    if not tm.empty:
+        out["trademarks"] = _count(tm, by, tm["status_code"] == "valid")
     w = recs["workstations"]
     if not w.empty:
         out["workstations"] = _count(w, by, w["active"] == 1)
@@ -506,7 +501,8 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     units.insert(0, "name", [gaz.by_code[c].name for c in unit_codes])
     units.insert(1, "type", [gaz.by_code[c].type for c in unit_codes])
     units["area_km2"] = [round(areas[c], 2) if c in areas else np.nan for c in unit_codes]
-    pops = [latest_measure(pop, c, ("常住人口", "户籍人口", "人口(未注明)"), base_date(s, as_of)) for c in unit_codes]
+    measures = (*(population_measure(b) for b in POPULATION_BASES), UNKNOWN_POPULATION)
+    pops = [latest_measure(pop, c, measures, base_date(s, as_of)) for c in unit_codes]
     units["population"] = [p[0] for p in pops]
     units["population_year"] = [p[1] for p in pops]
     units["population_source"] = [p[2] for p in pops]

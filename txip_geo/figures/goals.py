@@ -9,17 +9,21 @@ import numpy as np
 import pandas as pd
 
 from txip_geo.areas.gazetteer import CITY_CODE
-from txip_geo.figures.compute import POPULATION_BASES, FigureSet, Settings, base_date, pick_base
+from txip_geo.figures.compute import (
+    MARKET_ENTITIES,
+    NATIONAL,
+    PILOT_LEVELS_COUNTED,
+    POPULATION_BASES,
+    FigureSet,
+    Settings,
+    base_date,
+    pick_base,
+    population_measure,
+)
 from txip_geo.plan import goal_table, phases
 from txip_geo.strings import t
 
-STATUS_LABELS = {
-    "met": "已达成",
-    "not_met": "未达成",
-    "no_data": "无数据",
-    "done": "已完成",
-    "not_done": "未完成",
-}
+STATUS_LABELS = {status: t(f"goal_status.{status}") for status in ("met", "not_met", "no_data", "done", "not_done")}
 
 # Goals that can be broken down by township: goal id -> (per-area metric, how areas combine: 'sum' | 'rate').
 PER_AREA = {
@@ -37,11 +41,11 @@ PER_AREA = {
 
 
 def current_phase(today: date | None = None) -> str:
-    t = (today or date.today()).isoformat()
+    day = (today or date.today()).isoformat()
     for r in phases().itertuples():
-        if r.start <= t <= r.end:
+        if r.start <= day <= r.end:
             return r.phase
-    return "方案期后" if t > phases()["end"].max() else "方案期前"
+    return t("goal_basis.phase_after") if day > phases()["end"].max() else t("goal_basis.phase_before")
 
 
 @dataclass
@@ -50,102 +54,146 @@ class Value:
     basis: str  # Chinese: where the figure comes from
 
 
-def _records_basis(fs: FigureSet, kind: str, what: str) -> str:
+def _records_basis(fs: FigureSet, kind: str) -> str:
+    """Where a figure computed from `kind`'s records comes from (or why there is none)."""
+    what = t(f"goal_basis.what_{kind}")
     n = fs.record_count(kind)  # from the counts for patents: their records are not loaded
     if not n:
         if not fs.snapshots.get(kind):
-            return f"尚未导入{what}数据"
+            return t("goal_basis.not_imported", what=what)
         outside = fs.outside.get(kind, 0)
-        return (f"已导入{what}数据（截至 {fs.snapshots.get(kind)}），但没有计入泰兴市的记录"
-                + (f"（{outside} 条在泰兴市外，不计入）" if outside else ""))
-    files = "、".join(fs.record_files(kind))
-    sample = "（样例数据）" if fs.is_sample else ""
-    return f"由 {n} 条{what}记录计算{sample}；来源文件：{files}；截至 {fs.snapshots.get(kind)}"
+        return (t("goal_basis.none_counted", what=what, date=fs.snapshots.get(kind))
+                + (t("goal_basis.none_counted_outside", n=outside) if outside else ""))
+    files = t("goal_basis.file_sep").join(fs.record_files(kind))
+    sample = t("goal_basis.sample") if fs.is_sample else ""
+    return t("goal_basis.records", n=n, what=what, sample=sample, files=files, date=fs.snapshots.get(kind))
+
+
+def _count(v) -> str:
+    """A count in a basis: a whole number, 0 when missing."""
+    return f"{v or 0:.0f}"
+
+
+def _g01(fs: FigureSet, c: dict, s: Settings) -> Value:
+    return Value(c.get("invention_patents_valid"), _records_basis(fs, "patents"))
+
+
+def _g02(fs: FigureSet, c: dict, s: Settings) -> Value:
+    return Value(c.get("invention_patents_long"),
+                 _records_basis(fs, "patents") + t("goal_basis.long_years", years=s.long_years))
+
+
+def _g03(fs: FigureSet, c: dict, s: Settings) -> Value:
+    inv = c.get("invention_patents_valid")
+    base = pick_base(fs.population, CITY_CODE, (population_measure(s.population_base),), base_date(s, fs.as_of))
+    if inv is None:
+        return Value(None, _records_basis(fs, "patents"))
+    if base.value is None:
+        return Value(None, t("goal_basis.g03_no_base", missing=base.missing))
+    return Value(round(inv / (base.value / 1e4), 2),
+                 t("goal_basis.g03", inv=f"{inv:.0f}", base=base.label, wan=f"{base.value / 1e4:.2f}"))
+
+
+def _g04(fs: FigureSet, c: dict, s: Settings) -> Value:
+    return Value(c.get("trademarks"), _records_basis(fs, "trademarks"))
+
+
+def _g05(fs: FigureSet, c: dict, s: Settings) -> Value:
+    tm = c.get("trademarks")
+    base = pick_base(fs.population, CITY_CODE, (MARKET_ENTITIES,), base_date(s, fs.as_of))
+    if tm is None:
+        return Value(None, _records_basis(fs, "trademarks"))
+    if base.value is None:
+        return Value(None, t("goal_basis.g05_no_base", missing=base.missing))
+    return Value(round(tm / (base.value / 1e4), 1),
+                 t("goal_basis.g05", tm=f"{tm:.0f}", wan=f"{base.value / 1e4:.2f}", base=base.label))
+
+
+def _g06(fs: FigureSet, c: dict, s: Settings) -> Value:
+    net = fs.records.get("network")
+    if net is None or net.empty:
+        return Value(None, t("goal_basis.g06_not_imported"))
+    parks = net[net["area_code"].astype(str).str.startswith("P")]
+    n = int(parks["pilot_level"].fillna("").str.contains(PILOT_LEVELS_COUNTED, regex=True).sum())
+    return Value(float(n), _records_basis(fs, "network") + t("goal_basis.g06_rule"))
+
+
+def _g07(fs: FigureSet, c: dict, s: Settings) -> Value:
+    ht, filed = c.get("high_tech"), c.get("high_tech_gb_filed")
+    if not ht:
+        return Value(None, _records_basis(fs, "enterprises") if ht is None else t("goal_basis.g07_no_high_tech"))
+    return Value(round(filed / ht * 100, 1),
+                 t("goal_basis.g07", filed=f"{filed:.0f}", ht=f"{ht:.0f}") + _records_basis(fs, "enterprises"))
+
+
+# G08–G11: the enterprises that count, as a mask of the enterprise records.
+_ENTERPRISE_COUNTS = {
+    "G08": lambda e: e["gb_passed"] == 1,
+    "G09": lambda e: e["advantage"].fillna("").str.contains(NATIONAL, regex=False),
+    "G10": lambda e: e["ip_intensive"] == 1,
+    "G11": lambda e: e["patent_standard"] == 1,
+}
+
+
+def _enterprise_goal(goal_id: str):
+    def value(fs: FigureSet, c: dict, s: Settings) -> Value:
+        e = fs.records.get("enterprises")
+        if e is None or e.empty:  # imported with none counted (all outside Taixing): 0, not 无数据
+            return Value(0.0 if fs.snapshots.get("enterprises") else None, _records_basis(fs, "enterprises"))
+        return Value(float(_ENTERPRISE_COUNTS[goal_id](e).sum()), _records_basis(fs, "enterprises"))
+    return value
+
+
+def _g12(fs: FigureSet, c: dict, s: Settings) -> Value:
+    v = c.get("pledge_amount_wan")
+    return Value(None if v is None else round(v / 1e4, 2),
+                 _records_basis(fs, "pledges") + t("goal_basis.g12", start=s.plan_start))
+
+
+def _g13(fs: FigureSet, c: dict, s: Settings) -> Value:
+    handled = t("goal_basis.g13_handled_or_transferred" if s.transferred_handled else "goal_basis.g13_handled")
+    moved = t("goals.g13_transferred", n=_count(c.get("enforcement_transferred")),
+              how=t("goals.g13_transferred_handled" if s.transferred_handled else "goals.g13_transferred_open"))
+    return Value(c.get("enforcement_rate"),
+                 t("goal_basis.g13", handled=handled, closed=_count(c.get("enforcement_closed")),
+                   cases=_count(c.get("enforcement_cases")), start=s.plan_start, moved=moved)
+                 + _records_basis(fs, "cases"))
+
+
+def _g14(fs: FigureSet, c: dict, s: Settings) -> Value:
+    return Value(c.get("mediation_rate"),
+                 t("goal_basis.g14", mediated=_count(c.get("disputes_mediated")), disputes=_count(c.get("disputes")),
+                   start=s.plan_start) + _records_basis(fs, "cases"))
+
+
+def _g15(fs: FigureSet, c: dict, s: Settings) -> Value:
+    return Value(c.get("service_orgs"), _records_basis(fs, "service_orgs"))
+
+
+def _g16(fs: FigureSet, c: dict, s: Settings) -> Value:
+    v = c.get("training_attendees")
+    n = {k: _count(c.get(k)) for k in ("training_attendees", "training_attendees_all", "training_attendees_unclear")}
+    if s.training_audience == "all":
+        who = t("goals.g16_basis_all", counted=n["training_attendees"], unclear=n["training_attendees_unclear"])
+    else:
+        other = (c.get("training_attendees_all") or 0) - (v or 0) - (c.get("training_attendees_unclear") or 0)
+        who = t("goals.g16_basis", counted=n["training_attendees"], other=f"{other:.0f}",
+                unclear=n["training_attendees_unclear"])
+    records = _records_basis(fs, "trainings")
+    return Value(v, (t("goal_basis.g16", who=who, start=s.plan_start) if v is not None else "") + records)
+
+
+# Each computed goal's figure and basis, from the figure set, its city figures and its settings.
+_COMPUTED = {
+    "G01": _g01, "G02": _g02, "G03": _g03, "G04": _g04, "G05": _g05, "G06": _g06, "G07": _g07,
+    **{gid: _enterprise_goal(gid) for gid in _ENTERPRISE_COUNTS},
+    "G12": _g12, "G13": _g13, "G14": _g14, "G15": _g15, "G16": _g16,
+}
 
 
 def _computed(fs: FigureSet, goal_id: str) -> Value:
-    c, s = fs.city, fs.settings
-    if goal_id == "G01":
-        return Value(c.get("invention_patents_valid"), _records_basis(fs, "patents", "专利"))
-    if goal_id == "G02":
-        return Value(c.get("invention_patents_long"),
-                     _records_basis(fs, "patents", "专利") + f"；维持年限阈值 {s.long_years} 年（自申请日起）")
-    if goal_id == "G03":
-        inv = c.get("invention_patents_valid")
-        base = pick_base(fs.population, CITY_CODE, (s.population_base + "人口",), base_date(s, fs.as_of))
-        if inv is None:
-            return Value(None, _records_basis(fs, "patents", "专利"))
-        if base.value is None:
-            return Value(None, f"全市{base.missing}，请在“统计基数”中填入（口径可在设置中切换）")
-        return Value(round(inv / (base.value / 1e4), 2),
-                     f"有效发明专利 {inv:.0f} 件 ÷ {base.label} {base.value / 1e4:.2f} 万人")
-    if goal_id == "G04":
-        return Value(c.get("trademarks"), _records_basis(fs, "trademarks", "商标"))
-    if goal_id == "G05":
-        tm = c.get("trademarks")
-        base = pick_base(fs.population, CITY_CODE, ("市场主体户数",), base_date(s, fs.as_of))
-        if tm is None:
-            return Value(None, _records_basis(fs, "trademarks", "商标"))
-        if base.value is None:
-            return Value(None, f"全市{base.missing}，请在“统计基数”中填入")
-        return Value(round(tm / (base.value / 1e4), 1),
-                     f"有效注册商标 {tm:.0f} 件 ÷ 市场主体 {base.value / 1e4:.2f} 万户（{base.label}）")
-    if goal_id == "G06":
-        net = fs.records.get("network")
-        if net is None or net.empty:
-            return Value(None, "尚未导入三级网络（园区试点示范级别）数据")
-        parks = net[net["area_code"].astype(str).str.startswith("P")]
-        n = int(parks["pilot_level"].fillna("").str.contains("国家|省", regex=True).sum())
-        return Value(float(n), _records_basis(fs, "network", "三级网络") + "；园区“试点示范级别”为国家或省")
-    if goal_id == "G07":
-        ht, filed = c.get("high_tech"), c.get("high_tech_gb_filed")
-        if not ht:
-            return Value(None, _records_basis(fs, "enterprises", "企业") if ht is None else "企业表中没有高新技术企业")
-        return Value(round(filed / ht * 100, 1), f"贯标备案高企 {filed:.0f} 家 ÷ 高企 {ht:.0f} 家；" + _records_basis(fs, "enterprises", "企业"))
-    if goal_id in ("G08", "G09", "G10", "G11"):
-        e = fs.records.get("enterprises")
-        if e is None or e.empty:  # imported with none counted (all outside Taixing): 0, not 无数据
-            return Value(0.0 if fs.snapshots.get("enterprises") else None, _records_basis(fs, "enterprises", "企业"))
-        if goal_id == "G08":
-            n = (e["gb_passed"] == 1).sum()
-        elif goal_id == "G09":
-            n = e["advantage"].fillna("").str.contains("国家", regex=False).sum()
-        elif goal_id == "G10":
-            n = (e["ip_intensive"] == 1).sum()
-        else:
-            n = (e["patent_standard"] == 1).sum()
-        return Value(float(n), _records_basis(fs, "enterprises", "企业"))
-    if goal_id == "G12":
-        v = c.get("pledge_amount_wan")
-        return Value(None if v is None else round(v / 1e4, 2),
-                     _records_basis(fs, "pledges", "质押") + f"；{s.plan_start} 起累计，万元折合亿元")
-    if goal_id == "G13":
-        handled = "已办结或移送" if s.transferred_handled else "已办结"
-        moved = t("goals.g13_transferred", n=f"{c.get('enforcement_transferred') or 0:.0f}",
-                  how=t("goals.g13_transferred_handled" if s.transferred_handled else "goals.g13_transferred_open"))
-        return Value(c.get("enforcement_rate"),
-                     f"{handled} {c.get('enforcement_closed') or 0:.0f} 件 ÷ 受理查处案件 "
-                     f"{c.get('enforcement_cases') or 0:.0f} 件（{s.plan_start} 起受理；{moved}）；"
-                     + _records_basis(fs, "cases", "案件"))
-    if goal_id == "G14":
-        return Value(c.get("mediation_rate"),
-                     f"调解成功 {c.get('disputes_mediated') or 0:.0f} 件 ÷ 受理纠纷 {c.get('disputes') or 0:.0f} 件"
-                     f"（{s.plan_start} 起受理）；" + _records_basis(fs, "cases", "案件"))
-    if goal_id == "G15":
-        return Value(c.get("service_orgs"), _records_basis(fs, "service_orgs", "服务机构"))
-    if goal_id == "G16":
-        v = c.get("training_attendees")
-        n = {k: f"{c.get(k) or 0:.0f}" for k in ("training_attendees", "training_attendees_all",
-                                                  "training_attendees_unclear")}
-        if s.training_audience == "all":
-            who = t("goals.g16_basis_all", counted=n["training_attendees"], unclear=n["training_attendees_unclear"])
-        else:
-            other = (c.get("training_attendees_all") or 0) - (v or 0) - (c.get("training_attendees_unclear") or 0)
-            who = t("goals.g16_basis", counted=n["training_attendees"], other=f"{other:.0f}",
-                    unclear=n["training_attendees_unclear"])
-        records = _records_basis(fs, "trainings", "培训")
-        return Value(v, (f"{who}；{s.plan_start} 起累计；" if v is not None else "") + records)
-    return Value(None, "")
+    compute = _COMPUTED.get(goal_id)
+    return compute(fs, fs.city, fs.settings) if compute else Value(None, "")
 
 
 def goal_rule(goal_id: str, s: Settings, definition: str | None = None, data_as_of: str | None = None) -> str:
@@ -159,7 +207,7 @@ def goal_rule(goal_id: str, s: Settings, definition: str | None = None, data_as_
     if goal_id == "G02":
         parts.append(t("goals.rule_long_years", years=s.long_years, date=data_as_of or day))
     elif goal_id == "G03":
-        other = "、".join(b for b in POPULATION_BASES if b != s.population_base)
+        other = t("goal_basis.other_bases_sep").join(b for b in POPULATION_BASES if b != s.population_base)
         parts.append(t("goals.rule_population", base=s.population_base, other=other, date=day))
     elif goal_id == "G05":
         parts.append(t("goals.rule_market", date=day))
@@ -169,7 +217,7 @@ def goal_rule(goal_id: str, s: Settings, definition: str | None = None, data_as_
         parts.append(t("goals.rule_transfer_yes" if s.transferred_handled else "goals.rule_transfer_no"))
     if goal_id == "G16":
         parts.append(t("goals.rule_audience_all" if s.training_audience == "all" else "goals.rule_audience_plan"))
-    return "；".join(p for p in parts if p)
+    return t("goal_basis.rule_sep").join(p for p in parts if p)
 
 
 def city_value(fs: FigureSet, metric: str) -> float | None:
@@ -178,6 +226,12 @@ def city_value(fs: FigureSet, metric: str) -> float | None:
         return _computed(fs, "G03").current
     v = fs.city.get(metric)
     return None if v is None or pd.isna(v) else float(v)
+
+
+def _manual_basis(entry) -> str:
+    """Where a figure entered by hand comes from: its evidence, who entered it and when."""
+    return t("goal_basis.manual", evidence=entry["evidence"], by=entry.get("entered_by") or t("goal_basis.manual_unsigned"),
+             on=entry.get("entered_on") or t("goal_basis.manual_undated"))
 
 
 def _nan_to_none(v):
@@ -199,16 +253,15 @@ def evaluate(fs: FigureSet) -> pd.DataFrame:
             if entry is not None and not pd.isna(entry["done"]):
                 done = bool(entry["done"])
                 status, source = ("done" if done else "not_done"), "manual"
-                basis = f"手工填报：{entry['evidence']}（{entry.get('entered_by') or '未署名'}，{entry.get('entered_on') or '日期未填'}）"
+                basis = _manual_basis(entry)
             else:
-                status, source, basis = "no_data", "none", "尚未填报完成情况及佐证材料"
+                status, source, basis = "no_data", "none", t("goal_basis.milestone_not_reported")
             rows.append({**g, "current": 1.0 if status == "done" else (0.0 if status == "not_done" else None),
                          "gap": None, "progress": 1.0 if status == "done" else 0.0, "status": status,
                          "source": source, "basis": basis})
             continue
         if entry is not None and not pd.isna(entry["value"]):
-            val = Value(float(entry["value"]),
-                        f"手工填报：{entry['evidence']}（{entry.get('entered_by') or '未署名'}，{entry.get('entered_on') or '日期未填'}）")
+            val = Value(float(entry["value"]), _manual_basis(entry))
             source = "manual"
         else:
             val = _computed(fs, gid)

@@ -182,7 +182,10 @@ def scorecard(fs: FigureSet) -> pd.DataFrame:
     a = _areas(fs)
     gaps = gap_list(fs)
     counts = gaps.groupby(t("network.col_code")).size()
-    no_data = lambda s: NO_DATA if s == UNKNOWN else s  # record-derived facts: not imported, rather than not reported
+
+    def no_data(state: str) -> str:  # record-derived facts: not imported, rather than not reported
+        return NO_DATA if state == UNKNOWN else state
+
     out = pd.DataFrame({
         t("network.col_code"): a["code"],
         t("network.col_area"): a["name"],

@@ -10,12 +10,12 @@ import html
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
 import pandas as pd
 
 from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.figures.goals import PER_AREA, STATUS_LABELS, contributions
 from txip_geo.plan import phases
+from txip_geo.present.formatting import COMPARATOR_SIGNS, fmt_number, is_missing
 from txip_geo.strings import t
 
 # Text and background colour per goal status (green met/done, red not met/not done, grey no data).
@@ -30,24 +30,6 @@ _LABEL_TO_STATUS = {v: k for k, v in STATUS_LABELS.items()}
 
 # Per-area metrics that add up to the city figure (rates and per-capita figures do not).
 ADDITIVE = {m for m in PER_AREA.values()} - {"invention_per_10k", "enforcement_rate", "mediation_rate"}
-
-
-# -- numbers ----------------------------------------------------------------------------------------------------------
-def _missing(v) -> bool:
-    return v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)) or v is pd.NA
-
-
-def fmt_number(v, decimals: int = 2) -> str:
-    """3500 → '3,500'; 29.466 → '29.47'; 94.0 → '94'; missing → '—'."""
-    if _missing(v):
-        return "—"
-    v = float(v)
-    if v.is_integer():
-        return f"{int(v):,}"
-    return f"{v:,.{decimals}f}".rstrip("0").rstrip(".")
-
-
-COMPARATOR_SIGNS = {">=": "≥", ">": "＞"}
 
 
 def fmt_target(row: dict) -> str:
@@ -94,7 +76,7 @@ def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
         else:
             current = fmt_number(r["current"])
             gap = fmt_number(r["gap"])
-        progress = None if _missing(r["progress"]) or (milestone and r["status"] == "no_data") else float(r["progress"])
+        progress = None if is_missing(r["progress"]) or (milestone and r["status"] == "no_data") else float(r["progress"])
         rows.append({
             "group": r["group"],
             t("goals.col_id"): r["id"],

@@ -12,6 +12,7 @@ from txip_geo.areas import simplify
 from txip_geo.areas.datum import to_display
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
 from txip_geo.figures.compute import METRICS, FigureSet
+from txip_geo.ingest.patent_numbers import PATENT_TYPE_LABELS
 from txip_geo.plan import goal_table
 from txip_geo.present import mapspec as maps
 from txip_geo.present.mapspec import POINT_STYLES, MapSpec, PointLayer
@@ -231,8 +232,6 @@ def rank_of(fs: FigureSet, code: str, metric: str, units: pd.DataFrame | None = 
     return int(ranks(s, metric)[code])
 
 
-PATENT_TYPE_LABELS = {"invention": "发明", "utility": "实用新型", "design": "外观设计"}
-
 
 def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     gaz = load_gazetteer()
@@ -291,7 +290,7 @@ def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
     ('—' when missing); 说明 says in Chinese why a value is missing (no population for the unit or for the city on or
     before the view's date, no high-tech enterprises, no cases)."""
     from txip_geo.figures.compute import base_date, pick_base
-    from txip_geo.present.goal_tables import fmt_number
+    from txip_geo.present.formatting import fmt_number
     from txip_geo.strings import t
 
     goals = goal_table().set_index("id")

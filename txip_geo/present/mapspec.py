@@ -37,6 +37,9 @@ OUTLINE_COLOR = "#252525"
 
 SELECTED_COLOR = "#e31a1c"
 
+# The parks' outlines, on every map that draws them (web, static, the boundary editor).
+PARK_COLOR = "#54278f"
+
 
 POINT_STYLES = {
     # workstation types

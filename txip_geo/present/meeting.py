@@ -24,6 +24,7 @@ from txip_geo.figures.goals import evaluate
 from txip_geo.present import map_view as views
 from txip_geo.present import mapspec as maps
 from txip_geo.present import network_view
+from txip_geo.present.formatting import COMPARATOR_SIGNS, fmt_number
 from txip_geo.strings import t
 
 # The figures of a township slide (and of the presentation page's township view).
@@ -71,22 +72,6 @@ def file_name(fmt: str, fs: FigureSet) -> str:
     return t(f"report.file_{fmt}", date=fs.as_of or "")
 
 
-# -- formatting ---------------------------------------------------------------------------------------------------------
-
-def fmt_number(v, decimals: int | None = None) -> str:
-    """1234 → '1,234'; 31.88 → '31.88'; missing → '—'."""
-    if v is None or (isinstance(v, float) and np.isnan(v)) or pd.isna(v):
-        return "—"
-    v = float(v)
-    if decimals is None:
-        decimals = 0 if v.is_integer() else 2
-    s = f"{v:,.{decimals}f}"
-    return s.rstrip("0").rstrip(".") if "." in s and decimals and not v.is_integer() else s
-
-
-COMPARATORS = {">=": "≥", ">": "＞"}
-
-
 def goal_rows(fs: FigureSet) -> pd.DataFrame:
     """The goal table as shown on the slide and the page, as text: 编号, 指标, 单位, 目标, 当前, 差距, 状态, 牵头单位 —
     plus the machine columns kind and status. Milestones have no unit, target, current value or gap ("—")."""
@@ -99,7 +84,7 @@ def goal_rows(fs: FigureSet) -> pd.DataFrame:
             t("goals.col_id"): r["id"], t("goals.col_name"): r["name"],
             t("goals.col_unit"): "" if milestone else (r["unit"] or ""),
             t("goals.col_target"): t("goals.target_done") if milestone else
-            COMPARATORS.get(r["comparator"], r["comparator"]) + fmt_number(r["target"]),
+            COMPARATOR_SIGNS.get(r["comparator"], r["comparator"]) + fmt_number(r["target"]),
             t("goals.col_current"): "—" if milestone else fmt_number(r["current"]),
             t("goals.col_gap"): "—" if milestone or gap is None or pd.isna(gap) or gap == 0 else fmt_number(gap),
             t("goals.col_status"): r["status_label"], t("goals.col_lead"): r["lead"] or "",

@@ -97,23 +97,25 @@ def _overview_panel(fs: FigureSet, indicator: str) -> list[tuple[str, int, str]]
     lines = []
     city = fs.city.get(indicator)
     if city is not None and indicator != "invention_per_10k":
-        lines.append((f"全市合计：{maps.format_value(city, unit)}", 22, NAVY))
+        lines.append((t("deck_panel.city_total", value=maps.format_value(city, unit)), 22, NAVY))
     lines.append(("", 8, GREY))
     if len(s):
         best = s.sort_values(ascending=asc, kind="stable")
-        lines.append(("最好的三个镇街" if asc else "最多的三个镇街", 18, GREY))
-        lines += [(f"{n}　{maps.format_value(v, unit)}", 20, "252525") for n, v in best.head(3).items()]
+        lines.append((t("deck_panel.top_good" if asc else "deck_panel.top_most"), 18, GREY))
+        lines += [(t("deck_panel.area_value", name=n, value=maps.format_value(v, unit)), 20, "252525")
+                  for n, v in best.head(3).items()]
         lines.append(("", 8, GREY))
-        lines.append(("最需关注的三个镇街" if asc else "最少的三个镇街", 18, GREY))
-        lines += [(f"{n}　{maps.format_value(v, unit)}", 20, "252525") for n, v in best.tail(3)[::-1].items()]
+        lines.append((t("deck_panel.bottom_worst" if asc else "deck_panel.bottom_least"), 18, GREY))
+        lines += [(t("deck_panel.area_value", name=n, value=maps.format_value(v, unit)), 20, "252525")
+                  for n, v in best.tail(3)[::-1].items()]
     missing = fs.units["name"][fs.units[indicator].isna()]
     if len(missing):
         lines.append(("", 8, GREY))
-        lines.append((f"无数据：{'、'.join(missing)}", 16, GREY))
+        lines.append((t("deck_panel.no_data", names=t("deck_panel.names_sep").join(missing)), 16, GREY))
     n_un = views._unassigned_for(fs, indicator)
     if n_un:
         lines.append(("", 8, GREY))
-        lines.append((f"另有 {n_un} 条记录未能归属镇街，计入全市合计", 14, GREY))
+        lines.append((t("deck_panel.unassigned", n=n_un), 14, GREY))
     return lines
 
 
@@ -122,19 +124,20 @@ def _gap_panel(fs: FigureSet) -> list:
     card = network.scorecard(fs)
     cov = network.coverage(card)
     total = int(card[t("network.col_gaps")].sum())
-    lines = [(f"缺口合计 {total} 项", 24, NAVY, True), (f"{len(card)} 个镇街、园区", 16, GREY), ("", 6, GREY)]
+    lines = [(t("deck_panel.gaps_total", n=total), 24, NAVY, True), (t("deck_panel.areas", n=len(card)), 16, GREY),
+             ("", 6, GREY)]
     for key in ("office", "staff", "fund", "ws"):
         have, no, unknown = cov[key]
-        runs = [(f"{t(f'network.summary_{key}')} ", 17, "252525"), (f"{have}/{len(card)}", 17, NAVY, True)]
+        runs = [(t("deck_panel.requirement", label=t(f"network.summary_{key}")), 17, "252525"), (f"{have}/{len(card)}", 17, NAVY, True)]
         if unknown:
-            runs.append((f"（未填报 {unknown}）", 13, GREY))
+            runs.append((t("deck_panel.not_reported", n=unknown), 13, GREY))
         lines.append(runs)
     lines.append(("", 6, GREY))
     lines.append((t("report.gap_summary_title"), 18, GREY))
     top = card.sort_values(t("network.col_gaps"), ascending=False, kind="stable").head(4)
     for name, n in zip(top[t("network.col_area")], top[t("network.col_gaps")]):
         if n:
-            lines.append([(f"{name}　", 20, "252525"), (f"{n} 项", 20, RED, True)])
+            lines.append([(t("deck_panel.area_name", name=name), 20, "252525"), (t("deck_panel.gaps", n=n), 20, RED, True)])
     return lines
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from txip_geo.figures.compute import FigureSet
 from txip_geo.present.meeting import Layers, gap_spec, indicator_spec, source_line, title_lines, workbook_sheets
 from txip_geo.render.deck import build_pptx
+from txip_geo.render.xlsx import XLSX_MIME
 from txip_geo.strings import t
 
 FORMATS = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "pdf": "application/pdf",
     "png": "image/png",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_MIME,
 }
 
 

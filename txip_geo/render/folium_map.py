@@ -16,6 +16,7 @@ from folium.template import Template
 from txip_geo.present.mapspec import (
     MISSING_COLOR,
     OUTLINE_COLOR,
+    PARK_COLOR,
     SELECTED_COLOR,
     MapSpec,
     PointLayer,
@@ -219,7 +220,7 @@ def build_map(spec: MapSpec):
     if spec.parks is not None and len(spec.parks):
         folium.GeoJson(
             _escaped_names(spec.parks[["code", "name", "geometry"]]).__geo_interface__, name="园区范围",
-            style_function=lambda f: {"fill": False, "color": "#54278f", "weight": 2, "dashArray": "4 3"},
+            style_function=lambda f: {"fill": False, "color": PARK_COLOR, "weight": 2, "dashArray": "4 3"},
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["园区"], labels=True),
         ).add_to(m)
 

@@ -12,6 +12,10 @@ true and grid north is true north to within a fraction of a degree over Taixing 
 
 Fonts: the CJK font comes from `fonts.find_cjk_font()` and is registered with matplotlib; PDFs embed it as TrueType
 (``pdf.fonttype = 42``: selectable, searchable text, no tofu in any viewer).
+
+Length: the one module that knows matplotlib -- the map itself, the furniture and labels placed where they cover
+nothing, and the page layouts around them. The placement and the layouts share the style, the projection and the
+drawn map's geometry; splitting them (placement apart from layout) is the next step, not yet done.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 
 from txip_geo.present import mapspec as maps  # noqa: E402
-from txip_geo.present.mapspec import MapSpec, PointLayer  # noqa: E402
+from txip_geo.present.mapspec import PARK_COLOR, MapSpec, PointLayer  # noqa: E402
 from txip_geo.render.fonts import find_cjk_font  # noqa: E402
 from txip_geo.strings import t  # noqa: E402
 
@@ -50,7 +54,6 @@ INTERNAL_COLOR = "#b10026"
 SAMPLE_EDGE, SAMPLE_FACE, SAMPLE_TEXT = "#fd8d3c", "#fff5eb", "#a63603"
 SCHEMATIC_EDGE = "#d94801"
 NEIGHBOUR_FACE, NEIGHBOUR_EDGE = "#f7f7f7", "#bdbdbd"
-PARK_COLOR = "#54278f"
 FOCUS_FACE = "#deebf7"
 
 # Point colours of maps.POINT_STYLES → legend wording (the web map's).
@@ -358,7 +361,7 @@ def _scale_bar_box(ax, style: Style):
         b.add_artist(Rectangle((i * length / 4, 0), length / 4, h, facecolor=c, edgecolor="#252525", linewidth=0.6))
     for x, m in ((0.0, 0.0), (half, half), (length, length)):
         b.add_artist(matplotlib.text.Text(x, h * 1.8, f"{m / 1000:g}", fontsize=style.note, ha="center", va="bottom"))
-    b.add_artist(matplotlib.text.Text(length + (x1 - x0) * 0.012, h / 2, "公里", fontsize=style.note, ha="left",
+    b.add_artist(matplotlib.text.Text(length + (x1 - x0) * 0.012, h / 2, t("staticmap.km"), fontsize=style.note, ha="left",
                                       va="center"))
     return b
 
@@ -374,7 +377,7 @@ def _north_arrow_box(ax, style: Style):
                          edgecolor="#252525", linewidth=0.8))
     b.add_artist(Polygon([(0, 0), (half, -size), (0, -size * 0.72)], closed=True, facecolor="#ffffff",
                          edgecolor="#252525", linewidth=0.8))
-    b.add_artist(matplotlib.text.Text(0, (y1 - y0) * 0.006, "北", fontsize=style.legend_title, ha="center",
+    b.add_artist(matplotlib.text.Text(0, (y1 - y0) * 0.006, t("staticmap.north"), fontsize=style.legend_title, ha="center",
                                       va="bottom"))
     return b
 
@@ -422,7 +425,7 @@ def _place_furniture(ax, style: Style, keep_clear, *, tries: int = 6) -> list:
         ax.set_ylim(cy - h / 2, cy + h / 2)
     # Still none (a shape filling every corner): the preferred corners, on a white ground.
     boxes = []
-    for gid, make, bg, prefs in order:
+    for gid, make, _bg, prefs in order:
         boxes.append(_data_box(ax, _anchored(ax, make(ax, style), prefs[0], gid, True)))
     return boxes
 
@@ -541,9 +544,9 @@ def _legend_handles(spec: MapSpec, classes: bool = True):
         handles.append((Patch(facecolor=color, edgecolor=edge, hatch="////" if missing else None,
                               linestyle="--" if missing else "-", linewidth=1.4 if alarm else 0.8), label))
     if spec.parks is not None and len(spec.parks):
-        handles.append((Line2D([], [], color=PARK_COLOR, linestyle=(0, (3, 2)), linewidth=1.4), "园区范围（示意）"))
+        handles.append((Line2D([], [], color=PARK_COLOR, linestyle=(0, (3, 2)), linewidth=1.4), t("staticmap.parks_schematic")))
     if spec.selected:
-        handles.append((Line2D([], [], color=maps.SELECTED_COLOR, linewidth=2.5), "本镇街"))
+        handles.append((Line2D([], [], color=maps.SELECTED_COLOR, linewidth=2.5), t("staticmap.this_unit")))
     for c, label in maps.point_legend(spec.points):
         handles.append((Line2D([], [], marker="o", linestyle="none", markerfacecolor=c, markeredgecolor="white",
                                markersize=8), label))
@@ -665,8 +668,8 @@ def figure(spec: MapSpec, *, title: str | None = None, subtitle: str | None = No
 
 
 def _basemap_text(attribution, approval_no) -> str:
-    parts = [x for x in (attribution, f"审图号：{approval_no}" if approval_no else None) if x]
-    return ("底图：" + "；".join(parts)) if parts else ""
+    parts = [x for x in (attribution, t("staticmap.approval_no", no=approval_no) if approval_no else None) if x]
+    return t("staticmap.basemap", parts=t("staticmap.basemap_sep").join(parts)) if parts else ""
 
 
 def _map_axes(fig, spec, style, rect_in, *, focus, show_values, neutral, basemap):

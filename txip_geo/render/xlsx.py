@@ -25,6 +25,9 @@ from txip_geo.figures.network import gap_list
 from txip_geo.present.network_view import gap_display, scorecard_export, title_lines
 from txip_geo.strings import t
 
+# The MIME type of a workbook (download buttons, the exports' formats).
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", start_color="FFDDEBF7", end_color="FFDDEBF7")

@@ -14,9 +14,10 @@ from datetime import datetime
 import pandas as pd
 
 from txip_geo.errors import AuthError
+from txip_geo.strings import t
 
 ROLES = ("viewer", "editor", "admin")
-ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理员"}
+ROLE_LABELS = {role: t(f"users.role_{role}") for role in ROLES}
 
 # What each role may do. Viewers see figures, maps and exports of aggregates; editors also import, enter figures and
 # draw parks; admins also manage users, settings and restores.
@@ -46,12 +47,12 @@ class User:
 
 
 # Used when no user is configured at all (a fresh install, the demo): full access, with a banner asking to add users.
-OPEN_USER = User("local", "本机（未配置用户）", "admin")
+OPEN_USER = User("local", t("users.open_user"), "admin")
 
 
 def hash_password(password: str) -> str:
     if len(password) < 8:
-        raise AuthError("密码至少 8 位")
+        raise AuthError(t("users.password_too_short"))
     salt = os.urandom(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, maxmem=64 * 1024 * 1024, **_SCRYPT)
     return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
@@ -95,19 +96,19 @@ def get_user(store, username: str) -> User | None:
 def add_user(store, username: str, role: str, *, password: str | None = None, display_name: str = "",
              sso_subject: str = "", by: str = "cli") -> User:
     if not USERNAME_RE.match(username or ""):
-        raise AuthError("用户名只能包含字母、数字和 _ . @ -，长度 2–64")
+        raise AuthError(t("users.bad_username"))
     if role not in ROLES:
-        raise AuthError(f"角色应为 {'/'.join(ROLES)}")
+        raise AuthError(t("users.bad_role", roles="/".join(ROLES)))
     if not password and not sso_subject:
-        raise AuthError("请设置密码，或填写统一身份认证账号")
+        raise AuthError(t("users.no_credentials"))
     pw = hash_password(password) if password else None
     with store.transaction() as con:
         if con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-            raise AuthError(f"用户 {username} 已存在")
+            raise AuthError(t("users.exists", name=username))
         con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, 0, ?)",
                     (username, display_name or username, role, pw, sso_subject or None,
                      datetime.now().isoformat(timespec="seconds")))
-        store.write_audit(con, by, "user", f"新增用户 {username}（{ROLE_LABELS[role]}）")
+        store.write_audit(con, by, "user", t("users.audit_added", name=username, role=ROLE_LABELS[role]))
     return User(username, display_name or username, role, sso_subject)
 
 
@@ -115,23 +116,23 @@ def update_user(store, username: str, *, role: str | None = None, password: str 
                 disabled: bool | None = None, by: str = "cli") -> None:
     with store.transaction() as con:
         if not con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-            raise AuthError(f"没有用户 {username}")
+            raise AuthError(t("users.no_such_user", name=username))
         changes = []
         if role is not None:
             if role not in ROLES:
-                raise AuthError(f"角色应为 {'/'.join(ROLES)}")
+                raise AuthError(t("users.bad_role", roles="/".join(ROLES)))
             con.execute("UPDATE users SET role = ? WHERE username = ?", (role, username))
-            changes.append(f"角色改为{ROLE_LABELS[role]}")
+            changes.append(t("users.change_role", role=ROLE_LABELS[role]))
         if password is not None:
             con.execute("UPDATE users SET password_hash = ? WHERE username = ?", (hash_password(password), username))
-            changes.append("重设密码")
+            changes.append(t("users.change_password"))
         if disabled is not None:
             con.execute("UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username))
-            changes.append("停用" if disabled else "启用")
+            changes.append(t("users.change_disabled") if disabled else t("users.change_enabled"))
         admins = con.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0").fetchone()[0]
         if admins == 0:
-            raise AuthError("至少要保留一个启用的管理员")
-        store.write_audit(con, by, "user", f"{username}：{'，'.join(changes)}")
+            raise AuthError(t("users.last_admin"))
+        store.write_audit(con, by, "user", t("users.audit_changed", name=username, changes=t("users.change_sep").join(changes)))
 
 
 def sign_in(store, username: str, password: str) -> User:
@@ -142,7 +143,7 @@ def sign_in(store, username: str, password: str) -> User:
     ok = verify_password(password or "", r[5] if r else None)
     if not r or not ok or r[4]:
         store.audit((username or "")[:64], "sign_in_failed", "")
-        raise AuthError("用户名或密码错误" if not (r and ok) else "该用户已停用")
+        raise AuthError(t("users.wrong_password") if not (r and ok) else t("users.user_disabled"))
     user = _row_to_user(r)
     store.audit(user.username, "sign_in", ROLE_LABELS[user.role])
     return user

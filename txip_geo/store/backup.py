@@ -45,6 +45,7 @@ from datetime import datetime
 from pathlib import Path
 
 from txip_geo.errors import BackupError
+from txip_geo.strings import t
 
 __all__ = ["BackupInfo", "backup", "restore", "verify", "store_counts", "FORMAT", "VERSION"]
 
@@ -71,8 +72,8 @@ class BackupInfo:
     def summary(self) -> str:
         c = self.counts
         recs = sum((c.get("records") or {}).values())
-        return (f"导入批次 {c.get('imports', 0)} 个，记录 {recs} 条，边界 {c.get('boundaries', 0)} 个，"
-                f"原始文件 {c.get('files', 0)} 个")
+        return t("backup.summary", imports=c.get("imports", 0), records=recs, boundaries=c.get("boundaries", 0),
+                 files=c.get("files", 0))
 
 
 def files_dir_of(db_path: Path) -> Path:
@@ -92,8 +93,8 @@ def store_counts(con: sqlite3.Connection) -> dict:
     """What a store holds, as numbers: imports, boundaries, records per kind, schema version."""
     tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
     if "imports" not in tables or "meta" not in tables:
-        raise BackupError("数据库中没有 txip-geo 的数据表（imports、meta），不是本系统的数据库")
-    records = {t[4:]: con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables if t.startswith("rec_")}
+        raise BackupError(t("backup.not_our_db"))
+    records = {n[4:]: con.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in tables if n.startswith("rec_")}
     row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     return {
         "schema_version": row[0] if row else None,
@@ -111,7 +112,7 @@ def _archive_kind(path: Path) -> str:
         return "zip"
     if name.endswith((".tar.gz", ".tgz")):
         return "tar.gz"
-    raise BackupError(f"备份文件名应以 .zip 或 .tar.gz 结尾：{path.name}")
+    raise BackupError(t("backup.bad_suffix", name=path.name))
 
 
 def default_backup_path(db_path: Path, fmt: str = "zip") -> Path:
@@ -125,7 +126,7 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
     all (written under a temporary name, then renamed)."""
     db = Path(db_path)
     if not db.exists():
-        raise BackupError(f"找不到数据库 {db}")
+        raise BackupError(t("backup.no_db", path=db))
     if out is None:
         target = default_backup_path(db, fmt or "zip")
     else:
@@ -154,9 +155,9 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
             finally:
                 src.close()
         except sqlite3.DatabaseError as e:
-            raise BackupError(f"无法读取数据库 {db.name}（{e}）") from None
+            raise BackupError(t("backup.unreadable_db", name=db.name, error=e)) from None
         if ok != "ok":
-            raise BackupError(f"数据库 {db.name} 未通过完整性检查（{ok}），未备份；请先从上一个备份恢复")
+            raise BackupError(t("backup.db_not_intact", name=db.name, result=ok))
 
         fdir = files_dir_of(db)
         names = sorted(p.name for p in fdir.iterdir() if p.is_file() and not p.name.endswith(".part")
@@ -204,25 +205,25 @@ def _write_archive(path: Path, kind: str, members: list[tuple[str, Path]], manif
                     files[name[len(FILES_PREFIX):]] = {"sha256": sha, "size": size}
             z.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     else:
-        with tarfile.open(path, "w:gz", compresslevel=6) as t:
+        with tarfile.open(path, "w:gz", compresslevel=6) as tar:
             for name, src in members:
                 sha, size = _sha256_file(src)
                 info = tarfile.TarInfo(name)
                 info.size, info.mode, info.mtime = size, 0o644, int(datetime.now().timestamp())
                 with open(src, "rb") as f:
-                    t.addfile(info, f)
+                    tar.addfile(info, f)
                 if name != DB_MEMBER:
                     files[name[len(FILES_PREFIX):]] = {"sha256": sha, "size": size}
             data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mode, info.mtime = len(data), 0o644, int(datetime.now().timestamp())
-            t.addfile(info, io.BytesIO(data))
+            tar.addfile(info, io.BytesIO(data))
 
 
 # -- reading an archive -------------------------------------------------------------------------------------------
 
 def _refuse(archive: Path, why: str) -> BackupError:
-    return BackupError(f"备份文件 {archive.name} 无法恢复：{why}。数据库未改动。")
+    return BackupError(t("backup.refused", name=archive.name, why=why))
 
 
 def _allowed_member(name: str) -> bool:
@@ -242,47 +243,60 @@ def _iter_members(archive: Path):
 
     def check(name: str) -> None:
         if not _allowed_member(name):
-            raise _refuse(archive, f"含有不属于备份的文件“{name}”（不是 txip-geo 备份，或已被改动）")
+            raise _refuse(archive, t("backup.foreign_member", name=name))
         if name in seen:
-            raise _refuse(archive, f"文件“{name}”出现了两次（备份已被改动）")
+            raise _refuse(archive, t("backup.duplicate_member", name=name))
         seen.add(name)
 
     if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
         try:
             z = zipfile.ZipFile(archive)
         except (zipfile.BadZipFile, OSError) as e:
-            raise _refuse(archive, f"压缩包已损坏（{type(e).__name__}）") from None
+            raise _refuse(archive, t("backup.broken_archive", error=type(e).__name__)) from None
         with z:
             for info in z.infolist():
                 if info.is_dir():
                     continue
                 check(info.filename)
                 if info.create_system == 3 and (info.external_attr >> 16) & 0o170000 == 0o120000:
-                    raise _refuse(archive, f"“{info.filename}”是链接文件")
+                    raise _refuse(archive, t("backup.link_member", name=info.filename))
                 with z.open(info) as fh:
                     yield info.filename, fh
     elif magic.startswith(b"\x1f\x8b"):
-        try:
-            t = tarfile.open(archive, "r:gz")
-        except (tarfile.TarError, OSError, EOFError) as e:
-            raise _refuse(archive, f"压缩包已损坏（{type(e).__name__}）") from None
-        with t:
-            for info in t:
+        with _open_tar(archive) as tar:
+            for info in tar:
                 if info.isdir():
                     continue
                 check(info.name)
                 if not info.isfile():
-                    raise _refuse(archive, f"“{info.name}”不是普通文件（链接或设备文件）")
-                fh = t.extractfile(info)
+                    raise _refuse(archive, t("backup.not_regular", name=info.name))
+                fh = tar.extractfile(info)
                 if fh is None:
-                    raise _refuse(archive, f"无法读取“{info.name}”")
+                    raise _refuse(archive, t("backup.unreadable_member", name=info.name))
                 yield info.name, fh
     else:
-        raise _refuse(archive, "不是 txip-geo 备份文件（既不是 zip 也不是 tar.gz 压缩包）")
+        raise _refuse(archive, t("backup.not_an_archive"))
+
+
+def _open_tar(archive: Path) -> tarfile.TarFile:
+    """The tar.gz archive, open for reading (the caller closes it); a broken one is refused."""
+    try:
+        return tarfile.open(archive, "r:gz")
+    except (tarfile.TarError, OSError, EOFError) as e:
+        raise _refuse(archive, t("backup.broken_archive", error=type(e).__name__)) from None
 
 
 def _stage(archive: Path, staging: Path) -> dict:
     """Extract every member into `staging` (by our own names only), check them against the manifest; the manifest."""
+    got, manifest_bytes = _extract(archive, staging)
+    manifest, expected, counts = _read_manifest(archive, manifest_bytes)
+    _check_members(archive, expected, got)
+    _check_staged_db(archive, staging / "store.sqlite", counts)
+    return manifest
+
+
+def _extract(archive: Path, staging: Path) -> tuple[dict[str, tuple[str, int]], bytes | None]:
+    """Write every member into `staging`, hashing it; the (sha256, size) of each member and the manifest's bytes."""
     got: dict[str, tuple[str, int]] = {}
     manifest_bytes = None
     (staging / "files").mkdir(parents=True, exist_ok=True)
@@ -293,7 +307,7 @@ def _stage(archive: Path, staging: Path) -> dict:
                 continue
             dest = staging / "store.sqlite" if name == DB_MEMBER else staging / "files" / name[len(FILES_PREFIX):]
             if not dest.resolve().is_relative_to(staging.resolve()):  # cannot happen with _allowed_member
-                raise _refuse(archive, f"“{name}”指向备份目录之外")
+                raise _refuse(archive, t("backup.outside", name=name))
             h, n = hashlib.sha256(), 0
             with open(dest, "wb") as out:
                 while chunk := fh.read(CHUNK):
@@ -304,58 +318,69 @@ def _stage(archive: Path, staging: Path) -> dict:
     except BackupError:
         raise
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error) as e:
-        raise _refuse(archive, f"压缩包已损坏或不完整（{type(e).__name__}）") from None
+        raise _refuse(archive, t("backup.incomplete_archive", error=type(e).__name__)) from None
+    return got, manifest_bytes
 
+
+def _read_manifest(archive: Path, manifest_bytes: bytes | None) -> tuple[dict, dict[str, tuple[str, int]], dict]:
+    """The manifest, the (sha256, size) it expects of each member, and its counts; refused when unusable."""
     if manifest_bytes is None:
-        raise _refuse(archive, "缺少 manifest.json（不是 txip-geo 备份文件）")
+        raise _refuse(archive, t("backup.no_manifest"))
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _refuse(archive, "manifest.json 已损坏") from None
+        raise _refuse(archive, t("backup.broken_manifest")) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise _refuse(archive, "不是 txip-geo 备份文件（manifest.json 的格式标记不符）")
+        raise _refuse(archive, t("backup.wrong_format"))
     if not isinstance(manifest.get("version"), int) or manifest["version"] > VERSION:
-        raise _refuse(archive, f"备份格式版本 {manifest.get('version')} 比本程序支持的 {VERSION} 新，请先升级程序")
+        raise _refuse(archive, t("backup.newer_version", version=manifest.get("version"), supported=VERSION))
     try:
         expected = {DB_MEMBER: (manifest["db"]["sha256"], manifest["db"]["size"])}
         expected.update({FILES_PREFIX + n: (v["sha256"], v["size"]) for n, v in manifest["files"].items()})
         counts = manifest["counts"]
         assert isinstance(counts, dict)
     except (KeyError, TypeError, AttributeError, AssertionError):
-        raise _refuse(archive, "manifest.json 缺少校验信息") from None
+        raise _refuse(archive, t("backup.no_checksums")) from None
+    return manifest, expected, counts
+
+
+def _check_members(archive: Path, expected: dict, got: dict) -> None:
+    """Exactly the members the manifest lists, each with its checksum and size."""
     missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
     if missing:
-        raise _refuse(archive, f"缺少“{missing[0]}”（备份不完整）")
+        raise _refuse(archive, t("backup.missing_member", name=missing[0]))
     if extra:
-        raise _refuse(archive, f"“{extra[0]}”不在清单中（备份已被改动）")
+        raise _refuse(archive, t("backup.extra_member", name=extra[0]))
     for name, (sha, size) in expected.items():
         if got[name] != (sha, size):
-            raise _refuse(archive, f"“{name}”的校验和不符（备份已损坏或被改动）")
+            raise _refuse(archive, t("backup.checksum_mismatch", name=name))
 
+
+def _check_staged_db(archive: Path, db: Path, counts: dict) -> None:
+    """The staged database passes its integrity check and holds the manifest's counts."""
     try:
-        con = sqlite3.connect(staging / "store.sqlite")
+        con = sqlite3.connect(db)
         try:
             ok = con.execute("PRAGMA integrity_check").fetchone()[0]
             actual = store_counts(con) if ok == "ok" else None
         finally:
             con.close()
     except sqlite3.DatabaseError as e:
-        raise _refuse(archive, f"其中的数据库无法打开（{e}）") from None
+        raise _refuse(archive, t("backup.db_unopenable", error=e)) from None
     except BackupError as e:
         raise _refuse(archive, str(e)) from None
     if ok != "ok":
-        raise _refuse(archive, f"其中的数据库未通过完整性检查（{ok}）")
+        raise _refuse(archive, t("backup.staged_not_intact", result=ok))
     for key in ("imports", "boundaries", "records", "schema_version"):
         if actual.get(key) != counts.get(key):
-            raise _refuse(archive, f"数据库内容与清单不符（{key}）")
-    return manifest
+            raise _refuse(archive, t("backup.counts_mismatch", field=key))
 
 
 def verify(archive: str | Path) -> BackupInfo:
     """Check an archive completely (as a restore would) without touching any store."""
     a = Path(archive)
     if not a.is_file():
-        raise BackupError(f"找不到备份文件 {a}")
+        raise BackupError(t("backup.no_archive", path=a))
     staging = Path(tempfile.mkdtemp(prefix=".txip-verify-"))
     try:
         return BackupInfo(a, _stage(a, staging))
@@ -372,7 +397,7 @@ def restore(archive: str | Path, db_path: str | Path, *, user: str = "") -> Back
     restored store has an ``audit`` table, the restore is recorded there (by ``user``)."""
     a, db = Path(archive), Path(db_path)
     if not a.is_file():
-        raise BackupError(f"找不到备份文件 {a}")
+        raise BackupError(t("backup.no_archive", path=a))
     db.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".txip-restore-", dir=db.parent))
     try:
@@ -380,7 +405,7 @@ def restore(archive: str | Path, db_path: str | Path, *, user: str = "") -> Back
         _relink_files(staging / "store.sqlite", files_dir_of(db).name)
         _commit_files(staging / "files", files_dir_of(db), manifest)
         _commit_db(staging / "store.sqlite", db)
-        _audit(db, user, f"{a.name}（备份时间 {manifest.get('created_at')}）")
+        _audit(db, user, t("backup.audit_detail", name=a.name, created_at=manifest.get("created_at")))
         return BackupInfo(a, manifest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -3,6 +3,11 @@
 Why SQLite: it ships with Python (nothing to install on an intranet server), gives real transactions (an import is
 all-or-nothing; a killed process leaves the previous state), allows many readers while one writer works (WAL), and
 the whole store is one file plus the folder of original files, which makes backup and restore a copy.
+
+Length: one class, the store's only door to its SQLite file -- its schema and migrations, the boundaries, the
+imports (written in one transaction with their aggregates) and the reads of records. Each part is short and they
+share the connection discipline (one writer, `transaction`/`reading`); the counting lives in store.aggregates and
+the backup in store.backup.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import shapely
 from txip_geo import schema
 from txip_geo.paths import default_db_path
 from txip_geo.store import aggregates
+from txip_geo.strings import t
 
 # The patent rows that count for no township (or lie outside Taixing): the few the 数据 page lists out of a
 # province's millions. A partial index holds only those rows, so they are found without reading the others (8.9 s
@@ -219,7 +225,7 @@ class Store:
                 if stmt.strip():
                     con.execute(stmt)
             for kind in schema.KINDS.values():
-                cols = ", ".join(f'"{n}" {t}' for n, t in _record_columns(kind))
+                cols = ", ".join(f'"{n}" {typ}' for n, typ in _record_columns(kind))
                 con.execute(f'CREATE TABLE IF NOT EXISTS "rec_{kind.name}" ({cols})')
                 con.execute(f'CREATE INDEX IF NOT EXISTS "ix_{kind.name}_import" ON "rec_{kind.name}" (import_id)')
             con.execute(NO_TOWNSHIP_INDEX)
@@ -258,9 +264,9 @@ class Store:
         parks = boundaries.bundled_parks()
         with self.transaction() as con:
             self._write_layer(con, "townships", towns, official=False, import_id=None,
-                              source="示意边界（scripts/make_schematic_boundaries.py 生成，非官方）")
+                              source=t("store.schematic_source"))
             self._write_layer(con, "parks", parks, official=False, import_id=None,
-                              source="示意边界（scripts/make_schematic_boundaries.py 生成，非官方）")
+                              source=t("store.schematic_source"))
 
     @staticmethod
     def _write_layer(con, layer: str, gdf: gpd.GeoDataFrame, official: bool, import_id, source: str,
@@ -308,9 +314,9 @@ class Store:
                     "SELECT code, official, import_id, source FROM boundaries WHERE layer = ?", (layer,))
                     if str(c) not in {str(x) for x in codes}}
             self._write_layer(con, layer, gdf, official=True, import_id=import_id,
-                              source=f"正式边界：{Path(file_path).name}", keep=keep)
+                              source=t("store.official_source", file=Path(file_path).name), keep=keep)
             relocate(con)
-            self.write_audit(con, user, "boundaries", f"{layer}：{Path(file_path).name}（{len(gdf)} 个要素）")
+            self.write_audit(con, user, "boundaries", t("store.audit_boundaries", layer=layer, file=Path(file_path).name, n=len(gdf)))
         return import_id
 
     # -- imports ----------------------------------------------------------------------------------------------
@@ -421,7 +427,7 @@ class Store:
                 self._complete_import(con, import_id, report() if callable(report) else report,
                                       rows() if callable(rows) else rows)
                 self._refresh_aggregates(con, kind.name, import_id, as_of, counted)
-                self.write_audit(con, user, "import", f"{kind.label}：{file_name}（截至 {as_of}，{n} 条）")
+                self.write_audit(con, user, "import", t("store.audit_import", kind=kind.label, file=file_name, as_of=as_of, n=n))
             except BaseException:
                 worker.wait(quiet=True)  # the connection is this thread's again before the rollback
                 if fresh:  # still under the write lock: no other import can have found this file yet
