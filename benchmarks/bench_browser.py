@@ -116,8 +116,9 @@ _CLICK_PROBE = """([onMap, heading, done]) => {
   const now = () => performance.timeOrigin + performance.now();
   const mapDoc = () => { const h = document.querySelector('[data-txip-map]'); return h && h.shadowRoot; };
   const r = window.__txipClick = {down: null, heading: null, done: null};
-  (onMap ? mapDoc() : document).addEventListener('mousedown', () => { r.down = now(); },
-                                                 {capture: true, once: true});
+  // On the document, captured: a mouse event inside the map's shadow root reaches it too (composed), and the map's
+  // element may be replaced by a rerun between this probe and the click (a listener on its old root would not fire).
+  document.addEventListener('mousedown', () => { r.down = now(); }, {capture: true, once: true});
   const isHeading = new Function('m', heading), isDone = new Function('m', done);
   (function tick() {
     if (r.down !== null) {
