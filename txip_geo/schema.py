@@ -33,6 +33,9 @@ class Kind:
     # The function computing the derived columns and the kind's own checks on import: its name in
     # txip_geo.ingest.derive (DERIVES); "" for none.
     derive: str = ""
+    # The store keeps per-import counts of this kind's records (store.aggregates) and the figures are counted from
+    # them, its records loaded only when a page lists them: the kind of millions of rows (patents).
+    aggregated: bool = False
 
     @property
     def field_names(self) -> list[str]:
@@ -101,6 +104,7 @@ PATENTS = _kind(Kind(
     derived=(("number", "TEXT"), ("pkey", "TEXT"), ("patent_type", "TEXT"), ("pct", "INTEGER"), ("check_ok", "INTEGER"),
              ("app_year", "INTEGER"), ("status_code", "TEXT")),
     derive="patent_numbers",
+    aggregated=True,
 ))
 
 TRADEMARKS = _kind(Kind(

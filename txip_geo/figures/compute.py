@@ -135,7 +135,7 @@ class FigureSet:
 
     def record_count(self, kind: str) -> int:
         """How many counted records of a kind (patents: after the filters) -- without loading patent records."""
-        if kind == "patents" and self.patents is not None:
+        if schema.KINDS[kind].aggregated and self.patents is not None:
             return int(self.patents["n"].sum())
         df = self.records.get(kind)
         return 0 if df is None else len(df)
@@ -146,7 +146,7 @@ class FigureSet:
 
     def record_files(self, kind: str) -> list[str]:
         """The files the counted records of a kind come from, sorted."""
-        if kind == "patents" and self.patent_sources is not None:
+        if schema.KINDS[kind].aggregated and self.patent_sources is not None:
             src = self.patent_sources
             return sorted(set(src.loc[src["n"] > 0, "file_name"].astype(str)))
         df = self.records.get(kind)
@@ -154,7 +154,7 @@ class FigureSet:
 
     def no_unit_count(self, kind: str) -> int:
         """Counted records of a kind with no township (they count for the city only)."""
-        if kind == "patents" and self.patents is not None:
+        if schema.KINDS[kind].aggregated and self.patents is not None:
             return int(self.patents.loc[self.patents["unit_code"].isna(), "n"].sum())
         df = self.records.get(kind)
         return 0 if df is None or df.empty else int(df["unit_code"].isna().sum())
@@ -455,7 +455,7 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     gaz = load_gazetteer()
     # Patents are counted from the store's aggregates (Store.patent_counts); their records load only when read.
     upto = store.last_import_id()  # the lazily loaded records are those of the store as counted here
-    recs = {k: store.records(k, s.as_of, upto=upto) for k in schema.KINDS if k != "patents"}
+    recs = {k: store.records(k, s.as_of, upto=upto) for k, kind in schema.KINDS.items() if not kind.aggregated}
     sources = store.patent_sources(s.as_of, upto=upto)
     snapshots = {k: (str(df["as_of"].iloc[0]) if len(df) else "") for k, df in recs.items()}
     snapshots = {"patents": str(sources["as_of"].iloc[0]) if sources["n"].sum() else "", **snapshots}

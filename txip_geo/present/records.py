@@ -187,7 +187,7 @@ def store_assignment_counts(store, as_of: str | None = None) -> pd.DataFrame:
     for k, kind in schema.KINDS.items():
         if not kind.located:
             continue
-        if k != "patents":
+        if not kind.aggregated:
             rows.append(_frame_row(kind, store.records(k, as_of)))
             continue
         c = store.patent_counts(as_of, long_cut="", keys=("assign_method",))

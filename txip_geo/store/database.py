@@ -405,7 +405,7 @@ class Store:
         sha = _sha256(data)
         # Patent counts are made a chunk at a time by a worker thread (aggregates.count_chunk: SQL, which runs without
         # the GIL) while the next chunk is prepared; the connection is used by one thread at a time.
-        counted = kind.name == "patents"
+        counted = kind.aggregated
         worker = _Worker()
         with self.transaction(any_thread=counted) as con:
             original = self._original_path(sha, file_name)
@@ -442,7 +442,7 @@ class Store:
     def _refresh_aggregates(self, con, kind: str, import_id: int, as_of: str, counted: bool = False) -> None:
         """Keep the patent aggregates in step with an import, in its transaction. `counted`: every chunk of the import
         went through aggregates.count_chunk."""
-        if kind == "patents" and not self._migrate(con):  # an old store is migrated whole (this import included)
+        if schema.KINDS[kind].aggregated and not self._migrate(con):  # an old store is migrated whole (this import included)
             if counted:
                 aggregates.refresh_streamed(con, import_id, as_of)
             else:
@@ -469,7 +469,7 @@ class Store:
         filter runs in SQL on the rows the aggregates mark live (`rec_patents.superseded`, the same de-duplication),
         so a million-record snapshot is not loaded to find its few hundred unassigned rows."""
         k = schema.KINDS[kind]
-        if no_township and kind == "patents":
+        if no_township and schema.KINDS[kind].aggregated:
             return self._live_patents_without_township(as_of, upto)
         if no_township:
             from txip_geo.store.rules import no_township_mask
