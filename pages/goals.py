@@ -71,9 +71,10 @@ def pick_from_table(key: str, group_ids: list[str]):
 
 disp = progress.goal_display(ev)
 for g in progress.groups(ev):
-    part = disp[disp["group"] == g].drop(columns="group").reset_index(drop=True)
+    rows = disp[disp["group"] == g].reset_index(drop=True)
+    part = rows.drop(columns=["group", "status"])
     st.subheader(g)
-    styled = part.style.map(progress.status_css, subset=[C["col_status"]])
+    styled = progress.status_styled(part, rows["status"])
     key = f"goals_tbl_{g.split(' ')[0]}"
     st.dataframe(styled, hide_index=True, column_config=COLUMNS, key=key,
                  on_select=pick_from_table(key, part[C["col_id"]].tolist()), selection_mode="single-row")
@@ -88,7 +89,7 @@ drow = disp.set_index(C["col_id"]).loc[gid]
 
 st.markdown(f"#### {html.escape(gid)} {html.escape(row['name'])}")
 st.markdown(f'<span data-testid="goal-status" style="padding:2px 10px;border-radius:10px;'
-            f'{progress.status_css(row["status_label"])}">{html.escape(t("goals.status_now", status=row["status_label"]))}'
+            f'{progress.status_css(row["status"])}">{html.escape(t("goals.status_now", status=row["status_label"]))}'
             "</span>", unsafe_allow_html=True)
 unit = f" {row['unit']}" if row["unit"] else ""
 c1, c2, c3, c4 = st.columns(4)

@@ -114,10 +114,10 @@ def test_summary_counts():
 
 
 def test_status_colours():
-    assert "#006d2c" in progress.status_css("已达成") and "#006d2c" in progress.status_css("已完成")
-    assert "#a50f15" in progress.status_css("未达成") and "#a50f15" in progress.status_css("未完成")
-    assert "#525252" in progress.status_css("无数据")
-    assert progress.status_css("别的") == ""
+    assert "#006d2c" in progress.status_css("met") and "#006d2c" in progress.status_css("done")
+    assert "#a50f15" in progress.status_css("not_met") and "#a50f15" in progress.status_css("not_done")
+    assert "#525252" in progress.status_css("no_data")
+    assert progress.status_css("别的") == "" and progress.status_css("已达成") == ""  # keyed by status, not its label
 
 
 def test_number_formatting():

@@ -13,7 +13,7 @@ from txip_geo.areas import place_words
 from txip_geo.paths import DATA_DIR
 
 CITY_CODE = "321283"
-CITY_NAME = "泰兴市"
+CITY_NAME = place_words.CITY_NAMES[0]  # 泰兴市
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from txip_geo.figures.compute import METRICS, FigureSet
-from txip_geo.figures.goals import PER_AREA, STATUS_LABELS, contributions
+from txip_geo.figures.goals import PER_AREA, contributions
 from txip_geo.plan import phases
 from txip_geo.present.formatting import COMPARATOR_SIGNS, fmt_number, is_missing
 from txip_geo.strings import t
@@ -26,7 +26,6 @@ STATUS_COLORS: dict[str, tuple[str, str]] = {
     "not_done": ("#a50f15", "#fee0d2"),
     "no_data": ("#525252", "#f0f0f0"),
 }
-_LABEL_TO_STATUS = {v: k for k, v in STATUS_LABELS.items()}
 
 # Per-area metrics that add up to the city figure (rates and per-capita figures do not).
 ADDITIVE = {m for m in PER_AREA.values()} - {"invention_per_10k", "enforcement_rate", "mediation_rate"}
@@ -51,20 +50,27 @@ def source_label(source: str) -> str:
     return t({"computed": "goals.computed", "manual": "goals.manual"}.get(source, "goals.none"))
 
 
-def status_css(label: str) -> str:
-    """CSS for a status cell, from its Chinese label (used with pandas Styler.map)."""
-    status = _LABEL_TO_STATUS.get(label)
+def status_css(status: str) -> str:
+    """CSS for a status cell, from its status (met, not_met, no_data, done, not_done); '' for anything else."""
     if status not in STATUS_COLORS:
         return ""
     fg, bg = STATUS_COLORS[status]
     return f"color: {fg}; background-color: {bg}; font-weight: 600"
 
 
+def status_styled(table: pd.DataFrame, statuses) -> pd.io.formats.style.Styler:
+    """`table` (a goal_display part without its machine columns) styled: each 状态 cell coloured by the status of its
+    row (`statuses`, aligned with the rows), not by its text."""
+    css = [status_css(s) for s in statuses]
+    return table.style.apply(lambda _: css, subset=[t("goals.col_status")])
+
+
 # -- goals table ------------------------------------------------------------------------------------------------------
 def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
-    """One display row per goal/milestone (Chinese column names), in the order of `ev`; keeps `group` for grouping.
+    """One display row per goal/milestone (Chinese column names), in the order of `ev`; keeps `group` for grouping
+    and the machine `status` for styling (status_styled).
 
-    Columns: group, 编号, 指标, 目标, 当前, 差距, 单位, 状态, 进度 (0–1, empty when unknown), 计算规则 (goals.goal_rule),
+    Columns: group, status, 编号, 指标, 目标, 当前, 差距, 单位, 状态, 进度 (0–1, empty when unknown), 计算规则 (goals.goal_rule),
     数据来源, 牵头单位, 配合单位, 计算依据.
     """
     rows = []
@@ -79,6 +85,7 @@ def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
         progress = None if is_missing(r["progress"]) or (milestone and r["status"] == "no_data") else float(r["progress"])
         rows.append({
             "group": r["group"],
+            "status": r["status"],
             t("goals.col_id"): r["id"],
             t("goals.col_name"): r["name"],
             t("goals.col_target"): fmt_target(r),
@@ -153,7 +160,7 @@ def timeline(today: date | None = None, table: pd.DataFrame | None = None) -> Ti
     t0, t1 = min(starts), max(ends)
     total = (t1 - t0).days
     segs = []
-    current = "方案期前" if today < t0 else ("方案期后" if today >= t1 else "")
+    current = t("goal_basis.phase_before") if today < t0 else (t("goal_basis.phase_after") if today >= t1 else "")
     for r, s, e in zip(ph.itertuples(), starts, ends):
         state = "past" if today >= e else ("current" if today >= s else "future")
         if state == "current":
@@ -174,13 +181,13 @@ def timeline_html(tl: Timeline) -> str:
     for s in tl.segments:
         bg, fg = _PHASE_COLORS[s.state]
         name = html.escape(s.phase)
+        span = t("goals.timeline_phase", name=name, start=s.start, end=s.end)
         blocks.append(
-            f'<div class="txip-tl-seg {s.state}" title="{name} {s.start} 至 {s.end}" '
+            f'<div class="txip-tl-seg {s.state}" title="{span}" '
             f'style="left:{s.left * 100:.3f}%;width:{s.width * 100:.3f}%;background:{bg};color:{fg}">'
             f"{name if s.width >= 0.08 else ''}</div>")
         weight = "font-weight:700;" if s.state == "current" else ""
-        legend.append(f'<span class="txip-tl-leg" style="{weight}"><i style="background:{bg}"></i>{name} '
-                      f"{s.start} 至 {s.end}</span>")
+        legend.append(f'<span class="txip-tl-leg" style="{weight}"><i style="background:{bg}"></i>{span}</span>')
     pct = tl.today_frac * 100
     align = "right" if pct > 80 else "left"
     label = html.escape(t("goals.timeline_today", date=tl.today))

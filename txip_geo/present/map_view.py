@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from string import Formatter
 
 import geopandas as gpd
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 from txip_geo.areas import simplify
 from txip_geo.areas.datum import to_display
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
-from txip_geo.figures.compute import METRICS, FigureSet
+from txip_geo.figures.compute import METRICS, POPULATION_BASES, FigureSet, population_measure
 from txip_geo.ingest.patent_numbers import PATENT_TYPE_LABELS
 from txip_geo.plan import goal_table
 from txip_geo.present import mapspec as maps
@@ -27,6 +28,24 @@ INDICATORS = [
 MORE_IS_WORSE = {"zero_patent_above_scale", "zero_patent_high_tech", "cases"}
 # How the zero class of a "less is better" indicator reads (strings key; default map.legend_zero_none "0（无）").
 ZERO_LABELS = {"zero_patent_above_scale": "map.legend_zero_no_gap", "zero_patent_high_tech": "map.legend_zero_no_gap"}
+
+
+def _fill(key: str, **values):
+    """t(key, **values) for columns: the template's text and the values (Series, arrays or str) joined with +, left to
+    right, as pandas joins them (a missing value stays missing)."""
+    out = None
+    for text, field, _, _ in Formatter().parse(t(key)):
+        for part in ([text] if text else []) + ([values[field]] if field is not None else []):
+            out = part if out is None else out + part
+    return out
+
+
+def _case_kinds() -> dict[str, str]:
+    return {"enforcement": t("map.case_enforcement"), "dispute": t("map.case_dispute")}
+
+
+def _enterprise_tags(e: pd.DataFrame):
+    return np.where(e["high_tech"] == 1, t("map.enterprise_high_tech"), t("map.enterprise_above_scale"))
 
 
 def indicator_label(key: str) -> tuple[str, str]:
@@ -71,21 +90,22 @@ def point_layers(fs: FigureSet, *, workstations=True, cases=True, enterprises=Fa
             pts = pd.DataFrame({
                 "lon": w["dlon"], "lat": w["dlat"],
                 "color": w["station_type"].map(lambda x: POINT_STYLES.get(x, POINT_STYLES["_other_station"])),
-                "tooltip": w["name"] + "（" + w["station_type"] + "）" + w["unit_code"].map(gaz.name_of).map(lambda n: f" · {n}" if n else ""),
+                "tooltip": _fill("map.tip_workstation", name=w["name"], type=w["station_type"],
+                                 where=w["unit_code"].map(gaz.name_of).map(lambda n: f" · {n}" if n else "")),
                 "radius": 7,
             })
-            layers.append(PointLayer("知识产权工作站", pts))
+            layers.append(PointLayer(t("map.layer_workstations"), pts))
     if cases:
         c = _display_points(fs.records["cases"])
         if len(c):
             kind = c["kind_code"].fillna("enforcement")
             pts = pd.DataFrame({
                 "lon": c["dlon"], "lat": c["dlat"], "color": kind.map(POINT_STYLES),
-                "tooltip": c["case_no"] + " " + kind.map({"enforcement": "查处", "dispute": "调解"}) + " "
+                "tooltip": c["case_no"] + " " + kind.map(_case_kinds()) + " "
                            + c["ip_type"].fillna("") + " " + c["status"].fillna(""),
                 "radius": 5,
             })
-            layers.append(PointLayer("执法案件与纠纷", pts, cluster=len(pts) > cluster_threshold))
+            layers.append(PointLayer(t("map.layer_cases"), pts, cluster=len(pts) > cluster_threshold))
     if enterprises:
         e = _display_points(fs.records["enterprises"])
         if len(e):
@@ -93,14 +113,15 @@ def point_layers(fs: FigureSet, *, workstations=True, cases=True, enterprises=Fa
             zero = e["patents_held"] == 0
             if zero_only:
                 e, zero = e[zero], zero[zero]
-            tags = np.where(e["high_tech"] == 1, "高企", "规上")
+            tags = _enterprise_tags(e)
             pts = pd.DataFrame({
                 "lon": e["dlon"], "lat": e["dlat"],
                 "color": np.where(zero, POINT_STYLES["zero_patent"], POINT_STYLES["enterprise"]),
-                "tooltip": e["name"] + "（" + tags + "，有效专利 " + e["patents_held"].fillna(-1).astype(int).astype(str).replace("-1", "未知") + " 件）",
+                "tooltip": _fill("map.tip_enterprise", name=e["name"], tag=tags,
+                                 n=e["patents_held"].fillna(-1).astype(int).astype(str).replace("-1", t("map.patents_unknown"))),
                 "radius": np.where(zero, 6, 4),
             })
-            layers.append(PointLayer("企业（规上/高企）", pts, cluster=len(pts) > cluster_threshold * 3))
+            layers.append(PointLayer(t("map.layer_enterprises"), pts, cluster=len(pts) > cluster_threshold * 3))
     return layers
 
 
@@ -153,12 +174,10 @@ def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: st
     if view == "units":
         n_un = _unassigned_for(fs, indicator)
         if n_un:
-            extra.append(f"另有 {n_un} 条记录未能归属镇街，计入全市合计")
+            extra.append(t("map.unassigned_records", n=n_un))
     less = indicator in MORE_IS_WORSE
     if less:
         extra.append(t("map.legend_less_is_better"))
-    if fs.is_sample:
-        extra.append("样例数据，非真实统计")
     d, credit = tile_datum(basemap)
     extra += credit
     return MapSpec(areas=to_datum(areas, d), label=label, unit=unit, breaks=breaks, outline=to_datum(outline, d),
@@ -195,12 +214,13 @@ def ranks(values: pd.Series, metric: str) -> pd.Series:
 
 def ranking(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
     """The areas ranked on an indicator (1 = best; for 'more is worse' indicators 1 = fewest), missing values last:
-    columns 排名, 名称, 数值 (formatted with the indicator's unit)."""
+    columns 排名, 名称, 数值 (map.col_*; formatted with the indicator's unit)."""
     _, unit = METRICS[indicator]
     table = (fs.units if view == "units" else fs.parks)[["code", "name", indicator]]
-    out = pd.DataFrame({"排名": ranks(table[indicator], indicator).astype("Int64"), "名称": table["name"],
-                        "数值": [maps.format_value(v, unit) for v in table[indicator]]})
-    return out.sort_values(["排名", "名称"], na_position="last", kind="stable").reset_index(drop=True)
+    rank, name = t("map.col_rank"), t("map.col_name")
+    out = pd.DataFrame({rank: ranks(table[indicator], indicator).astype("Int64"), name: table["name"],
+                        t("map.col_value"): [maps.format_value(v, unit) for v in table[indicator]]})
+    return out.sort_values([rank, name], na_position="last", kind="stable").reset_index(drop=True)
 
 
 # -- the township panel -----------------------------------------------------------------------------------------
@@ -241,12 +261,14 @@ def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     for m in PANEL_METRICS:
         label, unit = METRICS[m]
         rank = rank_of(fs, code, m, units) if m not in ("area_km2", "population") else None
-        figs.append({"指标": label, "数值": maps.format_value(row[m], unit), "排名": f"{rank}/17" if rank else ""})
+        figs.append({t("panel.col_metric"): label, t("panel.col_value"): maps.format_value(row[m], unit),
+                     t("panel.col_rank"): f"{rank}/17" if rank else ""})
     p = fs.patents  # counts (FigureSet.patents), not records
     p = p[p["unit_code"] == code] if len(p) else p
     if len(p):
-        trend = (p.assign(类型=p["patent_type"].map(PATENT_TYPE_LABELS))
-                 .groupby(["app_year", "类型"])["n"].sum().unstack(fill_value=0))
+        kind = t("panel.trend_type")
+        trend = (p.assign(**{kind: p["patent_type"].map(PATENT_TYPE_LABELS)})
+                 .groupby(["app_year", kind])["n"].sum().unstack(fill_value=0))
         trend.index = trend.index.astype(int).astype(str)
         # A continuous year axis, the same for every township (the city's first to last year shown): a year without
         # patents is a row of zeros, so 2001 and 2005 are never drawn as neighbours.
@@ -258,20 +280,23 @@ def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     w = fs.records["workstations"]
     w = w[(w["unit_code"] == code) & (w["active"] == 1)] if len(w) else w
     ws = w[["name", "station_type", "host", "established"]].rename(
-        columns={"name": "名称", "station_type": "类型", "host": "依托单位", "established": "设立日期"}) if len(w) else pd.DataFrame()
+        columns={"name": t("panel.ws_name"), "station_type": t("panel.ws_type"), "host": t("panel.ws_host"),
+                 "established": t("panel.ws_established")}) if len(w) else pd.DataFrame()
     e = fs.records["enterprises"]
     e = e[(e["unit_code"] == code) & (e["patents_held"] == 0) & ((e["above_scale"] == 1) | (e["high_tech"] == 1))] if len(e) else e
-    ze = pd.DataFrame({"企业名称": e["name"], "类别": np.where(e["high_tech"] == 1, "高企", "规上"),
-                       "有效商标": e["trademarks_held"], "行业": e["industry"]}) if len(e) else pd.DataFrame()
+    ze = pd.DataFrame({t("panel.ze_name"): e["name"], t("panel.ze_class"): _enterprise_tags(e),
+                       t("panel.ze_trademarks"): e["trademarks_held"], t("panel.ze_industry"): e["industry"]}) \
+        if len(e) else pd.DataFrame()
     c = fs.records["cases"]
     c = c[c["unit_code"] == code] if len(c) else c
     if len(c):
-        cases = pd.DataFrame({"案件编号": c["case_no"], "类别": c["kind_code"].map({"enforcement": "查处", "dispute": "调解"}),
-                              "类型": c["ip_type"], "案由": c["cause"], "立案日期": c["accepted_date"],
-                              "状态": c["status"], "结果": c["outcome"]})
+        cases = pd.DataFrame({t("panel.case_no"): c["case_no"], t("panel.case_class"): c["kind_code"].map(_case_kinds()),
+                              t("panel.case_type"): c["ip_type"], t("panel.case_cause"): c["cause"],
+                              t("panel.case_date"): c["accepted_date"], t("panel.case_status"): c["status"],
+                              t("panel.case_outcome"): c["outcome"]})
         if personal:
-            cases.insert(4, "当事人", c["party"].to_numpy())
-        cases = cases.sort_values("立案日期", ascending=False)
+            cases.insert(4, t("panel.case_party"), c["party"].to_numpy())
+        cases = cases.sort_values(t("panel.case_date"), ascending=False)
     else:
         cases = pd.DataFrame()
     net = {k: row.get(k) for k in ("has_office", "staff", "fund_wan")}
@@ -291,12 +316,11 @@ def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
     before the view's date, no high-tech enterprises, no cases)."""
     from txip_geo.figures.compute import base_date, pick_base
     from txip_geo.present.formatting import fmt_number
-    from txip_geo.strings import t
 
     goals = goal_table().set_index("id")
     row = fs.units.set_index("code").loc[code]
     day = base_date(fs.settings, fs.as_of)
-    city = pick_base(fs.population, CITY_CODE, (fs.settings.population_base + "人口", "常住人口"), day)
+    city = pick_base(fs.population, CITY_CODE, (population_measure(fs.settings.population_base), population_measure(POPULATION_BASES[0])), day)
     city_pop = city.value
     out = []
     for gid, metric in {**SHARE_GOALS, **RATE_GOALS}.items():
@@ -313,17 +337,18 @@ def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
                                          why=city.missing)
             else:
                 target = round(g["target"] * row["population"] / city_pop, 1)
-                note = f"目标 {g['target']:g} × 人口占比 {row['population'] / city_pop:.1%}"
+                note = t("goals.share_note_count", target=g["target"], share=row["population"] / city_pop)
         else:
-            target, note = g["target"], "比率指标：与全市目标直接比较"
+            target, note = g["target"], t("goals.share_note_rate")
             if pd.isna(value):  # why the rate cannot be computed for this township
                 note = {"G03": t("goals.share_no_unit_population", date=day),
                         "G07": t("goals.share_no_high_tech")}.get(gid, t("goals.share_no_cases"))
         if pd.isna(value) or pd.isna(target):
-            status, gap = "无数据", np.nan
+            status, gap = t("goal_status.no_data"), np.nan
         else:
             met = value > target if g["comparator"] == ">" else value >= target
-            status, gap = ("已达成" if met else "未达成"), (0.0 if met else round(target - value, 2))
-        out.append({"编号": gid, "指标": g["name"], "本镇街": fmt_number(value), "份额目标": fmt_number(target),
-                    "差距": fmt_number(gap), "状态": status, "说明": note})
+            status, gap = t("goal_status.met" if met else "goal_status.not_met"), (0.0 if met else round(target - value, 2))
+        out.append({t("goals.col_id"): gid, t("goals.col_name"): g["name"], t("goals.col_share_value"): fmt_number(value),
+                    t("goals.col_share_target"): fmt_number(target), t("goals.col_gap"): fmt_number(gap),
+                    t("goals.col_status"): status, t("goals.col_note"): note})
     return pd.DataFrame(out)

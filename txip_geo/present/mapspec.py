@@ -59,11 +59,11 @@ POINT_STYLES = {
 
 # Point colour → legend wording (the station types name themselves).
 POINT_LABELS = {
-    POINT_STYLES["enforcement"]: "查处案件",
-    POINT_STYLES["dispute"]: "纠纷调解",
-    POINT_STYLES["enterprise"]: "规上企业/高企",
-    POINT_STYLES["zero_patent"]: "零专利规上企业/高企",
-    POINT_STYLES["_other_station"]: "其他工作站",
+    POINT_STYLES["enforcement"]: t("map.point_enforcement"),
+    POINT_STYLES["dispute"]: t("map.point_dispute"),
+    POINT_STYLES["enterprise"]: t("map.point_enterprise"),
+    POINT_STYLES["zero_patent"]: t("map.point_zero_patent"),
+    POINT_STYLES["_other_station"]: t("map.point_other_station"),
     **{c: k for k, c in POINT_STYLES.items() if not k.startswith("_") and not k.isascii()},
 }
 
@@ -181,7 +181,7 @@ def class_labels(breaks: list[float], decimals: int = 0) -> list[str]:
     fmt = (lambda x: f"{x:g}") if decimals == 0 else (lambda x: f"{x:.{decimals}f}")
     out, lo = [], 0.0
     for i, b in enumerate(breaks):
-        out.append(f"{fmt(lo)}–{fmt(b)}" if i else f"＞0–{fmt(b)}")
+        out.append(f"{fmt(lo)}–{fmt(b)}" if i else t("map.class_first", hi=fmt(b)))
         lo = b
     return out
 
@@ -247,5 +247,5 @@ def spec_legend_entries(spec: MapSpec) -> list[tuple[str, str]]:
 
 
 def legend_notes(spec: MapSpec) -> list[str]:
-    """The lines under the legend, less what a notice beside the map already says (样例数据)."""
-    return [x for x in spec.extra_lines if not (spec.sample and "样例数据" in x)]
+    """The lines under the legend. 样例数据 is not one of them: the notice beside the map says it."""
+    return list(spec.extra_lines)

@@ -58,14 +58,14 @@ def source_line(fs: FigureSet) -> str:
         src = t("report.source_sample")
     else:
         kinds = [schema.KINDS[k].label for k in fs.records if schema.KINDS[k].located and fs.record_count(k)]
-        src = t("report.source_records", kinds="、".join(kinds)) if kinds else t("report.source_none")
+        src = t("report.source_records", kinds=t("report.kinds_sep").join(kinds)) if kinds else t("report.source_none")
     bnd = t("report.boundary_schematic") if fs.schematic_notice else t("report.boundary_official")
-    return "；".join([src, bnd, t("report.outline_source")])
+    return t("report.source_sep").join([src, bnd, t("report.outline_source")])
 
 
 def footer_line(fs: FigureSet) -> str:
     parts = [t("app.as_of", date=fs.as_of)] if fs.as_of else []
-    return "　".join(parts + [source_line(fs)])
+    return t("report.footer_sep").join(parts + [source_line(fs)])
 
 
 def file_name(fmt: str, fs: FigureSet) -> str:
@@ -148,13 +148,13 @@ def actions_by_lead(fs: FigureSet, gaps: pd.DataFrame | None = None,
             action = str(grp[C["gap"]].iloc[0])
         # Distinct enterprises across the areas listed (one in a park is also in its township: counted once).
         total = network.counted_total(fs, key, grp[t("network.col_code")]) if counted else np.nan
-        head = action + (f"（共 {total:g} 家）" if counted else "") + "："
+        head = t("report.action_head", action=action, total=t("report.action_total", total=total) if counted else "")
         out.setdefault(lead or "—", []).append(
             (network.SEVERITY.get(key, 99), head + _join_limited(names, max_chars - len(head)), grp[C["basis"]].iloc[0]))
     g = evaluate(fs)
     unmet = g[g["status"].isin(["not_met", "not_done"])]
     for lead, grp in unmet.groupby("lead", sort=False):
-        names = "、".join(goal_short_name(i, n) for i, n in zip(grp["id"], grp["name"]))
+        names = t("report.names_sep").join(goal_short_name(i, n) for i, n in zip(grp["id"], grp["name"]))
         out.setdefault(lead or "—", []).append((100, t("report.actions_goals", n=len(grp), names=names), ""))
     return [(lead, [(text, basis) for _, text, basis in sorted(items, key=lambda x: x[0])])
             for lead, items in out.items()]
@@ -172,7 +172,7 @@ def goal_short_name(goal_id: str, name: str) -> str:
 def _join_limited(names: list[str], limit: int) -> str:
     text = ""
     for i, n in enumerate(names):
-        nxt = (text + "、" if text else "") + n
+        nxt = (text + t("report.names_sep") if text else "") + n
         if len(nxt) > limit and i:
             return text + " " + t("report.actions_more", n=len(names))
         text = nxt
@@ -264,25 +264,25 @@ def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
             if col == "has_office":
                 out[label] = [network.state_label(network.state_of(v)) for v in df[col]]
             else:
-                out[f"{label}（{unit}）"] = pd.to_numeric(df[col], errors="coerce")
+                out[t("report.col_with_unit", label=label, unit=unit)] = pd.to_numeric(df[col], errors="coerce")
         return out
 
-    units = area_sheet(fs.units, [("code", t("network.col_code")), ("name", "镇街"), ("type", t("network.col_kind"))])
-    units["人口年份"] = fs.units["population_year"]
-    units["人口来源"] = fs.units["population_source"]
+    units = area_sheet(fs.units, [("code", t("network.col_code")), ("name", t("report.col_township")),
+                                   ("type", t("network.col_kind"))])
+    units[t("report.col_population_year")] = fs.units["population_year"]
+    units[t("report.col_population_source")] = fs.units["population_source"]
     from txip_geo.areas.gazetteer import load_gazetteer
 
     gaz = load_gazetteer()
     parks = area_sheet(fs.parks.assign(host=fs.parks["host_code"].map(lambda c: gaz.name_of(c) if c else "")),
-                       [("code", t("network.col_code")), ("name", "园区"), ("host", "所在镇街")])
-    parks = parks.drop(columns=[f"{METRICS['population'][0]}（{METRICS['population'][1]}）",
-                                f"{METRICS['invention_per_10k'][0]}（{METRICS['invention_per_10k'][1]}）"],
-                       errors="ignore")
+                       [("code", t("network.col_code")), ("name", t("report.col_park")), ("host", t("report.col_host"))])
+    parks = parks.drop(columns=[t("report.col_with_unit", label=METRICS[m][0], unit=METRICS[m][1])
+                                for m in ("population", "invention_per_10k")], errors="ignore")
     g = evaluate(fs)
     goals = pd.DataFrame({
-        t("goals.col_id"): g["id"], t("goals.col_name"): g["name"], "比较": g["comparator"],
+        t("goals.col_id"): g["id"], t("goals.col_name"): g["name"], t("report.col_comparator"): g["comparator"],
         t("goals.col_target"): g["target"], t("goals.col_unit"): g["unit"], t("goals.col_current"): g["current"],
-        t("goals.col_gap"): g["gap"], t("goals.col_progress") + "（%）": (g["progress"] * 100).round(1),
+        t("goals.col_gap"): g["gap"], t("report.col_percent", label=t("goals.col_progress")): (g["progress"] * 100).round(1),
         t("goals.col_status"): g["status_label"],
         t("goals.col_source"): g["source"].map({"computed": t("goals.computed"), "manual": t("goals.manual"),
                                                 "none": t("goals.none")}),
@@ -302,7 +302,7 @@ def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
 def title_lines(fs: FigureSet, sheet: str, internal: bool = True) -> list[str]:
     from txip_geo.present.records import heading_lines
 
-    lines = heading_lines(fs, f"{t('report.xlsx_title')}：{sheet}") + [source_line(fs)]
+    lines = heading_lines(fs, t("report.xlsx_sheet_title", title=t("report.xlsx_title"), sheet=sheet)) + [source_line(fs)]
     if internal:
         lines.append(t("report.internal"))
     return lines

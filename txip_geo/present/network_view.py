@@ -54,9 +54,7 @@ def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=No
     breaks = maps.class_breaks(both.to_numpy(), k=5)
     g = layer[["code", "geometry"]].merge(vals, on="code", how="left")
     areas = gpd.GeoDataFrame(g, geometry="geometry", crs=layer.crs)
-    extra = [t("network.gap_map_note")]
-    if fs.is_sample:
-        extra.append(t("network.gap_map_sample"))
+    extra = [t("network.gap_map_note")]  # not 样例数据: the notice beside the map says it
     d, credit = tile_datum(basemap)
     extra += credit
     return MapSpec(areas=to_datum(areas, d), label=t("network.col_gaps"), unit=t("network.gap_unit"), breaks=breaks,

@@ -8,8 +8,9 @@ import pandas as pd
 
 from txip_geo import schema
 from txip_geo.figures.compute import LazyRecords
+from txip_geo.strings import t
 
-MASK = "（已隐去）"
+MASK = t("auth.mask")
 
 
 # Personal fields per kind (schema.Field.personal), plus the address of a case: it is the party's address.

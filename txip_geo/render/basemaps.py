@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from txip_geo.paths import DATA_DIR
+from txip_geo.strings import t
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ class Basemap:
         """Attribution and map approval number, as shown on maps and exports."""
         parts = [self.attribution] if self.attribution else []
         if self.url:
-            parts.append(f"审图号：{self.approval}" if self.approval else "审图号：请向底图服务商确认后填入 data/basemaps.toml")
-        return "；".join(parts)
+            parts.append(t("basemaps.approval", no=self.approval) if self.approval else t("basemaps.approval_missing"))
+        return t("basemaps.credit_sep").join(parts)
 
 
 @lru_cache(maxsize=1)

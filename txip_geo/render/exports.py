@@ -40,11 +40,11 @@ def map_pdf(fs: FigureSet, layers: Layers, *, indicator: str = "patents", intern
 
 def _print_map(fs, layers, which, indicator, ref):
     if which == "gaps":
-        return gap_spec(fs, layers), "泰兴市" + t("report.gap_map_title")
+        return gap_spec(fs, layers), t("report.print_title", title=t("report.gap_map_title"))
     if which != "indicator":
         raise ValueError(f"which must be 'indicator' or 'gaps', not {which!r}")
     spec = indicator_spec(fs, layers, indicator, ref)
-    return spec, "泰兴市" + t("report.map_title", label=spec.label)
+    return spec, t("report.print_title", title=t("report.map_title", label=spec.label))
 
 
 def build_xlsx(fs: FigureSet, *, internal: bool = True) -> bytes:

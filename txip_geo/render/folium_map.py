@@ -189,12 +189,12 @@ def build_map(spec: MapSpec):
         folium.TileLayer(tiles=b.url, attr=b.credit() or b.label, name=b.label, max_zoom=b.max_zoom, control=False,
                          **opts).add_to(m)
         if b.overlay:
-            folium.TileLayer(tiles=b.overlay, attr=b.credit(), name=b.label + "注记", overlay=True, control=False,
+            folium.TileLayer(tiles=b.overlay, attr=b.credit(), name=t("map.tiles_labels", name=b.label), overlay=True, control=False,
                              max_zoom=b.max_zoom, **opts).add_to(m)
 
     if spec.neighbours is not None and len(spec.neighbours):
         folium.GeoJson(
-            _escaped_names(spec.neighbours[["name", "geometry"]]).__geo_interface__, name="周边县市", control=False,
+            _escaped_names(spec.neighbours[["name", "geometry"]]).__geo_interface__, name=t("map.layer_neighbours"), control=False,
             style_function=(lambda f: {"fillColor": "#f7f7f7", "fillOpacity": 1, "color": "#bdbdbd", "weight": 1})
             if not (b is not None and b.url) else (lambda f: {"fill": False, "color": "#969696", "weight": 1}),
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""], labels=False),
@@ -219,13 +219,13 @@ def build_map(spec: MapSpec):
 
     if spec.parks is not None and len(spec.parks):
         folium.GeoJson(
-            _escaped_names(spec.parks[["code", "name", "geometry"]]).__geo_interface__, name="园区范围",
+            _escaped_names(spec.parks[["code", "name", "geometry"]]).__geo_interface__, name=t("map.layer_park_outlines"),
             style_function=lambda f: {"fill": False, "color": PARK_COLOR, "weight": 2, "dashArray": "4 3"},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["园区"], labels=True),
+            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[t("map.park_tooltip")], labels=True),
         ).add_to(m)
 
     if spec.outline is not None and len(spec.outline):
-        folium.GeoJson(spec.outline[["geometry"]].__geo_interface__, name="市界", control=False,
+        folium.GeoJson(spec.outline[["geometry"]].__geo_interface__, name=t("map.layer_outline"), control=False,
                        style_function=lambda f: {"fill": False, "color": OUTLINE_COLOR, "weight": 2.5},
                        interactive=False).add_to(m)
 

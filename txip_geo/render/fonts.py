@@ -24,6 +24,7 @@ from pathlib import Path
 
 from txip_geo.errors import FontNotFound
 from txip_geo.paths import ROOT
+from txip_geo.strings import t
 
 ENV_FONT = "TXIP_CJK_FONT"
 
@@ -133,17 +134,13 @@ def find_cjk_font() -> CJKFont:
     tried = []
     for path, family, source in _candidates():
         if not path.is_file():
-            tried.append(f"{path}（不存在）")
+            tried.append(t("fonts.missing", path=path))
             continue
         if _forbidden(path):
-            tried.append(f"{path}（商业字体，不使用）")
+            tried.append(t("fonts.commercial", path=path))
             continue
         if not covers(path):
-            tried.append(f"{path}（缺少中文字形）")
+            tried.append(t("fonts.no_glyphs", path=path))
             continue
         return CJKFont(path=path, family=family or _family_of(path), source=source)
-    raise FontNotFound(
-        "找不到可用的中文字体，导出的图片和 PDF 会出现方框。应用自带的 static/fonts/wqy-microhei.ttc（文泉驿微米黑）缺失，"
-        "请从代码库恢复它，或以 root 安装 Debian 的 fonts-wqy-microhei，或把 TXIP_CJK_FONT 设为一个免费中文字体文件。"
-        + ("已检查：" + "；".join(tried) if tried else "")
-    )
+    raise FontNotFound(t("fonts.not_found") + (t("fonts.tried", paths=t("fonts.tried_sep").join(tried)) if tried else ""))
