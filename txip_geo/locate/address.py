@@ -23,25 +23,30 @@ NOTE_EMPTY = t("locate.address_empty")
 NOTE_NOTHING = t("locate.address_nothing")
 
 
+# The words bound once to module constants: these checks run for every term found in every distinct address.
+_TOWNSHIP_WORD, _DIRECTIONS = words.TOWNSHIP_WORD, words.DIRECTIONS
+_ROAD_SUFFIXES, _PLACE_SUFFIXES = words.ROAD_SUFFIXES, words.PLACE_SUFFIXES
+
+
 def _followed_by_place_suffix(text: str, end: int) -> bool:
     rest = text[end:end + 3]
     if not rest:
         return False
-    if rest.startswith(words.TOWNSHIP_WORD):
+    if rest.startswith(_TOWNSHIP_WORD):
         return False
-    if rest[0] in words.DIRECTIONS and rest[1:].startswith(words.ROAD_SUFFIXES) \
-            and not rest[1:].startswith(words.TOWNSHIP_WORD):
+    if rest[0] in _DIRECTIONS and rest[1:].startswith(_ROAD_SUFFIXES) \
+            and not rest[1:].startswith(_TOWNSHIP_WORD):
         return True
-    return rest.startswith(words.PLACE_SUFFIXES)
+    return rest.startswith(_PLACE_SUFFIXES)
 
 
 def _followed_by_road(text: str, end: int) -> bool:
     rest = text[end:end + 3]
-    if rest.startswith(words.TOWNSHIP_WORD):
+    if rest.startswith(_TOWNSHIP_WORD):
         return False
-    if rest[:1] in words.DIRECTIONS:
+    if rest[:1] in _DIRECTIONS:
         rest = rest[1:]
-    return rest.startswith(words.ROAD_SUFFIXES) and not rest.startswith(words.TOWNSHIP_WORD)
+    return rest.startswith(_ROAD_SUFFIXES) and not rest.startswith(_TOWNSHIP_WORD)
 
 
 # Term kinds, in the order they claim a string when two kinds would spell it the same way.
@@ -270,15 +275,19 @@ class AddressMatcher:
 
     def _evidence(self, hits: list[_Hit]) -> _Evidence:
         """Candidates inside Taixing, by kind; the park when exactly one is named."""
-        parks = [h for h in hits if h.term.kind == _PARK]
+        # One pass over the hits (this runs once per distinct address: a million-row import's hot path).
+        explicit, no_source, parks, villages, shorts = [], [], [], [], []
+        by_kind = {_UNIT: explicit, _OLD: explicit, _OLD_NOSRC: no_source, _PARK: parks, _VILLAGE: villages,
+                   _SHORT: shorts}
+        for h in hits:
+            bucket = by_kind.get(h.term.kind)
+            if bucket is not None:
+                bucket.append(h)
         park_codes: list[str] = []
         for h in parks:
             if h.term.park not in park_codes:
                 park_codes.append(h.term.park)
-        ev = _Evidence([h for h in hits if h.term.kind in (_UNIT, _OLD)],
-                       [h for h in hits if h.term.kind == _OLD_NOSRC], parks,
-                       [h for h in hits if h.term.kind == _VILLAGE],
-                       [h for h in hits if h.term.kind == _SHORT], park_codes)
+        ev = _Evidence(explicit, no_source, parks, villages, shorts, park_codes)
         if len(park_codes) == 1:
             ev.park = park_codes[0]
             host = self.gaz.park_by_code[ev.park].host_code
