@@ -39,8 +39,12 @@ with st.sidebar:
     with st.expander(t("settings.title"), expanded=False):
         st.number_input(t("settings.long_years"), min_value=1, max_value=20, step=1, key="long_years")
         st.radio(t("settings.population_base"), ["常住", "户籍"], key="population_base", horizontal=True)
-        st.radio(t("settings.training_audience"), ["plan", "all"], key="training_audience",
-                 format_func=lambda v: t(f"settings.training_audience_{v}"))
+        st.radio(
+            t("settings.training_audience"),
+            ["plan", "all"],
+            key="training_audience",
+            format_func=lambda v: t(f"settings.training_audience_{v}"),
+        )
         st.checkbox(t("settings.transferred_handled"), key="transferred_handled")
 if unknown_path and user is not None:
     st.warning(t("nav.not_found", path=unknown_path))

@@ -38,10 +38,17 @@ CHROMIUM = Path("/usr/bin/chromium")
 # must be none. Chromium also builds its address-bar dropdown (a WebUI page in a renderer of its own, busy ≈40 % as
 # long as the page's renderer in a trace of one fresh session) for every new browser window, i.e. every measured
 # session; a user's browser did that once, when it started: it is switched off so as not to compete for the CPU.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--proxy-server=http://127.0.0.1:9",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
-                 "--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup,PreloadTopChromeWebUI"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--proxy-server=http://127.0.0.1:9",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup,PreloadTopChromeWebUI",
+]
 LOCAL = ("127.0.0.1", "localhost")
 AS_OF = "2026-10-31"
 
@@ -66,10 +73,13 @@ def build_store(work: Path, points: int, log=print) -> tuple[Path, dict]:
     for p in work.glob("browser.sqlite*"):
         p.unlink()
     files = generate.point_files(points, work / "points")
-    args = [["--db", str(db), "demo"]] + [["--db", str(db), "import", kind, str(path), "--as-of", AS_OF]
-                                         for kind, path in files.items()]
-    run_child("from txip_geo.cli import main\nimport json\n"
-              f"for a in {args!r}:\n    assert main(a) == 0, a\nprint(json.dumps({{}}))")
+    args = [["--db", str(db), "demo"]] + [
+        ["--db", str(db), "import", kind, str(path), "--as-of", AS_OF] for kind, path in files.items()
+    ]
+    run_child(
+        "from txip_geo.cli import main\nimport json\n"
+        f"for a in {args!r}:\n    assert main(a) == 0, a\nprint(json.dumps({{}}))"
+    )
     import pandas as pd
 
     counts = {k: len(pd.read_csv(p)) for k, p in files.items()}
@@ -146,7 +156,9 @@ def _timed_click(page, x: float, y: float, *, on_map: bool, heading: str, done: 
 def _click_point(page):
     """Screen position of a spot in 黄桥镇 where the township polygon itself (not a marker) is under the mouse."""
     page.wait_for_selector(MAP_HOST, state="attached")
-    return tuple(page.evaluate("""([lat, lng]) => {
+    return tuple(
+        page.evaluate(
+            """([lat, lng]) => {
         const host = document.querySelector('[data-txip-map]'), map = host.__txipMap, root = host.shadowRoot;
         const c = map.getContainer().getBoundingClientRect(), p = map.latLngToContainerPoint([lat, lng]);
         for (let r = 0; r < 60; r += 3) {
@@ -158,7 +170,10 @@ def _click_point(page):
             }
         }
         return [c.left + p.x, c.top + p.y];
-    }""", list(HQ_POINT)))
+    }""",
+            list(HQ_POINT),
+        )
+    )
 
 
 def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | None = None) -> dict:
@@ -180,21 +195,33 @@ def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | N
             t1 = time.perf_counter()
             for label, name in (("执法案件与纠纷", "执法案件与纠纷"), ("企业（规上/高企）", "企业（规上/高企）")):
                 page.locator('[data-testid="stCheckbox"]').filter(has_text=label).locator("label").click()
-                _wait(page, "const c = d.querySelector('.leaflet-control-layers');"
-                            f" return !!c && c.innerText.includes({name!r}) && "
-                            "d.querySelectorAll('.marker-cluster').length > 0;", 180_000)
+                _wait(
+                    page,
+                    "const c = d.querySelector('.leaflet-control-layers');"
+                    f" return !!c && c.innerText.includes({name!r}) && "
+                    "d.querySelectorAll('.marker-cluster').length > 0;",
+                    180_000,
+                )
             out["layers_on"] = time.perf_counter() - t1
             page.wait_for_timeout(300)
         x, y = _click_point(page)
         # The whole answer: the township's heading, its indicator figure under it, the rank caption under the figure
         # and the township outlined on the map.
-        c = _timed_click(page, x, y, on_map=True, heading=_HEADING, done=(
-            "const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('黄桥镇'));"
-            " if (!h || !m) return false; const b = h.getBoundingClientRect().bottom;"
-            " return [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
-            ".some(e => e.getBoundingClientRect().top >= b - 1)"
-            " && document.body.textContent.includes('在 17 个镇街中排第')"
-            f" && !!m.querySelector('path[stroke=\"{SELECTED_COLOR}\"]');"))
+        c = _timed_click(
+            page,
+            x,
+            y,
+            on_map=True,
+            heading=_HEADING,
+            done=(
+                "const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('黄桥镇'));"
+                " if (!h || !m) return false; const b = h.getBoundingClientRect().bottom;"
+                " return [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+                ".some(e => e.getBoundingClientRect().top >= b - 1)"
+                " && document.body.textContent.includes('在 17 个镇街中排第')"
+                f" && !!m.querySelector('path[stroke=\"{SELECTED_COLOR}\"]');"
+            ),
+        )
         out["click_heading"], out["click"], out["click_driver"] = c["heading"], c["done"], c["driver"]
         if shot:
             page.wait_for_timeout(800)
@@ -237,15 +264,23 @@ def floor(browser, work: Path, repeats: int, log) -> dict:
             button = page.wait_for_selector('button:has-text("点我")', timeout=120_000)
             page.wait_for_timeout(300)
             box = button.bounding_box()
-            c = _timed_click(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, on_map=False,
-                             heading=_HEADING, done="return document.body.textContent.includes('在 17 个镇街中排第')"
-                             " && !!document.querySelector('[data-testid=\"stMetric\"]');")
+            c = _timed_click(
+                page,
+                box["x"] + box["width"] / 2,
+                box["y"] + box["height"] / 2,
+                on_map=False,
+                heading=_HEADING,
+                done="return document.body.textContent.includes('在 17 个镇街中排第')"
+                " && !!document.querySelector('[data-testid=\"stMetric\"]');",
+            )
             clicks.append(c["done"])
             drivers.append(c["driver"])
             ctx.close()
-    log(f"    floor (title-only page): {', '.join(f'{r:.2f}' for r in runs)} s; "
+    log(
+        f"    floor (title-only page): {', '.join(f'{r:.2f}' for r in runs)} s; "
         f"click: {', '.join(f'{r:.2f}' for r in clicks)} s (as the driver saw it: "
-        f"{', '.join(f'{r:.2f}' for r in drivers)} s)")
+        f"{', '.join(f'{r:.2f}' for r in drivers)} s)"
+    )
     return {"render": median(runs[1:]), "click": median(clicks[1:]), "click_driver": median(drivers[1:])}
 
 
@@ -277,11 +312,17 @@ def measure(browser, server: Server, n_ws: int, repeats: int, log, label: str, s
     warm = runs[1:]
     back = returning(browser, server.url, n_ws, repeats)
     log(f"    {label} returning browser: {back:.2f} s")
-    return {"cold": runs[0], "returning": back, "first_render": median([r["first_render"] for r in warm]),
-            "layers_on": median([r.get("layers_on") for r in warm]), "click": median([r["click"] for r in warm]),
-            "click_heading": median([r.get("click_heading") for r in warm]),
-            "click_driver": median([r["click_driver"] for r in warm]),
-            "peak_kb": peak_kb(server.pid), "runs": runs}
+    return {
+        "cold": runs[0],
+        "returning": back,
+        "first_render": median([r["first_render"] for r in warm]),
+        "layers_on": median([r.get("layers_on") for r in warm]),
+        "click": median([r["click"] for r in warm]),
+        "click_heading": median([r.get("click_heading") for r in warm]),
+        "click_driver": median([r["click_driver"] for r in warm]),
+        "peak_kb": peak_kb(server.pid),
+        "runs": runs,
+    }
 
 
 def run(size, work: Path, results, log=print, big_store: Path | None = None, shots: Path | None = None) -> dict:
@@ -319,45 +360,93 @@ def run(size, work: Path, results, log=print, big_store: Path | None = None, sho
     rep = f"median of {size.repeats} fresh sessions" if size.repeats > 1 else "one fresh session"
     fl = info["floor"]
     info["external_requests"] = list(WATCH.external)
-    ext = (f"requests to the internet: {len(WATCH.external)}" if WATCH.external else
-           "no request left this machine")
+    ext = f"requests to the internet: {len(WATCH.external)}" if WATCH.external else "no request left this machine"
     results.add(
-        Row("Map page in a browser", f"first full render, sample + {n:,} points (warm server)", c["first_render"], "s",
-            b["first_render"], gain_lower_is_better(c["first_render"], b["first_render"]), target="< 2 s",
+        Row(
+            "Map page in a browser",
+            f"first full render, sample + {n:,} points (warm server)",
+            c["first_render"],
+            "s",
+            b["first_render"],
+            gain_lower_is_better(c["first_render"], b["first_render"]),
+            target="< 2 s",
             met=c["first_render"] < 2.0,
             note=f"{rep} (empty browser cache); baseline TXIP_NO_CACHE=1; default layers (工作站 on); cold server: "
-                 f"{c['cold']['first_render']:.2f} s; {ext}"),
-        Row("Map page in a browser", "first full render, returning browser (its cache warm)", c["returning"], "s",
-            b["returning"], gain_lower_is_better(c["returning"], b["returning"]), target="< 2 s",
+            f"{c['cold']['first_render']:.2f} s; {ext}",
+        ),
+        Row(
+            "Map page in a browser",
+            "first full render, returning browser (its cache warm)",
+            c["returning"],
+            "s",
+            b["returning"],
+            gain_lower_is_better(c["returning"], b["returning"]),
+            target="< 2 s",
             met=c["returning"] < 2.0,
             note="a new tab and Streamlit session in a browser that opened the app before (how staff reopen it); "
-                 f"median of {size.repeats}"),
-        Row("Map page in a browser", "Streamlit's floor: a page with only a title, fresh session", fl["render"], "s",
+            f"median of {size.repeats}",
+        ),
+        Row(
+            "Map page in a browser",
+            "Streamlit's floor: a page with only a title, fresh session",
+            fl["render"],
+            "s",
             note=f"{rep}; what any Streamlit page costs on this machine before it shows anything of its own "
-                 f"(the map page adds {c['first_render'] - fl['render']:.2f} s)"),
-        Row("Map page in a browser", f"all {n:,} points on (tick 案件 and 企业 layers)", c["layers_on"], "s",
-            b["layers_on"], gain_lower_is_better(c["layers_on"], b["layers_on"]),
-            note="two reruns of the page; cases and enterprises are drawn as marker clusters"),
-        Row("Map page in a browser", "click a township → its panel and outline (every layer on)", c["click"], "s",
-            b["click"], gain_lower_is_better(c["click"], b["click"]), target="< 0.5 s", met=c["click"] < 0.5,
+            f"(the map page adds {c['first_render'] - fl['render']:.2f} s)",
+        ),
+        Row(
+            "Map page in a browser",
+            f"all {n:,} points on (tick 案件 and 企业 layers)",
+            c["layers_on"],
+            "s",
+            b["layers_on"],
+            gain_lower_is_better(c["layers_on"], b["layers_on"]),
+            note="two reruns of the page; cases and enterprises are drawn as marker clusters",
+        ),
+        Row(
+            "Map page in a browser",
+            "click a township → its panel and outline (every layer on)",
+            c["click"],
+            "s",
+            b["click"],
+            gain_lower_is_better(c["click"], b["click"]),
+            target="< 0.5 s",
+            met=c["click"] < 0.5,
             note=f"{rep}; from the mousedown to the first frame showing the panel's heading, indicator figure and "
-                 f"rank and the township outlined on the map (timed in the page); the heading alone: "
-                 f"{c['click_heading']:.2f} s; as the driver sees it (Playwright's mouse events and waits): "
-                 f"{c['click_driver']:.2f} s"),
-        Row("Map page in a browser", "Streamlit's floor: a click that reruns a fragment (heading, figure, caption)",
-            fl["click"], "s",
+            f"rank and the township outlined on the map (timed in the page); the heading alone: "
+            f"{c['click_heading']:.2f} s; as the driver sees it (Playwright's mouse events and waits): "
+            f"{c['click_driver']:.2f} s",
+        ),
+        Row(
+            "Map page in a browser",
+            "Streamlit's floor: a click that reruns a fragment (heading, figure, caption)",
+            fl["click"],
+            "s",
             note=f"{rep}; a button on the title-only page: what any such click costs on this machine (the map's "
-                 f"click adds {c['click'] - fl['click']:.2f} s)"),
-        Row("Memory", f"app server peak RSS, sample + {n:,} points", c["peak_kb"] / 1024, "MB",
-            b["peak_kb"] / 1024, None, note="VmHWM of the streamlit process after the sessions; baseline: no cache"),
+            f"click adds {c['click'] - fl['click']:.2f} s)",
+        ),
+        Row(
+            "Memory",
+            f"app server peak RSS, sample + {n:,} points",
+            c["peak_kb"] / 1024,
+            "MB",
+            b["peak_kb"] / 1024,
+            None,
+            note="VmHWM of the streamlit process after the sessions; baseline: no cache",
+        ),
     )
     if "big" in info:
         big = info["big"]
         results.add(
-            Row("Memory", f"app server peak RSS, sample + {size.memory_patents:,} patents", big["peak_kb"] / 1024, "MB",
+            Row(
+                "Memory",
+                f"app server peak RSS, sample + {size.memory_patents:,} patents",
+                big["peak_kb"] / 1024,
+                "MB",
                 note=f"after two sessions (first render + click); first render on a cold server "
-                     f"{big['cold']['first_render']:.1f} s, warm {big['warm']['first_render']:.2f} s, "
-                     f"click {big['warm']['click']:.2f} s"),
+                f"{big['cold']['first_render']:.1f} s, warm {big['warm']['first_render']:.2f} s, "
+                f"click {big['warm']['click']:.2f} s",
+            ),
         )
     results.info["browser"] = info
     return info

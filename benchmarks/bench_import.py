@@ -126,8 +126,10 @@ def run(size, work: Path, results, log=print) -> dict:
     for p in work.glob("import.sqlite*"):
         p.unlink()
     env = env_for_children(TXIP_MAX_UPLOAD_MB=4096)
-    run_child(f"from txip_geo.cli import main; main(['--db', {str(db)!r}, 'demo']); import json; print(json.dumps({{}}))",
-              env=env)
+    run_child(
+        f"from txip_geo.cli import main; main(['--db', {str(db)!r}, 'demo']); import json; print(json.dumps({{}}))",
+        env=env,
+    )
     # How the peak grows with the file: the same import of a file a quarter the size, into a copy of the store.
     quarter = make_file(size.patent_rows // 4, work)
     db_quarter = work / "import-quarter.sqlite"
@@ -137,33 +139,49 @@ def run(size, work: Path, results, log=print) -> dict:
         src.backup(dst)
     small = run_child(FAST.format(db=str(db_quarter), path=str(quarter), as_of=AS_OF), env=env)
     small_mb = quarter.stat().st_size / 1e6
-    log(f"  importer, quarter file: {small['rows']:,} rows in {small['wall']:.1f} s, peak {small['peak_kb'] / 1024:.0f} MB")
+    log(
+        f"  importer, quarter file: {small['rows']:,} rows in {small['wall']:.1f} s, peak {small['peak_kb'] / 1024:.0f} MB"
+    )
     # The same import prepared in the importing process itself (no worker), into another copy of the store.
     db_alone = work / "import-alone.sqlite"
     for p in work.glob("import-alone.sqlite*"):
         p.unlink()
     with sqlite3.connect(db) as src, sqlite3.connect(db_alone) as dst:
         src.backup(dst)
-    alone = run_child(FAST.format(db=str(db_alone), path=str(path), as_of=AS_OF),
-                      env=env_for_children(TXIP_MAX_UPLOAD_MB=4096, TXIP_IMPORT_WORKER=0))
-    log(f"  importer without its worker: {alone['rows']:,} rows in {alone['wall']:.1f} s (CPU {alone['cpu']:.1f} s), "
-        f"peak {alone['peak_kb'] / 1024:.0f} MB")
+    alone = run_child(
+        FAST.format(db=str(db_alone), path=str(path), as_of=AS_OF),
+        env=env_for_children(TXIP_MAX_UPLOAD_MB=4096, TXIP_IMPORT_WORKER=0),
+    )
+    log(
+        f"  importer without its worker: {alone['rows']:,} rows in {alone['wall']:.1f} s (CPU {alone['cpu']:.1f} s), "
+        f"peak {alone['peak_kb'] / 1024:.0f} MB"
+    )
     fast = run_child(FAST.format(db=str(db), path=str(path), as_of=AS_OF), env=env)
-    log(f"  importer: {fast['rows']:,} rows in {fast['wall']:.1f} s (CPU {fast['cpu']:.1f} s), "
-        f"peak {fast['peak_kb'] / 1024:.0f} MB + worker {fast['worker_peak_kb'] / 1024:.0f} MB")
+    log(
+        f"  importer: {fast['rows']:,} rows in {fast['wall']:.1f} s (CPU {fast['cpu']:.1f} s), "
+        f"peak {fast['peak_kb'] / 1024:.0f} MB + worker {fast['worker_peak_kb'] / 1024:.0f} MB"
+    )
 
     out_json = work / "baseline_assigned.json"
     base_db = work / "baseline.sqlite"
     base_db.unlink(missing_ok=True)
-    base = run_child(BASELINE.format(limit=size.baseline_rows, db=str(db), path=str(path), out_db=str(base_db),
-                                     out_json=str(out_json)), env=env)
+    base = run_child(
+        BASELINE.format(
+            limit=size.baseline_rows, db=str(db), path=str(path), out_db=str(base_db), out_json=str(out_json)
+        ),
+        env=env,
+    )
     log(f"  per-row baseline: {base['rows']:,} rows in {base['wall']:.1f} s (CPU {base['cpu']:.1f} s)")
 
     # Sanity: the two assign the same township to the same rows.
     con = sqlite3.connect(db)
-    fast_units = dict(con.execute(
-        "SELECT r.row_no, COALESCE(r.unit_code, '') FROM rec_patents r JOIN imports i ON i.id = r.import_id "
-        "WHERE i.file_name = ? AND r.row_no <= ?", (path.name, size.baseline_rows + 1)).fetchall())
+    fast_units = dict(
+        con.execute(
+            "SELECT r.row_no, COALESCE(r.unit_code, '') FROM rec_patents r JOIN imports i ON i.id = r.import_id "
+            "WHERE i.file_name = ? AND r.row_no <= ?",
+            (path.name, size.baseline_rows + 1),
+        ).fetchall()
+    )
     con.close()
     base_units = {int(k): v for k, v in json.loads(out_json.read_text()).items()}
     common = [r for r in base_units if r in fast_units]
@@ -176,28 +194,68 @@ def run(size, work: Path, results, log=print) -> dict:
     n = size.patent_rows
     target_s = 60.0 * n / 1_000_000
     results.add(
-        Row("Import 1M patents", f"import + assign {n:,} rows ({mb:.0f} MB CSV): throughput", fast_rate, "rows/s",
-            base_rate, gain_higher_is_better(fast_rate, base_rate),
+        Row(
+            "Import 1M patents",
+            f"import + assign {n:,} rows ({mb:.0f} MB CSV): throughput",
+            fast_rate,
+            "rows/s",
+            base_rate,
+            gain_higher_is_better(fast_rate, base_rate),
             note=f"baseline: per-row Python on the first {base['rows']:,} rows; both assign the same township to "
-                 f"{agree:.1%} of them"),
-        Row("Import 1M patents", "same, CPU time only (unaffected by other load on the machine)", fast_rate_cpu,
-            "rows/s", base_rate_cpu, gain_higher_is_better(fast_rate_cpu, base_rate_cpu)),
-        Row("Import 1M patents", "wall time for the whole file", fast["wall"], "s", n / base_rate,
-            gain_higher_is_better(n / base_rate, fast["wall"]), target="well under 60 s" if n >= 1_000_000 else
-            f"< {target_s:.1f} s (60 s per million)", met=fast["wall"] < target_s,
-            note="baseline extrapolated from its rows/s"),
-        Row("Import 1M patents", "same, prepared in the importing process (no worker process)", alone["wall"], "s",
-            n / base_rate, gain_higher_is_better(n / base_rate, alone["wall"]),
+            f"{agree:.1%} of them",
+        ),
+        Row(
+            "Import 1M patents",
+            "same, CPU time only (unaffected by other load on the machine)",
+            fast_rate_cpu,
+            "rows/s",
+            base_rate_cpu,
+            gain_higher_is_better(fast_rate_cpu, base_rate_cpu),
+        ),
+        Row(
+            "Import 1M patents",
+            "wall time for the whole file",
+            fast["wall"],
+            "s",
+            n / base_rate,
+            gain_higher_is_better(n / base_rate, fast["wall"]),
+            target="well under 60 s" if n >= 1_000_000 else f"< {target_s:.1f} s (60 s per million)",
+            met=fast["wall"] < target_s,
+            note="baseline extrapolated from its rows/s",
+        ),
+        Row(
+            "Import 1M patents",
+            "same, prepared in the importing process (no worker process)",
+            alone["wall"],
+            "s",
+            n / base_rate,
+            gain_higher_is_better(n / base_rate, alone["wall"]),
             note=f"TXIP_IMPORT_WORKER=0; CPU {alone['cpu']:.1f} s (with the worker: {fast['cpu']:.1f} s in both "
-                 f"processes); peak {alone['peak_kb'] / 1024:,.0f} MB"),
-        Row("Import 1M patents", "peak memory: importing process + its worker", (fast["peak_kb"] +
-            fast["worker_peak_kb"]) / 1024, "MB", base["peak_kb"] / 1024, None,
-            note=(f"{fast['peak_kb'] / 1024:,.0f} MB + {fast['worker_peak_kb'] / 1024:,.0f} MB (each one's own peak)"
-                  if fast["worker_peak_kb"] else "no worker: the file is smaller than import_worker.MIN_BYTES")
-                 + f"; streamed: read, checked, located (worker) and inserted (importing process) {CHUNK_ROWS:,} rows at "
-                 f"a time (importer.CHUNK_ROWS) in one transaction; a quarter of the file ({small['rows']:,} rows, "
-                 f"{small_mb:.0f} MB) peaks at {small['peak_kb'] / 1024:,.0f} + {small['worker_peak_kb'] / 1024:,.0f} MB"),
+            f"processes); peak {alone['peak_kb'] / 1024:,.0f} MB",
+        ),
+        Row(
+            "Import 1M patents",
+            "peak memory: importing process + its worker",
+            (fast["peak_kb"] + fast["worker_peak_kb"]) / 1024,
+            "MB",
+            base["peak_kb"] / 1024,
+            None,
+            note=(
+                f"{fast['peak_kb'] / 1024:,.0f} MB + {fast['worker_peak_kb'] / 1024:,.0f} MB (each one's own peak)"
+                if fast["worker_peak_kb"]
+                else "no worker: the file is smaller than import_worker.MIN_BYTES"
+            )
+            + f"; streamed: read, checked, located (worker) and inserted (importing process) {CHUNK_ROWS:,} rows at "
+            f"a time (importer.CHUNK_ROWS) in one transaction; a quarter of the file ({small['rows']:,} rows, "
+            f"{small_mb:.0f} MB) peaks at {small['peak_kb'] / 1024:,.0f} + {small['worker_peak_kb'] / 1024:,.0f} MB",
+        ),
     )
-    results.info["import"] = {"fast": fast, "alone": alone, "quarter": small, "baseline": base, "file_mb": mb,
-                              "agree": agree}
+    results.info["import"] = {
+        "fast": fast,
+        "alone": alone,
+        "quarter": small,
+        "baseline": base,
+        "file_mb": mb,
+        "agree": agree,
+    }
     return {"store": db, "file": path}

@@ -33,8 +33,11 @@ def app_layer_bytes(m, names) -> int:
     """Bytes of the map's GeoJson elements with the given layer names, as embedded."""
     import folium
 
-    return sum(embedded_bytes(e.data) for e in m._children.values()
-               if isinstance(e, folium.GeoJson) and getattr(e, "layer_name", None) in names)
+    return sum(
+        embedded_bytes(e.data)
+        for e in m._children.values()
+        if isinstance(e, folium.GeoJson) and getattr(e, "layer_name", None) in names
+    )
 
 
 def township_map(fs, towns, parks, *, simplified: bool = True):
@@ -49,8 +52,16 @@ def township_map(fs, towns, parks, *, simplified: bool = True):
     if not simplified:
         views.simplify.for_display = lambda gdf, **kw: gdf
     try:
-        spec = views.map_spec(fs, fs, towns, view="units", indicator="patents", outline=boundaries.county_outline(),
-                              neighbours=boundaries.neighbours(), parks_layer=parks)
+        spec = views.map_spec(
+            fs,
+            fs,
+            towns,
+            view="units",
+            indicator="patents",
+            outline=boundaries.county_outline(),
+            neighbours=boundaries.neighbours(),
+            parks_layer=parks,
+        )
     finally:
         views.simplify.for_display = original
     m = localise_map(maps.build_map(spec))
@@ -70,8 +81,10 @@ def layers(work: Path):
     det_parks = generate.detailed_polygons(parks, vertices_per_unit=500)
     det.to_file(work / "official_like_townships.geojson", driver="GeoJSON")
     det_parks.to_file(work / "official_like_parks.geojson", driver="GeoJSON")
-    return [("bundled schematic layer", store.layer("townships"), store.layer("parks"), towns, parks),
-            ("official-like layer (~2,000 vertices per unit)", det, det_parks, det, det_parks)]
+    return [
+        ("bundled schematic layer", store.layer("townships"), store.layer("parks"), towns, parks),
+        ("official-like layer (~2,000 vertices per unit)", det, det_parks, det, det_parks),
+    ]
 
 
 def run(size, work: Path, results, demo_store: Path, log=print) -> dict:
@@ -97,22 +110,53 @@ def run(size, work: Path, results, demo_store: Path, log=print) -> dict:
         union1 = shapely.union_all(geoms)
         gap = float(shapely.area(shapely.symmetric_difference(union0, union1)) / union0.area)
         zoom = spec.areas.attrs.get("display_zoom")
-        log(f"  {label}: layer {base_layer / 1024:.0f} KB -> {app_layer / 1024:.0f} KB, map HTML {html0 / 1024:.0f} KB "
-            f"-> {html / 1024:.0f} KB, vertices {v0:,} -> {v1:,}, coverage valid {coverage_ok}")
-        note = (f"vertices {v0:,} → {v1:,}" + (f"; simplified for zoom {zoom:g} (fit zoom + 2), ½ px, 5 decimals"
-                                                if zoom else "; light enough to be sent exactly")
-                + f"; coverage valid (no gaps/overlaps): {'yes' if coverage_ok else 'NO'}")
-        results.add(
-            Row("Map payload", f"{label}: 17 units + 4 parks as sent", app_layer / 1024, "KB", base_layer / 1024,
-                gain_lower_is_better(app_layer, base_layer), target="< 300 KB", met=app_layer < 300 * 1024,
-                note="baseline: folium.GeoJson(layer) defaults, all properties; " + note),
-            Row("Map payload", f"{label}: whole township map HTML (no point layers)", html / 1024, "KB", html0 / 1024,
-                gain_lower_is_better(html, html0), note=f"baseline: the same map without simplify.py; "
-                f"area of union changed by {gap:.2e} of the county"),
+        log(
+            f"  {label}: layer {base_layer / 1024:.0f} KB -> {app_layer / 1024:.0f} KB, map HTML {html0 / 1024:.0f} KB "
+            f"-> {html / 1024:.0f} KB, vertices {v0:,} -> {v1:,}, coverage valid {coverage_ok}"
         )
-        info[label] = {"base_layer": base_layer, "app_layer": app_layer, "html": html, "html0": html0, "v0": v0,
-                       "v1": v1, "coverage_ok": coverage_ok, "union_change": gap, "zoom": zoom, "build_s": secs,
-                       "build0_s": secs0}
+        note = (
+            f"vertices {v0:,} → {v1:,}"
+            + (
+                f"; simplified for zoom {zoom:g} (fit zoom + 2), ½ px, 5 decimals"
+                if zoom
+                else "; light enough to be sent exactly"
+            )
+            + f"; coverage valid (no gaps/overlaps): {'yes' if coverage_ok else 'NO'}"
+        )
+        results.add(
+            Row(
+                "Map payload",
+                f"{label}: 17 units + 4 parks as sent",
+                app_layer / 1024,
+                "KB",
+                base_layer / 1024,
+                gain_lower_is_better(app_layer, base_layer),
+                target="< 300 KB",
+                met=app_layer < 300 * 1024,
+                note="baseline: folium.GeoJson(layer) defaults, all properties; " + note,
+            ),
+            Row(
+                "Map payload",
+                f"{label}: whole township map HTML (no point layers)",
+                html / 1024,
+                "KB",
+                html0 / 1024,
+                gain_lower_is_better(html, html0),
+                note=f"baseline: the same map without simplify.py; area of union changed by {gap:.2e} of the county",
+            ),
+        )
+        info[label] = {
+            "base_layer": base_layer,
+            "app_layer": app_layer,
+            "html": html,
+            "html0": html0,
+            "v0": v0,
+            "v1": v1,
+            "coverage_ok": coverage_ok,
+            "union_change": gap,
+            "zoom": zoom,
+            "build_s": secs,
+            "build0_s": secs0,
+        }
     results.info["payload"] = info
     return info
-

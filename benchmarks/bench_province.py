@@ -59,7 +59,6 @@ print(json.dumps({{'wall': time.perf_counter() - t0, 'cpu': time.process_time() 
 """
 
 
-
 def summary_table(store, codes: list[str], as_of: str = AS_OF):
     """The app's summary path for these unit codes: the store's patent counts (its per-import aggregates) and
     figures.area_table, as figures.compute does for Taixing's 17 units (with no filter set, the counts need no park
@@ -69,8 +68,10 @@ def summary_table(store, codes: list[str], as_of: str = AS_OF):
 
     s = figures.Settings()
     recs = {k: store.records(k) for k in schema.KINDS if k != "patents"}
-    recs["patents"] = store.patent_counts(long_cut=figures._years_before(as_of, s.long_years),
-                                          keys=("unit_code", "assign_method", "patent_type", "status_code"))
+    recs["patents"] = store.patent_counts(
+        long_cut=figures._years_before(as_of, s.long_years),
+        keys=("unit_code", "assign_method", "patent_type", "status_code"),
+    )
     recs = {k: v[v["assign_method"] != "outside"] if len(v) and schema.KINDS[k].located else v for k, v in recs.items()}
     return figures.area_table(recs, "unit_code", codes, s, as_of)
 
@@ -152,11 +153,14 @@ def make_inputs(size, work: Path, log=print):
     for i in range(size.province_files):
         path = work / f"province_patents_{per}_{i + 1}.csv"
         if not path.exists():
-            generate.write_csv(generate.province_patent_frame(per, union, seed=100 + i, serial_offset=i * 1_000_000),
-                               path)
+            generate.write_csv(
+                generate.province_patent_frame(per, union, seed=100 + i, serial_offset=i * 1_000_000), path
+            )
         files.append(path)
-    log(f"  province inputs: {len(units):,} units, {per * len(files):,} records in {len(files)} files "
-        f"({sum(f.stat().st_size for f in files) / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
+    log(
+        f"  province inputs: {len(units):,} units, {per * len(files):,} records in {len(files)} files "
+        f"({sum(f.stat().st_size for f in files) / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s"
+    )
     return units, units_path, outline_path, files
 
 
@@ -169,16 +173,24 @@ def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict
     for p in work.glob("province.sqlite*"):
         p.unlink()
     env = env_for_children(TXIP_MAX_UPLOAD_MB=4096)
-    imp = run_child(IMPORT.format(db=str(db), units=str(units_path), outline=str(outline_path),
-                                  files=[str(f) for f in files], as_of=AS_OF), env=env)
-    log(f"  province import: {imp['rows']:,} rows in {imp['wall']:.0f} s, per file "
-        f"{', '.join(f'{x:.0f}' for x in imp['per_file'])} s, peak {imp['peak_kb'] / 1024:.0f} MB, {imp['methods']}")
+    imp = run_child(
+        IMPORT.format(
+            db=str(db), units=str(units_path), outline=str(outline_path), files=[str(f) for f in files], as_of=AS_OF
+        ),
+        env=env,
+    )
+    log(
+        f"  province import: {imp['rows']:,} rows in {imp['wall']:.0f} s, per file "
+        f"{', '.join(f'{x:.0f}' for x in imp['per_file'])} s, peak {imp['peak_kb'] / 1024:.0f} MB, {imp['methods']}"
+    )
 
     agg_s = sum(imp["agg"])
     log(f"  of which keeping the aggregates: {agg_s:.1f} s (per file {', '.join(f'{x:.1f}' for x in imp['agg'])} s)")
     summ = run_child(SUMMARY_CHILD.format(db=str(db), units=str(units_path), as_of=AS_OF), env=env)
-    log(f"  app summary (aggregates + area_table): {summ['wall']:.2f} s (median of {summ['walls']}) for "
-        f"{summ['units']:,} units, {summ['total']:,.0f} patents, peak {summ['peak_kb'] / 1024:.0f} MB")
+    log(
+        f"  app summary (aggregates + area_table): {summ['wall']:.2f} s (median of {summ['walls']}) for "
+        f"{summ['units']:,} units, {summ['total']:,.0f} patents, peak {summ['peak_kb'] / 1024:.0f} MB"
+    )
     # The app's path loads every record into memory: at full size it is run on the first file's records only (a
     # store of its own), and its time per record is scaled up; at 5,000,000 records it would need ~15 GB.
     app_db = db
@@ -186,18 +198,26 @@ def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict
         app_db = work / "province_app_path.sqlite"
         for p in work.glob("province_app_path.sqlite*"):
             p.unlink()
-        run_child(IMPORT.format(db=str(app_db), units=str(units_path), outline=str(outline_path),
-                                files=[str(files[0])], as_of=AS_OF), env=env)
+        run_child(
+            IMPORT.format(
+                db=str(app_db), units=str(units_path), outline=str(outline_path), files=[str(files[0])], as_of=AS_OF
+            ),
+            env=env,
+        )
     app = run_child(SUMMARY_APP_CHILD.format(db=str(app_db), units=str(units_path), as_of=AS_OF), env=env)
     app_scaled = app["wall"] * imp["rows"] / max(app["rows"], 1)
-    log(f"  app summary path: {app['wall']:.1f} s for {app['rows']:,} records (load {app['load']:.1f} s), "
-        f"peak {app['peak_kb'] / 1024:.0f} MB; scaled to {imp['rows']:,}: {app_scaled:.0f} s")
+    log(
+        f"  app summary path: {app['wall']:.1f} s for {app['rows']:,} records (load {app['load']:.1f} s), "
+        f"peak {app['peak_kb'] / 1024:.0f} MB; scaled to {imp['rows']:,}: {app_scaled:.0f} s"
+    )
 
     assign = run_child(ASSIGNMENT_CHILD.format(db=str(db), path="store"), env=env)
     assign_base = run_child(ASSIGNMENT_CHILD.format(db=str(app_db), path="records"), env=env)
     assign_scaled = assign_base["wall"] * imp["rows"] / max(assign_base["total"], 1)
-    log(f"  assignment overview: {assign['wall']:.2f} s ({assign['listed']:,} listed), record path "
-        f"{assign_base['wall']:.1f} s for {assign_base['total']:,} records, scaled {assign_scaled:.0f} s")
+    log(
+        f"  assignment overview: {assign['wall']:.2f} s ({assign['listed']:,} listed), record path "
+        f"{assign_base['wall']:.1f} s for {assign_base['total']:,} records, scaled {assign_scaled:.0f} s"
+    )
 
     # The map: payload of the simplified layer vs folium's default GeoJSON of it, and the page in a browser.
     from .bench_payload import default_geojson_bytes
@@ -210,43 +230,89 @@ def run(size, work: Path, results, log=print, shots: Path | None = None) -> dict
     n, nu = imp["rows"], len(units)
     rate = n / imp["wall"]
     layer_bytes = page.get("layer_bytes") or simplify.geojson_bytes(shown)
-    payload_note = (f"vertices {simplify.vertex_count(units.geometry):,} → {simplify.vertex_count(shown.geometry):,} "
-                    f"(zoom {shown.attrs.get('display_zoom')}); simplified in {simplify_s:.1f} s")
+    payload_note = (
+        f"vertices {simplify.vertex_count(units.geometry):,} → {simplify.vertex_count(shown.geometry):,} "
+        f"(zoom {shown.attrs.get('display_zoom')}); simplified in {simplify_s:.1f} s"
+    )
     if page:
         payload_note += f"; whole page HTML {page['html_bytes'] / 1024 / 1024:.2f} MB"
     results.add(
-        Row("Province scale", f"import + assign {n:,} records into {nu:,} units ({len(files)} files)", imp["wall"], "s",
-            (imp["wall"] - agg_s) if n else None, gain_lower_is_better(imp["wall"], imp["wall"] - agg_s),
+        Row(
+            "Province scale",
+            f"import + assign {n:,} records into {nu:,} units ({len(files)} files)",
+            imp["wall"],
+            "s",
+            (imp["wall"] - agg_s) if n else None,
+            gain_lower_is_better(imp["wall"], imp["wall"] - agg_s),
             note=f"baseline: the same without keeping the patent aggregates ({agg_s:.0f} s of it); "
-                 f"{rate:,.0f} rows/s; per file {median(imp['per_file']):.0f} s (median); peak "
-                 f"{imp['peak_kb'] / 1024:,.0f} MB; assigned by coordinates: {imp['methods'].get('point', 0):,}"),
-        Row("Province scale", f"summary: patent metrics per unit for {nu:,} units ({n:,} records)",
-            summ["wall"], "s", app_scaled, gain_lower_is_better(summ["wall"], app_scaled), target="< 5 s",
+            f"{rate:,.0f} rows/s; per file {median(imp['per_file']):.0f} s (median); peak "
+            f"{imp['peak_kb'] / 1024:,.0f} MB; assigned by coordinates: {imp['methods'].get('point', 0):,}",
+        ),
+        Row(
+            "Province scale",
+            f"summary: patent metrics per unit for {nu:,} units ({n:,} records)",
+            summ["wall"],
+            "s",
+            app_scaled,
+            gain_lower_is_better(summ["wall"], app_scaled),
+            target="< 5 s",
             met=summ["wall"] < 5.0,
             note=f"the app's path: Store.patent_counts (per-import aggregates, exact de-duplication) + "
-                 f"figures.area_table, median of 3, peak {summ['peak_kb'] / 1024:,.0f} MB. Baseline: the record path "
-                 f"before (Store.records + figures.area_table), {app['wall']:.1f} s for {app['rows']:,} records, peak "
-                 f"{app['peak_kb'] / 1024:,.0f} MB" + (f", scaled to {n:,} records" if app["rows"] != n else "")
-                 + f". Keeping the aggregates costs {agg_s:.0f} s of the import ({agg_s / imp['wall']:.0%})"),
-        Row("Province scale", "assignment overview (数据 page): records per method + those without a unit",
-            assign["wall"], "s", assign_scaled, gain_lower_is_better(assign["wall"], assign_scaled),
+            f"figures.area_table, median of 3, peak {summ['peak_kb'] / 1024:,.0f} MB. Baseline: the record path "
+            f"before (Store.records + figures.area_table), {app['wall']:.1f} s for {app['rows']:,} records, peak "
+            f"{app['peak_kb'] / 1024:,.0f} MB"
+            + (f", scaled to {n:,} records" if app["rows"] != n else "")
+            + f". Keeping the aggregates costs {agg_s:.0f} s of the import ({agg_s / imp['wall']:.0%})",
+        ),
+        Row(
+            "Province scale",
+            "assignment overview (数据 page): records per method + those without a unit",
+            assign["wall"],
+            "s",
+            assign_scaled,
+            gain_lower_is_better(assign["wall"], assign_scaled),
             note=f"{assign['total']:,} records counted, {assign['listed']:,} listed; counts from the aggregates, only "
-                 f"the rows without a unit read (Store.records no_township); peak {assign['peak_kb'] / 1024:,.0f} MB. "
-                 f"Baseline: the record path before, {assign_base['wall']:.1f} s for {assign_base['total']:,} "
-                 f"records, peak {assign_base['peak_kb'] / 1024:,.0f} MB"
-                 + (f", scaled to {n:,} records" if assign_base["total"] != n else "")),
-        Row("Province scale", f"map payload: {nu:,} units simplified for the zoom level", layer_bytes / 1024 / 1024,
-            "MB", base_bytes / 1024 / 1024, gain_lower_is_better(layer_bytes, base_bytes), target="< 1.5 MB",
-            met=layer_bytes < 1.5 * 1024 * 1024, note="baseline: folium.GeoJson(layer) defaults; " + payload_note),
+            f"the rows without a unit read (Store.records no_township); peak {assign['peak_kb'] / 1024:,.0f} MB. "
+            f"Baseline: the record path before, {assign_base['wall']:.1f} s for {assign_base['total']:,} "
+            f"records, peak {assign_base['peak_kb'] / 1024:,.0f} MB"
+            + (f", scaled to {n:,} records" if assign_base["total"] != n else ""),
+        ),
+        Row(
+            "Province scale",
+            f"map payload: {nu:,} units simplified for the zoom level",
+            layer_bytes / 1024 / 1024,
+            "MB",
+            base_bytes / 1024 / 1024,
+            gain_lower_is_better(layer_bytes, base_bytes),
+            target="< 1.5 MB",
+            met=layer_bytes < 1.5 * 1024 * 1024,
+            note="baseline: folium.GeoJson(layer) defaults; " + payload_note,
+        ),
     )
     if page.get("first_render") is not None:
-        results.add(Row("Province scale", "map page: first render in a browser (warm server)", page["first_render"],
-                        "s", target="< 4 s", met=page["first_render"] < 4.0,
-                        note=f"cold server (summary, simplification, map built): {page['cold']:.1f} s; "
-                             f"server peak {page['peak_kb'] / 1024:,.0f} MB"))
-    results.info["province"] = {"import": imp, "summary": summ, "app": app, "app_scaled": app_scaled, "page": page,
-                                "assignment": assign, "assignment_records": assign_base,
-                                "base_bytes": base_bytes, "units": nu}
+        results.add(
+            Row(
+                "Province scale",
+                "map page: first render in a browser (warm server)",
+                page["first_render"],
+                "s",
+                target="< 4 s",
+                met=page["first_render"] < 4.0,
+                note=f"cold server (summary, simplification, map built): {page['cold']:.1f} s; "
+                f"server peak {page['peak_kb'] / 1024:,.0f} MB",
+            )
+        )
+    results.info["province"] = {
+        "import": imp,
+        "summary": summ,
+        "app": app,
+        "app_scaled": app_scaled,
+        "page": page,
+        "assignment": assign,
+        "assignment_records": assign_base,
+        "base_bytes": base_bytes,
+        "units": nu,
+    }
     return results.info["province"]
 
 
@@ -254,15 +320,21 @@ def browser_page(work: Path, db: Path, units_path: Path, outline_path: Path, n_u
     from .bench_browser import CHROMIUM, CHROMIUM_ARGS, MAP_DOC, MAP_HOST, available, new_context
 
     why = available()
-    env = env_for_children(TXIP_PROVINCE_DB=db, TXIP_PROVINCE_UNITS=units_path, TXIP_PROVINCE_OUTLINE=outline_path,
-                           TXIP_PROVINCE_STATS=work / "province_page.json")
+    env = env_for_children(
+        TXIP_PROVINCE_DB=db,
+        TXIP_PROVINCE_UNITS=units_path,
+        TXIP_PROVINCE_OUTLINE=outline_path,
+        TXIP_PROVINCE_STATS=work / "province_page.json",
+    )
     if why:
         return {}
     from playwright.sync_api import sync_playwright
 
     out = {"runs": []}
-    with Server(ROOT / "benchmarks" / "province_app.py", env, work / "server_province.log") as server, \
-            sync_playwright() as pw:
+    with (
+        Server(ROOT / "benchmarks" / "province_app.py", env, work / "server_province.log") as server,
+        sync_playwright() as pw,
+    ):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for i in range(3):
@@ -271,9 +343,11 @@ def browser_page(work: Path, db: Path, units_path: Path, outline_path: Path, n_u
                 t0 = time.perf_counter()
                 page.goto(server.url)
                 page.wait_for_selector(MAP_HOST, state="attached", timeout=300_000)
-                page.wait_for_function(f"() => {{ const d = {MAP_DOC}; return !!d && "
-                                       f"d.querySelectorAll('path.leaflet-interactive').length >= {n_units}; }}",
-                                       timeout=300_000)
+                page.wait_for_function(
+                    f"() => {{ const d = {MAP_DOC}; return !!d && "
+                    f"d.querySelectorAll('path.leaflet-interactive').length >= {n_units}; }}",
+                    timeout=300_000,
+                )
                 out["runs"].append(time.perf_counter() - t0)
                 if shots and i == 2:
                     page.wait_for_timeout(800)
@@ -288,6 +362,8 @@ def browser_page(work: Path, db: Path, units_path: Path, outline_path: Path, n_u
     out.update(stats)
     out["cold"] = out["runs"][0]
     out["first_render"] = median(out["runs"][1:])
-    log(f"  province map page: cold {out['cold']:.1f} s, warm {out['first_render']:.2f} s, layer "
-        f"{out['layer_bytes'] / 1e6:.2f} MB, page {out['html_bytes'] / 1e6:.2f} MB")
+    log(
+        f"  province map page: cold {out['cold']:.1f} s, warm {out['first_render']:.2f} s, layer "
+        f"{out['layer_bytes'] / 1e6:.2f} MB, page {out['html_bytes'] / 1e6:.2f} MB"
+    )
     return out

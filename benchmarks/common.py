@@ -104,8 +104,14 @@ def _peak_kb():
 
 def run_child(code: str, *, env: dict | None = None, timeout: float = 3600) -> dict:
     """Run Python code in a fresh interpreter; it must print one JSON object as its last line (returned)."""
-    proc = subprocess.run([PYTHON, "-c", PEAK_SNIPPET + code], cwd=ROOT, env=env or env_for_children(),
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [PYTHON, "-c", PEAK_SNIPPET + code],
+        cwd=ROOT,
+        env=env or env_for_children(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     last = [line for line in proc.stdout.splitlines() if line.startswith("{")][-1]
@@ -137,6 +143,7 @@ def rss_kb(pid: int) -> int | None:
 
 # --------------------------------------------------------------------------- a Streamlit server
 
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -157,9 +164,25 @@ class Server:
             (stage / "static").symlink_to(ROOT / "static", target_is_directory=True)
             app = stage / app.name
         # As deployed (docs/deploy.md): no file watcher, so nothing but the requests uses the CPU.
-        cmd = [PYTHON, "-m", "streamlit", "run", str(app), "--server.port", str(self.port), "--server.headless",
-               "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+        cmd = [
+            PYTHON,
+            "-m",
+            "streamlit",
+            "run",
+            str(app),
+            "--server.port",
+            str(self.port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--server.runOnSave",
+            "false",
+        ]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

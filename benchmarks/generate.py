@@ -62,10 +62,16 @@ def patent_frame(n: int, seed: int = 1, coords_share: float = 0.05) -> pd.DataFr
     serial = key.groupby(key).cumcount().to_numpy() + 1
     base = np.empty(n, dtype=object)
     new = ~old
-    base[new] = (pd.Series(year[new]).astype(str) + pd.Series(digit[new]) +
-                 pd.Series(serial[new] + 100_000).astype(str).str.zfill(7)).to_numpy()
-    base[old] = (pd.Series(year[old] % 100).astype(str).str.zfill(2) + pd.Series(digit[old]) +
-                 pd.Series(serial[old]).astype(str).str.zfill(5)).to_numpy()
+    base[new] = (
+        pd.Series(year[new]).astype(str)
+        + pd.Series(digit[new])
+        + pd.Series(serial[new] + 100_000).astype(str).str.zfill(7)
+    ).to_numpy()
+    base[old] = (
+        pd.Series(year[old] % 100).astype(str).str.zfill(2)
+        + pd.Series(digit[old])
+        + pd.Series(serial[old]).astype(str).str.zfill(5)
+    ).to_numpy()
     check = np.empty(n, dtype=object)
     if new.any():
         check[new] = _check_chars(base[new], 12)
@@ -78,7 +84,10 @@ def patent_frame(n: int, seed: int = 1, coords_share: float = 0.05) -> pd.DataFr
     spaced = np.where(new, b.str[:4] + " " + b.str[4] + " " + b.str[5:], b.str[:2] + " " + b.str[2] + " " + b.str[3:])
     prefix = rng.choice(["ZL ", "CN ", ""], n)
     forms = {
-        "dot": b + "." + c, "cn": "CN" + b + "." + c, "zl": "ZL" + b + "." + c, "nodot": b + c,
+        "dot": b + "." + c,
+        "cn": "CN" + b + "." + c,
+        "zl": "ZL" + b + "." + c,
+        "nodot": b + c,
         "space": pd.Series(prefix) + pd.Series(spaced) + "." + c,
         "nocheck": pd.Series(np.where(rng.random(n) < 0.5, "CN", "")) + b,
     }
@@ -155,6 +164,7 @@ def random_points_in(geom, k: int, rng) -> tuple[np.ndarray, np.ndarray]:
 
 # --------------------------------------------------------------------------- point records (the map's layers)
 
+
 def point_files(n_points: int, out_dir: Path, seed: int = 7) -> dict[str, Path]:
     """Workstations, cases and enterprises CSVs with n_points rows in all (about 10 % / 30 % / 60 %)."""
     rng = np.random.default_rng(seed)
@@ -170,34 +180,81 @@ def point_files(n_points: int, out_dir: Path, seed: int = 7) -> dict[str, Path]:
 
     lon, lat = random_points_in(union, n_ws, rng)
     types = rng.choice(["知识产权工作站", "商标品牌指导站", "维权援助工作站", "专利导航服务站"], n_ws)
-    files["workstations"] = write_csv(pd.DataFrame({
-        "编号": [f"BW-{i:05d}" for i in range(n_ws)],
-        "名称": [f"基准测试工作站{i}（样例）" for i in range(n_ws)], "类型": types,
-        "依托单位": [f"基准测试企业{i}（样例）" for i in range(n_ws)], "设立日期": "2024-05-01", "运行状态": "运行",
-        "联系人": "某（样例）", "所属镇街代码": "", "所属镇街": "", "所属园区": "", "地址": "",
-        "经度": np.char.mod("%.6f", lon), "纬度": np.char.mod("%.6f", lat), "坐标系": "WGS84"}),
-        out_dir / "workstations.csv")
+    files["workstations"] = write_csv(
+        pd.DataFrame(
+            {
+                "编号": [f"BW-{i:05d}" for i in range(n_ws)],
+                "名称": [f"基准测试工作站{i}（样例）" for i in range(n_ws)],
+                "类型": types,
+                "依托单位": [f"基准测试企业{i}（样例）" for i in range(n_ws)],
+                "设立日期": "2024-05-01",
+                "运行状态": "运行",
+                "联系人": "某（样例）",
+                "所属镇街代码": "",
+                "所属镇街": "",
+                "所属园区": "",
+                "地址": "",
+                "经度": np.char.mod("%.6f", lon),
+                "纬度": np.char.mod("%.6f", lat),
+                "坐标系": "WGS84",
+            }
+        ),
+        out_dir / "workstations.csv",
+    )
 
     lon, lat = random_points_in(union, n_cases, rng)
     kind = rng.choice(["查处", "调解"], n_cases)
-    files["cases"] = write_csv(pd.DataFrame({
-        "案件编号": [f"泰兴知基〔2025〕{i:05d}号" for i in range(n_cases)], "案件类别": kind,
-        "知识产权类型": rng.choice(["专利", "商标"], n_cases), "案由": "基准测试（样例）",
-        "立案日期": "2025-03-01", "办理状态": "已结案", "结案日期": "2025-06-01", "处理结果": "行政处罚",
-        "当事人": "某（样例）", "所属镇街代码": "", "所属镇街": "", "所属园区": "", "地址": "",
-        "经度": np.char.mod("%.6f", lon), "纬度": np.char.mod("%.6f", lat), "坐标系": "WGS84"}),
-        out_dir / "cases.csv")
+    files["cases"] = write_csv(
+        pd.DataFrame(
+            {
+                "案件编号": [f"泰兴知基〔2025〕{i:05d}号" for i in range(n_cases)],
+                "案件类别": kind,
+                "知识产权类型": rng.choice(["专利", "商标"], n_cases),
+                "案由": "基准测试（样例）",
+                "立案日期": "2025-03-01",
+                "办理状态": "已结案",
+                "结案日期": "2025-06-01",
+                "处理结果": "行政处罚",
+                "当事人": "某（样例）",
+                "所属镇街代码": "",
+                "所属镇街": "",
+                "所属园区": "",
+                "地址": "",
+                "经度": np.char.mod("%.6f", lon),
+                "纬度": np.char.mod("%.6f", lat),
+                "坐标系": "WGS84",
+            }
+        ),
+        out_dir / "cases.csv",
+    )
 
     lon, lat = random_points_in(union, n_ent, rng)
-    files["enterprises"] = write_csv(pd.DataFrame({
-        "统一社会信用代码": [f"91321283BM{i:07d}X" for i in range(n_ent)],
-        "企业名称": [f"基准测试企业{i}有限公司（样例）" for i in range(n_ent)], "行业": "专用设备制造业",
-        "规上工业企业": rng.choice(["是", "否"], n_ent), "高新技术企业": rng.choice(["是", "是", "否"], n_ent),
-        "贯标备案": "否", "贯标绩效评价合格": "否", "国家知识产权优势示范": "", "知识产权密集型企业": "否",
-        "专利标准融合创新企业": "否", "有效专利数": rng.choice(["0", "1", "3", "12"], n_ent), "有效商标数": "1",
-        "所属镇街代码": "", "所属镇街": "", "所属园区": "", "地址": "",
-        "经度": np.char.mod("%.6f", lon), "纬度": np.char.mod("%.6f", lat), "坐标系": "WGS84"}),
-        out_dir / "enterprises.csv")
+    files["enterprises"] = write_csv(
+        pd.DataFrame(
+            {
+                "统一社会信用代码": [f"91321283BM{i:07d}X" for i in range(n_ent)],
+                "企业名称": [f"基准测试企业{i}有限公司（样例）" for i in range(n_ent)],
+                "行业": "专用设备制造业",
+                "规上工业企业": rng.choice(["是", "否"], n_ent),
+                "高新技术企业": rng.choice(["是", "是", "否"], n_ent),
+                "贯标备案": "否",
+                "贯标绩效评价合格": "否",
+                "国家知识产权优势示范": "",
+                "知识产权密集型企业": "否",
+                "专利标准融合创新企业": "否",
+                "有效专利数": rng.choice(["0", "1", "3", "12"], n_ent),
+                "有效商标数": "1",
+                "所属镇街代码": "",
+                "所属镇街": "",
+                "所属园区": "",
+                "地址": "",
+                "经度": np.char.mod("%.6f", lon),
+                "纬度": np.char.mod("%.6f", lat),
+                "坐标系": "WGS84",
+            }
+        ),
+        out_dir / "enterprises.csv",
+    )
     return files
 
 
@@ -214,20 +271,22 @@ class _Local:
         self.kx = 111_320.0 * math.cos(math.radians(lat0))
 
     def to_m(self, geoms):
-        return shapely.transform(geoms, lambda c: np.column_stack(((c[:, 0] - self.lon0) * self.kx,
-                                                                   (c[:, 1] - self.lat0) * _M_PER_DEG_LAT)))
+        return shapely.transform(
+            geoms, lambda c: np.column_stack(((c[:, 0] - self.lon0) * self.kx, (c[:, 1] - self.lat0) * _M_PER_DEG_LAT))
+        )
 
     def to_ll(self, geoms):
-        return shapely.transform(geoms, lambda c: np.column_stack((c[:, 0] / self.kx + self.lon0,
-                                                                   c[:, 1] / _M_PER_DEG_LAT + self.lat0)))
+        return shapely.transform(
+            geoms, lambda c: np.column_stack((c[:, 0] / self.kx + self.lon0, c[:, 1] / _M_PER_DEG_LAT + self.lat0))
+        )
 
 
 def _fractal_offsets(t: np.ndarray, rng, octaves: int = 9) -> np.ndarray:
     """A smooth-to-rough random profile over t in [0, 1] (sum of sines, amplitude ~ 1/f^0.8), zero at both ends."""
     out = np.zeros_like(t)
     for k in range(octaves):
-        f = 2.0 ** k
-        out += rng.normal() * f ** -0.8 * np.sin(math.pi * f * t + rng.uniform(0, 2 * math.pi))
+        f = 2.0**k
+        out += rng.normal() * f**-0.8 * np.sin(math.pi * f * t + rng.uniform(0, 2 * math.pi))
     return out * np.sin(math.pi * t)
 
 
@@ -269,8 +328,9 @@ def _relabel(new_polys: np.ndarray, old_polys: np.ndarray) -> np.ndarray:
     return out
 
 
-def detail_metric_coverage(polys_m: np.ndarray, *, spacing: float, amplitude: float, max_amp: float, seed: int,
-                           grid: float = 0.01) -> np.ndarray:
+def detail_metric_coverage(
+    polys_m: np.ndarray, *, spacing: float, amplitude: float, max_amp: float, seed: int, grid: float = 0.01
+) -> np.ndarray:
     """Fractal detail on every border of a coverage in metres; returns polygons in the same order (valid coverage).
 
     Retries with half the amplitude when the wiggled borders cross (rare, near sharp corners)."""
@@ -291,8 +351,9 @@ def detail_metric_coverage(polys_m: np.ndarray, *, spacing: float, amplitude: fl
     raise RuntimeError("could not detail the coverage without crossings")
 
 
-def detailed_coverage(gdf, vertices_per_unit: int = 2000, seed: int = 11, amplitude: float = 0.04,
-                      max_amp: float = 600.0):
+def detailed_coverage(
+    gdf, vertices_per_unit: int = 2000, seed: int = 11, amplitude: float = 0.04, max_amp: float = 600.0
+):
     """A copy of a lon/lat coverage (GeoDataFrame) whose borders carry fractal detail, about `vertices_per_unit`
     vertices per polygon; shared borders stay exactly shared.  Extra attribute columns are added, as official files
     carry them (a folium default GeoJSON sends them all)."""
@@ -368,7 +429,7 @@ def power_cells(sites: np.ndarray, weights: np.ndarray, box, k: int = 40) -> lis
     cells = []
     for i in range(len(sites)):
         d2 = np.einsum("ij,ij->i", sites - sites[i], sites - sites[i])
-        near = np.argpartition(d2, k + 1)[:k + 1]
+        near = np.argpartition(d2, k + 1)[: k + 1]
         verts = square
         for j in near[np.argsort(d2[near])]:
             if j == i or len(verts) == 0:
@@ -385,7 +446,7 @@ def province_outline_m(rng, area_km2: float = PROVINCE_AREA_KM2) -> shapely.Poly
     th = np.linspace(0, 2 * math.pi, 721)[:-1]
     r = np.ones_like(th)
     for h in range(2, 7):
-        r += rng.uniform(0.03, 0.12) / h ** 0.5 * np.cos(h * th + rng.uniform(0, 2 * math.pi))
+        r += rng.uniform(0.03, 0.12) / h**0.5 * np.cos(h * th + rng.uniform(0, 2 * math.pi))
     r = np.clip(r, 0.5, None)
     shape = shapely.Polygon(np.column_stack((1.25 * r * np.cos(th), 0.85 * r * np.sin(th))))
     scale = math.sqrt(area_km2 * 1e6 / shape.area)
@@ -435,8 +496,9 @@ def province_coverage(n_units: int = 1300, seed: int = 5, vertices_per_unit: int
     order = np.lexsort((shapely.get_x(shapely.centroid(ll)), -shapely.get_y(shapely.centroid(ll))))
     ll = ll[order]
     codes = [f"32{9000000 + i:07d}" for i in range(len(ll))]
-    gdf = gpd.GeoDataFrame({"code": codes, "name": [f"单元{i + 1:04d}" for i in range(len(ll))]}, geometry=list(ll),
-                           crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {"code": codes, "name": [f"单元{i + 1:04d}" for i in range(len(ll))]}, geometry=list(ll), crs="EPSG:4326"
+    )
     outline_ll = gpd.GeoDataFrame({"code": ["320000"]}, geometry=[shapely.union_all(ll)], crs="EPSG:4326")
     return gdf, outline_ll
 
@@ -457,12 +519,22 @@ def province_patent_frame(n: int, union, *, seed: int = 3, serial_offset: int = 
     lon, lat = random_points_in(union, n, rng)
     month = rng.integers(1, 13, n)
     day = rng.integers(1, 29, n)
-    date = (pd.Series(year).astype(str) + "-" + pd.Series(month).astype(str).str.zfill(2) + "-"
-            + pd.Series(day).astype(str).str.zfill(2))
-    return pd.DataFrame({
-        "申请号": number, "申请人": pd.Series(rng.integers(0, max(n // 8, 1), n)).map("基准测试企业{}有限公司".format),
-        "申请日": date, "专利类型": pd.Series(digit).map({"1": "发明", "2": "实用新型", "3": "外观设计"}),
-        "法律状态": rng.choice(["有效", "有效", "失效", "审中"], n),
-        "经度": np.char.mod("%.6f", lon), "纬度": np.char.mod("%.6f", lat), "坐标系": "WGS84",
-    })
-
+    date = (
+        pd.Series(year).astype(str)
+        + "-"
+        + pd.Series(month).astype(str).str.zfill(2)
+        + "-"
+        + pd.Series(day).astype(str).str.zfill(2)
+    )
+    return pd.DataFrame(
+        {
+            "申请号": number,
+            "申请人": pd.Series(rng.integers(0, max(n // 8, 1), n)).map("基准测试企业{}有限公司".format),
+            "申请日": date,
+            "专利类型": pd.Series(digit).map({"1": "发明", "2": "实用新型", "3": "外观设计"}),
+            "法律状态": rng.choice(["有效", "有效", "失效", "审中"], n),
+            "经度": np.char.mod("%.6f", lon),
+            "纬度": np.char.mod("%.6f", lat),
+            "坐标系": "WGS84",
+        }
+    )

@@ -42,17 +42,30 @@ def province_map():
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=units.crs)
     fit = outline.total_bounds
     areas = simplify.for_display(areas, bounds=fit)
-    spec = mapspec.MapSpec(areas=areas, label="专利总量", unit="件", breaks=mapspec.class_breaks(areas["value"]),
-                        outline=simplify.for_display(outline, bounds=fit), labels=False, schematic=False,
-                        sample=False, extra_lines=["基准测试：生成的示意单元，非真实区划"])
+    spec = mapspec.MapSpec(
+        areas=areas,
+        label="专利总量",
+        unit="件",
+        breaks=mapspec.class_breaks(areas["value"]),
+        outline=simplify.for_display(outline, bounds=fit),
+        labels=False,
+        schematic=False,
+        sample=False,
+        extra_lines=["基准测试：生成的示意单元，非真实区划"],
+    )
     m = maps.build_map(spec)
     rendered = folium_view.render(m)  # as the app's pages: localised, rendered once for the component
     t2 = time.perf_counter()
     m = localise_map(m)
     html = m.get_root().render()
-    stats = {"summary_s": t1 - t0, "build_s": t2 - t1, "html_bytes": len(html.encode("utf-8")),
-             "layer_bytes": app_layer_bytes(m, {spec.label}), "zoom": areas.attrs.get("display_zoom"),
-             "vertices": simplify.vertex_count(areas.geometry)}
+    stats = {
+        "summary_s": t1 - t0,
+        "build_s": t2 - t1,
+        "html_bytes": len(html.encode("utf-8")),
+        "layer_bytes": app_layer_bytes(m, {spec.label}),
+        "zoom": areas.attrs.get("display_zoom"),
+        "vertices": simplify.vertex_count(areas.geometry),
+    }
     Path(os.environ["TXIP_PROVINCE_STATS"]).write_text(json.dumps(stats))
     return rendered, len(areas), float(areas["value"].sum())
 

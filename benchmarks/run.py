@@ -43,23 +43,30 @@ def machine() -> dict:
     import shapely
     import streamlit
 
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
-    return {"cpus": os.cpu_count(), "ram_gb": round(mem_gb), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}", "streamlit": streamlit.__version__,
-            "pandas": pandas.__version__, "shapely": shapely.__version__}
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return {
+        "cpus": os.cpu_count(),
+        "ram_gb": round(mem_gb),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "streamlit": streamlit.__version__,
+        "pandas": pandas.__version__,
+        "shapely": shapely.__version__,
+    }
 
 
 def table(results: Results) -> str:
-    lines = ["| | What | This app | Baseline | Gain | Target | Met | Notes |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| | What | This app | Baseline | Gain | Target | Met | Notes |", "|---|---|---|---|---|---|---|---|"]
     group = None
     for row in results.rows:
         g = f"**{row.group}**" if row.group != group else ""
         group = row.group
         gain = f"{row.gain:,.1f}×" if row.gain is not None else "–"
         met = {True: "yes", False: "**no**", None: ""}[row.met]
-        lines.append(f"| {g} | {row.measure} | {fmt(row.value, row.unit)} | {fmt(row.baseline, row.unit)} | {gain} | "
-                     f"{row.target} | {met} | {row.note} |")
+        lines.append(
+            f"| {g} | {row.measure} | {fmt(row.value, row.unit)} | {fmt(row.baseline, row.unit)} | {gain} | "
+            f"{row.target} | {met} | {row.note} |"
+        )
     return "\n".join(lines)
 
 
@@ -67,11 +74,13 @@ def section(results: Results) -> str:
     m = results.info["machine"]
     la0, la1 = results.info["load_start"], results.info["load_end"]
     skipped = results.info.get("browser", {}).get("skipped")
-    head = (f"Size **{results.size}**, run {results.started} in {results.info['seconds']:.0f} s on {m['cpus']} cores, "
-            f"{m['ram_gb']} GB RAM ({m['system']}; Python {m['python']}, streamlit {m['streamlit']}, pandas "
-            f"{m['pandas']}, shapely {m['shapely']}). Load average (1 min) at the start {la0:.1f}, at the end "
-            f"{la1:.1f}: on a shared machine wall-clock timings are slower than on an idle one; the baselines ran "
-            "under the same conditions.")
+    head = (
+        f"Size **{results.size}**, run {results.started} in {results.info['seconds']:.0f} s on {m['cpus']} cores, "
+        f"{m['ram_gb']} GB RAM ({m['system']}; Python {m['python']}, streamlit {m['streamlit']}, pandas "
+        f"{m['pandas']}, shapely {m['shapely']}). Load average (1 min) at the start {la0:.1f}, at the end "
+        f"{la1:.1f}: on a shared machine wall-clock timings are slower than on an idle one; the baselines ran "
+        "under the same conditions."
+    )
     if skipped:
         head += f" Browser benchmark skipped: {skipped}."
     return f"{START}\n{head}\n\n{table(results)}\n{END}"
@@ -89,7 +98,7 @@ def write(out: Path, results: Results) -> None:
     text = out.read_text(encoding="utf-8") if out.exists() else ""
     block = section(results)
     if START in text and END in text:
-        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
+        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
     else:
         text = TEMPLATE.format(section=block)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -99,8 +108,10 @@ def write(out: Path, results: Results) -> None:
 def demo_store(work: Path) -> Path:
     db = work / "demo.sqlite"
     if not db.exists():
-        run_child(f"from txip_geo.cli import main\nimport json\nassert main(['--db', {str(db)!r}, 'demo']) == 0\n"
-                  "print(json.dumps({}))")
+        run_child(
+            f"from txip_geo.cli import main\nimport json\nassert main(['--db', {str(db)!r}, 'demo']) == 0\n"
+            "print(json.dumps({}))"
+        )
     return db
 
 
@@ -154,9 +165,20 @@ def main(argv=None) -> int:
             log(f"table written to {args.out}")
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({"size": results.size, "started": results.started,
-                                             "rows": [r.as_dict() for r in results.rows], "info": results.info},
-                                            ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "size": results.size,
+                        "started": results.started,
+                        "rows": [r.as_dict() for r in results.rows],
+                        "info": results.info,
+                    },
+                    ensure_ascii=False,
+                    indent=1,
+                    default=str,
+                ),
+                encoding="utf-8",
+            )
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     print(table(results))

@@ -106,8 +106,10 @@ def show(i: int, r: dict, scripts: int) -> None:
         print(f"  {t:7.0f}  {what}")
     if recv:
         big = sorted(recv, key=lambda m: -m[1])[:3]
-        print(f"  messages: {len(recv)}, {sum(n for _, n in recv) / 1024:.0f} KB; largest: "
-              + ", ".join(f"{n / 1024:.1f} KB at {t:.0f}" for t, n in big))
+        print(
+            f"  messages: {len(recv)}, {sum(n for _, n in recv) / 1024:.0f} KB; largest: "
+            + ", ".join(f"{n / 1024:.1f} KB at {t:.0f}" for t, n in big)
+        )
     js = sorted((x for x in r["res"] if x[0].endswith((".js", ".css"))), key=lambda x: x[2])
     if js:
         print(f"  scripts and styles fetched: {len(js)}, the last {scripts} to arrive (start → end, bytes):")

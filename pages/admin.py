@@ -23,12 +23,24 @@ users = auth.list_users(store)
 if users.empty:
     st.info(t("admin.no_users"))
 else:
-    shown = users.assign(role=users["role"].map(auth.ROLE_LABELS), disabled=users["disabled"].map({0: "", 1: t("admin.disabled")}),
-                         created_at=users["created_at"].map(progress.local_time))
-    st.dataframe(shown.rename(columns={"username": t("admin.col_username"), "display_name": t("admin.col_name"),
-                                       "role": t("admin.col_role"), "sso_subject": t("admin.col_sso"),
-                                       "disabled": t("admin.col_status"), "created_at": t("admin.col_created")}),
-                 hide_index=True)
+    shown = users.assign(
+        role=users["role"].map(auth.ROLE_LABELS),
+        disabled=users["disabled"].map({0: "", 1: t("admin.disabled")}),
+        created_at=users["created_at"].map(progress.local_time),
+    )
+    st.dataframe(
+        shown.rename(
+            columns={
+                "username": t("admin.col_username"),
+                "display_name": t("admin.col_name"),
+                "role": t("admin.col_role"),
+                "sso_subject": t("admin.col_sso"),
+                "disabled": t("admin.col_status"),
+                "created_at": t("admin.col_created"),
+            }
+        ),
+        hide_index=True,
+    )
 
 with st.expander(t("admin.add"), expanded=users.empty), st.form("add_user", clear_on_submit=True):
     c1, c2, c3 = st.columns(3)
@@ -40,8 +52,15 @@ with st.expander(t("admin.add"), expanded=users.empty), st.form("add_user", clea
     sso = c5.text_input(t("admin.col_sso"), help=t("admin.sso_help"))
     if st.form_submit_button(t("admin.add_submit"), type="primary"):
         try:
-            auth.add_user(store, name.strip(), role, password=pw or None, display_name=display.strip(),
-                          sso_subject=sso.strip(), by=me.username)
+            auth.add_user(
+                store,
+                name.strip(),
+                role,
+                password=pw or None,
+                display_name=display.strip(),
+                sso_subject=sso.strip(),
+                by=me.username,
+            )
             st.success(t("admin.added", name=name))
             st.rerun()
         except auth.AuthError as e:
@@ -51,15 +70,29 @@ if not users.empty:
     with st.expander(t("admin.change")):
         who = st.selectbox(t("admin.col_username"), list(users["username"]), key="adm_who")
         c1, c2, c3 = st.columns(3)
-        new_role = c1.selectbox(t("admin.col_role"), ("",) + auth.ROLES, format_func=lambda r: auth.ROLE_LABELS.get(r, "（不变）"),
-                                key="adm_role")
+        new_role = c1.selectbox(
+            t("admin.col_role"),
+            ("",) + auth.ROLES,
+            format_func=lambda r: auth.ROLE_LABELS.get(r, "（不变）"),
+            key="adm_role",
+        )
         new_pw = c2.text_input(t("admin.password"), type="password", key="adm_pw", help=t("admin.password_help"))
-        status = c3.selectbox(t("admin.col_status"), ["", "enable", "disable"], key="adm_status",
-                              format_func={"": "（不变）", "enable": "启用", "disable": t("admin.disabled")}.get)
+        status = c3.selectbox(
+            t("admin.col_status"),
+            ["", "enable", "disable"],
+            key="adm_status",
+            format_func={"": "（不变）", "enable": "启用", "disable": t("admin.disabled")}.get,
+        )
         if st.button(t("admin.apply"), key="adm_apply"):
             try:
-                auth.update_user(store, who, role=new_role or None, password=new_pw or None,
-                                 disabled=None if not status else status == "disable", by=me.username)
+                auth.update_user(
+                    store,
+                    who,
+                    role=new_role or None,
+                    password=new_pw or None,
+                    disabled=None if not status else status == "disable",
+                    by=me.username,
+                )
                 st.success(t("admin.updated", name=who))
                 st.rerun()
             except auth.AuthError as e:
@@ -67,10 +100,24 @@ if not users.empty:
 
 st.subheader(t("admin.audit"))
 log = store.audit_log(1000)
-labels = {"sign_in": "登录", "sign_in_failed": "登录失败", "sign_out": "退出", "import": "导入", "boundaries": "边界",
-          "user": "用户管理", "restore": "恢复", "backup": "备份", "delete": "删除", "manual": "手工填报"}
+labels = {
+    "sign_in": "登录",
+    "sign_in_failed": "登录失败",
+    "sign_out": "退出",
+    "import": "导入",
+    "boundaries": "边界",
+    "user": "用户管理",
+    "restore": "恢复",
+    "backup": "备份",
+    "delete": "删除",
+    "manual": "手工填报",
+}
 log = log.assign(at=log["at"].map(progress.local_time), action=log["action"].map(lambda a: labels.get(a, a)))
 log.columns = [t("admin.col_at"), t("admin.col_user"), t("admin.col_action"), t("admin.col_detail")]
 st.dataframe(log, hide_index=True, height=400)
-st.download_button(t("admin.download_audit"), data=export.write_xlsx({t("admin.audit"): log}), file_name="操作日志.xlsx",
-                   mime=export.XLSX_MIME)
+st.download_button(
+    t("admin.download_audit"),
+    data=export.write_xlsx({t("admin.audit"): log}),
+    file_name="操作日志.xlsx",
+    mime=export.XLSX_MIME,
+)

@@ -65,8 +65,13 @@ def _show_report(rep, title: str) -> None:
     if len(frames["warnings"]):
         with st.expander(f"{t('upload.warnings')}（{len(frames['warnings'])}）"):
             st.dataframe(_problem_table(frames["warnings"]), hide_index=True)
-    st.download_button(t("upload.download_report"), data=_report_xlsx(rep), file_name=f"导入检查报告_{rep.file_name}.xlsx",
-                       mime=export.XLSX_MIME, key=f"rep_{title}")
+    st.download_button(
+        t("upload.download_report"),
+        data=_report_xlsx(rep),
+        file_name=f"导入检查报告_{rep.file_name}.xlsx",
+        mime=export.XLSX_MIME,
+        key=f"rep_{title}",
+    )
 
 
 def _preview(kind: str, up, data: bytes, as_of: str, skip: bool):
@@ -79,8 +84,9 @@ def _preview(kind: str, up, data: bytes, as_of: str, skip: bool):
     if memo is None or memo[0] != key:
         try:
             # The preview keeps only the rows it shows (the report covers the whole file): memory stays bounded.
-            records, rep = prepare(kind, data, up.name, as_of=as_of, layers=store_layers(store), skip_invalid=skip,
-                                   head=20)
+            records, rep = prepare(
+                kind, data, up.name, as_of=as_of, layers=store_layers(store), skip_invalid=skip, head=20
+            )
             memo = (key, records, rep, None)
         except ImportRejected as e:
             memo = (key, None, None, e)
@@ -107,8 +113,11 @@ def upload_section() -> None:
         user = c3.text_input(t("upload.user"), value="", key="up_user") if me.username == "local" else me.username
         if me.username != "local":
             c3.text_input(t("upload.user"), value=me.display_name, disabled=True, key="up_user_shown")
-        up = uploader.file_uploader(t("upload.file"), type=["csv", "txt", "xlsx", "xlsm", "xls"],
-                                    key=f"up_file_{st.session_state.get('up_round', 0)}")
+        up = uploader.file_uploader(
+            t("upload.file"),
+            type=["csv", "txt", "xlsx", "xlsm", "xls"],
+            key=f"up_file_{st.session_state.get('up_round', 0)}",
+        )
         skip = st.checkbox(t("upload.skip_invalid"), key="up_skip")
         if up is None:
             return
@@ -121,25 +130,40 @@ def upload_section() -> None:
             return
         st.markdown(f"**{t('upload.preview')}**")
         _show_report(rep, "preview")
-        shown = [f.name for f in KINDS[kind].fields][:8] + (["unit_code", "assign_method", "assign_note"]
-                                                             if KINDS[kind].located else [])
+        shown = [f.name for f in KINDS[kind].fields][:8] + (
+            ["unit_code", "assign_method", "assign_note"] if KINDS[kind].located else []
+        )
         st.caption(t("upload.first_rows"))
         preview = records[[c for c in shown if c in records.columns]].head(20).copy()
         if "unit_code" in preview:
             preview["unit_code"] = preview["unit_code"].map(lambda c: gaz.name_of(c) if c else "")
             preview["assign_method"] = preview["assign_method"].map(ASSIGN_METHODS)
         labels = {f.name: f.header for f in KINDS[kind].fields} | {
-            "unit_code": t("upload.col_unit"), "assign_method": t("data.col_method"), "assign_note": t("data.col_note")}
+            "unit_code": t("upload.col_unit"),
+            "assign_method": t("data.col_method"),
+            "assign_note": t("data.col_note"),
+        }
         st.dataframe(preview.rename(columns=labels), hide_index=True)
         if st.button(t("upload.confirm"), type="primary", key="up_confirm"):
             try:
-                result = import_file(store, kind, up.name, as_of=as_of, user=user or "未署名", data=data,
-                                     file_name=up.name, skip_invalid=skip)
+                result = import_file(
+                    store,
+                    kind,
+                    up.name,
+                    as_of=as_of,
+                    user=user or "未署名",
+                    data=data,
+                    file_name=up.name,
+                    skip_invalid=skip,
+                )
             except ImportRejected as e:  # the store changed between preview and confirm
                 st.error(e.report.message)
                 return
-            st.session_state.up_done = (result.status, result.message if result.status == "imported"
-                                        else t("upload.unchanged"), result if result.status == "imported" else None)
+            st.session_state.up_done = (
+                result.status,
+                result.message if result.status == "imported" else t("upload.unchanged"),
+                result if result.status == "imported" else None,
+            )
             st.session_state.up_round = st.session_state.get("up_round", 0) + 1
             st.session_state.pop("up_preview", None)
             st.rerun()
@@ -160,8 +184,12 @@ if imports.empty:
     st.info(t("data.no_imports"))
 else:
     st.caption(t("data.imports_help"))
-    st.dataframe(progress.imports_table(imports, fs.settings.as_of), hide_index=True, key="imports_table",
-                 height=min(38 + 35 * len(imports), 600))
+    st.dataframe(
+        progress.imports_table(imports, fs.settings.as_of),
+        hide_index=True,
+        key="imports_table",
+        height=min(38 + 35 * len(imports), 600),
+    )
 
     # -- the warnings of a past import (kept with the import's report) ----------------------------------------------
     st.subheader(t("data.warnings_title"))
@@ -170,11 +198,24 @@ else:
     past = imports.sort_values("id", ascending=False)
     with_warnings = [int(i) for i in past["id"] if n_warn.get(int(i), 0)]
     ids = [int(i) for i in past["id"]]
-    labels = {int(r.id): t("data.warnings_option", file=r.file_name, kind=progress.kind_label(r.kind), as_of=r.as_of,
-                            at=str(r.imported_at).replace("T", " ")[:16], n=n_warn.get(int(r.id), 0))
-              for r in past.itertuples()}
-    pick = st.selectbox(t("data.warnings_pick"), ids, index=ids.index(with_warnings[0]) if with_warnings else 0,
-                        format_func=labels.get, key="warn_import")
+    labels = {
+        int(r.id): t(
+            "data.warnings_option",
+            file=r.file_name,
+            kind=progress.kind_label(r.kind),
+            as_of=r.as_of,
+            at=str(r.imported_at).replace("T", " ")[:16],
+            n=n_warn.get(int(r.id), 0),
+        )
+        for r in past.itertuples()
+    }
+    pick = st.selectbox(
+        t("data.warnings_pick"),
+        ids,
+        index=ids.index(with_warnings[0]) if with_warnings else 0,
+        format_func=labels.get,
+        key="warn_import",
+    )
     past_rep = stored_report(store, pick)
     if past_rep is None:
         st.info(t("data.warnings_no_report"))
@@ -184,10 +225,15 @@ else:
             st.success(t("data.warnings_none"))
         else:
             st.dataframe(warn_rows, hide_index=True, key="warnings_table", height=min(38 + 35 * len(warn_rows), 360))
-        st.download_button(t("data.download_warnings"), data=lambda: _report_xlsx(past_rep), on_click="ignore",
-                           file_name=f"导入检查报告_{past_rep.file_name}.xlsx", key="download_warnings",
-                           mime=export.XLSX_MIME,
-                           icon=":material/download:")
+        st.download_button(
+            t("data.download_warnings"),
+            data=lambda: _report_xlsx(past_rep),
+            on_click="ignore",
+            file_name=f"导入检查报告_{past_rep.file_name}.xlsx",
+            key="download_warnings",
+            mime=export.XLSX_MIME,
+            icon=":material/download:",
+        )
 
 # -- assignment methods -------------------------------------------------------------------------------------------------
 counts, listing = _tables(str(store.path), version, fs.settings.as_of, ui_auth.can("see_personal"))
@@ -224,9 +270,15 @@ def workbook() -> bytes:
 
 
 if len(listing):
-    st.download_button(t("data.download_unassigned"), data=workbook, on_click="ignore", key="download_unassigned",
-                       file_name=t("data.download_file", date=fs.as_of or date.today().isoformat()),
-                       mime=export.XLSX_MIME, icon=":material/download:")
+    st.download_button(
+        t("data.download_unassigned"),
+        data=workbook,
+        on_click="ignore",
+        key="download_unassigned",
+        file_name=t("data.download_file", date=fs.as_of or date.today().isoformat()),
+        mime=export.XLSX_MIME,
+        icon=":material/download:",
+    )
 
 tab_un, tab_out = st.tabs([f"{t('data.unassigned')}（{len(un)}）", f"{t('data.outside')}（{len(out)}）"])
 with tab_un:

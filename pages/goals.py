@@ -29,8 +29,11 @@ st.title(t("goals.title"))
 header.show(fs)
 
 summ = progress.summary(ev)
-st.markdown(f'<div data-testid="goals-summary" style="font-size:1.1rem;font-weight:600;margin:0.2rem 0 0.8rem 0">'
-            f"{html.escape(summ.text())}</div>", unsafe_allow_html=True)
+st.markdown(
+    f'<div data-testid="goals-summary" style="font-size:1.1rem;font-weight:600;margin:0.2rem 0 0.8rem 0">'
+    f"{html.escape(summ.text())}</div>",
+    unsafe_allow_html=True,
+)
 
 # -- timeline -----------------------------------------------------------------------------------------------------------
 st.subheader(t("goals.timeline"))
@@ -39,9 +42,24 @@ st.markdown(progress.timeline_html(tl), unsafe_allow_html=True)
 st.caption(progress.timeline_caption(tl))
 
 # -- the goals, by group ------------------------------------------------------------------------------------------------
-C = {k: t(f"goals.{k}") for k in ("col_id", "col_name", "col_target", "col_current", "col_gap", "col_unit",
-                                  "col_status", "col_progress", "col_rule", "col_source", "col_lead", "col_coop",
-                                  "basis")}
+C = {
+    k: t(f"goals.{k}")
+    for k in (
+        "col_id",
+        "col_name",
+        "col_target",
+        "col_current",
+        "col_gap",
+        "col_unit",
+        "col_status",
+        "col_progress",
+        "col_rule",
+        "col_source",
+        "col_lead",
+        "col_coop",
+        "basis",
+    )
+}
 COLUMNS = {
     C["col_id"]: st.column_config.TextColumn(width=60),
     C["col_name"]: st.column_config.TextColumn(width=250),
@@ -50,8 +68,9 @@ COLUMNS = {
     C["col_gap"]: st.column_config.TextColumn(width=70),
     C["col_unit"]: st.column_config.TextColumn(width=120),
     C["col_status"]: st.column_config.TextColumn(width=70),
-    C["col_progress"]: st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0, width=110,
-                                                             color="blue"),
+    C["col_progress"]: st.column_config.ProgressColumn(
+        format="percent", min_value=0.0, max_value=1.0, width=110, color="blue"
+    ),
     C["col_rule"]: st.column_config.TextColumn(width=360),
     C["col_source"]: st.column_config.TextColumn(width=90),
     C["col_lead"]: st.column_config.TextColumn(width=170),
@@ -62,10 +81,12 @@ COLUMNS = {
 
 def pick_from_table(key: str, group_ids: list[str]):
     """A callback: a click on a table row opens that goal below."""
+
     def pick() -> None:
         rows = st.session_state[key].selection.rows
         if rows:
             st.session_state.goal_pick = group_ids[rows[0]]
+
     return pick
 
 
@@ -76,8 +97,14 @@ for g in progress.groups(ev):
     st.subheader(g)
     styled = progress.status_styled(part, rows["status"])
     key = f"goals_tbl_{g.split(' ')[0]}"
-    st.dataframe(styled, hide_index=True, column_config=COLUMNS, key=key,
-                 on_select=pick_from_table(key, part[C["col_id"]].tolist()), selection_mode="single-row")
+    st.dataframe(
+        styled,
+        hide_index=True,
+        column_config=COLUMNS,
+        key=key,
+        on_select=pick_from_table(key, part[C["col_id"]].tolist()),
+        selection_mode="single-row",
+    )
 
 # -- one goal in detail -------------------------------------------------------------------------------------------------
 st.divider()
@@ -88,26 +115,35 @@ row = ev.set_index("id").loc[gid]
 drow = disp.set_index(C["col_id"]).loc[gid]
 
 st.markdown(f"#### {html.escape(gid)} {html.escape(row['name'])}")
-st.markdown(f'<span data-testid="goal-status" style="padding:2px 10px;border-radius:10px;'
-            f'{progress.status_css(row["status"])}">{html.escape(t("goals.status_now", status=row["status_label"]))}'
-            "</span>", unsafe_allow_html=True)
+st.markdown(
+    f'<span data-testid="goal-status" style="padding:2px 10px;border-radius:10px;'
+    f'{progress.status_css(row["status"])}">{html.escape(t("goals.status_now", status=row["status_label"]))}'
+    "</span>",
+    unsafe_allow_html=True,
+)
 unit = f" {row['unit']}" if row["unit"] else ""
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(C["col_target"], drow[C["col_target"]] + unit)
-c2.metric(C["col_current"], drow[C["col_current"]] + (unit if row["kind"] == "goal" and drow[C["col_current"]] != "—" else ""))
+c2.metric(
+    C["col_current"], drow[C["col_current"]] + (unit if row["kind"] == "goal" and drow[C["col_current"]] != "—" else "")
+)
 c3.metric(C["col_gap"], drow[C["col_gap"]] + (unit if drow[C["col_gap"]] != "—" else ""))
 prog = drow[C["col_progress"]]
 c4.metric(C["col_progress"], "—" if prog is None or prog != prog else f"{prog * 100:.0f}%")
 # The counting rule right under the figure (settings included), and the plan's own words.
-st.markdown(f'<div data-testid="goal-rule" style="border-left:3px solid #1f77b4;padding:4px 10px;margin:4px 0 8px 0">'
-            f"<b>{html.escape(t('goals.rule'))}</b>：{html.escape(row['rule'])}<br>"
-            f"<b>{html.escape(t('goals.plan_text'))}</b>：“{html.escape(row['plan_text'])}”</div>",
-            unsafe_allow_html=True)
-st.markdown(f"**{C['col_source']}**：{progress.md_escape(drow[C['col_source']])}  \n"
-            f"**{C['basis']}**：{progress.md_escape(row['basis'])}  \n"
-            f"**{progress.md_escape(t('goals.task', task=row['task'], name=row['task_name']))}**  \n"
-            f"**{C['col_lead']}**：{progress.md_escape(row['lead'])}  \n"
-            f"**{t('goals.cooperating')}**：{progress.md_escape(row['cooperating'])}")
+st.markdown(
+    f'<div data-testid="goal-rule" style="border-left:3px solid #1f77b4;padding:4px 10px;margin:4px 0 8px 0">'
+    f"<b>{html.escape(t('goals.rule'))}</b>：{html.escape(row['rule'])}<br>"
+    f"<b>{html.escape(t('goals.plan_text'))}</b>：“{html.escape(row['plan_text'])}”</div>",
+    unsafe_allow_html=True,
+)
+st.markdown(
+    f"**{C['col_source']}**：{progress.md_escape(drow[C['col_source']])}  \n"
+    f"**{C['basis']}**：{progress.md_escape(row['basis'])}  \n"
+    f"**{progress.md_escape(t('goals.task', task=row['task'], name=row['task_name']))}**  \n"
+    f"**{C['col_lead']}**：{progress.md_escape(row['lead'])}  \n"
+    f"**{t('goals.cooperating')}**：{progress.md_escape(row['cooperating'])}"
+)
 
 st.markdown(f"##### {t('goals.contrib')}")
 contrib = progress.contributors(fs, gid)

@@ -36,8 +36,13 @@ if "map_init" not in st.session_state:
 with st.sidebar:
     st.subheader(t("map.filters"))
     st.selectbox(t("map.indicator"), views.INDICATORS, key="indicator", format_func=lambda k: METRICS[k][0])
-    st.radio(t("map.view"), ["units", "parks"], key="view", horizontal=True,
-             format_func=lambda v: t("map.view_units") if v == "units" else t("map.view_parks"))
+    st.radio(
+        t("map.view"),
+        ["units", "parks"],
+        key="view",
+        horizontal=True,
+        format_func=lambda v: t("map.view_units") if v == "units" else t("map.view_parks"),
+    )
     years = ref.patent_years()  # (first, last) application year, from the counts
     year_range = None
     if years and years[0] < years[1]:
@@ -45,10 +50,20 @@ with st.sidebar:
         year_range = st.slider(t("map.year_range"), lo, hi, (lo, hi), key="years")
     elif years:  # one application year: a slider needs two ends, so the year is stated instead
         st.caption(t("map.year_single", year=years[0]))
-    types = st.multiselect(t("map.patent_types"), ["invention", "utility", "design"], key="ptypes", placeholder=t("map.all"),
-                           format_func=PATENT_TYPE_LABELS.get)
-    status = st.multiselect(t("map.patent_status"), ["valid", "pending", "invalid"], key="pstatus", placeholder=t("map.all"),
-                            format_func={"valid": "有效", "pending": "审中", "invalid": "失效"}.get)
+    types = st.multiselect(
+        t("map.patent_types"),
+        ["invention", "utility", "design"],
+        key="ptypes",
+        placeholder=t("map.all"),
+        format_func=PATENT_TYPE_LABELS.get,
+    )
+    status = st.multiselect(
+        t("map.patent_status"),
+        ["valid", "pending", "invalid"],
+        key="pstatus",
+        placeholder=t("map.all"),
+        format_func={"valid": "有效", "pending": "审中", "invalid": "失效"}.get,
+    )
     st.caption(t("map.layers"))
     show_ws = st.checkbox(t("map.layer_workstations"), value=True, key="lyr_ws")
     show_cases = st.checkbox(t("map.layer_cases"), value=False, key="lyr_cases")
@@ -77,11 +92,21 @@ def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_
     f = state.figures(**{k: v for k, v in settings.items()})
     r = state.figures()
     layer = store.layer("townships" if view == "units" else "parks")
-    points = views.point_layers(f, workstations=layer_flags[0], cases=layer_flags[1], enterprises=layer_flags[2],
-                                zero_only=layer_flags[3])
-    spec = views.map_spec(f, r, layer, view=view, indicator=indicator, outline=boundaries.county_outline(),
-                          neighbours=boundaries.neighbours(), parks_layer=store.layer("parks"), points=points,
-                          basemap=_basemap)
+    points = views.point_layers(
+        f, workstations=layer_flags[0], cases=layer_flags[1], enterprises=layer_flags[2], zero_only=layer_flags[3]
+    )
+    spec = views.map_spec(
+        f,
+        r,
+        layer,
+        view=view,
+        indicator=indicator,
+        outline=boundaries.county_outline(),
+        neighbours=boundaries.neighbours(),
+        parks_layer=store.layer("parks"),
+        points=points,
+        basemap=_basemap,
+    )
     return folium_view.render(maps.build_map(spec)), spec.areas
 
 
@@ -97,14 +122,25 @@ def pick_clicked(value: dict, layer) -> None:
 @st.fragment
 def map_and_panel():
     basemap = basemaps.current()
-    rendered, layer = base_map(state.store_version(store), filters, view, indicator,
-                               (show_ws, show_cases, show_ent, zero_only), basemap, basemaps.cache_id(basemap))
+    rendered, layer = base_map(
+        state.store_version(store),
+        filters,
+        view,
+        indicator,
+        (show_ws, show_cases, show_ent, zero_only),
+        basemap,
+        basemaps.cache_id(basemap),
+    )
     left, right = st.columns([5, 3], gap="medium")
     # The panel first: after a click its heading and figures reach the browser before the (large) map element.
     with right:
         codes = [""] + list(layer["code"])
-        st.selectbox(t("map.pick_unit" if view == "units" else "map.pick_park"), codes, key="unit_pick",
-                     format_func=lambda c: gaz.name_of(c) if c else t("map.pick_none"))
+        st.selectbox(
+            t("map.pick_unit" if view == "units" else "map.pick_park"),
+            codes,
+            key="unit_pick",
+            format_func=lambda c: gaz.name_of(c) if c else t("map.pick_none"),
+        )
         code = st.session_state.get("unit_pick") or ""
         state.set_query(unit=code or None)
         if code:
@@ -114,8 +150,13 @@ def map_and_panel():
     with left:
         # The map element stays the same while the user clicks around (Streamlit then re-sends only a reference to
         # it); the selection outline is drawn onto it by a small component of its own.
-        folium_view.show(rendered, key="map", height=640, returned_objects=["last_object_clicked"],
-                         on_change=lambda value: pick_clicked(value, layer))
+        folium_view.show(
+            rendered,
+            key="map",
+            height=640,
+            returned_objects=["last_object_clicked"],
+            on_change=lambda value: pick_clicked(value, layer),
+        )
         picked = layer[layer["code"] == code] if code else layer.iloc[0:0]
         hint, tiles = st.columns([3, 2], vertical_alignment="top")
         with hint:
@@ -131,8 +172,10 @@ def city_panel():
     label, unit = METRICS[indicator]
     st.subheader(t("map.city_heading"))
     st.metric(label, mapspec.format_value(goals.city_value(fs, indicator), unit))
-    st.caption(t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label)
-               + (t("map.ranking_fewest_first") if indicator in views.MORE_IS_WORSE else ""))
+    st.caption(
+        t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label)
+        + (t("map.ranking_fewest_first") if indicator in views.MORE_IS_WORSE else "")
+    )
     st.html(tables.panel_table(views.ranking(fs, view, indicator), numeric=("排名", "数值")))
     st.caption(t("map.city_hint" if view == "units" else "map.city_hint_parks"))
 
@@ -144,8 +187,13 @@ def panel(code: str):
         row = fs.parks.set_index("code").loc[code]
         park = gaz.park_by_code[code]
         st.caption(f"{park.level}；所在镇街：{gaz.name_of(park.host_code) or park.host_note}")
-        figures = pd.DataFrame([{"指标": METRICS[m][0], "数值": mapspec.format_value(row[m], METRICS[m][1])}
-                                for m in views.PANEL_METRICS if m in row.index and m != "population"])
+        figures = pd.DataFrame(
+            [
+                {"指标": METRICS[m][0], "数值": mapspec.format_value(row[m], METRICS[m][1])}
+                for m in views.PANEL_METRICS
+                if m in row.index and m != "population"
+            ]
+        )
         st.html(tables.panel_table(figures, numeric=("数值",)))
         return
     d = state.unit_detail(code, **filters)
@@ -155,14 +203,27 @@ def panel(code: str):
     if rank:
         st.caption(t("map.label_rank", rank=rank) + f"（{label}）")
     # Only the open tab is computed and sent (a tab change reruns this fragment): a click shows its answer at once.
-    tabs = st.tabs([t("panel.figures"), t("panel.trend"), t("panel.workstations"), t("panel.zero_enterprises"),
-                    t("panel.cases"), t("panel.goal_share")], key="panel_tab", on_change="rerun")
+    tabs = st.tabs(
+        [
+            t("panel.figures"),
+            t("panel.trend"),
+            t("panel.workstations"),
+            t("panel.zero_enterprises"),
+            t("panel.cases"),
+            t("panel.goal_share"),
+        ],
+        key="panel_tab",
+        on_change="rerun",
+    )
     with tabs[0]:
         if tabs[0].open:
             st.html(tables.panel_table(d.figures, numeric=("数值", "排名")))
             net = d.network
-            st.caption("三级网络：管理机构 " + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
-                       + f"；专（兼）职人员 {mapspec.format_value(net['staff'], '人')}；专项资金 {mapspec.format_value(net['fund_wan'], '万元')}")
+            st.caption(
+                "三级网络：管理机构 "
+                + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
+                + f"；专（兼）职人员 {mapspec.format_value(net['staff'], '人')}；专项资金 {mapspec.format_value(net['fund_wan'], '万元')}"
+            )
     with tabs[1]:
         if tabs[1].open:
             if d.trend.empty:

@@ -28,7 +28,8 @@ store = state.store()
 fs = state.figures()
 
 # -- projector styling: no sidebar, no header, large type ----------------------------------------------------------------
-st.markdown("""
+st.markdown(
+    """
 <style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 header[data-testid="stHeader"] {display:none !important}
@@ -61,7 +62,9 @@ header[data-testid="stHeader"] {display:none !important}
 .stApp .txp-kpi-label {font-size:1.4rem; color:#252525}
 .stApp .txp-kpi {font-size:2rem; font-weight:700; color:#08306b}
 </style>
-""", unsafe_allow_html=True)
+""",
+    unsafe_allow_html=True,
+)
 
 # Larger labels and legend inside the map (the map is an iframe: its own stylesheet).
 MAP_CSS = """<style>.txip-label{font-size:17px !important}.txip-label b{font-size:15px !important}
@@ -73,8 +76,9 @@ if not fs.has_records:
     st.stop()
 
 # -- settings and the sequence of views ------------------------------------------------------------------------------------
-st.session_state.setdefault("present_indicator", state.query("ind") if state.query("ind") in views.INDICATORS
-                            else "patents")
+st.session_state.setdefault(
+    "present_indicator", state.query("ind") if state.query("ind") in views.INDICATORS else "patents"
+)
 st.session_state.setdefault("present_only_gaps", state.query("gaps") == "1")
 st.session_state.setdefault("present_internal", True)
 indicator = st.session_state.present_indicator
@@ -104,61 +108,105 @@ def _jump() -> None:
 
 n = st.session_state.present_step
 step = seq[n - 1]
-state.set_query(step=n, ind=indicator if indicator != "patents" else None,
-                gaps="1" if st.session_state.present_only_gaps else None)
+state.set_query(
+    step=n, ind=indicator if indicator != "patents" else None, gaps="1" if st.session_state.present_only_gaps else None
+)
 
 # -- top bar: title, markings, navigation ---------------------------------------------------------------------------------
 left, mid, right = st.columns([5, 2.6, 4.4], vertical_alignment="center")  # room for the buttons' labels
-left.markdown(f'<p class="txp-title" data-testid="present-title">{html.escape(step.title)}</p>',
-              unsafe_allow_html=True)
+left.markdown(f'<p class="txp-title" data-testid="present-title">{html.escape(step.title)}</p>', unsafe_allow_html=True)
 badges = []
 if st.session_state.present_internal:
     badges.append(f'<span class="txp-badge txp-internal">{html.escape(t("report.internal"))}</span>')
 if fs.is_sample:
-    badges.append(f'<span class="txp-badge txp-sample" data-testid="sample-badge">{html.escape(t("app.sample_short"))}</span>')
+    badges.append(
+        f'<span class="txp-badge txp-sample" data-testid="sample-badge">{html.escape(t("app.sample_short"))}</span>'
+    )
 if fs.schematic_notice:
     badges.append(f'<span class="txp-badge txp-schematic">{html.escape(t("app.schematic_short"))}</span>')
 mid.markdown('<div class="txp-badges">' + "".join(badges) + "</div>", unsafe_allow_html=True)
 with right:
     b1, b2, b3 = st.columns([1, 1, 1], vertical_alignment="center")
-    b1.button(t("present.prev"), key="present_prev", on_click=_go, args=(-1,), disabled=n == 1, shortcut="Left",
-              width="stretch")
-    b2.button(t("present.next"), key="present_next", on_click=_go, args=(1,), disabled=n == len(seq),
-              shortcut="Right", type="primary", width="stretch")
+    b1.button(
+        t("present.prev"),
+        key="present_prev",
+        on_click=_go,
+        args=(-1,),
+        disabled=n == 1,
+        shortcut="Left",
+        width="stretch",
+    )
+    b2.button(
+        t("present.next"),
+        key="present_next",
+        on_click=_go,
+        args=(1,),
+        disabled=n == len(seq),
+        shortcut="Right",
+        type="primary",
+        width="stretch",
+    )
     with b3.popover(t("present.settings"), width="stretch"):
-        st.selectbox(t("present.indicator"), views.INDICATORS, key="present_indicator",
-                     format_func=lambda k: METRICS[k][0])
+        st.selectbox(
+            t("present.indicator"), views.INDICATORS, key="present_indicator", format_func=lambda k: METRICS[k][0]
+        )
         st.toggle(t("present.only_gaps"), key="present_only_gaps")
-        st.selectbox(t("present.step_of", n="…", total=len(seq)), list(range(1, len(seq) + 1)), index=n - 1,
-                     key="present_jump", on_change=_jump, format_func=lambda i: f"{i}. {seq[i - 1].title}")
+        st.selectbox(
+            t("present.step_of", n="…", total=len(seq)),
+            list(range(1, len(seq) + 1)),
+            index=n - 1,
+            key="present_jump",
+            on_change=_jump,
+            format_func=lambda i: f"{i}. {seq[i - 1].title}",
+        )
         st.toggle(t("present.internal"), key="present_internal")
         st.markdown(f"**{t('present.downloads')}**")
         layers = report.Layers.from_store(store)
-        opts = dict(indicator=indicator, internal=st.session_state.present_internal,
-                    only_gaps=st.session_state.present_only_gaps)
-        for fmt, label in (("pptx", "present.dl_pptx"), ("pdf", "present.dl_pdf"), ("png", "present.dl_png"),
-                           ("xlsx", "present.dl_xlsx")):
+        opts = dict(
+            indicator=indicator,
+            internal=st.session_state.present_internal,
+            only_gaps=st.session_state.present_only_gaps,
+        )
+        for fmt, label in (
+            ("pptx", "present.dl_pptx"),
+            ("pdf", "present.dl_pdf"),
+            ("png", "present.dl_png"),
+            ("xlsx", "present.dl_xlsx"),
+        ):
             # Built when clicked (deferred), from the figures on screen.
-            st.download_button(t(label), data=lambda fmt=fmt: exports.build(fmt, fs, layers, **opts),
-                               file_name=report.file_name(fmt, fs), mime=exports.FORMATS[fmt], key=f"present_dl_{fmt}",
-                               on_click="ignore", width="stretch")
+            st.download_button(
+                t(label),
+                data=lambda fmt=fmt: exports.build(fmt, fs, layers, **opts),
+                file_name=report.file_name(fmt, fs),
+                mime=exports.FORMATS[fmt],
+                key=f"present_dl_{fmt}",
+                on_click="ignore",
+                width="stretch",
+            )
         st.markdown(f'<a href="./map" target="_self">{html.escape(t("present.exit"))}</a>', unsafe_allow_html=True)
 
 # A presenter's clicker sends PageDown / PageUp (or space): click the buttons (inline script, nothing external).
-st.html("""<script>
+st.html(
+    """<script>
 (function(){ if (window.__txipPresentKeys) { return; } window.__txipPresentKeys = true;
 document.addEventListener('keydown', function (e) {
   if (!document.querySelector('[data-testid="present-title"]')) { return; }  // only on this page
   const tag = (e.target && e.target.tagName) || '';
   if (/INPUT|TEXTAREA|SELECT/.test(tag)) { return; }
   let label = null;
-  if (e.key === 'PageDown' || (e.key === ' ' && !e.shiftKey)) { label = '""" + t("present.next") + """'; }
-  if (e.key === 'PageUp' || (e.key === ' ' && e.shiftKey)) { label = '""" + t("present.prev") + """'; }
+  if (e.key === 'PageDown' || (e.key === ' ' && !e.shiftKey)) { label = '"""
+    + t("present.next")
+    + """'; }
+  if (e.key === 'PageUp' || (e.key === ' ' && e.shiftKey)) { label = '"""
+    + t("present.prev")
+    + """'; }
   if (!label) { return; }
   const b = [...document.querySelectorAll('button')].find(x => x.innerText.trim().startsWith(label));
   if (b && !b.disabled) { e.preventDefault(); b.click(); }
 });})();
-</script>""", unsafe_allow_javascript=True)
+</script>""",
+    unsafe_allow_javascript=True,
+)
 
 
 # -- the views -------------------------------------------------------------------------------------------------------------
@@ -182,7 +230,8 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
         # A township: framed on it, no class legend (the view is about its figures, gaps and points).
         for key, child in list(m._children.items()):
             if isinstance(child, folium.map.FitBounds) or (
-                    isinstance(child, maps.MapControl) and "txip-legend" in child.html_json):
+                isinstance(child, maps.MapControl) and "txip-legend" in child.html_json
+            ):
                 del m._children[key]
         points = maps.points_legend_control(spec)  # its points keep their legend
         if points is not None:
@@ -190,29 +239,46 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
         sel = layers.townships[layers.townships["code"] == code]
         minx, miny, maxx, maxy = sel.total_bounds
         dx, dy = (maxx - minx) * 0.1, (maxy - miny) * 0.1
-        m.fit_bounds([[miny - dy, minx - dx], [maxy + dy, maxx + dx]], padding_top_left=maps.FIT_PADDING_TOP_LEFT,
-                     padding_bottom_right=maps.FIT_PADDING_BOTTOM_RIGHT)  # beside the right-hand column
+        m.fit_bounds(
+            [[miny - dy, minx - dx], [maxy + dy, maxx + dx]],
+            padding_top_left=maps.FIT_PADDING_TOP_LEFT,
+            padding_bottom_right=maps.FIT_PADDING_BOTTOM_RIGHT,
+        )  # beside the right-hand column
     return folium_view.render(m)
 
 
 def show_map(kind: str, code: str | None = None, height: int = 760):
-    folium_view.show(city_map(state.store_version(store), fs.settings, kind, indicator, code),
-                     key=f"present_map_{kind}_{code or ''}", height=height)
+    folium_view.show(
+        city_map(state.store_version(store), fs.settings, kind, indicator, code),
+        key=f"present_map_{kind}_{code or ''}",
+        height=height,
+    )
 
 
-STATUS_CLASS = {"met": "txp-met", "done": "txp-met", "not_met": "txp-notmet", "not_done": "txp-notmet",
-                "no_data": "txp-nodata"}
+STATUS_CLASS = {
+    "met": "txp-met",
+    "done": "txp-met",
+    "not_met": "txp-notmet",
+    "not_done": "txp-notmet",
+    "no_data": "txp-nodata",
+}
 
 if step.kind == "overview":
     show_map("overview")
 elif step.kind == "goals":
     rows = report.goal_rows(fs)
-    st.markdown(f'<p class="txp-basis" style="font-size:1.3rem">{html.escape(report.goal_summary(fs))}</p>',
-                unsafe_allow_html=True)
+    st.markdown(
+        f'<p class="txp-basis" style="font-size:1.3rem">{html.escape(report.goal_summary(fs))}</p>',
+        unsafe_allow_html=True,
+    )
     shown = rows.drop(columns=["kind", "status"])
     status_col = list(shown.columns).index(t("goals.col_status"))
-    st.markdown('<div class="txp-goals">' + html_table(shown, {status_col: [STATUS_CLASS.get(s) for s in rows["status"]]})
-                + "</div>", unsafe_allow_html=True)
+    st.markdown(
+        '<div class="txp-goals">'
+        + html_table(shown, {status_col: [STATUS_CLASS.get(s) for s in rows["status"]]})
+        + "</div>",
+        unsafe_allow_html=True,
+    )
 elif step.kind == "gaps":
     card = network.scorecard(fs)
     cov = network.coverage(card)
@@ -220,8 +286,10 @@ elif step.kind == "gaps":
     for key in ("office", "staff", "fund", "ws"):
         have, no, unknown = cov[key]
         note = f"（未填报 {unknown}）" if unknown else ""
-        kpis.append(f'<div><span class="txp-kpi-label">{html.escape(t(f"network.summary_{key}"))}</span> '
-                    f'<span class="txp-kpi">{have} / {len(card)}</span> <span class="txp-basis">{note}</span></div>')
+        kpis.append(
+            f'<div><span class="txp-kpi-label">{html.escape(t(f"network.summary_{key}"))}</span> '
+            f'<span class="txp-kpi">{have} / {len(card)}</span> <span class="txp-basis">{note}</span></div>'
+        )
     st.markdown('<div class="txp-kpis">' + "".join(kpis) + "</div>", unsafe_allow_html=True)
     show_map("gaps", height=650)
 elif step.kind == "unit":
@@ -244,14 +312,17 @@ elif step.kind == "unit":
             st.markdown(
                 f'<p class="txp-gap">● {html.escape(r[t("network.col_gap")])}</p>'
                 f'<p class="txp-gapnote">{html.escape(r[t("network.col_basis")])}　牵头：'
-                f'{html.escape(r[t("network.col_lead")])}</p>', unsafe_allow_html=True)
+                f"{html.escape(r[t('network.col_lead')])}</p>",
+                unsafe_allow_html=True,
+            )
 elif step.kind == "actions":
     parts = []
     for lead, items in report.actions_by_lead(fs, max_chars=70):
         parts.append(f'<p class="txp-lead">{html.escape(lead)}</p>')
         for text, basis in items:
-            parts.append(f'<div class="txp-item">● {html.escape(text)} '
-                         f'<span class="txp-basis">{html.escape(basis)}</span></div>')
+            parts.append(
+                f'<div class="txp-item">● {html.escape(text)} <span class="txp-basis">{html.escape(basis)}</span></div>'
+            )
     st.markdown("".join(parts) or t("report.actions_none"), unsafe_allow_html=True)
 elif step.kind == "rules":
     st.markdown('<div class="txp-goals">' + html_table(report.rule_rows(fs)) + "</div>", unsafe_allow_html=True)
@@ -261,4 +332,6 @@ elif step.kind == "rules":
 st.markdown(
     f'<div class="txp-foot" data-testid="present-footer">{html.escape(report.footer_line(fs))}'
     f'<span style="float:right">{html.escape(t("present.step_of", n=n, total=len(seq)))}　'
-    f'{html.escape(t("present.keys_hint"))}</span></div>', unsafe_allow_html=True)
+    f"{html.escape(t('present.keys_hint'))}</span></div>",
+    unsafe_allow_html=True,
+)

@@ -80,12 +80,90 @@ def uscc(dept_type: str, region: str, body: str) -> str:
 # --------------------------------------------------------------------------- word lists
 
 CORES = [
-    "恒达", "华盛", "瑞丰", "永信", "宏远", "金泰", "银河", "新宇", "嘉诚", "鑫源", "博远", "天元", "中锐", "东辰",
-    "海川", "汇丰", "康宁", "润华", "力拓", "安泰", "明阳", "诚信", "隆昌", "富源", "远东", "大成", "盛世", "立新",
-    "泰和", "同创", "德润", "三友", "金鼎", "蓝天", "华康", "宏图", "振华", "新源", "协力", "永泰", "恒通", "华宇",
-    "方圆", "凯达", "利民", "鼎盛", "天成", "宏昌", "益民", "兴达", "嘉禾", "恒瑞", "佳美", "宝利", "奥凯", "晨光",
-    "旭日", "锦程", "中正", "百川", "星辰", "昊天", "盈科", "聚力", "丰泽", "长荣", "信达", "海纳", "科润", "启航",
-    "驰远", "万邦", "宇航", "青松", "白鹭", "金桥", "绿源", "福瑞", "顺达", "腾飞", "沃德", "瑞祥", "荣盛", "德明",
+    "恒达",
+    "华盛",
+    "瑞丰",
+    "永信",
+    "宏远",
+    "金泰",
+    "银河",
+    "新宇",
+    "嘉诚",
+    "鑫源",
+    "博远",
+    "天元",
+    "中锐",
+    "东辰",
+    "海川",
+    "汇丰",
+    "康宁",
+    "润华",
+    "力拓",
+    "安泰",
+    "明阳",
+    "诚信",
+    "隆昌",
+    "富源",
+    "远东",
+    "大成",
+    "盛世",
+    "立新",
+    "泰和",
+    "同创",
+    "德润",
+    "三友",
+    "金鼎",
+    "蓝天",
+    "华康",
+    "宏图",
+    "振华",
+    "新源",
+    "协力",
+    "永泰",
+    "恒通",
+    "华宇",
+    "方圆",
+    "凯达",
+    "利民",
+    "鼎盛",
+    "天成",
+    "宏昌",
+    "益民",
+    "兴达",
+    "嘉禾",
+    "恒瑞",
+    "佳美",
+    "宝利",
+    "奥凯",
+    "晨光",
+    "旭日",
+    "锦程",
+    "中正",
+    "百川",
+    "星辰",
+    "昊天",
+    "盈科",
+    "聚力",
+    "丰泽",
+    "长荣",
+    "信达",
+    "海纳",
+    "科润",
+    "启航",
+    "驰远",
+    "万邦",
+    "宇航",
+    "青松",
+    "白鹭",
+    "金桥",
+    "绿源",
+    "福瑞",
+    "顺达",
+    "腾飞",
+    "沃德",
+    "瑞祥",
+    "荣盛",
+    "德明",
 ]
 BRAND_CHARS = list("泰兴润华鑫源康宝瑞禾盛达丰嘉佳恒德悦美乐福寿金银玉香甜鲜味品真诚信安和顺")
 
@@ -93,35 +171,88 @@ SURNAMES = list("王李张刘陈杨黄赵吴周徐孙朱马胡郭何高林罗郑
 
 INDUSTRIES = {
     "chem": dict(
-        label="精细化工及新材料", hy=["化学原料和化学制品制造业", "橡胶和塑料制品业"],
+        label="精细化工及新材料",
+        hy=["化学原料和化学制品制造业", "橡胶和塑料制品业"],
         words=["化工", "新材料", "化学", "精细化工", "材料科技"],
-        inv_obj=["高纯度对苯二甲酸", "环氧树脂固化剂", "聚氨酯胶粘剂", "水性防腐涂料", "医药中间体", "有机硅改性树脂",
-                 "无卤阻燃剂", "加氢催化剂", "非离子表面活性剂", "含氯有机废液", "离子液体", "纳米二氧化硅", "聚醚多元醇",
-                 "丙烯酸酯共聚物", "氯代吡啶"],
+        inv_obj=[
+            "高纯度对苯二甲酸",
+            "环氧树脂固化剂",
+            "聚氨酯胶粘剂",
+            "水性防腐涂料",
+            "医药中间体",
+            "有机硅改性树脂",
+            "无卤阻燃剂",
+            "加氢催化剂",
+            "非离子表面活性剂",
+            "含氯有机废液",
+            "离子液体",
+            "纳米二氧化硅",
+            "聚醚多元醇",
+            "丙烯酸酯共聚物",
+            "氯代吡啶",
+        ],
         inv_act=["的制备方法", "的合成方法", "的连续化生产工艺", "的提纯方法", "及其制备方法", "的回收处理方法"],
-        devices=["反应釜冷却装置", "物料输送管道", "精馏塔回流装置", "尾气吸收装置", "储罐呼吸阀", "离心分离设备",
-                 "固体投料装置", "管道防泄漏结构"],
+        devices=[
+            "反应釜冷却装置",
+            "物料输送管道",
+            "精馏塔回流装置",
+            "尾气吸收装置",
+            "储罐呼吸阀",
+            "离心分离设备",
+            "固体投料装置",
+            "管道防泄漏结构",
+        ],
         products=["包装桶", "试剂瓶", "涂料桶", "吨桶"],
-        ipc=["C07C 51/265", "C07C 67/08", "C08G 18/48", "C08L 63/00", "C09D 175/04", "C09J 175/04", "B01J 19/18",
-             "C07D 213/61", "C01B 33/12", "B01D 3/14"],
+        ipc=[
+            "C07C 51/265",
+            "C07C 67/08",
+            "C08G 18/48",
+            "C08L 63/00",
+            "C09D 175/04",
+            "C09J 175/04",
+            "B01J 19/18",
+            "C07D 213/61",
+            "C01B 33/12",
+            "B01D 3/14",
+        ],
         um_ipc=["B01J 19/00", "B01D 53/18", "F17C 13/04", "B01D 3/32", "B65G 53/04", "F16L 55/07", "B04B 7/00"],
-        loc=["09-01", "09-03"], nice=[1, 1, 1, 2, 3, 4, 5, 17, 19, 42],
+        loc=["09-01", "09-03"],
+        nice=[1, 1, 1, 2, 3, 4, 5, 17, 19, 42],
     ),
     "equip": dict(
-        label="高端装备制造", hy=["专用设备制造业", "通用设备制造业", "汽车制造业"],
+        label="高端装备制造",
+        hy=["专用设备制造业", "通用设备制造业", "汽车制造业"],
         words=["机械", "装备", "重工", "智能装备", "机电"],
         inv_obj=["减速机齿轮", "液压阀组", "焊接机器人", "数控折弯机", "输送线", "齿轮箱", "起重机吊臂", "轴承座"],
         inv_act=["的加工方法", "的控制方法", "的装配工艺", "的检测方法", "及其控制系统"],
-        devices=["夹具定位装置", "自动上料机构", "减速机润滑结构", "焊接变位机", "输送辊道", "液压缓冲装置",
-                 "打磨除尘设备", "传动轴连接结构"],
+        devices=[
+            "夹具定位装置",
+            "自动上料机构",
+            "减速机润滑结构",
+            "焊接变位机",
+            "输送辊道",
+            "液压缓冲装置",
+            "打磨除尘设备",
+            "传动轴连接结构",
+        ],
         products=["数控机床", "减速机", "控制柜", "起重机"],
-        ipc=["B23K 37/04", "F16K 31/12", "B65G 47/90", "B21D 43/00", "F16H 57/02", "B24B 41/06", "G01M 13/04",
-             "B66C 23/00"],
+        ipc=[
+            "B23K 37/04",
+            "F16K 31/12",
+            "B65G 47/90",
+            "B21D 43/00",
+            "F16H 57/02",
+            "B24B 41/06",
+            "G01M 13/04",
+            "B66C 23/00",
+        ],
         um_ipc=["B23K 37/04", "B23Q 3/06", "B65G 13/02", "F16N 7/00", "F16F 9/02", "B24B 55/06", "F16D 1/06"],
-        loc=["15-99", "13-03", "15-09"], nice=[7, 7, 7, 9, 11, 12, 6, 8, 37],
+        loc=["15-99", "13-03", "15-09"],
+        nice=[7, 7, 7, 9, 11, 12, 6, 8, 37],
     ),
     "bio": dict(
-        label="生物医药及新型医疗器械", hy=["医药制造业", "专用设备制造业"],
+        label="生物医药及新型医疗器械",
+        hy=["医药制造业", "专用设备制造业"],
         words=["生物医药", "医疗器械", "药业", "生物科技", "医用材料"],
         inv_obj=["缓释片", "中药提取物", "原料药晶型", "医用敷料", "注射用冻干粉", "酶制剂", "可吸收缝合线"],
         inv_act=["的制备方法", "的纯化方法", "的检测方法", "及其应用", "的质量控制方法"],
@@ -129,10 +260,12 @@ INDUSTRIES = {
         products=["输液瓶", "药盒", "护理床", "采样管"],
         ipc=["A61K 31/4439", "A61K 36/185", "A61B 17/34", "A61M 5/14", "C12N 9/12", "A61L 2/07"],
         um_ipc=["A61M 5/14", "A61G 7/05", "A61B 5/15", "B65B 3/00", "A41D 13/11"],
-        loc=["24-02", "24-01", "09-01"], nice=[5, 5, 5, 10, 10, 3, 44, 35],
+        loc=["24-02", "24-01", "09-01"],
+        nice=[5, 5, 5, 10, 10, 3, 44, 35],
     ),
     "agri": dict(
-        label="农产品精深加工", hy=["农副食品加工业"],
+        label="农产品精深加工",
+        hy=["农副食品加工业"],
         words=["农业科技", "粮油", "农产品", "米业", "生态农业"],
         inv_obj=["银杏果", "大米", "菜籽油", "饲料", "银杏叶提取物", "稻谷"],
         inv_act=["的加工方法", "的保鲜方法", "的烘干工艺", "的精制方法", "的综合利用方法"],
@@ -140,10 +273,12 @@ INDUSTRIES = {
         products=["包装袋", "礼盒", "米袋", "油瓶"],
         ipc=["A23L 7/10", "A23N 12/08", "A01K 61/10", "A23B 7/02", "A01G 9/02", "B02B 3/00"],
         um_ipc=["F26B 17/12", "B07B 1/28", "B30B 9/02", "A23N 12/02", "A23N 5/00"],
-        loc=["09-05", "09-01", "09-03"], nice=[29, 30, 30, 31, 31, 32, 33, 35],
+        loc=["09-05", "09-01", "09-03"],
+        nice=[29, 30, 30, 31, 31, 32, 33, 35],
     ),
     "food": dict(
-        label="食品加工", hy=["食品制造业", "酒、饮料和精制茶制造业"],
+        label="食品加工",
+        hy=["食品制造业", "酒、饮料和精制茶制造业"],
         words=["食品", "调味品", "酒业", "饮料", "食品科技"],
         inv_obj=["烧饼", "酱菜", "黄酒", "固体饮料", "酱油", "糕点", "速冻面点"],
         inv_act=["的制作方法", "的发酵工艺", "的生产方法", "的杀菌方法", "及其制备方法"],
@@ -151,10 +286,12 @@ INDUSTRIES = {
         products=["酒瓶", "包装盒", "饮料瓶", "礼盒"],
         ipc=["A23L 19/00", "A21D 13/06", "A23F 3/06", "A23G 3/34", "C12G 3/02", "A23L 2/38"],
         um_ipc=["A21C 3/02", "A21B 1/48", "B67C 3/00", "B65B 51/10", "C12M 1/36"],
-        loc=["09-01", "09-03", "01-01"], nice=[29, 30, 30, 32, 33, 33, 43, 35],
+        loc=["09-01", "09-03", "01-01"],
+        nice=[29, 30, 30, 32, 33, 33, 43, 35],
     ),
     "energy": dict(
-        label="节能环保和新能源", hy=["电气机械和器材制造业", "生态保护和环境治理业"],
+        label="节能环保和新能源",
+        hy=["电气机械和器材制造业", "生态保护和环境治理业"],
         words=["新能源", "环保科技", "节能科技", "电气", "光伏"],
         inv_obj=["锂电池正极材料", "光伏组件", "废水", "生物质颗粒", "储能系统", "脱硫剂"],
         inv_act=["的制备方法", "的处理方法", "的控制方法", "的回收方法", "及其制备方法"],
@@ -162,10 +299,12 @@ INDUSTRIES = {
         products=["充电桩", "控制箱", "路灯", "配电柜"],
         ipc=["H01M 10/0525", "F24S 20/20", "B01D 53/78", "H02J 7/35", "C02F 9/00", "F23G 5/027"],
         um_ipc=["H02S 20/10", "C02F 9/00", "B01D 46/02", "H01M 10/613", "B60L 53/31", "H01F 27/08"],
-        loc=["13-02", "13-03", "26-03"], nice=[9, 9, 11, 11, 7, 40, 42, 37],
+        loc=["13-02", "13-03", "26-03"],
+        nice=[9, 9, 11, 11, 7, 40, 42, 37],
     ),
     "other": dict(
-        label="其他", hy=["纺织业", "计算机、通信和其他电子设备制造业", "非金属矿物制品业", "纺织服装、服饰业"],
+        label="其他",
+        hy=["纺织业", "计算机、通信和其他电子设备制造业", "非金属矿物制品业", "纺织服装、服饰业"],
         words=["纺织", "电子", "建材", "服饰", "信息技术"],
         inv_obj=["功能性面料", "电路板", "保温砌块", "导电纤维", "数据管理平台"],
         inv_act=["的生产方法", "的制备方法", "的检测方法", "的实现方法"],
@@ -173,22 +312,64 @@ INDUSTRIES = {
         products=["服装", "手机壳", "墙砖", "背包"],
         ipc=["D06P 1/44", "D01D 5/08", "H05K 7/20", "G06F 16/22", "E04B 1/76", "B32B 27/06"],
         um_ipc=["D01H 13/10", "H05K 7/20", "B28B 7/00", "D06H 3/08", "H02G 3/32"],
-        loc=["02-02", "14-03", "25-01", "03-01"], nice=[24, 25, 25, 9, 16, 19, 20, 21, 35],
+        loc=["02-02", "14-03", "25-01", "03-01"],
+        nice=[24, 25, 25, 9, 16, 19, 20, 21, 35],
     ),
 }
 IND_KEYS = list(INDUSTRIES)
 # The 行业 (GB/T 4754) that goes with a word in the firm's name, where an industry covers several.
-HY_BY_WORD = {"纺织": "纺织业", "电子": "计算机、通信和其他电子设备制造业", "建材": "非金属矿物制品业",
-              "服饰": "纺织服装、服饰业", "信息技术": "软件和信息技术服务业", "光伏": "电气机械和器材制造业",
-              "电气": "电气机械和器材制造业", "新能源": "电气机械和器材制造业", "环保科技": "生态保护和环境治理业",
-              "节能科技": "通用设备制造业", "酒业": "酒、饮料和精制茶制造业", "饮料": "酒、饮料和精制茶制造业",
-              "药业": "医药制造业", "生物医药": "医药制造业", "医用材料": "医药制造业", "医疗器械": "专用设备制造业"}
+HY_BY_WORD = {
+    "纺织": "纺织业",
+    "电子": "计算机、通信和其他电子设备制造业",
+    "建材": "非金属矿物制品业",
+    "服饰": "纺织服装、服饰业",
+    "信息技术": "软件和信息技术服务业",
+    "光伏": "电气机械和器材制造业",
+    "电气": "电气机械和器材制造业",
+    "新能源": "电气机械和器材制造业",
+    "环保科技": "生态保护和环境治理业",
+    "节能科技": "通用设备制造业",
+    "酒业": "酒、饮料和精制茶制造业",
+    "饮料": "酒、饮料和精制茶制造业",
+    "药业": "医药制造业",
+    "生物医药": "医药制造业",
+    "医用材料": "医药制造业",
+    "医疗器械": "专用设备制造业",
+}
 IND_SHARE = {"chem": 0.24, "equip": 0.24, "bio": 0.08, "agri": 0.10, "food": 0.10, "energy": 0.12, "other": 0.12}
-IND_SHARE_BINJIANG = {"chem": 0.70, "equip": 0.10, "bio": 0.06, "agri": 0.02, "food": 0.02, "energy": 0.06, "other": 0.04}
+IND_SHARE_BINJIANG = {
+    "chem": 0.70,
+    "equip": 0.10,
+    "bio": 0.06,
+    "agri": 0.02,
+    "food": 0.02,
+    "energy": 0.06,
+    "other": 0.04,
+}
 
-GENERIC_ROADS = ["人民路", "文昌路", "工业路", "兴业路", "创业路", "科技大道", "振兴路", "富民路", "友谊路", "迎宾路",
-                 "建设路", "胜利路", "朝阳路", "东方大道", "幸福路", "光明路", "新华路", "和平路", "工业园路", "镇南路",
-                 "镇北路"]
+GENERIC_ROADS = [
+    "人民路",
+    "文昌路",
+    "工业路",
+    "兴业路",
+    "创业路",
+    "科技大道",
+    "振兴路",
+    "富民路",
+    "友谊路",
+    "迎宾路",
+    "建设路",
+    "胜利路",
+    "朝阳路",
+    "东方大道",
+    "幸福路",
+    "光明路",
+    "新华路",
+    "和平路",
+    "工业园路",
+    "镇南路",
+    "镇北路",
+]
 # Roads whose names contain another unit's short name: the unit must come from the unit name, not the road.
 UNIT_ROADS = {
     "321283001": ["根思东路", "济川北路", "鼓楼东路"],
@@ -206,8 +387,14 @@ PARK_ROADS = {
     "P04": ["科技大道", "创新路", "高新路", "智造路"],
 }
 CITY_PREFIXES = ["江苏省泰兴市", "泰兴市", "泰兴市", "江苏省泰州市泰兴市"]
-OUTSIDE_PREFIXES = [("靖江市", "321282"), ("江苏省靖江市", "321282"), ("江苏省泰州市高港区", "321203"),
-                    ("泰州市高港区", "321203"), ("如皋市", "320682"), ("江苏省如皋市", "320682")]
+OUTSIDE_PREFIXES = [
+    ("靖江市", "321282"),
+    ("江苏省靖江市", "321282"),
+    ("江苏省泰州市高港区", "321203"),
+    ("泰州市高港区", "321203"),
+    ("如皋市", "320682"),
+    ("江苏省如皋市", "320682"),
+]
 CN_NUM = "一二三四五六七八九十"
 
 
@@ -310,8 +497,9 @@ def load_context():
         p = pop.get(u.code, (0, SMALL_POP.get(u.code, DEFAULT_POP)))[1]
         vill = [(v.name + ("村" if v.kind == "村" else "社区")) for v in gaz.villages if v.unit_code == u.code]
         former = [(o.name, _merge_date(o.year)) for o in gaz.old_names if o.successor_code == u.code]
-        units[u.code] = UnitInfo(u.code, u.name, u.short_name, p / 10000 * INDUSTRY_BOOST.get(u.code, 1.0),
-                                 polys[u.code], vill, former, {})
+        units[u.code] = UnitInfo(
+            u.code, u.name, u.short_name, p / 10000 * INDUSTRY_BOOST.get(u.code, 1.0), polys[u.code], vill, former, {}
+        )
     parks = {p.code: p for p in gaz.parks}
     park_polys = load_polygons(PARK_POLYGONS, required=False)
     park_unit = {}
@@ -510,27 +698,70 @@ def make_applicants(rng, units, parks, park_unit, namer: Namer):
         former = ""  # set by assign_former_towns
         road = pick(rng, PARK_ROADS[park]) if park else unit_road(rng, unit)
         if tm_only:
-            name = namer.small(["食品商行", "副食品店", "家庭农场", "服饰店", "茶业经营部", "酒业商行", "餐饮店",
-                                "农业专业合作社", "日用品商行", "五金店"])
+            name = namer.small(
+                [
+                    "食品商行",
+                    "副食品店",
+                    "家庭农场",
+                    "服饰店",
+                    "茶业经营部",
+                    "酒业商行",
+                    "餐饮店",
+                    "农业专业合作社",
+                    "日用品商行",
+                    "五金店",
+                ]
+            )
         else:
             name = namer.company(industry)
         w = float(rng.pareto(1.15) + 0.15)
         founded = int(np.clip(2026 - rng.gamma(2.2, 6.0), 1992, 2024))
-        return Applicant(name=name, code="", unit=unit, park=park, park_name=parks[park].name if park else "",
-                         industry=industry, road=road,
-                         number=int(rng.integers(1, 300)), village=village, former=former, outside="",
-                         weight=w, founded=founded, in_table=in_table, tm_only=tm_only)
+        return Applicant(
+            name=name,
+            code="",
+            unit=unit,
+            park=park,
+            park_name=parks[park].name if park else "",
+            industry=industry,
+            road=road,
+            number=int(rng.integers(1, 300)),
+            village=village,
+            former=former,
+            outside="",
+            weight=w,
+            founded=founded,
+            in_table=in_table,
+            tm_only=tm_only,
+        )
 
     table = [make_one(pick(rng, codes, w_unit), True) for _ in range(600)]
     extras = [make_one(pick(rng, codes, w_unit), False) for _ in range(380)]
-    tm_only = [make_one(pick(rng, codes, w_unit), False, pick(rng, ["agri", "food", "other"]), tm_only=True)
-               for _ in range(420)]
+    tm_only = [
+        make_one(pick(rng, codes, w_unit), False, pick(rng, ["agri", "food", "other"]), tm_only=True)
+        for _ in range(420)
+    ]
     outside = []
     for i in range(12):
         prefix, region = OUTSIDE_PREFIXES[i % len(OUTSIDE_PREFIXES)]
         ind = pick(rng, IND_KEYS, [IND_SHARE[k] for k in IND_KEYS])
-        outside.append(Applicant(namer.company(ind, ("江苏",)), new_code(region), "", "", "", ind, pick(rng, GENERIC_ROADS),
-                                 int(rng.integers(1, 300)), "", "", prefix, 1.0, 2000, False))
+        outside.append(
+            Applicant(
+                namer.company(ind, ("江苏",)),
+                new_code(region),
+                "",
+                "",
+                "",
+                ind,
+                pick(rng, GENERIC_ROADS),
+                int(rng.integers(1, 300)),
+                "",
+                "",
+                prefix,
+                1.0,
+                2000,
+                False,
+            )
+        )
     for a in table:
         a.code = new_code()
     for a in extras:
@@ -593,8 +824,16 @@ def assign_enterprise_flags(rng, table: list[Applicant]):
     standard = choose(live, 62, 0.9)
     for i in idx_all:  # bigger firms file more
         table[i].weight *= (3.0 if i in ht else 1.0) * (1.5 if i in above else 1.0)
-    return dict(ht=ht, above=above, zero=zero_set, gb_filed=gb_filed, gb_passed=gb_passed, advantage=advantage,
-                intensive=intensive, standard=standard)
+    return dict(
+        ht=ht,
+        above=above,
+        zero=zero_set,
+        gb_filed=gb_filed,
+        gb_passed=gb_passed,
+        advantage=advantage,
+        intensive=intensive,
+        standard=standard,
+    )
 
 
 # --------------------------------------------------------------------------- patents
@@ -656,8 +895,11 @@ def _patent_outcome(rng, ptype: str, d: date):
 
 
 TYPE_DIGIT = {"invention": "1", "utility": "2", "design": "3"}
-TYPE_LABELS = {"invention": ["发明", "发明", "发明专利"], "utility": ["实用新型", "实用新型", "实用新型专利"],
-               "design": ["外观设计", "外观设计", "外观设计专利"]}
+TYPE_LABELS = {
+    "invention": ["发明", "发明", "发明专利"],
+    "utility": ["实用新型", "实用新型", "实用新型专利"],
+    "design": ["外观设计", "外观设计", "外观设计专利"],
+}
 
 
 def _serial_max(year: int, digit: str) -> int:
@@ -798,8 +1040,15 @@ def _patent_owners(rng, skel: list[tuple], outcomes: list[tuple], apps: list[App
     return owner
 
 
-def _patent_rows(rng, skel: list[tuple], outcomes: list[tuple], owner: np.ndarray, apps: list[Applicant],
-                 outside: list[Applicant], units) -> tuple[list[dict], set[int]]:
+def _patent_rows(
+    rng,
+    skel: list[tuple],
+    outcomes: list[tuple],
+    owner: np.ndarray,
+    apps: list[Applicant],
+    outside: list[Applicant],
+    units,
+) -> tuple[list[dict], set[int]]:
     """One row per application, and the rows whose check digit is wrong on purpose."""
     n = len(skel)
     # About 1 % of rows come from applicants outside Taixing.
@@ -824,12 +1073,25 @@ def _patent_rows(rng, skel: list[tuple], outcomes: list[tuple], owner: np.ndarra
         r = rng.random()
         label = "" if r < 0.05 else pick(rng, TYPE_LABELS[ptype])
         ecode = a.code if (a.code and rng.random() < (0.85 if a.in_table else 0.6)) else ""
-        rows.append(dict(
-            app_no=app_no, title=_title(rng, ind, ptype), applicant=a.name, app_date=fmt_date(d),
-            grant_date=fmt_date(grant), type_label=label, status=wording, ipc=ipc, enterprise_code=ecode,
-            address=written_address(rng, a, d, units), _base=base, _code=code, _type=ptype, _app=a.name,
-            _unit=a.unit,
-        ))
+        rows.append(
+            dict(
+                app_no=app_no,
+                title=_title(rng, ind, ptype),
+                applicant=a.name,
+                app_date=fmt_date(d),
+                grant_date=fmt_date(grant),
+                type_label=label,
+                status=wording,
+                ipc=ipc,
+                enterprise_code=ecode,
+                address=written_address(rng, a, d, units),
+                _base=base,
+                _code=code,
+                _type=ptype,
+                _app=a.name,
+                _unit=a.unit,
+            )
+        )
     return rows, bad_check_rows
 
 
@@ -837,8 +1099,9 @@ def _with_duplicates(rng, rows: list[dict], bad_check_rows: set[int]) -> tuple[l
     """~1 % duplicates: the same application again, later in the file, written another way. The rows with them, and
     how many."""
     n = len(rows)
-    dup_src = sorted(int(i) for i in rng.choice([i for i in range(n) if i not in bad_check_rows],
-                                                 size=int(n * 0.01), replace=False))
+    dup_src = sorted(
+        int(i) for i in rng.choice([i for i in range(n) if i not in bad_check_rows], size=int(n * 0.01), replace=False)
+    )
     inserts = []
     for i in dup_src:
         src = rows[i]
@@ -860,9 +1123,24 @@ def _with_duplicates(rng, rows: list[dict], bad_check_rows: set[int]) -> tuple[l
 
 
 def _tm_number(rng, d: date) -> int:
-    pts = [(2000, 1.3e6), (2005, 3.6e6), (2010, 6.6e6), (2013, 1.1e7), (2015, 1.5e7), (2017, 2.2e7),
-           (2018, 3.0e7), (2019, 3.8e7), (2020, 4.5e7), (2021, 5.5e7), (2022, 6.3e7), (2023, 7.0e7),
-           (2024, 7.6e7), (2025, 8.1e7), (2026, 8.6e7), (2027, 9.0e7)]
+    pts = [
+        (2000, 1.3e6),
+        (2005, 3.6e6),
+        (2010, 6.6e6),
+        (2013, 1.1e7),
+        (2015, 1.5e7),
+        (2017, 2.2e7),
+        (2018, 3.0e7),
+        (2019, 3.8e7),
+        (2020, 4.5e7),
+        (2021, 5.5e7),
+        (2022, 6.3e7),
+        (2023, 7.0e7),
+        (2024, 7.6e7),
+        (2025, 8.1e7),
+        (2026, 8.6e7),
+        (2027, 9.0e7),
+    ]
     t = d.year + (d.timetuple().tm_yday - 1) / 366
     xs, ys = zip(*pts)
     return int(np.interp(t, xs, ys) * float(rng.uniform(0.985, 1.015)))
@@ -937,13 +1215,22 @@ def make_trademarks(rng, registrants: list[Applicant], outside: list[Applicant],
             reg = d
             reg_no = number(d - timedelta(days=int(rng.integers(200, 420))))
             exp, code, status = _tm_registered_status(rng, reg)
-        rows.append(dict(
-            reg_no=reg_no, name=brand(), nice_class=str(nice), registrant=a.name, reg_date=fmt_date(reg),
-            expiry_date=fmt_date(exp), status=status,
-            enterprise_code=a.code if (a.code and rng.random() < 0.7) else "",
-            address=written_address(rng, a, reg or d, units, no_unit_rate=0.008),
-            _code=code, _app=a.name, _unit=a.unit,
-        ))
+        rows.append(
+            dict(
+                reg_no=reg_no,
+                name=brand(),
+                nice_class=str(nice),
+                registrant=a.name,
+                reg_date=fmt_date(reg),
+                expiry_date=fmt_date(exp),
+                status=status,
+                enterprise_code=a.code if (a.code and rng.random() < 0.7) else "",
+                address=written_address(rng, a, reg or d, units, no_unit_rate=0.008),
+                _code=code,
+                _app=a.name,
+                _unit=a.unit,
+            )
+        )
     # Every Nice class appears at least once.
     have = {int(r["nice_class"]) for r in rows}
     missing = [c for c in range(1, 46) if c not in have]
@@ -999,30 +1286,51 @@ def make_enterprises(rng, table, flags, units, parks, patents, trademarks):
         r = rng.random()
         datum = "WGS84" if r < 0.7 else ("" if r < 0.9 else "CGCS2000")
         ind = INDUSTRIES[a.industry]
-        rows.append(dict(
-            credit_code=a.code, name=a.name,
-            industry=next((hy for w, hy in HY_BY_WORD.items() if w in a.name), None) or pick(rng, ind["hy"]),
-            above_scale=yes(i in flags["above"]), high_tech=yes(i in flags["ht"]),
-            gb_filed=yes(i in flags["gb_filed"]), gb_passed=yes(i in flags["gb_passed"]),
-            advantage=flags["advantage"].get(i, ""), ip_intensive=yes(i in flags["intensive"]),
-            patent_standard=yes(i in flags["standard"]),
-            patents_held=str(len(held_p.get(a.name, ()))), trademarks_held=str(held_t.get(a.name, 0)),
-            area_name=units[a.unit].name if rng.random() < 0.4 else "",
-            park_name=parks[a.park].name if a.park else "",
-            address=canonical_address(a, units), lon=f"{lon:.6f}", lat=f"{lat:.6f}", datum=datum,
-            _unit=a.unit,
-        ))
+        rows.append(
+            dict(
+                credit_code=a.code,
+                name=a.name,
+                industry=next((hy for w, hy in HY_BY_WORD.items() if w in a.name), None) or pick(rng, ind["hy"]),
+                above_scale=yes(i in flags["above"]),
+                high_tech=yes(i in flags["ht"]),
+                gb_filed=yes(i in flags["gb_filed"]),
+                gb_passed=yes(i in flags["gb_passed"]),
+                advantage=flags["advantage"].get(i, ""),
+                ip_intensive=yes(i in flags["intensive"]),
+                patent_standard=yes(i in flags["standard"]),
+                patents_held=str(len(held_p.get(a.name, ()))),
+                trademarks_held=str(held_t.get(a.name, 0)),
+                area_name=units[a.unit].name if rng.random() < 0.4 else "",
+                park_name=parks[a.park].name if a.park else "",
+                address=canonical_address(a, units),
+                lon=f"{lon:.6f}",
+                lat=f"{lat:.6f}",
+                datum=datum,
+                _unit=a.unit,
+            )
+        )
     return rows
 
 
 def make_workstations(rng, units, parks, park_unit, table, namer):
     plan = {  # unit code -> number of stations; none in 分界镇, 根思乡, 河失镇
-        "321283100": 5, "321283002": 4, "321283001": 4, "321283123": 4, "321283124": 2, "321283003": 2,
-        "321283102": 2, "321283104": 1, "321283105": 1, "321283106": 1, "321283108": 1, "321283109": 1,
-        "321283113": 1, "321283115": 1,
+        "321283100": 5,
+        "321283002": 4,
+        "321283001": 4,
+        "321283123": 4,
+        "321283124": 2,
+        "321283003": 2,
+        "321283102": 2,
+        "321283104": 1,
+        "321283105": 1,
+        "321283106": 1,
+        "321283108": 1,
+        "321283109": 1,
+        "321283113": 1,
+        "321283115": 1,
     }
     assert not set(plan) & set(NO_WORKSTATION)
-    types = (["知识产权工作站"] * 14 + ["商标品牌指导站"] * 8 + ["维权援助工作站"] * 5 + ["专利导航服务站"] * 3)
+    types = ["知识产权工作站"] * 14 + ["商标品牌指导站"] * 8 + ["维权援助工作站"] * 5 + ["专利导航服务站"] * 3
     types = [types[int(i)] for i in rng.permutation(len(types))]
     hosts_by_unit: dict[str, list[Applicant]] = {}
     for a in table:
@@ -1048,10 +1356,18 @@ def make_workstations(rng, units, parks, park_unit, table, namer):
                 lon, lat = to_gcj(lon, lat)
             est = rand_date(rng, date(2019, 3, 1), date(2026, 9, 30))
             row = dict(
-                station_id=f"GZZ-{k:03d}", name=name, station_type=st, host=host, established=fmt_date(est),
-                status="撤销" if k == 17 else pick(rng, ["运行", "运行", ""]), contact=namer.person(),
-                lon=f"{lon:.6f}", lat=f"{lat:.6f}", datum="GCJ02" if gcj else "WGS84",
-                park_name=parks[park].name if park else "", _unit=code,
+                station_id=f"GZZ-{k:03d}",
+                name=name,
+                station_type=st,
+                host=host,
+                established=fmt_date(est),
+                status="撤销" if k == 17 else pick(rng, ["运行", "运行", ""]),
+                contact=namer.person(),
+                lon=f"{lon:.6f}",
+                lat=f"{lat:.6f}",
+                datum="GCJ02" if gcj else "WGS84",
+                park_name=parks[park].name if park else "",
+                _unit=code,
             )
             if rng.random() < 0.4:
                 row["address"] = f"泰兴市{u.name}{unit_road(rng, code)}{int(rng.integers(1, 300))}号"
@@ -1061,8 +1377,13 @@ def make_workstations(rng, units, parks, park_unit, table, namer):
 
 CAUSES = {
     "查处": {
-        "商标": ["销售侵犯注册商标专用权的商品", "在同一种商品上使用与他人注册商标相同的商标", "商标印制侵权",
-               "冒充注册商标", "违反商标使用管理规定"],
+        "商标": [
+            "销售侵犯注册商标专用权的商品",
+            "在同一种商品上使用与他人注册商标相同的商标",
+            "商标印制侵权",
+            "冒充注册商标",
+            "违反商标使用管理规定",
+        ],
         "专利": ["假冒专利", "专利标识标注不规范", "冒用专利号进行宣传"],
         "地理标志": ["擅自使用地理标志", "地理标志专用标志使用不规范"],
         "其他": ["仿冒他人有一定影响的商品名称", "侵犯商业秘密"],
@@ -1080,8 +1401,16 @@ def make_cases(rng, units, parks, namer):
     codes = list(units)
     w = np.array([units[c].weight / INDUSTRY_BOOST.get(c, 1.0) for c in codes])  # by population
     rows = []
-    plan = [("查处", 2023, 44), ("查处", 2024, 56), ("查处", 2025, 60), ("查处", 2026, 40),
-            ("调解", 2023, 20), ("调解", 2024, 26), ("调解", 2025, 30), ("调解", 2026, 24)]
+    plan = [
+        ("查处", 2023, 44),
+        ("查处", 2024, 56),
+        ("查处", 2025, 60),
+        ("查处", 2026, 40),
+        ("调解", 2023, 20),
+        ("调解", 2024, 26),
+        ("调解", 2025, 30),
+        ("调解", 2026, 24),
+    ]
     recs = []
     for kind, year, n in plan:
         last = AS_OF - timedelta(days=2) if year == 2026 else date(year, 12, 30)
@@ -1109,12 +1438,18 @@ def make_cases(rng, units, parks, namer):
     for i, (kind, d) in enumerate(recs):
         seq[(kind, d.year)] = seq.get((kind, d.year), 0) + 1
         unit = pick(rng, codes, w)
-        ip_type = pick(rng, ["商标", "专利", "地理标志", "其他"], [0.62, 0.26, 0.06, 0.06] if kind == "查处"
-                       else [0.55, 0.33, 0.04, 0.08])
+        ip_type = pick(
+            rng,
+            ["商标", "专利", "地理标志", "其他"],
+            [0.62, 0.26, 0.06, 0.06] if kind == "查处" else [0.55, 0.33, 0.04, 0.08],
+        )
         cause = pick(rng, CAUSES[kind][ip_type])
         if kind == "查处":
-            party = (namer.small(["商行", "超市", "五金店", "副食品店", "服装店", "贸易有限公司", "日用品商店"])
-                     if rng.random() < 0.75 else namer.person())
+            party = (
+                namer.small(["商行", "超市", "五金店", "副食品店", "服装店", "贸易有限公司", "日用品商店"])
+                if rng.random() < 0.75
+                else namer.person()
+            )
             if i in transferred:
                 status, outcome, closed = "移送", "移送公安机关", None
             elif i in not_closed:
@@ -1127,15 +1462,30 @@ def make_cases(rng, units, parks, namer):
         else:
             party = f"{namer.company(pick(rng, IND_KEYS))}与{namer.small(['商行', '贸易有限公司', '科技有限公司'])}"
             status, outcome = med_status.get(i, ("已结案", "调解成功"))
-            closed = (min(d + timedelta(days=int(rng.integers(5, 60))), AS_OF - timedelta(days=1))
-                      if status == "已结案" else None)
+            closed = (
+                min(d + timedelta(days=int(rng.integers(5, 60))), AS_OF - timedelta(days=1))
+                if status == "已结案"
+                else None
+            )
             no = f"泰兴知调〔{d.year}〕{seq[(kind, d.year)]:03d}号"
         r = rng.random()
         mode = "point" if r < 0.5 else ("address" if r < 0.75 else "area")
         loc = location_variety(rng, unit, units, "", parks, mode=mode, old_ok=rng.random() < 0.12)
-        rows.append(dict(case_no=no, case_kind=kind, ip_type=ip_type, cause=cause, accepted_date=fmt_date(d),
-                         status=status, closed_date=fmt_date(closed), outcome=outcome, party=party,
-                         _unit=unit, **loc))
+        rows.append(
+            dict(
+                case_no=no,
+                case_kind=kind,
+                ip_type=ip_type,
+                cause=cause,
+                accepted_date=fmt_date(d),
+                status=status,
+                closed_date=fmt_date(closed),
+                outcome=outcome,
+                party=party,
+                _unit=unit,
+                **loc,
+            )
+        )
     return rows
 
 
@@ -1152,8 +1502,13 @@ def make_pledges(rng, table, flags, units, parks):
     since = np.array([d >= date(2024, 1, 1) for d in recs])
     amounts[since] *= 174800 / amounts[since].sum()  # 17.48 亿元 since 2024-01-01 (G12 20 亿 not met)
     amounts = np.maximum(np.round(amounts / 10) * 10, 50)
-    banks = [f"泰兴示例农村商业银行{MARK}", f"示例银行泰兴支行{MARK}", f"江苏示例银行泰兴支行{MARK}",
-             f"示例商业银行泰州分行{MARK}", f"泰兴示例融资担保有限公司{MARK}"]
+    banks = [
+        f"泰兴示例农村商业银行{MARK}",
+        f"示例银行泰兴支行{MARK}",
+        f"江苏示例银行泰兴支行{MARK}",
+        f"示例商业银行泰州分行{MARK}",
+        f"泰兴示例融资担保有限公司{MARK}",
+    ]
     rows = []
     for k, (d, amt) in enumerate(zip(recs, amounts)):
         a = table[cands[int(rng.choice(len(cands), p=w / w.sum()))]]
@@ -1165,26 +1520,64 @@ def make_pledges(rng, table, flags, units, parks):
             loc["area_name"] = units[a.unit].name
         if a.park and rng.random() < 0.6:
             loc["park_name"] = parks[a.park].name
-        rows.append(dict(pledge_id=f"Y{d.year}32128300{k + 1:03d}", pledgor=a.name,
-                         ip_type=pick(rng, ["专利", "专利", "专利", "商标", "混合"]), amount_wan=f"{amt:.0f}",
-                         date=fmt_date(d), pledgee=pick(rng, banks), _unit=a.unit, **loc))
+        rows.append(
+            dict(
+                pledge_id=f"Y{d.year}32128300{k + 1:03d}",
+                pledgor=a.name,
+                ip_type=pick(rng, ["专利", "专利", "专利", "商标", "混合"]),
+                amount_wan=f"{amt:.0f}",
+                date=fmt_date(d),
+                pledgee=pick(rng, banks),
+                _unit=a.unit,
+                **loc,
+            )
+        )
     return rows
 
 
 def make_trainings(rng, units, parks):
-    plan = [("2023-04-18", "高管"), ("2023-07-06", "工程师"), ("2023-09-21", "其他"), ("2023-11-15", "工程师"),
-            ("2024-03-28", "高管"), ("2024-05-16", "工程师"), ("2024-06-20", "其他"), ("2024-07-11", "工程师"),
-            ("2024-09-05", "高管"), ("2024-10-24", "工程师"), ("2024-11-28", "工程师"), ("2024-12-12", "高管"),
-            ("2025-03-20", "工程师"), ("2025-04-24", "高管"), ("2025-05-29", "工程师"), ("2025-06-26", "其他"),
-            ("2025-08-14", "工程师"), ("2025-09-18", "高管"), ("2025-11-06", "工程师"), ("2025-12-04", "工程师"),
-            ("2026-03-26", "高管"), ("2026-04-23", "工程师"), ("2026-06-18", "工程师"), ("2026-09-10", "高管"),
-            ("2026-10-15", "其他")]
-    titles = {"高管": ["企业知识产权高管培训班", "知识产权战略与管理高级研修班", "企业知识产权总监研修班"],
-              "工程师": ["知识产权工程师实务培训", "专利挖掘与布局实务培训", "企业知识产权管理规范（贯标）内审员培训",
-                      "专利导航实务培训"],
-              "其他": ["商标品牌建设专题讲座", "知识产权保护进企业宣讲会"]}
-    organisers = [f"泰兴市市场监督管理局（知识产权局）{MARK}", f"泰兴示例知识产权服务有限公司{MARK}",
-                  f"泰兴市示例知识产权协会{MARK}"]
+    plan = [
+        ("2023-04-18", "高管"),
+        ("2023-07-06", "工程师"),
+        ("2023-09-21", "其他"),
+        ("2023-11-15", "工程师"),
+        ("2024-03-28", "高管"),
+        ("2024-05-16", "工程师"),
+        ("2024-06-20", "其他"),
+        ("2024-07-11", "工程师"),
+        ("2024-09-05", "高管"),
+        ("2024-10-24", "工程师"),
+        ("2024-11-28", "工程师"),
+        ("2024-12-12", "高管"),
+        ("2025-03-20", "工程师"),
+        ("2025-04-24", "高管"),
+        ("2025-05-29", "工程师"),
+        ("2025-06-26", "其他"),
+        ("2025-08-14", "工程师"),
+        ("2025-09-18", "高管"),
+        ("2025-11-06", "工程师"),
+        ("2025-12-04", "工程师"),
+        ("2026-03-26", "高管"),
+        ("2026-04-23", "工程师"),
+        ("2026-06-18", "工程师"),
+        ("2026-09-10", "高管"),
+        ("2026-10-15", "其他"),
+    ]
+    titles = {
+        "高管": ["企业知识产权高管培训班", "知识产权战略与管理高级研修班", "企业知识产权总监研修班"],
+        "工程师": [
+            "知识产权工程师实务培训",
+            "专利挖掘与布局实务培训",
+            "企业知识产权管理规范（贯标）内审员培训",
+            "专利导航实务培训",
+        ],
+        "其他": ["商标品牌建设专题讲座", "知识产权保护进企业宣讲会"],
+    }
+    organisers = [
+        f"泰兴市市场监督管理局（知识产权局）{MARK}",
+        f"泰兴示例知识产权服务有限公司{MARK}",
+        f"泰兴市示例知识产权协会{MARK}",
+    ]
     att = np.array([float(rng.integers(8, 26)) for _ in plan])
     since = np.array([p[0] >= "2024-01-01" for p in plan])
     key = np.array([p[1] in ("高管", "工程师") for p in plan])
@@ -1205,16 +1598,29 @@ def make_trainings(rng, units, parks):
         elif r < 0.85:
             loc["area_name"] = units[pick(rng, codes, [4, 2, 2, 1.5, 1, 1, 1])].name
         title = f"{pick(rng, titles[aud])}（{d[:4]}年第{k % 4 + 1}期）{MARK}"
-        rows.append(dict(training_id=f"PX{d[:4]}-{k + 1:02d}", date=d, title=title, audience=aud,
-                         attendees=str(int(n)), organiser=pick(rng, organisers, [3, 1, 1]), **loc))
+        rows.append(
+            dict(
+                training_id=f"PX{d[:4]}-{k + 1:02d}",
+                date=d,
+                title=title,
+                audience=aud,
+                attendees=str(int(n)),
+                organiser=pick(rng, organisers, [3, 1, 1]),
+                **loc,
+            )
+        )
     return rows
 
 
 def make_service_orgs(rng, units, namer):
-    kinds = (["代理"] * 12 + ["律所"] * 6 + ["运营"] * 5 + ["评估"] * 3 + ["其他"])
-    names = {"代理": ["专利代理事务所（普通合伙）", "知识产权代理有限公司", "商标代理有限公司"],
-             "律所": ["律师事务所"], "运营": ["知识产权运营有限公司", "技术转移服务有限公司"],
-             "评估": ["资产评估有限公司"], "其他": ["知识产权咨询有限公司"]}
+    kinds = ["代理"] * 12 + ["律所"] * 6 + ["运营"] * 5 + ["评估"] * 3 + ["其他"]
+    names = {
+        "代理": ["专利代理事务所（普通合伙）", "知识产权代理有限公司", "商标代理有限公司"],
+        "律所": ["律师事务所"],
+        "运营": ["知识产权运营有限公司", "技术转移服务有限公司"],
+        "评估": ["资产评估有限公司"],
+        "其他": ["知识产权咨询有限公司"],
+    }
     codes = ["321283002", "321283001", "321283003", "321283100", "321283123"]
     rows = []
     for k, kind in enumerate(kinds):
@@ -1226,9 +1632,14 @@ def make_service_orgs(rng, units, namer):
         namer.used.add(name)
         dept = "31" if kind == "律所" else "91"
         org_id = uscc(dept, "321283", f"YB9{k + 1:05d}")
-        row = dict(org_id=org_id, name=name, org_type=kind, status="注销" if k == 20 else pick(rng, ["在营", "在营", ""]),
-                   address=f"{pick(rng, CITY_PREFIXES)}{units[unit].name}{unit_road(rng, unit)}{int(rng.integers(1, 300))}号",
-                   _unit=unit)
+        row = dict(
+            org_id=org_id,
+            name=name,
+            org_type=kind,
+            status="注销" if k == 20 else pick(rng, ["在营", "在营", ""]),
+            address=f"{pick(rng, CITY_PREFIXES)}{units[unit].name}{unit_road(rng, unit)}{int(rng.integers(1, 300))}号",
+            _unit=unit,
+        )
         if rng.random() < 0.5:
             lon, lat = point_in(rng, units[unit].poly)
             row.update(lon=f"{lon:.6f}", lat=f"{lat:.6f}", datum="WGS84")
@@ -1246,19 +1657,28 @@ def make_network(rng, units, parks):
     }
     for k, (code, u) in enumerate(units.items()):
         big = u.weight > 8
-        row = dict(area=u.name if k % 6 else code, has_office="是",
-                   office_name=f"{u.name}知识产权工作办公室{MARK}", staff=str(int(rng.integers(2, 5) if big else rng.integers(1, 3))),
-                   fund_wan=str(int(rng.integers(20, 60) if big else rng.integers(5, 20))), pilot_level="",
-                   evidence="样例数据")
+        row = dict(
+            area=u.name if k % 6 else code,
+            has_office="是",
+            office_name=f"{u.name}知识产权工作办公室{MARK}",
+            staff=str(int(rng.integers(2, 5) if big else rng.integers(1, 3))),
+            fund_wan=str(int(rng.integers(20, 60) if big else rng.integers(5, 20))),
+            pilot_level="",
+            evidence="样例数据",
+        )
         row.update(gaps.get(code, {}))
         rows.append(row)
     levels = {"P01": "省", "P02": "", "P03": "", "P04": ""}
     for pc, p in parks.items():
-        row = dict(area=p.name if pc != "P03" else pc, has_office="是" if pc != "P04" else "否",
-                   office_name=f"{p.name}知识产权服务中心{MARK}" if pc != "P04" else "",
-                   staff=str(int(rng.integers(1, 4))) if pc != "P04" else "",
-                   fund_wan=str(int(rng.integers(20, 80))) if pc != "P04" else "",
-                   pilot_level=levels[pc], evidence="样例数据")
+        row = dict(
+            area=p.name if pc != "P03" else pc,
+            has_office="是" if pc != "P04" else "否",
+            office_name=f"{p.name}知识产权服务中心{MARK}" if pc != "P04" else "",
+            staff=str(int(rng.integers(1, 4))) if pc != "P04" else "",
+            fund_wan=str(int(rng.integers(20, 80))) if pc != "P04" else "",
+            pilot_level=levels[pc],
+            evidence="样例数据",
+        )
         rows.append(row)
     return rows
 
@@ -1297,7 +1717,7 @@ def build() -> tuple[dict[str, list[dict]], dict]:
     patents, pmeta = make_patents(rng_for(3), patent_apps, outside, units, total_new=17200)
     # Trademarks: a flatter tail than patents, consumer-facing firms file more, spread by population.
     for a in table + extras + tm_only:
-        base = a.weight if a.tm_only else 0.3 + a.weight ** 0.5
+        base = a.weight if a.tm_only else 0.3 + a.weight**0.5
         a.tm_weight = base * (1.8 if a.industry in ("food", "agri") else 1.0)
     registrants = [a for a in table + extras + tm_only if a.unit != NO_TRADEMARK]
     balance_by_unit(registrants, {c: u.weight / INDUSTRY_BOOST.get(c, 1.0) for c, u in units.items()}, "tm_weight")
@@ -1321,13 +1741,27 @@ def build() -> tuple[dict[str, list[dict]], dict]:
     years = {2025: market}
     for y in (2024, 2023):
         years[y] = int(round(years[y + 1] / 1.06, -2))
-    tables["statistics"] = [dict(code="321283", year=str(y), measure="市场主体户数", value=str(years[y]),
-                                 source="样例数据（非真实统计）") for y in sorted(years)]
+    tables["statistics"] = [
+        dict(code="321283", year=str(y), measure="市场主体户数", value=str(years[y]), source="样例数据（非真实统计）")
+        for y in sorted(years)
+    ]
     tables["manual"] = [
-        dict(goal_id="M01", value="", done="是", evidence="样例：联盟章程", entered_by=f"市知识产权局{MARK}",
-             entered_on="2026-10-20"),
-        dict(goal_id="M02", value="", done="否", evidence="样例：分中心筹建中，尚未挂牌", entered_by=f"市知识产权局{MARK}",
-             entered_on="2026-10-20"),
+        dict(
+            goal_id="M01",
+            value="",
+            done="是",
+            evidence="样例：联盟章程",
+            entered_by=f"市知识产权局{MARK}",
+            entered_on="2026-10-20",
+        ),
+        dict(
+            goal_id="M02",
+            value="",
+            done="否",
+            evidence="样例：分中心筹建中，尚未挂牌",
+            entered_by=f"市知识产权局{MARK}",
+            entered_on="2026-10-20",
+        ),
     ]
     meta = dict(pmeta)
     meta["summary"] = summarise(tables, units)
@@ -1345,7 +1779,8 @@ def summarise(t: dict, units) -> dict:
     ent = t["enterprises"]
     ht = [r for r in ent if r["high_tech"] == "是"]
     s = {
-        "patent_rows": len(pats), "patents_unique": len(uniq),
+        "patent_rows": len(pats),
+        "patents_unique": len(uniq),
         "inventions": sum(r["_type"] == "invention" for r in uniq.values()),
         "utility": sum(r["_type"] == "utility" for r in uniq.values()),
         "design": sum(r["_type"] == "design" for r in uniq.values()),
@@ -1359,7 +1794,9 @@ def summarise(t: dict, units) -> dict:
         "trademarks": len(t["trademarks"]),
         "trademarks_valid": sum(r["_code"] == "valid" and bool(r["_unit"]) for r in t["trademarks"]),
         "trademarks_pending": sum(r["_code"] == "pending" for r in t["trademarks"]),
-        "enterprises": len(ent), "above_scale": sum(r["above_scale"] == "是" for r in ent), "high_tech": len(ht),
+        "enterprises": len(ent),
+        "above_scale": sum(r["above_scale"] == "是" for r in ent),
+        "high_tech": len(ht),
         "ht_gb_filed": sum(r["gb_filed"] == "是" for r in ht),
         "gb_passed": sum(r["gb_passed"] == "是" for r in ent),
         "national_advantage": sum(r["advantage"].startswith("国家") for r in ent),
@@ -1368,8 +1805,11 @@ def summarise(t: dict, units) -> dict:
         "above_scale_zero_patents": sum(r["above_scale"] == "是" and r["patents_held"] == "0" for r in ent),
         "high_tech_zero_patents": sum(r["high_tech"] == "是" and r["patents_held"] == "0" for r in ent),
         "pledge_wan_since_2024": sum(float(r["amount_wan"]) for r in t["pledges"] if r["date"] >= "2024-01-01"),
-        "training_key_since_2024": sum(int(r["attendees"]) for r in t["trainings"]
-                                       if r["date"] >= "2024-01-01" and r["audience"] in ("高管", "工程师")),
+        "training_key_since_2024": sum(
+            int(r["attendees"])
+            for r in t["trainings"]
+            if r["date"] >= "2024-01-01" and r["audience"] in ("高管", "工程师")
+        ),
         "training_all_since_2024": sum(int(r["attendees"]) for r in t["trainings"] if r["date"] >= "2024-01-01"),
         "service_orgs_active": sum(r["status"] != "注销" for r in t["service_orgs"]),
         "market_entities": int(next(r["value"] for r in t["statistics"] if r["year"] == "2025")),
@@ -1444,33 +1884,42 @@ def write_all(out: Path) -> dict:
         (out / f"{kind}.csv").write_bytes(data)
         sizes[kind] = (len(tables[kind]), len(data))
     s = meta["summary"]
-    shape = "\n".join([
-        f"- 专利 {s['patent_rows']} 行（去重后 {s['patents_unique']} 件：发明 {s['inventions']}、实用新型 {s['utility']}、"
-        f"外观设计 {s['design']}；其中 PCT {s['pct']} 件、旧号 {s['old_format']} 件）；有效 {s['patents_valid']}、"
-        f"审中 {s['patents_pending']}、失效 {s['patents_invalid']}。",
-        f"- 有效发明专利（泰兴市内）{s['valid_inventions']} 件（G01 目标 3500，未达）；其中申请日早于 {AS_OF.replace(year=AS_OF.year - 10)} "
-        f"的 {s['valid_inventions_over_10y']} 件（G02 目标 650，未达）。根思乡没有发明专利。",
-        f"- 商标 {s['trademarks']} 件，泰兴市内有效 {s['trademarks_valid']}（G04 目标 14600，未达），申请中 {s['trademarks_pending']}；"
-        f"元竹镇没有商标。续展过的商标，专用权期限为注册日起 20 或 30 年。",
-        f"- 市场主体户数 {s['market_entities']}（2025；另有 "
-        + "、".join(f"{y} 年 {v}" for y, v in sorted(s["market_entities_by_year"].items()) if y != "2025")
-        + "，供按日期查看时取当年或之前最近一年），万企有效注册商标约 "
-        f"{s['trademarks_valid'] / s['market_entities'] * 10000:.0f}（G05 目标 660，未达）。",
-        f"- 企业 {s['enterprises']} 家：规上 {s['above_scale']}、高企 {s['high_tech']}（贯标备案 {s['ht_gb_filed']}，"
-        f"{s['ht_gb_filed'] / s['high_tech']:.1%}，G07 >90% 未达）、贯标绩效评价合格 {s['gb_passed']}、国家优势/示范 "
-        f"{s['national_advantage']}、密集型 {s['intensive']}、专利标准融合 {s['patent_standard']}；"
-        f"零专利规上企业 {s['above_scale_zero_patents']} 家、零专利高企 {s['high_tech_zero_patents']} 家（消零对象，分布在多个镇街）。",
-        f"- 质押融资 2024-01-01 起累计 {s['pledge_wan_since_2024'] / 10000:.2f} 亿元（G12 目标 20 亿，未达）。",
-        f"- 2024 年起培训高管、工程师 {s['training_key_since_2024']} 人次（全部对象 {s['training_all_since_2024']}；G16 目标 300，未达）。",
-        f"- 服务机构在营 {s['service_orgs_active']} 家（G15 目标 30，未达）。",
-        f"- 2024 年起查处案件结案 {s['enforcement_since_2024']}（G13 >90% 未达）；调解成功 {s['mediation_since_2024']}（G14 ≥90% 达成）。",
-        "- 三级网络：17 个镇街和 4 个园区各一行，部分镇街缺机构/人员/资金；园区中仅泰兴经济开发区为省级试点示范（G06 1/2）。",
-        "- 分界镇、根思乡、河失镇没有知识产权工作站。",
-        "- 手工填报：M01 已完成（样例：联盟章程），M02 未完成。",
-    ])
+    shape = "\n".join(
+        [
+            f"- 专利 {s['patent_rows']} 行（去重后 {s['patents_unique']} 件：发明 {s['inventions']}、实用新型 {s['utility']}、"
+            f"外观设计 {s['design']}；其中 PCT {s['pct']} 件、旧号 {s['old_format']} 件）；有效 {s['patents_valid']}、"
+            f"审中 {s['patents_pending']}、失效 {s['patents_invalid']}。",
+            f"- 有效发明专利（泰兴市内）{s['valid_inventions']} 件（G01 目标 3500，未达）；其中申请日早于 {AS_OF.replace(year=AS_OF.year - 10)} "
+            f"的 {s['valid_inventions_over_10y']} 件（G02 目标 650，未达）。根思乡没有发明专利。",
+            f"- 商标 {s['trademarks']} 件，泰兴市内有效 {s['trademarks_valid']}（G04 目标 14600，未达），申请中 {s['trademarks_pending']}；"
+            f"元竹镇没有商标。续展过的商标，专用权期限为注册日起 20 或 30 年。",
+            f"- 市场主体户数 {s['market_entities']}（2025；另有 "
+            + "、".join(f"{y} 年 {v}" for y, v in sorted(s["market_entities_by_year"].items()) if y != "2025")
+            + "，供按日期查看时取当年或之前最近一年），万企有效注册商标约 "
+            f"{s['trademarks_valid'] / s['market_entities'] * 10000:.0f}（G05 目标 660，未达）。",
+            f"- 企业 {s['enterprises']} 家：规上 {s['above_scale']}、高企 {s['high_tech']}（贯标备案 {s['ht_gb_filed']}，"
+            f"{s['ht_gb_filed'] / s['high_tech']:.1%}，G07 >90% 未达）、贯标绩效评价合格 {s['gb_passed']}、国家优势/示范 "
+            f"{s['national_advantage']}、密集型 {s['intensive']}、专利标准融合 {s['patent_standard']}；"
+            f"零专利规上企业 {s['above_scale_zero_patents']} 家、零专利高企 {s['high_tech_zero_patents']} 家（消零对象，分布在多个镇街）。",
+            f"- 质押融资 2024-01-01 起累计 {s['pledge_wan_since_2024'] / 10000:.2f} 亿元（G12 目标 20 亿，未达）。",
+            f"- 2024 年起培训高管、工程师 {s['training_key_since_2024']} 人次（全部对象 {s['training_all_since_2024']}；G16 目标 300，未达）。",
+            f"- 服务机构在营 {s['service_orgs_active']} 家（G15 目标 30，未达）。",
+            f"- 2024 年起查处案件结案 {s['enforcement_since_2024']}（G13 >90% 未达）；调解成功 {s['mediation_since_2024']}（G14 ≥90% 达成）。",
+            "- 三级网络：17 个镇街和 4 个园区各一行，部分镇街缺机构/人员/资金；园区中仅泰兴经济开发区为省级试点示范（G06 1/2）。",
+            "- 分界镇、根思乡、河失镇没有知识产权工作站。",
+            "- 手工填报：M01 已完成（样例：联盟章程），M02 未完成。",
+        ]
+    )
     files = "\n".join(f"| `{k}.csv` | {schema.KINDS[k].label} | {sizes[k][0]} |" for k in schema.RECORD_KINDS)
-    readme = README.format(as_of=AS_OF, seed=SEED, files=files, shape=shape, dups=meta["duplicates"],
-                           nbad=len(meta["bad_check"]), bad="、".join(f"`{b}`" for b in meta["bad_check"]))
+    readme = README.format(
+        as_of=AS_OF,
+        seed=SEED,
+        files=files,
+        shape=shape,
+        dups=meta["duplicates"],
+        nbad=len(meta["bad_check"]),
+        bad="、".join(f"`{b}`" for b in meta["bad_check"]),
+    )
     (out / "README.md").write_bytes(readme.encode("utf-8"))
     meta["sizes"] = sizes
     return meta

@@ -104,7 +104,7 @@ NEIGHBOUR_DISTANCE_M = 5000.0
 METRIC_CRS = "EPSG:4549"  # CGCS2000 / 3-degree Gauss-Kruger CM 120E
 GEOGRAPHIC_CRS = "EPSG:4490"  # CGCS2000 lon/lat (= WGS84 at map scale)
 DECIMALS = 6
-GRID = 10.0 ** -DECIMALS
+GRID = 10.0**-DECIMALS
 
 SCHEMATIC_SOURCE = "示意边界：由 scripts/make_schematic_boundaries.py 生成，非官方边界"
 
@@ -595,9 +595,7 @@ def build_parks(township_geoms):
         if clipped.area < 0.999 * shape_m.area:
             sys.exit(f"park {code}: its shape does not fit {PARK_MARGIN_M:.0f} m inside the host; move it")
         geom = shapely.orient_polygons(_quantise(_to_ll(clipped)))
-        overlaps = [
-            (c, _to_m(g).intersection(_to_m(geom)).area / 1e6) for c, g in by_code.items()
-        ]
+        overlaps = [(c, _to_m(g).intersection(_to_m(geom)).area / 1e6) for c, g in by_code.items()]
         overlaps = [(c, a) for c, a in overlaps if a > 0.01]
         props = {
             "code": code,
@@ -692,8 +690,10 @@ def main(argv=None):
     neighbours = neighbour_features(data, outline_ll)
     write_geojson(out_dir / "taixing_outline.geojson", "taixing_outline", [outline], crs_epsg=4490)
     write_geojson(out_dir / "neighbours.geojson", "neighbours", neighbours, crs_epsg=4490)
-    print(f"outline: {_area_km2(outline_ll):.2f} km² (EPSG:4549); neighbours: "
-          + ", ".join(f["properties"]["name"] for f in neighbours))
+    print(
+        f"outline: {_area_km2(outline_ll):.2f} km² (EPSG:4549); neighbours: "
+        + ", ".join(f["properties"]["name"] for f in neighbours)
+    )
 
     geoms, seats, targets, areas = build_townships(outline_ll)
     for note in SEAT_NUDGES:

@@ -25,16 +25,24 @@ def field_tables() -> str:
         out.append(f"### `{kind.name}` — {kind.label}\n")
         if kind.doc:
             out.append(kind.doc + "\n")
-        out.append(f"Template: `data/templates/{kind.name}.csv`. De-duplication key: `{', '.join(kind.key)}`."
-                   + (" Located: yes (the location columns below are accepted)." if kind.located else "") + "\n")
+        out.append(
+            f"Template: `data/templates/{kind.name}.csv`. De-duplication key: `{', '.join(kind.key)}`."
+            + (" Located: yes (the location columns below are accepted)." if kind.located else "")
+            + "\n"
+        )
         out.append("| column (template header) | field | type | required | notes |")
         out.append("|---|---|---|---|---|")
         for f in schema.input_fields(kind):
             notes = f.doc + (" **Personal data** (masked for viewers)." if f.personal else "")
-            out.append(f"| {f.header} | `{f.name}` | {TYPE_LABELS[f.type]} | {'是' if f.required else ''} | {notes.strip()} |")
+            out.append(
+                f"| {f.header} | `{f.name}` | {TYPE_LABELS[f.type]} | {'是' if f.required else ''} | {notes.strip()} |"
+            )
         if kind.id_from:
-            out.append(f"\nA file without the `{kind.key[0]}` column is accepted: the ID is derived from the row's "
-                       + ", ".join(f"`{n}`" for n in kind.id_from) + " (normalised), listed in the import report.")
+            out.append(
+                f"\nA file without the `{kind.key[0]}` column is accepted: the ID is derived from the row's "
+                + ", ".join(f"`{n}`" for n in kind.id_from)
+                + " (normalised), listed in the import report."
+            )
         if kind.derived:
             out.append("\nDerived on import: " + ", ".join(f"`{n}`" for n, _ in kind.derived) + ".")
         out.append("")

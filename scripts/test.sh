@@ -13,4 +13,5 @@ fi
 bash scripts/setup.sh --dev
 # Lint first (rules and the complexity bound in pyproject.toml): a finding fails the run before the tests start.
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"

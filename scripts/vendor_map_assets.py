@@ -93,23 +93,85 @@ class Wheel:
         return f"pypi:{self.name}=={self.version}"
 
 
-LEAFLET = Npm("leaflet", "1.9.3", "sha512-iB2cR9vAkDOu5l3HAay2obcUHZ7xwUBBjph8+PGtmW/2lYhbLizWtG7nTeYht36WfOslixQF9D/uSIzhZgGMfQ==", "BSD-2-Clause")
-JQUERY = Npm("jquery", "3.7.1", "sha512-m4avr8yL8kmFN8psrbFFFmB/If14iN5o9nw/NgnnM+kybDJpRsAynV2BsfpTYrTRysYUdADVD7CkUUizgkpLfg==", "MIT")
-BOOTSTRAP = Npm("bootstrap", "5.2.2", "sha512-dEtzMTV71n6Fhmbg4fYJzQsw1N29hJKO1js5ackCgIpDcGid2ETMGC6zwSYw09v05Y+oRdQ9loC54zB1La3hHQ==", "MIT")
-FONTAWESOME = Npm("@fortawesome/fontawesome-free", "6.2.0", "sha512-CNR7qRIfCwWHNN7FnKUniva94edPdyQzil/zCwk3v6k4R6rR2Fr8i4s3PM7n/lyfPA6Zfko9z5WDzFxG9SW1uQ==", "CC-BY-4.0 AND OFL-1.1 AND MIT")
+LEAFLET = Npm(
+    "leaflet",
+    "1.9.3",
+    "sha512-iB2cR9vAkDOu5l3HAay2obcUHZ7xwUBBjph8+PGtmW/2lYhbLizWtG7nTeYht36WfOslixQF9D/uSIzhZgGMfQ==",
+    "BSD-2-Clause",
+)
+JQUERY = Npm(
+    "jquery",
+    "3.7.1",
+    "sha512-m4avr8yL8kmFN8psrbFFFmB/If14iN5o9nw/NgnnM+kybDJpRsAynV2BsfpTYrTRysYUdADVD7CkUUizgkpLfg==",
+    "MIT",
+)
+BOOTSTRAP = Npm(
+    "bootstrap",
+    "5.2.2",
+    "sha512-dEtzMTV71n6Fhmbg4fYJzQsw1N29hJKO1js5ackCgIpDcGid2ETMGC6zwSYw09v05Y+oRdQ9loC54zB1La3hHQ==",
+    "MIT",
+)
+FONTAWESOME = Npm(
+    "@fortawesome/fontawesome-free",
+    "6.2.0",
+    "sha512-CNR7qRIfCwWHNN7FnKUniva94edPdyQzil/zCwk3v6k4R6rR2Fr8i4s3PM7n/lyfPA6Zfko9z5WDzFxG9SW1uQ==",
+    "CC-BY-4.0 AND OFL-1.1 AND MIT",
+)
 # cdnjs "Leaflet.awesome-markers/2.0.2" is lvoogdt's 2.0.2 release; on npm it is
 # published (byte-identical JS) as drmonty-leaflet-awesome-markers.
-AWESOME = Npm("drmonty-leaflet-awesome-markers", "2.0.2", "sha512-g508pdnnHQr9l4kU6McvJzcSd0w1FvHFlZZCYc4oT+zjwYJi1qtj0fFBFEWMKoNfHK4UcBya1eccyjKfu4chjQ==", "MIT")
-CLUSTER = Npm("leaflet.markercluster", "1.1.0", "sha512-eI+XkCiLiHwCC3uZ4/n4+Vq3rXcqEHN2lhHRVG1WVziy/3Q0TTipWkzEa1zO0dKZI2AnI5ppFDWrOjnQ7MJLKQ==", "MIT")
-DRAW = Npm("leaflet-draw", "1.0.2", "sha512-iCcbXE9okhwznoTXjxVjoGFoKeiWGsgmWPKrPAeHUvtWZWK4t6YF6815D13wZoMxX2UM6tOmD7/VofCxx3S0+w==", "MIT")
-FULLSCREEN = Npm("leaflet.fullscreen", "3.0.0", "sha512-81wWSUXz1ZtdneR0v5eJDWXUSx+Zo5J50WXWeydG/UcILfIEAgz/iOjZSi3p00Z9MJ/FC/P5i3CgdYuEAos0yQ==", "MIT")
-MINIMAP = Npm("leaflet-minimap", "3.6.1", "sha512-6px8f6cfv1rKB6ACpL6bbUFGxipZOq4KsntJgBj9nOcW1RYa5+xFp8emOZwks9X+VtVVsQEwWwfgT1kTTL/LzA==", "BSD-2-Clause")
-MEASURE = Npm("leaflet-measure", "2.1.7", "sha512-IvoHIoVTIQSXUgaNnAMF17qXFB+dF5ICdwmY8BHyq/Hh33/xeGqQUUYlz0pRMzFN9NUcjsT6JBhCr1ia0CG5ug==", "MIT")
-D3_V3 = Npm("d3", "3.5.5", "sha512-JPx0wEFxcYVcCZXgUbsy8NzVzD3zKat1KLtdCeOHPsmrpFlc09nr2/5Ls9ey7mo8SV6cWew0piLrmPVybj9I8w==", "BSD-3-Clause")
+AWESOME = Npm(
+    "drmonty-leaflet-awesome-markers",
+    "2.0.2",
+    "sha512-g508pdnnHQr9l4kU6McvJzcSd0w1FvHFlZZCYc4oT+zjwYJi1qtj0fFBFEWMKoNfHK4UcBya1eccyjKfu4chjQ==",
+    "MIT",
+)
+CLUSTER = Npm(
+    "leaflet.markercluster",
+    "1.1.0",
+    "sha512-eI+XkCiLiHwCC3uZ4/n4+Vq3rXcqEHN2lhHRVG1WVziy/3Q0TTipWkzEa1zO0dKZI2AnI5ppFDWrOjnQ7MJLKQ==",
+    "MIT",
+)
+DRAW = Npm(
+    "leaflet-draw",
+    "1.0.2",
+    "sha512-iCcbXE9okhwznoTXjxVjoGFoKeiWGsgmWPKrPAeHUvtWZWK4t6YF6815D13wZoMxX2UM6tOmD7/VofCxx3S0+w==",
+    "MIT",
+)
+FULLSCREEN = Npm(
+    "leaflet.fullscreen",
+    "3.0.0",
+    "sha512-81wWSUXz1ZtdneR0v5eJDWXUSx+Zo5J50WXWeydG/UcILfIEAgz/iOjZSi3p00Z9MJ/FC/P5i3CgdYuEAos0yQ==",
+    "MIT",
+)
+MINIMAP = Npm(
+    "leaflet-minimap",
+    "3.6.1",
+    "sha512-6px8f6cfv1rKB6ACpL6bbUFGxipZOq4KsntJgBj9nOcW1RYa5+xFp8emOZwks9X+VtVVsQEwWwfgT1kTTL/LzA==",
+    "BSD-2-Clause",
+)
+MEASURE = Npm(
+    "leaflet-measure",
+    "2.1.7",
+    "sha512-IvoHIoVTIQSXUgaNnAMF17qXFB+dF5ICdwmY8BHyq/Hh33/xeGqQUUYlz0pRMzFN9NUcjsT6JBhCr1ia0CG5ug==",
+    "MIT",
+)
+D3_V3 = Npm(
+    "d3",
+    "3.5.5",
+    "sha512-JPx0wEFxcYVcCZXgUbsy8NzVzD3zKat1KLtdCeOHPsmrpFlc09nr2/5Ls9ey7mo8SV6cWew0piLrmPVybj9I8w==",
+    "BSD-3-Clause",
+)
 # https://d3js.org/d3.v4.min.js serves the last v4 release, 4.13.0 (its banner says so).
-D3_V4 = Npm("d3", "4.13.0", "sha512-l8c4+0SldjVKLaE2WG++EQlqD7mh/dmQjvi2L2lKPadAVC+TbJC4ci7Uk9bRi+To0+ansgsS0iWfPjD7DBy+FQ==", "BSD-3-Clause")
+D3_V4 = Npm(
+    "d3",
+    "4.13.0",
+    "sha512-l8c4+0SldjVKLaE2WG++EQlqD7mh/dmQjvi2L2lKPadAVC+TbJC4ci7Uk9bRi+To0+ansgsS0iWfPjD7DBy+FQ==",
+    "BSD-3-Clause",
+)
 
-FOLIUM_OFFLINE = Wheel("folium-offline", "0.20.0.2", "d065ff51895a314d9852cba4f27b3323a3b79080685c3aede3a6e3f320001473", "MIT")
+FOLIUM_OFFLINE = Wheel(
+    "folium-offline", "0.20.0.2", "d065ff51895a314d9852cba4f27b3323a3b79080685c3aede3a6e3f320001473", "MIT"
+)
 
 
 @dataclass(frozen=True)
@@ -133,43 +195,119 @@ ASSETS: list[Asset] = [
     npm_asset("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js", LEAFLET, "dist/leaflet.js"),
     npm_asset("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css", LEAFLET, "dist/leaflet.css"),
     npm_asset("https://code.jquery.com/jquery-3.7.1.min.js", JQUERY, "dist/jquery.min.js"),
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js", JQUERY, "dist/jquery.min.js",
-              note="same file as code.jquery.com/jquery-3.7.1.min.js (TimestampedGeoJson)"),
-    npm_asset("https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js", BOOTSTRAP, "dist/js/bootstrap.bundle.min.js"),
-    npm_asset("https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css", BOOTSTRAP, "dist/css/bootstrap.min.css"),
-    npm_asset("https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css", FONTAWESOME, "css/all.min.css"),
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js", AWESOME, "js/leaflet.awesome-markers.js"),
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css", AWESOME, "css/leaflet.awesome-markers.css"),
-    Asset("https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css", FOLIUM_OFFLINE,
-          "res:https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css",
-          "bootstrap-glyphicons@3.0.0/css/bootstrap-glyphicons.css", license="Apache-2.0",
-          note="BootstrapCDN 3.0.0 file (fonts embedded as data URIs); text as carried by folium-offline"),
-    Asset(f"{FOLIUM_GH}/folium/templates/leaflet.awesome.rotate.min.css", FOLIUM_OFFLINE,
-          f"res:{FOLIUM_GH}/folium/templates/leaflet.awesome.rotate.min.css",
-          "folium@0.20.0/templates/leaflet.awesome.rotate.min.css",
-          note="folium@0.20.0 templates/leaflet.awesome.rotate.css as minified by jsDelivr; text as carried by folium-offline"),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js",
+        JQUERY,
+        "dist/jquery.min.js",
+        note="same file as code.jquery.com/jquery-3.7.1.min.js (TimestampedGeoJson)",
+    ),
+    npm_asset(
+        "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js",
+        BOOTSTRAP,
+        "dist/js/bootstrap.bundle.min.js",
+    ),
+    npm_asset(
+        "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css",
+        BOOTSTRAP,
+        "dist/css/bootstrap.min.css",
+    ),
+    npm_asset(
+        "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css",
+        FONTAWESOME,
+        "css/all.min.css",
+    ),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js",
+        AWESOME,
+        "js/leaflet.awesome-markers.js",
+    ),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css",
+        AWESOME,
+        "css/leaflet.awesome-markers.css",
+    ),
+    Asset(
+        "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css",
+        FOLIUM_OFFLINE,
+        "res:https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css",
+        "bootstrap-glyphicons@3.0.0/css/bootstrap-glyphicons.css",
+        license="Apache-2.0",
+        note="BootstrapCDN 3.0.0 file (fonts embedded as data URIs); text as carried by folium-offline",
+    ),
+    Asset(
+        f"{FOLIUM_GH}/folium/templates/leaflet.awesome.rotate.min.css",
+        FOLIUM_OFFLINE,
+        f"res:{FOLIUM_GH}/folium/templates/leaflet.awesome.rotate.min.css",
+        "folium@0.20.0/templates/leaflet.awesome.rotate.min.css",
+        note="folium@0.20.0 templates/leaflet.awesome.rotate.css as minified by jsDelivr; text as carried by folium-offline",
+    ),
     # ---- MarkerCluster / FastMarkerCluster ------------------------------------------
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js", CLUSTER, "dist/leaflet.markercluster.js"),
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css", CLUSTER, "dist/MarkerCluster.css"),
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css", CLUSTER, "dist/MarkerCluster.Default.css"),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js",
+        CLUSTER,
+        "dist/leaflet.markercluster.js",
+    ),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css",
+        CLUSTER,
+        "dist/MarkerCluster.css",
+    ),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css",
+        CLUSTER,
+        "dist/MarkerCluster.Default.css",
+    ),
     # ---- Draw -----------------------------------------------------------------------
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js", DRAW, "dist/leaflet.draw.js"),
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css", DRAW, "dist/leaflet.draw.css"),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js", DRAW, "dist/leaflet.draw.js"
+    ),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css", DRAW, "dist/leaflet.draw.css"
+    ),
     # ---- Fullscreen (jsDelivr minifies on the fly; the package ships the plain file) ---
-    npm_asset("https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js", FULLSCREEN, "Control.FullScreen.js",
-              note="unminified Control.FullScreen.js of the same release (the .min.js is jsDelivr's on-the-fly minification)"),
-    npm_asset("https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css", FULLSCREEN, "Control.FullScreen.css"),
+    npm_asset(
+        "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js",
+        FULLSCREEN,
+        "Control.FullScreen.js",
+        note="unminified Control.FullScreen.js of the same release (the .min.js is jsDelivr's on-the-fly minification)",
+    ),
+    npm_asset(
+        "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css",
+        FULLSCREEN,
+        "Control.FullScreen.css",
+    ),
     # ---- MiniMap ----------------------------------------------------------------------
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.js", MINIMAP, "src/Control.MiniMap.js"),
-    npm_asset("https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.css", MINIMAP, "src/Control.MiniMap.css"),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.js",
+        MINIMAP,
+        "src/Control.MiniMap.js",
+    ),
+    npm_asset(
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.css",
+        MINIMAP,
+        "src/Control.MiniMap.css",
+    ),
     # ---- MeasureControl -------------------------------------------------------------------
-    npm_asset("https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js", MEASURE, "dist/leaflet-measure.min.js"),
-    npm_asset("https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css", MEASURE, "dist/leaflet-measure.css",
-              note="unminified leaflet-measure.css of the same release (the .min.css is jsDelivr's on-the-fly minification)"),
+    npm_asset(
+        "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js",
+        MEASURE,
+        "dist/leaflet-measure.min.js",
+    ),
+    npm_asset(
+        "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css",
+        MEASURE,
+        "dist/leaflet-measure.css",
+        note="unminified leaflet-measure.css of the same release (the .min.css is jsDelivr's on-the-fly minification)",
+    ),
     # ---- HeatMap --------------------------------------------------------------------------
-    Asset(f"{FOLIUM_GH}@main/folium/templates/leaflet_heat.min.js", FOLIUM_OFFLINE,
-          "offlinefolium/templates/leaflet_heat.min.js", "folium@0.20.0/templates/leaflet_heat.min.js",
-          license="BSD-2-Clause", note="Leaflet.heat + simpleheat as shipped in folium 0.20.0's templates/"),
+    Asset(
+        f"{FOLIUM_GH}@main/folium/templates/leaflet_heat.min.js",
+        FOLIUM_OFFLINE,
+        "offlinefolium/templates/leaflet_heat.min.js",
+        "folium@0.20.0/templates/leaflet_heat.min.js",
+        license="BSD-2-Clause",
+        note="Leaflet.heat + simpleheat as shipped in folium 0.20.0's templates/",
+    ),
     # ---- d3: branca ColorMap legend; streamlit-folium hard-codes both for any ColorMap ------
     npm_asset("https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js", D3_V3, "d3.min.js"),
     npm_asset("https://d3js.org/d3.v4.min.js", D3_V4, "build/d3.min.js"),
@@ -189,7 +327,14 @@ WHEEL_LICENSE_DEST = "folium@0.20.0/LICENSE.txt"
 
 MODERN_FONT_FORMATS = {"woff2", "woff"}
 LEGACY_FONT_FORMATS = {"truetype", "opentype", "embedded-opentype", "svg"}
-_EXT_FORMAT = {".woff2": "woff2", ".woff": "woff", ".ttf": "truetype", ".otf": "opentype", ".eot": "embedded-opentype", ".svg": "svg"}
+_EXT_FORMAT = {
+    ".woff2": "woff2",
+    ".woff": "woff",
+    ".ttf": "truetype",
+    ".otf": "opentype",
+    ".eot": "embedded-opentype",
+    ".svg": "svg",
+}
 
 # --------------------------------------------------------------------------------------
 # Fetching
@@ -218,7 +363,9 @@ class Sources:
         if pkg.key not in self._npm:
             dest = self.work / "npm" / pkg.dir
             dest.mkdir(parents=True, exist_ok=True)
-            out = _run(["npm", "pack", f"{pkg.name}@{pkg.version}", "--json", "--pack-destination", str(dest)], cwd=dest)
+            out = _run(
+                ["npm", "pack", f"{pkg.name}@{pkg.version}", "--json", "--pack-destination", str(dest)], cwd=dest
+            )
             info = json.loads(out)[0]
             tgz = dest / info["filename"]
             digest = "sha512-" + base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
@@ -254,8 +401,21 @@ class Sources:
             dest = self.work / "pypi"
             dest.mkdir(parents=True, exist_ok=True)
             w = FOLIUM_OFFLINE
-            _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-                  f"{w.name}=={w.version}", "-d", str(dest)], cwd=dest)
+            _run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--only-binary",
+                    ":all:",
+                    f"{w.name}=={w.version}",
+                    "-d",
+                    str(dest),
+                ],
+                cwd=dest,
+            )
             (whl,) = dest.glob("*.whl")
             digest = hashlib.sha256(whl.read_bytes()).hexdigest()
             if digest != w.sha256:
@@ -274,8 +434,11 @@ class Sources:
             for member in ("offlinefolium/elements.py", "offlinefolium/features.py"):
                 tree = ast.parse(self.wheel_file(member).decode("utf-8"))
                 for node in ast.walk(tree):
-                    if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript)
-                            and getattr(node.targets[0].value, "id", None) == "_res"):
+                    if (
+                        isinstance(node, ast.Assign)
+                        and isinstance(node.targets[0], ast.Subscript)
+                        and getattr(node.targets[0].value, "id", None) == "_res"
+                    ):
                         key = ast.literal_eval(node.targets[0].slice)
                         self._res[key] = ast.literal_eval(node.value)
         text = self._res[url]
@@ -332,9 +495,12 @@ def css_refs(css: str) -> tuple[list[str], list[dict]]:
         if any(fmt in MODERN_FONT_FORMATS for _, fmt in entries):
             for ref, fmt in entries:
                 if _is_relative(ref) and fmt in LEGACY_FONT_FORMATS:
-                    skipped[ref] = {"ref": ref, "format": fmt,
-                                    "reason": "legacy font fallback listed after a woff2/woff source; "
-                                              "never fetched by a browser that Streamlit supports"}
+                    skipped[ref] = {
+                        "ref": ref,
+                        "format": fmt,
+                        "reason": "legacy font fallback listed after a woff2/woff source; "
+                        "never fetched by a browser that Streamlit supports",
+                    }
     needed = []
     for m in _URL_RE.finditer(css):
         ref = m.group(2).strip()
@@ -476,13 +642,13 @@ def build(work: Path) -> dict:
     covered = set(assets)
     manifest = {
         "comment": "Generated by scripts/vendor_map_assets.py -- do not edit. Maps each CDN URL that "
-                   "folium/branca/streamlit-folium reference to its copy under static/vendor/ "
-                   "(served by Streamlit at /app/static/vendor/).",
+        "folium/branca/streamlit-folium reference to its copy under static/vendor/ "
+        "(served by Streamlit at /app/static/vendor/).",
         "local_prefix": LOCAL_PREFIX,
         "sources": sources_meta,
         "assets": dict(sorted(assets.items())),
         "files": dict(sorted(out.files.items())),
-        "total_bytes": sum(i["bytes"] for i in out.files.values()) ,
+        "total_bytes": sum(i["bytes"] for i in out.files.values()),
         "not_covered": {u: v for u, v in used.items() if u not in covered},
     }
     MANIFEST.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -503,14 +669,17 @@ def check() -> int:
         if entry["path"] not in manifest["files"]:
             bad.append(f"manifest: {url} -> {entry['path']} not listed in files")
     extra = sorted(
-        str(p.relative_to(VENDOR_DIR)) for p in VENDOR_DIR.rglob("*")
+        str(p.relative_to(VENDOR_DIR))
+        for p in VENDOR_DIR.rglob("*")
         if p.is_file() and p != MANIFEST and str(p.relative_to(VENDOR_DIR)) not in manifest["files"]
     )
     bad += [f"unlisted {e}" for e in extra]
     for line in bad:
         print(line)
-    print(f"{len(manifest['assets'])} URLs, {len(manifest['files'])} files, "
-          f"{manifest['total_bytes']} bytes: {'OK' if not bad else f'{len(bad)} problem(s)'}")
+    print(
+        f"{len(manifest['assets'])} URLs, {len(manifest['files'])} files, "
+        f"{manifest['total_bytes']} bytes: {'OK' if not bad else f'{len(bad)} problem(s)'}"
+    )
     return 1 if bad else 0
 
 
@@ -528,8 +697,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory(prefix="vendor-map-assets-") as tmp:
             manifest = build(Path(tmp))
-    print(f"wrote {len(manifest['files'])} files ({manifest['total_bytes']} bytes) for "
-          f"{len(manifest['assets'])} URLs into {VENDOR_DIR.relative_to(REPO)}/")
+    print(
+        f"wrote {len(manifest['files'])} files ({manifest['total_bytes']} bytes) for "
+        f"{len(manifest['assets'])} URLs into {VENDOR_DIR.relative_to(REPO)}/"
+    )
     if manifest["not_covered"]:
         print(f"{len(manifest['not_covered'])} folium URLs are not vendored (see manifest 'not_covered')")
     return 0

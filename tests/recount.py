@@ -37,33 +37,82 @@ POP_BASE = "常住"
 
 # -- the input files: template headers (docs/data-model.md field tables) -> field names --------------------------------
 
-LOC = {"所属镇街代码": "area_code", "所属镇街": "area_name", "所属园区": "park_name", "地址": "address", "经度": "lon",
-       "纬度": "lat", "坐标系": "datum"}
+LOC = {
+    "所属镇街代码": "area_code",
+    "所属镇街": "area_name",
+    "所属园区": "park_name",
+    "地址": "address",
+    "经度": "lon",
+    "纬度": "lat",
+    "坐标系": "datum",
+}
 HEADERS = {
-    "patents": {"申请号": "app_no", "申请人": "applicant", "申请日": "app_date", "专利类型": "type_label",
-                "法律状态": "status", "统一社会信用代码": "enterprise_code", **LOC},
-    "trademarks": {"注册号": "reg_no", "注册人": "registrant", "商标状态": "status", "统一社会信用代码": "enterprise_code",
-                   **LOC},
+    "patents": {
+        "申请号": "app_no",
+        "申请人": "applicant",
+        "申请日": "app_date",
+        "专利类型": "type_label",
+        "法律状态": "status",
+        "统一社会信用代码": "enterprise_code",
+        **LOC,
+    },
+    "trademarks": {
+        "注册号": "reg_no",
+        "注册人": "registrant",
+        "商标状态": "status",
+        "统一社会信用代码": "enterprise_code",
+        **LOC,
+    },
     "workstations": {"编号": "station_id", "名称": "name", "类型": "station_type", "运行状态": "status", **LOC},
-    "cases": {"案件编号": "case_no", "案件类别": "case_kind", "立案日期": "accepted_date", "办理状态": "status",
-              "结案日期": "closed_date", "处理结果": "outcome", **LOC},
-    "enterprises": {"统一社会信用代码": "credit_code", "企业名称": "name", "规上工业企业": "above_scale",
-                    "高新技术企业": "high_tech", "贯标备案": "gb_filed", "贯标绩效评价合格": "gb_passed",
-                    "国家知识产权优势示范": "advantage", "知识产权密集型企业": "ip_intensive",
-                    "专利标准融合创新企业": "patent_standard", "有效专利数": "patents_held", "有效商标数": "trademarks_held",
-                    **LOC},
+    "cases": {
+        "案件编号": "case_no",
+        "案件类别": "case_kind",
+        "立案日期": "accepted_date",
+        "办理状态": "status",
+        "结案日期": "closed_date",
+        "处理结果": "outcome",
+        **LOC,
+    },
+    "enterprises": {
+        "统一社会信用代码": "credit_code",
+        "企业名称": "name",
+        "规上工业企业": "above_scale",
+        "高新技术企业": "high_tech",
+        "贯标备案": "gb_filed",
+        "贯标绩效评价合格": "gb_passed",
+        "国家知识产权优势示范": "advantage",
+        "知识产权密集型企业": "ip_intensive",
+        "专利标准融合创新企业": "patent_standard",
+        "有效专利数": "patents_held",
+        "有效商标数": "trademarks_held",
+        **LOC,
+    },
     "pledges": {"登记号": "pledge_id", "金额（万元）": "amount_wan", "登记日期": "date", **LOC},
     "trainings": {"编号": "training_id", "培训日期": "date", "对象": "audience", "人次": "attendees", **LOC},
     "service_orgs": {"统一社会信用代码": "org_id", "机构名称": "name", "状态": "status", **LOC},
-    "network": {"镇街或园区": "area", "知识产权管理机构": "has_office", "专（兼）职管理人员数": "staff",
-                "专项资金（万元）": "fund_wan", "试点示范级别": "pilot_level"},
+    "network": {
+        "镇街或园区": "area",
+        "知识产权管理机构": "has_office",
+        "专（兼）职管理人员数": "staff",
+        "专项资金（万元）": "fund_wan",
+        "试点示范级别": "pilot_level",
+    },
     "manual": {"指标编号": "goal_id", "数值": "value", "是否完成": "done"},
     "statistics": {"区划代码": "code", "年份": "year", "指标": "measure", "数值": "value"},
 }
-KEYS = {"patents": ["pkey"], "trademarks": ["reg_no"], "workstations": ["station_id"], "cases": ["case_no"],
-        "enterprises": ["credit_code"], "pledges": ["pledge_id"], "trainings": ["training_id"],
-        "service_orgs": ["org_id"], "network": ["area"], "manual": ["goal_id"],
-        "statistics": ["code", "year", "measure"]}
+KEYS = {
+    "patents": ["pkey"],
+    "trademarks": ["reg_no"],
+    "workstations": ["station_id"],
+    "cases": ["case_no"],
+    "enterprises": ["credit_code"],
+    "pledges": ["pledge_id"],
+    "trainings": ["training_id"],
+    "service_orgs": ["org_id"],
+    "network": ["area"],
+    "manual": ["goal_id"],
+    "statistics": ["code", "year", "measure"],
+}
 LOCATED = ["patents", "trademarks", "workstations", "cases", "enterprises", "pledges", "trainings", "service_orgs"]
 
 
@@ -85,6 +134,7 @@ def read_file(kind: str, path) -> pd.DataFrame:
 
 # -- plain rules from docs/data-model.md -------------------------------------------------------------------------------
 
+
 def patent_number(raw: str) -> tuple[str, str]:
     """(number without check digit, type) from an application number in any common form (CN/ZL, dots, spaces)."""
     s = re.sub(r"[\s.．]", "", raw.upper())
@@ -103,9 +153,22 @@ def patent_number(raw: str) -> tuple[str, str]:
 PATENT_STATUS = {
     "valid": ["有效", "专利权维持", "授权"],
     "pending": ["审中", "公开", "实质审查", "等待实审"],
-    "invalid": ["失效", "未缴年费终止", "未缴年费专利权终止", "驳回", "期限届满", "视为撤回", "放弃", "避免重复授权放弃"],
+    "invalid": [
+        "失效",
+        "未缴年费终止",
+        "未缴年费专利权终止",
+        "驳回",
+        "期限届满",
+        "视为撤回",
+        "放弃",
+        "避免重复授权放弃",
+    ],
 }
-TM_STATUS = {"valid": ["已注册", "有效", "注册"], "pending": ["申请中", "等待实质审查"], "invalid": ["无效", "注销", "撤销"]}
+TM_STATUS = {
+    "valid": ["已注册", "有效", "注册"],
+    "pending": ["申请中", "等待实质审查"],
+    "invalid": ["无效", "注销", "撤销"],
+}
 
 
 def status_code(word: str, table: dict) -> str:
@@ -129,6 +192,7 @@ def num(v):
 
 
 # -- gazetteer (data/) -------------------------------------------------------------------------------------------------
+
 
 def _csv(name):
     return pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
@@ -239,7 +303,7 @@ def _address_unit(addr: str, gaz: Gaz) -> tuple[str | None, str | None, str]:
     short = set()
     for n, u in zip(gaz.units["short_name"], gaz.units["code"]):
         for m in re.finditer(re.escape(n), addr):
-            nxt = addr[m.end():m.end() + 1]
+            nxt = addr[m.end() : m.end() + 1]
             if nxt and nxt in STREET_AFTER:
                 continue
             short.add(u)
@@ -249,6 +313,7 @@ def _address_unit(addr: str, gaz: Gaz) -> tuple[str | None, str | None, str]:
 
 
 # -- layers (from the store) and points --------------------------------------------------------------------------------
+
 
 def layers(store_path):
     import geopandas as gpd
@@ -320,6 +385,7 @@ def assign(df: pd.DataFrame, gaz: Gaz, lay) -> pd.DataFrame:
 
 # -- snapshots ---------------------------------------------------------------------------------------------------------
 
+
 def snapshot(imports, kind, view):
     """The rows of a kind's latest snapshot on or before `view` (all files of that as-of; later files win)."""
     mine = [(p, a) for k, p, a in imports if k == kind and (view is None or a <= view)]
@@ -342,12 +408,23 @@ def base_year_limit(view: str) -> int:
 def bases(stats: pd.DataFrame | None) -> pd.DataFrame:
     """code, year, measure, value: data/population.csv overridden by imported statistics rows."""
     pop = _csv("population.csv")
-    base = pd.DataFrame({"code": pop["code"], "year": pop["year"].astype(int),
-                         "measure": pop["base"].map(lambda b: "人口(未注明)" if b == "未注明" else b + "人口"),
-                         "value": pop["population"].astype(float)})
+    base = pd.DataFrame(
+        {
+            "code": pop["code"],
+            "year": pop["year"].astype(int),
+            "measure": pop["base"].map(lambda b: "人口(未注明)" if b == "未注明" else b + "人口"),
+            "value": pop["population"].astype(float),
+        }
+    )
     if stats is not None and len(stats):
-        st = pd.DataFrame({"code": stats["code"], "year": stats["year"].astype(int), "measure": stats["measure"],
-                           "value": stats["value"].astype(float)})
+        st = pd.DataFrame(
+            {
+                "code": stats["code"],
+                "year": stats["year"].astype(int),
+                "measure": stats["measure"],
+                "value": stats["value"].astype(float),
+            }
+        )
         base = pd.concat([base, st]).drop_duplicates(["code", "year", "measure"], keep="last")
     return base
 
@@ -364,11 +441,32 @@ def latest(b: pd.DataFrame, code: str, measures, limit: int):
 
 # -- the recount -------------------------------------------------------------------------------------------------------
 
-COUNT_METRICS = ["patents", "invention_patents", "utility_patents", "design_patents", "patents_valid",
-                 "invention_patents_valid", "invention_patents_long", "trademarks", "workstations", "cases",
-                 "enforcement_cases", "enforcement_closed", "disputes", "disputes_mediated", "enterprises",
-                 "above_scale", "high_tech", "high_tech_gb_filed", "zero_patent_above_scale", "zero_patent_high_tech",
-                 "zero_trademark_above_scale", "pledge_amount_wan", "training_attendees", "service_orgs"]
+COUNT_METRICS = [
+    "patents",
+    "invention_patents",
+    "utility_patents",
+    "design_patents",
+    "patents_valid",
+    "invention_patents_valid",
+    "invention_patents_long",
+    "trademarks",
+    "workstations",
+    "cases",
+    "enforcement_cases",
+    "enforcement_closed",
+    "disputes",
+    "disputes_mediated",
+    "enterprises",
+    "above_scale",
+    "high_tech",
+    "high_tech_gb_filed",
+    "zero_patent_above_scale",
+    "zero_patent_high_tech",
+    "zero_trademark_above_scale",
+    "pledge_amount_wan",
+    "training_attendees",
+    "service_orgs",
+]
 
 
 @dataclass
@@ -480,6 +578,7 @@ def _rate(num_, den):
 
 def held(ent: pd.DataFrame, pats, tms) -> pd.DataFrame:
     """有效专利数 / 有效商标数: the column, else derived from the records (valid ones) by credit code, else by name."""
+
     def derive(recs, who, code_col):
         if recs is None:
             return lambda r: np.nan
@@ -502,13 +601,15 @@ def statistics_series(imports):
     files = [p for k, p, _a in imports if k == "statistics"]
     if not files:
         return None
-    df = pd.concat([read_file("statistics", p).drop_duplicates(KEYS["statistics"], keep="first") for p in files],
-                   ignore_index=True)
+    df = pd.concat(
+        [read_file("statistics", p).drop_duplicates(KEYS["statistics"], keep="first") for p in files], ignore_index=True
+    )
     return df.drop_duplicates(KEYS["statistics"], keep="last").reset_index(drop=True)
 
 
-def recount(imports, view: str | None = None, store_path=None, long_years: int = LONG_YEARS,
-            pop_base: str = POP_BASE) -> Recount:
+def recount(
+    imports, view: str | None = None, store_path=None, long_years: int = LONG_YEARS, pop_base: str = POP_BASE
+) -> Recount:
     """The figures of the latest snapshots on or before `view`; long_years (G02) and pop_base (G03: 常住/户籍) are
     the app's settings."""
     gaz, lay, recs, as_ofs = prepared(imports, view, store_path, long_years=long_years)
@@ -529,8 +630,12 @@ def recount(imports, view: str | None = None, store_path=None, long_years: int =
         r = netrows.get(code)
         if r is None:
             return {"has_office": np.nan, "staff": np.nan, "fund_wan": np.nan, "pilot_level": ""}
-        return {"has_office": (1.0 if yes(r["has_office"]) else 0.0) if r["has_office"] else np.nan,
-                "staff": num(r["staff"]), "fund_wan": num(r["fund_wan"]), "pilot_level": r["pilot_level"]}
+        return {
+            "has_office": (1.0 if yes(r["has_office"]) else 0.0) if r["has_office"] else np.nan,
+            "staff": num(r["staff"]),
+            "fund_wan": num(r["fund_wan"]),
+            "pilot_level": r["pilot_level"],
+        }
 
     def finish(d):
         if "enforcement_cases" in d:
@@ -545,8 +650,9 @@ def recount(imports, view: str | None = None, store_path=None, long_years: int =
         d.update(code=code, name=gaz.name_of(code), **network_cols(code))
         pop, year = latest(b, code, ["常住人口", "户籍人口", "人口(未注明)"], limit)
         d["population"], d["population_year"] = pop, year
-        d["invention_per_10k"] = (round(d["invention_patents_valid"] / pop * 1e4, 2)
-                                  if pop and "invention_patents_valid" in d else np.nan)
+        d["invention_per_10k"] = (
+            round(d["invention_patents_valid"] / pop * 1e4, 2) if pop and "invention_patents_valid" in d else np.nan
+        )
         d["area_km2"] = round(area_km2[code], 2)
         urows.append(d)
     prows = []
@@ -579,6 +685,7 @@ def measured_areas(lay) -> dict:
 
 # -- goals (data/goals.csv) --------------------------------------------------------------------------------------------
 
+
 def goal_values(city, recs, b, limit, parks, pop_base=POP_BASE) -> pd.DataFrame:
     goals = _csv("goals.csv")
     e = recs["enterprises"]
@@ -590,14 +697,19 @@ def goal_values(city, recs, b, limit, parks, pop_base=POP_BASE) -> pd.DataFrame:
     cur["G04"] = city.get("trademarks")
     me, _ = latest(b, CITY, ["市场主体户数"], limit)
     cur["G05"] = round(cur["G04"] / me * 1e4, 1) if me and cur["G04"] is not None else None
-    cur["G06"] = (float(sum(1 for lv in parks["pilot_level"] if str(lv) in ("国家", "省")))
-                  if recs["network"] is not None else None)
+    cur["G06"] = (
+        float(sum(1 for lv in parks["pilot_level"] if str(lv) in ("国家", "省")))
+        if recs["network"] is not None
+        else None
+    )
     if e is not None:
         ec = e[e["method"] != "outside"]
         ht = flag(ec["high_tech"])
         cur["G07"] = _rate((ht & flag(ec["gb_filed"])).sum(), ht.sum()) if ht.sum() else None
         cur["G08"] = float(flag(ec["gb_passed"]).sum())
-        cur["G09"] = float(ec["advantage"].isin(["国家知识产权优势企业", "国家知识产权示范企业", "国家优势", "国家示范"]).sum())
+        cur["G09"] = float(
+            ec["advantage"].isin(["国家知识产权优势企业", "国家知识产权示范企业", "国家优势", "国家示范"]).sum()
+        )
         cur["G10"] = float(flag(ec["ip_intensive"]).sum())
         cur["G11"] = float(flag(ec["patent_standard"]).sum())
     cur["G12"] = round(city["pledge_amount_wan"] / 1e4, 2) if "pledge_amount_wan" in city else None
@@ -616,8 +728,9 @@ def goal_values(city, recs, b, limit, parks, pop_base=POP_BASE) -> pd.DataFrame:
                 rows.append({"id": gid, "current": None, "gap": None, "status": "no_data"})
             else:
                 d = yes(m["done"])
-                rows.append({"id": gid, "current": 1.0 if d else 0.0, "gap": None,
-                             "status": "done" if d else "not_done"})
+                rows.append(
+                    {"id": gid, "current": 1.0 if d else 0.0, "gap": None, "status": "done" if d else "not_done"}
+                )
             continue
         c = cur.get(gid)
         if gid in manual and manual[gid]["value"]:
@@ -627,13 +740,20 @@ def goal_values(city, recs, b, limit, parks, pop_base=POP_BASE) -> pd.DataFrame:
             continue
         target = float(g["target"])
         met = c > target if g["comparator"] == ">" else c >= target
-        rows.append({"id": gid, "current": float(c), "gap": round(max(target - c, 0.0), 2),
-                     "status": "met" if met else "not_met"})
+        rows.append(
+            {
+                "id": gid,
+                "current": float(c),
+                "gap": round(max(target - c, 0.0), 2),
+                "status": "met" if met else "not_met",
+            }
+        )
     out = pd.DataFrame(rows)
     return out.assign(name=out["id"].map(dict(zip(goals["id"], goals["name"]))))
 
 
 # -- the network's gaps (plan: 保障措施一/三, 任务4/5/7/9) ------------------------------------------------------------------
+
 
 def gap_rows(units, parks, recs) -> pd.DataFrame:
     """One row per (area, gap key, count) in the network's terms: office/staff/fund none or not reported (network rows),
@@ -642,14 +762,18 @@ def gap_rows(units, parks, recs) -> pd.DataFrame:
     areas = pd.concat([units, parks], ignore_index=True)
     kinds_present = {k: recs[k] is not None for k in ("workstations", "patents", "trademarks", "enterprises")}
     for _, a in areas.iterrows():
+
         def st(v):
             return "unknown" if v is None or pd.isna(v) else ("none" if v <= 0 else "ok")
 
-        for metric, prefix, present in (("has_office", "office", True), ("staff", "staff", True),
-                                        ("fund_wan", "fund", True),
-                                        ("workstations", "ws", kinds_present["workstations"]),
-                                        ("patents_valid", "patents", kinds_present["patents"]),
-                                        ("trademarks", "tm", kinds_present["trademarks"])):
+        for metric, prefix, present in (
+            ("has_office", "office", True),
+            ("staff", "staff", True),
+            ("fund_wan", "fund", True),
+            ("workstations", "ws", kinds_present["workstations"]),
+            ("patents_valid", "patents", kinds_present["patents"]),
+            ("trademarks", "tm", kinds_present["trademarks"]),
+        ):
             s = st(a.get(metric) if present else None)
             if s != "ok":
                 rows.append((a["code"], f"{prefix}_{s}", None))

@@ -69,10 +69,16 @@ class Gen:
             import prcoords
 
             y, x = prcoords.wgs_gcj((y, x))
-        return {"经度": f"{x:.6f}", "纬度": f"{y:.6f}", "坐标系": "GCJ02" if gcj else self.pick(["WGS84", "", "CGCS2000"])}
+        return {
+            "经度": f"{x:.6f}",
+            "纬度": f"{y:.6f}",
+            "坐标系": "GCJ02" if gcj else self.pick(["WGS84", "", "CGCS2000"]),
+        }
 
-    def location(self, modes=("code", "name", "old", "park", "address", "park_address", "point", "gcj", "outside",
-                              "none", "street")) -> dict:
+    def location(
+        self,
+        modes=("code", "name", "old", "park", "address", "park_address", "point", "gcj", "outside", "none", "street"),
+    ) -> dict:
         code = self.pick(self.units)
         u = self.gaz.units.set_index("code").loc[code]
         mode = self.pick(list(modes))
@@ -121,17 +127,35 @@ class Gen:
 
 
 def patents(g: Gen, n: int, hi: str, statuses=None, ent: list[tuple[str, str]] = (), dup=True) -> list[dict]:
-    statuses = statuses or ["有效", "专利权维持", "授权", "审中", "公开", "实质审查", "失效", "未缴年费终止", "驳回",
-                            "期限届满", "视为撤回"]
+    statuses = statuses or [
+        "有效",
+        "专利权维持",
+        "授权",
+        "审中",
+        "公开",
+        "实质审查",
+        "失效",
+        "未缴年费终止",
+        "驳回",
+        "期限届满",
+        "视为撤回",
+    ]
     rows = []
     for _ in range(n):
         d = g.day(hi=hi)
         t = g.pick(["invention", "utility", "design"])
         code, name = g.pick(list(ent)) if ent and g.rng.random() < 0.4 else ("", f"泰兴示例{g.serial}有限公司（样例）")
-        rows.append({"申请号": g.patent_no(int(d[:4]), t, int(g.rng.integers(5))), "申请人": name, "申请日": d,
-                     "专利类型": g.pick(["", "发明", "实用新型", "外观设计"]),  # may disagree: the number decides
-                     "法律状态": g.pick(statuses),
-                     "统一社会信用代码": code if g.rng.random() < 0.5 else "", **g.location()})
+        rows.append(
+            {
+                "申请号": g.patent_no(int(d[:4]), t, int(g.rng.integers(5))),
+                "申请人": name,
+                "申请日": d,
+                "专利类型": g.pick(["", "发明", "实用新型", "外观设计"]),  # may disagree: the number decides
+                "法律状态": g.pick(statuses),
+                "统一社会信用代码": code if g.rng.random() < 0.5 else "",
+                **g.location(),
+            }
+        )
     if rows and dup:  # a duplicate written another way, merged on import
         dup = dict(rows[0])
         dup["申请号"] = "ZL" + dup["申请号"].replace("ZL", "").replace("CN", "")
@@ -145,8 +169,16 @@ def trademarks(g, n, hi, statuses=None, ent=()):
     for _ in range(n):
         g.serial += 1
         code, name = g.pick(list(ent)) if ent and g.rng.random() < 0.4 else ("", f"泰兴示例{g.serial}商行（样例）")
-        rows.append({"注册号": str(30000000 + g.serial), "注册人": name, "注册日期": g.day(hi=hi),
-                     "商标状态": g.pick(statuses), "统一社会信用代码": code, **g.location()})
+        rows.append(
+            {
+                "注册号": str(30000000 + g.serial),
+                "注册人": name,
+                "注册日期": g.day(hi=hi),
+                "商标状态": g.pick(statuses),
+                "统一社会信用代码": code,
+                **g.location(),
+            }
+        )
     return rows
 
 
@@ -160,13 +192,24 @@ def enterprises(g, n, zero=False):
         g.serial += 1
         cc, name = f"91321283YC{g.serial:07d}X", f"泰兴示例企业{g.serial}有限公司（样例）"
         ids.append((cc, name))
-        rows.append({"统一社会信用代码": cc, "企业名称": name, "规上工业企业": yn(0.6), "高新技术企业": yn(0.5),
-                     "贯标备案": yn(0.7), "贯标绩效评价合格": yn(0.2),
-                     "国家知识产权优势示范": g.pick(["", "", "国家知识产权优势企业", "国家知识产权示范企业", "省知识产权示范企业"]),
-                     "知识产权密集型企业": yn(0.2), "专利标准融合创新企业": yn(0.2),
-                     "有效专利数": "0" if zero else g.pick(["", "", "0", "3"]),
-                     "有效商标数": "0" if zero else g.pick(["", "0", "2"]),
-                     **g.location(("code", "name", "park", "point", "gcj", "address", "outside"))})
+        rows.append(
+            {
+                "统一社会信用代码": cc,
+                "企业名称": name,
+                "规上工业企业": yn(0.6),
+                "高新技术企业": yn(0.5),
+                "贯标备案": yn(0.7),
+                "贯标绩效评价合格": yn(0.2),
+                "国家知识产权优势示范": g.pick(
+                    ["", "", "国家知识产权优势企业", "国家知识产权示范企业", "省知识产权示范企业"]
+                ),
+                "知识产权密集型企业": yn(0.2),
+                "专利标准融合创新企业": yn(0.2),
+                "有效专利数": "0" if zero else g.pick(["", "", "0", "3"]),
+                "有效商标数": "0" if zero else g.pick(["", "0", "2"]),
+                **g.location(("code", "name", "park", "point", "gcj", "address", "outside")),
+            }
+        )
     return rows, ids
 
 
@@ -175,12 +218,27 @@ def cases(g, n, hi):
     for _ in range(n):
         g.serial += 1
         kind = g.pick(["查处", "调解"])
-        status = g.pick(["受理", "办理中", "已结案", "已结案", "移送"] if kind == "查处" else ["办理中", "已结案", "已结案", "撤回"])
-        outcome = ("" if status != "已结案" else g.pick(["行政处罚", "责令整改", "不予处罚"]) if kind == "查处"
-                   else g.pick(["调解成功", "调解成功", "调解不成"]))
-        rows.append({"案件编号": f"泰兴知〔{g.serial}〕号", "案件类别": kind, "知识产权类型": g.pick(["专利", "商标"]),
-                     "立案日期": g.day(lo="2022-01-01", hi=hi), "办理状态": status, "处理结果": outcome,
-                     **g.location()})
+        status = g.pick(
+            ["受理", "办理中", "已结案", "已结案", "移送"] if kind == "查处" else ["办理中", "已结案", "已结案", "撤回"]
+        )
+        outcome = (
+            ""
+            if status != "已结案"
+            else g.pick(["行政处罚", "责令整改", "不予处罚"])
+            if kind == "查处"
+            else g.pick(["调解成功", "调解成功", "调解不成"])
+        )
+        rows.append(
+            {
+                "案件编号": f"泰兴知〔{g.serial}〕号",
+                "案件类别": kind,
+                "知识产权类型": g.pick(["专利", "商标"]),
+                "立案日期": g.day(lo="2022-01-01", hi=hi),
+                "办理状态": status,
+                "处理结果": outcome,
+                **g.location(),
+            }
+        )
     return rows
 
 
@@ -189,17 +247,32 @@ def simple(g, kind, n, hi, zero=False):
     for _ in range(n):
         g.serial += 1
         if kind == "workstations":
-            r = {"编号": f"GZ-{g.serial}", "名称": f"工作站{g.serial}（样例）", "类型": g.pick(["知识产权工作站", "商标品牌指导站"]),
-                 "运行状态": g.pick(["运行", "", "撤销"])}
+            r = {
+                "编号": f"GZ-{g.serial}",
+                "名称": f"工作站{g.serial}（样例）",
+                "类型": g.pick(["知识产权工作站", "商标品牌指导站"]),
+                "运行状态": g.pick(["运行", "", "撤销"]),
+            }
         elif kind == "pledges":
-            r = {"登记号": f"Y{g.serial:08d}", "金额（万元）": "0" if zero else str(int(g.rng.integers(10, 900))),
-                 "登记日期": g.day(lo="2022-01-01", hi=hi)}
+            r = {
+                "登记号": f"Y{g.serial:08d}",
+                "金额（万元）": "0" if zero else str(int(g.rng.integers(10, 900))),
+                "登记日期": g.day(lo="2022-01-01", hi=hi),
+            }
         elif kind == "trainings":
-            r = {"编号": f"PX-{g.serial}", "培训日期": g.day(lo="2023-01-01", hi=hi), "对象": g.pick(["高管", "工程师", "其他"]),
-                 "人次": "0" if zero else str(int(g.rng.integers(1, 40)))}
+            r = {
+                "编号": f"PX-{g.serial}",
+                "培训日期": g.day(lo="2023-01-01", hi=hi),
+                "对象": g.pick(["高管", "工程师", "其他"]),
+                "人次": "0" if zero else str(int(g.rng.integers(1, 40))),
+            }
         else:  # service_orgs
-            r = {"统一社会信用代码": f"91321283YD{g.serial:07d}X", "机构名称": f"服务机构{g.serial}（样例）",
-                 "机构类型": g.pick(["代理", "律所"]), "状态": g.pick(["在营", "", "注销"])}
+            r = {
+                "统一社会信用代码": f"91321283YD{g.serial:07d}X",
+                "机构名称": f"服务机构{g.serial}（样例）",
+                "机构类型": g.pick(["代理", "律所"]),
+                "状态": g.pick(["在营", "", "注销"]),
+            }
         rows.append({**r, **g.location()})
     return rows
 
@@ -208,20 +281,32 @@ def network(g, zero=False):
     rows = []
     for code in g.units[: max(1, len(g.units) - 2)]:  # the last two units not reported
         u = g.gaz.units.set_index("code").loc[code]
-        rows.append({"镇街或园区": g.pick([code, u["name"]]),
-                     "知识产权管理机构": "否" if zero else g.pick(["是", "是", "否", ""]),
-                     "专（兼）职管理人员数": "0" if zero else g.pick(["", "0", "2"]),
-                     "专项资金（万元）": "0" if zero else g.pick(["", "0", "30"])})
+        rows.append(
+            {
+                "镇街或园区": g.pick([code, u["name"]]),
+                "知识产权管理机构": "否" if zero else g.pick(["是", "是", "否", ""]),
+                "专（兼）职管理人员数": "0" if zero else g.pick(["", "0", "2"]),
+                "专项资金（万元）": "0" if zero else g.pick(["", "0", "30"]),
+            }
+        )
     for _, p in g.gaz.parks.iloc[:3].iterrows():
-        rows.append({"镇街或园区": g.pick([p["code"], p["name"]]), "知识产权管理机构": "是",
-                     "专（兼）职管理人员数": "1", "专项资金（万元）": "10",
-                     "试点示范级别": "" if zero else g.pick(["国家", "省", ""])})
+        rows.append(
+            {
+                "镇街或园区": g.pick([p["code"], p["name"]]),
+                "知识产权管理机构": "是",
+                "专（兼）职管理人员数": "1",
+                "专项资金（万元）": "10",
+                "试点示范级别": "" if zero else g.pick(["国家", "省", ""]),
+            }
+        )
     return rows
 
 
 def statistics(years_values: list[tuple[str, int, str, float]]):
-    return [{"区划代码": c, "年份": str(y), "指标": m, "数值": f"{v:g}", "来源": "生成数据（测试）"}
-            for c, y, m, v in years_values]
+    return [
+        {"区划代码": c, "年份": str(y), "指标": m, "数值": f"{v:g}", "来源": "生成数据（测试）"}
+        for c, y, m, v in years_values
+    ]
 
 
 def scenario(name: str, out: Path, store_path) -> list[tuple[str, Path, str]]:
@@ -236,14 +321,39 @@ def scenario(name: str, out: Path, store_path) -> list[tuple[str, Path, str]]:
         ents, ids = enterprises(g, 40)
         add("network", network(g), LATE)
         add("network", network(g), EARLY)
-        add("statistics", statistics([("321283", 2023, "市场主体户数", 181000), ("321283", 2024, "市场主体户数", 186000),
-                                      ("321283", 2024, "常住人口", 991000), ("321283001", 2024, "常住人口", 101000)]),
-            EARLY)
-        add("statistics", statistics([("321283", 2024, "市场主体户数", 186000), ("321283", 2025, "市场主体户数", 190500),
-                                      ("321283", 2026, "市场主体户数", 199000), ("321283", 2025, "常住人口", 990000),
-                                      ("321283", 2026, "常住人口", 1100000)]), LATE)
-        add("manual", [{"指标编号": "G08", "数值": "31", "佐证材料": "测试", "填报日期": "2026-10-01"},
-                       {"指标编号": "M01", "是否完成": "是", "佐证材料": "测试"}], LATE)
+        add(
+            "statistics",
+            statistics(
+                [
+                    ("321283", 2023, "市场主体户数", 181000),
+                    ("321283", 2024, "市场主体户数", 186000),
+                    ("321283", 2024, "常住人口", 991000),
+                    ("321283001", 2024, "常住人口", 101000),
+                ]
+            ),
+            EARLY,
+        )
+        add(
+            "statistics",
+            statistics(
+                [
+                    ("321283", 2024, "市场主体户数", 186000),
+                    ("321283", 2025, "市场主体户数", 190500),
+                    ("321283", 2026, "市场主体户数", 199000),
+                    ("321283", 2025, "常住人口", 990000),
+                    ("321283", 2026, "常住人口", 1100000),
+                ]
+            ),
+            LATE,
+        )
+        add(
+            "manual",
+            [
+                {"指标编号": "G08", "数值": "31", "佐证材料": "测试", "填报日期": "2026-10-01"},
+                {"指标编号": "M01", "是否完成": "是", "佐证材料": "测试"},
+            ],
+            LATE,
+        )
         add("enterprises", ents, LATE)
         add("enterprises", ents[:25], EARLY)
         early = patents(g, 150, EARLY, ent=ids)
@@ -281,8 +391,17 @@ def scenario(name: str, out: Path, store_path) -> list[tuple[str, Path, str]]:
         g = Gen(1604, store_path)
         ents, ids = enterprises(g, 10, zero=True)
         add("network", network(g, zero=True), LATE)
-        add("statistics", statistics([("321283", 2025, "市场主体户数", 0), ("321283", 2025, "常住人口", 0),
-                                      ("321283100", 2025, "常住人口", 0)]), LATE)
+        add(
+            "statistics",
+            statistics(
+                [
+                    ("321283", 2025, "市场主体户数", 0),
+                    ("321283", 2025, "常住人口", 0),
+                    ("321283100", 2025, "常住人口", 0),
+                ]
+            ),
+            LATE,
+        )
         add("enterprises", ents, LATE)
         add("patents", patents(g, 20, LATE, statuses=["失效", "驳回"]), LATE)
         add("trademarks", trademarks(g, 10, LATE, statuses=["注销"]), LATE)

@@ -19,9 +19,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 # The last flag: Chromium builds its address-bar dropdown (a WebUI page with its own renderer) for every new
 # browser window, i.e. every test's context; a user's browser has done so once. Left out, it no longer competes for
 # the CPU with the page under test.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run",
-                 "--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup,PreloadTopChromeWebUI"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup,PreloadTopChromeWebUI",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -60,14 +66,31 @@ class Server:
 
 
 @contextmanager
-def streamlit_app(log_dir: Path, env: dict[str, str] | None = None, app: Path = REPO / "app.py",
-                  timeout: float = 90.0, extra_args: list[str] | None = None):
+def streamlit_app(
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    app: Path = REPO / "app.py",
+    timeout: float = 90.0,
+    extra_args: list[str] | None = None,
+):
     """The app running on a free port until the block ends (terminated, killed if it does not stop)."""
     port = free_port()
     log_path = Path(log_dir) / f"streamlit-{port}.log"
     full_env = child_env(env)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port), "--server.headless", "true",
-           "--server.address", "127.0.0.1", *(extra_args or [])]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        *(extra_args or []),
+    ]
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         server = Server(port, proc, log_path)
@@ -102,8 +125,11 @@ def wait_healthy(server: Server, timeout: float) -> None:
 
 def inline_maps(at) -> list:
     """The inline map components (ui/folium_view.py) of an AppTest run, in page order."""
-    return [e for e in at.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component"
-            and e.component_name == "txip_map"]
+    return [
+        e
+        for e in at.main
+        if type(e).__name__ == "UnknownElement" and e.type == "bidi_component" and e.component_name == "txip_map"
+    ]
 
 
 def map_data(element) -> dict:

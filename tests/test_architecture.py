@@ -82,7 +82,7 @@ def test_no_import_circles():
 
     def visit(n):
         if n in stack:
-            circles.append(" → ".join(stack[stack.index(n):] + [n]))
+            circles.append(" → ".join(stack[stack.index(n) :] + [n]))
             return
         if n in seen:
             return
@@ -100,8 +100,13 @@ def test_no_import_circles():
 def test_no_streamlit_in_the_package():
     for name, path in modules().items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not any(n.split(".")[0] == "streamlit" for n in names), f"{name} imports streamlit"
 
 

@@ -1,6 +1,5 @@
 """Users, roles, passwords, audit, and what a viewer may see."""
 
-
 from datetime import UTC
 
 import pytest
@@ -55,8 +54,12 @@ def test_sign_ins_imports_and_user_changes_are_audited(store, csv_file):
     auth.sign_in(store, "wang", "long enough")
     with pytest.raises(auth.AuthError):
         auth.sign_in(store, "wang", "nope nope")
-    import_file(store, "cases", csv_file("c.csv", ["案件编号", "案件类别", "立案日期", "办理状态"],
-                                         [["A1", "查处", "2025-01-01", "办理中"]]), user="wang")
+    import_file(
+        store,
+        "cases",
+        csv_file("c.csv", ["案件编号", "案件类别", "立案日期", "办理状态"], [["A1", "查处", "2025-01-01", "办理中"]]),
+        user="wang",
+    )
     log = store.audit_log()
     actions = list(zip(log["user"], log["action"]))
     assert ("admin1", "user") in actions and ("wang", "sign_in") in actions
@@ -91,6 +94,7 @@ def test_cli_user_add_list_and_set(tmp_path, capsys):
 
 
 # -- pages as a viewer -------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def viewer_env(demo_db, tmp_path, monkeypatch):
@@ -193,8 +197,11 @@ def test_exports_for_a_viewer_carry_no_personal_data(demo_db):
     store = Store(demo_db)
     fs = compute(store)
     cases, ws = store.records("cases"), store.records("workstations")
-    secrets_ = {v for v in list(cases["party"]) + list(cases["address"]) + list(ws["contact"])
-                if isinstance(v, str) and len(v) > 3}
+    secrets_ = {
+        v
+        for v in list(cases["party"]) + list(cases["address"]) + list(ws["contact"])
+        if isinstance(v, str) and len(v) > 3
+    }
     assert secrets_
     red = redact.redact(fs)
     layers = report.Layers.from_store(store)
@@ -215,8 +222,9 @@ def test_admin_page_shows_audit_and_user_times_as_local_readable_times(viewer_en
     store, _ = viewer_env
     aware = datetime(2026, 12, 7, 0, 15, 2, tzinfo=UTC)
     with store.transaction() as con:
-        con.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, 'boss', 'user', 'UTC 时间')",
-                    (aware.isoformat(),))
+        con.execute(
+            "INSERT INTO audit (at, user, action, detail) VALUES (?, 'boss', 'user', 'UTC 时间')", (aware.isoformat(),)
+        )
     at = page_test("admin.py", auth.get_user(store, "boss"))
     at.run()
     assert not at.exception

@@ -20,8 +20,9 @@ def fs_and_layer(demo_db):
 
 
 def build(fs, layer, basemap):
-    spec = views.map_spec(fs, fs, layer, view="units", indicator="patents", outline=boundaries.county_outline(),
-                          basemap=basemap)
+    spec = views.map_spec(
+        fs, fs, layer, view="units", indicator="patents", outline=boundaries.county_outline(), basemap=basemap
+    )
     return spec, maps.render_html(localise_map(maps.build_map(spec)))
 
 
@@ -47,8 +48,11 @@ def test_amap_basemap_shifts_every_layer_to_gcj02(fs_and_layer):
     q = spec.areas.geometry.iloc[0].exterior.coords[0]
     exp = wgs84_to_gcj02(p[0], p[1])
     assert np.allclose(q, exp, atol=1e-9)
-    shift = spec.outline.to_crs(4549).geometry.iloc[0].centroid.distance(
-        boundaries.county_outline().to_crs(4549).geometry.iloc[0].centroid)
+    shift = (
+        spec.outline.to_crs(4549)
+        .geometry.iloc[0]
+        .centroid.distance(boundaries.county_outline().to_crs(4549).geometry.iloc[0].centroid)
+    )
     assert 400 < shift < 600
 
 
@@ -90,8 +94,14 @@ def test_gap_map_takes_the_basemap_too_shifted_to_gcj02_for_amap(fs_and_layer):
     fs, layer = fs_and_layer
 
     def gap(basemap):
-        spec = network.gap_map_spec(fs, layer, view="units", outline=boundaries.county_outline(),
-                                    neighbours=boundaries.neighbours(), basemap=basemap)
+        spec = network.gap_map_spec(
+            fs,
+            layer,
+            view="units",
+            outline=boundaries.county_outline(),
+            neighbours=boundaries.neighbours(),
+            basemap=basemap,
+        )
         return spec, maps.render_html(localise_map(maps.build_map(spec)))
 
     spec, html = gap(resolve(None))

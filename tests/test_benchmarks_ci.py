@@ -24,9 +24,24 @@ pytestmark = pytest.mark.benchmark
 def ci_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     md, js = out / "performance.md", out / "results.json"
-    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--size", "ci", "--out", str(md),
-                           "--json", str(js), "--work", str(out / "work")],
-                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "run.py"),
+            "--size",
+            "ci",
+            "--out",
+            str(md),
+            "--json",
+            str(js),
+            "--work",
+            str(out / "work"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     return md.read_text(encoding="utf-8"), json.loads(js.read_text(encoding="utf-8"))
 
@@ -99,17 +114,43 @@ def test_the_waterfall_times_every_stage_of_a_fresh_session_in_order(tmp_path):
     why = available()  # Debian chromium and playwright, as the browser benchmark needs them
     if why:
         pytest.skip(why)
-    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "waterfall.py"), "--points", "200", "--runs", "1",
-                           "--work", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "waterfall.py"),
+            "--points",
+            "200",
+            "--runs",
+            "1",
+            "--work",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     stages = {}
     for line in proc.stdout.splitlines():
         parts = line.strip().split(None, 1)
         if len(parts) == 2 and parts[0].isdigit():
             stages[parts[1]] = int(parts[0])
-    for stage in ("DOMContentLoaded", "rerun request sent", "last message of the run", "title (h1)", "map element",
-                  "townships drawn", "every workstation drawn"):
+    for stage in (
+        "DOMContentLoaded",
+        "rerun request sent",
+        "last message of the run",
+        "title (h1)",
+        "map element",
+        "townships drawn",
+        "every workstation drawn",
+    ):
         assert stage in stages, (stage, proc.stdout)
-    assert stages["DOMContentLoaded"] < stages["rerun request sent"] < stages["map element"] \
-        <= stages["townships drawn"] <= stages["every workstation drawn"]
+    assert (
+        stages["DOMContentLoaded"]
+        < stages["rerun request sent"]
+        < stages["map element"]
+        <= stages["townships drawn"]
+        <= stages["every workstation drawn"]
+    )
     assert "leaflet.js" in proc.stdout  # the vendored Leaflet, fetched from this server

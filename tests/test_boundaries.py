@@ -23,15 +23,33 @@ GEOJSON_FILES = [
     "schematic_parks.geojson",
 ]
 NBS_CODES = {
-    "321283001": "济川街道", "321283002": "延令街道", "321283003": "姚王街道",
-    "321283100": "黄桥镇", "321283101": "分界镇", "321283102": "古溪镇", "321283104": "元竹镇",
-    "321283105": "珊瑚镇", "321283106": "广陵镇", "321283108": "曲霞镇", "321283109": "张桥镇",
-    "321283112": "河失镇", "321283113": "新街镇", "321283115": "宣堡镇", "321283123": "滨江镇",
-    "321283124": "虹桥镇", "321283200": "根思乡",
+    "321283001": "济川街道",
+    "321283002": "延令街道",
+    "321283003": "姚王街道",
+    "321283100": "黄桥镇",
+    "321283101": "分界镇",
+    "321283102": "古溪镇",
+    "321283104": "元竹镇",
+    "321283105": "珊瑚镇",
+    "321283106": "广陵镇",
+    "321283108": "曲霞镇",
+    "321283109": "张桥镇",
+    "321283112": "河失镇",
+    "321283113": "新街镇",
+    "321283115": "宣堡镇",
+    "321283123": "滨江镇",
+    "321283124": "虹桥镇",
+    "321283200": "根思乡",
 }
 KNOWN_AREA_KM2 = {
-    "321283001": 44.64, "321283002": 39.93, "321283003": 57.92, "321283100": 175.95,
-    "321283102": 76.04, "321283115": 32.96, "321283123": 106.87, "321283124": 107.53,
+    "321283001": 44.64,
+    "321283002": 39.93,
+    "321283003": 57.92,
+    "321283100": 175.95,
+    "321283102": 76.04,
+    "321283115": 32.96,
+    "321283123": 106.87,
+    "321283124": 107.53,
 }
 SCHEMATIC_SOURCE = "示意边界：由 scripts/make_schematic_boundaries.py 生成，非官方边界"
 
@@ -151,7 +169,8 @@ def test_townships_are_valid_single_polygons_with_exactly_shared_borders(townshi
     # neighbours share whole edges, not just touch
     shared = [
         a.boundary.intersection(b.boundary).length
-        for i, a in enumerate(geoms) for b in geoms[i + 1:]
+        for i, a in enumerate(geoms)
+        for b in geoms[i + 1 :]
         if a.intersects(b)
     ]
     assert sum(1 for s in shared if s > 0) >= 25
@@ -179,7 +198,9 @@ def test_each_township_contains_its_seat(townships):
 def test_coordinates_are_rounded_to_six_decimals():
     for name in ("schematic_townships.geojson", "schematic_parks.geojson", "taixing_outline.geojson"):
         data = json.loads((boundaries.GEO_DIR / name).read_text(encoding="utf-8"))
-        coords = np.concatenate([shapely.get_coordinates(shapely.geometry.shape(f["geometry"])) for f in data["features"]])
+        coords = np.concatenate(
+            [shapely.get_coordinates(shapely.geometry.shape(f["geometry"])) for f in data["features"]]
+        )
         assert np.all(np.round(coords, 6) == coords), name
 
 

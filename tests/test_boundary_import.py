@@ -36,6 +36,7 @@ UNITS = 17
 
 # --------------------------------------------------------------------------------------------------- test layers
 
+
 @pytest.fixture(scope="module")
 def official():
     """The schematic townships with the 黄桥–河失 border moved 800 m into 河失 (EPSG:4549), and a point in the strip."""
@@ -52,8 +53,11 @@ def official():
 
 def xzq_frame(layer, code=lambda c: c + "000", name=lambda n: "泰兴市" + n):
     """XZQDM (12 digits) / XZQMC (泰兴市…) fields, as the land-survey files have them."""
-    return gpd.GeoDataFrame({"XZQDM": [code(c) for c in layer["code"]], "XZQMC": [name(n) for n in layer["name"]]},
-                            geometry=layer.geometry.values, crs=layer.crs)
+    return gpd.GeoDataFrame(
+        {"XZQDM": [code(c) for c in layer["code"]], "XZQMC": [name(n) for n in layer["name"]]},
+        geometry=layer.geometry.values,
+        crs=layer.crs,
+    )
 
 
 def write_shp(folder: Path, stem: str, gdf, *, prj=True, cpg=False, ldid=0) -> Path:
@@ -88,17 +92,26 @@ def shp_zip(tmp_path, official):
 def snapshot(store):
     """Everything an import may change: the boundaries, the imports, every record assignment."""
     with store.reading() as con:
-        return (con.execute("SELECT layer, code, name, hex(geometry), official, import_id, source FROM boundaries "
-                            "ORDER BY layer, code").fetchall(),
-                con.execute("SELECT id, kind, file_name FROM imports ORDER BY id").fetchall(),
-                con.execute("SELECT rowid, unit_code, park_code, assign_method, assign_note FROM rec_workstations "
-                            "ORDER BY rowid").fetchall())
+        return (
+            con.execute(
+                "SELECT layer, code, name, hex(geometry), official, import_id, source FROM boundaries "
+                "ORDER BY layer, code"
+            ).fetchall(),
+            con.execute("SELECT id, kind, file_name FROM imports ORDER BY id").fetchall(),
+            con.execute(
+                "SELECT rowid, unit_code, park_code, assign_method, assign_note FROM rec_workstations ORDER BY rowid"
+            ).fetchall(),
+        )
 
 
 def add_workstations(store, tmp_path, pt):
     p = tmp_path / "工作站.csv"
-    p.write_text("编号,名称,类型,经度,纬度\nWS1,边界附近工作站,知识产权工作站,{},{}\nWS2,黄桥工作站,知识产权工作站,120.2657,32.23504\n"
-                 .format(*pt), encoding="utf-8")
+    p.write_text(
+        "编号,名称,类型,经度,纬度\nWS1,边界附近工作站,知识产权工作站,{},{}\nWS2,黄桥工作站,知识产权工作站,120.2657,32.23504\n".format(
+            *pt
+        ),
+        encoding="utf-8",
+    )
     import_file(store, "workstations", p, as_of="2026-10-31")
 
 
@@ -115,8 +128,10 @@ def rejected(db, tmp_path, official, fn, **kw) -> BoundaryReport:
 
 # ------------------------------------------------------------------------------------------- the realistic shapefile
 
-def test_gbk_shapefile_in_epsg4549_without_cpg_is_imported_and_replaces_the_schematic_layer(store, tmp_path,
-                                                                                            official, shp_zip):
+
+def test_gbk_shapefile_in_epsg4549_without_cpg_is_imported_and_replaces_the_schematic_layer(
+    store, tmp_path, official, shp_zip
+):
     layer, pt = official
     add_workstations(store, tmp_path, pt)
     ws = store.records("workstations").set_index("station_id")
@@ -129,13 +144,16 @@ def test_gbk_shapefile_in_epsg4549_without_cpg_is_imported_and_replaces_the_sche
     assert rep.source_crs == "EPSG:4549（CGCS2000 / 3-degree Gauss-Kruger CM 120E）"
     assert rep.encoding == "GBK（无 .cpg，按内容识别）"
     assert (rep.code_field, rep.name_field) == ("XZQDM", "XZQMC")
-    assert [m["code"] for m in rep.matched] == sorted(layer["code"]) and {m["by"] for m in rep.matched} == {"代码、名称"}
+    assert [m["code"] for m in rep.matched] == sorted(layer["code"]) and {m["by"] for m in rep.matched} == {
+        "代码、名称"
+    }
     assert rep.unmatched == [] and rep.missing == [] and rep.others_ignored == 0 and rep.repaired == []
     assert rep.overlaps == [] and rep.gaps["slivers"] == [] and rep.warnings == []
     assert rep.reassigned == {"records": 2, "changed": 1}
     assert rep.message.splitlines()[:2] == [
         "已导入镇街正式边界 泰兴市乡镇界.zip：17 个镇街（文件中 17 个要素）",
-        "  带坐标的记录 2 条已按新边界重新归属，其中 1 条的所属镇街或园区改变"]
+        "  带坐标的记录 2 条已按新边界重新归属，其中 1 条的所属镇街或园区改变",
+    ]
     # the official layer is now the layer everywhere
     assert store.boundaries_status() == "official"
     towns = store.layer("townships")
@@ -161,7 +179,9 @@ def test_importing_the_same_file_again_changes_nothing(store, shp_zip):
     first = import_boundaries(store, "townships", shp_zip, as_of="2026-11-01")
     again = import_boundaries(store, "townships", shp_zip, as_of="2026-11-01")
     assert again.status == "unchanged" and again.import_id == first.import_id
-    assert again.message == f"文件 泰兴市乡镇界.zip 已于截至 2026-11-01 导入（导入编号 {first.import_id}），镇街边界未变。"
+    assert (
+        again.message == f"文件 泰兴市乡镇界.zip 已于截至 2026-11-01 导入（导入编号 {first.import_id}），镇街边界未变。"
+    )
     assert len(store.imports("boundaries:townships")) == 1
 
 
@@ -210,6 +230,7 @@ def test_dbf_encoding_is_taken_from_cpg_content_or_language_driver(tmp_path, off
 
 # ---------------------------------------------------------------------------------------- the other formats and CRSs
 
+
 def test_geopackage_in_epsg4528_with_zone_prefix_156_codes_and_short_names(store, tmp_path, official):
     layer, _ = official
     g = xzq_frame(layer, code=lambda c: "156" + c, name=lambda n: n[:-1] if n.endswith("镇") else n).to_crs("EPSG:4528")
@@ -245,7 +266,8 @@ def test_kml_with_placemark_names(store, tmp_path, official):
     layer, _ = official
     path = tmp_path / "乡镇.kml"
     gpd.GeoDataFrame({"Name": layer["name"]}, geometry=layer.to_crs(4326).geometry.values, crs=4326).to_file(
-        path, driver="KML")
+        path, driver="KML"
+    )
     rep = import_boundaries(store, "townships", path)
     assert len(rep.matched) == UNITS and rep.name_field == "Name" and store.boundaries_status() == "official"
 
@@ -258,7 +280,9 @@ def test_gcj02_geojson_declared_by_the_user_is_converted_back(store, tmp_path, o
     gpd.GeoDataFrame({"name": wgs["name"]}, geometry=gcj.geometry.values, crs=4326).to_file(path, driver="GeoJSON")
     # read as it claims (WGS84): imported, with a hint that it looks like GCJ-02
     plain = check_boundaries("townships", path)
-    assert any(w.startswith("边界与泰兴市界错开约数百米：按 GCJ-02（高德/腾讯）坐标解读时吻合得多") for w in plain.warnings)
+    assert any(
+        w.startswith("边界与泰兴市界错开约数百米：按 GCJ-02（高德/腾讯）坐标解读时吻合得多") for w in plain.warnings
+    )
     rep = import_boundaries(store, "townships", path, datum="GCJ02")
     assert rep.crs_used == "GCJ-02（高德/腾讯），已转换"
     assert rep.crs_note == "按用户指定的 GCJ-02 读取（文件声明 EPSG:4326（WGS 84））"
@@ -275,7 +299,8 @@ def test_file_without_crs_gets_a_question_not_a_guess(store, tmp_path, official)
         "可选：CGCS2000（2000国家大地坐标系经纬度）、WGS84（GPS 经纬度）、GCJ02（高德/腾讯经纬度），"
         "或投影坐标系的 EPSG 代码：EPSG:4549（CGCS2000 3度带、中央经线120°、无带号）、EPSG:4528（3度带第40带、有带号）。"
         "坐标数值为 X 490579…534745，Y 3538447…3584034，可能是 EPSG:4549，但不能代为确定。"
-        "命令行示例：import boundaries 乡镇界.shp --datum EPSG:4549")
+        "命令行示例：import boundaries 乡镇界.shp --datum EPSG:4549"
+    )
     # the answer: an EPSG code
     rep = import_boundaries(store, "townships", shp, datum="EPSG:4549")
     assert rep.status == "imported" and rep.crs_note == "文件没有坐标系信息，按用户指定读取"
@@ -283,16 +308,20 @@ def test_file_without_crs_gets_a_question_not_a_guess(store, tmp_path, official)
 
 def test_prjless_shapefile_with_the_wrong_answer_is_refused(store, tmp_path, official):
     shp = write_shp(tmp_path / "src", "乡镇界", xzq_frame(official[0]), prj=False)
-    rep = rejected(store, tmp_path, official, import_boundaries, store=store, layer="townships", path=shp,
-                   datum="EPSG:4528")
+    rep = rejected(
+        store, tmp_path, official, import_boundaries, store=store, layer="townships", path=shp, datum="EPSG:4528"
+    )
     assert rep.message == (
         "边界文件 乡镇界.shp：坐标不带带号（X 490579…534745，Y 3538447…3584034），但所指定的坐标系 "
         "EPSG:4528（CGCS2000 / 3-degree Gauss-Kruger zone 40）是有带号的高斯-克吕格投影。坐标数值看起来是 EPSG:4549。"
-        "请在导入时指定正确的坐标系（命令行 --datum）。")
+        "请在导入时指定正确的坐标系（命令行 --datum）。"
+    )
     with pytest.raises(ImportRejected) as e:
         import_boundaries(store, "townships", shp, datum="CGCS2000")
-    assert e.value.report.message == ("边界文件 乡镇界.shp：坐标数值不是经纬度（X 490579…534745，Y 3538447…3584034），"
-                                      "不可能是 CGCS2000。坐标数值看起来是 EPSG:4549。")
+    assert e.value.report.message == (
+        "边界文件 乡镇界.shp：坐标数值不是经纬度（X 490579…534745，Y 3538447…3584034），"
+        "不可能是 CGCS2000。坐标数值看起来是 EPSG:4549。"
+    )
 
 
 def test_cli_question_exits_2(tmp_path, official, capsys):
@@ -309,7 +338,8 @@ def test_projected_coordinates_under_a_geographic_prj_are_refused(store, tmp_pat
     assert rep.message == (
         "边界文件 乡镇界.shp：坐标数值是投影坐标（单位米，X 490579…534745，Y 3538447…3584034），但文件声明的坐标系是经纬度坐标系 "
         "EPSG:4490（China Geodetic Coordinate System 2000）。坐标数值看起来是 EPSG:4549。"
-        "请向数据提供单位确认坐标系，并在导入时指定（命令行 --datum，例如 --datum EPSG:4549）。")
+        "请向数据提供单位确认坐标系，并在导入时指定（命令行 --datum，例如 --datum EPSG:4549）。"
+    )
 
 
 def test_zone_prefixed_coordinates_under_a_prj_without_prefix_are_refused(store, tmp_path, official):
@@ -317,19 +347,25 @@ def test_zone_prefixed_coordinates_under_a_prj_without_prefix_are_refused(store,
     path = tmp_path / "xzq.gpkg"
     g.to_file(path, driver="GPKG")
     rep = rejected(store, tmp_path, official, import_boundaries, store=store, layer="townships", path=path)
-    assert rep.message.startswith("边界文件 xzq.gpkg：坐标带有带号 40（X 40490579…40534745，Y 3538447…3584034），"
-                                  "但文件声明的坐标系 EPSG:4549（CGCS2000 / 3-degree Gauss-Kruger CM 120E）是无带号的高斯-克吕格投影。"
-                                  "坐标数值看起来是 EPSG:4528。")
+    assert rep.message.startswith(
+        "边界文件 xzq.gpkg：坐标带有带号 40（X 40490579…40534745，Y 3538447…3584034），"
+        "但文件声明的坐标系 EPSG:4549（CGCS2000 / 3-degree Gauss-Kruger CM 120E）是无带号的高斯-克吕格投影。"
+        "坐标数值看起来是 EPSG:4528。"
+    )
 
 
 # ------------------------------------------------------------------------------------------- matching and geometry
+
 
 def test_missing_unit_rejects_the_file_naming_it(store, tmp_path, official):
     layer, _ = official
     g = xzq_frame(layer[layer["code"] != "321283101"])  # no 分界镇
     path = zip_shp(write_shp(tmp_path / "src", "XZQ", g), tmp_path / "缺分界.zip")
     rep = rejected(store, tmp_path, official, import_boundaries, store=store, layer="townships", path=path)
-    assert rep.message == "边界文件 缺分界.zip 未导入（数据库未改动）：\n- 文件中找到 16 个镇街，缺少 1 个：分界镇（321283101）"
+    assert (
+        rep.message
+        == "边界文件 缺分界.zip 未导入（数据库未改动）：\n- 文件中找到 16 个镇街，缺少 1 个：分界镇（321283101）"
+    )
     assert rep.missing == [{"code": "321283101", "name": "分界镇"}]
 
 
@@ -344,16 +380,22 @@ def test_unmatched_feature_inside_taixing_rejects_the_file(store, tmp_path, offi
         "边界文件 x.gpkg 未导入（数据库未改动）：\n"
         "- 有 1 个要素在泰兴市范围内，但无法对应泰兴市的镇街：第 11 个要素（代码 321283402000，名称 城东高新技术产业园）："
         "代码 321283402000 不是泰兴市 17 个镇街之一\n"
-        "- 文件中找到 16 个镇街，缺少 1 个：张桥镇（321283109）")
+        "- 文件中找到 16 个镇街，缺少 1 个：张桥镇（321283109）"
+    )
 
 
 def test_a_whole_taizhou_file_is_filtered_to_taixing_with_a_count(store, tmp_path, official):
     layer, _ = official
     g = xzq_frame(layer)
     nb = boundaries.neighbours().set_index("name").to_crs(GK)
-    others = gpd.GeoDataFrame({"XZQDM": ["321282100000", "321204001000", "321203100000"],
-                               "XZQMC": ["靖江市靖城街道", "姜堰区三水街道", "高港区口岸街道"]},
-                              geometry=[nb.geometry["靖江市"], nb.geometry["姜堰区"], nb.geometry["高港区"]], crs=GK)
+    others = gpd.GeoDataFrame(
+        {
+            "XZQDM": ["321282100000", "321204001000", "321203100000"],
+            "XZQMC": ["靖江市靖城街道", "姜堰区三水街道", "高港区口岸街道"],
+        },
+        geometry=[nb.geometry["靖江市"], nb.geometry["姜堰区"], nb.geometry["高港区"]],
+        crs=GK,
+    )
     g = gpd.GeoDataFrame(pd.concat([others, g], ignore_index=True), crs=GK)
     path = zip_shp(write_shp(tmp_path / "src", "泰州乡镇", g), tmp_path / "泰州市乡镇界.zip")
     rep = import_boundaries(store, "townships", path)
@@ -388,8 +430,10 @@ def test_feature_50_km_away_rejects_the_file(store, tmp_path, official):
     outline = boundaries.county_outline().to_crs(GK).union_all()
     km = round(moved.representative_point().distance(outline) / 1000, 1)
     assert km > 30
-    assert rep.message == ("边界文件 far.zip 未导入（数据库未改动）：\n"
-                           f"- 1 个要素远离泰兴市界（超过 5 公里，坐标系可能不对）：第 4 个要素（黄桥镇）离市界 {km:.1f} 公里")
+    assert rep.message == (
+        "边界文件 far.zip 未导入（数据库未改动）：\n"
+        f"- 1 个要素远离泰兴市界（超过 5 公里，坐标系可能不对）：第 4 个要素（黄桥镇）离市界 {km:.1f} 公里"
+    )
 
 
 def test_overlapping_units_are_a_warning_with_km2(store, tmp_path, official):
@@ -430,7 +474,9 @@ def test_uncovered_county_area_above_the_tolerance_is_a_warning(store, tmp_path,
     rep = import_boundaries(store, "townships", path)
     edge = rep.gaps["uncovered_km2"]
     assert edge > 5 and rep.gaps["slivers"] == []
-    assert rep.warnings == [f"泰兴市界内有 {edge:.2f} 平方公里不属于任何镇街（市界为天地图概化边界，误差可达数百米；差异较大时请核对文件是否完整）"]
+    assert rep.warnings == [
+        f"泰兴市界内有 {edge:.2f} 平方公里不属于任何镇街（市界为天地图概化边界，误差可达数百米；差异较大时请核对文件是否完整）"
+    ]
 
 
 def test_no_code_or_name_field_is_refused_listing_the_fields(store, tmp_path, official):
@@ -448,7 +494,10 @@ def test_geopackage_with_several_polygon_layers_needs_a_choice(store, tmp_path, 
     xzq_frame(layer).to_file(path, layer="行政区A", driver="GPKG")
     xzq_frame(layer).to_file(path, layer="行政区B", driver="GPKG")
     rep = rejected(store, tmp_path, official, import_boundaries, store=store, layer="townships", path=path)
-    assert rep.message == "文件中有 2 个面图层：two.gpkg:行政区A、two.gpkg:行政区B。请指定要导入的图层（命令行：--layer-name 行政区A）"
+    assert (
+        rep.message
+        == "文件中有 2 个面图层：two.gpkg:行政区A、two.gpkg:行政区B。请指定要导入的图层（命令行：--layer-name 行政区A）"
+    )
     ok = import_boundaries(store, "townships", path, source_layer="行政区B")
     assert ok.status == "imported" and ok.source_layer == "two.gpkg:行政区B"
 
@@ -457,8 +506,10 @@ def test_unsupported_file_type(store, tmp_path, official):
     p = tmp_path / "乡镇.dwg"
     p.write_bytes(b"AC1032")
     rep = rejected(store, tmp_path, official, import_boundaries, store=store, layer="townships", path=p)
-    assert rep.message == ("不支持的文件类型 .dwg：请提供压缩的 Shapefile（.zip，含 .shp、.shx、.dbf、.prj）、"
-                           "GeoPackage（.gpkg）、GeoJSON（.geojson）或 KML（.kml/.kmz）")
+    assert rep.message == (
+        "不支持的文件类型 .dwg：请提供压缩的 Shapefile（.zip，含 .shp、.shx、.dbf、.prj）、"
+        "GeoPackage（.gpkg）、GeoJSON（.geojson）或 KML（.kml/.kmz）"
+    )
 
 
 def test_failure_inside_the_transaction_leaves_the_store_unchanged(store, tmp_path, official, shp_zip, monkeypatch):
@@ -478,6 +529,7 @@ def test_failure_inside_the_transaction_leaves_the_store_unchanged(store, tmp_pa
 
 # ---------------------------------------------------------------------------------------------------------- parks
 
+
 def parks_geojson(tmp_path, codes_names):
     t = boundaries.bundled_townships().set_index("code")
     rows = []
@@ -493,8 +545,10 @@ def test_park_file_replaces_the_parks_it_holds_and_keeps_the_others(store, tmp_p
     path = parks_geojson(tmp_path, [("P01", "泰兴经济开发区", "321283123"), ("P02", "黄桥开发区", HQ)])
     rep = import_boundaries(store, "parks", path)
     assert [m["code"] for m in rep.matched] == ["P01", "P02"] and rep.name_field == "YQMC"
-    assert rep.kept == [{"code": "P03", "name": "虹桥工业园区", "official": False},
-                        {"code": "P04", "name": "泰兴高新技术产业开发区", "official": False}]
+    assert rep.kept == [
+        {"code": "P03", "name": "虹桥工业园区", "official": False},
+        {"code": "P04", "name": "泰兴高新技术产业开发区", "official": False},
+    ]
     assert "未包含的园区保留原边界：虹桥工业园区（示意）、泰兴高新技术产业开发区（示意）" in report_lines(rep)
     parks = store.layer("parks").set_index("code")
     assert parks["official"].to_dict() == {"P01": 1, "P02": 1, "P03": 0, "P04": 0}
@@ -527,7 +581,10 @@ def test_drawn_park_validation(store, tmp_path, official):
     add_workstations(store, tmp_path, official[1])
     before = snapshot(store)
     far = {"type": "Polygon", "coordinates": [[[121.0, 32.0], [121.1, 32.0], [121.1, 32.1], [121.0, 32.0]]]}
-    tiny = {"type": "Polygon", "coordinates": [[[120.26, 32.23], [120.2601, 32.23], [120.2601, 32.2301], [120.26, 32.23]]]}
+    tiny = {
+        "type": "Polygon",
+        "coordinates": [[[120.26, 32.23], [120.2601, 32.23], [120.2601, 32.2301], [120.26, 32.23]]],
+    }
     line = {"type": "LineString", "coordinates": [[120.26, 32.23], [120.27, 32.24]]}
     msgs = []
     for geom, code in ((far, "P02"), (tiny, "P02"), (line, "P02"), (far, "P09")):
@@ -535,13 +592,17 @@ def test_drawn_park_validation(store, tmp_path, official):
             save_drawn_park(store, code, geom, "u")
         msgs.append(e.value.report.message)
     assert snapshot(store) == before
-    assert msgs[0].startswith("所绘黄桥经济开发区范围有 ") and msgs[0].endswith(" 平方公里在泰兴市界之外（超出 1 公里以上），未保存")
+    assert msgs[0].startswith("所绘黄桥经济开发区范围有 ") and msgs[0].endswith(
+        " 平方公里在泰兴市界之外（超出 1 公里以上），未保存"
+    )
     assert msgs[1] == "所绘黄桥经济开发区范围只有 0.0001 平方公里，太小（至少 0.01 平方公里）"
     assert msgs[2] == "请用多边形或矩形工具绘制黄桥经济开发区的范围（收到的是 LineString）"
     assert msgs[3].startswith("没有编号为 'P09' 的园区（可选：P01 泰兴经济开发区、")
     # a self-intersecting drawing is repaired and counted
-    bow = {"type": "Polygon", "coordinates": [[[120.25, 32.22], [120.28, 32.25], [120.28, 32.22], [120.25, 32.25],
-                                               [120.25, 32.22]]]}
+    bow = {
+        "type": "Polygon",
+        "coordinates": [[[120.25, 32.22], [120.28, 32.25], [120.28, 32.22], [120.25, 32.25], [120.25, 32.22]]],
+    }
     rep = save_drawn_park(store, "P02", bow, "u")
     assert rep.repaired == [{"feature": 1, "name": "黄桥经济开发区", "reason": "自相交"}]
     assert store.layer("parks").set_index("code").geometry["P02"].is_valid

@@ -30,8 +30,17 @@ def run_json(capsys, *args):
 def test_summary_json_has_the_documented_shape(summary):
     assert summary["boundaries"] == "schematic" and summary["sample"] is True and summary["as_of"] == "2026-10-31"
     assert [u["code"] for u in summary["units"]] == load_gazetteer().codes
-    for key in ("code", "name", "type", "area_km2", "patents", "invention_patents_valid", "trademarks", "workstations",
-                "cases"):
+    for key in (
+        "code",
+        "name",
+        "type",
+        "area_km2",
+        "patents",
+        "invention_patents_valid",
+        "trademarks",
+        "workstations",
+        "cases",
+    ):
         assert key in summary["units"][0]
     assert {p["code"] for p in summary["parks"]} == {"P01", "P02", "P03", "P04"}
     assert set(summary["unassigned"]) >= {"patents", "trademarks", "cases"}
@@ -97,8 +106,21 @@ def test_import_lists_each_warning_with_row_column_value_and_reason(tmp_path, ca
     assert "警告 5 处" in out
     assert "警告：文件 patents.csv 第 2 行「申请号」列：值“200810018568.5”：校验位错误（应为 0）" in out
     assert out.count("  警告：") == 2 and "另有 3 处警告未列出（共 5 处；加 --all-warnings 列出全部）" in out
-    assert main(["--db", str(tmp_path / "w2.sqlite"), "import", "patents", str(p), "--as-of", "2025-12-31",
-                 "--all-warnings"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(tmp_path / "w2.sqlite"),
+                "import",
+                "patents",
+                str(p),
+                "--as-of",
+                "2025-12-31",
+                "--all-warnings",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.count("  警告：") == 5 and "第 6 行「申请号」列：值“201510360788.8”" in out and "另有" not in out
 

@@ -71,9 +71,15 @@ def cases_file(path: Path, prefix: str, n: int) -> Path:
 def runner(tmp_path: Path, db: Path, kind: str, path: Path) -> subprocess.Popen:
     script = tmp_path / "runner.py"
     script.write_text(RUNNER, encoding="utf-8")
-    return subprocess.Popen([sys.executable, str(script), str(db), kind, str(path)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env=child_env())
+    return subprocess.Popen(
+        [sys.executable, str(script), str(db), kind, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=child_env(),
+    )
 
 
 def expect_line(proc: subprocess.Popen, word: str, timeout: float = 60) -> str:
@@ -99,14 +105,19 @@ def case_counts(db: Path) -> tuple[int, dict[str, int]]:
     con = sqlite3.connect(db)
     try:
         total = con.execute("SELECT COUNT(*) FROM rec_cases").fetchone()[0]
-        per = dict(con.execute("SELECT i.file_name, COUNT(*) FROM rec_cases r JOIN imports i ON i.id = r.import_id "
-                               "GROUP BY i.file_name"))
+        per = dict(
+            con.execute(
+                "SELECT i.file_name, COUNT(*) FROM rec_cases r JOIN imports i ON i.id = r.import_id "
+                "GROUP BY i.file_name"
+            )
+        )
         return total, per
     finally:
         con.close()
 
 
 # -- concurrency --------------------------------------------------------------------------------------------------
+
 
 def test_two_processes_importing_at_the_same_time_both_complete_exactly(tmp_path):
     db = tmp_path / "store.sqlite"
@@ -156,6 +167,7 @@ def test_two_processes_importing_at_the_same_time_both_complete_exactly(tmp_path
 
 
 # -- a killed import ------------------------------------------------------------------------------------------------
+
 
 def test_an_import_killed_inside_its_transaction_leaves_nothing_of_the_file(tmp_path):
     db = tmp_path / "store.sqlite"
@@ -209,12 +221,21 @@ def test_an_import_killed_inside_its_transaction_leaves_nothing_of_the_file(tmp_
 
 # -- backup and restore ---------------------------------------------------------------------------------------------
 
+
 def figures_of(db: Path) -> dict:
     fs = compute(Store(db))
-    return {"units": fs.units, "parks": fs.parks, "city": fs.city, "unassigned": fs.unassigned,
-            "outside": fs.outside, "snapshots": fs.snapshots, "boundaries": fs.boundaries, "sample": fs.is_sample,
-            "goals": evaluate(fs), **{f"records:{k}": v.drop(columns=["import_id"], errors="ignore")
-                                       for k, v in fs.records.items()}}
+    return {
+        "units": fs.units,
+        "parks": fs.parks,
+        "city": fs.city,
+        "unassigned": fs.unassigned,
+        "outside": fs.outside,
+        "snapshots": fs.snapshots,
+        "boundaries": fs.boundaries,
+        "sample": fs.is_sample,
+        "goals": evaluate(fs),
+        **{f"records:{k}": v.drop(columns=["import_id"], errors="ignore") for k, v in fs.records.items()},
+    }
 
 
 def assert_same_figures(a: dict, b: dict) -> None:
@@ -315,6 +336,7 @@ def test_a_file_that_is_not_a_database_is_kept_aside(demo_copy, tmp_path):
 
 # -- refused archives -----------------------------------------------------------------------------------------------
 
+
 def _members(archive: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(archive) as z:
         return {n: z.read(n) for n in z.namelist()}
@@ -346,19 +368,25 @@ def _tampered(good: Path, tmp: Path) -> dict[str, tuple[Path, str]]:
     con.execute("VACUUM")
     con.close()
     data = edited_db.read_bytes()
-    forged = dict(manifest, db={"member": "db/store.sqlite", "sha256": hashlib.sha256(data).hexdigest(),
-                                "size": len(data)})
-    out["edited database"] = (_zip(tmp / "edited.zip", {**m, "db/store.sqlite": data,
-                                                        "manifest.json": json.dumps(forged).encode()}),
-                              "数据库内容与清单不符")
+    forged = dict(
+        manifest, db={"member": "db/store.sqlite", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    )
+    out["edited database"] = (
+        _zip(tmp / "edited.zip", {**m, "db/store.sqlite": data, "manifest.json": json.dumps(forged).encode()}),
+        "数据库内容与清单不符",
+    )
     out["missing member"] = (_zip(tmp / "missing.zip", {k: v for k, v in m.items() if k != some_file}), "缺少")
     out["extra member"] = (_zip(tmp / "extra.zip", {**m, "files/额外.csv": b"x"}), "不在清单中")
-    out["no manifest"] = (_zip(tmp / "nomanifest.zip", {k: v for k, v in m.items() if k != "manifest.json"}),
-                          "缺少 manifest.json")
+    out["no manifest"] = (
+        _zip(tmp / "nomanifest.zip", {k: v for k, v in m.items() if k != "manifest.json"}),
+        "缺少 manifest.json",
+    )
     out["foreign zip"] = (_zip(tmp / "foreign.zip", {"专利.csv": b"a,b\n1,2\n"}), "不属于备份的文件")
     out["foreign manifest"] = (_zip(tmp / "foreign2.zip", {"manifest.json": b'{"format": "other"}'}), "格式标记不符")
-    out["newer version"] = (_zip(tmp / "newer.zip", {**m, "manifest.json": json.dumps(dict(manifest, version=99)).encode()}),
-                            "比本程序支持的 1 新")
+    out["newer version"] = (
+        _zip(tmp / "newer.zip", {**m, "manifest.json": json.dumps(dict(manifest, version=99)).encode()}),
+        "比本程序支持的 1 新",
+    )
     out["zip slip"] = (_zip(tmp / "slip.zip", {**m, "files/../../evil.csv": b"x"}), "不属于备份的文件")
     out["absolute path"] = (_zip(tmp / "abs.zip", {**m, "/tmp/evil.csv": b"x"}), "不属于备份的文件")
     (tmp / "truncated.zip").write_bytes(good.read_bytes()[: good.stat().st_size // 2])

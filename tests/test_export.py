@@ -90,8 +90,12 @@ def test_unassigned_table_lists_unassigned_and_outside_records_and_exports_safel
         ["200510025251.6", "丁公司", "有效", "", ""],  # nothing at all: unassigned, named by the applicant
         ["201610000001.8", "己公司", "有效", "", "泰兴高新技术产业开发区高新路49号"],  # park, township unknown
     ]
-    import_file(store, "patents", csv_file("pat.csv", ["申请号", "申请人", "法律状态", "所属镇街", "地址"], rows),
-                as_of="2026-10-31")
+    import_file(
+        store,
+        "patents",
+        csv_file("pat.csv", ["申请号", "申请人", "法律状态", "所属镇街", "地址"], rows),
+        as_of="2026-10-31",
+    )
     fs = compute(store)
     tab = unassigned_table(fs, store)
     assert list(tab.columns) == ["数据类型", "原文件行号", "文件", "记录编号", "地址/名称", "归属方式", "说明"]

@@ -16,14 +16,24 @@ from ui import folium_view
 
 def township_map(points: int = 0):
     geoms = [box(120 + i * 0.1, 32, 120.09 + i * 0.1, 32.09) for i in range(3)]
-    areas = gpd.GeoDataFrame({"code": ["U0", "U1", "U2"], "name": ["甲镇", "乙镇", "丙街道"], "value": [0, 5, 40]},
-                             geometry=geoms, crs=4326)
+    areas = gpd.GeoDataFrame(
+        {"code": ["U0", "U1", "U2"], "name": ["甲镇", "乙镇", "丙街道"], "value": [0, 5, 40]}, geometry=geoms, crs=4326
+    )
     layers = []
     if points:
-        pts = pd.DataFrame({"lon": [120.01 + i * 0.0005 for i in range(points)], "lat": [32.05] * points,
-                            "color": "#08519c", "radius": 6, "tooltip": [f"工作站{i}（样例）" for i in range(points)]})
+        pts = pd.DataFrame(
+            {
+                "lon": [120.01 + i * 0.0005 for i in range(points)],
+                "lat": [32.05] * points,
+                "color": "#08519c",
+                "radius": 6,
+                "tooltip": [f"工作站{i}（样例）" for i in range(points)],
+            }
+        )
         layers = [mapspec.PointLayer(name="知识产权工作站", points=pts, cluster=True)]
-    spec = mapspec.MapSpec(areas=areas, label="专利总量", unit="件", breaks=mapspec.class_breaks([0, 5, 40]), points=layers)
+    spec = mapspec.MapSpec(
+        areas=areas, label="专利总量", unit="件", breaks=mapspec.class_breaks([0, 5, 40]), points=layers
+    )
     return maps.build_map(spec), areas  # as the pages hand it over: folium_view.render localises it
 
 
@@ -43,8 +53,13 @@ def st_folium_args(m, **kw):
 def test_rendered_map_carries_exactly_what_st_folium_sends(points):
     m, _ = township_map(points)
     rendered = folium_view.render(m)
-    ref = st_folium_args(localise_map(_copy(m)), key="map", height=640,
-                         use_container_width=True, returned_objects=["last_object_clicked"])
+    ref = st_folium_args(
+        localise_map(_copy(m)),
+        key="map",
+        height=640,
+        use_container_width=True,
+        returned_objects=["last_object_clicked"],
+    )
     assert rendered.script == ref["script"]
     assert rendered.header == ref["header"]
     assert rendered.html == ref["html"]
@@ -127,5 +142,9 @@ def test_maps_that_return_drawings_stay_in_streamlit_folium_s_frame(monkeypatch)
     folium_view.show(rendered, key="b", height=100, returned_objects=["last_object_clicked"])
     folium_view.show(rendered, key="c", height=100, returned_objects=["all_drawings", "last_active_drawing"])
     folium_view.show(rendered, key="d", height=100, returned_objects=None)  # everything st_folium returns
-    assert seen == [("inline", False), ("inline", True), ("framed", ["all_drawings", "last_active_drawing"]),
-                    ("framed", None)]
+    assert seen == [
+        ("inline", False),
+        ("inline", True),
+        ("framed", ["all_drawings", "last_active_drawing"]),
+        ("framed", None),
+    ]

@@ -23,6 +23,7 @@ def goals(fs):
 
 # -- G16: who is counted ------------------------------------------------------------------------------------------------
 
+
 def test_g16_on_the_sample_counts_executives_and_engineers_only(demo_fs):
     with open(DATA_DIR / "sample" / "trainings.csv", encoding="utf-8-sig") as f:
         raw = list(csv.DictReader(f))
@@ -82,8 +83,19 @@ def test_mixed_audiences_are_normalised_and_the_unclear_ones_named(mixed):
 
 
 def test_audience_vocabulary_reads_office_spellings():
-    for text in ("高管", "企业高管", "知识产权高管", "知识产权总监", "工程师", "知识产权工程师", "专利工程师",
-                 "高管、工程师", "高管，工程师", "高管/工程师", "企业高管等"):
+    for text in (
+        "高管",
+        "企业高管",
+        "知识产权高管",
+        "知识产权总监",
+        "工程师",
+        "知识产权工程师",
+        "专利工程师",
+        "高管、工程师",
+        "高管，工程师",
+        "高管/工程师",
+        "企业高管等",
+    ):
         assert rules.audience_class(text) == rules.COUNTED, text
     assert rules.audience_class("其他") == rules.audience_class("企业职工") == rules.OTHER
     assert rules.audience_class("") == rules.audience_class(None) == rules.EMPTY
@@ -101,23 +113,34 @@ def test_trainings_without_any_audience_count_nothing_and_say_why(store, csv_fil
 
 # -- dated bases ----------------------------------------------------------------------------------------------------------
 
+
 def _stats(store, csv_file, rows, as_of="2026-03-01", name="stats.csv"):
     import_file(store, "statistics", csv_file(name, ["区划代码", "年份", "指标", "数值", "来源"], rows), as_of=as_of)
 
 
 def _trademarks(store, csv_file, n, as_of):
     rows = [[f"{as_of[:4]}{i:04d}", "已注册", "2035-01-01", "黄桥镇"] for i in range(n)]
-    import_file(store, "trademarks", csv_file(f"tm{as_of}.csv", ["注册号", "商标状态", "专用权期限截止", "所属镇街"], rows),
-                as_of=as_of)
+    import_file(
+        store,
+        "trademarks",
+        csv_file(f"tm{as_of}.csv", ["注册号", "商标状态", "专用权期限截止", "所属镇街"], rows),
+        as_of=as_of,
+    )
 
 
 @pytest.fixture
 def yearly(store, csv_file):
-    _stats(store, csv_file, [["321283", "2023", "市场主体户数", "100000", "测"],
-                             ["321283", "2024", "市场主体户数", "200000", "测"],
-                             ["321283", "2025", "市场主体户数", "400000", "测"],
-                             ["321283", "2024", "常住人口", "1000000", "测"],
-                             [HQ, "2025", "常住人口", "250000", "测"]])
+    _stats(
+        store,
+        csv_file,
+        [
+            ["321283", "2023", "市场主体户数", "100000", "测"],
+            ["321283", "2024", "市场主体户数", "200000", "测"],
+            ["321283", "2025", "市场主体户数", "400000", "测"],
+            ["321283", "2024", "常住人口", "1000000", "测"],
+            [HQ, "2025", "常住人口", "250000", "测"],
+        ],
+    )
     _trademarks(store, csv_file, 20, "2023-06-01")
     _trademarks(store, csv_file, 40, "2024-12-31")
     _trademarks(store, csv_file, 80, "2026-10-31")
@@ -138,16 +161,25 @@ def test_no_base_on_or_before_the_date_is_said_not_replaced(yearly):
 
 
 def test_an_earlier_year_is_used_when_it_is_the_latest_on_or_before(store, csv_file):
-    _stats(store, csv_file, [["321283", "2022", "市场主体户数", "100000", "测"],
-                             ["321283", "2023", "市场主体户数", "400000", "测"]])
+    _stats(
+        store,
+        csv_file,
+        [["321283", "2022", "市场主体户数", "100000", "测"], ["321283", "2023", "市场主体户数", "400000", "测"]],
+    )
     _trademarks(store, csv_file, 30, "2023-06-01")
     g = goals(compute(store, Settings(as_of="2023-06-30"))).loc["G05"]
     assert g["current"] == 3.0 and "2022 年" in g["basis"]
 
 
 def test_population_bases_follow_the_date_for_city_and_units(yearly, csv_file):
-    import_file(yearly, "patents", csv_file("p.csv", ["申请号", "申请日", "法律状态", "所属镇街"],
-                                            [["202310123456.6", "2023-03-01", "有效", "黄桥镇"]]), as_of="2024-01-31")
+    import_file(
+        yearly,
+        "patents",
+        csv_file(
+            "p.csv", ["申请号", "申请日", "法律状态", "所属镇街"], [["202310123456.6", "2023-03-01", "有效", "黄桥镇"]]
+        ),
+        as_of="2024-01-31",
+    )
     later = compute(yearly)  # today: city 常住 2024 (statistics), 黄桥镇 2025 (statistics)
     earlier = compute(yearly, Settings(as_of="2024-06-30"))  # city: 2020 census; 黄桥镇: data/population.csv 2010
     gl, ge = goals(later).loc["G03"], goals(earlier).loc["G03"]
@@ -178,13 +210,20 @@ def test_cli_goals_as_of_uses_the_dated_base(yearly, capsys):
 
 # -- G13: is a case 移送 handled? -----------------------------------------------------------------------------------------
 
+
 def test_g13_transfer_setting_flips_the_rate(store, csv_file):
-    rows = [["C1", "查处", "2024-03-01", "已结案", "2024-06-01", "黄桥镇"],
-            ["C2", "查处", "2024-04-01", "移送", "", "黄桥镇"],
-            ["C3", "查处", "2024-05-01", "办理中", "", "黄桥镇"],
-            ["C4", "查处", "2024-06-01", "已结案", "2024-08-01", "延令街道"]]
-    import_file(store, "cases", csv_file("c.csv", ["案件编号", "案件类别", "立案日期", "办理状态", "结案日期", "所属镇街"], rows),
-                as_of=AS_OF)
+    rows = [
+        ["C1", "查处", "2024-03-01", "已结案", "2024-06-01", "黄桥镇"],
+        ["C2", "查处", "2024-04-01", "移送", "", "黄桥镇"],
+        ["C3", "查处", "2024-05-01", "办理中", "", "黄桥镇"],
+        ["C4", "查处", "2024-06-01", "已结案", "2024-08-01", "延令街道"],
+    ]
+    import_file(
+        store,
+        "cases",
+        csv_file("c.csv", ["案件编号", "案件类别", "立案日期", "办理状态", "结案日期", "所属镇街"], rows),
+        as_of=AS_OF,
+    )
     default = goals(compute(store)).loc["G13"]
     assert default["current"] == 50.0 and "不计为查处完成" in default["rule"] and "移送 1 件" in default["basis"]
     moved = compute(store, Settings(transferred_handled=True))
@@ -194,6 +233,7 @@ def test_g13_transfer_setting_flips_the_rate(store, csv_file):
 
 
 # -- the rule beside every goal -------------------------------------------------------------------------------------------
+
 
 def test_every_goal_has_a_rule_and_the_plans_words(demo_fs):
     ev = goals(demo_fs)
@@ -212,6 +252,7 @@ def compute_with(fs, **kw):
 
 
 # -- 目标分解 (map panel) -------------------------------------------------------------------------------------------------
+
 
 def test_goal_shares_explain_missing_values_instead_of_none(demo_fs):
     no_pop = demo_fs.units.loc[demo_fs.units["population"].isna(), "code"]

@@ -35,8 +35,16 @@ RECTANGULAR = {
 
 
 def pandas_c(data: bytes, sep: str = ",") -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(data), header=None, dtype=str, keep_default_na=False, sep=sep,
-                       skip_blank_lines=False, encoding="utf-8", engine="c")
+    return pd.read_csv(
+        io.BytesIO(data),
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        sep=sep,
+        skip_blank_lines=False,
+        encoding="utf-8",
+        engine="c",
+    )
 
 
 @pytest.mark.parametrize("name", list(RECTANGULAR))
@@ -55,8 +63,9 @@ def test_pyarrow_chunks_have_the_asked_size_across_its_own_blocks(monkeypatch):
     pd.testing.assert_frame_equal(pd.concat(chunks), pandas_c(data))
 
 
-@pytest.mark.parametrize("data", [b"a,b,c\n1,2\n4,5,6\n", b"a,b,c\n   \n1,2,3\n", b"title\na,b,c\n1,2,3\n",
-                                  b'a,b,c\n"1,2,3\n'])
+@pytest.mark.parametrize(
+    "data", [b"a,b,c\n1,2\n4,5,6\n", b"a,b,c\n   \n1,2,3\n", b"title\na,b,c\n1,2,3\n", b'a,b,c\n"1,2,3\n']
+)
 def test_pyarrow_refuses_what_it_cannot_take_as_pandas_would(data):
     with pytest.raises(read._ArrowRefused):
         list(read._arrow_chunks(lambda: io.BytesIO(data), ",", 10))

@@ -13,16 +13,20 @@ from txip_geo.ingest.pipeline import import_file
 
 def store_counts(store):
     with store.reading() as con:
-        return (con.execute("SELECT COUNT(*) FROM imports").fetchone()[0],
-                con.execute("SELECT COUNT(*) FROM rec_patents").fetchone()[0],
-                con.execute("SELECT COUNT(*) FROM rec_cases").fetchone()[0])
+        return (
+            con.execute("SELECT COUNT(*) FROM imports").fetchone()[0],
+            con.execute("SELECT COUNT(*) FROM rec_patents").fetchone()[0],
+            con.execute("SELECT COUNT(*) FROM rec_cases").fetchone()[0],
+        )
 
 
 def test_gbk_csv_with_chinese_headers_and_no_bom(store, tmp_path):
     p = tmp_path / "专利.csv"
-    p.write_bytes("申请号,发明名称,申请(专利权)人,法律状态,地址\n"
-                  "201510771082.4,一种反应釜,泰兴甲化工有限公司,有效,江苏省泰兴市黄桥镇府前路1号\n"
-                  "ZL201730610076.0,包装盒,泰兴乙公司,失效,泰兴市延令街道黄桥路5号\n".encode("gbk"))
+    p.write_bytes(
+        "申请号,发明名称,申请(专利权)人,法律状态,地址\n"
+        "201510771082.4,一种反应釜,泰兴甲化工有限公司,有效,江苏省泰兴市黄桥镇府前路1号\n"
+        "ZL201730610076.0,包装盒,泰兴乙公司,失效,泰兴市延令街道黄桥路5号\n".encode("gbk")
+    )
     rep = import_file(store, "patents", p)
     assert (rep.rows_read, rep.rows_imported) == (2, 2)
     df = store.records("patents").set_index("number")
@@ -85,14 +89,75 @@ def test_every_sheet_with_the_required_columns_is_read(store, tmp_path):
 def test_patent_export_with_mixed_numbers_and_duplicates(store, tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["序号", "申请号", "申请日", "公开(公告)号", "授权公告日", "发明名称", "申请(专利权)人", "地址", "主分类号",
-               "当前法律状态", "专利类型"])
+    ws.append(
+        [
+            "序号",
+            "申请号",
+            "申请日",
+            "公开(公告)号",
+            "授权公告日",
+            "发明名称",
+            "申请(专利权)人",
+            "地址",
+            "主分类号",
+            "当前法律状态",
+            "专利类型",
+        ]
+    )
     data = [
-        ["1", "CN201510771082.4", "2015-11-10", "CN105365000A", "2018-01-02", "甲", "泰兴甲公司", "泰兴市黄桥镇", "B01J", "专利权维持", "发明"],
-        ["2", "ZL 2015 1 0771082.4", "2015-11-10", "CN105365000B", "", "甲", "泰兴甲公司", "泰兴市黄桥镇", "B01J", "有效", "发明"],
+        [
+            "1",
+            "CN201510771082.4",
+            "2015-11-10",
+            "CN105365000A",
+            "2018-01-02",
+            "甲",
+            "泰兴甲公司",
+            "泰兴市黄桥镇",
+            "B01J",
+            "专利权维持",
+            "发明",
+        ],
+        [
+            "2",
+            "ZL 2015 1 0771082.4",
+            "2015-11-10",
+            "CN105365000B",
+            "",
+            "甲",
+            "泰兴甲公司",
+            "泰兴市黄桥镇",
+            "B01J",
+            "有效",
+            "发明",
+        ],
         ["3", "2015107710824", "2015.11.10", "", "", "甲", "泰兴甲公司", "泰兴市黄桥镇", "B01J", "有效", "发明专利"],
-        ["4", "201720123456.X", "2017-02-01", "", "", "乙", "泰兴乙公司", "泰兴市七圩镇工业园", "F16K", "未缴年费专利权终止", "实用新型"],
-        ["5", "０２１０００００.Ｘ", "2002-01-05", "", "", "丙", "泰兴丙公司", "泰兴市刘陈镇", "A01B", "期限届满", "发明"],
+        [
+            "4",
+            "201720123456.X",
+            "2017-02-01",
+            "",
+            "",
+            "乙",
+            "泰兴乙公司",
+            "泰兴市七圩镇工业园",
+            "F16K",
+            "未缴年费专利权终止",
+            "实用新型",
+        ],
+        [
+            "5",
+            "０２１０００００.Ｘ",
+            "2002-01-05",
+            "",
+            "",
+            "丙",
+            "泰兴丙公司",
+            "泰兴市刘陈镇",
+            "A01B",
+            "期限届满",
+            "发明",
+        ],
     ]
     for r in data:
         ws.append(r)
@@ -148,7 +213,9 @@ def test_legacy_xls_is_read(store, tmp_path):
     ws = wb.add_sheet("Sheet1")
     for j, h in enumerate(["注册号", "商标名称", "商标状态", "所属镇街"]):
         ws.write(0, j, h)
-    for i, row in enumerate([["12345678", "泰兴牌", "已注册", "黄桥镇"], ["12345679", "兴泰", "注销", "分界镇"]], start=1):
+    for i, row in enumerate(
+        [["12345678", "泰兴牌", "已注册", "黄桥镇"], ["12345679", "兴泰", "注销", "分界镇"]], start=1
+    ):
         for j, v in enumerate(row):
             ws.write(i, j, v)
     p = tmp_path / "商标.xls"
@@ -162,7 +229,9 @@ def test_newer_snapshot_never_overwrites_an_older_one(store, tmp_path):
     p = tmp_path / "c.csv"
     p.write_text("案件编号,案件类别,立案日期,办理状态\nA1,查处,2025-01-01,办理中\n", encoding="utf-8")
     import_file(store, "cases", p, as_of="2025-06-30")
-    p.write_text("案件编号,案件类别,立案日期,办理状态,结案日期\nA1,查处,2025-01-01,已结案,2025-07-15\n", encoding="utf-8")
+    p.write_text(
+        "案件编号,案件类别,立案日期,办理状态,结案日期\nA1,查处,2025-01-01,已结案,2025-07-15\n", encoding="utf-8"
+    )
     import_file(store, "cases", p, as_of="2025-12-31")
     assert store.records("cases", as_of="2025-06-30").loc[0, "status_code"] == "open"
     assert store.records("cases").loc[0, "status_code"] == "closed"
@@ -206,9 +275,12 @@ def test_case_ledger_reads_case_type_as_ip_type_and_handling_as_case_kind(store,
 
 def test_case_ledger_with_handling_method_and_closing_date_only(store, tmp_path):
     p = tmp_path / "台账.csv"
-    p.write_text("案件编号,案件类型,案由,立案日期,办理方式,结案日期,所属镇街\n"
-                 "A1,专利,假冒专利,2025-01-02,立案查处,2025-02-01,古溪镇\n"
-                 "A2,商标,商标纠纷,2025-01-05,调解,,古溪镇\n", encoding="utf-8")
+    p.write_text(
+        "案件编号,案件类型,案由,立案日期,办理方式,结案日期,所属镇街\n"
+        "A1,专利,假冒专利,2025-01-02,立案查处,2025-02-01,古溪镇\n"
+        "A2,商标,商标纠纷,2025-01-05,调解,,古溪镇\n",
+        encoding="utf-8",
+    )
     rep = import_file(store, "cases", p, as_of="2025-12-31")
     assert rep.rows_imported == 2 and rep.errors == []
     df = store.records("cases").set_index("case_no")
@@ -218,8 +290,9 @@ def test_case_ledger_with_handling_method_and_closing_date_only(store, tmp_path)
 
 def test_case_type_column_holding_case_kinds_is_still_the_case_kind(store, tmp_path):
     p = tmp_path / "cases.csv"
-    p.write_text("案件编号,案件类型,立案日期,办理状态\nB1,查处,2025-01-02,已结案\nB2,调解,2025-01-03,受理\n",
-                 encoding="utf-8")
+    p.write_text(
+        "案件编号,案件类型,立案日期,办理状态\nB1,查处,2025-01-02,已结案\nB2,调解,2025-01-03,受理\n", encoding="utf-8"
+    )
     rep = import_file(store, "cases", p, as_of="2025-12-31")
     assert rep.columns["案件类型"] == "case_kind" and rep.rows_imported == 2
     assert any("「案件类型」" in r and "按「案件类别」读取" in r for r in rep.readings), rep.readings
@@ -254,11 +327,16 @@ def test_workstation_list_without_id_gets_stable_ids_shown_in_the_report(store, 
     ids = dict(zip(store.records("workstations")["name"], store.records("workstations")["station_id"]))
     assert set(ids.values()) == {i for _, i in rep.derived_ids} and len(set(ids.values())) == 3
     assert store.records("workstations").set_index("name")["unit_code"].to_dict() == {
-        "黄桥镇知识产权工作站": "321283100", "泰兴经开区商标品牌指导站": "321283123", "古溪镇维权援助工作站": "321283102"}
+        "黄桥镇知识产权工作站": "321283100",
+        "泰兴经开区商标品牌指导站": "321283123",
+        "古溪镇维权援助工作站": "321283102",
+    }
     # The same list re-ordered, with other spaces and bracket widths: the same IDs, the same three stations.
     lines = WS_LIST.splitlines()
     q = tmp_path / "工作站2.csv"
-    q.write_text("\n".join([lines[0], lines[3], lines[1].replace("黄桥镇", "黄桥镇 "), lines[2]]) + "\n", encoding="utf-8")
+    q.write_text(
+        "\n".join([lines[0], lines[3], lines[1].replace("黄桥镇", "黄桥镇 "), lines[2]]) + "\n", encoding="utf-8"
+    )
     rep2 = import_file(store, "workstations", q, as_of="2025-12-31")
     assert {i for _, i in rep2.derived_ids} == set(ids.values())
     assert len(store.records("workstations")) == 3
@@ -269,15 +347,21 @@ def test_workstation_list_with_one_coordinates_column(store, tmp_path):
     decide the township (the address is empty or names no township). A cell that is not two numbers is refused,
     naming the row and the 经纬度 column; nothing is stored."""
     p = tmp_path / "工作站.csv"
-    p.write_text("名称,类型,地址,经纬度\n"
-                 '黄桥镇知识产权工作站,知识产权工作站,,"120.248875,32.268113"\n'
-                 '滨江镇商标品牌指导站,商标品牌指导站,,"32.086761, 119.973461"\n'
-                 "济川街道工作站,知识产权工作站,,120.108252，32.207201\n", encoding="utf-8")
+    p.write_text(
+        "名称,类型,地址,经纬度\n"
+        '黄桥镇知识产权工作站,知识产权工作站,,"120.248875,32.268113"\n'
+        '滨江镇商标品牌指导站,商标品牌指导站,,"32.086761, 119.973461"\n'
+        "济川街道工作站,知识产权工作站,,120.108252，32.207201\n",
+        encoding="utf-8",
+    )
     rep = import_file(store, "workstations", p, as_of="2025-06-30")
     assert (rep.rows_imported, rep.errors) == (3, [])
     w = store.records("workstations").set_index("name")
-    assert w["unit_code"].to_dict() == {"黄桥镇知识产权工作站": "321283100", "滨江镇商标品牌指导站": "321283123",
-                                        "济川街道工作站": "321283001"}
+    assert w["unit_code"].to_dict() == {
+        "黄桥镇知识产权工作站": "321283100",
+        "滨江镇商标品牌指导站": "321283123",
+        "济川街道工作站": "321283001",
+    }
     assert set(w["assign_method"]) == {"point"}
     assert w.loc["滨江镇商标品牌指导站", ["lon", "lat"]].tolist() == [119.973461, 32.086761]
     bad = tmp_path / "坏.csv"
@@ -303,8 +387,10 @@ def test_derived_id_duplicates_are_merged_only_when_the_rows_are_the_same(store,
 
 def test_training_list_without_id_and_service_orgs_without_credit_code(store, tmp_path):
     p = tmp_path / "培训.csv"
-    p.write_text("培训日期,培训名称,对象,人次\n2025/3/1,专利导航培训,高管,40\n2025-03-01,专利导航培训,工程师,35\n",
-                 encoding="utf-8")
+    p.write_text(
+        "培训日期,培训名称,对象,人次\n2025/3/1,专利导航培训,高管,40\n2025-03-01,专利导航培训,工程师,35\n",
+        encoding="utf-8",
+    )
     rep = import_file(store, "trainings", p, as_of="2025-12-31")
     assert rep.rows_imported == 2 and len({i for _, i in rep.derived_ids}) == 2
     assert store.records("trainings")["attendees"].sum() == 75

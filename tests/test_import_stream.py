@@ -31,9 +31,20 @@ def patent_rows(n: int) -> list[list[str]]:
     rows = []
     for i in range(n):
         lon, lat, datum = ("120.05", "32.17", ["", "WGS84", "GCJ02"][i % 3]) if i % 7 == 0 else ("", "", "")
-        rows.append([number(i), f"泰兴第{i % 40}公司", f"2015-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                     "发明" if i % 2 == 0 else "实用新型", ["有效", "审中", "失效"][i % 3], TOWNS[i % 5],
-                     f"泰兴市{['黄桥镇', '分界镇', '七圩镇', '济川街道'][i % 4]}府前路{i % 50}号", lon, lat, datum])
+        rows.append(
+            [
+                number(i),
+                f"泰兴第{i % 40}公司",
+                f"2015-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                "发明" if i % 2 == 0 else "实用新型",
+                ["有效", "审中", "失效"][i % 3],
+                TOWNS[i % 5],
+                f"泰兴市{['黄桥镇', '分界镇', '七圩镇', '济川街道'][i % 4]}府前路{i % 50}号",
+                lon,
+                lat,
+                datum,
+            ]
+        )
     return rows
 
 
@@ -117,8 +128,15 @@ def test_an_error_in_a_late_chunk_refuses_the_whole_file_and_stores_nothing(tmp_
     rows[280][0] = "abc"
     inserted = []
     original = Store._insert_frame
-    monkeypatch.setattr(Store, "_insert_frame", staticmethod(
-        lambda con, kind, import_id, records: inserted.append(len(records)) or original(con, kind, import_id, records)))
+    monkeypatch.setattr(
+        Store,
+        "_insert_frame",
+        staticmethod(
+            lambda con, kind, import_id, records: (
+                inserted.append(len(records)) or original(con, kind, import_id, records)
+            )
+        ),
+    )
     with pytest.raises(ImportRejected) as e:
         import_file(store, "patents", write(tmp_path / "大.csv", rows), as_of="2026-10-31", chunk_rows=60)
     assert "第 282 行「申请号」列：值“abc”" in e.value.report.message
@@ -148,8 +166,9 @@ def test_preview_keeps_the_first_records_and_reports_the_whole_file(tmp_path):
     data = write(tmp_path / "p.csv", rows).read_bytes()
     store = Store(tmp_path / "s.sqlite")
     full, rep_full = prepare("patents", data, "p.csv", as_of="2026-10-31", layers=store_layers(store))
-    head, rep = prepare("patents", data, "p.csv", as_of="2026-10-31", layers=store_layers(store), head=20,
-                        chunk_rows=30)
+    head, rep = prepare(
+        "patents", data, "p.csv", as_of="2026-10-31", layers=store_layers(store), head=20, chunk_rows=30
+    )
     assert len(full) == 119 and len(head) == 20 and rep.to_dict() == rep_full.to_dict()
     assert head.equals(full.head(20))
     assert store.imports().empty
@@ -160,7 +179,12 @@ def test_default_chunk_size(tmp_path, monkeypatch):
     seen = []
     original = Store._insert_frame
     monkeypatch.setattr(importer, "CHUNK_ROWS", 25)
-    monkeypatch.setattr(Store, "_insert_frame", staticmethod(
-        lambda con, kind, import_id, records: seen.append(len(records)) or original(con, kind, import_id, records)))
+    monkeypatch.setattr(
+        Store,
+        "_insert_frame",
+        staticmethod(
+            lambda con, kind, import_id, records: seen.append(len(records)) or original(con, kind, import_id, records)
+        ),
+    )
     import_file(Store(tmp_path / "s.sqlite"), "patents", write(tmp_path / "p.csv", patent_rows(60)))
     assert seen == [24, 25, 11]  # the first chunk read holds the header row

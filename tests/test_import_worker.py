@@ -57,10 +57,12 @@ def test_worker_import_of_an_upload_in_gb18030(tmp_path, monkeypatch):
     rows = patent_rows(90)
     text = "\n".join(",".join(r) for r in [HEADER, *rows]) + "\n"
     data = text.encode("gb18030")
-    here = imported(tmp_path, monkeypatch, "here", "0", tmp_path / "none.csv", data=data, file_name="上传.csv",
-                    chunk_rows=25)
-    there = imported(tmp_path, monkeypatch, "there", "1", tmp_path / "none.csv", data=data, file_name="上传.csv",
-                     chunk_rows=25)
+    here = imported(
+        tmp_path, monkeypatch, "here", "0", tmp_path / "none.csv", data=data, file_name="上传.csv", chunk_rows=25
+    )
+    there = imported(
+        tmp_path, monkeypatch, "there", "1", tmp_path / "none.csv", data=data, file_name="上传.csv", chunk_rows=25
+    )
     assert here[1]["rows_imported"] == 90
     assert there == here
 
@@ -100,8 +102,7 @@ def test_a_worker_that_dies_rolls_the_import_back(tmp_path, monkeypatch):
     monkeypatch.setenv(import_worker.ENV, "1")
     monkeypatch.setattr(import_worker, "_command", lambda: [sys.executable, "-c", "import sys; sys.exit(3)"])
     with pytest.raises(RuntimeError, match="导入进程意外退出（退出码 3），文件 大.csv 未导入"):
-        import_file(store, "patents", write(tmp_path / "大.csv", patent_rows(100)), as_of="2026-10-31",
-                    chunk_rows=30)
+        import_file(store, "patents", write(tmp_path / "大.csv", patent_rows(100)), as_of="2026-10-31", chunk_rows=30)
     assert stored(store) == before and sorted(store.files_dir.iterdir()) == files
 
 
@@ -109,23 +110,31 @@ def test_what_the_worker_raises_is_raised_here_after_its_chunks_were_inserted(tm
     store, before, files = _store_with_one_import(tmp_path)
     monkeypatch.setenv(import_worker.ENV, "1")
     # The worker gives two chunks, then fails.
-    code = ("from txip_geo.ingest import worker as import_worker, importer\n"
-            "real = importer.prepared_chunks\n"
-            "def failing(*a, **k):\n"
-            "    for i, chunk in enumerate(real(*a, **k)):\n"
-            "        if i == 2:\n"
-            "            raise LookupError('磁盘坏了')\n"
-            "        yield chunk\n"
-            "importer.prepared_chunks = failing\n"
-            "import_worker._serve()\n")
+    code = (
+        "from txip_geo.ingest import worker as import_worker, importer\n"
+        "real = importer.prepared_chunks\n"
+        "def failing(*a, **k):\n"
+        "    for i, chunk in enumerate(real(*a, **k)):\n"
+        "        if i == 2:\n"
+        "            raise LookupError('磁盘坏了')\n"
+        "        yield chunk\n"
+        "importer.prepared_chunks = failing\n"
+        "import_worker._serve()\n"
+    )
     monkeypatch.setattr(import_worker, "_command", lambda: [sys.executable, "-c", code])
     inserted = []
     original = Store._insert_frame
-    monkeypatch.setattr(Store, "_insert_frame", staticmethod(
-        lambda con, kind, import_id, records: inserted.append(len(records)) or original(con, kind, import_id, records)))
+    monkeypatch.setattr(
+        Store,
+        "_insert_frame",
+        staticmethod(
+            lambda con, kind, import_id, records: (
+                inserted.append(len(records)) or original(con, kind, import_id, records)
+            )
+        ),
+    )
     with pytest.raises(LookupError, match="磁盘坏了"):
-        import_file(store, "patents", write(tmp_path / "大.csv", patent_rows(100)), as_of="2026-10-31",
-                    chunk_rows=30)
+        import_file(store, "patents", write(tmp_path / "大.csv", patent_rows(100)), as_of="2026-10-31", chunk_rows=30)
     assert len(inserted) == 2 and sum(inserted) >= 59  # its two chunks went in, then were rolled back
     assert stored(store) == before and sorted(store.files_dir.iterdir()) == files
 
@@ -151,12 +160,14 @@ def test_worker_is_used_for_large_text_files_only(tmp_path, monkeypatch):
 def test_a_consumer_that_stops_early_leaves_no_worker_behind(tmp_path, monkeypatch):
     started = []
     real_popen = import_worker.subprocess.Popen
-    monkeypatch.setattr(import_worker.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k))
-                        or started[-1])
+    monkeypatch.setattr(
+        import_worker.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k)) or started[-1]
+    )
     f = write(tmp_path / "p.csv", patent_rows(100))
     report = ImportReport(file_name="p.csv", kind="patents", as_of="2026-10-31")
-    chunks = import_worker.prepared_chunks("patents", Source("p.csv", path=f), report, as_of="2026-10-31",
-                                           chunk_rows=20)
+    chunks = import_worker.prepared_chunks(
+        "patents", Source("p.csv", path=f), report, as_of="2026-10-31", chunk_rows=20
+    )
     assert len(next(chunks)) == 19  # the first 20 rows, less the header
     (proc,) = started
     assert proc.poll() is None  # still preparing the next chunks

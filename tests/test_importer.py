@@ -9,8 +9,9 @@ from txip_geo.ingest.pipeline import import_file
 
 def counts(store):
     with store.reading() as con:
-        return {k: con.execute(f"SELECT COUNT(*) FROM rec_{k}").fetchone()[0] for k in ("patents", "cases")}, \
-            con.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
+        return {
+            k: con.execute(f"SELECT COUNT(*) FROM rec_{k}").fetchone()[0] for k in ("patents", "cases")
+        }, con.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
 
 
 def test_missing_required_column_names_what_is_missing_and_found(store, csv_file):
@@ -25,9 +26,15 @@ def test_bad_cell_names_file_row_and_column_and_nothing_is_stored(store, csv_fil
     good = csv_file("ok.csv", ["申请号", "法律状态"], [["201510771082.4", "有效"]])
     import_file(store, "patents", good)
     before = counts(store)
-    bad = csv_file("bad.csv", ["申请号", "法律状态", "申请日"],
-                   [["202310123456.6", "有效", "2023-01-01"], ["abc", "有效", "2023-01-01"],
-                    ["202210123456.1", "有效", "2023年13月1日"]])
+    bad = csv_file(
+        "bad.csv",
+        ["申请号", "法律状态", "申请日"],
+        [
+            ["202310123456.6", "有效", "2023-01-01"],
+            ["abc", "有效", "2023-01-01"],
+            ["202210123456.1", "有效", "2023年13月1日"],
+        ],
+    )
     with pytest.raises(ImportRejected) as e:
         import_file(store, "patents", bad)
     msg = e.value.report.message
@@ -51,8 +58,9 @@ def test_same_file_twice_changes_nothing(store, csv_file):
 
 
 def test_gbk_csv_is_read_without_mojibake(store, csv_file):
-    f = csv_file("gbk.csv", ["申请号", "法律状态", "地址"], [["201510771082.4", "有效", "泰兴市黄桥镇府前路1号"]],
-                 encoding="gbk")
+    f = csv_file(
+        "gbk.csv", ["申请号", "法律状态", "地址"], [["201510771082.4", "有效", "泰兴市黄桥镇府前路1号"]], encoding="gbk"
+    )
     import_file(store, "patents", f)
     df = store.records("patents")
     assert df.loc[0, "address"] == "泰兴市黄桥镇府前路1号" and df.loc[0, "unit_code"] == "321283100"
@@ -66,8 +74,10 @@ def test_wrong_check_digit_is_a_warning_not_a_rejection(store, csv_file):
 
 def test_total_row_and_title_row_are_skipped(store, tmp_path):
     p = tmp_path / "cases.csv"
-    p.write_text("2025年泰兴市知识产权案件统计表,,,\n案件编号,案件类别,立案日期,办理状态\nA1,查处,2025-01-01,已结案\n"
-                 "合计,1,,\n", encoding="utf-8")
+    p.write_text(
+        "2025年泰兴市知识产权案件统计表,,,\n案件编号,案件类别,立案日期,办理状态\nA1,查处,2025-01-01,已结案\n合计,1,,\n",
+        encoding="utf-8",
+    )
     rep = import_file(store, "cases", p)
     assert rep.rows_imported == 1 and rep.header_row == 2 and rep.skipped[0][0] == 4
 

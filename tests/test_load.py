@@ -86,6 +86,7 @@ def _group(what: str) -> str:
 
 # -- protocol clients ----------------------------------------------------------------------------------------------
 
+
 async def run_page(ws, page_name: str, query: str) -> list[str]:
     """Run one page in the websocket's session, as a browser tab does; the problems it showed."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -132,9 +133,10 @@ async def protocol_client(i: int, server, stop_at: float, stats: Stats, codes: l
     while time.monotonic() < stop_at:
         query = f"unit={rng.choice(codes)}&ind={rng.choice(indicators)}"
         try:
-            async with websockets.connect(server.ws_url, subprotocols=["streamlit"], max_size=None,
-                                          open_timeout=STEP_TIMEOUT, ping_timeout=None) as ws:
-                for page, _ in PAGES[i % len(PAGES):] + PAGES[: i % len(PAGES)]:  # each client starts elsewhere
+            async with websockets.connect(
+                server.ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=STEP_TIMEOUT, ping_timeout=None
+            ) as ws:
+                for page, _ in PAGES[i % len(PAGES) :] + PAGES[: i % len(PAGES)]:  # each client starts elsewhere
                     if time.monotonic() >= stop_at:
                         break
                     await think(rng)
@@ -158,6 +160,7 @@ async def protocol_client(i: int, server, stop_at: float, stats: Stats, codes: l
 
 # -- browser clients -----------------------------------------------------------------------------------------------
 
+
 async def browser_client(i: int, browser, server, stop_at: float, stats: Stats, points: list[tuple[str, float, float]]):
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
 
@@ -170,11 +173,17 @@ async def browser_client(i: int, browser, server, stop_at: float, stats: Stats, 
             await route.abort("internetdisconnected")
 
     await ctx.route("**/*", guard)
-    ctx.on("response", lambda r: r.status >= 400 and "/_stcore/" not in r.url
-           and stats.error(f"browser {i}", f"HTTP {r.status} {r.url}"))
+    ctx.on(
+        "response",
+        lambda r: (
+            r.status >= 400 and "/_stcore/" not in r.url and stats.error(f"browser {i}", f"HTTP {r.status} {r.url}")
+        ),
+    )
     page = await ctx.new_page()
     page.on("pageerror", lambda e: stats.error(f"browser {i}", f"page error: {e}"))
-    page.on("dialog", lambda d: (stats.error(f"browser {i}", f"dialog {d.message}"), asyncio.ensure_future(d.dismiss())))
+    page.on(
+        "dialog", lambda d: (stats.error(f"browser {i}", f"dialog {d.message}"), asyncio.ensure_future(d.dismiss()))
+    )
     rng = random.Random(100 + i)
     await asyncio.sleep(rng.uniform(0, RAMP_UP))
     first = True  # the first round always clicks a township and opens one more page, however long it took
@@ -192,16 +201,21 @@ async def browser_client(i: int, browser, server, stop_at: float, stats: Stats, 
             await think(rng)
             name, lat, lon = rng.choice(points)
             # Centre the township first (a point near the edge may lie under the legend), then click it.
-            x, y = await page.evaluate(f"([lat, lng]) => {{ const m = {MAP_JS}; m.setView([lat, lng], m.getZoom(),"
-                                       " {animate: false}); const p = m.latLngToContainerPoint([lat, lng]);"
-                                       " return [p.x, p.y]; }", [lat, lon])
+            x, y = await page.evaluate(
+                f"([lat, lng]) => {{ const m = {MAP_JS}; m.setView([lat, lng], m.getZoom(),"
+                " {animate: false}); const p = m.latLngToContainerPoint([lat, lng]);"
+                " return [p.x, p.y]; }",
+                [lat, lon],
+            )
             box = await map_el.bounding_box()
             t0 = time.monotonic()
             await page.mouse.click(box["x"] + x, box["y"] + y)
             # The panel of the township clicked (a rerun that redraws the map meanwhile may move it: any township).
-            await page.wait_for_function("names => Array.from(document.querySelectorAll('h3'))"
-                                         ".some(h => names.includes(h.textContent.trim()))",
-                                         arg=[p[0] for p in points], timeout=STEP_TIMEOUT * 1000)
+            await page.wait_for_function(
+                "names => Array.from(document.querySelectorAll('h3')).some(h => names.includes(h.textContent.trim()))",
+                arg=[p[0] for p in points],
+                timeout=STEP_TIMEOUT * 1000,
+            )
             stats.add("browser:click", time.monotonic() - t0)
 
             for k, (path, title) in enumerate(PAGES[1:]):
@@ -211,8 +225,11 @@ async def browser_client(i: int, browser, server, stop_at: float, stats: Stats, 
                 t0 = time.monotonic()
                 await page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
                 await page.wait_for_selector(f'text="{EXPECT[path]}"', timeout=STEP_TIMEOUT * 1000)
-                await page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
-                                             state="attached", timeout=STEP_TIMEOUT * 1000)
+                await page.wait_for_selector(
+                    '[data-testid="stApp"][data-test-script-state="notRunning"]',
+                    state="attached",
+                    timeout=STEP_TIMEOUT * 1000,
+                )
                 stats.add(f"browser:{path}", time.monotonic() - t0)
                 if await page.locator('[data-testid="stException"]').count():
                     stats.error(f"browser {i}", f"exception shown on {path}")
@@ -252,8 +269,9 @@ async def warm_up(server) -> dict[str, float]:
 
     cold = {}
     for k, ind in enumerate(LOAD_INDICATORS):
-        async with websockets.connect(server.ws_url, subprotocols=["streamlit"], max_size=None,
-                                      open_timeout=STEP_TIMEOUT) as ws:
+        async with websockets.connect(
+            server.ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=STEP_TIMEOUT
+        ) as ws:
             for page, _ in PAGES[: 1 if k else None]:
                 t0 = time.monotonic()
                 problems = await run_page(ws, page, f"ind={ind}" if page == "" else "")
@@ -294,7 +312,9 @@ def test_twenty_concurrent_clients(demo_db, tmp_path):
 
     # As in production: no file watcher (a source file saved during the run would otherwise reload modules under
     # the running sessions).
-    with streamlit_app(tmp_path, env={"TXIP_DB": str(demo_db)}, extra_args=["--server.fileWatcherType", "none"]) as server:
+    with streamlit_app(
+        tmp_path, env={"TXIP_DB": str(demo_db)}, extra_args=["--server.fileWatcherType", "none"]
+    ) as server:
         cold = run_async(warm_up(server))
         stats, elapsed = run_async(drive(server, DURATION, n_browsers, codes, LOAD_INDICATORS, points))
         log = server.log()
@@ -315,8 +335,11 @@ def test_twenty_concurrent_clients(demo_db, tmp_path):
 
 
 def write_report(rows, stats: Stats, elapsed: float, n_browsers: int, cold: dict[str, float]) -> str:
-    labels = {"page": "page run over the websocket (script start → finished, all elements received)",
-              "http": "HTTP request", "browser": "real browser (load/click → content shown)"}
+    labels = {
+        "page": "page run over the websocket (script start → finished, all elements received)",
+        "http": "HTTP request",
+        "browser": "real browser (load/click → content shown)",
+    }
     lines = [
         f"Run {datetime.now().isoformat(timespec='seconds')} on {platform.machine()}, {os.cpu_count()} CPU cores, "
         f"Python {platform.python_version()}: {CLIENTS} concurrent clients ({CLIENTS - n_browsers} protocol sessions "
@@ -324,24 +347,34 @@ def write_report(rows, stats: Stats, elapsed: float, n_browsers: int, cold: dict
         f"{RAMP_UP:g} s, pause between steps {'none' if not max(THINK) else '–'.join(f'{x:g}' for x in THINK) + ' s'}; errors: {len(stats.errors)}.",
         "",
         "Cold first run of each page (one session, empty caches): "
-        + ", ".join(f"{k} {v:.2f} s" for k, v in cold.items()) + ".",
+        + ", ".join(f"{k} {v:.2f} s" for k, v in cold.items())
+        + ".",
         "",
         "| what | kind | count | p50 (s) | p95 (s) | max (s) |",
         "|---|---|---:|---:|---:|---:|",
     ]
     for r in rows:
         g = _group(r["what"])
-        lines.append(f"| {r['what'].split(':', 1)[1]} | {labels[g]} | {r['n']} | {r['p50']:.2f} | {r['p95']:.2f} | "
-                     f"{r['max']:.2f} |")
+        lines.append(
+            f"| {r['what'].split(':', 1)[1]} | {labels[g]} | {r['n']} | {r['p50']:.2f} | {r['p95']:.2f} | "
+            f"{r['max']:.2f} |"
+        )
     total_pages = sum(r["n"] for r in rows if _group(r["what"]) == "page")
-    lines += ["", f"Throughput: {total_pages / elapsed:.1f} page runs/s over the websocket, "
-                  f"{sum(r['n'] for r in rows if _group(r['what']) == 'http') / elapsed:.1f} HTTP requests/s."]
+    lines += [
+        "",
+        f"Throughput: {total_pages / elapsed:.1f} page runs/s over the websocket, "
+        f"{sum(r['n'] for r in rows if _group(r['what']) == 'http') / elapsed:.1f} HTTP requests/s.",
+    ]
     text = "\n".join(lines) + "\n"
     out = REPO / "test-output"
     out.mkdir(exist_ok=True)
     (out / "load.md").write_text(text, encoding="utf-8")
-    (out / "load.json").write_text(json.dumps({"rows": rows, "errors": stats.errors, "elapsed": elapsed,
-                                               "browsers": n_browsers, "cold": cold}, indent=1), encoding="utf-8")
+    (out / "load.json").write_text(
+        json.dumps(
+            {"rows": rows, "errors": stats.errors, "elapsed": elapsed, "browsers": n_browsers, "cold": cold}, indent=1
+        ),
+        encoding="utf-8",
+    )
     if os.environ.get("TXIP_LOAD_WRITE_DOCS") == "1":
         doc = REPO / "docs" / "load.md"
         head = doc.read_text(encoding="utf-8").split("<!-- figures:begin -->")[0] if doc.exists() else ""

@@ -44,7 +44,11 @@ def matcher(gaz):
 def layers():
     towns = gpd.GeoDataFrame(
         {"code": [YANLING, HUANGQIAO, BINJIANG]},
-        geometry=[box(120.00, 32.10, 120.10, 32.20), box(120.10, 32.10, 120.20, 32.20), box(120.00, 32.00, 120.20, 32.10)],
+        geometry=[
+            box(120.00, 32.10, 120.10, 32.20),
+            box(120.10, 32.10, 120.20, 32.20),
+            box(120.00, 32.00, 120.20, 32.10),
+        ],
         crs="EPSG:4326",
     )
     parks = gpd.GeoDataFrame({"code": ["P02"]}, geometry=[box(120.15, 32.15, 120.18, 32.18)], crs="EPSG:4326")
@@ -213,12 +217,16 @@ def test_gcj02_coordinate_is_converted_before_point_in_polygon(layers, gaz):
     wgs = (120.098, 32.15)  # in 延令, 200 m west of the 黄桥 edge
     glon, glat = wgs84_to_gcj02(*wgs)
     assert glon > 120.10  # unconverted, the GCJ-02 point would fall in 黄桥
-    out = frame(layers, gaz, [
-        {"lon": glon, "lat": glat, "datum": "GCJ-02"},
-        {"lon": glon, "lat": glat, "datum": "高德"},
-        {"lon": glon, "lat": glat, "datum": ""},  # empty = WGS84
-        {"lon": wgs[0], "lat": wgs[1], "datum": "CGCS2000"},
-    ])
+    out = frame(
+        layers,
+        gaz,
+        [
+            {"lon": glon, "lat": glat, "datum": "GCJ-02"},
+            {"lon": glon, "lat": glat, "datum": "高德"},
+            {"lon": glon, "lat": glat, "datum": ""},  # empty = WGS84
+            {"lon": wgs[0], "lat": wgs[1], "datum": "CGCS2000"},
+        ],
+    )
     assert list(out["unit_code"]) == [YANLING, YANLING, HUANGQIAO, YANLING]
     assert "GCJ-02" in out.iloc[0]["assign_note"]
 
@@ -241,8 +249,14 @@ def test_point_in_gap_falls_through_to_address(layers, gaz):
 
 
 def test_explicit_area_code_field_wins_over_everything(layers, gaz):
-    row = {"area_code": 321283102.0, "area_name": "黄桥镇", "park_name": "泰兴经济开发区",
-           "address": "靖江市新桥镇", "lon": 120.40, "lat": 32.15}
+    row = {
+        "area_code": 321283102.0,
+        "area_name": "黄桥镇",
+        "park_name": "泰兴经济开发区",
+        "address": "靖江市新桥镇",
+        "lon": 120.40,
+        "lat": 32.15,
+    }
     out = frame(layers, gaz, [row])
     assert tuple(out.iloc[0][["unit_code", "park_code", "assign_method"]]) == (GUXI, "P01", "code")
 
@@ -250,7 +264,10 @@ def test_explicit_area_code_field_wins_over_everything(layers, gaz):
 def test_area_name_field_accepts_old_names(layers, gaz):
     out = frame(layers, gaz, [{"area_name": "横垛镇"}, {"area_name": "泰兴市延令街道"}, {"area_name": "P02"}])
     assert list(zip(out["unit_code"], out["park_code"], out["assign_method"])) == [
-        (GUXI, "", "code"), (YANLING, "", "code"), (HUANGQIAO, "P02", "park")]
+        (GUXI, "", "code"),
+        (YANLING, "", "code"),
+        (HUANGQIAO, "P02", "park"),
+    ]
     assert "横垛镇" in out.iloc[0]["assign_note"]
 
 
@@ -261,8 +278,11 @@ def test_bad_area_code_falls_through_with_a_note(layers, gaz):
 
 
 def test_city_code_and_conflicting_area_fields_are_noted(layers, gaz):
-    out = frame(layers, gaz, [{"area_code": "321283", "address": "泰兴市黄桥镇"},
-                              {"area_code": "321283100", "area_name": "古溪镇"}])
+    out = frame(
+        layers,
+        gaz,
+        [{"area_code": "321283", "address": "泰兴市黄桥镇"}, {"area_code": "321283100", "area_name": "古溪镇"}],
+    )
     assert list(out["unit_code"]) == [HUANGQIAO, HUANGQIAO]
     assert list(out["assign_method"]) == ["address", "code"]
     assert "为泰兴市代码，不是镇街" in out.iloc[0]["assign_note"]
@@ -270,10 +290,18 @@ def test_city_code_and_conflicting_area_fields_are_noted(layers, gaz):
 
 
 def test_park_name_field_beats_address(layers, gaz):
-    out = frame(layers, gaz, [{"park_name": "虹桥工业园", "address": "泰兴市延令街道"},
-                              {"park_name": "泰兴高新区", "address": "泰兴市延令街道"}])
+    out = frame(
+        layers,
+        gaz,
+        [
+            {"park_name": "虹桥工业园", "address": "泰兴市延令街道"},
+            {"park_name": "泰兴高新区", "address": "泰兴市延令街道"},
+        ],
+    )
     assert list(zip(out["unit_code"], out["park_code"], out["assign_method"])) == [
-        (HONGQIAO, "P03", "park"), (YANLING, "P04", "address")]
+        (HONGQIAO, "P03", "park"),
+        (YANLING, "P04", "address"),
+    ]
 
 
 def test_unknown_datum_falls_back_to_address(layers, gaz):
@@ -299,26 +327,45 @@ def test_coordinates_without_layers_are_noted_not_used(gaz):
 
 def _varied_rows(gaz, n=200, seed=7):
     rnd = random.Random(seed)
-    addresses = [a for a, _ in TRICKY] + [None, float("nan"), "泰兴市黄桥镇", "泰兴市 黄桥镇", "泰兴市燕头镇",
-                                          "泰兴市延令街道黄桥路5号", "上海市泰兴路1号"]
+    addresses = [a for a, _ in TRICKY] + [
+        None,
+        float("nan"),
+        "泰兴市黄桥镇",
+        "泰兴市 黄桥镇",
+        "泰兴市燕头镇",
+        "泰兴市延令街道黄桥路5号",
+        "上海市泰兴路1号",
+    ]
     codes = [None, "", "321283100", 321283002, 321283123.0, "999", "P03", "321283100201"]
     names = [None, "", "延令街道", "黄桥", "横垛镇", "燕头镇", "泰兴高新区", "不知道"]
     parks = [None, "", "黄桥开发区", "泰兴高新区", "某园区"]
-    points = [(None, None), (np.nan, np.nan), (120.05, 32.15), (120.16, 32.16), (120.12, 32.05), (120.22, 32.22),
-              (120.40, 32.15), (32.15, 120.05), (120.098, 32.15), (120.10, 32.15)]
+    points = [
+        (None, None),
+        (np.nan, np.nan),
+        (120.05, 32.15),
+        (120.16, 32.16),
+        (120.12, 32.05),
+        (120.22, 32.22),
+        (120.40, 32.15),
+        (32.15, 120.05),
+        (120.098, 32.15),
+        (120.10, 32.15),
+    ]
     datums = [None, "", "WGS84", "GCJ-02", "CGCS2000", "百度"]
     rows = []
     for _ in range(n):
         lon, lat = rnd.choice(points)
-        rows.append({
-            "area_code": rnd.choice(codes) if rnd.random() < 0.25 else None,
-            "area_name": rnd.choice(names) if rnd.random() < 0.25 else None,
-            "park_name": rnd.choice(parks) if rnd.random() < 0.25 else None,
-            "address": rnd.choice(addresses),
-            "lon": lon if rnd.random() < 0.6 else None,
-            "lat": lat,
-            "datum": rnd.choice(datums),
-        })
+        rows.append(
+            {
+                "area_code": rnd.choice(codes) if rnd.random() < 0.25 else None,
+                "area_name": rnd.choice(names) if rnd.random() < 0.25 else None,
+                "park_name": rnd.choice(parks) if rnd.random() < 0.25 else None,
+                "address": rnd.choice(addresses),
+                "lon": lon if rnd.random() < 0.6 else None,
+                "lat": lat,
+                "datum": rnd.choice(datums),
+            }
+        )
     return rows
 
 
@@ -346,8 +393,9 @@ def test_schematic_seats_locate_to_their_own_unit_with_a_schematic_note(gaz):
     assert list(out["unit_code"]) == list(towns["code"].astype(str))
     assert (out["assign_method"] == "point").all()
     assert out["assign_note"].str.contains("示意边界").all()
-    city = locate_frame(pd.DataFrame({"lon": [120.029, 121.47], "lat": [32.159, 31.23]}), gaz, townships=towns,
-                        outline=outline)
+    city = locate_frame(
+        pd.DataFrame({"lon": [120.029, 121.47], "lat": [32.159, 31.23]}), gaz, townships=towns, outline=outline
+    )
     assert list(city["assign_method"]) == ["point", "outside"]  # the city reference point; Shanghai
 
 
@@ -362,13 +410,16 @@ def test_locate_one_uses_bundled_layers_by_default(gaz):
 def test_large_frame_matches_each_distinct_address_once(layers, gaz, monkeypatch):
     n, k = 200_000, 2_000
     rnd = np.random.default_rng(1)
-    pool = np.array([f"泰兴市{u.name}幸福路{i}号" for i in range(k // len(gaz.units) + 1) for u in gaz.units][:k],
-                    dtype=object)
-    df = pd.DataFrame({
-        "address": pool[rnd.integers(0, k, n)],
-        "lon": rnd.uniform(119.9, 120.3, n),
-        "lat": rnd.uniform(31.9, 32.3, n),
-    })
+    pool = np.array(
+        [f"泰兴市{u.name}幸福路{i}号" for i in range(k // len(gaz.units) + 1) for u in gaz.units][:k], dtype=object
+    )
+    df = pd.DataFrame(
+        {
+            "address": pool[rnd.integers(0, k, n)],
+            "lon": rnd.uniform(119.9, 120.3, n),
+            "lat": rnd.uniform(31.9, 32.3, n),
+        }
+    )
     df.loc[df.index % 3 == 0, ["lon", "lat"]] = np.nan
     calls = []
     real = AddressMatcher._match
@@ -389,20 +440,63 @@ def test_large_frame_matches_each_distinct_address_once(layers, gaz, monkeypatch
 
 PARK_SPELLINGS = {
     ("P01", BINJIANG): [
-        "泰兴经济开发区", "泰兴市经济开发区", "江苏省泰兴经济开发区", "江苏省泰兴市经济开发区", "泰州市泰兴经济开发区",
-        "江苏泰兴经济开发区", "泰兴经开区", "泰兴市经开区", "泰兴开发区", "泰兴市开发区", "泰兴经济技术开发区",
-        "泰兴市经济技术开发区", "泰兴 经济开发区", "泰兴市 经开区", "泰兴（经济开发区）", "泰兴市(经济开发区)",
-        "泰兴市　经济开发区", "江苏省泰州市泰兴市经济开发区"],
+        "泰兴经济开发区",
+        "泰兴市经济开发区",
+        "江苏省泰兴经济开发区",
+        "江苏省泰兴市经济开发区",
+        "泰州市泰兴经济开发区",
+        "江苏泰兴经济开发区",
+        "泰兴经开区",
+        "泰兴市经开区",
+        "泰兴开发区",
+        "泰兴市开发区",
+        "泰兴经济技术开发区",
+        "泰兴市经济技术开发区",
+        "泰兴 经济开发区",
+        "泰兴市 经开区",
+        "泰兴（经济开发区）",
+        "泰兴市(经济开发区)",
+        "泰兴市　经济开发区",
+        "江苏省泰州市泰兴市经济开发区",
+    ],
     ("P02", HUANGQIAO): [
-        "黄桥经济开发区", "黄桥经开区", "黄桥开发区", "黄桥镇经济开发区", "泰兴市黄桥经济开发区", "泰兴市黄桥镇经开区",
-        "江苏省黄桥经济开发区", "黄桥 经济开发区", "黄桥（经济开发区）", "江阴-黄桥合作共建园区", "江阴－黄桥合作共建园区",
-        "江阴—黄桥合作共建园区", "江阴黄桥合作共建园区", "黄桥经济技术开发区"],
+        "黄桥经济开发区",
+        "黄桥经开区",
+        "黄桥开发区",
+        "黄桥镇经济开发区",
+        "泰兴市黄桥经济开发区",
+        "泰兴市黄桥镇经开区",
+        "江苏省黄桥经济开发区",
+        "黄桥 经济开发区",
+        "黄桥（经济开发区）",
+        "江阴-黄桥合作共建园区",
+        "江阴－黄桥合作共建园区",
+        "江阴—黄桥合作共建园区",
+        "江阴黄桥合作共建园区",
+        "黄桥经济技术开发区",
+    ],
     ("P03", HONGQIAO): [
-        "虹桥工业园区", "虹桥工业园", "虹桥园区", "虹桥镇工业园区", "泰兴市虹桥工业园区", "泰兴市虹桥镇工业园",
-        "江苏省泰兴市虹桥工业园区", "虹桥 工业园区", "虹桥（工业园区）"],
+        "虹桥工业园区",
+        "虹桥工业园",
+        "虹桥园区",
+        "虹桥镇工业园区",
+        "泰兴市虹桥工业园区",
+        "泰兴市虹桥镇工业园",
+        "江苏省泰兴市虹桥工业园区",
+        "虹桥 工业园区",
+        "虹桥（工业园区）",
+    ],
     ("P04", ""): [
-        "泰兴高新技术产业开发区", "泰兴高新区", "泰兴市高新区", "泰兴市高新技术产业开发区", "泰兴高新技术开发区",
-        "泰州市泰兴高新区", "泰兴市高新技术产业园区", "泰兴 高新区", "城东高新技术产业园"],
+        "泰兴高新技术产业开发区",
+        "泰兴高新区",
+        "泰兴市高新区",
+        "泰兴市高新技术产业开发区",
+        "泰兴高新技术开发区",
+        "泰州市泰兴高新区",
+        "泰兴市高新技术产业园区",
+        "泰兴 高新区",
+        "城东高新技术产业园",
+    ],
 }
 PARK_CASES = [(s, park, host) for (park, host), spellings in PARK_SPELLINGS.items() for s in spellings]
 

@@ -15,8 +15,15 @@ from txip_geo.render.offline import external_urls, localise_map
 
 def areas(values):
     geoms = [box(120 + i * 0.1, 32, 120.09 + i * 0.1, 32.09) for i in range(len(values))]
-    return gpd.GeoDataFrame({"code": [f"U{i}" for i in range(len(values))], "name": [f"单元{i}" for i in range(len(values))],
-                             "value": values}, geometry=geoms, crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "code": [f"U{i}" for i in range(len(values))],
+            "name": [f"单元{i}" for i in range(len(values))],
+            "value": values,
+        },
+        geometry=geoms,
+        crs=4326,
+    )
 
 
 def spec(values, **kw):
@@ -91,6 +98,7 @@ def test_legend_numbers_format_units():
 
 # -- the indicator's direction, count classes, the point legend, the controls' column, the scale bar ----------------
 
+
 def test_a_zero_is_calm_and_classes_warm_when_less_is_better():
     b = [1, 2, 5]
     good, bad = mapspec.area_style(0, b, less_is_better=True), mapspec.area_style(0, b)
@@ -108,8 +116,9 @@ def _ints(label: str) -> range:
     return range(int(lo), int(hi or lo) + 1)
 
 
-@pytest.mark.parametrize("values", [[1, 1, 2, 2, 3], [1, 2, 3, 5, 8, 12, 40, 41], [0, 7], [3, 40, 120, 480, 1900, 3700],
-                                    [0, 0, 0], [1]])
+@pytest.mark.parametrize(
+    "values", [[1, 1, 2, 2, 3], [1, 2, 3, 5, 8, 12, 40, 41], [0, 7], [3, 40, 120, 480, 1900, 3700], [0, 0, 0], [1]]
+)
 def test_count_classes_are_whole_number_ranges_that_neither_overlap_nor_leave_gaps(values):
     b = mapspec.class_breaks(values)
     labels = mapspec.class_labels(b)
@@ -134,8 +143,9 @@ def test_rate_classes_keep_their_decimals():
 
 def stations():
     kinds = ["知识产权工作站", "商标品牌指导站", "维权援助工作站", "专利导航服务站"]
-    return pd.DataFrame({"lon": [120.05] * 4, "lat": [32.05] * 4, "tooltip": kinds,
-                         "color": [mapspec.POINT_STYLES[k] for k in kinds]})
+    return pd.DataFrame(
+        {"lon": [120.05] * 4, "lat": [32.05] * 4, "tooltip": kinds, "color": [mapspec.POINT_STYLES[k] for k in kinds]}
+    )
 
 
 def test_the_live_legend_names_every_kind_of_point_drawn():
@@ -155,15 +165,28 @@ def test_the_scale_bar_is_metric_only():
 def test_controls_share_one_right_column_that_the_county_is_fitted_beside():
     import re
 
-    h = html_of(spec([1, 2], schematic=True, sample=True, as_of="2026-10-31",
-                     points=[mapspec.PointLayer("知识产权工作站", stations())]))
+    h = html_of(
+        spec(
+            [1, 2],
+            schematic=True,
+            sample=True,
+            as_of="2026-10-31",
+            points=[mapspec.PointLayer("知识产权工作站", stations())],
+        )
+    )
     positions = re.findall(r'position:\s*"(\w+)"', h)
     assert positions and all(p in ("topright", "bottomright") for p in positions), positions
     assert '"position": "topright"' in h or "topright" in h  # the layer switcher
-    fit = re.search(r'fitBounds\([^;]*?"paddingBottomRight":\s*\[(\d+),\s*(\d+)\][^;]*?"paddingTopLeft":\s*\[(\d+),'
-                    r'\s*(\d+)\]', h, re.DOTALL) or re.search(
-        r'fitBounds\([^;]*?"paddingTopLeft":\s*\[(\d+),\s*(\d+)\][^;]*?"paddingBottomRight":\s*\[(\d+),\s*(\d+)\]', h,
-        re.DOTALL)
+    fit = re.search(
+        r'fitBounds\([^;]*?"paddingBottomRight":\s*\[(\d+),\s*(\d+)\][^;]*?"paddingTopLeft":\s*\[(\d+),'
+        r"\s*(\d+)\]",
+        h,
+        re.DOTALL,
+    ) or re.search(
+        r'fitBounds\([^;]*?"paddingTopLeft":\s*\[(\d+),\s*(\d+)\][^;]*?"paddingBottomRight":\s*\[(\d+),\s*(\d+)\]',
+        h,
+        re.DOTALL,
+    )
     assert fit, "fitBounds with paddings"
     pads = dict(zip(re.findall(r'"(padding\w+)"', fit.group(0)), [fit.group(1, 2), fit.group(3, 4)]))
     right = int(pads["paddingBottomRight"][0])
@@ -187,8 +210,9 @@ def test_the_sample_maps_draw_less_is_better_indicators_with_a_calm_zero(demo_fs
         first = mapspec.spec_legend_entries(s)[0]
         assert first[0] == mapspec.ZERO_GOOD_COLOR and first[1] != t("map.legend_zero"), ind
         assert t("map.legend_less_is_better") in s.extra_lines and t("map.legend_less_is_better").endswith("。")
-    assert mapspec.spec_legend_entries(report.indicator_spec(demo_fs, demo_layers, "zero_patent_high_tech"))[0][1] \
-        == t("map.legend_zero_no_gap")
+    assert mapspec.spec_legend_entries(report.indicator_spec(demo_fs, demo_layers, "zero_patent_high_tech"))[0][1] == t(
+        "map.legend_zero_no_gap"
+    )
     patents = report.indicator_spec(demo_fs, demo_layers, "patents")  # more is better: 0 stays the blank
     assert mapspec.spec_legend_entries(patents)[0] == (mapspec.ZERO_COLOR, t("map.legend_zero"))
     gaps = report.gap_spec(demo_fs, demo_layers)  # fewer gaps is better: warm classes, as the indicators
@@ -198,8 +222,11 @@ def test_the_sample_maps_draw_less_is_better_indicators_with_a_calm_zero(demo_fs
 def test_all_zero_less_is_better_map_has_a_calm_zero_and_one_count_class():
     s = spec([0, 0, 0], less_is_better=True, zero_label="0（无缺口）")
     rows = mapspec.spec_legend_entries(s)
-    assert rows == [(mapspec.ZERO_GOOD_COLOR, "0（无缺口）"), (mapspec.MISSING_COLOR, maps.t("map.legend_missing")),
-                    (mapspec.WARM_PALETTE[0], "1")]
+    assert rows == [
+        (mapspec.ZERO_GOOD_COLOR, "0（无缺口）"),
+        (mapspec.MISSING_COLOR, maps.t("map.legend_missing")),
+        (mapspec.WARM_PALETTE[0], "1"),
+    ]
     h = html_of(s)
     assert has(h, "0（无缺口）") and "#bd0026" not in h  # no alarm border
     assert f'"fillColor": "{mapspec.ZERO_GOOD_COLOR}"' in h and f'"fillColor": "{mapspec.ZERO_COLOR}"' not in h

@@ -27,34 +27,49 @@ COOP5 = "科技局、工信局"
 # 延令街道: reported 否 / 0 / 0: no office, no staff, no fund; no workstation; a valid patent; no valid trademark.
 # 古溪镇: not in the network file at all (did not report); nothing else either.
 # 根思乡: reported an office but left staff and fund empty.
-NETWORK = (["镇街或园区", "知识产权管理机构", "专（兼）职管理人员数", "专项资金（万元）", "试点示范级别", "佐证材料"], [
-    ["黄桥镇", "是", "2", "50", "", "文件"],
-    ["延令街道", "否", "0", "0", "", ""],
-    ["根思乡", "是", "", "", "", ""],
-    ["黄桥经济开发区", "是", "1", "", "省", "文件"],
-])
+NETWORK = (
+    ["镇街或园区", "知识产权管理机构", "专（兼）职管理人员数", "专项资金（万元）", "试点示范级别", "佐证材料"],
+    [
+        ["黄桥镇", "是", "2", "50", "", "文件"],
+        ["延令街道", "否", "0", "0", "", ""],
+        ["根思乡", "是", "", "", "", ""],
+        ["黄桥经济开发区", "是", "1", "", "省", "文件"],
+    ],
+)
 FILES = {
-    "patents": (["申请号", "申请人", "申请日", "法律状态", "所属镇街"], [
-        ["201510771082.4", "甲公司", "2015-11-10", "有效", "黄桥镇"],
-        ["ZL 2022 2 0828888.8", "丙公司", "2022-05-05", "有效", "延令街道"],
-        ["200510025251.6", "丁公司", "2005-01-20", "未缴年费终止", "古溪镇"],  # lapsed: 古溪镇 has no valid patent
-    ]),
-    "trademarks": (["注册号", "商标状态", "专用权期限截止", "所属镇街"], [
-        ["10001", "已注册", "2030-01-01", "黄桥镇"],
-        ["10003", "申请中", "", "延令街道"],  # pending: not valid
-    ]),
-    "enterprises": (["统一社会信用代码", "企业名称", "规上工业企业", "高新技术企业", "有效专利数", "所属镇街", "所属园区"], [
-        ["91321283A00000001X", "乙公司", "是", "否", "0", "黄桥镇", ""],
-        ["91321283A00000002X", "甲公司", "是", "是", "5", "黄桥镇", ""],
-        ["91321283A00000004X", "戊公司", "是", "是", "0", "黄桥镇", ""],
-        ["91321283A00000005X", "庚公司", "是", "否", "0", "", "黄桥经济开发区"],
-        ["91321283A00000003X", "丙公司", "否", "是", "", "延令街道", ""],  # one valid patent in the records
-        ["91321283A00000006X", "辛公司", "否", "否", "0", "延令街道", ""],  # neither 规上 nor 高企: not a target
-    ]),
-    "workstations": (["编号", "名称", "类型", "运行状态", "所属镇街"], [
-        ["W1", "黄桥站", "知识产权工作站", "运行", "黄桥镇"],
-        ["W3", "古溪站", "知识产权工作站", "撤销", "古溪镇"],  # closed: not counted
-    ]),
+    "patents": (
+        ["申请号", "申请人", "申请日", "法律状态", "所属镇街"],
+        [
+            ["201510771082.4", "甲公司", "2015-11-10", "有效", "黄桥镇"],
+            ["ZL 2022 2 0828888.8", "丙公司", "2022-05-05", "有效", "延令街道"],
+            ["200510025251.6", "丁公司", "2005-01-20", "未缴年费终止", "古溪镇"],  # lapsed: 古溪镇 has no valid patent
+        ],
+    ),
+    "trademarks": (
+        ["注册号", "商标状态", "专用权期限截止", "所属镇街"],
+        [
+            ["10001", "已注册", "2030-01-01", "黄桥镇"],
+            ["10003", "申请中", "", "延令街道"],  # pending: not valid
+        ],
+    ),
+    "enterprises": (
+        ["统一社会信用代码", "企业名称", "规上工业企业", "高新技术企业", "有效专利数", "所属镇街", "所属园区"],
+        [
+            ["91321283A00000001X", "乙公司", "是", "否", "0", "黄桥镇", ""],
+            ["91321283A00000002X", "甲公司", "是", "是", "5", "黄桥镇", ""],
+            ["91321283A00000004X", "戊公司", "是", "是", "0", "黄桥镇", ""],
+            ["91321283A00000005X", "庚公司", "是", "否", "0", "", "黄桥经济开发区"],
+            ["91321283A00000003X", "丙公司", "否", "是", "", "延令街道", ""],  # one valid patent in the records
+            ["91321283A00000006X", "辛公司", "否", "否", "0", "延令街道", ""],  # neither 规上 nor 高企: not a target
+        ],
+    ),
+    "workstations": (
+        ["编号", "名称", "类型", "运行状态", "所属镇街"],
+        [
+            ["W1", "黄桥站", "知识产权工作站", "运行", "黄桥镇"],
+            ["W3", "古溪站", "知识产权工作站", "撤销", "古溪镇"],  # closed: not counted
+        ],
+    ),
     "network": NETWORK,
 }
 
@@ -72,8 +87,10 @@ def fs(store, csv_file):
 
 def rows_of(gaps, code):
     g = gaps[gaps["代码"] == code]
-    return [(r["缺口"], None if pd.isna(r["数量"]) else r["数量"], r["依据"], r["牵头单位"], r["配合单位"])
-            for _, r in g.iterrows()]
+    return [
+        (r["缺口"], None if pd.isna(r["数量"]) else r["数量"], r["依据"], r["牵头单位"], r["配合单位"])
+        for _, r in g.iterrows()
+    ]
 
 
 def test_unit_with_no_office_reported_as_no(fs):
@@ -96,7 +113,10 @@ def test_unit_that_did_not_report(fs):
         ("无有效注册商标", None, "任务7", LEAD7, "科技局、工信局、农业农村局"),
     ]
     # Reported an office, left staff and fund empty: those two are "未填报", the office is not a gap.
-    assert [r[0] for r in rows_of(network.gap_list(fs), GS)][:2] == ["专（兼）职管理人员未填报", "知识产权专项资金未填报"]
+    assert [r[0] for r in rows_of(network.gap_list(fs), GS)][:2] == [
+        "专（兼）职管理人员未填报",
+        "知识产权专项资金未填报",
+    ]
 
 
 def test_unit_with_zero_patent_enterprises(fs):
@@ -116,7 +136,10 @@ def test_park_gaps_from_its_network_record_and_park_records(fs):
     ]
     # A park nobody reported for.
     assert [r[0] for r in rows_of(network.gap_list(fs), "P04")][:3] == [
-        "管理机构未填报", "专（兼）职管理人员未填报", "知识产权专项资金未填报"]
+        "管理机构未填报",
+        "专（兼）职管理人员未填报",
+        "知识产权专项资金未填报",
+    ]
 
 
 def test_gap_list_sorted_by_area_then_severity(fs):
@@ -150,10 +173,16 @@ def test_scorecard_rows_and_no_versus_not_reported(fs):
     assert list(card["代码"]) == gaz.codes + ["P01", "P02", "P03", "P04"]
     assert list(card["类别"][:3]) == ["街道", "街道", "街道"] and list(card["类别"][-4:]) == ["园区"] * 4
     c = card.set_index("代码")
-    assert c.loc[HQ, ["管理机构", "专（兼）职人员", "专项资金（万元）", "工作站", "有专利", "有商标", "零专利规上/高企", "缺口数"]].tolist() \
-        == ["有", 2.0, 50.0, 1.0, "有", "有", 3.0, 2]  # 3 distinct enterprises (戊 is both 规上 and 高企)
+    assert c.loc[
+        HQ,
+        ["管理机构", "专（兼）职人员", "专项资金（万元）", "工作站", "有专利", "有商标", "零专利规上/高企", "缺口数"],
+    ].tolist() == ["有", 2.0, 50.0, 1.0, "有", "有", 3.0, 2]  # 3 distinct enterprises (戊 is both 规上 and 高企)
     assert c.loc[YL, "管理机构"] == "无" and c.loc[YL, "专（兼）职人员"] == 0 and c.loc[YL, "专项资金（万元）"] == 0
-    assert c.loc[GX, "管理机构"] == "未填报" and np.isnan(c.loc[GX, "专（兼）职人员"]) and np.isnan(c.loc[GX, "专项资金（万元）"])
+    assert (
+        c.loc[GX, "管理机构"] == "未填报"
+        and np.isnan(c.loc[GX, "专（兼）职人员"])
+        and np.isnan(c.loc[GX, "专项资金（万元）"])
+    )
     assert c.loc[YL, "有专利"] == "有" and c.loc[YL, "有商标"] == "无" and c.loc[YL, "零专利规上/高企"] == 0
     assert (c.loc[YL, "缺口数"], c.loc[GX, "缺口数"]) == (5, 6)
     gaps = network.gap_list(fs)
@@ -167,8 +196,11 @@ def test_kinds_never_imported_are_no_data_and_still_gaps(store, csv_file):
     assert card.loc[HQ, "有专利"] == "无数据" and card.loc[HQ, "有商标"] == "无数据"
     assert np.isnan(card.loc[HQ, "工作站"]) and np.isnan(card.loc[HQ, "零专利规上/高企"])
     assert [r[0] for r in rows_of(network.gap_list(fs), HQ)] == [
-        "知识产权工作站无数据（未导入）", "有效专利无数据（未导入）", "有效注册商标无数据（未导入）",
-        "零专利企业无数据（企业未导入）"]
+        "知识产权工作站无数据（未导入）",
+        "有效专利无数据（未导入）",
+        "有效注册商标无数据（未导入）",
+        "零专利企业无数据（企业未导入）",
+    ]
 
 
 def test_gap_count_frame_and_map_spec(fs):
@@ -205,10 +237,20 @@ def test_display_tells_no_from_not_reported(fs):
     d = network_view.scorecard_display(card).set_index("代码")
     assert (d.loc[YL, "专（兼）职人员"], d.loc[GX, "专（兼）职人员"]) == ("0", "未填报")
     assert d.loc[HQ, "专项资金（万元）"] == "50"
-    assert network_view.state_css("无") == network_view.CSS_NO and network_view.state_css("未填报") == network_view.CSS_UNKNOWN
-    assert network_view.state_css("无数据") == network_view.CSS_UNKNOWN and network_view.CSS_NO != network_view.CSS_UNKNOWN
-    assert network_view.count_css("0") == network_view.CSS_NO and network_view.count_css("未填报") == network_view.CSS_UNKNOWN
-    assert network_view.count_css("0", zero_is_gap=False) == network_view.CSS_YES  # no zero-patent enterprises: good news
+    assert (
+        network_view.state_css("无") == network_view.CSS_NO
+        and network_view.state_css("未填报") == network_view.CSS_UNKNOWN
+    )
+    assert (
+        network_view.state_css("无数据") == network_view.CSS_UNKNOWN and network_view.CSS_NO != network_view.CSS_UNKNOWN
+    )
+    assert (
+        network_view.count_css("0") == network_view.CSS_NO
+        and network_view.count_css("未填报") == network_view.CSS_UNKNOWN
+    )
+    assert (
+        network_view.count_css("0", zero_is_gap=False) == network_view.CSS_YES
+    )  # no zero-patent enterprises: good news
     html = network_view.scorecard_styler(card).to_html()
     assert "None" not in html and "nan" not in html
 

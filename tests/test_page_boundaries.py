@@ -37,20 +37,25 @@ def page(db):
 
 
 def texts(at) -> str:
-    parts = [e.value for kind in ("success", "warning", "info", "error", "caption", "markdown") for e in getattr(at, kind)]
+    parts = [
+        e.value for kind in ("success", "warning", "info", "error", "caption", "markdown") for e in getattr(at, kind)
+    ]
     return "\n".join([str(p) for p in parts] + [h.value for h in at.get("html")])  # st.html: the header
 
 
 def shapefile_parts(tmp_path) -> list[tuple[str, bytes, str]]:
     """乡镇界.shp/.shx/.dbf in EPSG:4549 coordinates with a GBK DBF, no .prj and no .cpg."""
     t = boundaries.bundled_townships().to_crs("EPSG:4549")
-    g = gpd.GeoDataFrame({"XZQDM": t["code"] + "000", "XZQMC": "泰兴市" + t["name"]}, geometry=t.geometry.values,
-                         crs="EPSG:4549")
+    g = gpd.GeoDataFrame(
+        {"XZQDM": t["code"] + "000", "XZQMC": "泰兴市" + t["name"]}, geometry=t.geometry.values, crs="EPSG:4549"
+    )
     folder = tmp_path / "shp"
     folder.mkdir()
     g.to_file(folder / "乡镇界.shp", encoding="gbk")
-    return [(f"乡镇界{ext}", (folder / f"乡镇界{ext}").read_bytes(), "application/octet-stream")
-            for ext in (".shp", ".shx", ".dbf")]
+    return [
+        (f"乡镇界{ext}", (folder / f"乡镇界{ext}").read_bytes(), "application/octet-stream")
+        for ext in (".shp", ".shx", ".dbf")
+    ]
 
 
 def test_status_of_both_layers_is_shown(page):
@@ -84,8 +89,9 @@ def test_upload_without_crs_asks_then_imports(page, db, tmp_path):
 
 
 def test_upload_of_unrelated_files_is_refused(page, tmp_path):
-    page.file_uploader[0].set_value([("a.shp", b"x", "application/octet-stream"),
-                                     ("b.dbf", b"y", "application/octet-stream")]).run()
+    page.file_uploader[0].set_value(
+        [("a.shp", b"x", "application/octet-stream"), ("b.dbf", b"y", "application/octet-stream")]
+    ).run()
     assert not page.exception
     assert "它们必须是同一个 Shapefile 的组成部分" in page.error[0].value
 

@@ -107,8 +107,13 @@ def test_with_no_township_picked_the_panel_shows_the_city_and_the_ranking(page, 
 
 
 def outline(at):
-    el = next(e for e in at.main if type(e).__name__ == "UnknownElement" and e.type == "bidi_component"
-              and e.component_name == "txip_map_outline")
+    el = next(
+        e
+        for e in at.main
+        if type(e).__name__ == "UnknownElement"
+        and e.type == "bidi_component"
+        and e.component_name == "txip_map_outline"
+    )
     return json.loads(el.json) if el.json else None
 
 
@@ -122,9 +127,18 @@ def test_a_click_leaves_the_map_element_unchanged_and_outlines_the_township_apar
     assert not page.exception and page.session_state["unit_pick"] == HQ
     assert component(page).json == before
     spec = outline(page)
-    assert spec["id"] == HQ and spec["style"]["fill"] is False and spec["geojson"]["type"] in ("Polygon", "MultiPolygon")
-    xs = [p[0] for ring in (spec["geojson"]["coordinates"] if spec["geojson"]["type"] == "Polygon"
-                            else [r for poly in spec["geojson"]["coordinates"] for r in poly]) for p in ring]
+    assert (
+        spec["id"] == HQ and spec["style"]["fill"] is False and spec["geojson"]["type"] in ("Polygon", "MultiPolygon")
+    )
+    xs = [
+        p[0]
+        for ring in (
+            spec["geojson"]["coordinates"]
+            if spec["geojson"]["type"] == "Polygon"
+            else [r for poly in spec["geojson"]["coordinates"] for r in poly]
+        )
+        for p in ring
+    ]
     assert min(xs) < 120.2657 < max(xs)  # the outline surrounds the click
     page.selectbox(key="unit_pick").set_value("").run()
     assert outline(page) is None and component(page).json == before

@@ -65,8 +65,12 @@ def test_buttons_step_through_goals_gaps_and_townships(page, fs):
         page.button(key="present_next").click().run()
         assert not page.exception
         seen.append(title(page))
-    assert seen == ["各镇街专利总量", t("report.goals_title"), t("report.gap_map_title"),
-                    t("report.unit_title", name="济川街道")]
+    assert seen == [
+        "各镇街专利总量",
+        t("report.goals_title"),
+        t("report.gap_map_title"),
+        t("report.unit_title", name="济川街道"),
+    ]
     q = page.query_params["step"]
     assert (q[0] if isinstance(q, list) else q) == "4"
     assert maps_on(page)  # the township's map

@@ -49,8 +49,11 @@ def build(name: str, tmp: Path) -> Path:
     db = tmp / f"{name}.sqlite"
     s = Store(db)
     if name == "one_patent_2026":  # an office's "this year" list of one patent
-        p = write(tmp / "patents.csv", ["申请号", "名称", "申请人", "申请日", "专利类型", "法律状态", "地址"],
-                  [["202610000001.X", "一种测试装置", "泰兴示例公司（样例）", "2026-03-01", "发明", "有效", HQ_ADDRESS]])
+        p = write(
+            tmp / "patents.csv",
+            ["申请号", "名称", "申请人", "申请日", "专利类型", "法律状态", "地址"],
+            [["202610000001.X", "一种测试装置", "泰兴示例公司（样例）", "2026-03-01", "发明", "有效", HQ_ADDRESS]],
+        )
         import_file(s, "patents", p, as_of=AS_OF)
     elif name == "only_trainings":
         import_file(s, "trainings", SAMPLE / "trainings.csv", as_of=AS_OF)
@@ -113,8 +116,14 @@ def test_map_page_year_filter_and_panel(env):
     captions = " ".join(c.value for c in at.sidebar.caption)
     if name == "one_patent_2026":
         assert not sliders and "2026" in captions  # one year: stated, no slider
-    for tab in (t("panel.figures"), t("panel.trend"), t("panel.workstations"), t("panel.zero_enterprises"),
-                t("panel.cases"), t("panel.goal_share")):
+    for tab in (
+        t("panel.figures"),
+        t("panel.trend"),
+        t("panel.workstations"),
+        t("panel.zero_enterprises"),
+        t("panel.cases"),
+        t("panel.goal_share"),
+    ):
         run("map.py", {"panel_tab": tab}, unit=HQ)
     for ind in ("invention_per_10k", "workstations", "cases", "zero_patent_above_scale"):
         run("map.py", {"indicator": ind}, unit=HQ)
@@ -123,7 +132,6 @@ def test_map_page_year_filter_and_panel(env):
 
 def test_present_page_every_view(env):
     at = run("present.py")
-    total = len(at.selectbox(key="present_jump").options) if any(
-        s.key == "present_jump" for s in at.selectbox) else 0
+    total = len(at.selectbox(key="present_jump").options) if any(s.key == "present_jump" for s in at.selectbox) else 0
     for n in range(1, total + 1):
         run("present.py", step=str(n))

@@ -16,9 +16,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The plan's targets (泰政办发〔2024〕18号 一(三)), as the page must show them.
 PLAN_TARGETS = {
-    "G01": "≥ 3,500", "G02": "≥ 650", "G03": "≥ 29", "G04": "≥ 14,600", "G05": "≥ 660", "G06": "≥ 2",
-    "G07": "＞ 90", "G08": "≥ 30", "G09": "≥ 9", "G10": "≥ 20", "G11": "≥ 60", "G12": "≥ 20", "G13": "＞ 90",
-    "G14": "≥ 90", "G15": "≥ 30", "G16": "≥ 300", "M01": "完成", "M02": "完成", "M03": "完成", "M04": "完成",
+    "G01": "≥ 3,500",
+    "G02": "≥ 650",
+    "G03": "≥ 29",
+    "G04": "≥ 14,600",
+    "G05": "≥ 660",
+    "G06": "≥ 2",
+    "G07": "＞ 90",
+    "G08": "≥ 30",
+    "G09": "≥ 9",
+    "G10": "≥ 20",
+    "G11": "≥ 60",
+    "G12": "≥ 20",
+    "G13": "＞ 90",
+    "G14": "≥ 90",
+    "G15": "≥ 30",
+    "G16": "≥ 300",
+    "M01": "完成",
+    "M02": "完成",
+    "M03": "完成",
+    "M04": "完成",
 }
 
 
@@ -118,9 +135,22 @@ def test_data_page_lists_imports_badge_and_unassigned_counts(expected):
     at = run_page("data.py")
     (imports,) = frames_with(at, "文件", "截至", "导入时间")
     assert len(imports) == 11 and set(imports["样例"]) == {"是"} and set(imports["当前使用"]) == {"是"}
-    assert set(imports["文件"]) == {f"{k}.csv" for k in ("patents", "trademarks", "workstations", "cases", "enterprises",
-                                                         "pledges", "trainings", "service_orgs", "network", "manual",
-                                                         "statistics")}
+    assert set(imports["文件"]) == {
+        f"{k}.csv"
+        for k in (
+            "patents",
+            "trademarks",
+            "workstations",
+            "cases",
+            "enterprises",
+            "pledges",
+            "trainings",
+            "service_orgs",
+            "network",
+            "manual",
+            "statistics",
+        )
+    }
     assert "专利" in set(imports["数据类型"])
     text = markdown_text(at)
     assert t("app.sample_badge") in text

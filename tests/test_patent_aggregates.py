@@ -29,17 +29,32 @@ from txip_geo.store.database import Store
 
 AS_OF, OLD = "2026-10-31", "2024-02-29"
 HQ, YL, GX = "321283100", "321283002", "321283102"  # 黄桥镇, 延令街道, 古溪镇
-METRICS = ["patents", "invention_patents", "utility_patents", "design_patents", "patents_valid",
-           "invention_patents_valid", "invention_patents_long"]
+METRICS = [
+    "patents",
+    "invention_patents",
+    "utility_patents",
+    "design_patents",
+    "patents_valid",
+    "invention_patents_valid",
+    "invention_patents_long",
+]
 HEADER = ["申请号", "申请人", "申请日", "法律状态", "所属镇街", "地址", "统一社会信用代码"]
 DEFAULT_SETTINGS = Settings()
-SETTINGS = [Settings(), Settings(year_from=2016, year_to=2022), Settings(patent_types=("invention",)),
-            Settings(patent_status=("valid",)), Settings(patent_types=("utility", "design"), patent_status=("invalid",)),
-            Settings(long_years=9), Settings(long_years=20), Settings(as_of="2024-03-01"),
-            Settings(as_of="2024-03-01", long_years=10, year_from=2010)]
+SETTINGS = [
+    Settings(),
+    Settings(year_from=2016, year_to=2022),
+    Settings(patent_types=("invention",)),
+    Settings(patent_status=("valid",)),
+    Settings(patent_types=("utility", "design"), patent_status=("invalid",)),
+    Settings(long_years=9),
+    Settings(long_years=20),
+    Settings(as_of="2024-03-01"),
+    Settings(as_of="2024-03-01", long_years=10, year_from=2010),
+]
 
 
 # -- the record path (reference) -----------------------------------------------------------------------------------
+
 
 def _years_before(as_of: str, years: int) -> str:
     d = date.fromisoformat(as_of)
@@ -55,10 +70,18 @@ def _metrics(p: pd.DataFrame, by: str, codes: list[str], cut: str, imported: boo
     if p.empty:
         return out.assign(**{m: (0.0 if imported else np.nan) for m in METRICS})
     inv, valid = p["patent_type"] == "invention", p["status_code"] == "valid"
-    date_or_year = p["app_date"].where(p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01")
-    masks = {"patents": slice(None), "invention_patents": inv, "utility_patents": p["patent_type"] == "utility",
-             "design_patents": p["patent_type"] == "design", "patents_valid": valid,
-             "invention_patents_valid": inv & valid, "invention_patents_long": inv & valid & (date_or_year < cut)}
+    date_or_year = p["app_date"].where(
+        p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01"
+    )
+    masks = {
+        "patents": slice(None),
+        "invention_patents": inv,
+        "utility_patents": p["patent_type"] == "utility",
+        "design_patents": p["patent_type"] == "design",
+        "patents_valid": valid,
+        "invention_patents_valid": inv & valid,
+        "invention_patents_long": inv & valid & (date_or_year < cut),
+    }
     for m, mask in masks.items():
         out[m] = p[mask].groupby(by).size().reindex(codes).astype(float).fillna(0.0)
     return out
@@ -70,8 +93,10 @@ def reference(store: Store, s: Settings) -> dict:
     as_of = max([d for d in snaps.values() if d] or [s.as_of or date.today().isoformat()])
     cut = _years_before(as_of, s.long_years)
     p = recs["patents"]
-    ref = {"snapshot": snaps["patents"],
-           "is_sample": any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df))}
+    ref = {
+        "snapshot": snaps["patents"],
+        "is_sample": any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df)),
+    }
     if len(p):
         ref["outside"] = int((p["assign_method"] == "outside").sum())
         ref["unassigned"] = int(((p["assign_method"] != "outside") & p["unit_code"].isna()).sum())
@@ -104,16 +129,25 @@ def reference(store: Store, s: Settings) -> dict:
     for code in gaz.codes:
         u = f[f["unit_code"] == code] if len(f) else f
         if len(u):
-            t = (u.assign(类型=u["patent_type"].map({"invention": "发明", "utility": "实用新型", "design": "外观设计"}))
-                 .groupby(["app_year", "类型"]).size().unstack(fill_value=0))
+            t = (
+                u.assign(类型=u["patent_type"].map({"invention": "发明", "utility": "实用新型", "design": "外观设计"}))
+                .groupby(["app_year", "类型"])
+                .size()
+                .unstack(fill_value=0)
+            )
             t.index = t.index.astype(int).astype(str)
-            t = t.reindex(index=axis, columns=[c for c in ("发明", "实用新型", "外观设计") if c in t.columns],
-                          fill_value=0)
+            t = t.reindex(
+                index=axis, columns=[c for c in ("发明", "实用新型", "外观设计") if c in t.columns], fill_value=0
+            )
             ref["trend"][code] = t
     ent = recs["enterprises"]
     if len(ent):
         v = p[p["status_code"] == "valid"] if len(p) else p
-        by_code = v[v["enterprise_code"].fillna("") != ""].groupby("enterprise_code").size() if len(v) else pd.Series(dtype=float)
+        by_code = (
+            v[v["enterprise_code"].fillna("") != ""].groupby("enterprise_code").size()
+            if len(v)
+            else pd.Series(dtype=float)
+        )
         by_name = v.groupby("applicant").size() if len(v) else pd.Series(dtype=float)
         held = ent["credit_code"].map(by_code).fillna(ent["name"].map(by_name)).fillna(0)
         ref["patents_held"] = dict(zip(ent["credit_code"], ent["patents_held"].fillna(held)))
@@ -152,11 +186,11 @@ def assert_same(store: Store, s: Settings = DEFAULT_SETTINGS) -> None:
         assert fs.patent_years() == ref["years"]
     if len(ref["records"]):
         assert f"由 {len(ref['records'])} 条专利记录" in basis and "、".join(files) in basis
-    pd.testing.assert_frame_equal(fs.records["patents"].reset_index(drop=True),
-                                  ref["records"].reset_index(drop=True))
+    pd.testing.assert_frame_equal(fs.records["patents"].reset_index(drop=True), ref["records"].reset_index(drop=True))
 
 
 # -- fixtures ------------------------------------------------------------------------------------------------------
+
 
 def _no(year: int, kind: int, serial: int) -> str:
     return f"{year}{kind}{serial:07d}.1"  # check digit not checked here (a warning only)
@@ -176,30 +210,48 @@ def _add(store, rows, name, as_of, tweak=None):
     recs, rep = prepare("patents", data, name, as_of=as_of, layers=store_layers(store))
     if tweak is not None:
         recs = tweak(recs)
-    store.add_records(schema.KINDS["patents"], recs, file_name=name, data=data, as_of=as_of, user="t",
-                      is_sample=False, report=rep.to_dict(), rows=(len(recs), len(recs), 0, 0))
+    store.add_records(
+        schema.KINDS["patents"],
+        recs,
+        file_name=name,
+        data=data,
+        as_of=as_of,
+        user="t",
+        is_sample=False,
+        report=rep.to_dict(),
+        rows=(len(recs), len(recs), 0, 0),
+    )
 
 
 @pytest.fixture
 def fixture_store(store, csv_file):
     # An older snapshot (29 February: its long cut falls back to the 28th).
-    _add(store, [[_no(2014, 1, 1), "甲公司", "2014-02-27", "有效", "黄桥镇", "", ""],
-                 [_no(2014, 1, 2), "甲公司", "2014-02-28", "有效", "黄桥镇", "", ""],
-                 [_no(2014, 1, 3), "乙公司", "", "有效", "延令街道", "", ""],
-                 [_no(2020, 2, 4), "乙公司", "2020-05-01", "失效", "古溪镇", "", ""]], "old.csv", OLD)
+    _add(
+        store,
+        [
+            [_no(2014, 1, 1), "甲公司", "2014-02-27", "有效", "黄桥镇", "", ""],
+            [_no(2014, 1, 2), "甲公司", "2014-02-28", "有效", "黄桥镇", "", ""],
+            [_no(2014, 1, 3), "乙公司", "", "有效", "延令街道", "", ""],
+            [_no(2020, 2, 4), "乙公司", "2020-05-01", "失效", "古溪镇", "", ""],
+        ],
+        "old.csv",
+        OLD,
+    )
     # The current snapshot in three files; the cut is 2016-10-31 for 10 years.
-    a = [[_no(2016, 1, 10), "甲公司", "2016-10-30", "有效", "黄桥镇", "", ""],  # long: the day before the cut
-         [_no(2016, 1, 11), "甲公司", "2016-10-31", "有效", "黄桥镇", "", ""],  # the cut day itself: not long
-         [_no(2016, 1, 12), "甲公司", "2016-11-01", "有效", "黄桥镇", "", ""],
-         [_no(2016, 1, 13), "丙公司", "", "有效", "延令街道", "", "91321283A00000003X"],  # no date: 2016-01-01
-         [_no(2016, 1, 14), "丙公司", "2015-12-31", "有效", "延令街道", "", ""],  # the date decides, not the number
-         [_no(2018, 2, 15), "丁公司", "2018-03-01", "有效", "古溪镇", "", ""],
-         [_no(2019, 3, 16), "丁公司", "2019-03-01", "审中", "古溪镇", "", ""],
-         [_no(2010, 1, 17), "戊公司", "2010-04-01", "有效", "", "靖江市新桥镇1号", ""],  # outside Taixing
-         [_no(2011, 1, 18), "己公司", "2011-08-01", "有效", "", "泰兴市人民路12号", ""],  # no township
-         [_no(2012, 1, 19), "甲公司", "2012-01-01", "有效", "黄桥镇", "", ""],  # superseded by b.csv (→ lapsed)
-         [_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "黄桥镇", "", ""],  # superseded by c.csv (→ 延令街道)
-         [_no(2014, 3, 21), "乙公司", "2014-01-01", "有效", "延令街道", "", ""]]
+    a = [
+        [_no(2016, 1, 10), "甲公司", "2016-10-30", "有效", "黄桥镇", "", ""],  # long: the day before the cut
+        [_no(2016, 1, 11), "甲公司", "2016-10-31", "有效", "黄桥镇", "", ""],  # the cut day itself: not long
+        [_no(2016, 1, 12), "甲公司", "2016-11-01", "有效", "黄桥镇", "", ""],
+        [_no(2016, 1, 13), "丙公司", "", "有效", "延令街道", "", "91321283A00000003X"],  # no date: 2016-01-01
+        [_no(2016, 1, 14), "丙公司", "2015-12-31", "有效", "延令街道", "", ""],  # the date decides, not the number
+        [_no(2018, 2, 15), "丁公司", "2018-03-01", "有效", "古溪镇", "", ""],
+        [_no(2019, 3, 16), "丁公司", "2019-03-01", "审中", "古溪镇", "", ""],
+        [_no(2010, 1, 17), "戊公司", "2010-04-01", "有效", "", "靖江市新桥镇1号", ""],  # outside Taixing
+        [_no(2011, 1, 18), "己公司", "2011-08-01", "有效", "", "泰兴市人民路12号", ""],  # no township
+        [_no(2012, 1, 19), "甲公司", "2012-01-01", "有效", "黄桥镇", "", ""],  # superseded by b.csv (→ lapsed)
+        [_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "黄桥镇", "", ""],  # superseded by c.csv (→ 延令街道)
+        [_no(2014, 3, 21), "乙公司", "2014-01-01", "有效", "延令街道", "", ""],
+    ]
     _add(store, a, "a.csv", AS_OF)
 
     def keyless_and_twins(recs):
@@ -210,21 +262,48 @@ def fixture_store(store, csv_file):
         extra.loc[:, "row_no"] = [90, 91, 92]
         return pd.concat([recs, extra, twin], ignore_index=True)
 
-    _add(store, [[_no(2012, 1, 19), "甲公司", "2012-01-01", "失效", "黄桥镇", "", ""],
-                 [_no(2021, 1, 30), "庚公司", "2021-06-01", "有效", "古溪镇", "", ""],
-                 [_no(2022, 2, 31), "庚公司", "2022-06-01", "有效", "", "泰兴市人民路12号", ""]], "b.csv", AS_OF,
-         tweak=keyless_and_twins)
-    _add(store, [[_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "延令街道", "", ""],
-                 [_no(2021, 1, 30), "庚公司", "2021-06-01", "有效", "黄桥镇", "", ""],  # also in b.csv: c wins
-                 [_no(2023, 1, 32), "辛公司", "2023-01-01", "有效", "", "靖江市新桥镇1号", ""]], "c.csv", AS_OF)
-    import_file(store, "enterprises", csv_file("e.csv", ["统一社会信用代码", "企业名称", "有效专利数", "所属镇街"], [
-        ["91321283A00000001X", "甲公司", "", "黄桥镇"], ["91321283A00000003X", "丙公司", "", "延令街道"],
-        ["91321283A00000004X", "庚公司", "", "古溪镇"], ["91321283A00000005X", "壬公司", "", "古溪镇"],
-        ["91321283A00000006X", "丁公司", "7", "古溪镇"]]), as_of=AS_OF)
+    _add(
+        store,
+        [
+            [_no(2012, 1, 19), "甲公司", "2012-01-01", "失效", "黄桥镇", "", ""],
+            [_no(2021, 1, 30), "庚公司", "2021-06-01", "有效", "古溪镇", "", ""],
+            [_no(2022, 2, 31), "庚公司", "2022-06-01", "有效", "", "泰兴市人民路12号", ""],
+        ],
+        "b.csv",
+        AS_OF,
+        tweak=keyless_and_twins,
+    )
+    _add(
+        store,
+        [
+            [_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "延令街道", "", ""],
+            [_no(2021, 1, 30), "庚公司", "2021-06-01", "有效", "黄桥镇", "", ""],  # also in b.csv: c wins
+            [_no(2023, 1, 32), "辛公司", "2023-01-01", "有效", "", "靖江市新桥镇1号", ""],
+        ],
+        "c.csv",
+        AS_OF,
+    )
+    import_file(
+        store,
+        "enterprises",
+        csv_file(
+            "e.csv",
+            ["统一社会信用代码", "企业名称", "有效专利数", "所属镇街"],
+            [
+                ["91321283A00000001X", "甲公司", "", "黄桥镇"],
+                ["91321283A00000003X", "丙公司", "", "延令街道"],
+                ["91321283A00000004X", "庚公司", "", "古溪镇"],
+                ["91321283A00000005X", "壬公司", "", "古溪镇"],
+                ["91321283A00000006X", "丁公司", "7", "古溪镇"],
+            ],
+        ),
+        as_of=AS_OF,
+    )
     return store
 
 
 # -- tests ---------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("s", SETTINGS, ids=lambda s: repr(s)[9:60])
 def test_fixture_figures_equal_the_record_path(fixture_store, s):
@@ -269,8 +348,10 @@ def test_a_later_import_supersedes_and_clear_empties(fixture_store):
     before = compute(fixture_store).city["patents"]
     _add(fixture_store, [[_no(2016, 1, 10), "甲公司", "2016-10-30", "失效", "黄桥镇", "", ""]], "d.csv", AS_OF)
     fs = compute(fixture_store)
-    assert fs.city["patents"] == before and fs.city["invention_patents_long"] == compute(
-        fixture_store, Settings()).city["invention_patents_long"]
+    assert (
+        fs.city["patents"] == before
+        and fs.city["invention_patents_long"] == compute(fixture_store, Settings()).city["invention_patents_long"]
+    )
     assert_same(fixture_store)
     fixture_store.clear_records()
     with fixture_store.reading() as con:
@@ -314,6 +395,7 @@ def test_an_import_into_an_old_store_migrates_it(fixture_store):
 
 # -- what must not load the patent records --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def no_patent_records(monkeypatch):
     """Store.records refuses patents: whatever runs must use the aggregates."""
@@ -355,6 +437,7 @@ def test_map_page_never_loads_patent_records(demo_db, no_patent_records, monkeyp
 
 # -- the 数据 page's lists and counts without the patent records ---------------------------------------------------
 
+
 def _plain(df):
     return df.astype(object).where(df.notna(), None)
 
@@ -387,8 +470,10 @@ def test_rows_without_a_township_are_found_through_their_partial_index(fixture_s
     try:
         plan = " | ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + no_township_query(2), (1, 2)))
         assert "USING INDEX ix_patents_no_township" in plan, plan
-        in_index = con.execute('SELECT COUNT(*) FROM "rec_patents" INDEXED BY "ix_patents_no_township" '
-                               "WHERE assign_method = 'outside' OR unit_code IS NULL OR TRIM(unit_code) = ''")
+        in_index = con.execute(
+            'SELECT COUNT(*) FROM "rec_patents" INDEXED BY "ix_patents_no_township" '
+            "WHERE assign_method = 'outside' OR unit_code IS NULL OR TRIM(unit_code) = ''"
+        )
         assert 3 <= in_index.fetchone()[0] < con.execute('SELECT COUNT(*) FROM "rec_patents"').fetchone()[0]
         con.execute('DROP INDEX "ix_patents_no_township"')
         con.commit()

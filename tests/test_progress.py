@@ -28,8 +28,11 @@ def tiny(store, csv_file):
     whose host township is not known: both count for the city only), one in 靖江市 (outside, never counted). Cases: 黄桥镇 2 enforcement cases, 1 closed → 50 %; 延令街道 1, closed
     → 100 %; no other township has cases (no denominator → no rate)."""
     pat = [
-        [inv(1), "有效", "黄桥镇", ""], [inv(2), "有效", "黄桥镇", ""], [inv(3), "有效", "黄桥镇", ""],
-        [inv(4), "有效", "延令街道", ""], [inv(5), "有效", "延令街道", ""],
+        [inv(1), "有效", "黄桥镇", ""],
+        [inv(2), "有效", "黄桥镇", ""],
+        [inv(3), "有效", "黄桥镇", ""],
+        [inv(4), "有效", "延令街道", ""],
+        [inv(5), "有效", "延令街道", ""],
         [inv(6), "有效", "古溪镇", ""],
         [inv(7), "有效", "", "泰兴市人民路12号"],  # no township named → unassigned
         [inv(8), "有效", "", "靖江市新桥镇1号"],  # outside Taixing
@@ -42,8 +45,12 @@ def tiny(store, csv_file):
         ["C2", "查处", "2025-03-01", "办理中", "黄桥镇"],
         ["C3", "查处", "2025-06-01", "已结案", "延令街道"],
     ]
-    import_file(store, "cases", csv_file("c.csv", ["案件编号", "案件类别", "立案日期", "办理状态", "所属镇街"], cases),
-                as_of=AS_OF)
+    import_file(
+        store,
+        "cases",
+        csv_file("c.csv", ["案件编号", "案件类别", "立案日期", "办理状态", "所属镇街"], cases),
+        as_of=AS_OF,
+    )
     return store
 
 
@@ -106,8 +113,12 @@ def test_goal_display_targets_with_comparators_and_milestones(tiny):
 
 
 def test_summary_counts():
-    ev = pd.DataFrame({"kind": ["goal"] * 4 + ["milestone"] * 3,
-                       "status": ["met", "met", "not_met", "no_data", "done", "not_done", "no_data"]})
+    ev = pd.DataFrame(
+        {
+            "kind": ["goal"] * 4 + ["milestone"] * 3,
+            "status": ["met", "met", "not_met", "no_data", "done", "not_done", "no_data"],
+        }
+    )
     s = progress.summary(ev)
     assert (s.goals_met, s.goals_total, s.goals_no_data, s.milestones_done, s.milestones_total) == (2, 4, 1, 1, 3)
     assert s.text() == "数值目标已达成 2 / 4 项，无数据 1 项；里程碑已完成 1 / 3 项"
@@ -133,12 +144,18 @@ def test_top_and_bottom_contributors(tiny):
     fs = compute(tiny)
     c = progress.contributors(fs, "G01")
     assert c.metric == "invention_patents_valid" and c.unit == "件"
-    assert list(zip(c.top["rank"], c.top["name"], c.top["value"])) == [(1, "黄桥镇", 3), (2, "延令街道", 2),
-                                                                       (3, "古溪镇", 1)]
+    assert list(zip(c.top["rank"], c.top["name"], c.top["value"])) == [
+        (1, "黄桥镇", 3),
+        (2, "延令街道", 2),
+        (3, "古溪镇", 1),
+    ]
     # 14 townships have none; ties are ranked by code, so the last three are the highest codes: 根思乡 200 (17th),
     # 虹桥镇 124 (16th), 滨江镇 123 (15th).
-    assert list(zip(c.bottom["rank"], c.bottom["name"], c.bottom["value"])) == [(17, "根思乡", 0), (16, "虹桥镇", 0),
-                                                                             (15, "滨江镇", 0)]
+    assert list(zip(c.bottom["rank"], c.bottom["name"], c.bottom["value"])) == [
+        (17, "根思乡", 0),
+        (16, "虹桥镇", 0),
+        (15, "滨江镇", 0),
+    ]
     assert c.unassigned == 2  # the records with no township count for the city only
     assert c.no_value == []
     shown = progress.contributor_display(c.top, c.unit)
@@ -148,7 +165,10 @@ def test_top_and_bottom_contributors(tiny):
 def test_rate_contributors_leave_out_townships_without_cases(tiny):
     c = progress.contributors(compute(tiny), "G13")
     assert list(zip(c.top["rank"], c.top["name"], c.top["value"])) == [(1, "延令街道", 100.0), (2, "黄桥镇", 50.0)]
-    assert list(zip(c.bottom["rank"], c.bottom["name"], c.bottom["value"])) == [(2, "黄桥镇", 50.0), (1, "延令街道", 100.0)]
+    assert list(zip(c.bottom["rank"], c.bottom["name"], c.bottom["value"])) == [
+        (2, "黄桥镇", 50.0),
+        (1, "延令街道", 100.0),
+    ]
     assert len(c.no_value) == 15 and "古溪镇" in c.no_value
     assert c.unassigned is None  # rates do not add up
 
@@ -172,8 +192,13 @@ def test_assignment_counts_include_outside_records(tiny):
 
 
 def test_imports_table_marks_the_snapshot_in_use(tiny, csv_file):
-    import_file(tiny, "patents", csv_file("p2.csv", ["申请号", "法律状态", "所属镇街"], [[inv(20), "有效", "黄桥镇"]]),
-                as_of="2026-11-20", user="张三")
+    import_file(
+        tiny,
+        "patents",
+        csv_file("p2.csv", ["申请号", "法律状态", "所属镇街"], [[inv(20), "有效", "黄桥镇"]]),
+        as_of="2026-11-20",
+        user="张三",
+    )
     tab = records.imports_table(tiny.imports())
     assert list(tab.columns) == ["数据类型", "文件", "截至", "导入时间", "导入人", "记录数", "样例", "当前使用"]
     assert tab.iloc[0].tolist()[:3] == ["专利", "p2.csv", "2026-11-20"]  # newest first

@@ -27,27 +27,78 @@ from txip_geo.locate.location import METHODS, Location
 
 # TXIP_PROPERTY_SCALE=20 runs twenty times as many examples (a deeper search before a release).
 SCALE = max(1, int(os.environ.get("TXIP_PROPERTY_SCALE", "1") or 1))
-FAST = settings(max_examples=150 * SCALE, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-SLOW = settings(max_examples=25 * SCALE, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+FAST = settings(
+    max_examples=150 * SCALE,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+SLOW = settings(
+    max_examples=25 * SCALE,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 
 GAZ = load_gazetteer()
 # Real fragments make the random text hit the interesting paths (names, old names, parks, villages, outside places).
-FRAGMENTS = sorted({u.name for u in GAZ.units} | {u.short_name for u in GAZ.units} | {o.name for o in GAZ.old_names}
-                   | {n for p in GAZ.parks for n in p.names} | {v.name + "村" for v in GAZ.villages[:60]}
-                   | {r["name"] for r in GAZ.outside_places[:40]}
-                   | {"泰兴市", "泰兴", "江苏省", "泰州市", "路", "街道", "号", "东路", "社区", "新村", "花园", "大道"})
-NASTY = ["", " ", "\u3000", "nan", "None", "NaT", "null", "<NA>", "-", "—", "\x00", "\ufeff", "\u200b", "=1+1", "@SUM(A1)",
-         "<img src=x onerror=alert(1)>", "合计", "１２３", "ＣＮ", "\r\n", "\t", "'", '"', ",", ";", "𠀀", "🙂"]
+FRAGMENTS = sorted(
+    {u.name for u in GAZ.units}
+    | {u.short_name for u in GAZ.units}
+    | {o.name for o in GAZ.old_names}
+    | {n for p in GAZ.parks for n in p.names}
+    | {v.name + "村" for v in GAZ.villages[:60]}
+    | {r["name"] for r in GAZ.outside_places[:40]}
+    | {"泰兴市", "泰兴", "江苏省", "泰州市", "路", "街道", "号", "东路", "社区", "新村", "花园", "大道"}
+)
+NASTY = [
+    "",
+    " ",
+    "\u3000",
+    "nan",
+    "None",
+    "NaT",
+    "null",
+    "<NA>",
+    "-",
+    "—",
+    "\x00",
+    "\ufeff",
+    "\u200b",
+    "=1+1",
+    "@SUM(A1)",
+    "<img src=x onerror=alert(1)>",
+    "合计",
+    "１２３",
+    "ＣＮ",
+    "\r\n",
+    "\t",
+    "'",
+    '"',
+    ",",
+    ";",
+    "𠀀",
+    "🙂",
+]
 
-text_pieces = st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(NASTY), st.text(max_size=6),
-                        st.text(alphabet="0123456789-./年月日号弄栋室", max_size=6))
+text_pieces = st.one_of(
+    st.sampled_from(FRAGMENTS),
+    st.sampled_from(NASTY),
+    st.text(max_size=6),
+    st.text(alphabet="0123456789-./年月日号弄栋室", max_size=6),
+)
 addresses = st.lists(text_pieces, max_size=8).map("".join)
 cell_scalars = st.one_of(
-    st.none(), st.text(max_size=30), addresses, st.integers(min_value=-10**20, max_value=10**20),
-    st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-    st.dates(min_value=date(1, 1, 1)), st.datetimes(), st.sampled_from(NASTY))
+    st.none(),
+    st.text(max_size=30),
+    addresses,
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(min_value=date(1, 1, 1)),
+    st.datetimes(),
+    st.sampled_from(NASTY),
+)
 
 
 # -- the address matcher ----------------------------------------------------------------------------------------------
@@ -76,7 +127,9 @@ number_like = st.builds(
     st.sampled_from(["", "CN", "ZL", "cn", "ＣＮ", "zl "]),
     st.one_of(st.integers(1985, 2099).map(str), st.integers(0, 99).map(lambda y: f"{y:02d}")),
     st.sampled_from("0123456789"),
-    st.one_of(st.text(alphabet="0123456789", min_size=5, max_size=7), st.text(alphabet="0123456789０１２ .-", max_size=9)),
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=5, max_size=7), st.text(alphabet="0123456789０１２ .-", max_size=9)
+    ),
     st.sampled_from(["", " ", ".", "-", "\u3000"]),
     st.sampled_from(["", "0", "5", "X", "x", "Ｘ", "10"]),
 )
@@ -84,16 +137,27 @@ app_numbers = st.one_of(number_like, st.text(max_size=20), cell_scalars)
 
 
 def _scalar_row(p: patents.PatentNumber) -> dict:
-    return {"number": p.number, "patent_type": p.patent_type, "pct": p.pct, "check_ok": p.check_ok,
-            "year": p.year, "error": p.error}
+    return {
+        "number": p.number,
+        "patent_type": p.patent_type,
+        "pct": p.pct,
+        "check_ok": p.check_ok,
+        "year": p.year,
+        "error": p.error,
+    }
 
 
 def _frame_row(df: pd.DataFrame, i: int) -> dict:
     r = df.iloc[i]
     na = lambda v: None if v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v  # noqa: E731
-    return {"number": r["number"], "patent_type": r["patent_type"], "pct": bool(r["pct"]),
-            "check_ok": None if na(r["check_ok"]) is None else bool(r["check_ok"]),
-            "year": None if na(r["year"]) is None else int(r["year"]), "error": r["error"]}
+    return {
+        "number": r["number"],
+        "patent_type": r["patent_type"],
+        "pct": bool(r["pct"]),
+        "check_ok": None if na(r["check_ok"]) is None else bool(r["check_ok"]),
+        "year": None if na(r["year"]) is None else int(r["year"]),
+        "error": r["error"],
+    }
 
 
 @FAST
@@ -120,11 +184,18 @@ def test_vectorised_numbers_agree_with_the_scalar_parser(values):
 # -- dates --------------------------------------------------------------------------------------------------------------
 
 date_like = st.one_of(
-    st.builds(lambda y, m, d, s1, s2, tail: f"{y}{s1}{m}{s2}{d}{tail}",
-              st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32),
-              st.sampled_from(["-", "/", ".", "年", ""]), st.sampled_from(["-", "/", ".", "月", ""]),
-              st.sampled_from(["", "日", " 10:30", "T08:00:00", " 1:2", "号"])),
-    st.integers(-5, 3_000_000), st.floats(-1e7, 1e7), st.text(alphabet="0123456789-./年月日 ", max_size=12),
+    st.builds(
+        lambda y, m, d, s1, s2, tail: f"{y}{s1}{m}{s2}{d}{tail}",
+        st.integers(0, 9999),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.sampled_from(["-", "/", ".", "年", ""]),
+        st.sampled_from(["-", "/", ".", "月", ""]),
+        st.sampled_from(["", "日", " 10:30", "T08:00:00", " 1:2", "号"]),
+    ),
+    st.integers(-5, 3_000_000),
+    st.floats(-1e7, 1e7),
+    st.text(alphabet="0123456789-./年月日 ", max_size=12),
 )
 date_values = st.one_of(date_like, cell_scalars)
 
@@ -162,8 +233,9 @@ def test_vectorised_dates_agree_with_the_scalar_parser(values):
 
 
 @FAST
-@given(st.lists(st.one_of(cell_scalars, st.text(alphabet="0123456789,，. -万", max_size=10)), max_size=10),
-       st.booleans())
+@given(
+    st.lists(st.one_of(cell_scalars, st.text(alphabet="0123456789,，. -万", max_size=10)), max_size=10), st.booleans()
+)
 def test_numbers_and_flags_never_raise(values, integer):
     series = pd.Series(values, dtype=object)
     val, err = parse.parse_numbers(series, integer=integer)
@@ -196,13 +268,17 @@ def test_prepare_on_random_bytes_is_clean(kind, data, suffix):
 
 
 @SLOW
-@given(st.sampled_from(KIND_NAMES), st.sampled_from([".xlsx", ".xls", ".csv"]), st.binary(min_size=1, max_size=400),
-       st.integers(0, 10_000))
+@given(
+    st.sampled_from(KIND_NAMES),
+    st.sampled_from([".xlsx", ".xls", ".csv"]),
+    st.binary(min_size=1, max_size=400),
+    st.integers(0, 10_000),
+)
 def test_prepare_on_damaged_real_files_is_clean(kind, suffix, junk, at):
     """A real header + rows, then bytes overwritten somewhere (a truncated or damaged download)."""
     data = _file_bytes(kind, [[f"{i}" for i in range(len(_headers(kind)))]] * 3, suffix)
     at = at % max(len(data), 1)
-    _prepare_cleanly(kind, data[:at] + junk + data[at + len(junk):], "损坏" + suffix)
+    _prepare_cleanly(kind, data[:at] + junk + data[at + len(junk) :], "损坏" + suffix)
 
 
 def _headers(kind: str) -> list[str]:
@@ -269,12 +345,19 @@ def _column_cells(f: schema.Field):
         "bool": st.one_of(st.sampled_from(["是", "否", "1", "0", "Y", "N", "√", "×", "有", ""]), cell_scalars),
     }
     special = {
-        "app_no": app_numbers, "address": addresses, "area_name": addresses, "park_name": addresses,
+        "app_no": app_numbers,
+        "address": addresses,
+        "area_name": addresses,
+        "park_name": addresses,
         "area_code": st.one_of(st.sampled_from(GAZ.codes + ["321283", "32128300", "abc"]), cell_scalars),
         "lon": st.one_of(st.floats(73, 136), st.floats(-400, 400), cell_scalars),
         "lat": st.one_of(st.floats(3, 54), st.floats(-400, 400), cell_scalars),
-        "datum": st.one_of(st.sampled_from(["WGS84", "GCJ02", "CGCS2000", "高德", "EPSG:4326", "火星", ""]), cell_scalars),
-        "status": st.one_of(st.sampled_from(["有效", "审中", "失效", "已注册", "已结案", "受理", "撤销", "运行"]), cell_scalars),
+        "datum": st.one_of(
+            st.sampled_from(["WGS84", "GCJ02", "CGCS2000", "高德", "EPSG:4326", "火星", ""]), cell_scalars
+        ),
+        "status": st.one_of(
+            st.sampled_from(["有效", "审中", "失效", "已注册", "已结案", "受理", "撤销", "运行"]), cell_scalars
+        ),
         "case_kind": st.one_of(st.sampled_from(["查处", "调解", "纠纷"]), cell_scalars),
         "goal_id": st.one_of(st.sampled_from(["G01", "g16", "M04", "X99"]), cell_scalars),
         "area": st.one_of(st.sampled_from([u.name for u in GAZ.units] + ["滨江园区", "别处"]), cell_scalars),
@@ -320,8 +403,9 @@ def test_prepare_on_random_cells_is_clean(spec, skip_invalid):
 def _outcome(kind: str, data: bytes, name: str, skip_invalid: bool, chunk_rows: int | None):
     """The report and the records as they would be stored (Python values, column by column), or the rejection."""
     try:
-        records, report = prepare(kind, data, name, as_of="2026-10-31", skip_invalid=skip_invalid,
-                                  chunk_rows=chunk_rows)
+        records, report = prepare(
+            kind, data, name, as_of="2026-10-31", skip_invalid=skip_invalid, chunk_rows=chunk_rows
+        )
     except ImportRejected as e:
         return "rejected", e.report.to_dict()
     stored = {c: records[c].astype(object).where(records[c].notna(), None).tolist() for c in records.columns}

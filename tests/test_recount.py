@@ -34,10 +34,30 @@ import pytest
 import recount as R
 import recount_fixtures as F
 
-SAMPLE_KINDS = ["network", "statistics", "manual", "enterprises", "patents", "trademarks", "workstations", "cases",
-                "pledges", "trainings", "service_orgs"]
-STORES = ["sample", "sample@2024-12-31", "mixed", "mixed@2024-12-31", "one_unit_one_year", "kinds_missing",
-          "all_zero", "park_spellings", "one_record"]
+SAMPLE_KINDS = [
+    "network",
+    "statistics",
+    "manual",
+    "enterprises",
+    "patents",
+    "trademarks",
+    "workstations",
+    "cases",
+    "pledges",
+    "trainings",
+    "service_orgs",
+]
+STORES = [
+    "sample",
+    "sample@2024-12-31",
+    "mixed",
+    "mixed@2024-12-31",
+    "one_unit_one_year",
+    "kinds_missing",
+    "all_zero",
+    "park_spellings",
+    "one_record",
+]
 
 
 def cli(*argv) -> str:
@@ -59,8 +79,10 @@ def built(tmp_path_factory):
     db = root / "sample.sqlite"
     cli("--db", db, "demo")
     con = sqlite3.connect(db)
-    imports = [(k, R.ROOT / "data" / "sample" / f, a) for k, f, a in
-               con.execute("SELECT kind, file_name, as_of FROM imports ORDER BY id")]
+    imports = [
+        (k, R.ROOT / "data" / "sample" / f, a)
+        for k, f, a in con.execute("SELECT kind, file_name, as_of FROM imports ORDER BY id")
+    ]
     con.close()
     out["sample"] = (db, imports, None)
     for name in ("mixed", "one_unit_one_year", "kinds_missing", "all_zero", "park_spellings", "one_record"):
@@ -134,6 +156,7 @@ def area_diffs(mine: pd.DataFrame, app: pd.DataFrame, extra: list[str]) -> list[
 
 # -- per record ------------------------------------------------------------------------------------------------------
 
+
 def test_assignment_per_record(case):
     """Every record's township, park and method equal the recount's (records matched by their key)."""
     _name, rc, fs, db, _view = case
@@ -144,7 +167,7 @@ def test_assignment_per_record(case):
         if mine is None:
             continue
         snap = fs.snapshots.get(kind)
-        ids = [i for i, in con.execute("SELECT id FROM imports WHERE kind = ? AND as_of = ?", (kind, snap))]
+        ids = [i for (i,) in con.execute("SELECT id FROM imports WHERE kind = ? AND as_of = ?", (kind, snap))]
         app = pd.read_sql(f"SELECT * FROM rec_{kind} WHERE import_id IN ({','.join(map(str, ids))})", con)
         if "superseded" in app:
             app = app[app["superseded"].fillna(0) == 0]
@@ -153,23 +176,33 @@ def test_assignment_per_record(case):
             app["pkey"] = app["app_no"].map(lambda v: R.patent_number(v)[0])
         app = app.drop_duplicates(key, keep="last")
         assert len(app) == len(mine), f"{kind}: app keeps {len(app)} records, recount {len(mine)}"
-        m = mine.merge(app[[key, "unit_code", "park_code", "assign_method", "assign_note"]], on=key, how="left",
-                       suffixes=("", "_app"))
+        m = mine.merge(
+            app[[key, "unit_code", "park_code", "assign_method", "assign_note"]],
+            on=key,
+            how="left",
+            suffixes=("", "_app"),
+        )
 
         def norm(s):
             return s.fillna("").astype(str)
 
-        differ = ((norm(m["unit_code"]) != norm(m["unit_code_app"]))
-                  | (norm(m["park_code"]) != norm(m["park_code_app"])) | (m["method"] != m["assign_method"]))
+        differ = (
+            (norm(m["unit_code"]) != norm(m["unit_code_app"]))
+            | (norm(m["park_code"]) != norm(m["park_code_app"]))
+            | (m["method"] != m["assign_method"])
+        )
         for r in m[differ].to_dict("records"):
-            bad.append(f"{kind} {r[key]} {r['address']!r} {r['area_name']!r} {r['park_name']!r}: recount "
-                       f"{(r['unit_code'], r['park_code'], r['method'])}, app "
-                       f"{(r['unit_code_app'], r['park_code_app'], r['assign_method'])} ({r['assign_note']})")
+            bad.append(
+                f"{kind} {r[key]} {r['address']!r} {r['area_name']!r} {r['park_name']!r}: recount "
+                f"{(r['unit_code'], r['park_code'], r['method'])}, app "
+                f"{(r['unit_code_app'], r['park_code_app'], r['assign_method'])} ({r['assign_note']})"
+            )
     con.close()
     assert not bad, listing(bad)
 
 
 # -- figures: townships, parks, city ----------------------------------------------------------------------------------
+
 
 def test_township_figures(case):
     _name, rc, fs, _db, _view = case
@@ -207,6 +240,7 @@ def test_city_is_townships_plus_unassigned(case):
 
 
 # -- goals -------------------------------------------------------------------------------------------------------------
+
 
 def goal_diffs(rc, rows: list[dict], where: str, ids=None) -> list[str]:
     app = {r["id"]: r for r in rows}
@@ -261,16 +295,35 @@ def test_cli_subprocess_is_the_same(built):
 
     db = built["sample"][0]
     for cmd in ("summary", "goals"):
-        out = subprocess.run([sys.executable, "-m", "txip_geo", "--db", str(db), cmd, "--format", "json"], cwd=R.ROOT,
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-m", "txip_geo", "--db", str(db), cmd, "--format", "json"],
+            cwd=R.ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert json.loads(out) == json.loads(cli("--db", db, cmd, "--format", "json"))
 
 
 # -- network, panel, deck, workbook -----------------------------------------------------------------------------------
 
-GAP_TEXT = {"office_none", "office_unknown", "staff_none", "staff_unknown", "fund_none", "fund_unknown", "ws_none",
-            "ws_unknown", "patents_none", "patents_unknown", "tm_none", "tm_unknown", "zero_above", "zero_high",
-            "ent_unknown"}
+GAP_TEXT = {
+    "office_none",
+    "office_unknown",
+    "staff_none",
+    "staff_unknown",
+    "fund_none",
+    "fund_unknown",
+    "ws_none",
+    "ws_unknown",
+    "patents_none",
+    "patents_unknown",
+    "tm_none",
+    "tm_unknown",
+    "zero_above",
+    "zero_high",
+    "ent_unknown",
+}
 
 
 def test_gap_list(case):
@@ -280,8 +333,9 @@ def test_gap_list(case):
     g = network.gap_list(fs)
     app = sorted((c, k, None if _none(n) else float(n)) for c, k, n in zip(g.iloc[:, 0], g["gap_key"], g.iloc[:, 4]))
     mine = sorted((c, k, None if _none(n) else float(n)) for c, k, n in rc.gaps.itertuples(index=False))
-    assert app == mine, listing([f"only app: {x}" for x in app if x not in mine] +
-                               [f"only recount: {x}" for x in mine if x not in app])
+    assert app == mine, listing(
+        [f"only app: {x}" for x in app if x not in mine] + [f"only recount: {x}" for x in mine if x not in app]
+    )
 
 
 def test_scorecard(case):
@@ -303,14 +357,25 @@ def scorecard_diffs(rc, card: pd.DataFrame, where: str) -> list[str]:
 
     bad = []
     for r, a in zip(areas.to_dict("records"), card.itertuples(index=False)):
-        want = [r["code"], yn(r["has_office"], "未填报"), r["staff"], r["fund_wan"], r.get("workstations", np.nan),
-                yn(r.get("patents_valid"), "无数据"), yn(r.get("trademarks"), "无数据"),
-                r.get("zero_enterprises", np.nan), ngaps.get(r["code"], 0)]
+        want = [
+            r["code"],
+            yn(r["has_office"], "未填报"),
+            r["staff"],
+            r["fund_wan"],
+            r.get("workstations", np.nan),
+            yn(r.get("patents_valid"), "无数据"),
+            yn(r.get("trademarks"), "无数据"),
+            r.get("zero_enterprises", np.nan),
+            ngaps.get(r["code"], 0),
+        ]
         got = [a[0], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]]
         # the sheet writes a missing number as 未填报 (not reported) / 无数据 (not imported)
         got = [None if i in (2, 3, 4, 7) and x in ("未填报", "无数据") else x for i, x in enumerate(got)]
-        bad += [f"{where} {r['code']} {r['name']} {card.columns[[0, 3, 4, 5, 6, 7, 8, 9, 10][i]]}: recount {w!r}, "
-                f"app {x!r}" for i, (w, x) in enumerate(zip(want, got)) if not same(w, x)]
+        bad += [
+            f"{where} {r['code']} {r['name']} {card.columns[[0, 3, 4, 5, 6, 7, 8, 9, 10][i]]}: recount {w!r}, app {x!r}"
+            for i, (w, x) in enumerate(zip(want, got))
+            if not same(w, x)
+        ]
     return bad
 
 
@@ -363,11 +428,12 @@ def test_deck_actions(case):
     _name, rc, fs, _db, _view = case
     bad = []
     by_key = rc.gaps.groupby("gap_key")
-    city_total = {"zero_above": rc.city.get("zero_patent_above_scale"),
-                  "zero_high": rc.city.get("zero_patent_high_tech")}
+    city_total = {
+        "zero_above": rc.city.get("zero_patent_above_scale"),
+        "zero_high": rc.city.get("zero_patent_high_tech"),
+    }
     texts = [text for _, items in report.actions_by_lead(fs) for text, _ in items]
     for key, grp in by_key:
-
         head = t(f"report.action_{key}")
         hit = [x for x in texts if x.startswith(head)]
         if len(hit) != 1:
@@ -417,8 +483,9 @@ def test_settings(built, store, long_years, base):
     a = fs.units.set_index("code")
     bad = []
     for r in rc.units.to_dict("records"):
-        bad += diffs({m: r[m] for m in ("invention_patents_long", "invention_per_10k")}, a.loc[r["code"]].to_dict(),
-                     r["code"])
+        bad += diffs(
+            {m: r[m] for m in ("invention_patents_long", "invention_per_10k")}, a.loc[r["code"]].to_dict(), r["code"]
+        )
     bad += diffs({"invention_patents_long": rc.city["invention_patents_long"]}, fs.city, "city")
     bad += goal_diffs(rc, evaluate(fs).to_dict("records"), "goals.evaluate", ("G02", "G03"))
     g = json.loads(cli("--db", db, "goals", "--format", "json", "--long-years", long_years, "--population-base", base))
@@ -429,7 +496,7 @@ def test_settings(built, store, long_years, base):
 def _sheet(ws) -> pd.DataFrame:
     rows = list(ws.iter_rows(values_only=True))
     h = next(i for i, r in enumerate(rows) if r and r[0] in ("代码", "编号", "数据类型"))
-    return pd.DataFrame([r for r in rows[h + 1:] if any(v is not None for v in r)], columns=rows[h])
+    return pd.DataFrame([r for r in rows[h + 1 :] if any(v is not None for v in r)], columns=rows[h])
 
 
 def test_workbook(case):

@@ -53,6 +53,7 @@ def _rows(table):
 
 # -- PPTX -----------------------------------------------------------------------------------------------------------------
 
+
 def test_deck_is_16_9_with_one_slide_per_township(deck, fs):
     assert (deck.slide_width, deck.slide_height) == (Emu(12192000), Emu(6858000))
     assert len(deck.slides) == 1 + 1 + 1 + 1 + 17 + 1 + 1  # title, goals, city map, gap map, townships, actions, rules
@@ -61,9 +62,15 @@ def test_deck_is_16_9_with_one_slide_per_township(deck, fs):
 def test_slide_titles(deck, fs):
     titles = [s.shapes.title.text for s in deck.slides]
     names = [load_gazetteer().name_of(c) for c in fs.units["code"]]
-    assert titles == [t("report.deck_title"), t("report.goals_title"), "各镇街专利总量", t("report.gap_map_title"),
-                      *[t("report.unit_title", name=n) for n in names], t("report.actions_title"),
-                      t("report.rules_title")]
+    assert titles == [
+        t("report.deck_title"),
+        t("report.goals_title"),
+        "各镇街专利总量",
+        t("report.gap_map_title"),
+        *[t("report.unit_title", name=n) for n in names],
+        t("report.actions_title"),
+        t("report.rules_title"),
+    ]
 
 
 def test_the_appendix_states_each_goals_counting_rule(deck, fs):
@@ -84,8 +91,16 @@ def test_goal_table_equals_goals_evaluate(deck, fs):
     g = evaluate(fs).set_index("id")
     rows = _rows(_table(slide, "goals"))
     header, body = rows[0], rows[1:]
-    assert header == [t("goals.col_id"), t("goals.col_name"), t("goals.col_unit"), t("goals.col_target"),
-                      t("goals.col_current"), t("goals.col_gap"), t("goals.col_status"), t("goals.col_lead")]
+    assert header == [
+        t("goals.col_id"),
+        t("goals.col_name"),
+        t("goals.col_unit"),
+        t("goals.col_target"),
+        t("goals.col_current"),
+        t("goals.col_gap"),
+        t("goals.col_status"),
+        t("goals.col_lead"),
+    ]
     numeric = g[g["kind"] != "milestone"]
     assert [r[0] for r in body] == list(numeric.index)
     for r in body:
@@ -219,6 +234,7 @@ def test_only_gaps_keeps_the_townships_with_gaps(fs):
 
 # -- XLSX -----------------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def workbook(fs):
     return openpyxl.load_workbook(io.BytesIO(exports.build_xlsx(fs)))
@@ -235,8 +251,14 @@ def _frame(ws) -> pd.DataFrame:
 
 
 def test_workbook_sheets_titles_and_frozen_headers(workbook):
-    assert workbook.sheetnames == [t("report.sheet_units"), t("report.sheet_parks"), t("report.sheet_goals"),
-                                   t("network.sheet_gaps"), t("network.sheet_scorecard"), t("report.sheet_unassigned")]
+    assert workbook.sheetnames == [
+        t("report.sheet_units"),
+        t("report.sheet_parks"),
+        t("report.sheet_goals"),
+        t("network.sheet_gaps"),
+        t("network.sheet_scorecard"),
+        t("report.sheet_unassigned"),
+    ]
     for ws in workbook.worksheets:
         h = _header_row(ws)
         assert ws.freeze_panes == f"A{h + 1}"
@@ -272,8 +294,11 @@ def test_record_text_never_becomes_a_formula(fs):
     row["assign_method"], row["unit_code"], row["address"], row["area_name"] = "unassigned", None, evil, None
     row["park_name"] = None
     nt = fs.no_township_records
-    f2 = dataclasses.replace(fs, records={**fs.records, "patents": pd.concat([p, row], ignore_index=True)},
-                             no_township_records={**nt, "patents": pd.concat([nt["patents"], row], ignore_index=True)})
+    f2 = dataclasses.replace(
+        fs,
+        records={**fs.records, "patents": pd.concat([p, row], ignore_index=True)},
+        no_township_records={**nt, "patents": pd.concat([nt["patents"], row], ignore_index=True)},
+    )
     data = exports.build_xlsx(f2)
     ws = openpyxl.load_workbook(io.BytesIO(data))[t("report.sheet_unassigned")]
     cells = [c for r in ws.iter_rows() for c in r if isinstance(c.value, str) and "HYPERLINK" in c.value]
@@ -292,6 +317,7 @@ def _sheet_xml(data: bytes, title: str) -> bytes:
 
 # -- the command ------------------------------------------------------------------------------------------------------------
 
+
 def test_report_command_writes_the_workbook(demo_db, tmp_path, capsys):
     out = tmp_path / "r.xlsx"
     assert main(["--db", str(demo_db), "report", "--format", "xlsx", "--out", str(out), "--public"]) == 0
@@ -301,5 +327,9 @@ def test_report_command_writes_the_workbook(demo_db, tmp_path, capsys):
 
 
 def test_report_command_rejects_an_unknown_indicator(demo_db, tmp_path):
-    assert main(["--db", str(demo_db), "report", "--format", "png", "--indicator", "nope",
-                 "--out", str(tmp_path / "x.png")]) == 2
+    assert (
+        main(
+            ["--db", str(demo_db), "report", "--format", "png", "--indicator", "nope", "--out", str(tmp_path / "x.png")]
+        )
+        == 2
+    )

@@ -95,7 +95,9 @@ def test_regenerating_gives_byte_identical_files(regenerated):
     assert sorted(p.name for p in out.iterdir()) == committed
     assert set(committed) == {f"{k}.csv" for k in schema.RECORD_KINDS} | {"README.md"}
     for name in committed:
-        assert (out / name).read_bytes() == (SAMPLE_DIR / name).read_bytes(), f"{name}: rerun scripts/make_sample_data.py"
+        assert (out / name).read_bytes() == (SAMPLE_DIR / name).read_bytes(), (
+            f"{name}: rerun scripts/make_sample_data.py"
+        )
 
 
 def test_every_csv_header_equals_the_schema_headers():
@@ -114,8 +116,9 @@ def test_readme_says_the_records_are_generated_and_how_to_regenerate():
 
 def test_no_event_date_after_the_as_of_date():
     for kind in schema.RECORD_KINDS:
-        date_fields = [f.name for f in schema.input_fields(schema.KINDS[kind])
-                       if f.type == "date" and f.name != "expiry_date"]
+        date_fields = [
+            f.name for f in schema.input_fields(schema.KINDS[kind]) if f.type == "date" and f.name != "expiry_date"
+        ]
         for r in rows(kind):
             for name in date_fields:
                 if r[name]:
@@ -258,7 +261,8 @@ def test_evidence_and_sources_say_sample():
     assert all("样例" in r["evidence"] for r in rows("manual"))
     # Several years of the market-entity count (dated views pick the year on or before their date).
     assert [(r["code"], r["year"], r["measure"]) for r in rows("statistics")] == [
-        ("321283", y, "市场主体户数") for y in ("2023", "2024", "2025")]
+        ("321283", y, "市场主体户数") for y in ("2023", "2024", "2025")
+    ]
     assert all("样例" in r["source"] for r in rows("statistics"))
     values = [float(r["value"]) for r in rows("statistics")]
     assert all(150000 <= v <= 250000 for v in values) and values == sorted(values)
@@ -341,8 +345,11 @@ def test_goal_shapes():
     unique: dict[str, dict] = {}
     for r in rows("patents"):
         unique.setdefault(split_number(r["app_no"])[0], r)
-    valid_inv = [r for b, r in unique.items() if b[4 if len(b) == 12 else 2] in "18"
-                 and status_code(r["status"], PATENT_STATUS) == "valid"]
+    valid_inv = [
+        r
+        for b, r in unique.items()
+        if b[4 if len(b) == 12 else 2] in "18" and status_code(r["status"], PATENT_STATUS) == "valid"
+    ]
     assert 3000 <= len(valid_inv) < 3500  # G01
     assert 300 <= sum(r["app_date"] < "2016-10-31" for r in valid_inv) < 650  # G02
     tms = rows("trademarks")

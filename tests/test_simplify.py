@@ -17,8 +17,9 @@ from txip_geo.store.database import Store
 @pytest.fixture(scope="module")
 def detailed():
     """The 17 units with surveyed-looking borders (~2,000 vertices each) and the 4 parks (~500 each)."""
-    return generate.detailed_coverage(boundaries.bundled_townships(), 2000), \
-        generate.detailed_polygons(boundaries.bundled_parks(), 500)
+    return generate.detailed_coverage(boundaries.bundled_townships(), 2000), generate.detailed_polygons(
+        boundaries.bundled_parks(), 500
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,16 +91,20 @@ def test_the_map_page_sends_the_simplified_layer(demo_db, detailed):
     """views.map_spec simplifies the township and park layers; the built map embeds less than 300 KB of them."""
     towns, parks = detailed
     fs = compute(Store(demo_db))
-    spec = views.map_spec(fs, fs, towns, view="units", indicator="patents", outline=boundaries.county_outline(),
-                          parks_layer=parks)
+    spec = views.map_spec(
+        fs, fs, towns, view="units", indicator="patents", outline=boundaries.county_outline(), parks_layer=parks
+    )
     assert simplify.vertex_count(spec.areas.geometry) < simplify.vertex_count(towns.geometry) / 3
     assert shapely.coverage_is_valid(spec.areas.geometry.to_numpy())
     m = maps.build_map(spec)
     import folium
     from jinja2.utils import htmlsafe_json_dumps
 
-    sent = sum(len(str(htmlsafe_json_dumps(e.data)).encode()) for e in m._children.values()
-               if isinstance(e, folium.GeoJson) and e.layer_name in (spec.label, "园区范围"))
+    sent = sum(
+        len(str(htmlsafe_json_dumps(e.data)).encode())
+        for e in m._children.values()
+        if isinstance(e, folium.GeoJson) and e.layer_name in (spec.label, "园区范围")
+    )
     assert 0 < sent < 300 * 1024
     # A click is matched against the layer as drawn: a point well inside 黄桥镇 is still in 黄桥镇.
     assert views.unit_at(spec.areas, 120.2657, 32.23504) == "321283100"

@@ -37,6 +37,7 @@ def _ink(a: np.ndarray) -> float:
 
 # -- the font -----------------------------------------------------------------------------------------------------------
 
+
 def test_the_cjk_font_is_free_and_has_the_glyphs():
     f = fonts.find_cjk_font()
     assert f.path.is_file()
@@ -77,7 +78,7 @@ def _title_crop(fig, text_artist) -> np.ndarray:
     bb = text_artist.get_window_extent(fig.canvas.get_renderer())
     img = np.asarray(fig.canvas.buffer_rgba())
     h = img.shape[0]
-    return img[int(h - bb.y1) - 2:int(h - bb.y0) + 2, int(bb.x0) - 2:int(bb.x1) + 2, :3].astype(int)
+    return img[int(h - bb.y1) - 2 : int(h - bb.y0) + 2, int(bb.x0) - 2 : int(bb.x1) + 2, :3].astype(int)
 
 
 @pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # the tofu reference, on purpose
@@ -107,6 +108,7 @@ def test_the_title_is_drawn_as_glyphs_not_boxes(spec):
 
 
 # -- PNG ----------------------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def png(fs, layers):
@@ -138,6 +140,7 @@ def test_png_uses_the_web_maps_class_colours(png, spec):
 
 
 # -- PDF ----------------------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def pdf(fs, layers):
@@ -174,13 +177,27 @@ def test_pdf_renders_two_a4_pages_with_text(pdf, tmp_path):
 
 # -- what every static map says -------------------------------------------------------------------------------------------
 
+
 def test_markings_scale_bar_and_notices_are_on_the_map(spec, fs):
     from matplotlib.text import Text
 
     fig = staticmap.figure(spec, title="泰兴市各镇街专利总量", source=report.source_line(fs))
     texts = " ".join(x.get_text() for x in fig.findobj(Text))
-    for s in ("内部资料", "样例数据", "示意边界", "数据来源：", "边界：示意边界（非官方）", "数据截至 2026-10-31", "公里", "北",
-              "黄桥镇", "根思乡", "专利总量（件）", t("map.legend_zero"), t("map.legend_missing")):
+    for s in (
+        "内部资料",
+        "样例数据",
+        "示意边界",
+        "数据来源：",
+        "边界：示意边界（非官方）",
+        "数据截至 2026-10-31",
+        "公里",
+        "北",
+        "黄桥镇",
+        "根思乡",
+        "专利总量（件）",
+        t("map.legend_zero"),
+        t("map.legend_missing"),
+    ):
         assert s in texts, s
     public = staticmap.figure(spec, title="x", internal=False)
     assert "内部资料" not in " ".join(x.get_text() for x in public.findobj(Text))
@@ -202,6 +219,7 @@ def test_scale_bar_length_is_round():
 
 # -- where things sit: nothing covers the county, its townships or their names -------------------------------------------
 
+
 def _display_box(artist, fig):
     from shapely.geometry import box
 
@@ -222,8 +240,11 @@ def _by_gid(fig, prefix):
     from matplotlib.offsetbox import AnchoredOffsetbox
     from matplotlib.text import Text
 
-    found = [a for a in fig.findobj(lambda a: isinstance(a, (Text, AnchoredOffsetbox)))
-             if (a.get_gid() or "").startswith(prefix) and a.get_visible() and a.figure is not None]
+    found = [
+        a
+        for a in fig.findobj(lambda a: isinstance(a, (Text, AnchoredOffsetbox)))
+        if (a.get_gid() or "").startswith(prefix) and a.get_visible() and a.figure is not None
+    ]
     return list({id(a): a for a in found}.values())
 
 
@@ -258,7 +279,7 @@ def test_every_township_is_named_once_and_no_two_names_overlap(city_fig, fs):
     boxes = [_display_box(a, fig) for a in labels]
     furniture = [_display_box(a, fig) for g in ("northarrow", "scalebar") for a in _by_gid(fig, g)]
     for i, b in enumerate(boxes):
-        for other in boxes[i + 1:] + furniture:
+        for other in boxes[i + 1 :] + furniture:
             assert b.intersection(other).area < 1, labels[i].get_text()
 
 
@@ -336,10 +357,14 @@ def test_a_map_of_one_or_a_few_areas_places_its_furniture_off_them(n):
     from shapely.geometry import box
 
     geoms = [box(120 + i * 0.1, 32, 120.09 + i * 0.1, 32.09) for i in range(n)]
-    areas = gpd.GeoDataFrame({"code": [f"U{i}" for i in range(n)], "name": [f"单元{i}" for i in range(n)],
-                              "value": [0.0] * n}, geometry=geoms, crs=4326)
-    spec = maps.MapSpec(areas=areas, label="零专利规上企业", unit="家", breaks=maps.class_breaks([0] * n),
-                        less_is_better=True)
+    areas = gpd.GeoDataFrame(
+        {"code": [f"U{i}" for i in range(n)], "name": [f"单元{i}" for i in range(n)], "value": [0.0] * n},
+        geometry=geoms,
+        crs=4326,
+    )
+    spec = maps.MapSpec(
+        areas=areas, label="零专利规上企业", unit="家", breaks=maps.class_breaks([0] * n), less_is_better=True
+    )
     fig = staticmap.figure(spec, layout="slide")
     fig.canvas.draw()
     ax = fig.axes[0]

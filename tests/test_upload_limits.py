@@ -128,13 +128,24 @@ def test_a_corrupt_workbook_still_gets_the_readers_message():
 
 # -- safe_extract ----------------------------------------------------------------------------------------------------
 
+
 def _zip_file(path: Path, members: dict[str, bytes]) -> Path:
     path.write_bytes(_zip_bytes(members))
     return path
 
 
-@pytest.mark.parametrize("evil", ["../evil.txt", "a/../../evil.txt", "/tmp/evil.txt", "..\\evil.txt",
-                                  "C:/evil.txt", "c:\\evil.txt", "ok/..\\..\\evil.txt"])
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "../evil.txt",
+        "a/../../evil.txt",
+        "/tmp/evil.txt",
+        "..\\evil.txt",
+        "C:/evil.txt",
+        "c:\\evil.txt",
+        "ok/..\\..\\evil.txt",
+    ],
+)
 def test_zip_slip_is_refused_and_nothing_is_written(tmp_path, evil):
     z = _zip_file(tmp_path / "slip.zip", {"good.shp": b"1", evil: b"pwned"})
     dest = tmp_path / "deep" / "dest"
@@ -156,10 +167,16 @@ def test_symlink_members_are_refused(tmp_path):
 
 
 def test_safe_extract_writes_nested_members_and_filters(tmp_path):
-    z = _zip_file(tmp_path / "ok.zip", {"边界/乡镇.shp": b"shp", "边界/乡镇.dbf": b"dbf", "readme.txt": b"x",
-                                        "./边界/./乡镇.prj": b"prj"})
+    z = _zip_file(
+        tmp_path / "ok.zip",
+        {"边界/乡镇.shp": b"shp", "边界/乡镇.dbf": b"dbf", "readme.txt": b"x", "./边界/./乡镇.prj": b"prj"},
+    )
     out = safe_extract(z, tmp_path / "d", keep=lambda parts: parts[-1].endswith((".shp", ".dbf", ".prj")))
-    assert sorted(p.relative_to(tmp_path / "d").as_posix() for p in out) == ["边界/乡镇.dbf", "边界/乡镇.prj", "边界/乡镇.shp"]
+    assert sorted(p.relative_to(tmp_path / "d").as_posix() for p in out) == [
+        "边界/乡镇.dbf",
+        "边界/乡镇.prj",
+        "边界/乡镇.shp",
+    ]
     assert (tmp_path / "d" / "边界" / "乡镇.shp").read_bytes() == b"shp"
     assert not (tmp_path / "d" / "readme.txt").exists()
 
@@ -192,7 +209,7 @@ def test_a_member_that_inflates_past_its_declared_size_is_stopped(tmp_path):
     # patch the uncompressed size in the central directory and the local header
     for sig, off in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):
         i = raw.find(sig)
-        raw[i + off:i + off + 4] = (10).to_bytes(4, "little")
+        raw[i + off : i + off + 4] = (10).to_bytes(4, "little")
     path.write_bytes(bytes(raw))
     with pytest.raises(UploadRejected, match="无法解压 liar.zip"):
         safe_extract(path, tmp_path / "d")

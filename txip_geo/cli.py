@@ -17,17 +17,57 @@ from txip_geo.strings import t
 
 SAMPLE_AS_OF = "2026-10-31"
 # Sample files are imported in this order (enterprises before patents is irrelevant to the figures; kept stable).
-SAMPLE_ORDER = ["network", "statistics", "manual", "enterprises", "patents", "trademarks", "workstations", "cases",
-                "pledges", "trainings", "service_orgs"]
+SAMPLE_ORDER = [
+    "network",
+    "statistics",
+    "manual",
+    "enterprises",
+    "patents",
+    "trademarks",
+    "workstations",
+    "cases",
+    "pledges",
+    "trainings",
+    "service_orgs",
+]
 IMPORT_KINDS = list(schema.KINDS) + ["boundaries", "parks"]
 
-SUMMARY_COLUMNS = ["code", "name", "type", "area_km2", "population", "population_year", "patents", "invention_patents",
-                   "utility_patents", "design_patents", "patents_valid", "invention_patents_valid",
-                   "invention_patents_long", "invention_per_10k", "trademarks", "workstations", "cases",
-                   "enforcement_cases", "enforcement_closed", "enforcement_rate", "disputes", "disputes_mediated",
-                   "mediation_rate", "enterprises", "above_scale", "high_tech", "zero_patent_above_scale",
-                   "zero_patent_high_tech", "pledge_amount_wan", "training_attendees", "service_orgs", "has_office",
-                   "staff", "fund_wan"]
+SUMMARY_COLUMNS = [
+    "code",
+    "name",
+    "type",
+    "area_km2",
+    "population",
+    "population_year",
+    "patents",
+    "invention_patents",
+    "utility_patents",
+    "design_patents",
+    "patents_valid",
+    "invention_patents_valid",
+    "invention_patents_long",
+    "invention_per_10k",
+    "trademarks",
+    "workstations",
+    "cases",
+    "enforcement_cases",
+    "enforcement_closed",
+    "enforcement_rate",
+    "disputes",
+    "disputes_mediated",
+    "mediation_rate",
+    "enterprises",
+    "above_scale",
+    "high_tech",
+    "zero_patent_above_scale",
+    "zero_patent_high_tech",
+    "pledge_amount_wan",
+    "training_attendees",
+    "service_orgs",
+    "has_office",
+    "staff",
+    "fund_wan",
+]
 
 
 def _store(args):
@@ -106,11 +146,19 @@ def cmd_import(args) -> int:
         if args.kind in ("boundaries", "parks"):
             from txip_geo.ingest.boundaries import import_boundaries
 
-            rep = import_boundaries(store, "townships" if args.kind == "boundaries" else "parks", args.file,
-                                    datum=args.datum, as_of=args.as_of, user=args.user, source_layer=args.layer_name)
+            rep = import_boundaries(
+                store,
+                "townships" if args.kind == "boundaries" else "parks",
+                args.file,
+                datum=args.datum,
+                as_of=args.as_of,
+                user=args.user,
+                source_layer=args.layer_name,
+            )
         else:
-            rep = import_file(store, args.kind, args.file, as_of=args.as_of, user=args.user,
-                              skip_invalid=args.skip_invalid)
+            rep = import_file(
+                store, args.kind, args.file, as_of=args.as_of, user=args.user, skip_invalid=args.skip_invalid
+            )
     except ImportRejected as e:
         print(e.report.message, file=sys.stderr)
         return 2
@@ -120,8 +168,12 @@ def cmd_import(args) -> int:
     if rep.methods:
         from txip_geo.schema import ASSIGN_METHODS
 
-        print(t("cli.methods") + t("cli.methods_sep").join(t("cli.method", label=ASSIGN_METHODS.get(k, k), n=v)
-                                                         for k, v in rep.methods.items()))
+        print(
+            t("cli.methods")
+            + t("cli.methods_sep").join(
+                t("cli.method", label=ASSIGN_METHODS.get(k, k), n=v) for k, v in rep.methods.items()
+            )
+        )
     return 0
 
 
@@ -130,26 +182,40 @@ def _base_args(sp) -> None:
     from txip_geo.figures.compute import POPULATION_BASES, Settings
 
     default = Settings()
-    sp.add_argument("--long-years", type=int, default=default.long_years,
-                    help=t("cli_help.long_years", years=default.long_years))
-    sp.add_argument("--population-base", choices=list(POPULATION_BASES), default=default.population_base,
-                    help=t("cli_help.population_base"))
+    sp.add_argument(
+        "--long-years", type=int, default=default.long_years, help=t("cli_help.long_years", years=default.long_years)
+    )
+    sp.add_argument(
+        "--population-base",
+        choices=list(POPULATION_BASES),
+        default=default.population_base,
+        help=t("cli_help.population_base"),
+    )
 
 
 def _rule_args(sp) -> None:
     """The settings that change a goal's counting rule (figures.Settings, rules.py)."""
     from txip_geo.figures.compute import Settings
 
-    sp.add_argument("--training-audience", choices=["plan", "all"], default=Settings().training_audience,
-                    help=t("cli_help.training_audience"))
+    sp.add_argument(
+        "--training-audience",
+        choices=["plan", "all"],
+        default=Settings().training_audience,
+        help=t("cli_help.training_audience"),
+    )
     sp.add_argument("--transferred-handled", action="store_true", help=t("cli_help.transferred_handled"))
 
 
 def _figures(args):
     from txip_geo.figures.compute import Settings, compute
 
-    s = Settings(long_years=args.long_years, population_base=args.population_base, as_of=args.as_of,
-                 training_audience=args.training_audience, transferred_handled=args.transferred_handled)
+    s = Settings(
+        long_years=args.long_years,
+        population_base=args.population_base,
+        as_of=args.as_of,
+        training_audience=args.training_audience,
+        transferred_handled=args.transferred_handled,
+    )
     return compute(_store(args), s)
 
 
@@ -176,7 +242,9 @@ def _emit(df: pd.DataFrame, fmt: str, payload: dict | None = None) -> None:
         df.to_csv(buf, index=False)
         sys.stdout.write(buf.getvalue())
     else:
-        with pd.option_context("display.max_columns", 20, "display.width", 200, "display.unicode.east_asian_width", True):
+        with pd.option_context(
+            "display.max_columns", 20, "display.width", 200, "display.unicode.east_asian_width", True
+        ):
             print(df.to_string(index=False))
 
 
@@ -186,8 +254,21 @@ def cmd_summary(args) -> int:
         print(t("cli.sample_notice"))
     if fs.schematic_notice and args.format == "table":
         print(t("cli.schematic_notice"))
-    cols = ["code", "name", "area_km2", "patents", "invention_patents_valid", "trademarks", "workstations", "cases",
-            "zero_patent_above_scale"] if args.format == "table" else SUMMARY_COLUMNS
+    cols = (
+        [
+            "code",
+            "name",
+            "area_km2",
+            "patents",
+            "invention_patents_valid",
+            "trademarks",
+            "workstations",
+            "cases",
+            "zero_patent_above_scale",
+        ]
+        if args.format == "table"
+        else SUMMARY_COLUMNS
+    )
     _emit(fs.units[[c for c in cols if c in fs.units.columns]], args.format, summary_dict(fs))
     return 0
 
@@ -198,10 +279,31 @@ def cmd_goals(args) -> int:
     fs = _figures(args)
     g = evaluate(fs)
     if args.format == "json":
-        payload = {"as_of": fs.as_of, "sample": fs.is_sample,
-                   "goals": _rows(g, ["id", "kind", "name", "target", "comparator", "unit", "current", "gap",
-                                      "progress", "status", "status_label", "source", "basis", "rule",
-                                      "plan_text", "lead"])}
+        payload = {
+            "as_of": fs.as_of,
+            "sample": fs.is_sample,
+            "goals": _rows(
+                g,
+                [
+                    "id",
+                    "kind",
+                    "name",
+                    "target",
+                    "comparator",
+                    "unit",
+                    "current",
+                    "gap",
+                    "progress",
+                    "status",
+                    "status_label",
+                    "source",
+                    "basis",
+                    "rule",
+                    "plan_text",
+                    "lead",
+                ],
+            ),
+        }
         _emit(g, "json", payload)
     elif args.format == "csv":
         _emit(g, "csv")
@@ -219,11 +321,24 @@ def cmd_locate(args) -> int:
 
     gaz = load_gazetteer()
     store = _store(args)
-    loc = locate_one(gaz, address=args.address, lon=args.lon, lat=args.lat, datum=args.datum,
-                     townships=store.layer("townships"), parks=store.layer("parks"))
-    out = {"unit_code": loc.unit_code, "unit_name": gaz.name_of(loc.unit_code), "park_code": loc.park_code,
-           "park_name": gaz.name_of(loc.park_code), "method": loc.method, "method_label": ASSIGN_METHODS.get(loc.method),
-           "note": loc.note}
+    loc = locate_one(
+        gaz,
+        address=args.address,
+        lon=args.lon,
+        lat=args.lat,
+        datum=args.datum,
+        townships=store.layer("townships"),
+        parks=store.layer("parks"),
+    )
+    out = {
+        "unit_code": loc.unit_code,
+        "unit_name": gaz.name_of(loc.unit_code),
+        "park_code": loc.park_code,
+        "park_name": gaz.name_of(loc.park_code),
+        "method": loc.method,
+        "method_label": ASSIGN_METHODS.get(loc.method),
+        "note": loc.note,
+    }
     if args.format == "json":
         print(json.dumps(out, ensure_ascii=False))
     else:
@@ -237,14 +352,30 @@ def cmd_status(args) -> int:
     store = _store(args)
     imp = store.imports()
     official = store.boundaries_status() == "official"
-    print(t("cli.status_store", path=store.path, boundaries=t("cli.status_official" if official else "cli.status_schematic")))
+    print(
+        t(
+            "cli.status_store",
+            path=store.path,
+            boundaries=t("cli.status_official" if official else "cli.status_schematic"),
+        )
+    )
     if imp.empty:
         print(t("cli.status_empty"))
         return 0
     for r in imp.itertuples():
         tag = t("cli.status_sample_tag") if r.is_sample else ""
-        print(t("cli.status_row", tag=tag, kind=r.kind, file=r.file_name, as_of=r.as_of, n=r.rows_imported,
-                at=r.imported_at, by=r.imported_by))
+        print(
+            t(
+                "cli.status_row",
+                tag=tag,
+                kind=r.kind,
+                file=r.file_name,
+                as_of=r.as_of,
+                n=r.rows_imported,
+                at=r.imported_at,
+                by=r.imported_by,
+            )
+        )
     return 0
 
 
@@ -270,14 +401,27 @@ def cmd_user(args) -> int:
         if args.action == "add" and not password and not args.sso:
             password, generated = auth.new_password(), True
         if args.action == "add":
-            auth.add_user(store, args.username, args.role or "viewer", password=password, display_name=args.name or "",
-                          sso_subject=args.sso or "", by="cli")
+            auth.add_user(
+                store,
+                args.username,
+                args.role or "viewer",
+                password=password,
+                display_name=args.name or "",
+                sso_subject=args.sso or "",
+                by="cli",
+            )
             print(t("cli.user_added", name=args.username, role=auth.ROLE_LABELS[args.role or "viewer"]))
         else:
             if args.reset_password and not password:
                 password, generated = auth.new_password(), True
-            auth.update_user(store, args.username, role=args.role, password=password,
-                             disabled=True if args.disable else (False if args.enable else None), by="cli")
+            auth.update_user(
+                store,
+                args.username,
+                role=args.role,
+                password=password,
+                disabled=True if args.disable else (False if args.enable else None),
+                by="cli",
+            )
             print(t("cli.user_updated", name=args.username))
         if generated:
             print(t("cli.initial_password", password=password))
@@ -314,13 +458,28 @@ def cmd_restore(args) -> int:
     try:
         if args.check:
             info = verify(args.archive)
-            print(t("cli.verified", name=info.path.name, created_at=info.manifest.get("created_at"), summary=info.summary()))
+            print(
+                t(
+                    "cli.verified",
+                    name=info.path.name,
+                    created_at=info.manifest.get("created_at"),
+                    summary=info.summary(),
+                )
+            )
             return 0
         info = restore(args.archive, db, user=args.user)
     except BackupError as e:
         print(str(e), file=sys.stderr)
         return 2
-    print(t("cli.restored", name=info.path.name, created_at=info.manifest.get("created_at"), db=db, summary=info.summary()))
+    print(
+        t(
+            "cli.restored",
+            name=info.path.name,
+            created_at=info.manifest.get("created_at"),
+            db=db,
+            summary=info.summary(),
+        )
+    )
     return 0
 
 
@@ -334,8 +493,10 @@ def cmd_report(args) -> int:
     from txip_geo.render import exports
 
     if args.indicator not in INDICATORS:
-        print(t("cli.unknown_indicator", indicator=args.indicator, choices=t("cli.indicators_sep").join(INDICATORS)),
-              file=sys.stderr)
+        print(
+            t("cli.unknown_indicator", indicator=args.indicator, choices=t("cli.indicators_sep").join(INDICATORS)),
+            file=sys.stderr,
+        )
         return 2
     fs = _figures(args)
     if not fs.has_records:
@@ -344,17 +505,39 @@ def cmd_report(args) -> int:
     out = Path(args.out) if args.out else Path(report.file_name(args.format, fs))
     t0 = time.perf_counter()
     try:
-        data = exports.build(args.format, fs, report.Layers.from_store(_store(args)), indicator=args.indicator,
-                            internal=not args.public, only_gaps=args.only_gaps, which=args.map, dpi=args.dpi)
+        data = exports.build(
+            args.format,
+            fs,
+            report.Layers.from_store(_store(args)),
+            indicator=args.indicator,
+            internal=not args.public,
+            only_gaps=args.only_gaps,
+            which=args.map,
+            dpi=args.dpi,
+        )
     except FontNotFound as e:
         print(str(e), file=sys.stderr)
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    notes = [t(key) for key, on in (("cli.note_sample", fs.is_sample), ("cli.note_schematic", bool(fs.schematic_notice)),
-                                    ("cli.note_internal", not args.public)) if on]
-    print(t("cli.written", path=out, kb=f"{len(data) / 1024:.0f}", seconds=f"{time.perf_counter() - t0:.1f}",
-            notes=t("cli.notes", notes=t("cli.notes_sep").join(notes)) if notes else ""))
+    notes = [
+        t(key)
+        for key, on in (
+            ("cli.note_sample", fs.is_sample),
+            ("cli.note_schematic", bool(fs.schematic_notice)),
+            ("cli.note_internal", not args.public),
+        )
+        if on
+    ]
+    print(
+        t(
+            "cli.written",
+            path=out,
+            kb=f"{len(data) / 1024:.0f}",
+            seconds=f"{time.perf_counter() - t0:.1f}",
+            notes=t("cli.notes", notes=t("cli.notes_sep").join(notes)) if notes else "",
+        )
+    )
     return 0
 
 

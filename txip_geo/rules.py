@@ -33,8 +33,12 @@ def audience_vocabulary() -> dict:
         for term in terms:
             term_class[_norm(term)] = cls
     plan = {c for c, v in voc["classes"].items() if v.get("plan")}
-    return {"separators": voc["separators"], "term_class": term_class, "plan_classes": plan,
-            "labels": {c: v["label"] for c, v in voc["classes"].items()}}
+    return {
+        "separators": voc["separators"],
+        "term_class": term_class,
+        "plan_classes": plan,
+        "labels": {c: v["label"] for c, v in voc["classes"].items()},
+    }
 
 
 def _norm(text: str) -> str:

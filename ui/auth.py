@@ -79,7 +79,9 @@ def sidebar(user: auth.User) -> None:
 
 def user() -> auth.User:
     """For pages: the user app.py signed in (pages run after app.py)."""
-    return st.session_state.get(SESSION_KEY) or (auth.OPEN_USER if not auth.has_users(state.store()) else require_user())
+    return st.session_state.get(SESSION_KEY) or (
+        auth.OPEN_USER if not auth.has_users(state.store()) else require_user()
+    )
 
 
 def can(permission: str) -> bool:

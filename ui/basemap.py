@@ -35,12 +35,21 @@ def control() -> None:
     if st.session_state.get("basemap") not in options:
         st.session_state.basemap = "none"
     st.session_state.basemap_pick = st.session_state.basemap
-    st.selectbox(t("settings.basemap"), list(options), key="basemap_pick", format_func=lambda k: options[k].label,
-                 help=t("settings.basemap_help"),
-                 on_change=lambda: st.session_state.update(basemap=st.session_state.basemap_pick))
+    st.selectbox(
+        t("settings.basemap"),
+        list(options),
+        key="basemap_pick",
+        format_func=lambda k: options[k].label,
+        help=t("settings.basemap_help"),
+        on_change=lambda: st.session_state.update(basemap=st.session_state.basemap_pick),
+    )
     if options[st.session_state.basemap].needs_key:
         st.session_state.basemap_tk_input = st.session_state.get("basemap_tk", "")
-        st.text_input(t("settings.basemap_key"), key="basemap_tk_input", type="password",
-                      on_change=lambda: st.session_state.update(basemap_tk=st.session_state.basemap_tk_input))
+        st.text_input(
+            t("settings.basemap_key"),
+            key="basemap_tk_input",
+            type="password",
+            on_change=lambda: st.session_state.update(basemap_tk=st.session_state.basemap_tk_input),
+        )
         if not st.session_state.get("basemap_tk", "").strip():
             st.caption(t("settings.basemap_missing_key"))

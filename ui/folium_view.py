@@ -56,12 +56,22 @@ class RenderedMap:
     def defaults(self, returned_objects: Iterable[str] | None) -> dict:
         """The component's value before the user touched the map (as st_folium's `_defaults`)."""
         (s, w), (n, e) = self.bounds
-        base = {"last_clicked": None, "last_object_clicked": None, "last_object_clicked_count": None,
-                "last_object_clicked_tooltip": None, "last_object_clicked_popup": None, "all_drawings": None,
-                "last_active_drawing": None,
-                "bounds": {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
-                "zoom": self.zoom, "last_circle_radius": None, "last_circle_polygon": None,
-                "selected_layers": None, "selected_tags": None, "last_geocoder_result": None}
+        base = {
+            "last_clicked": None,
+            "last_object_clicked": None,
+            "last_object_clicked_count": None,
+            "last_object_clicked_tooltip": None,
+            "last_object_clicked_popup": None,
+            "all_drawings": None,
+            "last_active_drawing": None,
+            "bounds": {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
+            "zoom": self.zoom,
+            "last_circle_radius": None,
+            "last_circle_polygon": None,
+            "selected_layers": None,
+            "selected_tags": None,
+            "last_geocoder_result": None,
+        }
         return {k: v for k, v in base.items() if returned_objects is None or k in returned_objects}
 
     def component_key(self, key: str | None) -> str:
@@ -117,10 +127,18 @@ def render(m: folium.Map) -> RenderedMap:
     except AttributeError:
         bounds = [[None, None], [None, None]]
     css, js = _links(fmap)
-    return RenderedMap(script=script, header=header, html=html, map_id=sf.get_full_id(fmap), css_links=tuple(css),
-                       js_links=tuple(js), bounds=tuple(tuple(b) for b in bounds),
-                       zoom=fmap.options.get("zoom") if hasattr(fmap, "options") else {},
-                       digest=hashlib.sha256(script.encode()).hexdigest(), inline_script=inline_script(script))
+    return RenderedMap(
+        script=script,
+        header=header,
+        html=html,
+        map_id=sf.get_full_id(fmap),
+        css_links=tuple(css),
+        js_links=tuple(js),
+        bounds=tuple(tuple(b) for b in bounds),
+        zoom=fmap.options.get("zoom") if hasattr(fmap, "options") else {},
+        digest=hashlib.sha256(script.encode()).hexdigest(),
+        inline_script=inline_script(script),
+    )
 
 
 _MAP_CREATE = re.compile(r'L\.map\(\s*"map_div"')
@@ -132,7 +150,7 @@ def inline_script(script: str) -> str:
     of `map_el`, every `var` of the script stays local to it."""
     out, n = _MAP_CREATE.subn("L.map(map_el", script, count=1)
     if n != 1:
-        raise ValueError("folium map script without L.map(\"map_div\", ...): streamlit-folium changed its output")
+        raise ValueError('folium map script without L.map("map_div", ...): streamlit-folium changed its output')
     return out
 
 
@@ -238,8 +256,14 @@ _inline = st.components.v2.component("txip_map", js=INLINE_JS)
 INLINE_RETURNS = {"last_object_clicked"}  # what an inline map can report
 
 
-def show(rendered: RenderedMap, *, key: str, height: int, returned_objects: Iterable[str] | None = (),
-         on_change: Callable[[dict], None] | None = None) -> dict:
+def show(
+    rendered: RenderedMap,
+    *,
+    key: str,
+    height: int,
+    returned_objects: Iterable[str] | None = (),
+    on_change: Callable[[dict], None] | None = None,
+) -> dict:
     """Put the rendered map on the page (full width); returns the map's value: `{"last_object_clicked": {"lat",
     "lng"}}` after a click on one of its layers (as st_folium), else {}.
 
@@ -250,33 +274,53 @@ def show(rendered: RenderedMap, *, key: str, height: int, returned_objects: Iter
     """
     returned = list(returned_objects) if returned_objects is not None else None
     if returned is not None and set(returned) <= INLINE_RETURNS:
-        return _show_inline(rendered, key=key, height=height, clicks="last_object_clicked" in returned,
-                            on_change=on_change)
+        return _show_inline(
+            rendered, key=key, height=height, clicks="last_object_clicked" in returned, on_change=on_change
+        )
     return _show_framed(rendered, key=key, height=height, returned=returned, on_change=on_change)
 
 
 def inline_data(rendered: RenderedMap, *, height: int, clicks: bool) -> dict:
     """What the inline component is given for a map."""
-    return {"script": rendered.inline_script, "header": rendered.header, "html": rendered.html,
-            "css_links": list(rendered.css_links), "js_links": list(rendered.js_links), "height": height,
-            "digest": rendered.digest, "report_clicks": clicks, "failed": t("map.load_failed")}
+    return {
+        "script": rendered.inline_script,
+        "header": rendered.header,
+        "html": rendered.html,
+        "css_links": list(rendered.css_links),
+        "js_links": list(rendered.js_links),
+        "height": height,
+        "digest": rendered.digest,
+        "report_clicks": clicks,
+        "failed": t("map.load_failed"),
+    }
 
 
-def _show_inline(rendered: RenderedMap, *, key: str, height: int, clicks: bool,
-                 on_change: Callable[[dict], None] | None) -> dict:
+def _show_inline(
+    rendered: RenderedMap, *, key: str, height: int, clicks: bool, on_change: Callable[[dict], None] | None
+) -> dict:
     def _clicked():
         click = (st.session_state.get(key) or {}).get("click")
         if click and on_change is not None:
             on_change({"last_object_clicked": click})
 
-    result = _inline(key=key, data=inline_data(rendered, height=height, clicks=clicks), height=height,
-                     on_click_change=_clicked if clicks else None)
+    result = _inline(
+        key=key,
+        data=inline_data(rendered, height=height, clicks=clicks),
+        height=height,
+        on_click_change=_clicked if clicks else None,
+    )
     click = result.get("click") if clicks and result is not None else None
     return {"last_object_clicked": click} if click else {}
 
 
-def _show_framed(rendered: RenderedMap, *, key: str, height: int, returned: list[str] | None,
-                 on_change: Callable[[dict], None] | None) -> dict:
+def _show_framed(
+    rendered: RenderedMap,
+    *,
+    key: str,
+    height: int,
+    returned: list[str] | None,
+    on_change: Callable[[dict], None] | None,
+) -> dict:
     ckey = rendered.component_key(key)
 
     def _changed():
@@ -286,8 +330,23 @@ def _show_framed(rendered: RenderedMap, *, key: str, height: int, returned: list
             on_change(value)
 
     return sf._component_func(
-        script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id, key=ckey,
-        height=height, width=None, returned_objects=returned, default=rendered.defaults(returned), zoom=None,
-        center=None, feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
-        css_links=list(rendered.css_links), js_links=list(rendered.js_links), on_change=_changed,
-        wrap_longitude=False)
+        script=rendered.script,
+        header=rendered.header,
+        html=rendered.html,
+        id=rendered.map_id,
+        key=ckey,
+        height=height,
+        width=None,
+        returned_objects=returned,
+        default=rendered.defaults(returned),
+        zoom=None,
+        center=None,
+        feature_group=None,
+        return_on_hover=False,
+        layer_control=None,
+        pixelated=False,
+        css_links=list(rendered.css_links),
+        js_links=list(rendered.js_links),
+        on_change=_changed,
+        wrap_longitude=False,
+    )

@@ -23,7 +23,9 @@ CSS = """
 def show(fs) -> None:
     pills = []
     if fs.is_sample:
-        pills.append(f'<span class="txip-pill sample" data-testid="sample-badge">{html.escape(t("app.sample_badge"))}</span>')
+        pills.append(
+            f'<span class="txip-pill sample" data-testid="sample-badge">{html.escape(t("app.sample_badge"))}</span>'
+        )
     if fs.schematic_notice:
         pills.append(f'<span class="txip-pill schematic">{html.escape(fs.schematic_notice)}</span>')
     if fs.as_of:
@@ -31,7 +33,9 @@ def show(fs) -> None:
     ph = current_phase()
     row = phases().set_index("phase").loc[ph] if ph in set(phases()["phase"]) else None
     if row is not None:
-        pills.append(f'<span class="txip-pill">{html.escape(t("app.phase_now", phase=ph, start=row["start"], end=row["end"]))}</span>')
+        pills.append(
+            f'<span class="txip-pill">{html.escape(t("app.phase_now", phase=ph, start=row["start"], end=row["end"]))}</span>'
+        )
     st.html(CSS + '<div class="txip-hdr">' + "".join(pills) + "</div>")
     if not fs.has_records:
         st.info(t("app.no_data_loaded"))

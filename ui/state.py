@@ -36,9 +36,12 @@ def store() -> Store:
 def store_version(s: Store) -> tuple:
     """Changes whenever an import or a boundary change lands (cheap: one query)."""
     with s.reading() as con:
-        return tuple(con.execute(
-            "SELECT (SELECT COALESCE(MAX(id), 0) FROM imports), (SELECT COUNT(*) FROM imports), "
-            "(SELECT COALESCE(SUM(official), 0) FROM boundaries)").fetchone())
+        return tuple(
+            con.execute(
+                "SELECT (SELECT COALESCE(MAX(id), 0) FROM imports), (SELECT COUNT(*) FROM imports), "
+                "(SELECT COALESCE(SUM(official), 0) FROM boundaries)"
+            ).fetchone()
+        )
 
 
 @cache_resource(show_spinner="正在计算……", max_entries=32)
@@ -49,10 +52,12 @@ def _figures(path: str, version: tuple, settings: Settings) -> FigureSet:
 def settings(**overrides) -> Settings:
     """The global settings (sidebar of app.py) plus page filters."""
     default = Settings()
-    base = Settings(long_years=int(st.session_state.get("long_years", default.long_years)),
-                    population_base=st.session_state.get("population_base", default.population_base),
-                    training_audience=st.session_state.get("training_audience", default.training_audience),
-                    transferred_handled=bool(st.session_state.get("transferred_handled", default.transferred_handled)))
+    base = Settings(
+        long_years=int(st.session_state.get("long_years", default.long_years)),
+        population_base=st.session_state.get("population_base", default.population_base),
+        training_audience=st.session_state.get("training_audience", default.training_audience),
+        transferred_handled=bool(st.session_state.get("transferred_handled", default.transferred_handled)),
+    )
     return base.with_(**overrides) if overrides else base
 
 

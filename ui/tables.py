@@ -20,8 +20,9 @@ PANEL_CSS = """<style>
 </style>"""
 
 
-def html_table(df: pd.DataFrame, classes: dict[int, list[str | None]] | None = None,
-               css_class: str = "txp-table") -> str:
+def html_table(
+    df: pd.DataFrame, classes: dict[int, list[str | None]] | None = None, css_class: str = "txp-table"
+) -> str:
     """`df` as an HTML table; `classes` gives, per column index, a CSS class for each row's cell (or None)."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     body = []

@@ -34,15 +34,20 @@ def _css_string(text: str) -> str:
 def stylesheet(key: str, types: list[str] | None, max_mb: int) -> str:
     """The <style> that replaces the English texts of the uploader whose key is `key`."""
     scope = f".st-key-{re.sub(r'[^A-Za-z0-9_-]', '-', key)}"
-    limit = t("upload.limit", mb=max_mb) + (t("upload.limit_types", types="、".join(x.upper() for x in types))
-                                            if types else "")
+    limit = t("upload.limit", mb=max_mb) + (
+        t("upload.limit_types", types="、".join(x.upper() for x in types)) if types else ""
+    )
     rules = []
     for sel, k in TEXTS + [(f'{DROPZONE} [data-testid="stFileUploaderDropzoneInstructions"] span', None)]:
         text = t(k) if k else limit
-        rules.append(f"{scope} {sel}{{font-size:0 !important}}"
-                     f"{scope} {sel}::after{{content:{_css_string(text)};font-size:0.875rem}}")
-    rules.append(f"{TOOLTIP}{{font-size:0 !important}}"
-                 f"{TOOLTIP}::after{{content:{_css_string(t('upload.refused'))};font-size:0.875rem}}")
+        rules.append(
+            f"{scope} {sel}{{font-size:0 !important}}"
+            f"{scope} {sel}::after{{content:{_css_string(text)};font-size:0.875rem}}"
+        )
+    rules.append(
+        f"{TOOLTIP}{{font-size:0 !important}}"
+        f"{TOOLTIP}::after{{content:{_css_string(t('upload.refused'))};font-size:0.875rem}}"
+    )
     return "<style>" + "".join(rules) + "</style>"
 
 

@@ -89,10 +89,17 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
         log_path = tmp_path_factory.mktemp("streamlit-log") / "server.log"
         full_env = child_env(env)
         cmd = [
-            sys.executable, "-m", "streamlit", "run", str(run_path),
-            "--server.port", str(port),
-            "--server.headless", "true",
-            "--server.address", "127.0.0.1",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(run_path),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
             *(extra_args or []),
         ]
         log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed by StreamlitServer.stop()

@@ -36,9 +36,15 @@ polygon = {
             "properties": {"name": "demo-unit", "value": 0.7},
             "geometry": {
                 "type": "Polygon",
-                "coordinates": [[
-                    [119.93, 32.10], [120.09, 32.10], [120.09, 32.22], [119.93, 32.22], [119.93, 32.10],
-                ]],
+                "coordinates": [
+                    [
+                        [119.93, 32.10],
+                        [120.09, 32.10],
+                        [120.09, 32.22],
+                        [119.93, 32.22],
+                        [119.93, 32.10],
+                    ]
+                ],
             },
         }
     ],
@@ -47,7 +53,12 @@ colormap = branca.colormap.LinearColormap(["#ffffcc", "#fd8d3c", "#800026"], vmi
 folium.GeoJson(
     polygon,
     name="units",
-    style_function=lambda f: {"fillColor": colormap(f["properties"]["value"]), "color": "#333", "weight": 2, "fillOpacity": 0.5},
+    style_function=lambda f: {
+        "fillColor": colormap(f["properties"]["value"]),
+        "color": "#333",
+        "weight": 2,
+        "fillOpacity": 0.5,
+    },
     tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["unit"]),
 ).add_to(m)
 
@@ -55,13 +66,19 @@ rng = random.Random(42)
 cluster = MarkerCluster(name="points").add_to(m)
 # 45 points close together (they cluster) and 5 far apart (they show as single default markers)
 for i in range(45):
-    folium.Marker([CENTER[0] + rng.uniform(-0.02, 0.02), CENTER[1] + rng.uniform(-0.02, 0.02)], tooltip=f"p{i}").add_to(cluster)
+    folium.Marker([CENTER[0] + rng.uniform(-0.02, 0.02), CENTER[1] + rng.uniform(-0.02, 0.02)], tooltip=f"p{i}").add_to(
+        cluster
+    )
 for i, (dlat, dlng) in enumerate([(0.09, -0.15), (-0.09, 0.15), (0.09, 0.15), (-0.09, -0.15), (0.0, 0.2)]):
     folium.Marker([CENTER[0] + dlat, CENTER[1] + dlng], tooltip=f"single{i}").add_to(cluster)
 
 # awesome-markers icons: Font Awesome (woff2 font) and Glyphicon prefixes
-folium.Marker([CENTER[0] - 0.05, CENTER[1] - 0.06], icon=folium.Icon(color="red", icon="house", prefix="fa"), tooltip="fa").add_to(m)
-folium.Marker([CENTER[0] - 0.05, CENTER[1] + 0.06], icon=folium.Icon(color="green", icon="info-sign"), tooltip="glyphicon").add_to(m)
+folium.Marker(
+    [CENTER[0] - 0.05, CENTER[1] - 0.06], icon=folium.Icon(color="red", icon="house", prefix="fa"), tooltip="fa"
+).add_to(m)
+folium.Marker(
+    [CENTER[0] - 0.05, CENTER[1] + 0.06], icon=folium.Icon(color="green", icon="info-sign"), tooltip="glyphicon"
+).add_to(m)
 
 colormap.add_to(m)
 Draw(export=False).add_to(m)

@@ -64,19 +64,26 @@ def cjk_renders(page) -> bool:
 
 def visible_labels(frame) -> list[tuple[str, tuple]]:
     """(text, screen box) of every township label shown inside the map's visible area."""
-    return [(t, tuple(b)) for t, b in frame.evaluate("""(map, doc) => {
+    return [
+        (t, tuple(b))
+        for t, b in frame.evaluate("""(map, doc) => {
         const m = map.getContainer().getBoundingClientRect();
         return Array.from(doc.querySelectorAll('.txip-label'))
             .filter(e => getComputedStyle(e).visibility !== 'hidden')
             .map(e => [e.innerText.split('\\n')[0], e.getBoundingClientRect()])
             .filter(([t, r]) => r.width > 0 && r.right > m.left && r.left < m.right && r.bottom > m.top && r.top < m.bottom)
             .map(([t, r]) => [t, [r.left, r.top, r.right, r.bottom]]);
-    }""")]
+    }""")
+    ]
 
 
 def overlapping(labels) -> list[tuple[str, str]]:
-    return [(a, b) for i, (a, p) in enumerate(labels) for b, q in labels[i + 1:]
-            if p[0] < q[2] and p[2] > q[0] and p[1] < q[3] and p[3] > q[1]]
+    return [
+        (a, b)
+        for i, (a, p) in enumerate(labels)
+        for b, q in labels[i + 1 :]
+        if p[0] < q[2] and p[2] > q[0] and p[1] < q[3] and p[3] > q[1]
+    ]
 
 
 def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, browser_log):
@@ -124,7 +131,8 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
     # Click the map where 黄桥镇 is (converted to screen coordinates by Leaflet itself).
     x, y = frame.evaluate(
         "(map, doc, [lat, lng]) => { const p = map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
-        list(HQ_POINT))
+        list(HQ_POINT),
+    )
     box = frame.bounding_box()
     frame.evaluate("(map) => { map.__txipBeforeClick = true; }")
     t1 = time.monotonic()
@@ -146,8 +154,17 @@ def test_map_page_draws_offline_and_a_click_opens_the_township_panel(app, page, 
     (OUT / "app_timings.txt").write_text(f"first_render_s={first_render:.2f}\nclick_to_panel_s={click_to_panel:.2f}\n")
 
 
-@pytest.mark.parametrize("path,expect", [("goals", "方案目标完成情况"), ("network", "三级网络覆盖"), ("data", "数据状态"),
-                                         ("present", "各镇街专利总量"), ("boundaries", "边界"), ("admin", "用户与日志")])
+@pytest.mark.parametrize(
+    "path,expect",
+    [
+        ("goals", "方案目标完成情况"),
+        ("network", "三级网络覆盖"),
+        ("data", "数据状态"),
+        ("present", "各镇街专利总量"),
+        ("boundaries", "边界"),
+        ("admin", "用户与日志"),
+    ],
+)
 def test_every_page_renders_offline(app, page, browser_log, path, expect):
     OUT.mkdir(exist_ok=True)
     page.goto(app.url + path)
@@ -209,13 +226,16 @@ def test_the_file_uploader_speaks_chinese(streamlit_server, page, browser_log, t
         assert button == ["浏览文件"] and len(limit) == 1, (button, limit)
         assert limit[0].startswith("单个文件不超过 100 MB；格式：") and types in limit[0], limit
         # A file dragged over the drop zone.
-        page.evaluate("""(zone) => { const dt = new DataTransfer(); dt.items.add(new File(['x'], 'a.csv'));
+        page.evaluate(
+            """(zone) => { const dt = new DataTransfer(); dt.items.add(new File(['x'], 'a.csv'));
             document.querySelector(zone).dispatchEvent(new DragEvent('dragenter', {bubbles: true, dataTransfer: dt})); }""",
-                      zone)
+            zone,
+        )
         page.wait_for_selector(f"{zone} > div:not([data-testid]) > span", timeout=5_000)
         assert page.evaluate(SHOWN_TEXT_JS, f"{zone} > div:not([data-testid]) > span") == ["松开鼠标即可上传"]
-        page.evaluate("(zone) => document.querySelector(zone).dispatchEvent(new DragEvent('dragleave', {bubbles: true}))",
-                      zone)
+        page.evaluate(
+            "(zone) => document.querySelector(zone).dispatchEvent(new DragEvent('dragleave', {bubbles: true}))", zone
+        )
     # A refused file (a CSV where boundary files are asked for): its message, shown on hover, is Chinese too.
     bad = tmp_path / "表.csv"
     bad.write_text("a\n1\n", encoding="utf-8")
@@ -231,12 +251,14 @@ def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, bro
     db = tmp_path / "upload.sqlite"
     server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db)})
     good = tmp_path / "案件台账.csv"
-    good.write_bytes("案件编号,案件类别,立案日期,办理状态,所属镇街\nA1,查处,2025-03-01,已结案,黄桥镇\n"
-                     "A2,调解,2025/4/2,调解成功,横垛镇\n".encode("gbk"))
+    good.write_bytes(
+        "案件编号,案件类别,立案日期,办理状态,所属镇街\nA1,查处,2025-03-01,已结案,黄桥镇\n"
+        "A2,调解,2025/4/2,调解成功,横垛镇\n".encode("gbk")
+    )
     preview_upload(page, server.url, "执法案件与纠纷", good)
     assert "横垛" in page.content() or page.get_by_text("321283102").count() >= 0
     page.get_by_role("button", name="确认导入").click()
-    page.wait_for_selector('text=/已导入 案件台账.csv：2 条/', timeout=30_000)
+    page.wait_for_selector("text=/已导入 案件台账.csv：2 条/", timeout=30_000)
     # The message stays and the uploader is empty again: the same file cannot go in twice by a second click.
     expect(page.locator('[data-testid="stFileUploaderFile"]')).to_have_count(0)
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
@@ -260,7 +282,7 @@ def test_a_patent_upload_imported_through_the_worker_process(streamlit_server, p
     f = write(tmp_path / "专利清单.csv", patent_rows(60))
     preview_upload(page, server.url, "专利", f)
     page.get_by_role("button", name="确认导入").click()
-    page.wait_for_selector('text=/已导入 专利清单.csv：60 条/', timeout=60_000)
+    page.wait_for_selector("text=/已导入 专利清单.csv：60 条/", timeout=60_000)
     patents = Store(db).records("patents")
     assert len(patents) == 60 and patents["unit_code"].notna().sum() >= 40
     assert browser_log.external_requests == []

@@ -18,13 +18,23 @@ SCREENSHOT = REPO / "test-output" / "offline_map.png"
 VENDOR_URL = "/app/static/vendor/"
 
 
-
 def _map_with_every_vendored_plugin() -> folium.Map:
     m = folium.Map(location=(32.16, 120.01), zoom_start=11, tiles=None)
     m.options.update(max_zoom=18)
     folium.GeoJson(
-        {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"n": "a"}, "geometry": {
-            "type": "Polygon", "coordinates": [[[120, 32], [120.1, 32], [120.1, 32.1], [120, 32]]]}}]},
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"n": "a"},
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [[[120, 32], [120.1, 32], [120.1, 32.1], [120, 32]]],
+                    },
+                }
+            ],
+        },
         tooltip=folium.GeoJsonTooltip(["n"]),
     ).add_to(m)
     cluster = plugins.MarkerCluster().add_to(m)
@@ -62,7 +72,8 @@ def test_localise_map_leaves_no_internet_url_and_no_shared_state():
     # folium keeps default_js/default_css on the class: other maps must still get the CDN links
     assert (list(folium.Map.default_js), list(folium.Map.default_css), list(plugins.Draw.default_js)) == before
     assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in external_urls(
-        _map_with_every_vendored_plugin().get_root().render())
+        _map_with_every_vendored_plugin().get_root().render()
+    )
 
 
 def test_maps_without_icon_markers_load_no_jquery_bootstrap_or_icon_fonts():
@@ -83,11 +94,24 @@ def test_maps_without_icon_markers_load_no_jquery_bootstrap_or_icon_fonts():
 
 def test_choropleth_legend_stays_attached_to_the_map():
     pd = pytest.importorskip("pandas")
-    geo = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"k": k}, "geometry": {"type": "Polygon", "coordinates": [
-            [[x, 32.0], [x + 0.1, 32.0], [x + 0.1, 32.1], [x, 32.0]]]}} for k, x in (("a", 120.0), ("b", 120.2))]}
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"k": k},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[x, 32.0], [x + 0.1, 32.0], [x + 0.1, 32.1], [x, 32.0]]],
+                },
+            }
+            for k, x in (("a", 120.0), ("b", 120.2))
+        ],
+    }
     m = folium.Map(location=(32.0, 120.1), tiles=None)
-    folium.Choropleth(geo, data=pd.Series({"a": 1.0, "b": 2.0}), key_on="feature.properties.k", legend_name="cp").add_to(m)
+    folium.Choropleth(
+        geo, data=pd.Series({"a": 1.0, "b": 2.0}), key_on="feature.properties.k", legend_name="cp"
+    ).add_to(m)
     html = localise_map(m).get_root().render()
     assert external_urls(html) == []
     assert f".legend.addTo({m.get_name()})" in html
@@ -161,8 +185,11 @@ def test_offline_map_renders_without_internet(streamlit_server, page, browser_lo
     assert external_requests == [], f"requests to the internet were attempted: {external_requests}"
     assert browser_log.failed_responses == [], f"local requests failed: {browser_log.failed_responses}"
 
-    fetched = {url.split(VENDOR_URL, 1)[1] for status, url in browser_log.local_responses
-               if status == 200 and VENDOR_URL in url}
+    fetched = {
+        url.split(VENDOR_URL, 1)[1]
+        for status, url in browser_log.local_responses
+        if status == 200 and VENDOR_URL in url
+    }
     for expected in (
         "leaflet@1.9.3/dist/leaflet.js",
         "leaflet.markercluster@1.1.0/dist/leaflet.markercluster.js",

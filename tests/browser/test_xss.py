@@ -40,7 +40,9 @@ def hostile_store(tmp_path_factory):
     with open(cases, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["案件编号", "案件类别", "案由", "立案日期", "办理状态", "结案日期", "当事人", "所属镇街"])
-        w.writerow(["<b>X1</b>", "查处", CAUSE, "2025-03-01", "已结案", "2025-04-01", "<script>alert(8)</script>", "黄桥镇"])
+        w.writerow(
+            ["<b>X1</b>", "查处", CAUSE, "2025-03-01", "已结案", "2025-04-01", "<script>alert(8)</script>", "黄桥镇"]
+        )
     assert import_file(store, "workstations", ws, as_of="2026-10-31").rows_imported == 1
     assert import_file(store, "cases", cases, as_of="2026-10-31").rows_imported == 1
     return db
@@ -67,7 +69,9 @@ def _no_injected_elements(page, m) -> None:
     root), and no script element holds one."""
     assert page.locator("img[src=x]").count() == 0 and page.locator('img[src="x"]').count() == 0
     scripts = page.evaluate("() => Array.from(document.scripts).map(s => s.textContent).join('\\n')")
-    scripts += m.evaluate("(map, doc) => Array.from(doc.querySelectorAll('script')).map(s => s.textContent).join('\\n')")
+    scripts += m.evaluate(
+        "(map, doc) => Array.from(doc.querySelectorAll('script')).map(s => s.textContent).join('\\n')"
+    )
     assert "alert(2)</script>" not in scripts and "<script>alert(5)" not in scripts
 
 
@@ -76,8 +80,9 @@ def test_hostile_names_show_as_text_in_tooltips_and_panel_and_run_nothing(app, p
     page.goto(app.url)
     frame = wait_for_inline_map(page)
     # Hover the workstation (a CircleMarker) where Leaflet draws it.
-    x, y = frame.evaluate("(map, doc, [lat, lng]) => { const p = map.latLngToContainerPoint([lat, lng]); "
-                          "return [p.x, p.y]; }", list(HQ))
+    x, y = frame.evaluate(
+        "(map, doc, [lat, lng]) => { const p = map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }", list(HQ)
+    )
     box = frame.bounding_box()
     page.mouse.move(box["x"] + x, box["y"] + y)
     tip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
@@ -111,4 +116,6 @@ def _grid_has(page, text: str) -> None:
     """A Glide data grid draws on a canvas; its accessibility table holds the texts of the cells on screen."""
     page.wait_for_function(
         "t => Array.from(document.querySelectorAll('[data-testid=stDataFrame] td')).some(c => c.textContent === t)",
-        arg=text, timeout=20_000)
+        arg=text,
+        timeout=20_000,
+    )

@@ -79,10 +79,7 @@ def _out(lon, lat, scalar):
 def in_china(lon, lat):
     """True where (lon, lat) is inside the rough box in which GCJ-02 applies (NaN -> False)."""
     lon_a, lat_a, scalar = _as_arrays(lon, lat)
-    mask = (
-        (lon_a >= _GCJ_LON[0]) & (lon_a <= _GCJ_LON[1])
-        & (lat_a >= _GCJ_LAT[0]) & (lat_a <= _GCJ_LAT[1])
-    )
+    mask = (lon_a >= _GCJ_LON[0]) & (lon_a <= _GCJ_LON[1]) & (lat_a >= _GCJ_LAT[0]) & (lat_a <= _GCJ_LAT[1])
     return bool(mask) if scalar else mask
 
 
@@ -93,13 +90,23 @@ def _gcj_offset(lon, lat):
     sqrt_abs_x = np.sqrt(np.abs(x))
     pi = np.pi
     dlat_m = (
-        -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * sqrt_abs_x
         + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
         + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
         + (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
     )
     dlon_m = (
-        300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * sqrt_abs_x
         + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
         + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
         + (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
@@ -155,18 +162,63 @@ def gcj02_to_wgs84(lon, lat):
 
 _ALIASES = {
     "WGS84": (
-        "WGS84", "WGS1984", "WGS84坐标", "WGS84坐标系", "EPSG4326", "4326", "CRS84", "OGCCRS84",
-        "URNOGCDEFCRSOGC13CRS84", "URNOGCDEFCRSEPSG4326", "GPS", "GPS坐标", "地球坐标", "地球坐标系",
+        "WGS84",
+        "WGS1984",
+        "WGS84坐标",
+        "WGS84坐标系",
+        "EPSG4326",
+        "4326",
+        "CRS84",
+        "OGCCRS84",
+        "URNOGCDEFCRSOGC13CRS84",
+        "URNOGCDEFCRSEPSG4326",
+        "GPS",
+        "GPS坐标",
+        "地球坐标",
+        "地球坐标系",
     ),
     "CGCS2000": (
-        "CGCS2000", "CGCS", "CGCS2000坐标", "CGCS2000坐标系", "EPSG4490", "4490", "URNOGCDEFCRSEPSG4490",
-        "2000国家大地坐标系", "国家2000坐标系", "国家2000", "2000坐标系", "2000大地坐标系",
-        "中国2000国家大地坐标系", "天地图", "TIANDITU",
+        "CGCS2000",
+        "CGCS",
+        "CGCS2000坐标",
+        "CGCS2000坐标系",
+        "EPSG4490",
+        "4490",
+        "URNOGCDEFCRSEPSG4490",
+        "2000国家大地坐标系",
+        "国家2000坐标系",
+        "国家2000",
+        "2000坐标系",
+        "2000大地坐标系",
+        "中国2000国家大地坐标系",
+        "天地图",
+        "TIANDITU",
     ),
     "GCJ02": (
-        "GCJ02", "GCJ", "GCJ02坐标", "GCJ02坐标系", "火星", "火星坐标", "火星坐标系", "国测局",
-        "国测局坐标", "国测局坐标系", "国测局02", "高德", "高德地图", "高德坐标", "AMAP", "AUTONAVI",
-        "GAODE", "腾讯", "腾讯地图", "腾讯坐标", "TENCENT", "QQ", "QQMAP", "SOSO",
+        "GCJ02",
+        "GCJ",
+        "GCJ02坐标",
+        "GCJ02坐标系",
+        "火星",
+        "火星坐标",
+        "火星坐标系",
+        "国测局",
+        "国测局坐标",
+        "国测局坐标系",
+        "国测局02",
+        "高德",
+        "高德地图",
+        "高德坐标",
+        "AMAP",
+        "AUTONAVI",
+        "GAODE",
+        "腾讯",
+        "腾讯地图",
+        "腾讯坐标",
+        "TENCENT",
+        "QQ",
+        "QQMAP",
+        "SOSO",
     ),
 }
 _LOOKUP = {alias: datum for datum, aliases in _ALIASES.items() for alias in aliases}

@@ -87,8 +87,11 @@ class Gazetteer:
         for p in self.parks:
             spellings = set(p.names)
             if p.stem:
-                stems = {p.stem} | ({CITY_NAME} if p.stem == place_words.CITY_STEM else set()) \
+                stems = (
+                    {p.stem}
+                    | ({CITY_NAME} if p.stem == place_words.CITY_STEM else set())
                     | {u.name for u in self.units if p.stem in (u.short_name, u.name)}
+                )
                 spellings |= {s + t for s in stems for t in types.get(p.park_type, ())}
             for s in spellings:
                 forms.setdefault(park_key(s), set()).add(p.code)
@@ -103,7 +106,7 @@ class Gazetteer:
                 return self.park_forms[t]
             for prefix in (*self.park_vocabulary.get("prefixes", ()), CITY_NAME):
                 if t.startswith(prefix) and len(t) > len(prefix):
-                    t = t[len(prefix):]
+                    t = t[len(prefix) :]
                     break
             else:
                 return ""
@@ -133,7 +136,7 @@ class Gazetteer:
         t = (text or "").strip().replace(" ", "").replace("\u3000", "")
         for prefix in place_words.AREA_PREFIXES:
             if t.startswith(prefix) and len(t) > len(prefix):
-                t = t[len(prefix):]
+                t = t[len(prefix) :]
         if not t:
             return "", ""
         if t in self.by_code:
@@ -169,16 +172,33 @@ def _read(path: Path) -> list[dict]:
 @lru_cache(maxsize=4)
 def load_gazetteer(data_dir: Path = DATA_DIR) -> Gazetteer:
     d = Path(data_dir)
-    units = [Unit(r["code"], r["name"], r["short_name"], r["type"], r["seat"], r["source"]) for r in _read(d / "units.csv")]
+    units = [
+        Unit(r["code"], r["name"], r["short_name"], r["type"], r["seat"], r["source"]) for r in _read(d / "units.csv")
+    ]
     parks = [
-        Park(r["code"], r["name"], tuple(a for a in r["aliases"].split(";") if a), r["level"], r["host_code"],
-             r["host_note"], r["source"], r.get("stem", ""), r.get("park_type", ""))
+        Park(
+            r["code"],
+            r["name"],
+            tuple(a for a in r["aliases"].split(";") if a),
+            r["level"],
+            r["host_code"],
+            r["host_note"],
+            r["source"],
+            r.get("stem", ""),
+            r.get("park_type", ""),
+        )
         for r in _read(d / "parks.csv")
     ]
-    old = [OldName(r["old_name"], r["successor_code"], r["year"], r["source"], r["note"]) for r in _read(d / "historical_names.csv")]
+    old = [
+        OldName(r["old_name"], r["successor_code"], r["year"], r["source"], r["note"])
+        for r in _read(d / "historical_names.csv")
+    ]
     villages = [Village(r["name"], r["kind"], r["unit_code"], r["source"]) for r in _read(d / "villages.csv")]
     outside = _read(d / "outside_places.csv")
-    areas = {r["code"]: {"area_km2": float(r["area_km2"]), "year": r["year"], "source": r["source"]} for r in _read(d / "unit_areas.csv")}
+    areas = {
+        r["code"]: {"area_km2": float(r["area_km2"]), "year": r["year"], "source": r["source"]}
+        for r in _read(d / "unit_areas.csv")
+    }
     sources = {r["key"]: r for r in _read(d / "sources.csv")}
     forms_path = d / "park_name_forms.toml"
     vocabulary = tomllib.loads(forms_path.read_text(encoding="utf-8")) if forms_path.exists() else {}

@@ -36,8 +36,19 @@ import numpy as np
 import shapely
 
 __all__ = [
-    "View", "DEFAULT_VIEW", "meters_per_pixel", "degrees_per_pixel", "fit_zoom", "display_zoom", "to_mercator_y",
-    "from_mercator_y", "simplify_layer", "round_coordinates", "for_display", "vertex_count", "geojson_bytes",
+    "View",
+    "DEFAULT_VIEW",
+    "meters_per_pixel",
+    "degrees_per_pixel",
+    "fit_zoom",
+    "display_zoom",
+    "to_mercator_y",
+    "from_mercator_y",
+    "simplify_layer",
+    "round_coordinates",
+    "for_display",
+    "vertex_count",
+    "geojson_bytes",
 ]
 
 TILE_PX = 256
@@ -66,12 +77,12 @@ MAX_VERTICES = 40_000
 
 def meters_per_pixel(lat: float, zoom: float) -> float:
     """Ground metres per CSS pixel at a latitude and zoom (Web Mercator)."""
-    return EQUATOR_M_PER_PX_Z0 * math.cos(math.radians(lat)) / 2.0 ** zoom
+    return EQUATOR_M_PER_PX_Z0 * math.cos(math.radians(lat)) / 2.0**zoom
 
 
 def degrees_per_pixel(zoom: float) -> float:
     """Degrees of longitude (= Mercator degrees of latitude) per CSS pixel at a zoom."""
-    return 360.0 / (TILE_PX * 2.0 ** zoom)
+    return 360.0 / (TILE_PX * 2.0**zoom)
 
 
 def to_mercator_y(lat):
@@ -144,9 +155,19 @@ def round_coordinates(geoms, decimals: int = 5) -> np.ndarray:
     return geoms
 
 
-def for_display(gdf, *, zoom: float | None = None, view: View = DEFAULT_VIEW, headroom: float = 2.0,
-                pixels: float = 0.5, decimals: int = 5, keep=None, bounds=None, light_vertices: int = LIGHT_VERTICES,
-                max_vertices: int = MAX_VERTICES):
+def for_display(
+    gdf,
+    *,
+    zoom: float | None = None,
+    view: View = DEFAULT_VIEW,
+    headroom: float = 2.0,
+    pixels: float = 0.5,
+    decimals: int = 5,
+    keep=None,
+    bounds=None,
+    light_vertices: int = LIGHT_VERTICES,
+    max_vertices: int = MAX_VERTICES,
+):
     """A copy of a lon/lat GeoDataFrame ready to be drawn: simplified for `zoom` (default: :func:`display_zoom` of
     `bounds`, or of the layer itself), coordinates rounded, only the `keep` columns (default: all) plus geometry.
 
@@ -162,8 +183,11 @@ def for_display(gdf, *, zoom: float | None = None, view: View = DEFAULT_VIEW, he
     if vertex_count(raw) <= light_vertices:
         return gdf if keep is None else gdf[[c for c in gdf.columns if c in keep or c == gdf.geometry.name]]
     fit_bounds = bounds if bounds is not None else gdf.total_bounds
-    levels = [zoom] if zoom is not None else [display_zoom(fit_bounds, view, float(h))
-                                              for h in np.arange(headroom, -0.5, -1.0).clip(0)]
+    levels = (
+        [zoom]
+        if zoom is not None
+        else [display_zoom(fit_bounds, view, float(h)) for h in np.arange(headroom, -0.5, -1.0).clip(0)]
+    )
     for zoom in levels:
         simplified = simplify_layer(raw, zoom, pixels)
         if vertex_count(simplified) <= max_vertices:

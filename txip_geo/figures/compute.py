@@ -51,7 +51,9 @@ class Settings:
     year_to: int | None = None
     patent_types: tuple[str, ...] = ()  # empty = all
     patent_status: tuple[str, ...] = ()  # empty = all; valid | pending | invalid
-    training_audience: str = "plan"  # G16: plan = 企业知识产权高管、知识产权工程师 only | all = every attendee (rules.py)
+    training_audience: str = (
+        "plan"  # G16: plan = 企业知识产权高管、知识产权工程师 only | all = every attendee (rules.py)
+    )
     transferred_handled: bool = False  # G13: does a case 移送 (to police/judiciary) count as handled? (rules.py)
 
     def with_(self, **kw) -> Settings:
@@ -60,13 +62,40 @@ class Settings:
 
 # Columns of the per-area tables, with Chinese labels and units (the map's indicators come from here).
 METRICS: dict[str, tuple[str, str]] = {
-    key: (t(f"metric_labels.{key}"), t(f"metric_units.{key}")) for key in (
-    "patents", "invention_patents", "utility_patents", "design_patents", "patents_valid",
-    "invention_patents_valid", "invention_patents_long", "invention_per_10k", "trademarks", "workstations",
-    "cases", "enforcement_cases", "enforcement_closed", "enforcement_rate", "disputes", "disputes_mediated",
-    "mediation_rate", "enterprises", "above_scale", "high_tech", "high_tech_gb_filed",
-    "zero_patent_above_scale", "zero_patent_high_tech", "zero_trademark_above_scale", "pledge_amount_wan",
-    "training_attendees", "service_orgs", "has_office", "staff", "fund_wan", "area_km2", "population"
+    key: (t(f"metric_labels.{key}"), t(f"metric_units.{key}"))
+    for key in (
+        "patents",
+        "invention_patents",
+        "utility_patents",
+        "design_patents",
+        "patents_valid",
+        "invention_patents_valid",
+        "invention_patents_long",
+        "invention_per_10k",
+        "trademarks",
+        "workstations",
+        "cases",
+        "enforcement_cases",
+        "enforcement_closed",
+        "enforcement_rate",
+        "disputes",
+        "disputes_mediated",
+        "mediation_rate",
+        "enterprises",
+        "above_scale",
+        "high_tech",
+        "high_tech_gb_filed",
+        "zero_patent_above_scale",
+        "zero_patent_high_tech",
+        "zero_trademark_above_scale",
+        "pledge_amount_wan",
+        "training_attendees",
+        "service_orgs",
+        "has_office",
+        "staff",
+        "fund_wan",
+        "area_km2",
+        "population",
     )
 }
 
@@ -79,8 +108,12 @@ class LazyRecords(Mapping):
     """Record frames by kind, each loaded on first access (the patent records are millions at province scale and
     only the pages that list records read them). Safe to share between threads."""
 
-    def __init__(self, frames: Mapping[str, pd.DataFrame] | None = None,
-                 loaders: Mapping[str, Callable[[], pd.DataFrame]] | None = None, order=None):
+    def __init__(
+        self,
+        frames: Mapping[str, pd.DataFrame] | None = None,
+        loaders: Mapping[str, Callable[[], pd.DataFrame]] | None = None,
+        order=None,
+    ):
         self._frames = dict(frames or {})
         self._loaders = {k: v for k, v in (loaders or {}).items() if k not in self._frames}
         known = [*self._frames, *self._loaders]
@@ -105,7 +138,9 @@ class LazyRecords(Mapping):
         return kind in self._frames
 
     @classmethod
-    def mapped(cls, records: Mapping[str, pd.DataFrame], fn: Callable[[pd.DataFrame, str], pd.DataFrame]) -> LazyRecords:
+    def mapped(
+        cls, records: Mapping[str, pd.DataFrame], fn: Callable[[pd.DataFrame, str], pd.DataFrame]
+    ) -> LazyRecords:
         """fn(frame, kind) applied to every kind of `records` when that kind is first read."""
         return cls(loaders={k: (lambda k=k: fn(records[k], k)) for k in records}, order=list(records))
 
@@ -184,8 +219,16 @@ def load_population_table(store=None) -> pd.DataFrame:
     with open(DATA_DIR / "population.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
             measure = population_measure(r["base"]) if r["base"] in POPULATION_BASES else UNKNOWN_POPULATION
-            rows.append({"code": r["code"], "year": int(r["year"]), "measure": measure, "value": float(r["population"]),
-                         "source": r["source"], "origin": "data/population.csv"})
+            rows.append(
+                {
+                    "code": r["code"],
+                    "year": int(r["year"]),
+                    "measure": measure,
+                    "value": float(r["population"]),
+                    "source": r["source"],
+                    "origin": "data/population.csv",
+                }
+            )
     df = pd.DataFrame(rows)
     if store is not None:
         # A statistics row describes its own year: every statistics snapshot counts (importing 2025's figures does not
@@ -242,14 +285,22 @@ def pick_base(pop: pd.DataFrame, code: str, measures: tuple[str, ...], as_of: st
         return Base(None, None, "", t("goals.base_none", what=what))
     row = sel.sort_values(["year"], kind="stable").iloc[-1]
     if not float(row["value"]) > 0:  # a denominator of 0 (or less) is no base: never a division by it
-        return Base(None, None, "", t("goals.base_not_positive", what=row["measure"], year=int(row["year"]),
-                                      value=f"{float(row['value']):g}"))
-    return Base(float(row["value"]), int(row["year"]),
-                t("figures.base_label", measure=row["measure"], year=int(row["year"]), source=row["source"]))
+        return Base(
+            None,
+            None,
+            "",
+            t("goals.base_not_positive", what=row["measure"], year=int(row["year"]), value=f"{float(row['value']):g}"),
+        )
+    return Base(
+        float(row["value"]),
+        int(row["year"]),
+        t("figures.base_label", measure=row["measure"], year=int(row["year"]), source=row["source"]),
+    )
 
 
-def latest_measure(pop: pd.DataFrame, code: str, measures: tuple[str, ...],
-                   as_of: str | None = None) -> tuple[float | None, int | None, str]:
+def latest_measure(
+    pop: pd.DataFrame, code: str, measures: tuple[str, ...], as_of: str | None = None
+) -> tuple[float | None, int | None, str]:
     """(value, year, label) of pick_base: the latest figure describing a day on or before `as_of`."""
     b = pick_base(pop, code, measures, as_of)
     return b.value, b.year, b.label
@@ -304,7 +355,9 @@ def patent_counts(p: pd.DataFrame, long_cut: str, by: str | None = None) -> pd.D
     that is already counts (has n) is returned as it is."""
     if "n" in p.columns:
         return p
-    date_or_year = p["app_date"].where(p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01")
+    date_or_year = p["app_date"].where(
+        p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01"
+    )
     long = (p["patent_type"] == "invention") & (p["status_code"] == "valid") & (date_or_year < long_cut)
     keys = [*aggregates.COUNT_KEYS] + ([by] if by and by not in PATENT_KEYS else [])
     frame = p.reindex(columns=keys).assign(long=long.fillna(False).astype(bool))
@@ -323,21 +376,36 @@ def _count(df: pd.DataFrame, by: str, mask=None, value: str | None = None) -> pd
 # The count metrics each record kind gives (area_table): 0 where a kind was imported and none of its records count
 # for an area (all outside Taixing, or filtered out), missing (NaN) only where the kind was never imported.
 KIND_METRICS: dict[str, tuple[str, ...]] = {
-    "patents": ("patents", "invention_patents", "utility_patents", "design_patents", "patents_valid",
-                "invention_patents_valid", "invention_patents_long"),
+    "patents": (
+        "patents",
+        "invention_patents",
+        "utility_patents",
+        "design_patents",
+        "patents_valid",
+        "invention_patents_valid",
+        "invention_patents_long",
+    ),
     "trademarks": ("trademarks",),
     "workstations": ("workstations",),
     "cases": ("cases", "enforcement_cases", "enforcement_closed", "disputes", "disputes_mediated"),
-    "enterprises": ("enterprises", "above_scale", "high_tech", "high_tech_gb_filed", "zero_patent_above_scale",
-                    "zero_patent_high_tech", "zero_trademark_above_scale"),
+    "enterprises": (
+        "enterprises",
+        "above_scale",
+        "high_tech",
+        "high_tech_gb_filed",
+        "zero_patent_above_scale",
+        "zero_patent_high_tech",
+        "zero_trademark_above_scale",
+    ),
     "pledges": ("pledge_amount_wan",),
     "trainings": ("training_attendees",),
     "service_orgs": ("service_orgs",),
 }
 
 
-def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Settings, as_of: str,
-               imported=()) -> pd.DataFrame:
+def area_table(
+    recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Settings, as_of: str, imported=()
+) -> pd.DataFrame:
     """One row per code (unit or park) with every metric; `by` is 'unit_code' or 'park_code'. `imported`: the kinds
     with a snapshot in the view -- their counts are 0, not missing, when no record of theirs is counted."""
     out = pd.DataFrame(index=pd.Index(codes, name="code"))
@@ -365,8 +433,9 @@ def area_table(recs: dict[str, pd.DataFrame], by: str, codes: list[str], s: Sett
         enf, dis = c["kind_code"] == "enforcement", c["kind_code"] == "dispute"
         out["cases"] = _count(c, by)
         out["enforcement_cases"] = _count(c, by, enf & in_plan)
-        out["enforcement_closed"] = _count(c, by, enf & in_plan & rules.enforcement_handled(c["status_code"],
-                                                                                              s.transferred_handled))
+        out["enforcement_closed"] = _count(
+            c, by, enf & in_plan & rules.enforcement_handled(c["status_code"], s.transferred_handled)
+        )
         out["enforcement_transferred"] = _count(c, by, enf & in_plan & (c["status_code"] == "transferred"))
         out["disputes"] = _count(c, by, dis & in_plan)
         out["disputes_mediated"] = _count(c, by, dis & in_plan & (c["mediated"] == 1))
@@ -427,8 +496,9 @@ def _years_before(as_of: str, years: int) -> str:
 
 
 def _network(recs: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
-    out = pd.DataFrame(index=pd.Index(codes, name="code"), columns=["has_office", "staff", "fund_wan", "pilot_level"],
-                       dtype=object)
+    out = pd.DataFrame(
+        index=pd.Index(codes, name="code"), columns=["has_office", "staff", "fund_wan", "pilot_level"], dtype=object
+    )
     if recs.empty:
         return out
     n = recs.drop_duplicates("area_code", keep="last").set_index("area_code")
@@ -460,8 +530,9 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     snapshots = {k: (str(df["as_of"].iloc[0]) if len(df) else "") for k, df in recs.items()}
     snapshots = {"patents": str(sources["as_of"].iloc[0]) if sources["n"].sum() else "", **snapshots}
     as_of = max([d for d in snapshots.values() if d] or [s.as_of or date.today().isoformat()])
-    is_sample = (any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df))
-                 or bool(((sources["n"] > 0) & sources["is_sample"].astype(bool)).any()))
+    is_sample = any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df)) or bool(
+        ((sources["n"] > 0) & sources["is_sample"].astype(bool)).any()
+    )
     patents = store.patent_counts(s.as_of, long_cut=_years_before(as_of, s.long_years), upto=upto)
 
     counted = {}
@@ -474,19 +545,26 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     counted["patents"] = _filter_patents(counted["patents"], s)
     sources = _filter_patents(sources[sources["outside"] == 0], s)
     if len(counted["enterprises"]):
-        counted["enterprises"] = _enterprise_patents(counted["enterprises"], store.patent_holders(s.as_of, upto=upto),
-                                                     recs["trademarks"])
-    records = LazyRecords({k: counted[k] for k in recs},
-                          {"patents": lambda: _filter_patents(_counted(store.records("patents", s.as_of, upto=upto)), s)},
-                          order=list(schema.KINDS))
+        counted["enterprises"] = _enterprise_patents(
+            counted["enterprises"], store.patent_holders(s.as_of, upto=upto), recs["trademarks"]
+        )
+    records = LazyRecords(
+        {k: counted[k] for k in recs},
+        {"patents": lambda: _filter_patents(_counted(store.records("patents", s.as_of, upto=upto)), s)},
+        order=list(schema.KINDS),
+    )
     from txip_geo.store.rules import no_township_mask
 
     located = [k for k in schema.KINDS if schema.KINDS[k].located]
     no_township = LazyRecords(
         {k: counted[k][no_township_mask(counted[k])] if len(counted[k]) else counted[k] for k in located if k in recs},
-        {"patents": lambda: _filter_patents(_counted(store.records("patents", s.as_of, upto=upto, no_township=True)),
-                                            s)},
-        order=located)
+        {
+            "patents": lambda: _filter_patents(
+                _counted(store.records("patents", s.as_of, upto=upto, no_township=True)), s
+            )
+        },
+        order=located,
+    )
 
     pop = load_population_table(store)
     towns = store.layer("townships")
@@ -520,13 +598,27 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     parks["area_km2"] = [round(pareas[c], 2) if c in pareas else np.nan for c in park_codes]
 
     # City: every counted record once (records with no township still count for the city).
-    city_df = area_table({k: v.assign(_city=CITY_CODE) for k, v in counted.items()}, "_city", [CITY_CODE], s, as_of,
-                         imported)
+    city_df = area_table(
+        {k: v.assign(_city=CITY_CODE) for k, v in counted.items()}, "_city", [CITY_CODE], s, as_of, imported
+    )
     city = {k: (None if pd.isna(v) else float(v)) for k, v in city_df.iloc[0].items()}
     for col in ("area_km2",):
         city[col] = round(float(sum(areas.values())), 2) if areas else None
 
-    return FigureSet(settings=s, records=records, no_township_records=no_township, units=units.reset_index(), parks=parks.reset_index(), city=city,
-                     unassigned=unassigned, outside=outside, snapshots=snapshots, boundaries=store.boundaries_status(),
-                     park_boundaries=store.boundaries_status("parks"),
-                     is_sample=is_sample, population=pop, patents=counted["patents"], patent_sources=sources)
+    return FigureSet(
+        settings=s,
+        records=records,
+        no_township_records=no_township,
+        units=units.reset_index(),
+        parks=parks.reset_index(),
+        city=city,
+        unassigned=unassigned,
+        outside=outside,
+        snapshots=snapshots,
+        boundaries=store.boundaries_status(),
+        park_boundaries=store.boundaries_status("parks"),
+        is_sample=is_sample,
+        population=pop,
+        patents=counted["patents"],
+        patent_sources=sources,
+    )

@@ -62,8 +62,9 @@ def _records_basis(fs: FigureSet, kind: str) -> str:
         if not fs.snapshots.get(kind):
             return t("goal_basis.not_imported", what=what)
         outside = fs.outside.get(kind, 0)
-        return (t("goal_basis.none_counted", what=what, date=fs.snapshots.get(kind))
-                + (t("goal_basis.none_counted_outside", n=outside) if outside else ""))
+        return t("goal_basis.none_counted", what=what, date=fs.snapshots.get(kind)) + (
+            t("goal_basis.none_counted_outside", n=outside) if outside else ""
+        )
     files = t("goal_basis.file_sep").join(fs.record_files(kind))
     sample = t("goal_basis.sample") if fs.is_sample else ""
     return t("goal_basis.records", n=n, what=what, sample=sample, files=files, date=fs.snapshots.get(kind))
@@ -79,8 +80,9 @@ def _g01(fs: FigureSet, c: dict, s: Settings) -> Value:
 
 
 def _g02(fs: FigureSet, c: dict, s: Settings) -> Value:
-    return Value(c.get("invention_patents_long"),
-                 _records_basis(fs, "patents") + t("goal_basis.long_years", years=s.long_years))
+    return Value(
+        c.get("invention_patents_long"), _records_basis(fs, "patents") + t("goal_basis.long_years", years=s.long_years)
+    )
 
 
 def _g03(fs: FigureSet, c: dict, s: Settings) -> Value:
@@ -90,8 +92,10 @@ def _g03(fs: FigureSet, c: dict, s: Settings) -> Value:
         return Value(None, _records_basis(fs, "patents"))
     if base.value is None:
         return Value(None, t("goal_basis.g03_no_base", missing=base.missing))
-    return Value(round(inv / (base.value / 1e4), 2),
-                 t("goal_basis.g03", inv=f"{inv:.0f}", base=base.label, wan=f"{base.value / 1e4:.2f}"))
+    return Value(
+        round(inv / (base.value / 1e4), 2),
+        t("goal_basis.g03", inv=f"{inv:.0f}", base=base.label, wan=f"{base.value / 1e4:.2f}"),
+    )
 
 
 def _g04(fs: FigureSet, c: dict, s: Settings) -> Value:
@@ -105,8 +109,10 @@ def _g05(fs: FigureSet, c: dict, s: Settings) -> Value:
         return Value(None, _records_basis(fs, "trademarks"))
     if base.value is None:
         return Value(None, t("goal_basis.g05_no_base", missing=base.missing))
-    return Value(round(tm / (base.value / 1e4), 1),
-                 t("goal_basis.g05", tm=f"{tm:.0f}", wan=f"{base.value / 1e4:.2f}", base=base.label))
+    return Value(
+        round(tm / (base.value / 1e4), 1),
+        t("goal_basis.g05", tm=f"{tm:.0f}", wan=f"{base.value / 1e4:.2f}", base=base.label),
+    )
 
 
 def _g06(fs: FigureSet, c: dict, s: Settings) -> Value:
@@ -122,8 +128,10 @@ def _g07(fs: FigureSet, c: dict, s: Settings) -> Value:
     ht, filed = c.get("high_tech"), c.get("high_tech_gb_filed")
     if not ht:
         return Value(None, _records_basis(fs, "enterprises") if ht is None else t("goal_basis.g07_no_high_tech"))
-    return Value(round(filed / ht * 100, 1),
-                 t("goal_basis.g07", filed=f"{filed:.0f}", ht=f"{ht:.0f}") + _records_basis(fs, "enterprises"))
+    return Value(
+        round(filed / ht * 100, 1),
+        t("goal_basis.g07", filed=f"{filed:.0f}", ht=f"{ht:.0f}") + _records_basis(fs, "enterprises"),
+    )
 
 
 # G08–G11: the enterprises that count, as a mask of the enterprise records.
@@ -141,29 +149,50 @@ def _enterprise_goal(goal_id: str):
         if e is None or e.empty:  # imported with none counted (all outside Taixing): 0, not 无数据
             return Value(0.0 if fs.snapshots.get("enterprises") else None, _records_basis(fs, "enterprises"))
         return Value(float(_ENTERPRISE_COUNTS[goal_id](e).sum()), _records_basis(fs, "enterprises"))
+
     return value
 
 
 def _g12(fs: FigureSet, c: dict, s: Settings) -> Value:
     v = c.get("pledge_amount_wan")
-    return Value(None if v is None else round(v / 1e4, 2),
-                 _records_basis(fs, "pledges") + t("goal_basis.g12", start=s.plan_start))
+    return Value(
+        None if v is None else round(v / 1e4, 2),
+        _records_basis(fs, "pledges") + t("goal_basis.g12", start=s.plan_start),
+    )
 
 
 def _g13(fs: FigureSet, c: dict, s: Settings) -> Value:
     handled = t("goal_basis.g13_handled_or_transferred" if s.transferred_handled else "goal_basis.g13_handled")
-    moved = t("goals.g13_transferred", n=_count(c.get("enforcement_transferred")),
-              how=t("goals.g13_transferred_handled" if s.transferred_handled else "goals.g13_transferred_open"))
-    return Value(c.get("enforcement_rate"),
-                 t("goal_basis.g13", handled=handled, closed=_count(c.get("enforcement_closed")),
-                   cases=_count(c.get("enforcement_cases")), start=s.plan_start, moved=moved)
-                 + _records_basis(fs, "cases"))
+    moved = t(
+        "goals.g13_transferred",
+        n=_count(c.get("enforcement_transferred")),
+        how=t("goals.g13_transferred_handled" if s.transferred_handled else "goals.g13_transferred_open"),
+    )
+    return Value(
+        c.get("enforcement_rate"),
+        t(
+            "goal_basis.g13",
+            handled=handled,
+            closed=_count(c.get("enforcement_closed")),
+            cases=_count(c.get("enforcement_cases")),
+            start=s.plan_start,
+            moved=moved,
+        )
+        + _records_basis(fs, "cases"),
+    )
 
 
 def _g14(fs: FigureSet, c: dict, s: Settings) -> Value:
-    return Value(c.get("mediation_rate"),
-                 t("goal_basis.g14", mediated=_count(c.get("disputes_mediated")), disputes=_count(c.get("disputes")),
-                   start=s.plan_start) + _records_basis(fs, "cases"))
+    return Value(
+        c.get("mediation_rate"),
+        t(
+            "goal_basis.g14",
+            mediated=_count(c.get("disputes_mediated")),
+            disputes=_count(c.get("disputes")),
+            start=s.plan_start,
+        )
+        + _records_basis(fs, "cases"),
+    )
 
 
 def _g15(fs: FigureSet, c: dict, s: Settings) -> Value:
@@ -177,17 +206,31 @@ def _g16(fs: FigureSet, c: dict, s: Settings) -> Value:
         who = t("goals.g16_basis_all", counted=n["training_attendees"], unclear=n["training_attendees_unclear"])
     else:
         other = (c.get("training_attendees_all") or 0) - (v or 0) - (c.get("training_attendees_unclear") or 0)
-        who = t("goals.g16_basis", counted=n["training_attendees"], other=f"{other:.0f}",
-                unclear=n["training_attendees_unclear"])
+        who = t(
+            "goals.g16_basis",
+            counted=n["training_attendees"],
+            other=f"{other:.0f}",
+            unclear=n["training_attendees_unclear"],
+        )
     records = _records_basis(fs, "trainings")
     return Value(v, (t("goal_basis.g16", who=who, start=s.plan_start) if v is not None else "") + records)
 
 
 # Each computed goal's figure and basis, from the figure set, its city figures and its settings.
 _COMPUTED = {
-    "G01": _g01, "G02": _g02, "G03": _g03, "G04": _g04, "G05": _g05, "G06": _g06, "G07": _g07,
+    "G01": _g01,
+    "G02": _g02,
+    "G03": _g03,
+    "G04": _g04,
+    "G05": _g05,
+    "G06": _g06,
+    "G07": _g07,
     **{gid: _enterprise_goal(gid) for gid in _ENTERPRISE_COUNTS},
-    "G12": _g12, "G13": _g13, "G14": _g14, "G15": _g15, "G16": _g16,
+    "G12": _g12,
+    "G13": _g13,
+    "G14": _g14,
+    "G15": _g15,
+    "G16": _g16,
 }
 
 
@@ -230,8 +273,12 @@ def city_value(fs: FigureSet, metric: str) -> float | None:
 
 def _manual_basis(entry) -> str:
     """Where a figure entered by hand comes from: its evidence, who entered it and when."""
-    return t("goal_basis.manual", evidence=entry["evidence"], by=entry.get("entered_by") or t("goal_basis.manual_unsigned"),
-             on=entry.get("entered_on") or t("goal_basis.manual_undated"))
+    return t(
+        "goal_basis.manual",
+        evidence=entry["evidence"],
+        by=entry.get("entered_by") or t("goal_basis.manual_unsigned"),
+        on=entry.get("entered_on") or t("goal_basis.manual_undated"),
+    )
 
 
 def _nan_to_none(v):
@@ -244,7 +291,11 @@ def evaluate(fs: FigureSet) -> pd.DataFrame:
     definition, plan_text (the plan's own words), task, lead, cooperating."""
     table = goal_table()
     manual = fs.records.get("manual")
-    manual = manual.drop_duplicates("goal_id", keep="last").set_index("goal_id") if manual is not None and len(manual) else None
+    manual = (
+        manual.drop_duplicates("goal_id", keep="last").set_index("goal_id")
+        if manual is not None and len(manual)
+        else None
+    )
     rows = []
     for g in table.to_dict("records"):
         gid = g["id"]
@@ -256,9 +307,17 @@ def evaluate(fs: FigureSet) -> pd.DataFrame:
                 basis = _manual_basis(entry)
             else:
                 status, source, basis = "no_data", "none", t("goal_basis.milestone_not_reported")
-            rows.append({**g, "current": 1.0 if status == "done" else (0.0 if status == "not_done" else None),
-                         "gap": None, "progress": 1.0 if status == "done" else 0.0, "status": status,
-                         "source": source, "basis": basis})
+            rows.append(
+                {
+                    **g,
+                    "current": 1.0 if status == "done" else (0.0 if status == "not_done" else None),
+                    "gap": None,
+                    "progress": 1.0 if status == "done" else 0.0,
+                    "status": status,
+                    "source": source,
+                    "basis": basis,
+                }
+            )
             continue
         if entry is not None and not pd.isna(entry["value"]):
             val = Value(float(entry["value"]), _manual_basis(entry))
@@ -275,14 +334,43 @@ def evaluate(fs: FigureSet) -> pd.DataFrame:
             status = "met" if met else "not_met"
             gap = 0.0 if met else round(target - cur, 2)
             progress = min(cur / target, 1.0) if target else None
-        rows.append({**g, "current": cur, "gap": gap, "progress": progress, "status": status, "source": source,
-                     "basis": val.basis})
+        rows.append(
+            {
+                **g,
+                "current": cur,
+                "gap": gap,
+                "progress": progress,
+                "status": status,
+                "source": source,
+                "basis": val.basis,
+            }
+        )
     df = pd.DataFrame(rows)
     df["status_label"] = df["status"].map(STATUS_LABELS)
     df["rule"] = [goal_rule(r["id"], fs.settings, r["definition"], fs.as_of) for r in rows]
-    cols = ["id", "kind", "group", "name", "target", "comparator", "unit", "current", "gap", "progress", "status",
-            "status_label", "source", "basis", "rule", "definition", "plan_text", "task", "task_name", "lead",
-            "cooperating"]
+    cols = [
+        "id",
+        "kind",
+        "group",
+        "name",
+        "target",
+        "comparator",
+        "unit",
+        "current",
+        "gap",
+        "progress",
+        "status",
+        "status_label",
+        "source",
+        "basis",
+        "rule",
+        "definition",
+        "plan_text",
+        "task",
+        "task_name",
+        "lead",
+        "cooperating",
+    ]
     return df[cols]
 
 

@@ -82,8 +82,18 @@ def state_label(state: str) -> str:
 
 def _areas(fs: FigureSet) -> pd.DataFrame:
     """Townships (gazetteer order) then parks, with their kind label and every metric the network page uses."""
-    cols = ["code", "name", "has_office", "staff", "fund_wan", "workstations", "patents_valid", "trademarks",
-            "zero_patent_above_scale", "zero_patent_high_tech"]
+    cols = [
+        "code",
+        "name",
+        "has_office",
+        "staff",
+        "fund_wan",
+        "workstations",
+        "patents_valid",
+        "trademarks",
+        "zero_patent_above_scale",
+        "zero_patent_high_tech",
+    ]
     u = fs.units[cols + ["type"]].rename(columns={"type": "kind"})
     p = fs.parks[cols].assign(kind=t("network.kind_park"))
     out = pd.concat([u, p], ignore_index=True)
@@ -128,8 +138,14 @@ def counted_total(fs: FigureSet, gap_key: str, codes) -> float:
 def _gaps_of(row) -> list[tuple[str, float | None]]:
     """(gap key, count or None) for one area, in severity order."""
     out: list[tuple[str, float | None]] = []
-    for metric, prefix in (("has_office", "office"), ("staff", "staff"), ("fund_wan", "fund"),
-                           ("workstations", "ws"), ("patents_valid", "patents"), ("trademarks", "tm")):
+    for metric, prefix in (
+        ("has_office", "office"),
+        ("staff", "staff"),
+        ("fund_wan", "fund"),
+        ("workstations", "ws"),
+        ("patents_valid", "patents"),
+        ("trademarks", "tm"),
+    ):
         s = state_of(row[metric])
         if s == NO:
             out.append((f"{prefix}_none", None))
@@ -161,12 +177,20 @@ def gap_list(fs: FigureSet) -> pd.DataFrame:
         for key, n in _gaps_of(r):
             g = _KIND[key]
             task = tk.get(g.task, {})
-            rows.append({
-                "code": r["code"], "area": r["name"], "kind": r["kind"],
-                "gap": t(f"network.gap_{key}", n=int(n)) if g.counted else t(f"network.gap_{key}"),
-                "count": n if g.counted else np.nan, "basis": basis_label(g),
-                "lead": task.get("lead", ""), "cooperating": task.get("cooperating", ""), "gap_key": key, "task": g.task,
-            })
+            rows.append(
+                {
+                    "code": r["code"],
+                    "area": r["name"],
+                    "kind": r["kind"],
+                    "gap": t(f"network.gap_{key}", n=int(n)) if g.counted else t(f"network.gap_{key}"),
+                    "count": n if g.counted else np.nan,
+                    "basis": basis_label(g),
+                    "lead": task.get("lead", ""),
+                    "cooperating": task.get("cooperating", ""),
+                    "gap_key": key,
+                    "task": g.task,
+                }
+            )
     df = pd.DataFrame(rows, columns=GAP_COLUMNS)
     df["count"] = df["count"].astype(float)
     return df.rename(columns=_gap_headers())
@@ -186,19 +210,21 @@ def scorecard(fs: FigureSet) -> pd.DataFrame:
     def no_data(state: str) -> str:  # record-derived facts: not imported, rather than not reported
         return NO_DATA if state == UNKNOWN else state
 
-    out = pd.DataFrame({
-        t("network.col_code"): a["code"],
-        t("network.col_area"): a["name"],
-        t("network.col_kind"): a["kind"],
-        t("network.col_office"): [state_label(state_of(v)) for v in a["has_office"]],
-        t("network.col_staff"): a["staff"],
-        t("network.col_fund"): a["fund_wan"],
-        t("network.col_ws"): a["workstations"],
-        t("network.col_patents"): [state_label(no_data(state_of(v))) for v in a["patents_valid"]],
-        t("network.col_tm"): [state_label(no_data(state_of(v))) for v in a["trademarks"]],
-        t("network.col_zero"): a["zero_enterprises"],
-        t("network.col_gaps"): [int(counts.get(c, 0)) for c in a["code"]],
-    })
+    out = pd.DataFrame(
+        {
+            t("network.col_code"): a["code"],
+            t("network.col_area"): a["name"],
+            t("network.col_kind"): a["kind"],
+            t("network.col_office"): [state_label(state_of(v)) for v in a["has_office"]],
+            t("network.col_staff"): a["staff"],
+            t("network.col_fund"): a["fund_wan"],
+            t("network.col_ws"): a["workstations"],
+            t("network.col_patents"): [state_label(no_data(state_of(v))) for v in a["patents_valid"]],
+            t("network.col_tm"): [state_label(no_data(state_of(v))) for v in a["trademarks"]],
+            t("network.col_zero"): a["zero_enterprises"],
+            t("network.col_gaps"): [int(counts.get(c, 0)) for c in a["code"]],
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -214,9 +240,14 @@ def coverage(card: pd.DataFrame) -> dict[str, tuple[int, int, int]]:
     return out
 
 
-
-
 def _gap_headers() -> dict[str, str]:
-    return {"code": t("network.col_code"), "area": t("network.col_area"), "kind": t("network.col_kind"),
-            "gap": t("network.col_gap"), "count": t("network.col_count"), "basis": t("network.col_basis"),
-            "lead": t("network.col_lead"), "cooperating": t("network.col_coop")}
+    return {
+        "code": t("network.col_code"),
+        "area": t("network.col_area"),
+        "kind": t("network.col_kind"),
+        "gap": t("network.col_gap"),
+        "count": t("network.col_count"),
+        "basis": t("network.col_basis"),
+        "lead": t("network.col_lead"),
+        "cooperating": t("network.col_coop"),
+    }

@@ -62,11 +62,21 @@ class Flags:
         frame = self.frame
         for idx in mask[mask].index:
             header = self.header_of.get(column, kind_header(self.kind, column))
-            self.problems.add(key, Problem(int(frame.at[idx, "row_no"]), header, str(values.get(idx, "")),
-                                           str(reasons[idx]), severity, frame.at[idx, "_sheet"]))
+            self.problems.add(
+                key,
+                Problem(
+                    int(frame.at[idx, "row_no"]),
+                    header,
+                    str(values.get(idx, "")),
+                    str(reasons[idx]),
+                    severity,
+                    frame.at[idx, "_sheet"],
+                ),
+            )
 
 
 # -- a chunk's rows as fields -----------------------------------------------------------------------------------------
+
 
 def _first_cells(body: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each row's first non-empty cell ('' for none) and which rows are blank. A column is only looked at for the rows
@@ -98,13 +108,21 @@ def _total_rows(first: np.ndarray) -> np.ndarray:
     return totals
 
 
-def fields(kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], prefix: str,
-           skipped: list) -> tuple[pd.DataFrame, int]:
+def fields(
+    kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], prefix: str, skipped: list
+) -> tuple[pd.DataFrame, int]:
     """Raw body rows -> one column per input field (plus row_no, _sheet), without blank and total rows (total rows
     are reported in `skipped`, the report's list); and the number of blank rows."""
     # Text columns (CSV) are passed as they are; converting them to numpy and back costs seconds per million rows.
-    frame = pd.DataFrame({f: (body.iloc[:, i].array if isinstance(body.dtypes.iloc[i], pd.StringDtype)
-                              else body.iloc[:, i].to_numpy()) for i, f in mapping.items()}, index=body.index)
+    frame = pd.DataFrame(
+        {
+            f: (
+                body.iloc[:, i].array if isinstance(body.dtypes.iloc[i], pd.StringDtype) else body.iloc[:, i].to_numpy()
+            )
+            for i, f in mapping.items()
+        },
+        index=body.index,
+    )
     frame["row_no"] = frame.index + 1  # file row number (1-based, as Excel shows it)
     frame["_sheet"] = prefix
     first, blank = _first_cells(body)
@@ -120,6 +138,7 @@ def fields(kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], prefi
 
 
 # -- derived IDs --------------------------------------------------------------------------------------------------------
+
 
 def derives_id(kind: schema.Kind, mapping: dict[int, str]) -> str:
     """The key field a part of a file lacks and whose value is derived (schema Kind.id_from), or ''."""
@@ -144,6 +163,7 @@ def _derived_ids(kind: schema.Kind, out: pd.DataFrame) -> pd.Series:
 
 # -- checking a chunk ---------------------------------------------------------------------------------------------------
 
+
 def _parsed(f: schema.Field, col: pd.Series, txt: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     """A field's values parsed by its type, and the error of each cell (None: text, never wrong)."""
     if f.type == "text":
@@ -155,8 +175,9 @@ def _parsed(f: schema.Field, col: pd.Series, txt: pd.Series) -> tuple[pd.Series,
     return parse.parse_numbers(col, integer=(f.type == "int"), txt=txt)
 
 
-def check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: Problems, datum_rank: dict,
-          as_of: str) -> pd.DataFrame:
+def check(
+    kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: Problems, datum_rank: dict, as_of: str
+) -> pd.DataFrame:
     """Parse and validate one chunk's fields; the problems go to `problems`. Returns the parsed columns."""
     out = pd.DataFrame(index=frame.index)
     out["row_no"] = frame["row_no"]
@@ -188,6 +209,7 @@ def check(kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: Pro
 
 
 # -- coordinates --------------------------------------------------------------------------------------------------------
+
 
 def _check_coordinates(out: pd.DataFrame, flag: Flags, datum_rank: dict) -> None:
     """`datum_rank`: datum text -> rank, in the order the file (all chunks so far) first has them."""

@@ -42,8 +42,13 @@ def patent_numbers(out: pd.DataFrame, flag, as_of: str) -> None:
     num = patents.normalise_numbers(out["app_no"])
     num.index = out.index
     flag(num["error"].ne("") & num["number"].eq("") & out["app_no"].ne(""), "app_no", out["app_no"], num["error"])
-    flag(num["check_ok"].eq(False), "app_no", out["app_no"],
-         num["error"].where(num["error"].ne(""), t("ingest_derive.check_digit")), severity="warning")
+    flag(
+        num["check_ok"].eq(False),
+        "app_no",
+        out["app_no"],
+        num["error"].where(num["error"].ne(""), t("ingest_derive.check_digit")),
+        severity="warning",
+    )
     out["number"] = num["number"].replace("", None)
     pkey = num["number"].str.partition(".")[0]  # = patents.dedupe_key of the canonical number
     out["pkey"] = pkey.where(pkey.ne(""), None)
@@ -53,7 +58,9 @@ def patent_numbers(out: pd.DataFrame, flag, as_of: str) -> None:
     year = pd.to_numeric(num["year"], errors="coerce")
     year = year.fillna(pd.to_numeric(out["app_date"].str[:4], errors="coerce"))
     out["app_year"] = year
-    label = out["type_label"].map({t_: (patents.type_from_label(t_) if t_ else "") for t_ in out["type_label"].unique()})
+    label = out["type_label"].map(
+        {t_: (patents.type_from_label(t_) if t_ else "") for t_ in out["type_label"].unique()}
+    )
     clash = label.ne("") & out["patent_type"].notna() & label.ne(out["patent_type"].fillna(""))
     flag(clash, "type_label", out["type_label"], t("ingest_derive.type_clash"), severity="warning")
     out["patent_type"] = out["patent_type"].fillna(label.replace("", None))
@@ -91,8 +98,10 @@ def case_status(out: pd.DataFrame, flag, as_of: str) -> None:
     flag(before, "closed_date", out["closed_date"], t("ingest_derive.closed_before_accepted"))
     out["kind_code"] = kc.replace("", None)
     out["status_code"] = st.replace("", None)
-    mediated = kc.eq("dispute") & (out["outcome"].str.contains(words.alternatives(words.CASE_MEDIATED_OUTCOME), regex=True)
-                                   | out["status"].str.contains(words.alternatives(words.CASE_MEDIATED_STATUS), regex=True))
+    mediated = kc.eq("dispute") & (
+        out["outcome"].str.contains(words.alternatives(words.CASE_MEDIATED_OUTCOME), regex=True)
+        | out["status"].str.contains(words.alternatives(words.CASE_MEDIATED_STATUS), regex=True)
+    )
     out["mediated"] = mediated.astype(int)
 
 
@@ -119,8 +128,9 @@ def network_area(out: pd.DataFrame, flag, as_of: str) -> None:
     codes = out["area"].map(lambda t_: gaz.resolve_area(t_))
     flag(codes.map(lambda kc: kc[0] not in ("unit", "park")), "area", out["area"], t("ingest_derive.not_an_area"))
     out["area_code"] = codes.map(lambda kc: kc[1] or None)
-    lvl_bad = out["pilot_level"].ne("") & ~out["pilot_level"].str.contains(words.alternatives(words.PILOT_LEVELS),
-                                                                          regex=True)
+    lvl_bad = out["pilot_level"].ne("") & ~out["pilot_level"].str.contains(
+        words.alternatives(words.PILOT_LEVELS), regex=True
+    )
     flag(lvl_bad, "pilot_level", out["pilot_level"], t("ingest_derive.pilot_level"))
 
 
@@ -130,8 +140,12 @@ def manual_goal(out: pd.DataFrame, flag, as_of: str) -> None:
     from txip_geo.plan import goal_table
 
     ids = set(goal_table()["id"])
-    flag(~out["goal_id"].str.upper().isin(ids) & out["goal_id"].ne(""), "goal_id", out["goal_id"],
-         t("ingest_derive.goal_id"))
+    flag(
+        ~out["goal_id"].str.upper().isin(ids) & out["goal_id"].ne(""),
+        "goal_id",
+        out["goal_id"],
+        t("ingest_derive.goal_id"),
+    )
     out["goal_id"] = out["goal_id"].str.upper()
 
 
@@ -140,8 +154,12 @@ def statistics_row(out: pd.DataFrame, flag, as_of: str) -> None:
     """The area code (the city or a township) and the measure checked."""
     valid_codes = {CITY_CODE} | set(load_gazetteer().codes)
     flag(~out["code"].isin(valid_codes) & out["code"].ne(""), "code", out["code"], t("ingest_derive.area_code"))
-    flag(~out["measure"].isin(words.STATISTICS_MEASURES) & out["measure"].ne(""), "measure", out["measure"],
-         t("ingest_derive.measure"))
+    flag(
+        ~out["measure"].isin(words.STATISTICS_MEASURES) & out["measure"].ne(""),
+        "measure",
+        out["measure"],
+        t("ingest_derive.measure"),
+    )
 
 
 _unknown = {k.derive for k in schema.KINDS.values() if k.derive} - set(DERIVES)

@@ -38,7 +38,9 @@ def _alias_files() -> dict:
                     if section == "values":  # [values.KIND]: the vocabulary of fields' values
                         for kname, vocab in fields.items():
                             for fname, words in vocab.items():
-                                tables.setdefault("values", {}).setdefault(kname, {}).setdefault(fname, []).extend(words)
+                                tables.setdefault("values", {}).setdefault(kname, {}).setdefault(fname, []).extend(
+                                    words
+                                )
                         continue
                     for fname, aliases in fields.items():
                         tables.setdefault("aliases", {}).setdefault(section, {}).setdefault(fname, []).extend(aliases)
@@ -114,16 +116,16 @@ def map_columns(kind: schema.Kind, headers: list, values_of=None, readings: list
                 if not ambiguous:
                     used[hit], taken = fname, taken | {fname}
                     break
-                field = _by_values(kind, [f for f in claimed[a] if f not in taken], headers[hit], values_of, hit,
-                                   readings)
+                field = _by_values(
+                    kind, [f for f in claimed[a] if f not in taken], headers[hit], values_of, hit, readings
+                )
                 used[hit], taken = field, taken | {field}
                 if field == fname:
                     break
     return used
 
 
-def _by_values(kind: schema.Kind, candidates: list[str], header: str, values_of, i: int,
-               readings: list | None) -> str:
+def _by_values(kind: schema.Kind, candidates: list[str], header: str, values_of, i: int, readings: list | None) -> str:
     """Which of the candidate fields an ambiguous column is: the best fit of its values to the fields' vocabularies
     (at least VALUE_FIT), else the first candidate."""
     vocab = value_vocabulary(kind)
@@ -136,8 +138,11 @@ def _by_values(kind: schema.Kind, candidates: list[str], header: str, values_of,
     if readings is not None and values:
         sample = "、".join(list(dict.fromkeys(values))[:4])
         label, others = kind_header(kind, field), "、".join(kind_header(kind, f) for f in candidates if f != field)
-        how = t("ingest_header.values_fit" if best[0] >= VALUE_FIT else "ingest_header.values_fit_none", sample=sample,
-                label=label)
+        how = t(
+            "ingest_header.values_fit" if best[0] >= VALUE_FIT else "ingest_header.values_fit_none",
+            sample=sample,
+            label=label,
+        )
         readings.append(t("ingest_header.reading", header=header, label=label, others=others, how=how))
     return field
 
@@ -165,14 +170,16 @@ def cell_texts(col: pd.Series) -> pd.Series:
     return col.astype("object").where(col.notna(), "").astype(str).str.strip()
 
 
-def find_header(kind: schema.Kind, raw: pd.DataFrame,
-                readings: list | None = None) -> tuple[int, dict[int, str], list[str]]:
+def find_header(
+    kind: schema.Kind, raw: pd.DataFrame, readings: list | None = None
+) -> tuple[int, dict[int, str], list[str]]:
     """The row (0-based) that best looks like the header: most mapped fields, required ones weighing double.
     `readings` gets how the chosen header's ambiguous columns were read (see map_columns)."""
     best = (-1, 0, {}, [], [])
     for r in range(min(MAX_HEADER_SCAN, len(raw))):
+
         def values_of(i, r=r):
-            return cell_texts(raw.iloc[r + 1:r + 1 + VALUE_SAMPLE, i]).tolist()
+            return cell_texts(raw.iloc[r + 1 : r + 1 + VALUE_SAMPLE, i]).tolist()
 
         for headers in ([cell(v) for v in raw.iloc[r].to_numpy()], header_candidates(raw, r)):
             read: list[str] = []

@@ -24,24 +24,47 @@ from txip_geo.strings import t
 CHUNK_ROWS = 100_000  # data rows read, checked, located and stored at a time: an import's memory is bounded by it
 
 
-def prepare(kind_name: str, data: bytes, file_name: str, *, as_of: str, layers: dict | None = None,
-            skip_invalid: bool = False, head: int | None = None,
-            chunk_rows: int | None = None) -> tuple[pd.DataFrame, ImportReport]:
+def prepare(
+    kind_name: str,
+    data: bytes,
+    file_name: str,
+    *,
+    as_of: str,
+    layers: dict | None = None,
+    skip_invalid: bool = False,
+    head: int | None = None,
+    chunk_rows: int | None = None,
+) -> tuple[pd.DataFrame, ImportReport]:
     """Parse, validate and locate a file's rows without touching the store. Raises ImportRejected.
 
     `head`: keep only the first records (a preview; the report still covers the whole file)."""
     report = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
     frames, kept = [], 0
-    for records in prepared_chunks(kind_name, Source(file_name, data=data), report, as_of=as_of, layers=layers,
-                                   skip_invalid=skip_invalid, chunk_rows=chunk_rows):
+    for records in prepared_chunks(
+        kind_name,
+        Source(file_name, data=data),
+        report,
+        as_of=as_of,
+        layers=layers,
+        skip_invalid=skip_invalid,
+        chunk_rows=chunk_rows,
+    ):
         if head is None or kept < head:
             frames.append(records if head is None else records.head(head - kept))
             kept += len(frames[-1])
     return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), report
 
 
-def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_of: str, layers: dict | None = None,
-                    skip_invalid: bool = False, chunk_rows: int | None = None):
+def prepared_chunks(
+    kind_name: str,
+    source: Source,
+    report: ImportReport,
+    *,
+    as_of: str,
+    layers: dict | None = None,
+    skip_invalid: bool = False,
+    chunk_rows: int | None = None,
+):
     """The file's records, parsed, validated, de-duplicated and located, as frames of at most `chunk_rows` rows
     (default CHUNK_ROWS; a small file is one frame). `report` is filled as the chunks go and complete once the last
     one is given; any rejection (ImportRejected) is raised before the last chunk is given, so a consumer that
@@ -50,8 +73,14 @@ def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_
 
     Across chunks only what the file-level checks need is kept: the keys already seen (duplicates within the file),
     the problems and the counts."""
-    run = _Preparation(schema.KINDS[kind_name], source, report, as_of=as_of, skip_invalid=skip_invalid,
-                       chunk_rows=chunk_rows or CHUNK_ROWS)
+    run = _Preparation(
+        schema.KINDS[kind_name],
+        source,
+        report,
+        as_of=as_of,
+        skip_invalid=skip_invalid,
+        chunk_rows=chunk_rows or CHUNK_ROWS,
+    )
     yield from run.chunks(layers)
 
 
@@ -66,14 +95,24 @@ class _Preparation:
     """One file's preparation and the state it keeps across chunks: the rows read so far (the row limit), the keys
     already seen (de-duplication within the file), the problems and the counts the report ends with."""
 
-    def __init__(self, kind: schema.Kind, source: Source, report: ImportReport, *, as_of: str, skip_invalid: bool,
-                 chunk_rows: int):
+    def __init__(
+        self,
+        kind: schema.Kind,
+        source: Source,
+        report: ImportReport,
+        *,
+        as_of: str,
+        skip_invalid: bool,
+        chunk_rows: int,
+    ):
         self.kind, self.source, self.report = kind, source, report
         self.file_name, self.as_of, self.skip_invalid, self.chunk_rows = source.name, as_of, skip_invalid, chunk_rows
         self.sheets: list[Sheet] = []
         self.raw_rows = 0  # rows read from the file so far, header and blank rows included
         self.problems = Problems()
-        self.seen_keys: set = set()  # de-duplication within the file, across chunks: the keys kept (a value, or a tuple)
+        self.seen_keys: set = (
+            set()
+        )  # de-duplication within the file, across chunks: the keys kept (a value, or a tuple)
         self.derived_rows: dict = {}  # derived ID -> (row, the row's content) of its first row
         self.datum_rank: dict[str, int] = {}  # datum texts in the order the file first has them
         self.methods: dict[str, int] = {}
@@ -141,7 +180,8 @@ class _Preparation:
     def _empty(self, sheet: Sheet) -> bool:
         raw = sheet.head
         return (raw.empty or raw.dropna(how="all").empty) and (
-            sheet.rest is None or all(r.dropna(how="all").empty for r in self._rest_of(sheet)))
+            sheet.rest is None or all(r.dropna(how="all").empty for r in self._rest_of(sheet))
+        )
 
     def _part(self, sheet: Sheet) -> tuple[_Part | None, tuple | None]:
         """(the sheet as a part, None), or (None, (missing headers, the headers found, the sheet's label))."""
@@ -149,11 +189,15 @@ class _Preparation:
         read: list[str] = []
         hr, mapping, headers = find_header(kind, sheet.head, read)
         derive = derives_id(kind, mapping)
-        missing = [kind.get(f).header for f in kind.required if f not in mapping.values() and not (derive and f == derive)]
+        missing = [
+            kind.get(f).header for f in kind.required if f not in mapping.values() and not (derive and f == derive)
+        ]
         label = t("ingest.sheet", sheet=sheet.name) if sheet.name != "" else ""
         if derive and not missing:
             header = kind.get(derive).header
-            read.append(t("ingest.derived_reading", header=header, fields="、".join(kind.get(f).header for f in kind.id_from)))
+            read.append(
+                t("ingest.derived_reading", header=header, fields="、".join(kind.get(f).header for f in kind.id_from))
+            )
         if missing:
             found = "、".join(h for h in headers if h) if hr >= 0 else ""
             if len(self.sheets) > 1:
@@ -170,8 +214,10 @@ class _Preparation:
         if best_missing is None:
             raise rejected(self.report, t("ingest.empty_file", file=self.file_name))
         missing, found, label = best_missing
-        raise rejected(self.report, t("ingest.missing_columns", file=self.file_name, sheet=label,
-                                      missing="、".join(missing), found=found))
+        raise rejected(
+            self.report,
+            t("ingest.missing_columns", file=self.file_name, sheet=label, missing="、".join(missing), found=found),
+        )
 
     def _describe(self, parts: list[_Part]) -> dict[str, str]:
         """The report's sheets, header row and columns; field -> the header it was read from."""
@@ -192,10 +238,11 @@ class _Preparation:
             prefix = f"{part.sheet.name}!" if len(parts) > 1 else ""
             blank_rows = 0
             derive_id = bool(derives_id(self.kind, part.mapping))
-            for raw in itertools.chain([part.sheet.head.iloc[part.header_row + 1:]], self._rest_of(part.sheet)):
+            for raw in itertools.chain([part.sheet.head.iloc[part.header_row + 1 :]], self._rest_of(part.sheet)):
                 for start in range(0, len(raw), self.chunk_rows):
-                    frame, blanks = fields(self.kind, raw.iloc[start:start + self.chunk_rows], part.mapping, prefix,
-                                           self.report.skipped)
+                    frame, blanks = fields(
+                        self.kind, raw.iloc[start : start + self.chunk_rows], part.mapping, prefix, self.report.skipped
+                    )
                     frame["_derive_id"] = derive_id
                     blank_rows += blanks
                     if len(frame):
@@ -209,8 +256,12 @@ class _Preparation:
         header_of = self._describe(parts)
         if self.kind.located:
             layers = layers or {}
-            self.locator = _locate.Locator(load_gazetteer(), townships=layers.get("townships"),
-                                           parks=layers.get("parks"), outline=layers.get("outline"))
+            self.locator = _locate.Locator(
+                load_gazetteer(),
+                townships=layers.get("townships"),
+                parks=layers.get("parks"),
+                outline=layers.get("outline"),
+            )
         # The next chunk's fields are read before a chunk is given (they are compact; its prepared records are not):
         # when the last chunk is given, the file-level checks have been made -- before anything is stored, for a
         # small file.
@@ -287,10 +338,21 @@ class _Preparation:
         kind = self.kind
         r = out.iat[j, out.columns.get_loc("row_no")]
         sheet = out.iat[j, out.columns.get_loc("_sheet")]
-        self.problems.add((1 << 30, 0), Problem(
-            int(r), t("ingest_check.derived_column", header=kind.get(kind.key[0]).header), str(value),
-            t("ingest_check.derived_clash", row=first_row, fields="、".join(kind.get(f).header for f in kind.id_from)),
-            "error", sheet))
+        self.problems.add(
+            (1 << 30, 0),
+            Problem(
+                int(r),
+                t("ingest_check.derived_column", header=kind.get(kind.key[0]).header),
+                str(value),
+                t(
+                    "ingest_check.derived_clash",
+                    row=first_row,
+                    fields="、".join(kind.get(f).header for f in kind.id_from),
+                ),
+                "error",
+                sheet,
+            ),
+        )
 
     def _locate(self, out: pd.DataFrame) -> None:
         """The chunk's records assigned to an area (in place); the counts of each way of assigning kept."""
@@ -316,8 +378,11 @@ class _Preparation:
         bad_rows = self.problems.bad_rows
         if bad_rows and not self.skip_invalid:
             lines = "\n".join(report.error_lines(10))
-            more = (t("ingest.more_errors", errors=len(report.errors), rows=len(bad_rows))
-                    if len(report.errors) > 10 else "")
+            more = (
+                t("ingest.more_errors", errors=len(report.errors), rows=len(bad_rows))
+                if len(report.errors) > 10
+                else ""
+            )
             raise rejected(report, t("ingest.bad_rows", file=file_name, rows=len(bad_rows), lines=lines, more=more))
         if not self.rows_valid:
             raise rejected(report, t("ingest.all_bad", file=file_name))

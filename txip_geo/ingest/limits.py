@@ -38,8 +38,16 @@ from pathlib import Path, PurePosixPath
 from txip_geo.errors import UploadRejected
 from txip_geo.strings import t
 
-__all__ = ["Limits", "current", "check_upload", "check_rows", "check_file", "check_archive",
-           "safe_extract", "member_parts"]
+__all__ = [
+    "Limits",
+    "current",
+    "check_upload",
+    "check_rows",
+    "check_file",
+    "check_archive",
+    "safe_extract",
+    "member_parts",
+]
 
 MIB = 1024 * 1024
 
@@ -96,6 +104,7 @@ def _mb(n: int) -> str:
 
 # -- uploads -------------------------------------------------------------------------------------------------------
 
+
 def check_upload(data: bytes | Path, file_name: str, limits: Limits | None = None) -> None:
     """Refuse, before parsing, a file that is too large, has too many rows, or is a workbook that would unpack too
     large. `data`: the file's bytes, or its path (read in blocks, never whole). Raises :class:`UploadRejected`;
@@ -142,8 +151,9 @@ def check_rows(rows: int, file_name: str, limits: Limits | None = None) -> None:
     """Refuse a file whose sheets hold more rows in all than the limit."""
     lim = limits or current()
     if rows > lim.max_rows + _LINE_SLACK:
-        raise UploadRejected(t("ingest_limits.too_many_rows", name=Path(str(file_name)).name, rows=rows,
-                               limit=lim.max_rows))
+        raise UploadRejected(
+            t("ingest_limits.too_many_rows", name=Path(str(file_name)).name, rows=rows, limit=lim.max_rows)
+        )
 
 
 def check_file(path: str | Path, limits: Limits | None = None) -> None:
@@ -155,8 +165,9 @@ def check_file(path: str | Path, limits: Limits | None = None) -> None:
     except OSError:
         return  # a missing file is reported by the reader
     if size > lim.max_upload_bytes:
-        raise UploadRejected(t("ingest_limits.file_too_large", name=p.name, size=_mb(size),
-                               limit=_mb(lim.max_upload_bytes)))
+        raise UploadRejected(
+            t("ingest_limits.file_too_large", name=p.name, size=_mb(size), limit=_mb(lim.max_upload_bytes))
+        )
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
@@ -182,22 +193,32 @@ def _declared_sheet_rows(zf: zipfile.ZipFile) -> int:
 
 # -- archives ------------------------------------------------------------------------------------------------------
 
+
 def check_archive(zf: zipfile.ZipFile, file_name: str, limits: Limits | None = None) -> None:
     """Member count, total uncompressed size and per-member compression ratio, from the zip's directory."""
     lim = limits or current()
     name = Path(str(file_name)).name
     infos = zf.infolist()
     if len(infos) > lim.max_archive_members:
-        raise UploadRejected(t("ingest_limits.too_many_members", name=name, members=len(infos),
-                               limit=lim.max_archive_members))
+        raise UploadRejected(
+            t("ingest_limits.too_many_members", name=name, members=len(infos), limit=lim.max_archive_members)
+        )
     total = sum(i.file_size for i in infos)
     if total > lim.max_archive_bytes:
-        raise UploadRejected(t("ingest_limits.unpacks_too_large", name=name, size=_mb(total),
-                               limit=_mb(lim.max_archive_bytes)))
+        raise UploadRejected(
+            t("ingest_limits.unpacks_too_large", name=name, size=_mb(total), limit=_mb(lim.max_archive_bytes))
+        )
     for i in infos:
         if i.file_size > RATIO_FLOOR_BYTES and i.file_size > lim.max_compression_ratio * max(i.compress_size, 1):
-            raise UploadRejected(t("ingest_limits.zip_bomb", name=name, member=PurePosixPath(i.filename).name,
-                                   packed=i.compress_size, size=_mb(i.file_size)))
+            raise UploadRejected(
+                t(
+                    "ingest_limits.zip_bomb",
+                    name=name,
+                    member=PurePosixPath(i.filename).name,
+                    packed=i.compress_size,
+                    size=_mb(i.file_size),
+                )
+            )
 
 
 def member_parts(member_name: str) -> list[str]:
@@ -217,9 +238,14 @@ def _is_link(info: zipfile.ZipInfo) -> bool:
     return info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16)
 
 
-def safe_extract(zip_path: str | Path, dest: str | Path, *, limits: Limits | None = None,
-                 name_of: Callable[[zipfile.ZipInfo], str] | None = None,
-                 keep: Callable[[list[str]], bool] | None = None) -> list[Path]:
+def safe_extract(
+    zip_path: str | Path,
+    dest: str | Path,
+    *,
+    limits: Limits | None = None,
+    name_of: Callable[[zipfile.ZipInfo], str] | None = None,
+    keep: Callable[[list[str]], bool] | None = None,
+) -> list[Path]:
     """Extract a zip into ``dest`` and return the files written.
 
     Refuses (``UploadRejected``, nothing written) a zip that is not one, has too many members, unpacks too large, has
@@ -261,8 +287,9 @@ def safe_extract(zip_path: str | Path, dest: str | Path, *, limits: Limits | Non
                     while chunk := src.read(MIB):
                         budget -= len(chunk)
                         if budget < 0:
-                            raise UploadRejected(t("ingest_limits.inflates_too_large", name=zp.name,
-                                                   limit=_mb(lim.max_archive_bytes)))
+                            raise UploadRejected(
+                                t("ingest_limits.inflates_too_large", name=zp.name, limit=_mb(lim.max_archive_bytes))
+                            )
                         out.write(chunk)
         except UploadRejected:
             _remove(written)

@@ -159,10 +159,16 @@ def parse_bools(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return val, err
 
 
-def parse_numbers(series: pd.Series, integer: bool = False, txt: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(
+    series: pd.Series, integer: bool = False, txt: pd.Series | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Vectorised numbers with thousands separators and 万/亿 left to the caller's unit; returns (float, error).
     `txt`: clean_text(series), when the caller has it already."""
-    txt = (clean_text(series) if txt is None else txt).str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    txt = (
+        (clean_text(series) if txt is None else txt)
+        .str.replace(",", "", regex=False)
+        .str.replace("，", "", regex=False)
+    )
     txt = txt.str.replace(r"\s+", "", regex=True)
     val = pd.to_numeric(txt.mask(txt.eq("")), errors="coerce")
     err = pd.Series("", index=series.index, dtype="object")
@@ -186,6 +192,7 @@ def map_status(series: pd.Series, table: list[tuple[str, list[str]]], txt: pd.Se
     txip_geo.ingest.words; `txt`: clean_text(series), when the caller has it already."""
     txt = clean_text(series) if txt is None else txt
     codes, uniques = pd.factorize(txt)  # clean_text leaves no missing value
-    mapped = np.array([next((code for code, words in table if any(w in u for w in words)), "") for u in uniques]
-                      + [""], dtype=object)
+    mapped = np.array(
+        [next((code for code, words in table if any(w in u for w in words)), "") for u in uniques] + [""], dtype=object
+    )
     return pd.Series(mapped[codes], index=series.index, dtype="object")

@@ -291,8 +291,19 @@ def normalise_numbers(series: pd.Series) -> pd.DataFrame:
 
         idx = np.flatnonzero(matched)
         if idx.size:
-            _fill_matched(compact.iloc[idx].tolist(), lengths[idx], idx, number, patent_type, error,
-                          pct, check_ok, check_given, year, year_known)
+            _fill_matched(
+                compact.iloc[idx].tolist(),
+                lengths[idx],
+                idx,
+                number,
+                patent_type,
+                error,
+                pct,
+                check_ok,
+                check_given,
+                year,
+                year_known,
+            )
 
     index = series.index
     return pd.DataFrame(

@@ -19,12 +19,26 @@ from txip_geo.strings import t
 def store_layers(store) -> dict:
     from txip_geo.areas import boundaries
 
-    return {"townships": store.layer("townships"), "parks": store.layer("parks"), "outline": boundaries.county_outline()}
+    return {
+        "townships": store.layer("townships"),
+        "parks": store.layer("parks"),
+        "outline": boundaries.county_outline(),
+    }
 
 
-def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = None, user: str = "cli",
-                is_sample: bool = False, skip_invalid: bool = False, data: bytes | None = None,
-                file_name: str | None = None, chunk_rows: int | None = None) -> ImportReport:
+def import_file(
+    store,
+    kind_name: str,
+    path: str | Path,
+    *,
+    as_of: str | None = None,
+    user: str = "cli",
+    is_sample: bool = False,
+    skip_invalid: bool = False,
+    data: bytes | None = None,
+    file_name: str | None = None,
+    chunk_rows: int | None = None,
+) -> ImportReport:
     """Import one file as one transaction. Raises ImportRejected (store unchanged) when it is refused.
 
     A text file is streamed: read, checked, located and inserted `chunk_rows` rows at a time (default CHUNK_ROWS),
@@ -43,15 +57,28 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
     as_of = as_of or date.today().isoformat()
     existing = store.find_import(kind_name, sha, as_of)
     if existing is not None:
-        rep = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of, status="unchanged", import_id=existing,
-                           message=t("ingest.unchanged", file=file_name, as_of=as_of))
+        rep = ImportReport(
+            file_name=file_name,
+            kind=kind_name,
+            as_of=as_of,
+            status="unchanged",
+            import_id=existing,
+            message=t("ingest.unchanged", file=file_name, as_of=as_of),
+        )
         return rep
 
     report = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
     # A large text file is prepared by a second process while this one inserts (import_worker: two cores at work).
     prepare = import_worker.prepared_chunks if import_worker.wanted(source) else prepared_chunks
-    chunks = prepare(kind_name, source, report, as_of=as_of, layers=store_layers(store), skip_invalid=skip_invalid,
-                     chunk_rows=chunk_rows)
+    chunks = prepare(
+        kind_name,
+        source,
+        report,
+        as_of=as_of,
+        layers=store_layers(store),
+        skip_invalid=skip_invalid,
+        chunk_rows=chunk_rows,
+    )
     first = next(chunks)  # a file of one chunk is wholly read and checked here, before the store is touched
 
     def rejected_rows() -> int:
@@ -59,12 +86,26 @@ def import_file(store, kind_name: str, path: str | Path, *, as_of: str | None = 
 
     # The report and the counts are complete once the last chunk is in: add_records asks for them then.
     report.import_id = store.add_records(
-        schema.KINDS[kind_name], itertools.chain([first], chunks), file_name=file_name, data=source.content,
-        as_of=as_of, user=user, is_sample=is_sample, report=report.to_dict,
-        rows=lambda: (report.rows_read, report.rows_imported, rejected_rows(), report.duplicates))
+        schema.KINDS[kind_name],
+        itertools.chain([first], chunks),
+        file_name=file_name,
+        data=source.content,
+        as_of=as_of,
+        user=user,
+        is_sample=is_sample,
+        report=report.to_dict,
+        rows=lambda: (report.rows_read, report.rows_imported, rejected_rows(), report.duplicates),
+    )
     report.status = "imported"
-    report.message = t("ingest.imported", file=file_name, imported=report.rows_imported, read=report.rows_read,
-                       duplicates=report.duplicates, rejected=rejected_rows(), warnings=len(report.warnings))
+    report.message = t(
+        "ingest.imported",
+        file=file_name,
+        imported=report.rows_imported,
+        read=report.rows_read,
+        duplicates=report.duplicates,
+        rejected=rejected_rows(),
+        warnings=len(report.warnings),
+    )
     return report
 
 
@@ -86,6 +127,8 @@ def stored_report(store, import_id: int) -> ImportReport | None:
 def import_warning_counts(store) -> dict[int, int]:
     """Import id -> the number of warnings its stored report lists (imports without a report are absent)."""
     with store.reading() as con:
-        rows = con.execute("SELECT id, json_array_length(report, '$.warnings') FROM imports "
-                           "WHERE report IS NOT NULL AND json_valid(report)").fetchall()
+        rows = con.execute(
+            "SELECT id, json_array_length(report, '$.warnings') FROM imports "
+            "WHERE report IS NOT NULL AND json_valid(report)"
+        ).fetchall()
     return {int(i): int(n or 0) for i, n in rows}

@@ -107,7 +107,7 @@ class _Utf8Stream(io.RawIOBase):
             self._eof = not block
             self._buf, self._pos = self._dec.decode(block, final=self._eof).encode("utf-8"), 0
         n = min(len(b), len(self._buf) - self._pos)
-        b[:n] = self._buf[self._pos:self._pos + n]
+        b[:n] = self._buf[self._pos : self._pos + n]
         self._pos += n
         return n
 
@@ -121,17 +121,19 @@ def _text_stream(source: Source):
     blank file. The encoding is found as decode_bytes finds it, reading the file in blocks."""
     with source.open() as f:
         bom = f.read(3) == b"\xef\xbb\xbf"
-    for encoding in (("utf-8",) if bom else ("utf-8", "gb18030")):
+    for encoding in ("utf-8",) if bom else ("utf-8", "gb18030"):
         ok, has_text = _decodes(source, encoding, 3 if bom else 0)
         if not ok:
             continue
         if not has_text:
             return None
         if encoding == "utf-8":
+
             def open_utf8():
                 f = source.open()
                 f.seek(3 if bom else 0)
                 return f
+
             return open_utf8
         return lambda: io.BufferedReader(_Utf8Stream(source.open(), encoding), READ_BLOCK)
     text, _enc = decode_bytes(source.read())  # a guessed encoding (rare): read whole; or decode_bytes' own error
@@ -188,8 +190,7 @@ def _csv_chunks(source: Source, chunk_rows: int):
         sep = csv.Sniffer().sniff(head[:4096], delimiters=",\t;").delimiter
     except csv.Error:
         sep = ","
-    options = dict(header=None, dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=False,
-                   chunksize=chunk_rows)
+    options = dict(header=None, dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=False, chunksize=chunk_rows)
     given = 0
 
     def rest(chunks):
@@ -220,8 +221,10 @@ def _csv_chunks(source: Source, chunk_rows: int):
             return
         except pd.errors.ParserError:
             pass
-        with io.TextIOWrapper(opener(), encoding="utf-8", newline="\n") as f, \
-                pd.read_csv(f, engine="python", **options) as reader:
+        with (
+            io.TextIOWrapper(opener(), encoding="utf-8", newline="\n") as f,
+            pd.read_csv(f, engine="python", **options) as reader,
+        ):
             yield from rest(reader)
     except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
         raise ValueError(t("ingest_read.bad_csv", error=e)) from None
@@ -247,8 +250,9 @@ def _arrow_chunks(opener, sep: str, chunk_rows: int):
     try:
         with opener() as f:  # the first block, to learn how many columns there are
             names = pcsv.open_csv(f, read_options=read, parse_options=parse).schema.names
-        convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                                      quoted_strings_can_be_null=False)
+        convert = pcsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        )
         with opener() as f:
             reader = pcsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert)
             held, n_held, start = [], 0, 0

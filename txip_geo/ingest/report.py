@@ -25,8 +25,15 @@ class Problem:
         col = t("ingest_report.problem_column", column=self.column) if self.column else ""
         val = t("ingest_report.problem_value", value=self.value) if self.value not in ("", None) else ""
         where = t("ingest.sheet", sheet=self.sheet.rstrip("!")) if self.sheet else ""
-        return t("ingest_report.problem", file=file_name, sheet=where, row=self.row, column=col, value=val,
-                 reason=self.reason)
+        return t(
+            "ingest_report.problem",
+            file=file_name,
+            sheet=where,
+            row=self.row,
+            column=col,
+            value=val,
+            reason=self.reason,
+        )
 
 
 @dataclass
@@ -75,8 +82,10 @@ class ImportReport:
         kw.setdefault("kind", "")
         pf = {f.name for f in fields(Problem)}
         for k in ("errors", "warnings"):
-            kw[k] = [Problem(**{a: b for a, b in p.items() if a in pf}) if isinstance(p, dict) else p
-                     for p in kw.get(k) or []]
+            kw[k] = [
+                Problem(**{a: b for a, b in p.items() if a in pf}) if isinstance(p, dict) else p
+                for p in kw.get(k) or []
+            ]
         return cls(**kw)
 
 
@@ -105,17 +114,26 @@ def _summary(report: ImportReport) -> pd.DataFrame:
     def label(key: str) -> str:
         return t(f"ingest_report.{key}")
 
-    return pd.DataFrame([
-        (label("file"), report.file_name), (label("kind"), kind.label if kind else report.kind),
-        (label("as_of"), report.as_of), (label("status"), status.get(report.status, report.status)),
-        (label("message"), report.message), (label("sheets"), report.sheet), (label("header_row"), report.header_row or ""),
-        (label("rows_read"), report.rows_read), (label("rows_imported"), report.rows_imported),
-        (label("duplicates"), report.duplicates),
-        (label("rows_rejected"), len({(p.sheet, p.row) for p in report.errors})), (label("warnings"), len(report.warnings)),
-        *((t("ingest_report.method", method=ASSIGN_METHODS.get(k, k)), v) for k, v in report.methods.items()),
-        (label("unused_columns"), "、".join(report.unused_columns)),
-        *((label("readings"), r) for r in report.readings),
-    ], columns=[label("item"), label("content")])
+    return pd.DataFrame(
+        [
+            (label("file"), report.file_name),
+            (label("kind"), kind.label if kind else report.kind),
+            (label("as_of"), report.as_of),
+            (label("status"), status.get(report.status, report.status)),
+            (label("message"), report.message),
+            (label("sheets"), report.sheet),
+            (label("header_row"), report.header_row or ""),
+            (label("rows_read"), report.rows_read),
+            (label("rows_imported"), report.rows_imported),
+            (label("duplicates"), report.duplicates),
+            (label("rows_rejected"), len({(p.sheet, p.row) for p in report.errors})),
+            (label("warnings"), len(report.warnings)),
+            *((t("ingest_report.method", method=ASSIGN_METHODS.get(k, k)), v) for k, v in report.methods.items()),
+            (label("unused_columns"), "、".join(report.unused_columns)),
+            *((label("readings"), r) for r in report.readings),
+        ],
+        columns=[label("item"), label("content")],
+    )
 
 
 def _problems(items: list) -> pd.DataFrame:

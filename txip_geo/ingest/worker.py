@@ -58,15 +58,30 @@ def _command() -> list[str]:
     return [sys.executable, "-m", "txip_geo.ingest.worker"]
 
 
-def prepared_chunks(kind_name: str, source: Source, report: ImportReport, *, as_of: str,
-                    layers: dict | None = None, skip_invalid: bool = False, chunk_rows: int | None = None):
+def prepared_chunks(
+    kind_name: str,
+    source: Source,
+    report: ImportReport,
+    *,
+    as_of: str,
+    layers: dict | None = None,
+    skip_invalid: bool = False,
+    chunk_rows: int | None = None,
+):
     """`importer.prepared_chunks`, run in a worker process: the same chunks, `report` filled the same way."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen(_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=_ROOT, env=env)
     try:
-        job = dict(kind_name=kind_name, source=source, report=report, as_of=as_of, layers=layers,
-                   skip_invalid=skip_invalid, chunk_rows=chunk_rows)
+        job = dict(
+            kind_name=kind_name,
+            source=source,
+            report=report,
+            as_of=as_of,
+            layers=layers,
+            skip_invalid=skip_invalid,
+            chunk_rows=chunk_rows,
+        )
         try:
             pickle.dump(job, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             proc.stdin.close()

@@ -29,19 +29,18 @@ _ROAD_SUFFIXES, _PLACE_SUFFIXES = words.ROAD_SUFFIXES, words.PLACE_SUFFIXES
 
 
 def _followed_by_place_suffix(text: str, end: int) -> bool:
-    rest = text[end:end + 3]
+    rest = text[end : end + 3]
     if not rest:
         return False
     if rest.startswith(_TOWNSHIP_WORD):
         return False
-    if rest[0] in _DIRECTIONS and rest[1:].startswith(_ROAD_SUFFIXES) \
-            and not rest[1:].startswith(_TOWNSHIP_WORD):
+    if rest[0] in _DIRECTIONS and rest[1:].startswith(_ROAD_SUFFIXES) and not rest[1:].startswith(_TOWNSHIP_WORD):
         return True
     return rest.startswith(_PLACE_SUFFIXES)
 
 
 def _followed_by_road(text: str, end: int) -> bool:
-    rest = text[end:end + 3]
+    rest = text[end : end + 3]
     if rest.startswith(_TOWNSHIP_WORD):
         return False
     if rest[:1] in _DIRECTIONS:
@@ -51,7 +50,15 @@ def _followed_by_road(text: str, end: int) -> bool:
 
 # Term kinds, in the order they claim a string when two kinds would spell it the same way.
 _TAIXING, _UNIT, _OLD, _OLD_NOSRC, _PARK, _VILLAGE, _SHORT, _OUTSIDE = (
-    "taixing", "unit", "old", "old_nosource", "park", "village", "short", "outside")
+    "taixing",
+    "unit",
+    "old",
+    "old_nosource",
+    "park",
+    "village",
+    "short",
+    "outside",
+)
 # Kinds that, found before any outside admin token, place an address in Taixing.
 _TAIXING_EVIDENCE = {_TAIXING, _UNIT, _OLD, _OLD_NOSRC, _PARK}
 # Kinds that are not evidence when followed by a street/place suffix.
@@ -254,8 +261,14 @@ class AddressMatcher:
         if outside is not None:
             return outside
         ev = self._evidence(hits)
-        return (self._by_explicit(ev) or self._by_old_no_source(ev) or self._by_park(ev) or self._by_village(ev)
-                or self._by_short(ev) or Location("", "", "unassigned", NOTE_NOTHING))
+        return (
+            self._by_explicit(ev)
+            or self._by_old_no_source(ev)
+            or self._by_park(ev)
+            or self._by_village(ev)
+            or self._by_short(ev)
+            or Location("", "", "unassigned", NOTE_NOTHING)
+        )
 
     @staticmethod
     def _outside(hits: list[_Hit]) -> Location | None:
@@ -265,7 +278,7 @@ class AddressMatcher:
                 return None
             if h.term.kind == _OUTSIDE:
                 chain, end = [h.text], h.end
-                for nxt in hits[i + 1:]:
+                for nxt in hits[i + 1 :]:
                     if nxt.term.kind != _OUTSIDE or nxt.start != end:
                         break
                     chain.append(nxt.text)
@@ -277,8 +290,14 @@ class AddressMatcher:
         """Candidates inside Taixing, by kind; the park when exactly one is named."""
         # One pass over the hits (this runs once per distinct address: a million-row import's hot path).
         explicit, no_source, parks, villages, shorts = [], [], [], [], []
-        by_kind = {_UNIT: explicit, _OLD: explicit, _OLD_NOSRC: no_source, _PARK: parks, _VILLAGE: villages,
-                   _SHORT: shorts}
+        by_kind = {
+            _UNIT: explicit,
+            _OLD: explicit,
+            _OLD_NOSRC: no_source,
+            _PARK: parks,
+            _VILLAGE: villages,
+            _SHORT: shorts,
+        }
         for h in hits:
             bucket = by_kind.get(h.term.kind)
             if bucket is not None:
@@ -329,7 +348,9 @@ class AddressMatcher:
         park_text = ev.parks[0].text
         vcodes = _codes_of(ev.villages)
         if len(vcodes) == 1:
-            note = t("locate.address_village_park", text=ev.villages[0].text, unit=self._name(vcodes[0]), park=park_text)
+            note = t(
+                "locate.address_village_park", text=ev.villages[0].text, unit=self._name(vcodes[0]), park=park_text
+            )
             return Location(vcodes[0], ev.park, "address", note)
         return Location("", ev.park, "park", t("locate.address_park_no_host", text=park_text))
 

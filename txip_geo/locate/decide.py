@@ -15,8 +15,12 @@ __all__ = ["Decider", "NOTE_OUTSIDE_POINT"]
 
 NOTE_OUTSIDE_POINT = t("locate.point_outside")
 # What the coordinates say when they decide nothing (the note key for each point state).
-_POINT_REMARKS = {PT_NO_UNIT: "locate.point_no_unit", PT_BAD: "locate.point_bad", PT_BAD_DATUM: "locate.point_bad_datum",
-                  PT_NO_LAYER: "locate.point_no_layer"}
+_POINT_REMARKS = {
+    PT_NO_UNIT: "locate.point_no_unit",
+    PT_BAD: "locate.point_bad",
+    PT_BAD_DATUM: "locate.point_bad_datum",
+    PT_NO_LAYER: "locate.point_no_layer",
+}
 
 
 @dataclass
@@ -103,10 +107,12 @@ class Decider:
     # -- the decision, step by step ---------------------------------------------------------------------------
     def decide(self, area_code: str, area_name: str, park_name: str, address: str, pt: Point) -> Location:
         row = _Row()
-        return (self._by_fields(row, area_code, area_name, park_name, address, pt)
-                or self._by_point(row, park_name, address, pt)
-                or self._by_park_name(row, park_name)
-                or self._by_address(row, address))
+        return (
+            self._by_fields(row, area_code, area_name, park_name, address, pt)
+            or self._by_point(row, park_name, address, pt)
+            or self._by_park_name(row, park_name)
+            or self._by_address(row, address)
+        )
 
     def _park_fallback(self, pt: Point, park_name: str, address: str) -> str:
         """Park evidence in precedence order, for rows whose unit comes from elsewhere."""
@@ -118,8 +124,9 @@ class Decider:
                 return code
         return self.matcher.match(address).park_code if address else ""
 
-    def _by_fields(self, row: _Row, area_code: str, area_name: str, park_name: str, address: str,
-                   pt: Point) -> Location | None:
+    def _by_fields(
+        self, row: _Row, area_code: str, area_name: str, park_name: str, address: str, pt: Point
+    ) -> Location | None:
         """(1) explicit code / name fields."""
         unit = unit_note = park_note = ""
         for fld, text in (("area_code", area_code), ("area_name", area_name)):
@@ -153,8 +160,9 @@ class Decider:
             p = row.park or self._park_fallback(pt, park_name, address)
             note = self.point_note(pt)
             if pt.park and p == pt.park:
-                note = t("locate.point_also_in_park", note=note, park=self._name(p),
-                         schematic=_schematic(pt.park_schematic))
+                note = t(
+                    "locate.point_also_in_park", note=note, park=self._name(p), schematic=_schematic(pt.park_schematic)
+                )
             return row.done(pt.unit, p, "point", note)
         elif pt.state in _POINT_REMARKS:
             row.notes.append(t(_POINT_REMARKS[pt.state], datum=pt.datum))
@@ -178,8 +186,12 @@ class Decider:
         row.park = code
         host = self._host(code)
         if host:
-            return row.done(host, code, "park", t("locate.of_unit", note=t("locate.park_field_is", text=park_name),
-                                                  unit=self._name(host)))
+            return row.done(
+                host,
+                code,
+                "park",
+                t("locate.of_unit", note=t("locate.park_field_is", text=park_name), unit=self._name(host)),
+            )
         row.notes.append(t("locate.host_unconfirmed", note=t("locate.park_field_is", text=park_name)))
         return None
 

@@ -89,6 +89,7 @@ class Locator:
                     cache.clear()
                 hit = cache[v] = clean(v)
             return hit
+
         return cached
 
     def frame(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -134,8 +135,10 @@ class Locator:
                 return [""] * len(idx), [False] * len(idx)
             hit = idx >= 0
             pos = np.where(hit, idx, 0)
-            return (np.where(hit, layer.codes[pos] if len(layer.codes) else "", "").tolist(),
-                    (hit & layer.schematic[pos]).tolist() if len(layer.codes) else [False] * len(idx))
+            return (
+                np.where(hit, layer.codes[pos] if len(layer.codes) else "", "").tolist(),
+                (hit & layer.schematic[pos]).tolist() if len(layer.codes) else [False] * len(idx),
+            )
 
         units, unit_sch = layer_fields(towns, t_first)
         park_codes, park_sch = layer_fields(park_layer, p_first)
@@ -147,8 +150,18 @@ class Locator:
 
         decided, limit = self._decided, self.CACHE_LIMIT
         results = []
-        for args in zip(texts(ac_vals, ac), texts(an_vals, an), texts(pn_vals, pn), texts(ad_vals, ad), st.tolist(),
-                        units, park_codes, unit_sch, datum_col, park_sch):
+        for args in zip(
+            texts(ac_vals, ac),
+            texts(an_vals, an),
+            texts(pn_vals, pn),
+            texts(ad_vals, ad),
+            st.tolist(),
+            units,
+            park_codes,
+            unit_sch,
+            datum_col,
+            park_sch,
+        ):
             loc = decided.get(args)
             if loc is None:
                 if len(decided) > limit:
@@ -173,12 +186,25 @@ def _or_bundled(layer, name: str):
     return getattr(boundaries, name)()
 
 
-def locate_one(gazetteer: Gazetteer, *, townships=None, parks=None, outline=None, area_code=None, area_name=None,
-               park_name=None, address=None, lon=None, lat=None, datum=None) -> Location:
+def locate_one(
+    gazetteer: Gazetteer,
+    *,
+    townships=None,
+    parks=None,
+    outline=None,
+    area_code=None,
+    area_name=None,
+    park_name=None,
+    address=None,
+    lon=None,
+    lat=None,
+    datum=None,
+) -> Location:
     """One record's location (same precedence as locate_frame); missing layers default to the bundled ones."""
     towns = prepare_layer(_or_bundled(townships, "bundled_townships"))
     park_layer = prepare_layer(_or_bundled(parks, "bundled_parks"))
     outline_geom = prepare_outline(_or_bundled(outline, "county_outline"))
     pt = point_one(lon, lat, normalise_text(datum), towns, park_layer, outline_geom)
-    return Decider(gazetteer).decide(clean_code(area_code), clean_code(area_name), normalise_text(park_name),
-                                     normalise_text(address), pt)
+    return Decider(gazetteer).decide(
+        clean_code(area_code), clean_code(area_name), normalise_text(park_name), normalise_text(address), pt
+    )

@@ -13,10 +13,25 @@ import numpy as np
 
 from txip_geo.areas.datum import CHINA_LAT, CHINA_LON, normalise_datum, to_display
 
-__all__ = ["Layer", "Point", "prepare_layer", "prepare_outline", "datum_of", "locate_points", "point_one",
-           "PT_NONE", "PT_BAD", "PT_BAD_DATUM", "PT_OUTSIDE", "PT_UNIT", "PT_NO_UNIT", "PT_NO_LAYER"]
+__all__ = [
+    "Layer",
+    "Point",
+    "prepare_layer",
+    "prepare_outline",
+    "datum_of",
+    "locate_points",
+    "point_one",
+    "PT_NONE",
+    "PT_BAD",
+    "PT_BAD_DATUM",
+    "PT_OUTSIDE",
+    "PT_UNIT",
+    "PT_NO_UNIT",
+    "PT_NO_LAYER",
+]
 
 # --------------------------------------------------------------------------- layers
+
 
 @dataclass
 class Layer:
@@ -44,8 +59,11 @@ def prepare_layer(layer) -> Layer | None:
     if layer.crs is not None and layer.crs.to_epsg() not in (4326, 4490):
         layer = layer.to_crs(4326)
     layer = layer[layer.geometry.notna() & ~layer.geometry.is_empty]
-    codes = layer["code"].astype(str).to_numpy(dtype=object) if "code" in layer.columns \
+    codes = (
+        layer["code"].astype(str).to_numpy(dtype=object)
+        if "code" in layer.columns
         else np.array([""] * len(layer), dtype=object)
+    )
     if "official" in layer.columns:
         schematic = ~layer["official"].fillna(0).astype(bool).to_numpy()
     elif "schematic" in layer.columns:
@@ -68,7 +86,9 @@ def prepare_outline(outline):
             return None
         if outline.crs is not None and outline.crs.to_epsg() not in (4326, 4490):
             outline = outline.to_crs(4326)
-        geom = shapely.union_all(np.asarray(outline.geometry.values if hasattr(outline, "geometry") else outline.values))
+        geom = shapely.union_all(
+            np.asarray(outline.geometry.values if hasattr(outline, "geometry") else outline.values)
+        )
     shapely.prepare(geom)
     return geom
 
@@ -99,8 +119,15 @@ def datum_of(text: str) -> tuple[str, bool]:
         return text, False
 
 
-def locate_points(lon: np.ndarray, lat: np.ndarray, datum_codes: np.ndarray, datum_texts: list[str],
-                   towns: Layer | None, parks: Layer | None, outline) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def locate_points(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    datum_codes: np.ndarray,
+    datum_texts: list[str],
+    towns: Layer | None,
+    parks: Layer | None,
+    outline,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vectorised: per row (state, township polygon index or -1, park polygon index or -1)."""
     import shapely
 
@@ -157,7 +184,6 @@ def locate_points(lon: np.ndarray, lat: np.ndarray, datum_codes: np.ndarray, dat
     return state, t_idx, p_idx
 
 
-
 def point_one(lon, lat, datum_text: str, towns: Layer | None, parks: Layer | None, outline) -> Point:
     """The coordinates of one record, without the vectorised machinery (used by txip_geo.locate.frame.locate_one)."""
     import shapely
@@ -195,5 +221,3 @@ def point_one(lon, lat, datum_text: str, towns: Layer | None, parks: Layer | Non
     if t < 0:
         return Point(PT_NO_UNIT, park=park, park_schematic=psch)
     return Point(PT_UNIT, towns.codes[t], park, bool(towns.schematic[t]), datum, psch)
-
-

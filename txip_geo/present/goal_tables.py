@@ -82,24 +82,28 @@ def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
         else:
             current = fmt_number(r["current"])
             gap = fmt_number(r["gap"])
-        progress = None if is_missing(r["progress"]) or (milestone and r["status"] == "no_data") else float(r["progress"])
-        rows.append({
-            "group": r["group"],
-            "status": r["status"],
-            t("goals.col_id"): r["id"],
-            t("goals.col_name"): r["name"],
-            t("goals.col_target"): fmt_target(r),
-            t("goals.col_current"): current,
-            t("goals.col_gap"): gap,
-            t("goals.col_unit"): r["unit"] or "",
-            t("goals.col_status"): r["status_label"],
-            t("goals.col_progress"): progress,
-            t("goals.col_rule"): r.get("rule") or "",
-            t("goals.col_source"): source_label(r["source"]),
-            t("goals.col_lead"): r["lead"],
-            t("goals.col_coop"): r["cooperating"],
-            t("goals.basis"): r["basis"],
-        })
+        progress = (
+            None if is_missing(r["progress"]) or (milestone and r["status"] == "no_data") else float(r["progress"])
+        )
+        rows.append(
+            {
+                "group": r["group"],
+                "status": r["status"],
+                t("goals.col_id"): r["id"],
+                t("goals.col_name"): r["name"],
+                t("goals.col_target"): fmt_target(r),
+                t("goals.col_current"): current,
+                t("goals.col_gap"): gap,
+                t("goals.col_unit"): r["unit"] or "",
+                t("goals.col_status"): r["status_label"],
+                t("goals.col_progress"): progress,
+                t("goals.col_rule"): r.get("rule") or "",
+                t("goals.col_source"): source_label(r["source"]),
+                t("goals.col_lead"): r["lead"],
+                t("goals.col_coop"): r["cooperating"],
+                t("goals.basis"): r["basis"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -117,15 +121,25 @@ class Summary:
     milestones_total: int
 
     def text(self) -> str:
-        return t("goals.summary", met=self.goals_met, total=self.goals_total, no_data=self.goals_no_data,
-                 done=self.milestones_done, mtotal=self.milestones_total)
+        return t(
+            "goals.summary",
+            met=self.goals_met,
+            total=self.goals_total,
+            no_data=self.goals_no_data,
+            done=self.milestones_done,
+            mtotal=self.milestones_total,
+        )
 
 
 def summary(ev: pd.DataFrame) -> Summary:
     g, m = ev[ev["kind"] == "goal"], ev[ev["kind"] == "milestone"]
-    return Summary(goals_met=int((g["status"] == "met").sum()), goals_total=len(g),
-                   goals_no_data=int((g["status"] == "no_data").sum()),
-                   milestones_done=int((m["status"] == "done").sum()), milestones_total=len(m))
+    return Summary(
+        goals_met=int((g["status"] == "met").sum()),
+        goals_total=len(g),
+        goals_no_data=int((g["status"] == "no_data").sum()),
+        milestones_done=int((m["status"] == "done").sum()),
+        milestones_total=len(m),
+    )
 
 
 # -- timeline ---------------------------------------------------------------------------------------------------------
@@ -167,8 +181,16 @@ def timeline(today: date | None = None, table: pd.DataFrame | None = None) -> Ti
             current = r.phase
         segs.append(Segment(r.phase, r.start, r.end, (s - t0).days / total, (e - s).days / total, state))
     elapsed = min(max((today - t0).days, 0), total)
-    return Timeline(segs, t0.isoformat(), (t1 - timedelta(days=1)).isoformat(), today.isoformat(), elapsed / total,
-                    current, elapsed, total)
+    return Timeline(
+        segs,
+        t0.isoformat(),
+        (t1 - timedelta(days=1)).isoformat(),
+        today.isoformat(),
+        elapsed / total,
+        current,
+        elapsed,
+        total,
+    )
 
 
 _PHASE_COLORS = {"past": ("#c6dbef", "#08306b"), "current": ("#2171b5", "#ffffff"), "future": ("#f0f0f0", "#525252")}
@@ -185,14 +207,17 @@ def timeline_html(tl: Timeline) -> str:
         blocks.append(
             f'<div class="txip-tl-seg {s.state}" title="{span}" '
             f'style="left:{s.left * 100:.3f}%;width:{s.width * 100:.3f}%;background:{bg};color:{fg}">'
-            f"{name if s.width >= 0.08 else ''}</div>")
+            f"{name if s.width >= 0.08 else ''}</div>"
+        )
         weight = "font-weight:700;" if s.state == "current" else ""
         legend.append(f'<span class="txip-tl-leg" style="{weight}"><i style="background:{bg}"></i>{span}</span>')
     pct = tl.today_frac * 100
     align = "right" if pct > 80 else "left"
     label = html.escape(t("goals.timeline_today", date=tl.today))
-    marker = (f'<div class="txip-tl-today" style="left:{pct:.3f}%"></div>'
-              f'<div class="txip-tl-label {align}" style="left:{pct:.3f}%">▼ {label}</div>')
+    marker = (
+        f'<div class="txip-tl-today" style="left:{pct:.3f}%"></div>'
+        f'<div class="txip-tl-label {align}" style="left:{pct:.3f}%">▼ {label}</div>'
+    )
     css = (
         "<style>"
         ".txip-tl{position:relative;height:62px;margin:4px 0 6px 0;font-size:0.85rem}"
@@ -206,14 +231,29 @@ def timeline_html(tl: Timeline) -> str:
         ".txip-tl-legend{display:flex;flex-wrap:wrap;gap:4px 18px;font-size:0.8rem;color:#424242;margin-bottom:4px}"
         ".txip-tl-leg i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;"
         "vertical-align:-1px;border:1px solid #bdbdbd}"
-        "</style>")
-    return (css + '<div class="txip-tl" data-testid="txip-timeline"><div class="txip-tl-bar">' + "".join(blocks)
-            + "</div>" + marker + '</div><div class="txip-tl-legend">' + "".join(legend) + "</div>")
+        "</style>"
+    )
+    return (
+        css
+        + '<div class="txip-tl" data-testid="txip-timeline"><div class="txip-tl-bar">'
+        + "".join(blocks)
+        + "</div>"
+        + marker
+        + '</div><div class="txip-tl-legend">'
+        + "".join(legend)
+        + "</div>"
+    )
 
 
 def timeline_caption(tl: Timeline) -> str:
-    return t("goals.timeline_caption", start=tl.start, end=tl.end, phase=tl.current, pct=f"{tl.today_frac * 100:.0f}",
-             days=max(tl.total_days - tl.elapsed_days, 0))
+    return t(
+        "goals.timeline_caption",
+        start=tl.start,
+        end=tl.end,
+        phase=tl.current,
+        pct=f"{tl.today_frac * 100:.0f}",
+        days=max(tl.total_days - tl.elapsed_days, 0),
+    )
 
 
 # -- contributors -----------------------------------------------------------------------------------------------------
@@ -249,7 +289,10 @@ def contributors(fs: FigureSet, goal_id: str, n: int = 3) -> Contributors | None
 
 
 def contributor_display(df: pd.DataFrame, unit: str) -> pd.DataFrame:
-    return pd.DataFrame({t("goals.col_rank"): df["rank"].tolist(), t("goals.col_area"): df["name"].tolist(),
-                         t("goals.col_value"): [f"{fmt_number(v)} {unit}" for v in df["value"]]})
-
-
+    return pd.DataFrame(
+        {
+            t("goals.col_rank"): df["rank"].tolist(),
+            t("goals.col_area"): df["name"].tolist(),
+            t("goals.col_value"): [f"{fmt_number(v)} {unit}" for v in df["value"]],
+        }
+    )

@@ -21,8 +21,15 @@ from txip_geo.strings import t
 
 # Indicators the map can colour by (per-area metric columns of figures.METRICS).
 INDICATORS = [
-    "patents", "invention_patents", "invention_patents_valid", "invention_per_10k", "trademarks", "workstations",
-    "cases", "zero_patent_above_scale", "zero_patent_high_tech",
+    "patents",
+    "invention_patents",
+    "invention_patents_valid",
+    "invention_per_10k",
+    "trademarks",
+    "workstations",
+    "cases",
+    "zero_patent_above_scale",
+    "zero_patent_high_tech",
 ]
 # For these, more is worse: a zero is good news, not a gap (the legend says so).
 MORE_IS_WORSE = {"zero_patent_above_scale", "zero_patent_high_tech", "cases"}
@@ -79,32 +86,49 @@ def _display_points(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def point_layers(fs: FigureSet, *, workstations=True, cases=True, enterprises=False, zero_only=False,
-                 cluster_threshold: int = 100) -> list[PointLayer]:
+def point_layers(
+    fs: FigureSet, *, workstations=True, cases=True, enterprises=False, zero_only=False, cluster_threshold: int = 100
+) -> list[PointLayer]:
     gaz = load_gazetteer()
     layers = []
     if workstations:
         w = _display_points(fs.records["workstations"])
         w = w[w["active"] == 1] if len(w) else w
         if len(w):
-            pts = pd.DataFrame({
-                "lon": w["dlon"], "lat": w["dlat"],
-                "color": w["station_type"].map(lambda x: POINT_STYLES.get(x, POINT_STYLES["_other_station"])),
-                "tooltip": _fill("map.tip_workstation", name=w["name"], type=w["station_type"],
-                                 where=w["unit_code"].map(gaz.name_of).map(lambda n: f" · {n}" if n else "")),
-                "radius": 7,
-            })
+            pts = pd.DataFrame(
+                {
+                    "lon": w["dlon"],
+                    "lat": w["dlat"],
+                    "color": w["station_type"].map(lambda x: POINT_STYLES.get(x, POINT_STYLES["_other_station"])),
+                    "tooltip": _fill(
+                        "map.tip_workstation",
+                        name=w["name"],
+                        type=w["station_type"],
+                        where=w["unit_code"].map(gaz.name_of).map(lambda n: f" · {n}" if n else ""),
+                    ),
+                    "radius": 7,
+                }
+            )
             layers.append(PointLayer(t("map.layer_workstations"), pts))
     if cases:
         c = _display_points(fs.records["cases"])
         if len(c):
             kind = c["kind_code"].fillna("enforcement")
-            pts = pd.DataFrame({
-                "lon": c["dlon"], "lat": c["dlat"], "color": kind.map(POINT_STYLES),
-                "tooltip": c["case_no"] + " " + kind.map(_case_kinds()) + " "
-                           + c["ip_type"].fillna("") + " " + c["status"].fillna(""),
-                "radius": 5,
-            })
+            pts = pd.DataFrame(
+                {
+                    "lon": c["dlon"],
+                    "lat": c["dlat"],
+                    "color": kind.map(POINT_STYLES),
+                    "tooltip": c["case_no"]
+                    + " "
+                    + kind.map(_case_kinds())
+                    + " "
+                    + c["ip_type"].fillna("")
+                    + " "
+                    + c["status"].fillna(""),
+                    "radius": 5,
+                }
+            )
             layers.append(PointLayer(t("map.layer_cases"), pts, cluster=len(pts) > cluster_threshold))
     if enterprises:
         e = _display_points(fs.records["enterprises"])
@@ -114,13 +138,20 @@ def point_layers(fs: FigureSet, *, workstations=True, cases=True, enterprises=Fa
             if zero_only:
                 e, zero = e[zero], zero[zero]
             tags = _enterprise_tags(e)
-            pts = pd.DataFrame({
-                "lon": e["dlon"], "lat": e["dlat"],
-                "color": np.where(zero, POINT_STYLES["zero_patent"], POINT_STYLES["enterprise"]),
-                "tooltip": _fill("map.tip_enterprise", name=e["name"], tag=tags,
-                                 n=e["patents_held"].fillna(-1).astype(int).astype(str).replace("-1", t("map.patents_unknown"))),
-                "radius": np.where(zero, 6, 4),
-            })
+            pts = pd.DataFrame(
+                {
+                    "lon": e["dlon"],
+                    "lat": e["dlat"],
+                    "color": np.where(zero, POINT_STYLES["zero_patent"], POINT_STYLES["enterprise"]),
+                    "tooltip": _fill(
+                        "map.tip_enterprise",
+                        name=e["name"],
+                        tag=tags,
+                        n=e["patents_held"].fillna(-1).astype(int).astype(str).replace("-1", t("map.patents_unknown")),
+                    ),
+                    "radius": np.where(zero, 6, 4),
+                }
+            )
             layers.append(PointLayer(t("map.layer_enterprises"), pts, cluster=len(pts) > cluster_threshold * 3))
     return layers
 
@@ -157,14 +188,27 @@ def tile_datum(basemap) -> tuple[str, list[str]]:
     return basemap.datum, [basemap.credit()]
 
 
-def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: str, indicator: str,
-             outline=None, neighbours=None, parks_layer=None, points=(), selected=None, basemap=None) -> MapSpec:
+def map_spec(
+    fs: FigureSet,
+    ref: FigureSet,
+    layer: gpd.GeoDataFrame,
+    *,
+    view: str,
+    indicator: str,
+    outline=None,
+    neighbours=None,
+    parks_layer=None,
+    points=(),
+    selected=None,
+    basemap=None,
+) -> MapSpec:
     """`ref` is the unfiltered figure set: the class breaks come from it, so colours keep their meaning under filters.
 
     With a basemap in GCJ-02 (高德) every layer is shifted to GCJ-02 so it sits right on the tiles."""
     label, unit = indicator_label(indicator)
-    breaks = maps.class_breaks(pd.concat([ref.units[indicator], ref.parks[indicator]]).to_numpy(), k=5,
-                               integer=decimals_for(indicator) == 0)
+    breaks = maps.class_breaks(
+        pd.concat([ref.units[indicator], ref.parks[indicator]]).to_numpy(), k=5, integer=decimals_for(indicator) == 0
+    )
     areas = area_frame(fs, layer, view, indicator)
     # Only the detail the screen can show at the zoom that fits the county (shared borders stay shared; simplify.py).
     fit = outline.total_bounds if outline is not None and len(outline) else areas.total_bounds
@@ -180,17 +224,39 @@ def map_spec(fs: FigureSet, ref: FigureSet, layer: gpd.GeoDataFrame, *, view: st
         extra.append(t("map.legend_less_is_better"))
     d, credit = tile_datum(basemap)
     extra += credit
-    return MapSpec(areas=to_datum(areas, d), label=label, unit=unit, breaks=breaks, outline=to_datum(outline, d),
-                   neighbours=to_datum(neighbours, d), parks=to_datum(parks_layer, d) if view == "units" else None,
-                   points=points_to_datum(list(points), d), selected=selected, schematic=bool(fs.schematic_notice), schematic_text=fs.schematic_notice,
-                   sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra, decimals=decimals_for(indicator),
-                   basemap=basemap, less_is_better=less,
-                   zero_label=t(ZERO_LABELS.get(indicator, "map.legend_zero_none")) if less else None)
+    return MapSpec(
+        areas=to_datum(areas, d),
+        label=label,
+        unit=unit,
+        breaks=breaks,
+        outline=to_datum(outline, d),
+        neighbours=to_datum(neighbours, d),
+        parks=to_datum(parks_layer, d) if view == "units" else None,
+        points=points_to_datum(list(points), d),
+        selected=selected,
+        schematic=bool(fs.schematic_notice),
+        schematic_text=fs.schematic_notice,
+        sample=fs.is_sample,
+        as_of=fs.as_of,
+        extra_lines=extra,
+        decimals=decimals_for(indicator),
+        basemap=basemap,
+        less_is_better=less,
+        zero_label=t(ZERO_LABELS.get(indicator, "map.legend_zero_none")) if less else None,
+    )
 
 
-_KIND_OF = {"patents": "patents", "invention_patents": "patents", "invention_patents_valid": "patents",
-            "invention_per_10k": "patents", "trademarks": "trademarks", "workstations": "workstations",
-            "cases": "cases", "zero_patent_above_scale": "enterprises", "zero_patent_high_tech": "enterprises"}
+_KIND_OF = {
+    "patents": "patents",
+    "invention_patents": "patents",
+    "invention_patents_valid": "patents",
+    "invention_per_10k": "patents",
+    "trademarks": "trademarks",
+    "workstations": "workstations",
+    "cases": "cases",
+    "zero_patent_above_scale": "enterprises",
+    "zero_patent_high_tech": "enterprises",
+}
 
 
 def _unassigned_for(fs: FigureSet, indicator: str) -> int:
@@ -218,17 +284,36 @@ def ranking(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
     _, unit = METRICS[indicator]
     table = (fs.units if view == "units" else fs.parks)[["code", "name", indicator]]
     rank, name = t("map.col_rank"), t("map.col_name")
-    out = pd.DataFrame({rank: ranks(table[indicator], indicator).astype("Int64"), name: table["name"],
-                        t("map.col_value"): [maps.format_value(v, unit) for v in table[indicator]]})
+    out = pd.DataFrame(
+        {
+            rank: ranks(table[indicator], indicator).astype("Int64"),
+            name: table["name"],
+            t("map.col_value"): [maps.format_value(v, unit) for v in table[indicator]],
+        }
+    )
     return out.sort_values([rank, name], na_position="last", kind="stable").reset_index(drop=True)
 
 
 # -- the township panel -----------------------------------------------------------------------------------------
 
-PANEL_METRICS = ["patents", "invention_patents_valid", "invention_patents_long", "invention_per_10k", "trademarks",
-                 "workstations", "enforcement_cases", "enforcement_rate", "disputes", "mediation_rate",
-                 "above_scale", "high_tech", "zero_patent_above_scale", "zero_patent_high_tech", "area_km2",
-                 "population"]
+PANEL_METRICS = [
+    "patents",
+    "invention_patents_valid",
+    "invention_patents_long",
+    "invention_per_10k",
+    "trademarks",
+    "workstations",
+    "enforcement_cases",
+    "enforcement_rate",
+    "disputes",
+    "mediation_rate",
+    "above_scale",
+    "high_tech",
+    "zero_patent_above_scale",
+    "zero_patent_high_tech",
+    "area_km2",
+    "population",
+]
 
 
 @dataclass
@@ -252,7 +337,6 @@ def rank_of(fs: FigureSet, code: str, metric: str, units: pd.DataFrame | None = 
     return int(ranks(s, metric)[code])
 
 
-
 def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     gaz = load_gazetteer()
     units = fs.units.set_index("code")
@@ -261,39 +345,80 @@ def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     for m in PANEL_METRICS:
         label, unit = METRICS[m]
         rank = rank_of(fs, code, m, units) if m not in ("area_km2", "population") else None
-        figs.append({t("panel.col_metric"): label, t("panel.col_value"): maps.format_value(row[m], unit),
-                     t("panel.col_rank"): f"{rank}/17" if rank else ""})
+        figs.append(
+            {
+                t("panel.col_metric"): label,
+                t("panel.col_value"): maps.format_value(row[m], unit),
+                t("panel.col_rank"): f"{rank}/17" if rank else "",
+            }
+        )
     p = fs.patents  # counts (FigureSet.patents), not records
     p = p[p["unit_code"] == code] if len(p) else p
     if len(p):
         kind = t("panel.trend_type")
-        trend = (p.assign(**{kind: p["patent_type"].map(PATENT_TYPE_LABELS)})
-                 .groupby(["app_year", kind])["n"].sum().unstack(fill_value=0))
+        trend = (
+            p.assign(**{kind: p["patent_type"].map(PATENT_TYPE_LABELS)})
+            .groupby(["app_year", kind])["n"]
+            .sum()
+            .unstack(fill_value=0)
+        )
         trend.index = trend.index.astype(int).astype(str)
         # A continuous year axis, the same for every township (the city's first to last year shown): a year without
         # patents is a row of zeros, so 2001 and 2005 are never drawn as neighbours.
         first, last = fs.patent_years() or (int(trend.index.min()), int(trend.index.max()))
-        trend = trend.reindex(index=[str(y) for y in range(first, last + 1)],
-                              columns=[c for c in PATENT_TYPE_LABELS.values() if c in trend.columns], fill_value=0)
+        trend = trend.reindex(
+            index=[str(y) for y in range(first, last + 1)],
+            columns=[c for c in PATENT_TYPE_LABELS.values() if c in trend.columns],
+            fill_value=0,
+        )
     else:
         trend = pd.DataFrame()
     w = fs.records["workstations"]
     w = w[(w["unit_code"] == code) & (w["active"] == 1)] if len(w) else w
-    ws = w[["name", "station_type", "host", "established"]].rename(
-        columns={"name": t("panel.ws_name"), "station_type": t("panel.ws_type"), "host": t("panel.ws_host"),
-                 "established": t("panel.ws_established")}) if len(w) else pd.DataFrame()
+    ws = (
+        w[["name", "station_type", "host", "established"]].rename(
+            columns={
+                "name": t("panel.ws_name"),
+                "station_type": t("panel.ws_type"),
+                "host": t("panel.ws_host"),
+                "established": t("panel.ws_established"),
+            }
+        )
+        if len(w)
+        else pd.DataFrame()
+    )
     e = fs.records["enterprises"]
-    e = e[(e["unit_code"] == code) & (e["patents_held"] == 0) & ((e["above_scale"] == 1) | (e["high_tech"] == 1))] if len(e) else e
-    ze = pd.DataFrame({t("panel.ze_name"): e["name"], t("panel.ze_class"): _enterprise_tags(e),
-                       t("panel.ze_trademarks"): e["trademarks_held"], t("panel.ze_industry"): e["industry"]}) \
-        if len(e) else pd.DataFrame()
+    e = (
+        e[(e["unit_code"] == code) & (e["patents_held"] == 0) & ((e["above_scale"] == 1) | (e["high_tech"] == 1))]
+        if len(e)
+        else e
+    )
+    ze = (
+        pd.DataFrame(
+            {
+                t("panel.ze_name"): e["name"],
+                t("panel.ze_class"): _enterprise_tags(e),
+                t("panel.ze_trademarks"): e["trademarks_held"],
+                t("panel.ze_industry"): e["industry"],
+            }
+        )
+        if len(e)
+        else pd.DataFrame()
+    )
     c = fs.records["cases"]
     c = c[c["unit_code"] == code] if len(c) else c
     if len(c):
-        cases = pd.DataFrame({t("panel.case_no"): c["case_no"], t("panel.case_class"): c["kind_code"].map(_case_kinds()),
-                              t("panel.case_type"): c["ip_type"], t("panel.case_cause"): c["cause"],
-                              t("panel.case_date"): c["accepted_date"], t("panel.case_status"): c["status"],
-                              t("panel.case_outcome"): c["outcome"]})
+        cases = pd.DataFrame(
+            {
+                t("panel.case_no"): c["case_no"],
+                t("panel.case_class"): c["kind_code"].map(_case_kinds()),
+                t("panel.case_type"): c["ip_type"],
+                t("panel.case_cause"): c["cause"],
+                t("panel.case_date"): c["accepted_date"],
+                t("panel.case_status"): c["status"],
+                t("panel.case_outcome"): c["outcome"],
+            }
+        )
         if personal:
             cases.insert(4, t("panel.case_party"), c["party"].to_numpy())
         cases = cases.sort_values(t("panel.case_date"), ascending=False)
@@ -304,8 +429,12 @@ def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
 
 
 # Goals that are counts a township contributes to (its share = target × its population ÷ the city's).
-SHARE_GOALS = {"G01": "invention_patents_valid", "G02": "invention_patents_long", "G04": "trademarks",
-               "G16": "training_attendees"}
+SHARE_GOALS = {
+    "G01": "invention_patents_valid",
+    "G02": "invention_patents_long",
+    "G04": "trademarks",
+    "G16": "training_attendees",
+}
 # Goals that are rates: the township's own rate is compared with the target itself.
 RATE_GOALS = {"G03": "invention_per_10k", "G07": None, "G13": "enforcement_rate", "G14": "mediation_rate"}
 
@@ -320,7 +449,12 @@ def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
     goals = goal_table().set_index("id")
     row = fs.units.set_index("code").loc[code]
     day = base_date(fs.settings, fs.as_of)
-    city = pick_base(fs.population, CITY_CODE, (population_measure(fs.settings.population_base), population_measure(POPULATION_BASES[0])), day)
+    city = pick_base(
+        fs.population,
+        CITY_CODE,
+        (population_measure(fs.settings.population_base), population_measure(POPULATION_BASES[0])),
+        day,
+    )
     city_pop = city.value
     out = []
     for gid, metric in {**SHARE_GOALS, **RATE_GOALS}.items():
@@ -333,22 +467,36 @@ def goal_shares(fs: FigureSet, code: str) -> pd.DataFrame:
             if pd.isna(row["population"]):
                 target, note = np.nan, t("goals.share_no_unit_population", date=day)
             elif not city_pop:
-                target, note = np.nan, t("goals.share_no_city_population", base=fs.settings.population_base,
-                                         why=city.missing)
+                target, note = (
+                    np.nan,
+                    t("goals.share_no_city_population", base=fs.settings.population_base, why=city.missing),
+                )
             else:
                 target = round(g["target"] * row["population"] / city_pop, 1)
                 note = t("goals.share_note_count", target=g["target"], share=row["population"] / city_pop)
         else:
             target, note = g["target"], t("goals.share_note_rate")
             if pd.isna(value):  # why the rate cannot be computed for this township
-                note = {"G03": t("goals.share_no_unit_population", date=day),
-                        "G07": t("goals.share_no_high_tech")}.get(gid, t("goals.share_no_cases"))
+                note = {"G03": t("goals.share_no_unit_population", date=day), "G07": t("goals.share_no_high_tech")}.get(
+                    gid, t("goals.share_no_cases")
+                )
         if pd.isna(value) or pd.isna(target):
             status, gap = t("goal_status.no_data"), np.nan
         else:
             met = value > target if g["comparator"] == ">" else value >= target
-            status, gap = t("goal_status.met" if met else "goal_status.not_met"), (0.0 if met else round(target - value, 2))
-        out.append({t("goals.col_id"): gid, t("goals.col_name"): g["name"], t("goals.col_share_value"): fmt_number(value),
-                    t("goals.col_share_target"): fmt_number(target), t("goals.col_gap"): fmt_number(gap),
-                    t("goals.col_status"): status, t("goals.col_note"): note})
+            status, gap = (
+                t("goal_status.met" if met else "goal_status.not_met"),
+                (0.0 if met else round(target - value, 2)),
+            )
+        out.append(
+            {
+                t("goals.col_id"): gid,
+                t("goals.col_name"): g["name"],
+                t("goals.col_share_value"): fmt_number(value),
+                t("goals.col_share_target"): fmt_number(target),
+                t("goals.col_gap"): fmt_number(gap),
+                t("goals.col_status"): status,
+                t("goals.col_note"): note,
+            }
+        )
     return pd.DataFrame(out)

@@ -141,8 +141,9 @@ def class_color(cls, n_classes: int, zero_good: bool = False, less_is_better: bo
     return palette[min(idx, len(palette) - 1)]
 
 
-def area_style(value, breaks: list[float], selected: bool = False, zero_good: bool = False,
-               less_is_better: bool = False) -> dict:
+def area_style(
+    value, breaks: list[float], selected: bool = False, zero_good: bool = False, less_is_better: bool = False
+) -> dict:
     """`zero_good`: a zero is good news (calm colour, no alarm border) rather than a gap; `less_is_better` implies it
     and colours the classes warm."""
     cls = classify(value, breaks)
@@ -186,12 +187,23 @@ def class_labels(breaks: list[float], decimals: int = 0) -> list[str]:
     return out
 
 
-def legend_entries(breaks: list[float], unit: str, decimals: int = 0, zero_label: str | None = None,
-                   zero_good: bool = False, less_is_better: bool = False) -> list[tuple[str, str]]:
+def legend_entries(
+    breaks: list[float],
+    unit: str,
+    decimals: int = 0,
+    zero_label: str | None = None,
+    zero_good: bool = False,
+    less_is_better: bool = False,
+) -> list[tuple[str, str]]:
     """(colour, label) pairs, zero and missing first. `zero_label` replaces the default wording of the zero class."""
     calm = zero_good or less_is_better
-    rows = [(ZERO_GOOD_COLOR if calm else ZERO_COLOR, zero_label or t("map.legend_zero_none" if calm else "map.legend_zero")),
-            (MISSING_COLOR, t("map.legend_missing"))]
+    rows = [
+        (
+            ZERO_GOOD_COLOR if calm else ZERO_COLOR,
+            zero_label or t("map.legend_zero_none" if calm else "map.legend_zero"),
+        ),
+        (MISSING_COLOR, t("map.legend_missing")),
+    ]
     for i, label in enumerate(class_labels(breaks, decimals)):
         rows.append((class_color(i, len(breaks), less_is_better=less_is_better), label))
     return rows

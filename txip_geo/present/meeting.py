@@ -28,9 +28,19 @@ from txip_geo.present.formatting import COMPARATOR_SIGNS, fmt_number
 from txip_geo.strings import t
 
 # The figures of a township slide (and of the presentation page's township view).
-UNIT_METRICS = ["patents", "invention_patents_valid", "invention_per_10k", "trademarks", "workstations",
-                "zero_patent_above_scale", "zero_patent_high_tech", "enforcement_rate", "mediation_rate", "staff",
-                "fund_wan"]
+UNIT_METRICS = [
+    "patents",
+    "invention_patents_valid",
+    "invention_per_10k",
+    "trademarks",
+    "workstations",
+    "zero_patent_above_scale",
+    "zero_patent_high_tech",
+    "enforcement_rate",
+    "mediation_rate",
+    "staff",
+    "fund_wan",
+]
 
 
 @dataclass
@@ -46,11 +56,11 @@ class Layers:
     def from_store(cls, store) -> Layers:
         from txip_geo.areas import boundaries
 
-        return cls(store.layer("townships"), store.layer("parks"), boundaries.county_outline(),
-                   boundaries.neighbours())
+        return cls(store.layer("townships"), store.layer("parks"), boundaries.county_outline(), boundaries.neighbours())
 
 
 # -- text every export carries ------------------------------------------------------------------------------------------
+
 
 def source_line(fs: FigureSet) -> str:
     """数据来源：…；边界：…；市界：天地图 — what the figures and the lines on the map come from."""
@@ -80,24 +90,35 @@ def goal_rows(fs: FigureSet) -> pd.DataFrame:
     for r in g.to_dict("records"):
         milestone = r["kind"] == "milestone"
         gap = r["gap"]
-        rows.append({
-            t("goals.col_id"): r["id"], t("goals.col_name"): r["name"],
-            t("goals.col_unit"): "" if milestone else (r["unit"] or ""),
-            t("goals.col_target"): t("goals.target_done") if milestone else
-            COMPARATOR_SIGNS.get(r["comparator"], r["comparator"]) + fmt_number(r["target"]),
-            t("goals.col_current"): "—" if milestone else fmt_number(r["current"]),
-            t("goals.col_gap"): "—" if milestone or gap is None or pd.isna(gap) or gap == 0 else fmt_number(gap),
-            t("goals.col_status"): r["status_label"], t("goals.col_lead"): r["lead"] or "",
-            "kind": r["kind"], "status": r["status"],
-        })
+        rows.append(
+            {
+                t("goals.col_id"): r["id"],
+                t("goals.col_name"): r["name"],
+                t("goals.col_unit"): "" if milestone else (r["unit"] or ""),
+                t("goals.col_target"): t("goals.target_done")
+                if milestone
+                else COMPARATOR_SIGNS.get(r["comparator"], r["comparator"]) + fmt_number(r["target"]),
+                t("goals.col_current"): "—" if milestone else fmt_number(r["current"]),
+                t("goals.col_gap"): "—" if milestone or gap is None or pd.isna(gap) or gap == 0 else fmt_number(gap),
+                t("goals.col_status"): r["status_label"],
+                t("goals.col_lead"): r["lead"] or "",
+                "kind": r["kind"],
+                "status": r["status"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def goal_summary(fs: FigureSet) -> str:
     g = evaluate(fs)
     num, ms = g[g["kind"] != "milestone"], g[g["kind"] == "milestone"]
-    return t("report.goals_summary", met=int((num["status"] == "met").sum()), total=len(num),
-             done=int((ms["status"] == "done").sum()), mtotal=len(ms))
+    return t(
+        "report.goals_summary",
+        met=int((num["status"] == "met").sum()),
+        total=len(num),
+        done=int((ms["status"] == "done").sum()),
+        mtotal=len(ms),
+    )
 
 
 def unit_figures(fs: FigureSet, code: str) -> list[tuple[str, str, str]]:
@@ -129,8 +150,9 @@ def units_with_gaps(fs: FigureSet, gaps: pd.DataFrame | None = None) -> list[str
     return [c for c in fs.units["code"] if c in have]
 
 
-def actions_by_lead(fs: FigureSet, gaps: pd.DataFrame | None = None,
-                    max_chars: int = 44) -> list[tuple[str, list[tuple[str, str]]]]:
+def actions_by_lead(
+    fs: FigureSet, gaps: pd.DataFrame | None = None, max_chars: int = 44
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """The closing slide: per lead unit (牵头单位), one (action, basis) per kind of gap — the action naming the areas
     concerned (the most affected first, then "等 N 处") — and the goals not yet met. Leads in order of first
     appearance; within a lead, the network's order of severity, the goals last."""
@@ -150,14 +172,16 @@ def actions_by_lead(fs: FigureSet, gaps: pd.DataFrame | None = None,
         total = network.counted_total(fs, key, grp[t("network.col_code")]) if counted else np.nan
         head = t("report.action_head", action=action, total=t("report.action_total", total=total) if counted else "")
         out.setdefault(lead or "—", []).append(
-            (network.SEVERITY.get(key, 99), head + _join_limited(names, max_chars - len(head)), grp[C["basis"]].iloc[0]))
+            (network.SEVERITY.get(key, 99), head + _join_limited(names, max_chars - len(head)), grp[C["basis"]].iloc[0])
+        )
     g = evaluate(fs)
     unmet = g[g["status"].isin(["not_met", "not_done"])]
     for lead, grp in unmet.groupby("lead", sort=False):
         names = t("report.names_sep").join(goal_short_name(i, n) for i, n in zip(grp["id"], grp["name"]))
         out.setdefault(lead or "—", []).append((100, t("report.actions_goals", n=len(grp), names=names), ""))
-    return [(lead, [(text, basis) for _, text, basis in sorted(items, key=lambda x: x[0])])
-            for lead, items in out.items()]
+    return [
+        (lead, [(text, basis) for _, text, basis in sorted(items, key=lambda x: x[0])]) for lead, items in out.items()
+    ]
 
 
 def goal_short_name(goal_id: str, name: str) -> str:
@@ -181,6 +205,7 @@ def _join_limited(names: list[str], limit: int) -> str:
 
 # -- the sequence of views (shared by the deck and the presentation page) -----------------------------------------------
 
+
 @dataclass(frozen=True)
 class Step:
     kind: str  # title | overview | goals | gaps | unit | actions | rules
@@ -188,8 +213,14 @@ class Step:
     code: str | None = None
 
 
-def steps(fs: FigureSet, indicator: str = "patents", *, only_gaps: bool = False, title_step: bool = False,
-          deck_order: bool = False) -> list[Step]:
+def steps(
+    fs: FigureSet,
+    indicator: str = "patents",
+    *,
+    only_gaps: bool = False,
+    title_step: bool = False,
+    deck_order: bool = False,
+) -> list[Step]:
     """The views of a presentation: [title,] overview map of the indicator, goals, network gaps, one view per
     township (only those with gaps when `only_gaps`), the actions by lead unit. `deck_order` puts the goals before the
     map (the PPTX's order: title, goal table, city map, gap map, townships, actions)."""
@@ -212,20 +243,41 @@ def rule_rows(fs: FigureSet) -> pd.DataFrame:
     plan's wording with the population base and year, the audience, the 移送 setting…), as the appendix shows it."""
     g = evaluate(fs)
     g = g[g["kind"] != "milestone"]
-    return pd.DataFrame({t("goals.col_id"): g["id"].tolist(), t("goals.col_name"): g["name"].tolist(),
-                         t("goals.col_rule"): g["rule"].tolist()})
+    return pd.DataFrame(
+        {
+            t("goals.col_id"): g["id"].tolist(),
+            t("goals.col_name"): g["name"].tolist(),
+            t("goals.col_rule"): g["rule"].tolist(),
+        }
+    )
 
 
 # -- map specs (the web map's) ------------------------------------------------------------------------------------------
 
+
 def indicator_spec(fs: FigureSet, layers: Layers, indicator: str, ref: FigureSet | None = None, **kw):
-    return views.map_spec(fs, ref or fs, layers.townships, view="units", indicator=indicator, outline=layers.outline,
-                          neighbours=layers.neighbours, parks_layer=layers.parks, **kw)
+    return views.map_spec(
+        fs,
+        ref or fs,
+        layers.townships,
+        view="units",
+        indicator=indicator,
+        outline=layers.outline,
+        neighbours=layers.neighbours,
+        parks_layer=layers.parks,
+        **kw,
+    )
 
 
 def gap_spec(fs: FigureSet, layers: Layers):
-    return network_view.gap_map_spec(fs, layers.townships, view="units", outline=layers.outline,
-                                neighbours=layers.neighbours, parks_layer=layers.parks)
+    return network_view.gap_map_spec(
+        fs,
+        layers.townships,
+        view="units",
+        outline=layers.outline,
+        neighbours=layers.neighbours,
+        parks_layer=layers.parks,
+    )
 
 
 def unit_points(fs: FigureSet) -> list:
@@ -233,8 +285,9 @@ def unit_points(fs: FigureSet) -> list:
     return views.point_layers(fs, workstations=True, cases=False, enterprises=True, zero_only=True)
 
 
-def unit_spec(fs: FigureSet, layers: Layers, code: str, indicator: str, ref: FigureSet | None = None,
-              points: list | None = None):
+def unit_spec(
+    fs: FigureSet, layers: Layers, code: str, indicator: str, ref: FigureSet | None = None, points: list | None = None
+):
     """A township's locator map: its workstations and zero-patent enterprises (those inside it) on top.
     `points`: `unit_points(fs)`, when the caller draws several townships."""
     import shapely
@@ -252,6 +305,7 @@ def unit_spec(fs: FigureSet, layers: Layers, code: str, indicator: str, ref: Fig
 
 # -- Excel ----------------------------------------------------------------------------------------------------------------
 
+
 def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
     """Per-unit and per-park figures, goals, the gap list with lead units, the scorecard, the unassigned records."""
     from txip_geo.present.records import unassigned_table
@@ -267,28 +321,46 @@ def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
                 out[t("report.col_with_unit", label=label, unit=unit)] = pd.to_numeric(df[col], errors="coerce")
         return out
 
-    units = area_sheet(fs.units, [("code", t("network.col_code")), ("name", t("report.col_township")),
-                                   ("type", t("network.col_kind"))])
+    units = area_sheet(
+        fs.units, [("code", t("network.col_code")), ("name", t("report.col_township")), ("type", t("network.col_kind"))]
+    )
     units[t("report.col_population_year")] = fs.units["population_year"]
     units[t("report.col_population_source")] = fs.units["population_source"]
     from txip_geo.areas.gazetteer import load_gazetteer
 
     gaz = load_gazetteer()
-    parks = area_sheet(fs.parks.assign(host=fs.parks["host_code"].map(lambda c: gaz.name_of(c) if c else "")),
-                       [("code", t("network.col_code")), ("name", t("report.col_park")), ("host", t("report.col_host"))])
-    parks = parks.drop(columns=[t("report.col_with_unit", label=METRICS[m][0], unit=METRICS[m][1])
-                                for m in ("population", "invention_per_10k")], errors="ignore")
+    parks = area_sheet(
+        fs.parks.assign(host=fs.parks["host_code"].map(lambda c: gaz.name_of(c) if c else "")),
+        [("code", t("network.col_code")), ("name", t("report.col_park")), ("host", t("report.col_host"))],
+    )
+    parks = parks.drop(
+        columns=[
+            t("report.col_with_unit", label=METRICS[m][0], unit=METRICS[m][1])
+            for m in ("population", "invention_per_10k")
+        ],
+        errors="ignore",
+    )
     g = evaluate(fs)
-    goals = pd.DataFrame({
-        t("goals.col_id"): g["id"], t("goals.col_name"): g["name"], t("report.col_comparator"): g["comparator"],
-        t("goals.col_target"): g["target"], t("goals.col_unit"): g["unit"], t("goals.col_current"): g["current"],
-        t("goals.col_gap"): g["gap"], t("report.col_percent", label=t("goals.col_progress")): (g["progress"] * 100).round(1),
-        t("goals.col_status"): g["status_label"],
-        t("goals.col_source"): g["source"].map({"computed": t("goals.computed"), "manual": t("goals.manual"),
-                                                "none": t("goals.none")}),
-        t("goals.basis"): g["basis"], t("goals.col_rule"): g["rule"], t("goals.col_lead"): g["lead"],
-        t("goals.col_coop"): g["cooperating"],
-    })
+    goals = pd.DataFrame(
+        {
+            t("goals.col_id"): g["id"],
+            t("goals.col_name"): g["name"],
+            t("report.col_comparator"): g["comparator"],
+            t("goals.col_target"): g["target"],
+            t("goals.col_unit"): g["unit"],
+            t("goals.col_current"): g["current"],
+            t("goals.col_gap"): g["gap"],
+            t("report.col_percent", label=t("goals.col_progress")): (g["progress"] * 100).round(1),
+            t("goals.col_status"): g["status_label"],
+            t("goals.col_source"): g["source"].map(
+                {"computed": t("goals.computed"), "manual": t("goals.manual"), "none": t("goals.none")}
+            ),
+            t("goals.basis"): g["basis"],
+            t("goals.col_rule"): g["rule"],
+            t("goals.col_lead"): g["lead"],
+            t("goals.col_coop"): g["cooperating"],
+        }
+    )
     return {
         t("report.sheet_units"): units,
         t("report.sheet_parks"): parks,
@@ -302,7 +374,9 @@ def workbook_sheets(fs: FigureSet) -> dict[str, pd.DataFrame]:
 def title_lines(fs: FigureSet, sheet: str, internal: bool = True) -> list[str]:
     from txip_geo.present.records import heading_lines
 
-    lines = heading_lines(fs, t("report.xlsx_sheet_title", title=t("report.xlsx_title"), sheet=sheet)) + [source_line(fs)]
+    lines = heading_lines(fs, t("report.xlsx_sheet_title", title=t("report.xlsx_title"), sheet=sheet)) + [
+        source_line(fs)
+    ]
     if internal:
         lines.append(t("report.internal"))
     return lines
@@ -312,5 +386,3 @@ def title_lines(fs: FigureSet, sheet: str, internal: bool = True) -> list[str]:
 
 
 # -- one entry point ----------------------------------------------------------------------------------------------------
-
-

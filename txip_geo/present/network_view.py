@@ -14,8 +14,10 @@ from txip_geo.strings import t
 
 def basis_options(gaps: pd.DataFrame) -> list[str]:
     """The 依据 values present in a gap list, in plan order: 保障措施 first, then tasks by number (the task filter)."""
-    order = sorted({(g.basis.startswith("measure"), g.basis) for g in GAP_KINDS},
-                   key=lambda x: (not x[0], x[1] if x[0] else int(x[1])))
+    order = sorted(
+        {(g.basis.startswith("measure"), g.basis) for g in GAP_KINDS},
+        key=lambda x: (not x[0], x[1] if x[0] else int(x[1])),
+    )
     labels = [basis_label(GapKind("", b, "")) for _, b in order]
     present = set(gaps[t("network.col_basis")])
     return [b for b in labels if b in present]
@@ -36,12 +38,18 @@ def gap_count_frame(fs: FigureSet, view: str) -> pd.DataFrame:
     card = scorecard(fs)
     is_park = card[t("network.col_kind")] == t("network.kind_park")
     card = card[is_park] if view == "parks" else card[~is_park]
-    return pd.DataFrame({"code": card[t("network.col_code")].to_numpy(), "name": card[t("network.col_area")].to_numpy(),
-                         "value": card[t("network.col_gaps")].astype(float).to_numpy()})
+    return pd.DataFrame(
+        {
+            "code": card[t("network.col_code")].to_numpy(),
+            "name": card[t("network.col_area")].to_numpy(),
+            "value": card[t("network.col_gaps")].astype(float).to_numpy(),
+        }
+    )
 
 
-def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=None, parks_layer=None,
-                 basemap=None) -> MapSpec:
+def gap_map_spec(
+    fs: FigureSet, layer, *, view: str, outline=None, neighbours=None, parks_layer=None, basemap=None
+) -> MapSpec:
     """A MapSpec colouring townships (or parks) by their number of gaps; 0 (no gap) in a calm colour, said in the legend.
 
     With a basemap in GCJ-02 (高德) every layer is shifted to GCJ-02 so it sits right on the tiles (as views.map_spec)."""
@@ -57,11 +65,24 @@ def gap_map_spec(fs: FigureSet, layer, *, view: str, outline=None, neighbours=No
     extra = [t("network.gap_map_note")]  # not 样例数据: the notice beside the map says it
     d, credit = tile_datum(basemap)
     extra += credit
-    return MapSpec(areas=to_datum(areas, d), label=t("network.col_gaps"), unit=t("network.gap_unit"), breaks=breaks,
-                   outline=to_datum(outline, d), neighbours=to_datum(neighbours, d),
-                   parks=to_datum(parks_layer, d) if view == "units" else None,
-                   schematic=bool(fs.schematic_notice), schematic_text=fs.schematic_notice, sample=fs.is_sample, as_of=fs.as_of, extra_lines=extra,
-                   zero_label=t("network.gap_map_zero"), zero_good=True, less_is_better=True, basemap=basemap)
+    return MapSpec(
+        areas=to_datum(areas, d),
+        label=t("network.col_gaps"),
+        unit=t("network.gap_unit"),
+        breaks=breaks,
+        outline=to_datum(outline, d),
+        neighbours=to_datum(neighbours, d),
+        parks=to_datum(parks_layer, d) if view == "units" else None,
+        schematic=bool(fs.schematic_notice),
+        schematic_text=fs.schematic_notice,
+        sample=fs.is_sample,
+        as_of=fs.as_of,
+        extra_lines=extra,
+        zero_label=t("network.gap_map_zero"),
+        zero_good=True,
+        less_is_better=True,
+        basemap=basemap,
+    )
 
 
 def scorecard_export(fs: FigureSet) -> pd.DataFrame:
@@ -74,8 +95,12 @@ def scorecard_export(fs: FigureSet) -> pd.DataFrame:
 
 # Numeric scorecard columns and how a missing value reads: network facts are reported by the area (未填报); the
 # workstation and enterprise counts come from imported records (无数据: that kind was never imported).
-NUMERIC_NA = {"network.col_staff": "network.unknown", "network.col_fund": "network.unknown",
-              "network.col_ws": "network.no_data", "network.col_zero": "network.no_data"}
+NUMERIC_NA = {
+    "network.col_staff": "network.unknown",
+    "network.col_fund": "network.unknown",
+    "network.col_ws": "network.no_data",
+    "network.col_zero": "network.no_data",
+}
 
 
 # Cell styles of the scorecard: a confirmed "no" in red, "not reported / no data" in amber italics, "yes" in green.

@@ -66,8 +66,15 @@ def unassigned_table(fs, store=None, personal: bool = True) -> pd.DataFrame:
         from txip_geo.present.redact import redact_frame
 
         records = {k: redact_frame(v, k) for k, v in records.items()}
-    cols = [t("data.col_kind"), t("data.col_row"), t("data.col_file"), t("data.col_record"), t("data.col_text"),
-            t("data.col_method"), t("data.col_note")]
+    cols = [
+        t("data.col_kind"),
+        t("data.col_row"),
+        t("data.col_file"),
+        t("data.col_record"),
+        t("data.col_text"),
+        t("data.col_method"),
+        t("data.col_note"),
+    ]
     rows = []
     for ki, (k, kind) in enumerate(schema.KINDS.items()):
         df = records.get(k)
@@ -78,16 +85,19 @@ def unassigned_table(fs, store=None, personal: bool = True) -> pd.DataFrame:
         group[df["assign_method"] == "outside"] = 1
         id_field = kind.fields[0].name
         for g, r in zip(group[group >= 0], df[group >= 0].to_dict("records")):
-            rows.append({
-                "_g": int(g), "_k": ki,
-                cols[0]: kind.label,
-                cols[1]: int(r["row_no"]),
-                cols[2]: r.get("file_name") or "",
-                cols[3]: "" if pd.isna(r.get(id_field)) else str(r.get(id_field)),
-                cols[4]: _location_text(r),
-                cols[5]: schema.ASSIGN_METHODS.get(r["assign_method"], r["assign_method"]),
-                cols[6]: r.get("assign_note") or "",
-            })
+            rows.append(
+                {
+                    "_g": int(g),
+                    "_k": ki,
+                    cols[0]: kind.label,
+                    cols[1]: int(r["row_no"]),
+                    cols[2]: r.get("file_name") or "",
+                    cols[3]: "" if pd.isna(r.get(id_field)) else str(r.get(id_field)),
+                    cols[4]: _location_text(r),
+                    cols[5]: schema.ASSIGN_METHODS.get(r["assign_method"], r["assign_method"]),
+                    cols[6]: r.get("assign_note") or "",
+                }
+            )
     if not rows:
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame(rows).sort_values(["_g", "_k", cols[1]], kind="stable")
@@ -131,23 +141,33 @@ def local_time(value) -> str:
 
 def imports_table(imports: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
     """The imports, newest first, with Chinese columns: 数据类型, 文件, 截至, 导入时间, 导入人, 记录数, 样例, 当前使用."""
-    cols = [t("data.col_kind"), t("data.col_file"), t("data.col_as_of"), t("data.col_imported_at"), t("data.col_by"),
-            t("data.col_rows"), t("data.col_sample"), t("data.col_in_use")]
+    cols = [
+        t("data.col_kind"),
+        t("data.col_file"),
+        t("data.col_as_of"),
+        t("data.col_imported_at"),
+        t("data.col_by"),
+        t("data.col_rows"),
+        t("data.col_sample"),
+        t("data.col_in_use"),
+    ]
     if imports is None or imports.empty:
         return pd.DataFrame(columns=cols)
     snaps = current_snapshots(imports, as_of)
     yes, no = t("data.yes"), t("data.no")
     df = imports.sort_values("id", ascending=False)
-    out = pd.DataFrame({
-        cols[0]: df["kind"].map(kind_label),
-        cols[1]: df["file_name"],
-        cols[2]: df["as_of"],
-        cols[3]: df["imported_at"].map(local_time),
-        cols[4]: df["imported_by"],
-        cols[5]: df["rows_imported"].astype("Int64"),
-        cols[6]: df["is_sample"].map(lambda v: yes if v else no),
-        cols[7]: [yes if snaps.get(k) == a else no for k, a in zip(df["kind"], df["as_of"])],
-    })
+    out = pd.DataFrame(
+        {
+            cols[0]: df["kind"].map(kind_label),
+            cols[1]: df["file_name"],
+            cols[2]: df["as_of"],
+            cols[3]: df["imported_at"].map(local_time),
+            cols[4]: df["imported_by"],
+            cols[5]: df["rows_imported"].astype("Int64"),
+            cols[6]: df["is_sample"].map(lambda v: yes if v else no),
+            cols[7]: [yes if snaps.get(k) == a else no for k, a in zip(df["kind"], df["as_of"])],
+        }
+    )
     return out.reset_index(drop=True)
 
 

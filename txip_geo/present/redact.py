@@ -36,6 +36,10 @@ def redact_frame(df: pd.DataFrame, kind: str) -> pd.DataFrame:
 def redact(fs):
     """A FigureSet whose records carry no personal data (for viewers); figures are unchanged."""
 
-    return replace(fs, records=LazyRecords.mapped(fs.records, redact_frame),  # each kind redacted when first read
-                   no_township_records=LazyRecords.mapped(fs.no_township_records, redact_frame)
-                   if fs.no_township_records is not None else None)
+    return replace(
+        fs,
+        records=LazyRecords.mapped(fs.records, redact_frame),  # each kind redacted when first read
+        no_township_records=LazyRecords.mapped(fs.no_township_records, redact_frame)
+        if fs.no_township_records is not None
+        else None,
+    )

@@ -47,14 +47,24 @@ PPTX_FONT_CHARSET = "-122"  # GB2312 (134) as a signed byte, as PowerPoint write
 
 # Colours of the goal status cells (fill, text).
 STATUS_COLORS = {
-    "met": ("C7E9C0", "00441B"), "done": ("C7E9C0", "00441B"),
-    "not_met": ("FCBBA1", "67000D"), "not_done": ("FCBBA1", "67000D"),
+    "met": ("C7E9C0", "00441B"),
+    "done": ("C7E9C0", "00441B"),
+    "not_met": ("FCBBA1", "67000D"),
+    "not_done": ("FCBBA1", "67000D"),
     "no_data": ("E0E0E0", "424242"),
 }
 
 
-def build_pptx(fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
-               only_gaps: bool = False, ref: FigureSet | None = None, dpi: int = 150) -> bytes:
+def build_pptx(
+    fs: FigureSet,
+    layers: Layers,
+    *,
+    indicator: str = "patents",
+    internal: bool = True,
+    only_gaps: bool = False,
+    ref: FigureSet | None = None,
+    dpi: int = 150,
+) -> bytes:
     """The 16:9 deck: title, goal table, city map by indicator, gap map, one slide per township (only those with
     gaps when `only_gaps`), actions by lead unit. Text is set in `PPTX_FONT` (East Asian and Latin); maps are PNGs."""
     from txip_geo.render import staticmap
@@ -79,8 +89,15 @@ def build_pptx(fs: FigureSet, layers: Layers, *, indicator: str = "patents", int
             deck.map_slide(step.title, img, _gap_panel(fs))
         elif step.kind == "unit":
             spec = unit_spec(fs, layers, step.code, indicator, ref, points=points)
-            img = staticmap.render(spec, layout="inset", focus=step.code, neutral=True, internal=False,
-                                   dpi=round(dpi * 1.2), figsize=(4.0, 5.0))  # shown at ~5.7 in high
+            img = staticmap.render(
+                spec,
+                layout="inset",
+                focus=step.code,
+                neutral=True,
+                internal=False,
+                dpi=round(dpi * 1.2),
+                figsize=(4.0, 5.0),
+            )  # shown at ~5.7 in high
             deck.unit_slide(step.title, img, unit_figures(fs, step.code), unit_gaps(fs, step.code, gaps))
         elif step.kind == "actions":
             deck.actions_slide(step.title, actions_by_lead(fs, gaps))
@@ -102,12 +119,16 @@ def _overview_panel(fs: FigureSet, indicator: str) -> list[tuple[str, int, str]]
     if len(s):
         best = s.sort_values(ascending=asc, kind="stable")
         lines.append((t("deck_panel.top_good" if asc else "deck_panel.top_most"), 18, GREY))
-        lines += [(t("deck_panel.area_value", name=n, value=maps.format_value(v, unit)), 20, "252525")
-                  for n, v in best.head(3).items()]
+        lines += [
+            (t("deck_panel.area_value", name=n, value=maps.format_value(v, unit)), 20, "252525")
+            for n, v in best.head(3).items()
+        ]
         lines.append(("", 8, GREY))
         lines.append((t("deck_panel.bottom_worst" if asc else "deck_panel.bottom_least"), 18, GREY))
-        lines += [(t("deck_panel.area_value", name=n, value=maps.format_value(v, unit)), 20, "252525")
-                  for n, v in best.tail(3)[::-1].items()]
+        lines += [
+            (t("deck_panel.area_value", name=n, value=maps.format_value(v, unit)), 20, "252525")
+            for n, v in best.tail(3)[::-1].items()
+        ]
     missing = fs.units["name"][fs.units[indicator].isna()]
     if len(missing):
         lines.append(("", 8, GREY))
@@ -124,11 +145,17 @@ def _gap_panel(fs: FigureSet) -> list:
     card = network.scorecard(fs)
     cov = network.coverage(card)
     total = int(card[t("network.col_gaps")].sum())
-    lines = [(t("deck_panel.gaps_total", n=total), 24, NAVY, True), (t("deck_panel.areas", n=len(card)), 16, GREY),
-             ("", 6, GREY)]
+    lines = [
+        (t("deck_panel.gaps_total", n=total), 24, NAVY, True),
+        (t("deck_panel.areas", n=len(card)), 16, GREY),
+        ("", 6, GREY),
+    ]
     for key in ("office", "staff", "fund", "ws"):
         have, no, unknown = cov[key]
-        runs = [(t("deck_panel.requirement", label=t(f"network.summary_{key}")), 17, "252525"), (f"{have}/{len(card)}", 17, NAVY, True)]
+        runs = [
+            (t("deck_panel.requirement", label=t(f"network.summary_{key}")), 17, "252525"),
+            (f"{have}/{len(card)}", 17, NAVY, True),
+        ]
         if unknown:
             runs.append((t("deck_panel.not_reported", n=unknown), 13, GREY))
         lines.append(runs)
@@ -137,7 +164,9 @@ def _gap_panel(fs: FigureSet) -> list:
     top = card.sort_values(t("network.col_gaps"), ascending=False, kind="stable").head(4)
     for name, n in zip(top[t("network.col_area")], top[t("network.col_gaps")]):
         if n:
-            lines.append([(t("deck_panel.area_name", name=name), 20, "252525"), (t("deck_panel.gaps", n=n), 20, RED, True)])
+            lines.append(
+                [(t("deck_panel.area_name", name=name), 20, "252525"), (t("deck_panel.gaps", n=n), 20, RED, True)]
+            )
     return lines
 
 
@@ -197,8 +226,17 @@ class _Deck:
         _run(p, text, 30 if len(text) <= 24 else 26, NAVY, True)
         if aside:  # a short summary right of the title, left of the markings
             ph.width = Inches(4.2)
-            self._text(slide, 4.4, 0.45, self.W - 3.3 - 4.4, 0.6, [(aside, 15, GREY)], anchor="middle", align="right",
-                       name="aside")
+            self._text(
+                slide,
+                4.4,
+                0.45,
+                self.W - 3.3 - 4.4,
+                0.6,
+                [(aside, 15, GREY)],
+                anchor="middle",
+                align="right",
+                name="aside",
+            )
         self._chrome(slide)
 
     def _chrome(self, slide, rule: bool = True):
@@ -233,27 +271,57 @@ class _Deck:
             _run(p, text, 16, color, True)
             x -= 0.12
         if rule:
-            line = slide.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Inches(0.4), Inches(1.12),
-                                              Inches(self.W - 0.4), Inches(1.12))
+            line = slide.shapes.add_connector(
+                MSO_CONNECTOR.STRAIGHT, Inches(0.4), Inches(1.12), Inches(self.W - 0.4), Inches(1.12)
+            )
             line.line.color.rgb = RGBColor.from_string("BDBDBD")
             line.line.width = Pt(1)
-        self._text(slide, 0.4, self.H - 0.45, self.W - 1.9, 0.35, [(footer_line(self.fs), 12, GREY)],
-                   anchor="middle", name="footer")
-        self._text(slide, self.W - 1.5, self.H - 0.45, 1.1, 0.35,
-                   [(t("report.page", n=self.n, total=self.total), 12, GREY)], anchor="middle", align="right",
-                   name="page-number")
+        self._text(
+            slide,
+            0.4,
+            self.H - 0.45,
+            self.W - 1.9,
+            0.35,
+            [(footer_line(self.fs), 12, GREY)],
+            anchor="middle",
+            name="footer",
+        )
+        self._text(
+            slide,
+            self.W - 1.5,
+            self.H - 0.45,
+            1.1,
+            0.35,
+            [(t("report.page", n=self.n, total=self.total), 12, GREY)],
+            anchor="middle",
+            align="right",
+            name="page-number",
+        )
 
     def _picture(self, slide, png: bytes, x, y, w=None, h=None, name=None):
         from pptx.util import Inches
 
-        pic = slide.shapes.add_picture(io.BytesIO(png), Inches(x), Inches(y), Inches(w) if w else None,
-                                       Inches(h) if h else None)
+        pic = slide.shapes.add_picture(
+            io.BytesIO(png), Inches(x), Inches(y), Inches(w) if w else None, Inches(h) if h else None
+        )
         if name:
             pic.name = name
         return pic
 
-    def _table(self, slide, x, y, df: pd.DataFrame, widths: list[float], *, size=14, row_h=0.3, header=True,
-               styles: list | None = None, name=None):
+    def _table(
+        self,
+        slide,
+        x,
+        y,
+        df: pd.DataFrame,
+        widths: list[float],
+        *,
+        size=14,
+        row_h=0.3,
+        header=True,
+        styles: list | None = None,
+        name=None,
+    ):
         """A table, navy header row. `styles`: per row, a dict column index → (fill, text colour, bold)."""
         from pptx.enum.text import MSO_ANCHOR
         from pptx.util import Inches
@@ -300,8 +368,16 @@ class _Deck:
             lines.append((fs.schematic_notice, 18, ORANGE))
         self._text(s, 0.8, 3.9, self.W - 1.6, 1.0, lines, align="center")
         if fs.is_sample:
-            self._text(s, 2.2, 5.0, self.W - 4.4, 0.7, [(t("app.sample_badge"), 22, ORANGE, True)], align="center",
-                       anchor="middle")
+            self._text(
+                s,
+                2.2,
+                5.0,
+                self.W - 4.4,
+                0.7,
+                [(t("app.sample_badge"), 22, ORANGE, True)],
+                align="center",
+                anchor="middle",
+            )
         self._chrome(s, rule=False)
 
     def goals_slide(self, title):
@@ -318,13 +394,32 @@ class _Deck:
         num = rows[rows["kind"] != "milestone"]
         ms = rows[rows["kind"] == "milestone"]
         shown = [c for c in rows.columns if c not in ("kind", "status")]
-        self._table(s, 0.3, 1.22, num[shown], [0.62, 4.25, 1.75, 1.0, 0.95, 0.85, 0.88, 2.43], size=13, row_h=0.262,
-                    styles=styles(num, shown.index(status)), name="goals")
+        self._table(
+            s,
+            0.3,
+            1.22,
+            num[shown],
+            [0.62, 4.25, 1.75, 1.0, 0.95, 0.85, 0.88, 2.43],
+            size=13,
+            row_h=0.262,
+            styles=styles(num, shown.index(status)),
+            name="goals",
+        )
         # Milestones, one per row and no header: 编号, 里程碑, 状态, 牵头单位.
         if len(ms):
             cols = [t("goals.col_id"), t("goals.col_name"), status, lead]
-            self._table(s, 0.3, 5.85, ms[cols], [0.62, 7.65, 0.88, 2.58], size=12, row_h=0.27, header=False,
-                        styles=styles(ms, 2), name="milestones")
+            self._table(
+                s,
+                0.3,
+                5.85,
+                ms[cols],
+                [0.62, 7.65, 0.88, 2.58],
+                size=12,
+                row_h=0.27,
+                header=False,
+                styles=styles(ms, 2),
+                name="milestones",
+            )
 
     def map_slide(self, title, png: bytes, panel):
         s = self._slide()
@@ -350,8 +445,13 @@ class _Deck:
         df = pd.DataFrame(rows, columns=[M, V, R, M + " ", V + " ", R + " "])
         lw, rw = 1.8, 0.6
         vw = w / 2 - lw - rw
-        grey = [{2: ("FFFFFF" if i % 2 == 0 else "F2F6FB", GREY, False), 5: ("FFFFFF" if i % 2 == 0 else "F2F6FB", GREY, False)}
-                for i in range(len(df))]
+        grey = [
+            {
+                2: ("FFFFFF" if i % 2 == 0 else "F2F6FB", GREY, False),
+                5: ("FFFFFF" if i % 2 == 0 else "F2F6FB", GREY, False),
+            }
+            for i in range(len(df))
+        ]
         self._table(s, x, 1.3, df, [lw, vw, rw, lw, vw, rw], size=13, row_h=0.4, styles=grey, name="figures")
         y = 1.3 + 0.4 * (len(df) + 1) + 0.2
         head = [(t("report.unit_gaps"), 18, NAVY, True)]
@@ -365,9 +465,17 @@ class _Deck:
         room = self.H - 0.55 - (y + 0.45)
         row_h = min(0.38, room / (n + 1))
         size = 14 if row_h >= 0.33 else 12 if row_h >= 0.26 else 10
-        self._table(s, x, y + 0.45, df, [w * 0.38, w * 0.2, w * 0.42], size=size, row_h=row_h,
-                    styles=[{0: ("FFFFFF" if i % 2 == 0 else "FDF1EE", "99000D", False)} for i in range(n)],
-                    name="gaps")
+        self._table(
+            s,
+            x,
+            y + 0.45,
+            df,
+            [w * 0.38, w * 0.2, w * 0.42],
+            size=size,
+            row_h=row_h,
+            styles=[{0: ("FFFFFF" if i % 2 == 0 else "FDF1EE", "99000D", False)} for i in range(n)],
+            name="gaps",
+        )
 
     def rules_slide(self, title, rules: pd.DataFrame):
         """The appendix: each numeric goal's counting rule (one table; the milestones' rule in one line below)."""
@@ -386,10 +494,13 @@ class _Deck:
     def actions_slide(self, title, actions: list[tuple[str, list[str]]]):
         s = self._slide()
         self._title(s, title)
+
         def n_lines(size):  # lines as set: a long item wraps (a CJK character is about one em wide)
             per_line = (self.W - 1.0) * 72 / size
-            return sum(1 + sum(-(-len("● " + text + "　" + basis) // int(per_line)) for text, basis in items)
-                       for _, items in actions)
+            return sum(
+                1 + sum(-(-len("● " + text + "　" + basis) // int(per_line)) for text, basis in items)
+                for _, items in actions
+            )
 
         size = next((z for z in (18, 16) if n_lines(z) <= {18: 15, 16: 17}[z]), 14)  # a 5.6 in box
         lines = []

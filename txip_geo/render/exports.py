@@ -17,8 +17,16 @@ FORMATS = {
 }
 
 
-def map_png(fs: FigureSet, layers: Layers, *, which: str = "indicator", indicator: str = "patents",
-            internal: bool = True, dpi: int = 300, ref: FigureSet | None = None) -> bytes:
+def map_png(
+    fs: FigureSet,
+    layers: Layers,
+    *,
+    which: str = "indicator",
+    indicator: str = "patents",
+    internal: bool = True,
+    dpi: int = 300,
+    ref: FigureSet | None = None,
+) -> bytes:
     """An A4 landscape map at print resolution: the indicator map or the gap map (`which='gaps'`)."""
     from txip_geo.render import staticmap
 
@@ -26,8 +34,9 @@ def map_png(fs: FigureSet, layers: Layers, *, which: str = "indicator", indicato
     return staticmap.render(spec, title=title, source=source_line(fs), internal=internal, fmt="png", dpi=dpi)
 
 
-def map_pdf(fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
-            ref: FigureSet | None = None) -> bytes:
+def map_pdf(
+    fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True, ref: FigureSet | None = None
+) -> bytes:
     """A4 landscape vector PDF, the CJK font embedded: page 1 the indicator map, page 2 the gap map."""
     from txip_geo.render import staticmap
 
@@ -54,8 +63,18 @@ def build_xlsx(fs: FigureSet, *, internal: bool = True) -> bytes:
     return write_xlsx(sheets, title_lines={name: title_lines(fs, name, internal) for name in sheets})
 
 
-def build(fmt: str, fs: FigureSet, layers: Layers, *, indicator: str = "patents", internal: bool = True,
-          only_gaps: bool = False, which: str = "indicator", dpi: int = 300, ref: FigureSet | None = None) -> bytes:
+def build(
+    fmt: str,
+    fs: FigureSet,
+    layers: Layers,
+    *,
+    indicator: str = "patents",
+    internal: bool = True,
+    only_gaps: bool = False,
+    which: str = "indicator",
+    dpi: int = 300,
+    ref: FigureSet | None = None,
+) -> bytes:
     """The export in `fmt` (pptx | pdf | png | xlsx) as bytes."""
     if fmt == "pptx":
         return build_pptx(fs, layers, indicator=indicator, internal=internal, only_gaps=only_gaps, ref=ref)

@@ -52,14 +52,22 @@ def _legend_html(spec: MapSpec, classes: bool = True) -> str:
 
     def row(c, lbl, cls="txip-swatch"):
         dashed = "border:1px dashed #636363;" if c == MISSING_COLOR else ""
-        return (f'<div class="txip-lg-row"><span class="{cls}" style="background:{c};{dashed}"></span>'
-                f'{html.escape(lbl)}</div>')
+        return (
+            f'<div class="txip-lg-row"><span class="{cls}" style="background:{c};{dashed}"></span>'
+            f"{html.escape(lbl)}</div>"
+        )
 
     pts = point_legend(spec.points)
     dots = "".join(row(c, lbl, "txip-dot") for c, lbl in pts)
     if not classes:
-        return (f'<div class="txip-legend"><div class="txip-lg-title">{html.escape(t("map.legend_points"))}</div>'
-                f'{dots}</div>') if pts else ""
+        return (
+            (
+                f'<div class="txip-legend"><div class="txip-lg-title">{html.escape(t("map.legend_points"))}</div>'
+                f"{dots}</div>"
+            )
+            if pts
+            else ""
+        )
     rows = "".join(row(c, lbl) for c, lbl in spec_legend_entries(spec))
     if pts:
         rows += f'<div class="txip-lg-sub">{html.escape(t("map.legend_points"))}</div>' + dots
@@ -121,7 +129,8 @@ class LabelDeclutter(MacroElement):
         "if(ok===null){el.style.visibility='hidden';}else{if(ok[0][0]||ok[0][1]){el.style.transform="
         "'translate(calc(-50% + '+ok[0][0]+'px),calc(-50% + '+ok[0][1]+'px))';}shown.push(ok[1]);}});}"
         "map.on('zoomend moveend resize',declutter);map.whenReady(function(){setTimeout(declutter,0);});"
-        "setTimeout(declutter,300);})();{% endmacro %}")
+        "setTimeout(declutter,300);})();{% endmacro %}"
+    )
 
     def __init__(self):
         super().__init__()
@@ -136,7 +145,8 @@ class MapControl(MacroElement):
         "{% macro script(this, kwargs) %}(function(){var c=L.control({position:{{ this.position_json }}});"
         "c.onAdd=function(){var d=L.DomUtil.create('div','txip-control');d.innerHTML={{ this.html_json }};"
         "L.DomEvent.disableClickPropagation(d);return d;};c.addTo({{ this._parent.get_name() }});})();"
-        "{% endmacro %}")
+        "{% endmacro %}"
+    )
 
     def __init__(self, html_text: str, position: str):
         super().__init__()
@@ -157,7 +167,8 @@ class MetricScale(MacroElement):
 
     _template = Template(
         "{% macro script(this, kwargs) %}L.control.scale({metric: true, imperial: false, maxWidth: {{ this.max_width }},"
-        " position: {{ this.position_json }}}).addTo({{ this._parent.get_name() }});{% endmacro %}")
+        " position: {{ this.position_json }}}).addTo({{ this._parent.get_name() }});{% endmacro %}"
+    )
 
     def __init__(self, position: str = "bottomright", max_width: int = 120):
         super().__init__()
@@ -175,59 +186,92 @@ def build_map(spec: MapSpec):
     b = spec.basemap
     bounds_src = spec.outline if spec.outline is not None and len(spec.outline) else areas
     minx, miny, maxx, maxy = bounds_src.total_bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, max_zoom=18,
-                   min_zoom=8, control_scale=False, prefer_canvas=False, zoom_control=True, zoom_snap=0.25,
-                   zoom_delta=0.5)
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=10,
+        tiles=None,
+        max_zoom=18,
+        min_zoom=8,
+        control_scale=False,
+        prefer_canvas=False,
+        zoom_control=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
     m.options.update(max_zoom=18, min_zoom=8)  # folium drops them with tiles=None; MarkerCluster needs max_zoom
     # The county fits beside the right-hand column (layers, notices, legend, scale) and clear of the zoom buttons:
     # at the first view no control covers an area or its label.
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=FIT_PADDING_TOP_LEFT,
-                 padding_bottom_right=FIT_PADDING_BOTTOM_RIGHT)
+    m.fit_bounds(
+        [[miny, minx], [maxy, maxx]],
+        padding_top_left=FIT_PADDING_TOP_LEFT,
+        padding_bottom_right=FIT_PADDING_BOTTOM_RIGHT,
+    )
     m.get_root().header.add_child(Element(CSS))
     if b is not None and b.url:
         opts = {"subdomains": b.subdomains} if b.subdomains else {}
-        folium.TileLayer(tiles=b.url, attr=b.credit() or b.label, name=b.label, max_zoom=b.max_zoom, control=False,
-                         **opts).add_to(m)
+        folium.TileLayer(
+            tiles=b.url, attr=b.credit() or b.label, name=b.label, max_zoom=b.max_zoom, control=False, **opts
+        ).add_to(m)
         if b.overlay:
-            folium.TileLayer(tiles=b.overlay, attr=b.credit(), name=t("map.tiles_labels", name=b.label), overlay=True, control=False,
-                             max_zoom=b.max_zoom, **opts).add_to(m)
+            folium.TileLayer(
+                tiles=b.overlay,
+                attr=b.credit(),
+                name=t("map.tiles_labels", name=b.label),
+                overlay=True,
+                control=False,
+                max_zoom=b.max_zoom,
+                **opts,
+            ).add_to(m)
 
     if spec.neighbours is not None and len(spec.neighbours):
         folium.GeoJson(
-            _escaped_names(spec.neighbours[["name", "geometry"]]).__geo_interface__, name=t("map.layer_neighbours"), control=False,
+            _escaped_names(spec.neighbours[["name", "geometry"]]).__geo_interface__,
+            name=t("map.layer_neighbours"),
+            control=False,
             style_function=(lambda f: {"fillColor": "#f7f7f7", "fillOpacity": 1, "color": "#bdbdbd", "weight": 1})
-            if not (b is not None and b.url) else (lambda f: {"fill": False, "color": "#969696", "weight": 1}),
+            if not (b is not None and b.url)
+            else (lambda f: {"fill": False, "color": "#969696", "weight": 1}),
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""], labels=False),
         ).add_to(m)
 
     feats = areas[["code", "name", "value", "geometry"]].copy()
     feats["value_text"] = [text_html(format_value(v, spec.unit)) for v in feats["value"]]
     feats = _escaped_names(feats)
-    styles = {c: area_style(v, spec.breaks, c == spec.selected, spec.zero_good, spec.less_is_better)
-              for c, v in zip(feats["code"], feats["value"])}
+    styles = {
+        c: area_style(v, spec.breaks, c == spec.selected, spec.zero_good, spec.less_is_better)
+        for c, v in zip(feats["code"], feats["value"])
+    }
     if b is not None and b.url:  # let the tiles show through
         for st_ in styles.values():
             st_["fillOpacity"] = round(st_.get("fillOpacity", 0.85) * 0.6, 2)
     feats["value"] = feats["value"].astype(float).where(feats["value"].notna(), None)
     folium.GeoJson(
-        feats.__geo_interface__, name=spec.label, control=False,
+        feats.__geo_interface__,
+        name=spec.label,
+        control=False,
         style_function=lambda f: styles[f["properties"]["code"]],
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "value_text"], aliases=["", spec.label], labels=True,
-                                      sticky=False),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "value_text"], aliases=["", spec.label], labels=True, sticky=False
+        ),
     ).add_to(m)
 
     if spec.parks is not None and len(spec.parks):
         folium.GeoJson(
-            _escaped_names(spec.parks[["code", "name", "geometry"]]).__geo_interface__, name=t("map.layer_park_outlines"),
+            _escaped_names(spec.parks[["code", "name", "geometry"]]).__geo_interface__,
+            name=t("map.layer_park_outlines"),
             style_function=lambda f: {"fill": False, "color": PARK_COLOR, "weight": 2, "dashArray": "4 3"},
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[t("map.park_tooltip")], labels=True),
         ).add_to(m)
 
     if spec.outline is not None and len(spec.outline):
-        folium.GeoJson(spec.outline[["geometry"]].__geo_interface__, name=t("map.layer_outline"), control=False,
-                       style_function=lambda f: {"fill": False, "color": OUTLINE_COLOR, "weight": 2.5},
-                       interactive=False).add_to(m)
+        folium.GeoJson(
+            spec.outline[["geometry"]].__geo_interface__,
+            name=t("map.layer_outline"),
+            control=False,
+            style_function=lambda f: {"fill": False, "color": OUTLINE_COLOR, "weight": 2.5},
+            interactive=False,
+        ).add_to(m)
 
     if spec.labels:
         pts = areas.geometry.representative_point()
@@ -236,9 +280,13 @@ def build_map(spec: MapSpec):
         for (_, row), p, rank in zip(areas.iterrows(), pts, prio):
             val = format_value(row["value"], spec.unit)
             folium.Marker(
-                [p.y, p.x], interactive=False,
-                icon=folium.DivIcon(html=f'<div class="txip-label" data-prio="{rank}">{html.escape(str(row["name"]))}'
-                                         f'<br><b>{html.escape(val)}</b></div>', icon_size=(0, 0)),
+                [p.y, p.x],
+                interactive=False,
+                icon=folium.DivIcon(
+                    html=f'<div class="txip-label" data-prio="{rank}">{html.escape(str(row["name"]))}'
+                    f"<br><b>{html.escape(val)}</b></div>",
+                    icon_size=(0, 0),
+                ),
             ).add_to(m)
         LabelDeclutter().add_to(m)
 
@@ -277,15 +325,24 @@ def _add_points(m, layer: PointLayer) -> None:
     # also work inside a marker cluster. Coordinates to 5 decimals (about 1 m).
     radius = pts["radius"].fillna(6).replace(0, 6) if "radius" in pts.columns else pd.Series(6, index=pts.index)
     rows = zip(pts["lon"], pts["lat"], pts["color"], radius, pts["tooltip"])
-    features = [{"type": "Feature", "id": i,
-                 "geometry": {"type": "Point", "coordinates": [round(float(x), 5), round(float(y), 5)]},
-                 "properties": {"c": str(c), "r": float(r), "t": text_html(t)}}
-                for i, (x, y, c, r, t) in enumerate(rows)]
+    features = [
+        {
+            "type": "Feature",
+            "id": i,
+            "geometry": {"type": "Point", "coordinates": [round(float(x), 5), round(float(y), 5)]},
+            "properties": {"c": str(c), "r": float(r), "t": text_html(t)},
+        }
+        for i, (x, y, c, r, t) in enumerate(rows)
+    ]
     folium.GeoJson(
-        _SharedData({"type": "FeatureCollection", "features": features}), name=layer.name, control=False,
+        _SharedData({"type": "FeatureCollection", "features": features}),
+        name=layer.name,
+        control=False,
         marker=folium.CircleMarker(radius=6, color="#ffffff", weight=1, fill=True, fill_opacity=0.95),
-        on_each_feature=JsCode("function(f, l) { l.setStyle({fillColor: f.properties.c}); l.setRadius(f.properties.r);"
-                               " l.bindTooltip(f.properties.t); }"),
+        on_each_feature=JsCode(
+            "function(f, l) { l.setStyle({fillColor: f.properties.c}); l.setRadius(f.properties.r);"
+            " l.bindTooltip(f.properties.t); }"
+        ),
     ).add_to(target)
     group.add_to(m)
 

@@ -32,8 +32,15 @@ ENV_FONT = "TXIP_CJK_FONT"
 PROBE = "泰兴市知识产权三级网络地图样例数据示意边界内部资料镇街园区黄桥镇根思乡济川街道延令姚王数据来源截至０１２３４５６７８９（）：；、，。％"
 
 # Free CJK families, best first. The PPTX names its own font (see report.PPTX_FONT): it cannot embed one.
-FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-            "WenQuanYi Zen Hei", "Droid Sans Fallback")
+FAMILIES = (
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+)
 
 # Where Linux distributions put those fonts (file name → family); user folders are searched too.
 SYSTEM_FILES = {
@@ -143,4 +150,6 @@ def find_cjk_font() -> CJKFont:
             tried.append(t("fonts.no_glyphs", path=path))
             continue
         return CJKFont(path=path, family=family or _family_of(path), source=source)
-    raise FontNotFound(t("fonts.not_found") + (t("fonts.tried", paths=t("fonts.tried_sep").join(tried)) if tried else ""))
+    raise FontNotFound(
+        t("fonts.not_found") + (t("fonts.tried", paths=t("fonts.tried_sep").join(tried)) if tried else "")
+    )

@@ -151,8 +151,18 @@ def _nearest_map(elem: Element | None) -> folium.Map | None:
 # folium.Map loads these for every map, but only folium.Icon markers (Leaflet.awesome-markers, drawn with Bootstrap
 # glyphicons or Font Awesome) use them; nothing else folium draws needs jQuery or Bootstrap. Left out, a map loads
 # 3 scripts fewer, one after the other (jQuery, Bootstrap, awesome-markers: 170 KB) and 440 KB less CSS.
-ICON_ONLY_ASSETS = frozenset({"jquery", "bootstrap", "awesome_markers", "bootstrap_css", "glyphicons_css",
-                              "awesome_markers_font_css", "awesome_markers_css", "awesome_rotate_css"})
+ICON_ONLY_ASSETS = frozenset(
+    {
+        "jquery",
+        "bootstrap",
+        "awesome_markers",
+        "bootstrap_css",
+        "glyphicons_css",
+        "awesome_markers_font_css",
+        "awesome_markers_css",
+        "awesome_rotate_css",
+    }
+)
 
 
 def drop_unused_assets(m: folium.Map) -> folium.Map:

@@ -78,10 +78,12 @@ class Style:
     halo: float
 
 
-PRINT_STYLE = Style(title=20, subtitle=12, label=8.5, value=8, legend=10, legend_title=11.5, note=8.5, footer=8,
-                    badge=10, halo=2.6)
-SLIDE_STYLE = Style(title=22, subtitle=14, label=12.5, value=12, legend=13, legend_title=14, note=11.5, footer=10,
-                    badge=12, halo=3.2)
+PRINT_STYLE = Style(
+    title=20, subtitle=12, label=8.5, value=8, legend=10, legend_title=11.5, note=8.5, footer=8, badge=10, halo=2.6
+)
+SLIDE_STYLE = Style(
+    title=22, subtitle=14, label=12.5, value=12, legend=13, legend_title=14, note=11.5, footer=10, badge=12, halo=3.2
+)
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def _rc() -> dict:
 
 
 # -- geometry helpers -------------------------------------------------------------------------------------------------
+
 
 def _project(gdf):
     if gdf is None or len(gdf) == 0:
@@ -193,6 +196,7 @@ def _halo(width: float):
 
 # -- the map ----------------------------------------------------------------------------------------------------------
 
+
 def _extent(spec: MapSpec, areas, outline, focus: str | None, aspect: float) -> tuple[float, float, float, float]:
     if focus is not None and (areas["code"] == focus).any():
         minx, miny, maxx, maxy = areas[areas["code"] == focus].total_bounds
@@ -233,16 +237,18 @@ def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values
         s.set_color("#525252")
 
     if neighbours is not None:
-        _collection(ax, neighbours.geometry, zorder=1, facecolors=NEIGHBOUR_FACE, edgecolors=NEIGHBOUR_EDGE,
-                    linewidths=0.6)
+        _collection(
+            ax, neighbours.geometry, zorder=1, facecolors=NEIGHBOUR_FACE, edgecolors=NEIGHBOUR_EDGE, linewidths=0.6
+        )
 
     # Areas: fill and edge from maps.area_style (the web map's styles); the focus area's edge on top.
     sel_code = focus or spec.selected
     fills, hatched, edges, top_edges = [], [], [], []
     for _, r in areas.iterrows():
         sel = r["code"] == sel_code
-        st = maps.area_style(r["value"], spec.breaks, selected=sel, zero_good=spec.zero_good,
-                             less_is_better=spec.less_is_better)
+        st = maps.area_style(
+            r["value"], spec.breaks, selected=sel, zero_good=spec.zero_good, less_is_better=spec.less_is_better
+        )
         missing = maps.classify(r["value"], spec.breaks) == "missing" and not neutral
         face, alpha = st["fillColor"], st.get("fillOpacity", 0.85)
         if neutral:
@@ -255,19 +261,39 @@ def _draw_map(ax, spec: MapSpec, style: Style, *, focus: str | None, show_values
     if fills:
         _collection(ax, [g for g, _ in fills], zorder=3, facecolors=[c for _, c in fills], edgecolors="none")
     if hatched:
-        _collection(ax, [g for g, _ in hatched], zorder=3, facecolors=[c for _, c in hatched], edgecolors="#9e9e9e",
-                    linewidths=0, hatch="////")
+        _collection(
+            ax,
+            [g for g, _ in hatched],
+            zorder=3,
+            facecolors=[c for _, c in hatched],
+            edgecolors="#9e9e9e",
+            linewidths=0,
+            hatch="////",
+        )
     for z, group in ((4, edges), (7.5, top_edges)):  # the focus edge above the city outline
         if group:
-            _collection(ax, [g for g, *_ in group], zorder=z, facecolors="none", edgecolors=[e[1] for e in group],
-                        linewidths=[e[2] for e in group], linestyles=[e[3] for e in group])
+            _collection(
+                ax,
+                [g for g, *_ in group],
+                zorder=z,
+                facecolors="none",
+                edgecolors=[e[1] for e in group],
+                linewidths=[e[2] for e in group],
+                linestyles=[e[3] for e in group],
+            )
 
     if parks is not None:
-        _collection(ax, parks.geometry, zorder=6, facecolors="none", edgecolors=PARK_COLOR, linewidths=1.4,
-                    linestyles=[(0, (3, 2))])
+        _collection(
+            ax,
+            parks.geometry,
+            zorder=6,
+            facecolors="none",
+            edgecolors=PARK_COLOR,
+            linewidths=1.4,
+            linestyles=[(0, (3, 2))],
+        )
     if outline is not None:
-        _collection(ax, outline.geometry, zorder=7, facecolors="none", edgecolors=maps.OUTLINE_COLOR,
-                    linewidths=1.9)
+        _collection(ax, outline.geometry, zorder=7, facecolors="none", edgecolors=maps.OUTLINE_COLOR, linewidths=1.9)
 
     for layer in spec.points:
         _draw_points(ax, layer)
@@ -361,8 +387,11 @@ def _scale_bar_box(ax, style: Style):
         b.add_artist(Rectangle((i * length / 4, 0), length / 4, h, facecolor=c, edgecolor="#252525", linewidth=0.6))
     for x, m in ((0.0, 0.0), (half, half), (length, length)):
         b.add_artist(matplotlib.text.Text(x, h * 1.8, f"{m / 1000:g}", fontsize=style.note, ha="center", va="bottom"))
-    b.add_artist(matplotlib.text.Text(length + (x1 - x0) * 0.012, h / 2, t("staticmap.km"), fontsize=style.note, ha="left",
-                                      va="center"))
+    b.add_artist(
+        matplotlib.text.Text(
+            length + (x1 - x0) * 0.012, h / 2, t("staticmap.km"), fontsize=style.note, ha="left", va="center"
+        )
+    )
     return b
 
 
@@ -373,20 +402,44 @@ def _north_arrow_box(ax, style: Style):
     size = (y1 - y0) * 0.07
     half = size * 0.32
     b = AuxTransformBox(ax.transData)
-    b.add_artist(Polygon([(0, 0), (-half, -size), (0, -size * 0.72)], closed=True, facecolor="#252525",
-                         edgecolor="#252525", linewidth=0.8))
-    b.add_artist(Polygon([(0, 0), (half, -size), (0, -size * 0.72)], closed=True, facecolor="#ffffff",
-                         edgecolor="#252525", linewidth=0.8))
-    b.add_artist(matplotlib.text.Text(0, (y1 - y0) * 0.006, t("staticmap.north"), fontsize=style.legend_title, ha="center",
-                                      va="bottom"))
+    b.add_artist(
+        Polygon(
+            [(0, 0), (-half, -size), (0, -size * 0.72)],
+            closed=True,
+            facecolor="#252525",
+            edgecolor="#252525",
+            linewidth=0.8,
+        )
+    )
+    b.add_artist(
+        Polygon(
+            [(0, 0), (half, -size), (0, -size * 0.72)],
+            closed=True,
+            facecolor="#ffffff",
+            edgecolor="#252525",
+            linewidth=0.8,
+        )
+    )
+    b.add_artist(
+        matplotlib.text.Text(
+            0, (y1 - y0) * 0.006, t("staticmap.north"), fontsize=style.legend_title, ha="center", va="bottom"
+        )
+    )
     return b
 
 
 def _anchored(ax, child, loc: str, gid: str, background: bool):
     from matplotlib.offsetbox import AnchoredOffsetbox
 
-    a = AnchoredOffsetbox(loc=loc, child=child, pad=0.35, borderpad=0.6, frameon=background,
-                          bbox_transform=ax.transAxes, bbox_to_anchor=(0, 0, 1, 1))
+    a = AnchoredOffsetbox(
+        loc=loc,
+        child=child,
+        pad=0.35,
+        borderpad=0.6,
+        frameon=background,
+        bbox_transform=ax.transAxes,
+        bbox_to_anchor=(0, 0, 1, 1),
+    )
     if background:
         a.patch.set(facecolor="white", edgecolor="none", alpha=0.85)
     a.set_zorder(10)
@@ -398,8 +451,10 @@ def _anchored(ax, child, loc: str, gid: str, background: bool):
 def _place_furniture(ax, style: Style, keep_clear, *, tries: int = 6) -> list:
     """The scale bar and the north arrow, each in a free corner (module comment above); returns their boxes (data
     coordinates). `keep_clear`: the geometry (data coordinates) they must not cover."""
-    order = (("scalebar", _scale_bar_box, True, ["lower left", "lower right", "upper left", "upper right"]),
-             ("northarrow", _north_arrow_box, False, ["upper right", "upper left", "lower right", "lower left"]))
+    order = (
+        ("scalebar", _scale_bar_box, True, ["lower left", "lower right", "upper left", "upper right"]),
+        ("northarrow", _north_arrow_box, False, ["upper right", "upper left", "lower right", "lower left"]),
+    )
     for _ in range(tries):
         placed, boxes = [], []
         for gid, make, bg, prefs in order:
@@ -435,8 +490,10 @@ def _candidates(geom, p, w: float, h: float):
     height or width (nearest first), as long as the label's centre stays inside the area."""
     from shapely.geometry import Point
 
-    steps = [(0, 0)] + sorted(((dx, dy) for dx in (-1, -0.5, 0, 0.5, 1) for dy in (-1, -0.5, 0, 0.5, 1)
-                               if (dx, dy) != (0, 0)), key=lambda d: (abs(d[0]) + abs(d[1]), abs(d[0])))
+    steps = [(0, 0)] + sorted(
+        ((dx, dy) for dx in (-1, -0.5, 0, 0.5, 1) for dy in (-1, -0.5, 0, 0.5, 1) if (dx, dy) != (0, 0)),
+        key=lambda d: (abs(d[0]) + abs(d[1]), abs(d[0])),
+    )
     for dx, dy in steps:
         q = Point(p.x + dx * w, p.y + dy * h)
         if (dx, dy) == (0, 0) or geom.contains(q):
@@ -476,8 +533,9 @@ def _place_text(ax, text, geom, p, obstacles: list, view, *, sizes=(1.0, 0.85)) 
     return False
 
 
-def _place_labels(ax, spec: MapSpec, style: Style, drawn: _Drawn, obstacles: list, *, focus, show_values,
-                  neutral) -> None:
+def _place_labels(
+    ax, spec: MapSpec, style: Style, drawn: _Drawn, obstacles: list, *, focus, show_values, neutral
+) -> None:
     """The areas' names (and values), larger areas first, clear of each other and of the map furniture."""
     areas = drawn.areas
     view = _view_box(ax)
@@ -490,9 +548,20 @@ def _place_labels(ax, spec: MapSpec, style: Style, drawn: _Drawn, obstacles: lis
         txt = str(r["name"])
         if show_values and not neutral:
             txt += "\n" + _value_text(r["value"], spec)
-        text = ax.text(p.x, p.y, txt, fontsize=style.label * (1.25 if sel and focus else 1), ha="center",
-                       va="center", color="#08306b" if not sel else "#67000d", zorder=9, linespacing=1.15,
-                       path_effects=_halo(style.halo), clip_on=True, gid=f"label:{r['code']}")
+        text = ax.text(
+            p.x,
+            p.y,
+            txt,
+            fontsize=style.label * (1.25 if sel and focus else 1),
+            ha="center",
+            va="center",
+            color="#08306b" if not sel else "#67000d",
+            zorder=9,
+            linespacing=1.15,
+            path_effects=_halo(style.halo),
+            clip_on=True,
+            gid=f"label:{r['code']}",
+        )
         placed = _place_text(ax, text, r.geometry.intersection(view), p, obstacles, view)
         context = focus is not None and not sel  # a neighbouring township on a locator map
         if placed is None and not sel or placed is False and context:
@@ -515,8 +584,18 @@ def _place_neighbour_names(ax, style: Style, drawn: _Drawn, obstacles: list) -> 
         if part.is_empty or part.area < view.area * 0.01:
             continue
         pieces = sorted(getattr(part, "geoms", [part]), key=lambda g: g.area, reverse=True)
-        text = ax.text(0, 0, str(r["name"]), fontsize=style.label, color="#969696", ha="center", va="center",
-                       zorder=2, clip_on=True, gid=f"neighbour:{r['name']}")
+        text = ax.text(
+            0,
+            0,
+            str(r["name"]),
+            fontsize=style.label,
+            color="#969696",
+            ha="center",
+            va="center",
+            zorder=2,
+            clip_on=True,
+            gid=f"neighbour:{r['name']}",
+        )
         ok = False
         for piece in pieces[:2]:
             if piece.geom_type != "Polygon" or piece.area < view.area * 0.005:
@@ -541,15 +620,31 @@ def _legend_handles(spec: MapSpec, classes: bool = True):
         zero = i == 0  # legend_entries: the zero class first
         alarm = zero and not (spec.zero_good or spec.less_is_better)
         edge = "#bd0026" if alarm else "#636363"
-        handles.append((Patch(facecolor=color, edgecolor=edge, hatch="////" if missing else None,
-                              linestyle="--" if missing else "-", linewidth=1.4 if alarm else 0.8), label))
+        handles.append(
+            (
+                Patch(
+                    facecolor=color,
+                    edgecolor=edge,
+                    hatch="////" if missing else None,
+                    linestyle="--" if missing else "-",
+                    linewidth=1.4 if alarm else 0.8,
+                ),
+                label,
+            )
+        )
     if spec.parks is not None and len(spec.parks):
-        handles.append((Line2D([], [], color=PARK_COLOR, linestyle=(0, (3, 2)), linewidth=1.4), t("staticmap.parks_schematic")))
+        handles.append(
+            (Line2D([], [], color=PARK_COLOR, linestyle=(0, (3, 2)), linewidth=1.4), t("staticmap.parks_schematic"))
+        )
     if spec.selected:
         handles.append((Line2D([], [], color=maps.SELECTED_COLOR, linewidth=2.5), t("staticmap.this_unit")))
     for c, label in maps.point_legend(spec.points):
-        handles.append((Line2D([], [], marker="o", linestyle="none", markerfacecolor=c, markeredgecolor="white",
-                               markersize=8), label))
+        handles.append(
+            (
+                Line2D([], [], marker="o", linestyle="none", markerfacecolor=c, markeredgecolor="white", markersize=8),
+                label,
+            )
+        )
     return handles
 
 
@@ -560,9 +655,19 @@ def _bold(color: str, width: float = 0.7):
 
 def _badge(fig, x, y, text, *, size, color, face="#ffffff", ha="left", va="top", bold=False, transform=None):
     kw = {} if transform is None else {"transform": transform}
-    return fig.text(x, y, text, fontsize=size, color=color, ha=ha, va=va, zorder=30,
-                    path_effects=_bold(color, 0.5) if bold else None,
-                    bbox=dict(boxstyle="round,pad=0.35", facecolor=face, edgecolor=color, linewidth=1.1), **kw)
+    return fig.text(
+        x,
+        y,
+        text,
+        fontsize=size,
+        color=color,
+        ha=ha,
+        va=va,
+        zorder=30,
+        path_effects=_bold(color, 0.5) if bold else None,
+        bbox=dict(boxstyle="round,pad=0.35", facecolor=face, edgecolor=color, linewidth=1.1),
+        **kw,
+    )
 
 
 def _notices(spec: MapSpec) -> list[tuple[str, str, str]]:
@@ -601,14 +706,38 @@ def _chars(width_in: float, size_pt: float) -> int:
     return max(4, int(width_in * 72 / size_pt))
 
 
-def render(spec: MapSpec, *, title: str | None = None, subtitle: str | None = None, source: str = "",
-           internal: bool = True, layout: str = "print", fmt: str = "png", dpi: int | None = None,
-           figsize: tuple[float, float] | None = None, focus: str | None = None, show_values: bool = True,
-           neutral: bool = False, attribution: str | None = None, approval_no: str | None = None) -> bytes:
+def render(
+    spec: MapSpec,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    source: str = "",
+    internal: bool = True,
+    layout: str = "print",
+    fmt: str = "png",
+    dpi: int | None = None,
+    figsize: tuple[float, float] | None = None,
+    focus: str | None = None,
+    show_values: bool = True,
+    neutral: bool = False,
+    attribution: str | None = None,
+    approval_no: str | None = None,
+) -> bytes:
     """The map as PNG or PDF bytes (see `figure` for the parameters)."""
-    fig = figure(spec, title=title, subtitle=subtitle, source=source, internal=internal, layout=layout,
-                 figsize=figsize, focus=focus, show_values=show_values, neutral=neutral, attribution=attribution,
-                 approval_no=approval_no)
+    fig = figure(
+        spec,
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        internal=internal,
+        layout=layout,
+        figsize=figsize,
+        focus=focus,
+        show_values=show_values,
+        neutral=neutral,
+        attribution=attribution,
+        approval_no=approval_no,
+    )
     return save(fig, fmt=fmt, dpi=dpi or (PRINT_DPI if layout == "print" else 150))
 
 
@@ -637,10 +766,21 @@ def save_pdf(figs: list[Figure]) -> bytes:
 LAYOUTS = ("print", "slide", "inset")
 
 
-def figure(spec: MapSpec, *, title: str | None = None, subtitle: str | None = None, source: str = "",
-           internal: bool = True, layout: str = "print", figsize: tuple[float, float] | None = None,
-           focus: str | None = None, show_values: bool = True, neutral: bool = False,
-           attribution: str | None = None, approval_no: str | None = None) -> Figure:
+def figure(
+    spec: MapSpec,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    source: str = "",
+    internal: bool = True,
+    layout: str = "print",
+    figsize: tuple[float, float] | None = None,
+    focus: str | None = None,
+    show_values: bool = True,
+    neutral: bool = False,
+    attribution: str | None = None,
+    approval_no: str | None = None,
+) -> Figure:
     """The map as a matplotlib Figure.
 
     layout 'print': an A4 landscape page — title band (title, subtitle, 内部资料 and 样例数据 markings), the map, a
@@ -658,12 +798,23 @@ def figure(spec: MapSpec, *, title: str | None = None, subtitle: str | None = No
     with _lock, matplotlib.rc_context(_rc()):
         fig = Figure(figsize=figsize or default)
         FigureCanvasAgg(fig)
-        kw = dict(focus=focus, show_values=show_values, neutral=neutral, basemap=_basemap_text(attribution, approval_no))
+        kw = dict(
+            focus=focus, show_values=show_values, neutral=neutral, basemap=_basemap_text(attribution, approval_no)
+        )
         if layout == "inset":
             _inset_layout(fig, spec, style, internal=internal, **kw)
         else:
-            _column_layout(fig, spec, style, printed=layout == "print", title=title, subtitle=subtitle,
-                           source=source, internal=internal, **kw)
+            _column_layout(
+                fig,
+                spec,
+                style,
+                printed=layout == "print",
+                title=title,
+                subtitle=subtitle,
+                source=source,
+                internal=internal,
+                **kw,
+            )
     return fig
 
 
@@ -686,13 +837,23 @@ def _map_axes(fig, spec, style, rect_in, *, focus, show_values, neutral, basemap
         _place_labels(ax, spec, style, drawn, obstacles, focus=focus, show_values=show_values, neutral=neutral)
     _place_neighbour_names(ax, style, drawn, obstacles)
     if basemap:  # on the map itself, as basemap licences ask
-        ax.text(0.995, 0.005, basemap, transform=ax.transAxes, fontsize=style.footer, ha="right", va="bottom",
-                zorder=30, bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1.5))
+        ax.text(
+            0.995,
+            0.005,
+            basemap,
+            transform=ax.transAxes,
+            fontsize=style.footer,
+            ha="right",
+            va="bottom",
+            zorder=30,
+            bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1.5),
+        )
     return ax
 
 
-def _column_layout(fig, spec, style, *, printed, title, subtitle, source, internal, focus, show_values, neutral,
-                   basemap) -> None:
+def _column_layout(
+    fig, spec, style, *, printed, title, subtitle, source, internal, focus, show_values, neutral, basemap
+) -> None:
     W, H = fig.get_size_inches()
     margin = 0.3 if printed else 0.06
     band = 1.05 if printed else 0.0  # title band
@@ -700,27 +861,52 @@ def _column_layout(fig, spec, style, *, printed, title, subtitle, source, intern
     col = min(3.1 if printed else 2.55, W * 0.36)  # legend column
     gap = 0.2 if printed else 0.12
     mw, mh = W - col - 2 * margin - gap, H - band - foot - (0 if printed else margin)
-    _map_axes(fig, spec, style, (margin, foot, mw, mh), focus=focus, show_values=show_values, neutral=neutral,
-              basemap=basemap)
+    _map_axes(
+        fig, spec, style, (margin, foot, mw, mh), focus=focus, show_values=show_values, neutral=neutral, basemap=basemap
+    )
 
     cx = (margin + mw + gap) / W  # left edge of the column
     top = (foot + mh) / H
     notices = _notices(spec)
     if printed:
-        fig.text(margin / W, 1 - 0.25 / H, title or spec.label, fontsize=style.title, va="top", color="#08306b",
-                 path_effects=_bold("#08306b"))
+        fig.text(
+            margin / W,
+            1 - 0.25 / H,
+            title or spec.label,
+            fontsize=style.title,
+            va="top",
+            color="#08306b",
+            path_effects=_bold("#08306b"),
+        )
         sub = subtitle if subtitle is not None else _default_subtitle(spec)
         if sub:
             fig.text(margin / W, 1 - 0.7 / H, sub, fontsize=style.subtitle, va="top", color="#252525")
         # Markings, top right: 内部资料 above 样例数据 (the sample notice then needs no repeat in the column).
         y = 1 - 0.22 / H
         if internal:
-            b = _badge(fig, 1 - margin / W, y, t("report.internal"), size=style.badge * 1.35, color=INTERNAL_COLOR,
-                       ha="right", bold=True)
+            b = _badge(
+                fig,
+                1 - margin / W,
+                y,
+                t("report.internal"),
+                size=style.badge * 1.35,
+                color=INTERNAL_COLOR,
+                ha="right",
+                bold=True,
+            )
             y = _below(fig, b) - 0.12 / H
         if spec.sample:
-            _badge(fig, 1 - margin / W, y, t("report.sample_notice"), size=style.badge, color=SAMPLE_TEXT,
-                   face=SAMPLE_FACE, ha="right", bold=True)
+            _badge(
+                fig,
+                1 - margin / W,
+                y,
+                t("report.sample_notice"),
+                size=style.badge,
+                color=SAMPLE_TEXT,
+                face=SAMPLE_FACE,
+                ha="right",
+                bold=True,
+            )
             notices = [n for n in notices if n[0] != t("report.sample_notice")]
     lg = _legend(fig, spec, style, x=cx, y=top, classes=not neutral)
     y = _below(fig, lg) - 0.18 / H
@@ -729,16 +915,29 @@ def _column_layout(fig, spec, style, *, printed, title, subtitle, source, intern
         b = _badge(fig, cx + 0.05 / W, y, _wrap(text, chars), size=style.note * 1.1, color=color, face=face)
         y = _below(fig, b) - 0.16 / H
     if not printed and internal:
-        b = _badge(fig, cx + 0.05 / W, y, t("report.internal"), size=style.note * 1.25, color=INTERNAL_COLOR,
-                   bold=True)
+        b = _badge(fig, cx + 0.05 / W, y, t("report.internal"), size=style.note * 1.25, color=INTERNAL_COLOR, bold=True)
         y = _below(fig, b) - 0.16 / H
     for note in maps.legend_notes(spec):  # less 样例数据: the marking says it already
-        txt = fig.text(cx + 0.02 / W, y, _wrap(note, _chars(col - 0.1, style.note)), fontsize=style.note, va="top",
-                       color="#525252", linespacing=1.3)
+        txt = fig.text(
+            cx + 0.02 / W,
+            y,
+            _wrap(note, _chars(col - 0.1, style.note)),
+            fontsize=style.note,
+            va="top",
+            color="#525252",
+            linespacing=1.3,
+        )
         y = _below(fig, txt) - 0.1 / H
     if printed and source:
-        fig.text(margin / W, (foot - 0.2) / H, _wrap(source, _chars(W - 2 * margin, style.footer) - 2),
-                 fontsize=style.footer, va="top", color="#252525", linespacing=1.4)
+        fig.text(
+            margin / W,
+            (foot - 0.2) / H,
+            _wrap(source, _chars(W - 2 * margin, style.footer) - 2),
+            fontsize=style.footer,
+            va="top",
+            color="#252525",
+            linespacing=1.4,
+        )
 
 
 def _inset_layout(fig, spec, style, *, internal, focus, show_values, neutral, basemap) -> None:
@@ -752,13 +951,32 @@ def _inset_layout(fig, spec, style, *, internal, focus, show_values, neutral, ba
         marks.append((t("report.internal"), INTERNAL_COLOR))
     note_h = style.note * 1.9 / 72 if marks else 0
     leg_h = (rows * style.note * 1.75 + style.note * 0.8) / 72 if handles else 0
-    _map_axes(fig, spec, style, (m, m + leg_h + note_h, W - 2 * m, H - 2 * m - leg_h - note_h), focus=focus,
-              show_values=show_values, neutral=neutral, basemap=basemap)
+    _map_axes(
+        fig,
+        spec,
+        style,
+        (m, m + leg_h + note_h, W - 2 * m, H - 2 * m - leg_h - note_h),
+        focus=focus,
+        show_values=show_values,
+        neutral=neutral,
+        basemap=basemap,
+    )
     if handles:
-        lg = fig.legend([h for h, _ in handles], [lbl for _, lbl in handles], loc="lower left",
-                        bbox_to_anchor=(m / W, (m + note_h) / H, 1 - 2 * m / W, leg_h / H), mode="expand", ncol=2,
-                        fontsize=style.note, frameon=False, handlelength=1.4, borderpad=0.3, labelspacing=0.4,
-                        borderaxespad=0, columnspacing=1.0)
+        lg = fig.legend(
+            [h for h, _ in handles],
+            [lbl for _, lbl in handles],
+            loc="lower left",
+            bbox_to_anchor=(m / W, (m + note_h) / H, 1 - 2 * m / W, leg_h / H),
+            mode="expand",
+            ncol=2,
+            fontsize=style.note,
+            frameon=False,
+            handlelength=1.4,
+            borderpad=0.3,
+            labelspacing=0.4,
+            borderaxespad=0,
+            columnspacing=1.0,
+        )
         lg.set_zorder(25)
     x = m / W
     for text, color in marks:
@@ -777,10 +995,25 @@ def _below(fig, artist) -> float:
 def _legend(fig, spec: MapSpec, style: Style, *, x: float, y: float, classes: bool = True):
     handles = _legend_handles(spec, classes=classes)
     title = t("map.legend_title", label=spec.label, unit=spec.unit) if classes else None
-    lg = fig.legend([h for h, _ in handles], [lbl for _, lbl in handles], loc="upper left", bbox_to_anchor=(x, y),
-                    fontsize=style.legend, title=title, title_fontsize=style.legend_title, frameon=True,
-                    framealpha=1, edgecolor="#bdbdbd", fancybox=False, handlelength=1.8, handleheight=1.1,
-                    borderpad=0.7, labelspacing=0.45, alignment="left", borderaxespad=0)
+    lg = fig.legend(
+        [h for h, _ in handles],
+        [lbl for _, lbl in handles],
+        loc="upper left",
+        bbox_to_anchor=(x, y),
+        fontsize=style.legend,
+        title=title,
+        title_fontsize=style.legend_title,
+        frameon=True,
+        framealpha=1,
+        edgecolor="#bdbdbd",
+        fancybox=False,
+        handlelength=1.8,
+        handleheight=1.1,
+        borderpad=0.7,
+        labelspacing=0.45,
+        alignment="left",
+        borderaxespad=0,
+    )
     lg.set_zorder(20)
     return lg
 

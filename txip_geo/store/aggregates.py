@@ -42,8 +42,10 @@ CREATE INDEX IF NOT EXISTS ix_agg_patent_holders_import ON agg_patent_holders (i
 """
 
 # figures.area_table's "date or year" (app_date when not empty, else 1 January of app_year), for valid inventions.
-LONG_KEY = ("CASE WHEN patent_type = 'invention' AND status_code = 'valid' THEN "
-            "CASE WHEN COALESCE(app_date, '') <> '' THEN app_date ELSE CAST(app_year AS INTEGER) || '-01-01' END END")
+LONG_KEY = (
+    "CASE WHEN patent_type = 'invention' AND status_code = 'valid' THEN "
+    "CASE WHEN COALESCE(app_date, '') <> '' THEN app_date ELSE CAST(app_year AS INTEGER) || '-01-01' END END"
+)
 _KEYS = ", ".join(COUNT_KEYS)
 
 
@@ -96,18 +98,28 @@ def count_chunk(con: sqlite3.Connection, import_id: int, first_rowid: int, last_
     """Count the rows of one inserted chunk (rowids first_rowid..last_rowid), and collect their keys."""
     where = "import_id = ? AND rowid BETWEEN ? AND ?"
     args = (import_id, first_rowid, last_rowid)
-    con.execute(f"INSERT INTO temp._agg_chunks SELECT import_id, {_KEYS}, {LONG_KEY} AS long_key, COUNT(*) "
-                f'FROM "rec_patents" WHERE {where} GROUP BY {_KEYS}, long_key', args)
-    con.execute("INSERT INTO temp._agg_chunk_holders SELECT import_id, enterprise_code, applicant, COUNT(*) "
-                f"FROM \"rec_patents\" WHERE {where} AND status_code = 'valid' GROUP BY enterprise_code, applicant", args)
-    con.execute(f'INSERT OR IGNORE INTO temp._agg_keys SELECT pkey, rowid FROM "rec_patents" WHERE {where} '
-                "AND pkey IS NOT NULL", args)
+    con.execute(
+        f"INSERT INTO temp._agg_chunks SELECT import_id, {_KEYS}, {LONG_KEY} AS long_key, COUNT(*) "
+        f'FROM "rec_patents" WHERE {where} GROUP BY {_KEYS}, long_key',
+        args,
+    )
+    con.execute(
+        "INSERT INTO temp._agg_chunk_holders SELECT import_id, enterprise_code, applicant, COUNT(*) "
+        f"FROM \"rec_patents\" WHERE {where} AND status_code = 'valid' GROUP BY enterprise_code, applicant",
+        args,
+    )
+    con.execute(
+        f'INSERT OR IGNORE INTO temp._agg_keys SELECT pkey, rowid FROM "rec_patents" WHERE {where} '
+        "AND pkey IS NOT NULL",
+        args,
+    )
 
 
 def refresh_streamed(con: sqlite3.Connection, import_id: int, as_of: str) -> None:
     """refresh_import for an import whose every chunk went through count_chunk."""
-    keyed = con.execute('SELECT COUNT(*) FROM "rec_patents" WHERE import_id = ? AND pkey IS NOT NULL',
-                        (import_id,)).fetchone()[0]
+    keyed = con.execute(
+        'SELECT COUNT(*) FROM "rec_patents" WHERE import_id = ? AND pkey IS NOT NULL', (import_id,)
+    ).fetchone()[0]
     if keyed != con.execute("SELECT COUNT(*) FROM temp._agg_keys").fetchone()[0]:
         _drop_chunks(con)  # rows of the import supersede others: counted the long way
         refresh_import(con, import_id, as_of)
@@ -120,10 +132,14 @@ def refresh_streamed(con: sqlite3.Connection, import_id: int, as_of: str) -> Non
             continue
         con.execute("DELETE FROM agg_patents WHERE import_id = ?", (import_id,))
         con.execute("DELETE FROM agg_patent_holders WHERE import_id = ?", (import_id,))
-        con.execute(f"INSERT INTO agg_patents SELECT import_id, {_KEYS}, long_key, SUM(n) FROM temp._agg_chunks "
-                    f"GROUP BY {_KEYS}, long_key")
-        con.execute("INSERT INTO agg_patent_holders SELECT import_id, enterprise_code, applicant, SUM(n) "
-                    "FROM temp._agg_chunk_holders GROUP BY enterprise_code, applicant")
+        con.execute(
+            f"INSERT INTO agg_patents SELECT import_id, {_KEYS}, long_key, SUM(n) FROM temp._agg_chunks "
+            f"GROUP BY {_KEYS}, long_key"
+        )
+        con.execute(
+            "INSERT INTO agg_patent_holders SELECT import_id, enterprise_code, applicant, SUM(n) "
+            "FROM temp._agg_chunk_holders GROUP BY enterprise_code, applicant"
+        )
     _drop_chunks(con)
 
 
@@ -150,13 +166,20 @@ def _supersede(con: sqlite3.Connection, import_id: int, as_of: str) -> set[int]:
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _agg_keys (pkey TEXT PRIMARY KEY, rid INTEGER NOT NULL) WITHOUT ROWID")
     con.execute("DELETE FROM _agg_keys")
     # One row per key: the last by (row_no, rowid), as Store.records keeps the last in its ORDER BY.
-    con.execute('INSERT OR REPLACE INTO _agg_keys SELECT pkey, rowid FROM "rec_patents" '
-                "WHERE import_id = ? AND pkey IS NOT NULL ORDER BY row_no, rowid", (import_id,))
-    keyed = con.execute('SELECT COUNT(*) FROM "rec_patents" WHERE import_id = ? AND pkey IS NOT NULL',
-                        (import_id,)).fetchone()[0]
+    con.execute(
+        'INSERT OR REPLACE INTO _agg_keys SELECT pkey, rowid FROM "rec_patents" '
+        "WHERE import_id = ? AND pkey IS NOT NULL ORDER BY row_no, rowid",
+        (import_id,),
+    )
+    keyed = con.execute(
+        'SELECT COUNT(*) FROM "rec_patents" WHERE import_id = ? AND pkey IS NOT NULL', (import_id,)
+    ).fetchone()[0]
     if keyed != con.execute("SELECT COUNT(*) FROM _agg_keys").fetchone()[0]:
-        con.execute('UPDATE "rec_patents" SET superseded = 1 WHERE import_id = ? AND pkey IS NOT NULL '
-                    "AND rowid NOT IN (SELECT rid FROM _agg_keys)", (import_id,))
+        con.execute(
+            'UPDATE "rec_patents" SET superseded = 1 WHERE import_id = ? AND pkey IS NOT NULL '
+            "AND rowid NOT IN (SELECT rid FROM _agg_keys)",
+            (import_id,),
+        )
     changed = _supersede_earlier(con, import_id, as_of) if keyed else set()
     con.execute("DELETE FROM _agg_keys")
     return changed
@@ -165,28 +188,43 @@ def _supersede(con: sqlite3.Connection, import_id: int, as_of: str) -> set[int]:
 def _supersede_earlier(con: sqlite3.Connection, import_id: int, as_of: str) -> set[int]:
     """Mark the live rows of the snapshot's earlier imports whose keys are in temp._agg_keys (this import's);
     returns those imports."""
-    earlier = [r[0] for r in con.execute("SELECT id FROM imports WHERE kind = 'patents' AND as_of = ? AND id < ?",
-                                         (as_of, import_id))]
+    earlier = [
+        r[0]
+        for r in con.execute(
+            "SELECT id FROM imports WHERE kind = 'patents' AND as_of = ? AND id < ?", (as_of, import_id)
+        )
+    ]
     if not earlier:
         return set()
     marks = ", ".join("?" for _ in earlier)
-    return {r[0] for r in con.execute(
-        f'UPDATE "rec_patents" SET superseded = 1 WHERE import_id IN ({marks}) AND superseded IS NULL '
-        "AND pkey IN (SELECT pkey FROM temp._agg_keys) RETURNING import_id", earlier)}
+    return {
+        r[0]
+        for r in con.execute(
+            f'UPDATE "rec_patents" SET superseded = 1 WHERE import_id IN ({marks}) AND superseded IS NULL '
+            "AND pkey IN (SELECT pkey FROM temp._agg_keys) RETURNING import_id",
+            earlier,
+        )
+    }
 
 
 def _count_import(con: sqlite3.Connection, import_id: int) -> None:
     con.execute("DELETE FROM agg_patents WHERE import_id = ?", (import_id,))
     con.execute("DELETE FROM agg_patent_holders WHERE import_id = ?", (import_id,))
-    con.execute(f"INSERT INTO agg_patents SELECT import_id, {_KEYS}, {LONG_KEY} AS long_key, COUNT(*) "
-                f'FROM "rec_patents" WHERE import_id = ? AND superseded IS NULL GROUP BY {_KEYS}, long_key',
-                (import_id,))
-    con.execute("INSERT INTO agg_patent_holders SELECT import_id, enterprise_code, applicant, COUNT(*) "
-                "FROM \"rec_patents\" WHERE import_id = ? AND superseded IS NULL AND status_code = 'valid' "
-                "GROUP BY enterprise_code, applicant", (import_id,))
+    con.execute(
+        f"INSERT INTO agg_patents SELECT import_id, {_KEYS}, {LONG_KEY} AS long_key, COUNT(*) "
+        f'FROM "rec_patents" WHERE import_id = ? AND superseded IS NULL GROUP BY {_KEYS}, long_key',
+        (import_id,),
+    )
+    con.execute(
+        "INSERT INTO agg_patent_holders SELECT import_id, enterprise_code, applicant, COUNT(*) "
+        "FROM \"rec_patents\" WHERE import_id = ? AND superseded IS NULL AND status_code = 'valid' "
+        "GROUP BY enterprise_code, applicant",
+        (import_id,),
+    )
 
 
 # -- reading ---------------------------------------------------------------------------------------------------------
+
 
 def snapshot(con: sqlite3.Connection, as_of: str | None = None, upto: int | None = None) -> list[int]:
     """The ids of the patent imports of the current snapshot (latest as-of date, ≤ as_of; imports ≤ upto)."""
@@ -195,9 +233,13 @@ def snapshot(con: sqlite3.Connection, as_of: str | None = None, upto: int | None
         where, params = where + " AND as_of <= ?", [as_of]
     if upto is not None:
         where, params = where + " AND id <= ?", params + [upto]
-    return [r[0] for r in con.execute(
-        f"SELECT id FROM imports WHERE {where} AND as_of = (SELECT MAX(as_of) FROM imports WHERE {where}) ORDER BY id",
-        params * 2)]
+    return [
+        r[0]
+        for r in con.execute(
+            f"SELECT id FROM imports WHERE {where} AND as_of = (SELECT MAX(as_of) FROM imports WHERE {where}) ORDER BY id",
+            params * 2,
+        )
+    ]
 
 
 def counts(con: sqlite3.Connection, ids: list[int], long_cut: str, keys=COUNT_KEYS) -> pd.DataFrame:
@@ -207,7 +249,11 @@ def counts(con: sqlite3.Connection, ids: list[int], long_cut: str, keys=COUNT_KE
     marks, cols = ", ".join("?" for _ in ids) or "NULL", ", ".join(keys)
     return pd.read_sql_query(
         f"SELECT {cols}, COALESCE(long_key < ?, 0) AS long, SUM(n) AS n FROM agg_patents "
-        f"WHERE import_id IN ({marks}) GROUP BY {cols}, long", con, params=[long_cut, *ids], dtype={"long": bool})
+        f"WHERE import_id IN ({marks}) GROUP BY {cols}, long",
+        con,
+        params=[long_cut, *ids],
+        dtype={"long": bool},
+    )
 
 
 def sources(con: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
@@ -218,7 +264,9 @@ def sources(con: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
         "SELECT a.import_id, i.file_name, i.is_sample, i.as_of, COALESCE(a.assign_method = 'outside', 0) AS outside, "
         "a.patent_type, a.status_code, a.app_year, SUM(a.n) AS n FROM agg_patents a JOIN imports i ON i.id = a.import_id "
         f"WHERE a.import_id IN ({marks}) GROUP BY a.import_id, outside, a.patent_type, a.status_code, a.app_year",
-        con, params=ids)
+        con,
+        params=ids,
+    )
 
 
 def holders(con: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
@@ -226,4 +274,7 @@ def holders(con: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
     marks = ", ".join("?" for _ in ids) or "NULL"
     return pd.read_sql_query(
         f"SELECT enterprise_code, applicant, SUM(n) AS n FROM agg_patent_holders WHERE import_id IN ({marks}) "
-        "GROUP BY enterprise_code, applicant", con, params=ids)
+        "GROUP BY enterprise_code, applicant",
+        con,
+        params=ids,
+    )

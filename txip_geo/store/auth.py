@@ -64,12 +64,14 @@ def verify_password(password: str, stored: str | None) -> bool:
         hashlib.scrypt(b"x", salt=b"0" * 16, maxmem=64 * 1024 * 1024, **_SCRYPT)
         return False
     _, salt_b64, digest_b64 = stored.split("$")
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt_b64), maxmem=64 * 1024 * 1024,
-                            **_SCRYPT)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=base64.b64decode(salt_b64), maxmem=64 * 1024 * 1024, **_SCRYPT
+    )
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 
 # -- users in the store ---------------------------------------------------------------------------------------------
+
 
 def _row_to_user(r) -> User:
     return User(r[0], r[1], r[2], r[3] or "", bool(r[4]))
@@ -77,8 +79,9 @@ def _row_to_user(r) -> User:
 
 def list_users(store) -> pd.DataFrame:
     with store.reading() as con:
-        return pd.read_sql_query("SELECT username, display_name, role, sso_subject, disabled, created_at FROM users "
-                                 "ORDER BY username", con)
+        return pd.read_sql_query(
+            "SELECT username, display_name, role, sso_subject, disabled, created_at FROM users ORDER BY username", con
+        )
 
 
 def has_users(store) -> bool:
@@ -88,13 +91,22 @@ def has_users(store) -> bool:
 
 def get_user(store, username: str) -> User | None:
     with store.reading() as con:
-        r = con.execute("SELECT username, display_name, role, sso_subject, disabled FROM users WHERE username = ?",
-                        (username,)).fetchone()
+        r = con.execute(
+            "SELECT username, display_name, role, sso_subject, disabled FROM users WHERE username = ?", (username,)
+        ).fetchone()
     return _row_to_user(r) if r else None
 
 
-def add_user(store, username: str, role: str, *, password: str | None = None, display_name: str = "",
-             sso_subject: str = "", by: str = "cli") -> User:
+def add_user(
+    store,
+    username: str,
+    role: str,
+    *,
+    password: str | None = None,
+    display_name: str = "",
+    sso_subject: str = "",
+    by: str = "cli",
+) -> User:
     if not USERNAME_RE.match(username or ""):
         raise AuthError(t("users.bad_username"))
     if role not in ROLES:
@@ -105,15 +117,30 @@ def add_user(store, username: str, role: str, *, password: str | None = None, di
     with store.transaction() as con:
         if con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
             raise AuthError(t("users.exists", name=username))
-        con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, 0, ?)",
-                    (username, display_name or username, role, pw, sso_subject or None,
-                     datetime.now().isoformat(timespec="seconds")))
+        con.execute(
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?, 0, ?)",
+            (
+                username,
+                display_name or username,
+                role,
+                pw,
+                sso_subject or None,
+                datetime.now().isoformat(timespec="seconds"),
+            ),
+        )
         store.write_audit(con, by, "user", t("users.audit_added", name=username, role=ROLE_LABELS[role]))
     return User(username, display_name or username, role, sso_subject)
 
 
-def update_user(store, username: str, *, role: str | None = None, password: str | None = None,
-                disabled: bool | None = None, by: str = "cli") -> None:
+def update_user(
+    store,
+    username: str,
+    *,
+    role: str | None = None,
+    password: str | None = None,
+    disabled: bool | None = None,
+    by: str = "cli",
+) -> None:
     with store.transaction() as con:
         if not con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
             raise AuthError(t("users.no_such_user", name=username))
@@ -132,14 +159,18 @@ def update_user(store, username: str, *, role: str | None = None, password: str 
         admins = con.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0").fetchone()[0]
         if admins == 0:
             raise AuthError(t("users.last_admin"))
-        store.write_audit(con, by, "user", t("users.audit_changed", name=username, changes=t("users.change_sep").join(changes)))
+        store.write_audit(
+            con, by, "user", t("users.audit_changed", name=username, changes=t("users.change_sep").join(changes))
+        )
 
 
 def sign_in(store, username: str, password: str) -> User:
     """The user, or AuthError('用户名或密码错误'); both outcomes are audited."""
     with store.reading() as con:
-        r = con.execute("SELECT username, display_name, role, sso_subject, disabled, password_hash FROM users "
-                        "WHERE username = ?", ((username or "").strip(),)).fetchone()
+        r = con.execute(
+            "SELECT username, display_name, role, sso_subject, disabled, password_hash FROM users WHERE username = ?",
+            ((username or "").strip(),),
+        ).fetchone()
     ok = verify_password(password or "", r[5] if r else None)
     if not r or not ok or r[4]:
         store.audit((username or "")[:64], "sign_in_failed", "")
@@ -152,8 +183,11 @@ def sign_in(store, username: str, password: str) -> User:
 def sso_user(store, subject: str) -> User | None:
     """The enabled user mapped to an identity from the organisation's OIDC provider (e-mail or subject)."""
     with store.reading() as con:
-        r = con.execute("SELECT username, display_name, role, sso_subject, disabled FROM users "
-                        "WHERE sso_subject = ? AND disabled = 0", (subject,)).fetchone()
+        r = con.execute(
+            "SELECT username, display_name, role, sso_subject, disabled FROM users "
+            "WHERE sso_subject = ? AND disabled = 0",
+            (subject,),
+        ).fetchone()
     return _row_to_user(r) if r else None
 
 
@@ -162,5 +196,3 @@ def new_password() -> str:
 
 
 # -- personal data ----------------------------------------------------------------------------------------------
-
-

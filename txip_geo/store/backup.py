@@ -72,8 +72,13 @@ class BackupInfo:
     def summary(self) -> str:
         c = self.counts
         recs = sum((c.get("records") or {}).values())
-        return t("backup.summary", imports=c.get("imports", 0), records=recs, boundaries=c.get("boundaries", 0),
-                 files=c.get("files", 0))
+        return t(
+            "backup.summary",
+            imports=c.get("imports", 0),
+            records=recs,
+            boundaries=c.get("boundaries", 0),
+            files=c.get("files", 0),
+        )
 
 
 def files_dir_of(db_path: Path) -> Path:
@@ -105,6 +110,7 @@ def store_counts(con: sqlite3.Connection) -> dict:
 
 
 # -- backup --------------------------------------------------------------------------------------------------------
+
 
 def _archive_kind(path: Path) -> str:
     name = path.name.lower()
@@ -148,8 +154,10 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
                     dst.execute("PRAGMA journal_mode=DELETE")  # the copy is one self-contained file
                     ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
                     counts = store_counts(dst)
-                    referenced = [r[0] for r in dst.execute(
-                        "SELECT DISTINCT stored_path FROM imports WHERE stored_path IS NOT NULL")]
+                    referenced = [
+                        r[0]
+                        for r in dst.execute("SELECT DISTINCT stored_path FROM imports WHERE stored_path IS NOT NULL")
+                    ]
                 finally:
                     dst.close()
             finally:
@@ -160,16 +168,28 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
             raise BackupError(t("backup.db_not_intact", name=db.name, result=ok))
 
         fdir = files_dir_of(db)
-        names = sorted(p.name for p in fdir.iterdir() if p.is_file() and not p.name.endswith(".part")
-                       and _SAFE_NAME.match(p.name)) if fdir.is_dir() else []
+        names = (
+            sorted(
+                p.name
+                for p in fdir.iterdir()
+                if p.is_file() and not p.name.endswith(".part") and _SAFE_NAME.match(p.name)
+            )
+            if fdir.is_dir()
+            else []
+        )
         have = {f"{fdir.name}/{n}" for n in names}
         missing = sorted(r for r in referenced if r.replace("\\", "/") not in have)
 
         db_sha, db_size = _sha256_file(copy)
         manifest = {
-            "format": FORMAT, "version": VERSION, "created_at": datetime.now().isoformat(timespec="seconds"),
-            "source": str(db.resolve()), "db": {"member": DB_MEMBER, "sha256": db_sha, "size": db_size},
-            "files": {}, "counts": {**counts, "files": len(names)}, "missing_files": missing,
+            "format": FORMAT,
+            "version": VERSION,
+            "created_at": datetime.now().isoformat(timespec="seconds"),
+            "source": str(db.resolve()),
+            "db": {"member": DB_MEMBER, "sha256": db_sha, "size": db_size},
+            "files": {},
+            "counts": {**counts, "files": len(names)},
+            "missing_files": missing,
         }
         members: list[tuple[str, Path]] = [(DB_MEMBER, copy)] + [(FILES_PREFIX + n, fdir / n) for n in names]
         _write_archive(part, kind, members, manifest)
@@ -202,7 +222,7 @@ def _write_archive(path: Path, kind: str, members: list[tuple[str, Path]], manif
                 with z.open(info, "w", force_zip64=True) as d:
                     sha, size = copy_hashing(src, d)
                 if name != DB_MEMBER:
-                    files[name[len(FILES_PREFIX):]] = {"sha256": sha, "size": size}
+                    files[name[len(FILES_PREFIX) :]] = {"sha256": sha, "size": size}
             z.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     else:
         with tarfile.open(path, "w:gz", compresslevel=6) as tar:
@@ -213,7 +233,7 @@ def _write_archive(path: Path, kind: str, members: list[tuple[str, Path]], manif
                 with open(src, "rb") as f:
                     tar.addfile(info, f)
                 if name != DB_MEMBER:
-                    files[name[len(FILES_PREFIX):]] = {"sha256": sha, "size": size}
+                    files[name[len(FILES_PREFIX) :]] = {"sha256": sha, "size": size}
             data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mode, info.mtime = len(data), 0o644, int(datetime.now().timestamp())
@@ -221,6 +241,7 @@ def _write_archive(path: Path, kind: str, members: list[tuple[str, Path]], manif
 
 
 # -- reading an archive -------------------------------------------------------------------------------------------
+
 
 def _refuse(archive: Path, why: str) -> BackupError:
     return BackupError(t("backup.refused", name=archive.name, why=why))
@@ -230,7 +251,7 @@ def _allowed_member(name: str) -> bool:
     if name in (MANIFEST, DB_MEMBER):
         return True
     if name.startswith(FILES_PREFIX):
-        rest = name[len(FILES_PREFIX):]
+        rest = name[len(FILES_PREFIX) :]
         return bool(_SAFE_NAME.match(rest)) and rest not in (".", "..") and not rest.endswith(".part")
     return False
 
@@ -305,7 +326,7 @@ def _extract(archive: Path, staging: Path) -> tuple[dict[str, tuple[str, int]], 
             if name == MANIFEST:
                 manifest_bytes = fh.read(16 * CHUNK)
                 continue
-            dest = staging / "store.sqlite" if name == DB_MEMBER else staging / "files" / name[len(FILES_PREFIX):]
+            dest = staging / "store.sqlite" if name == DB_MEMBER else staging / "files" / name[len(FILES_PREFIX) :]
             if not dest.resolve().is_relative_to(staging.resolve()):  # cannot happen with _allowed_member
                 raise _refuse(archive, t("backup.outside", name=name))
             h, n = hashlib.sha256(), 0
@@ -390,6 +411,7 @@ def verify(archive: str | Path) -> BackupInfo:
 
 # -- restore -------------------------------------------------------------------------------------------------------
 
+
 def restore(archive: str | Path, db_path: str | Path, *, user: str = "") -> BackupInfo:
     """Replace the store at ``db_path`` (and add the original files) with the backup in ``archive``.
 
@@ -416,8 +438,10 @@ def _audit(db: Path, user: str, detail: str) -> None:
     try:
         if con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit'").fetchone():
             with con:
-                con.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, 'restore', ?)",
-                            (datetime.now().isoformat(timespec="seconds"), user or "", detail))
+                con.execute(
+                    "INSERT INTO audit (at, user, action, detail) VALUES (?, ?, 'restore', ?)",
+                    (datetime.now().isoformat(timespec="seconds"), user or "", detail),
+                )
     except sqlite3.DatabaseError:
         pass  # the audit trail is not worth failing a completed restore for
     finally:

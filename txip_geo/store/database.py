@@ -37,16 +37,19 @@ from txip_geo.strings import t
 # province's millions. A partial index holds only those rows, so they are found without reading the others (8.9 s
 # for 5,000,000 records without it); an older store gets it when it is opened.
 _NO_TOWNSHIP = "(assign_method = 'outside' OR unit_code IS NULL OR TRIM(unit_code) = '')"
-NO_TOWNSHIP_INDEX = (f'CREATE INDEX IF NOT EXISTS "ix_patents_no_township" ON "rec_patents" (import_id, row_no) '
-                     f"WHERE {_NO_TOWNSHIP}")
+NO_TOWNSHIP_INDEX = (
+    f'CREATE INDEX IF NOT EXISTS "ix_patents_no_township" ON "rec_patents" (import_id, row_no) WHERE {_NO_TOWNSHIP}'
+)
 
 
 def no_township_query(n_imports: int) -> str:
     """The live patent rows of `n_imports` imports (their ids the parameters) that count for no township."""
     marks = ", ".join("?" for _ in range(n_imports))
-    return ('SELECT r.*, i.as_of, i.file_name, i.is_sample FROM "rec_patents" r JOIN imports i ON i.id = r.import_id '
-            f"WHERE r.import_id IN ({marks}) AND r.superseded IS NULL AND {_NO_TOWNSHIP} "
-            "ORDER BY r.import_id, r.row_no")
+    return (
+        'SELECT r.*, i.as_of, i.file_name, i.is_sample FROM "rec_patents" r JOIN imports i ON i.id = r.import_id '
+        f"WHERE r.import_id IN ({marks}) AND r.superseded IS NULL AND {_NO_TOWNSHIP} "
+        "ORDER BY r.import_id, r.row_no"
+    )
 
 
 SCHEMA_VERSION = aggregates.VERSION  # 2: patent aggregates (txip_geo/store/aggregates.py)
@@ -263,21 +266,30 @@ class Store:
         towns = boundaries.bundled_townships()
         parks = boundaries.bundled_parks()
         with self.transaction() as con:
-            self._write_layer(con, "townships", towns, official=False, import_id=None,
-                              source=t("store.schematic_source"))
-            self._write_layer(con, "parks", parks, official=False, import_id=None,
-                              source=t("store.schematic_source"))
+            self._write_layer(
+                con, "townships", towns, official=False, import_id=None, source=t("store.schematic_source")
+            )
+            self._write_layer(con, "parks", parks, official=False, import_id=None, source=t("store.schematic_source"))
 
     @staticmethod
-    def _write_layer(con, layer: str, gdf: gpd.GeoDataFrame, official: bool, import_id, source: str,
-                     keep: dict | None = None) -> None:
+    def _write_layer(
+        con, layer: str, gdf: gpd.GeoDataFrame, official: bool, import_id, source: str, keep: dict | None = None
+    ) -> None:
         """`keep`: code -> (official, import_id, source) for features whose stored provenance stays."""
         keep = keep or {}
         con.execute("DELETE FROM boundaries WHERE layer = ?", (layer,))
         con.executemany(
             "INSERT INTO boundaries VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(layer, str(r.code), str(r.name), shapely.to_wkb(r.geometry),
-              *keep.get(str(r.code), (int(official), import_id, source))) for r in gdf.itertuples()],
+            [
+                (
+                    layer,
+                    str(r.code),
+                    str(r.name),
+                    shapely.to_wkb(r.geometry),
+                    *keep.get(str(r.code), (int(official), import_id, source)),
+                )
+                for r in gdf.itertuples()
+            ],
         )
 
     # -- boundaries -------------------------------------------------------------------------------------------
@@ -285,7 +297,9 @@ class Store:
         with self.reading() as con:
             df = pd.read_sql_query(
                 "SELECT code, name, geometry, official, import_id, source FROM boundaries WHERE layer = ? ORDER BY code",
-                con, params=(layer,))
+                con,
+                params=(layer,),
+            )
         geoms = shapely.from_wkb(df.pop("geometry").to_numpy()) if len(df) else []
         return gpd.GeoDataFrame(df, geometry=list(geoms), crs="EPSG:4326")
 
@@ -295,8 +309,18 @@ class Store:
             row = con.execute("SELECT MIN(official) FROM boundaries WHERE layer=?", (layer,)).fetchone()
         return "official" if row and row[0] == 1 else "schematic"
 
-    def replace_layer(self, layer: str, gdf: gpd.GeoDataFrame, *, file_path: Path, as_of: str, user: str,
-                      report: dict, relocate, codes=None) -> int:
+    def replace_layer(
+        self,
+        layer: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        file_path: Path,
+        as_of: str,
+        user: str,
+        report: dict,
+        relocate,
+        codes=None,
+    ) -> int:
         """Store an official layer and re-assign located records, in one transaction.
 
         `codes`: when given, only these features come from this import (official); the other features of `gdf`
@@ -305,36 +329,71 @@ class Store:
         data = Path(file_path).read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         with self.transaction() as con:
-            import_id = self._insert_import(con, kind=f"boundaries:{layer}", file_name=Path(file_path).name, data=data,
-                                            sha=sha, as_of=as_of, user=user, is_sample=False, report=report,
-                                            rows=(len(gdf), len(gdf), 0, 0))
+            import_id = self._insert_import(
+                con,
+                kind=f"boundaries:{layer}",
+                file_name=Path(file_path).name,
+                data=data,
+                sha=sha,
+                as_of=as_of,
+                user=user,
+                is_sample=False,
+                report=report,
+                rows=(len(gdf), len(gdf), 0, 0),
+            )
             keep = None
             if codes is not None:
-                keep = {str(c): (o, i, s) for c, o, i, s in con.execute(
-                    "SELECT code, official, import_id, source FROM boundaries WHERE layer = ?", (layer,))
-                    if str(c) not in {str(x) for x in codes}}
-            self._write_layer(con, layer, gdf, official=True, import_id=import_id,
-                              source=t("store.official_source", file=Path(file_path).name), keep=keep)
+                keep = {
+                    str(c): (o, i, s)
+                    for c, o, i, s in con.execute(
+                        "SELECT code, official, import_id, source FROM boundaries WHERE layer = ?", (layer,)
+                    )
+                    if str(c) not in {str(x) for x in codes}
+                }
+            self._write_layer(
+                con,
+                layer,
+                gdf,
+                official=True,
+                import_id=import_id,
+                source=t("store.official_source", file=Path(file_path).name),
+                keep=keep,
+            )
             relocate(con)
-            self.write_audit(con, user, "boundaries", t("store.audit_boundaries", layer=layer, file=Path(file_path).name, n=len(gdf)))
+            self.write_audit(
+                con, user, "boundaries", t("store.audit_boundaries", layer=layer, file=Path(file_path).name, n=len(gdf))
+            )
         return import_id
 
     # -- imports ----------------------------------------------------------------------------------------------
     def find_import(self, kind: str, sha: str, as_of: str) -> int | None:
         with self.reading() as con:
-            row = con.execute("SELECT id FROM imports WHERE kind=? AND sha256=? AND as_of=?", (kind, sha, as_of)).fetchone()
+            row = con.execute(
+                "SELECT id FROM imports WHERE kind=? AND sha256=? AND as_of=?", (kind, sha, as_of)
+            ).fetchone()
         return row[0] if row else None
 
-    def _insert_import(self, con, *, kind, file_name, data: bytes | Path, sha, as_of, user, is_sample, report,
-                       rows) -> int:
+    def _insert_import(
+        self, con, *, kind, file_name, data: bytes | Path, sha, as_of, user, is_sample, report, rows
+    ) -> int:
         """The import row, and the original file (`data`: its bytes or its path) kept next to the store. `report`
         None: written later by _complete_import (with `rows`)."""
         size = len(data) if isinstance(data, (bytes, bytearray)) else Path(data).stat().st_size
         cur = con.execute(
             "INSERT INTO imports (kind, file_name, sha256, size, as_of, imported_at, imported_by, is_sample, rows_read, "
             "rows_imported, rows_rejected, duplicates, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (kind, file_name, sha, size, as_of, datetime.now().isoformat(timespec="seconds"), user, int(is_sample),
-             *rows, None if report is None else json.dumps(report, ensure_ascii=False, default=str)),
+            (
+                kind,
+                file_name,
+                sha,
+                size,
+                as_of,
+                datetime.now().isoformat(timespec="seconds"),
+                user,
+                int(is_sample),
+                *rows,
+                None if report is None else json.dumps(report, ensure_ascii=False, default=str),
+            ),
         )
         import_id = cur.lastrowid
         # Keep the original file next to the store, named by checksum (written before COMMIT; a leftover file
@@ -348,7 +407,9 @@ class Store:
             else:
                 shutil.copyfile(data, tmp)
             tmp.replace(target)
-        con.execute("UPDATE imports SET stored_path=? WHERE id=?", (str(target.relative_to(self.path.parent)), import_id))
+        con.execute(
+            "UPDATE imports SET stored_path=? WHERE id=?", (str(target.relative_to(self.path.parent)), import_id)
+        )
         return import_id
 
     def _original_path(self, sha: str, file_name: str) -> Path:
@@ -356,8 +417,10 @@ class Store:
 
     @staticmethod
     def _complete_import(con, import_id: int, report: dict, rows: tuple[int, int, int, int]) -> None:
-        con.execute("UPDATE imports SET rows_read=?, rows_imported=?, rows_rejected=?, duplicates=?, report=? WHERE id=?",
-                    (*rows, json.dumps(report, ensure_ascii=False, default=str), import_id))
+        con.execute(
+            "UPDATE imports SET rows_read=?, rows_imported=?, rows_rejected=?, duplicates=?, report=? WHERE id=?",
+            (*rows, json.dumps(report, ensure_ascii=False, default=str), import_id),
+        )
 
     @staticmethod
     def _insert_frame(con, kind: schema.Kind, import_id: int, records: pd.DataFrame) -> int:
@@ -373,14 +436,16 @@ class Store:
         sql = f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})'
         # In slices, column by column: memory stays bounded and no object copy of the whole frame is made.
         for start in range(0, len(frame), INSERT_BATCH):
-            part = frame.iloc[start:start + INSERT_BATCH]
+            part = frame.iloc[start : start + INSERT_BATCH]
             con.executemany(sql, zip(*(_sql_values(part[c]) for c in cols)))
         return len(frame)
 
     @staticmethod
     def write_audit(con, user: str, action: str, detail: str = "") -> None:
-        con.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
-                    (datetime.now().isoformat(timespec="seconds"), user or "", action, detail))
+        con.execute(
+            "INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
+            (datetime.now().isoformat(timespec="seconds"), user or "", action, detail),
+        )
 
     def audit(self, user: str, action: str, detail: str = "") -> None:
         """Record who did what (its own transaction; imports write theirs inside the import's transaction)."""
@@ -389,13 +454,23 @@ class Store:
 
     def audit_log(self, limit: int = 500) -> pd.DataFrame:
         with self.reading() as con:
-            return pd.read_sql_query("SELECT at, user, action, detail FROM audit ORDER BY id DESC LIMIT ?", con,
-                                     params=(limit,))
+            return pd.read_sql_query(
+                "SELECT at, user, action, detail FROM audit ORDER BY id DESC LIMIT ?", con, params=(limit,)
+            )
 
-    def add_records(self, kind: schema.Kind, records: pd.DataFrame | Iterable[pd.DataFrame], *, file_name: str,
-                    data: bytes | Path, as_of: str, user: str, is_sample: bool,
-                    report: dict | Callable[[], dict],
-                    rows: tuple[int, int, int, int] | Callable[[], tuple[int, int, int, int]]) -> int:
+    def add_records(
+        self,
+        kind: schema.Kind,
+        records: pd.DataFrame | Iterable[pd.DataFrame],
+        *,
+        file_name: str,
+        data: bytes | Path,
+        as_of: str,
+        user: str,
+        is_sample: bool,
+        report: dict | Callable[[], dict],
+        rows: tuple[int, int, int, int] | Callable[[], tuple[int, int, int, int]],
+    ) -> int:
         """Insert one import and its records atomically; returns the import id.
 
         `records`: a frame, or an iterable of frames (an import streamed in chunks: each one is inserted as it comes,
@@ -411,9 +486,18 @@ class Store:
             original = self._original_path(sha, file_name)
             fresh = not original.exists()
             try:
-                import_id = self._insert_import(con, kind=kind.name, file_name=file_name, data=data, sha=sha,
-                                                as_of=as_of, user=user, is_sample=is_sample, report=None,
-                                                rows=(None, None, None, None))
+                import_id = self._insert_import(
+                    con,
+                    kind=kind.name,
+                    file_name=file_name,
+                    data=data,
+                    sha=sha,
+                    as_of=as_of,
+                    user=user,
+                    is_sample=is_sample,
+                    report=None,
+                    rows=(None, None, None, None),
+                )
                 if counted:
                     aggregates.start_chunks(con)
                 n = 0
@@ -424,10 +508,13 @@ class Store:
                     if counted and len(frame):
                         worker.run(aggregates.count_chunk, con, import_id, last + 1, self._last_rowid(con, kind))
                 worker.wait()
-                self._complete_import(con, import_id, report() if callable(report) else report,
-                                      rows() if callable(rows) else rows)
+                self._complete_import(
+                    con, import_id, report() if callable(report) else report, rows() if callable(rows) else rows
+                )
                 self._refresh_aggregates(con, kind.name, import_id, as_of, counted)
-                self.write_audit(con, user, "import", t("store.audit_import", kind=kind.label, file=file_name, as_of=as_of, n=n))
+                self.write_audit(
+                    con, user, "import", t("store.audit_import", kind=kind.label, file=file_name, as_of=as_of, n=n)
+                )
             except BaseException:
                 worker.wait(quiet=True)  # the connection is this thread's again before the rollback
                 if fresh:  # still under the write lock: no other import can have found this file yet
@@ -442,7 +529,9 @@ class Store:
     def _refresh_aggregates(self, con, kind: str, import_id: int, as_of: str, counted: bool = False) -> None:
         """Keep the patent aggregates in step with an import, in its transaction. `counted`: every chunk of the import
         went through aggregates.count_chunk."""
-        if schema.KINDS[kind].aggregated and not self._migrate(con):  # an old store is migrated whole (this import included)
+        if schema.KINDS[kind].aggregated and not self._migrate(
+            con
+        ):  # an old store is migrated whole (this import included)
             if counted:
                 aggregates.refresh_streamed(con, import_id, as_of)
             else:
@@ -458,8 +547,9 @@ class Store:
             rows = con.execute("SELECT DISTINCT as_of FROM imports WHERE kind=? ORDER BY as_of", (kind,)).fetchall()
         return [r[0] for r in rows]
 
-    def records(self, kind: str, as_of: str | None = None, upto: int | None = None, *,
-                no_township: bool = False) -> pd.DataFrame:
+    def records(
+        self, kind: str, as_of: str | None = None, upto: int | None = None, *, no_township: bool = False
+    ) -> pd.DataFrame:
         """The current snapshot of a kind: rows from every import at the latest as-of date (≤ as_of when given),
         de-duplicated on the kind's key, the later import winning. Adds the column `as_of`. `upto`: only imports
         with an id up to this one (the store as it was when that import was the last).
@@ -485,8 +575,12 @@ class Store:
                 return pd.DataFrame(columns=cols + ["as_of", "file_name", "is_sample"])
             df = pd.read_sql_query(
                 f'SELECT r.*, i.as_of, i.file_name, i.is_sample FROM "rec_{kind}" r JOIN imports i ON i.id = r.import_id '
-                "WHERE i.kind = ? AND i.as_of = ?" + (" AND i.id <= ?" if upto is not None else "") +
-                " ORDER BY r.import_id, r.row_no", con, params=(kind, snap) + ((upto,) if upto is not None else ()))
+                "WHERE i.kind = ? AND i.as_of = ?"
+                + (" AND i.id <= ?" if upto is not None else "")
+                + " ORDER BY r.import_id, r.row_no",
+                con,
+                params=(kind, snap) + ((upto,) if upto is not None else ()),
+            )
             df = df.drop(columns=["superseded"], errors="ignore")  # the aggregates' mark (txip_geo/store/aggregates.py)
         key = list(k.key)  # schema.Kind.key: what the importer de-duplicates on too
         if len(df) and all(c in df.columns for c in key):
@@ -515,8 +609,13 @@ class Store:
             loc = locate(df)
             con.executemany(
                 f'UPDATE "rec_{kind.name}" SET unit_code=?, park_code=?, assign_method=?, assign_note=? WHERE rowid=?',
-                [(a or None, b or None, c, d, int(r)) for a, b, c, d, r in zip(loc["unit_code"], loc["park_code"],
-                                                                     loc["assign_method"], loc["assign_note"], df["_rid"])])
+                [
+                    (a or None, b or None, c, d, int(r))
+                    for a, b, c, d, r in zip(
+                        loc["unit_code"], loc["park_code"], loc["assign_method"], loc["assign_note"], df["_rid"]
+                    )
+                ],
+            )
         aggregates.rebuild(con)
 
     def clear_records(self) -> None:
@@ -532,8 +631,9 @@ class Store:
         with self.reading() as con:
             return con.execute("SELECT COALESCE(MAX(id), 0) FROM imports").fetchone()[0]
 
-    def patent_counts(self, as_of: str | None = None, *, long_cut: str, upto: int | None = None,
-                      keys=aggregates.COUNT_KEYS) -> pd.DataFrame:
+    def patent_counts(
+        self, as_of: str | None = None, *, long_cut: str, upto: int | None = None, keys=aggregates.COUNT_KEYS
+    ) -> pd.DataFrame:
         """The current patent snapshot (the rows `records('patents', as_of)` gives) counted per unit, park,
         assignment method, type, status, application year (or only the `keys` given of these) and `long` (a valid
         invention whose application date, else 1 January of its year, is before `long_cut`): columns keys, long, n."""

@@ -60,7 +60,7 @@ def crs_label(crs: CRS | None) -> str:
 
 def _false_easting(crs: CRS) -> float:
     op = crs.coordinate_operation
-    for param in (op.params if op is not None else []):
+    for param in op.params if op is not None else []:
         if param.name.lower() == "false easting":
             return float(param.value)
     return 0.0
@@ -142,8 +142,9 @@ def _parse_datum(datum: str, report: BoundaryReport) -> tuple[str | None, CRS | 
             raise reject(report, msg("unknown_datum", datum=datum, error=err)) from None
 
 
-def _as_datum(gdf: gpd.GeoDataFrame, declared: CRS | None, dname: str, bounds,
-              report: BoundaryReport) -> gpd.GeoDataFrame:
+def _as_datum(
+    gdf: gpd.GeoDataFrame, declared: CRS | None, dname: str, bounds, report: BoundaryReport
+) -> gpd.GeoDataFrame:
     """The user names a lon/lat datum: a projected file keeps its CRS (the datum is its base); lon/lat are read in
     that datum."""
     name = report.file_name
@@ -156,8 +157,11 @@ def _as_datum(gdf: gpd.GeoDataFrame, declared: CRS | None, dname: str, bounds,
         return gdf.to_crs(boundaries.DISPLAY_CRS)
     if _looks(bounds) != "lonlat":
         guess = _guess(bounds)
-        raise reject(report, msg("not_lonlat", file=name, bounds=_bounds_text(bounds), datum=dname)
-                     + (msg("looks_like", guess=guess) if guess else ""))
+        raise reject(
+            report,
+            msg("not_lonlat", file=name, bounds=_bounds_text(bounds), datum=dname)
+            + (msg("looks_like", guess=guess) if guess else ""),
+        )
     report.crs_used = {"GCJ02": msg("used_gcj02"), "WGS84": "WGS84", "CGCS2000": "CGCS2000"}[dname]
     if declared is not None and dname == "GCJ02":
         report.crs_note = msg("note_user_gcj", crs=crs_label(declared))
@@ -166,8 +170,9 @@ def _as_datum(gdf: gpd.GeoDataFrame, declared: CRS | None, dname: str, bounds,
     return _lonlat(gdf, dname)
 
 
-def _as_user_crs(gdf: gpd.GeoDataFrame, declared: CRS | None, user_crs: CRS, bounds,
-                 report: BoundaryReport) -> gpd.GeoDataFrame:
+def _as_user_crs(
+    gdf: gpd.GeoDataFrame, declared: CRS | None, user_crs: CRS, bounds, report: BoundaryReport
+) -> gpd.GeoDataFrame:
     """The user names a CRS: it replaces the file's (it must fit the coordinates)."""
     _refuse_contradiction(user_crs, bounds, msg("who_user"), report)
     report.crs_used = crs_label(user_crs)
@@ -178,8 +183,9 @@ def _as_user_crs(gdf: gpd.GeoDataFrame, declared: CRS | None, user_crs: CRS, bou
     return gdf.set_crs(user_crs, allow_override=True).to_crs(boundaries.DISPLAY_CRS)
 
 
-def to_display(gdf: gpd.GeoDataFrame, declared: CRS | None, datum: str | None,
-               report: BoundaryReport) -> gpd.GeoDataFrame:
+def to_display(
+    gdf: gpd.GeoDataFrame, declared: CRS | None, datum: str | None, report: BoundaryReport
+) -> gpd.GeoDataFrame:
     """Coordinates of `gdf` (raw, as read) -> EPSG:4326 in the display datum; every refusal is a clear message."""
     bounds = gdf.total_bounds
     if not datum:

@@ -95,8 +95,16 @@ def save_drawn_park(store, park_code: str, geojson_geometry, user: str, *, as_of
     gdf = gpd.GeoDataFrame({"code": [park_code], "name": [name]}, geometry=[poly], crs=boundaries.DISPLAY_CRS)
     km2 = _drawn_area_km2(gdf, name, report)
     host_warnings(gdf, store.layer("townships"), report)
-    report.matched = [{"code": park_code, "name": name, "features": report.features_read, "by": BY_DRAWN,
-                       "area_km2": round(km2, 2), "published_km2": None}]
+    report.matched = [
+        {
+            "code": park_code,
+            "name": name,
+            "features": report.features_read,
+            "by": BY_DRAWN,
+            "area_km2": round(km2, 2),
+            "published_km2": None,
+        }
+    ]
     full = merged_parks(store, gdf)
     scratch = new_report("parks", report.file_name, as_of)
     overlaps(full, scratch)
@@ -104,16 +112,37 @@ def save_drawn_park(store, park_code: str, geojson_geometry, user: str, *, as_of
         if park_code in (o["a"], o["b"]):
             report.overlaps.append(o)
             report.warnings.append(w)
-    report.kept = [{"code": r.code, "name": r.name, "official": bool(r.official)}
-                   for r in store.layer("parks").itertuples() if r.code != park_code]
+    report.kept = [
+        {"code": r.code, "name": r.name, "official": bool(r.official)}
+        for r in store.layer("parks").itertuples()
+        if r.code != park_code
+    ]
     report.rows_read = report.rows_imported = 1
     report.crs_used = msg("used_drawn")
     with tempfile.TemporaryDirectory(prefix="txip-draw-") as tmp:
         path = Path(tmp) / report.file_name
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-            "type": "Feature", "geometry": shapely.geometry.mapping(poly),
-            "properties": {"code": park_code, "name": name, "drawn_by": user,
-                           "drawn_at": stamp.isoformat(timespec="seconds")}}]}, ensure_ascii=False), encoding="utf-8")
-        report.import_id = write_layer(store, "parks", full, file_path=path, report=report, user=user,
-                                       codes={park_code})
+        path.write_text(
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "geometry": shapely.geometry.mapping(poly),
+                            "properties": {
+                                "code": park_code,
+                                "name": name,
+                                "drawn_by": user,
+                                "drawn_at": stamp.isoformat(timespec="seconds"),
+                            },
+                        }
+                    ],
+                },
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
+        report.import_id = write_layer(
+            store, "parks", full, file_path=path, report=report, user=user, codes={park_code}
+        )
     return report

@@ -51,8 +51,9 @@ def _repair(gdf: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoDataFrame:
     for i in np.flatnonzero(~valid):
         reason = reason_zh(shapely.is_valid_reason(geoms[i]))
         fixed = polygonal(shapely.make_valid(geoms[i]))
-        report.repaired.append({"feature": int(gdf["feature"].iloc[i]), "name": str(gdf["name"].iloc[i]),
-                                "reason": reason})
+        report.repaired.append(
+            {"feature": int(gdf["feature"].iloc[i]), "name": str(gdf["name"].iloc[i]), "reason": reason}
+        )
         geoms[i] = fixed
     out = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
     keep = out.geometry.notna() & ~out.geometry.is_empty
@@ -62,8 +63,14 @@ def _repair(gdf: gpd.GeoDataFrame, report: BoundaryReport) -> gpd.GeoDataFrame:
 def _far_features(gdf: gpd.GeoDataFrame, report: BoundaryReport) -> list[str]:
     dist = distance_outside_km(gdf.geometry.representative_point().to_numpy())
     far = np.flatnonzero(dist > MAX_OUTSIDE_KM)
-    report.far = [{"feature": int(gdf["feature"].iloc[i]), "name": str(gdf["name"].iloc[i]),
-                   "distance_km": round(float(dist[i]), 1)} for i in far]
+    report.far = [
+        {
+            "feature": int(gdf["feature"].iloc[i]),
+            "name": str(gdf["name"].iloc[i]),
+            "distance_km": round(float(dist[i]), 1),
+        }
+        for i in far
+    ]
     if not report.far:
         return []
     items = series(msg("far_item", feature=f["feature"], name=f["name"], km=f["distance_km"]) for f in report.far[:20])
@@ -91,8 +98,9 @@ def overlaps(units: gpd.GeoDataFrame, report: BoundaryReport) -> None:
         km2 = shapely.intersection(geoms[i], geoms[j]).area / 1e6
         if km2 >= OVERLAP_MIN_KM2:
             a, b = units.iloc[i], units.iloc[j]
-            report.overlaps.append({"a": a["code"], "b": b["code"], "a_name": a["name"], "b_name": b["name"],
-                                    "km2": round(km2, 3)})
+            report.overlaps.append(
+                {"a": a["code"], "b": b["code"], "a_name": a["name"], "b_name": b["name"], "km2": round(km2, 3)}
+            )
             report.warnings.append(msg("overlap", a=a["name"], b=b["name"], km2=km2))
 
 
@@ -111,9 +119,14 @@ def _gaps(units: gpd.GeoDataFrame, report: BoundaryReport) -> None:
     slivers.sort(key=lambda s: -s["km2"])
     uncovered = outline.difference(union).area / 1e6
     outside = union.difference(outline).area / 1e6
-    report.gaps = {"outline_km2": round(outline.area / 1e6, 2), "union_km2": round(union.area / 1e6, 2),
-                   "uncovered_km2": round(uncovered, 3), "outside_km2": round(outside, 3), "slivers": slivers,
-                   "slivers_km2": round(sum(s["km2"] for s in slivers), 3)}
+    report.gaps = {
+        "outline_km2": round(outline.area / 1e6, 2),
+        "union_km2": round(union.area / 1e6, 2),
+        "uncovered_km2": round(uncovered, 3),
+        "outside_km2": round(outside, 3),
+        "slivers": slivers,
+        "slivers_km2": round(sum(s["km2"] for s in slivers), 3),
+    }
     for s in slivers[:10]:
         report.warnings.append(msg("sliver", units=listing(s["units"]), km2=s["km2"]))
     if len(slivers) > 10:

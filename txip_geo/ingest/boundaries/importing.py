@@ -22,16 +22,20 @@ from txip_geo.ingest.boundaries.read import read_boundary_file
 from txip_geo.ingest.boundaries.report import BoundaryReport, headline, new_report, reject, success_message
 
 
-def _prepare(layer: str, path: Path, datum: str | None, source_layer: str | None, report: BoundaryReport,
-             store=None) -> gpd.GeoDataFrame:
+def _prepare(
+    layer: str, path: Path, datum: str | None, source_layer: str | None, report: BoundaryReport, store=None
+) -> gpd.GeoDataFrame:
     gdf = read_boundary_file(path, datum, report, source_layer=source_layer)
     gdf = match_features(gdf, layer, report)
     units = check_geometry(gdf, layer, report)
     if layer == "parks" and store is not None:
         host_warnings(units, store.layer("townships"), report)
         current = store.layer("parks")
-        report.kept = [{"code": r.code, "name": r.name, "official": bool(r.official)}
-                       for r in current.itertuples() if r.code not in set(units["code"])]
+        report.kept = [
+            {"code": r.code, "name": r.name, "official": bool(r.official)}
+            for r in current.itertuples()
+            if r.code not in set(units["code"])
+        ]
     report.rows_read = report.features_read
     report.rows_imported = len(units)
     return units
@@ -53,13 +57,15 @@ def _assignments(con) -> dict:
         if not kind.located:
             continue
         for rid, unit, park in con.execute(
-                f'SELECT rowid, unit_code, park_code FROM "rec_{kind.name}" WHERE lon IS NOT NULL AND lat IS NOT NULL'):
+            f'SELECT rowid, unit_code, park_code FROM "rec_{kind.name}" WHERE lon IS NOT NULL AND lat IS NOT NULL'
+        ):
             out[(kind.name, rid)] = (unit, park)
     return out
 
 
-def write_layer(store, layer: str, full: gpd.GeoDataFrame, *, file_path: Path, report: BoundaryReport, user: str,
-                codes=None) -> int:
+def write_layer(
+    store, layer: str, full: gpd.GeoDataFrame, *, file_path: Path, report: BoundaryReport, user: str, codes=None
+) -> int:
     """Store the layer and re-assign every record, in one transaction; fills report.reassigned."""
     from txip_geo.locate.frame import locate_frame
 
@@ -75,19 +81,30 @@ def write_layer(store, layer: str, full: gpd.GeoDataFrame, *, file_path: Path, r
     def relocate(con):
         before = _assignments(con)
         outline = boundaries.county_outline()
-        store.relocate_all(con, lambda df: locate_frame(df, load_gazetteer(), townships=towns, parks=parks,
-                                                         outline=outline))
+        store.relocate_all(
+            con, lambda df: locate_frame(df, load_gazetteer(), townships=towns, parks=parks, outline=outline)
+        )
         after = _assignments(con)
         report.reassigned = {"records": len(after), "changed": sum(1 for k, v in after.items() if before.get(k) != v)}
         report.status = "imported"
         report.message = success_message(report)
         # the import row was written before the re-assignment: store the final report
-        con.execute("UPDATE imports SET report = ? WHERE id = (SELECT MAX(id) FROM imports)",
-                    (json.dumps(report.to_dict(), ensure_ascii=False, default=str),))
+        con.execute(
+            "UPDATE imports SET report = ? WHERE id = (SELECT MAX(id) FROM imports)",
+            (json.dumps(report.to_dict(), ensure_ascii=False, default=str),),
+        )
 
     try:
-        return store.replace_layer(layer, full[["code", "name", "geometry"]], file_path=file_path, as_of=report.as_of,
-                                   user=user, report=report.to_dict(), relocate=relocate, codes=codes)
+        return store.replace_layer(
+            layer,
+            full[["code", "name", "geometry"]],
+            file_path=file_path,
+            as_of=report.as_of,
+            user=user,
+            report=report.to_dict(),
+            relocate=relocate,
+            codes=codes,
+        )
     except sqlite3.IntegrityError:
         report.reassigned = {}
         raise reject(report, msg("replaced_since", file=report.file_name, as_of=report.as_of)) from None
@@ -102,14 +119,22 @@ def _unchanged(store, layer: str, path: Path, report: BoundaryReport) -> bool:
     if len(current) and (current["import_id"] == import_id).any():
         report.import_id = int(import_id)
         report.status = "unchanged"
-        report.message = msg("unchanged", file=report.file_name, as_of=report.as_of, import_id=import_id,
-                             what=LAYER_LABEL[layer])
+        report.message = msg(
+            "unchanged", file=report.file_name, as_of=report.as_of, import_id=import_id, what=LAYER_LABEL[layer]
+        )
         return True
     return False
 
 
-def check_boundaries(layer: str, path: str | Path, *, datum: str | None = None, source_layer: str | None = None,
-                     store=None, as_of: str | None = None) -> BoundaryReport:
+def check_boundaries(
+    layer: str,
+    path: str | Path,
+    *,
+    datum: str | None = None,
+    source_layer: str | None = None,
+    store=None,
+    as_of: str | None = None,
+) -> BoundaryReport:
     """Everything :func:`import_boundaries` checks, without writing (the page's preview). Raises ImportRejected."""
     path = Path(path)
     report = new_report(layer, path.name, as_of)
@@ -120,8 +145,16 @@ def check_boundaries(layer: str, path: str | Path, *, datum: str | None = None, 
     return report
 
 
-def import_boundaries(store, layer: str, path: str | Path, *, datum: str | None = None, as_of: str | None = None,
-                      user: str = "cli", source_layer: str | None = None) -> BoundaryReport:
+def import_boundaries(
+    store,
+    layer: str,
+    path: str | Path,
+    *,
+    datum: str | None = None,
+    as_of: str | None = None,
+    user: str = "cli",
+    source_layer: str | None = None,
+) -> BoundaryReport:
     """Import an official township (``layer='townships'``) or park (``'parks'``) boundary file into the store.
 
     Raises :class:`ImportRejected` (store unchanged) with a Chinese message; returns the report otherwise.

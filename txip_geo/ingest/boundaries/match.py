@@ -59,8 +59,12 @@ class _Matcher:
         self.layer = layer
         self.gaz = load_gazetteer()
         self.kind = "unit" if layer == "townships" else "park"
-        self.other_places = sorted({r["name"] for r in self.gaz.outside_places if r.get("level") != "province"}
-                                   | {r["name"] for r in self.gaz.outside_places}, key=len, reverse=True)
+        self.other_places = sorted(
+            {r["name"] for r in self.gaz.outside_places if r.get("level") != "province"}
+            | {r["name"] for r in self.gaz.outside_places},
+            key=len,
+            reverse=True,
+        )
 
     def by_code(self, value) -> tuple[str, str]:
         """('ok', code) | ('other', county) | ('taixing', digits) (a Taixing code of no unit) | ('', '')."""
@@ -88,8 +92,8 @@ class _Matcher:
             return "ok", code, self._old_name_note(raw, code)
         if kind == "old":
             return "old", "", msg("old_name_unknown", old=raw)
-        stripped = raw[len(PROVINCE):] if raw.startswith(PROVINCE) else raw
-        stripped = stripped[len(CITY):] if stripped.startswith(CITY) and len(stripped) > len(CITY) else stripped
+        stripped = raw[len(PROVINCE) :] if raw.startswith(PROVINCE) else raw
+        stripped = stripped[len(CITY) :] if stripped.startswith(CITY) and len(stripped) > len(CITY) else stripped
         for place in self.other_places:
             if stripped.startswith(place) and place not in PLACE_PREFIXES:
                 return "other", place, ""
@@ -100,7 +104,7 @@ class _Matcher:
         bare = raw
         for prefix in PLACE_PREFIXES:
             if bare.startswith(prefix) and len(bare) > len(prefix):
-                bare = bare[len(prefix):]
+                bare = bare[len(prefix) :]
         if self.kind != "unit":
             return ""
         unit = self.gaz.by_code[code]
@@ -131,14 +135,22 @@ def _columns(gdf: gpd.GeoDataFrame, m: _Matcher, report: BoundaryReport) -> tupl
         name_col = None
     fields = [str(c) for c in gdf.columns if c not in (gdf.geometry.name, "feature")]
     if code_col is None and name_col is None:
-        raise reject(report, msg("no_fields", file=report.file_name, what=LAYER_LABEL[m.layer],
-                                 fields=listing(fields) or msg("none_paren")))
+        raise reject(
+            report,
+            msg(
+                "no_fields",
+                file=report.file_name,
+                what=LAYER_LABEL[m.layer],
+                fields=listing(fields) or msg("none_paren"),
+            ),
+        )
     report.code_field, report.name_field = str(code_col or ""), str(name_col or "")
     return code_col, name_col
 
 
-def _matched_code(m: _Matcher, feat: int, by_code: tuple, by_name: tuple, label: str,
-                  report: BoundaryReport) -> tuple[str, str]:
+def _matched_code(
+    m: _Matcher, feat: int, by_code: tuple, by_name: tuple, label: str, report: BoundaryReport
+) -> tuple[str, str]:
     """(code, how) when the code or the name matches a unit (the code wins; a disagreement is a warning)."""
     (ck, cval), (nk, nval, note) = by_code, by_name
     if ck == "ok":
@@ -169,8 +181,11 @@ def _match_row(m: _Matcher, row, code_col, name_col, dist_km: float, report: Bou
         if len(report.others) < 20:
             report.others.append(msg("feature_label", feature=feat, label=label))
         return "", ""
-    reason = (nk == "old" and note) or (ck == "taixing" and msg("reason_taixing_code", code=cval)) \
+    reason = (
+        (nk == "old" and note)
+        or (ck == "taixing" and msg("reason_taixing_code", code=cval))
         or msg("reason_not_taixing", what=LAYER_LABEL[m.layer])
+    )
     report.unmatched.append({"feature": feat, "code": code_value, "name": name_value, "reason": reason})
     return "", ""
 
@@ -182,16 +197,35 @@ def _refuse_incomplete(gaz, found: set, layer: str, expected: list, report: Boun
         report.missing = [{"code": c, "name": gaz.name_of(c)} for c in expected if c not in found]
     problems = []
     if report.unmatched:
-        lines = [msg("unmatched_item", feature=u["feature"], label=_label_of(u.get("code") or "", u.get("name") or ""),
-                     reason=u["reason"]) for u in report.unmatched[:20]]
+        lines = [
+            msg(
+                "unmatched_item",
+                feature=u["feature"],
+                label=_label_of(u.get("code") or "", u.get("name") or ""),
+                reason=u["reason"],
+            )
+            for u in report.unmatched[:20]
+        ]
         more = msg("unmatched_more", n=len(report.unmatched)) if len(report.unmatched) > 20 else ""
         problems.append(msg("unmatched", n=len(report.unmatched), what=what, items=series(lines), more=more))
     if not found:
-        problems.append(msg("nothing_matched", what=what, code_field=report.code_field or msg("none"),
-                            name_field=report.name_field or msg("none")))
+        problems.append(
+            msg(
+                "nothing_matched",
+                what=what,
+                code_field=report.code_field or msg("none"),
+                name_field=report.name_field or msg("none"),
+            )
+        )
     elif report.missing:
-        problems.append(msg("missing_units", found=len(found), n=len(report.missing),
-                            units=listing(msg("name_code", name=x["name"], code=x["code"]) for x in report.missing)))
+        problems.append(
+            msg(
+                "missing_units",
+                found=len(found),
+                n=len(report.missing),
+                units=listing(msg("name_code", name=x["name"], code=x["code"]) for x in report.missing),
+            )
+        )
     if problems:
         raise reject(report, problems_message(report, problems))
 

@@ -45,9 +45,11 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 def _unzip(path: Path, target: Path, report: BoundaryReport) -> list[Path]:
     """Extract the GIS files of a zip with :func:`txip_geo.ingest.limits.safe_extract` (member count, sizes, no path
     outside `target`, no links; GBK member names decoded); the datasets found."""
+
     def keep(parts: list[str]) -> bool:
-        return not (parts[0] == "__MACOSX" or parts[-1].startswith("._")) \
-            and parts[-1].lower().endswith(DATA_SUFFIXES + SIDECAR_SUFFIXES)
+        return not (parts[0] == "__MACOSX" or parts[-1].startswith("._")) and parts[-1].lower().endswith(
+            DATA_SUFFIXES + SIDECAR_SUFFIXES
+        )
 
     try:
         limits.safe_extract(path, target, name_of=_zip_name, keep=keep)
@@ -121,8 +123,9 @@ def _layers_of(path: Path) -> list[tuple[Path, str, str]]:
         return [(path, path.stem, "")]
 
 
-def _choose_layers(datasets: list[Path], layer: str, source_layer: str | None,
-                   report: BoundaryReport) -> list[tuple[Path, str]]:
+def _choose_layers(
+    datasets: list[Path], layer: str, source_layer: str | None, report: BoundaryReport
+) -> list[tuple[Path, str]]:
     cands = [c for d in datasets for c in _layers_of(d)]
     polys = [c for c in cands if not re.search(r"point|line", c[2], re.I)] or cands
     labels = [f"{c[0].name}:{c[1]}" if c[1] != c[0].stem else c[0].name for c in polys]
@@ -138,8 +141,9 @@ def _choose_layers(datasets: list[Path], layer: str, source_layer: str | None,
     hints = LAYER_NAME_HINTS[layer]
     hinted = [c for c, lbl in zip(polys, labels) if any(h in lbl.lower() for h in hints)]
     if len(hinted) == 1:
-        report.warnings.append(msg("layer_by_name", n=len(polys), layers=listing(labels),
-                                   chosen=labels[polys.index(hinted[0])]))
+        report.warnings.append(
+            msg("layer_by_name", n=len(polys), layers=listing(labels), chosen=labels[polys.index(hinted[0])])
+        )
         return [(hinted[0][0], hinted[0][1])]
     raise reject(report, msg("several_layers", n=len(polys), layers=listing(labels), first=polys[0][1]))
 
@@ -178,9 +182,13 @@ def _polygons_only(gdf: gpd.GeoDataFrame, crs, report: BoundaryReport) -> gpd.Ge
     """The polygon features (a GeometryCollection counts when it holds polygons), 2D, numbered 1… in the file's order
     (``feature``, for messages); the others are counted in ``report.non_polygon``."""
     geoms = gdf.geometry.to_numpy()
-    polygonal = np.array([g is not None and not g.is_empty and g.geom_type in ("Polygon", "MultiPolygon",
-                                                                            "GeometryCollection") for g in geoms],
-                         dtype=bool)
+    polygonal = np.array(
+        [
+            g is not None and not g.is_empty and g.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection")
+            for g in geoms
+        ],
+        dtype=bool,
+    )
     for i in np.flatnonzero(polygonal):
         if geoms[i].geom_type == "GeometryCollection":
             polys = [g for g in geoms[i].geoms if g.geom_type in ("Polygon", "MultiPolygon")]
@@ -194,8 +202,9 @@ def _polygons_only(gdf: gpd.GeoDataFrame, crs, report: BoundaryReport) -> gpd.Ge
     return gdf
 
 
-def read_boundary_file(path: str | Path, datum: str | None, report: BoundaryReport, *,
-                       source_layer: str | None = None) -> gpd.GeoDataFrame:
+def read_boundary_file(
+    path: str | Path, datum: str | None, report: BoundaryReport, *, source_layer: str | None = None
+) -> gpd.GeoDataFrame:
     """Every polygon feature of the file, in the display datum (EPSG:4326), attributes as read (Chinese decoded).
 
     Points, lines and empty geometries are dropped and counted (``report.non_polygon``); Z is dropped. Raises
@@ -210,8 +219,14 @@ def read_boundary_file(path: str | Path, datum: str | None, report: BoundaryRepo
         labels = [ds.name + (f":{lyr}" if lyr != ds.stem else "") for ds, lyr in chosen]
         report.source_layer = listing(labels) if labels != [p.name] else ""
     crs = next((f.crs for f in frames if f.crs is not None), None)
-    gdf = pd.concat([f.to_crs(crs) if (f.crs is not None and crs is not None and f.crs != crs) else f for f in frames],
-                    ignore_index=True) if len(frames) > 1 else frames[0]
+    gdf = (
+        pd.concat(
+            [f.to_crs(crs) if (f.crs is not None and crs is not None and f.crs != crs) else f for f in frames],
+            ignore_index=True,
+        )
+        if len(frames) > 1
+        else frames[0]
+    )
     gdf = gpd.GeoDataFrame(gdf, geometry=gdf.geometry.name, crs=crs)
     report.features_read = len(gdf)
     report.source_crs = crs_label(crs)

@@ -45,8 +45,12 @@ class BoundaryReport(ImportReport):
 def new_report(layer: str, file_name: str, as_of: str | None) -> BoundaryReport:
     if layer not in LAYERS:
         raise ValueError(f"layer must be one of {LAYERS}, not {layer!r}")
-    return BoundaryReport(file_name=file_name, kind="boundaries" if layer == "townships" else "parks", layer=layer,
-                          as_of=as_of or date.today().isoformat())
+    return BoundaryReport(
+        file_name=file_name,
+        kind="boundaries" if layer == "townships" else "parks",
+        layer=layer,
+        as_of=as_of or date.today().isoformat(),
+    )
 
 
 def reject(report: BoundaryReport, message: str) -> ImportRejected:
@@ -61,12 +65,18 @@ def problems_message(report: BoundaryReport, problems: list[str]) -> str:
 
 # -- lines -------------------------------------------------------------------------------------------------------------
 
+
 def headline(report: BoundaryReport, checked: bool = False) -> str:
     what = LAYER_LABEL[report.layer]
     if report.matched and report.matched[0].get("by") == BY_DRAWN:
         return msg("headline_drawn", park=report.matched[0]["name"], km2=report.matched[0]["area_km2"])
-    return msg("headline_checked" if checked else "headline_imported", what=what, file=report.file_name,
-               n=len(report.matched), features=report.features_read)
+    return msg(
+        "headline_checked" if checked else "headline_imported",
+        what=what,
+        file=report.file_name,
+        n=len(report.matched),
+        features=report.features_read,
+    )
 
 
 def success_message(report: BoundaryReport) -> str:
@@ -79,8 +89,11 @@ def success_message(report: BoundaryReport) -> str:
 
 def _crs_line(r: dict, drawn: bool) -> str:
     crs = r.get("crs_used") or "—"
-    return (msg("line_crs", crs=crs) + (msg("paren", text=r["crs_note"]) if r.get("crs_note") else "")
-            + ("" if r.get("source_crs") or r.get("crs_note") or drawn else msg("line_crs_undeclared")))
+    return (
+        msg("line_crs", crs=crs)
+        + (msg("paren", text=r["crs_note"]) if r.get("crs_note") else "")
+        + ("" if r.get("source_crs") or r.get("crs_note") or drawn else msg("line_crs_undeclared"))
+    )
 
 
 def _matched_line(matched: list, what: str) -> str:
@@ -89,8 +102,9 @@ def _matched_line(matched: list, what: str) -> str:
         by[m["by"]] = by.get(m["by"], 0) + 1
     merged = [msg("merged_item", name=m["name"], n=m["features"]) for m in matched if m["features"] > 1]
     counts = clauses(msg("by_count", by=k, n=v) for k, v in by.items())
-    return (msg("line_matched", n=len(matched), what=what, by=counts)
-            + (msg("line_merged", items=listing(merged)) if merged else ""))
+    return msg("line_matched", n=len(matched), what=what, by=counts) + (
+        msg("line_merged", items=listing(merged)) if merged else ""
+    )
 
 
 def _checks_lines(r: dict) -> list[str]:
@@ -102,9 +116,17 @@ def _checks_lines(r: dict) -> list[str]:
     lines.append(msg("line_overlaps", n=len(ov)) + (msg("overlaps_total", km2=sum(o["km2"] for o in ov)) if ov else ""))
     g = r.get("gaps") or {}
     if g:
-        lines.append(msg("line_gaps", union_km2=g["union_km2"], outline_km2=g["outline_km2"],
-                         uncovered_km2=g["uncovered_km2"], outside_km2=g["outside_km2"], slivers=len(g["slivers"]))
-                     + (msg("slivers_total", km2=g["slivers_km2"]) if g["slivers"] else ""))
+        lines.append(
+            msg(
+                "line_gaps",
+                union_km2=g["union_km2"],
+                outline_km2=g["outline_km2"],
+                uncovered_km2=g["uncovered_km2"],
+                outside_km2=g["outside_km2"],
+                slivers=len(g["slivers"]),
+            )
+            + (msg("slivers_total", km2=g["slivers_km2"]) if g["slivers"] else "")
+        )
     return lines
 
 
@@ -120,8 +142,9 @@ def report_lines(report: BoundaryReport | dict) -> list[str]:
     if r.get("encoding"):
         lines.append(msg("line_encoding", encoding=r["encoding"]))
     if r.get("code_field") or r.get("name_field"):
-        lines.append(msg("line_fields", code=r.get("code_field") or msg("none"),
-                         name=r.get("name_field") or msg("none")))
+        lines.append(
+            msg("line_fields", code=r.get("code_field") or msg("none"), name=r.get("name_field") or msg("none"))
+        )
     matched = r.get("matched") or []
     if matched and not drawn:
         lines.append(_matched_line(matched, what))
@@ -132,7 +155,13 @@ def report_lines(report: BoundaryReport | dict) -> list[str]:
     lines += _checks_lines(r)
     kept = r.get("kept") or []
     if kept:
-        lines.append(msg("line_kept", parks=listing(
-            msg("kept_item", name=k["name"], status=msg("kept_official" if k["official"] else "kept_schematic"))
-            for k in kept)))
+        lines.append(
+            msg(
+                "line_kept",
+                parks=listing(
+                    msg("kept_item", name=k["name"], status=msg("kept_official" if k["official"] else "kept_schematic"))
+                    for k in kept
+                ),
+            )
+        )
     return lines

@@ -16,33 +16,115 @@ ACCEPTED_SUFFIXES = (".zip",) + DATA_SUFFIXES
 
 # -- attribute columns ------------------------------------------------------------------------------------------------
 # Field names, lower case, in order of preference (content decides when none of them is present).
-CODE_FIELDS = ("xzqdm", "xzqhdm", "xzqh_dm", "xzq_dm", "xzdm", "code", "adcode", "gb", "区划代码", "行政区代码",
-               "行政区划代码", "代码", "dm", "yqdm", "园区代码")
-NAME_FIELDS = ("xzqmc", "xzqhmc", "xzqh_mc", "xzq_mc", "xzmc", "name", "名称", "行政区名称", "乡镇名称", "镇街名称",
-               "镇街", "乡镇", "mc", "yqmc", "园区名称", "园区")
+CODE_FIELDS = (
+    "xzqdm",
+    "xzqhdm",
+    "xzqh_dm",
+    "xzq_dm",
+    "xzdm",
+    "code",
+    "adcode",
+    "gb",
+    "区划代码",
+    "行政区代码",
+    "行政区划代码",
+    "代码",
+    "dm",
+    "yqdm",
+    "园区代码",
+)
+NAME_FIELDS = (
+    "xzqmc",
+    "xzqhmc",
+    "xzqh_mc",
+    "xzq_mc",
+    "xzmc",
+    "name",
+    "名称",
+    "行政区名称",
+    "乡镇名称",
+    "镇街名称",
+    "镇街",
+    "乡镇",
+    "mc",
+    "yqmc",
+    "园区名称",
+    "园区",
+)
 # A file with several polygon layers: the one whose name holds one of these is the layer's.
-LAYER_NAME_HINTS = {"townships": ("xzq", "乡镇", "镇街", "镇级", "township", "town"),
-                    "parks": ("园区", "开发区", "park", "yq")}
+LAYER_NAME_HINTS = {
+    "townships": ("xzq", "乡镇", "镇街", "镇级", "township", "town"),
+    "parks": ("园区", "开发区", "park", "yq"),
+}
 
 # -- DBF text encodings ------------------------------------------------------------------------------------------------
 # A .cpg's declaration (upper case, without spaces, '_' and '-') -> the codec to read with.
-CODE_PAGES = {"GBK": "GB18030", "936": "GB18030", "CP936": "GB18030", "GB2312": "GB18030", "GB18030": "GB18030",
-              "ANSI936": "GB18030", "UTF8": "UTF-8", "65001": "UTF-8"}
+CODE_PAGES = {
+    "GBK": "GB18030",
+    "936": "GB18030",
+    "CP936": "GB18030",
+    "GB2312": "GB18030",
+    "GB18030": "GB18030",
+    "ANSI936": "GB18030",
+    "UTF8": "UTF-8",
+    "65001": "UTF-8",
+}
 # The DBF header's language-driver byte -> codec (0x4D/0x7A: code page 936).
 LANGUAGE_DRIVERS = {0x4D: "GB18030", 0x7A: "GB18030", 0x57: "CP1252", 0x03: "CP1252", 0x01: "CP437"}
 
 # -- places ------------------------------------------------------------------------------------------------------------
 # The two leading digits of a Chinese division code (a code starting otherwise is no code of a county).
-PROVINCE_CODES = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
-                  "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"}
+PROVINCE_CODES = {
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
+}
 # Taixing's province, prefecture and own name, as a full name (江苏省泰州市泰兴市黄桥镇) starts with them.
 PROVINCE, CITY, COUNTY = "江苏省", "泰州市", "泰兴市"
 PLACE_PREFIXES = (PROVINCE, CITY, COUNTY)
 
 # -- geometry ----------------------------------------------------------------------------------------------------------
 # shapely.is_valid_reason's text (before '[') -> the key of its Chinese name ('reason_<key>' in the strings table).
-GEOS_REASONS = {"Self-intersection": "self_intersection", "Ring Self-intersection": "ring_self_intersection",
-                "Too few points": "too_few_points", "Hole lies outside shell": "hole_outside_shell",
-                "Nested holes": "nested_holes", "Nested shells": "nested_shells",
-                "Interior is disconnected": "interior_disconnected", "Duplicate Rings": "duplicate_rings",
-                "Invalid Coordinate": "invalid_coordinate", "Ring is not closed": "ring_not_closed"}
+GEOS_REASONS = {
+    "Self-intersection": "self_intersection",
+    "Ring Self-intersection": "ring_self_intersection",
+    "Too few points": "too_few_points",
+    "Hole lies outside shell": "hole_outside_shell",
+    "Nested holes": "nested_holes",
+    "Nested shells": "nested_shells",
+    "Interior is disconnected": "interior_disconnected",
+    "Duplicate Rings": "duplicate_rings",
+    "Invalid Coordinate": "invalid_coordinate",
+    "Ring is not closed": "ring_not_closed",
+}
