@@ -1,4 +1,8 @@
-"""The command line: `python -m txip_geo demo | import | summary | goals | locate | status`."""
+"""The command line: `python -m txip_geo demo | import | summary | goals | locate | status | user | report | backup |
+restore`.
+
+Length: one short function per subcommand and the one argparse table that lists them all; a subcommand's work lives
+in the wings, only its arguments and its printed lines are here."""
 
 from __future__ import annotations
 

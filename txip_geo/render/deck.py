@@ -1,6 +1,9 @@
 """The 联席会议 deck as a 16:9 PPTX (python-pptx): the views of present.meeting as slides, maps as PNGs drawn by
 render.staticmap. Text is set in one named CJK font (East Asian and Latin typefaces both), as PowerPoint, WPS and
-LibreOffice need it."""
+LibreOffice need it.
+
+Length: one class drawing the six kinds of slide and the few python-pptx XML helpers they share (fonts, cells,
+theme); the views' content comes from present.meeting."""
 
 from __future__ import annotations
 
