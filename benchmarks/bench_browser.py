@@ -153,25 +153,48 @@ def _timed_click(page, x: float, y: float, *, on_map: bool, heading: str, done: 
     return {"heading": (r["heading"] - r["down"]) / 1000, "done": (r["done"] - r["down"]) / 1000, "driver": driver}
 
 
+def _hq_points(n: int = 40) -> list[tuple[float, float]]:
+    """(lat, lng) spots well inside 黄桥镇 (the bundled layer, 300 m from its border): HQ_POINT first, then a grid."""
+    import numpy as np
+    import shapely
+
+    from txip_geo.areas import boundaries
+
+    poly = boundaries.bundled_townships().set_index("code").geometry["321283100"].buffer(-0.003)
+    x0, y0, x1, y1 = poly.bounds
+    xs, ys = np.meshgrid(np.linspace(x0, x1, 12), np.linspace(y0, y1, 12))
+    inside = shapely.contains_xy(poly, xs.ravel(), ys.ravel())
+    grid = [(float(y), float(x)) for x, y in zip(xs.ravel()[inside], ys.ravel()[inside])]
+    return [HQ_POINT, *grid[:n]]
+
+
 def _click_point(page):
-    """Screen position of a spot in 黄桥镇 where the township polygon itself (not a marker) is under the mouse."""
+    """Screen position of a spot in 黄桥镇 where the township polygon itself (not a marker) is under the mouse: the
+    first of _hq_points whose projected position shows a polygon path, once the map's view has stopped moving (after
+    the layers are switched on the map may still be fitting its view)."""
     page.wait_for_selector(MAP_HOST, state="attached")
+    page.wait_for_function(
+        """() => { const h = document.querySelector('[data-txip-map]'); const m = h && h.__txipMap;
+        if (!m) return false; const c = JSON.stringify(m.getCenter()) + m.getZoom();
+        const same = window.__txipView === c; window.__txipView = c; return same && !m._animatingZoom; }""",
+        polling=200,
+        timeout=30_000,
+    )
     return tuple(
         page.evaluate(
-            """([lat, lng]) => {
+            """(spots) => {
         const host = document.querySelector('[data-txip-map]'), map = host.__txipMap, root = host.shadowRoot;
-        const c = map.getContainer().getBoundingClientRect(), p = map.latLngToContainerPoint([lat, lng]);
-        for (let r = 0; r < 60; r += 3) {
-            for (let a = 0; a < 360; a += 30) {
-                const x = c.left + p.x + r * Math.cos(a * Math.PI / 180), y = c.top + p.y + r * Math.sin(a * Math.PI / 180);
-                const el = root.elementFromPoint(x, y);
-                if (el && el.tagName === 'path' && el.getAttribute('stroke') !== '#ffffff'
-                    && el.getAttribute('fill') !== 'none') return [x, y];
-            }
+        const c = map.getContainer().getBoundingClientRect();
+        for (const [lat, lng] of spots) {
+            const p = map.latLngToContainerPoint([lat, lng]), x = c.left + p.x, y = c.top + p.y;
+            const el = root.elementFromPoint(x, y);
+            if (el && el.tagName === 'path' && el.getAttribute('stroke') !== '#ffffff'
+                && el.getAttribute('fill') !== 'none') return [x, y];
         }
+        const p = map.latLngToContainerPoint(spots[0]);
         return [c.left + p.x, c.top + p.y];
     }""",
-            list(HQ_POINT),
+            [list(p) for p in _hq_points()],
         )
     )
 
