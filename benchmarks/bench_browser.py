@@ -20,9 +20,11 @@ The server's peak memory (VmHWM of the streamlit process) is read after the sess
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
+from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.present.mapspec import SELECTED_COLOR
 
 from . import generate
@@ -139,7 +141,11 @@ _CLICK_PROBE = """([onMap, heading, done]) => {
     requestAnimationFrame(tick);
   })();
 }"""
-_HEADING = "return [...document.querySelectorAll('h3')].some(h => h.textContent.includes('黄桥镇'));"
+# The township's heading: an h3 naming one of the 17 (the click aims inside 黄桥镇; on a small map a neighbour may
+# take it, which times the same work).
+_UNIT_NAMES = json.dumps([u.name for u in load_gazetteer().units], ensure_ascii=False)
+_FIND_UNIT_H3 = f"[...document.querySelectorAll('h3')].find(e => {_UNIT_NAMES}.includes(e.textContent.trim()))"
+_HEADING = f"return !!{_FIND_UNIT_H3};"
 
 
 def _timed_click(page, x: float, y: float, *, on_map: bool, heading: str, done: str) -> dict:
@@ -237,7 +243,7 @@ def session(browser, url: str, n_ws: int, *, layers: bool = True, shot: Path | N
             on_map=True,
             heading=_HEADING,
             done=(
-                "const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('黄桥镇'));"
+                f"const h = {_FIND_UNIT_H3};"
                 " if (!h || !m) return false; const b = h.getBoundingClientRect().bottom;"
                 " return [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
                 ".some(e => e.getBoundingClientRect().top >= b - 1)"

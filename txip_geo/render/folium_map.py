@@ -162,28 +162,6 @@ def points_legend_control(spec: MapSpec) -> MapControl | None:
     return MapControl(text, "bottomright") if text else None
 
 
-class NarrowFit(MacroElement):
-    """On a map narrower than NARROW_PX the county is fitted to the whole map (the right-hand column then lies over
-    part of it): beside the column it would be drawn a third of the map's width, too small to read or click."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}(function (m) { if (m.getSize().x < {{ this.narrow }}) {"
-        " m.fitBounds({{ this.bounds }}, {paddingTopLeft: {{ this.top_left }}, paddingBottomRight: [10, 10]}); }"
-        " })({{ this._parent.get_name() }});{% endmacro %}"
-    )
-
-    def __init__(self, bounds, narrow: int, top_left):
-        super().__init__()
-        self._name = "NarrowFit"
-        self.bounds = json.dumps(bounds)
-        self.narrow = int(narrow)
-        self.top_left = json.dumps(list(top_left))
-
-
-# Below this map width the county is fitted to the whole map (NarrowFit).
-NARROW_PX = 760
-
-
 class MetricScale(MacroElement):
     """Leaflet's scale bar in metres and kilometres only (folium's `control_scale` adds miles and feet)."""
 
@@ -228,7 +206,6 @@ def build_map(spec: MapSpec):
         padding_top_left=FIT_PADDING_TOP_LEFT,
         padding_bottom_right=FIT_PADDING_BOTTOM_RIGHT,
     )
-    m.add_child(NarrowFit([[miny, minx], [maxy, maxx]], NARROW_PX, FIT_PADDING_TOP_LEFT))
     m.get_root().header.add_child(Element(CSS))
     if b is not None and b.url:
         opts = {"subdomains": b.subdomains} if b.subdomains else {}
