@@ -195,4 +195,13 @@ def wait_for_inline_map(page, timeout: float = 60_000) -> InlineMap:
     """The page's inline map once its polygons are drawn (a changed map is redrawn in the same element)."""
     page.wait_for_selector(f"{MAP_HOST} path.leaflet-interactive", timeout=timeout)
     page.wait_for_function(f"() => !!{MAP_JS}", timeout=timeout)
+    # Then until its view stops moving (the first fit, a resize of the column, an animation): a point computed from
+    # the view while it moves lands elsewhere by the time the mouse gets there.
+    page.wait_for_function(
+        f"""() => {{ const m = {MAP_JS}; if (!m) return false; const v = JSON.stringify(m.getCenter()) + m.getZoom()
+        + JSON.stringify(m.getSize()); const same = window.__txipStill === v; window.__txipStill = v;
+        return same && !m._animatingZoom; }}""",
+        polling=250,
+        timeout=timeout,
+    )
     return InlineMap(page)
