@@ -13,6 +13,7 @@ from txip_geo.areas import simplify
 from txip_geo.areas.datum import to_display
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
 from txip_geo.figures.compute import METRICS, POPULATION_BASES, FigureSet, population_measure
+from txip_geo.figures.ranks import MORE_IS_WORSE, ranks
 from txip_geo.ingest.patent_numbers import PATENT_TYPE_LABELS
 from txip_geo.plan import goal_table
 from txip_geo.present import mapspec as maps
@@ -31,8 +32,6 @@ INDICATORS = [
     "zero_patent_above_scale",
     "zero_patent_high_tech",
 ]
-# For these, more is worse: a zero is good news, not a gap (the legend says so).
-MORE_IS_WORSE = {"zero_patent_above_scale", "zero_patent_high_tech", "cases"}
 # How the zero class of a "less is better" indicator reads (strings key; default map.legend_zero_none "0（无）").
 ZERO_LABELS = {"zero_patent_above_scale": "map.legend_zero_no_gap", "zero_patent_high_tech": "map.legend_zero_no_gap"}
 
@@ -271,11 +270,6 @@ def unit_at(layer: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
     p = Point(lon, lat)
     hit = layer[layer.geometry.contains(p) | layer.geometry.touches(p)]
     return None if hit.empty else str(hit["code"].iloc[0])
-
-
-def ranks(values: pd.Series, metric: str) -> pd.Series:
-    """1 = best (for 'more is worse' metrics 1 = fewest), ties share the better rank, missing values stay missing."""
-    return values.rank(ascending=metric in MORE_IS_WORSE, method="min")
 
 
 def ranking(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:

@@ -1,0 +1,203 @@
+"""Figures as of a date: for each record kind the snapshot that describes the date, wound back when a later one
+is all there is (the rules: figures.baseline's docstring). `figures_at(store, settings, day)` is compute() on the
+store as it stood on `day`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from txip_geo import schema
+from txip_geo.figures.compute import FigureSet, Settings, compute, patent_counts, valid_holders
+
+STALE_DAYS = 366  # a snapshot older than this before a date does not describe it (used only when nothing else does)
+
+# Kinds whose records carry the date they describe, and how a later snapshot is wound back to a date.
+DATED = ("patents", "trademarks", "workstations", "cases", "pledges", "trainings", "manual")
+# Kinds read as they are at any date (a yearly series, or no record of their own).
+SERIES = ("statistics",)
+
+
+@dataclass(frozen=True)
+class KindPlan:
+    method: str  # snapshot | derived | none
+    source: str | None  # the snapshot's as-of date read (derived: the later snapshot wound back)
+
+
+def plan_kinds(store, day: str) -> dict[str, KindPlan]:
+    """For each record kind: which snapshot describes `day` and how (module docstring)."""
+    out = {}
+    limit = (date.fromisoformat(day) - timedelta(days=STALE_DAYS)).isoformat()
+    for kind in schema.KINDS:
+        dates = store.snapshot_dates(kind)
+        before = [d for d in dates if d <= day]
+        after = [d for d in dates if d > day]
+        if kind in SERIES:
+            out[kind] = KindPlan("snapshot", max(before) if before else None)
+        elif before and before[-1] >= limit:
+            out[kind] = KindPlan("snapshot", before[-1])
+        elif after and kind in DATED:
+            out[kind] = KindPlan("derived", after[0])
+        elif before:
+            out[kind] = KindPlan("snapshot", before[-1])
+        else:
+            out[kind] = KindPlan("none", None)
+    return out
+
+
+# -- winding a later snapshot back to a date -------------------------------------------------------------------
+
+
+def _on_or_before(col: pd.Series, day: str) -> pd.Series:
+    s = col.fillna("").astype(str)
+    return (s != "") & (s <= day)
+
+
+def _patents_at(p: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
+    """Patents filed by `day` with their status then: granted by then and valid today → valid; not granted by then
+    → pending; invalid today → invalid (whether it was still valid on `day` a later export cannot tell: the second
+    value counts those that had been granted by then)."""
+    app = p["app_date"].fillna("").astype(str)
+    year = pd.to_numeric(p["app_year"], errors="coerce")
+    filed = _on_or_before(app, day) | ((app == "") & (year < int(day[:4])))
+    p = p[filed].copy()
+    granted = _on_or_before(p["grant_date"], day)
+    no_grant_date = p["grant_date"].fillna("").astype(str) == ""
+    valid_now = p["status_code"] == "valid"
+    status = np.where(valid_now & (granted | no_grant_date), "valid", np.where(valid_now, "pending", p["status_code"]))
+    unknown = int(((p["status_code"] == "invalid") & granted).sum())
+    p["status_code"] = status
+    return p, unknown
+
+
+def _trademarks_at(tm: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
+    """Trademarks registered by `day`: valid then if valid today and not expired by then; invalid today → invalid
+    (unknown on `day`, counted in the second value)."""
+    tm = tm[_on_or_before(tm["reg_date"], day)].copy()
+    expiry = tm["expiry_date"].fillna("").astype(str)
+    expired = (expiry != "") & (expiry < day)
+    unknown = int((tm["status_code"] == "invalid").sum())
+    tm["status_code"] = np.where((tm["status_code"] == "valid") & ~expired, "valid", "invalid")
+    return tm, unknown
+
+
+def _workstations_at(w: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
+    """Workstations set up by `day` (active then if active today); without a 设立日期 they are left out (counted)."""
+    est = w["established"].fillna("").astype(str)
+    return w[_on_or_before(est, day)].copy(), int((est == "").sum())
+
+
+def _cases_at(c: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
+    """Cases accepted by `day`; a case closed after `day` was still open then (and not yet mediated)."""
+    c = c[_on_or_before(c["accepted_date"], day)].copy()
+    later = ~_on_or_before(c["closed_date"], day) & (c["status_code"] != "open")
+    c.loc[later, "status_code"] = "open"
+    c.loc[later, "mediated"] = 0
+    return c, 0
+
+
+def _dated_rows(field: str):
+    def at(df: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
+        return df[_on_or_before(df[field], day)].copy(), 0
+
+    return at
+
+
+WIND_BACK = {
+    "patents": _patents_at,
+    "trademarks": _trademarks_at,
+    "workstations": _workstations_at,
+    "cases": _cases_at,
+    "pledges": _dated_rows("date"),
+    "trainings": _dated_rows("date"),
+    "manual": _dated_rows("entered_on"),
+}
+
+
+def derive(kind: str, records: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
+    """A later snapshot's records of `kind` as they stood on `day` (rows, as_of = day) and how many rows' state on
+    `day` cannot be known (left out of the counts)."""
+    if records.empty:
+        return records.assign(as_of=day), 0
+    df, unknown = WIND_BACK[kind](records, day)
+    return df.assign(as_of=day).reset_index(drop=True), unknown
+
+
+class StoreAt:
+    """The store as it stood on a date: `compute(StoreAt(store, day), Settings(as_of=day))` counts each kind from
+    the snapshot `plan_kinds` chose, wound back where derived. Read-only; only what compute reads."""
+
+    def __init__(self, store, day: str, plan: dict[str, KindPlan] | None = None, sources: dict | None = None):
+        self.store, self.day = store, day
+        self.plan = plan if plan is not None else plan_kinds(store, day)
+        self.unknown: dict[str, int] = {}
+        self._derived: dict[str, pd.DataFrame] = {}
+        # The later snapshots read, shared by the views of one comparison (each year of a series winds the same
+        # current snapshot back): (kind, as_of, upto) -> records.
+        self._sources = sources if sources is not None else {}
+
+    def __getattr__(self, name):  # layer, boundaries_status, last_import_id, snapshot_dates …
+        return getattr(self.store, name)
+
+    def _wound(self, kind: str, upto: int | None) -> pd.DataFrame:
+        if kind not in self._derived:
+            key = (kind, self.plan[kind].source, upto)
+            if key not in self._sources:
+                self._sources[key] = self.store.records(kind, self.plan[kind].source, upto=upto)
+            src = self._sources[key]
+            self._derived[kind], self.unknown[kind] = derive(kind, src, self.day)
+        return self._derived[kind]
+
+    def records(self, kind: str, as_of: str | None = None, upto: int | None = None, *, no_township: bool = False):
+        p = self.plan[kind]
+        if kind in SERIES:
+            return self.store.records(kind, as_of, upto=upto, no_township=no_township)
+        if p.method == "snapshot":
+            return self.store.records(kind, p.source, upto=upto, no_township=no_township)
+        if p.method == "none":
+            return self.store.records(kind, "0000-00-00", upto=upto)  # the kind's empty frame
+        df = self._wound(kind, upto)
+        if no_township:
+            from txip_geo.store.rules import no_township_mask
+
+            return df[no_township_mask(df) | (df["assign_method"] == "outside")].reset_index(drop=True)
+        return df
+
+    def _patents(self, upto):
+        p = self.plan["patents"]
+        return None if p.method != "derived" else self._wound("patents", upto)
+
+    def patent_counts(self, as_of=None, long_cut: str = "", upto=None, keys=None):
+        p = self._patents(upto)
+        if p is None:
+            src = self.plan["patents"].source or "0000-00-00"
+            return self.store.patent_counts(src, long_cut=long_cut, upto=upto)
+        return patent_counts(p, long_cut)
+
+    def patent_sources(self, as_of=None, upto=None):
+        p = self._patents(upto)
+        if p is None:
+            return self.store.patent_sources(self.plan["patents"].source or "0000-00-00", upto=upto)
+        cols = ["import_id", "file_name", "is_sample", "as_of", "patent_type", "status_code", "app_year"]
+        frame = p.reindex(columns=cols).assign(outside=(p["assign_method"] == "outside").astype(int))
+        if frame.empty:
+            return pd.DataFrame(columns=[*cols, "outside", "n"]).astype({"n": "int64"})
+        return frame.groupby([*cols, "outside"], dropna=False).size().rename("n").reset_index()
+
+    def patent_holders(self, as_of=None, upto=None):
+        p = self._patents(upto)
+        if p is None:
+            return self.store.patent_holders(self.plan["patents"].source or "0000-00-00", upto=upto)
+        return valid_holders(p, "applicant")
+
+
+def figures_at(
+    store, settings: Settings, day: str, view: StoreAt | None = None, sources: dict | None = None
+) -> tuple[FigureSet, StoreAt]:
+    """The figure set as of `day` (each kind's snapshot chosen and wound back by StoreAt) and the view used (pass
+    it back to count the same day under other settings without winding the records back again)."""
+    view = view or StoreAt(store, day, sources=sources)
+    return compute(view, settings.with_(as_of=day)), view
