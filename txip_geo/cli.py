@@ -210,17 +210,56 @@ def _rule_args(sp) -> None:
     sp.add_argument("--transferred-handled", action="store_true", help=t("cli_help.transferred_handled"))
 
 
-def _figures(args):
-    from txip_geo.figures.compute import Settings, compute
+def _settings(args):
+    from txip_geo.figures.compute import Settings
 
-    s = Settings(
+    return Settings(
         long_years=args.long_years,
         population_base=args.population_base,
         as_of=args.as_of,
         training_audience=args.training_audience,
         transferred_handled=args.transferred_handled,
     )
-    return compute(_store(args), s)
+
+
+def _figures(args):
+    from txip_geo.figures.compute import compute
+
+    return compute(_store(args), _settings(args))
+
+
+def _comparison(args, series: bool = False):
+    from txip_geo.figures.baseline import compare
+
+    return compare(_store(args), _settings(args), args.baseline, series=series)
+
+
+def _change_rows(comp, layer: str) -> list[dict]:
+    """Per area: code, name and for each compared metric {baseline, current, change, rank_then, rank_now, method}."""
+    a = comp.areas[comp.areas["layer"] == layer]
+    out = []
+    for code, g in a.groupby("code", sort=False):
+        row = {"code": code, "name": g["name"].iloc[0]}
+        for r in g.to_dict("records"):
+            row[r["metric"]] = {
+                k: _clean(r[k]) for k in ("baseline", "current", "change", "rank_then", "rank_now", "baseline_method")
+            }
+        out.append(row)
+    return out
+
+
+def baseline_dict(comp) -> dict:
+    """summary --baseline: the figures then (as summary_dict gives them now) and each area's change."""
+    then = summary_dict(comp.then)
+    return {
+        "date": comp.baseline,
+        "current": comp.current,
+        "methods": {k: {"method": p.method, "snapshot": p.source} for k, p in comp.plan.items()},
+        "units": then["units"],
+        "parks": then["parks"],
+        "city": then["city"],
+        "change": {"units": _change_rows(comp, "units"), "parks": _change_rows(comp, "parks")},
+    }
 
 
 def summary_dict(fs) -> dict:
@@ -253,7 +292,8 @@ def _emit(df: pd.DataFrame, fmt: str, payload: dict | None = None) -> None:
 
 
 def cmd_summary(args) -> int:
-    fs = _figures(args)
+    comp = _comparison(args) if args.baseline else None
+    fs = comp.now if comp else _figures(args)
     if fs.is_sample and args.format == "table":
         print(t("cli.sample_notice"))
     if fs.schematic_notice and args.format == "table":
@@ -273,19 +313,38 @@ def cmd_summary(args) -> int:
         if args.format == "table"
         else SUMMARY_COLUMNS
     )
-    _emit(fs.units[[c for c in cols if c in fs.units.columns]], args.format, summary_dict(fs))
+    payload = summary_dict(fs)
+    table = fs.units[[c for c in cols if c in fs.units.columns]]
+    if comp is not None:
+        payload["baseline"] = baseline_dict(comp)
+        table = _with_baseline(table, comp)
+    _emit(table, args.format, payload)
     return 0
+
+
+def _with_baseline(table: pd.DataFrame, comp) -> pd.DataFrame:
+    """The table and, for each of its metrics, its baseline value and change (columns METRIC_baseline, _change)."""
+    a = comp.areas[comp.areas["layer"] == "units"].set_index(["code", "metric"])
+    out = table.copy()
+    for col in table.columns:
+        if (table["code"].iloc[0], col) in a.index if len(table) else False:
+            out[f"{col}_baseline"] = [a.loc[(c, col), "baseline"] for c in table["code"]]
+            out[f"{col}_change"] = [a.loc[(c, col), "change"] for c in table["code"]]
+    return out
 
 
 def cmd_goals(args) -> int:
     from txip_geo.figures.goals import evaluate
 
-    fs = _figures(args)
-    g = evaluate(fs)
+    comp = _comparison(args, series=True) if args.baseline else None
+    fs = comp.now if comp else _figures(args)
+    g = comp.goals if comp else evaluate(fs)
+    extra = ["baseline", "change", "baseline_method", "baseline_method_label", "baseline_note"] if comp else []
     if args.format == "json":
         payload = {
             "as_of": fs.as_of,
             "sample": fs.is_sample,
+            **({"baseline": comp.baseline, "series": _series(comp)} if comp else {}),
             "goals": _rows(
                 g,
                 [
@@ -305,6 +364,7 @@ def cmd_goals(args) -> int:
                     "rule",
                     "plan_text",
                     "lead",
+                    *extra,
                 ],
             ),
         }
@@ -314,8 +374,20 @@ def cmd_goals(args) -> int:
     else:
         if fs.is_sample:
             print(t("cli.sample_notice"))
-        _emit(g[["id", "name", "target", "comparator", "current", "unit", "gap", "status_label", "lead"]], "table")
+        cols = ["id", "name", "target", "comparator"] + (["baseline"] if comp else []) + ["current", "unit"]
+        cols += (["change", "baseline_method_label"] if comp else []) + ["gap", "status_label", "lead"]
+        _emit(g[cols], "table")
     return 0
+
+
+def _series(comp) -> dict:
+    """goals --baseline: each dated goal's value (and the year's own amount) per year end."""
+    out: dict = {}
+    for r in comp.series.to_dict("records"):
+        out.setdefault(r["goal_id"], []).append(
+            {k: _clean(r[k]) for k in ("year", "date", "value", "annual", "method")}
+        )
+    return out
 
 
 def cmd_locate(args) -> int:
@@ -573,6 +645,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp = common(sub.add_parser(name, help=t(f"cli_help.cmd_{name}")))
         sp.add_argument("--format", choices=["json", "csv", "table"], default="table")
         sp.add_argument("--as-of", help=t("cli_help.as_of_snapshot"))
+        sp.add_argument("--baseline", metavar="DATE", help=t("cli_help.baseline"))
         _base_args(sp)
         _rule_args(sp)
         sp.set_defaults(func=func)
