@@ -1,7 +1,10 @@
 """txip-geo: the Streamlit entry point. Pages live in pages/; all figures come from the txip_geo package."""
 
+from datetime import date
+
 import streamlit as st
 
+from txip_geo.figures.baseline import BASELINE
 from txip_geo.figures.compute import Settings
 from txip_geo.render.basemaps import default_key as default_basemap
 from txip_geo.strings import t
@@ -34,6 +37,7 @@ st.session_state.setdefault("population_base", DEFAULTS.population_base)
 st.session_state.setdefault("training_audience", DEFAULTS.training_audience)
 st.session_state.setdefault("transferred_handled", DEFAULTS.transferred_handled)
 st.session_state.setdefault("basemap", default_basemap())
+st.session_state.setdefault("baseline_date", date.fromisoformat(BASELINE))
 with st.sidebar:
     st.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")
     with st.expander(t("settings.title"), expanded=False):
@@ -46,6 +50,13 @@ with st.sidebar:
             format_func=lambda v: t(f"settings.training_audience_{v}"),
         )
         st.checkbox(t("settings.transferred_handled"), key="transferred_handled")
+        st.date_input(
+            t("settings.baseline"),
+            key="baseline_date",
+            min_value=date(2015, 1, 1),
+            max_value=date(2030, 12, 31),
+            help=t("settings.baseline_help"),
+        )
 if unknown_path and user is not None:
     st.warning(t("nav.not_found", path=unknown_path))
 page.run()

@@ -10,6 +10,7 @@ import streamlit as st
 from txip_geo.figures.compute import FigureSet, Settings, compute
 from txip_geo.paths import default_db_path
 from txip_geo.store.database import Store
+from txip_geo.strings import t
 
 # TXIP_NO_CACHE=1 turns every cache below off (the baseline of benchmarks/run.py; never set it in production).
 NO_CACHE = os.environ.get("TXIP_NO_CACHE", "") == "1"
@@ -91,6 +92,38 @@ def unit_detail(code: str, **overrides):
 
     s = store()
     return _unit_detail(str(s.path), store_version(s), settings(**overrides), ui_auth.can("see_personal"), code)
+
+
+def baseline() -> str:
+    """The 基期 setting (sidebar of app.py) as an ISO date; default figures.baseline.BASELINE."""
+    from txip_geo.figures.baseline import BASELINE
+
+    v = st.session_state.get("baseline_date")
+    return v.isoformat() if v else BASELINE
+
+
+@cache_resource(show_spinner=t("baseline.computing"), max_entries=16)
+def _comparison(path: str, version: tuple, settings: Settings, baseline: str, series: bool, personal: bool):
+    from dataclasses import replace
+
+    from txip_geo.figures.baseline import compare
+    from txip_geo.present.redact import redact
+
+    comp = compare(_store(path), settings, baseline, series=series)
+    if not personal:
+        comp = replace(comp, then=redact(comp.then), then_year=redact(comp.then_year), now=redact(comp.now))
+    return comp
+
+
+def comparison(series: bool = False, **overrides):
+    """Baseline → now (figures.baseline.compare) for the current settings and 基期, computed once per store state;
+    `series`: with the dated goals' yearly series (slower: one count per year)."""
+    from . import auth as ui_auth
+
+    s = store()
+    return _comparison(
+        str(s.path), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal")
+    )
 
 
 def query(name: str, default: str | None = None) -> str | None:
