@@ -12,6 +12,7 @@ import pandas as pd
 
 from txip_geo import schema
 from txip_geo.figures.compute import FigureSet, Settings, compute, patent_counts, valid_holders
+from txip_geo.ingest import parse, words
 
 STALE_DAYS = 366  # a snapshot older than this before a date does not describe it (used only when nothing else does)
 
@@ -74,13 +75,16 @@ def _patents_at(p: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
 
 
 def _trademarks_at(tm: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
-    """Trademarks registered by `day`: valid then if valid today and not expired by then; invalid today → invalid
-    (unknown on `day`, counted in the second value)."""
+    """Trademarks registered by `day`: valid then if their status word says registered and 专用权期限 had not
+    ended by then (one expired since is invalid today, valid then); cancelled or invalidated today → invalid (its
+    state on `day` unknown, counted in the second value)."""
     tm = tm[_on_or_before(tm["reg_date"], day)].copy()
+    word = parse.map_status(tm["status"].fillna("").astype(str), words.TRADEMARK_STATUS)
     expiry = tm["expiry_date"].fillna("").astype(str)
     expired = (expiry != "") & (expiry < day)
-    unknown = int((tm["status_code"] == "invalid").sum())
-    tm["status_code"] = np.where((tm["status_code"] == "valid") & ~expired, "valid", "invalid")
+    valid = word.eq("valid") & ~expired
+    unknown = int((~word.eq("valid") & ~word.eq("pending") & tm["status_code"].eq("invalid")).sum())
+    tm["status_code"] = np.where(valid, "valid", np.where(word.eq("pending"), "pending", "invalid"))
     return tm, unknown
 
 
@@ -91,12 +95,16 @@ def _workstations_at(w: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
 
 
 def _cases_at(c: pd.DataFrame, day: str) -> tuple[pd.DataFrame, int]:
-    """Cases accepted by `day`; a case closed after `day` was still open then (and not yet mediated)."""
+    """Cases accepted by `day`; a case closed after `day` was still open then (and not yet mediated); one ended
+    without a 结案日期 keeps its state (counted in the second value)."""
     c = c[_on_or_before(c["accepted_date"], day)].copy()
-    later = ~_on_or_before(c["closed_date"], day) & (c["status_code"] != "open")
+    closed = c["closed_date"].fillna("").astype(str)
+    ended = c["status_code"] != "open"
+    later = ended & (closed != "") & (closed > day)
     c.loc[later, "status_code"] = "open"
     c.loc[later, "mediated"] = 0
-    return c, 0
+    # Ended without a 结案日期: when is not known; kept as it is today and counted as unknown.
+    return c, int((ended & (closed == "")).sum())
 
 
 def _dated_rows(field: str):
@@ -150,6 +158,10 @@ class StoreAt:
             src = self._sources[key]
             self._derived[kind], self.unknown[kind] = derive(kind, src, self.day)
         return self._derived[kind]
+
+    def declared_snapshots(self) -> dict[str, str]:
+        """The kinds wound back to the day (compute: read, 0 where nothing of theirs existed yet)."""
+        return {k: self.day for k, p in self.plan.items() if p.method == "derived"}
 
     def records(self, kind: str, as_of: str | None = None, upto: int | None = None, *, no_township: bool = False):
         p = self.plan[kind]

@@ -529,6 +529,10 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     sources = store.patent_sources(s.as_of, upto=upto)
     snapshots = {k: (str(df["as_of"].iloc[0]) if len(df) else "") for k, df in recs.items()}
     snapshots = {"patents": str(sources["as_of"].iloc[0]) if sources["n"].sum() else "", **snapshots}
+    # A view of the store as of a date (figures.asof.StoreAt) declares the kinds it wound back to that date: read,
+    # even when nothing of theirs existed yet then (their counts are 0, not missing).
+    declared = getattr(store, "declared_snapshots", None)
+    snapshots |= {k: d for k, d in (declared() if declared else {}).items() if not snapshots.get(k)}
     as_of = max([d for d in snapshots.values() if d] or [s.as_of or date.today().isoformat()])
     is_sample = any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df)) or bool(
         ((sources["n"] > 0) & sources["is_sample"].astype(bool)).any()

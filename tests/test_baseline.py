@@ -1,0 +1,323 @@
+"""Baseline → now (issue #17): every baseline, current and change figure equals an independent recount from the files.
+
+Stores: the recount's "mixed" scenario (snapshots at 2024-12-31 and 2026-10-31: a baseline of 2024-12-31 reads the
+early snapshot), and a "dated" scenario written here whose only snapshot is 2026-10-31 with grant, registration,
+set-up, closing and event dates: a baseline of 2023-12-31 must be wound back from it (推算), recounted in plain
+pandas by `wound_back` below from the rules in figures/baseline.py's docstring. Degenerate stores: one kind only,
+empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pandas as pd
+import pytest
+import recount as R
+import recount_fixtures as F
+
+from txip_geo.figures.asof import derive
+from txip_geo.figures.baseline import compare
+from txip_geo.figures.compute import Settings
+from txip_geo.store.database import Store
+
+BASE = "2023-12-31"
+COMPARED = [
+    "patents",
+    "invention_patents",
+    "patents_valid",
+    "invention_patents_valid",
+    "invention_patents_long",
+    "trademarks",
+    "workstations",
+    "cases",
+]
+
+
+def cli(*argv) -> str:
+    from txip_geo.cli import main
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main([str(a) for a in argv])
+    assert rc == 0, buf.getvalue()
+    return buf.getvalue()
+
+
+def build(root, name, imports_of) -> tuple:
+    db = root / f"{name}.sqlite"
+    cli("--db", db, "status")
+    imports = imports_of(root / name, db)
+    for kind, path, as_of in imports:
+        cli("--db", db, "import", kind, path, "--as-of", as_of)
+    return db, imports
+
+
+def dated_scenario(out, db):
+    """One snapshot (2026-10-31) whose records carry every date the wind-back reads."""
+    out.mkdir(parents=True, exist_ok=True)
+    g = F.Gen(1701, db, years=(2012, 2026))
+    imports = []
+
+    def add(kind, rows):
+        imports.append((kind, F.write(out / f"{kind}.csv", kind, rows), F.LATE))
+
+    pats = F.patents(g, 160, F.LATE, dup=False)
+    for r in pats:  # a grant date for granted ones: 1–4 years after filing, some after the baseline
+        if r["法律状态"] in ("有效", "专利权维持", "授权", "失效", "未缴年费终止", "期限届满"):
+            years = int(g.rng.integers(1, 5))
+            r["授权公告日"] = min(f"{int(r['申请日'][:4]) + years}{r['申请日'][4:]}", "2026-10-30").replace(
+                "-02-29", "-02-28"
+            )
+    add("patents", pats)
+    tms = F.trademarks(g, 90, F.LATE)
+    for r in tms:
+        if r.get("注册日期") and g.rng.random() < 0.3:
+            r["专用权期限截止"] = g.day(lo="2023-06-01", hi="2026-10-31")
+    add("trademarks", tms)
+    ws = F.simple(g, "workstations", 14, F.LATE)
+    for r in ws:
+        r["设立日期"] = g.day(lo="2019-01-01", hi="2026-10-31")
+    add("workstations", ws)
+    cs = F.cases(g, 60, F.LATE)
+    for r in cs:
+        if r["办理状态"] == "已结案":
+            r["结案日期"] = g.day(lo=r["立案日期"], hi="2026-10-31")
+    add("cases", cs)
+    for kind, n in (("pledges", 20), ("trainings", 16)):
+        add(kind, F.simple(g, kind, n, F.LATE))
+    return imports
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    root = tmp_path_factory.mktemp("baseline")
+    return {
+        "mixed": build(root, "mixed", lambda out, db: F.scenario("mixed", out, db)),
+        "dated": build(root, "dated", dated_scenario),
+    }
+
+
+# -- the plain recount of a wind-back ----------------------------------------------------------------------------
+
+
+def wound_back(imports, day: str, db, plan_start: str = R.PLAN_START):
+    """The records as they stood on `day`, from the latest files (plain pandas): patents filed by then, valid then
+    if valid today and granted by then (no grant date: valid), not yet granted → pending; trademarks registered by
+    then, valid if valid today and not expired before `day`; workstations set up by then; cases accepted by then,
+    open if closed later; pledges and trainings dated by then. Then the recount's counts."""
+    gaz, lay, recs, as_ofs = R.prepared(imports, None, db)
+    p = recs["patents"]
+    p = p[p["app_date"].fillna("").ne("") & (p["app_date"] <= day)].copy()
+    grant = p["grant_date"].fillna("")
+    valid_then = (p["st"] == "valid") & ((grant == "") | (grant <= day))
+    p.loc[(p["st"] == "valid") & ~valid_then, "st"] = "pending"
+    cut = R._years_before(day, R.LONG_YEARS)
+    p["long"] = (p["ptype"] == "invention") & (p["st"] == "valid") & (p["app_date"] < cut)
+    recs["patents"] = p
+    t = recs["trademarks"]
+    t = t[t["reg_date"].fillna("").ne("") & (t["reg_date"] <= day)].copy()
+    expired = t["expiry_date"].fillna("").ne("") & (t["expiry_date"] < day)
+    t.loc[expired, "st"] = "invalid"
+    recs["trademarks"] = t
+    w = recs["workstations"]
+    recs["workstations"] = w[w["established"].fillna("").ne("") & (w["established"] <= day)]
+    c = recs["cases"]
+    c = c[c["accepted_date"] <= day].copy()
+    later = c["closed_date"].fillna("").ne("") & (c["closed_date"] > day)
+    c.loc[later, "status"] = "办理中"
+    c.loc[later, "outcome"] = ""
+    recs["cases"] = c
+    for kind in ("pledges", "trainings"):
+        recs[kind] = recs[kind][recs[kind]["date"] <= day]
+    for kind in ("enterprises", "service_orgs", "network"):
+        recs[kind] = None
+    old = R.PLAN_START
+    R.PLAN_START = plan_start
+    try:
+        units = {c_: R.area_figures(recs, lambda df, c_=c_: df["unit_code"] == c_) for c_ in gaz.codes}
+        city = R.area_figures(recs, lambda df: pd.Series(True, index=df.index))
+    finally:
+        R.PLAN_START = old
+    for d in (*units.values(), city):
+        if "enforcement_cases" in d:
+            d["enforcement_rate"] = R._rate(d["enforcement_closed"], d["enforcement_cases"])
+            d["mediation_rate"] = R._rate(d["disputes_mediated"], d["disputes"])
+    return units, city
+
+
+_COMPARISONS: dict = {}
+
+
+def comparison(db, baseline: str, series: bool = False):
+    """compare() once per store, baseline and series (the tests read the same comparison)."""
+    key = (str(db), baseline, series)
+    if key not in _COMPARISONS:
+        _COMPARISONS[key] = compare(Store(db), Settings(), baseline, series=series)
+    return _COMPARISONS[key]
+
+
+def _area(comp, layer="units") -> pd.DataFrame:
+    return comp.areas[comp.areas["layer"] == layer].set_index(["code", "metric"])
+
+
+def test_a_baseline_with_its_own_snapshot_reads_it(stores):
+    db, imports = stores["mixed"]
+    comp = comparison(db, F.EARLY)
+    read = {k: p.method for k, p in comp.plan.items() if k not in ("statistics", "manual")}
+    assert read == dict.fromkeys(read, "snapshot")
+    assert comp.plan["manual"].method == "derived"  # entered once, in 2026: wound back by 填报日期
+    then, now = R.recount(imports, F.EARLY, db), R.recount(imports, None, db)
+    a = _area(comp)
+    bad = []
+    for rc_then, rc_now in [(then.units.set_index("code"), now.units.set_index("code"))]:
+        for code in rc_now.index:
+            for m in COMPARED:
+                b, c = rc_then.loc[code, m], rc_now.loc[code, m]
+                row = a.loc[(code, m)]
+                if (row["baseline"], row["current"], row["change"]) != (b, c, round(c - b, 2)):
+                    bad.append(f"{code} {m}: app {row['baseline']}→{row['current']} ({row['change']}), recount {b}→{c}")
+    assert not bad, "\n".join(bad[:30])
+    g = comp.goals.set_index("id")
+    assert g.loc["G01", "baseline"] == then.city["invention_patents_valid"]
+    assert g.loc["G01", "current"] == now.city["invention_patents_valid"]
+    assert g.loc["G04", "change"] == now.city["trademarks"] - then.city["trademarks"]
+    assert g.loc["G01", "baseline_method"] == "snapshot"
+    assert F.EARLY in g.loc["G01", "baseline_note"]
+
+
+def test_a_baseline_without_a_snapshot_is_wound_back_from_the_records(stores):
+    db, imports = stores["dated"]
+    comp = comparison(db, BASE)
+    assert comp.plan["patents"].method == "derived" and comp.plan["patents"].source == F.LATE
+    units, city = wound_back(imports, BASE, db)
+    a = _area(comp)
+    bad = [
+        f"{code} {m}: app {a.loc[(code, m), 'baseline']}, recount {units[code][m]}"
+        for code in units
+        for m in COMPARED
+        if a.loc[(code, m), "baseline"] != units[code][m]
+    ]
+    assert not bad, "\n".join(bad[:30])
+    g = comp.goals.set_index("id")
+    assert g.loc["G01", "baseline"] == city["invention_patents_valid"]
+    assert g.loc["G02", "baseline"] == city["invention_patents_long"]
+    assert g.loc["G04", "baseline"] == city["trademarks"]
+    assert (g.loc["G01", "baseline_method"], g.loc["G01", "baseline_method_label"]) == ("derived", "推算")
+    assert "推算" in g.loc["G01", "baseline_note"] or "推算至" in g.loc["G01", "baseline_note"]
+
+
+def test_the_rates_baseline_is_the_baseline_years_and_cumulative_goals_start_at_zero(stores):
+    db, imports = stores["dated"]
+    comp = comparison(db, BASE)
+    _, year = wound_back(imports, BASE, db, plan_start="2023-01-01")
+    g = comp.goals.set_index("id")
+    assert g.loc["G13", "baseline"] == year["enforcement_rate"]
+    assert g.loc["G14", "baseline"] == year["mediation_rate"]
+    assert g.loc["G13", "baseline_method"] == "baseline_year"
+    for gid in ("G12", "G16"):
+        assert (g.loc[gid, "baseline"], g.loc[gid, "baseline_method"]) == (0.0, "plan_start")
+        assert g.loc[gid, "change"] == g.loc[gid, "current"]
+    # The note gives the baseline year's own amount (G12 in 亿元).
+    assert f"{year['pledge_amount_wan'] / 1e4:g}"[:4] in g.loc["G12", "baseline_note"]
+
+
+def test_kinds_without_dates_have_no_baseline_never_zero(stores):
+    db, _ = stores["mixed"]
+    comp = comparison(db, BASE)  # before the early snapshot (2024-12-31)
+    g = comp.goals.set_index("id")
+    for gid in ("G06", "G07", "G08", "G09", "G10", "G11", "G15"):
+        assert g.loc[gid, "baseline"] is None or pd.isna(g.loc[gid, "baseline"]), gid
+        assert g.loc[gid, "baseline_method_label"] == "无基期数据", gid
+        assert pd.isna(g.loc[gid, "change"]), gid
+    a = _area(comp)
+    assert a.loc[("321283100", "above_scale"), "baseline"] is None
+    assert a.loc[("321283100", "above_scale"), "rank_then"] is None
+    net = comp.network.set_index("code")
+    assert net.loc["321283100", "has_office_then"] is None
+    assert net.loc["321283100", "gained_office"] is None  # unknown, not "gained"
+
+
+def test_the_network_then_and_now(stores):
+    db, imports = stores["mixed"]
+    comp = comparison(db, F.EARLY)
+    then, now = R.recount(imports, F.EARLY, db), R.recount(imports, None, db)
+    t_, n_ = then.units.set_index("code"), now.units.set_index("code")
+    gained = sorted(c for c in n_.index if n_.loc[c, "has_office"] == 1 and t_.loc[c, "has_office"] == 0)
+    net = comp.network
+    assert sorted(net.loc[(net["layer"] == "units") & (net["gained_office"] == True), "code"]) == gained  # noqa: E712
+
+
+def test_the_yearly_series_equals_the_figures_as_of_each_year_end(stores):
+    db, imports = stores["dated"]
+    comp = comparison(db, BASE, series=True)
+    s = comp.series.set_index(["goal_id", "year"])
+    assert sorted(set(comp.series["year"])) == [2023, 2024, 2025, 2026]
+    for year in (2024, 2025):
+        _, city = wound_back(imports, f"{year}-12-31", db)
+        assert s.loc[("G01", year), "value"] == city["invention_patents_valid"], year
+        assert s.loc[("G04", year), "value"] == city["trademarks"], year
+        assert s.loc[("G16", year), "value"] == city["training_attendees"], year
+        _, own = wound_back(imports, f"{year}-12-31", db, plan_start=f"{year}-01-01")
+        assert s.loc[("G13", year), "annual"] == own["enforcement_rate"] or (
+            pd.isna(s.loc[("G13", year), "annual"]) and pd.isna(own["enforcement_rate"])
+        )
+    # The last year is the current date, and equals the current figures.
+    g = comp.goals.set_index("id")
+    assert s.loc[("G01", 2026), "date"] == F.LATE
+    assert s.loc[("G01", 2026), "value"] == g.loc["G01", "current"]
+
+
+def test_derive_rules_on_a_tiny_frame():
+    p = pd.DataFrame(
+        {
+            "app_date": ["2020-05-01", "2023-06-01", "2024-03-01", "2019-01-01", ""],
+            "app_year": [2020, 2023, 2024, 2019, 2021],
+            "grant_date": ["2022-01-01", "2024-02-01", "", "2021-01-01", ""],
+            "status_code": ["valid", "valid", "pending", "invalid", "valid"],
+        }
+    )
+    out, unknown = derive("patents", p, BASE)
+    assert list(out["status_code"]) == ["valid", "pending", "invalid", "valid"]  # 2024 filing dropped
+    assert unknown == 1  # invalid today, granted before the baseline: its state then is not known
+    assert set(out["as_of"]) == {BASE}
+
+
+def test_degenerate_stores(tmp_path):
+    empty = Store(tmp_path / "empty.sqlite")
+    comp = compare(empty, Settings(), BASE)
+    assert comp.goals["baseline"].isna().all() or all(v is None for v in comp.goals["baseline"])
+    assert set(comp.plan[k].method for k in comp.plan if k != "statistics") == {"none"}
+    db = tmp_path / "one.sqlite"
+    cli("--db", db, "status")
+    path = F.write(
+        tmp_path / "p.csv",
+        "patents",
+        [{"申请号": "CN202610000001.5", "申请日": "2026-01-05", "法律状态": "审中", "所属镇街": "黄桥镇"}],
+    )
+    cli("--db", db, "import", "patents", path, "--as-of", "2026-10-31")
+    comp = compare(Store(db), Settings(), BASE, series=False)
+    g = comp.goals.set_index("id")
+    assert g.loc["G01", "baseline"] == 0.0 and g.loc["G01", "current"] == 0.0  # imported: 0, not 无数据
+    assert g.loc["G04", "baseline_method"] == "none" and pd.isna(g.loc["G04", "current"])
+    a = _area(comp)
+    assert a.loc[("321283100", "patents"), "baseline"] == 0 and a.loc[("321283100", "patents"), "current"] == 1
+
+
+def test_cli_goals_and_summary_with_a_baseline(stores):
+    db, imports = stores["dated"]
+    out = json.loads(cli("--db", db, "goals", "--baseline", BASE, "--format", "json"))
+    g = {r["id"]: r for r in out["goals"]}
+    _, city = wound_back(imports, BASE, db)
+    assert out["baseline"] == BASE
+    assert g["G01"]["baseline"] == city["invention_patents_valid"]
+    assert g["G01"]["baseline_method"] == "derived"
+    assert g["G01"]["change"] == g["G01"]["current"] - g["G01"]["baseline"]
+    assert [p["year"] for p in out["series"]["G01"]] == [2023, 2024, 2025, 2026]
+    s = json.loads(cli("--db", db, "summary", "--baseline", BASE, "--format", "json"))
+    units, _ = wound_back(imports, BASE, db)
+    row = {u["code"]: u for u in s["baseline"]["change"]["units"]}["321283100"]
+    assert row["invention_patents_valid"]["baseline"] == units["321283100"]["invention_patents_valid"]
+    assert s["baseline"]["methods"]["patents"] == {"method": "derived", "snapshot": F.LATE}
