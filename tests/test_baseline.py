@@ -321,3 +321,25 @@ def test_cli_goals_and_summary_with_a_baseline(stores):
     row = {u["code"]: u for u in s["baseline"]["change"]["units"]}["321283100"]
     assert row["invention_patents_valid"]["baseline"] == units["321283100"]["invention_patents_valid"]
     assert s["baseline"]["methods"]["patents"] == {"method": "derived", "snapshot": F.LATE}
+
+
+def test_report_gis_layers_carry_the_recounted_baseline(stores, tmp_path):
+    import zipfile
+
+    import geopandas as gpd
+
+    db, imports = stores["dated"]
+    units, _ = wound_back(imports, BASE, db)
+    now = R.recount(imports, None, db).units.set_index("code")
+    cli("--db", db, "report", "--format", "gpkg", "--out", tmp_path / "t.gpkg", "--baseline", BASE)
+    g = gpd.read_file(tmp_path / "t.gpkg", layer="townships").set_index("CODE")
+    assert str(g.crs).endswith("4490") and len(g) == 17
+    for code in units:
+        assert g.loc[code, "INV_B"] == units[code]["invention_patents_valid"], code
+        assert g.loc[code, "INV_C"] == now.loc[code, "invention_patents_valid"], code
+        assert g.loc[code, "INV_D"] == g.loc[code, "INV_C"] - g.loc[code, "INV_B"], code
+    cli("--db", db, "report", "--format", "shp", "--out", tmp_path / "t.zip", "--baseline", BASE)
+    names = zipfile.ZipFile(tmp_path / "t.zip").namelist()
+    assert {"townships.shp", "townships.dbf", "townships.prj", "townships.cpg", "parks.shp"} <= set(names)
+    s = gpd.read_file(f"zip://{tmp_path / 't.zip'}!townships.shp").set_index("CODE")
+    assert s.loc["321283100", "INV_B"] == units["321283100"]["invention_patents_valid"]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from txip_geo import schema
+from txip_geo.figures.baseline import BASELINE
 from txip_geo.paths import SAMPLE_DIR
 from txip_geo.strings import t
 
@@ -559,6 +560,38 @@ def cmd_restore(args) -> int:
     return 0
 
 
+# report formats made from a baseline comparison (figures.baseline): the GIS layers and the Word 自评报告.
+BASELINE_FORMATS = ("gpkg", "shp")
+
+
+def _report_baseline(args) -> int:
+    """report --format gpkg|shp: the per-township and per-park figures (baseline, current, change) as GIS layers."""
+    import time
+
+    from txip_geo.render import gis
+
+    t0 = time.perf_counter()
+    comp = _comparison(args)
+    if not comp.now.has_records:
+        print(t("cli.no_records"), file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else Path(gis.file_name(args.format, comp))
+    data = gis.gis_export(comp, _store(args), args.format, internal=not args.public)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    notes = [t(k) for k, on in (("cli.note_sample", comp.is_sample), ("cli.note_internal", not args.public)) if on]
+    print(
+        t(
+            "cli.written",
+            path=out,
+            kb=f"{len(data) / 1024:.0f}",
+            seconds=f"{time.perf_counter() - t0:.1f}",
+            notes=t("cli.notes", notes=t("cli.notes_sep").join(notes)) if notes else "",
+        )
+    )
+    return 0
+
+
 def cmd_report(args) -> int:
     """联席会议 exports: the PPTX deck, the maps (PNG at print resolution, PDF) or the Excel workbook."""
     import time
@@ -568,6 +601,8 @@ def cmd_report(args) -> int:
     from txip_geo.present.map_view import INDICATORS
     from txip_geo.render import exports
 
+    if args.format in BASELINE_FORMATS:
+        return _report_baseline(args)
     if args.indicator not in INDICATORS:
         print(
             t("cli.unknown_indicator", indicator=args.indicator, choices=t("cli.indicators_sep").join(INDICATORS)),
@@ -673,7 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_user)
 
     sp = common(sub.add_parser("report", help=t("cli_help.cmd_report")))
-    sp.add_argument("--format", choices=["pptx", "pdf", "png", "xlsx"], required=True)
+    sp.add_argument("--format", choices=["pptx", "pdf", "png", "xlsx", *BASELINE_FORMATS], required=True)
     sp.add_argument("--out", help=t("cli_help.out"))
     sp.add_argument("--indicator", default="patents", help=t("cli_help.indicator"))
     sp.add_argument("--map", choices=["indicator", "gaps"], default="indicator", help=t("cli_help.map"))
@@ -681,6 +716,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--only-gaps", action="store_true", help=t("cli_help.only_gaps"))
     sp.add_argument("--public", action="store_true", help=t("cli_help.public"))
     sp.add_argument("--as-of", help=t("cli_help.as_of_snapshot"))
+    sp.add_argument("--baseline", metavar="DATE", default=BASELINE, help=t("cli_help.baseline"))
     _base_args(sp)
     _rule_args(sp)
     sp.set_defaults(func=cmd_report)

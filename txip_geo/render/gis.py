@@ -39,6 +39,7 @@ import pandas as pd
 import pyogrio
 import pyproj
 
+from txip_geo.figures.baseline import METHOD_ORDER
 from txip_geo.figures.compute import METRICS
 from txip_geo.paths import DATA_DIR
 from txip_geo.strings import t
@@ -57,7 +58,6 @@ README = "readme"
 ZIP_FIELD_LIST = "field_list.csv"
 ZIP_README = "README.txt"
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-METHOD_ORDER = ("snapshot", "derived", "plan_start", "none")
 # Whole-number fields are 32-bit (a DBF N(9,0)/N(10,0), read as Long by ArcGIS); a count beyond this (none is near it)
 # makes the metric's fields real numbers.
 INT_LIMIT = 10**8
