@@ -166,10 +166,10 @@ def check_name(file_name: str) -> str:
     shown = shown_name(name)
     if _CONTROL.search(name):
         raise _refuse("name_control", name=shown)
-    if "/" in name or "\\" in name:
-        raise _refuse("name_path", name=shown)
     if "<" in name or ">" in name:
         raise _refuse("name_html", name=shown)
+    if "/" in name or "\\" in name:
+        raise _refuse("name_path", name=shown)
     if name.startswith("."):
         raise _refuse("name_dot", name=shown)
     if _WINDOWS_FORBIDDEN.search(name):

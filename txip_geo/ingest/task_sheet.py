@@ -67,7 +67,8 @@ MAX_TEXT = 4000  # characters of a progress or evidence text
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
 _NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _ID_FORM = re.compile(
-    r"^(?:重点)?(?:任务)?\s*第?\s*[(（]?\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[)）]?\s*(?:项|号)?\s*[.、．:：]?\s*(?P<rest>.*)$"
+    r"^(?P<pre>(?:重点)?(?:任务)?\s*第?\s*[(（]?)\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})"
+    r"(?P<sep>\s*[)）]?\s*(?:项|号)?\s*[.、．:：]?)\s*(?P<rest>.*)$"
 )
 
 
@@ -131,7 +132,8 @@ def parse_task_id(value) -> int | None:
             rest = ""
         if n in _names() and (not rest or _name_fits(rest, n)):
             return n
-        if rest and task_by_name(text) is None:
+        # A number written as one (digits, 任务/第 before it, a separator after it) with another task's name: neither.
+        if digits.isdigit() or m.group("pre").strip() or m.group("sep").strip():
             return None
     return task_by_name(text)
 

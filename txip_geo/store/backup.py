@@ -26,6 +26,9 @@ or tampered archive is refused with a Chinese message and the store is left as i
    then kept beside it as ``<name>.broken-<time>``).
 
 The staging folder is created next to the store (same file system, so the renames are atomic) and always removed.
+
+Length: the backup and the restore share one archive format, and most of the module is the restore's verification
+(members, checksums, counts, the staged database) before anything changes; each step is a short function.
 """
 
 from __future__ import annotations

@@ -193,6 +193,8 @@ def listing(store, *, include_deleted: bool = False) -> pd.DataFrame:
     with store.reading() as con:
         df = pd.read_sql_query(q, con)
     df["task_id"] = df["task_id"].astype("Int64")
+    for c in ("goal_id", "deleted_by", "deleted_at"):  # None, not NaN, where empty
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
     return df
 
 
