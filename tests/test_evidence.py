@@ -3,7 +3,9 @@ message and leaves no row and no file, only an audit entry; a file changed on di
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
 
 import evidence_files as ef
 import pytest
@@ -258,3 +260,32 @@ def test_a_failed_write_leaves_no_row_and_no_file(store, monkeypatch):
         evidence.add(store, ef.pdf(), "纪要.pdf", task_id=1, user="ed")
     monkeypatch.undo()
     nothing_stored(store)
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_a_real_word_97_file_is_read_as_one(store, tmp_path):
+    """The compound-file reader on a .doc LibreOffice writes (the hand-made ones above follow the same spec)."""
+    src = tmp_path / "通知.docx"
+    src.write_bytes(ef.docx("关于开展知识产权宣传周活动的通知"))
+    profile = (tmp_path / "lo-profile").as_uri()  # a profile of its own: other LibreOffice runs may be going on
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    data = (tmp_path / "通知.doc").read_bytes()
+    assert {"worddocument", "1table"} <= evidence_check.ole_entry_names(data)
+    eid = evidence.add(store, data, "通知.doc", task_id=13, user="ed")
+    assert evidence.read(store, eid)[1] == data
+    with pytest.raises(UploadRejected, match="不是 Excel 97-2003 工作簿（.xls）（Word 97-2003 文档（.doc））"):
+        check_evidence(data, "通知.xls")
