@@ -15,6 +15,7 @@ from txip_geo.figures.goals import evaluate
 from txip_geo.ingest.evidence_check import UPLOAD_TYPES, current_limits
 from txip_geo.present import task_view
 from txip_geo.present.goal_tables import md_escape
+from txip_geo.present.records import local_time
 from txip_geo.store import evidence as evidence_store
 from txip_geo.store import tasks as task_store
 from txip_geo.strings import t
@@ -101,7 +102,7 @@ def evidence_list(rows, where: str) -> None:
         st.caption(t("tasks.download_needs_role"))
     for r in rows.itertuples():
         c1, c2, c3 = st.columns([6, 1, 1], vertical_alignment="center")
-        meta = f"{task_view.size_text(r.size)} · {r.uploaded_by} · {r.uploaded_at.replace('T', ' ')}"
+        meta = f"{task_view.size_text(r.size)} · {r.uploaded_by} · {local_time(r.uploaded_at)}"
         note = f" · {r.note}" if r.note else ""
         c1.markdown(f"📎 {md_escape(r.file_name)}  \n<small>{html.escape(meta + note)}</small>", unsafe_allow_html=True)
         state_ = evidence_store.integrity(store, r.sha256)
@@ -170,7 +171,7 @@ else:
     st.caption(
         t(
             "tasks.last_update",
-            at=row["updated_at"].replace("T", " "),
+            at=local_time(row["updated_at"]),
             by=row["updated_by"],
             source=task_view.source_label(row["update_source"]),
         )
