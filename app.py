@@ -16,6 +16,7 @@ st.set_page_config(page_title=t("app.title"), layout="wide", initial_sidebar_sta
 PAGES = [
     st.Page("pages/map.py", title=t("nav.map"), url_path="map", default=True),
     st.Page("pages/goals.py", title=t("nav.goals"), url_path="goals"),
+    st.Page("pages/tasks.py", title=t("tasks.nav"), url_path="tasks"),
     st.Page("pages/network.py", title=t("nav.network"), url_path="network"),
     st.Page("pages/present.py", title=t("nav.present"), url_path="present"),
     st.Page("pages/data.py", title=t("nav.data"), url_path="data"),

@@ -1,4 +1,6 @@
-"""Write the empty CSV templates (data/templates/) and the field tables of docs/data-model.md from txip_geo/schema.py.
+"""Write the empty CSV templates (data/templates/) and the field tables of docs/data-model.md from txip_geo/schema.py,
+and the task-progress template (data/templates/tasks.csv: the plan's 13 tasks, status and progress left blank) from
+txip_geo/ingest/task_sheet.py.
 
 Run after changing the schema: `python scripts/make_templates.py`. A test checks both are up to date.
 """
@@ -17,6 +19,18 @@ TYPE_LABELS = {"text": "文本", "int": "整数", "float": "数字", "date": "�
 
 def template_text(kind: schema.Kind) -> str:
     return ",".join(schema.all_headers(kind)) + "\r\n"
+
+
+def task_template_text() -> str:
+    """The task-progress sheet (任务进展表): its header and one row per task with its number and name filled in."""
+    import csv
+    import io
+
+    from txip_geo.ingest.task_sheet import TEMPLATE_HEADER, template_rows
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([TEMPLATE_HEADER, *template_rows()])
+    return buf.getvalue()
 
 
 def field_tables() -> str:
@@ -62,9 +76,11 @@ def main() -> int:
     stale = []
     tdir = ROOT / "data" / "templates"
     tdir.mkdir(parents=True, exist_ok=True)
-    for kind in schema.KINDS.values():
-        p = tdir / f"{kind.name}.csv"
-        want = "\ufeff" + template_text(kind)
+    templates = {f"{kind.name}.csv": template_text(kind) for kind in schema.KINDS.values()}
+    templates["tasks.csv"] = task_template_text()
+    for name, text in templates.items():
+        p = tdir / name
+        want = "\ufeff" + text
         if not p.exists() or p.read_bytes() != want.encode("utf-8"):
             stale.append(str(p))
             if not args.check:

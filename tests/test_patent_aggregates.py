@@ -25,7 +25,7 @@ from txip_geo.ingest.importer import prepare
 from txip_geo.ingest.pipeline import import_file
 from txip_geo.present import map_view as views
 from txip_geo.store import backup
-from txip_geo.store.database import Store
+from txip_geo.store.database import SCHEMA_VERSION, Store
 
 AS_OF, OLD = "2026-10-31", "2024-02-29"
 HQ, YL, GX = "321283100", "321283002", "321283102"  # 黄桥镇, 延令街道, 古溪镇
@@ -376,7 +376,7 @@ def test_restored_old_backup_gets_its_aggregates(fixture_store, tmp_path):
     live = Store(tmp_path / "live.sqlite")  # a handle opened before the restore (the app's cached store)
     backup.restore(archive, live.path)
     pd.testing.assert_frame_equal(compute(live).units, expected)
-    assert live.get_meta("schema_version") == "2"
+    assert live.get_meta("schema_version") == str(SCHEMA_VERSION)
     for s in SETTINGS:
         assert_same(live, s)
     fresh = tmp_path / "fresh.sqlite"
@@ -389,7 +389,7 @@ def test_an_import_into_an_old_store_migrates_it(fixture_store):
     store = Store.__new__(Store)  # a handle that has not run the migration (opened before the downgrade)
     store.path, store.files_dir = fixture_store.path, fixture_store.files_dir
     _add(store, [[_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "古溪镇", "", ""]], "e.csv", AS_OF)
-    assert store.get_meta("schema_version") == "2"
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     assert_same(store)
 
 

@@ -1,5 +1,5 @@
-"""The command line: `python -m txip_geo demo | import | summary | goals | locate | status | user | report | backup |
-restore`.
+"""The command line: `python -m txip_geo demo | import | summary | goals | tasks | locate | status | user | report |
+backup | restore`.
 
 Length: one short function per subcommand and the one argparse table that lists them all; a subcommand's work lives
 in the wings, only its arguments and its printed lines are here."""
@@ -35,7 +35,7 @@ SAMPLE_ORDER = [
     "trainings",
     "service_orgs",
 ]
-IMPORT_KINDS = list(schema.KINDS) + ["boundaries", "parks"]
+IMPORT_KINDS = list(schema.KINDS) + ["boundaries", "parks", "tasks"]
 
 SUMMARY_COLUMNS = [
     "code",
@@ -147,6 +147,8 @@ def cmd_import(args) -> int:
     from txip_geo.ingest.pipeline import import_file
 
     store = _store(args)
+    if args.kind == "tasks":
+        return _import_tasks(store, args)
     try:
         if args.kind in ("boundaries", "parks"):
             from txip_geo.ingest.boundaries import import_boundaries
@@ -179,6 +181,39 @@ def cmd_import(args) -> int:
                 t("cli.method", label=ASSIGN_METHODS.get(k, k), n=v) for k, v in rep.methods.items()
             )
         )
+    return 0
+
+
+def _import_tasks(store, args) -> int:
+    """A task-progress sheet (任务进展表) into the task register; a bad file exits 2 and writes nothing."""
+    from txip_geo.errors import ImportRejected
+    from txip_geo.store.tasks import import_sheet
+
+    try:
+        result = import_sheet(store, Path(args.file), user=args.user)
+    except ImportRejected as e:
+        print(e.report.message, file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(t("ingest.unreadable", file=Path(args.file).name, error=e), file=sys.stderr)
+        return 2
+    print(result.message)
+    return 0
+
+
+def cmd_tasks(args) -> int:
+    """The 13 tasks of the plan: lead and cooperating units, status, progress, evidence files."""
+    from txip_geo.present import task_view
+
+    store = _store(args)
+    if args.format == "json":
+        _emit(pd.DataFrame(), "json", {"tasks": task_view.tasks_payload(store)})
+        return 0
+    table = task_view.cli_table(task_view.task_register(store), readable=args.format == "table")
+    if args.format == "csv":
+        _emit(table, "csv")
+    else:
+        _emit(table[["id", "name", "status_label", "updated_at", "updated_by", "evidence_count", "lead"]], "table")
     return 0
 
 
@@ -684,6 +719,10 @@ def build_parser() -> argparse.ArgumentParser:
         _base_args(sp)
         _rule_args(sp)
         sp.set_defaults(func=func)
+
+    sp = common(sub.add_parser("tasks", help=t("tasks.cli_help")))
+    sp.add_argument("--format", choices=["json", "csv", "table"], default="table")
+    sp.set_defaults(func=cmd_tasks)
 
     sp = common(sub.add_parser("locate", help=t("cli_help.cmd_locate")))
     sp.add_argument("address", nargs="?", default="")

@@ -6,6 +6,8 @@ unchanged. Foundation level: imports nothing of txip_geo, so any wing may raise 
   (ingest.limits); importers turn it into an ImportRejected.
 - AuthError: a user or password refused (store.auth).
 - BackupError: a backup not written, or an archive refused for restoring (store.backup).
+- EvidenceError: an evidence file that is unknown, missing from the store's folder or no longer matches its checksum
+  (store.evidence); it is reported, never served.
 - FontNotFound: no usable CJK font for the exports, with what to install (render.fonts).
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["AuthError", "BackupError", "FontNotFound", "ImportRejected", "UploadRejected"]
+__all__ = ["AuthError", "BackupError", "EvidenceError", "FontNotFound", "ImportRejected", "UploadRejected"]
 
 
 class ImportRejected(Exception):
@@ -34,6 +36,10 @@ class AuthError(ValueError):
 
 class BackupError(Exception):
     """A backup could not be written, or an archive was refused (Chinese message; the store is unchanged)."""
+
+
+class EvidenceError(Exception):
+    """An evidence file that cannot be served as stored: unknown, missing, or altered on disk (Chinese message)."""
 
 
 class FontNotFound(RuntimeError):

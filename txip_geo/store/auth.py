@@ -19,13 +19,14 @@ from txip_geo.strings import t
 ROLES = ("viewer", "editor", "admin")
 ROLE_LABELS = {role: t(f"users.role_{role}") for role in ROLES}
 
-# What each role may do. Viewers see figures, maps and exports of aggregates; editors also import, enter figures and
-# draw parks; admins also manage users, settings and restores.
+# What each role may do. Viewers see figures, maps and exports of aggregates; editors also import, enter figures, keep
+# the task register and its evidence files, and draw parks; admins also manage users, settings and restores.
 PERMISSIONS = {
     "view": {"viewer", "editor", "admin"},
     "see_personal": {"editor", "admin"},
     "import": {"editor", "admin"},
     "edit_boundaries": {"editor", "admin"},
+    "edit_tasks": {"editor", "admin"},
     "manage_users": {"admin"},
     "restore": {"admin"},
 }

@@ -5,9 +5,10 @@ A backup is a ``.zip`` or a ``.tar.gz`` holding
 * ``db/store.sqlite`` -- a consistent copy of the database made with SQLite's online backup API (safe while the app
   runs and while an import is being written: the copy is one read transaction, so it holds the store as it was
   between two imports, never half of one), switched to a self-contained rollback journal;
-* ``files/<name>`` -- every original file of ``<db stem>-files/`` (imports keep their source file there);
+* ``files/<name>`` -- every original file of ``<db stem>-files/`` (imports keep their source file there, and the
+  evidence files of the tasks and goals are kept there as ``evidence-<sha256>``: store.evidence);
 * ``manifest.json`` -- format, version, time, the SHA-256 and size of every member, and the counts (imports,
-  boundaries, records per kind, files) read from the copied database.
+  boundaries, records per kind, task register rows, evidence rows, files) read from the copied database.
 
 :func:`restore` checks everything before it changes anything: the archive must be a zip or tar.gz holding exactly
 the members the manifest lists (nothing else, no path outside the archive's folders, no links), every checksum must
@@ -25,6 +26,9 @@ or tampered archive is refused with a Chinese message and the store is left as i
    then kept beside it as ``<name>.broken-<time>``).
 
 The staging folder is created next to the store (same file system, so the renames are atomic) and always removed.
+
+Length: the backup and the restore share one archive format, and most of the module is the restore's verification
+(members, checksums, counts, the staged database) before anything changes; each step is a short function.
 """
 
 from __future__ import annotations
@@ -78,6 +82,10 @@ class BackupInfo:
             records=recs,
             boundaries=c.get("boundaries", 0),
             files=c.get("files", 0),
+        ) + (
+            t("tasks.backup_summary", tasks=c.get("task_updates", 0), evidence=c.get("evidence", 0))
+            if c.get("task_updates") or c.get("evidence")
+            else ""
         )
 
 
@@ -101,12 +109,27 @@ def store_counts(con: sqlite3.Connection) -> dict:
         raise BackupError(t("backup.not_our_db"))
     records = {n[4:]: con.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in tables if n.startswith("rec_")}
     row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+
+    def count(table: str) -> int:
+        return con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] if table in tables else 0
+
     return {
         "schema_version": row[0] if row else None,
-        "imports": con.execute("SELECT COUNT(*) FROM imports").fetchone()[0],
-        "boundaries": con.execute("SELECT COUNT(*) FROM boundaries").fetchone()[0] if "boundaries" in tables else 0,
+        "imports": count("imports"),
+        "boundaries": count("boundaries"),
         "records": records,
+        "task_updates": count("task_updates"),  # the task register's history (store.tasks)
+        "evidence": count("evidence"),  # evidence rows, hidden ones included (store.evidence)
     }
+
+
+def _referenced_files(con: sqlite3.Connection, folder: str) -> list[str]:
+    """The files the database refers to, as paths relative to the store's folder: each import's original file and
+    each evidence file (store.evidence: ``<folder>/evidence-<sha256>``)."""
+    out = [r[0] for r in con.execute("SELECT DISTINCT stored_path FROM imports WHERE stored_path IS NOT NULL")]
+    if con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='evidence'").fetchone():
+        out += [f"{folder}/evidence-{r[0]}" for r in con.execute("SELECT DISTINCT sha256 FROM evidence")]
+    return out
 
 
 # -- backup --------------------------------------------------------------------------------------------------------
@@ -154,10 +177,7 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
                     dst.execute("PRAGMA journal_mode=DELETE")  # the copy is one self-contained file
                     ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
                     counts = store_counts(dst)
-                    referenced = [
-                        r[0]
-                        for r in dst.execute("SELECT DISTINCT stored_path FROM imports WHERE stored_path IS NOT NULL")
-                    ]
+                    referenced = _referenced_files(dst, files_dir_of(db).name)
                 finally:
                     dst.close()
             finally:
@@ -392,7 +412,14 @@ def _check_staged_db(archive: Path, db: Path, counts: dict) -> None:
         raise _refuse(archive, str(e)) from None
     if ok != "ok":
         raise _refuse(archive, t("backup.staged_not_intact", result=ok))
-    for key in ("imports", "boundaries", "records", "schema_version"):
+    # A backup written before the task register (no such counts in its manifest) is checked on what it states.
+    for key in (
+        "imports",
+        "boundaries",
+        "records",
+        "schema_version",
+        *(k for k in ("task_updates", "evidence") if k in counts),
+    ):
         if actual.get(key) != counts.get(key):
             raise _refuse(archive, t("backup.counts_mismatch", field=key))
 

@@ -30,7 +30,7 @@ import shapely
 
 from txip_geo import schema
 from txip_geo.paths import default_db_path
-from txip_geo.store import aggregates
+from txip_geo.store import aggregates, evidence, tasks
 from txip_geo.strings import t
 
 # The patent rows that count for no township (or lie outside Taixing): the few the 数据 page lists out of a
@@ -52,7 +52,9 @@ def no_township_query(n_imports: int) -> str:
     )
 
 
-SCHEMA_VERSION = aggregates.VERSION  # 2: patent aggregates (txip_geo/store/aggregates.py)
+# 2: patent aggregates (txip_geo/store/aggregates.py); 3: the task register and evidence files (store.tasks,
+# store.evidence).
+SCHEMA_VERSION = 3
 INSERT_BATCH = 20_000  # rows converted to Python values at a time when inserting (memory: one such slice)
 
 
@@ -233,6 +235,8 @@ class Store:
                 con.execute(f'CREATE INDEX IF NOT EXISTS "ix_{kind.name}_import" ON "rec_{kind.name}" (import_id)')
             con.execute(NO_TOWNSHIP_INDEX)
             aggregates.create(con)
+            tasks.create(con)
+            evidence.create(con)
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self._migrate(con)
             has = con.execute("SELECT COUNT(*) FROM boundaries").fetchone()[0]
@@ -242,15 +246,20 @@ class Store:
     @staticmethod
     def _migrate(con) -> bool:
         """Bring a store written by an older version (e.g. a restored backup) up to SCHEMA_VERSION, inside the
-        caller's transaction; True when something was done."""
+        caller's transaction; True when the patent aggregates were rebuilt (those of an import being written too)."""
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row and int(row[0]) >= SCHEMA_VERSION:
+        version = int(row[0]) if row else 0
+        if version >= SCHEMA_VERSION:
             return False
-        aggregates.create(con)
-        aggregates.migrate(con)
-        con.execute(NO_TOWNSHIP_INDEX)
+        rebuilt = version < aggregates.VERSION
+        if rebuilt:
+            aggregates.create(con)
+            aggregates.migrate(con)
+            con.execute(NO_TOWNSHIP_INDEX)
+        tasks.create(con)  # version 3: new tables, nothing to convert
+        evidence.create(con)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        return True
+        return rebuilt
 
     def _current(self) -> None:
         """Migrate when the file was replaced under this handle (a restore) by a store of an older version."""
