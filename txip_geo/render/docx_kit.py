@@ -46,6 +46,11 @@ CELL_MARGIN_MM = 1.2
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
+def _tags(names: str) -> tuple[str, ...]:
+    """'cols docGrid' -> ('w:cols', 'w:docGrid'): element names in schema order."""
+    return tuple(f"w:{n}" for n in names.split())
+
+
 def dxa(mm: float) -> int:
     """Millimetres in twentieths of a point (Word's table unit)."""
     return round(mm / 25.4 * 1440)
@@ -237,18 +242,8 @@ def restart_numbering(section) -> None:
     pg.set(qn("w:start"), "1")
 
 
-_SECTPR_AFTER_PGNUMTYPE = (
-    "w:cols",
-    "w:formProt",
-    "w:vAlign",
-    "w:noEndnote",
-    "w:titlePg",
-    "w:textDirection",
-    "w:bidi",
-    "w:rtlGutter",
-    "w:docGrid",
-    "w:printerSettings",
-    "w:sectPrChange",
+_SECTPR_AFTER_PGNUMTYPE = _tags(
+    "cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter docGrid printerSettings sectPrChange"
 )
 
 
@@ -427,28 +422,15 @@ def _table_props(tbl, widths_mm: list[float]) -> None:
 
 
 # Schema order of w:tblPr's children (Word refuses a file whose elements are out of order).
-_TBLPR_ORDER = [
-    "tblStyle",
-    "tblpPr",
-    "tblOverlap",
-    "bidiVisual",
-    "tblStyleRowBandSize",
-    "tblStyleColBandSize",
-    "tblW",
-    "jc",
-    "tblCellSpacing",
-    "tblInd",
-    "tblBorders",
-    "shd",
-    "tblLayout",
-    "tblCellMar",
-    "tblLook",
-]
+_TBLPR_ORDER = _tags(
+    "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing tblInd "
+    "tblBorders shd tblLayout tblCellMar tblLook"
+)
 
 
 def _reorder_tblpr(tblPr) -> None:
     children = list(tblPr)
-    order = {qn(f"w:{n}"): i for i, n in enumerate(_TBLPR_ORDER)}
+    order = {qn(n): i for i, n in enumerate(_TBLPR_ORDER)}
     for c in children:
         tblPr.remove(c)
     for c in sorted(children, key=lambda e: order.get(e.tag, len(order))):
@@ -512,32 +494,8 @@ def picture(doc, png: bytes, max_w_mm: float, max_h_mm: float) -> None:
 
 
 # The children of w:pPr that come after w:pBdr (schema order).
-PPR_AFTER_PBDR = (
-    "w:shd",
-    "w:tabs",
-    "w:suppressAutoHyphens",
-    "w:kinsoku",
-    "w:wordWrap",
-    "w:overflowPunct",
-    "w:topLinePunct",
-    "w:autoSpaceDE",
-    "w:autoSpaceDN",
-    "w:bidi",
-    "w:adjustRightInd",
-    "w:snapToGrid",
-    "w:spacing",
-    "w:ind",
-    "w:contextualSpacing",
-    "w:mirrorIndents",
-    "w:suppressOverlap",
-    "w:jc",
-    "w:textDirection",
-    "w:textAlignment",
-    "w:textboxTightWrap",
-    "w:outlineLvl",
-    "w:divId",
-    "w:cnfStyle",
-    "w:rPr",
-    "w:sectPr",
-    "w:pPrChange",
+PPR_AFTER_PBDR = _tags(
+    "shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+    "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+    "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange"
 )
