@@ -123,7 +123,7 @@ def test_goal_table_rows_equal_the_comparison_formatted(doc):
     got = rows(tb)
     assert got[0] == ["指标", "目标值", "基期\n（2023年底）", "当前", "变化", "完成情况", "计算规则／来源"]
     body = {r[0].split(" ")[0]: r for r in got[1:]}
-    assert list(body) == ["G01", "G03", "G05", "G13", "M01"]
+    assert list(body) == ["G01", "G03", "G05", "G13"]
     assert body["G01"][:6] == ["G01 有效发明专利量（件）", "≥ 3,500", "2,875", "3,612", "+737", "已达成"]
     # 2 decimals for G03 (docs/data-model.md), the derived baseline tagged, progress on its own line
     assert body["G03"][:6] == [
@@ -136,18 +136,32 @@ def test_goal_table_rows_equal_the_comparison_formatted(doc):
     ]
     assert body["G05"][1:6] == ["≥ 660", "无基期数据", "无数据", "—", "无数据"]
     assert body["G13"][1:6] == ["＞ 90", "0\n方案起算", "85.3", "+85.3", "未达成\n进度 94.7%"]
-    assert body["M01"][1:6] == ["完成", "未完成", "已完成", "—", "已完成"]
     assert body["G01"][6] == "G01 的计算规则：按记录计算\n来源：按记录计算"
-    assert body["M01"][6].endswith("来源：手工填报")
+
+
+def test_milestone_table_baseline_now_and_evidence(doc):
+    got = rows(table_after(doc, t("report_docx.milestones_title")))
+    assert got[0] == ["里程碑", "基期\n（2023年底）", "当前", "佐证材料与来源"]
+    assert got[1:] == [
+        [
+            "M01 探索建立企业知识产权联盟",
+            "未完成",
+            "已完成",
+            "由 100 条记录计算；来源文件：m01.csv；截至 2026-10-31\n来源：手工填报",
+        ]
+    ]
 
 
 def test_status_cells_are_coloured_by_status(doc):
-    tb = table_after(doc, t("report_docx.goals_table_title"))
-    fills = {}
-    for r in tb.rows[1:]:
-        shd = r.cells[5]._tc.tcPr.find(qn("w:shd"))
-        fills[r.cells[0].text.split(" ")[0]] = shd.get(qn("w:fill"))
-    assert fills["G01"] == fills["M01"] != fills["G03"] == fills["G13"] != fills["G05"]
+    def fills(title, col):
+        tb = table_after(doc, t(title))
+        return {
+            r.cells[0].text.split(" ")[0]: r.cells[col]._tc.tcPr.find(qn("w:shd")).get(qn("w:fill"))
+            for r in tb.rows[1:]
+        }
+
+    f = fills("report_docx.goals_table_title", 5) | fills("report_docx.milestones_title", 2)
+    assert f["G01"] == f["M01"] != f["G03"] == f["G13"] != f["G05"]
 
 
 def test_every_table_repeats_its_header_and_no_row_splits(doc):
@@ -339,8 +353,9 @@ def test_all_baselines_missing_read_no_baseline_data():
     g["baseline"], g["change"], g["baseline_method"] = None, None, "none"
     d = build(goals=g)
     got = rows(table_after(d, t("report_docx.goals_table_title")))
-    assert [r[2] for r in got[1:]] == ["无基期数据"] * 5
-    assert [r[4] for r in got[1:]] == ["—"] * 5
+    assert [r[2] for r in got[1:]] == ["无基期数据"] * 4
+    assert [r[4] for r in got[1:]] == ["—"] * 4
+    assert rows(table_after(d, t("report_docx.milestones_title")))[1][1] == "无基期数据"
     text = body_text(d)
     assert "以下指标无基期数据（2023年12月31日 当日或之前没有可用的数据" in text
     assert "G01 有效发明专利量、G03 万人发明专利拥有量、G05 万企有效注册商标数" in text

@@ -117,6 +117,7 @@ class GoalRow:
     """One row of the goal table, as text; `status` keeps the machine status for the cell's colour."""
 
     id: str
+    kind: str  # goal | milestone
     name: str  # 'G01 有效发明专利量（件）'
     target: str
     baseline: str
@@ -127,6 +128,7 @@ class GoalRow:
     rule: str
     source: str
     status: str
+    basis: str  # where the current figure comes from (a milestone: the evidence entered)
 
 
 def goal_name(g: dict) -> str:
@@ -143,6 +145,7 @@ def goal_rows(goals: pd.DataFrame) -> list[GoalRow]:
         rows.append(
             GoalRow(
                 id=g["id"],
+                kind=g["kind"],
                 name=goal_name(g),
                 target=target_text(g),
                 baseline=_baseline_text(g),
@@ -153,6 +156,7 @@ def goal_rows(goals: pd.DataFrame) -> list[GoalRow]:
                 rule=str(g.get("rule") or ""),
                 source=source_text(g.get("source")),
                 status=g["status"],
+                basis=str(g.get("basis") or ""),
             )
         )
     return rows

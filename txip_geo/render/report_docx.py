@@ -38,6 +38,7 @@ RED = "C00000"
 # Column widths (mm). The goal table is laid out on a landscape page (225 mm of text); the others fit 156 mm.
 GOAL_WIDTHS = [44, 19, 25, 19, 18, 24, 76]
 SERIES_NAME_W = 56
+MILESTONE_WIDTHS = [51, 29, 20, 56]
 AREA_WIDTHS = [36, 30, 28, 26, 36]
 TASK_WIDTHS = [11, 52, 34, 17, 25, 17]
 FILE_WIDTHS = [36, 54, 24, 18, 24]
@@ -81,7 +82,7 @@ class _Report:
         self.date = meta.get("date") or date.today().isoformat()
         self.title = t("report_docx.title_1", city=self.city) + t("report_docx.title_2")
         self.doc = kit.new_document(title=self.title, author=self.office)
-        self.n_table = self.n_figure = 0
+        self.n_table = self.n_figure = self.n_h2 = 0
 
     def build(self) -> bytes:
         self.cover()
@@ -103,10 +104,14 @@ class _Report:
         return kit.para(self.doc, text, key, **kw)
 
     def h1(self, key: str):
+        self.n_h2 = 0
         return self.p(t(f"report_docx.{key}"), "h1")
 
     def h2(self, key: str):
-        return self.p(t(f"report_docx.{key}"), "h2")
+        """A level-2 heading numbered （一）（二）… within its section (a part left out leaves no gap)."""
+        self.n_h2 += 1
+        n = t("report_docx.numerals")[self.n_h2 - 1]
+        return self.p(t("report_docx.h2", n=n, title=t(f"report_docx.{key}")), "h2")
 
     def table_title(self, title: str) -> None:
         self.n_table += 1
@@ -227,6 +232,8 @@ class _Report:
         ]
         rows = []
         for r in sr.goal_rows(self.goals):
+            if r.kind != "goal":
+                continue
             fill, color = STATUS_FILL.get(r.status, (None, None))
             rows.append(
                 [
@@ -241,7 +248,34 @@ class _Report:
             )
         kit.table(self.doc, header, rows, GOAL_WIDTHS, size=9)
         self.turn(landscape=False)
+        self.milestone_table()
         self.series_table()
+
+    def milestone_table(self) -> None:
+        """The milestones M01–M04: done at the baseline and now, with the evidence entered."""
+        ms = [r for r in sr.goal_rows(self.goals) if r.kind == "milestone"]
+        if not ms:
+            return
+        self.h2("s2_milestones")
+        self.table_title(t("report_docx.milestones_title"))
+        header = [
+            t("report_docx.col_milestone"),
+            [t("report_docx.col_baseline_1"), t("report_docx.col_baseline_2", year=str(self.c.baseline)[:4])],
+            t("report_docx.col_current"),
+            t("report_docx.col_evidence"),
+        ]
+        rows = []
+        for r in ms:
+            fill, color = STATUS_FILL.get(r.status, (None, None))
+            rows.append(
+                [
+                    r.name,
+                    kit.Cell([r.baseline], align="center"),
+                    kit.Cell([r.current], align="center", fill=fill, color=color),
+                    kit.Cell([r.basis], small=[t("report_docx.source_line", source=r.source)]),
+                ]
+            )
+        kit.table(self.doc, header, rows, MILESTONE_WIDTHS, keep_together=True)
 
     def series_table(self) -> None:
         years, rows, derived = sr.series_table(self.series, self.goals)
@@ -270,7 +304,7 @@ class _Report:
             if not tables:
                 self.p(t("report_docx.no_parks" if layer == "parks" else "report_docx.no_areas"))
                 continue
-            self.p(t("report_docx.area_intro", what=what), keep_next=True)
+            self.p(t("report_docx.area_intro", what=what))
             name_col = t("report_docx.col_unit_name" if layer == "units" else "report_docx.col_park_name")
             for tb in tables:
                 if tb.unit:
