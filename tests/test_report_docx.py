@@ -337,6 +337,21 @@ def test_no_tasks_lists_the_plans_tasks():
         table_after(d, t("report_docx.tasks_title"))
 
 
+def test_task_register_with_blank_cells():
+    tasks = si.tasks(2)
+    tasks["lead"] = [None, float("nan")]
+    tasks["updated_at"] = [pd.NaT, None]
+    tasks["progress"] = [float("nan"), None]
+    tasks["evidence"] = [None, float("nan")]
+    d = build(tasks=tasks)
+    got = rows(table_after(d, t("report_docx.tasks_title")))
+    assert [r[2] for r in got[1:]] == ["", ""] and [r[4] for r in got[1:]] == ["", ""]
+    assert [r[5] for r in got[1:]] == ["0 件", "0 件"]
+    text = body_text(d)
+    assert "nan" not in text.lower() and "NaT" not in text and "None" not in text
+    assert text.count(t("report_docx.task_no_progress")) == 2
+
+
 def test_no_maps_says_so_and_maps_become_figures():
     text = body_text(build(maps={}))
     assert t("report_docx.no_maps") in text

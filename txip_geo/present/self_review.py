@@ -28,6 +28,11 @@ TAGGED_METHODS = ("derived", "plan_start")
 DONE_STATES = ("met", "done")
 
 
+def text(v) -> str:
+    """A text cell of a frame: '' for None, NaN or pd.NA."""
+    return "" if v is None or (not isinstance(v, str) and is_missing(v)) else str(v)
+
+
 def decimals_of(goal_id: str) -> int:
     return GOAL_DECIMALS.get(goal_id, 0)
 
@@ -273,7 +278,7 @@ def area_tables(areas: pd.DataFrame, layer: str) -> list[AreaTable]:
             cur = t("report_docx.no_data") if is_missing(r["current"]) else fmt_value(r["current"], d)
             rows.append((r["name"], base, cur, fmt_change(r["change"], d), rank))
         first = m.iloc[0]
-        out.append(AreaTable(metric, str(first["label"]), str(first["unit"] or ""), rows))
+        out.append(AreaTable(metric, text(first["label"]), text(first["unit"]), rows))
     return out
 
 
@@ -351,7 +356,7 @@ def baseline_notes(goals: pd.DataFrame, baseline: str, plan_start: str) -> list[
 # -- 存在问题和下一步 ------------------------------------------------------------------------------------------------------
 def _goal_issue(g: dict) -> str | None:
     d = decimals_of(g["id"])
-    unit = "" if is_missing(g.get("unit")) else (g.get("unit") or "")
+    unit = text(g.get("unit"))
     if g["status"] == "not_met":
         gap = float(g["target"]) - float(g["current"])
         return t(
@@ -422,11 +427,11 @@ def next_steps(goals: pd.DataFrame, tasks: pd.DataFrame) -> list[str]:
     todo: dict[str, dict[str, list[str]]] = {}
     for g in goals.to_dict("records"):
         what = _goal_todo(g)
-        if what and g.get("lead"):
-            todo.setdefault(g["lead"], {}).setdefault(what, []).append(g["id"])
+        if what and text(g.get("lead")):
+            todo.setdefault(text(g["lead"]), {}).setdefault(what, []).append(g["id"])
     for r in tasks.to_dict("records") if len(tasks) else []:
-        if r["status"] != "done" and r.get("lead"):
-            todo.setdefault(r["lead"], {}).setdefault("next_tasks", []).append(str(r["task_id"]))
+        if r["status"] != "done" and text(r.get("lead")):
+            todo.setdefault(text(r["lead"]), {}).setdefault("next_tasks", []).append(str(r["task_id"]))
     sep = t("report_docx.list_sep")
     out = []
     for lead, kinds in todo.items():

@@ -358,7 +358,7 @@ class _Report:
                 [
                     kit.Cell([str(r["task_id"])], align="center"),
                     str(r["name"]),
-                    str(r["lead"] or ""),
+                    sr.text(r["lead"]),
                     kit.Cell([str(r["status_label"])], align="center", fill=fill, color=color),
                     kit.Cell([_day(r.get("updated_at"))], align="center"),
                     kit.Cell([t("report_docx.evidence_count", n=len(sr.evidence_list(r["evidence"])))], align="center"),
@@ -375,7 +375,7 @@ class _Report:
         progress = r.get("progress")
         has_progress = isinstance(progress, str) and progress.strip()
         lines = [
-            t("report_docx.task_units", lead=r["lead"] or "", cooperating=r.get("cooperating") or ""),
+            t("report_docx.task_units", lead=sr.text(r["lead"]), cooperating=sr.text(r.get("cooperating"))),
             t(
                 "report_docx.task_status",
                 status=r["status_label"],
@@ -463,7 +463,8 @@ _AREA_ALIGNS = ["left", "right", "right", "right", "center"]
 
 
 def _day(v) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v == "":
+    """'2026-10-20' from a date, timestamp or ISO text; '' for a blank (None, NaN, NaT)."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "":
         return ""
     return str(v)[:10]
 
