@@ -37,9 +37,6 @@ LANG = "zh-CN"
 PAGE_W, PAGE_H = 210.0, 297.0
 MARGINS = {"top": 37.0, "bottom": 35.0, "left": 28.0, "right": 26.0}
 TEXT_W = PAGE_W - MARGINS["left"] - MARGINS["right"]
-TEXT_H = PAGE_H - MARGINS["top"] - MARGINS["bottom"]
-# Landscape (for a table that needs the width): the same margins turned.
-TEXT_W_LANDSCAPE = PAGE_H - MARGINS["top"] - MARGINS["bottom"]
 
 BODY_PT, TABLE_PT = 16, 10.5  # 三号, 五号
 CELL_MARGIN_MM = 1.2
@@ -97,7 +94,6 @@ class Style:
     keep_next: bool = False
     outline: int | None = None
     color: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 ALIGN = {
