@@ -596,22 +596,27 @@ def cmd_restore(args) -> int:
 
 
 # report formats made from a baseline comparison (figures.baseline): the GIS layers and the Word 自评报告.
-BASELINE_FORMATS = ("gpkg", "shp")
+BASELINE_FORMATS = ("gpkg", "shp", "docx")
 
 
 def _report_baseline(args) -> int:
-    """report --format gpkg|shp: the per-township and per-park figures (baseline, current, change) as GIS layers."""
+    """report --format gpkg|shp: the per-township and per-park figures (baseline, current, change) as GIS layers;
+    --format docx: the 自评报告 draft in Word."""
     import time
 
-    from txip_geo.render import gis
+    from txip_geo.render import acceptance, gis
 
     t0 = time.perf_counter()
-    comp = _comparison(args)
+    comp = _comparison(args, series=args.format == "docx")
     if not comp.now.has_records:
         print(t("cli.no_records"), file=sys.stderr)
         return 1
-    out = Path(args.out) if args.out else Path(gis.file_name(args.format, comp))
-    data = gis.gis_export(comp, _store(args), args.format, internal=not args.public)
+    if args.format == "docx":
+        out = Path(args.out) if args.out else Path(acceptance.file_name(comp))
+        data = acceptance.self_review_docx(comp, _store(args), internal=not args.public)
+    else:
+        out = Path(args.out) if args.out else Path(gis.file_name(args.format, comp))
+        data = gis.gis_export(comp, _store(args), args.format, internal=not args.public)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     notes = [t(k) for k, on in (("cli.note_sample", comp.is_sample), ("cli.note_internal", not args.public)) if on]

@@ -24,7 +24,7 @@ GOAL_DECIMALS = {"G03": 2, "G05": 1, "G07": 1, "G12": 2, "G13": 1, "G14": 1}
 METRIC_DECIMALS = {"invention_per_10k": 2, "enforcement_rate": 1, "mediation_rate": 1}
 
 # Baseline methods (figures.baseline) that put a tag under the baseline value.
-TAGGED_METHODS = ("derived", "plan_start")
+TAGGED_METHODS = ("derived", "plan_start", "baseline_year")
 DONE_STATES = ("met", "done")
 
 
@@ -334,7 +334,7 @@ def baseline_notes(goals: pd.DataFrame, baseline: str, plan_start: str) -> list[
     out = []
     sep = t("report_docx.list_sep")
     have = goals[goals["baseline"].notna()]
-    for method in ("snapshot", "derived", "plan_start"):
+    for method in ("snapshot", "derived", "plan_start", "baseline_year"):
         rows = have[have["baseline_method"] == method]
         if rows.empty:
             continue
@@ -345,7 +345,7 @@ def baseline_notes(goals: pd.DataFrame, baseline: str, plan_start: str) -> list[
             ]
         else:
             ids = sep.join(f"{r['id']} {r['name']}" for r in rows.to_dict("records"))
-            out.append(t(f"report_docx.note_{method}", ids=ids, date=baseline, start=plan_start))
+            out.append(t(f"report_docx.note_{method}", ids=ids, date=baseline, start=plan_start, year=baseline[:4]))
     missing = goals[goals["baseline"].isna()]
     if len(missing):
         ids = sep.join(f"{r['id']} {r['name']}" for r in missing.to_dict("records"))
