@@ -10,6 +10,7 @@ import streamlit as st
 from txip_geo.figures.compute import FigureSet, Settings, compute
 from txip_geo.paths import default_db_path
 from txip_geo.store.database import Store
+from txip_geo.strings import t
 
 # TXIP_NO_CACHE=1 turns every cache below off (the baseline of benchmarks/run.py; never set it in production).
 NO_CACHE = os.environ.get("TXIP_NO_CACHE", "") == "1"
@@ -44,7 +45,7 @@ def store_version(s: Store) -> tuple:
         )
 
 
-@cache_resource(show_spinner="正在计算……", max_entries=32)
+@cache_resource(show_spinner=t("page_ui.computing"), max_entries=32)
 def _figures(path: str, version: tuple, settings: Settings) -> FigureSet:
     return compute(_store(path), settings)
 

@@ -278,17 +278,28 @@ def ranks(values: pd.Series, metric: str) -> pd.Series:
     return values.rank(ascending=metric in MORE_IS_WORSE, method="min")
 
 
+# The columns of the panel's tables: an identifier -> the strings key of its shown name. A page finds a column by its
+# identifier (`columns`), so a renamed label cannot lose it.
+RANKING_COLUMNS = {"rank": "map.col_rank", "name": "map.col_name", "value": "map.col_value"}
+PANEL_COLUMNS = {"metric": "panel.col_metric", "value": "panel.col_value", "rank": "panel.col_rank"}
+
+
+def columns(table: dict[str, str], *ids: str) -> tuple[str, ...]:
+    """The shown names of the columns `ids` of a panel table (`RANKING_COLUMNS` or `PANEL_COLUMNS`)."""
+    return tuple(t(table[i]) for i in ids)
+
+
 def ranking(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
     """The areas ranked on an indicator (1 = best; for 'more is worse' indicators 1 = fewest), missing values last:
-    columns 排名, 名称, 数值 (map.col_*; formatted with the indicator's unit)."""
+    columns rank, name, value of `RANKING_COLUMNS` (formatted with the indicator's unit)."""
     _, unit = METRICS[indicator]
     table = (fs.units if view == "units" else fs.parks)[["code", "name", indicator]]
-    rank, name = t("map.col_rank"), t("map.col_name")
+    rank, name, value = columns(RANKING_COLUMNS, "rank", "name", "value")
     out = pd.DataFrame(
         {
             rank: ranks(table[indicator], indicator).astype("Int64"),
             name: table["name"],
-            t("map.col_value"): [maps.format_value(v, unit) for v in table[indicator]],
+            value: [maps.format_value(v, unit) for v in table[indicator]],
         }
     )
     return out.sort_values([rank, name], na_position="last", kind="stable").reset_index(drop=True)
@@ -316,11 +327,24 @@ PANEL_METRICS = [
 ]
 
 
+def park_figures(row: pd.Series) -> pd.DataFrame:
+    """A park's panel: columns metric and value of `PANEL_COLUMNS`, one row per panel metric the park has (`row`: the
+    park's row of `FigureSet.parks`; no population: a park has none of its own)."""
+    metric, value = columns(PANEL_COLUMNS, "metric", "value")
+    return pd.DataFrame(
+        [
+            {metric: METRICS[m][0], value: maps.format_value(row[m], METRICS[m][1])}
+            for m in PANEL_METRICS
+            if m in row.index and m != "population"
+        ]
+    )
+
+
 @dataclass
 class UnitDetail:
     code: str
     name: str
-    figures: pd.DataFrame  # 指标, 数值, 排名
+    figures: pd.DataFrame  # metric, value, rank of PANEL_COLUMNS
     trend: pd.DataFrame  # index app_year, columns 发明/实用新型/外观设计
     workstations: pd.DataFrame
     zero_enterprises: pd.DataFrame
@@ -342,16 +366,11 @@ def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     units = fs.units.set_index("code")
     row = units.loc[code]
     figs = []
+    metric, value, rank_col = columns(PANEL_COLUMNS, "metric", "value", "rank")
     for m in PANEL_METRICS:
         label, unit = METRICS[m]
         rank = rank_of(fs, code, m, units) if m not in ("area_km2", "population") else None
-        figs.append(
-            {
-                t("panel.col_metric"): label,
-                t("panel.col_value"): maps.format_value(row[m], unit),
-                t("panel.col_rank"): f"{rank}/17" if rank else "",
-            }
-        )
+        figs.append({metric: label, value: maps.format_value(row[m], unit), rank_col: f"{rank}/17" if rank else ""})
     p = fs.patents  # counts (FigureSet.patents), not records
     p = p[p["unit_code"] == code] if len(p) else p
     if len(p):
