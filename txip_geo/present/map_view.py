@@ -99,7 +99,7 @@ def point_layers(
                 {
                     "lon": w["dlon"],
                     "lat": w["dlat"],
-                    "color": w["station_type"].map(lambda x: POINT_STYLES.get(x, POINT_STYLES["_other_station"])),
+                    "color": w["station_type"].map(maps.station_color),
                     "tooltip": _fill(
                         "map.tip_workstation",
                         name=w["name"],
@@ -278,8 +278,7 @@ def ranks(values: pd.Series, metric: str) -> pd.Series:
     return values.rank(ascending=metric in MORE_IS_WORSE, method="min")
 
 
-# The columns of the panel's tables: an identifier -> the strings key of its shown name. A page finds a column by its
-# identifier (`columns`), so a renamed label cannot lose it.
+# The panel tables' columns: identifier -> strings key of the name shown (pages find a column by identifier).
 RANKING_COLUMNS = {"rank": "map.col_rank", "name": "map.col_name", "value": "map.col_value"}
 PANEL_COLUMNS = {"metric": "panel.col_metric", "value": "panel.col_value", "rank": "panel.col_rank"}
 
@@ -328,8 +327,7 @@ PANEL_METRICS = [
 
 
 def park_figures(row: pd.Series) -> pd.DataFrame:
-    """A park's panel: columns metric and value of `PANEL_COLUMNS`, one row per panel metric the park has (`row`: the
-    park's row of `FigureSet.parks`; no population: a park has none of its own)."""
+    """A park's panel (`row`: its row of FigureSet.parks): metric, value of `PANEL_COLUMNS`; no population of its own."""
     metric, value = columns(PANEL_COLUMNS, "metric", "value")
     return pd.DataFrame(
         [
