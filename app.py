@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from txip_geo.figures.baseline import BASELINE
-from txip_geo.figures.compute import Settings
+from txip_geo.figures.compute import POPULATION_BASES, Settings
 from txip_geo.render.basemaps import default_key as default_basemap
 from txip_geo.strings import t
 from ui import auth as ui_auth
@@ -43,7 +43,7 @@ with st.sidebar:
     st.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")
     with st.expander(t("settings.title"), expanded=False):
         st.number_input(t("settings.long_years"), min_value=1, max_value=20, step=1, key="long_years")
-        st.radio(t("settings.population_base"), ["常住", "户籍"], key="population_base", horizontal=True)
+        st.radio(t("settings.population_base"), list(POPULATION_BASES), key="population_base", horizontal=True)
         st.radio(
             t("settings.training_audience"),
             ["plan", "all"],

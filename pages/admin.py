@@ -73,7 +73,7 @@ if not users.empty:
         new_role = c1.selectbox(
             t("admin.col_role"),
             ("",) + auth.ROLES,
-            format_func=lambda r: auth.ROLE_LABELS.get(r, "（不变）"),
+            format_func=lambda r: auth.ROLE_LABELS.get(r, t("page_admin.unchanged")),
             key="adm_role",
         )
         new_pw = c2.text_input(t("admin.password"), type="password", key="adm_pw", help=t("admin.password_help"))
@@ -81,7 +81,11 @@ if not users.empty:
             t("admin.col_status"),
             ["", "enable", "disable"],
             key="adm_status",
-            format_func={"": "（不变）", "enable": "启用", "disable": t("admin.disabled")}.get,
+            format_func={
+                "": t("page_admin.unchanged"),
+                "enable": t("users.change_enabled"),
+                "disable": t("admin.disabled"),
+            }.get,
         )
         if st.button(t("admin.apply"), key="adm_apply"):
             try:
@@ -100,24 +104,26 @@ if not users.empty:
 
 st.subheader(t("admin.audit"))
 log = store.audit_log(1000)
-labels = {
-    "sign_in": "登录",
-    "sign_in_failed": "登录失败",
-    "sign_out": "退出",
-    "import": "导入",
-    "boundaries": "边界",
-    "user": "用户管理",
-    "restore": "恢复",
-    "backup": "备份",
-    "delete": "删除",
-    "manual": "手工填报",
-}
+# The audit log's actions (store.audit's second argument) with a name; any other is shown as written.
+ACTIONS = (
+    "sign_in",
+    "sign_in_failed",
+    "sign_out",
+    "import",
+    "boundaries",
+    "user",
+    "restore",
+    "backup",
+    "delete",
+    "manual",
+)
+labels = {a: t(f"page_admin.action_{a}") for a in ACTIONS}
 log = log.assign(at=log["at"].map(progress.local_time), action=log["action"].map(lambda a: labels.get(a, a)))
 log.columns = [t("admin.col_at"), t("admin.col_user"), t("admin.col_action"), t("admin.col_detail")]
 st.dataframe(log, hide_index=True, height=400)
 st.download_button(
     t("admin.download_audit"),
     data=export.write_xlsx({t("admin.audit"): log}),
-    file_name="操作日志.xlsx",
+    file_name=t("page_admin.audit_file"),
     mime=export.XLSX_MIME,
 )

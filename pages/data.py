@@ -40,7 +40,7 @@ def _tables(path: str, version: tuple, as_of: str | None, personal: bool):
 # -- upload: preview, then confirm ---------------------------------------------------------------------------------------
 def _report_xlsx(rep) -> bytes:
     sheets = report_sheets(rep)
-    return export.write_xlsx(sheets, {k: [f"导入检查报告：{rep.file_name}"] for k in sheets})
+    return export.write_xlsx(sheets, {k: [t("page_data.report_title", file=rep.file_name)] for k in sheets})
 
 
 def _problem_table(df):
@@ -61,14 +61,14 @@ def _show_report(rep, title: str) -> None:
         st.caption(t("upload.errors"))
         st.dataframe(frames["errors"], hide_index=True, height=min(38 + 35 * len(frames["errors"]), 300))
     for line in rep.readings:
-        st.caption(f"{t('upload.readings')}：{line}")
+        st.caption(t("page_data.reading", label=t("upload.readings"), line=line))
     if len(frames["warnings"]):
-        with st.expander(f"{t('upload.warnings')}（{len(frames['warnings'])}）"):
+        with st.expander(t("page_data.with_count", label=t("upload.warnings"), n=len(frames["warnings"]))):
             st.dataframe(_problem_table(frames["warnings"]), hide_index=True)
     st.download_button(
         t("upload.download_report"),
         data=_report_xlsx(rep),
-        file_name=f"导入检查报告_{rep.file_name}.xlsx",
+        file_name=t("page_data.report_file", file=rep.file_name),
         mime=export.XLSX_MIME,
         key=f"rep_{title}",
     )
@@ -151,7 +151,7 @@ def upload_section() -> None:
                     kind,
                     up.name,
                     as_of=as_of,
-                    user=user or "未署名",
+                    user=user or t("goal_basis.manual_unsigned"),
                     data=data,
                     file_name=up.name,
                     skip_invalid=skip,
@@ -229,7 +229,7 @@ else:
             t("data.download_warnings"),
             data=lambda: _report_xlsx(past_rep),
             on_click="ignore",
-            file_name=f"导入检查报告_{past_rep.file_name}.xlsx",
+            file_name=t("page_data.report_file", file=past_rep.file_name),
             key="download_warnings",
             mime=export.XLSX_MIME,
             icon=":material/download:",
@@ -280,7 +280,12 @@ if len(listing):
         icon=":material/download:",
     )
 
-tab_un, tab_out = st.tabs([f"{t('data.unassigned')}（{len(un)}）", f"{t('data.outside')}（{len(out)}）"])
+tab_un, tab_out = st.tabs(
+    [
+        t("page_data.with_count", label=t("data.unassigned"), n=len(un)),
+        t("page_data.with_count", label=t("data.outside"), n=len(out)),
+    ]
+)
 with tab_un:
     if un.empty:
         st.success(t("data.none_unassigned"))

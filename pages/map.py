@@ -4,7 +4,6 @@ from ui.boot import ensure_app
 
 ensure_app()  # first: a deep link on a fresh server must go through app.py
 
-import pandas as pd
 import streamlit as st
 
 from txip_geo.areas import boundaries
@@ -62,7 +61,7 @@ with st.sidebar:
         ["valid", "pending", "invalid"],
         key="pstatus",
         placeholder=t("map.all"),
-        format_func={"valid": "有效", "pending": "审中", "invalid": "失效"}.get,
+        format_func=lambda s: t(f"page_map.status_{s}"),
     )
     st.caption(t("map.layers"))
     show_ws = st.checkbox(t("map.layer_workstations"), value=True, key="lyr_ws")
@@ -176,7 +175,11 @@ def city_panel():
         t("map.city_ranking_units" if view == "units" else "map.city_ranking_parks", label=label)
         + (t("map.ranking_fewest_first") if indicator in views.MORE_IS_WORSE else "")
     )
-    st.html(tables.panel_table(views.ranking(fs, view, indicator), numeric=("排名", "数值")))
+    st.html(
+        tables.panel_table(
+            views.ranking(fs, view, indicator), numeric=views.columns(views.RANKING_COLUMNS, "rank", "value")
+        )
+    )
     st.caption(t("map.city_hint" if view == "units" else "map.city_hint_parks"))
 
 
@@ -186,22 +189,15 @@ def panel(code: str):
     if code in gaz.park_by_code:
         row = fs.parks.set_index("code").loc[code]
         park = gaz.park_by_code[code]
-        st.caption(f"{park.level}；所在镇街：{gaz.name_of(park.host_code) or park.host_note}")
-        figures = pd.DataFrame(
-            [
-                {"指标": METRICS[m][0], "数值": mapspec.format_value(row[m], METRICS[m][1])}
-                for m in views.PANEL_METRICS
-                if m in row.index and m != "population"
-            ]
-        )
-        st.html(tables.panel_table(figures, numeric=("数值",)))
+        st.caption(t("page_map.park_caption", level=park.level, host=gaz.name_of(park.host_code) or park.host_note))
+        st.html(tables.panel_table(views.park_figures(row), numeric=views.columns(views.PANEL_COLUMNS, "value")))
         return
     d = state.unit_detail(code, **filters)
     rank = views.rank_of(fs, code, indicator)
     value = fs.units.set_index("code").loc[code, indicator]
     st.metric(label, mapspec.format_value(value, unit), help=t("map.label_rank", rank=rank) if rank else None)
     if rank:
-        st.caption(t("map.label_rank", rank=rank) + f"（{label}）")
+        st.caption(t("map.label_rank", rank=rank) + t("page_map.rank_of_metric", label=label))
     # Only the open tab is computed and sent (a tab change reruns this fragment): a click shows its answer at once.
     tabs = st.tabs(
         [
@@ -217,12 +213,16 @@ def panel(code: str):
     )
     with tabs[0]:
         if tabs[0].open:
-            st.html(tables.panel_table(d.figures, numeric=("数值", "排名")))
+            st.html(tables.panel_table(d.figures, numeric=views.columns(views.PANEL_COLUMNS, "value", "rank")))
             net = d.network
+            office = {1.0: "yes", 0.0: "no"}.get(net["has_office"], "unknown")
             st.caption(
-                "三级网络：管理机构 "
-                + {1.0: "有", 0.0: "无"}.get(net["has_office"], "未填报")
-                + f"；专（兼）职人员 {mapspec.format_value(net['staff'], '人')}；专项资金 {mapspec.format_value(net['fund_wan'], '万元')}"
+                t(
+                    "page_map.network_line",
+                    office=t(f"network.{office}"),
+                    staff=mapspec.format_value(net["staff"], t("metric_units.staff")),
+                    fund=mapspec.format_value(net["fund_wan"], t("metric_units.fund_wan")),
+                )
             )
     with tabs[1]:
         if tabs[1].open:

@@ -285,7 +285,7 @@ elif step.kind == "gaps":
     kpis = []
     for key in ("office", "staff", "fund", "ws"):
         have, no, unknown = cov[key]
-        note = f"（未填报 {unknown}）" if unknown else ""
+        note = t("deck_panel.not_reported", n=unknown) if unknown else ""
         kpis.append(
             f'<div><span class="txp-kpi-label">{html.escape(t(f"network.summary_{key}"))}</span> '
             f'<span class="txp-kpi">{have} / {len(card)}</span> <span class="txp-basis">{note}</span></div>'
@@ -311,7 +311,7 @@ elif step.kind == "unit":
         for r in gaps.to_dict("records"):
             st.markdown(
                 f'<p class="txp-gap">● {html.escape(r[t("network.col_gap")])}</p>'
-                f'<p class="txp-gapnote">{html.escape(r[t("network.col_basis")])}　牵头：'
+                f'<p class="txp-gapnote">{html.escape(r[t("network.col_basis")])}{t("page_present.gap_lead")}'
                 f"{html.escape(r[t('network.col_lead')])}</p>",
                 unsafe_allow_html=True,
             )

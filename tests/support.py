@@ -139,23 +139,56 @@ def map_data(element) -> dict:
     return json.loads(element.json)
 
 
+# click_map reaches into AppTest's internals; checked against this Streamlit version (see check_click_internals).
+CLICK_CHECKED_WITH = "1.67.0"
+
+
+def click_internals(at):
+    """What `click_map` uses of Streamlit's internals, for `at`: (the run's widget states, a run with given widget
+    states, the trigger id of a component's event). An AssertionError naming what is gone when one has changed."""
+    import streamlit
+
+    missing = []
+    try:
+        from streamlit.components.v2.bidi_component.main import _make_trigger_id
+    except ImportError:
+        _make_trigger_id = None
+        missing.append("streamlit.components.v2.bidi_component.main._make_trigger_id")
+    tree = getattr(at, "_tree", None)
+    if not callable(getattr(tree, "get_widget_states", None)):
+        missing.append("AppTest._tree.get_widget_states()")
+    if not callable(getattr(at, "_run", None)):
+        missing.append("AppTest._run(widget_states)")
+    if not missing:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        if "json_trigger_value" not in WidgetState.DESCRIPTOR.fields_by_name:
+            missing.append("WidgetState.json_trigger_value")
+    assert not missing, (
+        f"tests/support.click_map uses AppTest internals checked with Streamlit {CLICK_CHECKED_WITH}; Streamlit "
+        f"{streamlit.__version__} no longer has: {', '.join(missing)}. Look for a public way to trigger a custom "
+        "component's event in AppTest (or rewrite click_map for the new internals)."
+    )
+    return tree.get_widget_states, at._run, _make_trigger_id
+
+
 def click_map(at, element, lat: float, lng: float):
     """Run an AppTest as if the user clicked the inline map at (lat, lng): the component's click trigger goes in with
     the widget states of the run, so its callback fires as in a browser. Returns the AppTest.
 
-    The one place the suite reaches into AppTest's internals: AppTest (Streamlit 1.67) inspects a custom component
-    but implements no interaction with it (its own error says: use session_state if it has a key, or a browser), and
-    a value put in session_state does not fire the component's callback, which is what the click test is about.
-    The browser tests click the real map (tests/browser/test_app.py)."""
+    The one place the suite reaches into AppTest's internals (`click_internals`, checked with Streamlit
+    CLICK_CHECKED_WITH): AppTest inspects a custom component but implements no interaction with it (its own error
+    says: use session_state if it has a key, or a browser), and a value put in session_state does not fire the
+    component's callback, which is what the click test is about. The browser tests click the real map
+    (tests/browser/test_app.py)."""
     import json
 
-    from streamlit.components.v2.bidi_component.main import _make_trigger_id
-
-    ws = at._tree.get_widget_states()
+    widget_states, run, trigger_id = click_internals(at)
+    ws = widget_states()
     w = ws.widgets.add()
-    w.id = _make_trigger_id(element.id, "events")
+    w.id = trigger_id(element.id, "events")
     w.json_trigger_value = json.dumps([{"event": "click", "value": {"lat": lat, "lng": lng}}])
-    return at._run(ws)
+    return run(ws)
 
 
 def page_text(at) -> str:

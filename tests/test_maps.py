@@ -144,7 +144,7 @@ def test_rate_classes_keep_their_decimals():
 def stations():
     kinds = ["知识产权工作站", "商标品牌指导站", "维权援助工作站", "专利导航服务站"]
     return pd.DataFrame(
-        {"lon": [120.05] * 4, "lat": [32.05] * 4, "tooltip": kinds, "color": [mapspec.POINT_STYLES[k] for k in kinds]}
+        {"lon": [120.05] * 4, "lat": [32.05] * 4, "tooltip": kinds, "color": [mapspec.station_color(k) for k in kinds]}
     )
 
 
@@ -153,7 +153,7 @@ def test_the_live_legend_names_every_kind_of_point_drawn():
     legend = maps._legend_html(s)  # the legend control's HTML
     assert json.dumps(legend, ensure_ascii=False).replace("</", "<\\/") in html_of(s)  # drawn on the map
     for kind in ["知识产权工作站", "商标品牌指导站", "维权援助工作站", "专利导航服务站"]:
-        assert has(legend, kind) and mapspec.POINT_STYLES[kind] in legend
+        assert has(legend, kind) and mapspec.station_color(kind) in legend
     assert not has(html_of(spec([1, 2])), maps.t("map.legend_points"))  # no points, no point legend
 
 
@@ -235,6 +235,6 @@ def test_all_zero_less_is_better_map_has_a_calm_zero_and_one_count_class():
 def test_a_view_without_the_class_legend_keeps_its_point_legend():
     s = spec([1, 2], points=[mapspec.PointLayer("知识产权工作站", stations())])
     only = json.loads(maps.points_legend_control(s).html_json.replace("<\\/", "</"))
-    assert "维权援助工作站" in only and mapspec.POINT_STYLES["维权援助工作站"] in only
+    assert "维权援助工作站" in only and mapspec.station_color("维权援助工作站") in only
     assert "专利总量" not in only and "0（空白）" not in only  # no classes
     assert maps.points_legend_control(spec([1, 2])) is None

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from support import click_map, inline_maps, map_data
+from support import click_internals, click_map, inline_maps, map_data
 
 from txip_geo.figures.compute import compute
 from txip_geo.store.database import Store
@@ -64,6 +64,15 @@ def test_clicking_on_the_map_selects_the_township_under_the_click(page):
     click_map(page, component(page), 32.23504, 120.2657)  # 黄桥镇
     assert not page.exception
     assert page.session_state["unit_pick"] == HQ and page.subheader[0].value == "黄桥镇"
+
+
+def test_the_apptest_internals_click_map_uses_are_there(page):
+    """click_map (tests/support.py) triggers the map's click through AppTest internals: this fails first, naming what
+    changed, when a Streamlit upgrade moves them."""
+    page.run()
+    widget_states, run, trigger_id = click_internals(page)
+    assert hasattr(widget_states(), "widgets") and callable(run)
+    assert component(page).id in trigger_id(component(page).id, "events")
 
 
 def test_deep_link_opens_the_indicator_and_township(page):

@@ -249,7 +249,7 @@ def test_styles_name_chinese_fonts_and_language_without_theme_fonts(doc):
     assert default.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
     assert default.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋"
     table = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml").blob.decode()
-    for name, (alt, _) in kit.FONT_TABLE.items():
+    for name, (alt, _, _) in kit.FONT_TABLE.items():
         assert f'w:name="{name}"' in table and f'w:val="{alt}"' in table
 
 

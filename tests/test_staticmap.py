@@ -11,7 +11,7 @@ from PIL import Image
 
 from txip_geo.present import mapspec as maps
 from txip_geo.present import meeting as report
-from txip_geo.render import exports, fonts, staticmap
+from txip_geo.render import exports, fonts, staticmap, staticmap_draw, staticmap_layout
 from txip_geo.strings import t
 
 
@@ -249,7 +249,7 @@ def _by_gid(fig, prefix):
 
 
 def _county(spec):
-    return staticmap._project(spec.outline).union_all()
+    return staticmap_draw.project(spec.outline).union_all()
 
 
 @pytest.fixture(scope="module", params=["print", "slide"])
@@ -298,7 +298,7 @@ def test_neighbour_names_sit_inside_the_frame_and_off_the_county(city_fig):
 def test_legend_and_notices_cover_no_township_and_no_name(city_fig):
     spec, fig = city_fig
     ax = fig.axes[0]
-    towns = _display_geoms(ax, staticmap._project(spec.areas).geometry)
+    towns = _display_geoms(ax, staticmap_draw.project(spec.areas).geometry)
     names = [_display_box(a, fig) for a in _by_gid(fig, "label:")]
     boxes = [_display_box(lg, fig) for lg in fig.legends]
     boxes += [_display_box(x, fig) for x in fig.texts if x.get_bbox_patch() is not None]  # the notices' badges
@@ -313,7 +313,7 @@ def test_a_locator_map_keeps_its_township_clear_and_cuts_no_name(fs, layers):
     fig = staticmap.figure(spec, layout="inset", focus=code, neutral=True, internal=False, figsize=(4.0, 5.0))
     fig.canvas.draw()
     ax = fig.axes[0]
-    town = _display_geoms(ax, staticmap._project(spec.areas).loc[lambda d: d["code"] == code].geometry)[0]
+    town = _display_geoms(ax, staticmap_draw.project(spec.areas).loc[lambda d: d["code"] == code].geometry)[0]
     frame = _display_box(ax, fig).buffer(1)
     furniture = [_display_box(a, fig) for g in ("northarrow", "scalebar") for a in _by_gid(fig, g)]
     assert len(furniture) == 2 and not any(b.intersects(town) for b in furniture)
@@ -339,7 +339,7 @@ def test_the_static_legend_names_every_kind_of_point(fs, layers):
 
 def test_a_less_is_better_map_has_no_alarm_zero_in_its_legend(fs, layers):
     spec = report.indicator_spec(fs, layers, "zero_patent_above_scale")
-    zero_handle, zero_label = staticmap._legend_handles(spec)[0]
+    zero_handle, zero_label = staticmap_layout.legend_handles(spec)[0]
     assert zero_label == t("map.legend_zero_no_gap")
     assert matplotlib_colors_equal(zero_handle.get_facecolor(), maps.ZERO_GOOD_COLOR)
     assert not matplotlib_colors_equal(zero_handle.get_edgecolor(), "#bd0026")
@@ -368,7 +368,7 @@ def test_a_map_of_one_or_a_few_areas_places_its_furniture_off_them(n):
     fig = staticmap.figure(spec, layout="slide")
     fig.canvas.draw()
     ax = fig.axes[0]
-    shapes = _display_geoms(ax, staticmap._project(areas).geometry)
+    shapes = _display_geoms(ax, staticmap_draw.project(areas).geometry)
     for gid in ("northarrow", "scalebar"):
         (a,) = _by_gid(fig, gid)
         assert not any(_display_box(a, fig).intersects(g) for g in shapes), gid

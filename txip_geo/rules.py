@@ -25,9 +25,14 @@ UNCLEAR = (MIXED, EMPTY, UNKNOWN)  # left out under the plan's rule, with an imp
 
 
 @lru_cache(maxsize=1)
-def audience_vocabulary() -> dict:
+def _audience_file() -> dict:
     with open(DATA_DIR / "training_audiences.toml", "rb") as f:
-        voc = tomllib.load(f)
+        return tomllib.load(f)
+
+
+@lru_cache(maxsize=1)
+def audience_vocabulary() -> dict:
+    voc = _audience_file()
     term_class = {}
     for cls, terms in voc["terms"].items():
         for term in terms:
@@ -43,7 +48,7 @@ def audience_vocabulary() -> dict:
 
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text))
-    return "".join(text.split()).removesuffix("等")
+    return "".join(text.split()).removesuffix(_audience_file()["trailing"])
 
 
 def audience_terms(text) -> list[str]:

@@ -1,24 +1,28 @@
-"""The record kinds: their fields, types, keys and Chinese headers (one schema for templates, importer and store)."""
+"""The record kinds: their fields, types, keys and Chinese headers (one schema for templates, importer and store).
+
+A kind's Chinese label and its fields' headers are in the strings table, section ``[kind_<name>]`` (the location
+fields': ``[kind_location]``); the assignment methods' names in ``[assign_method]``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from txip_geo.strings import t
 
 
 @dataclass(frozen=True)
 class Field:
     name: str  # internal column name (English, stable)
-    header: str  # Chinese header used in templates and exports
     type: str = "text"  # text | int | float | date | bool
     required: bool = False
     personal: bool = False  # personal data: masked for viewers
     doc: str = ""
+    header: str = ""  # Chinese header used in templates and exports (strings: [kind_<kind>] <name>)
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str
-    label: str  # Chinese label
     # The columns a record is known by: rows with the same key are one record, de-duplicated within a file (the first
     # row wins) and within a snapshot (the later import wins). A derived column when the written value has several
     # spellings (patents: pkey, the number without its check digit; the network: area_code, the area resolved).
@@ -36,6 +40,7 @@ class Kind:
     # The store keeps per-import counts of this kind's records (store.aggregates) and the figures are counted from
     # them, its records loaded only when a page lists them: the kind of millions of rows (patents).
     aggregated: bool = False
+    label: str = ""  # Chinese label (strings: [kind_<name>] label)
 
     @property
     def field_names(self) -> list[str]:
@@ -52,29 +57,30 @@ class Kind:
         raise KeyError(name)
 
 
+def _headed(section: str, fields: tuple[Field, ...]) -> tuple[Field, ...]:
+    """`fields` with their Chinese headers, from the strings table's `section`."""
+    return tuple(replace(f, header=t(f"{section}.{f.name}")) for f in fields)
+
+
 # Input fields that locate a record. Any subset may be present; see txip_geo/locate/decide.py for precedence.
-LOCATION_FIELDS: tuple[Field, ...] = (
-    Field("area_code", "所属镇街代码", doc="9-digit NBS code of the township-level unit, if the source gives it"),
-    Field("area_name", "所属镇街", doc="township/street name as written in the source (old names accepted)"),
-    Field("park_name", "所属园区", doc="park name, if the source gives it"),
-    Field("address", "地址", doc="postal address; matched to a unit when nothing better is given"),
-    Field("lon", "经度", "float", doc="longitude, decimal degrees"),
-    Field("lat", "纬度", "float", doc="latitude, decimal degrees"),
-    Field("datum", "坐标系", doc="WGS84 / CGCS2000 / GCJ02 (高德/腾讯); empty = WGS84"),
+LOCATION_FIELDS: tuple[Field, ...] = _headed(
+    "kind_location",
+    (
+        Field("area_code", doc="9-digit NBS code of the township-level unit, if the source gives it"),
+        Field("area_name", doc="township/street name as written in the source (old names accepted)"),
+        Field("park_name", doc="park name, if the source gives it"),
+        Field("address", doc="postal address; matched to a unit when nothing better is given"),
+        Field("lon", "float", doc="longitude, decimal degrees"),
+        Field("lat", "float", doc="latitude, decimal degrees"),
+        Field("datum", doc="WGS84 / CGCS2000 / GCJ02 (高德/腾讯); empty = WGS84"),
+    ),
 )
 
 # Columns the store adds to every located record.
 ASSIGNMENT_COLUMNS = ("unit_code", "park_code", "assign_method", "assign_note")
 
 # How a record was assigned to an area.
-ASSIGN_METHODS = {
-    "code": "按代码/镇街名称字段",
-    "point": "按坐标落点",
-    "address": "按地址匹配",
-    "park": "按园区名称",
-    "unassigned": "未能归属",
-    "outside": "泰兴市外",
-}
+ASSIGN_METHODS = {m: t(f"assign_method.{m}") for m in ("code", "point", "address", "park", "unassigned", "outside")}
 
 _F = Field
 
@@ -82,6 +88,9 @@ KINDS: dict[str, Kind] = {}
 
 
 def _kind(k: Kind) -> Kind:
+    """`k` with its label and headers from the strings table ([kind_<name>]), registered in KINDS."""
+    section = f"kind_{k.name}"
+    k = replace(k, label=t(f"{section}.label"), fields=_headed(section, k.fields))
     KINDS[k.name] = k
     return k
 
@@ -89,27 +98,24 @@ def _kind(k: Kind) -> Kind:
 PATENTS = _kind(
     Kind(
         "patents",
-        "专利",
         ("pkey",),
         (
             _F(
                 "app_no",
-                "申请号",
                 required=True,
                 doc="application number in any common form (CN/ZL prefix, dots, spaces)",
             ),
-            _F("title", "名称"),
-            _F("applicant", "申请人"),
-            _F("app_date", "申请日", "date"),
-            _F("grant_date", "授权公告日", "date"),
+            _F("title"),
+            _F("applicant"),
+            _F("app_date", "date"),
+            _F("grant_date", "date"),
             _F(
                 "type_label",
-                "专利类型",
                 doc="发明/实用新型/外观设计; the number decides when they disagree or it is empty",
             ),
-            _F("status", "法律状态", required=True, doc="有效/审中/失效 (common wordings are mapped)"),
-            _F("ipc", "主分类号"),
-            _F("enterprise_code", "统一社会信用代码"),
+            _F("status", required=True, doc="有效/审中/失效 (common wordings are mapped)"),
+            _F("ipc"),
+            _F("enterprise_code"),
         ),
         doc="One row per patent application. Derived on import: number (canonical), patent_type, pct, check_ok, "
         "app_year, status_code (valid/pending/invalid).",
@@ -130,17 +136,16 @@ PATENTS = _kind(
 TRADEMARKS = _kind(
     Kind(
         "trademarks",
-        "商标",
         ("reg_no",),
         (
-            _F("reg_no", "注册号", required=True),
-            _F("name", "商标名称"),
-            _F("nice_class", "国际分类", "int"),
-            _F("registrant", "注册人"),
-            _F("reg_date", "注册日期", "date"),
-            _F("expiry_date", "专用权期限截止", "date"),
-            _F("status", "商标状态", required=True, doc="已注册/有效、申请中、无效/注销/撤销"),
-            _F("enterprise_code", "统一社会信用代码"),
+            _F("reg_no", required=True),
+            _F("name"),
+            _F("nice_class", "int"),
+            _F("registrant"),
+            _F("reg_date", "date"),
+            _F("expiry_date", "date"),
+            _F("status", required=True, doc="已注册/有效、申请中、无效/注销/撤销"),
+            _F("enterprise_code"),
         ),
         doc="Derived on import: status_code (valid/pending/invalid).",
         derived=(("status_code", "TEXT"),),
@@ -151,21 +156,19 @@ TRADEMARKS = _kind(
 WORKSTATIONS = _kind(
     Kind(
         "workstations",
-        "知识产权工作站",
         ("station_id",),
         (
-            _F("station_id", "编号", required=True),
-            _F("name", "名称", required=True),
+            _F("station_id", required=True),
+            _F("name", required=True),
             _F(
                 "station_type",
-                "类型",
                 required=True,
                 doc="知识产权工作站/商标品牌指导站/维权援助工作站/专利导航服务站…",
             ),
-            _F("host", "依托单位"),
-            _F("established", "设立日期", "date"),
-            _F("status", "运行状态", doc="运行/撤销; empty = 运行"),
-            _F("contact", "联系人", personal=True),
+            _F("host"),
+            _F("established", "date"),
+            _F("status", doc="运行/撤销; empty = 运行"),
+            _F("contact", personal=True),
         ),
         derived=(("active", "INTEGER"),),
         id_from=("name", "station_type"),
@@ -176,28 +179,25 @@ WORKSTATIONS = _kind(
 CASES = _kind(
     Kind(
         "cases",
-        "执法案件与纠纷",
         ("case_no",),
         (
-            _F("case_no", "案件编号", required=True),
+            _F("case_no", required=True),
             _F(
                 "case_kind",
-                "案件类别",
                 required=True,
                 doc="查处 (administrative enforcement case) or 调解 (dispute mediation); "
                 "a ledger's 处理方式 (立案查处/行政处罚 -> 查处, 调解/行政调解 -> 调解, 移送 -> 查处, transferred)",
             ),
-            _F("ip_type", "知识产权类型", doc="专利/商标/地理标志/其他"),
-            _F("cause", "案由"),
-            _F("accepted_date", "立案日期", "date", required=True),
+            _F("ip_type", doc="专利/商标/地理标志/其他"),
+            _F("cause"),
+            _F("accepted_date", "date", required=True),
             _F(
                 "status",
-                "办理状态",
                 doc="受理/办理中/已结案/移送/撤回; empty = 已结案 when there is a 结案日期, else 办理中",
             ),
-            _F("closed_date", "结案日期", "date"),
-            _F("outcome", "处理结果", doc="for 调解: 调解成功/调解不成; for 查处: 行政处罚/责令整改/不予处罚…"),
-            _F("party", "当事人", personal=True),
+            _F("closed_date", "date"),
+            _F("outcome", doc="for 调解: 调解成功/调解不成; for 查处: 行政处罚/责令整改/不予处罚…"),
+            _F("party", personal=True),
         ),
         doc="Derived on import: kind_code (enforcement/dispute), status_code (open/closed/transferred/withdrawn), "
         "mediated (bool, 调解 only).",
@@ -209,26 +209,24 @@ CASES = _kind(
 ENTERPRISES = _kind(
     Kind(
         "enterprises",
-        "企业",
         ("credit_code",),
         (
-            _F("credit_code", "统一社会信用代码", required=True),
-            _F("name", "企业名称", required=True),
-            _F("industry", "行业"),
-            _F("above_scale", "规上工业企业", "bool"),
-            _F("high_tech", "高新技术企业", "bool"),
-            _F("gb_filed", "贯标备案", "bool"),
-            _F("gb_passed", "贯标绩效评价合格", "bool"),
-            _F("advantage", "国家知识产权优势示范", doc="国家示范/国家优势/省级/…; empty = none"),
-            _F("ip_intensive", "知识产权密集型企业", "bool"),
-            _F("patent_standard", "专利标准融合创新企业", "bool"),
+            _F("credit_code", required=True),
+            _F("name", required=True),
+            _F("industry"),
+            _F("above_scale", "bool"),
+            _F("high_tech", "bool"),
+            _F("gb_filed", "bool"),
+            _F("gb_passed", "bool"),
+            _F("advantage", doc="国家示范/国家优势/省级/…; empty = none"),
+            _F("ip_intensive", "bool"),
+            _F("patent_standard", "bool"),
             _F(
                 "patents_held",
-                "有效专利数",
                 "int",
                 doc="empty = unknown; derived from patent records by credit code or name",
             ),
-            _F("trademarks_held", "有效商标数", "int"),
+            _F("trademarks_held", "int"),
         ),
     )
 )
@@ -236,15 +234,14 @@ ENTERPRISES = _kind(
 PLEDGES = _kind(
     Kind(
         "pledges",
-        "知识产权质押融资",
         ("pledge_id",),
         (
-            _F("pledge_id", "登记号", required=True),
-            _F("pledgor", "出质人"),
-            _F("ip_type", "质押物类型", doc="专利/商标/混合"),
-            _F("amount_wan", "金额（万元）", "float", required=True),
-            _F("date", "登记日期", "date", required=True),
-            _F("pledgee", "质权人"),
+            _F("pledge_id", required=True),
+            _F("pledgor"),
+            _F("ip_type", doc="专利/商标/混合"),
+            _F("amount_wan", "float", required=True),
+            _F("date", "date", required=True),
+            _F("pledgee"),
         ),
     )
 )
@@ -252,15 +249,14 @@ PLEDGES = _kind(
 TRAININGS = _kind(
     Kind(
         "trainings",
-        "知识产权培训",
         ("training_id",),
         (
-            _F("training_id", "编号", required=True),
-            _F("date", "培训日期", "date", required=True),
-            _F("title", "培训名称"),
-            _F("audience", "对象", doc="高管/工程师 (counted by G16)/其他; spellings in data/training_audiences.toml"),
-            _F("attendees", "人次", "int", required=True),
-            _F("organiser", "主办单位"),
+            _F("training_id", required=True),
+            _F("date", "date", required=True),
+            _F("title"),
+            _F("audience", doc="高管/工程师 (counted by G16)/其他; spellings in data/training_audiences.toml"),
+            _F("attendees", "int", required=True),
+            _F("organiser"),
         ),
         id_from=("date", "title", "audience"),
         derive="training_audience",
@@ -270,13 +266,12 @@ TRAININGS = _kind(
 SERVICE_ORGS = _kind(
     Kind(
         "service_orgs",
-        "知识产权服务机构",
         ("org_id",),
         (
-            _F("org_id", "统一社会信用代码", required=True),
-            _F("name", "机构名称", required=True),
-            _F("org_type", "机构类型", doc="代理/律所/运营/评估/其他"),
-            _F("status", "状态", doc="在营/注销; empty = 在营"),
+            _F("org_id", required=True),
+            _F("name", required=True),
+            _F("org_type", doc="代理/律所/运营/评估/其他"),
+            _F("status", doc="在营/注销; empty = 在营"),
         ),
         derived=(("active", "INTEGER"),),
         id_from=("name",),
@@ -287,16 +282,15 @@ SERVICE_ORGS = _kind(
 NETWORK = _kind(
     Kind(
         "network",
-        "三级网络（镇街、园区）",
         ("area_code",),
         (
-            _F("area", "镇街或园区", required=True, doc="unit name or code, or park name or code (P01…)"),
-            _F("has_office", "知识产权管理机构", "bool"),
-            _F("office_name", "机构名称"),
-            _F("staff", "专（兼）职管理人员数", "int"),
-            _F("fund_wan", "专项资金（万元）", "float"),
-            _F("pilot_level", "试点示范级别", doc="parks only: 国家/省/empty"),
-            _F("evidence", "佐证材料"),
+            _F("area", required=True, doc="unit name or code, or park name or code (P01…)"),
+            _F("has_office", "bool"),
+            _F("office_name"),
+            _F("staff", "int"),
+            _F("fund_wan", "float"),
+            _F("pilot_level", doc="parks only: 国家/省/empty"),
+            _F("evidence"),
         ),
         located=False,
         doc="One row per township-level unit or park; the network facts the plan asks for (保障措施一、三).",
@@ -308,15 +302,14 @@ NETWORK = _kind(
 MANUAL = _kind(
     Kind(
         "manual",
-        "手工填报指标",
         ("goal_id",),
         (
-            _F("goal_id", "指标编号", required=True, doc="G01…G16 or M01…M04"),
-            _F("value", "数值", "float", doc="numeric goals"),
-            _F("done", "是否完成", "bool", doc="milestones"),
-            _F("evidence", "佐证材料", required=True),
-            _F("entered_by", "填报人"),
-            _F("entered_on", "填报日期", "date"),
+            _F("goal_id", required=True, doc="G01…G16 or M01…M04"),
+            _F("value", "float", doc="numeric goals"),
+            _F("done", "bool", doc="milestones"),
+            _F("evidence", required=True),
+            _F("entered_by"),
+            _F("entered_on", "date"),
         ),
         located=False,
         doc="Figures entered by hand with evidence; they override the computed value of that goal.",
@@ -327,14 +320,13 @@ MANUAL = _kind(
 STATISTICS = _kind(
     Kind(
         "statistics",
-        "统计基数（人口、市场主体）",
         ("code", "year", "measure"),
         (
-            _F("code", "区划代码", required=True, doc="321283 for the city, or a unit's 9-digit code"),
-            _F("year", "年份", "int", required=True),
-            _F("measure", "指标", required=True, doc="常住人口/户籍人口/人口(未注明)/市场主体户数"),
-            _F("value", "数值", "float", required=True),
-            _F("source", "来源", required=True),
+            _F("code", required=True, doc="321283 for the city, or a unit's 9-digit code"),
+            _F("year", "int", required=True),
+            _F("measure", required=True, doc="常住人口/户籍人口/人口(未注明)/市场主体户数"),
+            _F("value", "float", required=True),
+            _F("source", required=True),
         ),
         located=False,
         doc="Denominators for per-capita figures; replaces/extends data/population.csv.",

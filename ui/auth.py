@@ -36,7 +36,7 @@ def current_user() -> auth.User | None:
         mapped = auth.sso_user(store, subject)
         if mapped:
             st.session_state[SESSION_KEY] = mapped
-            store.audit(mapped.username, "sign_in", "统一身份认证")
+            store.audit(mapped.username, "sign_in", t("page_ui.sso_sign_in"))
             return mapped
         st.error(t("auth.sso_unknown", subject=subject))
     return None

@@ -45,7 +45,7 @@ def store_version(s: Store) -> tuple:
         )
 
 
-@cache_resource(show_spinner="正在计算……", max_entries=32)
+@cache_resource(show_spinner=t("page_ui.computing"), max_entries=32)
 def _figures(path: str, version: tuple, settings: Settings) -> FigureSet:
     return compute(_store(path), settings)
 

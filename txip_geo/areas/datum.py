@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 
 import numpy as np
 
+from txip_geo.paths import DATA_DIR
 from txip_geo.strings import t
 
 __all__ = [
@@ -160,69 +162,16 @@ def gcj02_to_wgs84(lon, lat):
 
 # --------------------------------------------------------------------------- names
 
-_ALIASES = {
-    "WGS84": (
-        "WGS84",
-        "WGS1984",
-        "WGS84坐标",
-        "WGS84坐标系",
-        "EPSG4326",
-        "4326",
-        "CRS84",
-        "OGCCRS84",
-        "URNOGCDEFCRSOGC13CRS84",
-        "URNOGCDEFCRSEPSG4326",
-        "GPS",
-        "GPS坐标",
-        "地球坐标",
-        "地球坐标系",
-    ),
-    "CGCS2000": (
-        "CGCS2000",
-        "CGCS",
-        "CGCS2000坐标",
-        "CGCS2000坐标系",
-        "EPSG4490",
-        "4490",
-        "URNOGCDEFCRSEPSG4490",
-        "2000国家大地坐标系",
-        "国家2000坐标系",
-        "国家2000",
-        "2000坐标系",
-        "2000大地坐标系",
-        "中国2000国家大地坐标系",
-        "天地图",
-        "TIANDITU",
-    ),
-    "GCJ02": (
-        "GCJ02",
-        "GCJ",
-        "GCJ02坐标",
-        "GCJ02坐标系",
-        "火星",
-        "火星坐标",
-        "火星坐标系",
-        "国测局",
-        "国测局坐标",
-        "国测局坐标系",
-        "国测局02",
-        "高德",
-        "高德地图",
-        "高德坐标",
-        "AMAP",
-        "AUTONAVI",
-        "GAODE",
-        "腾讯",
-        "腾讯地图",
-        "腾讯坐标",
-        "TENCENT",
-        "QQ",
-        "QQMAP",
-        "SOSO",
-    ),
-}
-_LOOKUP = {alias: datum for datum, aliases in _ALIASES.items() for alias in aliases}
-_BAIDU = ("BD09", "BD09LL", "BD09MC", "BD", "BAIDU", "百度", "百度地图", "百度坐标", "BMAP")
+
+def _names() -> dict:
+    with open(DATA_DIR / "datum_names.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+_NAMES = _names()  # data/datum_names.toml: how users write each datum
+_LOOKUP = {alias: datum for datum, aliases in _NAMES["aliases"].items() for alias in aliases}
+_BAIDU = tuple(_NAMES["baidu"]["names"])
+_BAIDU_CONTAINS = tuple(_NAMES["baidu"]["contains"])
 
 
 def _key(text: str) -> str:
@@ -249,7 +198,7 @@ def normalise_datum(text) -> str:
         raise ValueError(t("areas.datum_empty"))
     if key in _LOOKUP:
         return _LOOKUP[key]
-    if key in _BAIDU or key.startswith("BD09") or "百度" in key or "BAIDU" in key:
+    if key in _BAIDU or key.startswith("BD09") or any(w in key for w in _BAIDU_CONTAINS):
         raise ValueError(t("areas.datum_baidu", text=repr(raw)))
     # combinations such as "tencent/腾讯" or "GCJ-02（高德）": every part must agree
     parts = [_key(p) for p in re.split(r"[\s/、,，;；|()（）]+", unicodedata.normalize("NFKC", raw))]

@@ -19,24 +19,26 @@ import pandas as pd
 from txip_geo import rules, schema
 from txip_geo.areas.boundaries import area_km2
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
+from txip_geo.ingest import words
 from txip_geo.paths import DATA_DIR
 from txip_geo.store import aggregates
 from txip_geo.strings import t
 
 # The population bases a view may divide by (the `base` column of data/population.csv; the settings' choice).
-POPULATION_BASES = ("常住", "户籍")
+POPULATION_BASES = words.POPULATION_BASES
 # The measures of the statistics table (schema's statistics `measure`): population by base, population of an
 # unstated base, and the market entities G05 divides by.
-UNKNOWN_POPULATION = "人口(未注明)"
-MARKET_ENTITIES = "市场主体户数"
-# The pilot levels of a park that count for G06, and the advantage level that counts for G09 (words of the records).
-PILOT_LEVELS_COUNTED = "国家|省"
-NATIONAL = "国家"
+UNKNOWN_POPULATION = words.UNKNOWN_POPULATION
+MARKET_ENTITIES = words.MARKET_ENTITIES
+# The pilot levels of a park that count for G06 (a regular expression), and the advantage level that counts for G09
+# (words of the records, data/ingest_words.toml).
+PILOT_LEVELS_COUNTED = words.alternatives(words.PILOT_LEVELS_COUNTED)
+NATIONAL = words.ADVANTAGE_NATIONAL
 
 
 def population_measure(base: str) -> str:
     """The statistics measure of a population base: 常住 -> 常住人口."""
-    return base + "人口"
+    return base + words.POPULATION
 
 
 @dataclass(frozen=True)

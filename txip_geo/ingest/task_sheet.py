@@ -18,6 +18,7 @@ file, the row and the column (ImportRejected); nothing is returned to be stored.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from txip_geo.ingest import limits, parse
 from txip_geo.ingest.header import cell
 from txip_geo.ingest.read import MAX_HEADER_SCAN, Source, read_sheets
 from txip_geo.ingest.report import ImportReport, Problem, rejected
+from txip_geo.paths import DATA_DIR
 from txip_geo.plan import task_table
 from txip_geo.strings import t
 
@@ -42,33 +44,22 @@ __all__ = [
 ]
 
 STATUSES = ("not_started", "in_progress", "done")
+_WORDS = tomllib.loads((DATA_DIR / "task_words.toml").read_text(encoding="utf-8"))
 #: field -> the headers it is read from (compared without spaces, full-width letters as half-width).
-HEADERS: dict[str, tuple[str, ...]] = {
-    "task": ("任务编号", "编号", "序号", "任务序号", "重点任务", "任务"),
-    "name": ("任务名称", "名称", "任务内容"),
-    "status": ("状态", "任务状态", "推进状态", "完成状态", "进展状态"),
-    "progress": ("进展情况", "进展", "工作进展", "推进情况", "完成情况", "进展说明"),
-    "evidence_note": ("佐证材料", "佐证", "证明材料", "佐证材料清单"),
-}
+HEADERS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _WORDS["headers"].items()}
 #: The template's header (data/templates/tasks.csv): the first form of each field.
-TEMPLATE_HEADER = ["任务编号", "任务名称", "状态", "进展情况", "佐证材料"]
-STATUS_WORDS = {
-    "未启动": "not_started",
-    "未开始": "not_started",
-    "not_started": "not_started",
-    "推进中": "in_progress",
-    "进行中": "in_progress",
-    "in_progress": "in_progress",
-    "已完成": "done",
-    "完成": "done",
-    "done": "done",
-}
+TEMPLATE_HEADER = [forms[0] for forms in HEADERS.values()]
+STATUS_WORDS = {**_WORDS["statuses"], **{code: code for code in STATUSES}}
 MAX_TEXT = 4000  # characters of a progress or evidence text
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
-_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_NUM = _WORDS["numbers"]
+_NUMERALS: dict[str, int] = _NUM["numerals"]
+_TEN = _NUM["ten"]
+_CN = "".join(_NUMERALS)
 _ID_FORM = re.compile(
-    r"^(?P<pre>(?:重点)?(?:任务)?\s*第?\s*[(（]?)\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})"
-    r"(?P<sep>\s*[)）]?\s*(?:项|号)?\s*[.、．:：]?)\s*(?P<rest>.*)$"
+    rf"^(?P<pre>(?:{_NUM['prefix_key']})?(?:{_NUM['prefix_task']})?\s*{_NUM['prefix_ordinal']}?\s*[(（]?)\s*"
+    rf"(?P<n>\d{{1,2}}|[{_CN}]{{1,3}})"
+    rf"(?P<sep>\s*[)）]?\s*(?:{'|'.join(_NUM['suffixes'])})?\s*[.、．:：]?)\s*(?P<rest>.*)$"
 )
 
 
@@ -86,7 +77,7 @@ class TaskUpdate:
 def _chinese_number(text: str) -> int | None:
     if text in _NUMERALS:
         return _NUMERALS[text]
-    if len(text) == 2 and text[0] == "十" and text[1] in _NUMERALS and text[1] != "十":
+    if len(text) == 2 and text[0] == _TEN and text[1] in _NUMERALS and text[1] != _TEN:
         return 10 + _NUMERALS[text[1]]
     return None
 

@@ -1,5 +1,6 @@
 """The words the importers read in cells and headers (data/ingest_words.toml), as named data: status wordings, yes/no
-flags, total rows, patent type labels. The one reader of that file; the parsers take the words from here."""
+flags, total rows, patent type labels, and the record words the figures count by (population bases, pilot levels).
+The one reader of that file; the parsers and the figures take the words from here."""
 
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ CASE_MEDIATED_STATUS: list[str] = list(_WORDS["cases"]["mediated_status"])
 
 INACTIVE: list[str] = list(_WORDS["active"]["inactive"])
 PILOT_LEVELS: list[str] = list(_WORDS["network"]["pilot_levels"])
+PILOT_LEVELS_COUNTED: list[str] = list(_WORDS["network"]["pilot_levels_counted"])
+ADVANTAGE_NATIONAL: str = _WORDS["enterprises"]["national"]
 STATISTICS_MEASURES: set[str] = set(_WORDS["statistics"]["measures"])
+POPULATION_BASES: tuple[str, ...] = tuple(_WORDS["statistics"]["population_bases"])
+POPULATION: str = _WORDS["statistics"]["population"]
+UNKNOWN_POPULATION: str = _WORDS["statistics"]["unknown_population"]
+MARKET_ENTITIES: str = _WORDS["statistics"]["market_entities"]
 
 TRUE_WORDS: set[str] = set(_WORDS["flags"]["true"])
 FALSE_WORDS: set[str] = set(_WORDS["flags"]["false"])

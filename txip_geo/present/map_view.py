@@ -98,7 +98,7 @@ def point_layers(
                 {
                     "lon": w["dlon"],
                     "lat": w["dlat"],
-                    "color": w["station_type"].map(lambda x: POINT_STYLES.get(x, POINT_STYLES["_other_station"])),
+                    "color": w["station_type"].map(maps.station_color),
                     "tooltip": _fill(
                         "map.tip_workstation",
                         name=w["name"],
@@ -272,17 +272,27 @@ def unit_at(layer: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
     return None if hit.empty else str(hit["code"].iloc[0])
 
 
+# The panel tables' columns: identifier -> strings key of the name shown (pages find a column by identifier).
+RANKING_COLUMNS = {"rank": "map.col_rank", "name": "map.col_name", "value": "map.col_value"}
+PANEL_COLUMNS = {"metric": "panel.col_metric", "value": "panel.col_value", "rank": "panel.col_rank"}
+
+
+def columns(table: dict[str, str], *ids: str) -> tuple[str, ...]:
+    """The shown names of the columns `ids` of a panel table (`RANKING_COLUMNS` or `PANEL_COLUMNS`)."""
+    return tuple(t(table[i]) for i in ids)
+
+
 def ranking(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
     """The areas ranked on an indicator (1 = best; for 'more is worse' indicators 1 = fewest), missing values last:
-    columns 排名, 名称, 数值 (map.col_*; formatted with the indicator's unit)."""
+    columns rank, name, value of `RANKING_COLUMNS` (formatted with the indicator's unit)."""
     _, unit = METRICS[indicator]
     table = (fs.units if view == "units" else fs.parks)[["code", "name", indicator]]
-    rank, name = t("map.col_rank"), t("map.col_name")
+    rank, name, value = columns(RANKING_COLUMNS, "rank", "name", "value")
     out = pd.DataFrame(
         {
             rank: ranks(table[indicator], indicator).astype("Int64"),
             name: table["name"],
-            t("map.col_value"): [maps.format_value(v, unit) for v in table[indicator]],
+            value: [maps.format_value(v, unit) for v in table[indicator]],
         }
     )
     return out.sort_values([rank, name], na_position="last", kind="stable").reset_index(drop=True)
@@ -310,11 +320,23 @@ PANEL_METRICS = [
 ]
 
 
+def park_figures(row: pd.Series) -> pd.DataFrame:
+    """A park's panel (`row`: its row of FigureSet.parks): metric, value of `PANEL_COLUMNS`; no population of its own."""
+    metric, value = columns(PANEL_COLUMNS, "metric", "value")
+    return pd.DataFrame(
+        [
+            {metric: METRICS[m][0], value: maps.format_value(row[m], METRICS[m][1])}
+            for m in PANEL_METRICS
+            if m in row.index and m != "population"
+        ]
+    )
+
+
 @dataclass
 class UnitDetail:
     code: str
     name: str
-    figures: pd.DataFrame  # 指标, 数值, 排名
+    figures: pd.DataFrame  # metric, value, rank of PANEL_COLUMNS
     trend: pd.DataFrame  # index app_year, columns 发明/实用新型/外观设计
     workstations: pd.DataFrame
     zero_enterprises: pd.DataFrame
@@ -336,16 +358,11 @@ def unit_detail(fs: FigureSet, code: str, personal: bool = True) -> UnitDetail:
     units = fs.units.set_index("code")
     row = units.loc[code]
     figs = []
+    metric, value, rank_col = columns(PANEL_COLUMNS, "metric", "value", "rank")
     for m in PANEL_METRICS:
         label, unit = METRICS[m]
         rank = rank_of(fs, code, m, units) if m not in ("area_km2", "population") else None
-        figs.append(
-            {
-                t("panel.col_metric"): label,
-                t("panel.col_value"): maps.format_value(row[m], unit),
-                t("panel.col_rank"): f"{rank}/17" if rank else "",
-            }
-        )
+        figs.append({metric: label, value: maps.format_value(row[m], unit), rank_col: f"{rank}/17" if rank else ""})
     p = fs.patents  # counts (FigureSet.patents), not records
     p = p[p["unit_code"] == code] if len(p) else p
     if len(p):

@@ -41,13 +41,16 @@ SELECTED_COLOR = "#e31a1c"
 PARK_COLOR = "#54278f"
 
 
+# The station types the plan names, as a workstation's 类型 is written: identifier -> name (strings [station_type]).
+STATION_TYPES = {k: t(f"station_type.{k}") for k in ("ip", "brand", "rights", "navigation")}
+
 POINT_STYLES = {
-    # workstation types
-    "知识产权工作站": "#1b9e77",
-    "商标品牌指导站": "#d95f02",
-    "维权援助工作站": "#7570b3",
-    "专利导航服务站": "#e7298a",
-    "_other_station": "#66a61e",
+    # workstation types (STATION_TYPES), and any other type
+    "station_ip": "#1b9e77",
+    "station_brand": "#d95f02",
+    "station_rights": "#7570b3",
+    "station_navigation": "#e7298a",
+    "station_other": "#66a61e",
     # cases
     "enforcement": "#b2182b",
     "dispute": "#2166ac",
@@ -55,6 +58,12 @@ POINT_STYLES = {
     "enterprise": "#525252",
     "zero_patent": "#e31a1c",
 }
+_STATION_BY_NAME = {name: f"station_{k}" for k, name in STATION_TYPES.items()}
+
+
+def station_color(station_type) -> str:
+    """A workstation's point colour by its 类型 as written (a type the plan does not name: `station_other`'s)."""
+    return POINT_STYLES[_STATION_BY_NAME.get(station_type, "station_other")]
 
 
 # Point colour → legend wording (the station types name themselves).
@@ -63,8 +72,8 @@ POINT_LABELS = {
     POINT_STYLES["dispute"]: t("map.point_dispute"),
     POINT_STYLES["enterprise"]: t("map.point_enterprise"),
     POINT_STYLES["zero_patent"]: t("map.point_zero_patent"),
-    POINT_STYLES["_other_station"]: t("map.point_other_station"),
-    **{c: k for k, c in POINT_STYLES.items() if not k.startswith("_") and not k.isascii()},
+    POINT_STYLES["station_other"]: t("map.point_other_station"),
+    **{POINT_STYLES[f"station_{k}"]: name for k, name in STATION_TYPES.items()},
 }
 
 

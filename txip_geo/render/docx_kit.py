@@ -12,6 +12,7 @@ Debian: WenQuanYi Micro Hei, the app's bundled font; scripts/render_report.py ad
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 
 from docx import Document
@@ -22,15 +23,14 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
 
+from txip_geo.paths import DATA_DIR
+
 LATIN = "Times New Roman"
-BODY, HEADING, HEADING2, TABLE, TITLE = "仿宋", "黑体", "楷体", "宋体", "宋体"
-# The Chinese fonts the document names: font-table name -> (English name, PANOSE) as Word writes them.
-FONT_TABLE = {
-    "宋体": ("SimSun", "02010600030101010101"),
-    "黑体": ("SimHei", "02010609060101010101"),
-    "仿宋": ("FangSong", "02010609060101010101"),
-    "楷体": ("KaiTi", "02010609060101010101"),
-}
+# The fonts Chinese government documents use, their names as Word writes them (data/docx_fonts.toml).
+_FONTS = tomllib.loads((DATA_DIR / "docx_fonts.toml").read_text(encoding="utf-8"))
+BODY, HEADING, HEADING2, TABLE, TITLE = (_FONTS["roles"][k] for k in ("body", "heading", "heading2", "table", "title"))
+# The Chinese fonts the document names: font-table name -> (English name, PANOSE, family) as Word writes them.
+FONT_TABLE = {f["name"]: (f["english"], f["panose"], f["family"]) for f in _FONTS["fonts"]}
 LANG = "zh-CN"
 
 # A4 portrait, GB/T 9704 margins (mm): the text area is 156 × 225 mm.
@@ -184,8 +184,8 @@ def _font_table(doc) -> None:
     part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
     fonts = [
         f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:panose1 w:val="{panose}"/><w:charset w:val="86"/>'
-        f'<w:family w:val="{"roman" if name in ("宋体", "仿宋") else "modern"}"/><w:pitch w:val="variable"/></w:font>'
-        for name, (alt, panose) in FONT_TABLE.items()
+        f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>'
+        for name, (alt, panose, family) in FONT_TABLE.items()
     ]
     latin = (
         f'<w:font w:name="{LATIN}"><w:panose1 w:val="02020603050405020304"/><w:charset w:val="00"/>'

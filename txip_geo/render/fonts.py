@@ -29,7 +29,7 @@ from txip_geo.strings import t
 ENV_FONT = "TXIP_CJK_FONT"
 
 # Text every export shows: a font must cover all of it (and typical record text) to be used.
-PROBE = "泰兴市知识产权三级网络地图样例数据示意边界内部资料镇街园区黄桥镇根思乡济川街道延令姚王数据来源截至０１２３４５６７８９（）：；、，。％"
+PROBE = t("fonts.probe")
 
 # Free CJK families, best first. The PPTX names its own font (see report.PPTX_FONT): it cannot embed one.
 FAMILIES = (

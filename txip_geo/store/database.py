@@ -91,7 +91,7 @@ CREATE TABLE IF NOT EXISTS boundaries (
     code TEXT NOT NULL,
     name TEXT NOT NULL,
     geometry BLOB NOT NULL,         -- WKB, display datum (WGS84)
-    official INTEGER NOT NULL,      -- 0 = schematic (示意), 1 = official import
+    official INTEGER NOT NULL,      -- 0 = schematic, 1 = official import
     import_id INTEGER,
     source TEXT,
     PRIMARY KEY (layer, code)

@@ -44,7 +44,7 @@ DDL = [
         task_id INTEGER NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('not_started', 'in_progress', 'done')),
         progress TEXT NOT NULL DEFAULT '',
-        evidence_note TEXT NOT NULL DEFAULT '',  -- the 佐证材料 list as text (the files: table evidence)
+        evidence_note TEXT NOT NULL DEFAULT '',  -- the evidence list as text (the files: table evidence)
         updated_by TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         source TEXT NOT NULL                      -- app | import:<file name>

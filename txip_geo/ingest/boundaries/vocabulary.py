@@ -3,9 +3,15 @@ name a unit (or park) and its code, which layer names hint at townships or parks
 province codes and place-name prefixes that tell another county's feature, and GEOS's reasons for an invalid ring.
 
 The Chinese texts the import shows are in the strings table (``[boundaries_import]``, see ``messages``); the reasons
-below map to its keys."""
+below map to its keys. The attribute columns' and layers' words are in data/boundary_words.toml, the place-name
+prefixes in data/place_words.toml."""
 
 from __future__ import annotations
+
+import tomllib
+
+from txip_geo.areas.place_words import AREA_PREFIXES
+from txip_geo.paths import DATA_DIR
 
 LAYERS = ("townships", "parks")
 
@@ -15,47 +21,13 @@ SIDECAR_SUFFIXES = (".shx", ".dbf", ".prj", ".cpg", ".qpj")
 ACCEPTED_SUFFIXES = (".zip",) + DATA_SUFFIXES
 
 # -- attribute columns ------------------------------------------------------------------------------------------------
+with open(DATA_DIR / "boundary_words.toml", "rb") as _f:
+    _WORDS = tomllib.load(_f)
 # Field names, lower case, in order of preference (content decides when none of them is present).
-CODE_FIELDS = (
-    "xzqdm",
-    "xzqhdm",
-    "xzqh_dm",
-    "xzq_dm",
-    "xzdm",
-    "code",
-    "adcode",
-    "gb",
-    "区划代码",
-    "行政区代码",
-    "行政区划代码",
-    "代码",
-    "dm",
-    "yqdm",
-    "园区代码",
-)
-NAME_FIELDS = (
-    "xzqmc",
-    "xzqhmc",
-    "xzqh_mc",
-    "xzq_mc",
-    "xzmc",
-    "name",
-    "名称",
-    "行政区名称",
-    "乡镇名称",
-    "镇街名称",
-    "镇街",
-    "乡镇",
-    "mc",
-    "yqmc",
-    "园区名称",
-    "园区",
-)
+CODE_FIELDS: tuple[str, ...] = tuple(_WORDS["fields"]["code"])
+NAME_FIELDS: tuple[str, ...] = tuple(_WORDS["fields"]["name"])
 # A file with several polygon layers: the one whose name holds one of these is the layer's.
-LAYER_NAME_HINTS = {
-    "townships": ("xzq", "乡镇", "镇街", "镇级", "township", "town"),
-    "parks": ("园区", "开发区", "park", "yq"),
-}
+LAYER_NAME_HINTS: dict[str, tuple[str, ...]] = {layer: tuple(w) for layer, w in _WORDS["layer_hints"].items()}
 
 # -- DBF text encodings ------------------------------------------------------------------------------------------------
 # A .cpg's declaration (upper case, without spaces, '_' and '-') -> the codec to read with.
@@ -111,7 +83,7 @@ PROVINCE_CODES = {
     "82",
 }
 # Taixing's province, prefecture and own name, as a full name (江苏省泰州市泰兴市黄桥镇) starts with them.
-PROVINCE, CITY, COUNTY = "江苏省", "泰州市", "泰兴市"
+PROVINCE, CITY, COUNTY = AREA_PREFIXES
 PLACE_PREFIXES = (PROVINCE, CITY, COUNTY)
 
 # -- geometry ----------------------------------------------------------------------------------------------------------
