@@ -256,11 +256,32 @@ def _rank(v) -> str:
     return t("report_docx.no_change") if is_missing(v) else f"{int(v)}"
 
 
-def area_tables(areas: pd.DataFrame, layer: str) -> list[AreaTable]:
-    """One table per metric of a layer ('units' | 'parks'), areas in the order given."""
+# The per-area metrics the report tables: the goals' per-area figures (goals.PER_AREA), the workstations of the
+# three-tier network and the zero-patent enterprises of 消零 -- not every metric the map offers (a reviewer reads
+# these; the workbook and the GIS layers carry the rest).
+REPORT_METRICS = (
+    "invention_patents_valid",
+    "invention_patents_long",
+    "invention_per_10k",
+    "trademarks",
+    "workstations",
+    "zero_patent_above_scale",
+    "zero_patent_high_tech",
+    "high_tech_gb_filed",
+    "pledge_amount_wan",
+    "enforcement_rate",
+    "mediation_rate",
+    "training_attendees",
+    "service_orgs",
+)
+
+
+def area_tables(areas: pd.DataFrame, layer: str, metrics=REPORT_METRICS) -> list[AreaTable]:
+    """One table per metric of `metrics` (in that order) of a layer ('units' | 'parks'), areas in the order given."""
     if areas is None or areas.empty:
         return []
-    a = areas[areas["layer"] == layer]
+    a = areas[(areas["layer"] == layer) & areas["metric"].isin(metrics)]
+    a = a.assign(_order=a["metric"].map({m: i for i, m in enumerate(metrics)})).sort_values("_order", kind="stable")
     out = []
     for metric in dict.fromkeys(a["metric"]):
         m = a[a["metric"] == metric]
@@ -287,7 +308,7 @@ def worsened(areas: pd.DataFrame, layer: str) -> list[tuple[str, list[str]]]:
     less-is-better ones)."""
     if areas is None or areas.empty:
         return []
-    a = areas[(areas["layer"] == layer) & areas["change"].notna()]
+    a = areas[(areas["layer"] == layer) & areas["change"].notna() & areas["metric"].isin(REPORT_METRICS)]
     out = []
     for metric in dict.fromkeys(a["metric"]):
         m = a[a["metric"] == metric]
