@@ -116,6 +116,10 @@ ACTIONS = (
     "backup",
     "delete",
     "manual",
+    "task_status",
+    "evidence_upload",
+    "evidence_delete",
+    "evidence_refused",
 )
 labels = {a: t(f"page_admin.action_{a}") for a in ACTIONS}
 log = log.assign(at=log["at"].map(progress.local_time), action=log["action"].map(lambda a: labels.get(a, a)))
