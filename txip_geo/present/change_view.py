@@ -113,7 +113,7 @@ def change_map_spec(comp: Comparison, spec: MapSpec, *, view: str, indicator: st
 
 
 def rank_text(then, now) -> str:
-    """"第4 → 第3"; a rank not known reads —."""
+    """A rank then → now, "第4 → 第3"; a rank not known reads —."""
 
     def one(r):
         return "—" if r is None or pd.isna(r) else t("change.rank_one", rank=int(r))
@@ -216,7 +216,8 @@ def change_ranking(comp: Comparison, view: str, indicator: str) -> pd.DataFrame:
                 maps.format_change(v, unit, dec, none if m == "none" else "") for v, m in zip(f["value"], f["method"])
             ],
             t("change.col_rank"): [
-                rank_text(None if m == "plan_start" else a, b) for a, b, m in zip(f["rank_then"], f["rank_now"], f["method"])
+                rank_text(None if m == "plan_start" else a, b)
+                for a, b, m in zip(f["rank_then"], f["rank_now"], f["method"])
             ],
         }
     )

@@ -145,7 +145,11 @@ def class_color(cls, n_classes: int, zero_good: bool = False, less_is_better: bo
 
 
 def area_style(
-    value, breaks: list[float] | ChangeScale, selected: bool = False, zero_good: bool = False, less_is_better: bool = False
+    value,
+    breaks: list[float] | ChangeScale,
+    selected: bool = False,
+    zero_good: bool = False,
+    less_is_better: bool = False,
 ) -> dict:
     """`zero_good`: a zero is good news (calm colour, no alarm border) rather than a gap; `less_is_better` implies it
     and colours the classes warm. A change map's classes (ChangeScale) carry their own direction (change_style)."""
@@ -385,7 +389,9 @@ def change_legend_entries(scale: ChangeScale) -> list[tuple[str, str]]:
     def word(cls):
         return t("change.better" if change_better(cls, scale) else "change.worse")
 
-    ups = [(change_color(i, scale), t("change.legend_up", range=ranges[i - 1], meaning=word(i))) for i in range(n, 0, -1)]
+    ups = [
+        (change_color(i, scale), t("change.legend_up", range=ranges[i - 1], meaning=word(i))) for i in range(n, 0, -1)
+    ]
     downs = [
         (change_color(-i, scale), t("change.legend_down", range=ranges[i - 1], meaning=word(-i)))
         for i in range(1, n + 1)

@@ -221,6 +221,15 @@ def _signed(now, then) -> str:
     return f"{now - then:+d}" if now != then else "0"
 
 
+def _count_event(key: str, then, now) -> str | None:
+    """A count's change (change.event_*): gained (from 0), more, less, lost (to 0); None when unchanged or unknown."""
+    if not (_known(then) and _known(now)) or now == then:
+        return None
+    if now > then:
+        return f"{key}_gained" if then == 0 else f"{key}_more"
+    return f"{key}_lost" if now == 0 else f"{key}_less"
+
+
 def _events(r) -> list[str]:
     """What changed in one area since the baseline (change.event_*), from its values then and now."""
     out = []
@@ -228,13 +237,10 @@ def _events(r) -> list[str]:
         out.append("office_gained")
     elif r["has_office_then"] == 1 and r["has_office_now"] == 0:
         out.append("office_lost")
-    for col, key in (("staff", "staff"), ("fund_wan", "fund")):
-        then, now = r[f"{col}_then"], r[f"{col}_now"]
-        if _known(then) and _known(now) and now != then:
-            out.append(f"{key}_{'gained' if then == 0 else 'more'}" if now > then else f"{key}_{'lost' if now == 0 else 'less'}")
-    then, now = r["workstations_then"], r["workstations_now"]
-    if _known(then) and _known(now) and now != then:
-        out.append(f"ws_{'gained' if then == 0 else 'more'}" if now > then else f"ws_{'lost' if now == 0 else 'less'}")
+    for col, key in (("staff", "staff"), ("fund_wan", "fund"), ("workstations", "ws")):
+        event = _count_event(key, r[f"{col}_then"], r[f"{col}_now"])
+        if event:
+            out.append(event)
     return out
 
 
