@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import box
 
 from txip_geo.figures.baseline import compare
-from txip_geo.figures.compute import METRICS, Settings
+from txip_geo.figures.compute import Settings
 from txip_geo.present import change_view, map_view, mapspec
 from txip_geo.render import folium_map as maps
 from txip_geo.render.offline import localise_map
@@ -214,21 +214,30 @@ def test_an_indicator_without_baseline_is_all_no_baseline_never_zero(comp, demo_
     assert any("无基期数据" in x for x in ch.extra_lines) and any("越少越好" in x for x in ch.extra_lines)
     tips, labels = mapspec.area_texts(ch)
     assert set(labels) == {"无基期数据"} and set(tips) == {"无基期数据"}
+    ranking = change_view.change_ranking(comp, "units", ind)  # the city panel's list: no change, not 0
+    assert set(ranking["基期"]) == {"—"} and set(ranking["变化"]) == {"—"} and "0 家" not in set(ranking["变化"])
 
 
 def test_panel_figures_then_now_change_and_ranks(comp):
-    df = change_view.area_changes(comp, HQ)
-    assert list(df.columns) == ["指标", "基期", "当前", "变化", "排名", "基期说明"]
-    row = df.set_index("指标").loc[METRICS["patents"][0]]
+    df = change_view.area_changes(comp, HQ).set_index("指标")
+    assert list(df.columns) == ["基期", "当前", "变化", "排名", "基期说明"]
+    row = df.loc["专利总量（件）"]  # the unit in the label, the numbers alone
     a = comp.areas.set_index(["code", "metric"]).loc[(HQ, "patents")]
-    assert row["基期"] == f"{int(a['baseline']):,} 件" and row["当前"] == f"{int(a['current']):,} 件"
-    assert row["变化"] == f"{int(a['current'] - a['baseline']):+,} 件"
+    assert row["基期"] == f"{int(a['baseline']):,}" and row["当前"] == f"{int(a['current']):,}"
+    assert row["变化"] == f"{int(a['current'] - a['baseline']):+,}"
     assert row["排名"] == f"第{int(a['rank_then'])} → 第{int(a['rank_now'])}"
     assert row["基期说明"] == "推算"
-    ent = df.set_index("指标").loc[METRICS["above_scale"][0]]
-    assert ent["基期"] == "无基期数据" and ent["变化"] == "无基期数据" and ent["排名"].startswith("— → 第")
-    cum = df.set_index("指标").loc[METRICS["enforcement_cases"][0]]
+    ent = df.loc["规上工业企业（家）"]  # no baseline: said, never 0
+    assert (
+        ent["基期"] == "—"
+        and ent["变化"] == "—"
+        and ent["基期说明"] == "无基期数据"
+        and ent["排名"].startswith("— → 第")
+    )
+    cum = df.loc["行政查处案件（件）"]
     assert cum["基期说明"] == "累计起点" and cum["排名"].startswith("— →")  # 0 everywhere then: no order
+    rate = df.loc["行政查处率（%）"]
+    assert rate["基期说明"] == "基期年度" and rate["变化"].endswith("个百分点")
 
 
 def test_ranking_by_change_best_first(comp):

@@ -53,12 +53,19 @@ def app(page: str, db, baseline: str | None = None) -> AppTest:
 
 
 def tables(at) -> list[list[list[str]]]:
-    """Every HTML table the page shows (st.html), as rows of cell texts (the header row first)."""
+    """Every HTML table the page shows (st.html), as rows of cell texts (the header row first). A cell's small
+    note (how a baseline was read, under a figure's name) is kept apart: "name｜note"."""
     out = []
     for t in re.findall(r"<table.*?</table>", page_text(at), re.S):
         rows = re.findall(r"<tr>(.*?)</tr>", t, re.S)
-        out.append([[html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)] for r in rows])
+        cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S) for r in rows]
+        out.append([[_text(c) for c in r] for r in cells])
     return out
+
+
+def _text(cell: str) -> str:
+    """A cell's text: its small note after ｜, tags (the spans a long value may break between) dropped."""
+    return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<small[^>]*>(.*?)</small>", r"｜\1", cell)))
 
 
 def table_with(at, header: str) -> list[dict]:
@@ -67,6 +74,24 @@ def table_with(at, header: str) -> list[dict]:
         if header in t[0]:
             return [dict(zip(t[0], r)) for r in t[1:]]
     raise AssertionError(f"no table with {header!r}: {[t[0] for t in tables(at)]}")
+
+
+def panel_figures(at) -> dict[str, dict]:
+    """The panel's figures then and now: 指标 → its cells, with 说明 (how its baseline was read; '' for a snapshot)."""
+    out = {}
+    for r in table_with(at, "排名"):
+        if "指标" not in r:
+            continue
+        name, _, note = r["指标"].partition("｜")
+        out[name] = {**r, "说明": note}
+    return out
+
+
+def headline(at) -> dict[str, str]:
+    """The panel's line under the indicator's value: 基期 / 当前 / 变化 / 排名 → their text."""
+    block = re.search(r'<div class="txip-change-line">(.*?)</div></div>', page_text(at), re.S).group(0)
+    pairs = re.findall(r"<small>(.*?)</small><span[^>]*>(.*?)</span>", block)
+    return {html.unescape(k): html.unescape(v) for k, v in pairs}
 
 
 def number(text: str) -> float:
@@ -114,23 +139,26 @@ def test_the_township_panel_shows_baseline_current_change_and_ranks(demo_db, dem
         at.query_params["unit"] = HQ
         at.run()
         assert not at.exception and at.subheader[0].value == "黄桥镇"
-        rows = {r["指标"]: r for r in table_with(at, "基期说明")}
+        rows = panel_figures(at)
         a = demo_comp.areas.set_index(["code", "metric"])
         for metric, label in (
-            ("patents", "专利总量"),
-            ("trademarks", "有效注册商标"),
-            ("workstations", "知识产权工作站"),
+            ("patents", "专利总量（件）"),
+            ("trademarks", "有效注册商标（件）"),
+            ("workstations", "知识产权工作站（个）"),
         ):
             r, want = rows[label], a.loc[(HQ, metric)]
             assert number(r["基期"]) == want["baseline"] and number(r["当前"]) == want["current"]
             assert number(r["变化"]) == want["current"] - want["baseline"] == want["change"]
             assert r["排名"] == f"第{int(want['rank_then'])} → 第{int(want['rank_now'])}"
-            assert r["基期说明"] == "推算"
-        assert rows["规上工业企业"]["基期"] == "无基期数据" and rows["规上工业企业"]["变化"] == "无基期数据"
-        line = page_text(at)
-        want = a.loc[(HQ, "patents")]
-        assert "变化 <b" in line and f"{int(want['change']):+,} 件" in line
-        assert f"排名 第{int(want['rank_then'])} → 第{int(want['rank_now'])}" in line
+            assert r["说明"] == "推算"
+        ent = rows["规上工业企业（家）"]
+        assert ent["基期"] == "—" and ent["变化"] == "—" and ent["说明"] == "无基期数据"
+        line, want = headline(at), a.loc[(HQ, "patents")]  # the indicator's line under its current value
+        assert (
+            line["基期（推算）"] == f"{int(want['baseline']):,} 件" and line["当前"] == f"{int(want['current']):,} 件"
+        )
+        assert line["变化"] == f"{int(want['change']):+,} 件"
+        assert line["排名"] == f"第{int(want['rank_then'])} → 第{int(want['rank_now'])}"
 
 
 def test_a_park_in_change_mode(demo_db, demo_comp):
@@ -139,9 +167,9 @@ def test_a_park_in_change_mode(demo_db, demo_comp):
         at.query_params.update(mode="change", view="parks", unit="P01")
         at.run()
         assert not at.exception
-        rows = {r["指标"]: r for r in table_with(at, "基期说明")}
+        rows = panel_figures(at)
         want = demo_comp.areas.set_index(["code", "metric"]).loc[("P01", "patents")]
-        assert number(rows["专利总量"]["变化"]) == want["change"]
+        assert number(rows["专利总量（件）"]["变化"]) == want["change"]
 
 
 # -- two real snapshots: the recount -------------------------------------------------------------------------------
@@ -178,14 +206,14 @@ def test_the_change_shown_for_each_township_equals_the_two_snapshots_recounted(m
             assert number(r["变化"]) == now.at[code, "patents"] - then.at[code, "patents"], code
         for code in (HQ, "321283001"):
             at.selectbox(key="unit_pick").set_value(code).run()
-            rows = {r["指标"]: r for r in table_with(at, "基期说明")}
-            for metric, label in (("patents", "专利总量"), ("trademarks", "有效注册商标")):
+            rows = panel_figures(at)
+            for metric, label in (("patents", "专利总量（件）"), ("trademarks", "有效注册商标（件）")):
                 assert number(rows[label]["基期"]) == then.at[code, metric]
                 assert number(rows[label]["变化"]) == now.at[code, metric] - then.at[code, metric]
                 col = then[metric].astype(float)
                 rank_then = int((col > then.at[code, metric]).sum()) + 1
                 assert rows[label]["排名"].startswith(f"第{rank_then} →")
-                assert rows[label]["基期说明"] == ""  # a snapshot at the baseline
+                assert rows[label]["说明"] == ""  # a snapshot at the baseline
 
 
 def _office(df, code):
@@ -227,6 +255,7 @@ def test_network_page_without_network_baseline_says_so_and_counts_no_false_zero(
         for req in ("已设管理机构", "有专（兼）职人员", "有专项资金"):
             assert cov[req]["基期"] == "无基期数据" and cov[req]["变化"] == "—"
         assert re.match(r"\d+ / 21$", cov["有工作站"]["基期"])  # workstations: derived from their dates
-        changes = table_with(at, "专（兼）职人员")
+        changes = table_with(at, "工作站")  # which areas changed: workstations only (office, staff, funds unknown)
+        assert changes and set(changes[0]) == {"镇街/园区", "类别", "工作站", "变化"}
         assert not any("管理机构" in r["变化"] or "人员" in r["变化"] or "资金" in r["变化"] for r in changes)
-        assert all(r["管理机构"].startswith("— →") for r in changes)
+        assert all("工作站" in r["变化"] for r in changes)

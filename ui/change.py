@@ -45,26 +45,66 @@ def headline(code: str, indicator: str, filters: dict) -> None:
         st.html(_headline_html(d, indicator))
 
 
+HEADLINE_CSS = """<style>
+.stApp .txip-change-line {display:flex; flex-wrap:wrap; gap:4px 18px; margin:2px 0 6px 0}
+.stApp .txip-change-line div {white-space:nowrap}
+.stApp .txip-change-line small {display:block; color:#616161; font-size:0.78rem}
+.stApp .txip-change-line span {font-size:1.05rem}
+</style>"""
+
+
 def _headline_html(d: dict, indicator: str) -> str:
+    """基期 / 当前 / 变化 (coloured: blue better, red worse, as the map) / 排名, each with its small label."""
     v = d["value"]
     good = None if not v else (v > 0) != (indicator in MORE_IS_WORSE)
     color = {True: "#2166ac", False: "#b2182b", None: "#424242"}[good]
-    method = f"（{html.escape(d['method'])}）" if d["method"] else ""
-    parts = [
-        t("change.headline_baseline", value=html.escape(d["baseline"]), method=method),
-        t("change.headline_current", value=html.escape(d["current"])),
-        t("change.headline_change", value=f'<b style="color:{color}">{html.escape(d["change"])}</b>'),
+    said = d["method"] and d["method"] != d["baseline"]  # 无基期数据 is said once, as the value
+    method = t("change.headline_method", method=d["method"]) if said else ""
+    cells = [
+        (t("change.col_baseline") + method, d["baseline"], ""),
+        (t("change.col_current"), d["current"], ""),
+        (t("change.col_change"), d["change"], f' style="color:{color};font-weight:600"'),
     ]
     if "rank" in d:
-        parts.append(t("change.headline_rank", rank=html.escape(d["rank"])))
-    return f'<div class="txip-change-line" style="font-size:0.9rem;line-height:1.6">{"　".join(parts)}</div>'
+        cells.append((t("change.col_rank"), d["rank"], ""))
+    body = "".join(
+        f"<div><small>{html.escape(k)}</small><span{style}>{html.escape(v)}</span></div>" for k, v, style in cells
+    )
+    return f'{HEADLINE_CSS}<div class="txip-change-line">{body}</div>'
+
+
+FIGURES_CSS = """<style>
+.stApp .txp-panel-table small.txip-method {display:block; color:#757575; font-size:0.75rem; line-height:1.2}
+.stApp .txp-panel-table td.num.txip-wrap {white-space:normal}
+.stApp .txp-panel-table td.txip-wrap span {white-space:nowrap}
+</style>"""
+
+
+def _spaced(text: str) -> str:
+    """A cell's text that may break at its spaces only ("+13.9 个百分点"), escaped."""
+    return " ".join(f"<span>{html.escape(w)}</span>" for w in str(text).split(" "))
 
 
 def figures_html(code: str, filters: dict) -> str:
-    """A township's or park's figures then and now (基期, 当前, 变化, 排名, 基期说明) as the panel's table."""
+    """A township's or park's figures then and now as the panel's table: 指标 (with how its baseline was read, where
+    not a snapshot: 推算 / 无基期数据 / 累计起点 / 基期年度, in small type under it), 基期, 当前, 变化, 排名 — five
+    columns, so it fits the panel."""
     df = change_view.area_changes(state.comparison(**filters), code)
-    numeric = tuple(t(f"change.col_{k}") for k in ("baseline", "current", "change", "rank"))
-    return tables.panel_table(df, numeric=numeric)
+    metric, method, change = t("change.col_metric"), t("change.col_method"), t("change.col_change")
+    numeric = [t(f"change.col_{k}") for k in ("baseline", "current", "change", "rank")]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in (metric, *numeric))
+    rows = []
+    for r in df.to_dict("records"):
+        note = f'<small class="txip-method">{html.escape(r[method])}</small>' if r[method] else ""
+        cells = "".join(  # only a change in points may break ("+13.9 个百分点"): the numbers and ranks stay whole
+            f'<td class="num txip-wrap">{_spaced(r[c])}</td>'
+            if c == change
+            else f'<td class="num">{html.escape(r[c])}</td>'
+            for c in numeric
+        )
+        rows.append(f"<tr><td>{html.escape(r[metric])}{note}</td>{cells}</tr>")
+    table = f'<table class="txp-panel-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return tables.PANEL_CSS + FIGURES_CSS + f'<div class="txp-panel-wrap">{table}</div>'
 
 
 def city_panel(view: str, indicator: str, filters: dict) -> None:
@@ -93,8 +133,9 @@ def network_section(card) -> None:
         st.info(t("change.net_no_baseline", date=comp.baseline))
     cov = network_view.coverage_change(comp.network)
     numeric = tuple(t(f"change.net_col_{k}") for k in ("then", "now", "change"))
-    st.html(tables.panel_table(network_view.coverage_change_display(cov), numeric=numeric))
-    st.caption(t("goal_basis.rule_sep").join(network_view.baseline_notes(comp)))
+    with st.columns([3, 2])[0]:
+        st.html(tables.panel_table(network_view.coverage_change_display(cov), numeric=numeric))
+        st.caption(t("goal_basis.rule_sep").join(network_view.baseline_notes(comp)))
     kinds = dict(zip(card[t("network.col_code")], card[t("network.col_kind")]))
     changes = network_view.network_changes(comp.network, kinds)
     st.markdown(f"**{t('change.net_changes')}**")
@@ -103,4 +144,7 @@ def network_section(card) -> None:
         st.write(t("change.net_no_changes") if known else t("change.no_baseline"))
         return
     st.caption(t("change.net_changes_rows", n=len(changes)))
-    st.html(tables.panel_table(changes.drop(columns=["code", "events"])))
+    shown = changes.drop(columns=["code", "events"])
+    if not network_view.has_baseline(comp):  # office, staff, funds not known then: their columns would be all "— →"
+        shown = shown.drop(columns=[t("network.col_office"), t("network.col_staff"), t("network.col_fund")])
+    st.html(tables.panel_table(shown))

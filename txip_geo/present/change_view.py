@@ -132,32 +132,43 @@ def _row(comp: Comparison, code: str, metric: str) -> pd.Series | None:
     return None if hit.empty else hit.iloc[0]
 
 
-def indicator_change(comp: Comparison, code: str, indicator: str) -> dict | None:
+def indicator_change(comp: Comparison, code: str, indicator: str, compact: bool = False) -> dict | None:
     """One area's change on one indicator, as display text: label, baseline, current, change, rank, method (its
-    label where the baseline is not a snapshot, else ''), and the raw change (value)."""
+    label where the baseline is not a snapshot, else ''), and the raw change (value). `compact` (the panel's
+    table): numbers without their unit (the label carries it) and — where no baseline is known (the method says
+    无基期数据)."""
     r = _row(comp, code, indicator)
     if r is None:
         return None
     label, unit = METRICS[indicator]
     dec = map_view.decimals_for(indicator)
     method = r["baseline_method"]
+    none = "—" if compact else method_label("none")
+    shown = "" if compact and unit != "%" else unit
     return {
-        "label": label,
-        "baseline": maps.format_value(r["baseline"], unit) if method != "none" else method_label("none"),
-        "current": maps.format_value(r["current"], unit),
-        "change": maps.format_change(r["change"], unit, dec, method_label("none") if method == "none" else ""),
+        "label": t("change.metric_unit", label=label, unit=unit) if compact else label,
+        "baseline": _number(r["baseline"], shown) if method != "none" else none,
+        "current": _number(r["current"], shown),
+        "change": maps.format_change(r["change"], shown, dec, none if method == "none" else "—").strip(),
         "rank": rank_text(_rank_then(r), r["rank_now"]),
         "method": "" if method == "snapshot" else method_label(method),
         "value": None if r["change"] is None or pd.isna(r["change"]) else float(r["change"]),
     }
 
 
+def _number(v, unit: str) -> str:
+    """A value with its unit ('' for none: the number alone); — when missing."""
+    if v is None or pd.isna(v):
+        return "—"
+    return maps.format_value(v, unit).strip()
+
+
 def area_changes(comp: Comparison, code: str, metrics=None) -> pd.DataFrame:
-    """A township's or park's figures then and now: 指标, 基期, 当前, 变化, 排名 (then → now), 基期说明 (推算 /
-    无基期数据 / 累计起点 / 基期年度; blank for a snapshot). Column names: change.col_*."""
+    """A township's or park's figures then and now: 指标 (with its unit), 基期, 当前, 变化, 排名 (then → now),
+    基期说明 (推算 / 无基期数据 / 累计起点 / 基期年度; blank for a snapshot). Column names: change.col_*."""
     rows = []
     for m in metrics or PANEL_METRICS:
-        d = indicator_change(comp, code, m)
+        d = indicator_change(comp, code, m, compact=True)
         if d is None:
             continue
         rows.append(
@@ -197,24 +208,20 @@ def city_change(comp: Comparison, indicator: str) -> dict:
 
 def change_ranking(comp: Comparison, view: str, indicator: str) -> pd.DataFrame:
     """The areas on an indicator, the best change first (the largest increase; for "less is better" indicators the
-    largest decrease), areas with no change known last: 名称, 基期, 当前, 变化, 排名 (then → now)."""
+    largest decrease), areas with no change known last: 名称, 基期, 当前, 变化, 排名 (then → now); a value not known
+    reads — (the notes say why: change_notes)."""
     _, unit = METRICS[indicator]
     f = change_frame(comp, view, indicator)
     sign = -1 if indicator in MORE_IS_WORSE else 1
     order = pd.Series([None if v is None else -sign * v for v in f["value"]], dtype=float)
     f = f.assign(_o=order.to_numpy()).sort_values(["_o", "name"], na_position="last", kind="stable")
-    none = method_label("none")
     dec = map_view.decimals_for(indicator)
     return pd.DataFrame(
         {
             t("change.col_name"): f["name"].to_numpy(),
-            t("change.col_baseline"): [
-                none if m == "none" else maps.format_value(v, unit) for v, m in zip(f["baseline"], f["method"])
-            ],
-            t("change.col_current"): [maps.format_value(v, unit) for v in f["current"]],
-            t("change.col_change"): [
-                maps.format_change(v, unit, dec, none if m == "none" else "") for v, m in zip(f["value"], f["method"])
-            ],
+            t("change.col_baseline"): [_number(v, unit) for v in f["baseline"]],
+            t("change.col_current"): [_number(v, unit) for v in f["current"]],
+            t("change.col_change"): [maps.format_change(v, unit, dec, "—") for v in f["value"]],
             t("change.col_rank"): [
                 rank_text(None if m == "plan_start" else a, b)
                 for a, b, m in zip(f["rank_then"], f["rank_now"], f["method"])
