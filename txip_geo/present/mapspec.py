@@ -1,5 +1,8 @@
 """What a map shows, as data: the MapSpec (areas, classes, legend, notices, points), class breaks and labels, the
-colours of classes and points. Both the web map (render.folium_map) and the static maps (render.staticmap) draw it."""
+colours of classes and points. Both the web map (render.folium_map) and the static maps (render.staticmap) draw it.
+
+A map of a change (基期 → 当前) carries diverging classes (ChangeScale) in MapSpec.breaks: area_style, classify and
+spec_legend_entries, which every renderer calls, colour and word them as such."""
 
 from __future__ import annotations
 
