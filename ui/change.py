@@ -75,13 +75,14 @@ def _headline_html(d: dict, indicator: str) -> str:
 
 FIGURES_CSS = """<style>
 .stApp .txp-panel-table small.txip-method {display:block; color:#757575; font-size:0.75rem; line-height:1.2}
+.stApp .txp-panel-table.txip-figures th:first-child {width:9em}
 .stApp .txp-panel-table td.num.txip-wrap {white-space:normal}
 .stApp .txp-panel-table td.txip-wrap span {white-space:nowrap}
 </style>"""
 
 
 def _spaced(text: str) -> str:
-    """A cell's text that may break at its spaces only ("+13.9 个百分点"), escaped."""
+    """A cell's text that may break at its spaces only ("+13.9 个百分点", "第13 → 第12"), escaped."""
     return " ".join(f"<span>{html.escape(w)}</span>" for w in str(text).split(" "))
 
 
@@ -90,20 +91,21 @@ def figures_html(code: str, filters: dict) -> str:
     not a snapshot: 推算 / 无基期数据 / 累计起点 / 基期年度, in small type under it), 基期, 当前, 变化, 排名 — five
     columns, so it fits the panel."""
     df = change_view.area_changes(state.comparison(**filters), code)
-    metric, method, change = t("change.col_metric"), t("change.col_method"), t("change.col_change")
+    metric, method = t("change.col_metric"), t("change.col_method")
+    wrap = (t("change.col_change"), t("change.col_rank"))
     numeric = [t(f"change.col_{k}") for k in ("baseline", "current", "change", "rank")]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in (metric, *numeric))
     rows = []
     for r in df.to_dict("records"):
         note = f'<small class="txip-method">{html.escape(r[method])}</small>' if r[method] else ""
-        cells = "".join(  # only a change in points may break ("+13.9 个百分点"): the numbers and ranks stay whole
+        cells = "".join(  # a change and a rank may break at their spaces on a narrow screen; numbers stay whole
             f'<td class="num txip-wrap">{_spaced(r[c])}</td>'
-            if c == change
+            if c in wrap
             else f'<td class="num">{html.escape(r[c])}</td>'
             for c in numeric
         )
         rows.append(f"<tr><td>{html.escape(r[metric])}{note}</td>{cells}</tr>")
-    table = f'<table class="txp-panel-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    table = f'<table class="txp-panel-table txip-figures"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     return tables.PANEL_CSS + FIGURES_CSS + f'<div class="txp-panel-wrap">{table}</div>'
 
 
