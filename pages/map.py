@@ -16,6 +16,7 @@ from txip_geo.present import mapspec
 from txip_geo.render import folium_map as maps
 from txip_geo.strings import t
 from ui import basemap as basemaps
+from ui import change as change_ui
 from ui import folium_view, header, map_overlay, state, tables
 
 gaz = load_gazetteer()
@@ -42,6 +43,7 @@ with st.sidebar:
         horizontal=True,
         format_func=lambda v: t("map.view_units") if v == "units" else t("map.view_parks"),
     )
+    changed = change_ui.mode_control()  # 当前值 / 变化（基期→当前） (ui/change.py)
     years = ref.patent_years()  # (first, last) application year, from the counts
     year_range = None
     if years and years[0] < years[1]:
@@ -85,9 +87,9 @@ header.show(fs)
 
 
 @state.cache_resource(show_spinner=False, max_entries=16)
-def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_id):
+def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_id, change=None):
     """The map without the selection highlight (stable while the user clicks around), rendered once for the
-    component, and the area layer as drawn."""
+    component, and the area layer as drawn. `change`: the 基期 date of a map of the change since then."""
     f = state.figures(**{k: v for k, v in settings.items()})
     r = state.figures()
     layer = store.layer("townships" if view == "units" else "parks")
@@ -106,6 +108,8 @@ def base_map(version, settings, view, indicator, layer_flags, _basemap, basemap_
         points=points,
         basemap=_basemap,
     )
+    if change:  # 变化（基期→当前）: the same map coloured by the change since the 基期 (ui/change.py)
+        spec = change_ui.change_spec(spec, settings, view, indicator)
     return folium_view.render(maps.build_map(spec)), spec.areas
 
 
@@ -129,6 +133,7 @@ def map_and_panel():
         (show_ws, show_cases, show_ent, zero_only),
         basemap,
         basemaps.cache_id(basemap),
+        state.baseline() if changed else None,
     )
     left, right = st.columns([5, 3], gap="medium")
     # The panel first: after a click its heading and figures reach the browser before the (large) map element.
@@ -168,6 +173,9 @@ def map_and_panel():
 
 def city_panel():
     """No area picked: the city's figure and the areas ranked on the indicator."""
+    if changed:  # 变化（基期→当前）: the city then and now, the areas ranked on the change (ui/change.py)
+        change_ui.city_panel(view, indicator, filters)
+        return
     label, unit = METRICS[indicator]
     st.subheader(t("map.city_heading"))
     st.metric(label, mapspec.format_value(goals.city_value(fs, indicator), unit))
@@ -190,6 +198,10 @@ def panel(code: str):
         row = fs.parks.set_index("code").loc[code]
         park = gaz.park_by_code[code]
         st.caption(t("page_map.park_caption", level=park.level, host=gaz.name_of(park.host_code) or park.host_note))
+        if changed:  # 变化（基期→当前）: the park's figures then and now (ui/change.py)
+            change_ui.headline(code, indicator, filters)
+            st.html(change_ui.figures_html(code, filters))
+            return
         st.html(tables.panel_table(views.park_figures(row), numeric=views.columns(views.PANEL_COLUMNS, "value")))
         return
     d = state.unit_detail(code, **filters)
@@ -198,6 +210,8 @@ def panel(code: str):
     st.metric(label, mapspec.format_value(value, unit), help=t("map.label_rank", rank=rank) if rank else None)
     if rank:
         st.caption(t("map.label_rank", rank=rank) + t("page_map.rank_of_metric", label=label))
+    if changed:  # 变化（基期→当前）: the indicator then and now, its rank then → now (ui/change.py)
+        change_ui.headline(code, indicator, filters)
     # Only the open tab is computed and sent (a tab change reruns this fragment): a click shows its answer at once.
     tabs = st.tabs(
         [
@@ -213,7 +227,11 @@ def panel(code: str):
     )
     with tabs[0]:
         if tabs[0].open:
-            st.html(tables.panel_table(d.figures, numeric=views.columns(views.PANEL_COLUMNS, "value", "rank")))
+            st.html(
+                tables.panel_table(d.figures, numeric=views.columns(views.PANEL_COLUMNS, "value", "rank"))
+                if not changed
+                else change_ui.figures_html(code, filters)
+            )  # 变化: each figure then and now (ui/change.py)
             net = d.network
             office = {1.0: "yes", 0.0: "no"}.get(net["has_office"], "unknown")
             st.caption(

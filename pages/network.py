@@ -15,6 +15,7 @@ from txip_geo.render import folium_map as maps
 from txip_geo.render import xlsx
 from txip_geo.strings import t
 from ui import basemap as basemaps
+from ui import change as change_ui
 from ui import folium_view, header, state
 
 store = state.store()
@@ -37,6 +38,9 @@ for col, key in zip(cols, ("office", "staff", "fund", "ws")):
         f"{have} / {len(card)}",
         help=t("network.summary_help", total=len(card), unknown=unknown),
     )
+
+# -- baseline → now (ui/change.py) ---------------------------------------------------------------------------------------
+change_ui.network_section(card)
 
 # -- scorecard ----------------------------------------------------------------------------------------------------------
 st.subheader(t("network.scorecard"))

@@ -1,5 +1,8 @@
 """What a map shows, as data: the MapSpec (areas, classes, legend, notices, points), class breaks and labels, the
-colours of classes and points. Both the web map (render.folium_map) and the static maps (render.staticmap) draw it."""
+colours of classes and points. Both the web map (render.folium_map) and the static maps (render.staticmap) draw it.
+
+A map of a change (基期 → 当前) carries diverging classes (ChangeScale) in MapSpec.breaks: area_style, classify and
+spec_legend_entries, which every renderer calls, colour and word them as such."""
 
 from __future__ import annotations
 
@@ -126,8 +129,11 @@ def _nice_count(x: float) -> float:
     return float(math.ceil(x - 1e-9)) if x < 10 else nice_number(x)
 
 
-def classify(value, breaks: list[float]) -> str | int:
-    """'missing', 'zero', or the class index (values above the last break go into the last class)."""
+def classify(value, breaks: list[float] | ChangeScale) -> str | int:
+    """'missing', 'zero', or the class index (values above the last break go into the last class); for a change
+    (ChangeScale) the signed class index (change_class)."""
+    if isinstance(breaks, ChangeScale):
+        return change_class(value, breaks)
     if value is None or pd.isna(value):
         return "missing"
     if value == 0:
@@ -151,10 +157,16 @@ def class_color(cls, n_classes: int, zero_good: bool = False, less_is_better: bo
 
 
 def area_style(
-    value, breaks: list[float], selected: bool = False, zero_good: bool = False, less_is_better: bool = False
+    value,
+    breaks: list[float] | ChangeScale,
+    selected: bool = False,
+    zero_good: bool = False,
+    less_is_better: bool = False,
 ) -> dict:
     """`zero_good`: a zero is good news (calm colour, no alarm border) rather than a gap; `less_is_better` implies it
-    and colours the classes warm."""
+    and colours the classes warm. A change map's classes (ChangeScale) carry their own direction (change_style)."""
+    if isinstance(breaks, ChangeScale):
+        return change_style(value, breaks, selected)
     cls = classify(value, breaks)
     alarm = cls == "zero" and not (zero_good or less_is_better)
     style = {
@@ -242,7 +254,7 @@ class MapSpec:
     areas: pd.DataFrame  # GeoDataFrame: code, name, value, geometry (display datum)
     label: str
     unit: str
-    breaks: list[float]
+    breaks: list[float] | ChangeScale  # a change map (基期→当前): its diverging classes
     outline: pd.DataFrame | None = None
     neighbours: pd.DataFrame | None = None
     parks: pd.DataFrame | None = None  # drawn as outlines on top (when the areas are the townships)
@@ -260,13 +272,155 @@ class MapSpec:
     zero_label: str | None = None  # legend wording of the zero class (default: map.legend_zero)
     zero_good: bool = False  # a zero is good news (e.g. no gaps): calm colour instead of the alarm style
     less_is_better: bool = False  # the indicator's direction: zero calm, classes warmer as the value grows
+    baseline: str | None = None  # a change map: the 基期 date (as_of: the current one); areas also carry
+    # baseline and current, value is the change
 
 
 def spec_legend_entries(spec: MapSpec) -> list[tuple[str, str]]:
     """The class rows of a spec's legend (the web map's and the static maps')."""
+    if isinstance(spec.breaks, ChangeScale):
+        return change_legend_entries(spec.breaks)
     return legend_entries(spec.breaks, spec.unit, spec.decimals, spec.zero_label, spec.zero_good, spec.less_is_better)
 
 
 def legend_notes(spec: MapSpec) -> list[str]:
     """The lines under the legend. 样例数据 is not one of them: the notice beside the map says it."""
     return list(spec.extra_lines)
+
+
+def spec_legend_title(spec: MapSpec) -> str:
+    """The legend's title: the indicator and its unit; for a change map also 基期 date → current date."""
+    if spec.baseline:
+        return t("change.legend_title", label=spec.label, unit=spec.unit, baseline=spec.baseline, current=spec.as_of)
+    return t("map.legend_title", label=spec.label, unit=spec.unit)
+
+
+def area_texts(spec: MapSpec) -> tuple[list[str], list[str]]:
+    """What each area of spec.areas says (plain text): in its tooltip and under its name. A value; for a change map
+    the change, and in the tooltip also the baseline and current values."""
+    values = spec.areas["value"]
+    if not isinstance(spec.breaks, ChangeScale):
+        texts = [format_value(v, spec.unit) for v in values]
+        return texts, texts
+    sc = spec.breaks
+    labels = [format_change(v, spec.unit, sc.decimals, sc.missing_label) for v in values]
+    tips = [
+        lbl
+        if pd.isna(v)
+        else t("change.tooltip", change=lbl, baseline=format_value(b, spec.unit), current=format_value(c, spec.unit))
+        for lbl, v, b, c in zip(labels, values, spec.areas["baseline"], spec.areas["current"])
+    ]
+    return tips, labels
+
+
+# -- a change (基期 → 当前): diverging classes ----------------------------------------------------------------------
+
+# ColorBrewer RdBu (colour-blind safe), light to dark with the size of the change: blue where the indicator got better,
+# red where it got worse -- for a "less is better" indicator a decrease is blue. A change of 0 is a neutral light
+# grey; an area with no baseline gets the hatched "no data" style (MISSING_COLOR), never the colour of 0.
+BETTER_PALETTE = ["#92c5de", "#4393c3", "#2166ac", "#053061"]
+
+
+WORSE_PALETTE = ["#f4a582", "#d6604d", "#b2182b", "#67001f"]
+
+
+NO_CHANGE_COLOR = "#d9d9d9"
+
+
+CHANGE_CLASSES = 4  # classes on each side of 0
+
+
+@dataclass(frozen=True)
+class ChangeScale:
+    """The classes of a change map, in MapSpec.breaks in place of a list of bounds (area_style, classify and
+    spec_legend_entries, which every renderer calls, draw them as such): `bounds` are the upper bounds of the classes
+    on each side of 0, the same for increases and decreases (symmetric around 0; whole numbers for counts).
+    `less_is_better`: a decrease is the good direction. `missing_label`: what an area without a change reads
+    (无基期数据 when the indicator has no baseline, else 无数据)."""
+
+    bounds: tuple[float, ...]
+    decimals: int = 0
+    less_is_better: bool = False
+    missing_label: str = ""
+
+
+def change_scale(values, decimals: int = 0, less_is_better: bool = False, missing_label: str = "", k: int = 4):
+    """Symmetric classes for changes: class_breaks of the sizes of the non-zero changes (whole-number classes when
+    `decimals` is 0), on both sides of 0."""
+    sizes = [abs(float(v)) for v in values if v is not None and not pd.isna(v) and v != 0]
+    bounds = class_breaks(sizes, k=k, integer=decimals == 0)
+    return ChangeScale(tuple(bounds), decimals, less_is_better, missing_label or t("change.no_baseline"))
+
+
+def change_class(value, scale: ChangeScale) -> str | int:
+    """'missing' (no change known), 'zero', or the class: +1 … +n for increases, -1 … -n for decreases (1 = smallest)."""
+    if value is None or pd.isna(value):
+        return "missing"
+    if value == 0:
+        return "zero"
+    size = abs(float(value))
+    i = next((i for i, b in enumerate(scale.bounds) if size <= b + 1e-9), len(scale.bounds) - 1)
+    return (i + 1) if value > 0 else -(i + 1)
+
+
+def change_better(cls: int, scale: ChangeScale) -> bool:
+    """Whether a class of changes is the good direction (an increase, or a decrease when less is better)."""
+    return (cls > 0) != scale.less_is_better
+
+
+def change_color(cls, scale: ChangeScale) -> str:
+    if cls == "missing":
+        return MISSING_COLOR
+    if cls == "zero":
+        return NO_CHANGE_COLOR
+    palette = BETTER_PALETTE if change_better(cls, scale) else WORSE_PALETTE
+    n, i = len(scale.bounds), abs(cls) - 1
+    idx = (1 if n == 1 else round(i * (len(palette) - 1) / (n - 1))) if n < len(palette) else i
+    return palette[min(idx, len(palette) - 1)]
+
+
+def change_style(value, scale: ChangeScale, selected: bool = False) -> dict:
+    """The style of an area on a change map: no alarm border (a change of 0 is no gap); no baseline dashed, as 无数据."""
+    cls = change_class(value, scale)
+    style = {
+        "fillColor": change_color(cls, scale),
+        "fillOpacity": 0.85 if cls != "missing" else 0.6,
+        "color": SELECTED_COLOR if selected else "#636363",
+        "weight": 4 if selected else 1,
+        "dashArray": "6 4" if cls == "missing" else None,
+    }
+    return {k: v for k, v in style.items() if v is not None}
+
+
+def change_legend_entries(scale: ChangeScale) -> list[tuple[str, str]]:
+    """(colour, label) of every class, largest increase first, then 无变化, the decreases, and the areas with no
+    change known last; each class says in words what it means ("增加 3–5（向好）")."""
+    ranges = class_labels(list(scale.bounds), scale.decimals)
+    n = len(scale.bounds)
+
+    def word(cls):
+        return t("change.better" if change_better(cls, scale) else "change.worse")
+
+    ups = [
+        (change_color(i, scale), t("change.legend_up", range=ranges[i - 1], meaning=word(i))) for i in range(n, 0, -1)
+    ]
+    downs = [
+        (change_color(-i, scale), t("change.legend_down", range=ranges[i - 1], meaning=word(-i)))
+        for i in range(1, n + 1)
+    ]
+    return [*ups, (NO_CHANGE_COLOR, t("change.legend_zero")), *downs, (MISSING_COLOR, scale.missing_label)]
+
+
+def format_change(value, unit: str, decimals: int = 0, missing: str = "") -> str:
+    """A change with its sign: "+1,020 件", "-3 件", "0 件"; rates in percentage points ("+13.9 个百分点");
+    `missing` (default 无数据) when the change is not known."""
+    if value is None or pd.isna(value):
+        return missing or t("map.legend_missing")
+    v = float(value)
+    if unit == "%":
+        return t("change.points", value="0" if v == 0 else f"{v:+.1f}")
+    if v == 0:
+        return f"0 {unit}"
+    if v.is_integer() and decimals == 0:
+        return f"{int(v):+,} {unit}"
+    return f"{v:+,.{max(decimals, 2)}f} {unit}"

@@ -156,3 +156,149 @@ def title_lines(fs: FigureSet) -> list[str]:
     from txip_geo.present.records import heading_lines
 
     return heading_lines(fs, t("network.export_title"))
+
+
+# -- baseline → now (figures.baseline.Comparison.network) -----------------------------------------------------------
+
+# The network's requirements compared at the baseline and now: key, the Comparison.network column, its label.
+CHANGE_ASPECTS = (
+    ("office", "has_office", "network.summary_office"),
+    ("staff", "staff", "network.summary_staff"),
+    ("fund", "fund_wan", "network.summary_fund"),
+    ("ws", "workstations", "network.summary_ws"),
+)
+
+
+def _known(v) -> bool:
+    return v is not None and not (isinstance(v, float) and pd.isna(v))
+
+
+def coverage_change(net: pd.DataFrame) -> pd.DataFrame:
+    """Per requirement (an office, staff, funds, a workstation): how many townships and parks had it at the baseline
+    and have it now. key, label, then (None: no area's state at the baseline is known -- 无基期数据, never 0),
+    now, unknown_then / unknown_now (areas not reported or not known), total."""
+    rows = []
+    for key, col, label in CHANGE_ASPECTS:
+        then, now = net[f"{col}_then"], net[f"{col}_now"]
+        known_then = [v for v in then if _known(v)]
+        rows.append(
+            {
+                "key": key,
+                "label": t(label),
+                "then": sum(v > 0 for v in known_then) if known_then else None,
+                "now": sum(v > 0 for v in now if _known(v)),
+                "unknown_then": len(net) - len(known_then),
+                "unknown_now": int(sum(not _known(v) for v in now)),
+                "total": len(net),
+            }
+        )
+    return pd.DataFrame(rows, dtype=object)
+
+
+def coverage_change_display(cov: pd.DataFrame) -> pd.DataFrame:
+    """coverage_change as text: 要求, 基期, 当前, 变化 (change.net_col_*); a baseline not known reads 无基期数据."""
+    none = t("change.no_baseline")
+
+    def share(n, total, unknown):
+        text = t("change.net_share", n=n, total=total)
+        return text + (t("change.net_unknown", n=unknown) if unknown else "")
+
+    return pd.DataFrame(
+        {
+            t("change.net_col_aspect"): cov["label"],
+            t("change.net_col_then"): [
+                none if r.then is None else share(r.then, r.total, r.unknown_then) for r in cov.itertuples()
+            ],
+            t("change.net_col_now"): [share(r.now, r.total, r.unknown_now) for r in cov.itertuples()],
+            t("change.net_col_change"): [_signed(r.now, r.then) for r in cov.itertuples()],
+        }
+    )
+
+
+def _signed(now, then) -> str:
+    if then is None:
+        return "—"
+    return f"{now - then:+d}" if now != then else "0"
+
+
+def _count_event(key: str, then, now) -> str | None:
+    """A count's change (change.event_*): gained (from 0), more, less, lost (to 0); None when unchanged or unknown."""
+    if not (_known(then) and _known(now)) or now == then:
+        return None
+    if now > then:
+        return f"{key}_gained" if then == 0 else f"{key}_more"
+    return f"{key}_lost" if now == 0 else f"{key}_less"
+
+
+def _events(r) -> list[str]:
+    """What changed in one area since the baseline (change.event_*), from its values then and now."""
+    out = []
+    if r["gained_office"]:
+        out.append("office_gained")
+    elif r["has_office_then"] == 1 and r["has_office_now"] == 0:
+        out.append("office_lost")
+    for col, key in (("staff", "staff"), ("fund_wan", "fund"), ("workstations", "ws")):
+        event = _count_event(key, r[f"{col}_then"], r[f"{col}_now"])
+        if event:
+            out.append(event)
+    return out
+
+
+def _then_now(then, now, yes_no: bool = False) -> str:
+    def one(v):
+        if not _known(v):
+            return "—"
+        if yes_no:
+            return t("network.yes") if v == 1 else t("network.no")
+        return f"{v:g}"
+
+    return t("change.then_now", then=one(then), now=one(now))
+
+
+def network_changes(net: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """The townships and parks whose network changed since the baseline (gained or lost an office, staff, funds, a
+    workstation), one row each: code, 镇街/园区, 类别, 管理机构, 专（兼）职人员, 专项资金（万元）, 工作站 (each
+    "then → now", — where not known) and 变化 (what changed, in words); `events` the machine keys (change.event_*).
+    `kinds`: code → 类别 (镇, 街道, 乡; parks are 园区)."""
+    rows = []
+    for _, r in net.iterrows():
+        events = _events(r)
+        if not events:
+            continue
+        rows.append(
+            {
+                "code": r["code"],
+                t("network.col_area"): r["name"],
+                t("network.col_kind"): t("network.kind_park")
+                if r["layer"] == "parks"
+                else (kinds or {}).get(r["code"], ""),
+                t("network.col_office"): _then_now(r["has_office_then"], r["has_office_now"], yes_no=True),
+                t("network.col_staff"): _then_now(r["staff_then"], r["staff_now"]),
+                t("network.col_fund"): _then_now(r["fund_wan_then"], r["fund_wan_now"]),
+                t("network.col_ws"): _then_now(r["workstations_then"], r["workstations_now"]),
+                t("change.net_col_events"): t("change.event_sep").join(t(f"change.event_{e}") for e in events),
+                "events": events,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def baseline_notes(comp) -> list[str]:
+    """How the network's baseline was read (figures.baseline.Comparison.plan): the network table's and the
+    workstations' snapshot, derivation, or none."""
+    out = []
+    for kind in ("network", "workstations"):
+        p = comp.plan.get(kind)
+        what = t(f"goal_basis.what_{kind}")
+        if p is None or p.method == "none":
+            out.append(t("baseline.note_none", what=what, date=comp.baseline))
+        elif p.method == "snapshot":
+            out.append(t("baseline.note_snapshot", what=what, date=p.source))
+        else:
+            out.append(t(f"baseline.note_derived_{kind}", what=what, source=p.source, date=comp.baseline))
+    return out
+
+
+def has_baseline(comp, kind: str = "network") -> bool:
+    p = comp.plan.get(kind)
+    return p is not None and p.method != "none"

@@ -18,13 +18,16 @@ from txip_geo.present.mapspec import (
     OUTLINE_COLOR,
     PARK_COLOR,
     SELECTED_COLOR,
+    ChangeScale,
     MapSpec,
     PointLayer,
     area_style,
-    format_value,
+    area_texts,
+    classify,
     legend_notes,
     point_legend,
     spec_legend_entries,
+    spec_legend_title,
     text_html,
 )
 from txip_geo.strings import t
@@ -50,8 +53,12 @@ def _notice_html(spec: MapSpec) -> str:
 def _legend_html(spec: MapSpec, classes: bool = True) -> str:
     """The legend box: title, classes, points, notes; `classes=False`: the points alone ('' when there are none)."""
 
+    hatched = isinstance(spec.breaks, ChangeScale)  # a change map hatches its areas with no baseline
+
     def row(c, lbl, cls="txip-swatch"):
         dashed = "border:1px dashed #636363;" if c == MISSING_COLOR else ""
+        if hatched and c == MISSING_COLOR and cls == "txip-swatch":
+            dashed += HATCH_CSS
         return (
             f'<div class="txip-lg-row"><span class="{cls}" style="background:{c};{dashed}"></span>'
             f"{html.escape(lbl)}</div>"
@@ -72,7 +79,7 @@ def _legend_html(spec: MapSpec, classes: bool = True) -> str:
     if pts:
         rows += f'<div class="txip-lg-sub">{html.escape(t("map.legend_points"))}</div>' + dots
     extra = "".join(f'<div class="txip-lg-note">{html.escape(x)}</div>' for x in legend_notes(spec))
-    title = html.escape(t("map.legend_title", label=spec.label, unit=spec.unit))
+    title = html.escape(spec_legend_title(spec))
     return f'<div class="txip-legend"><div class="txip-lg-title">{title}</div>{rows}{extra}</div>'
 
 
@@ -162,6 +169,35 @@ def points_legend_control(spec: MapSpec) -> MapControl | None:
     return MapControl(text, "bottomright") if text else None
 
 
+HATCH_ID = "txip-hatch"
+# The legend swatch of the hatched class (the areas' own pattern: HatchPattern).
+HATCH_CSS = "background-image:repeating-linear-gradient(45deg,#9e9e9e 0 1px,transparent 1px 5px);"
+
+
+class HatchPattern(MacroElement):
+    """A diagonal hatch (SVG pattern HATCH_ID) in the map's SVG, for areas filled with `url(#txip-hatch) colour`
+    (the colour stays as the fallback): the change map's areas with no baseline."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}(function(){var map={{ this._parent.get_name() }};"
+        "function add(){var svg=map.getPanes().overlayPane.querySelector('svg');"
+        "if(!svg||svg.querySelector('#" + HATCH_ID + "'))return;var ns='http://www.w3.org/2000/svg';"
+        "var defs=document.createElementNS(ns,'defs'),p=document.createElementNS(ns,'pattern');"
+        "p.setAttribute('id','" + HATCH_ID + "');p.setAttribute('patternUnits','userSpaceOnUse');"
+        "p.setAttribute('width','7');p.setAttribute('height','7');p.setAttribute('patternTransform','rotate(45)');"
+        "var r=document.createElementNS(ns,'rect');r.setAttribute('width','7');r.setAttribute('height','7');"
+        "r.setAttribute('fill','" + MISSING_COLOR + "');var l=document.createElementNS(ns,'line');"
+        "l.setAttribute('x1','0');l.setAttribute('y1','0');l.setAttribute('x2','0');l.setAttribute('y2','7');"
+        "l.setAttribute('stroke','#9e9e9e');l.setAttribute('stroke-width','2');p.appendChild(r);p.appendChild(l);"
+        "defs.appendChild(p);svg.insertBefore(defs,svg.firstChild);}"
+        "add();map.whenReady(add);map.on('layeradd',add);})();{% endmacro %}"
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "HatchPattern"
+
+
 class MetricScale(MacroElement):
     """Leaflet's scale bar in metres and kilometres only (folium's `control_scale` adds miles and feet)."""
 
@@ -235,12 +271,18 @@ def build_map(spec: MapSpec):
         ).add_to(m)
 
     feats = areas[["code", "name", "value", "geometry"]].copy()
-    feats["value_text"] = [text_html(format_value(v, spec.unit)) for v in feats["value"]]
+    tips, values = area_texts(spec)
+    feats["value_text"] = [text_html(v) for v in tips]
     feats = _escaped_names(feats)
     styles = {
         c: area_style(v, spec.breaks, c == spec.selected, spec.zero_good, spec.less_is_better)
         for c, v in zip(feats["code"], feats["value"])
     }
+    if isinstance(spec.breaks, ChangeScale):  # no baseline: hatched, never the colour of "no change"
+        for c, v in zip(feats["code"], feats["value"]):
+            if classify(v, spec.breaks) == "missing":
+                styles[c]["fillColor"] = f"url(#{HATCH_ID}) {styles[c]['fillColor']}"
+        HatchPattern().add_to(m)
     if b is not None and b.url:  # let the tiles show through
         for st_ in styles.values():
             st_["fillOpacity"] = round(st_.get("fillOpacity", 0.85) * 0.6, 2)
@@ -277,8 +319,7 @@ def build_map(spec: MapSpec):
         pts = areas.geometry.representative_point()
         # Larger areas first: where labels would overlap, the smaller area's gives way until the user zooms in.
         prio = pd.Series(shapely.area(areas.geometry.to_numpy())).rank(method="first").astype(int)  # order only
-        for (_, row), p, rank in zip(areas.iterrows(), pts, prio):
-            val = format_value(row["value"], spec.unit)
+        for (_, row), p, rank, val in zip(areas.iterrows(), pts, prio, values):
             folium.Marker(
                 [p.y, p.x],
                 interactive=False,
