@@ -1822,6 +1822,16 @@ BASELINE_FLAG_SHARE = {
     "patent_standard": 0.62,
     "provincial": 0.7,
 }
+FLAG_LABELS = {
+    "high_tech": "高企",
+    "above_scale": "规上",
+    "gb_filed": "贯标备案",
+    "gb_passed": "贯标绩效评价合格",
+    "ip_intensive": "密集型",
+    "patent_standard": "专利标准融合",
+    "provincial": "省级优势/示范",
+}
+BASELINE_NATIONAL = 4  # 国家知识产权优势/示范 firms at the baseline (7 today)
 
 
 def _baseline_flags(rng, ents: list[dict]) -> dict[str, set[int]]:
@@ -1834,7 +1844,8 @@ def _baseline_flags(rng, ents: list[dict]) -> dict[str, set[int]]:
 
     sh = BASELINE_FLAG_SHARE
     national_now = [i for i, r in enumerate(ents) if r["advantage"].startswith("国家")]
-    national = set(national_now[: len(national_now) * 4 // 7])  # 示范 first: the two 示范 firms and two 优势 firms
+    # In file order the two 示范 firms come first (assign_enterprise_flags): they and the next two 优势 firms.
+    national = set(national_now[:BASELINE_NATIONAL])
     provincial = _kept(rng, [i for i, r in enumerate(ents) if r["advantage"].startswith("省")], sh["provincial"])
     provincial |= set(national_now) - national  # a national firm of today was a provincial one then
     intensive = _kept(rng, holders("ip_intensive"), sh["ip_intensive"])
@@ -2201,9 +2212,8 @@ python scripts/make_sample_data.py --out DIR  # 写入其他目录
   为“失效”。日期取生成器为每件申请抽取的审结日、授权日和终止日；没有终止日的用另一个固定随机流补抽。
 - 商标：基期当天或之前注册的商标，首个十年期满未续展或已被撤销、注销的为无效（撤销、注销日由固定随机流在注册
   三年后至 {as_of} 之间抽取）；基期后 200 天内注册的商标在基期时已申请，列为“申请中”。
-- 企业：成立年份不晚于基期的企业；各项认定为今天认定的一个子集（高企约 86%、规上约 95%、贯标备案约 72%、
-  贯标绩效评价合格约 52%、密集型约 55%、专利标准融合约 62%，国家优势/示范 4 家，其余今天的国家级企业当时为
-  省级）；有效专利数、有效商标数按基期的专利、商标统计。
+- 企业：成立年份不晚于基期的企业；各项认定为今天认定的一个子集（{shares}；
+  国家优势/示范 {national} 家，其余今天的国家级企业当时为省级）；有效专利数、有效商标数按基期的专利、商标统计。
 - 工作站：设立日期不晚于基期的；今天已撤销的一个当时在运行，另有一个当时停运。
 - 服务机构：样例没有设立日期，按固定随机流取今天在营的 {new_orgs} 家为基期后设立，其余当时均在营。
 - 三级网络：{gained}的知识产权管理机构在基期后设立（当时无机构、无人员、无专项资金）；
@@ -2313,6 +2323,8 @@ def write_all(out: Path) -> dict:
         baseline=BASELINE,
         baseline_shape=baseline_shape(meta["baseline_summary"]),
         new_orgs=BASELINE_NEW_ORGS,
+        national=BASELINE_NATIONAL,
+        shares="、".join(f"{FLAG_LABELS[k]}约 {v:.0%}" for k, v in BASELINE_FLAG_SHARE.items()),
         gained="、".join(meta["baseline_summary"]["gained_office"]),
         seed=SEED,
         files=files,

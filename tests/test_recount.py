@@ -110,6 +110,7 @@ def case(request, built):
 
 
 def _case(name, built):
+    """(name, recount, app FigureSet, store path, view) of a store of `built`, computed once per module."""
     if name not in _CACHE:
         from txip_geo.figures.compute import Settings, compute
         from txip_geo.store.database import Store
