@@ -1939,9 +1939,7 @@ def baseline_network(rng, network: list[dict]) -> list[dict]:
         row = dict(r)
         staff = r["staff"]
         if r["_code"] in BASELINE_NO_OFFICE:
-            row.update(
-                has_office="否", office_name="", staff="0" if staff else "", fund_wan="0" if r["fund_wan"] else ""
-            )
+            row.update(has_office="否", office_name="", staff="0", fund_wan="0")
         else:
             if staff and int(staff) > 1 and rng.random() < 0.5:
                 row["staff"] = str(int(staff) - 1)
