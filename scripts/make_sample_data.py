@@ -1,12 +1,17 @@
 #!/usr/bin/env python
-"""Generate the fictional, Taixing-scale sample data set (one CSV per record kind) into data/sample/.
+"""Generate the fictional, Taixing-scale sample data set (one CSV per record kind) into data/sample/, and its
+baseline snapshot (基期, 2023-12-31: the same world on the eve of the 2024-2026 plan) into data/sample/baseline/.
 
-Deterministic: a fixed seed (numpy.random.default_rng) and a fixed "as of" date, so running it
-twice gives byte-identical files.  Every party/organisation name carries the marker （样例）;
+Deterministic: a fixed seed (numpy.random.default_rng) and fixed "as of" dates (txip_geo.ingest.sample), so running
+it twice gives byte-identical files.  Every party/organisation name carries the marker （样例）;
 credit codes, application numbers, registration numbers and coordinates are synthetic.
 
-    python scripts/make_sample_data.py            # writes data/sample/
-    python scripts/make_sample_data.py --out DIR  # writes DIR/
+    python scripts/make_sample_data.py            # writes data/sample/ and data/sample/baseline/
+    python scripts/make_sample_data.py --out DIR  # writes DIR/ and DIR/baseline/
+
+Length: one generated world, whose parts draw from one seed in a fixed order and refer to each other (applicants,
+their patents and marks, the firms' flags and holdings, the baseline derived from all of them); split up, the
+order of the draws -- and so every committed file -- would hang on imports between modules.
 
 Inputs: the gazetteer (data/*.csv) and the schematic township polygons geo/schematic_townships.geojson
 (property ``code``); points are drawn inside those polygons.
@@ -27,10 +32,12 @@ from shapely.geometry import Point, shape
 
 from txip_geo import schema
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.ingest import sample
 from txip_geo.paths import DATA_DIR, GEO_DIR, SAMPLE_DIR
 
 SEED = 20261031
-AS_OF = date(2026, 10, 31)
+AS_OF = date.fromisoformat(sample.SAMPLE_AS_OF)  # the current snapshot
+BASELINE = date.fromisoformat(sample.SAMPLE_BASELINE_AS_OF)  # the baseline snapshot (基期), in baseline/
 MARK = "（样例）"
 POLYGONS = GEO_DIR / "schematic_townships.geojson"
 PARK_POLYGONS = GEO_DIR / "schematic_parks.geojson"  # optional: park firms are placed inside these
@@ -848,7 +855,8 @@ def _year_counts(total_new: int):
 
 
 def _patent_outcome(rng, ptype: str, d: date):
-    """(status_code, wording, grant_date) for a patent filed on d, as of AS_OF."""
+    """(status_code, wording, grant_date, ended) for a patent filed on d, as of AS_OF; ``ended``: the day an invalid
+    one became invalid (rejected or withdrawn on its decision date, lapsed, term over), else None."""
     asof = AS_OF
     age = (asof - d).days / 365.25
     if ptype == "invention":
@@ -869,13 +877,13 @@ def _patent_outcome(rng, ptype: str, d: date):
                 w = pick(rng, ["实质审查", "实质审查", "审中", "等待实审"])
         else:
             w = "审中"
-        return "pending", w, None
+        return "pending", w, None, None
     if rng.random() > p_grant:
         if ptype == "invention":
             w = pick(rng, ["驳回", "视为撤回", "驳回", "失效"])
         else:
             w = pick(rng, ["视为撤回", "失效", "驳回"])
-        return "invalid", w, None
+        return "invalid", w, None, dec
     grant = dec
     # Lapse for unpaid fees: constant hazard, higher from the 11th year on (fees rise steeply).
     e = float(rng.exponential(1.0))
@@ -885,13 +893,13 @@ def _patent_outcome(rng, ptype: str, d: date):
     lapse = grant + timedelta(days=int(life * 365.25))
     if lapse < end and lapse <= asof:
         if rng.random() < 0.06:
-            return "invalid", pick(rng, ["放弃", "避免重复授权放弃"]) if ptype == "utility" else "放弃", grant
-        return "invalid", pick(rng, ["未缴年费终止", "未缴年费终止", "未缴年费专利权终止", "失效"]), grant
+            return "invalid", pick(rng, ["放弃", "避免重复授权放弃"]) if ptype == "utility" else "放弃", grant, lapse
+        return "invalid", pick(rng, ["未缴年费终止", "未缴年费终止", "未缴年费专利权终止", "失效"]), grant, lapse
     if end <= asof:
-        return "invalid", pick(rng, ["期限届满", "期限届满", "失效"]), grant
+        return "invalid", pick(rng, ["期限届满", "期限届满", "失效"]), grant, end
     if (asof - grant).days < 365 and rng.random() < 0.5:
-        return "valid", "授权", grant
-    return "valid", pick(rng, ["有效", "专利权维持", "授权"], [0.5, 0.35, 0.15]), grant
+        return "valid", "授权", grant, None
+    return "valid", pick(rng, ["有效", "专利权维持", "授权"], [0.5, 0.35, 0.15]), grant, None
 
 
 TYPE_DIGIT = {"invention": "1", "utility": "2", "design": "3"}
@@ -994,13 +1002,14 @@ def _patent_skeleton(rng, total_new: int) -> list[tuple]:
 
 
 def _patent_outcomes(rng, skel: list[tuple]) -> list[tuple]:
-    """(status code, written status, grant date) of each application."""
+    """(status code, written status, grant date, ended) of each application (``ended``: _patent_outcome's; None for
+    an old one made invalid here, whose day the baseline draws: baseline_patents)."""
     outcomes = []
     for d, ptype, _digit, _base in skel:
-        code, wording, grant = _patent_outcome(rng, ptype, d)
+        code, wording, grant, ended = _patent_outcome(rng, ptype, d)
         if d < date(2005, 1, 1) and code != "invalid":  # the old tail: all lapsed by now
-            code, wording = "invalid", pick(rng, ["期限届满", "未缴年费终止", "失效"])
-        outcomes.append((code, wording, grant))
+            code, wording, ended = "invalid", pick(rng, ["期限届满", "未缴年费终止", "失效"]), None
+        outcomes.append((code, wording, grant, ended))
     return outcomes
 
 
@@ -1060,7 +1069,7 @@ def _patent_rows(
     rows = []
     for i in range(n):
         d, ptype, _digit, base = skel[i]
-        code, wording, grant = outcomes[i]
+        code, wording, grant, ended = outcomes[i]
         a = outside[int(rng.integers(len(outside)))] if i in out_rows else apps[owner[i]]
         ind = INDUSTRIES[a.industry]
         check = patent_check_digit(base)
@@ -1087,6 +1096,7 @@ def _patent_rows(
                 address=written_address(rng, a, d, units),
                 _base=base,
                 _code=code,
+                _ended=ended,
                 _type=ptype,
                 _app=a.name,
                 _unit=a.unit,
@@ -1307,6 +1317,7 @@ def make_enterprises(rng, table, flags, units, parks, patents, trademarks):
                 lat=f"{lat:.6f}",
                 datum=datum,
                 _unit=a.unit,
+                _founded=a.founded,
             )
         )
     return rows
@@ -1665,6 +1676,8 @@ def make_network(rng, units, parks):
             fund_wan=str(int(rng.integers(20, 60) if big else rng.integers(5, 20))),
             pilot_level="",
             evidence="样例数据",
+            _code=code,
+            _big=big,
         )
         row.update(gaps.get(code, {}))
         rows.append(row)
@@ -1678,9 +1691,278 @@ def make_network(rng, units, parks):
             fund_wan=str(int(rng.integers(20, 80))) if pc != "P04" else "",
             pilot_level=levels[pc],
             evidence="样例数据",
+            _code=pc,
         )
         rows.append(row)
     return rows
+
+
+# --------------------------------------------------------------------------- baseline (基期) snapshot
+#
+# The state on BASELINE (2023-12-31, the eve of the 2024-2026 plan) of the same world: the same applications, marks,
+# firms, stations, organisations and units, each as an office's export of that day would have listed it. Derived from
+# the current rows and the dates the generator drew for them; where the generator drew no date (a mark revoked for
+# non-use, an old patent made invalid without one), a date is drawn here from a stream of its own, so the current files
+# stay as they were. The dated ledgers (cases, pledges, trainings, manual figures) and the yearly statistics have no
+# baseline file: their current file holds the earlier rows.
+
+
+def _between(rng, start: date, end: date) -> date:
+    return rand_date(rng, start, end) if end > start else start
+
+
+def _patent_state_on(rng, r: dict, day: date) -> tuple[str, str | None, bool]:
+    """(status code, written status or None to keep the row's own, granted by then) of a patent row on ``day``."""
+    d = date.fromisoformat(r["app_date"])
+    grant = date.fromisoformat(r["grant_date"]) if r["grant_date"] else None
+    code = r["_code"]
+    decided = grant or r["_ended"]  # a rejection's decision date is the day it ended
+    if code == "pending" or (decided is not None and decided > day):
+        if code == "pending":
+            return "pending", None, False
+        if r["_type"] == "invention":
+            age = (day - d).days / 365.25
+            w = (
+                pick(rng, ["审中", "公开", "审中"])
+                if age < 1.5
+                else pick(rng, ["实质审查", "实质审查", "审中", "等待实审"])
+            )
+        else:
+            w = "审中"
+        return "pending", w, False
+    if grant is None:  # rejected or withdrawn on or before the day
+        return "invalid", None, False
+    ended = r["_ended"] if code == "invalid" else None
+    if code == "invalid" and ended is None:  # lapsed on a day the generator did not draw: between grant and AS_OF
+        ended = _between(rng, grant + timedelta(days=1), AS_OF)
+    if ended is not None and ended <= day:
+        return "invalid", None, True
+    if code == "valid":
+        return "valid", None, True
+    if (day - grant).days < 365 and rng.random() < 0.5:
+        return "valid", "授权", True
+    return "valid", pick(rng, ["有效", "专利权维持", "授权"], [0.5, 0.35, 0.15]), True
+
+
+def baseline_patents(rng, patents: list[dict], day: date) -> list[dict]:
+    """Applications filed on or before ``day`` with their legal status then (granted by then: 有效 unless lapsed by
+    then; not yet decided or granted: 审中; rejected, withdrawn or lapsed by then: 失效). A later grant's date is left
+    out and a ZL prefix (a granted patent's number) becomes CN. A row repeated in the current file is repeated here."""
+    state: dict[str, tuple] = {}
+    rows = []
+    for r in patents:
+        if r["app_date"] > day.isoformat():
+            continue
+        if r["_base"] not in state:
+            state[r["_base"]] = _patent_state_on(rng, r, day)
+        code, wording, granted = state[r["_base"]]
+        row = dict(r, _code=code)
+        if wording is not None:
+            row["status"] = wording
+        if not granted:
+            row["grant_date"] = ""
+            if row["app_no"].startswith("ZL"):
+                row["app_no"] = "CN" + row["app_no"][2:]
+        rows.append(row)
+    return rows
+
+
+def _term_on(reg: date, day: date) -> date:
+    """The end of the ten-year term (renewals included) a mark registered on ``reg`` is in on ``day``."""
+    exp = add_years(reg, 10)
+    while exp <= day:
+        exp = add_years(exp, 10)
+    return exp
+
+
+def baseline_trademarks(rng, trademarks: list[dict], day: date) -> list[dict]:
+    """Marks registered on or before ``day`` with their status then (a term that ended unrenewed by then, or a
+    revocation by then: invalid), and marks registered within 200 days after it: filed before it (the generator files
+    a mark 200-420 days before its registration), so 申请中 then, with no registration or expiry date."""
+    rows = []
+    soon = day + timedelta(days=200)
+    for r in trademarks:
+        if not r["reg_date"]:
+            continue  # pending now: filed in 2025-2026
+        reg = date.fromisoformat(r["reg_date"])
+        exp_now = date.fromisoformat(r["expiry_date"])
+        if reg > soon:
+            continue
+        if reg > day:
+            status = pick(rng, ["申请中", "申请中", "等待实质审查"])
+            rows.append(dict(r, reg_date="", expiry_date="", status=status, _code="pending"))
+            continue
+        ended = None
+        if r["_code"] == "invalid":
+            # Unrenewed: ended with its first term (the expiry written); else revoked or cancelled, not dated: a day
+            # drawn after three years of registration (the non-use rule) and before AS_OF.
+            ended = exp_now if exp_now <= AS_OF else _between(rng, add_years(reg, 3), AS_OF)
+        code = "invalid" if ended is not None and ended <= day else "valid"
+        exp = min(_term_on(reg, min(day, ended or day)), exp_now)
+        row = dict(r, expiry_date=fmt_date(exp), _code=code)
+        if code != r["_code"]:
+            row["status"] = pick(rng, ["注册", "已注册", "已注册", "有效"])
+        rows.append(row)
+    return rows
+
+
+def _kept(rng, members: list[int], share: float) -> set[int]:
+    """A fixed draw of round(share * n) of ``members``."""
+    k = int(round(share * len(members)))
+    return {int(i) for i in rng.choice(members, size=k, replace=False)} if k else set()
+
+
+# Share of today's holders of a flag that held it at the baseline (sample assumption: the plan years added the rest).
+BASELINE_FLAG_SHARE = {
+    "high_tech": 0.86,
+    "above_scale": 0.95,
+    "gb_filed": 0.72,
+    "gb_passed": 0.52,
+    "ip_intensive": 0.55,
+    "patent_standard": 0.62,
+    "provincial": 0.7,
+}
+FLAG_LABELS = {
+    "high_tech": "高企",
+    "above_scale": "规上",
+    "gb_filed": "贯标备案",
+    "gb_passed": "贯标绩效评价合格",
+    "ip_intensive": "密集型",
+    "patent_standard": "专利标准融合",
+    "provincial": "省级优势/示范",
+}
+BASELINE_NATIONAL = 4  # 国家知识产权优势/示范 firms at the baseline (7 today)
+
+
+def _baseline_flags(rng, ents: list[dict]) -> dict[str, set[int]]:
+    """Which of the baseline's firms (indexes into ``ents``) held each flag then: a subset of today's holders, so a
+    flag is never lost; 国家知识产权优势/示范 firms and 知识产权密集型 firms were high-tech then too, and a firm that
+    passed the 贯标 evaluation had filed."""
+
+    def holders(field: str, value=("是",)) -> list[int]:
+        return [i for i, r in enumerate(ents) if r[field] in value]
+
+    sh = BASELINE_FLAG_SHARE
+    national_now = [i for i, r in enumerate(ents) if r["advantage"].startswith("国家")]
+    # In file order the two 示范 firms come first (assign_enterprise_flags): they and the next two 优势 firms.
+    national = set(national_now[:BASELINE_NATIONAL])
+    provincial = _kept(rng, [i for i, r in enumerate(ents) if r["advantage"].startswith("省")], sh["provincial"])
+    provincial |= set(national_now) - national  # a national firm of today was a provincial one then
+    intensive = _kept(rng, holders("ip_intensive"), sh["ip_intensive"])
+    must_ht = national | (intensive & set(holders("high_tech")))
+    ht = must_ht | _kept(rng, sorted(set(holders("high_tech")) - must_ht), sh["high_tech"])
+    passed = _kept(rng, holders("gb_passed"), sh["gb_passed"])
+    filed = passed | _kept(rng, sorted(set(holders("gb_filed")) - set(holders("gb_passed"))), sh["gb_filed"])
+    return dict(
+        high_tech=ht,
+        above_scale=_kept(rng, holders("above_scale"), sh["above_scale"]),
+        gb_filed=filed,
+        gb_passed=passed,
+        ip_intensive=intensive,
+        patent_standard=_kept(rng, holders("patent_standard"), sh["patent_standard"]),
+        national=national,
+        provincial=provincial,
+    )
+
+
+def baseline_enterprises(rng, enterprises: list[dict], patents: list[dict], trademarks: list[dict], day: date):
+    """The firms founded by ``day``'s year, with their flags then (_baseline_flags) and 有效专利数/有效商标数 counted
+    from the baseline's patents and marks as make_enterprises counts them from today's."""
+    ents = [r for r in enterprises if r["_founded"] <= day.year]
+    flags = _baseline_flags(rng, ents)
+    held_p: dict[str, set] = {}
+    for r in patents:
+        if r["_code"] == "valid":
+            held_p.setdefault(r["_app"], set()).add(r["_base"])
+    held_t: dict[str, int] = {}
+    for r in trademarks:
+        if r["_code"] == "valid":
+            held_t[r["_app"]] = held_t.get(r["_app"], 0) + 1
+    rows = []
+    for i, r in enumerate(ents):
+        adv = r["advantage"] if i in flags["national"] else ""
+        if i in flags["provincial"]:
+            adv = r["advantage"] if r["advantage"].startswith("省") else "省知识产权示范企业"
+        rows.append(
+            dict(
+                r,
+                **{k: yes(i in flags[k]) for k in BASELINE_FLAG_SHARE if k != "provincial"},
+                advantage=adv,
+                patents_held=str(len(held_p.get(r["name"], ()))),
+                trademarks_held=str(held_t.get(r["name"], 0)),
+            )
+        )
+    return rows
+
+
+def baseline_workstations(rng, stations: list[dict], day: date) -> list[dict]:
+    """Stations set up by ``day``: the one 撤销 since was running then, and one running today was 停运 then."""
+    rows = [dict(r) for r in stations if r["established"] <= day.isoformat()]
+    for r in rows:
+        if r["status"] == "撤销":
+            r["status"] = "运行"
+    resumed = [i for i, r in enumerate(rows) if r["status"] in ("", "运行")]
+    rows[int(rng.choice(resumed))]["status"] = "停运"
+    return rows
+
+
+BASELINE_NEW_ORGS = 8  # service organisations taken as set up after the baseline
+
+
+def baseline_service_orgs(rng, orgs: list[dict]) -> list[dict]:
+    """The sample's organisations carry no establishment date. Rule: a fixed draw (this stream) of BASELINE_NEW_ORGS
+    of those in business today were set up in 2024-2026; the rest existed at the baseline, all in business then (the
+    one 注销 today closed since)."""
+    open_now = [i for i, r in enumerate(orgs) if r["status"] != "注销"]
+    new = {int(i) for i in rng.choice(open_now, size=BASELINE_NEW_ORGS, replace=False)}
+    return [
+        dict(r, status="在营" if r["status"] == "注销" else r["status"]) for i, r in enumerate(orgs) if i not in new
+    ]
+
+
+# Units whose office was set up after the baseline, in 2024-2026 (sample assumption; each has one today): 分界镇,
+# 珊瑚镇, 曲霞镇, 张桥镇, 宣堡镇 and 黄桥经济开发区's service centre.
+BASELINE_NO_OFFICE = ("321283101", "321283105", "321283108", "321283109", "321283115", "P02")
+
+
+def _smaller_fund(rng, fund: str) -> str:
+    """About 55-85 % of today's fund (万元), at least 3; unknown stays unknown."""
+    return str(max(int(round(int(fund) * rng.uniform(0.55, 0.85))), 3)) if fund else ""
+
+
+def baseline_network(rng, network: list[dict]) -> list[dict]:
+    """The three-tier network then: no office and no staff in BASELINE_NO_OFFICE (nor where there is none today) and
+    no fund where the office came later, fewer staff in about half the others, smaller funds everywhere, no park at
+    provincial level yet (泰兴经济开发区 was a 市级 pilot)."""
+    rows = []
+    for r in network:
+        row = dict(r)
+        staff = r["staff"]
+        if r["_code"] in BASELINE_NO_OFFICE:
+            row.update(has_office="否", office_name="", staff="0", fund_wan="0")
+        else:
+            if staff and int(staff) > 1 and rng.random() < 0.5:
+                row["staff"] = str(int(staff) - 1)
+            row["fund_wan"] = _smaller_fund(rng, r["fund_wan"])
+        if r["pilot_level"] == "省":
+            row["pilot_level"] = "市"
+        rows.append(row)
+    return rows
+
+
+def build_baseline(tables: dict, rng_for) -> dict[str, list[dict]]:
+    """The baseline snapshot (one list of rows per kind of sample.SAMPLE_BASELINE_KINDS) of the tables ``build``
+    made, each kind from a random stream of its own (20, 21, ...: the current tables' streams are untouched)."""
+    patents = baseline_patents(rng_for(20), tables["patents"], BASELINE)
+    trademarks = baseline_trademarks(rng_for(21), tables["trademarks"], BASELINE)
+    return {
+        "patents": patents,
+        "trademarks": trademarks,
+        "enterprises": baseline_enterprises(rng_for(22), tables["enterprises"], patents, trademarks, BASELINE),
+        "workstations": baseline_workstations(rng_for(23), tables["workstations"], BASELINE),
+        "service_orgs": baseline_service_orgs(rng_for(24), tables["service_orgs"]),
+        "network": baseline_network(rng_for(25), tables["network"]),
+    }
 
 
 # --------------------------------------------------------------------------- write
@@ -1765,6 +2047,9 @@ def build() -> tuple[dict[str, list[dict]], dict]:
     ]
     meta = dict(pmeta)
     meta["summary"] = summarise(tables, units)
+    meta["baseline"] = build_baseline(tables, rng_for)
+    names = {**{c: u.name for c, u in units.items()}, **{c: p.name for c, p in parks.items()}}
+    meta["baseline_summary"] = summarise_baseline(meta["baseline"], tables, names)
     return tables, meta
 
 
@@ -1822,6 +2107,58 @@ def summarise(t: dict, units) -> dict:
     return s
 
 
+def _valid_inventions(patents: list[dict]) -> int:
+    """Valid invention patents of applicants in Taixing, each application once (the goal G01's count)."""
+    return len({r["_base"] for r in patents if r["_code"] == "valid" and r["_type"] == "invention" and r["_unit"]})
+
+
+def summarise_baseline(b: dict, now: dict, names: dict) -> dict:
+    """The baseline's figures beside today's, for the README and the printed summary."""
+
+    def offices(rows):
+        return {r["_code"] for r in rows if r["has_office"] == "是"}
+
+    def total(rows, field):
+        return sum(int(r[field]) for r in rows if r[field])
+
+    def count(rows, field, value="是"):
+        return sum(r[field] == value for r in rows)
+
+    def active(rows, field):
+        return sum(not any(w in r[field] for w in ("撤销", "注销", "停")) for r in rows)
+
+    unit_codes = [c for c in names if not c.startswith("P")]
+    gained = [c for c in names if c in offices(now["network"]) - offices(b["network"])]
+    out = {}
+    for when, t in (("baseline", b), ("now", now)):
+        ent, ht = t["enterprises"], [r for r in t["enterprises"] if r["high_tech"] == "是"]
+        out[when] = {
+            "patent_rows": len(t["patents"]),
+            "valid_inventions": _valid_inventions(t["patents"]),
+            "trademarks": len(t["trademarks"]),
+            "trademarks_valid": sum(r["_code"] == "valid" and bool(r["_unit"]) for r in t["trademarks"]),
+            "enterprises": len(ent),
+            "high_tech": len(ht),
+            "ht_gb_filed": count(ht, "gb_filed"),
+            "gb_passed": count(ent, "gb_passed"),
+            "national_advantage": sum(r["advantage"].startswith("国家") for r in ent),
+            "intensive": count(ent, "ip_intensive"),
+            "patent_standard": count(ent, "patent_standard"),
+            "above_scale_zero_patents": sum(r["above_scale"] == "是" and r["patents_held"] == "0" for r in ent),
+            "workstations": len(t["workstations"]),
+            "workstations_active": active(t["workstations"], "status"),
+            "service_orgs": len(t["service_orgs"]),
+            "service_orgs_active": active(t["service_orgs"], "status"),
+            "unit_offices": len(offices(t["network"]) & set(unit_codes)),
+            "park_offices": len(offices(t["network"]) - set(unit_codes)),
+            "staff": total(t["network"], "staff"),
+            "fund_wan": total(t["network"], "fund_wan"),
+            "provincial_parks": sum(r["pilot_level"] in ("国家", "省") for r in t["network"] if r["_code"][0] == "P"),
+        }
+    out["gained_office"] = [names[c] for c in gained]
+    return out
+
+
 README = """# 样例数据（generated sample records — not real figures）
 
 本目录中的 CSV 文件是由 `scripts/make_sample_data.py` **自动生成的虚构样例数据**，用于演示和测试本系统，
@@ -1855,7 +2192,32 @@ python scripts/make_sample_data.py --out DIR  # 写入其他目录
 {files}
 
 每个文件第一行是该类别模板的中文表头（`txip_geo.schema.all_headers`）；编码 UTF-8 带 BOM（与 `data/templates/`
-相同，Excel 可直接打开）。
+相同，Excel 可直接打开）。`baseline/` 中是基期快照（见下），其余是当前快照。
+
+## 基期快照（baseline/，截至 {baseline}）
+
+基期是《泰兴市知识产权强市建设三年行动计划（2024—2026年）》实施前夕。`baseline/` 中的文件描述同一个虚构世界
+（同一批申请、商标、企业、工作站、机构和镇街园区）在 {baseline} 的状态，与当前快照由同一脚本、同一随机种子生成，
+同样是虚构样例数据，名称同样带“（样例）”。`python -m txip_geo demo` 先按截至 {baseline} 导入基期快照，
+再按截至 {as_of} 导入当前快照；默认一切数字取最新快照，按日期查看（如 `--as-of {baseline}`）时取基期快照。
+
+{baseline_shape}
+
+推算规则（均为样例假设）：
+
+- 专利：申请日在基期当天或之前的申请；基期时已授权的为“有效”（当天或之前已因未缴年费、放弃、期限届满而终止的
+  除外），尚未授权或审结的为“审中”（不写授权公告日，`ZL` 前缀改为 `CN`），当天或之前被驳回、视为撤回或终止的
+  为“失效”。日期取生成器为每件申请抽取的审结日、授权日和终止日；没有终止日的用另一个固定随机流补抽。
+- 商标：基期当天或之前注册的商标，首个十年期满未续展或已被撤销、注销的为无效（撤销、注销日由固定随机流在注册
+  三年后至 {as_of} 之间抽取）；基期后 200 天内注册的商标在基期时已申请，列为“申请中”。
+- 企业：成立年份不晚于基期的企业；各项认定为今天认定的一个子集（{shares}；
+  国家优势/示范 {national} 家，其余今天的国家级企业当时为省级）；有效专利数、有效商标数按基期的专利、商标统计。
+- 工作站：设立日期不晚于基期的；今天已撤销的一个当时在运行，另有一个当时停运。
+- 服务机构：样例没有设立日期，按固定随机流取今天在营的 {new_orgs} 家为基期后设立，其余当时均在营。
+- 三级网络：{gained}的知识产权管理机构在基期后设立（当时无机构、无人员、无专项资金）；
+  其余镇街园区约一半人员少一人，专项资金为今天的 55%–85%；园区当时均无省级试点示范（泰兴经济开发区为市级）。
+- 执法案件、质押、培训、手工填报是带日期的台账，统计基数是逐年序列：这些没有基期文件，当前文件中已含 2023 年
+  的记录。
 
 ## 样例的形态（便于演示目标差距）
 
@@ -1875,6 +2237,43 @@ python scripts/make_sample_data.py --out DIR  # 写入其他目录
 """
 
 
+def baseline_shape(bs: dict) -> str:
+    """The README's lines on the baseline: its figures beside today's."""
+    b, n = bs["baseline"], bs["now"]
+
+    def then_now(key: str, unit: str = "") -> str:
+        return f"{b[key]}{unit}（今天 {n[key]}{unit}）"
+
+    return "\n".join(
+        [
+            f"- 专利 {b['patent_rows']} 行；泰兴市内有效发明专利 {then_now('valid_inventions', ' 件')}（G01）。",
+            f"- 商标 {b['trademarks']} 件；泰兴市内有效商标 {then_now('trademarks_valid', ' 件')}（G04）。",
+            f"- 企业 {then_now('enterprises', ' 家')}：高企 {then_now('high_tech')}，其中贯标备案 "
+            f"{then_now('ht_gb_filed')}；贯标绩效评价合格 {then_now('gb_passed')}（G08）、国家优势/示范 "
+            f"{then_now('national_advantage')}（G09）、密集型 {then_now('intensive')}（G10）、专利标准融合 "
+            f"{then_now('patent_standard')}（G11）；零专利规上企业 {then_now('above_scale_zero_patents')}。",
+            f"- 工作站 {b['workstations']} 个，在运行 {then_now('workstations_active', ' 个')}；"
+            f"服务机构在营 {then_now('service_orgs_active', ' 家')}（G15）。",
+            f"- 三级网络：设有知识产权管理机构的镇街 {then_now('unit_offices', ' 个')}、园区 "
+            f"{then_now('park_offices', ' 个')}；专（兼）职人员合计 {then_now('staff', ' 人')}，专项资金合计 "
+            f"{then_now('fund_wan', ' 万元')}；省级以上试点示范园区 {then_now('provincial_parks', ' 个')}（G06）。",
+            f"- 基期后设立知识产权管理机构的：{'、'.join(bs['gained_office'])}。",
+        ]
+    )
+
+
+def write_baseline(out: Path, baseline: dict) -> dict:
+    """baseline/<kind>.csv for each kind of the baseline snapshot; (rows, bytes) per kind."""
+    folder = out / sample.SAMPLE_BASELINE_DIR.name
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for kind in sample.SAMPLE_BASELINE_KINDS:
+        data = to_csv(kind, baseline[kind])
+        (folder / f"{kind}.csv").write_bytes(data)
+        sizes[f"{folder.name}/{kind}"] = (len(baseline[kind]), len(data))
+    return sizes
+
+
 def write_all(out: Path) -> dict:
     tables, meta = build()
     out.mkdir(parents=True, exist_ok=True)
@@ -1883,6 +2282,7 @@ def write_all(out: Path) -> dict:
         data = to_csv(kind, tables[kind])
         (out / f"{kind}.csv").write_bytes(data)
         sizes[kind] = (len(tables[kind]), len(data))
+    sizes.update(write_baseline(out, meta["baseline"]))
     s = meta["summary"]
     shape = "\n".join(
         [
@@ -1911,8 +2311,19 @@ def write_all(out: Path) -> dict:
         ]
     )
     files = "\n".join(f"| `{k}.csv` | {schema.KINDS[k].label} | {sizes[k][0]} |" for k in schema.RECORD_KINDS)
+    files += "\n" + "\n".join(
+        f"| `{k}.csv` | {schema.KINDS[k.split('/')[1]].label}（基期） | {n} |"
+        for k, (n, _) in sizes.items()
+        if "/" in k
+    )
     readme = README.format(
         as_of=AS_OF,
+        baseline=BASELINE,
+        baseline_shape=baseline_shape(meta["baseline_summary"]),
+        new_orgs=BASELINE_NEW_ORGS,
+        national=BASELINE_NATIONAL,
+        shares="、".join(f"{FLAG_LABELS[k]}约 {v:.0%}" for k, v in BASELINE_FLAG_SHARE.items()),
+        gained="、".join(meta["baseline_summary"]["gained_office"]),
         seed=SEED,
         files=files,
         shape=shape,
@@ -1934,6 +2345,11 @@ def main(argv=None) -> int:
         print(f"{kind:13s} {n:6d} rows {b:9d} bytes")
     for k, v in meta["summary"].items():
         print(f"  {k}: {v}")
+    bs = meta["baseline_summary"]
+    print(f"baseline {BASELINE} (now {AS_OF}):")
+    for k, v in bs["baseline"].items():
+        print(f"  {k}: {v} (now {bs['now'][k]})")
+    print(f"  gained an office: {'、'.join(bs['gained_office'])}")
     return 0
 
 

@@ -12,7 +12,8 @@ Where issue #16 says the app is wrong, this implements the RIGHT rule:
 - a city total of enterprises is the city's own count (parks lie inside townships; never townships + parks).
 
 Entry point: `recount(imports, view=None, store_path=...)` with `imports` = [(kind, csv path, as_of), ...] in import
-order; returns a `Recount` (units, parks, city, unassigned, outside, goals, gaps, assigned records).
+order; returns a `Recount` (units, parks, city, unassigned, outside, goals, gaps, assigned records). The bundled
+sample's two snapshots as its README describes them: `sample_imports()`; its baseline: `baseline_recount(store)`.
 """
 
 from __future__ import annotations
@@ -391,6 +392,47 @@ def assign(df: pd.DataFrame, gaz: Gaz, lay) -> pd.DataFrame:
         units.append(u), parks.append(p), methods.append(m)
     df["unit_code"], df["park_code"], df["method"] = units, parks, methods
     return df
+
+
+# -- the bundled sample (data/sample/README.md) ------------------------------------------------------------------------
+
+SAMPLE = DATA / "sample"
+SAMPLE_BASELINE = SAMPLE / "baseline"
+SAMPLE_AS_OF, SAMPLE_BASELINE_AS_OF = "2026-10-31", "2023-12-31"  # the README's 数据截止日 and 基期快照
+
+
+def sample_imports() -> list[tuple[str, Path, str]]:
+    """The sample as its README describes it, read from the folders (not from a store): every file of baseline/ as of
+    the baseline date, then every file of data/sample/ as of the current date."""
+    out = []
+    for folder, as_of in ((SAMPLE_BASELINE, SAMPLE_BASELINE_AS_OF), (SAMPLE, SAMPLE_AS_OF)):
+        out += [(k, folder / f"{k}.csv", as_of) for k in HEADERS if (folder / f"{k}.csv").exists()]
+    return out
+
+
+# What the baseline recount checks per township and for the city: valid invention patents, valid trademarks, the
+# enterprises' flags, workstations, service organisations and the network's office, staff and fund.
+BASELINE_METRICS = [
+    "invention_patents_valid",
+    "trademarks",
+    "enterprises",
+    "above_scale",
+    "high_tech",
+    "high_tech_gb_filed",
+    "zero_patent_above_scale",
+    "zero_patent_high_tech",
+    "workstations",
+    "service_orgs",
+    "has_office",
+    "staff",
+    "fund_wan",
+]
+
+
+def baseline_recount(store_path) -> Recount:
+    """The sample at its baseline date, from the files of baseline/ (and the yearly statistics of data/sample/; the
+    dated ledgers have no snapshot on or before it)."""
+    return recount(sample_imports(), SAMPLE_BASELINE_AS_OF, store_path)
 
 
 # -- snapshots ---------------------------------------------------------------------------------------------------------

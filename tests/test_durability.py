@@ -31,6 +31,7 @@ from support import child_env
 
 from txip_geo.figures.compute import compute
 from txip_geo.figures.goals import evaluate
+from txip_geo.ingest.sample import sample_files
 from txip_geo.store import backup as bk
 from txip_geo.store.database import Store
 
@@ -59,6 +60,10 @@ RUNNER = textwrap.dedent("""
     rep = import_file(store, kind, path, as_of="2026-10-31", user=path)
     print("DONE", rep.status, rep.rows_imported, flush=True)
 """)
+
+
+# The demo store's imports (and original files): the sample's baseline and current files (ingest.sample).
+SAMPLE_FILES = len(sample_files())
 
 
 def cases_file(path: Path, prefix: str, n: int) -> Path:
@@ -280,7 +285,7 @@ def test_backup_wipe_restore_reproduces_every_figure(demo_copy, tmp_path, fmt, c
     db = tmp_path / "store" / "txip.sqlite"
     bk.restore(demo_copy.parent.parent / "demo.zip", db)
     before, files_before = figures_of(db), originals(db)
-    assert len(files_before) == 11 and before["sample"] is True
+    assert len(files_before) == SAMPLE_FILES and before["sample"] is True
 
     out = tmp_path / f"备份.{fmt}"
     assert cli(["--db", str(db), "backup", str(out)]) == 0
@@ -309,9 +314,9 @@ def test_restore_over_a_changed_live_store_with_a_reader_connected(demo_copy, tm
 
     import_file(Store(db), "cases", cases_file(tmp_path / "后来.csv", "N", 40), as_of="2026-11-30")
     reader = sqlite3.connect(db)  # the app holds connections open while a restore runs
-    assert reader.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 12
+    assert reader.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == SAMPLE_FILES + 1
     bk.restore(info.path, db, user="管理员")
-    assert reader.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 11  # sees the restored store
+    assert reader.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == SAMPLE_FILES  # the restored store
     reader.close()
     assert integrity(db) == "ok"
     assert_same_figures(before, figures_of(db))
@@ -330,7 +335,7 @@ def test_a_file_that_is_not_a_database_is_kept_aside(demo_copy, tmp_path):
     db = tmp_path / "broken.sqlite"
     db.write_bytes(b"this is not sqlite" * 100)
     bk.restore(demo_copy.parent.parent / "demo.zip", db)
-    assert integrity(db) == "ok" and len(Store(db).imports()) == 11
+    assert integrity(db) == "ok" and len(Store(db).imports()) == SAMPLE_FILES
     assert len(list(tmp_path.glob("broken.sqlite.broken-*"))) == 1
 
 
@@ -430,4 +435,4 @@ def test_a_tampered_or_foreign_archive_is_refused_and_the_store_untouched(demo_c
         assert not (tmp_path / "evil.csv").exists() and not Path("/tmp/evil.csv").exists()
     assert cli(["--db", str(db), "restore", str(tmp_path / "flipped.zip")]) == 2
     assert "校验和不符" in capsys.readouterr().err
-    assert len(Store(db).imports()) == 12  # the import made after the backup is still there
+    assert len(Store(db).imports()) == SAMPLE_FILES + 1  # the import made after the backup is still there

@@ -58,7 +58,7 @@ def build(name: str, tmp: Path) -> Path:
     elif name == "only_trainings":
         import_file(s, "trainings", SAMPLE / "trainings.csv", as_of=AS_OF)
     elif name == "one_of_each_in_hq":
-        from txip_geo.cli import SAMPLE_ORDER
+        from txip_geo.ingest.sample import SAMPLE_ORDER
 
         for kind in SAMPLE_ORDER:
             import_file(s, kind, one_row_in_hq(kind, tmp), as_of=AS_OF)

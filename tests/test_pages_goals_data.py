@@ -6,8 +6,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from txip_geo import schema
 from txip_geo.figures.compute import compute
 from txip_geo.figures.goals import STATUS_LABELS, evaluate
+from txip_geo.ingest.sample import SAMPLE_AS_OF, sample_files
 from txip_geo.present import goal_tables as progress
 from txip_geo.store.database import Store
 from txip_geo.strings import t
@@ -134,23 +136,13 @@ def test_data_page_lists_imports_badge_and_unassigned_counts(expected):
     s, fs, _ = expected
     at = run_page("data.py")
     (imports,) = frames_with(at, "文件", "截至", "导入时间")
-    assert len(imports) == 11 and set(imports["样例"]) == {"是"} and set(imports["当前使用"]) == {"是"}
-    assert set(imports["文件"]) == {
-        f"{k}.csv"
-        for k in (
-            "patents",
-            "trademarks",
-            "workstations",
-            "cases",
-            "enterprises",
-            "pledges",
-            "trainings",
-            "service_orgs",
-            "network",
-            "manual",
-            "statistics",
-        )
-    }
+    # The sample's two snapshots (ingest.sample): the baseline's files are listed, not in use (a later snapshot of
+    # their kind is); every current file is in use.
+    files = sample_files()
+    assert len(imports) == len(files) and set(imports["样例"]) == {"是"}
+    shown = {(f, str(d)[:10], used) for f, d, used in zip(imports["文件"], imports["截至"], imports["当前使用"])}
+    assert shown == {(f.file_name, f.as_of, "是" if f.as_of == SAMPLE_AS_OF else "否") for f in files}
+    assert {f.file_name for f in files if f.as_of == SAMPLE_AS_OF} == {f"{k}.csv" for k in schema.KINDS}
     assert "专利" in set(imports["数据类型"])
     text = markdown_text(at)
     assert t("app.sample_badge") in text
@@ -158,8 +150,6 @@ def test_data_page_lists_imports_badge_and_unassigned_counts(expected):
 
     (counts,) = frames_with(at, "数据类型", "未能归属", "泰兴市外", "合计")
     counts = counts.set_index("数据类型")
-    from txip_geo import schema
-
     for k, n in fs.unassigned.items():
         assert counts.loc[schema.KINDS[k].label, "无所属镇街（只计入全市）"] == n
         recs = s.records(k)

@@ -8,7 +8,8 @@ indicators and the township panel read these), `goals.evaluate`, `network.scorec
 openpyxl, and the CLI's `summary --format json` / `goals --format json`; and per record the store's
 unit_code/park_code/assign_method (plain sqlite3).
 
-Stores: the sample (`demo`; also viewed as of 2024-12-31, before any snapshot) and generated files
+Stores: the sample (`demo`; also viewed as of its baseline date 2023-12-31, and as of 2024-12-31, when the baseline is
+the latest snapshot of six kinds and the dated ledgers have none) and generated files
 (tests/recount_fixtures.py, fixed seeds): "mixed" (two snapshots, statistics of several years, mixed 对象, a manual
 figure, two files of one snapshot; also viewed as of 2024-12-31), "one_unit_one_year", "kinds_missing" (no trademarks,
 enterprises, cases … at all), "all_zero", "one_record" (one record of each kind) and "park_spellings" (parks written
@@ -49,6 +50,7 @@ SAMPLE_KINDS = [
 ]
 STORES = [
     "sample",
+    "sample@2023-12-31",
     "sample@2024-12-31",
     "mixed",
     "mixed@2024-12-31",
@@ -93,7 +95,8 @@ def built(tmp_path_factory):
             cli("--db", db, "import", kind, path, "--as-of", as_of)
         out[name] = (db, imports, None)
     out["mixed@2024-12-31"] = (out["mixed"][0], out["mixed"][1], F.EARLY)
-    out["sample@2024-12-31"] = (out["sample"][0], out["sample"][1], F.EARLY)  # no snapshot on or before the date
+    out["sample@2023-12-31"] = (out["sample"][0], out["sample"][1], R.SAMPLE_BASELINE_AS_OF)  # the baseline
+    out["sample@2024-12-31"] = (out["sample"][0], out["sample"][1], F.EARLY)  # the baseline, a year on
     return out
 
 
@@ -103,7 +106,11 @@ _CACHE: dict = {}
 @pytest.fixture(params=STORES)
 def case(request, built):
     """(name, recount, app FigureSet, store path, view) for one store."""
-    name = request.param
+    return _case(request.param, built)
+
+
+def _case(name, built):
+    """(name, recount, app FigureSet, store path, view) of a store of `built`, computed once per module."""
     if name not in _CACHE:
         from txip_geo.figures.compute import Settings, compute
         from txip_geo.store.database import Store
@@ -543,3 +550,82 @@ def test_workbook(case):
         if n.to_dict() != want.to_dict():
             bad.append(f"gap sheet rows per area: recount {want.to_dict()}, app {n.to_dict()}")
     assert not bad, listing(bad)
+
+
+# -- the sample's baseline (基期) ---------------------------------------------------------------------------------------
+
+
+def test_demo_loads_the_sample_as_its_readme_describes(built):
+    """`demo` imports every file of baseline/ as of 2023-12-31, then every file of data/sample/ as of 2026-10-31."""
+    imports = [(k, str(p), a) for k, p, a in built["sample"][1]]
+    assert sorted(imports) == sorted((k, str(p), a) for k, p, a in R.sample_imports())
+    dates = [a for _k, _p, a in imports]
+    assert dates == sorted(dates)  # the baseline first
+    assert {k for k, _p, a in imports if a == R.SAMPLE_BASELINE_AS_OF} == {
+        "patents",
+        "trademarks",
+        "enterprises",
+        "workstations",
+        "service_orgs",
+        "network",
+    }
+
+
+@pytest.fixture(scope="module")
+def at_baseline(built):
+    """(the recount of the baseline files, the app's figures as of the baseline date, the store)."""
+    from txip_geo.figures.compute import Settings, compute
+    from txip_geo.store.database import Store
+
+    db = built["sample"][0]
+    return R.baseline_recount(db), compute(Store(db), Settings(as_of=R.SAMPLE_BASELINE_AS_OF)), db
+
+
+def test_baseline_figures_per_township_park_and_city_equal_the_recount_of_the_baseline_files(at_baseline):
+    """Valid inventions, valid marks, the enterprises' flags, workstations, service organisations and the network's
+    office, staff and fund at 2023-12-31, per township and park and for the city."""
+    rc, fs, _db = at_baseline
+    assert {k: fs.snapshots[k] for k in ("patents", "trademarks", "enterprises", "network")} == dict.fromkeys(
+        ("patents", "trademarks", "enterprises", "network"), R.SAMPLE_BASELINE_AS_OF
+    )
+    bad = []
+    for mine, app in ((rc.units, fs.units), (rc.parks, fs.parks)):
+        a = app.set_index("code")
+        for r in mine.to_dict("records"):
+            bad += diffs({m: r[m] for m in R.BASELINE_METRICS}, a.loc[r["code"]].to_dict(), f"{r['code']} {r['name']}")
+    city = {m: rc.city[m] for m in R.BASELINE_METRICS if m in rc.city}
+    bad += diffs(city, fs.city, "city")
+    assert not bad, listing(bad)
+
+
+def test_baseline_goals_equal_the_recount_of_the_baseline_files(at_baseline, built):
+    """G01, G04, G06, G08–G11 and G15 as of 2023-12-31 (goals.evaluate and `goals --as-of`); each one below today's."""
+    from txip_geo.figures.goals import evaluate
+
+    rc, fs, db = at_baseline
+    ids = ("G01", "G04", "G06", "G08", "G09", "G10", "G11", "G15")
+    bad = goal_diffs(rc, evaluate(fs).to_dict("records"), "goals.evaluate", ids)
+    g = json.loads(cli("--db", db, "goals", "--format", "json", "--as-of", R.SAMPLE_BASELINE_AS_OF))
+    bad += goal_diffs(rc, g["goals"], "goals json", ids)
+    assert not bad, listing(bad)
+    then = rc.goals.set_index("id")["current"]
+    now = _case("sample", built)[1].goals.set_index("id")["current"]
+    assert all(then[i] is not None and then[i] < now[i] for i in ids), (then[list(ids)], now[list(ids)])
+
+
+def test_which_units_gained_an_office(at_baseline, built):
+    """The units with an office now and none at the baseline: the recount's, in the app's figures as of each date."""
+    rc, fs_then, _db = at_baseline
+    _name, rc_now, fs_now, _db, _view = _case("sample", built)
+
+    def gained(then: pd.DataFrame, now: pd.DataFrame) -> list[str]:
+        t, n = then.set_index("code")["has_office"], now.set_index("code")["has_office"]
+        return sorted(c for c in n.index if n[c] == 1 and t[c] != 1)
+
+    areas_then = pd.concat([rc.units, rc.parks], ignore_index=True)
+    areas_now = pd.concat([rc_now.units, rc_now.parks], ignore_index=True)
+    want = gained(areas_then, areas_now)
+    units = [c for c in want if not c.startswith("P")]
+    assert len(units) >= 4, want
+    app = gained(pd.concat([fs_then.units, fs_then.parks]), pd.concat([fs_now.units, fs_now.parks]))
+    assert app == want

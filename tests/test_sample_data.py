@@ -13,7 +13,8 @@ from shapely.geometry import Point, shape
 
 from txip_geo import schema
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.ingest.words import PATENT_STATUS, TRADEMARK_STATUS
+from txip_geo.ingest.sample import SAMPLE_BASELINE_AS_OF, SAMPLE_BASELINE_DIR, SAMPLE_BASELINE_KINDS
+from txip_geo.ingest.words import INACTIVE, PATENT_STATUS, TRADEMARK_STATUS
 from txip_geo.paths import GEO_DIR, ROOT, SAMPLE_DIR
 
 SCRIPT = ROOT / "scripts" / "make_sample_data.py"
@@ -37,10 +38,11 @@ def regenerated(tmp_path_factory):
     return out, meta
 
 
-def rows(kind: str) -> list[dict]:
-    """The committed sample file as dicts keyed by the schema's internal field names."""
+def rows(kind: str, folder=SAMPLE_DIR) -> list[dict]:
+    """The committed sample file (`folder`: SAMPLE_BASELINE_DIR for the baseline's) as dicts keyed by the schema's
+    internal field names."""
     names = [f.name for f in schema.input_fields(schema.KINDS[kind])]
-    with open(SAMPLE_DIR / f"{kind}.csv", encoding="utf-8-sig", newline="") as f:
+    with open(folder / f"{kind}.csv", encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
         next(reader)
         return [dict(zip(names, r)) for r in reader]
@@ -91,9 +93,12 @@ def unit_at(townships, lon: float, lat: float, datum: str) -> str:
 
 def test_regenerating_gives_byte_identical_files(regenerated):
     out, _ = regenerated
-    committed = sorted(p.name for p in SAMPLE_DIR.iterdir())
-    assert sorted(p.name for p in out.iterdir()) == committed
-    assert set(committed) == {f"{k}.csv" for k in schema.RECORD_KINDS} | {"README.md"}
+    committed = sorted(str(p.relative_to(SAMPLE_DIR)) for p in SAMPLE_DIR.rglob("*") if p.is_file())
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == committed
+    base = SAMPLE_BASELINE_DIR.name
+    assert set(committed) == {f"{k}.csv" for k in schema.RECORD_KINDS} | {"README.md"} | {
+        f"{base}/{k}.csv" for k in SAMPLE_BASELINE_KINDS
+    }
     for name in committed:
         assert (out / name).read_bytes() == (SAMPLE_DIR / name).read_bytes(), (
             f"{name}: rerun scripts/make_sample_data.py"
@@ -101,11 +106,12 @@ def test_regenerating_gives_byte_identical_files(regenerated):
 
 
 def test_every_csv_header_equals_the_schema_headers():
-    for kind in schema.RECORD_KINDS:
-        with open(SAMPLE_DIR / f"{kind}.csv", encoding="utf-8-sig", newline="") as f:
+    files = [(k, SAMPLE_DIR) for k in schema.RECORD_KINDS] + [(k, SAMPLE_BASELINE_DIR) for k in SAMPLE_BASELINE_KINDS]
+    for kind, folder in files:
+        with open(folder / f"{kind}.csv", encoding="utf-8-sig", newline="") as f:
             header = next(csv.reader(f))
-        assert header == schema.all_headers(schema.KINDS[kind]), kind
-        assert rows(kind), kind
+        assert header == schema.all_headers(schema.KINDS[kind]), (folder, kind)
+        assert rows(kind, folder), (folder, kind)
 
 
 def test_readme_says_the_records_are_generated_and_how_to_regenerate():
@@ -115,14 +121,16 @@ def test_readme_says_the_records_are_generated_and_how_to_regenerate():
 
 
 def test_no_event_date_after_the_as_of_date():
-    for kind in schema.RECORD_KINDS:
+    files = [(k, SAMPLE_DIR, AS_OF) for k in schema.RECORD_KINDS]
+    files += [(k, SAMPLE_BASELINE_DIR, SAMPLE_BASELINE_AS_OF) for k in SAMPLE_BASELINE_KINDS]
+    for kind, folder, as_of in files:
         date_fields = [
             f.name for f in schema.input_fields(schema.KINDS[kind]) if f.type == "date" and f.name != "expiry_date"
         ]
-        for r in rows(kind):
+        for r in rows(kind, folder):
             for name in date_fields:
                 if r[name]:
-                    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r[name]) and r[name] <= AS_OF, (kind, name, r[name])
+                    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r[name]) and r[name] <= as_of, (kind, name, r[name])
 
 
 # --------------------------------------------------------------------------- patent numbers
@@ -246,8 +254,10 @@ NAME_FIELDS = {
 
 
 def test_every_name_and_party_value_carries_the_sample_marker():
-    for kind, fields in NAME_FIELDS.items():
-        for r in rows(kind):
+    files = [(k, SAMPLE_DIR) for k in NAME_FIELDS] + [(k, SAMPLE_BASELINE_DIR) for k in SAMPLE_BASELINE_KINDS]
+    for kind, folder in files:
+        fields = NAME_FIELDS[kind]
+        for r in rows(kind, folder):
             for name in fields:
                 value = r[name]
                 if kind == "network" and not value:
@@ -258,6 +268,7 @@ def test_every_name_and_party_value_carries_the_sample_marker():
 
 def test_evidence_and_sources_say_sample():
     assert all("样例" in r["evidence"] for r in rows("network"))
+    assert all("样例" in r["evidence"] for r in rows("network", SAMPLE_BASELINE_DIR))
     assert all("样例" in r["evidence"] for r in rows("manual"))
     # Several years of the market-entity count (dated views pick the year on or before their date).
     assert [(r["code"], r["year"], r["measure"]) for r in rows("statistics")] == [
@@ -373,3 +384,164 @@ def test_goal_shapes():
     assert 0.88 <= sum(r["outcome"] == "调解成功" for r in med) / len(med) <= 0.92
     manual = {r["goal_id"]: r["done"] for r in rows("manual")}
     assert manual == {"M01": "是", "M02": "否"}
+
+
+# --------------------------------------------------------------------------- the baseline snapshot (基期)
+
+BASELINE = SAMPLE_BASELINE_AS_OF
+
+
+def baseline(kind: str) -> list[dict]:
+    return rows(kind, SAMPLE_BASELINE_DIR)
+
+
+def patents_by_number(rs: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in rs:
+        out.setdefault(split_number(r["app_no"])[0], []).append(r)
+    return out
+
+
+def test_the_baseline_folder_holds_the_snapshot_kinds_only_and_the_readme_explains_it():
+    assert sorted(p.name for p in SAMPLE_BASELINE_DIR.iterdir()) == sorted(f"{k}.csv" for k in SAMPLE_BASELINE_KINDS)
+    assert not {"cases", "pledges", "trainings", "manual", "statistics"} & set(SAMPLE_BASELINE_KINDS)
+    text = (SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
+    assert f"## 基期快照（baseline/，截至 {BASELINE}）" in text
+    for kind in SAMPLE_BASELINE_KINDS:
+        assert f"| `baseline/{kind}.csv` | {schema.KINDS[kind].label}（基期） | {len(baseline(kind))} |" in text
+
+
+def test_baseline_patents_are_the_applications_filed_by_then_with_their_status_then():
+    now, then = patents_by_number(rows("patents")), patents_by_number(baseline("patents"))
+    assert set(then) == {b for b, rs in now.items() if rs[0]["app_date"] <= BASELINE}
+    for base, rs in then.items():
+        cur = now[base][0]
+        assert len(rs) == len(now[base])  # a repeated row is repeated then too
+        code_then = {status_code(r["status"], PATENT_STATUS) for r in rs}
+        code_now = status_code(cur["status"], PATENT_STATUS)
+        assert len(code_then) == 1, rs
+        (code,) = code_then
+        if code == "pending":
+            assert all(not r["grant_date"] and not r["app_no"].startswith("ZL") for r in rs)
+            assert code_now == "pending" or (cur["grant_date"] or "9999") > BASELINE or code_now == "invalid"
+        elif code == "valid":
+            assert all(r["grant_date"] == cur["grant_date"] <= BASELINE for r in rs)
+            assert code_now in ("valid", "invalid")
+        else:
+            assert code_now == "invalid", (base, rs, cur)
+        if code_now == "pending":
+            assert code == "pending"
+        if code_now == "valid" and cur["grant_date"] <= BASELINE:
+            assert code == "valid"
+
+
+def valid_inventions(rs: list[dict]) -> int:
+    """Valid invention patents, each application once, applicants in Taixing (not 靖江市, 高港区, 如皋市)."""
+    n = 0
+    for base, group in patents_by_number(rs).items():
+        r = group[0]
+        outside = re.match(r"^(江苏省)?(靖江市|泰州市高港区|如皋市)", r["address"])
+        invention = base[4 if len(base) == 12 else 2] in "18"
+        n += invention and not outside and status_code(r["status"], PATENT_STATUS) == "valid"
+    return n
+
+
+def test_valid_inventions_at_the_baseline_are_about_two_thirds_of_todays():
+    then, now = valid_inventions(baseline("patents")), valid_inventions(rows("patents"))
+    assert 0.55 * now <= then <= 0.75 * now, (then, now)
+
+
+def test_baseline_trademarks_are_those_registered_by_then_and_a_few_filed_by_then():
+    now = {r["reg_no"]: r for r in rows("trademarks")}
+    then = baseline("trademarks")
+    assert {r["reg_no"] for r in then if r["reg_date"]} == {
+        n for n, r in now.items() if r["reg_date"] and r["reg_date"] <= BASELINE
+    }
+    for r in then:
+        code, cur = status_code(r["status"], TRADEMARK_STATUS), now[r["reg_no"]]
+        if code == "pending":  # registered since, filed before
+            assert not r["reg_date"] and not r["expiry_date"] and cur["reg_date"] > BASELINE
+            continue
+        assert r["reg_date"] == cur["reg_date"] and r["expiry_date"] <= cur["expiry_date"]
+        if code == "valid":  # in a term then
+            assert r["expiry_date"] > BASELINE
+        else:  # lapsed or revoked then: still so
+            assert status_code(cur["status"], TRADEMARK_STATUS) == "invalid"
+        if status_code(cur["status"], TRADEMARK_STATUS) == "valid":
+            assert code == "valid"
+    valid_then = sum(status_code(r["status"], TRADEMARK_STATUS) == "valid" for r in then)
+    valid_now = sum(status_code(r["status"], TRADEMARK_STATUS) == "valid" for r in now.values())
+    assert 0.5 * valid_now <= valid_then <= 0.8 * valid_now
+
+
+def held(enterprises: list[dict], patents: list[dict], trademarks: list[dict]) -> list[tuple[str, int, int]]:
+    """Each firm's valid patents (applications once) and valid marks, counted by its name in the records."""
+    p: dict[str, set] = {}
+    for base, group in patents_by_number(patents).items():
+        for r in group[:1]:
+            if status_code(r["status"], PATENT_STATUS) == "valid":
+                p.setdefault(r["applicant"], set()).add(base)
+    t = Counter(r["registrant"] for r in trademarks if status_code(r["status"], TRADEMARK_STATUS) == "valid")
+    return [(e["name"], len(p.get(e["name"], ())), t[e["name"]]) for e in enterprises]
+
+
+def test_enterprise_holdings_are_counted_from_each_snapshots_records():
+    for folder in (SAMPLE_DIR, SAMPLE_BASELINE_DIR):
+        ents = rows("enterprises", folder)
+        want = held(ents, rows("patents", folder), rows("trademarks", folder))
+        got = [(e["name"], int(e["patents_held"]), int(e["trademarks_held"])) for e in ents]
+        assert got == want, folder
+
+
+FLAGS = ("above_scale", "high_tech", "gb_filed", "gb_passed", "ip_intensive", "patent_standard")
+
+
+def test_baseline_enterprises_are_todays_with_fewer_flags():
+    now = {r["credit_code"]: r for r in rows("enterprises")}
+    then = baseline("enterprises")
+    assert {r["credit_code"] for r in then} < set(now) and len(then) >= 0.95 * len(now)
+    same = ("name", "industry", "address", "lon", "lat", "datum", "area_name", "park_name")
+    for r in then:
+        cur = now[r["credit_code"]]
+        assert all(r[k] == cur[k] for k in same)
+        for f in FLAGS:
+            assert r[f] == "否" or cur[f] == "是", (r["name"], f)  # no flag lost since
+        if r["advantage"].startswith("国家"):
+            assert cur["advantage"] == r["advantage"] and r["high_tech"] == "是"
+        if r["gb_passed"] == "是":
+            assert r["gb_filed"] == "是"
+    for f in ("gb_filed", "gb_passed", "ip_intensive", "patent_standard", "high_tech"):
+        assert sum(r[f] == "是" for r in then) < sum(r[f] == "是" for r in now.values()), f
+    assert sum(r["advantage"].startswith("国家") for r in then) < sum(
+        r["advantage"].startswith("国家") for r in now.values()
+    )
+
+
+def test_baseline_workstations_and_service_orgs():
+    now = {r["station_id"]: r for r in rows("workstations")}
+    then = baseline("workstations")
+    assert [r["station_id"] for r in then] == [i for i, r in now.items() if r["established"] <= BASELINE]
+    assert 1 <= sum(r["status"] != now[r["station_id"]]["status"] for r in then) <= 3
+    orgs_now = {r["org_id"]: r for r in rows("service_orgs")}
+    orgs = baseline("service_orgs")
+    assert {r["org_id"] for r in orgs} < set(orgs_now)
+    active = sum(not any(w in r["status"] for w in INACTIVE) for r in orgs)
+    assert active < sum(not any(w in r["status"] for w in INACTIVE) for r in orgs_now.values())
+
+
+def test_baseline_network_has_fewer_offices_staff_and_funds_and_no_provincial_park():
+    now, then = rows("network"), baseline("network")
+    assert [r["area"] for r in then] == [r["area"] for r in now]
+    gained = [c["area"] for b, c in zip(then, now) if b["has_office"] == "否" and c["has_office"] == "是"]
+    lost = [c["area"] for b, c in zip(then, now) if b["has_office"] == "是" and c["has_office"] == "否"]
+    assert len(gained) >= 4 and not lost
+    for b, c in zip(then, now):
+        for f in ("staff", "fund_wan"):
+            if b[f] and c[f]:
+                assert int(b[f]) <= int(c[f]), (b["area"], f)
+        if b["has_office"] == "否":
+            assert not b["office_name"]
+    assert sum(int(r["staff"] or 0) for r in then) < sum(int(r["staff"] or 0) for r in now)
+    assert sum(int(r["fund_wan"] or 0) for r in then) < sum(int(r["fund_wan"] or 0) for r in now)
+    assert not [r for r in then if r["pilot_level"] in ("国家", "省")]
+    assert [r for r in now if r["pilot_level"] in ("国家", "省")]

@@ -17,24 +17,15 @@ import pandas as pd
 
 from txip_geo import schema
 from txip_geo.figures.baseline import BASELINE
-from txip_geo.paths import SAMPLE_DIR
+from txip_geo.ingest import sample
 from txip_geo.strings import t
 
-SAMPLE_AS_OF = "2026-10-31"
-# Sample files are imported in this order (enterprises before patents is irrelevant to the figures; kept stable).
-SAMPLE_ORDER = [
-    "network",
-    "statistics",
-    "manual",
-    "enterprises",
-    "patents",
-    "trademarks",
-    "workstations",
-    "cases",
-    "pledges",
-    "trainings",
-    "service_orgs",
-]
+# The sample's dates and files live with its loader (txip_geo.ingest.sample); named here for the callers that had them.
+SAMPLE_AS_OF, SAMPLE_BASELINE_AS_OF, SAMPLE_ORDER = (
+    sample.SAMPLE_AS_OF,
+    sample.SAMPLE_BASELINE_AS_OF,
+    sample.SAMPLE_ORDER,
+)
 IMPORT_KINDS = list(schema.KINDS) + ["boundaries", "parks", "tasks"]
 
 SUMMARY_COLUMNS = [
@@ -100,24 +91,23 @@ def _rows(df: pd.DataFrame, cols: list[str]) -> list[dict]:
 
 
 def cmd_demo(args) -> int:
+    """Rebuild the store from the sample: its baseline snapshot, then its current one (ingest.sample.load_sample)."""
     from txip_geo.errors import ImportRejected
-    from txip_geo.ingest.pipeline import import_file
 
-    store = _store(args)
-    store.clear_records()
-    for kind in SAMPLE_ORDER:
-        path = SAMPLE_DIR / f"{kind}.csv"
-        if not path.exists():
-            print(t("cli.sample_missing", path=path), file=sys.stderr)
-            return 1
-        try:
-            rep = import_file(store, kind, path, as_of=SAMPLE_AS_OF, user="demo", is_sample=True)
-        except ImportRejected as e:
-            print(e.report.message, file=sys.stderr)
-            return 1
+    def shown(_file, rep) -> None:
         print(t("cli.sample_tag", message=rep.message))
         _print_details(rep, args.all_warnings)
-    print(t("cli.sample_loaded", path=store.path, as_of=SAMPLE_AS_OF))
+
+    store = _store(args)
+    try:
+        sample.load_sample(store, "demo", on_report=shown)
+    except FileNotFoundError as e:
+        print(t("cli.sample_missing", path=e.args[0]), file=sys.stderr)
+        return 1
+    except ImportRejected as e:
+        print(e.report.message, file=sys.stderr)
+        return 1
+    print(t("sample.loaded", path=store.path, baseline=SAMPLE_BASELINE_AS_OF, as_of=SAMPLE_AS_OF))
     return 0
 
 
