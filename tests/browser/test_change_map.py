@@ -13,7 +13,6 @@ from txip_geo.cli import main as cli
 from txip_geo.figures.baseline import BASELINE, compare
 from txip_geo.figures.compute import Settings
 from txip_geo.present import change_view, mapspec
-from txip_geo.render.folium_map import HATCH_ID
 from txip_geo.store.database import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,7 +68,7 @@ def test_the_map_switched_to_change_colours_legend_tooltip_and_panel(app, page, 
     assert "无变化" in labels and any("（向好）" in x for x in labels) and any("（变差）" in x for x in labels)
     positions = [legend.index(lbl) for lbl in labels]
     assert positions == sorted(positions), legend
-    assert "推算" in legend  # the sample's baseline is wound back from the later snapshot: said under the legend
+    assert f"基期值取自 {comp.baseline} 的快照" in legend  # the sample's own baseline snapshot, said under the legend
 
     # Every township is filled with the colour of its change's class, as compare() counts it.
     frame = change_view.change_frame(comp, "units", "patents").set_index("code")
@@ -100,25 +99,27 @@ def test_the_map_switched_to_change_colours_legend_tooltip_and_panel(app, page, 
     page.screenshot(path=str(OUT / "change_map.png"), full_page=True)
     assert "mode=change" in page.url and f"unit={HQ}" in page.url
 
-    # An indicator with no baseline in the sample (enterprises have no snapshot then): hatched, 无基期数据.
-    page.goto(app.url + "?mode=change&ind=zero_patent_above_scale")
-    page.wait_for_selector("[data-txip-map] .txip-legend:has-text('无基期数据')", timeout=180_000)
+    # 执法案件与纠纷: the sample's case ledger has no baseline file, its rows are wound back (推算); less is better.
+    page.goto(app.url + "?mode=change&ind=cases")
+    page.wait_for_selector("[data-txip-map] .txip-legend:has-text('推算')", timeout=180_000)
     m = wait_for_inline_map(page)
+    legend = m.locator(".txip-legend").first.inner_text()
+    assert "越少越好" in legend, legend
+    frame = change_view.change_frame(comp, "units", "cases").set_index("code")
+    scale = change_view.change_scale(comp, "cases")
     fills = m.evaluate(AREA_FILLS)
-    assert fills and all(f.startswith(f"url(#{HATCH_ID})") for f in fills.values()), fills
-    drawn = m.evaluate(
-        "(map, doc) => Array.from(doc.querySelectorAll('path.leaflet-interactive'))"
-        ".filter(p => (p.getAttribute('fill') || '').startsWith('url(')).length"
-    )
-    assert drawn >= 17 and m.evaluate(f"(map, doc) => !!doc.querySelector('#{HATCH_ID}')")
-    assert mapspec.NO_CHANGE_COLOR not in fills.values()
+    for code, fill in fills.items():
+        assert fill == mapspec.change_color(mapspec.change_class(frame.at[code, "value"], scale), scale), code
     page.wait_for_timeout(800)
-    page.screenshot(path=str(OUT / "change_map_no_baseline.png"), full_page=True)
+    page.screenshot(path=str(OUT / "change_map_cases.png"), full_page=True)
 
-    # The network page: the three-tier network then and now; the sample's network has no baseline.
+    # The network page: the three-tier network then and now; the units that gained an office are listed.
     page.goto(app.url + "network")
     page.wait_for_selector("h3:has-text('基期以来的变化')", timeout=180_000)
-    page.wait_for_selector("text=无基期数据", timeout=60_000)
+    net = comp.network
+    gained = list(net.loc[net["gained_office"] == True, "name"])  # noqa: E712
+    assert gained  # the sample: 分界镇, 珊瑚镇 … gained an office since the baseline
+    page.wait_for_selector(f"text={gained[0]}", timeout=60_000)
     page.wait_for_timeout(800)
     page.screenshot(path=str(OUT / "change_network.png"), full_page=True)
     assert browser_log.external_requests == [], browser_log.external_requests

@@ -14,7 +14,9 @@ from txip_geo import schema
 from txip_geo.figures.compute import FigureSet, Settings, compute, patent_counts, valid_holders
 from txip_geo.ingest import parse, words
 
-STALE_DAYS = 366  # a snapshot older than this before a date does not describe it (used only when nothing else does)
+# A snapshot more than this before a date does not describe it when a later one can be wound back to it (a quarter:
+# offices export monthly or quarterly; a snapshot of the previous year end must not stand for this year's end).
+FRESH_DAYS = 92
 
 # Kinds whose records carry the date they describe, and how a later snapshot is wound back to a date.
 DATED = ("patents", "trademarks", "workstations", "cases", "pledges", "trainings", "manual")
@@ -31,7 +33,7 @@ class KindPlan:
 def plan_kinds(store, day: str) -> dict[str, KindPlan]:
     """For each record kind: which snapshot describes `day` and how (module docstring)."""
     out = {}
-    limit = (date.fromisoformat(day) - timedelta(days=STALE_DAYS)).isoformat()
+    limit = (date.fromisoformat(day) - timedelta(days=FRESH_DAYS)).isoformat()
     for kind in schema.KINDS:
         dates = store.snapshot_dates(kind)
         before = [d for d in dates if d <= day]

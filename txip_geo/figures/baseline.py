@@ -3,8 +3,9 @@
 A figure as of a date D is computed by `figures.compute.compute` from, for each record kind, the snapshot that
 describes D (`plan_kinds`):
 
-- **snapshot**: the latest snapshot on or before D, when it is no older than a year (an older one would give a
-  stale figure for D; it is used only when nothing better exists and then says its own date);
+- **snapshot**: the latest snapshot on or before D, when it is no more than a quarter older (asof.FRESH_DAYS; an
+  older one would give a stale figure for D -- last year's end standing for this year's -- and is used only when no
+  later snapshot can be wound back, its note naming its date);
 - **derived** (推算): else, the first snapshot after D with its dated records wound back to D (`derive`): patents
   filed by D with their status then, trademarks registered by D, workstations set up by D, cases accepted by D
   (open unless closed by D), pledges and trainings held by D. What a later export cannot know is said in the note

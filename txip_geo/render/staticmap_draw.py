@@ -289,6 +289,9 @@ def label_point(geom):
 
 
 def value_text(value, spec: MapSpec) -> str:
+    if isinstance(spec.breaks, maps.ChangeScale):  # a change map: the signed change, 无基期数据 when not known
+        sc = spec.breaks
+        return maps.format_change(value, spec.unit, sc.decimals, sc.missing_label)
     if value is None or pd.isna(value):
         return t("map.legend_missing")
     if spec.unit == "%":

@@ -289,7 +289,7 @@ def _below(fig, artist) -> float:
 
 def _legend(fig, spec: MapSpec, style: Style, *, x: float, y: float, classes: bool = True):
     handles = legend_handles(spec, classes=classes)
-    title = t("map.legend_title", label=spec.label, unit=spec.unit) if classes else None
+    title = maps.spec_legend_title(spec) if classes else None
     lg = fig.legend(
         [h for h, _ in handles],
         [lbl for _, lbl in handles],
@@ -314,7 +314,7 @@ def _legend(fig, spec: MapSpec, style: Style, *, x: float, y: float, classes: bo
 
 
 def _default_subtitle(spec: MapSpec) -> str:
-    parts = [t("map.legend_title", label=spec.label, unit=spec.unit)]
-    if spec.as_of:
+    parts = [maps.spec_legend_title(spec)]
+    if spec.as_of and not spec.baseline:  # a change map's title names both dates
         parts.append(t("app.as_of", date=spec.as_of))
     return "　".join(parts)
