@@ -590,6 +590,8 @@ def cmd_report(args) -> int:
             only_gaps=args.only_gaps,
             which=args.map,
             dpi=args.dpi,
+            store=_store(args),  # the deck's 三年变化 section, the workbook's baseline sheets
+            baseline=args.baseline,
         )
     except FontNotFound as e:
         print(str(e), file=sys.stderr)
@@ -617,7 +619,19 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _iso_date(value: str) -> str:
+    """An argument that must be a date (YYYY-MM-DD): a clear message, not a traceback from deep in the counting."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("baseline_view.bad_date", value=value)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from txip_geo.figures.baseline import BASELINE
+
     p = argparse.ArgumentParser(prog="python -m txip_geo", description=t("cli_help.description"))
     p.add_argument("--db", help=t("cli_help.db"))
     sub = p.add_subparsers(dest="command", required=True)
@@ -645,7 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp = common(sub.add_parser(name, help=t(f"cli_help.cmd_{name}")))
         sp.add_argument("--format", choices=["json", "csv", "table"], default="table")
         sp.add_argument("--as-of", help=t("cli_help.as_of_snapshot"))
-        sp.add_argument("--baseline", metavar="DATE", help=t("cli_help.baseline"))
+        sp.add_argument("--baseline", metavar="DATE", type=_iso_date, help=t("cli_help.baseline"))
         _base_args(sp)
         _rule_args(sp)
         sp.set_defaults(func=func)
@@ -681,6 +695,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--only-gaps", action="store_true", help=t("cli_help.only_gaps"))
     sp.add_argument("--public", action="store_true", help=t("cli_help.public"))
     sp.add_argument("--as-of", help=t("cli_help.as_of_snapshot"))
+    sp.add_argument(
+        "--baseline",
+        metavar="DATE",
+        type=_iso_date,
+        default=BASELINE,
+        help=t("baseline_view.cli_baseline", date=BASELINE),
+    )
     _base_args(sp)
     _rule_args(sp)
     sp.set_defaults(func=cmd_report)

@@ -31,3 +31,13 @@ def goal_table() -> pd.DataFrame:
 def phases() -> pd.DataFrame:
     with open(DATA_DIR / "phases.csv", encoding="utf-8") as f:
         return pd.DataFrame(list(csv.DictReader(f)))
+
+
+@lru_cache(maxsize=1)
+def task_table() -> pd.DataFrame:
+    """data/tasks.csv: the plan's 13 tasks (二、重点任务 1–13) -- task (int), name, lead, cooperating, source."""
+    with open(DATA_DIR / "tasks.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["task"] = int(r["task"])
+    return pd.DataFrame(rows)
