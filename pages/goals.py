@@ -82,7 +82,7 @@ COLUMNS = {
     C["col_lead"]: st.column_config.TextColumn(width=170),
     C["col_coop"]: st.column_config.TextColumn(width=260),
     C["basis"]: st.column_config.TextColumn(width=480),
-    change.baseline_header(comp): st.column_config.TextColumn(width=110),
+    change.baseline_header(comp): st.column_config.TextColumn(width=140),
     t("baseline_view.col_change"): st.column_config.TextColumn(width=80),
     t("baseline_view.col_method"): st.column_config.TextColumn(width=90),
     t("baseline_view.col_note"): st.column_config.TextColumn(width=480),
@@ -102,6 +102,12 @@ def pick_from_table(key: str, group_ids: list[str]):
 
 disp = progress.goal_display(ev, comp)
 st.caption(t("goals_baseline.baseline_caption", date=comp.baseline))
+st.markdown(  # what the marks of the baseline cells mean
+    '<div data-testid="baseline-notes" style="font-size:0.85rem;color:#525252">'
+    + "".join(f"<div>{html.escape(n)}</div>" for n in change.method_notes(comp))
+    + "</div>",
+    unsafe_allow_html=True,
+)
 for g in progress.groups(ev):
     rows = disp[disp["group"] == g].reset_index(drop=True)
     part = rows.drop(columns=["group", "status", "method"])
@@ -118,7 +124,6 @@ for g in progress.groups(ev):
     )
 
 # -- the dated goals year by year; the milestones then and now ---------------------------------------------------------
-notes = change.method_notes(comp)
 series = progress.series_overview(comp, ev)
 if len(series):
     st.subheader(t("goals_baseline.series"))
@@ -133,12 +138,6 @@ st.dataframe(
     ).apply(lambda _: [progress.status_css(k) for k in ms["status"]], subset=[change.current_header(comp)]),
     hide_index=True,
     key="goals_milestones",
-)
-st.markdown(
-    '<div data-testid="baseline-notes" style="font-size:0.85rem;color:#525252">'
-    + "".join(f"<div>{html.escape(n)}</div>" for n in notes)
-    + "</div>",
-    unsafe_allow_html=True,
 )
 
 # -- one goal in detail -------------------------------------------------------------------------------------------------
@@ -160,7 +159,8 @@ unit = f" {row['unit']}" if row["unit"] else ""
 crow = comp.goals.set_index("id").loc[gid]
 base_text, change_text = drow[change.baseline_header(comp)], drow[t("baseline_view.col_change")]
 numeric = row["kind"] == "goal"
-c0, c1, c2, c3, c4, c5 = st.columns(6)
+c0, c1, c2 = st.columns(3)  # then → now → change; under it the target, the gap and the progress
+c3, c4, c5 = st.columns(3)
 base_value = (
     progress.fmt_number(crow["baseline"]) + unit
     if numeric and crow["baseline_method"] != "none"
@@ -193,6 +193,7 @@ if numeric:
         st.markdown(f"##### {t('goals_baseline.series_detail')}")
         left, right = st.columns([3, 2])
         left.altair_chart(chart, width="stretch")
+        left.caption(progress.series_caption(gid))
         years = progress.series_of(comp, gid)
         right.dataframe(
             pd.DataFrame(
@@ -201,7 +202,7 @@ if numeric:
                     t(f"goals_baseline.kind_{progress.series_kind(gid)}"): [
                         progress.fmt_number(v) for v in years["value"]
                     ],
-                    t("baseline_view.col_method"): years["method"],
+                    t("goals_baseline.col_method"): years["method"],
                 }
             ),
             hide_index=True,

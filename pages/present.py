@@ -71,7 +71,10 @@ header[data-testid="stHeader"] {display:none !important}
 .stApp .txp-task-none {background:#e0e0e0 !important; color:#424242; font-weight:700}
 .stApp .txp-change th, .stApp .txp-change td:not(:nth-child(2)) {white-space:nowrap}
 .stApp .txp-change .txp-table {font-size:1.1rem}
-.stApp .txp-ms .txp-table {font-size:1.1rem; margin-top:0.6rem}
+.stApp .txp-ms .txp-table {font-size:1.1rem; margin-top:0.6rem; width:auto}
+.stApp .txp-tasks .txp-table {table-layout:fixed}
+.stApp .txp-tasks th:nth-child(1) {width:6%} .stApp .txp-tasks th:nth-child(2) {width:44%}
+.stApp .txp-tasks th:nth-child(3) {width:10%} .stApp .txp-tasks th:nth-child(4) {width:40%}
 .stApp .txp-note {font-size:0.95rem; color:#525252; margin-top:0.4rem}
 .stApp .txp-panel-head {font-size:2rem; font-weight:700; color:#08306b; margin:0}
 .stApp .txp-panel-sub {font-size:1.3rem; color:#525252; margin:0.8rem 0 0.1rem 0}
@@ -186,6 +189,7 @@ with right:
             internal=st.session_state.present_internal,
             only_gaps=st.session_state.present_only_gaps,
         )
+        comparison = state.comparison_later()  # the download runs outside the script: no session state there
         for fmt, label in (
             ("pptx", "present.dl_pptx"),
             ("pdf", "present.dl_pdf"),
@@ -195,7 +199,7 @@ with right:
             # Built when clicked (deferred), from the figures on screen.
             st.download_button(
                 t(label),
-                data=lambda fmt=fmt: exports.build(fmt, fs, layers, comparison=state.comparison(), tasks=TASKS, **opts),
+                data=lambda fmt=fmt: exports.build(fmt, fs, layers, comparison=comparison(), tasks=TASKS, **opts),
                 file_name=report.file_name(fmt, fs),
                 mime=exports.FORMATS[fmt],
                 key=f"present_dl_{fmt}",
@@ -305,7 +309,7 @@ def show_change(kind: str) -> None:
         ms_cols = list(ms_shown.columns)
         ms_classes = {
             ms_cols.index(change.baseline_header(comp)): [STATUS_CLASS.get(k) for k in ms["status_then"]],
-            ms_cols.index(t("goals.col_current")): [STATUS_CLASS.get(k) for k in ms["status"]],
+            ms_cols.index(change.current_header(comp)): [STATUS_CLASS.get(k) for k in ms["status"]],
         }
         notes = "".join(f"<div>{html.escape(n)}</div>" for n in change.method_notes(comp))
         st.markdown(
@@ -345,7 +349,7 @@ def show_change(kind: str) -> None:
                 }
             )
             parts.append(html_table(df, {2: [TASK_CLASS.get(k) for k in grp["status"]]}))
-        st.markdown("".join(parts), unsafe_allow_html=True)
+        st.markdown('<div class="txp-tasks">' + "".join(parts) + "</div>", unsafe_allow_html=True)
 
 
 TASK_CLASS = {

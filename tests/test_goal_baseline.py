@@ -135,7 +135,7 @@ def test_series_chart_draws_the_target_where_it_applies(sample):
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in chart["layer"]]
     assert marks[0] == "line" and "rule" in marks
     g16 = progress.series_chart(sample, "G16", 300, "人次").to_dict()
-    assert [m["mark"]["type"] for m in g16["layer"]][:2] == ["bar", "line"]  # the years' additions, the running total
+    assert [m["mark"]["type"] for m in g16["layer"]][:2] == ["bar", "line"]  # additions, running total
     assert progress.series_chart(sample, "G06", 2, "个") is None  # no dated records: no series
     s = progress.series_of(sample, "G12")
     assert list(s["year"]) == [2023, 2024, 2025, 2026]

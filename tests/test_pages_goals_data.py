@@ -254,7 +254,7 @@ def test_goals_page_shows_baseline_now_and_change_with_each_baselines_rule(expec
     assert rows.loc["G12", B] == "0②" and rows.loc["G12", "基期口径"] == "累计起点"
     # The figure's baseline (0: counted from the plan's start) with its method, and the rule under it.
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics[f"{B}·累计起点"] == "0 亿元" and metrics["变化"] == "+17.48 亿元"
+    assert metrics[f"{B} · 累计起点"] == "0 亿元" and metrics["变化"] == "+17.48 亿元"
     text = markdown_text(at)
     assert f"累计起点</span> {g.loc['G12', 'baseline_note']}" in text
     # One value per year for the dated goals; G12's own years in the detail.

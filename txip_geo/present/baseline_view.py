@@ -84,7 +84,8 @@ def milestone_status_then(r: dict) -> tuple[str, str]:
 
 
 def milestone_change_rows(comp) -> pd.DataFrame:
-    """The milestones then and now: 编号, 里程碑 (short name), 基期（date）, 当前 -- plus status_then and status."""
+    """The milestones then and now: 编号, 里程碑 (short name), 基期（date）, 当前（date） -- plus status_then and
+    status."""
     ms = comp.goals[comp.goals["kind"] == "milestone"]
     rows = []
     for r in ms.to_dict("records"):
@@ -94,7 +95,7 @@ def milestone_change_rows(comp) -> pd.DataFrame:
                 t("goals.col_id"): r["id"],
                 t("baseline_view.col_milestone"): goal_short_name(r["id"], r["name"]),
                 baseline_header(comp): label_then,
-                t("goals.col_current"): r["status_label"],
+                current_header(comp): r["status_label"],
                 "status_then": key_then,
                 "status": r["status"],
             }

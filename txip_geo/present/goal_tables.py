@@ -435,15 +435,16 @@ def series_of(comp, goal_id: str) -> pd.DataFrame:
             "label": [year_label(y, d) for y, d in zip(s["year"], s["date"])],
             "value": [series_value(r) for r in s.to_dict("records")],
             "total": [None if is_missing(v) else float(v) for v in s["value"]],
-            "method": s["method"].map(lambda m: t(f"baseline.method_{m}")),
+            "method": s["method"].map(lambda m: t(f"goals_baseline.year_method_{m}")),
         }
     ).reset_index(drop=True)
 
 
 def series_chart(comp, goal_id: str, target: float | None, unit: str):
-    """An Altair chart of a dated goal's years (None when it has no series): a stock's year-end values as a line,
-    a cumulative goal's yearly additions as bars under its running total, a rate's yearly rate as bars; the target
-    as a dashed rule where it applies to what is drawn (a stock's, a cumulative total's, a rate's)."""
+    """An Altair chart of a dated goal's years (None when it has no series): a stock's year-end values as a line;
+    a cumulative goal's yearly additions, or a rate's yearly rate, as bars under a line of the plan-period figure
+    the target is judged by (the running total, the rate of the cases since the plan's start); the target as a
+    dashed rule. series_caption says what is drawn."""
     import altair as alt
 
     s = series_of(comp, goal_id)
@@ -459,8 +460,8 @@ def series_chart(comp, goal_id: str, target: float | None, unit: str):
         layers = [base.mark_line(point=True, color="#2171b5").encode(x=x, y=value, tooltip=tip)]
     else:
         layers = [base.mark_bar(color="#6baed6", size=38).encode(x=x, y=value, tooltip=tip)]
-        if kind == "cumulative":
-            layers.append(base.mark_line(point=True, color="#08306b").encode(x=x, y="total:Q"))
+        # The plan-period figure the target is judged by: a running total, a rate over the cases since the start.
+        layers.append(base.mark_line(point=True, color="#08306b").encode(x=x, y="total:Q"))
     if target is not None and not is_missing(target):
         rule = pd.DataFrame(
             {"target": [float(target)], "label": [t("goals_baseline.target_line", v=fmt_number(target))]}
@@ -473,6 +474,10 @@ def series_chart(comp, goal_id: str, target: float | None, unit: str):
             )
         )
     return alt.layer(*layers).properties(height=260)
+
+
+def series_caption(goal_id: str) -> str:
+    return t(f"goals_baseline.chart_{series_kind(goal_id)}")
 
 
 EVIDENCE_COLUMNS = ("goal_id", "file_name", "uploaded_at")

@@ -609,7 +609,7 @@ class _Deck:
     def _milestones_then_now(self, s, comp, ms: pd.DataFrame, y: float):
         """The milestones transposed: one column each (编号 and short name), a row for the baseline and one for now."""
         head = [t("baseline_view.col_milestone")] + [f"{i} {n}" for i, n in zip(ms.iloc[:, 0], ms.iloc[:, 1])]
-        then_col, now_col = change.baseline_header(comp), t("goals.col_current")
+        then_col, now_col = change.baseline_header(comp), change.current_header(comp)
         df = pd.DataFrame(
             [
                 [then_col, *ms[then_col]],
