@@ -383,3 +383,27 @@ def test_report_command_refuses_a_bad_baseline_date(demo_db, tmp_path, capsys):
     assert e.value.code == 2
     assert "日期“2023-13-45”无效：请写成 YYYY-MM-DD" in capsys.readouterr().err
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_change_map_with_decreases_and_a_township_without_baseline(demo_layers, comp):
+    """A decrease is red, no change near-white, no baseline hatched and labelled 无基期数据 (never a 0)."""
+    import dataclasses
+
+    from matplotlib.colors import to_hex
+
+    a = comp.areas.copy()
+    rows = a.index[(a["layer"] == "units") & (a["metric"] == change.CHANGE_METRIC)]
+    codes = list(a.loc[rows, "code"])
+    a.loc[rows, "change"] = [-40.0, None, 0.0, *[float(i + 1) for i in range(len(rows) - 3)]]
+    a["change"] = a["change"].astype(object).where(a["change"].notna(), None)
+    cm = change.change_map(dataclasses.replace(comp, areas=a), demo_layers)
+    fig = change_map.figure(cm)
+    labels = {x.get_gid(): x.get_text() for x in fig.axes[0].texts}
+    assert labels[f"label:{codes[0]}"].endswith("\n−40 件")
+    assert labels[f"label:{codes[1]}"].endswith("\n无基期数据")
+    assert labels[f"label:{codes[2]}"].endswith("\n0 件")
+    colors = [to_hex(c) for c in change_map.area_colors(cm)]
+    assert len(colors) == len(codes) - 1  # the township without a baseline is drawn hatched, not filled
+    assert colors[0] == change.DECREASE_COLORS[-1] and colors[1] == change.NO_CHANGE_COLOR
+    hatched = [c for c in fig.axes[0].collections if c.get_zorder() == 3 and c.get_hatch()]
+    assert len(hatched) == 1 and len(hatched[0].get_paths()) == 1

@@ -83,7 +83,7 @@ def _repaint_legend(fig, cm: ChangeMap) -> None:
 
 
 def _signed_labels(fig, cm: ChangeMap) -> None:
-    """The value under each township's name with its sign (+82 件, −3 件, 0); 无数据 stays."""
+    """The value under each township's name with its sign (+82 件, −3 件, 0 件), or 无基期数据 as the legend says."""
     ax = fig.axes[0]
     areas = cm.spec.areas.set_index("code")
     for txt in ax.texts:
@@ -93,6 +93,10 @@ def _signed_labels(fig, cm: ChangeMap) -> None:
         code = gid.split(":", 1)[1]
         lines = txt.get_text().split("\n")
         v = areas["value"].get(code)
-        if len(lines) == 2 and not is_missing(v):
+        if len(lines) != 2:
+            continue
+        if is_missing(v):
+            txt.set_text(f"{lines[0]}\n{t('baseline_view.class_missing')}")
+        else:
             unit = "" if cm.spec.unit == "%" else f" {cm.spec.unit}"
             txt.set_text(f"{lines[0]}\n{fmt_change(v, cm.spec.decimals or 2)}{unit}")
