@@ -2,6 +2,10 @@
 the townships contributing most and least to a goal, and what the store holds (imports, assignment methods).
 
 Nothing here imports Streamlit; the pages only lay out what these functions return.
+
+Length: the 目标 page's data, now and since the baseline -- the goal table with its baseline columns, the timeline, the
+contributors, the dated goals' years (table and chart) and the milestones with their evidence -- small functions of
+one page, which read best together.
 """
 
 from __future__ import annotations
