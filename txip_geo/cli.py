@@ -580,17 +580,18 @@ def cmd_report(args) -> int:
         return 1
     out = Path(args.out) if args.out else Path(report.file_name(args.format, fs))
     t0 = time.perf_counter()
+    store = _store(args)
     try:
         data = exports.build(
             args.format,
             fs,
-            report.Layers.from_store(_store(args)),
+            report.Layers.from_store(store),
             indicator=args.indicator,
             internal=not args.public,
             only_gaps=args.only_gaps,
             which=args.map,
             dpi=args.dpi,
-            store=_store(args),  # the deck's 三年变化 section, the workbook's baseline sheets
+            store=store,  # the deck's 三年变化 section, the workbook's baseline sheets
             baseline=args.baseline,
         )
     except FontNotFound as e:
