@@ -1,6 +1,7 @@
-"""目标: the plan's goals G01–G16 and milestones M01–M04 (target, current, gap, status, progress, where the number comes
-from, lead and cooperating units), grouped as in the plan; the timeline; per goal, the townships contributing most
-and least. `?goal=G01` opens a goal's detail."""
+"""目标: the plan's goals G01–G16 and milestones M01–M04 (baseline, current, change, target, progress, status, where
+the number comes from, lead and cooperating units), grouped as in the plan; the timeline; the dated goals year by
+year; the milestones then and now with their evidence; per goal, its baseline's rule, its years and the townships
+contributing most and least. `?goal=G01` opens a goal's detail."""
 
 from ui.boot import ensure_app
 
@@ -8,15 +9,21 @@ ensure_app()  # first: a deep link on a fresh server must go through app.py
 
 import html
 
+import pandas as pd
 import streamlit as st
 
 from txip_geo.figures.goals import evaluate
+from txip_geo.present import baseline_view as change
 from txip_geo.present import goal_tables as progress
+from txip_geo.present import task_view
 from txip_geo.strings import t
 from ui import header, state
 
 fs = state.figures()
 ev = evaluate(fs)
+comp = state.comparison(series=True)  # baseline → now (基期: the sidebar's setting), with the dated goals' years
+# The milestones' evidence files (columns goal_tables.EVIDENCE_COLUMNS), kept on the 任务 page.
+EVIDENCE = task_view.goal_evidence(state.store())
 ids = ev["id"].tolist()
 names = dict(zip(ev["id"], ev["name"]))
 
@@ -76,6 +83,10 @@ COLUMNS = {
     C["col_lead"]: st.column_config.TextColumn(width=170),
     C["col_coop"]: st.column_config.TextColumn(width=260),
     C["basis"]: st.column_config.TextColumn(width=480),
+    change.baseline_header(comp): st.column_config.TextColumn(width=140),
+    t("baseline_view.col_change"): st.column_config.TextColumn(width=80),
+    t("baseline_view.col_method"): st.column_config.TextColumn(width=90),
+    t("baseline_view.col_note"): st.column_config.TextColumn(width=480),
 }
 
 
@@ -90,12 +101,19 @@ def pick_from_table(key: str, group_ids: list[str]):
     return pick
 
 
-disp = progress.goal_display(ev)
+disp = progress.goal_display(ev, comp)
+st.caption(t("goals_baseline.baseline_caption", date=comp.baseline))
+st.markdown(  # what the marks of the baseline cells mean
+    '<div data-testid="baseline-notes" style="font-size:0.85rem;color:#525252">'
+    + "".join(f"<div>{html.escape(n)}</div>" for n in change.method_notes(comp))
+    + "</div>",
+    unsafe_allow_html=True,
+)
 for g in progress.groups(ev):
     rows = disp[disp["group"] == g].reset_index(drop=True)
-    part = rows.drop(columns=["group", "status"])
+    part = rows.drop(columns=["group", "status", "method"])
     st.subheader(g)
-    styled = progress.status_styled(part, rows["status"])
+    styled = progress.styled(part, rows["status"], rows["method"], change.baseline_header(comp))
     key = f"goals_tbl_{g.split(' ')[0]}"
     st.dataframe(
         styled,
@@ -105,6 +123,23 @@ for g in progress.groups(ev):
         on_select=pick_from_table(key, part[C["col_id"]].tolist()),
         selection_mode="single-row",
     )
+
+# -- the dated goals year by year; the milestones then and now ---------------------------------------------------------
+series = progress.series_overview(comp, ev)
+if len(series):
+    st.subheader(t("goals_baseline.series"))
+    st.dataframe(series, hide_index=True, key="goals_series")
+    st.caption(t("goals_baseline.series_caption"))
+st.subheader(t("goals_baseline.milestones"))
+ms = progress.milestone_display(comp, EVIDENCE)
+ms_part = ms.drop(columns=["status_then", "status"])
+st.dataframe(
+    ms_part.style.apply(
+        lambda _: [progress.status_css(k) for k in ms["status_then"]], subset=[change.baseline_header(comp)]
+    ).apply(lambda _: [progress.status_css(k) for k in ms["status"]], subset=[change.current_header(comp)]),
+    hide_index=True,
+    key="goals_milestones",
+)
 
 # -- one goal in detail -------------------------------------------------------------------------------------------------
 st.divider()
@@ -122,21 +157,65 @@ st.markdown(
     unsafe_allow_html=True,
 )
 unit = f" {row['unit']}" if row["unit"] else ""
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(C["col_target"], drow[C["col_target"]] + unit)
-c2.metric(
-    C["col_current"], drow[C["col_current"]] + (unit if row["kind"] == "goal" and drow[C["col_current"]] != "—" else "")
+crow = comp.goals.set_index("id").loc[gid]
+base_text, change_text = drow[change.baseline_header(comp)], drow[t("baseline_view.col_change")]
+numeric = row["kind"] == "goal"
+c0, c1, c2 = st.columns(3)  # then → now → change; under it the target, the gap and the progress
+c3, c4, c5 = st.columns(3)
+base_value = (
+    progress.fmt_number(crow["baseline"]) + unit
+    if numeric and crow["baseline_method"] != "none"
+    else base_text  # 无基期数据, or a milestone's status then
 )
-c3.metric(C["col_gap"], drow[C["col_gap"]] + (unit if drow[C["col_gap"]] != "—" else ""))
+c0.metric(
+    t("goals_baseline.metric_baseline", header=change.baseline_header(comp), method=crow["baseline_method_label"]),
+    base_value,
+    help=crow["baseline_note"],
+)
+c1.metric(C["col_current"], drow[C["col_current"]] + (unit if numeric and drow[C["col_current"]] != "—" else ""))
+c2.metric(t("baseline_view.col_change"), change_text + (unit if change_text != "—" else ""))
+c3.metric(C["col_target"], drow[C["col_target"]] + unit)
+c4.metric(C["col_gap"], drow[C["col_gap"]] + (unit if drow[C["col_gap"]] != "—" else ""))
 prog = drow[C["col_progress"]]
-c4.metric(C["col_progress"], "—" if prog is None or prog != prog else f"{prog * 100:.0f}%")
-# The counting rule right under the figure (settings included), and the plan's own words.
+c5.metric(C["col_progress"], "—" if prog is None or prog != prog else f"{prog * 100:.0f}%")
+# The counting rule right under the figure (settings included), how the baseline was obtained, the plan's words.
 st.markdown(
     f'<div data-testid="goal-rule" style="border-left:3px solid #1f77b4;padding:4px 10px;margin:4px 0 8px 0">'
     f"<b>{html.escape(t('goals.rule'))}</b>：{html.escape(row['rule'])}<br>"
+    f'<span data-testid="goal-baseline-note"><b>{html.escape(t("goals_baseline.baseline_rule"))}</b>：'
+    f'<span style="padding:1px 8px;border-radius:8px;{progress.method_css(crow["baseline_method"])}">'
+    f"{html.escape(crow['baseline_method_label'])}</span> {html.escape(crow['baseline_note'])}</span><br>"
     f"<b>{html.escape(t('goals.plan_text'))}</b>：“{html.escape(row['plan_text'])}”</div>",
     unsafe_allow_html=True,
 )
+if numeric:
+    chart = progress.series_chart(comp, gid, row["target"], row["unit"] or "")
+    if chart is not None:
+        st.markdown(f"##### {t('goals_baseline.series_detail')}")
+        left, right = st.columns([3, 2])
+        left.altair_chart(chart, width="stretch")
+        left.caption(progress.series_caption(gid))
+        years = progress.series_of(comp, gid)
+        right.dataframe(
+            pd.DataFrame(
+                {
+                    t("goals_baseline.col_year"): years["label"],
+                    t(f"goals_baseline.kind_{progress.series_kind(gid)}"): [
+                        progress.fmt_number(v) for v in years["value"]
+                    ],
+                    t("goals_baseline.col_method"): years["method"],
+                }
+            ),
+            hide_index=True,
+            key="goal_series",
+        )
+else:
+    st.markdown(f"##### {t('goals_baseline.evidence')}")
+    files = progress.milestone_evidence(gid, EVIDENCE)
+    if files.empty:
+        st.caption(t("goals_baseline.evidence_none"))
+    else:
+        st.dataframe(files, hide_index=True, key="goal_evidence")
 st.markdown(
     f"**{C['col_source']}**：{progress.md_escape(drow[C['col_source']])}  \n"
     f"**{C['basis']}**：{progress.md_escape(row['basis'])}  \n"

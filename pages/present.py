@@ -1,7 +1,8 @@
 """联席会议: the projector view — one view at a time, full-width map, large type, no sidebar.
 
 Views (txip_geo.present.meeting.steps): the city map of the chosen indicator, the goals, the network gaps, one view per
-township (or only those with gaps), the actions by lead unit. 上一页/下一页 buttons, the keyboard (← / →, and PageUp /
+township (or only those with gaps), the actions by lead unit, the 三年变化 section (goals baseline → now, the change
+map, the tasks by lead unit: present.baseline_view), the appendix of counting rules. 上一页/下一页 buttons, the keyboard (← / →, and PageUp /
 PageDown / space for a presenter's clicker) and `?step=N` in the URL. Every view carries the as-of date and the source
 line. The exports (PPTX, PDF, PNG, Excel) are built on demand from the same figures.
 """
@@ -12,12 +13,15 @@ ensure_app()  # first: a deep link on a fresh server must go through app.py
 
 import html
 
+import pandas as pd
 import streamlit as st
 
 from txip_geo.figures import network
 from txip_geo.figures.compute import METRICS
+from txip_geo.present import baseline_view as change
 from txip_geo.present import map_view as views
 from txip_geo.present import meeting as report
+from txip_geo.present import task_view
 from txip_geo.render import exports
 from txip_geo.render import folium_map as maps
 from txip_geo.strings import t
@@ -61,6 +65,21 @@ header[data-testid="stHeader"] {display:none !important}
 .stApp .txp-kpis {display:flex; gap:3rem; flex-wrap:wrap; margin:0.2rem 0 0.5rem 0}
 .stApp .txp-kpi-label {font-size:1.4rem; color:#252525}
 .stApp .txp-kpi {font-size:2rem; font-weight:700; color:#08306b}
+.stApp .txp-base-none {background:#eeeeee !important; color:#525252}
+.stApp .txp-task-done {background:#c7e9c0 !important; color:#00441b; font-weight:700}
+.stApp .txp-task-doing {background:#deebf7 !important; color:#08306b; font-weight:700}
+.stApp .txp-task-todo {background:#fdd0a2 !important; color:#7f2704; font-weight:700}
+.stApp .txp-task-none {background:#e0e0e0 !important; color:#424242; font-weight:700}
+.stApp .txp-change th, .stApp .txp-change td:not(:nth-child(2)) {white-space:nowrap}
+.stApp .txp-change .txp-table {font-size:1.1rem}
+.stApp .txp-ms .txp-table {font-size:1.1rem; margin-top:0.6rem; width:auto}
+.stApp .txp-tasks .txp-table {table-layout:fixed}
+.stApp .txp-tasks th:nth-child(1) {width:6%} .stApp .txp-tasks th:nth-child(2) {width:44%}
+.stApp .txp-tasks th:nth-child(3) {width:10%} .stApp .txp-tasks th:nth-child(4) {width:40%}
+.stApp .txp-note {font-size:0.95rem; color:#525252; margin-top:0.4rem}
+.stApp .txp-panel-head {font-size:2rem; font-weight:700; color:#08306b; margin:0}
+.stApp .txp-panel-sub {font-size:1.3rem; color:#525252; margin:0.8rem 0 0.1rem 0}
+.stApp .txp-panel-item {font-size:1.5rem; margin:0}
 </style>
 """,
     unsafe_allow_html=True,
@@ -75,6 +94,10 @@ if not fs.has_records:
     st.info(t("present.no_records"))
     st.stop()
 
+# The task register's state for the 三年变化 section (columns of baseline_view.TASK_COLUMNS, and `status`), kept on the
+# 任务 page (a task never reported reads 未填报).
+TASKS = task_view.task_register(state.store())
+
 # -- settings and the sequence of views ------------------------------------------------------------------------------------
 st.session_state.setdefault(
     "present_indicator", state.query("ind") if state.query("ind") in views.INDICATORS else "patents"
@@ -82,7 +105,7 @@ st.session_state.setdefault(
 st.session_state.setdefault("present_only_gaps", state.query("gaps") == "1")
 st.session_state.setdefault("present_internal", True)
 indicator = st.session_state.present_indicator
-seq = report.steps(fs, indicator, only_gaps=st.session_state.present_only_gaps)
+seq = report.steps(fs, indicator, only_gaps=st.session_state.present_only_gaps, change=True)
 
 
 def _clamp(n) -> int:
@@ -167,6 +190,7 @@ with right:
             internal=st.session_state.present_internal,
             only_gaps=st.session_state.present_only_gaps,
         )
+        comparison = state.comparison_later()  # the download runs outside the script: no session state there
         for fmt, label in (
             ("pptx", "present.dl_pptx"),
             ("pdf", "present.dl_pdf"),
@@ -176,7 +200,7 @@ with right:
             # Built when clicked (deferred), from the figures on screen.
             st.download_button(
                 t(label),
-                data=lambda fmt=fmt: exports.build(fmt, fs, layers, **opts),
+                data=lambda fmt=fmt: exports.build(fmt, fs, layers, comparison=comparison(), tasks=TASKS, **opts),
                 file_name=report.file_name(fmt, fs),
                 mime=exports.FORMATS[fmt],
                 key=f"present_dl_{fmt}",
@@ -255,6 +279,87 @@ def show_map(kind: str, code: str | None = None, height: int = 760):
     )
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def change_map_png(version, settings, baseline: str, personal: bool) -> bytes:
+    """The change map as the deck draws it (render.change_map), cached per store state, settings and 基期."""
+    from txip_geo.render import change_map
+
+    cm = change.change_map(state.comparison(), report.Layers.from_store(store))
+    return change_map.render(cm, internal=False, dpi=110)
+
+
+def show_change(kind: str) -> None:
+    """A view of the 三年变化 section: the goals baseline → now, the change map, the tasks by lead unit."""
+    comp = state.comparison()
+    if kind == "change_goals":
+        rows = change.goal_change_rows(comp)
+        st.markdown(
+            f'<p class="txp-basis" style="font-size:1.3rem">{html.escape(change.goal_summary(comp))}</p>',
+            unsafe_allow_html=True,
+        )
+        shown = rows.drop(columns=["status", "method"])
+        cols = list(shown.columns)
+        classes = {
+            cols.index(t("baseline_view.col_attainment")): [STATUS_CLASS.get(k) for k in rows["status"]],
+            cols.index(change.baseline_header(comp)): [
+                "txp-base-none" if m == "none" else None for m in rows["method"]
+            ],
+        }
+        ms = change.milestone_change_rows(comp)
+        ms_shown = ms.drop(columns=["status_then", "status"])
+        ms_cols = list(ms_shown.columns)
+        ms_classes = {
+            ms_cols.index(change.baseline_header(comp)): [STATUS_CLASS.get(k) for k in ms["status_then"]],
+            ms_cols.index(change.current_header(comp)): [STATUS_CLASS.get(k) for k in ms["status"]],
+        }
+        notes = "".join(f"<div>{html.escape(n)}</div>" for n in change.method_notes(comp))
+        st.markdown(
+            f'<div class="txp-change">{html_table(shown, classes)}</div>'
+            f'<div class="txp-ms">{html_table(ms_shown, ms_classes)}</div>'
+            f'<div class="txp-note" data-testid="change-notes">{notes}</div>',
+            unsafe_allow_html=True,
+        )
+    elif kind == "change_map":
+        from ui import auth as ui_auth
+
+        left, right = st.columns([3, 2], gap="large")
+        left.image(
+            change_map_png(state.store_version(store), fs.settings, state.baseline(), ui_auth.can("see_personal"))
+        )
+        css = {"head": "txp-panel-head", "sub": "txp-panel-sub", "item": "txp-panel-item", "note": "txp-note"}
+        right.markdown(
+            "".join(f'<p class="{css[k]}">{html.escape(text)}</p>' for k, text in change.change_panel(comp)),
+            unsafe_allow_html=True,
+        )
+    else:
+        tasks = change.task_rows(TASKS)
+        if TASKS is None:
+            st.markdown(
+                f'<p class="txp-basis" style="font-size:1.3rem">{html.escape(t("baseline_view.tasks_none"))}</p>',
+                unsafe_allow_html=True,
+            )
+        parts = []
+        for lead, grp in tasks.groupby("lead", sort=False):
+            parts.append(f'<p class="txp-lead">{html.escape(lead)}</p>')
+            df = pd.DataFrame(
+                {
+                    t("goals.col_id"): grp["task_id"].astype(str),
+                    t("baseline_view.col_task"): grp["name"],
+                    t("goals.col_status"): grp["status_label"],
+                    t("baseline_view.col_progress"): [p or "—" for p in grp["progress"]],
+                }
+            )
+            parts.append(html_table(df, {2: [TASK_CLASS.get(k) for k in grp["status"]]}))
+        st.markdown('<div class="txp-tasks">' + "".join(parts) + "</div>", unsafe_allow_html=True)
+
+
+TASK_CLASS = {
+    "done": "txp-task-done",
+    "in_progress": "txp-task-doing",
+    "not_started": "txp-task-todo",
+    "not_reported": "txp-task-none",
+}
+
 STATUS_CLASS = {
     "met": "txp-met",
     "done": "txp-met",
@@ -299,8 +404,6 @@ elif step.kind == "unit":
         show_map("unit", code, height=700)
     with fcol:
         figs = report.unit_figures(fs, code)
-        import pandas as pd
-
         df = pd.DataFrame(figs, columns=[t("report.col_metric"), t("report.col_value"), t("report.col_rank")])
         st.markdown(html_table(df), unsafe_allow_html=True)
     with gcol:
@@ -324,6 +427,8 @@ elif step.kind == "actions":
                 f'<div class="txp-item">● {html.escape(text)} <span class="txp-basis">{html.escape(basis)}</span></div>'
             )
     st.markdown("".join(parts) or t("report.actions_none"), unsafe_allow_html=True)
+elif step.kind in ("change_goals", "change_map", "tasks"):
+    show_change(step.kind)
 elif step.kind == "rules":
     st.markdown('<div class="txp-goals">' + html_table(report.rule_rows(fs)) + "</div>", unsafe_allow_html=True)
     st.markdown(f'<p class="txp-basis">{html.escape(t("report.rules_milestones"))}</p>', unsafe_allow_html=True)

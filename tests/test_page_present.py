@@ -53,7 +53,7 @@ def test_first_view_is_the_city_map_with_as_of_and_source(page):
     assert "黄桥镇" in args[0]["script"] or json.dumps("黄桥镇")[1:-1] in args[0]["script"]
     assert all(link.startswith("/app/static/") for link in args[0]["js_links"] + args[0]["css_links"])
     f = footer(page)
-    assert "数据截至 2026-10-31" in f and "数据来源：" in f and "第 1 / 22 页" in f
+    assert "数据截至 2026-10-31" in f and "数据来源：" in f and "第 1 / 25 页" in f  # 22 views and 三年变化's 3
     assert any("样例数据" in m.value and "内部资料" in m.value for m in page.markdown)
     assert page.button(key="present_prev").disabled
 
@@ -111,12 +111,19 @@ def test_last_view_lists_the_actions_and_clamps(demo_db, monkeypatch):
     at.query_params["step"] = "99"
     at.run()
     assert not at.exception
-    # The last view is the appendix of counting rules; the one before it the actions by lead unit.
+    # The last view is the appendix of counting rules; before it the 三年变化 section, before that the actions.
     assert title(at) == t("report.rules_title")
     assert at.button(key="present_next").disabled
     assert "移送" in " ".join(m.value for m in at.markdown)
-    at.button(key="present_prev").click().run()
-    assert title(at) == t("report.actions_title")
+    for want in (
+        t("baseline_view.section_tasks"),
+        t("baseline_view.section_map", label="有效发明专利"),
+        t("baseline_view.section_goals"),
+        t("report.actions_title"),
+    ):
+        at.button(key="present_prev").click().run()
+        assert not at.exception
+        assert title(at) == want
     assert "市场监管局（知识产权局）" in " ".join(m.value for m in at.markdown)
 
 
@@ -124,7 +131,7 @@ def test_only_townships_with_gaps(page, fs):
     page.run()
     page.toggle(key="present_only_gaps").set_value(True).run()
     assert not page.exception
-    total = 3 + len(report.units_with_gaps(fs)) + 2  # … townships, actions, rules
+    total = 3 + len(report.units_with_gaps(fs)) + 5  # … townships, actions, 三年变化 (3), rules
     assert f"第 1 / {total} 页" in footer(page)
 
 
@@ -132,3 +139,35 @@ def test_the_four_exports_are_offered(page):
     page.run()
     labels = {b.label for b in page.get("download_button")}
     assert labels == {t("present.dl_pptx"), t("present.dl_pdf"), t("present.dl_png"), t("present.dl_xlsx")}
+
+
+def test_change_views_show_the_comparison(demo_db, monkeypatch):
+    """The 三年变化 views (the deck's section): the goal table baseline → now, the change map's panel, the tasks."""
+    from txip_geo.figures.baseline import compare
+    from txip_geo.present import baseline_view as change
+
+    comp = compare(Store(demo_db), series=False)
+    monkeypatch.setenv("TXIP_DB", str(demo_db))
+    import streamlit as st
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "present.py"), default_timeout=180)
+    at.query_params["step"] = "22"
+    at.run()
+    assert not at.exception and title(at) == t("baseline_view.section_goals")
+    text = " ".join(m.value for m in at.markdown)
+    for r in change.goal_change_rows(comp).to_dict("records"):
+        base = r[change.baseline_header(comp)]
+        assert f"<td>{r[t('goals.col_id')]}</td>" in text and f">{base}</td>" in text
+    assert f"<th>{change.baseline_header(comp)}</th>" in text and 'class="txp-base-none">无基期数据</td>' in text
+    assert "① 推算：" in text
+    at.button(key="present_next").click().run()
+    assert title(at) == t("baseline_view.section_map", label="有效发明专利") and not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    for _kind, line in change.change_panel(comp):
+        assert line in text
+    assert len(at.get("image")) == 1  # the change map, drawn as the deck draws it
+    at.button(key="present_next").click().run()
+    assert title(at) == t("baseline_view.section_tasks") and not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert text.count('class="txp-task-none">未填报</td>') == 13 and "完善高质量发展政策体系" in text

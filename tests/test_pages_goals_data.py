@@ -220,3 +220,40 @@ def test_goal_detail_states_the_counting_rule_beside_the_figure(expected):
     assert "万人发明专利拥有量达29件" in text  # the plan's own words
     rows = goal_rows(at)
     assert dict(zip(rows["编号"], rows[t("goals.col_rule")])) == dict(zip(ev["id"], ev["rule"]))
+
+
+def test_goals_page_shows_baseline_now_and_change_with_each_baselines_rule(expected):
+    """Issue #17: 基期 / 当前 / 变化 beside 目标 and 进度, the baseline's method in every row (无基期数据, never a blank),
+    its rule under the goal's figure, the dated goals year by year, the milestones then and now."""
+    from txip_geo.figures.baseline import compare
+
+    s, fs, ev = expected
+    comp = compare(s, series=True)
+    at = run_page("goals.py", goal="G12")
+    rows = goal_rows(at).set_index("编号")
+    g = comp.goals.set_index("id")
+    B = "基期（2023-12-31）"
+    assert list(rows.columns[:5]) == ["指标", B, "当前", "变化", "目标"]
+    for gid, r in rows.iterrows():
+        e = g.loc[gid]
+        assert r["基期口径"] == e["baseline_method_label"] and r["基期说明"] == e["baseline_note"]
+        if e["kind"] == "goal" and e["baseline_method"] != "none":
+            assert float(r[B].rstrip("①②③").replace(",", "")) == pytest.approx(e["baseline"])
+        else:
+            assert r[B] == "无基期数据"
+    assert rows.loc["G12", B] == "0②" and rows.loc["G12", "基期口径"] == "累计起点"
+    # The figure's baseline (0: counted from the plan's start) with its method, and the rule under it.
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[f"{B} · 累计起点"] == "0 亿元" and metrics["变化"] == "+17.48 亿元"
+    text = markdown_text(at)
+    assert f"累计起点</span> {g.loc['G12', 'baseline_note']}" in text
+    # One value per year for the dated goals; G12's own years in the detail.
+    series = frames_with(at, "指标", "2023年末", "目标")[0]
+    assert len(series) == 7 and series.iloc[0]["2023年末"] == "1,757①"
+    years = frames_with(at, "年份", "当年新增")[0]
+    want = comp.series[comp.series["goal_id"] == "G12"]["annual"]
+    assert [float(v) for v in years["当年新增"]] == pytest.approx(list(want))
+    ms = frames_with(at, "里程碑", B, "佐证材料")[0]
+    assert list(ms["编号"]) == ["M01", "M02", "M03", "M04"]
+    assert list(ms["当前（2026-10-31）"]) == [g.loc[i, "status_label"] for i in ms["编号"]]
+    assert [h.value for h in at.subheader][6:8] == ["逐年变化", "里程碑：基期与当前"]

@@ -645,16 +645,19 @@ def cmd_report(args) -> int:
         return 1
     out = Path(args.out) if args.out else Path(report.file_name(args.format, fs))
     t0 = time.perf_counter()
+    store = _store(args)
     try:
         data = exports.build(
             args.format,
             fs,
-            report.Layers.from_store(_store(args)),
+            report.Layers.from_store(store),
             indicator=args.indicator,
             internal=not args.public,
             only_gaps=args.only_gaps,
             which=args.map,
             dpi=args.dpi,
+            store=store,  # the deck's 三年变化 section, the workbook's baseline sheets
+            baseline=args.baseline,
         )
     except FontNotFound as e:
         print(str(e), file=sys.stderr)
@@ -682,7 +685,18 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _iso_date(value: str) -> str:
+    """An argument that must be a date (YYYY-MM-DD): a clear message, not a traceback from deep in the counting."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("baseline_view.bad_date", value=value)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
+
     p = argparse.ArgumentParser(prog="python -m txip_geo", description=t("cli_help.description"))
     p.add_argument("--db", help=t("cli_help.db"))
     sub = p.add_subparsers(dest="command", required=True)
@@ -710,7 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp = common(sub.add_parser(name, help=t(f"cli_help.cmd_{name}")))
         sp.add_argument("--format", choices=["json", "csv", "table"], default="table")
         sp.add_argument("--as-of", help=t("cli_help.as_of_snapshot"))
-        sp.add_argument("--baseline", metavar="DATE", help=t("cli_help.baseline"))
+        sp.add_argument("--baseline", metavar="DATE", type=_iso_date, help=t("cli_help.baseline"))
         _base_args(sp)
         _rule_args(sp)
         sp.set_defaults(func=func)
@@ -750,7 +764,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--only-gaps", action="store_true", help=t("cli_help.only_gaps"))
     sp.add_argument("--public", action="store_true", help=t("cli_help.public"))
     sp.add_argument("--as-of", help=t("cli_help.as_of_snapshot"))
-    sp.add_argument("--baseline", metavar="DATE", default=BASELINE, help=t("cli_help.baseline"))
+    sp.add_argument(
+        "--baseline",
+        metavar="DATE",
+        type=_iso_date,
+        default=BASELINE,
+        help=t("baseline_view.cli_baseline", date=BASELINE),
+    )
     _base_args(sp)
     _rule_args(sp)
     sp.set_defaults(func=cmd_report)

@@ -126,6 +126,17 @@ def comparison(series: bool = False, **overrides):
     )
 
 
+def comparison_later(series: bool = False, **overrides):
+    """comparison() as a callable for later: the session's settings and 基期 read now, the comparison computed (or
+    taken from the cache) when it is called -- by a deferred download, which runs outside the script, where no
+    session state can be read."""
+    from . import auth as ui_auth
+
+    s = store()
+    args = (str(s.path), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal"))
+    return lambda: _comparison(*args)
+
+
 def query(name: str, default: str | None = None) -> str | None:
     return st.query_params.get(name, default)
 

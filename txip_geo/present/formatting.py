@@ -26,3 +26,13 @@ def fmt_number(v, decimals: int = 2) -> str:
     if v.is_integer():
         return f"{int(v):,}"
     return f"{v:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def fmt_change(v, decimals: int = 2) -> str:
+    """A change with its sign: 1413 → '+1,413'; -5.2 → '−5.2' (a minus sign, not a hyphen); 0 → '0'; missing → '—'."""
+    if is_missing(v):
+        return MISSING
+    v = round(float(v), decimals)
+    if v == 0:
+        return "0"
+    return ("+" if v > 0 else "−") + fmt_number(abs(v), decimals)

@@ -2,6 +2,10 @@
 the townships contributing most and least to a goal, and what the store holds (imports, assignment methods).
 
 Nothing here imports Streamlit; the pages only lay out what these functions return.
+
+Length: the 目标 page's data, now and since the baseline -- the goal table with its baseline columns, the timeline, the
+contributors, the dated goals' years (table and chart) and the milestones with their evidence -- small functions of
+one page, which read best together.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import pandas as pd
 from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.figures.goals import PER_AREA, contributions
 from txip_geo.plan import phases
-from txip_geo.present.formatting import COMPARATOR_SIGNS, fmt_number, is_missing
+from txip_geo.present import baseline_view as change
+from txip_geo.present.formatting import COMPARATOR_SIGNS, fmt_change, fmt_number, is_missing
 from txip_geo.strings import t
 
 # Text and background colour per goal status (green met/done, red not met/not done, grey no data).
@@ -66,13 +71,89 @@ def status_styled(table: pd.DataFrame, statuses) -> pd.io.formats.style.Styler:
 
 
 # -- goals table ------------------------------------------------------------------------------------------------------
-def goal_display(ev: pd.DataFrame) -> pd.DataFrame:
+def goal_display(ev: pd.DataFrame, comp=None) -> pd.DataFrame:
     """One display row per goal/milestone (Chinese column names), in the order of `ev`; keeps `group` for grouping
     and the machine `status` for styling (status_styled).
 
     Columns: group, status, 编号, 指标, 目标, 当前, 差距, 单位, 状态, 进度 (0–1, empty when unknown), 计算规则 (goals.goal_rule),
-    数据来源, 牵头单位, 配合单位, 计算依据.
+    数据来源, 牵头单位, 配合单位, 计算依据. With a comparison (figures.baseline.compare): 编号, 指标, 基期（date）, 当前,
+    变化, 目标, 进度, 状态, 差距, 单位, 基期口径, then the rest -- and the machine `method` (the baseline's), for
+    styling (method_styled).
     """
+    out = _goal_display(ev)
+    return out if comp is None else with_baseline(out, comp)
+
+
+def with_baseline(disp: pd.DataFrame, comp) -> pd.DataFrame:
+    """goal_display's rows with the baseline, the change and the baseline's method (baseline_view's wording: a
+    missing baseline reads 无基期数据, a milestone's is its status then), the columns in the order 基期 → 当前 → 变化."""
+    g = comp.goals.set_index("id")
+    ids = disp[t("goals.col_id")]
+    base_col = change.baseline_header(comp)
+    base, method = [], []
+    for gid in ids:
+        r = g.loc[gid].to_dict()
+        if r["kind"] == "milestone":
+            base.append(change.milestone_status_then(r)[1])
+        else:
+            base.append(change.baseline_cell(r["baseline"], r["baseline_method"]))
+        method.append(r["baseline_method"])
+    out = disp.copy()
+    out[base_col] = base
+    out[t("baseline_view.col_change")] = [fmt_change(g.loc[i, "change"]) for i in ids]
+    out[t("baseline_view.col_method")] = [g.loc[i, "baseline_method_label"] for i in ids]
+    out[t("baseline_view.col_note")] = [g.loc[i, "baseline_note"] for i in ids]
+    out["method"] = method
+    first = [
+        "group",
+        "status",
+        "method",
+        t("goals.col_id"),
+        t("goals.col_name"),
+        base_col,
+        t("goals.col_current"),
+        t("baseline_view.col_change"),
+        t("goals.col_target"),
+        t("goals.col_progress"),
+        t("goals.col_status"),
+        t("goals.col_gap"),
+        t("goals.col_unit"),
+        t("baseline_view.col_method"),
+    ]
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+# The 基期口径 cell of each method: a badge's colours (text, background); a snapshot's needs none.
+METHOD_COLORS: dict[str, tuple[str, str]] = {
+    "derived": ("#8c2d04", "#fee6ce"),
+    "plan_start": ("#08519c", "#deebf7"),
+    "baseline_year": ("#54278f", "#efedf5"),
+    "none": ("#525252", "#e0e0e0"),
+}
+
+
+def method_css(method: str) -> str:
+    if method not in METHOD_COLORS:
+        return ""
+    fg, bg = METHOD_COLORS[method]
+    return f"color: {fg}; background-color: {bg}; font-weight: 600"
+
+
+def styled(table: pd.DataFrame, statuses, methods=None, base_col: str | None = None) -> pd.io.formats.style.Styler:
+    """status_styled, and with `methods` (aligned with the rows) the 基期口径 cells as badges and the baseline cells
+    (column `base_col`) of the goals without one greyed."""
+    sty = status_styled(table, statuses)
+    if methods is None:
+        return sty
+    css = [method_css(m) for m in methods]
+    sty = sty.apply(lambda _: css, subset=[t("baseline_view.col_method")])
+    if base_col is not None:
+        none = ["color: #525252; background-color: #eeeeee" if m == "none" else "" for m in methods]
+        sty = sty.apply(lambda _: none, subset=[base_col])
+    return sty
+
+
+def _goal_display(ev: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in ev.to_dict("records"):
         milestone = r["kind"] == "milestone"
@@ -296,3 +377,145 @@ def contributor_display(df: pd.DataFrame, unit: str) -> pd.DataFrame:
             t("goals.col_value"): [f"{fmt_number(v)} {unit}" for v in df["value"]],
         }
     )
+
+
+# -- baseline → now: the yearly series, the milestones then and now, their evidence ------------------------------------
+def year_label(year: int, day: str) -> str:
+    """A series column: 2024年末, or for a year not yet over 2026年（至10-31）."""
+    if day.endswith("-12-31"):
+        return t("goals_baseline.year_end", year=year)
+    return t("goals_baseline.year_to", year=year, day=day[5:])
+
+
+def series_kind(goal_id: str) -> str:
+    """stock (a year-end count) | cumulative (added each year, counted from the plan's start) | rate (of the cases
+    accepted in the year)."""
+    from txip_geo.figures.baseline import CUMULATIVE_GOALS, RATE_GOALS
+
+    return "cumulative" if goal_id in CUMULATIVE_GOALS else "rate" if goal_id in RATE_GOALS else "stock"
+
+
+def series_value(row: dict) -> float | None:
+    """The one value a year shows: a stock's year-end value, a cumulative goal's or a rate's own year."""
+    v = row["value"] if series_kind(row["goal_id"]) == "stock" else row["annual"]
+    return None if is_missing(v) else float(v)
+
+
+def series_cell(row: dict) -> str:
+    """A year's value as text, marked ① where it was derived from a later snapshot (baseline_view's marks)."""
+    v = series_value(row)
+    if v is None:
+        return t("goals_baseline.no_value")
+    return fmt_number(v) + (change.METHOD_MARKS["derived"] if row["method"] == "derived" else "")
+
+
+def series_overview(comp, ev: pd.DataFrame) -> pd.DataFrame:
+    """One row per dated goal, one column per year (series_cell), then 目标 and what a year's value is (口径)."""
+    if comp.series is None or comp.series.empty:
+        return pd.DataFrame()
+    names = ev.set_index("id")
+    rows = []
+    for gid, grp in comp.series.groupby("goal_id", sort=False):
+        r = names.loc[gid]
+        row = {t("goals_baseline.col_goal"): f"{gid} {r['name']}", t("goals.col_unit"): r["unit"] or ""}
+        for rec in grp.to_dict("records"):
+            row[year_label(rec["year"], rec["date"])] = series_cell(rec)
+        row[t("goals.col_target")] = fmt_target(r.to_dict() | {"kind": r["kind"]})
+        row[t("goals_baseline.col_kind")] = t(f"goals_baseline.kind_{series_kind(gid)}")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def series_of(comp, goal_id: str) -> pd.DataFrame:
+    """A dated goal's series: year, label (the column of series_overview), value (the year's: series_value),
+    total (the year-end figure: a cumulative goal's running total, a rate over the plan period so far), method;
+    empty when the goal has none."""
+    if comp.series is None or comp.series.empty:
+        return pd.DataFrame(columns=["year", "label", "value", "total", "method"])
+    s = comp.series[comp.series["goal_id"] == goal_id]
+    return pd.DataFrame(
+        {
+            "year": s["year"].astype(int),
+            "label": [year_label(y, d) for y, d in zip(s["year"], s["date"])],
+            "value": [series_value(r) for r in s.to_dict("records")],
+            "total": [None if is_missing(v) else float(v) for v in s["value"]],
+            "method": s["method"].map(lambda m: t(f"goals_baseline.year_method_{m}")),
+        }
+    ).reset_index(drop=True)
+
+
+def series_chart(comp, goal_id: str, target: float | None, unit: str):
+    """An Altair chart of a dated goal's years (None when it has no series): a stock's year-end values as a line;
+    a cumulative goal's yearly additions, or a rate's yearly rate, as bars under a line of the plan-period figure
+    the target is judged by (the running total, the rate of the cases since the plan's start); the target as a
+    dashed rule. series_caption says what is drawn."""
+    import altair as alt
+
+    s = series_of(comp, goal_id)
+    if s.empty or s["value"].isna().all():
+        return None
+    kind = series_kind(goal_id)
+    x = alt.X("label:N", sort=list(s["label"]), title=None, axis=alt.Axis(labelAngle=0))
+    y_title = t("goals_baseline.axis", kind=t(f"goals_baseline.kind_{kind}"), unit=unit)
+    value = alt.Y("value:Q", title=y_title)
+    base = alt.Chart(s)
+    tip = [alt.Tooltip("label:N", title=t("goals_baseline.col_year")), alt.Tooltip("value:Q", title=y_title)]
+    if kind == "stock":
+        layers = [base.mark_line(point=True, color="#2171b5").encode(x=x, y=value, tooltip=tip)]
+    else:
+        layers = [base.mark_bar(color="#6baed6", size=38).encode(x=x, y=value, tooltip=tip)]
+        # The plan-period figure the target is judged by: a running total, a rate over the cases since the start.
+        layers.append(base.mark_line(point=True, color="#08306b").encode(x=x, y="total:Q"))
+    if target is not None and not is_missing(target):
+        rule = pd.DataFrame(
+            {"target": [float(target)], "label": [t("goals_baseline.target_line", v=fmt_number(target))]}
+        )
+        r = alt.Chart(rule)
+        layers.append(r.mark_rule(color="#d94801", strokeDash=[6, 4], size=2).encode(y="target:Q"))
+        layers.append(
+            r.mark_text(color="#a63603", align="left", dx=4, dy=-7, fontSize=12).encode(
+                y="target:Q", x=alt.value(0), text="label:N"
+            )
+        )
+    return alt.layer(*layers).properties(height=260)
+
+
+def series_caption(goal_id: str) -> str:
+    return t(f"goals_baseline.chart_{series_kind(goal_id)}")
+
+
+EVIDENCE_COLUMNS = ("goal_id", "file_name", "uploaded_at")
+
+
+def milestone_evidence(goal_id: str, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The evidence files (佐证材料) of a milestone: 文件名, 上传时间, newest first. `evidence`: the task register's
+    evidence list (columns EVIDENCE_COLUMNS; the lead wires it), None while there is none to list."""
+    cols = [t("goals_baseline.col_file"), t("goals_baseline.col_uploaded")]
+    if evidence is None or evidence.empty:
+        return pd.DataFrame(columns=cols)
+    e = evidence[evidence["goal_id"] == goal_id].sort_values("uploaded_at", ascending=False, kind="stable")
+    return pd.DataFrame({cols[0]: e["file_name"].astype(str).tolist(), cols[1]: e["uploaded_at"].astype(str).tolist()})
+
+
+def milestone_display(comp, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
+    """M01–M04 then and now: 编号, 里程碑, 基期（date）, 当前 (status labels), 佐证材料 (the files' names, or 暂无) --
+    plus the machine columns status_then and status."""
+    ms = comp.goals[comp.goals["kind"] == "milestone"]
+    rows = []
+    for r in ms.to_dict("records"):
+        key_then, label_then = change.milestone_status_then(r)
+        files = milestone_evidence(r["id"], evidence).iloc[:, 0].tolist()
+        rows.append(
+            {
+                t("goals.col_id"): r["id"],
+                t("baseline_view.col_milestone"): r["name"],
+                change.baseline_header(comp): label_then,
+                change.current_header(comp): r["status_label"],
+                t("goals_baseline.col_evidence"): t("report.names_sep").join(files)
+                if files
+                else t("goals_baseline.no_evidence"),
+                "status_then": key_then,
+                "status": r["status"],
+            }
+        )
+    return pd.DataFrame(rows)

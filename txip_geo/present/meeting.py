@@ -206,9 +206,13 @@ def _join_limited(names: list[str], limit: int) -> str:
 # -- the sequence of views (shared by the deck and the presentation page) -----------------------------------------------
 
 
+# The township metric of the 三年变化 section's change map (有效发明专利: the plan's first goal, counted per township).
+CHANGE_METRIC = "invention_patents_valid"
+
+
 @dataclass(frozen=True)
 class Step:
-    kind: str  # title | overview | goals | gaps | unit | actions | rules
+    kind: str  # title | overview | goals | gaps | unit | actions | change_goals | change_map | tasks | rules
     title: str
     code: str | None = None
 
@@ -220,10 +224,12 @@ def steps(
     only_gaps: bool = False,
     title_step: bool = False,
     deck_order: bool = False,
+    change: bool = False,
 ) -> list[Step]:
     """The views of a presentation: [title,] overview map of the indicator, goals, network gaps, one view per
-    township (only those with gaps when `only_gaps`), the actions by lead unit. `deck_order` puts the goals before the
-    map (the PPTX's order: title, goal table, city map, gap map, townships, actions)."""
+    township (only those with gaps when `only_gaps`), the actions by lead unit, [the 三年变化 section: goals baseline
+    → now, the change map, the tasks by lead unit,] the appendix of counting rules. `deck_order` puts the goals
+    before the map (the PPTX's order: title, goal table, city map, gap map, townships, actions)."""
     label = METRICS[indicator][0]
     overview = Step("overview", t("report.map_title", label=label))
     goals = Step("goals", t("report.goals_title"))
@@ -234,6 +240,10 @@ def steps(
     names = fs.units.set_index("code")["name"]
     out += [Step("unit", t("report.unit_title", name=names[c]), c) for c in codes]
     out.append(Step("actions", t("report.actions_title")))
+    if change:  # baseline → now (present.baseline_view)
+        out.append(Step("change_goals", t("baseline_view.section_goals")))
+        out.append(Step("change_map", t("baseline_view.section_map", label=METRICS[CHANGE_METRIC][0])))
+        out.append(Step("tasks", t("baseline_view.section_tasks")))
     out.append(Step("rules", t("report.rules_title")))  # the appendix: how each goal is counted
     return out
 

@@ -82,6 +82,12 @@ def evidence_table(store, *, include_deleted: bool = False) -> pd.DataFrame:
     return ev[EVIDENCE_COLUMNS].reset_index(drop=True)
 
 
+def goal_evidence(store) -> pd.DataFrame:
+    """The evidence files kept for goals and milestones: goal_id, file_name, uploaded_at (the 目标 page's list)."""
+    ev = evidence_table(store)
+    return ev.loc[ev["target"] == "goal", ["goal_id", "file_name", "uploaded_at"]].reset_index(drop=True)
+
+
 def task_register(store, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per task of the plan (1–13, in order): task_id, name, lead, cooperating, plan_source, status
     (not_reported / not_started / in_progress / done), status_label, progress, evidence_note (the 佐证材料 list as

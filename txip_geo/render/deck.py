@@ -2,8 +2,8 @@
 render.staticmap. Text is set in one named CJK font (East Asian and Latin typefaces both), as PowerPoint, WPS and
 LibreOffice need it.
 
-Length: one class drawing the six kinds of slide and the few python-pptx XML helpers they share (fonts, cells,
-theme); the views' content comes from present.meeting."""
+Length: one class drawing the nine kinds of slide and the few python-pptx XML helpers they share (fonts, cells,
+theme); the views' content comes from present.meeting and, for the 三年变化 section, present.baseline_view."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pandas as pd
 
 from txip_geo.figures import network
 from txip_geo.figures.compute import METRICS, FigureSet
+from txip_geo.present import baseline_view as change
 from txip_geo.present import map_view as views
 from txip_geo.present import mapspec as maps
 from txip_geo.present.meeting import (
@@ -57,6 +58,14 @@ STATUS_COLORS = {
     "no_data": ("E0E0E0", "424242"),
 }
 
+# Colours of the task status cells (the task register's status keys).
+TASK_COLORS = {
+    "done": ("C7E9C0", "00441B"),
+    "in_progress": ("DEEBF7", "08306B"),
+    "not_started": ("FDD0A2", "7F2704"),
+    "not_reported": ("E0E0E0", "424242"),
+}
+
 
 def build_pptx(
     fs: FigureSet,
@@ -67,15 +76,20 @@ def build_pptx(
     only_gaps: bool = False,
     ref: FigureSet | None = None,
     dpi: int = 150,
+    comparison=None,
+    tasks: pd.DataFrame | None = None,
 ) -> bytes:
     """The 16:9 deck: title, goal table, city map by indicator, gap map, one slide per township (only those with
-    gaps when `only_gaps`), actions by lead unit. Text is set in `PPTX_FONT` (East Asian and Latin); maps are PNGs."""
+    gaps when `only_gaps`), actions by lead unit; with a `comparison` (figures.baseline.compare) the 三年变化 section
+    (goals baseline → now, the change map, the plan's tasks by lead unit with the register's `tasks`:
+    baseline_view.task_rows); the appendix of counting rules last. Text is set in `PPTX_FONT` (East Asian and Latin);
+    maps are PNGs."""
     from txip_geo.render import staticmap
 
     deck = _Deck(fs, internal)
     gaps = network.gap_list(fs)
     points = unit_points(fs)
-    seq = steps(fs, indicator, only_gaps=only_gaps, title_step=True, deck_order=True)
+    seq = steps(fs, indicator, only_gaps=only_gaps, title_step=True, deck_order=True, change=comparison is not None)
     deck.total = len(seq)
     for step in seq:
         if step.kind == "title":
@@ -106,7 +120,38 @@ def build_pptx(
             deck.actions_slide(step.title, actions_by_lead(fs, gaps))
         elif step.kind == "rules":
             deck.rules_slide(step.title, rule_rows(fs))
+        else:
+            _change_slide(deck, step, comparison, layers, tasks, dpi)
     return deck.save()
+
+
+def _change_slide(deck: _Deck, step, comparison, layers: Layers, tasks, dpi: int) -> None:
+    """A slide of the 三年变化 section."""
+    from txip_geo.render import change_map
+
+    if step.kind == "change_goals":
+        deck.change_goals_slide(step.title, comparison)
+    elif step.kind == "change_map":
+        cm = change.change_map(comparison, layers)
+        img = change_map.render(cm, internal=False, dpi=dpi)
+        deck.map_slide(step.title, img, _change_panel(comparison, cm.metric))
+    elif step.kind == "tasks":
+        deck.tasks_slide(step.title, change.task_rows(tasks), reported=tasks is not None)
+
+
+def _change_panel(comparison, metric: str) -> list:
+    style = {
+        "head": (24, NAVY, True),
+        "sub": (18, GREY, False),
+        "item": (20, "252525", False),
+        "note": (12, GREY, False),
+    }
+    lines = []
+    for kind, text in change.change_panel(comparison, metric):
+        if kind in ("sub", "note") and lines:
+            lines.append(("", 6, GREY))
+        lines.append((text, *style[kind]))
+    return lines
 
 
 def _overview_panel(fs: FigureSet, indicator: str) -> list[tuple[str, int, str]]:
@@ -215,7 +260,8 @@ class _Deck:
             p.space_after = Pt(3)
         return box
 
-    def _title(self, slide, text, aside: str | None = None):
+    def _title(self, slide, text, aside: str | None = None, title_w: float = 4.2):
+        """The slide's title; `aside`: a short summary right of it (the title then `title_w` inches wide)."""
         from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
         from pptx.util import Inches
 
@@ -228,12 +274,12 @@ class _Deck:
         p.alignment = PP_ALIGN.LEFT
         _run(p, text, 30 if len(text) <= 24 else 26, NAVY, True)
         if aside:  # a short summary right of the title, left of the markings
-            ph.width = Inches(4.2)
+            ph.width = Inches(title_w)
             self._text(
                 slide,
-                4.4,
+                title_w + 0.2,
                 0.45,
-                self.W - 3.3 - 4.4,
+                self.W - 3.3 - title_w - 0.2,
                 0.6,
                 [(aside, 15, GREY)],
                 anchor="middle",
@@ -517,10 +563,130 @@ class _Deck:
             lines.append((t("report.actions_none"), 20, "1A7F37"))
         self._text(s, 0.5, 1.3, self.W - 1.0, 5.6, lines, name="actions")
 
+    def change_goals_slide(self, title, comp):
+        """三年变化: the 16 numeric goals baseline → now (each baseline's method marked), the milestones then and now
+        in a compact table below, the marks' footnote at the bottom."""
+        from pptx.util import Inches
+
+        s = self._slide()
+        self._title(s, title, aside=change.goal_summary(comp), title_w=5.0)
+        rows = change.goal_change_rows(comp).rename(  # the dates after a space: a header wraps there
+            columns={
+                change.baseline_header(comp): t("baseline_view.deck_col_baseline", date=comp.baseline),
+                change.current_header(comp): t("baseline_view.deck_col_current", date=comp.current),
+            }
+        )
+        shown = [c for c in rows.columns if c not in ("status", "method")]
+        col = shown.index(t("baseline_view.col_attainment"))
+        styles = [{col: (*STATUS_COLORS[k], True)} if k in STATUS_COLORS else None for k in rows["status"]]
+        base = shown.index(t("baseline_view.deck_col_baseline", date=comp.baseline))
+        for i, m in enumerate(rows["method"]):  # a goal with no baseline: its cell in grey, never a bare blank
+            if m == "none":
+                styles[i] = {**(styles[i] or {}), base: ("EEEEEE", GREY, False)}
+        table = self._table(
+            s,
+            0.3,
+            1.2,
+            rows[shown],
+            [0.6, 3.75, 1.5, 1.6, 1.6, 1.05, 1.0, 1.6],
+            size=12,
+            row_h=0.26,
+            styles=styles,
+            name="goals-change",
+        )
+        table.table.rows[0].height = Inches(0.32)
+        for j in (base, base + 1):  # the dated headers a size smaller: one line each
+            _cell(table.table.cell(0, j), shown[j], 11, "FFFFFF", True, fill=NAVY)
+        ms = change.milestone_change_rows(comp)
+        if len(ms):
+            self._milestones_then_now(s, comp, ms, y=1.2 + 0.32 + 0.26 * len(rows) + 0.08)
+        notes = change.method_notes(comp)
+        if notes:
+            self._text(
+                s, 0.3, self.H - 1.0, self.W - 0.6, 0.55, [("；".join(notes), 9.5, GREY)], anchor="bottom", name="note"
+            )
+
+    def _milestones_then_now(self, s, comp, ms: pd.DataFrame, y: float):
+        """The milestones transposed: one column each (编号 and short name), a row for the baseline and one for now."""
+        head = [t("baseline_view.col_milestone")] + [f"{i} {n}" for i, n in zip(ms.iloc[:, 0], ms.iloc[:, 1])]
+        then_col, now_col = change.baseline_header(comp), change.current_header(comp)
+        df = pd.DataFrame(
+            [
+                [then_col, *ms[then_col]],
+                [change.current_header(comp), *ms[now_col]],
+            ],
+            columns=head,
+        )
+        styles = [
+            {j + 1: (*STATUS_COLORS[k], True) for j, k in enumerate(ms[key]) if k in STATUS_COLORS}
+            for key in ("status_then", "status")
+        ]
+        w = (self.W - 0.6 - 1.9) / len(ms)
+        self._table(
+            s, 0.3, y, df, [1.9] + [w] * len(ms), size=11.5, row_h=0.26, styles=styles, name="milestones-change"
+        )
+
+    def tasks_slide(self, title, tasks: pd.DataFrame, reported: bool):
+        """The plan's tasks grouped by lead unit (one merged cell per lead), each with its status and progress."""
+        s = self._slide()
+        if reported:
+            n = lambda k: int((tasks["status"] == k).sum())  # noqa: E731
+            aside = t("baseline_view.tasks_count", n=len(tasks), done=n("done"), doing=n("in_progress"))
+        else:
+            aside = t("baseline_view.tasks_none")
+        self._title(s, title, aside=aside, title_w=5.8)
+        cols = [
+            t("goals.col_lead"),
+            t("goals.col_id"),
+            t("baseline_view.col_task"),
+            t("goals.col_status"),
+            t("baseline_view.col_progress"),
+        ]
+        progress = [_clip(p, 58) if p else "—" for p in tasks["progress"]]
+        df = pd.DataFrame(
+            {
+                cols[0]: tasks["lead"],
+                cols[1]: tasks["task_id"].astype(str),
+                cols[2]: tasks["name"],
+                cols[3]: tasks["status_label"],
+                cols[4]: progress,
+            }
+        )
+        two_lines = any(len(p) > 29 for p in progress)
+        row_h = min(0.4, 5.3 / (len(df) + 1))
+        styles = [{3: (*TASK_COLORS[k], True)} if k in TASK_COLORS else None for k in tasks["status"]]
+        shape = self._table(
+            s,
+            0.3,
+            1.3,
+            df,
+            [2.3, 0.6, 4.0, 1.1, 4.7],
+            size=11 if two_lines else 13,
+            row_h=row_h,
+            styles=styles,
+            name="tasks",
+        )
+        table = shape.table
+        start = 0
+        leads = list(df[cols[0]])
+        for i in range(1, len(leads) + 1):  # one merged lead cell per group
+            if i == len(leads) or leads[i] != leads[start]:
+                if i - start > 1:
+                    for k in range(start + 2, i + 1):  # merge() would gather every cell's text into the first
+                        table.cell(k, 0).text = ""
+                    table.cell(start + 1, 0).merge(table.cell(i, 0))
+                start = i
+
     def save(self) -> bytes:
         buf = io.BytesIO()
         self.prs.save(buf)
         return buf.getvalue()
+
+
+def _clip(text: str, n: int) -> str:
+    """Text cut to `n` characters with an ellipsis (a slide's cell, not the record: the workbook keeps it whole)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _run(paragraph, text: str, size: float, color: str, bold: bool = False):

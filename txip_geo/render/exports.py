@@ -3,8 +3,13 @@ the presentation page's download buttons and `python -m txip_geo report`."""
 
 from __future__ import annotations
 
+import pandas as pd
+
+from txip_geo.figures.baseline import BASELINE
 from txip_geo.figures.compute import FigureSet
+from txip_geo.present import baseline_view
 from txip_geo.present.meeting import Layers, gap_spec, indicator_spec, source_line, title_lines, workbook_sheets
+from txip_geo.present.task_view import task_register
 from txip_geo.render.deck import build_pptx
 from txip_geo.render.xlsx import XLSX_MIME
 from txip_geo.strings import t
@@ -56,10 +61,26 @@ def _print_map(fs, layers, which, indicator, ref):
     return spec, t("report.print_title", title=t("report.map_title", label=spec.label))
 
 
-def build_xlsx(fs: FigureSet, *, internal: bool = True) -> bytes:
+def comparison_for(fs: FigureSet, comparison=None, store=None, baseline: str = BASELINE):
+    """The comparison an export shows: the one given, else baseline → now computed from `store` for the figures'
+    settings (figures.baseline.compare), else None (a FigureSet alone cannot say what it was at the baseline: the
+    export then has no baseline part)."""
+    if comparison is not None or store is None:
+        return comparison
+    from txip_geo.figures.baseline import compare
+
+    return compare(store, fs.settings, baseline, series=False)
+
+
+def build_xlsx(fs: FigureSet, *, internal: bool = True, comparison=None, store=None, baseline: str = BASELINE) -> bytes:
+    """The workbook: workbook_sheets(fs), then with a comparison (given, or computed from `store`) the baseline /
+    current / change sheets of goals, townships and parks (baseline_view.workbook_sheets)."""
     from txip_geo.render.xlsx import write_xlsx
 
     sheets = workbook_sheets(fs)
+    comparison = comparison_for(fs, comparison, store, baseline)
+    if comparison is not None:
+        sheets |= baseline_view.workbook_sheets(comparison)
     return write_xlsx(sheets, title_lines={name: title_lines(fs, name, internal) for name in sheets})
 
 
@@ -74,14 +95,30 @@ def build(
     which: str = "indicator",
     dpi: int = 300,
     ref: FigureSet | None = None,
+    comparison=None,
+    store=None,
+    baseline: str = BASELINE,
+    tasks: pd.DataFrame | None = None,
 ) -> bytes:
-    """The export in `fmt` (pptx | pdf | png | xlsx) as bytes."""
+    """The export in `fmt` (pptx | pdf | png | xlsx) as bytes. The deck's 三年变化 section and the workbook's baseline
+    sheets show `comparison` (figures.baseline.Comparison), computed from `store` as of `baseline` when not given;
+    `tasks`: the task register's state for the deck (baseline_view.task_rows; None: the store's register, else the
+    plan's tasks, 未填报)."""
     if fmt == "pptx":
-        return build_pptx(fs, layers, indicator=indicator, internal=internal, only_gaps=only_gaps, ref=ref)
+        return build_pptx(
+            fs,
+            layers,
+            indicator=indicator,
+            internal=internal,
+            only_gaps=only_gaps,
+            ref=ref,
+            comparison=comparison_for(fs, comparison, store, baseline),
+            tasks=tasks if tasks is not None or store is None else task_register(store),
+        )
     if fmt == "pdf":
         return map_pdf(fs, layers, indicator=indicator, internal=internal, ref=ref)
     if fmt == "png":
         return map_png(fs, layers, which=which, indicator=indicator, internal=internal, dpi=dpi, ref=ref)
     if fmt == "xlsx":
-        return build_xlsx(fs, internal=internal)
+        return build_xlsx(fs, internal=internal, comparison=comparison, store=store, baseline=baseline)
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
