@@ -16,6 +16,7 @@ from txip_geo.figures.goals import evaluate
 from txip_geo.present import baseline_view as change
 from txip_geo.present import goal_tables as progress
 from txip_geo.present import task_view
+from txip_geo.render import acceptance, gis
 from txip_geo.strings import t
 from ui import header, state
 
@@ -41,6 +42,48 @@ st.markdown(
     f"{html.escape(summ.text())}</div>",
     unsafe_allow_html=True,
 )
+
+# -- 总结验收: the self-assessment report and the GIS layers, built when clicked -------------------------------------------
+with st.expander(t("acceptance.downloads"), expanded=False):
+    st.caption(t("acceptance.downloads_help", baseline=comp.baseline, current=comp.current))
+    later = state.comparison_later(series=True)  # the download runs outside the script: no session state there
+    store = state.store()
+    cols = st.columns(3)
+    for col, (fmt, label, build, name, mime) in zip(
+        cols,
+        (
+            (
+                "docx",
+                "acceptance.dl_docx",
+                lambda: acceptance.self_review_docx(later(), store),
+                acceptance.file_name(comp),
+                acceptance.FORMATS["docx"],
+            ),
+            (
+                "gpkg",
+                "acceptance.dl_gpkg",
+                lambda: gis.gis_export(later(), store, "gpkg"),
+                gis.file_name("gpkg", comp),
+                gis.FORMATS["gpkg"],
+            ),
+            (
+                "shp",
+                "acceptance.dl_shp",
+                lambda: gis.gis_export(later(), store, "shp"),
+                gis.file_name("shp", comp),
+                gis.FORMATS["shp"],
+            ),
+        ),
+    ):
+        col.download_button(
+            t(label),
+            data=build,
+            file_name=name,
+            mime=mime,
+            key=f"acceptance_dl_{fmt}",
+            on_click="ignore",
+            width="stretch",
+        )
 
 # -- timeline -----------------------------------------------------------------------------------------------------------
 st.subheader(t("goals.timeline"))

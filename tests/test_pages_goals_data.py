@@ -249,7 +249,9 @@ def test_goals_page_shows_baseline_now_and_change_with_each_baselines_rule(expec
     assert f"累计起点</span> {g.loc['G12', 'baseline_note']}" in text
     # One value per year for the dated goals; G12's own years in the detail.
     series = frames_with(at, "指标", "2023年末", "目标")[0]
-    assert len(series) == 7 and series.iloc[0]["2023年末"] == "1,757①"
+    g01 = comp.series.set_index(["goal_id", "year"]).loc[("G01", 2023)]
+    assert g01["method"] == "snapshot"  # the sample's own baseline snapshot: no 推算 mark
+    assert len(series) == 7 and series.iloc[0]["2023年末"] == f"{g01['value']:,.0f}"
     years = frames_with(at, "年份", "当年新增")[0]
     want = comp.series[comp.series["goal_id"] == "G12"]["annual"]
     assert [float(v) for v in years["当年新增"]] == pytest.approx(list(want))
