@@ -505,9 +505,15 @@ def cmd_user(args) -> int:
                 state = t("cli.user_disabled") if r.disabled else ""
                 print(f"{r.username}\t{r.display_name}\t{auth.ROLE_LABELS[r.role]}{state}\t{r.sso_subject or ''}")
             return 0
+        if args.action == "locks":
+            return _user_locks(store)
         if not args.username:
             print(t("cli.no_username"), file=sys.stderr)
             return 2
+        if args.action == "unlock":
+            auth.unlock(store, args.username, client=args.client, by="cli")
+            print(t("auth_throttle.cli_unlocked", who=args.username))
+            return 0
         password = args.password
         generated = False
         if args.action == "add" and not password and not args.sso:
@@ -540,6 +546,18 @@ def cmd_user(args) -> int:
     except AuthError as e:
         print(str(e), file=sys.stderr)
         return 2
+    return 0
+
+
+def _user_locks(store) -> int:
+    from txip_geo.store import throttle
+
+    locks = throttle.locks(store)
+    if locks.empty:
+        print(t("auth_throttle.cli_no_locks"))
+    for r in locks.itertuples():
+        scope = t(f"auth_throttle.scope_{r.scope}")
+        print(t("auth_throttle.cli_lock_line", scope=scope, who=r.key, until=r.until, n=r.lockouts))
     return 0
 
 
@@ -740,7 +758,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(sub.add_parser("status", help=t("cli_help.cmd_status"))).set_defaults(func=cmd_status)
 
     sp = common(sub.add_parser("user", help=t("cli_help.cmd_user")))
-    sp.add_argument("action", choices=["list", "add", "set"])
+    sp.add_argument("action", choices=["list", "add", "set", "unlock", "locks"])
     sp.add_argument("username", nargs="?")
     sp.add_argument("--role", choices=["viewer", "editor", "admin"], help=t("cli_help.role"))
     sp.add_argument("--name", help=t("cli_help.name"))
@@ -749,6 +767,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--reset-password", action="store_true")
     sp.add_argument("--disable", action="store_true")
     sp.add_argument("--enable", action="store_true")
+    sp.add_argument("--client", action="store_true", help=t("auth_throttle.cli_help_client"))
     sp.set_defaults(func=cmd_user)
 
     sp = common(sub.add_parser("report", help=t("cli_help.cmd_report")))
