@@ -577,6 +577,13 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def _accepted_note(info) -> None:
+    from txip_geo.store import backup_sign
+
+    if info.signature != backup_sign.VALID:
+        print(t("backup_sign.cli_accepted", why=backup_sign.reason(info.signature)), file=sys.stderr)
+
+
 def cmd_restore(args) -> int:
     from pathlib import Path as _Path
 
@@ -587,7 +594,7 @@ def cmd_restore(args) -> int:
     db = _Path(args.db) if args.db else default_db_path()
     try:
         if args.check:
-            info = verify(args.archive)
+            info = verify(args.archive, db, accept_unsigned=args.accept_unsigned)
             print(
                 t(
                     "cli.verified",
@@ -596,11 +603,13 @@ def cmd_restore(args) -> int:
                     summary=info.summary(),
                 )
             )
+            _accepted_note(info)
             return 0
-        info = restore(args.archive, db, user=args.user)
+        info = restore(args.archive, db, user=args.user, accept_unsigned=args.accept_unsigned)
     except BackupError as e:
         print(str(e), file=sys.stderr)
         return 2
+    _accepted_note(info)
     print(
         t(
             "cli.restored",
@@ -793,6 +802,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("archive")
     sp.add_argument("--check", action="store_true", help=t("cli_help.check"))
     sp.add_argument("--user", default="cli", help=t("cli_help.user_restore"))
+    sp.add_argument("--accept-unsigned", action="store_true", help=t("backup_sign.cli_help_accept"))
     sp.set_defaults(func=cmd_restore)
     return p
 
