@@ -202,6 +202,7 @@ ACTIONS = (
 labels = {a: t(f"page_admin.action_{a}") for a in ACTIONS}
 labels.update({a: t(f"auth_throttle.action_{a}") for a in ("sign_in_locked", "sign_in_unlock")})
 labels["restore_unsigned"] = t("backup_sign.action_restore_unsigned")
+labels["boundaries_override"] = t("boundary_coverage.action_boundaries_override")
 log = log.assign(at=log["at"].map(progress.local_time), action=log["action"].map(lambda a: labels.get(a, a)))
 log.columns = [t("admin.col_at"), t("admin.col_user"), t("admin.col_action"), t("admin.col_detail")]
 st.dataframe(log, hide_index=True, height=400)

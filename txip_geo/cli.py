@@ -161,6 +161,7 @@ def cmd_import(args) -> int:
                 as_of=args.as_of,
                 user=args.user,
                 source_layer=args.layer_name,
+                accept_coverage_problems=args.accept_coverage_problems,
             )
         else:
             rep = import_file(
@@ -739,6 +740,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--datum", help=t("cli_help.datum"))
     sp.add_argument("--layer-name", help=t("cli_help.layer_name"))
     sp.add_argument("--skip-invalid", action="store_true", help=t("cli_help.skip_invalid"))
+    sp.add_argument("--accept-coverage-problems", action="store_true", help=t("boundary_coverage.cli_help"))
     sp.add_argument("--user", default="cli", help=t("cli_help.user"))
     sp.add_argument("--all-warnings", action="store_true", help=t("cli_help.all_warnings_import", n=WARNINGS_SHOWN))
     sp.set_defaults(func=cmd_import)
