@@ -70,8 +70,16 @@ DDL = (
 
 
 def create(con) -> None:
+    """The tables, when the store has none yet (a store of an older version, a restored backup): made on first use."""
     for stmt in DDL:
         con.execute(stmt)
+
+
+def _exists(con) -> bool:
+    return (
+        con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sign_in_locks'").fetchone()
+        is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -94,8 +102,9 @@ def active_lock(store, name: str, client: str, now: float | None = None) -> Lock
     """The lock in force on this account name or this client (the one lasting longer), or None."""
     now = time.time() if now is None else now
     found = []
-    with store.transaction() as con:
-        create(con)
+    with store.reading() as con:  # a read: never waits for an import holding the write lock
+        if not _exists(con):
+            return None
         for scope, key in _keys(name, client):
             r = con.execute(
                 "SELECT locked_until, lockouts FROM sign_in_locks WHERE scope = ? AND key = ?", (scope, key)
@@ -158,13 +167,16 @@ def unlock(con, scope: str, key: str, now: float) -> bool:
 def locks(store, now: float | None = None) -> pd.DataFrame:
     """The locks in force: scope, key, until (local time text), lockouts; the longest-lasting first."""
     now = time.time() if now is None else now
-    with store.transaction() as con:
-        create(con)
-        rows = con.execute(
-            "SELECT scope, key, locked_until, lockouts FROM sign_in_locks WHERE locked_until > ? "
-            "ORDER BY locked_until DESC, scope, key",
-            (now,),
-        ).fetchall()
+    with store.reading() as con:
+        rows = (
+            []
+            if not _exists(con)
+            else con.execute(
+                "SELECT scope, key, locked_until, lockouts FROM sign_in_locks WHERE locked_until > ? "
+                "ORDER BY locked_until DESC, scope, key",
+                (now,),
+            ).fetchall()
+        )
     return pd.DataFrame(
         [(s, k, Lock(s, k, u, n).until_text, n) for s, k, u, n in rows],
         columns=["scope", "key", "until", "lockouts"],
