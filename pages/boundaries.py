@@ -1,11 +1,13 @@
 """边界: the township and park layers in use (示意/正式, source file, import date), importing an official boundary file
-with a check before and the report after, and drawing a park's boundary on the map."""
+with a check before and the report after (a township layer refused for its coverage shows its problem areas on a map,
+and an admin may accept it explicitly), and drawing a park's boundary on the map."""
 
 from ui.boot import ensure_app
 
 ensure_app()  # first: a deep link on a fresh server must go through app.py
 
 import hashlib
+import json
 import tempfile
 
 import folium
@@ -170,6 +172,49 @@ def _check(digest: str, path: str, layer: str, datum: str | None) -> dict:
         return e.report.to_dict()
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def problem_map_view(problems_json: str):
+    """The problem areas of a layer refused for its coverage (red: overlaps, orange: uncovered) on the county
+    outline."""
+    outline = boundaries.county_outline()
+    minx, miny, maxx, maxy = outline.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, control_scale=True)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.GeoJson(
+        outline[["geometry"]].__geo_interface__,
+        interactive=False,
+        style_function=lambda f: {"fill": False, "color": "#252525", "weight": 2.5},
+    ).add_to(m)
+    folium.GeoJson(
+        json.loads(problems_json),
+        style_function=lambda f: {
+            "fillColor": "#e31a1c" if f["properties"]["kind"] == "overlap" else "#fd8d3c",
+            "color": "#e31a1c" if f["properties"]["kind"] == "overlap" else "#d94801",
+            "fillOpacity": 0.6,
+            "weight": 1,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["label", "units", "km2"],
+            aliases=["", t("boundary_coverage.map_tooltip_units"), t("boundary_coverage.map_tooltip_km2")],
+        ),
+    ).add_to(m)
+    return folium_view.render(m)
+
+
+def coverage_override(check: dict) -> bool:
+    """For a layer refused only for its coverage: the problem areas on a map, and (admins) the explicit acceptance;
+    True when an admin ticked it."""
+    if check["status"] != "rejected" or not (check.get("coverage") or {}).get("refused"):
+        return False
+    if check.get("problem_map"):
+        st.markdown(f"**{t('boundary_coverage.map_title')}**")
+        folium_view.show(problem_map_view(json.dumps(check["problem_map"])), key="bnd_problems", height=420)
+    if not me.can("manage_users"):
+        st.info(t("boundary_coverage.accept_admin_only"))
+        return False
+    return st.checkbox(t("boundary_coverage.accept_checkbox"), key="bnd_accept_coverage")
+
+
 if files:
     if st.session_state.get("bnd_result_n") != st.session_state.bnd_upload_n:
         st.session_state.pop("bnd_result", None)  # a new file: the last result is history
@@ -198,11 +243,14 @@ if files:
     else:
         check = first if not chosen else _check(digest, str(path), layer, chosen)
         show_report(check, t("boundaries.check_title"))
-        if check["status"] == "checked" and st.button(
+        accepted = coverage_override(check)
+        if (check["status"] == "checked" or accepted) and st.button(
             t("boundaries.import_button", layer=LAYER_LABEL[layer]), type="primary", key="bnd_import"
         ):
             try:
-                rep = import_boundaries(store, layer, path, datum=chosen or None, user=me.username)
+                rep = import_boundaries(
+                    store, layer, path, datum=chosen or None, user=me.username, accept_coverage_problems=accepted
+                )
                 st.session_state.bnd_result = rep.to_dict()
                 st.session_state.bnd_upload_n += 1  # a fresh uploader: the file is in
                 st.session_state.bnd_result_n = st.session_state.bnd_upload_n

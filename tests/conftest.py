@@ -1,9 +1,17 @@
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Backups are signed with a key outside the store (store.backup_sign): the tests' own, never the user's, made by the
+# first backup in a folder of its own (the processes the tests start inherit it).
+_KEY_DIR = tempfile.mkdtemp(prefix="txip-test-key-")
+atexit.register(shutil.rmtree, _KEY_DIR, True)
+os.environ["TXIP_BACKUP_KEY_FILE"] = str(Path(_KEY_DIR) / "backup.key")
 
 
 @pytest.fixture

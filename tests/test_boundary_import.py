@@ -39,6 +39,10 @@ UNITS = 17
 
 @pytest.fixture(scope="module")
 def official():
+    return official_layer()
+
+
+def official_layer():
     """The schematic townships with the 黄桥–河失 border moved 800 m into 河失 (EPSG:4549), and a point in the strip."""
     t = boundaries.bundled_townships().to_crs(GK).set_index("code")
     a, b = t.geometry[HS], t.geometry[HQ]
@@ -278,11 +282,14 @@ def test_gcj02_geojson_declared_by_the_user_is_converted_back(store, tmp_path, o
     gcj = datum.transform_geometry(wgs, "WGS84", "GCJ02").set_crs(4326, allow_override=True)
     path = tmp_path / "高德.geojson"
     gpd.GeoDataFrame({"name": wgs["name"]}, geometry=gcj.geometry.values, crs=4326).to_file(path, driver="GeoJSON")
-    # read as it claims (WGS84): imported, with a hint that it looks like GCJ-02
-    plain = check_boundaries("townships", path)
-    assert any(
-        w.startswith("边界与泰兴市界错开约数百米：按 GCJ-02（高德/腾讯）坐标解读时吻合得多") for w in plain.warnings
-    )
+    # read as it claims (WGS84): 30 km² of the county uncovered, refused (ingest.boundaries.coverage) with a hint
+    # that it looks like GCJ-02
+    with pytest.raises(ImportRejected) as e:
+        check_boundaries("townships", path)
+    plain = e.value.report
+    assert plain.coverage["refused"] and plain.coverage["uncovered_km2"] > plain.coverage["uncovered_limit_km2"]
+    hint = "边界与泰兴市界错开约数百米：按 GCJ-02（高德/腾讯）坐标解读时吻合得多"
+    assert any(w.startswith(hint) for w in plain.warnings) and f"\n- {hint}" in plain.message
     rep = import_boundaries(store, "townships", path, datum="GCJ02")
     assert rep.crs_used == "GCJ-02（高德/腾讯），已转换"
     assert rep.crs_note == "按用户指定的 GCJ-02 读取（文件声明 EPSG:4326（WGS 84））"
@@ -439,13 +446,13 @@ def test_feature_50_km_away_rejects_the_file(store, tmp_path, official):
 def test_overlapping_units_are_a_warning_with_km2(store, tmp_path, official):
     layer, _ = official
     t = layer.set_index("code")
-    grab = t.geometry[HS].intersection(t.geometry[HQ].buffer(500))  # 黄桥 reaches 500 m into 河失, 河失 unchanged
+    grab = t.geometry[HS].intersection(t.geometry[HQ].buffer(50))  # 黄桥 reaches 50 m into 河失, 河失 unchanged
     t.loc[HQ, "geometry"] = t.geometry[HQ].union(grab)
     g = xzq_frame(t.reset_index())
     path = zip_shp(write_shp(tmp_path / "src", "XZQ", g), tmp_path / "overlap.zip")
     rep = import_boundaries(store, "townships", path)
     km2 = round(grab.area / 1e6, 3)
-    assert km2 > 1
+    assert 0.1 < km2 < 1  # below the tolerance (1 km², ingest.boundaries.coverage): a warning
     assert rep.overlaps == [{"a": HQ, "b": HS, "a_name": "黄桥镇", "b_name": "河失镇", "km2": km2}]
     assert rep.warnings == [f"黄桥镇 与 河失镇 重叠 {km2:.3f} 平方公里"]
     assert f"重叠 1 处，合计 {km2:.3f} 平方公里" in report_lines(rep)
@@ -469,11 +476,11 @@ def test_uncovered_county_area_above_the_tolerance_is_a_warning(store, tmp_path,
     layer, _ = official
     t = layer.set_index("code")
     outline = boundaries.county_outline().to_crs(GK).union_all()
-    t.loc[HQ, "geometry"] = t.geometry[HQ].difference(outline.boundary.buffer(1500))  # 1.5 km off the county edge
+    t.loc[HQ, "geometry"] = t.geometry[HQ].difference(outline.boundary.buffer(1000))  # 1 km off the county edge
     path = zip_shp(write_shp(tmp_path / "src", "XZQ", xzq_frame(t.reset_index())), tmp_path / "edge.zip")
     rep = import_boundaries(store, "townships", path)
     edge = rep.gaps["uncovered_km2"]
-    assert edge > 5 and rep.gaps["slivers"] == []
+    assert 5 < edge < rep.coverage["uncovered_limit_km2"] and rep.gaps["slivers"] == []  # a warning, not refused
     assert rep.warnings == [
         f"泰兴市界内有 {edge:.2f} 平方公里不属于任何镇街（市界为天地图概化边界，误差可达数百米；差异较大时请核对文件是否完整）"
     ]

@@ -151,6 +151,7 @@ def cmd_import(args) -> int:
                 as_of=args.as_of,
                 user=args.user,
                 source_layer=args.layer_name,
+                accept_coverage_problems=args.accept_coverage_problems,
             )
         else:
             rep = import_file(
@@ -495,9 +496,15 @@ def cmd_user(args) -> int:
                 state = t("cli.user_disabled") if r.disabled else ""
                 print(f"{r.username}\t{r.display_name}\t{auth.ROLE_LABELS[r.role]}{state}\t{r.sso_subject or ''}")
             return 0
+        if args.action == "locks":
+            return _user_locks(store)
         if not args.username:
             print(t("cli.no_username"), file=sys.stderr)
             return 2
+        if args.action == "unlock":
+            auth.unlock(store, args.username, client=args.client, by="cli")
+            print(t("auth_throttle.cli_unlocked", who=args.username))
+            return 0
         password = args.password
         generated = False
         if args.action == "add" and not password and not args.sso:
@@ -533,6 +540,18 @@ def cmd_user(args) -> int:
     return 0
 
 
+def _user_locks(store) -> int:
+    from txip_geo.store import throttle
+
+    locks = throttle.locks(store)
+    if locks.empty:
+        print(t("auth_throttle.cli_no_locks"))
+    for r in locks.itertuples():
+        scope = t(f"auth_throttle.scope_{r.scope}")
+        print(t("auth_throttle.cli_lock_line", scope=scope, who=r.key, until=r.until, n=r.lockouts))
+    return 0
+
+
 def cmd_backup(args) -> int:
     from txip_geo.errors import BackupError
     from txip_geo.store.backup import backup
@@ -549,6 +568,13 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def _accepted_note(info) -> None:
+    from txip_geo.store import backup_sign
+
+    if info.signature != backup_sign.VALID:
+        print(t("backup_sign.cli_accepted", why=backup_sign.reason(info.signature)), file=sys.stderr)
+
+
 def cmd_restore(args) -> int:
     from pathlib import Path as _Path
 
@@ -559,7 +585,7 @@ def cmd_restore(args) -> int:
     db = _Path(args.db) if args.db else default_db_path()
     try:
         if args.check:
-            info = verify(args.archive)
+            info = verify(args.archive, db, accept_unsigned=args.accept_unsigned)
             print(
                 t(
                     "cli.verified",
@@ -568,11 +594,13 @@ def cmd_restore(args) -> int:
                     summary=info.summary(),
                 )
             )
+            _accepted_note(info)
             return 0
-        info = restore(args.archive, db, user=args.user)
+        info = restore(args.archive, db, user=args.user, accept_unsigned=args.accept_unsigned)
     except BackupError as e:
         print(str(e), file=sys.stderr)
         return 2
+    _accepted_note(info)
     print(
         t(
             "cli.restored",
@@ -716,6 +744,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--datum", help=t("cli_help.datum"))
     sp.add_argument("--layer-name", help=t("cli_help.layer_name"))
     sp.add_argument("--skip-invalid", action="store_true", help=t("cli_help.skip_invalid"))
+    sp.add_argument("--accept-coverage-problems", action="store_true", help=t("boundary_coverage.cli_help"))
     sp.add_argument("--user", default="cli", help=t("cli_help.user"))
     sp.add_argument("--all-warnings", action="store_true", help=t("cli_help.all_warnings_import", n=WARNINGS_SHOWN))
     sp.set_defaults(func=cmd_import)
@@ -744,7 +773,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(sub.add_parser("status", help=t("cli_help.cmd_status"))).set_defaults(func=cmd_status)
 
     sp = common(sub.add_parser("user", help=t("cli_help.cmd_user")))
-    sp.add_argument("action", choices=["list", "add", "set"])
+    sp.add_argument("action", choices=["list", "add", "set", "unlock", "locks"])
     sp.add_argument("username", nargs="?")
     sp.add_argument("--role", choices=["viewer", "editor", "admin"], help=t("cli_help.role"))
     sp.add_argument("--name", help=t("cli_help.name"))
@@ -753,6 +782,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--reset-password", action="store_true")
     sp.add_argument("--disable", action="store_true")
     sp.add_argument("--enable", action="store_true")
+    sp.add_argument("--client", action="store_true", help=t("auth_throttle.cli_help_client"))
     sp.set_defaults(func=cmd_user)
 
     sp = common(sub.add_parser("report", help=t("cli_help.cmd_report")))
@@ -784,6 +814,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("archive")
     sp.add_argument("--check", action="store_true", help=t("cli_help.check"))
     sp.add_argument("--user", default="cli", help=t("cli_help.user_restore"))
+    sp.add_argument("--accept-unsigned", action="store_true", help=t("backup_sign.cli_help_accept"))
     sp.set_defaults(func=cmd_restore)
     return p
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 
 from txip_geo.store import auth
@@ -10,6 +12,25 @@ from txip_geo.strings import t
 from . import state
 
 SESSION_KEY = "auth_user"
+CLIENT_KEY = "auth_client"
+
+
+def client_key() -> str:
+    """Who is signing in, for the sign-in throttle (store.throttle): the address the web server saw; behind the
+    reverse proxy on this host (the connection comes from the loopback interface, so Streamlit gives no address),
+    the last X-Forwarded-For entry -- the one the proxy appended (docs/deploy.md); otherwise a key of this browser
+    session (a local user)."""
+    try:
+        ip = st.context.ip_address
+        forwarded = "" if ip else st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001 - no request context (a bare script run)
+        ip, forwarded = None, ""
+    if isinstance(ip, str) and ip:
+        return ip[:64]
+    last = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
+    if last:
+        return last[:64]
+    return st.session_state.setdefault(CLIENT_KEY, "session-" + secrets.token_hex(6))
 
 
 def _sso_configured() -> bool:
@@ -54,7 +75,7 @@ def require_user() -> auth.User:
         pw = st.text_input(t("auth.password"), type="password")
         if st.form_submit_button(t("auth.submit"), type="primary"):
             try:
-                st.session_state[SESSION_KEY] = auth.sign_in(state.store(), name, pw)
+                st.session_state[SESSION_KEY] = auth.sign_in(state.store(), name, pw, client=client_key())
                 st.rerun()
             except auth.AuthError as e:
                 st.error(str(e))

@@ -15,14 +15,27 @@ it raised) raises here, so the import's one transaction is rolled back.
 
 Used for text files of at least MIN_BYTES (a smaller file is prepared faster than a second interpreter starts); the
 environment variable TXIP_IMPORT_WORKER overrides: "0" never, "1" always (the tests use it on small files).
+
+The worker dies with the process that started it (killed, crashed), never left reading a file for nobody
+(:func:`_death_signal`, :func:`_watchdog`): on Linux the kernel sends it SIGKILL when its parent goes (``prctl(PR_SET_PDEATHSIG)``;
+strictly, when the parent's thread that started it ends -- the thread that runs the import and reads every chunk,
+so the import is over by then anyway); and everywhere a watchdog thread ends it as soon as its stdin, which the
+parent holds open until it is done, reaches end-of-file, or its parent's pid is no longer its parent (a parent gone
+before the prctl took effect). ``tests/test_worker_orphan.py`` SIGKILLs an importing process and finds no worker left.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import pickle
+import select
+import signal
 import subprocess
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -35,6 +48,9 @@ from txip_geo.strings import t
 
 MIN_BYTES = 32 * 1024 * 1024  # ≈150,000 patent rows: below this the worker's start-up (≈1.5 s) is not won back
 ENV = "TXIP_IMPORT_WORKER"
+PARENT_ENV = "TXIP_IMPORT_WORKER_PARENT"  # the importing process's pid, as the worker should see it
+WATCH_SECONDS = 0.2  # how often the watchdog looks at its parent
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _ROOT = ROOT
 
 
@@ -71,6 +87,7 @@ def prepared_chunks(
     """`importer.prepared_chunks`, run in a worker process: the same chunks, `report` filled the same way."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH", "")) if p)
+    env[PARENT_ENV] = str(os.getpid())
     proc = subprocess.Popen(_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=_ROOT, env=env)
     try:
         job = dict(
@@ -84,7 +101,7 @@ def prepared_chunks(
         )
         try:
             pickle.dump(job, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            proc.stdin.close()
+            proc.stdin.flush()  # and held open: its end-of-file tells the worker this process is gone or done
         except BrokenPipeError:
             pass  # the worker died at start: reported below, from its exit
         while True:
@@ -107,17 +124,52 @@ def prepared_chunks(
             else:
                 raise item
     finally:
-        proc.stdout.close()
+        for pipe in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):  # a worker that is gone: its stdin's last bytes have nowhere to go
+                pipe.close()
         if proc.poll() is None:
             proc.kill()
         proc.wait()
 
 
+def _parent() -> int:
+    return int(os.environ.get(PARENT_ENV) or os.getppid())
+
+
+def _death_signal() -> None:
+    """In the worker, first thing: on Linux, have the kernel SIGKILL this process when its parent goes."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the watchdog alone
+    if os.getppid() != _parent():  # gone already, before the prctl took effect
+        os._exit(1)
+
+
+def _watchdog(parent: int) -> None:
+    """End this process when its parent is gone: stdin at end-of-file (the parent holds it open until it is done),
+    or another parent (this one was re-parented)."""
+    while True:
+        try:
+            ready, _, _ = select.select([0], [], [], WATCH_SECONDS)
+        except (OSError, ValueError):  # a pipe select cannot watch (Windows): the parent's pid only
+            ready = []
+            time.sleep(WATCH_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+        if ready and not os.read(0, 1):  # the job was read whole before this started: only the end can come
+            os._exit(1)
+
+
 def _serve() -> None:
     """The worker's side: read the job from stdin, write (tag, item) pickles to the original stdout."""
+    _death_signal()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, never into the data stream
     job = pickle.load(sys.stdin.buffer)
+    threading.Thread(target=_watchdog, args=(_parent(),), name="txip-worker-watchdog", daemon=True).start()
     report = job.pop("report")
     try:
         for chunk in importer.prepared_chunks(report=report, **job):

@@ -8,12 +8,15 @@ import hmac
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import pandas as pd
 
 from txip_geo.errors import AuthError
+from txip_geo.store import throttle
 from txip_geo.strings import t
 
 ROLES = ("viewer", "editor", "admin")
@@ -59,16 +62,20 @@ def hash_password(password: str) -> str:
     return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
 
 
+@cache
+def _dummy_hash() -> str:
+    """A real scrypt hash of a random password, checked for names that have no password (unknown users, SSO-only
+    users): the same work as a real check, so the response time does not tell a wrong name from a wrong password."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def verify_password(password: str, stored: str | None) -> bool:
-    if not stored or not stored.startswith("scrypt$"):
-        # Spend the same time as a real check, so a wrong user name is not told apart from a wrong password.
-        hashlib.scrypt(b"x", salt=b"0" * 16, maxmem=64 * 1024 * 1024, **_SCRYPT)
-        return False
-    _, salt_b64, digest_b64 = stored.split("$")
+    real = bool(stored) and stored.startswith("scrypt$")
+    _, salt_b64, digest_b64 = (stored if real else _dummy_hash()).split("$")
     digest = hashlib.scrypt(
         password.encode("utf-8"), salt=base64.b64decode(salt_b64), maxmem=64 * 1024 * 1024, **_SCRYPT
     )
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+    return hmac.compare_digest(digest, base64.b64decode(digest_b64)) and real
 
 
 # -- users in the store ---------------------------------------------------------------------------------------------
@@ -165,20 +172,70 @@ def update_user(
         )
 
 
-def sign_in(store, username: str, password: str) -> User:
-    """The user, or AuthError('用户名或密码错误'); both outcomes are audited."""
+def _locked_error(lock: throttle.Lock, name: str) -> AuthError:
+    if lock.scope == throttle.ACCOUNT:
+        return AuthError(t("auth_throttle.account_locked", name=name, until=lock.until_text))
+    return AuthError(t("auth_throttle.client_locked", until=lock.until_text))
+
+
+def sign_in(store, username: str, password: str, *, client: str = "", now: float | None = None) -> User:
+    """The user, or AuthError; every outcome is audited.
+
+    Throttled (store.throttle): an account name or a client (`client`: the address the web server saw, or a session
+    key; "" counts the account only) that failed too often within the window is locked, and while it is, sign-in is
+    refused with the time it ends, before the password is looked at -- the right password too. An unknown name costs
+    the same scrypt check as a wrong password and is counted and locked the same way."""
+    name = (username or "").strip()[:64]
+    now = time.time() if now is None else now
+    where = t("auth_throttle.audit_client", client=client) if client else ""
+
+    def detail(*parts: str) -> str:
+        return t("auth_throttle.detail_sep").join(p for p in (*parts, where) if p)
+
+    lock = throttle.active_lock(store, name, client, now)
+    if lock is not None:
+        store.audit(name, "sign_in_failed", detail(t("auth_throttle.audit_while_locked", until=lock.until_text)))
+        raise _locked_error(lock, name)
     with store.reading() as con:
         r = con.execute(
             "SELECT username, display_name, role, sso_subject, disabled, password_hash FROM users WHERE username = ?",
-            ((username or "").strip(),),
+            (name,),
         ).fetchone()
     ok = verify_password(password or "", r[5] if r else None)
-    if not r or not ok or r[4]:
-        store.audit((username or "")[:64], "sign_in_failed", "")
-        raise AuthError(t("users.wrong_password") if not (r and ok) else t("users.user_disabled"))
-    user = _row_to_user(r)
-    store.audit(user.username, "sign_in", ROLE_LABELS[user.role])
-    return user
+    if r and ok and not r[4]:
+        user = _row_to_user(r)
+        with store.transaction() as con:
+            throttle.record_success(con, name, now)
+            store.write_audit(con, user.username, "sign_in", detail(ROLE_LABELS[user.role]))
+        return user
+    if r and ok:  # the right password of a disabled user: not a guess
+        store.audit(name, "sign_in_failed", detail(t("users.user_disabled")))
+        raise AuthError(t("users.user_disabled"))
+    settings = throttle.settings()
+    with store.transaction() as con:
+        new = throttle.record_failure(con, name, client, now, settings)
+        store.write_audit(con, name, "sign_in_failed", detail())
+        for lk in new:
+            store.write_audit(con, name, "sign_in_locked", _lock_detail(lk, settings))
+    if new:
+        raise _locked_error(max(new, key=lambda lk: lk.until), name)
+    raise AuthError(t("users.wrong_password"))
+
+
+def _lock_detail(lock: throttle.Lock, s: throttle.Settings) -> str:
+    if lock.scope == throttle.ACCOUNT:
+        return t("auth_throttle.audit_account_locked", who=lock.key, n=s.account_failures, until=lock.until_text)
+    return t("auth_throttle.audit_client_locked", who=lock.key, n=s.client_failures, until=lock.until_text)
+
+
+def unlock(store, key: str, *, client: bool = False, by: str = "cli", now: float | None = None) -> None:
+    """Lift the lock on an account name (or, `client`, on a client address); audited. AuthError when none is in
+    force."""
+    scope = throttle.CLIENT if client else throttle.ACCOUNT
+    with store.transaction() as con:
+        if not throttle.unlock(con, scope, key, time.time() if now is None else now):
+            raise AuthError(t(f"auth_throttle.not_locked_{scope}", who=key))
+        store.write_audit(con, by, "sign_in_unlock", t(f"auth_throttle.audit_unlocked_{scope}", who=key))
 
 
 def sso_user(store, subject: str) -> User | None:

@@ -8,12 +8,17 @@ A backup is a ``.zip`` or a ``.tar.gz`` holding
 * ``files/<name>`` -- every original file of ``<db stem>-files/`` (imports keep their source file there, and the
   evidence files of the tasks and goals are kept there as ``evidence-<sha256>``: store.evidence);
 * ``manifest.json`` -- format, version, time, the SHA-256 and size of every member, and the counts (imports,
-  boundaries, records per kind, task register rows, evidence rows, files) read from the copied database.
+  boundaries, records per kind, task register rows, evidence rows, files) read from the copied database;
+* ``signature.json`` -- an HMAC-SHA256 of the manifest's bytes with this server's backup key, kept outside the store
+  and never in an archive (store.backup_sign).
 
 :func:`restore` checks everything before it changes anything: the archive must be a zip or tar.gz holding exactly
 the members the manifest lists (nothing else, no path outside the archive's folders, no links), every checksum must
-match, the database must pass ``PRAGMA integrity_check`` and hold the counts of the manifest. A foreign, truncated
-or tampered archive is refused with a Chinese message and the store is left as it was. Then:
+match, the database must pass ``PRAGMA integrity_check`` and hold the counts of the manifest, and, last, the manifest
+must carry a valid signature of this server's key -- without it, anyone could assemble a self-consistent archive
+(say, with an admin of known password); an admin may accept an unsigned or foreign one explicitly, and that is
+audited (``restore_unsigned``). A foreign, truncated or tampered archive is refused with a Chinese message and the
+store is left as it was. Then:
 
 1. the original files are moved into ``<db stem>-files/`` one by one (each is written under a temporary name and
    renamed; a file that is already there with the same checksum is kept). The folder only ever grows, so whatever
@@ -49,6 +54,7 @@ from datetime import datetime
 from pathlib import Path
 
 from txip_geo.errors import BackupError
+from txip_geo.store import backup_sign
 from txip_geo.strings import t
 
 __all__ = ["BackupInfo", "backup", "restore", "verify", "store_counts", "FORMAT", "VERSION"]
@@ -56,6 +62,7 @@ __all__ = ["BackupInfo", "backup", "restore", "verify", "store_counts", "FORMAT"
 FORMAT = "txip-geo-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
+SIGNATURE = backup_sign.SIGNATURE
 DB_MEMBER = "db/store.sqlite"
 FILES_PREFIX = "files/"
 CHUNK = 1 << 20
@@ -68,6 +75,7 @@ _SAFE_NAME = re.compile(r"^[^/\\\x00]+$")
 class BackupInfo:
     path: Path
     manifest: dict = field(default_factory=dict)
+    signature: str = backup_sign.VALID  # or why it was not valid and an admin accepted it anyway (backup_sign.check)
 
     @property
     def counts(self) -> dict:
@@ -164,6 +172,7 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
             target = target / default_backup_path(db, fmt or "zip").name
     kind = _archive_kind(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    key = backup_sign.load_key(create=True, **_key_places(db, target.parent))
     staging = Path(tempfile.mkdtemp(prefix=".txip-backup-", dir=target.parent))
     part = target.with_name(target.name + ".part")
     try:
@@ -212,7 +221,7 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
             "missing_files": missing,
         }
         members: list[tuple[str, Path]] = [(DB_MEMBER, copy)] + [(FILES_PREFIX + n, fdir / n) for n in names]
-        _write_archive(part, kind, members, manifest)
+        _write_archive(part, kind, members, manifest, key)
         part.replace(target)
         return BackupInfo(target, manifest)
     finally:
@@ -221,9 +230,22 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
             part.unlink()
 
 
-def _write_archive(path: Path, kind: str, members: list[tuple[str, Path]], manifest: dict) -> None:
-    """Members are hashed while written; the manifest, with those hashes, is the last member."""
+def _key_places(db: Path, archive_folder: Path) -> dict:
+    """Where the backup key must not be (backup_sign.load_key): beside the database or the archive, or anywhere in the
+    folder of original files or the default backups folder."""
+    return {
+        "beside": [db.parent, archive_folder],
+        "under": [files_dir_of(db), default_backup_path(db).parent],
+    }
+
+
+def _write_archive(path: Path, kind: str, members: list[tuple[str, Path]], manifest: dict, key: bytes) -> None:
+    """Members are hashed while written; the manifest, with those hashes, comes after them, then its signature."""
     files = manifest["files"]
+
+    def closing() -> list[tuple[str, bytes]]:
+        data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+        return [(MANIFEST, data), (SIGNATURE, backup_sign.sign(data, key))]
 
     def copy_hashing(src: Path, dst) -> tuple[str, int]:
         h, n = hashlib.sha256(), 0
@@ -243,7 +265,8 @@ def _write_archive(path: Path, kind: str, members: list[tuple[str, Path]], manif
                     sha, size = copy_hashing(src, d)
                 if name != DB_MEMBER:
                     files[name[len(FILES_PREFIX) :]] = {"sha256": sha, "size": size}
-            z.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+            for name, data in closing():
+                z.writestr(name, data)
     else:
         with tarfile.open(path, "w:gz", compresslevel=6) as tar:
             for name, src in members:
@@ -254,10 +277,10 @@ def _write_archive(path: Path, kind: str, members: list[tuple[str, Path]], manif
                     tar.addfile(info, f)
                 if name != DB_MEMBER:
                     files[name[len(FILES_PREFIX) :]] = {"sha256": sha, "size": size}
-            data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mode, info.mtime = len(data), 0o644, int(datetime.now().timestamp())
-            tar.addfile(info, io.BytesIO(data))
+            for name, data in closing():
+                info = tarfile.TarInfo(name)
+                info.size, info.mode, info.mtime = len(data), 0o644, int(datetime.now().timestamp())
+                tar.addfile(info, io.BytesIO(data))
 
 
 # -- reading an archive -------------------------------------------------------------------------------------------
@@ -268,7 +291,7 @@ def _refuse(archive: Path, why: str) -> BackupError:
 
 
 def _allowed_member(name: str) -> bool:
-    if name in (MANIFEST, DB_MEMBER):
+    if name in (MANIFEST, SIGNATURE, DB_MEMBER):
         return True
     if name.startswith(FILES_PREFIX):
         rest = name[len(FILES_PREFIX) :]
@@ -327,24 +350,30 @@ def _open_tar(archive: Path) -> tarfile.TarFile:
         raise _refuse(archive, t("backup.broken_archive", error=type(e).__name__)) from None
 
 
-def _stage(archive: Path, staging: Path) -> dict:
-    """Extract every member into `staging` (by our own names only), check them against the manifest; the manifest."""
-    got, manifest_bytes = _extract(archive, staging)
-    manifest, expected, counts = _read_manifest(archive, manifest_bytes)
+def _stage(archive: Path, staging: Path, key_places: dict, accept_unsigned: bool = False) -> tuple[dict, str]:
+    """Extract every member into `staging` (by our own names only), check them against the manifest, then the
+    manifest's signature (refused unless VALID or `accept_unsigned`); the manifest and the signature's status."""
+    got, special = _extract(archive, staging)
+    manifest, expected, counts = _read_manifest(archive, special.get(MANIFEST))
     _check_members(archive, expected, got)
     _check_staged_db(archive, staging / "store.sqlite", counts)
-    return manifest
+    key = backup_sign.load_key(**key_places)
+    status = backup_sign.check(special[MANIFEST], special.get(SIGNATURE), key)
+    if status != backup_sign.VALID and not accept_unsigned:
+        raise _refuse(archive, backup_sign.reason(status) + t("backup_sign.how_to_accept"))
+    return manifest, status
 
 
-def _extract(archive: Path, staging: Path) -> tuple[dict[str, tuple[str, int]], bytes | None]:
-    """Write every member into `staging`, hashing it; the (sha256, size) of each member and the manifest's bytes."""
+def _extract(archive: Path, staging: Path) -> tuple[dict[str, tuple[str, int]], dict[str, bytes]]:
+    """Write every member into `staging`, hashing it; the (sha256, size) of each member, and the bytes of the
+    manifest and the signature."""
     got: dict[str, tuple[str, int]] = {}
-    manifest_bytes = None
+    special: dict[str, bytes] = {}
     (staging / "files").mkdir(parents=True, exist_ok=True)
     try:
         for name, fh in _iter_members(archive):
-            if name == MANIFEST:
-                manifest_bytes = fh.read(16 * CHUNK)
+            if name in (MANIFEST, SIGNATURE):
+                special[name] = fh.read(16 * CHUNK)
                 continue
             dest = staging / "store.sqlite" if name == DB_MEMBER else staging / "files" / name[len(FILES_PREFIX) :]
             if not dest.resolve().is_relative_to(staging.resolve()):  # cannot happen with _allowed_member
@@ -360,7 +389,7 @@ def _extract(archive: Path, staging: Path) -> tuple[dict[str, tuple[str, int]], 
         raise
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error) as e:
         raise _refuse(archive, t("backup.incomplete_archive", error=type(e).__name__)) from None
-    return got, manifest_bytes
+    return got, special
 
 
 def _read_manifest(archive: Path, manifest_bytes: bytes | None) -> tuple[dict, dict[str, tuple[str, int]], dict]:
@@ -424,14 +453,16 @@ def _check_staged_db(archive: Path, db: Path, counts: dict) -> None:
             raise _refuse(archive, t("backup.counts_mismatch", field=key))
 
 
-def verify(archive: str | Path) -> BackupInfo:
-    """Check an archive completely (as a restore would) without touching any store."""
+def verify(archive: str | Path, db_path: str | Path | None = None, *, accept_unsigned: bool = False) -> BackupInfo:
+    """Check an archive completely (as a restore into `db_path` would, its signature too) without touching any
+    store."""
     a = Path(archive)
     if not a.is_file():
         raise BackupError(t("backup.no_archive", path=a))
     staging = Path(tempfile.mkdtemp(prefix=".txip-verify-"))
+    places = _key_places(Path(db_path), a.parent) if db_path else {"beside": [a.parent]}
     try:
-        return BackupInfo(a, _stage(a, staging))
+        return BackupInfo(a, *_stage(a, staging, places, accept_unsigned))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -439,35 +470,43 @@ def verify(archive: str | Path) -> BackupInfo:
 # -- restore -------------------------------------------------------------------------------------------------------
 
 
-def restore(archive: str | Path, db_path: str | Path, *, user: str = "") -> BackupInfo:
+def restore(archive: str | Path, db_path: str | Path, *, user: str = "", accept_unsigned: bool = False) -> BackupInfo:
     """Replace the store at ``db_path`` (and add the original files) with the backup in ``archive``.
 
-    Everything is verified first; a refused archive raises :class:`BackupError` and changes nothing. When the
-    restored store has an ``audit`` table, the restore is recorded there (by ``user``)."""
+    Everything is verified first; a refused archive raises :class:`BackupError` and changes nothing. An archive not
+    signed with this server's key (unsigned, another key, altered after signing: store.backup_sign) is refused unless
+    an admin accepts it (`accept_unsigned`); the acceptance is audited as ``restore_unsigned``. When the restored
+    store has an ``audit`` table, the restore is recorded there (by ``user``)."""
     a, db = Path(archive), Path(db_path)
     if not a.is_file():
         raise BackupError(t("backup.no_archive", path=a))
     db.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".txip-restore-", dir=db.parent))
     try:
-        manifest = _stage(a, staging)
+        manifest, status = _stage(a, staging, _key_places(db, a.parent), accept_unsigned)
         _relink_files(staging / "store.sqlite", files_dir_of(db).name)
         _commit_files(staging / "files", files_dir_of(db), manifest)
         _commit_db(staging / "store.sqlite", db)
-        _audit(db, user, t("backup.audit_detail", name=a.name, created_at=manifest.get("created_at")))
-        return BackupInfo(a, manifest)
+        detail = t("backup.audit_detail", name=a.name, created_at=manifest.get("created_at"))
+        if status == backup_sign.VALID:
+            _audit(db, user, "restore", detail)
+        else:
+            _audit(
+                db, user, "restore_unsigned", detail + t("backup_sign.audit_accepted", why=backup_sign.reason(status))
+            )
+        return BackupInfo(a, manifest, status)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _audit(db: Path, user: str, detail: str) -> None:
+def _audit(db: Path, user: str, action: str, detail: str) -> None:
     con = sqlite3.connect(db, timeout=60)
     try:
         if con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit'").fetchone():
             with con:
                 con.execute(
-                    "INSERT INTO audit (at, user, action, detail) VALUES (?, ?, 'restore', ?)",
-                    (datetime.now().isoformat(timespec="seconds"), user or "", detail),
+                    "INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
+                    (datetime.now().isoformat(timespec="seconds"), user or "", action, detail),
                 )
     except sqlite3.DatabaseError:
         pass  # the audit trail is not worth failing a completed restore for

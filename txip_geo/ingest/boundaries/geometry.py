@@ -1,7 +1,8 @@
 """Checking the matched features' geometry (:func:`check_geometry`): invalid rings are repaired with
 ``shapely.make_valid`` and counted; a matched feature whose representative point is more than 5 km outside the county
 outline rejects the file (a wrong-CRS hint); overlaps between units and gaps (slivers between neighbours, area of the
-county not covered) are warnings with km² measured in EPSG:4549; a park mostly outside its host township is one too."""
+county not covered) are warnings with km² measured in EPSG:4549 -- up to the tolerances of ``coverage``, beyond which a
+township layer is refused; a park mostly outside its host township is a warning too."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import shapely
 from txip_geo.areas import boundaries
 from txip_geo.areas import datum as _datum
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.ingest.boundaries.coverage import check_coverage
 from txip_geo.ingest.boundaries.messages import listing, msg, series
 from txip_geo.ingest.boundaries.report import BoundaryReport, problems_message, reject
 from txip_geo.ingest.boundaries.vocabulary import GEOS_REASONS
@@ -150,7 +152,8 @@ def _gcj_hint(units: gpd.GeoDataFrame, report: BoundaryReport) -> None:
     outline = boundaries.county_outline().to_crs(boundaries.AREA_CRS).union_all()
     after = (outline.symmetric_difference(union)).area / 1e6
     if after < 0.5 * before:
-        report.warnings.append(msg("gcj_hint", before=before, after=after))
+        report.gcj_suspected = msg("gcj_hint", before=before, after=after)
+        report.warnings.append(report.gcj_suspected)
 
 
 def host_warnings(parks: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, report: BoundaryReport) -> None:
@@ -166,9 +169,13 @@ def host_warnings(parks: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, report: Boun
             report.warnings.append(msg("host_outside", park=gaz.name_of(code), share=share, host=gaz.name_of(host)))
 
 
-def check_geometry(gdf: gpd.GeoDataFrame, layer: str, report: BoundaryReport) -> gpd.GeoDataFrame:
+def check_geometry(
+    gdf: gpd.GeoDataFrame, layer: str, report: BoundaryReport, *, accept_coverage: bool = False
+) -> gpd.GeoDataFrame:
     """Repair invalid rings (counted), reject features far outside the county, dissolve features of one unit, report
-    overlaps and (townships) gaps. Returns one row per unit: ``code``, ``name``, ``geometry``."""
+    overlaps and (townships) gaps, and refuse a township layer whose overlaps or uncovered area exceed the tolerances
+    (``coverage``; `accept_coverage`: an admin accepted them). Returns one row per unit: ``code``, ``name``,
+    ``geometry``."""
     gdf = _repair(gdf, report)
     problems = _far_features(gdf, report)
     if problems:
@@ -184,4 +191,6 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer: str, report: BoundaryReport) ->
         m["area_km2"] = round(float(areas[units["code"] == m["code"]].iloc[0]), 2)
         pub = gaz.areas.get(m["code"])
         m["published_km2"] = pub["area_km2"] if pub else None
+    if layer == "townships":
+        check_coverage(units, report, accept=accept_coverage)
     return units[["code", "name", "geometry"]]

@@ -15,6 +15,7 @@ import pandas as pd
 
 from txip_geo.areas import boundaries
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.ingest.boundaries.coverage import audit_detail
 from txip_geo.ingest.boundaries.geometry import check_geometry, host_warnings
 from txip_geo.ingest.boundaries.match import match_features
 from txip_geo.ingest.boundaries.messages import LAYER_LABEL, msg
@@ -23,11 +24,17 @@ from txip_geo.ingest.boundaries.report import BoundaryReport, headline, new_repo
 
 
 def _prepare(
-    layer: str, path: Path, datum: str | None, source_layer: str | None, report: BoundaryReport, store=None
+    layer: str,
+    path: Path,
+    datum: str | None,
+    source_layer: str | None,
+    report: BoundaryReport,
+    store=None,
+    accept_coverage: bool = False,
 ) -> gpd.GeoDataFrame:
     gdf = read_boundary_file(path, datum, report, source_layer=source_layer)
     gdf = match_features(gdf, layer, report)
-    units = check_geometry(gdf, layer, report)
+    units = check_geometry(gdf, layer, report, accept_coverage=accept_coverage)
     if layer == "parks" and store is not None:
         host_warnings(units, store.layer("townships"), report)
         current = store.layer("parks")
@@ -86,6 +93,8 @@ def write_layer(
         )
         after = _assignments(con)
         report.reassigned = {"records": len(after), "changed": sum(1 for k, v in after.items() if before.get(k) != v)}
+        if report.coverage.get("accepted"):  # an admin accepted a layer that failed the coverage check
+            store.write_audit(con, user, "boundaries_override", audit_detail(report, LAYER_LABEL[layer]))
         report.status = "imported"
         report.message = success_message(report)
         # the import row was written before the re-assignment: store the final report
@@ -134,12 +143,13 @@ def check_boundaries(
     source_layer: str | None = None,
     store=None,
     as_of: str | None = None,
+    accept_coverage_problems: bool = False,
 ) -> BoundaryReport:
     """Everything :func:`import_boundaries` checks, without writing (the page's preview). Raises ImportRejected."""
     path = Path(path)
     report = new_report(layer, path.name, as_of)
     report.dry_run = True
-    _prepare(layer, path, datum, source_layer, report, store)
+    _prepare(layer, path, datum, source_layer, report, store, accept_coverage_problems)
     report.status = "checked"
     report.message = headline(report, checked=True)
     return report
@@ -154,15 +164,18 @@ def import_boundaries(
     as_of: str | None = None,
     user: str = "cli",
     source_layer: str | None = None,
+    accept_coverage_problems: bool = False,
 ) -> BoundaryReport:
     """Import an official township (``layer='townships'``) or park (``'parks'``) boundary file into the store.
 
     Raises :class:`ImportRejected` (store unchanged) with a Chinese message; returns the report otherwise.
-    A park file replaces the parks it holds; the others keep their boundary and status.
+    A park file replaces the parks it holds; the others keep their boundary and status. A township layer whose
+    overlaps or uncovered area exceed the tolerances (``coverage``) is refused unless `accept_coverage_problems` (an
+    admin's explicit choice, written to the audit log as ``boundaries_override``).
     """
     path = Path(path)
     report = new_report(layer, path.name, as_of)
-    units = _prepare(layer, path, datum, source_layer, report, store)
+    units = _prepare(layer, path, datum, source_layer, report, store, accept_coverage_problems)
     if _unchanged(store, layer, path, report):
         return report
     if layer == "townships":

@@ -38,6 +38,11 @@ class BoundaryReport(ImportReport):
     overlaps: list = field(default_factory=list)  # [{a, b, a_name, b_name, km2}]
     # {outline_km2, union_km2, uncovered_km2, outside_km2, slivers, slivers_km2}
     gaps: dict = field(default_factory=dict)
+    # townships: {overlaps_km2, overlap_limit_km2, uncovered_km2, uncovered_limit_km2, outline_km2, refused,
+    # accepted, problems: [{kind: overlap|uncovered, km2, units}]} (coverage.check_coverage)
+    coverage: dict = field(default_factory=dict)
+    problem_map: dict = field(default_factory=dict)  # the problem areas as GeoJSON (lon/lat), when over a tolerance
+    gcj_suspected: str = ""  # the GCJ-02 hint, when the layer fits the outline much better read as GCJ-02
     kept: list = field(default_factory=list)  # parks not in the file: [{code, name, official}]
     reassigned: dict = field(default_factory=dict)  # {records (with coordinates), changed}
 
