@@ -343,3 +343,39 @@ def test_report_gis_layers_carry_the_recounted_baseline(stores, tmp_path):
     assert {"townships.shp", "townships.dbf", "townships.prj", "townships.cpg", "parks.shp"} <= set(names)
     s = gpd.read_file(f"zip://{tmp_path / 't.zip'}!townships.shp").set_index("CODE")
     assert s.loc["321283100", "INV_B"] == units["321283100"]["invention_patents_valid"]
+
+
+def test_the_word_report_carries_the_recounted_baseline_current_and_change(stores):
+    """The 自评报告 on a store with two real snapshots: the goal table and a township table equal the recount."""
+    import io
+    import re
+
+    from docx import Document
+
+    from txip_geo.render import acceptance, docx_kit
+
+    db, imports = stores["mixed"]
+    then, now = R.recount(imports, F.EARLY, db), R.recount(imports, None, db)
+    data = acceptance.self_review_docx(comparison(db, F.EARLY), Store(db), maps=False)
+    doc = Document(io.BytesIO(data))
+
+    def table_after(title):
+        head, seen = re.compile(r"表\d+　" + re.escape(title) + "$"), False
+        for block in doc.iter_inner_content():
+            text = getattr(block, "text", None)
+            if text is not None and head.match(text.replace(docx_kit.ZWSP, "")):
+                seen = True
+            elif seen and hasattr(block, "rows"):
+                return [[c.text.replace(docx_kit.ZWSP, "") for c in r.cells] for r in block.rows]
+        raise AssertionError(title)
+
+    goals = {r[0].split(" ")[0]: r for r in table_after("方案数值目标完成情况")[1:]}
+    b, c = then.city["invention_patents_valid"], now.city["invention_patents_valid"]
+    assert goals["G01"][2:5] == [f"{b:,.0f}", f"{c:,.0f}", f"{c - b:+,.0f}"]
+    b, c = then.city["trademarks"], now.city["trademarks"]
+    assert goals["G04"][2:5] == [f"{b:,.0f}", f"{c:,.0f}", f"{c - b:+,.0f}"]
+    towns = {r[0]: r for r in table_after("各镇街有效发明专利（件）")[1:]}
+    t_, n_ = then.units.set_index("name"), now.units.set_index("name")
+    for name, r in towns.items():
+        b, c = t_.loc[name, "invention_patents_valid"], n_.loc[name, "invention_patents_valid"]
+        assert r[1:4] == [f"{b:,.0f}", f"{c:,.0f}", f"{c - b:+,.0f}" if c != b else "0"], name
