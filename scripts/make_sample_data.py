@@ -2274,9 +2274,59 @@ def write_baseline(out: Path, baseline: dict) -> dict:
     return sizes
 
 
+# The sample's task-progress sheet (任务进展表, `import tasks`): the state of the plan's 13 tasks as an office would
+# report it, every text marked 样例 (fixed texts, not drawn: nothing here is a figure).
+TASK_PROGRESS = [
+    (
+        1,
+        "已完成",
+        "（样例）市、镇（街道）、园区三级知识产权工作网络建成，各镇街明确分管领导和联络员。",
+        "（样例）三级网络名单；联络员名册",
+    ),
+    (2, "已完成", "（样例）出台知识产权专项资金管理办法，年度资助资金按时兑付。", "（样例）资金管理办法文件"),
+    (
+        3,
+        "推进中",
+        "（样例）泰兴经济开发区获评省级知识产权试点示范园区，另一园区申报中。",
+        "（样例）省级试点示范园区批复",
+    ),
+    (4, "推进中", "（样例）组织高价值专利培育项目，重点企业开展专利布局。", ""),
+    (5, "推进中", "（样例）按镇街建立零专利规上企业、高企清单，逐家走访指导。", "（样例）消零企业清单"),
+    (6, "推进中", "（样例）推荐企业申报国家知识产权优势示范企业。", ""),
+    (7, "推进中", "（样例）开展商标品牌指导站建设，培育区域品牌。", ""),
+    (8, "推进中", "（样例）推动企业贯标和贯标绩效评价。", ""),
+    (
+        9,
+        "已完成",
+        "（样例）镇街、园区知识产权工作站建设，开展知识产权质押融资对接会。",
+        "（样例）工作站授牌文件；质押对接会通知",
+    ),
+    (10, "推进中", "（样例）建设知识产权保护工作站，完善纠纷调解机制。", ""),
+    (11, "推进中", "（样例）开展知识产权保护专项行动。", ""),
+    (12, "未启动", "（样例）产业专利数据库建设待立项。", ""),
+    (13, "推进中", "（样例）举办企业知识产权高管、工程师培训班。", "（样例）培训通知和签到表"),
+]
+
+
+def write_task_progress(out: Path) -> int:
+    """data/sample/tasks.csv: the sample's task-progress sheet in the template's columns (UTF-8 with BOM)."""
+    from txip_geo.ingest.task_sheet import TEMPLATE_HEADER
+    from txip_geo.plan import task_table
+
+    names = dict(zip(task_table()["task"], task_table()["name"]))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(TEMPLATE_HEADER)
+    for task, status, progress, evidence in TASK_PROGRESS:
+        w.writerow([task, names[task], status, progress, evidence])
+    (out / "tasks.csv").write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+    return len(TASK_PROGRESS)
+
+
 def write_all(out: Path) -> dict:
     tables, meta = build()
     out.mkdir(parents=True, exist_ok=True)
+    n_tasks = write_task_progress(out)
     sizes = {}
     for kind in schema.RECORD_KINDS:
         data = to_csv(kind, tables[kind])
@@ -2311,6 +2361,7 @@ def write_all(out: Path) -> dict:
         ]
     )
     files = "\n".join(f"| `{k}.csv` | {schema.KINDS[k].label} | {sizes[k][0]} |" for k in schema.RECORD_KINDS)
+    files += f"\n| `tasks.csv` | 重点任务进展（任务台账，`import tasks`） | {n_tasks} |"
     files += "\n" + "\n".join(
         f"| `{k}.csv` | {schema.KINDS[k.split('/')[1]].label}（基期） | {n} |"
         for k, (n, _) in sizes.items()

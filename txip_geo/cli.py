@@ -107,6 +107,9 @@ def cmd_demo(args) -> int:
     except ImportRejected as e:
         print(e.report.message, file=sys.stderr)
         return 1
+    from txip_geo.store.tasks import import_sheet
+
+    print(t("cli.sample_tag", message=import_sheet(store, sample.SAMPLE_TASKS, user="demo").message))
     print(t("sample.loaded", path=store.path, baseline=SAMPLE_BASELINE_AS_OF, as_of=SAMPLE_AS_OF))
     return 0
 

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 SAMPLE_AS_OF = "2026-10-31"  # the current snapshot: data/sample/*.csv
 SAMPLE_BASELINE_AS_OF = "2023-12-31"  # the baseline snapshot (基期): data/sample/baseline/*.csv
 SAMPLE_BASELINE_DIR = SAMPLE_DIR / "baseline"
+# The 13 tasks' progress as an office reports it (任务进展表; every text marked 样例), read into the task register
+# by `demo` (store.tasks.import_sheet: the register is kept apart from the records and is not cleared by a reload).
+SAMPLE_TASKS = SAMPLE_DIR / "tasks.csv"
 # The current files, in import order (enterprises before patents is irrelevant to the figures; kept stable).
 SAMPLE_ORDER = [
     "network",
