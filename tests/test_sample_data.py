@@ -96,7 +96,7 @@ def test_regenerating_gives_byte_identical_files(regenerated):
     committed = sorted(str(p.relative_to(SAMPLE_DIR)) for p in SAMPLE_DIR.rglob("*") if p.is_file())
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == committed
     base = SAMPLE_BASELINE_DIR.name
-    assert set(committed) == {f"{k}.csv" for k in schema.RECORD_KINDS} | {"README.md"} | {
+    assert set(committed) == {f"{k}.csv" for k in schema.RECORD_KINDS} | {"README.md", "tasks.csv"} | {
         f"{base}/{k}.csv" for k in SAMPLE_BASELINE_KINDS
     }
     for name in committed:
@@ -545,3 +545,17 @@ def test_baseline_network_has_fewer_offices_staff_and_funds_and_no_provincial_pa
     assert sum(int(r["fund_wan"] or 0) for r in then) < sum(int(r["fund_wan"] or 0) for r in now)
     assert not [r for r in then if r["pilot_level"] in ("国家", "省")]
     assert [r for r in now if r["pilot_level"] in ("国家", "省")]
+
+
+def test_the_task_progress_sheet_is_marked_and_read_by_the_register(tmp_path):
+    """data/sample/tasks.csv: the 13 tasks, every text marked 样例, read by the task-sheet importer as it stands."""
+    from txip_geo.ingest.sample import SAMPLE_TASKS
+    from txip_geo.ingest.task_sheet import read_task_sheet
+
+    with open(SAMPLE_TASKS, encoding="utf-8-sig", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert [int(r["任务编号"]) for r in table] == list(range(1, 14))
+    assert all("样例" in r["进展情况"] for r in table)
+    assert all("样例" in r["佐证材料"] for r in table if r["佐证材料"])
+    updates = read_task_sheet(SAMPLE_TASKS, SAMPLE_TASKS.name)
+    assert len(updates) == 13 and {u.status for u in updates} <= {"not_started", "in_progress", "done"}
