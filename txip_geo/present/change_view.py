@@ -91,7 +91,7 @@ def change_map_spec(comp: Comparison, spec: MapSpec, *, view: str, indicator: st
     areas = spec.areas[["code", "geometry"]].merge(change_frame(comp, view, indicator), on="code", how="left")
     label, _ = METRICS[indicator]
     extra = []
-    n_unassigned = map_view._unassigned_for(comp.now, indicator) if view == "units" else 0
+    n_unassigned = map_view.unassigned_for(comp.now, indicator) if view == "units" else 0
     if n_unassigned:
         extra.append(t("map.unassigned_records", n=n_unassigned))
     extra += change_notes(comp, indicator) + map_view.tile_datum(spec.basemap)[1]

@@ -181,7 +181,7 @@ def _overview_panel(fs: FigureSet, indicator: str) -> list[tuple[str, int, str]]
     if len(missing):
         lines.append(("", 8, GREY))
         lines.append((t("deck_panel.no_data", names=t("deck_panel.names_sep").join(missing)), 16, GREY))
-    n_un = views._unassigned_for(fs, indicator)
+    n_un = views.unassigned_for(fs, indicator)
     if n_un:
         lines.append(("", 8, GREY))
         lines.append((t("deck_panel.unassigned", n=n_un), 14, GREY))
