@@ -9,8 +9,8 @@ from dataclasses import replace
 import pandas as pd
 
 from txip_geo.figures.baseline import AREA_METRICS, METRIC_KINDS, Comparison, method_label
+from txip_geo.figures.baseline import city_change as city_figures
 from txip_geo.figures.compute import METRICS
-from txip_geo.figures.goals import city_value
 from txip_geo.figures.ranks import MORE_IS_WORSE
 from txip_geo.present import map_view
 from txip_geo.present import mapspec as maps
@@ -185,16 +185,11 @@ def area_changes(comp: Comparison, code: str, metrics=None) -> pd.DataFrame:
 
 
 def city_change(comp: Comparison, indicator: str) -> dict:
-    """The city's figure on an indicator then and now (display text: baseline, current, change, method)."""
+    """The city's figure on an indicator then and now (figures.baseline.city_change, as display text: baseline,
+    current, change, method)."""
     label, unit = METRICS[indicator]
     method = metric_method(comp, indicator)
-    now = city_value(comp.now, indicator)
-    then = {"none": None, "plan_start": 0.0}.get(method)
-    if method == "baseline_year":
-        then = city_value(comp.then_year, indicator)
-    elif method in ("snapshot", "derived"):
-        then = city_value(comp.then, indicator)
-    change = None if then is None or now is None else round(now - then, 2)
+    then, now, change = city_figures(comp, indicator)
     none = method_label("none")
     return {
         "label": label,
