@@ -17,8 +17,8 @@ from txip_geo.present import baseline_view as change
 from txip_geo.present import change_view, mapspec
 from txip_geo.present.formatting import fmt_change, fmt_number
 from txip_geo.present.meeting import CHANGE_METRIC, indicator_spec
-from txip_geo.render import exports
 from txip_geo.render import deck as render_deck
+from txip_geo.render import exports
 from txip_geo.store.database import Store
 from txip_geo.strings import t
 

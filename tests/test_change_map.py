@@ -299,7 +299,19 @@ def test_the_slide_picture_fits_its_legend_title_and_notes(comp, demo_db):
     for artist in [lg, *texts]:
         box = artist.get_window_extent(r)
         assert frame.x0 <= box.x0 and box.x1 <= frame.x1 + 1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, artist
-    shown = [x.get_text().replace("\n", "") for x in texts]
-    for note in spec.extra_lines:
-        assert note in shown, note
+    shown = {re.sub(r"\s", "", x.get_text()): x.get_text() for x in texts}  # a line may break at a space
+    for note in spec.extra_lines:  # each note whole, wrapped without breaking a date or a number
+        lines = shown[re.sub(r"\s", "", note)]
+        assert all(any(run in line for line in lines.split("\n")) for run in re.findall(r"[!-~]+", note)), lines
     assert any("推算" in n for n in spec.extra_lines)  # before the sample's baseline snapshot: wound back
+
+
+def test_notes_wrap_without_breaking_a_date_or_a_number():
+    from txip_geo.render.staticmap_layout import _wrap
+
+    note = "基期值为推算：由 2023-12-31 的数据按记录日期推算至 2022-12-31，3668 件未计入"
+    for width in (8, 11, 14):
+        lines = _wrap(note, width).split("\n")
+        assert re.sub(r"\s", "", "".join(lines)) == re.sub(r"\s", "", note)
+        assert all(any(run in line for line in lines) for run in ("2023-12-31", "2022-12-31", "3668")), lines
+        assert not any(line[0] in "，。：）" for line in lines)

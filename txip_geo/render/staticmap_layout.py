@@ -97,23 +97,36 @@ def _notices(spec: MapSpec) -> list[tuple[str, str, str]]:
 
 def _wrap(text: str, width: int) -> str:
     """Break text into lines of at most `width` CJK characters (an ASCII character counts half), balanced so that no
-    line is left with a character or two (matplotlib cannot wrap CJK text, which has no spaces)."""
-    cols = [1 if ch.isascii() else 2 for ch in text]
+    line is left with a character or two (matplotlib cannot wrap CJK text, which has no spaces). A run of ASCII
+    characters (a date, a number) is never broken, and no line starts with a closing mark."""
+    words = re.findall(r"[!-~]+|.", text, flags=re.S)
+    cols = [sum(1 if ch.isascii() else 2 for ch in w) for w in words]
     total = sum(cols)
     if total <= width * 2:
         return text
     n = -(-total // (width * 2))
-    target = -(-total // n)
+    lines = []
+    for target in range(-(-total // n), width * 2 + 1):  # the narrowest balance that needs no more lines
+        lines = _fill(words, cols, target)
+        if len(lines) <= n:
+            break
+    return "\n".join(lines)
+
+
+def _fill(words: list[str], cols: list[int], target: int) -> list[str]:
+    """Words into lines of about `target` columns (a word wider than that gets a line of its own)."""
     lines, cur, w = [], "", 0
-    for ch, cw in zip(text, cols):
-        if w + cw > target and cur and ch not in "，。、；：）」』”！？,.;:)":  # no line starts with a closing mark
-            lines.append(cur)
+    for word, cw in zip(words, cols):
+        if w + cw > target and cur and word[0] not in "，。、；：）」』”！？,.;:)":
+            lines.append(cur.rstrip())
             cur, w = "", 0
-        cur += ch
+            if word == " ":
+                continue
+        cur += word
         w += cw
     if cur:
         lines.append(cur)
-    return "\n".join(lines)
+    return lines
 
 
 def _fit_title(fig, text: str, size: float, width_in: float) -> str:
