@@ -3,7 +3,8 @@ render.staticmap. Text is set in one named CJK font (East Asian and Latin typefa
 LibreOffice need it.
 
 Length: one class drawing the nine kinds of slide and the few python-pptx XML helpers they share (fonts, cells,
-theme); the views' content comes from present.meeting and, for the 三年变化 section, present.baseline_view."""
+theme); the views' content comes from present.meeting and, for the 三年变化 section, present.baseline_view (its
+change map: present.change_view's spec, drawn as the other maps)."""
 
 from __future__ import annotations
 
