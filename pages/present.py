@@ -281,11 +281,10 @@ def show_map(kind: str, code: str | None = None, height: int = 760):
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def change_map_png(version, settings, baseline: str, personal: bool) -> bytes:
-    """The change map as the deck draws it (render.change_map), cached per store state, settings and 基期."""
-    from txip_geo.render import change_map
+    """The change map as the deck draws it (render.deck.change_map_png), cached per store state, settings and 基期."""
+    from txip_geo.render import deck
 
-    cm = change.change_map(state.comparison(), report.Layers.from_store(store))
-    return change_map.render(cm, internal=False, dpi=110)
+    return deck.change_map_png(state.comparison(), report.Layers.from_store(store), dpi=110)
 
 
 def show_change(kind: str) -> None:

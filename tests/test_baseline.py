@@ -19,7 +19,7 @@ import recount as R
 import recount_fixtures as F
 
 from txip_geo.figures.asof import derive
-from txip_geo.figures.baseline import compare
+from txip_geo.figures.baseline import AREA_METRICS, city_change, compare
 from txip_geo.figures.compute import Settings
 from txip_geo.store.database import Store
 
@@ -268,6 +268,79 @@ def test_the_yearly_series_equals_the_figures_as_of_each_year_end(stores):
     g = comp.goals.set_index("id")
     assert s.loc[("G01", 2026), "date"] == F.LATE
     assert s.loc[("G01", 2026), "value"] == g.loc["G01", "current"]
+
+
+def _or_none(v):
+    return None if v is None or pd.isna(v) else float(v)
+
+
+@pytest.mark.parametrize(("store", "day"), [("mixed", F.EARLY), ("mixed", BASE), ("dated", BASE)])
+def test_the_citys_change_follows_the_areas_rule(stores, store, day):
+    """city_change: the city's figure then by the areas' method (none → None, plan_start → 0, baseline_year → the
+    baseline year's, else as of the baseline), now, and the difference; the mixed store's early snapshot against the
+    recount."""
+    db, imports = stores[store]
+    comp = comparison(db, day)
+    g = comp.goals.set_index("id")
+    methods = set()
+    for m in AREA_METRICS:
+        method = comp.areas.loc[comp.areas["metric"] == m, "baseline_method"].iloc[0]
+        methods.add(method)
+        if m == "invention_per_10k":  # the city's figure per 10,000 people is goal G03's
+            then, now = _or_none(g.loc["G03", "baseline"]), _or_none(g.loc["G03", "current"])
+        else:
+            fs = comp.then_year if method == "baseline_year" else comp.then
+            then = {"none": None, "plan_start": 0.0}.get(method, _or_none(fs.city.get(m)))
+            now = _or_none(comp.now.city.get(m))
+        change = None if then is None or now is None else round(now - then, 2)
+        assert city_change(comp, m) == (then, now, change), (m, method)
+    # Every method occurs: a snapshot's (or, before the first one, 推算 and, for the enterprises, none), cumulative
+    # metrics from the plan's start, the rates' baseline year.
+    first = {"snapshot"} if day == F.EARLY else {"derived", "none"}
+    assert first | {"plan_start", "baseline_year"} <= methods
+    if (store, day) == ("mixed", F.EARLY):
+        then, now = R.recount(imports, F.EARLY, db), R.recount(imports, None, db)
+        for m in COMPARED:
+            b, c = then.city[m], now.city[m]
+            assert city_change(comp, m) == (b, c, round(c - b, 2)), m
+
+
+def _recounted_status(value, target, comparator, milestone: bool) -> str:
+    if value is None or pd.isna(value):
+        return "no_data"
+    if milestone:
+        return "done" if value else "not_done"
+    return "met" if (value > target if comparator == ">" else value >= target) else "not_met"
+
+
+def test_each_goals_status_at_the_baseline_is_its_recounted_value_against_the_target(stores):
+    """status_then on the mixed store: at the early snapshot (2024-12-31) each goal's recounted value then against
+    its target by its comparator (G12/G16 count from the plan's start: 0; G07's 90.0 is not > 90), and with the
+    baseline at the latest snapshot the recount's status now (G08 met by its 手工填报 figure, M01 done)."""
+    db, imports = stores["mixed"]
+    targets = R._csv("goals.csv").set_index("id")
+    for day, view in ((F.EARLY, F.EARLY), (F.LATE, None)):
+        comp = comparison(db, day)
+        rc = R.recount(imports, view, db).goals.set_index("id")
+        g = comp.goals.set_index("id")
+        for gid, r in g.iterrows():
+            if r["baseline_method"] == "plan_start":
+                value = 0.0
+            elif r["baseline_method"] == "baseline_year" and day != F.EARLY:
+                continue  # the baseline year's own rate (from 2026-01-01): the recount counts from the plan's start
+            else:
+                value = rc.loc[gid, "current"]
+            comparator, target = targets.loc[gid, "comparator"], float(targets.loc[gid, "target"] or "nan")
+            want = _recounted_status(value, target, comparator, r["kind"] == "milestone")
+            assert r["status_then"] == want, (day, gid, r["baseline"], value)
+        if day == F.LATE:
+            assert g.loc["G08", "status_then"] == "met" and g.loc["M01", "status_then"] == "done"
+        else:
+            assert (
+                g.loc["G07", "baseline"] == float(targets.loc["G07", "target"])
+                and g.loc["G07", "status_then"] == "not_met"
+            )
+            assert set(g.loc[g["kind"] == "milestone", "status_then"]) == {"no_data"}
 
 
 def test_derive_rules_on_a_tiny_frame():

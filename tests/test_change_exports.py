@@ -14,9 +14,11 @@ from pptx import Presentation
 from txip_geo.cli import main
 from txip_geo.figures.baseline import compare
 from txip_geo.present import baseline_view as change
+from txip_geo.present import change_view, mapspec
 from txip_geo.present.formatting import fmt_change, fmt_number
-from txip_geo.render import change_map, exports
+from txip_geo.present.meeting import CHANGE_METRIC, indicator_spec
 from txip_geo.render import deck as render_deck
+from txip_geo.render import exports
 from txip_geo.store.database import Store
 from txip_geo.strings import t
 
@@ -29,7 +31,10 @@ SECTION = [
 
 @pytest.fixture(scope="module")
 def comp(demo_db, demo_fs):
-    return compare(Store(demo_db), demo_fs.settings, series=False)
+    # Before the sample's own baseline snapshot (2023-12-31), so the section shows every kind of baseline: the stock
+    # kinds wound back from it (推算), cumulative goals from the plan's start, the rates' baseline year, and the kinds
+    # without dates (enterprises, network, service organisations) with none (无基期数据).
+    return compare(Store(demo_db), demo_fs.settings, "2022-12-31", series=False)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +120,7 @@ def test_goal_table_baseline_current_change_equal_the_comparison(deck, comp):
         assert name == e["name"] and unit == e["unit"]
         method = e["baseline_method"]
         seen.add(method)
-        if method == "none":
+        if method == "none" or pd.isna(e["baseline"]):  # no baseline, or none to be had (G05: no 市场主体 then)
             assert base == "无基期数据" and chg == "—"
         else:
             mark = change.METHOD_MARKS.get(method, "")
@@ -141,6 +146,19 @@ def test_goal_table_baseline_current_change_equal_the_comparison(deck, comp):
     assert ms[1][0] == f"基期（{comp.baseline}）" and ms[2][0] == f"当前（{comp.current}）"
     assert ms[2][1:] == [g.loc[i, "status_label"] for i in ("M01", "M02", "M03", "M04")]
     assert ms[1][1:] == ["无基期数据"] * 4  # no 手工填报 dated before the baseline in the sample
+
+
+def test_goals_slide_counts_the_goals_met_then_and_now(deck, comp):
+    """The line beside the title: goals met now, and at the baseline of those with one (each baseline against its
+    target by the goal's comparator, recounted here from the comparison's numbers)."""
+    g = comp.goals[comp.goals["kind"] == "goal"]
+    known = [(b, tg, c) for b, tg, c in zip(g["baseline"], g["target"], g["comparator"]) if not pd.isna(b)]
+    met_then = sum(b > tg if c == ">" else b >= tg for b, tg, c in known)
+    want = t(
+        "baseline_view.goal_summary", now=(g["status"] == "met").sum(), total=len(g), then=met_then, known=len(known)
+    )
+    assert _shape(_slide(deck, SECTION[0]), "aside").text_frame.text == want
+    assert len(known) == int((g["status_then"] != "no_data").sum()) > 0
 
 
 def test_goal_table_grey_cells_for_a_missing_baseline_and_coloured_status(deck, comp):
@@ -172,49 +190,69 @@ def test_change_map_slide_panel_equals_the_comparison(deck, comp):
     assert any(p.startswith("推算：") for p in panel)  # the patents' baseline is derived in the sample
 
 
-def test_change_map_colours_areas_and_legend_by_the_change(demo_layers, comp):
-    cm = change.change_map(comp, demo_layers)
-    units = comp.areas[(comp.areas["layer"] == "units") & (comp.areas["metric"] == cm.metric)].set_index("code")
-    assert dict(zip(cm.spec.areas["code"], cm.spec.areas["value"])) == units["change"].to_dict()
-    fig = change_map.figure(cm)
+def _change_spec(comp, layers, metric=CHANGE_METRIC):
+    """The slide's map: change_view's spec of the comparison on the current-value map's spec, as the deck draws it."""
+    return change_view.change_map_spec(comp, indicator_spec(comp.now, layers, metric), view="units", indicator=metric)
+
+
+def _drawn(fig):
+    """What the static map drew: the filled areas' colours (in the spec's order, less the hatched ones), the
+    legend's rows and title, each township's label."""
     from matplotlib.colors import to_hex
 
-    fills = [c for c in fig.axes[0].collections if c.get_zorder() == 3 and not c.get_hatch()][0]
-    drawn = [to_hex(c) for c in fills.get_facecolor()]
-    assert drawn == [to_hex(c) for c in change_map.area_colors(cm)]
-    colors = dict(zip(cm.spec.areas["code"], change_map.area_colors(cm)))
+    fills = [c for c in fig.axes[0].collections if c.get_zorder() == 3 and not c.get_hatch()]
+    hatched = [c for c in fig.axes[0].collections if c.get_zorder() == 3 and c.get_hatch()]
+    lg = fig.legends[0]
+    return {
+        "fills": [to_hex(c) for c in fills[0].get_facecolor()] if fills else [],
+        "hatched": sum(len(h.get_paths()) for h in hatched),
+        "legend": [x.get_text() for x in lg.get_texts()],
+        "title": lg.get_title().get_text(),
+        "labels": {x.get_gid(): x.get_text() for x in fig.axes[0].texts if (x.get_gid() or "").startswith("label:")},
+    }
+
+
+def test_change_map_picture_is_drawn_from_a_spec_of_the_comparisons_changes(demo_layers, comp):
+    """The slide's map: each township's value is its change, its class and colour the ChangeScale's, the legend's
+    class rows the scale's (every change inside the range its row reads), signed labels, both dates in the title."""
+    from txip_geo.render import staticmap
+
+    spec = _change_spec(comp, demo_layers)
+    units = comp.areas[(comp.areas["layer"] == "units") & (comp.areas["metric"] == CHANGE_METRIC)].set_index("code")
+    assert dict(zip(spec.areas["code"], spec.areas["value"])) == units["change"].to_dict()
+    sc = spec.breaks
+    assert isinstance(sc, mapspec.ChangeScale) and sc == change_view.change_scale(comp, CHANGE_METRIC)
+    entries = mapspec.spec_legend_entries(spec)
+    assert entries == mapspec.change_legend_entries(sc)
+    ranges = mapspec.class_labels(list(sc.bounds), sc.decimals)
+    for code, v in units["change"].astype(float).items():
+        cls = mapspec.change_class(v, sc)
+        if v == 0:
+            assert cls == "zero", code
+            continue
+        lo, _, hi = ranges[abs(cls) - 1].replace(",", "").partition("–")
+        assert int(lo) <= abs(v) <= int(hi or lo) and (cls > 0) == (v > 0), (code, v, ranges)
     top = units["change"].astype(float).idxmax()
-    n_up = sum(c.sign > 0 for c in cm.classes)
-    assert colors[top] == change.INCREASE_COLORS[n_up - 1]  # the largest increase: the deepest blue drawn
+    assert mapspec.change_class(units.loc[top, "change"], sc) == len(sc.bounds)  # the largest increase: deepest blue
     zero = units.index[units["change"].astype(float) == 0]
-    assert all(colors[c] == change.NO_CHANGE_COLOR for c in zero)  # 根思乡: no invention patent then or now
-    legend = [x.get_text() for x in fig.legends[0].get_texts()][: len(change_map.legend_rows(cm))]
-    assert legend == [label for _, label in change_map.legend_rows(cm)]
-    assert legend[-1] == "无基期数据" and "无变化" in legend
-    labels = {x.get_gid(): x.get_text() for x in fig.axes[0].texts if (x.get_gid() or "").startswith("label:")}
-    assert labels[f"label:{top}"].endswith(f"+{units.loc[top, 'change']:,.0f} 件")
+    assert len(zero) and all(mapspec.change_class(units.loc[c, "change"], sc) == "zero" for c in zero)  # 根思乡
 
-
-def test_change_classes_diverge_around_zero():
-    classes = change.change_classes([-40, -3, 0, 5, 12, 300, None])
-    signs = [c.sign for c in classes]
-    assert signs == sorted(signs) and signs.count(0) == 1  # decreases, no change, increases
-    assert change.change_color(300, classes) == change.INCREASE_COLORS[len([s for s in signs if s > 0]) - 1]
-    # Colour depth follows the class on both sides: the k-th class from 0 has the same depth of red or blue.
-    assert change.change_color(-40, classes) == change.DECREASE_COLORS[3 - signs.count(-1)]
-    assert change.change_color(-3, classes) == change.DECREASE_COLORS[-1]
-    assert change.change_color(0, classes) == change.NO_CHANGE_COLOR
-    assert change.change_color(None, classes) is None
-    # Only increases: no decrease class; all zero or no baseline at all: the 0 class alone.
-    up = [c.sign for c in change.change_classes([1, 2, 3])]
-    assert up[0] == 0 and set(up[1:]) == {1} and [c.hi for c in change.change_classes([1, 2, 3])][-1] == 3
-    assert [c.sign for c in change.change_classes([0, 0])] == [0]
-    assert [c.sign for c in change.change_classes([None, None])] == [0]
-    # Where more is worse (zero-patent enterprises), an increase is red.
-    worse = change.change_classes([-2, 4], less_is_better=True)
-    assert change.change_color(4, worse) in change.DECREASE_COLORS and change.change_color(-2, worse) in (
-        change.INCREASE_COLORS
+    fig = staticmap.figure(spec, layout="slide", internal=False)
+    drawn = _drawn(fig)
+    want = [mapspec.area_style(v, sc)["fillColor"] for v in spec.areas["value"]]
+    assert drawn["fills"] == want and drawn["hatched"] == 0
+    assert drawn["fills"][list(spec.areas["code"]).index(top)] == mapspec.BETTER_PALETTE[-1]
+    assert all(drawn["fills"][list(spec.areas["code"]).index(c)] == mapspec.NO_CHANGE_COLOR for c in zero)
+    assert drawn["legend"][: len(entries)] == [label for _, label in entries]
+    assert "无变化" in drawn["legend"] and drawn["legend"][len(entries) - 1] == sc.missing_label
+    assert (
+        drawn["title"].replace("：\n", "：").replace("\n", " ")
+        == f"有效发明专利变化（件）：基期 {comp.baseline} → {comp.current}"
     )
+    assert drawn["labels"][f"label:{top}"].endswith(f"\n+{units.loc[top, 'change']:,.0f} 件")
+    assert all(drawn["labels"][f"label:{c}"].endswith("\n0 件") for c in zero)
+    png = render_deck.change_map_png(comp, demo_layers, dpi=40)
+    assert png[:4] == b"\x89PNG"
 
 
 def test_tasks_slide_lists_the_plans_13_tasks_by_lead_unit_unreported(deck):
@@ -386,24 +424,25 @@ def test_report_command_refuses_a_bad_baseline_date(demo_db, tmp_path, capsys):
 
 
 def test_change_map_with_decreases_and_a_township_without_baseline(demo_layers, comp):
-    """A decrease is red, no change near-white, no baseline hatched and labelled 无基期数据 (never a 0)."""
+    """A decrease is red with its sign, no change neutral grey, a township with no change known hatched and labelled
+    as the legend's last row says (never a 0)."""
     import dataclasses
 
-    from matplotlib.colors import to_hex
+    from txip_geo.render import staticmap
 
     a = comp.areas.copy()
-    rows = a.index[(a["layer"] == "units") & (a["metric"] == change.CHANGE_METRIC)]
+    rows = a.index[(a["layer"] == "units") & (a["metric"] == CHANGE_METRIC)]
     codes = list(a.loc[rows, "code"])
     a.loc[rows, "change"] = [-40.0, None, 0.0, *[float(i + 1) for i in range(len(rows) - 3)]]
     a["change"] = a["change"].astype(object).where(a["change"].notna(), None)
-    cm = change.change_map(dataclasses.replace(comp, areas=a), demo_layers)
-    fig = change_map.figure(cm)
-    labels = {x.get_gid(): x.get_text() for x in fig.axes[0].texts}
-    assert labels[f"label:{codes[0]}"].endswith("\n−40 件")
-    assert labels[f"label:{codes[1]}"].endswith("\n无基期数据")
-    assert labels[f"label:{codes[2]}"].endswith("\n0 件")
-    colors = [to_hex(c) for c in change_map.area_colors(cm)]
-    assert len(colors) == len(codes) - 1  # the township without a baseline is drawn hatched, not filled
-    assert colors[0] == change.DECREASE_COLORS[-1] and colors[1] == change.NO_CHANGE_COLOR
-    hatched = [c for c in fig.axes[0].collections if c.get_zorder() == 3 and c.get_hatch()]
-    assert len(hatched) == 1 and len(hatched[0].get_paths()) == 1
+    spec = _change_spec(dataclasses.replace(comp, areas=a), demo_layers)
+    sc = spec.breaks
+    drawn = _drawn(staticmap.figure(spec, layout="slide", internal=False))
+    assert drawn["labels"][f"label:{codes[0]}"].endswith("\n-40 件")
+    assert drawn["labels"][f"label:{codes[1]}"].endswith(f"\n{sc.missing_label}")
+    assert drawn["labels"][f"label:{codes[2]}"].endswith("\n0 件")
+    assert sc.missing_label == mapspec.change_legend_entries(sc)[-1][1]
+    assert len(drawn["fills"]) == len(codes) - 1  # the township without a change is drawn hatched, not filled
+    assert drawn["hatched"] == 1
+    assert drawn["fills"][0] == mapspec.area_style(-40, sc)["fillColor"] and drawn["fills"][0] in mapspec.WORSE_PALETTE
+    assert drawn["fills"][1] == mapspec.NO_CHANGE_COLOR

@@ -251,3 +251,67 @@ def test_ranking_by_change_best_first(comp):
     less = change_view.change_ranking(comp, "units", "cases")  # fewer cases is better: the largest fall first
     vals = [int(v.replace(",", "").replace(" 件", "")) for v in less["变化"]]
     assert vals == sorted(vals)
+
+
+def test_the_citys_change_is_the_comparisons_in_the_panel_and_beside_the_slide(comp):
+    """The city's figure then → now: change_view's panel and the 联席会议 slide's text read figures.baseline's
+    city_change (a cumulative figure from 0, a rate's baseline year, no baseline said as such, never 0)."""
+    from txip_geo.figures.baseline import city_change
+    from txip_geo.present import baseline_view
+    from txip_geo.present.formatting import fmt_change, fmt_number
+
+    for ind in ("patents", "invention_per_10k", "cases", "enforcement_rate", "zero_patent_above_scale"):
+        then, now, change = city_change(comp, ind)
+        d = change_view.city_change(comp, ind)
+        assert d["value"] == change, ind
+        method = change_view.metric_method(comp, ind)
+        if method == "none":
+            assert then is None and change is None and d["baseline"] == d["change"] == "无基期数据"
+        elif method == "plan_start":
+            assert then == 0.0 and change == now
+    then, now, change = city_change(comp, "patents")  # wound back: a figure then, the difference
+    assert change_view.metric_method(comp, "patents") == "derived" and change == round(now - then, 2)
+    assert change_view.city_change(comp, "patents")["change"] == mapspec.format_change(change, "件")
+    then, now, change = city_change(comp, "invention_patents_valid")
+    panel = baseline_view.change_panel(comp, "invention_patents_valid")
+    assert ("head", f"{fmt_number(then)} → {fmt_number(now)}") in panel
+    assert ("head", f"变化 {fmt_change(change)}") in panel
+
+
+def test_the_slide_picture_fits_its_legend_title_and_notes(comp, demo_db):
+    """The deck's change map (slide layout): the legend's title with both dates broken at its natural breaks, and
+    the legend and every note (how the baseline was read) inside the picture."""
+    from txip_geo.present.meeting import Layers, indicator_spec
+    from txip_geo.render import staticmap
+
+    ind = "invention_patents_valid"
+    layers = Layers.from_store(Store(demo_db))
+    spec = change_view.change_map_spec(comp, indicator_spec(comp.now, layers, ind), view="units", indicator=ind)
+    fig = staticmap.figure(spec, layout="slide", internal=False)
+    r = fig.canvas.get_renderer()
+    frame = fig.bbox
+    lg = fig.legends[0]
+    title = lg.get_title().get_text()
+    lines = title.split("\n")  # broken after the colon and at spaces only (where depends on the type's size)
+    assert len(lines) >= 2 and lines[0] == "有效发明专利变化（件）："
+    assert " ".join(lines[1:]) == f"基期 {comp.baseline} → {comp.current}" and not lines[-1].endswith("→")
+    texts = [x for x in fig.texts if x.get_text()]
+    for artist in [lg, *texts]:
+        box = artist.get_window_extent(r)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 + 1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, artist
+    shown = {re.sub(r"\s", "", x.get_text()): x.get_text() for x in texts}  # a line may break at a space
+    for note in spec.extra_lines:  # each note whole, wrapped without breaking a date or a number
+        lines = shown[re.sub(r"\s", "", note)]
+        assert all(any(run in line for line in lines.split("\n")) for run in re.findall(r"[!-~]+", note)), lines
+    assert any("推算" in n for n in spec.extra_lines)  # before the sample's baseline snapshot: wound back
+
+
+def test_notes_wrap_without_breaking_a_date_or_a_number():
+    from txip_geo.render.staticmap_layout import _wrap
+
+    note = "基期值为推算：由 2023-12-31 的数据按记录日期推算至 2022-12-31，3668 件未计入"
+    for width in (8, 11, 14):
+        lines = _wrap(note, width).split("\n")
+        assert re.sub(r"\s", "", "".join(lines)) == re.sub(r"\s", "", note)
+        assert all(any(run in line for line in lines) for run in ("2023-12-31", "2022-12-31", "3668")), lines
+        assert not any(line[0] in "，。：）" for line in lines)

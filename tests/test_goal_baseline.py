@@ -10,6 +10,7 @@ from txip_geo.figures.baseline import SERIES_GOALS, compare
 from txip_geo.ingest.patent_numbers import check_digit
 from txip_geo.ingest.pipeline import import_file
 from txip_geo.present import baseline_view as change
+from txip_geo.present import change_view, mapspec
 from txip_geo.present import goal_tables as progress
 from txip_geo.present.formatting import fmt_change, fmt_number
 from txip_geo.store.database import Store
@@ -54,11 +55,11 @@ def test_two_snapshots_baseline_needs_no_mark_and_the_map_shows_a_decrease(two_s
     assert rows.loc["G01", change.baseline_header(comp)] == "4"  # a snapshot's value: no mark
     assert rows.loc["G01", t("baseline_view.col_change")] == "+2"
     assert rows.loc["G04", change.baseline_header(comp)] == "无基期数据"  # no trademark at all
-    a = change.area_changes(comp, "invention_patents_valid").set_index("code")["change"]
+    a = change_view.change_frame(comp, "units", "invention_patents_valid").set_index("code")["value"]
     assert (a[HQ], a[YL], a[GX]) == (-2, 2, 2) and (a.drop([HQ, YL, GX]) == 0).all()
-    classes = change.change_classes(a.values)
-    assert [c.sign for c in classes] == [-1, 0, 1]
-    assert change.change_color(a[HQ], classes) in change.DECREASE_COLORS
+    sc = change_view.change_scale(comp, "invention_patents_valid")
+    assert [mapspec.change_class(a[c], sc) for c in (HQ, YL)] == [-1, 1] and mapspec.change_class(0, sc) == "zero"
+    assert mapspec.change_style(a[HQ], sc)["fillColor"] in mapspec.WORSE_PALETTE
     panel = change.change_panel(comp)
     assert ("head", "4 → 6") in panel and ("head", "变化 +2") in panel
     assert ("item", "黄桥镇　−2") in panel  # the least: a decrease, with a minus sign
@@ -101,9 +102,14 @@ def test_goal_display_puts_baseline_now_change_before_target(sample):
     # Never a blank baseline: every goal's cell says a number or why there is none.
     assert (d[B].str.len() > 0).all()
     styled = progress.styled(d.drop(columns=["group", "status", "method"]), d["status"], d["method"], B)
-    css = styled._compute().ctx  # the 基期口径 cell of a derived goal is a badge
+    css = styled._compute().ctx  # the 基期口径 cell of a baseline not read from a snapshot is a badge
     col = list(d.drop(columns=["group", "status", "method"]).columns).index("基期口径")
-    assert any("#fee6ce" in v for _, v in css[(0, col)])
+    marked = [i for i, m in enumerate(d["method"]) if m != "snapshot"]
+    assert marked and len(marked) < len(d)  # the sample's own baseline snapshot: G12/G16, G13/G14 and M01–M04 marked
+    for i in range(len(d)):
+        badge = [v for prop, v in css.get((i, col), []) if prop == "background-color"]
+        want = progress.METHOD_COLORS[d["method"].iloc[i]][1] if i in marked else None
+        assert badge == ([want] if want else []), d.iloc[i]["编号"]
 
 
 def test_series_overview_one_value_per_year(sample):

@@ -1,6 +1,8 @@
 """The 联席会议 page in Streamlit's AppTest: the views step through (buttons, ?step=N), the map component is there, every
 view carries the as-of date and the source line, the exports are offered."""
 
+import datetime
+import html
 import json
 from pathlib import Path
 
@@ -146,12 +148,16 @@ def test_change_views_show_the_comparison(demo_db, monkeypatch):
     from txip_geo.figures.baseline import compare
     from txip_geo.present import baseline_view as change
 
-    comp = compare(Store(demo_db), series=False)
+    # A 基期 before the sample's own baseline snapshot (2023-12-31): the patents wound back (① 推算), the enterprises
+    # with no baseline (无基期数据).
+    day = datetime.date(2022, 12, 31)
+    comp = compare(Store(demo_db), baseline=day.isoformat(), series=False)
     monkeypatch.setenv("TXIP_DB", str(demo_db))
     import streamlit as st
 
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "pages" / "present.py"), default_timeout=180)
+    at.session_state["baseline_date"] = day
     at.query_params["step"] = "22"
     at.run()
     assert not at.exception and title(at) == t("baseline_view.section_goals")
@@ -165,9 +171,19 @@ def test_change_views_show_the_comparison(demo_db, monkeypatch):
     assert title(at) == t("baseline_view.section_map", label="有效发明专利") and not at.exception
     text = " ".join(m.value for m in at.markdown)
     for _kind, line in change.change_panel(comp):
-        assert line in text
-    assert len(at.get("image")) == 1  # the change map, drawn as the deck draws it
+        assert html.escape(line) in text
+    assert any(line.startswith("推算：") for _, line in change.change_panel(comp))
+    images = at.get("image")
+    assert len(images) == 1  # the change map, drawn as the deck draws it
     at.button(key="present_next").click().run()
     assert title(at) == t("baseline_view.section_tasks") and not at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert text.count('class="txp-task-none">未填报</td>') == 13 and "完善高质量发展政策体系" in text
+    # The sample's task register (data/sample/tasks.csv): each of the 13 tasks with its status, coloured by it.
+    from txip_geo.present import task_view
+
+    rows = change.task_rows(task_view.task_register(Store(demo_db)))
+    assert len(rows) == 13 and "完善高质量发展政策体系" in text
+    css = {"done": "txp-task-done", "in_progress": "txp-task-doing", "not_started": "txp-task-todo"}
+    for key, n in rows["status"].value_counts().items():
+        label = rows.loc[rows["status"] == key, "status_label"].iloc[0]
+        assert text.count(f'class="{css.get(key, "txp-task-none")}">{label}</td>') == n, key

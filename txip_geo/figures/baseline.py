@@ -28,7 +28,7 @@ import pandas as pd
 
 from txip_geo.figures.asof import KindPlan, figures_at
 from txip_geo.figures.compute import KIND_METRICS, METRICS, FigureSet, Settings, compute
-from txip_geo.figures.goals import evaluate
+from txip_geo.figures.goals import city_value, evaluate, goal_status, milestone_status
 from txip_geo.figures.ranks import ranks
 from txip_geo.strings import t
 
@@ -134,7 +134,9 @@ def _change(base, cur):
 
 def goal_comparison(then: FigureSet, then_year: FigureSet, now: FigureSet, plan, unknown, baseline: str):
     """One row per goal and milestone: the columns of goals.evaluate (as of now) and baseline, change,
-    baseline_method (snapshot | derived | plan_start | baseline_year | none), baseline_method_label, baseline_note."""
+    baseline_method (snapshot | derived | plan_start | baseline_year | none), baseline_method_label, baseline_note,
+    status_then (the status at the baseline, by the comparator of `status`: met | not_met | no_data; a milestone
+    done | not_done | no_data)."""
     ev_now, ev_then, ev_year = (evaluate(fs).set_index("id") for fs in (now, then, then_year))
     rows = []
     start = now.settings.plan_start
@@ -162,12 +164,14 @@ def goal_comparison(then: FigureSet, then_year: FigureSet, now: FigureSet, plan,
             base = _num(ev_then.loc[gid, "current"]) if ev_then.loc[gid, "source"] == "manual" else None
             method = "snapshot" if base is not None else "none"
         cur = _num(r["current"])
+        milestone = r["kind"] == "milestone"
         rows.append(
             {
                 "id": gid,
                 **r.to_dict(),
                 "baseline": base,
                 "change": _change(base, cur),
+                "status_then": milestone_status(base) if milestone else goal_status(base, r["target"], r["comparator"]),
                 "baseline_method": method,
                 "baseline_note": _note(kinds, plan, unknown, baseline, extra)
                 if r["kind"] != "milestone"
@@ -242,6 +246,21 @@ def area_comparison(then: FigureSet, then_year: FigureSet, now: FigureSet, plan)
     for col in ("baseline", "current", "change", "rank_then", "rank_now"):
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out
+
+
+def city_change(comp: Comparison, metric: str) -> tuple[float | None, float | None, float | None]:
+    """The city's (baseline, current, change) of a per-area metric (AREA_METRICS), by the rule of its areas'
+    (area_comparison): no baseline → None, counted from the plan's start → 0, a rate → the baseline year's, else the
+    figure as of the baseline. The change is current − baseline (None when either is not known)."""
+    method = _metric_method(metric, comp.plan)
+    cur = city_value(comp.now, metric)
+    if method == "none":
+        base = None
+    elif method == "plan_start":
+        base = 0.0
+    else:
+        base = city_value(comp.then_year if method == "baseline_year" else comp.then, metric)
+    return base, cur, _change(base, cur)
 
 
 def network_comparison(then: FigureSet, now: FigureSet, plan) -> pd.DataFrame:

@@ -285,6 +285,21 @@ def _nan_to_none(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
 
 
+def goal_status(value, target, comparator: str) -> str:
+    """A numeric goal's status for a value: met (above the target for '>', else at or above it), not_met, or
+    no_data when there is no value."""
+    if value is None or pd.isna(value):
+        return "no_data"
+    return "met" if (value > target if comparator == ">" else value >= target) else "not_met"
+
+
+def milestone_status(value) -> str:
+    """A milestone's status for its value (1 done, 0 not done, none: not reported)."""
+    if value is None or pd.isna(value):
+        return "no_data"
+    return "done" if value else "not_done"
+
+
 def evaluate(fs: FigureSet) -> pd.DataFrame:
     """One row per goal and milestone: id, name, target, comparator, unit, current, gap, progress, status,
     status_label, source (computed | manual | none), basis, rule (the counting rule under these settings, goal_rule),
@@ -327,12 +342,11 @@ def evaluate(fs: FigureSet) -> pd.DataFrame:
             source = "computed" if val.current is not None else "none"
         cur = _nan_to_none(val.current)
         target = g["target"]
+        status = goal_status(cur, target, g["comparator"])
         if cur is None:
-            status, gap, progress = "no_data", None, None
+            gap, progress = None, None
         else:
-            met = cur > target if g["comparator"] == ">" else cur >= target
-            status = "met" if met else "not_met"
-            gap = 0.0 if met else round(target - cur, 2)
+            gap = 0.0 if status == "met" else round(target - cur, 2)
             progress = min(cur / target, 1.0) if target else None
         rows.append(
             {

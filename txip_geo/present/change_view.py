@@ -9,8 +9,8 @@ from dataclasses import replace
 import pandas as pd
 
 from txip_geo.figures.baseline import AREA_METRICS, METRIC_KINDS, Comparison, method_label
+from txip_geo.figures.baseline import city_change as city_figures
 from txip_geo.figures.compute import METRICS
-from txip_geo.figures.goals import city_value
 from txip_geo.figures.ranks import MORE_IS_WORSE
 from txip_geo.present import map_view
 from txip_geo.present import mapspec as maps
@@ -91,7 +91,7 @@ def change_map_spec(comp: Comparison, spec: MapSpec, *, view: str, indicator: st
     areas = spec.areas[["code", "geometry"]].merge(change_frame(comp, view, indicator), on="code", how="left")
     label, _ = METRICS[indicator]
     extra = []
-    n_unassigned = map_view._unassigned_for(comp.now, indicator) if view == "units" else 0
+    n_unassigned = map_view.unassigned_for(comp.now, indicator) if view == "units" else 0
     if n_unassigned:
         extra.append(t("map.unassigned_records", n=n_unassigned))
     extra += change_notes(comp, indicator) + map_view.tile_datum(spec.basemap)[1]
@@ -185,16 +185,11 @@ def area_changes(comp: Comparison, code: str, metrics=None) -> pd.DataFrame:
 
 
 def city_change(comp: Comparison, indicator: str) -> dict:
-    """The city's figure on an indicator then and now (display text: baseline, current, change, method)."""
+    """The city's figure on an indicator then and now (figures.baseline.city_change, as display text: baseline,
+    current, change, method)."""
     label, unit = METRICS[indicator]
     method = metric_method(comp, indicator)
-    now = city_value(comp.now, indicator)
-    then = {"none": None, "plan_start": 0.0}.get(method)
-    if method == "baseline_year":
-        then = city_value(comp.then_year, indicator)
-    elif method in ("snapshot", "derived"):
-        then = city_value(comp.then, indicator)
-    change = None if then is None or now is None else round(now - then, 2)
+    then, now, change = city_figures(comp, indicator)
     none = method_label("none")
     return {
         "label": label,

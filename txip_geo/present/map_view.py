@@ -215,7 +215,7 @@ def map_spec(
     parks_layer = simplify.for_display(parks_layer, bounds=fit) if view == "units" else parks_layer
     extra = []
     if view == "units":
-        n_un = _unassigned_for(fs, indicator)
+        n_un = unassigned_for(fs, indicator)
         if n_un:
             extra.append(t("map.unassigned_records", n=n_un))
     less = indicator in MORE_IS_WORSE
@@ -258,7 +258,9 @@ _KIND_OF = {
 }
 
 
-def _unassigned_for(fs: FigureSet, indicator: str) -> int:
+def unassigned_for(fs: FigureSet, indicator: str) -> int:
+    """How many records of the indicator's kind could not be placed in a township (the map's and the panel's note);
+    0 for an indicator not counted from located records."""
     kind = _KIND_OF.get(indicator)
     return fs.no_unit_count(kind) if kind else 0
 

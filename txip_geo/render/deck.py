@@ -3,7 +3,8 @@ render.staticmap. Text is set in one named CJK font (East Asian and Latin typefa
 LibreOffice need it.
 
 Length: one class drawing the nine kinds of slide and the few python-pptx XML helpers they share (fonts, cells,
-theme); the views' content comes from present.meeting and, for the 三年变化 section, present.baseline_view."""
+theme); the views' content comes from present.meeting and, for the 三年变化 section, present.baseline_view (its
+change map: present.change_view's spec, drawn as the other maps)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ import pandas as pd
 from txip_geo.figures import network
 from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.present import baseline_view as change
+from txip_geo.present import change_view
 from txip_geo.present import map_view as views
 from txip_geo.present import mapspec as maps
 from txip_geo.present.meeting import (
+    CHANGE_METRIC,
     Layers,
     actions_by_lead,
     footer_line,
@@ -125,16 +128,25 @@ def build_pptx(
     return deck.save()
 
 
+def change_map_png(comparison, layers: Layers, metric: str = CHANGE_METRIC, *, dpi: int = 150) -> bytes:
+    """The 三年变化 change map as a slide picture: the townships coloured by the change of `metric` since the
+    baseline (change_view.change_map_spec: diverging classes, signed values, both dates in the legend's title), drawn
+    as the deck's other maps (the slide layout; the slide carries the 内部资料 marking, the picture the notices)."""
+    from txip_geo.render import staticmap
+
+    spec = change_view.change_map_spec(
+        comparison, indicator_spec(comparison.now, layers, metric), view="units", indicator=metric
+    )
+    return staticmap.render(spec, layout="slide", internal=False, dpi=dpi)
+
+
 def _change_slide(deck: _Deck, step, comparison, layers: Layers, tasks, dpi: int) -> None:
     """A slide of the 三年变化 section."""
-    from txip_geo.render import change_map
-
     if step.kind == "change_goals":
         deck.change_goals_slide(step.title, comparison)
     elif step.kind == "change_map":
-        cm = change.change_map(comparison, layers)
-        img = change_map.render(cm, internal=False, dpi=dpi)
-        deck.map_slide(step.title, img, _change_panel(comparison, cm.metric))
+        img = change_map_png(comparison, layers, CHANGE_METRIC, dpi=dpi)
+        deck.map_slide(step.title, img, _change_panel(comparison, CHANGE_METRIC))
     elif step.kind == "tasks":
         deck.tasks_slide(step.title, change.task_rows(tasks), reported=tasks is not None)
 
@@ -181,7 +193,7 @@ def _overview_panel(fs: FigureSet, indicator: str) -> list[tuple[str, int, str]]
     if len(missing):
         lines.append(("", 8, GREY))
         lines.append((t("deck_panel.no_data", names=t("deck_panel.names_sep").join(missing)), 16, GREY))
-    n_un = views._unassigned_for(fs, indicator)
+    n_un = views.unassigned_for(fs, indicator)
     if n_un:
         lines.append(("", 8, GREY))
         lines.append((t("deck_panel.unassigned", n=n_un), 14, GREY))

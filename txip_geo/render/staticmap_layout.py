@@ -8,6 +8,9 @@ places its names and furniture with `staticmap_placement`.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from matplotlib import patheffects
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -94,22 +97,62 @@ def _notices(spec: MapSpec) -> list[tuple[str, str, str]]:
 
 def _wrap(text: str, width: int) -> str:
     """Break text into lines of at most `width` CJK characters (an ASCII character counts half), balanced so that no
-    line is left with a character or two (matplotlib cannot wrap CJK text, which has no spaces)."""
-    cols = [1 if ch.isascii() else 2 for ch in text]
+    line is left with a character or two (matplotlib cannot wrap CJK text, which has no spaces). A run of ASCII
+    characters (a date, a number) is never broken, and no line starts with a closing mark."""
+    words = re.findall(r"[!-~]+|.", text, flags=re.S)
+    cols = [sum(1 if ch.isascii() else 2 for ch in w) for w in words]
     total = sum(cols)
     if total <= width * 2:
         return text
     n = -(-total // (width * 2))
-    target = -(-total // n)
+    lines = []
+    for target in range(-(-total // n), width * 2 + 1):  # the narrowest balance that needs no more lines
+        lines = _fill(words, cols, target)
+        if len(lines) <= n:
+            break
+    return "\n".join(lines)
+
+
+def _fill(words: list[str], cols: list[int], target: int) -> list[str]:
+    """Words into lines of about `target` columns (a word wider than that gets a line of its own)."""
     lines, cur, w = [], "", 0
-    for ch, cw in zip(text, cols):
-        if w + cw > target and cur and ch not in "，。、；：）」』”！？,.;:)":  # no line starts with a closing mark
-            lines.append(cur)
+    for word, cw in zip(words, cols):
+        if w + cw > target and cur and word[0] not in "，。、；：）」』”！？,.;:)":
+            lines.append(cur.rstrip())
             cur, w = "", 0
-        cur += ch
+            if word == " ":
+                continue
+        cur += word
         w += cw
     if cur:
         lines.append(cur)
+    return lines
+
+
+def _fit_title(fig, text: str, size: float, width_in: float) -> str:
+    """A legend's title broken into lines no wider than `width_in` at `size` pt, at its natural breaks: after a
+    full-width colon and at spaces ('→' stays with what follows it), so a change map's title reads
+    '有效发明专利变化（件）：' / '基期 2023-12-31' / '→ 2026-10-31'. A part wider than the width keeps a line of its own."""
+    words = [w for w in re.split(r"(?<=：)|(?<!→) ", text) if w]
+    if len(words) < 2:
+        return text
+    renderer = fig.canvas.get_renderer()
+
+    def width(line: str) -> float:
+        probe = fig.text(0, 0, line, fontsize=size)
+        w = probe.get_window_extent(renderer).width / fig.dpi
+        probe.remove()
+        return w
+
+    if width(text) <= width_in:
+        return text
+    lines = [words[0]]
+    for w in words[1:]:
+        joined = lines[-1] + ("" if lines[-1].endswith("：") else " ") + w
+        if width(joined) <= width_in:
+            lines[-1] = joined
+        else:
+            lines.append(w)
     return "\n".join(lines)
 
 
@@ -203,26 +246,23 @@ def column_layout(
                 bold=True,
             )
             notices = [n for n in notices if n[0] != t("report.sample_notice")]
-    lg = _legend(fig, spec, style, x=cx, y=top, classes=not neutral)
-    y = _below(fig, lg) - 0.18 / H
-    chars = _chars(col - 0.2, style.note * 1.1)
-    for text, color, face in notices:
-        b = _badge(fig, cx + 0.05 / W, y, _wrap(text, chars), size=style.note * 1.1, color=color, face=face)
-        y = _below(fig, b) - 0.16 / H
-    if not printed and internal:
-        b = _badge(fig, cx + 0.05 / W, y, t("report.internal"), size=style.note * 1.25, color=INTERNAL_COLOR, bold=True)
-        y = _below(fig, b) - 0.16 / H
-    for note in maps.legend_notes(spec):  # less 样例数据: the marking says it already
-        txt = fig.text(
-            cx + 0.02 / W,
-            y,
-            _wrap(note, _chars(col - 0.1, style.note)),
-            fontsize=style.note,
-            va="top",
-            color="#525252",
-            linespacing=1.3,
+    floor = foot / H  # the column ends where the map does
+    for shrink in COLUMN_SHRINK:  # a long legend (a change map's classes): smaller type until the column fits
+        drawn, bottom = _column(
+            fig,
+            spec,
+            _smaller(style, shrink),
+            x=cx,
+            top=top,
+            col=col,
+            notices=notices,
+            internal=internal and not printed,
+            neutral=neutral,
         )
-        y = _below(fig, txt) - 0.1 / H
+        if bottom >= floor or shrink == COLUMN_SHRINK[-1]:
+            break
+        for artist in drawn:
+            artist.remove()
     if printed and source:
         fig.text(
             margin / W,
@@ -281,15 +321,61 @@ def inset_layout(fig, spec, style, *, internal, focus, show_values, neutral, bas
         x = fig.transFigure.inverted().transform((bb.x1, 0))[0] + 0.1 / W
 
 
+# The sizes the legend column's type is tried at, largest first, until the column fits beside the map.
+COLUMN_SHRINK = (1.0, 0.92, 0.85, 0.78)
+
+
+def _smaller(style: Style, factor: float) -> Style:
+    """The style with the legend column's type (legend, its title, notes) `factor` times its size."""
+    if factor == 1:
+        return style
+    return replace(
+        style, legend=style.legend * factor, legend_title=style.legend_title * factor, note=style.note * factor
+    )
+
+
+def _column(fig, spec, style, *, x, top, col, notices, internal, neutral) -> tuple[list, float]:
+    """The column beside the map, from `top` down: the legend, the notices (示意边界, 样例数据), 内部资料 when
+    `internal`, the legend's notes. Returns its artists and the figure y of its lower edge."""
+    W, H = fig.get_size_inches()
+    lg = _legend(fig, spec, style, x=x, y=top, width=col, classes=not neutral)
+    drawn = [lg]
+    y = _below(fig, lg) - 0.18 / H
+    chars = _chars(col - 0.2, style.note * 1.1)
+    for text, color, face in notices:
+        b = _badge(fig, x + 0.05 / W, y, _wrap(text, chars), size=style.note * 1.1, color=color, face=face)
+        drawn.append(b)
+        y = _below(fig, b) - 0.16 / H
+    if internal:
+        b = _badge(fig, x + 0.05 / W, y, t("report.internal"), size=style.note * 1.25, color=INTERNAL_COLOR, bold=True)
+        drawn.append(b)
+        y = _below(fig, b) - 0.16 / H
+    for note in maps.legend_notes(spec):  # less 样例数据: the marking says it already
+        txt = fig.text(
+            x + 0.02 / W,
+            y,
+            _wrap(note, _chars(col - 0.1, style.note)),
+            fontsize=style.note,
+            va="top",
+            color="#525252",
+            linespacing=1.3,
+        )
+        drawn.append(txt)
+        y = _below(fig, txt) - 0.1 / H
+    return drawn, y + 0.1 / H
+
+
 def _below(fig, artist) -> float:
     """The figure y (0–1) of an artist's lower edge."""
     bb = artist.get_window_extent(fig.canvas.get_renderer())
     return fig.transFigure.inverted().transform((0, bb.y0))[1]
 
 
-def _legend(fig, spec: MapSpec, style: Style, *, x: float, y: float, classes: bool = True):
+def _legend(fig, spec: MapSpec, style: Style, *, x: float, y: float, width: float, classes: bool = True):
+    """The legend at (x, y) (figure fractions, its top left corner), its title broken to fit `width` inches."""
     handles = legend_handles(spec, classes=classes)
-    title = maps.spec_legend_title(spec) if classes else None
+    pad = 2 * 0.7 * style.legend / 72  # the frame's padding (borderpad, in legend font sizes) on both sides
+    title = _fit_title(fig, maps.spec_legend_title(spec), style.legend_title, width - pad) if classes else None
     lg = fig.legend(
         [h for h, _ in handles],
         [lbl for _, lbl in handles],
