@@ -6,6 +6,7 @@ ensure_app()  # first: a deep link on a fresh server must go through app.py
 
 import streamlit as st
 
+from txip_geo.ingest import pipeline
 from txip_geo.present import records as progress
 from txip_geo.render import xlsx as export
 from txip_geo.store import auth
@@ -118,6 +119,7 @@ ACTIONS = (
     "manual",
 )
 labels = {a: t(f"page_admin.action_{a}") for a in ACTIONS}
+labels |= {a: t(f"import_audit.action_{a}") for a in pipeline.AUDIT_ACTIONS}  # imports that stored nothing
 log = log.assign(at=log["at"].map(progress.local_time), action=log["action"].map(lambda a: labels.get(a, a)))
 log.columns = [t("admin.col_at"), t("admin.col_user"), t("admin.col_action"), t("admin.col_detail")]
 st.dataframe(log, hide_index=True, height=400)
