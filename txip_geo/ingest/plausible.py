@@ -101,7 +101,10 @@ def number_bound(spec, as_of: str) -> float:
 
 
 def _number(x: float) -> str:
-    return f"{int(x):,}" if float(x).is_integer() else f"{x:,}"
+    """A bound as a message shows it: 1,000,000; 2026 (a year: no separator below 10,000); 0.5."""
+    if not float(x).is_integer():
+        return f"{x:,}"
+    return f"{int(x):,}" if abs(x) >= 10_000 else str(int(x))
 
 
 # -- cells -------------------------------------------------------------------------------------------------------------
