@@ -194,9 +194,11 @@ def check(
     datum_rank: dict,
     as_of: str,
     twins: tuple = (),
+    control: bool = True,
 ) -> pd.DataFrame:
     """Parse and validate one chunk's fields; the problems go to `problems`. Returns the parsed columns. `twins`:
-    the part's Twin columns whose values are checked against their field's."""
+    the part's Twin columns whose values are checked against their field's; `control`: whether the cells may hold
+    control characters (False: the file has none, read.may_hold_control_characters)."""
     out = pd.DataFrame(index=frame.index)
     out["row_no"] = frame["row_no"]
     out["_sheet"] = frame["_sheet"]
@@ -213,7 +215,7 @@ def check(
     for f in schema.input_fields(kind):
         col = frame[f.name]
         txt = parse.clean_text(col)  # once per field: the parsers are given it
-        refused = plausible.check_cells(flag, f.name, txt)  # control characters, overlong cells
+        refused = plausible.check_cells(flag, f.name, txt, control)  # control characters, overlong cells
         read = txt
         if refused.any():  # read as empty: one problem per cell
             col, read = col.mask(refused), txt.mask(refused, "")

@@ -16,7 +16,7 @@ from txip_geo.errors import ImportRejected, UploadRejected
 from txip_geo.ingest import limits
 from txip_geo.ingest.check import Problems, Twin, check, derives_id, fields
 from txip_geo.ingest.header import find_header, kind_header, twin_columns
-from txip_geo.ingest.read import Sheet, Source, looks_big5, read_sheets
+from txip_geo.ingest.read import Sheet, Source, looks_big5, may_hold_control_characters, read_sheets
 from txip_geo.ingest.report import ImportReport, Problem, rejected
 from txip_geo.locate import frame as _locate
 from txip_geo.strings import t
@@ -136,6 +136,7 @@ class _Preparation:
         self.outside: list = []
         self.rows_read = self.rows_valid = self.duplicates = 0
         self.locator = None
+        self.control = True  # whether the cells may hold control characters (searched for them)
 
     # -- reading ------------------------------------------------------------------------------------------------------
 
@@ -156,6 +157,7 @@ class _Preparation:
         """The upload checked (size, rows, members: refused before parsing) and the sheets' first rows read."""
         source = self.source
         self._reading(lambda: limits.check_upload(source.content, self.file_name))
+        self.control = self._reading(lambda: may_hold_control_characters(source))  # cells searched for them
         self.sheets = self._reading(lambda: read_sheets(source, self.chunk_rows))
         self.raw_rows = sum(len(s.head) for s in self.sheets)
         if all(s.rest is None for s in self.sheets):
@@ -322,7 +324,9 @@ class _Preparation:
         """One chunk's records: checked, without the rows with errors (skip_invalid), de-duplicated and located; None
         once the file is sure to be refused."""
         self.rows_read += len(frame)
-        out = check(self.kind, frame, header_of, self.problems, self.datum_rank, self.as_of, twins)
+        out = check(
+            self.kind, frame, header_of, self.problems, self.datum_rank, self.as_of, twins, control=self.control
+        )
         bad_rows = self.problems.bad_rows
         if bad_rows and not self.skip_invalid:
             return None

@@ -116,26 +116,31 @@ def shown_control(text: str) -> str:
     return shown + ("…" if len(text) > 60 else "")
 
 
-def check_cells(flag, field: str, txt: pd.Series) -> pd.Series:
+def check_cells(flag, field: str, txt: pd.Series, search: bool = True) -> pd.Series:
     """Flag the cells with a control character or longer than max_chars(); returns which cells were flagged (the
     caller reads them as empty, so no second problem is listed for them). Two checks, always made (the order of
-    the problems is the same in every chunk)."""
+    the problems is the same in every chunk). `search`: False when the file is known to hold no control character
+    (the cells are not searched). Masks are built only when a cell is flagged (most columns of most files: none)."""
     limit = max_chars()
+    none = pd.Series(False, index=txt.index)
     lengths = txt.str.len()
-    long = (lengths > limit).fillna(False).astype(bool)
-    control = txt.str.contains(CONTROL, regex=True).fillna(False).astype(bool) & ~long
+    long = (lengths > limit).fillna(False).astype(bool) if lengths.max() > limit else none
+    control = none
+    if search:
+        found = txt.str.contains(CONTROL, regex=True)
+        if found.any():
+            control = found.fillna(False).astype(bool) & ~long
     if control.any():
-        shown = txt[control].map(shown_control)
-        flag(control, field, shown, t("plausible.control"))
+        flag(control, field, txt[control].map(shown_control), t("plausible.control"))
     else:
-        flag(control, field, txt, "")
+        flag(none, field, txt, "")
     if long.any():
         shown = txt[long].str.slice(0, 20) + "…"
         reasons = lengths[long].map(lambda n: t("plausible.too_long", n=int(n), limit=limit))
         flag(long, field, shown, reasons.reindex(txt.index, fill_value=""))
     else:
-        flag(long, field, txt, "")
-    return control | long
+        flag(none, field, txt, "")
+    return control | long if (control is not none or long is not none) else none
 
 
 # -- values ------------------------------------------------------------------------------------------------------------

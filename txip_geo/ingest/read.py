@@ -298,6 +298,23 @@ def sniff_separator(text: str, whole: bool = True) -> str:
     return ranked[0]
 
 
+# The bytes a UTF-8 or GB18030 text holds outside its control characters (their multi-byte sequences never use bytes
+# below 0x80 but printable ASCII): what is left after deleting them is a control character (plausible.CONTROL).
+_NOT_CONTROL = bytes(b for b in range(256) if b in (0x09, 0x0A, 0x0D) or 0x20 <= b < 0x7F or b >= 0x80)
+
+
+def may_hold_control_characters(source: Source) -> bool:
+    """Whether a cell of the file may hold a control character: a workbook or a UTF-16 text may (their cells are
+    checked one by one); a UTF-8 or GBK text only when such a byte is in it -- found by one pass over its bytes,
+    far cheaper than a search of every cell."""
+    if source.is_excel:
+        return True
+    with source.open() as f:
+        if _utf16(f.read(4096)):
+            return True
+    return any(block.translate(None, _NOT_CONTROL) for block in source.blocks())
+
+
 def looks_big5(source: Source) -> bool:
     """Whether a text file that is not UTF-8 reads as Big5 (traditional Chinese) rather than GBK: it decodes as
     Big5, and read as GBK its letters are a jumble of kana, Greek and Cyrillic (Big5's byte pairs fall there)."""
