@@ -315,24 +315,22 @@ def may_hold_control_characters(source: Source) -> bool:
     return any(block.translate(None, _NOT_CONTROL) for block in source.blocks())
 
 
+def _decodes_as(data: bytes, encoding: str) -> bool:
+    """Whether `data` (a file's first block) decodes as `encoding`, but for a character cut at its end."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as e:
+        return e.start >= len(data) - 3
+    return True
+
+
 def looks_big5(source: Source) -> bool:
     """Whether a text file that is not UTF-8 reads as Big5 (traditional Chinese) rather than GBK: it decodes as
     Big5, and read as GBK its letters are a jumble of kana, Greek and Cyrillic (Big5's byte pairs fall there)."""
     with source.open() as f:
         head = f.read(SNIFF_BYTES)
-    try:
-        head.decode("utf-8")
+    if _decodes_as(head, "utf-8") or not _decodes_as(head, "big5"):
         return False
-    except UnicodeDecodeError as e:
-        if e.start < len(head) - 4:  # not just a character cut at the end of the block
-            pass
-        else:
-            return False
-    try:
-        head.decode("big5")
-    except UnicodeDecodeError as e:
-        if e.start < len(head) - 2:
-            return False
     gbk = head.decode("gb18030", errors="replace")
     wide = [c for c in gbk if ord(c) > 0x7F]
     odd = sum(1 for c in wide if "\u0370" <= c <= "\u04ff" or "\u3040" <= c <= "\u30ff")
