@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from txip_geo.errors import BackupError
+from txip_geo.ingest import pipeline
 from txip_geo.present import records as progress
 from txip_geo.render import xlsx as export
 from txip_geo.store import auth, backup, backup_sign, throttle
@@ -207,6 +208,7 @@ labels = {a: t(f"page_admin.action_{a}") for a in ACTIONS}
 labels.update({a: t(f"auth_throttle.action_{a}") for a in ("sign_in_locked", "sign_in_unlock")})
 labels["restore_unsigned"] = t("backup_sign.action_restore_unsigned")
 labels["boundaries_override"] = t("boundary_coverage.action_boundaries_override")
+labels |= {a: t(f"import_audit.action_{a}") for a in pipeline.AUDIT_ACTIONS}  # imports that stored nothing
 log = log.assign(at=log["at"].map(progress.local_time), action=log["action"].map(lambda a: labels.get(a, a)))
 log.columns = [t("admin.col_at"), t("admin.col_user"), t("admin.col_action"), t("admin.col_detail")]
 st.dataframe(log, hide_index=True, height=400)

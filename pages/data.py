@@ -5,6 +5,7 @@ from ui.boot import ensure_app
 
 ensure_app()  # first: a deep link on a fresh server must go through app.py
 
+import hashlib
 from datetime import date
 
 import streamlit as st
@@ -12,7 +13,13 @@ import streamlit as st
 from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.errors import ImportRejected
 from txip_geo.ingest.importer import prepare
-from txip_geo.ingest.pipeline import import_file, import_warning_counts, store_layers, stored_report
+from txip_geo.ingest.pipeline import (
+    audit_refusal,
+    import_file,
+    import_warning_counts,
+    store_layers,
+    stored_report,
+)
 from txip_geo.ingest.report import report_frames, report_sheets
 from txip_geo.present import records
 from txip_geo.present import records as progress
@@ -74,8 +81,9 @@ def _show_report(rep, title: str) -> None:
     )
 
 
-def _preview(kind: str, up, data: bytes, as_of: str, skip: bool):
+def _preview(kind: str, up, data: bytes, as_of: str, skip: bool, user: str):
     """(records of the first rows, report of the whole file, None) or (None, None, ImportRejected) for this upload.
+    A refusal is an import attempt: it goes to the audit log (once per upload and settings).
 
     Kept for the session per upload, settings and store state: the confirm click (and any other widget on the page)
     reruns the page, and preparing a 100 MB file again would cost about 25 s before the import itself starts."""
@@ -89,6 +97,7 @@ def _preview(kind: str, up, data: bytes, as_of: str, skip: bool):
             )
             memo = (key, records, rep, None)
         except ImportRejected as e:
+            audit_refusal(store, e.report, user=user, sha=hashlib.sha256(data).hexdigest(), preview=True)
             memo = (key, None, None, e)
         st.session_state.up_preview = memo
     return memo[1:]
@@ -122,7 +131,8 @@ def upload_section() -> None:
         if up is None:
             return
         data = up.getvalue()
-        records, rep, rejected = _preview(kind, up, data, as_of, skip)
+        user = user or t("goal_basis.manual_unsigned")
+        records, rep, rejected = _preview(kind, up, data, as_of, skip, user)
         if rejected is not None:
             st.error(t("upload.rejected"))
             st.code(rejected.report.message, language=None)
@@ -151,7 +161,7 @@ def upload_section() -> None:
                     kind,
                     up.name,
                     as_of=as_of,
-                    user=user or t("goal_basis.manual_unsigned"),
+                    user=user,
                     data=data,
                     file_name=up.name,
                     skip_invalid=skip,

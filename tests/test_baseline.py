@@ -74,8 +74,8 @@ def dated_scenario(out, db):
     add("patents", pats)
     tms = F.trademarks(g, 90, F.LATE)
     for r in tms:
-        if r.get("注册日期") and g.rng.random() < 0.3:
-            r["专用权期限截止"] = g.day(lo="2023-06-01", hi="2026-10-31")
+        if r.get("注册日期") and g.rng.random() < 0.3:  # expired before the as-of date (never before registration)
+            r["专用权期限截止"] = g.day(lo=max("2023-06-01", r["注册日期"]), hi="2026-10-31")
     add("trademarks", tms)
     ws = F.simple(g, "workstations", 14, F.LATE)
     for r in ws:

@@ -119,7 +119,10 @@ def _stats(store, csv_file, rows, as_of="2026-03-01", name="stats.csv"):
 
 
 def _trademarks(store, csv_file, n, as_of):
-    rows = [[f"{as_of[:4]}{i:04d}", "已注册", "2035-01-01", "黄桥镇"] for i in range(n)]
+    # Valid through every view of these tests; within the ten-year term (+ renewal) a registration can have on
+    # `as_of` (data/plausibility.toml).
+    expiry = f"{int(as_of[:4]) + 10}-01-01"
+    rows = [[f"{as_of[:4]}{i:04d}", "已注册", expiry, "黄桥镇"] for i in range(n)]
     import_file(
         store,
         "trademarks",

@@ -68,6 +68,16 @@ def stored(store: Store) -> dict:
         con.close()
 
 
+def attempt_logged(store: Store, before: dict, action: str) -> bool:
+    """The store as `before` (stored()) but for one more audit entry: the attempt (`action`); nothing else
+    changed."""
+    now = stored(store)
+    assert {k: v for k, v in now.items() if k != "audit"} == {k: v for k, v in before.items() if k != "audit"}
+    old, audit = before["audit"], now["audit"]
+    assert audit[: len(old)] == old and [row[4] for row in audit[len(old) :]] == [action]
+    return True
+
+
 def both(tmp_path: Path, f: Path, chunk_rows: int, **kw):
     """The same file imported whole and in chunks of `chunk_rows`: (stores' content, reports)."""
     results = []
@@ -141,7 +151,7 @@ def test_an_error_in_a_late_chunk_refuses_the_whole_file_and_stores_nothing(tmp_
         import_file(store, "patents", write(tmp_path / "大.csv", rows), as_of="2026-10-31", chunk_rows=60)
     assert "第 282 行「申请号」列：值“abc”" in e.value.report.message
     assert sum(inserted) >= 150  # the earlier chunks were inserted inside the transaction, then rolled back
-    assert stored(store) == before and sorted(store.files_dir.iterdir()) == files_before
+    assert attempt_logged(store, before, "import_refused") and sorted(store.files_dir.iterdir()) == files_before
 
 
 def test_header_is_found_below_title_rows_when_chunks_are_smaller_than_the_header_scan(tmp_path):

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.test_import_stream import HEADER, patent_rows, stored, write
+from tests.test_import_stream import HEADER, attempt_logged, patent_rows, stored, write
 from txip_geo.errors import ImportRejected
 from txip_geo.ingest import worker as import_worker
 from txip_geo.ingest.pipeline import import_file
@@ -103,7 +103,7 @@ def test_a_worker_that_dies_rolls_the_import_back(tmp_path, monkeypatch):
     monkeypatch.setattr(import_worker, "_command", lambda: [sys.executable, "-c", "import sys; sys.exit(3)"])
     with pytest.raises(RuntimeError, match="导入进程意外退出（退出码 3），文件 大.csv 未导入"):
         import_file(store, "patents", write(tmp_path / "大.csv", patent_rows(100)), as_of="2026-10-31", chunk_rows=30)
-    assert stored(store) == before and sorted(store.files_dir.iterdir()) == files
+    assert attempt_logged(store, before, "import_failed") and sorted(store.files_dir.iterdir()) == files
 
 
 def test_what_the_worker_raises_is_raised_here_after_its_chunks_were_inserted(tmp_path, monkeypatch):
@@ -136,7 +136,7 @@ def test_what_the_worker_raises_is_raised_here_after_its_chunks_were_inserted(tm
     with pytest.raises(LookupError, match="磁盘坏了"):
         import_file(store, "patents", write(tmp_path / "大.csv", patent_rows(100)), as_of="2026-10-31", chunk_rows=30)
     assert len(inserted) == 2 and sum(inserted) >= 59  # its two chunks went in, then were rolled back
-    assert stored(store) == before and sorted(store.files_dir.iterdir()) == files
+    assert attempt_logged(store, before, "import_failed") and sorted(store.files_dir.iterdir()) == files
 
 
 def test_worker_is_used_for_large_text_files_only(tmp_path, monkeypatch):

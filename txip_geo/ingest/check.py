@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from txip_geo import schema
 from txip_geo.areas.datum import CHINA_LAT, CHINA_LON
-from txip_geo.ingest import parse
+from txip_geo.ingest import parse, plausible
+from txip_geo.ingest import patent_numbers as patents
 from txip_geo.ingest.derive import derive
 from txip_geo.ingest.header import COORDS, cell, cell_texts, kind_header
 from txip_geo.ingest.report import Problem
@@ -52,7 +54,10 @@ class Flags:
         self.kind, self.frame, self.header_of, self.problems = kind, frame, header_of, problems
         self.checks = 0  # the checks made so far in this chunk
 
-    def __call__(self, mask: pd.Series, column: str, values: pd.Series, reasons, severity="error", rank=None) -> None:
+    def __call__(
+        self, mask: pd.Series, column: str, values: pd.Series, reasons, severity="error", rank=None, header=None
+    ) -> None:
+        """`header`: the column's header in the file, when it is not the one `column` (a field) was read from."""
         if rank is None:
             self.checks += 1
         if not mask.any():
@@ -60,8 +65,8 @@ class Flags:
         key = (self.checks, 0) if rank is None else (self.checks + 1, rank)
         reasons = reasons if isinstance(reasons, pd.Series) else pd.Series(reasons, index=mask.index)
         frame = self.frame
+        header = header or self.header_of.get(column, kind_header(self.kind, column))
         for idx in mask[mask].index:
-            header = self.header_of.get(column, kind_header(self.kind, column))
             self.problems.add(
                 key,
                 Problem(
@@ -109,17 +114,23 @@ def _total_rows(first: np.ndarray) -> np.ndarray:
 
 
 def fields(
-    kind: schema.Kind, body: pd.DataFrame, mapping: dict[int, str], prefix: str, skipped: list
+    kind: schema.Kind,
+    body: pd.DataFrame,
+    mapping: dict[int, str],
+    prefix: str,
+    skipped: list,
+    extra: dict[int, str] | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """Raw body rows -> one column per input field (plus row_no, _sheet), without blank and total rows (total rows
-    are reported in `skipped`, the report's list); and the number of blank rows."""
+    """Raw body rows -> one column per input field (plus row_no, _sheet; and the `extra` columns, position -> name:
+    the twins of a field, see Twin), without blank and total rows (total rows are reported in `skipped`, the
+    report's list); and the number of blank rows."""
     # Text columns (CSV) are passed as they are; converting them to numpy and back costs seconds per million rows.
     frame = pd.DataFrame(
         {
             f: (
                 body.iloc[:, i].array if isinstance(body.dtypes.iloc[i], pd.StringDtype) else body.iloc[:, i].to_numpy()
             )
-            for i, f in mapping.items()
+            for i, f in (mapping | (extra or {})).items()
         },
         index=body.index,
     )
@@ -176,9 +187,18 @@ def _parsed(f: schema.Field, col: pd.Series, txt: pd.Series) -> tuple[pd.Series,
 
 
 def check(
-    kind: schema.Kind, frame: pd.DataFrame, header_of: dict, problems: Problems, datum_rank: dict, as_of: str
+    kind: schema.Kind,
+    frame: pd.DataFrame,
+    header_of: dict,
+    problems: Problems,
+    datum_rank: dict,
+    as_of: str,
+    twins: tuple = (),
+    control: bool = True,
 ) -> pd.DataFrame:
-    """Parse and validate one chunk's fields; the problems go to `problems`. Returns the parsed columns."""
+    """Parse and validate one chunk's fields; the problems go to `problems`. Returns the parsed columns. `twins`:
+    the part's Twin columns whose values are checked against their field's; `control`: whether the cells may hold
+    control characters (False: the file has none, read.may_hold_control_characters)."""
     out = pd.DataFrame(index=frame.index)
     out["row_no"] = frame["row_no"]
     out["_sheet"] = frame["_sheet"]
@@ -189,23 +209,78 @@ def check(
     flag = Flags(kind, frame, header_of, problems)
     if COORDS in frame:
         _split_coordinates(frame, parse.clean_text(frame[COORDS]), flag)
+    if twins:
+        frame = _check_twins(kind, frame, twins, flag)
+    texts = {}
     for f in schema.input_fields(kind):
         col = frame[f.name]
         txt = parse.clean_text(col)  # once per field: the parsers are given it
-        val, err = _parsed(f, col, txt)
+        refused = plausible.check_cells(flag, f.name, txt, control)  # control characters, overlong cells
+        read = txt
+        if refused.any():  # read as empty: one problem per cell
+            col, read = col.mask(refused), txt.mask(refused, "")
+        val, err = _parsed(f, col, read)
         if err is not None:
-            flag(err.ne(""), f.name, txt, err)
+            flag(err.ne(""), f.name, read, err)
         if f.required and not (derived_key and f.name == derived_key):
             flag(txt.eq(""), f.name, txt, t("ingest_check.required_empty"))
         out[f.name] = val
+        texts[f.name] = read
 
     if derived_key:
         out[derived_key] = _derived_ids(kind, out)
         out["_derived"] = True
+    plausible.check_values(kind, out, texts, flag, as_of, header_of)
     derive(kind, out, flag, as_of)
     if kind.located:
         _check_coordinates(out, flag, datum_rank)
     return out
+
+
+# -- two columns read as one field ------------------------------------------------------------------------------------
+
+
+class Twin(NamedTuple):
+    """A column whose header is another alias of a field a column before it was read as (申请号 and 专利号, or
+    申请号 twice). Its values are checked against the field's, row by row (ingest.importer decides which twins are:
+    the columns of the record's identity, and any header written twice)."""
+
+    column: str  # its name in the chunk's frame
+    field: str
+    header: str  # as written in the file
+
+
+def _canonical(kind: schema.Kind, field: str, txt: pd.Series) -> pd.Series:
+    """What two spellings of one value have in common: widths, case, spaces, brackets and dashes aside; an
+    application number's canonical form (a ZL prefix, dots, a missing check digit aside)."""
+    plain = txt.str.replace(r"[\s()（）\[\]【】\-—－·・]", "", regex=True).str.lower()
+    if kind.derive == "patent_numbers" and field == "app_no":
+        number = patents.normalise_numbers(txt)["number"].str.partition(".")[0]
+        number.index = txt.index
+        return number.where(number.ne(""), plain)
+    return plain
+
+
+def _check_twins(kind: schema.Kind, frame: pd.DataFrame, twins: tuple, flag: Flags) -> pd.DataFrame:
+    """Each twin's cells against its field's: a row where both are given and differ is an error naming both
+    columns; where only the twin is given, its value is read. Returns the frame with those values filled in."""
+    frame = frame.copy()
+    for column, field, header in twins:
+        first, other = parse.clean_text(frame[field]), parse.clean_text(frame[column])
+        both = first.ne("") & other.ne("")
+        differ = both & _canonical(kind, field, first).ne(_canonical(kind, field, other))
+        first_header = flag.header_of.get(field, kind_header(kind, field))
+        reasons = pd.Series("", index=frame.index, dtype=object)
+        if differ.any():
+            reasons[differ] = [
+                t("plausible.twin_differs", first=first_header, first_value=v, label=kind_header(kind, field))
+                for v in first[differ]
+            ]
+        flag(differ, field, other, reasons, header=header)
+        fill = first.eq("") & other.ne("")
+        if fill.any():
+            frame[field] = frame[field].astype(object).where(~fill, frame[column].astype(object))
+    return frame
 
 
 # -- coordinates --------------------------------------------------------------------------------------------------------

@@ -83,7 +83,8 @@ def trademark_status(out: pd.DataFrame, flag, as_of: str) -> None:
 
 @_derives
 def case_status(out: pd.DataFrame, flag, as_of: str) -> None:
-    """The kind code (enforcement/dispute), the status code and whether a dispute was mediated; dates checked."""
+    """The kind code (enforcement/dispute), the status code and whether a dispute was mediated. (A closing date before
+    the acceptance is refused by the plausibility rules, data/plausibility.toml.)"""
     kc = parse.map_status(out["case_kind"], words.CASE_KIND)
     flag(kc.eq("") & out["case_kind"].ne(""), "case_kind", out["case_kind"], t("ingest_derive.case_kind"))
     st = parse.map_status(out["status"], words.CASE_STATUS)
@@ -94,8 +95,6 @@ def case_status(out: pd.DataFrame, flag, as_of: str) -> None:
     st = st.mask(out["case_kind"].str.contains(words.alternatives(words.CASE_TRANSFERRED), regex=True), "transferred")
     closed_no_date = st.eq("closed") & out["closed_date"].eq("")
     flag(closed_no_date, "closed_date", out["closed_date"], t("ingest_derive.closed_no_date"), severity="warning")
-    before = out["closed_date"].ne("") & out["accepted_date"].ne("") & (out["closed_date"] < out["accepted_date"])
-    flag(before, "closed_date", out["closed_date"], t("ingest_derive.closed_before_accepted"))
     out["kind_code"] = kc.replace("", None)
     out["status_code"] = st.replace("", None)
     mediated = kc.eq("dispute") & (

@@ -125,6 +125,29 @@ def map_columns(kind: schema.Kind, headers: list, values_of=None, readings: list
     return used
 
 
+def twin_columns(kind: schema.Kind, headers: list, mapping: dict[int, str]) -> list[tuple[int, str, bool]]:
+    """The columns left unread whose header is an alias of a field another column was read as (申请号 and 专利号, or
+    申请号 twice): (position, field, whether the two headers are written alike), in column order. A header that
+    is an alias of several fields read is a twin only of the one whose column has the same header."""
+    normed = [_norm_header(h) for h in headers]
+    claimed: dict[str, list[str]] = {}
+    for fname, names in _field_aliases(kind):
+        if fname != COORDS:
+            for a in dict.fromkeys(names):
+                claimed.setdefault(a, []).append(fname)
+    column_of = {f: i for i, f in mapping.items()}
+    twins = []
+    for i, h in enumerate(normed):
+        if i in mapping or not h:
+            continue
+        read = [f for f in claimed.get(h, []) if f in column_of]
+        alike = [f for f in read if normed[column_of[f]] == h]
+        field = read[0] if len(read) == 1 else (alike[0] if len(alike) == 1 else None)
+        if field is not None:
+            twins.append((i, field, normed[column_of[field]] == h))
+    return twins
+
+
 def _by_values(kind: schema.Kind, candidates: list[str], header: str, values_of, i: int, readings: list | None) -> str:
     """Which of the candidate fields an ambiguous column is: the best fit of its values to the fields' vocabularies
     (at least VALUE_FIT), else the first candidate."""

@@ -14,9 +14,9 @@ from txip_geo import schema
 from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.errors import ImportRejected, UploadRejected
 from txip_geo.ingest import limits
-from txip_geo.ingest.check import Problems, check, derives_id, fields
-from txip_geo.ingest.header import find_header
-from txip_geo.ingest.read import Sheet, Source, read_sheets
+from txip_geo.ingest.check import Problems, Twin, check, derives_id, fields
+from txip_geo.ingest.header import find_header, kind_header, twin_columns
+from txip_geo.ingest.read import Sheet, Source, looks_big5, may_hold_control_characters, read_sheets
 from txip_geo.ingest.report import ImportReport, Problem, rejected
 from txip_geo.locate import frame as _locate
 from txip_geo.strings import t
@@ -84,11 +84,27 @@ def prepared_chunks(
     yield from run.chunks(layers)
 
 
-class _Part:
-    """A sheet whose header has every required column: its header row (0-based), column -> field, and headers."""
+def identity_fields(kind: schema.Kind) -> list[str]:
+    """The fields a record is known by as written: its key's fields, or (a key derived from a field: patents' pkey,
+    the network's area_code) its first required field."""
+    keys = [k for k in kind.key if k in kind.field_names]
+    return keys or kind.required[:1]
 
-    def __init__(self, sheet: Sheet, header_row: int, mapping: dict[int, str], headers: list[str]):
+
+class _Part:
+    """A sheet whose header has every required column: its header row (0-based), column -> field, and headers; and
+    its twin columns (header.twin_columns): position -> (field, whether its values are checked against the field's:
+    a column of the record's identity, or a header written twice)."""
+
+    def __init__(self, sheet: Sheet, header_row: int, mapping: dict[int, str], headers: list[str], kind: schema.Kind):
         self.sheet, self.header_row, self.mapping, self.headers = sheet, header_row, mapping, headers
+        identity = identity_fields(kind)
+        self.twins = {i: (f, alike or f in identity) for i, f, alike in twin_columns(kind, headers, mapping)}
+
+    @property
+    def checked_twins(self) -> dict[int, Twin]:
+        """Position -> the twin whose values are checked (its frame column named after its position)."""
+        return {i: Twin(f"_twin{i}", f, self.headers[i]) for i, (f, checked) in self.twins.items() if checked}
 
 
 class _Preparation:
@@ -120,6 +136,7 @@ class _Preparation:
         self.outside: list = []
         self.rows_read = self.rows_valid = self.duplicates = 0
         self.locator = None
+        self.control = True  # whether the cells may hold control characters (searched for them)
 
     # -- reading ------------------------------------------------------------------------------------------------------
 
@@ -140,6 +157,7 @@ class _Preparation:
         """The upload checked (size, rows, members: refused before parsing) and the sheets' first rows read."""
         source = self.source
         self._reading(lambda: limits.check_upload(source.content, self.file_name))
+        self.control = self._reading(lambda: may_hold_control_characters(source))  # cells searched for them
         self.sheets = self._reading(lambda: read_sheets(source, self.chunk_rows))
         self.raw_rows = sum(len(s.head) for s in self.sheets)
         if all(s.rest is None for s in self.sheets):
@@ -204,7 +222,7 @@ class _Preparation:
                 report.skipped.append((0, t("ingest.sheet_missing", sheet=label, missing="、".join(missing))))
             return None, (missing, found or t("ingest.none_found"), label)
         report.readings += [f"{label}{line}" for line in read if f"{label}{line}" not in report.readings]
-        return _Part(sheet, hr, mapping, headers), None
+        return _Part(sheet, hr, mapping, headers, kind), None
 
     def _refuse_without_parts(self, best_missing: tuple | None) -> None:
         for sheet in self.sheets:
@@ -213,6 +231,8 @@ class _Preparation:
         self._all_read()
         if best_missing is None:
             raise rejected(self.report, t("ingest.empty_file", file=self.file_name))
+        if not self.source.is_excel and looks_big5(self.source):  # a header in traditional characters cannot match
+            raise rejected(self.report, t("plausible.big5", file=self.file_name))
         missing, found, label = best_missing
         raise rejected(
             self.report,
@@ -227,26 +247,46 @@ class _Preparation:
             report.header_row = p.header_row + 1
             for i, f in p.mapping.items():
                 report.columns[p.headers[i]] = f
-            report.unused_columns += [h for i, h in enumerate(p.headers) if i not in p.mapping and h]
+            report.unused_columns += [
+                h for i, h in enumerate(p.headers) if i not in p.mapping and i not in p.twins and h
+            ]
+            self._twin_warnings(p, f"{p.sheet.name}!" if len(parts) > 1 else "")
         return {f: h for h, f in report.columns.items()}
+
+    def _twin_warnings(self, part: _Part, prefix: str) -> None:
+        """One warning per twin column, on the header row: which column was read, and whether the twin is checked."""
+        first = {f: part.headers[i] for i, f in part.mapping.items()}
+        for i, (f, checked) in part.twins.items():
+            words = dict(twin=part.headers[i], first=first[f], label=kind_header(self.kind, f))
+            reason = t("plausible.twin_checked" if checked else "plausible.twin_unread", **words)
+            n = len(self.problems.items["warning"])
+            self.problems.add((-1, n), Problem(part.header_row + 1, part.headers[i], "", reason, "warning", prefix))
 
     # -- the rows -----------------------------------------------------------------------------------------------------
 
     def _body_chunks(self, parts: list[_Part]):
-        """The body rows as fields, chunk by chunk, of every part; skipped rows reported."""
+        """The body rows as fields, chunk by chunk, of every part, with the part's checked twins; skipped rows
+        reported."""
         for part in parts:
             prefix = f"{part.sheet.name}!" if len(parts) > 1 else ""
             blank_rows = 0
             derive_id = bool(derives_id(self.kind, part.mapping))
+            checked = part.checked_twins
+            twins, extra = tuple(checked.values()), {i: tw.column for i, tw in checked.items()}
             for raw in itertools.chain([part.sheet.head.iloc[part.header_row + 1 :]], self._rest_of(part.sheet)):
                 for start in range(0, len(raw), self.chunk_rows):
                     frame, blanks = fields(
-                        self.kind, raw.iloc[start : start + self.chunk_rows], part.mapping, prefix, self.report.skipped
+                        self.kind,
+                        raw.iloc[start : start + self.chunk_rows],
+                        part.mapping,
+                        prefix,
+                        self.report.skipped,
+                        extra,
                     )
                     frame["_derive_id"] = derive_id
                     blank_rows += blanks
                     if len(frame):
-                        yield frame
+                        yield frame, twins
             if blank_rows:
                 self.report.skipped.append((0, t("ingest.blank_rows", prefix=prefix, n=blank_rows)))
 
@@ -268,8 +308,8 @@ class _Preparation:
         frames = self._body_chunks(parts)
         ahead, finished = next(frames, None), False
         while ahead is not None:
-            frame, ahead = ahead, next(frames, None)
-            out = self._records(frame, header_of)
+            (frame, twins), ahead = ahead, next(frames, None)
+            out = self._records(frame, header_of, twins)
             if out is None:
                 continue  # the file will be refused: its remaining rows are only checked
             if ahead is None:
@@ -280,11 +320,13 @@ class _Preparation:
         if not finished:  # no data rows, or the file is refused: nothing was given
             self._finish()
 
-    def _records(self, frame: pd.DataFrame, header_of: dict) -> pd.DataFrame | None:
+    def _records(self, frame: pd.DataFrame, header_of: dict, twins: tuple = ()) -> pd.DataFrame | None:
         """One chunk's records: checked, without the rows with errors (skip_invalid), de-duplicated and located; None
         once the file is sure to be refused."""
         self.rows_read += len(frame)
-        out = check(self.kind, frame, header_of, self.problems, self.datum_rank, self.as_of)
+        out = check(
+            self.kind, frame, header_of, self.problems, self.datum_rank, self.as_of, twins, control=self.control
+        )
         bad_rows = self.problems.bad_rows
         if bad_rows and not self.skip_invalid:
             return None

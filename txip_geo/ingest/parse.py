@@ -162,7 +162,8 @@ def parse_bools(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_numbers(
     series: pd.Series, integer: bool = False, txt: pd.Series | None = None
 ) -> tuple[pd.Series, pd.Series]:
-    """Vectorised numbers with thousands separators and 万/亿 left to the caller's unit; returns (float, error).
+    """Vectorised numbers with thousands separators and 万/亿 left to the caller's unit; returns (float, error): an
+    infinite number, negative number, or a fraction where an integer is asked is an error (the value NaN).
     `txt`: clean_text(series), when the caller has it already."""
     txt = (
         (clean_text(series) if txt is None else txt)
@@ -175,6 +176,11 @@ def parse_numbers(
     bad = val.isna() & txt.ne("")
     before, after = _around("ingest_parse.not_a_number")
     err[bad] = before + txt[bad] + after
+    infinite = np.isinf(val)  # "inf", "-Infinity", "1e309": never a value an office means
+    if infinite.any():
+        before, after = _around("plausible.not_finite")
+        err[infinite] = before + txt[infinite] + after
+        val[infinite] = np.nan
     if integer:
         frac = val.notna() & (val != np.floor(val.fillna(0)))
         before, after = _around("ingest_parse.not_an_integer")

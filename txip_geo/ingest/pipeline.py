@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from txip_geo import schema
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest import worker as import_worker
 from txip_geo.ingest.importer import prepared_chunks
 from txip_geo.ingest.read import Source
@@ -49,12 +50,14 @@ def import_file(
     path = Path(path)
     file_name = file_name or path.name
     source = Source(file_name, data=data, path=None if data is not None else path)
+    as_of = as_of or date.today().isoformat()
     try:
         sha = source.sha256()
     except OSError as e:
-        rep = ImportReport(file_name=file_name, kind=kind_name)
-        raise rejected(rep, t("ingest.unreadable", file=file_name, error=e.strerror)) from None
-    as_of = as_of or date.today().isoformat()
+        rep = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
+        refusal = rejected(rep, t("ingest.unreadable", file=file_name, error=e.strerror))
+        audit_refusal(store, rep, user=user, sha="")
+        raise refusal from None
     existing = store.find_import(kind_name, sha, as_of)
     if existing is not None:
         rep = ImportReport(
@@ -65,8 +68,24 @@ def import_file(
             import_id=existing,
             message=t("ingest.unchanged", file=file_name, as_of=as_of),
         )
+        _audit(store, user, "import_unchanged", rep, sha, import_id=existing)
         return rep
+    try:
+        return _import(store, kind_name, source, sha, as_of, user, is_sample, skip_invalid, chunk_rows)
+    except ImportRejected as e:  # nothing was stored (the import's transaction rolled back): the attempt is logged
+        audit_refusal(store, e.report, user=user, sha=sha)
+        raise
+    except Exception as e:
+        rep = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
+        _audit(store, user, "import_failed", rep, sha, error=f"{type(e).__name__}: {e}"[:300])
+        raise
 
+
+def _import(
+    store, kind_name: str, source: Source, sha: str, as_of: str, user: str, is_sample, skip_invalid, chunk_rows
+) -> ImportReport:
+    """import_file's work once the file is known to be new: prepare its chunks and store them in one transaction."""
+    file_name = source.name
     report = ImportReport(file_name=file_name, kind=kind_name, as_of=as_of)
     # A large text file is prepared by a second process while this one inserts (import_worker: two cores at work).
     prepare = import_worker.prepared_chunks if import_worker.wanted(source) else prepared_chunks
@@ -107,6 +126,47 @@ def import_file(
         warnings=len(report.warnings),
     )
     return report
+
+
+# -- the audit log: every attempt, whatever its outcome ------------------------------------------------------------
+
+#: The audit log's actions for an import that stored nothing (an import that did is ``import``, written with it).
+AUDIT_ACTIONS = ("import_refused", "import_unchanged", "import_failed")
+REASON_CHARS = 300  # the first reason of a refusal, as kept in the log
+
+
+def first_reason(report: ImportReport) -> str:
+    """Why a file was refused, in one line: its first error (file, row, column, value, reason) and how many more,
+    or the refusal's message."""
+    if report.errors:
+        reason = report.errors[0].text(report.file_name)
+        if len(report.errors) > 1:
+            reason += t("import_audit.more", n=len(report.errors) - 1)
+    else:
+        reason = " ".join(report.message.split())
+    return reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 1] + "…"
+
+
+def _audit(store, user: str, action: str, report: ImportReport, sha: str, **words) -> None:
+    kind = schema.KINDS.get(report.kind)
+    key = {"import_refused": "refused", "import_unchanged": "unchanged", "import_failed": "failed"}[action]
+    detail = t(
+        f"import_audit.{key}",
+        kind=kind.label if kind else report.kind,
+        file=report.file_name,
+        as_of=report.as_of,
+        sha=sha or t("import_audit.no_sha"),
+        **words,
+    )
+    store.audit(user, action, detail)
+
+
+def audit_refusal(store, report: ImportReport, *, user: str, sha: str, preview: bool = False) -> None:
+    """A refused import in the audit log: who, the file, its SHA-256, the kind, the first reason. Its own short
+    transaction, after the import's was rolled back: no record changes. `preview`: refused when previewed (the
+    数据 page checks a file before offering to import it)."""
+    reason = first_reason(report) + (t("import_audit.preview") if preview else "")
+    _audit(store, user, "import_refused", report, sha, reason=reason)
 
 
 def stored_report(store, import_id: int) -> ImportReport | None:

@@ -5,9 +5,11 @@ sheet. No header is applied here (txip_geo.ingest.header finds it)."""
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import io
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +58,38 @@ class Source:
         return h.hexdigest()
 
 
+#: Byte-order marks of UTF-16 (Excel's "Unicode text" is UTF-16 LE with its mark, tab-separated).
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _utf16(head: bytes) -> str:
+    """'utf-16' for a file starting with a UTF-16 byte-order mark; 'utf-16-le'/'-be' for one without whose first
+    bytes are mostly ASCII with a NUL beside every character (digits, dates and commas are most of a CSV); else ''.
+    """
+    if head[:2] in UTF16_BOMS and head[:4] != b"\xff\xfe\x00\x00":  # (not UTF-32)
+        return "utf-16"
+    n = len(head) // 2 * 2
+    if n < 16:
+        return ""
+    even, odd = head[0:n:2], head[1:n:2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return ""
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Text and the encoding used: UTF-8 (with or without BOM), else GB18030 (a superset of GBK), else a guess."""
+    """Text and the encoding used: UTF-8 (with or without BOM), UTF-16 (see _utf16), else GB18030 (a superset of
+    GBK), else a guess."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
+    wide = _utf16(data[:4096])
+    if wide:
+        try:
+            return data.decode(wide).lstrip("\ufeff"), wide
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -120,7 +150,15 @@ def _text_stream(source: Source):
     """A function opening the file as UTF-8 bytes (what decode_bytes reads, re-encoded), or None for an empty or
     blank file. The encoding is found as decode_bytes finds it, reading the file in blocks."""
     with source.open() as f:
-        bom = f.read(3) == b"\xef\xbb\xbf"
+        head = f.read(4096)
+    bom = head[:3] == b"\xef\xbb\xbf"
+    wide = "" if bom else _utf16(head)
+    if wide:
+        ok, has_text = _decodes(source, wide, 0)
+        if ok and not has_text:
+            return None
+        if ok:
+            return lambda: io.BufferedReader(_Utf8Stream(source.open(), wide), READ_BLOCK)
     for encoding in ("utf-8",) if bom else ("utf-8", "gb18030"):
         ok, has_text = _decodes(source, encoding, 3 if bom else 0)
         if not ok:
@@ -182,14 +220,10 @@ def _csv_chunks(source: Source, chunk_rows: int):
     if opener is None:
         yield pd.DataFrame()
         return
-    import csv
-
     with opener() as f:
-        head = codecs.getincrementaldecoder("utf-8")().decode(f.read(4 * 4096))
-    try:
-        sep = csv.Sniffer().sniff(head[:4096], delimiters=",\t;").delimiter
-    except csv.Error:
-        sep = ","
+        first = f.read(SNIFF_BYTES + 1)
+    head = codecs.getincrementaldecoder("utf-8")().decode(first[:SNIFF_BYTES])
+    sep = sniff_separator(head, whole=len(first) <= SNIFF_BYTES)
     options = dict(header=None, dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=False, chunksize=chunk_rows)
     given = 0
 
@@ -228,6 +262,79 @@ def _csv_chunks(source: Source, chunk_rows: int):
             yield from rest(reader)
     except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
         raise ValueError(t("ingest_read.bad_csv", error=e)) from None
+
+
+SNIFF_BYTES = 64 * 1024  # the first bytes of a text file its column separator is read from
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+SNIFF_LINES = 200
+
+
+def sniff_separator(text: str, whole: bool = True) -> str:
+    """The column separator of a text file's first lines (`whole`: `text` is the whole file, else its last line
+    may be cut): of comma, semicolon, tab and pipe, the one that splits most rows into the same number (at least
+    two) of cells -- the most cells wins, then the most rows. Quoted cells are respected (a quoted address with a
+    comma does not count). No such separator: a comma (the file has one column; its header will say what is
+    missing). Two separators equally good: ValueError (Chinese), as a file that cannot be read for sure."""
+    lines = text.splitlines()
+    if not whole and len(lines) > 1:
+        lines = lines[:-1]
+    lines = lines[:SNIFF_LINES]
+    scores = {}
+    for sep in SEPARATORS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=sep) if any(c.strip() for c in row)]
+        if not counts:
+            continue
+        cells, rows = Counter(counts).most_common(1)[0]
+        if cells >= 2 and rows / len(counts) >= 0.5:
+            scores[sep] = (cells, rows)
+    if not scores:
+        return ","
+    ranked = sorted(scores, key=lambda s: scores[s], reverse=True)
+    if len(ranked) > 1 and scores[ranked[0]] == scores[ranked[1]]:
+        names = t("plausible.separator_sep").join(
+            t(f"plausible.separator_{SEPARATORS[s]}") for s in ranked if scores[s] == scores[ranked[0]]
+        )
+        raise ValueError(t("plausible.ambiguous_separator", separators=names))
+    return ranked[0]
+
+
+# The bytes a UTF-8 or GB18030 text holds outside its control characters (their multi-byte sequences never use bytes
+# below 0x80 but printable ASCII): what is left after deleting them is a control character (plausible.CONTROL).
+_NOT_CONTROL = bytes(b for b in range(256) if b in (0x09, 0x0A, 0x0D) or 0x20 <= b < 0x7F or b >= 0x80)
+
+
+def may_hold_control_characters(source: Source) -> bool:
+    """Whether a cell of the file may hold a control character: a workbook or a UTF-16 text may (their cells are
+    checked one by one); a UTF-8 or GBK text only when such a byte is in it -- found by one pass over its bytes,
+    far cheaper than a search of every cell."""
+    if source.is_excel:
+        return True
+    with source.open() as f:
+        if _utf16(f.read(4096)):
+            return True
+    return any(block.translate(None, _NOT_CONTROL) for block in source.blocks())
+
+
+def _decodes_as(data: bytes, encoding: str) -> bool:
+    """Whether `data` (a file's first block) decodes as `encoding`, but for a character cut at its end."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as e:
+        return e.start >= len(data) - 3
+    return True
+
+
+def looks_big5(source: Source) -> bool:
+    """Whether a text file that is not UTF-8 reads as Big5 (traditional Chinese) rather than GBK: it decodes as
+    Big5, and read as GBK its letters are a jumble of kana, Greek and Cyrillic (Big5's byte pairs fall there)."""
+    with source.open() as f:
+        head = f.read(SNIFF_BYTES)
+    if _decodes_as(head, "utf-8") or not _decodes_as(head, "big5"):
+        return False
+    gbk = head.decode("gb18030", errors="replace")
+    wide = [c for c in gbk if ord(c) > 0x7F]
+    odd = sum(1 for c in wide if "\u0370" <= c <= "\u04ff" or "\u3040" <= c <= "\u30ff")
+    return bool(wide) and odd > 0.05 * len(wide)
 
 
 class _ArrowRefused(Exception):

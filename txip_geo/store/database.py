@@ -517,13 +517,19 @@ class Store:
                     if counted and len(frame):
                         worker.run(aggregates.count_chunk, con, import_id, last + 1, self._last_rowid(con, kind))
                 worker.wait()
-                self._complete_import(
-                    con, import_id, report() if callable(report) else report, rows() if callable(rows) else rows
-                )
+                counts = rows() if callable(rows) else rows
+                self._complete_import(con, import_id, report() if callable(report) else report, counts)
                 self._refresh_aggregates(con, kind.name, import_id, as_of, counted)
-                self.write_audit(
-                    con, user, "import", t("store.audit_import", kind=kind.label, file=file_name, as_of=as_of, n=n)
+                detail = t(
+                    "import_audit.imported",
+                    kind=kind.label,
+                    file=file_name,
+                    as_of=as_of,
+                    n=n,
+                    skipped=counts[2] or 0,
+                    sha=sha,
                 )
+                self.write_audit(con, user, "import", detail)
             except BaseException:
                 worker.wait(quiet=True)  # the connection is this thread's again before the rollback
                 if fresh:  # still under the write lock: no other import can have found this file yet

@@ -9,12 +9,14 @@ its audit entry (``task_status``) in one transaction; an imported sheet is one t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest.task_sheet import STATUSES, TaskUpdate, read_task_sheet
 from txip_geo.plan import task_table
 from txip_geo.strings import t
@@ -175,10 +177,25 @@ class ImportResult:
         )
 
 
+def _refusal_detail(data: bytes | Path, name: str, message: str) -> str:
+    """The audit entry of a refused sheet: the file, its SHA-256 and the reason (its first line)."""
+    try:
+        sha = hashlib.sha256(data if isinstance(data, (bytes, bytearray)) else Path(data).read_bytes()).hexdigest()
+    except OSError:
+        sha = t("import_audit.no_sha")
+    reason = " ".join(message.split())
+    reason = reason if len(reason) <= 300 else reason[:299] + "…"
+    return t("import_audit.tasks_refused", kind=t("import_audit.tasks_kind"), file=name, sha=sha, reason=reason)
+
+
 def import_sheet(store, data: bytes | Path, file_name: str | None = None, *, user: str) -> ImportResult:
     """Read a task-progress sheet (ingest.task_sheet) and record it (source ``import:<file name>``). A bad file raises
     ImportRejected and writes nothing."""
     name = Path(str(file_name or Path(data).name)).name
-    updates = read_task_sheet(data, name)
+    try:
+        updates = read_task_sheet(data, name)
+    except ImportRejected as e:  # an import attempt: logged (own short transaction), nothing else written
+        store.audit(user, "import_refused", _refusal_detail(data, name, e.report.message))
+        raise
     changed = record(store, updates, user=user, source=IMPORT_PREFIX + name)
     return ImportResult(name, len(updates), changed)
