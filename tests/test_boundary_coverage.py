@@ -5,6 +5,7 @@ of them (the issue's: 153 km² of overlaps, 404 km² uncovered, accepted with wa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -92,6 +93,10 @@ def test_the_issues_broken_file_is_refused_with_its_problem_areas(store, tmp_pat
     with pytest.raises(ImportRejected) as e:
         import_boundaries(store, "townships", path, user="编辑甲")
     assert snapshot(store) == before  # nothing stored, no record moved
+    # The refused attempt is in the audit log: who, the file and its SHA-256.
+    last = store.audit_log(1).iloc[0]  # newest first
+    assert (last["user"], last["action"]) == ("编辑甲", "import_refused")
+    assert path.name in last["detail"] and hashlib.sha256(path.read_bytes()).hexdigest() in last["detail"]
     rep = e.value.report
     overlaps, uncovered, outline = expected(bad)
     c = rep.coverage

@@ -15,6 +15,7 @@ import pandas as pd
 
 from txip_geo.areas import boundaries
 from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.errors import ImportRejected
 from txip_geo.ingest.boundaries.coverage import audit_detail
 from txip_geo.ingest.boundaries.geometry import check_geometry, host_warnings
 from txip_geo.ingest.boundaries.match import match_features
@@ -155,6 +156,18 @@ def check_boundaries(
     return report
 
 
+def _audit_refusal(store, report: BoundaryReport, path: Path, user: str) -> None:
+    """A refused boundary file in the audit log (who, the file, its SHA-256, the layer, the first reason), in its own
+    short transaction: nothing of the layers changed (pipeline.audit_refusal, as for record files)."""
+    from txip_geo.ingest.pipeline import audit_refusal
+
+    try:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        sha = ""
+    audit_refusal(store, report, user=user, sha=sha)
+
+
 def import_boundaries(
     store,
     layer: str,
@@ -175,7 +188,11 @@ def import_boundaries(
     """
     path = Path(path)
     report = new_report(layer, path.name, as_of)
-    units = _prepare(layer, path, datum, source_layer, report, store, accept_coverage_problems)
+    try:
+        units = _prepare(layer, path, datum, source_layer, report, store, accept_coverage_problems)
+    except ImportRejected:
+        _audit_refusal(store, report, path, user)
+        raise
     if _unchanged(store, layer, path, report):
         return report
     if layer == "townships":
