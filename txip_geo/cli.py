@@ -211,6 +211,43 @@ def cmd_tasks(args) -> int:
     return 0
 
 
+def cmd_enterprise(args) -> int:
+    """Enterprises whose name or credit code contains QUERY, as profiles (figures.enterprises; personal fields masked
+    with --public)."""
+    from txip_geo.figures import enterprises as en
+    from txip_geo.present import enterprise_view
+
+    fs = _figures(args)
+    hits = en.search_enterprises(fs, args.query, limit=args.limit)
+    profiles = (
+        [enterprise_view.profile_payload(en.profile(fs, c), not args.public) for c in hits["credit_code"]]
+        if len(hits)
+        else []
+    )
+    if args.format == "json":
+        _emit(pd.DataFrame(), "json", {"query": args.query, "sample": fs.is_sample, "enterprises": profiles})
+        return 0
+    if not profiles:
+        print(t("enterprise.cli_none", query=args.query))
+        return 0
+    rows = [
+        {
+            "credit_code": p["credit_code"],
+            "name": p["name"],
+            "township": p["township"] or "",
+            "park": p["park"] or "",
+            "patents_held": p["patents"]["held"],
+            "patents_matched": p["patents"]["matched_valid"],
+            "trademarks_held": p["trademarks"]["held"],
+            "trademarks_matched": p["trademarks"]["matched_valid"],
+            "cases": len(p["cases"]),
+        }
+        for p in profiles
+    ]
+    _emit(pd.DataFrame(rows), "table")
+    return 0
+
+
 def _base_args(sp) -> None:
     """The settings of a view's bases: the long-maintenance threshold and the population base (figures.Settings)."""
     from txip_geo.figures.compute import POPULATION_BASES, Settings
@@ -764,6 +801,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp = common(sub.add_parser("tasks", help=t("tasks.cli_help")))
     sp.add_argument("--format", choices=["json", "csv", "table"], default="table")
     sp.set_defaults(func=cmd_tasks)
+
+    sp = common(sub.add_parser("enterprise", help=t("enterprise.cli_help")))
+    sp.add_argument("query", help=t("enterprise.cli_query"))
+    sp.add_argument("--format", choices=["json", "table"], default="table")
+    sp.add_argument("--limit", type=int, default=20)
+    sp.add_argument("--public", action="store_true", help=t("enterprise.cli_public"))
+    sp.add_argument("--as-of", help=t("cli_help.as_of_snapshot"))
+    _base_args(sp)
+    _rule_args(sp)
+    sp.set_defaults(func=cmd_enterprise)
 
     sp = common(sub.add_parser("locate", help=t("cli_help.cmd_locate")))
     sp.add_argument("address", nargs="?", default="")

@@ -1,0 +1,106 @@
+"""The enterprise page's tables and the CLI's profiles (issue #18): figures.enterprises' frames with Chinese headers,
+personal fields masked for viewers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from txip_geo.areas.gazetteer import load_gazetteer
+from txip_geo.figures import enterprises as en
+from txip_geo.present.redact import MASK, personal_columns, redact_frame
+from txip_geo.strings import t
+
+# Contact columns a roster may carry (the schema's personal fields of enterprises, and a free 联系人/电话 column):
+# listed in the worklist when present, masked for viewers.
+CONTACT = ("contact",)
+
+
+def contact_columns(ent: pd.DataFrame) -> list[str]:
+    return [c for c in dict.fromkeys((*personal_columns("enterprises"), *CONTACT)) if c in ent.columns]
+
+
+def mask_contacts(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    out = df.copy()
+    for c in cols:
+        filled = out[c].notna() & (out[c].astype(str).str.strip() != "")
+        out[c] = out[c].astype(object).where(~filled, MASK)
+    return out
+
+
+def _yes(v) -> str:
+    return t("enterprise.yes") if v == 1 else t("enterprise.no")
+
+
+def _held(v):
+    return None if pd.isna(v) else int(v)
+
+
+def worklist_table(fs, by: str, code: str | None, gap: str, group: str, personal: bool) -> pd.DataFrame:
+    """The 消零 worklist of an area with Chinese headers; contact columns (where the roster has them) masked unless
+    `personal`. Every cell is text or a number: names starting with '=' stay text (render.xlsx)."""
+    gaz = load_gazetteer()
+    w = en.worklist(fs, by, code, gap, group)
+    contacts = contact_columns(w)
+    if not personal:
+        w = mask_contacts(w, contacts)
+    parks = {p.code: p.name for p in gaz.parks}
+    cols = {
+        "col_name": w.get("name", pd.Series(dtype=object)),
+        "col_credit_code": w.get("credit_code", pd.Series(dtype=object)),
+        "col_industry": w.get("industry", pd.Series(dtype=object)),
+        "col_township": w.get("unit_code", pd.Series(dtype=object)).map(lambda c: gaz.name_of(c) or ""),
+        "col_park": w.get("park_code", pd.Series(dtype=object)).map(lambda c: parks.get(c, "")),
+        "col_above_scale": w.get("above_scale", pd.Series(dtype=object)).map(_yes),
+        "col_high_tech": w.get("high_tech", pd.Series(dtype=object)).map(_yes),
+        "col_patents_held": w.get("patents_held", pd.Series(dtype=object)).map(_held),
+        "col_trademarks_held": w.get("trademarks_held", pd.Series(dtype=object)).map(_held),
+        "col_address": w.get("address", pd.Series(dtype=object)),
+    }
+    out = pd.DataFrame({t(f"enterprise.{k}"): v.to_numpy() for k, v in cols.items()})
+    for c in contacts:
+        out[t("enterprise.col_contact") if c == "contact" else c] = w[c].to_numpy()
+    return out
+
+
+def cases_table(cases: pd.DataFrame, personal: bool) -> pd.DataFrame:
+    """The cases an enterprise is party to; the party and address masked unless `personal`."""
+    if cases.empty:
+        return cases
+    c = cases if personal else redact_frame(cases, "cases")
+    cols = ["case_no", "case_kind", "ip_type", "cause", "accepted_date", "status", "party"]
+    return c[[x for x in cols if x in c.columns]].reset_index(drop=True)
+
+
+def profile_payload(p: dict, personal: bool) -> dict:
+    """A profile (figures.enterprises.profile) as JSON-ready data: township and park names, counts, 消零 status, the
+    first records, the cases (masked unless `personal`)."""
+    gaz = load_gazetteer()
+    parks = {x.code: x.name for x in gaz.parks}
+    out = {k: p[k] for k in ("credit_code", "name", "industry", "unit_code", "park_code", "address", "lon", "lat")}
+    out["township"] = gaz.name_of(p["unit_code"]) if p["unit_code"] else None
+    out["park"] = parks.get(p["park_code"]) if p["park_code"] else None
+    out["flags"] = {**p["flags"], "advantage": p["advantage"]}
+    for kind in ("patents", "trademarks"):
+        k = p[kind]
+        out[kind] = {
+            "held": k["held"],
+            "held_derived": k["held_derived"],
+            "matched_valid": k["matched_valid"],
+            "matched_all": k["matched_all"],
+            "zero": k["zero"],
+            "first": _records(k["first"]),
+        }
+    out["cases"] = _records(cases_table(p["cases"], personal))
+    return out
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    if df is None or df.empty:
+        return []
+    return [{k: _plain(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _plain(v):
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
