@@ -18,6 +18,7 @@ PAGES = [
     st.Page("pages/goals.py", title=t("nav.goals"), url_path="goals"),
     st.Page("pages/tasks.py", title=t("tasks.nav"), url_path="tasks"),
     st.Page("pages/network.py", title=t("nav.network"), url_path="network"),
+    st.Page("pages/enterprises.py", title=t("enterprise.nav"), url_path="enterprises"),
     st.Page("pages/present.py", title=t("nav.present"), url_path="present"),
     st.Page("pages/data.py", title=t("nav.data"), url_path="data"),
     st.Page("pages/boundaries.py", title=t("nav.boundaries"), url_path="boundaries"),

@@ -78,6 +78,13 @@ def figures(**overrides) -> FigureSet:
     return fn(str(s.path), store_version(s), settings(**overrides))
 
 
+def figures_unmasked(**overrides) -> FigureSet:
+    """The figures with personal data, for matching on it (an enterprise's cases by party name); what the page shows
+    of it is masked for viewers by the caller (present.enterprise_view)."""
+    s = store()
+    return _figures(str(s.path), store_version(s), settings(**overrides))
+
+
 @cache_resource(show_spinner=False, max_entries=256)
 def _unit_detail(path: str, version: tuple, settings: Settings, personal: bool, code: str):
     from txip_geo.present.map_view import unit_detail as detail
