@@ -21,7 +21,17 @@ SAMPLE = ROOT / "data" / "sample"
 AS_OF = "2026-11-30"
 HQ = "321283100"  # 黄桥镇
 HQ_ADDRESS = "江苏省泰兴市黄桥镇振兴路1号"
-PAGES = ["map.py", "goals.py", "tasks.py", "network.py", "present.py", "data.py", "boundaries.py", "admin.py"]
+PAGES = [
+    "map.py",
+    "goals.py",
+    "tasks.py",
+    "network.py",
+    "enterprises.py",
+    "present.py",
+    "data.py",
+    "boundaries.py",
+    "admin.py",
+]
 
 
 def write(path: Path, header: list[str], rows: list[list]) -> Path:

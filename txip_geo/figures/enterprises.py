@@ -10,12 +10,17 @@ does (figures.compute fills an empty one from the records); the matched counts a
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 
 import pandas as pd
 
-# The sample's marker, in either bracket width (after NFKC both are half-width).
-SAMPLE_MARK = re.compile(r"\(样例\)$")
+from txip_geo.paths import DATA_DIR
+
+with open(DATA_DIR / "enterprise_names.toml", "rb") as _f:
+    _NAMES = tomllib.load(_f)  # the suffixes dropped and the company forms taken as the same (name_key)
+DROP_SUFFIXES = tuple(_NAMES["drop_suffixes"])
+SAME_FORMS = dict(_NAMES["same_forms"])
 BRACKETS = re.compile(r"[()\[\]【】〔〕]")
 SPACES = re.compile(r"\s+")
 FLAGS = ("above_scale", "high_tech", "gb_filed", "gb_passed", "ip_intensive", "patent_standard")
@@ -31,14 +36,17 @@ MAP_METRIC = {
 
 def name_key(name) -> str:
     """A company name as matched: NFKC (full-width brackets and letters to half-width), no spaces, no brackets (their
-    content kept), the sample's trailing （样例） marker dropped, 有限责任公司 written 有限公司. A 分公司 keeps its
-    suffix, so it never matches its parent."""
+    content kept), the suffixes and company forms of data/enterprise_names.toml applied (the sample's marker
+    dropped, 有限责任公司 written 有限公司). A 分公司 keeps its suffix, so it never matches its parent."""
     if name is None or (isinstance(name, float) and pd.isna(name)):
         return ""
     s = SPACES.sub("", unicodedata.normalize("NFKC", str(name)))
-    s = SAMPLE_MARK.sub("", s)
+    for suffix in DROP_SUFFIXES:
+        s = s.removesuffix(suffix)
     s = BRACKETS.sub("", s)
-    return s.replace("有限责任公司", "有限公司")
+    for form, same in SAME_FORMS.items():
+        s = s.replace(form, same)
+    return s
 
 
 def _code(v) -> str:
