@@ -227,6 +227,8 @@ def cmd_enterprise(args) -> int:
     if args.format == "json":
         _emit(pd.DataFrame(), "json", {"query": args.query, "sample": fs.is_sample, "enterprises": profiles})
         return 0
+    if fs.is_sample:
+        print(t("cli.sample_notice"))
     if not profiles:
         print(t("enterprise.cli_none", query=args.query))
         return 0
