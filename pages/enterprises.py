@@ -105,10 +105,11 @@ by = "park_code" if area in parks else "unit_code"
 table = view.worklist_table(fs, by, area, gap, group, personal)
 st.markdown(t("enterprise.list_count", n=len(table)))
 metric = en.MAP_METRIC.get((gap, group))
-if metric and area is not None:
+if metric:
     frame = fs.parks if area in parks else fs.units
-    n = frame.set_index("code").loc[area, metric]
-    st.caption(t("enterprise.map_count", n=int(n) if n == n else 0) + f"（{METRICS[metric][0]}）")
+    n = fs.city.get(metric) if area is None else frame.set_index("code").loc[area, metric]
+    if n is not None and n == n:  # NaN: no roster in the view
+        st.caption(t("enterprise.map_count", n=int(n), label=METRICS[metric][0]))
 if table.empty:
     st.caption(t("enterprise.no_worklist"))
 else:

@@ -8,6 +8,7 @@ from support import page_text
 from test_page_network import store_env
 
 from txip_geo.figures import enterprises as en
+from txip_geo.figures.compute import METRICS
 from txip_geo.strings import t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +50,14 @@ def test_worklist_count_equals_the_map(page, demo_fs):
     n = int(units.loc[code, "zero_patent_above_scale"])
     assert len(page.dataframe[-1].value) == n == len(en.worklist(demo_fs, "unit_code", code))
     assert t("enterprise.list_count", n=n) in page_text(page)
+
+
+def test_city_worklist_states_the_city_figure(page, demo_fs):
+    page.selectbox(key="ent_area").select(None).run()
+    page.radio(key="ent_gap").set_value("trademark").run()
+    page.radio(key="ent_group").set_value("above_scale").run()
+    assert not page.exception
+    n = int(demo_fs.city["zero_trademark_above_scale"])
+    label = METRICS["zero_trademark_above_scale"][0]
+    assert t("enterprise.map_count", n=n, label=label) in [c.value for c in page.caption]
+    assert len(page.dataframe[-1].value) == n
