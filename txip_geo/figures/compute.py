@@ -56,6 +56,7 @@ class Settings:
     training_audience: str = (
         "plan"  # G16: plan = 企业知识产权高管、知识产权工程师 only | all = every attendee (rules.py)
     )
+    industry_all_classes: bool = False  # industries: every 分类号 of a patent counts, not only its 主分类号
     transferred_handled: bool = False  # G13: does a case 移送 (to police/judiciary) count as handled? (rules.py)
 
     def with_(self, **kw) -> Settings:
