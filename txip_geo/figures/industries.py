@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,7 +31,10 @@ from txip_geo.paths import DATA_DIR
 from txip_geo.strings import t
 
 INDUSTRIES = ("fine_chem", "equipment", "biomed", "agri_processing", "food", "green_energy")
-BASES = ("参照表", "本地判断")  # data/ipc_industries.csv `basis` words (data, as the file's own vocabulary)
+# The map's indicator per industry: that industry's patents per area (a column `attach` adds to units and parks).
+INDICATORS = tuple(f"industry_{i}" for i in INDUSTRIES)
+# data/ipc_industries.csv `basis` words: 参照表 (from a CNIPA concordance), 本地判断 (a local judgement)
+BASES = (t("industries.basis_table"), t("industries.basis_local"))
 MEASURES = ("patents", "invention_patents_valid", "invention_patents_long")
 
 # A normalised IPC code: section, class, subclass, main group, subgroup ("C07C 51/00"); a version suffix such as
@@ -42,6 +46,11 @@ _SPLIT = re.compile(r"[;,]")
 
 def label(industry: str) -> str:
     return t(f"industries.{industry}")
+
+
+def indicator_label(indicator: str) -> tuple[str, str]:
+    """(label, unit) of an industry indicator, as figures.METRICS gives them for the other indicators."""
+    return t("industries.indicator", name=label(indicator.removeprefix("industry_"))), t("metric_units.patents")
 
 
 @dataclass(frozen=True)
@@ -246,3 +255,21 @@ def industry_figures(fs) -> IndustryFigures:
     )
     object.__setattr__(fs, "_industries", out)
     return out
+
+
+_ATTACH = threading.Lock()
+
+
+def attach(fs) -> None:
+    """Add the industry indicators (each industry's patents) as columns of fs.units and fs.parks and keys of
+    fs.city, once: the map colours, ranks and labels them as any other per-area column."""
+    with _ATTACH:
+        if getattr(fs, "_industry_columns", False):
+            return
+        fig = industry_figures(fs)
+        for key, ind in zip(INDICATORS, INDUSTRIES):
+            for layer in ("units", "parks"):
+                table = getattr(fs, layer)
+                table[key] = fig.indicator(layer, ind).reindex(table["code"]).to_numpy(dtype=float)
+            fs.city[key] = float(fig.city.loc[ind, "patents"])
+        object.__setattr__(fs, "_industry_columns", True)
