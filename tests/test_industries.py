@@ -289,3 +289,14 @@ def test_a_bad_table_row_is_named(tmp_path):
     bad.write_text("prefix,industry,basis,source,note\nC07,fine_chem,参照表,X,ok\n07X,food,本地判断,X,bad\n", "utf-8")
     with pytest.raises(ValueError, match="第 3 行"):
         I.load_table(str(bad))
+
+
+def test_import_lists_codes_that_are_no_ipc_as_warnings(tmp_path):
+    from txip_geo.ingest.pipeline import import_file
+
+    path = write_export(tmp_path / "cnipa_export.csv")
+    rep = import_file(Store(tmp_path / "w.sqlite"), "patents", path, as_of=AS_OF)
+    ipc = [w for w in rep.warnings if w.column in ("主分类号", "分类号")]
+    assert rep.rows_imported == len(ROWS)  # a warning, never a refusal
+    assert {(w.row, w.value) for w in ipc} == {(11, "XYZ 1/00"), (12, "C07C")}  # the design's 09-01 is not IPC
+    assert all("C07C 51/00" in w.reason for w in ipc)

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from txip_geo.ingest.ipc import normalise, split_codes
 from txip_geo.paths import DATA_DIR
 from txip_geo.strings import t
 
@@ -36,12 +37,6 @@ INDICATORS = tuple(f"industry_{i}" for i in INDUSTRIES)
 # data/ipc_industries.csv `basis` words: 参照表 (from a CNIPA concordance), 本地判断 (a local judgement)
 BASES = (t("industries.basis_table"), t("industries.basis_local"))
 MEASURES = ("patents", "invention_patents_valid", "invention_patents_long")
-
-# A normalised IPC code: section, class, subclass, main group, subgroup ("C07C 51/00"); a version suffix such as
-# "(2006.01)" is dropped before matching.
-_IPC = re.compile(r"^([A-H])(\d{2})([A-Z])\s*(\d{1,4})\s*/\s*(\d{1,6})$")
-_VERSION = re.compile(r"\(\d{4}\.\d{2}\)$")
-_SPLIT = re.compile(r"[;,]")
 
 
 def label(industry: str) -> str:
@@ -86,25 +81,6 @@ def _norm_prefix(s: str) -> str | None:
     return f"{m[1]} {int(m[2])}" if m else None
 
 
-def normalise(code: str) -> str | None:
-    """One IPC code in the form 'C07C 51/00' (full-width characters, any spacing, a version suffix allowed);
-    None when it is not IPC notation."""
-    s = unicodedata.normalize("NFKC", str(code)).strip().upper()
-    s = _VERSION.sub("", s).strip()
-    m = _IPC.match(s)
-    if not m:
-        return None
-    return f"{m[1]}{m[2]}{m[3]} {int(m[4])}/{m[5]}"
-
-
-def split_codes(cell) -> list[str]:
-    """The codes of one cell ('A61K31/00;A61P 35/00', full-width ；，too); empty parts dropped."""
-    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
-        return []
-    s = unicodedata.normalize("NFKC", str(cell))
-    return [c.strip() for c in _SPLIT.split(s) if c.strip()]
-
-
 def industries_of(code: str, table: tuple[Row, ...] | None = None) -> set[str]:
     """The industries of one normalised code: those of every prefix (class, subclass, main group) it starts with."""
     table = table if table is not None else load_table()
@@ -129,7 +105,7 @@ class Report:
         if self.no_code:
             out.append(t("industries.report_no_code", n=self.no_code))
         if self.malformed:
-            shown = "、".join(list(self.malformed)[:10])
+            shown = "; ".join(list(self.malformed)[:10])
             out.append(t("industries.report_malformed", n=sum(self.malformed.values()), codes=shown))
         return out
 
