@@ -218,15 +218,22 @@ def test_cli_summary_json_carries_industries(export_store):
     assert alls["city"]["industries"]["green_energy"]["patents"] > out["city"]["industries"]["green_energy"]["patents"]
 
 
-def test_sample_figures_equal_the_recount(tmp_path):
-    db = tmp_path / "sample.sqlite"
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    db = tmp_path_factory.mktemp("industries_sample") / "sample.sqlite"
     cli("--db", db, "demo")
-    imports = R.sample_imports()
-    _, _, recs, _ = R.prepared(imports, None, db)
-    fig = I.industry_figures(compute(Store(db)))
-    want = recount_tally(recs["patents"], False)
+    _, _, recs, _ = R.prepared(R.sample_imports(), None, db)
+    return db, recs["patents"]
+
+
+@pytest.mark.parametrize("all_classes", [False, True])
+def test_sample_figures_equal_the_recount(sample_store, all_classes):
+    db, raw = sample_store
+    fig = I.industry_figures(compute(Store(db), Settings(industry_all_classes=all_classes)))
+    want = recount_tally(raw, all_classes)
     assert app_tally(fig) == want
     assert {k[2] for k in want} == set(I.INDUSTRIES)  # the sample's IPC codes reach all six industries
+    assert (raw["ipc_all"].str.contains(";")).sum() > 1000  # and a third carry a 分类号 cell of two codes
 
 
 # -- degenerate files --------------------------------------------------------------------------------------------------
