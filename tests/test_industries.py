@@ -307,3 +307,24 @@ def test_import_lists_codes_that_are_no_ipc_as_warnings(tmp_path):
     assert rep.rows_imported == len(ROWS)  # a warning, never a refusal
     assert {(w.row, w.value) for w in ipc} == {(11, "XYZ 1/00"), (12, "C07C")}  # the design's 09-01 is not IPC
     assert all("C07C 51/00" in w.reason for w in ipc)
+
+
+def test_counted_from_the_ipc_cells_never_the_records_and_both_agree(export_store, monkeypatch):
+    """Industry figures read Store.patent_code_counts (a group by), not the patent records; read from the records
+    (a store view without it, e.g. figures.asof's) they are the same."""
+    import dataclasses
+
+    db, _ = export_store
+    fs = compute(Store(db), Settings(industry_all_classes=True))
+    from_records = I.industry_figures(dataclasses.replace(fs, patent_codes=None))
+    records = Store.records
+
+    def guarded(self, kind, *args, **kwargs):
+        assert kind != "patents", "the patent records were loaded"
+        return records(self, kind, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "records", guarded)
+    fs = compute(Store(db), Settings(industry_all_classes=True))
+    from_counts = I.industry_figures(fs)
+    assert app_tally(from_counts) == app_tally(from_records) and app_tally(from_counts)
+    assert from_counts.report == from_records.report

@@ -128,23 +128,24 @@ def classify(p: pd.DataFrame, all_classes: bool = False, table=None) -> tuple[pd
     if p.empty:
         return p.assign(industry=pd.Series(dtype=object)), report
     design = (p["patent_type"] == "design").to_numpy() if "patent_type" in p.columns else [False] * len(p)
+    weight = p["n"].astype(int).tolist() if "n" in p.columns else [1] * len(p)  # counts (Store.patent_code_counts)
     rows, inds = [], []
-    for i, (codes, is_design) in enumerate(zip(patent_codes(p, all_classes).tolist(), design)):
+    for i, (codes, is_design, w) in enumerate(zip(patent_codes(p, all_classes).tolist(), design, weight)):
         if is_design:
-            report.design += 1
+            report.design += w
             continue
         if not codes:
-            report.no_code += 1
+            report.no_code += w
             continue
         found: set[str] = set()
         for c in codes:
             n = normalise(c)
             if n is None:
-                report.malformed[c] = report.malformed.get(c, 0) + 1
+                report.malformed[c] = report.malformed.get(c, 0) + w
             else:
                 found |= industries_of(n, table)
         if not found:
-            report.unmapped += 1
+            report.unmapped += w
         for ind in sorted(found, key=INDUSTRIES.index):
             rows.append(i)
             inds.append(ind)
@@ -157,7 +158,7 @@ def _counted(rows: pd.DataFrame, long_cut: str) -> pd.DataFrame:
     for `long`)."""
     from txip_geo.figures.compute import patent_counts
 
-    c = patent_counts(rows.drop(columns=["n"], errors="ignore"), long_cut, by="industry")
+    c = patent_counts(rows, long_cut, by="industry")  # counts (with n and long) as they are
     inv_valid = (c["patent_type"] == "invention") & (c["status_code"] == "valid")
     return c.assign(
         patents=c["n"],
@@ -220,7 +221,8 @@ def industry_figures(fs) -> IndustryFigures:
     if cached is not None:
         return cached
     all_classes = bool(getattr(fs.settings, "industry_all_classes", False))
-    rows, report = classify(fs.records["patents"], all_classes)
+    codes = fs.patent_codes() if getattr(fs, "patent_codes", None) else fs.records["patents"]
+    rows, report = classify(codes, all_classes)
     counted = _counted(rows, long_cut(fs)) if len(rows) else rows
     out = IndustryFigures(
         units=industry_counts(counted, "unit_code", list(fs.units["code"])),

@@ -678,6 +678,12 @@ class Store:
         with self.reading() as con:
             return aggregates.counts(con, aggregates.snapshot(con, as_of, upto), long_cut, tuple(keys))
 
+    def patent_code_counts(self, as_of: str | None = None, *, long_cut: str, upto: int | None = None) -> pd.DataFrame:
+        """The same rows counted per patent_counts' keys and their IPC cells (figures.industries)."""
+        self._current()
+        with self.reading() as con:
+            return aggregates.code_counts(con, aggregates.snapshot(con, as_of, upto), long_cut)
+
     def patent_sources(self, as_of: str | None = None, upto: int | None = None) -> pd.DataFrame:
         """The same rows counted per import (file_name, is_sample, as_of) and outside / type / status / year."""
         self._current()
