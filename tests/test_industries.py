@@ -328,3 +328,15 @@ def test_counted_from_the_ipc_cells_never_the_records_and_both_agree(export_stor
     from_counts = I.industry_figures(fs)
     assert app_tally(from_counts) == app_tally(from_records) and app_tally(from_counts)
     assert from_counts.report == from_records.report
+
+
+@pytest.mark.parametrize("view", ["units", "parks"])
+def test_an_industry_ranking_on_an_empty_store(tmp_path, view):
+    from txip_geo.present import map_view
+
+    db = tmp_path / "empty.sqlite"
+    cli("--db", db, "status")
+    fs = compute(Store(db))
+    ranked = map_view.ranking(fs, view, "industry_food")
+    assert len(ranked) == len(fs.units if view == "units" else fs.parks)
+    assert set(ranked.iloc[:, 2]) == {"0 件"}

@@ -291,7 +291,8 @@ def ranking(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
     """The areas ranked on an indicator (1 = best; for 'more is worse' indicators 1 = fewest), missing values last:
     columns rank, name, value of `RANKING_COLUMNS` (formatted with the indicator's unit)."""
     _, unit = indicator_label(indicator)
-    table = (ready(fs, indicator).units if view == "units" else fs.parks)[["code", "name", indicator]]
+    fs = ready(fs, indicator)
+    table = (fs.units if view == "units" else fs.parks)[["code", "name", indicator]]
     rank, name, value = columns(RANKING_COLUMNS, "rank", "name", "value")
     out = pd.DataFrame(
         {
