@@ -12,8 +12,9 @@ each row with its basis (参照表: written from the structure of CNIPA's publis
 * design patents carry Locarno classes (``09-01``), not IPC: never mapped, counted apart; a code that is not IPC
   notation (after normalising full-width characters and spacing) is reported, never guessed.
 
-Counted from the patent records, not the aggregates (which hold no IPC), and only when asked: ``compute`` stays
-as fast as before; ``industry_figures(fs)`` loads the records the first time a view needs them.
+Counted only when asked (``compute`` stays as fast as before): ``industry_figures(fs)`` reads the live patent rows
+grouped by count keys and IPC cells (``Store.patent_code_counts``: a group by, not the records; the aggregates hold no
+IPC), or the records of a store view without it.
 """
 
 from __future__ import annotations
