@@ -8,11 +8,10 @@ import streamlit as st
 
 from txip_geo.areas import boundaries
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.figures import goals
-from txip_geo.figures.compute import METRICS
+from txip_geo.figures import goals, industries
 from txip_geo.ingest.patent_numbers import PATENT_TYPE_LABELS
+from txip_geo.present import industry_view, mapspec
 from txip_geo.present import map_view as views
-from txip_geo.present import mapspec
 from txip_geo.render import folium_map as maps
 from txip_geo.strings import t
 from ui import basemap as basemaps
@@ -35,7 +34,9 @@ if "map_init" not in st.session_state:
 # -- sidebar filters ----------------------------------------------------------------------------------------------
 with st.sidebar:
     st.subheader(t("map.filters"))
-    st.selectbox(t("map.indicator"), views.INDICATORS, key="indicator", format_func=lambda k: METRICS[k][0])
+    st.selectbox(
+        t("map.indicator"), views.INDICATORS, key="indicator", format_func=lambda k: views.indicator_label(k)[0]
+    )
     st.radio(
         t("map.view"),
         ["units", "parks"],
@@ -80,6 +81,8 @@ if status:
     filters["patent_status"] = tuple(status)
 fs = state.figures(**filters)
 indicator, view = st.session_state.indicator, st.session_state.view
+views.ready(fs, indicator)  # an industry's indicator is counted from the records when first shown
+changed = changed and indicator not in industries.INDICATORS  # the 基期 holds no industry figures
 state.set_query(ind=indicator, view=view if view == "parks" else None)
 
 st.title(t("app.title"))
@@ -176,7 +179,7 @@ def city_panel():
     if changed:  # 变化（基期→当前）: the city then and now, the areas ranked on the change (ui/change.py)
         change_ui.city_panel(view, indicator, filters)
         return
-    label, unit = METRICS[indicator]
+    label, unit = views.indicator_label(indicator)
     st.subheader(t("map.city_heading"))
     st.metric(label, mapspec.format_value(goals.city_value(fs, indicator), unit))
     st.caption(
@@ -193,7 +196,7 @@ def city_panel():
 
 def panel(code: str):
     st.subheader(gaz.name_of(code))  # first: the heading shows while the rest is computed
-    label, unit = METRICS[indicator]
+    label, unit = views.indicator_label(indicator)
     if code in gaz.park_by_code:
         row = fs.parks.set_index("code").loc[code]
         park = gaz.park_by_code[code]
@@ -203,6 +206,7 @@ def panel(code: str):
             st.html(change_ui.figures_html(code, filters))
             return
         st.html(tables.panel_table(views.park_figures(row), numeric=views.columns(views.PANEL_COLUMNS, "value")))
+        industry_mix(code, "parks")
         return
     d = state.unit_detail(code, **filters)
     rank = views.rank_of(fs, code, indicator)
@@ -242,6 +246,7 @@ def panel(code: str):
                     fund=mapspec.format_value(net["fund_wan"], t("metric_units.fund_wan")),
                 )
             )
+            industry_mix(code, "units")
     with tabs[1]:
         if tabs[1].open:
             if d.trend.empty:
@@ -270,6 +275,13 @@ def panel(code: str):
         if tabs[5].open:
             st.dataframe(d.goal_shares, hide_index=True, width="stretch")
             st.caption(t("panel.share_note"))
+
+
+def industry_mix(code: str, layer: str):
+    """The area's patents by the six featured industries (figures.industries; a patent may count in several)."""
+    st.caption(t("industries.mix_title"))
+    mix = industry_view.industry_mix(fs, layer, code)
+    st.html(tables.panel_table(mix, numeric=tuple(mix.columns[1:])))
 
 
 map_and_panel()

@@ -1078,7 +1078,13 @@ def _patent_rows(
             app_no = format_number(rng, base, check, grant is not None, "dot")
         else:
             app_no = format_number(rng, base, check, grant is not None)
-        ipc = pick(rng, ind[{"invention": "ipc", "utility": "um_ipc", "design": "loc"}[ptype]])
+        codes = ind[{"invention": "ipc", "utility": "um_ipc", "design": "loc"}[ptype]]
+        ipc = pick(rng, codes)
+        # 分类号 (every IPC code, CNIPA's compact ';'-separated notation) for a third of the patents: the main class
+        # and a second code of the industry, chosen from the number (no draw: the rest of the sample stays as it was)
+        second = codes[int(base[-2]) % len(codes)]
+        pair = ";".join(dict.fromkeys([ipc, second])).replace(" ", "")
+        ipc_all = pair if ptype != "design" and int(base[-1]) % 3 == 0 else ""
         r = rng.random()
         label = "" if r < 0.05 else pick(rng, TYPE_LABELS[ptype])
         ecode = a.code if (a.code and rng.random() < (0.85 if a.in_table else 0.6)) else ""
@@ -1092,6 +1098,7 @@ def _patent_rows(
                 type_label=label,
                 status=wording,
                 ipc=ipc,
+                ipc_all=ipc_all,
                 enterprise_code=ecode,
                 address=written_address(rng, a, d, units),
                 _base=base,

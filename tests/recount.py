@@ -56,6 +56,8 @@ HEADERS = {
         "专利类型": "type_label",
         "法律状态": "status",
         "统一社会信用代码": "enterprise_code",
+        "主分类号": "ipc",  # the industries' recount (tests/test_industries.py)
+        "分类号": "ipc_all",
         **LOC,
     },
     "trademarks": {

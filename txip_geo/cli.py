@@ -277,6 +277,7 @@ def _rule_args(sp) -> None:
         help=t("cli_help.training_audience"),
     )
     sp.add_argument("--transferred-handled", action="store_true", help=t("cli_help.transferred_handled"))
+    sp.add_argument("--industry-all-classes", action="store_true", help=t("industries.cli_all_classes"))
 
 
 def _settings(args):
@@ -288,6 +289,7 @@ def _settings(args):
         as_of=args.as_of,
         training_audience=args.training_audience,
         transferred_handled=args.transferred_handled,
+        industry_all_classes=getattr(args, "industry_all_classes", False),
     )
 
 
@@ -345,6 +347,30 @@ def summary_dict(fs) -> dict:
     }
 
 
+def add_industries(payload: dict, fs) -> None:
+    """Each unit and park of a summary payload gains `industries` {industry: {patents, invention_patents_valid,
+    invention_patents_long}}, the city too; `industry_labels` names them, `industry_report` says what was not
+    counted (design patents, codes that are no IPC notation)."""
+    from txip_geo.figures import industries
+
+    ind = industries.industry_figures(fs)
+    for layer in ("units", "parks"):
+        for row in payload[layer]:
+            row["industries"] = ind.as_dict(layer, row["code"])
+    payload["city"]["industries"] = {
+        i: {m: int(ind.city.loc[i, m]) for m in industries.MEASURES} for i in industries.INDUSTRIES
+    }
+    payload["industry_labels"] = {i: industries.label(i) for i in industries.INDUSTRIES}
+    r = ind.report
+    payload["industry_report"] = {
+        "all_classes": ind.all_classes,
+        "design": r.design,
+        "no_code": r.no_code,
+        "unmapped": r.unmapped,
+        "malformed": r.malformed,
+    }
+
+
 def _emit(df: pd.DataFrame, fmt: str, payload: dict | None = None) -> None:
     if fmt == "json":
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=1)
@@ -383,6 +409,8 @@ def cmd_summary(args) -> int:
         else SUMMARY_COLUMNS
     )
     payload = summary_dict(fs)
+    if args.format == "json":
+        add_industries(payload, fs)
     table = fs.units[[c for c in cols if c in fs.units.columns]]
     if comp is not None:
         payload["baseline"] = baseline_dict(comp)

@@ -114,7 +114,8 @@ PATENTS = _kind(
                 doc="发明/实用新型/外观设计; the number decides when they disagree or it is empty",
             ),
             _F("status", required=True, doc="有效/审中/失效 (common wordings are mapped)"),
-            _F("ipc"),
+            _F("ipc", doc="主分类号 (IPC main class; figures.industries)"),
+            _F("ipc_all", doc="分类号: every IPC code, ';'-separated (optional; figures.industries)"),
             _F("enterprise_code"),
         ),
         doc="One row per patent application. Derived on import: number (canonical), patent_type, pct, check_ok, "

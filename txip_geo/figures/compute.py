@@ -56,6 +56,7 @@ class Settings:
     training_audience: str = (
         "plan"  # G16: plan = 企业知识产权高管、知识产权工程师 only | all = every attendee (rules.py)
     )
+    industry_all_classes: bool = False  # industries: every 分类号 of a patent counts, not only its 主分类号
     transferred_handled: bool = False  # G13: does a case 移送 (to police/judiciary) count as handled? (rules.py)
 
     def with_(self, **kw) -> Settings:
@@ -169,6 +170,9 @@ class FigureSet:
     # The counted records of each located kind that count for no township (the unassigned lists); patents lazy and
     # loaded on their own (Store.records no_township), not filtered out of every patent record.
     no_township_records: Mapping[str, pd.DataFrame] = field(repr=False, default=None)
+    # The counted, filtered patents per count keys and IPC cells (Store.patent_code_counts), read when called
+    # (figures.industries); None: a store without it, whose records are read instead.
+    patent_codes: Callable[[], pd.DataFrame] | None = field(repr=False, default=None)
 
     def record_count(self, kind: str) -> int:
         """How many counted records of a kind (patents: after the filters) -- without loading patent records."""
@@ -539,7 +543,8 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     is_sample = any(bool(df["is_sample"].astype(bool).any()) for df in recs.values() if len(df)) or bool(
         ((sources["n"] > 0) & sources["is_sample"].astype(bool)).any()
     )
-    patents = store.patent_counts(s.as_of, long_cut=_years_before(as_of, s.long_years), upto=upto)
+    cut = _years_before(as_of, s.long_years)
+    patents = store.patent_counts(s.as_of, long_cut=cut, upto=upto)
 
     counted = {}
     outside, unassigned = {}, {}
@@ -615,6 +620,11 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
         settings=s,
         records=records,
         no_township_records=no_township,
+        patent_codes=(
+            (lambda: _filter_patents(_counted(store.patent_code_counts(s.as_of, long_cut=cut, upto=upto)), s))
+            if hasattr(store, "patent_code_counts")
+            else None
+        ),
         units=units.reset_index(),
         parks=parks.reset_index(),
         city=city,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from txip_geo import schema
 from txip_geo.areas.gazetteer import CITY_CODE, load_gazetteer
-from txip_geo.ingest import parse, words
+from txip_geo.ingest import ipc, parse, words
 from txip_geo.ingest import patent_numbers as patents
 from txip_geo.strings import t
 
@@ -67,6 +67,19 @@ def patent_numbers(out: pd.DataFrame, flag, as_of: str) -> None:
     st = parse.map_status(out["status"], words.PATENT_STATUS, txt=out["status"])  # cleaned already
     flag(st.eq("") & out["status"].ne(""), "status", out["status"], t("ingest_derive.patent_status"))
     out["status_code"] = st.replace("", None)
+    _check_ipc(out, flag)
+
+
+def _check_ipc(out: pd.DataFrame, flag) -> None:
+    """A warning for each 主分类号 / 分类号 cell with a code that is not IPC notation (design patents carry Locarno
+    classes: not checked); such a code counts in no industry (figures.industries)."""
+    for col in ("ipc", "ipc_all"):
+        if col not in out.columns:
+            continue
+        cells = out[col].fillna("").astype(str)
+        bad = cells.map({c: "; ".join(ipc.malformed(c)) for c in cells.unique()})
+        mask = bad.ne("") & out["patent_type"].ne("design")
+        flag(mask, col, out[col], bad.map(lambda b: t("ingest_derive.ipc_malformed", codes=b)), severity="warning")
 
 
 @_derives

@@ -16,6 +16,7 @@ from txip_geo.figures.compute import METRICS, POPULATION_BASES, FigureSet, popul
 from txip_geo.figures.ranks import MORE_IS_WORSE, ranks
 from txip_geo.ingest.patent_numbers import PATENT_TYPE_LABELS
 from txip_geo.plan import goal_table
+from txip_geo.present import industry_view
 from txip_geo.present import mapspec as maps
 from txip_geo.present.mapspec import POINT_STYLES, MapSpec, PointLayer
 from txip_geo.strings import t
@@ -31,6 +32,7 @@ INDICATORS = [
     "cases",
     "zero_patent_above_scale",
     "zero_patent_high_tech",
+    *industry_view.INDICATORS,  # each industry's patents (counted when first shown)
 ]
 # How the zero class of a "less is better" indicator reads (strings key; default map.legend_zero_none "0（无）").
 ZERO_LABELS = {"zero_patent_above_scale": "map.legend_zero_no_gap", "zero_patent_high_tech": "map.legend_zero_no_gap"}
@@ -54,8 +56,7 @@ def _enterprise_tags(e: pd.DataFrame):
     return np.where(e["high_tech"] == 1, t("map.enterprise_high_tech"), t("map.enterprise_above_scale"))
 
 
-def indicator_label(key: str) -> tuple[str, str]:
-    return METRICS[key]
+indicator_label, ready = industry_view.indicator_label, industry_view.ready  # an industry's too
 
 
 def decimals_for(key: str) -> int:
@@ -63,6 +64,7 @@ def decimals_for(key: str) -> int:
 
 
 def area_values(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
+    ready(fs, indicator)
     table = fs.units if view == "units" else fs.parks
     return table[["code", "name", indicator]].rename(columns={indicator: "value"})
 
@@ -204,6 +206,7 @@ def map_spec(
     """`ref` is the unfiltered figure set: the class breaks come from it, so colours keep their meaning under filters.
 
     With a basemap in GCJ-02 (高德) every layer is shifted to GCJ-02 so it sits right on the tiles."""
+    ready(ref, indicator)
     label, unit = indicator_label(indicator)
     breaks = maps.class_breaks(
         pd.concat([ref.units[indicator], ref.parks[indicator]]).to_numpy(), k=5, integer=decimals_for(indicator) == 0
@@ -287,7 +290,8 @@ def columns(table: dict[str, str], *ids: str) -> tuple[str, ...]:
 def ranking(fs: FigureSet, view: str, indicator: str) -> pd.DataFrame:
     """The areas ranked on an indicator (1 = best; for 'more is worse' indicators 1 = fewest), missing values last:
     columns rank, name, value of `RANKING_COLUMNS` (formatted with the indicator's unit)."""
-    _, unit = METRICS[indicator]
+    _, unit = indicator_label(indicator)
+    fs = ready(fs, indicator)
     table = (fs.units if view == "units" else fs.parks)[["code", "name", indicator]]
     rank, name, value = columns(RANKING_COLUMNS, "rank", "name", "value")
     out = pd.DataFrame(

@@ -256,6 +256,19 @@ def counts(con: sqlite3.Connection, ids: list[int], long_cut: str, keys=COUNT_KE
     )
 
 
+def code_counts(con: sqlite3.Connection, ids: list[int], long_cut: str) -> pd.DataFrame:
+    """Live patent rows of these imports per COUNT_KEYS, their IPC cells (ipc, ipc_all) and `long`: what
+    figures.industries counts, read from the records' columns it needs (a group by, never the records themselves)."""
+    marks, cols = ", ".join("?" for _ in ids) or "NULL", f"{_KEYS}, ipc, ipc_all"
+    return pd.read_sql_query(
+        f'SELECT {cols}, COALESCE({LONG_KEY} < ?, 0) AS long, COUNT(*) AS n FROM "rec_patents" '
+        f"WHERE import_id IN ({marks}) AND superseded IS NULL GROUP BY {cols}, long",
+        con,
+        params=[long_cut, *ids],
+        dtype={"long": bool},
+    )
+
+
 def sources(con: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
     """Live patent rows per import and (outside, patent_type, status_code, app_year), with the import's file_name,
     is_sample and as_of."""

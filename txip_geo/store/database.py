@@ -58,6 +58,23 @@ SCHEMA_VERSION = 3
 INSERT_BATCH = 20_000  # rows converted to Python values at a time when inserting (memory: one such slice)
 
 
+def _missing_columns(con, kind: schema.Kind) -> list[tuple[str, str]]:
+    have = {r[1] for r in con.execute(f'PRAGMA table_info("rec_{kind.name}")')}
+    return [(n, typ) for n, typ in _record_columns(kind) if have and n not in have]
+
+
+def _add_fields(con) -> None:
+    """Optional fields a newer schema added (patents' ipc_all): added empty to a store written before them."""
+    for kind in schema.KINDS.values():
+        for n, typ in _missing_columns(con, kind):
+            con.execute(f'ALTER TABLE "rec_{kind.name}" ADD COLUMN "{n}" {typ}')
+
+
+def _missing_fields(store) -> bool:
+    with store.reading() as con:
+        return any(_missing_columns(con, k) for k in schema.KINDS.values())
+
+
 def _record_columns(kind: schema.Kind) -> list[tuple[str, str]]:
     cols: list[tuple[str, str]] = [("import_id", "INTEGER NOT NULL"), ("row_no", "INTEGER NOT NULL")]
     sql_type = {"text": "TEXT", "date": "TEXT", "int": "REAL", "float": "REAL", "bool": "INTEGER"}
@@ -234,6 +251,7 @@ class Store:
                 con.execute(f'CREATE TABLE IF NOT EXISTS "rec_{kind.name}" ({cols})')
                 con.execute(f'CREATE INDEX IF NOT EXISTS "ix_{kind.name}_import" ON "rec_{kind.name}" (import_id)')
             con.execute(NO_TOWNSHIP_INDEX)
+            _add_fields(con)
             aggregates.create(con)
             tasks.create(con)
             evidence.create(con)
@@ -268,6 +286,9 @@ class Store:
         if not row or int(row[0]) < SCHEMA_VERSION:
             with self.transaction() as con:
                 self._migrate(con)
+        if _missing_fields(self):
+            with self.transaction() as con:
+                _add_fields(con)
 
     def _seed_boundaries(self) -> None:
         from txip_geo.areas import boundaries
@@ -434,6 +455,7 @@ class Store:
     @staticmethod
     def _insert_frame(con, kind: schema.Kind, import_id: int, records: pd.DataFrame) -> int:
         """Insert records of one import; returns how many."""
+        _add_fields(con)  # a store restored under this handle may predate an optional field
         cols = [n for n, _ in _record_columns(kind)]
         frame = records.copy(deep=False)  # columns are added, none changed: no need to copy the data
         frame["import_id"] = import_id
@@ -655,6 +677,12 @@ class Store:
         self._current()
         with self.reading() as con:
             return aggregates.counts(con, aggregates.snapshot(con, as_of, upto), long_cut, tuple(keys))
+
+    def patent_code_counts(self, as_of: str | None = None, *, long_cut: str, upto: int | None = None) -> pd.DataFrame:
+        """The same rows counted per patent_counts' keys and their IPC cells (figures.industries)."""
+        self._current()
+        with self.reading() as con:
+            return aggregates.code_counts(con, aggregates.snapshot(con, as_of, upto), long_cut)
 
     def patent_sources(self, as_of: str | None = None, upto: int | None = None) -> pd.DataFrame:
         """The same rows counted per import (file_name, is_sample, as_of) and outside / type / status / year."""
