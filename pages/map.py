@@ -26,7 +26,7 @@ ref = state.figures()  # unfiltered: class breaks and year range come from here
 if "map_init" not in st.session_state:
     st.session_state.map_init = True
     ind = state.query("ind")
-    st.session_state.indicator = ind if ind in views.INDICATORS else "patents"
+    st.session_state.indicator = ind if ind in views.MAP_INDICATORS else "patents"
     st.session_state.view = "parks" if state.query("view") == "parks" else "units"
     code = state.query("unit")
     st.session_state.unit_pick = code if code in gaz.by_code or code in gaz.park_by_code else ""
@@ -35,7 +35,7 @@ if "map_init" not in st.session_state:
 with st.sidebar:
     st.subheader(t("map.filters"))
     st.selectbox(
-        t("map.indicator"), views.INDICATORS, key="indicator", format_func=lambda k: views.indicator_label(k)[0]
+        t("map.indicator"), views.MAP_INDICATORS, key="indicator", format_func=lambda k: views.indicator_label(k)[0]
     )
     st.radio(
         t("map.view"),

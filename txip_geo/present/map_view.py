@@ -21,7 +21,8 @@ from txip_geo.present import mapspec as maps
 from txip_geo.present.mapspec import POINT_STYLES, MapSpec, PointLayer
 from txip_geo.strings import t
 
-# Indicators the map can colour by (per-area metric columns of figures.METRICS).
+# Indicators the map, the 联席会议 views, the deck and the print maps colour by (per-area metric columns of
+# figures.METRICS).
 INDICATORS = [
     "patents",
     "invention_patents",
@@ -32,8 +33,9 @@ INDICATORS = [
     "cases",
     "zero_patent_above_scale",
     "zero_patent_high_tech",
-    *industry_view.INDICATORS,  # each industry's patents (counted when first shown)
 ]
+# The map page also colours by each industry's patents (counted when first shown; not in the exports yet).
+MAP_INDICATORS = [*INDICATORS, *industry_view.INDICATORS]
 # How the zero class of a "less is better" indicator reads (strings key; default map.legend_zero_none "0（无）").
 ZERO_LABELS = {"zero_patent_above_scale": "map.legend_zero_no_gap", "zero_patent_high_tech": "map.legend_zero_no_gap"}
 
