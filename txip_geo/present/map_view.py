@@ -21,8 +21,7 @@ from txip_geo.present import mapspec as maps
 from txip_geo.present.mapspec import POINT_STYLES, MapSpec, PointLayer
 from txip_geo.strings import t
 
-# Indicators the map, the 联席会议 views, the deck and the print maps colour by (per-area metric columns of
-# figures.METRICS).
+# Indicators the map, the 联席会议 views, the deck and the print maps colour by (per-area columns of METRICS).
 INDICATORS = [
     "patents",
     "invention_patents",
