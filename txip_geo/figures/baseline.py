@@ -317,15 +317,25 @@ def year_ends(baseline: str, current: str) -> list[str]:
 
 
 def goal_series(
-    store, settings: Settings, baseline: str, current: str, goals=SERIES_GOALS, sources: dict | None = None
+    store,
+    settings: Settings,
+    baseline: str,
+    current: str,
+    goals=SERIES_GOALS,
+    sources: dict | None = None,
+    known: dict | None = None,
 ) -> pd.DataFrame:
     """One value per year end for the goals whose records are dated: goal_id, year, date, value (the goal's
     figure as of that date), annual (that calendar year's own amount: cumulative goals' additions, rates of the
-    cases accepted that year), method (how the kinds were read at that date)."""
-    rows, sources = [], ({} if sources is None else sources)
+    cases accepted that year), method (how the kinds were read at that date). `known` maps a date to its
+    (figures, year's figures, view) already computed with the same settings and sources (compare's baseline)."""
+    rows, sources, known = [], ({} if sources is None else sources), (known or {})
     for day in year_ends(baseline, current):
-        fs, view = figures_at(store, settings, day, sources=sources)
-        year_fs, _ = figures_at(store, settings.with_(plan_start=f"{day[:4]}-01-01"), day, view)
+        if day in known:
+            fs, year_fs, view = known[day]
+        else:
+            fs, view = figures_at(store, settings, day, sources=sources)
+            year_fs, _ = figures_at(store, settings.with_(plan_start=f"{day[:4]}-01-01"), day, view)
         ev, ev_year = evaluate(fs).set_index("id"), evaluate(year_fs).set_index("id")
         for gid in goals:
             method = _method_of(GOAL_KINDS[gid], view.plan)
@@ -354,5 +364,6 @@ def compare(store, settings: Settings | None = None, baseline: str = BASELINE, *
     areas = area_comparison(then, then_year, now, view.plan)
     comp = Comparison(baseline, current, then, then_year, now, view.plan, dict(view.unknown), goals, areas)
     if series:
-        comp.series = goal_series(store, s, baseline, current, sources=sources)
+        known = {baseline: (then, then_year, view)}
+        comp.series = goal_series(store, s, baseline, current, sources=sources, known=known)
     return comp
