@@ -118,6 +118,17 @@ def test_legend_reads_increase_no_change_decrease_and_no_baseline_in_words():
     assert labels[0] == "增加 " + mapspec.class_labels(list(scale([-12, -1, 0, 2, 6, 30]).bounds))[-1] + "（向好）"
 
 
+def test_legend_lists_only_the_directions_that_occur():
+    ups_only = scale([0, 2, 6, 30, None])
+    labels = [lbl for _, lbl in mapspec.change_legend_entries(ups_only)]
+    assert not any(lbl.startswith("减少") for lbl in labels)
+    assert sum(lbl.startswith("增加") for lbl in labels) == len(ups_only.bounds)
+    downs_only = scale([-4, -1], less=True)
+    labels = [lbl for _, lbl in mapspec.change_legend_entries(downs_only)]
+    assert not any(lbl.startswith("增加") for lbl in labels)
+    assert labels[-2:] == ["减少 " + mapspec.class_labels(list(downs_only.bounds))[-1] + "（向好）", "无基期数据"]
+
+
 def test_rate_changes_keep_decimals_and_read_in_points():
     sc = scale([-0.4, 1.25, 6.3], decimals=2)
     labels = [lbl for _, lbl in mapspec.change_legend_entries(sc)]
@@ -135,7 +146,7 @@ def test_degenerate_changes_all_zero_or_none_known():
     zeros = scale([0, 0, 0])
     assert zeros.bounds == (1.0,) and all(mapspec.change_class(0, zeros) == "zero" for _ in range(3))
     labels = [lbl for _, lbl in mapspec.change_legend_entries(zeros)]
-    assert labels == ["增加 1（向好）", "无变化", "减少 1（变差）", "无基期数据"]
+    assert labels == ["无变化", "无基期数据"]  # no area changed: no class of change to read
     nothing = scale([None, None])
     assert all(mapspec.change_class(v, nothing) == "missing" for v in (None, np.nan))
 

@@ -336,20 +336,24 @@ class ChangeScale:
     spec_legend_entries, which every renderer calls, draw them as such): `bounds` are the upper bounds of the classes
     on each side of 0, the same for increases and decreases (symmetric around 0; whole numbers for counts).
     `less_is_better`: a decrease is the good direction. `missing_label`: what an area without a change reads
-    (无基期数据 when the indicator has no baseline, else 无数据)."""
+    (无基期数据 when the indicator has no baseline, else 无数据). `ups`/`downs`: whether any area increased /
+    decreased -- the legend lists only the side that occurs (the classes stay symmetric)."""
 
     bounds: tuple[float, ...]
     decimals: int = 0
     less_is_better: bool = False
     missing_label: str = ""
+    ups: bool = True
+    downs: bool = True
 
 
 def change_scale(values, decimals: int = 0, less_is_better: bool = False, missing_label: str = "", k: int = 4):
     """Symmetric classes for changes: class_breaks of the sizes of the non-zero changes (whole-number classes when
     `decimals` is 0), on both sides of 0."""
-    sizes = [abs(float(v)) for v in values if v is not None and not pd.isna(v) and v != 0]
-    bounds = class_breaks(sizes, k=k, integer=decimals == 0)
-    return ChangeScale(tuple(bounds), decimals, less_is_better, missing_label or t("change.no_baseline"))
+    known = [float(v) for v in values if v is not None and not pd.isna(v) and v != 0]
+    bounds = class_breaks([abs(v) for v in known], k=k, integer=decimals == 0)
+    ups, downs = any(v > 0 for v in known), any(v < 0 for v in known)
+    return ChangeScale(tuple(bounds), decimals, less_is_better, missing_label or t("change.no_baseline"), ups, downs)
 
 
 def change_class(value, scale: ChangeScale) -> str | int:
@@ -394,7 +398,8 @@ def change_style(value, scale: ChangeScale, selected: bool = False) -> dict:
 
 def change_legend_entries(scale: ChangeScale) -> list[tuple[str, str]]:
     """(colour, label) of every class, largest increase first, then 无变化, the decreases, and the areas with no
-    change known last; each class says in words what it means ("增加 3–5（向好）")."""
+    change known last; each class says in words what it means ("增加 3–5（向好）"). A side no area falls on is left
+    out (a map where nothing decreased lists no decreases)."""
     ranges = class_labels(list(scale.bounds), scale.decimals)
     n = len(scale.bounds)
 
@@ -408,6 +413,7 @@ def change_legend_entries(scale: ChangeScale) -> list[tuple[str, str]]:
         (change_color(-i, scale), t("change.legend_down", range=ranges[i - 1], meaning=word(-i)))
         for i in range(1, n + 1)
     ]
+    ups, downs = (ups if scale.ups else []), (downs if scale.downs else [])
     return [*ups, (NO_CHANGE_COLOR, t("change.legend_zero")), *downs, (MISSING_COLOR, scale.missing_label)]
 
 
