@@ -18,4 +18,13 @@ bash scripts/setup.sh --dev
 # Lint first (rules and the complexity bound in pyproject.toml): a finding fails the run before the tests start.
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-exec .venv/bin/python -m pytest "$@"
+# Tests named on the command line (a file, a node id, -k/-m): run as asked, in one process.
+for a in "$@"; do
+  case "$a" in -q | -qq | -v | -vv | -rs | -ra | -x | --tb=*) ;; *) exec .venv/bin/python -m pytest "$@" ;; esac
+done
+# The whole suite in two phases. 1) Everything that only needs a CPU, over both cores: pytest-xdist, one worker per
+# core, whole files to a worker (--dist loadfile) so a file's module fixtures are built once. 2) The tests that measure
+# time or drive a server and a browser (browser, load, benchmark), alone on the machine, as their bounds assume.
+PHASE2="browser or load or benchmark"
+.venv/bin/python -m pytest -n "${TXIP_TEST_WORKERS:-2}" --dist loadfile -m "not ($PHASE2)" "$@"
+exec .venv/bin/python -m pytest -p no:xdist -m "$PHASE2" "$@"

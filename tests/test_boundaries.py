@@ -348,9 +348,10 @@ def test_locate_one_million_points_quickly(townships):
     rng = np.random.default_rng(2)
     lon = rng.uniform(119.85, 120.42, 1_000_000)
     lat = rng.uniform(31.92, 32.43, 1_000_000)
-    start = time.perf_counter()
+    # CPU time, not wall time: a busy machine (the suite's parallel workers) stretches the wall clock, not the work.
+    start = time.process_time()
     codes = boundaries.locate_points(lon, lat, townships)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert len(codes) == 1_000_000
     assert elapsed < 10, elapsed
 
