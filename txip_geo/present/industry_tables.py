@@ -176,6 +176,8 @@ def notes(fs: FigureSet, all_classes: bool | None = None) -> list[str]:
             local=bases.get(t("industries.basis_local"), 0),
         ),
     ]
+    if fig.report.unmapped:
+        out.append(t("industry_tables.unmapped", n=fig.report.unmapped))
     return out + fig.report.messages()
 
 
