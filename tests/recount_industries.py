@@ -38,37 +38,42 @@ def recount_industries(p: pd.DataFrame, all_classes: bool) -> pd.DataFrame:
     """One row per (patent, industry): a patent's main class (or every class) matched to the table's prefixes;
     a patent matched to none (a design included) has one row, industry 'other'."""
     m = mapping()
-    out = []
-    for _, r in p.iterrows():
+    by_key = m.groupby("key")["industry"].apply(set).to_dict()
+
+    def industries(ptype, ipc, ipc_all) -> list[str]:
         inds = set()
-        if r["ptype"] != "design":
-            main, alls = codes_of(r["ipc"]), codes_of(r["ipc_all"])
-            codes = (main + alls) if all_classes else (main[:1] or alls[:1])
-            for c in codes:
+        if ptype != "design":
+            main, alls = codes_of(ipc), codes_of(ipc_all)
+            for c in (main + alls) if all_classes else (main[:1] or alls[:1]):
                 if not re.fullmatch(r"[A-H]\d\d[A-Z]\d{1,4}/\d{1,6}", c):
                     continue
                 group = c[:4] + str(int(c[4:].split("/")[0]))
-                inds |= set(m.loc[m["key"].isin([c[:3], c[:4], group]), "industry"])
-        out += [{**r.to_dict(), "industry": i} for i in (inds or {OTHER})]
-    cols = [*p.columns, "industry"]
-    return pd.DataFrame(out, columns=cols)
+                for k in (c[:3], c[:4], group):
+                    inds |= by_key.get(k, set())
+        return sorted(inds) or [OTHER]
+
+    cells = zip(p["ptype"], p["ipc"].fillna(""), p["ipc_all"].fillna(""))
+    out = p.assign(industry=[industries(*c) for c in cells]).explode("industry")
+    return out.reset_index(drop=True)
 
 
 def tally(rows: pd.DataFrame, key: str | None) -> dict:
     """{(code, industry): [patents, invention_patents_valid, invention_patents_long]} (key None: the city)."""
-    out = {}
-    for _, r in rows.iterrows():
-        if r["method"] == "outside":
-            continue
-        k = (r[key] if key else "city", r["industry"])
-        if key and not isinstance(r[key], str):
-            continue
-        inv_valid = r["ptype"] == "invention" and r["st"] == "valid"
-        v = out.setdefault(k, [0, 0, 0])
-        v[0] += 1
-        v[1] += int(inv_valid)
-        v[2] += int(inv_valid and bool(r["long"]))
-    return out
+    rows = rows[rows["method"] != "outside"]
+    if key:
+        rows = rows[rows[key].map(lambda v: isinstance(v, str))]
+    inv_valid = (rows["ptype"] == "invention") & (rows["st"] == "valid")
+    counts = pd.DataFrame(
+        {
+            "code": rows[key] if key else "city",
+            "industry": rows["industry"],
+            "patents": 1,
+            "valid": inv_valid.astype(int),
+            "long": (inv_valid & rows["long"].astype(bool)).astype(int),
+        }
+    )
+    g = counts.groupby(["code", "industry"])[["patents", "valid", "long"]].sum()
+    return {k: [int(x) for x in v] for k, v in zip(g.index, g.to_numpy())}
 
 
 def recount_tally(p: pd.DataFrame, all_classes: bool) -> dict:

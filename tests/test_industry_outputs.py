@@ -309,16 +309,16 @@ def test_goals_page_breaks_g01_g02_down_by_industry(page, sample):
         "合计" in c.value and f"{int(comp.now.city['invention_patents_valid']):,}" in c.value for c in page.caption
     )
 
-    # one park; then every township's G02 change by industry
-    page.selectbox(key="goals_ind_scope").set_value(("parks", "P01")).run()
+    # one park; and every township's G02 change by industry (the expander)
+    page.selectbox(key="goals_ind_scope").set_value(("parks", "P01"))
+    page.radio(key="goals_ind_goal").set_value("G02")
+    page.radio(key="goals_ind_value").set_value("change").run()
     assert not page.exception
     pd.testing.assert_frame_equal(
         frame(page, *GOAL_TABLE).reset_index(drop=True),
         want_breakdown(comp, now, then, "park_code", "P01"),
         check_dtype=False,
     )
-    page.radio(key="goals_ind_goal").set_value("G02").run()
-    page.radio(key="goals_ind_value").set_value("change").run()
     areas = frame(page, *AREA_TABLE).set_index("代码")
     for code, row in areas.iterrows():
         want = [cell(now, "unit_code", code, c, 2) - cell(then, "unit_code", code, c, 2) for c in CATS]
