@@ -200,7 +200,9 @@ layer, code = st.selectbox(
     key="goals_ind_scope",
 )
 st.dataframe(
-    industry.goal_breakdown(comp, layer, code, all_classes=all_classes), hide_index=True, key="goals_ind_table"
+    industry.goal_breakdown(comp, layer, code, all_classes=all_classes, short=True),
+    hide_index=True,
+    key="goals_ind_table",
 )
 scope_name = t("industry_tables.scope_city") if code is None else area_names[code]
 totals = comp.now.city if code is None else getattr(comp.now, layer).set_index("code").loc[code]
@@ -210,9 +212,9 @@ st.caption(
         for g, m in industry.GOALS.items()
     )
 )
-g01 = comp.goals.set_index("id").loc["G01"]
+st.caption(industry.goals_line(comp))
 st.caption(
-    t("industry_tables.baseline_caption", method=g01["baseline_method_label"], note=g01["baseline_note"])
+    comp.goals.set_index("id").loc["G01", "baseline_note"]
     if industry.has_baseline(comp)
     else t("industry_tables.no_baseline_caption", date=comp.baseline)
 )

@@ -61,24 +61,42 @@ def has_baseline(comp) -> bool:
     return "G01" in g.index and g.loc["G01", "baseline_method"] != "none"
 
 
-def goal_breakdown(comp, layer: str = "city", code: str | None = None, *, all_classes: bool | None = None, fs=None):
+def goal_breakdown(
+    comp,
+    layer: str = "city",
+    code: str | None = None,
+    *,
+    all_classes: bool | None = None,
+    fs=None,
+    short: bool = False,
+):
     """G01 and G02 by category for the city (layer city) or one township / park (layer units | parks, its code):
     columns 产业, then per goal 基期（date）, 当前, 变化 -- the baseline columns only where the comparison gives
-    them (`comp` None: `fs`, now only). Numbers, one row per category (其他/未归类 last)."""
+    them (`comp` None: `fs`, now only); `short`: headers 'G01 基期', 'G01 当前', 'G01 变化' (goals_line says what
+    they are). Numbers, one row per category (其他/未归类 last)."""
     now_fs = fs if comp is None else comp.now
     now = figures(now_fs, all_classes).breakdown(layer, code)
     then = figures(comp.then, all_classes).breakdown(layer, code) if has_baseline(comp) else None
     out = pd.DataFrame({t("industries.industry"): [label(c) for c in CATEGORIES]})
+
+    def col(key: str, goal: str) -> str:
+        return t(f"industry_tables.{key}_short", goal=goal) if short else _col(key, goal, comp)
+
     for goal, measure in GOALS.items():
         cur = now[measure].reindex(list(CATEGORIES)).astype(int).to_numpy()
         if then is not None:
             base = then[measure].reindex(list(CATEGORIES)).astype(int).to_numpy()
-            out[_col("col_then", goal, comp)] = base
-            out[_col("col_now", goal)] = cur
-            out[_col("col_change", goal)] = cur - base
+            out[col("col_then", goal)] = base
+            out[col("col_now", goal)] = cur
+            out[col("col_change", goal)] = cur - base
         else:
-            out[_col("col_now", goal)] = cur
+            out[col("col_now", goal)] = cur
     return out
+
+
+def goals_line(comp) -> str:
+    """What the short headers mean: the goals' names, and the baseline's date and method where there is one."""
+    return baseline_line(comp) or t("industry_tables.goals_line", goals="、".join(goal_header(g) for g in GOALS))
 
 
 def area_breakdown(
