@@ -207,19 +207,18 @@ st.dataframe(
 scope_name = t("industry_tables.scope_city") if code is None else area_names[code]
 totals = comp.now.city if code is None else getattr(comp.now, layer).set_index("code").loc[code]
 st.caption(
-    " ".join(
+    t("goal_basis.rule_sep").join(
         t("industry_tables.total", scope=scope_name, goal=industry.goal_header(g), n=progress.fmt_number(totals[m]))
         for g, m in industry.GOALS.items()
     )
 )
-st.caption(industry.goals_line(comp))
-st.caption(
+base_note = (
     comp.goals.set_index("id").loc["G01", "baseline_note"]
     if industry.has_baseline(comp)
     else t("industry_tables.no_baseline_caption", date=comp.baseline)
 )
-for line in industry.notes(comp.now, all_classes):
-    st.caption(line)
+st.caption(t("goal_basis.rule_sep").join([industry.goals_line(comp), base_note]))
+st.caption(t("goal_basis.rule_sep").join(industry.notes(comp.now, all_classes)))
 with st.expander(t("industry_tables.areas"), expanded=False):
     c1, c2, c3 = st.columns(3)
     ind_layer = c1.radio(
@@ -240,8 +239,8 @@ with st.expander(t("industry_tables.areas"), expanded=False):
         horizontal=True,
         key="goals_ind_value",
     )
-    st.dataframe(
-        industry.area_breakdown(comp, ind_layer, ind_goal, ind_value, all_classes=all_classes),
+    st.dataframe(  # the names only: the codes would push the last industries out of sight
+        industry.area_breakdown(comp, ind_layer, ind_goal, ind_value, all_classes=all_classes).iloc[:, 1:],
         hide_index=True,
         key="goals_ind_areas",
     )

@@ -292,7 +292,7 @@ def frame(page, *columns: str) -> pd.DataFrame:
 
 
 GOAL_TABLE = ("产业", "G01 当前")
-AREA_TABLE = ("代码", "其他/未归类")
+AREA_TABLE = ("镇街", "其他/未归类")
 
 
 def test_goals_page_breaks_g01_g02_down_by_industry(page, sample):
@@ -321,8 +321,9 @@ def test_goals_page_breaks_g01_g02_down_by_industry(page, sample):
         want_breakdown(comp, now, then, "park_code", "P01", short=True),
         check_dtype=False,
     )
-    areas = frame(page, *AREA_TABLE).set_index("代码")
-    for code, row in areas.iterrows():
+    areas = frame(page, *AREA_TABLE)
+    assert list(areas["镇街"]) == list(comp.now.units["name"])
+    for code, (_, row) in zip(comp.now.units["code"], areas.iterrows()):
         want = [cell(now, "unit_code", code, c, 2) - cell(then, "unit_code", code, c, 2) for c in CATS]
         assert list(row.iloc[1:]) == want, code
 
