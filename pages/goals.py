@@ -15,6 +15,7 @@ import streamlit as st
 from txip_geo.figures.goals import evaluate
 from txip_geo.present import baseline_view as change
 from txip_geo.present import goal_tables as progress
+from txip_geo.present import industry_tables as industry
 from txip_geo.present import task_view
 from txip_geo.render import acceptance, gis
 from txip_geo.strings import t
@@ -183,6 +184,66 @@ st.dataframe(
     hide_index=True,
     key="goals_milestones",
 )
+
+# -- G01 and G02 by industry (figures.industries): the city or one township / park, baseline → now ----------------------
+st.subheader(t("industry_tables.section"))
+st.caption(t("industry_tables.section_help"))
+all_classes = st.toggle(
+    t("industry_tables.all_classes"), value=bool(fs.settings.industry_all_classes), key="goals_ind_all"
+)
+scopes = [("city", None)] + [(layer, c) for layer in industry.LAYERS for c in getattr(fs, layer)["code"]]
+area_names = {c: n for layer in industry.LAYERS for c, n in zip(getattr(fs, layer)["code"], getattr(fs, layer)["name"])}
+layer, code = st.selectbox(
+    t("industry_tables.scope"),
+    scopes,
+    format_func=lambda s: t("industry_tables.scope_city") if s[1] is None else area_names[s[1]],
+    key="goals_ind_scope",
+)
+st.dataframe(
+    industry.goal_breakdown(comp, layer, code, all_classes=all_classes, short=True),
+    hide_index=True,
+    key="goals_ind_table",
+)
+scope_name = t("industry_tables.scope_city") if code is None else area_names[code]
+totals = comp.now.city if code is None else getattr(comp.now, layer).set_index("code").loc[code]
+st.caption(
+    t("goal_basis.rule_sep").join(
+        t("industry_tables.total", scope=scope_name, goal=industry.goal_header(g), n=progress.fmt_number(totals[m]))
+        for g, m in industry.GOALS.items()
+    )
+)
+base_note = (
+    comp.goals.set_index("id").loc["G01", "baseline_note"]
+    if industry.has_baseline(comp)
+    else t("industry_tables.no_baseline_caption", date=comp.baseline)
+)
+st.caption(t("goal_basis.rule_sep").join([industry.goals_line(comp), base_note]))
+st.caption(t("goal_basis.rule_sep").join(industry.notes(comp.now, all_classes)))
+with st.expander(t("industry_tables.areas"), expanded=False):
+    c1, c2, c3 = st.columns(3)
+    ind_layer = c1.radio(
+        t("industry_tables.scope"),
+        industry.LAYERS,
+        format_func=lambda v: t(f"industry_tables.col_{v}"),
+        horizontal=True,
+        key="goals_ind_layer",
+    )
+    ind_goal = c2.radio(
+        t("industry_tables.pick_goal"), list(industry.GOALS), format_func=industry.goal_header, key="goals_ind_goal"
+    )
+    values = ["now", "then", "change"] if industry.has_baseline(comp) else ["now"]
+    ind_value = c3.radio(
+        t("industry_tables.pick_value"),
+        values,
+        format_func=lambda v: t(f"industry_tables.value_{v}"),
+        horizontal=True,
+        key="goals_ind_value",
+    )
+    st.dataframe(  # the names only: the codes would push the last industries out of sight
+        industry.area_breakdown(comp, ind_layer, ind_goal, ind_value, all_classes=all_classes).iloc[:, 1:],
+        hide_index=True,
+        key="goals_ind_areas",
+    )
 
 # -- one goal in detail -------------------------------------------------------------------------------------------------
 st.divider()

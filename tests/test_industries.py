@@ -10,13 +10,10 @@ import contextlib
 import csv
 import io
 import json
-import re
-import unicodedata
 
-import pandas as pd
 import pytest
 import recount as R
-import recount_fixtures as F
+from recount_industries import ROWS, recount_tally, write_export
 
 from txip_geo.figures import industries as I
 from txip_geo.figures.compute import Settings, compute
@@ -36,119 +33,23 @@ def cli(*argv) -> str:
     return buf.getvalue()
 
 
-# -- the independent recount -------------------------------------------------------------------------------------------
-
-
-def mapping() -> pd.DataFrame:
-    m = pd.read_csv(R.DATA / "ipc_industries.csv", dtype=str, encoding="utf-8-sig")
-    m["key"] = m["prefix"].str.replace(" ", "", regex=False)  # "C07C 51" -> "C07C51"
-    return m
-
-
-def codes_of(cell: str) -> list[str]:
-    """A cell's codes, compacted: full-width to half-width, no spaces, upper case, version suffix dropped."""
-    s = unicodedata.normalize("NFKC", cell or "").upper()
-    return [re.sub(r"\(\d{4}\.\d{2}\)$", "", c.replace(" ", "").strip()) for c in re.split(r"[;,]", s) if c.strip()]
-
-
-def recount_industries(p: pd.DataFrame, all_classes: bool) -> pd.DataFrame:
-    """One row per (patent, industry): a patent's main class (or every class) matched to the table's prefixes."""
-    m = mapping()
-    out = []
-    for _, r in p.iterrows():
-        if r["ptype"] == "design":
-            continue
-        main, alls = codes_of(r["ipc"]), codes_of(r["ipc_all"])
-        codes = (main + alls) if all_classes else (main[:1] or alls[:1])
-        inds = set()
-        for c in codes:
-            if not re.fullmatch(r"[A-H]\d\d[A-Z]\d{1,4}/\d{1,6}", c):
-                continue
-            group = c[:4] + str(int(c[4:].split("/")[0]))
-            inds |= set(m.loc[m["key"].isin([c[:3], c[:4], group]), "industry"])
-        out += [{**r.to_dict(), "industry": i} for i in inds]
-    cols = [*p.columns, "industry"]
-    return pd.DataFrame(out, columns=cols)
-
-
-def tally(rows: pd.DataFrame, key: str | None) -> dict:
-    """{(code, industry): [patents, invention_patents_valid, invention_patents_long]} (key None: the city)."""
-    out = {}
-    for _, r in rows.iterrows():
-        if r["method"] == "outside":
-            continue
-        k = (r[key] if key else "city", r["industry"])
-        if key and not isinstance(r[key], str):
-            continue
-        inv_valid = r["ptype"] == "invention" and r["st"] == "valid"
-        v = out.setdefault(k, [0, 0, 0])
-        v[0] += 1
-        v[1] += int(inv_valid)
-        v[2] += int(inv_valid and bool(r["long"]))
-    return out
+# -- the independent recount (tests/recount_industries.py) ------------------------------------------------------------
 
 
 def app_tally(fig: I.IndustryFigures) -> dict:
+    """The app's figures as recount_tally gives them: nonzero entries, 'other' (in none of the six) included."""
     out = {}
     for key, df in (("unit_code", fig.units), ("park_code", fig.parks)):
         for (code, ind), r in df.iterrows():
             if r.sum():
                 out[(key, code, ind)] = [int(r[m]) for m in MEASURES]
-    for ind, r in fig.city.iterrows():
+        for code, r in fig.other[key.removesuffix("_code") + "s"].iterrows():
+            if r.sum():
+                out[(key, code, I.OTHER)] = [int(r[m]) for m in MEASURES]
+    for ind, r in fig.breakdown("city").iterrows():
         if r.sum():
             out[("city", "city", ind)] = [int(r[m]) for m in MEASURES]
     return out
-
-
-def recount_tally(p: pd.DataFrame, all_classes: bool) -> dict:
-    rows = recount_industries(p, all_classes)
-    out = {}
-    for key in ("unit_code", "park_code", None):
-        for (code, ind), v in tally(rows, key).items():
-            out[(key or "city", code, ind)] = v
-    return out
-
-
-# -- a CNIPA-style export ----------------------------------------------------------------------------------------------
-
-
-def app_no(year: int, ptype: int, serial: int) -> str:
-    body = f"{year}{ptype}{serial:07d}"
-    return f"{body}.{F.check_digit(body)}"
-
-
-# (type 1 invention / 2 utility / 3 design, year, status, 主分类号, 分类号, township, park)
-ROWS = [
-    (1, 2012, "有效", "C07C 51/00", "C07C 51/00;A61K 31/19", "济川街道", ""),  # long; all classes: + biomed
-    (1, 2020, "有效", "A61K31/00", "A61K31/00;A61P35/00;C07D401/04", "黄桥镇", "黄桥经济开发区"),
-    (1, 2011, "有效", "Ｃ０７Ｋ　１４／４７", "", "滨江镇", "泰兴经济开发区"),  # full-width; C07 and C07K: two
-    (2, 2021, "有效", "C07C  51/00", "", "滨江镇", "泰兴经济开发区"),
-    (1, 2019, "失效", "F16H 1/32", "F16H 1/32；B25J 9/08", "黄桥镇", ""),
-    (1, 2013, "有效", "B01D 53/18(2006.01)", "", "济川街道", ""),  # version suffix; group row B01D 53
-    (1, 2014, "有效", "B01D 46/00", "B01D 46/00;B01D 53/04", "济川街道", ""),  # main: none; all: green
-    (2, 2022, "有效", "", "A23L 2/38;C12G 3/04", "延令街道", ""),  # empty 主分类号: first 分类号 is main
-    (1, 2023, "审中", "G06F 16/00", "G06F 16/00", "黄桥镇", ""),  # in no industry
-    (1, 2016, "有效", "XYZ 1/00", "", "济川街道", ""),  # malformed
-    (1, 2017, "有效", "C07C", "", "滨江镇", ""),  # malformed (subclass only)
-    (3, 2020, "有效", "09-01", "09-01", "黄桥镇", ""),  # design: Locarno
-    (1, 2010, "有效", "H01M 10/0525", "H01M 10/0525;H01L 31/18", "延令街道", ""),
-    (1, 2015, "有效", "A23N 12/08", "A23N 12/08; A23L 19/00", "济川街道", ""),
-]
-
-
-def write_export(path, rows=ROWS, with_ipc=True):
-    head = ["申请号", "名称", "申请人", "申请日", "专利类型", "法律状态"]
-    head += ["主分类号", "分类号"] if with_ipc else []
-    head += ["所属镇街", "所属园区"]
-    types = {1: "发明", 2: "实用新型", 3: "外观设计"}
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(head)
-        for i, (t_, y, st, main, alls, town, park) in enumerate(rows, start=1):
-            cells = [app_no(y, t_, 100 + i), f"专利{i}（样例）", "泰兴示例化工有限公司（样例）", f"{y}-03-01"]
-            cells += [types[t_], st] + ([main, alls] if with_ipc else []) + [town, park]
-            w.writerow(cells)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +71,12 @@ def test_export_figures_equal_the_recount(export_store, all_classes):
     want = recount_tally(raw, all_classes)
     assert app_tally(fig) == want
     # the fixture is not trivial: every industry and several townships and parks count something
-    assert {k[2] for k in want} == set(I.INDUSTRIES) if all_classes else len({k[2] for k in want}) >= 5
+    six = {k[2] for k in want} - {I.OTHER}
+    assert six == set(I.INDUSTRIES) if all_classes else len(six) >= 5
     assert any(k[0] == "park_code" for k in want)
+    # 其他/未归类: the design, G06F, the two malformed and (main class only) B01D 46 -- per township too
+    assert want[("city", "city", I.OTHER)][0] == (4 if all_classes else 5)
+    assert any(k[0] == "unit_code" and k[2] == I.OTHER for k in want)
 
 
 def test_export_specific_rules(export_store):
@@ -232,7 +137,7 @@ def test_sample_figures_equal_the_recount(sample_store, all_classes):
     fig = I.industry_figures(compute(Store(db), Settings(industry_all_classes=all_classes)))
     want = recount_tally(raw, all_classes)
     assert app_tally(fig) == want
-    assert {k[2] for k in want} == set(I.INDUSTRIES)  # the sample's IPC codes reach all six industries
+    assert {k[2] for k in want} == {*I.INDUSTRIES, I.OTHER}  # the sample's IPC codes reach all six industries
     assert (raw["ipc_all"].str.contains(";")).sum() > 1000  # and a third carry a 分类号 cell of two codes
 
 
@@ -246,6 +151,7 @@ def test_no_ipc_column_counts_nothing_and_says_so(tmp_path):
     fig = I.industry_figures(compute(Store(db)))
     assert int(fig.units.to_numpy().sum()) == int(fig.parks.to_numpy().sum()) == int(fig.city.to_numpy().sum()) == 0
     assert fig.report.no_code == len(ROWS) - 1 and fig.report.design == 1
+    assert fig.breakdown("city").loc[I.OTHER, "patents"] == len(ROWS)  # every patent is 其他/未归类
     assert any("无分类号" in m for m in fig.report.messages())
 
 
@@ -258,6 +164,7 @@ def test_only_design_patents(tmp_path):
     fig = I.industry_figures(fs)
     assert int(fig.city.to_numpy().sum()) == 0 and fig.report.design == 3 and not fig.report.malformed
     assert list(fig.mix("units", fs.units["code"].iloc[0])["patents"]) == [0] * 6
+    assert list(fig.breakdown("units", "321283001")["patents"]) == [0] * 6 + [3]  # 济川街道: three in 其他
 
 
 def test_empty_store(tmp_path):

@@ -191,6 +191,16 @@ class StoreAt:
             return self.store.patent_counts(src, long_cut=long_cut, upto=upto)
         return patent_counts(p, long_cut)
 
+    def patent_code_counts(self, as_of=None, *, long_cut: str, upto=None):
+        """Store.patent_code_counts as of the day (figures.industries): the chosen snapshot's, or the records wound
+        back (figures.industries counts them; without this the store's own snapshot on or before the day was read,
+        nothing when the baseline was derived from a later one)."""
+        p = self._patents(upto)
+        if p is None:
+            src = self.plan["patents"].source or "0000-00-00"
+            return self.store.patent_code_counts(src, long_cut=long_cut, upto=upto)
+        return p
+
     def patent_sources(self, as_of=None, upto=None):
         p = self._patents(upto)
         if p is None:

@@ -33,6 +33,9 @@ from txip_geo.paths import DATA_DIR
 from txip_geo.strings import t
 
 INDUSTRIES = ("fine_chem", "equipment", "biomed", "agri_processing", "food", "green_energy")
+# 其他/未归类: a patent counted in none of the six (codes outside the table, no code, no IPC notation, a design).
+OTHER = "other"
+CATEGORIES = (*INDUSTRIES, OTHER)
 # The map's indicator per industry: that industry's patents per area (a column `attach` adds to units and parks).
 INDICATORS = tuple(f"industry_{i}" for i in INDUSTRIES)
 # data/ipc_industries.csv `basis` words: 参照表 (from a CNIPA concordance), 本地判断 (a local judgement)
@@ -124,7 +127,8 @@ def patent_codes(p: pd.DataFrame, all_classes: bool = False) -> pd.Series:
 
 
 def classify(p: pd.DataFrame, all_classes: bool = False, table=None) -> tuple[pd.DataFrame, Report]:
-    """One row per (patent, industry) it counts in -- the patent's columns and `industry` -- and the report."""
+    """One row per (patent, industry) it counts in -- the patent's columns and `industry` -- and the report; a patent
+    in none of the six (a design, no code, codes not IPC notation or outside the table) has one row, industry OTHER."""
     report = Report()
     if p.empty:
         return p.assign(industry=pd.Series(dtype=object)), report
@@ -132,13 +136,13 @@ def classify(p: pd.DataFrame, all_classes: bool = False, table=None) -> tuple[pd
     weight = p["n"].astype(int).tolist() if "n" in p.columns else [1] * len(p)  # counts (Store.patent_code_counts)
     rows, inds = [], []
     for i, (codes, is_design, w) in enumerate(zip(patent_codes(p, all_classes).tolist(), design, weight)):
-        if is_design:
-            report.design += w
-            continue
-        if not codes:
-            report.no_code += w
-            continue
         found: set[str] = set()
+        if is_design or not codes:
+            report.design += w if is_design else 0
+            report.no_code += 0 if is_design else w
+            rows.append(i)
+            inds.append(OTHER)
+            continue
         for c in codes:
             n = normalise(c)
             if n is None:
@@ -147,7 +151,7 @@ def classify(p: pd.DataFrame, all_classes: bool = False, table=None) -> tuple[pd
                 found |= industries_of(n, table)
         if not found:
             report.unmapped += w
-        for ind in sorted(found, key=INDUSTRIES.index):
+        for ind in sorted(found, key=INDUSTRIES.index) or [OTHER]:
             rows.append(i)
             inds.append(ind)
     out = p.iloc[rows].reset_index(drop=True).assign(industry=inds)
@@ -168,14 +172,17 @@ def _counted(rows: pd.DataFrame, long_cut: str) -> pd.DataFrame:
     )
 
 
-def industry_counts(counted: pd.DataFrame, by: str | None, codes: list[str]) -> pd.DataFrame:
-    """MEASURES indexed by (code, industry) for `codes` (by=None: the city, index industry), zeros included."""
+def industry_counts(
+    counted: pd.DataFrame, by: str | None, codes: list[str], categories: tuple[str, ...] = INDUSTRIES
+) -> pd.DataFrame:
+    """MEASURES indexed by (code, industry) for `codes` (by=None: the city, index industry), zeros included; rows of
+    `categories` only (the six industries, or CATEGORIES with OTHER)."""
     if by is None:
         g = counted.groupby("industry")[list(MEASURES)].sum() if len(counted) else None
-        idx = pd.Index(INDUSTRIES, name="industry")
+        idx = pd.Index(categories, name="industry")
     else:
         g = counted.groupby([by, "industry"])[list(MEASURES)].sum() if len(counted) else None
-        idx = pd.MultiIndex.from_product([codes, INDUSTRIES], names=["code", "industry"])
+        idx = pd.MultiIndex.from_product([codes, categories], names=["code", "industry"])
     if g is None:
         return pd.DataFrame(0, index=idx, columns=list(MEASURES))
     g.index = g.index.set_names(idx.names)
@@ -184,11 +191,31 @@ def industry_counts(counted: pd.DataFrame, by: str | None, codes: list[str]) -> 
 
 @dataclass
 class IndustryFigures:
-    units: pd.DataFrame  # index (code, industry), columns MEASURES
+    units: pd.DataFrame  # index (code, industry), columns MEASURES; the six industries
     parks: pd.DataFrame
     city: pd.DataFrame  # index industry
     report: Report
     all_classes: bool
+    # The patents in none of the six (OTHER) per unit, park and the city: index code (the city: CITY), MEASURES.
+    other: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def breakdown(self, layer: str, code: str | None = None) -> pd.DataFrame:
+        """One area's (layer units | parks) or the city's (layer city) MEASURES by CATEGORIES: the six industries
+        and OTHER, zeros included. A patent in several industries counts in each: the rows may sum to more than
+        the area's patents."""
+        if layer == "city":
+            six, rest = self.city, self.other.get("city")
+            code = "city"
+        else:
+            df = self.units if layer == "units" else self.parks
+            six = df.xs(code, level="code") if code in df.index.get_level_values("code") else None
+            rest = self.other.get(layer)
+        if six is None:
+            six = pd.DataFrame(0, index=pd.Index(INDUSTRIES, name="industry"), columns=list(MEASURES))
+        o = rest.loc[code] if rest is not None and code in rest.index else pd.Series(0, index=list(MEASURES))
+        out = pd.concat([six, pd.DataFrame([o.to_numpy()], index=[OTHER], columns=list(MEASURES))])
+        out.index.name = "industry"
+        return out.astype(int)
 
     def mix(self, layer: str, code: str) -> pd.DataFrame:
         """One area's industry mix: rows the six industries (label), columns MEASURES."""
@@ -225,12 +252,20 @@ def industry_figures(fs) -> IndustryFigures:
     codes = fs.patent_codes() if getattr(fs, "patent_codes", None) else fs.records["patents"]
     rows, report = classify(codes, all_classes)
     counted = _counted(rows, long_cut(fs)) if len(rows) else rows
+    units, parks = list(fs.units["code"]), list(fs.parks["code"])
+    rest = counted[counted["industry"] == OTHER] if len(counted) else counted
+    rest_of = {  # OTHER per area: the one category's rows, index code
+        layer: industry_counts(rest, by, codes, (OTHER,)).xs(OTHER, level="industry")
+        for layer, by, codes in (("units", "unit_code", units), ("parks", "park_code", parks))
+    }
+    rest_of["city"] = industry_counts(rest, None, [], (OTHER,)).rename(index={OTHER: "city"})
     out = IndustryFigures(
-        units=industry_counts(counted, "unit_code", list(fs.units["code"])),
-        parks=industry_counts(counted, "park_code", list(fs.parks["code"])),
+        units=industry_counts(counted, "unit_code", units),
+        parks=industry_counts(counted, "park_code", parks),
         city=industry_counts(counted, None, []),
         report=report,
         all_classes=all_classes,
+        other=rest_of,
     )
     object.__setattr__(fs, "_industries", out)
     return out

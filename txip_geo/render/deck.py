@@ -2,7 +2,7 @@
 render.staticmap. Text is set in one named CJK font (East Asian and Latin typefaces both), as PowerPoint, WPS and
 LibreOffice need it.
 
-Length: one class drawing the nine kinds of slide and the few python-pptx XML helpers they share (fonts, cells,
+Length: one class drawing the ten kinds of slide and the few python-pptx XML helpers they share (fonts, cells,
 theme); the views' content comes from present.meeting and, for the 三年变化 section, present.baseline_view (its
 change map: present.change_view's spec, drawn as the other maps)."""
 
@@ -17,11 +17,13 @@ from txip_geo.figures import network
 from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.present import baseline_view as change
 from txip_geo.present import change_view
+from txip_geo.present import industry_tables as industry
 from txip_geo.present import map_view as views
 from txip_geo.present import mapspec as maps
 from txip_geo.present.meeting import (
     CHANGE_METRIC,
     Layers,
+    Step,
     actions_by_lead,
     footer_line,
     gap_spec,
@@ -85,14 +87,17 @@ def build_pptx(
     """The 16:9 deck: title, goal table, city map by indicator, gap map, one slide per township (only those with
     gaps when `only_gaps`), actions by lead unit; with a `comparison` (figures.baseline.compare) the 三年变化 section
     (goals baseline → now, the change map, the plan's tasks by lead unit with the register's `tasks`:
-    baseline_view.task_rows); the appendix of counting rules last. Text is set in `PPTX_FONT` (East Asian and Latin);
+    baseline_view.task_rows); the industry section (the city, every township, every park by industry:
+    present.industry_tables); the appendix of counting rules last. Text is set in `PPTX_FONT` (East Asian and Latin);
     maps are PNGs."""
     from txip_geo.render import staticmap
 
     deck = _Deck(fs, internal)
     gaps = network.gap_list(fs)
     points = unit_points(fs)
-    seq = steps(fs, indicator, only_gaps=only_gaps, title_step=True, deck_order=True, change=comparison is not None)
+    seq = with_industries(
+        steps(fs, indicator, only_gaps=only_gaps, title_step=True, deck_order=True, change=comparison is not None)
+    )
     deck.total = len(seq)
     for step in seq:
         if step.kind == "title":
@@ -123,9 +128,35 @@ def build_pptx(
             deck.actions_slide(step.title, actions_by_lead(fs, gaps))
         elif step.kind == "rules":
             deck.rules_slide(step.title, rule_rows(fs))
+        elif step.kind in INDUSTRY_STEPS:
+            _industry_slide(deck, step, comparison)
         else:
             _change_slide(deck, step, comparison, layers, tasks, dpi)
     return deck.save()
+
+
+# The industry section (present.industry_tables): the city, every township, every park by industry.
+INDUSTRY_STEPS = {"industry_city": "deck_city", "industry_units": "deck_units", "industry_parks": "deck_parks"}
+
+
+def with_industries(seq: list[Step]) -> list[Step]:
+    """The deck's steps with the industry section before the appendix of counting rules (the end when none)."""
+    at = next((i for i, s in enumerate(seq) if s.kind == "rules"), len(seq))
+    section = [Step(kind, t(f"industry_tables.{key}")) for kind, key in INDUSTRY_STEPS.items()]
+    return seq[:at] + section + seq[at:]
+
+
+def _industry_slide(deck: _Deck, step, comparison) -> None:
+    fs = deck.fs
+    notes = industry.notes(fs)
+    if step.kind == "industry_city":
+        base = industry.baseline_line(comparison)
+        table = industry.city_table(fs, comparison, short=True)
+        deck.industry_slide(step.title, table, ([base] if base else []) + notes, first=2.6)
+    else:
+        layer = step.kind.removeprefix("industry_")
+        notes = [t("industry_tables.deck_cells"), *notes[:2]]
+        deck.industry_slide(step.title, industry.areas_compact(fs, layer), notes, first=1.9, size=11)
 
 
 def change_map_png(comparison, layers: Layers, metric: str = CHANGE_METRIC, *, dpi: int = 150) -> bytes:
@@ -688,6 +719,23 @@ class _Deck:
                         table.cell(k, 0).text = ""
                     table.cell(start + 1, 0).merge(table.cell(i, 0))
                 start = i
+
+    def industry_slide(self, title, df: pd.DataFrame, notes: list[str], *, first: float, size: float = 13):
+        """A table by industry (present.industry_tables: the city, or one row per township / park), its first
+        column `first` inches wide and the rest sharing the slide; the notes (rule, multiple counting, what could
+        not be classified) below it."""
+        s = self._slide()
+        self._title(s, title)
+        rest = (self.W - 0.6 - first) / max(len(df.columns) - 1, 1)
+        row_h = min(0.42, 4.9 / (len(df) + 2))
+        shape = self._table(s, 0.3, 1.25, df, [first] + [rest] * (len(df.columns) - 1), size=size, row_h=row_h)
+        shape.name = "industries"
+        from pptx.util import Inches
+
+        shape.table.rows[0].height = Inches(row_h * 2)  # the headers wrap (a goal's name and the baseline date)
+        y = 1.25 + row_h * (len(df) + 2) + 0.1
+        lines = [(n, 10.5, GREY) for n in notes]
+        self._text(s, 0.3, y, self.W - 0.6, self.H - 0.55 - y, lines, name="note")
 
     def save(self) -> bytes:
         buf = io.BytesIO()

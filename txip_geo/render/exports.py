@@ -7,7 +7,7 @@ import pandas as pd
 
 from txip_geo.figures.baseline import BASELINE
 from txip_geo.figures.compute import FigureSet
-from txip_geo.present import baseline_view
+from txip_geo.present import baseline_view, industry_tables
 from txip_geo.present.meeting import Layers, gap_spec, indicator_spec, source_line, title_lines, workbook_sheets
 from txip_geo.present.task_view import task_register
 from txip_geo.render.deck import build_pptx
@@ -74,13 +74,15 @@ def comparison_for(fs: FigureSet, comparison=None, store=None, baseline: str = B
 
 def build_xlsx(fs: FigureSet, *, internal: bool = True, comparison=None, store=None, baseline: str = BASELINE) -> bytes:
     """The workbook: workbook_sheets(fs), then with a comparison (given, or computed from `store`) the baseline /
-    current / change sheets of goals, townships and parks (baseline_view.workbook_sheets)."""
+    current / change sheets of goals, townships and parks (baseline_view.workbook_sheets), then the industry section
+    (industry_tables.workbook_sheets)."""
     from txip_geo.render.xlsx import write_xlsx
 
     sheets = workbook_sheets(fs)
     comparison = comparison_for(fs, comparison, store, baseline)
     if comparison is not None:
         sheets |= baseline_view.workbook_sheets(comparison)
+    sheets |= industry_tables.workbook_sheets(fs, comparison)  # the industries (G01/G02 baseline → now with it)
     return write_xlsx(sheets, title_lines={name: title_lines(fs, name, internal) for name in sheets})
 
 
