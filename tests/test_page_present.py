@@ -55,7 +55,8 @@ def test_first_view_is_the_city_map_with_as_of_and_source(page):
     assert "黄桥镇" in args[0]["script"] or json.dumps("黄桥镇")[1:-1] in args[0]["script"]
     assert all(link.startswith("/app/static/") for link in args[0]["js_links"] + args[0]["css_links"])
     f = footer(page)
-    assert "数据截至 2026-10-31" in f and "数据来源：" in f and "第 1 / 29 页" in f  # 26 views (17 townships, 4 parks) and 三年变化's 3
+    # 26 views (17 townships, 4 parks) and 三年变化's 3
+    assert "数据截至 2026-10-31" in f and "数据来源：" in f and "第 1 / 29 页" in f
     assert any("样例数据" in m.value and "内部资料" in m.value for m in page.markdown)
     assert page.button(key="present_prev").disabled
 
