@@ -245,6 +245,7 @@ def panel(code: str):
             listing(d.zero_enterprises, t("panel.no_zero"), "success")
     with tabs[4]:
         if tabs[4].open:
+            st.caption(t("area_panel.flagged_caption"))
             listing(d.flagged, t("area_panel.no_flagged"), "write")
     with tabs[5]:
         if tabs[5].open:

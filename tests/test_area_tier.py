@@ -276,7 +276,7 @@ def _open(built, monkeypatch, **params):
     return at
 
 
-FLAGGED_TAB = "重点企业（贯标、优势示范、密集型、标准融合）"
+FLAGGED_TAB = "重点企业"
 
 
 def test_a_parks_panel_has_the_townships_tabs_and_its_flagged_enterprises(built, fs, monkeypatch):

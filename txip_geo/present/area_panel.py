@@ -220,7 +220,7 @@ def flagged_enterprises(fs: FigureSet, by: str, code: str) -> pd.DataFrame:
             t("area_panel.col_name"): e["name"].to_numpy(),
             t("area_panel.col_flags"): flags,
             t("area_panel.col_advantage"): e["advantage"].fillna("").to_numpy(),
-            t("area_panel.col_patents"): e["patents_held"].astype("Int64").to_numpy(),
+            t("area_panel.col_patents"): e["patents_held"].astype("Int64").reset_index(drop=True),
         }
     )
 
