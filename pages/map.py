@@ -8,7 +8,8 @@ import streamlit as st
 
 from txip_geo.areas import boundaries
 from txip_geo.areas.gazetteer import load_gazetteer
-from txip_geo.figures import goals, industries
+from txip_geo.figures import goals
+from txip_geo.figures.baseline import AREA_METRICS
 from txip_geo.ingest.patent_numbers import PATENT_TYPE_LABELS
 from txip_geo.present import industry_view, mapspec
 from txip_geo.present import map_view as views
@@ -82,7 +83,7 @@ if status:
 fs = state.figures(**filters)
 indicator, view = st.session_state.indicator, st.session_state.view
 views.ready(fs, indicator)  # an industry's indicator is counted from the records when first shown
-changed = changed and indicator not in industries.INDICATORS  # the 基期 holds no industry figures
+changed = changed and indicator in AREA_METRICS  # compared since the 基期 (no industry, no G05/G07 rate there)
 state.set_query(ind=indicator, view=view if view == "parks" else None)
 
 st.title(t("app.title"))
@@ -195,25 +196,20 @@ def city_panel():
 
 
 def panel(code: str):
+    """The panel of a township or a park: the same tabs for both (a park ranked among the parks)."""
     st.subheader(gaz.name_of(code))  # first: the heading shows while the rest is computed
     label, unit = views.indicator_label(indicator)
-    if code in gaz.park_by_code:
-        row = fs.parks.set_index("code").loc[code]
+    is_park = code in gaz.park_by_code
+    if is_park:
         park = gaz.park_by_code[code]
         st.caption(t("page_map.park_caption", level=park.level, host=gaz.name_of(park.host_code) or park.host_note))
-        if changed:  # 变化（基期→当前）: the park's figures then and now (ui/change.py)
-            change_ui.headline(code, indicator, filters)
-            st.html(change_ui.figures_html(code, filters))
-            return
-        st.html(tables.panel_table(views.park_figures(row), numeric=views.columns(views.PANEL_COLUMNS, "value")))
-        industry_mix(code, "parks")
-        return
     d = state.unit_detail(code, **filters)
     rank = views.rank_of(fs, code, indicator)
-    value = fs.units.set_index("code").loc[code, indicator]
-    st.metric(label, mapspec.format_value(value, unit), help=t("map.label_rank", rank=rank) if rank else None)
+    value = (fs.parks if is_park else fs.units).set_index("code").loc[code, indicator]
+    of = t("area_panel.rank_of_parks", n=len(fs.parks), rank=rank) if is_park else t("map.label_rank", rank=rank)
+    st.metric(label, mapspec.format_value(value, unit), help=of if rank else None)
     if rank:
-        st.caption(t("map.label_rank", rank=rank) + t("page_map.rank_of_metric", label=label))
+        st.caption(of + t("page_map.rank_of_metric", label=label))
     if changed:  # 变化（基期→当前）: the indicator then and now, its rank then → now (ui/change.py)
         change_ui.headline(code, indicator, filters)
     # Only the open tab is computed and sent (a tab change reruns this fragment): a click shows its answer at once.
@@ -223,6 +219,7 @@ def panel(code: str):
             t("panel.trend"),
             t("panel.workstations"),
             t("panel.zero_enterprises"),
+            t("area_panel.tab_flagged"),
             t("panel.cases"),
             t("panel.goal_share"),
         ],
@@ -231,22 +228,7 @@ def panel(code: str):
     )
     with tabs[0]:
         if tabs[0].open:
-            st.html(
-                tables.panel_table(d.figures, numeric=views.columns(views.PANEL_COLUMNS, "value", "rank"))
-                if not changed
-                else change_ui.figures_html(code, filters)
-            )  # 变化: each figure then and now (ui/change.py)
-            net = d.network
-            office = {1.0: "yes", 0.0: "no"}.get(net["has_office"], "unknown")
-            st.caption(
-                t(
-                    "page_map.network_line",
-                    office=t(f"network.{office}"),
-                    staff=mapspec.format_value(net["staff"], t("metric_units.staff")),
-                    fund=mapspec.format_value(net["fund_wan"], t("metric_units.fund_wan")),
-                )
-            )
-            industry_mix(code, "units")
+            figures_tab(code, d)
     with tabs[1]:
         if tabs[1].open:
             if d.trend.empty:
@@ -255,26 +237,53 @@ def panel(code: str):
                 st.bar_chart(d.trend, height=260)
     with tabs[2]:
         if tabs[2].open:
-            if d.workstations.empty:
-                st.warning(t("panel.no_workstation"))
-            else:
-                st.dataframe(d.workstations, hide_index=True, width="stretch")
+            listing(
+                d.workstations, t("area_panel.no_workstation_park" if is_park else "panel.no_workstation"), "warning"
+            )
     with tabs[3]:
         if tabs[3].open:
-            if d.zero_enterprises.empty:
-                st.success(t("panel.no_zero"))
-            else:
-                st.dataframe(d.zero_enterprises, hide_index=True, width="stretch")
+            listing(d.zero_enterprises, t("panel.no_zero"), "success")
     with tabs[4]:
         if tabs[4].open:
-            if d.cases.empty:
-                st.write(t("panel.no_cases"))
-            else:
-                st.dataframe(d.cases, hide_index=True, width="stretch", height=300)
+            st.caption(t("area_panel.flagged_caption"))
+            listing(d.flagged, t("area_panel.no_flagged"), "write")
     with tabs[5]:
         if tabs[5].open:
+            listing(d.cases, t("panel.no_cases"), "write", height=300)
+    with tabs[6]:
+        if tabs[6].open:
             st.dataframe(d.goal_shares, hide_index=True, width="stretch")
-            st.caption(t("panel.share_note"))
+            st.caption(t("area_panel.share_note_park" if is_park else "panel.share_note"))
+
+
+def figures_tab(code: str, d) -> None:
+    """主要数字: the area's figures and ranks (or, in 变化 mode, then and now), its network line, its industry mix."""
+    st.html(
+        tables.panel_table(d.figures, numeric=views.columns(views.PANEL_COLUMNS, "value", "rank"))
+        if not changed
+        else change_ui.figures_html(code, filters)
+    )  # 变化: each figure then and now (ui/change.py)
+    net = d.network
+    office = {1.0: "yes", 0.0: "no"}.get(net["has_office"], "unknown")
+    st.caption(
+        t(
+            "page_map.network_line",
+            office=t(f"network.{office}"),
+            staff=mapspec.format_value(net["staff"], t("metric_units.staff")),
+            fund=mapspec.format_value(net["fund_wan"], t("metric_units.fund_wan")),
+        )
+    )
+    industry_mix(code, d.layer)
+
+
+def listing(df, empty: str, how: str, height: int | None = None) -> None:
+    """A panel tab's list, or what it says when the area has none."""
+    if df is None or df.empty:
+        getattr(st, how)(empty)
+    elif height:
+        st.dataframe(df, hide_index=True, width="stretch", height=height)
+    else:
+        st.dataframe(df, hide_index=True, width="stretch")
 
 
 def industry_mix(code: str, layer: str):

@@ -1,7 +1,7 @@
 """联席会议: the projector view — one view at a time, full-width map, large type, no sidebar.
 
 Views (txip_geo.present.meeting.steps): the city map of the chosen indicator, the goals, the network gaps, one view per
-township (or only those with gaps), the actions by lead unit, the 三年变化 section (goals baseline → now, the change
+township and per park (or only those with gaps), the actions by lead unit, the 三年变化 section (goals baseline → now, the change
 map, the tasks by lead unit: present.baseline_view), the appendix of counting rules. 上一页/下一页 buttons, the keyboard (← / →, and PageUp /
 PageDown / space for a presenter's clicker) and `?step=N` in the URL. Every view carries the as-of date and the source
 line. The exports (PPTX, PDF, PNG, Excel) are built on demand from the same figures.
@@ -105,7 +105,7 @@ st.session_state.setdefault(
 st.session_state.setdefault("present_only_gaps", state.query("gaps") == "1")
 st.session_state.setdefault("present_internal", True)
 indicator = st.session_state.present_indicator
-seq = report.steps(fs, indicator, only_gaps=st.session_state.present_only_gaps, change=True)
+seq = report.steps(fs, indicator, only_gaps=st.session_state.present_only_gaps, change=True, parks=True)
 
 
 def _clamp(n) -> int:
@@ -243,6 +243,8 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
         spec = report.gap_spec(f, layers)
     elif kind == "unit":
         spec = report.unit_spec(f, layers, code, indicator)
+    elif kind == "park":
+        spec = report.park_spec(f, layers, code, indicator)
     else:
         spec = report.indicator_spec(f, layers, indicator)
     import folium
@@ -251,7 +253,7 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
     m = maps.build_map(spec)
     m.get_root().header.add_child(Element(MAP_CSS))
     if code is not None:
-        # A township: framed on it, no class legend (the view is about its figures, gaps and points).
+        # A township or park: framed on it, no class legend (the view is about its figures, gaps and points).
         for key, child in list(m._children.items()):
             if isinstance(child, folium.map.FitBounds) or (
                 isinstance(child, maps.MapControl) and "txip-legend" in child.html_json
@@ -260,7 +262,8 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
         points = maps.points_legend_control(spec)  # its points keep their legend
         if points is not None:
             points.add_to(m)
-        sel = layers.townships[layers.townships["code"] == code]
+        area = layers.parks if kind == "park" else layers.townships
+        sel = area[area["code"] == code]
         minx, miny, maxx, maxy = sel.total_bounds
         dx, dy = (maxx - minx) * 0.1, (maxy - miny) * 0.1
         m.fit_bounds(
@@ -396,15 +399,22 @@ elif step.kind == "gaps":
         )
     st.markdown('<div class="txp-kpis">' + "".join(kpis) + "</div>", unsafe_allow_html=True)
     show_map("gaps", height=650)
-elif step.kind == "unit":
+elif step.kind in ("unit", "park"):
     code = step.code
     mcol, fcol, gcol = st.columns([5, 4, 4], gap="medium")
     with mcol:
-        show_map("unit", code, height=700)
+        show_map(step.kind, code, height=700)
     with fcol:
+        heads = [t("report.col_metric"), t("report.col_value"), t("report.col_rank")]
         figs = report.unit_figures(fs, code)
-        df = pd.DataFrame(figs, columns=[t("report.col_metric"), t("report.col_value"), t("report.col_rank")])
-        st.markdown(html_table(df), unsafe_allow_html=True)
+        st.markdown(html_table(pd.DataFrame(figs, columns=heads)), unsafe_allow_html=True)
+        # The enterprise tier (G05, G07–G11), smaller: the township's or park's part of the plan's enterprise goals.
+        ent = pd.DataFrame(report.enterprise_figures(fs, code), columns=heads)
+        st.markdown(
+            f'<p class="txp-panel-sub">{html.escape(t("area_panel.enterprise_heading"))}</p>'
+            f'<div class="txp-ms" data-testid="present-enterprise-figures">{html_table(ent)}</div>',
+            unsafe_allow_html=True,
+        )
     with gcol:
         gaps = report.unit_gaps(fs, code)
         st.markdown(f'<p class="txp-lead">{html.escape(t("report.unit_gaps"))}</p>', unsafe_allow_html=True)

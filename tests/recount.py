@@ -517,10 +517,16 @@ COUNT_METRICS = [
     "zero_patent_above_scale",
     "zero_patent_high_tech",
     "zero_trademark_above_scale",
+    "gb_passed",
+    "advantage_national",
+    "ip_intensive",
+    "patent_standard",
     "pledge_amount_wan",
     "training_attendees",
     "service_orgs",
 ]
+# The advantage levels G09 counts (国家知识产权优势(示范)企业), as offices write them.
+NATIONAL_ADVANTAGE = ["国家知识产权优势企业", "国家知识产权示范企业", "国家优势", "国家示范"]
 
 
 @dataclass
@@ -613,6 +619,11 @@ def area_figures(recs, sel) -> dict:
         out["zero_patent_high_tech"] = int((ht & (e["pheld"] == 0)).sum())
         out["zero_trademark_above_scale"] = int((ab & (e["theld"] == 0)).sum())
         out["zero_enterprises"] = int(((ab | ht) & (e["pheld"] == 0)).sum())
+        # G08–G11 per area (issue #18): the enterprises flagged 贯标绩效评价合格, 国家优势/示范, 密集型, 标准融合
+        out["gb_passed"] = int(flag(e["gb_passed"]).sum())
+        out["advantage_national"] = int(e["advantage"].isin(NATIONAL_ADVANTAGE).sum())
+        out["ip_intensive"] = int(flag(e["ip_intensive"]).sum())
+        out["patent_standard"] = int(flag(e["patent_standard"]).sum())
     pl = rows("pledges")
     if pl is not None:
         out["pledge_amount_wan"] = float(pl.loc[pl["date"] >= PLAN_START, "amount_wan"].astype(float).sum())
@@ -691,16 +702,23 @@ def recount(
             "pilot_level": r["pilot_level"],
         }
 
-    def finish(d):
+    def finish(d, code=None):
         if "enforcement_cases" in d:
             d["enforcement_rate"] = _rate(d["enforcement_closed"], d["enforcement_cases"])
             d["mediation_rate"] = _rate(d["disputes_mediated"], d["disputes"])
+        # G07 and G05 per area (issue #18): 高企贯标备案率 (none without a 高企); valid trademarks per 10,000 market
+        # entities of the area's own 市场主体户数 (statistics; none where the area has no such figure)
+        d["gb_filed_rate"] = _rate(d["high_tech_gb_filed"], d["high_tech"]) if "high_tech" in d else np.nan
+        me, _ = latest(b, code or CITY, ["市场主体户数"], limit)
+        d["market_entities"] = me if me is not None else np.nan
+        tm = d.get("trademarks")
+        d["trademarks_per_10k_entities"] = round(tm / me * 1e4, 1) if me and tm is not None else np.nan
         return d
 
     area_km2 = measured_areas(lay)
     urows = []
     for code in gaz.codes:
-        d = finish(area_figures(recs, lambda df, c=code: df["unit_code"] == c))
+        d = finish(area_figures(recs, lambda df, c=code: df["unit_code"] == c), code)
         d.update(code=code, name=gaz.name_of(code), **network_cols(code))
         pop, year = latest(b, code, ["常住人口", "户籍人口", "人口(未注明)"], limit)
         d["population"], d["population_year"] = pop, year
@@ -711,7 +729,7 @@ def recount(
         urows.append(d)
     prows = []
     for code in gaz.parks["code"]:
-        d = finish(area_figures(recs, lambda df, c=code: df["park_code"] == c))
+        d = finish(area_figures(recs, lambda df, c=code: df["park_code"] == c), code)
         d.update(code=code, name=dict(zip(gaz.parks["code"], gaz.parks["name"]))[code], **network_cols(code))
         d["area_km2"] = round(area_km2[code], 2)
         prows.append(d)
@@ -761,9 +779,7 @@ def goal_values(city, recs, b, limit, parks, pop_base=POP_BASE) -> pd.DataFrame:
         ht = flag(ec["high_tech"])
         cur["G07"] = _rate((ht & flag(ec["gb_filed"])).sum(), ht.sum()) if ht.sum() else None
         cur["G08"] = float(flag(ec["gb_passed"]).sum())
-        cur["G09"] = float(
-            ec["advantage"].isin(["国家知识产权优势企业", "国家知识产权示范企业", "国家优势", "国家示范"]).sum()
-        )
+        cur["G09"] = float(ec["advantage"].isin(NATIONAL_ADVANTAGE).sum())
         cur["G10"] = float(flag(ec["ip_intensive"]).sum())
         cur["G11"] = float(flag(ec["patent_standard"]).sum())
     cur["G12"] = round(city["pledge_amount_wan"] / 1e4, 2) if "pledge_amount_wan" in city else None

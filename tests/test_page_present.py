@@ -55,7 +55,8 @@ def test_first_view_is_the_city_map_with_as_of_and_source(page):
     assert "黄桥镇" in args[0]["script"] or json.dumps("黄桥镇")[1:-1] in args[0]["script"]
     assert all(link.startswith("/app/static/") for link in args[0]["js_links"] + args[0]["css_links"])
     f = footer(page)
-    assert "数据截至 2026-10-31" in f and "数据来源：" in f and "第 1 / 25 页" in f  # 22 views and 三年变化's 3
+    # 26 views (17 townships, 4 parks) and 三年变化's 3
+    assert "数据截至 2026-10-31" in f and "数据来源：" in f and "第 1 / 29 页" in f
     assert any("样例数据" in m.value and "内部资料" in m.value for m in page.markdown)
     assert page.button(key="present_prev").disabled
 
@@ -133,7 +134,8 @@ def test_only_townships_with_gaps(page, fs):
     page.run()
     page.toggle(key="present_only_gaps").set_value(True).run()
     assert not page.exception
-    total = 3 + len(report.units_with_gaps(fs)) + 5  # … townships, actions, 三年变化 (3), rules
+    with_gaps = report.units_with_gaps(fs) + report.units_with_gaps(fs, view="parks")
+    total = 3 + len(with_gaps) + 5  # … townships and parks, actions, 三年变化 (3), rules
     assert f"第 1 / {total} 页" in footer(page)
 
 
@@ -158,7 +160,7 @@ def test_change_views_show_the_comparison(demo_db, monkeypatch):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "pages" / "present.py"), default_timeout=180)
     at.session_state["baseline_date"] = day
-    at.query_params["step"] = "22"
+    at.query_params["step"] = "26"
     at.run()
     assert not at.exception and title(at) == t("baseline_view.section_goals")
     text = " ".join(m.value for m in at.markdown)
@@ -187,3 +189,26 @@ def test_change_views_show_the_comparison(demo_db, monkeypatch):
     for key, n in rows["status"].value_counts().items():
         label = rows.loc[rows["status"] == key, "status_label"].iloc[0]
         assert text.count(f'class="{css.get(key, "txp-task-none")}">{label}</td>') == n, key
+
+
+def test_a_park_has_its_view_after_the_townships_with_its_figures_gaps_and_enterprise_tier(page, fs):
+    """Parks are areas of the 联席会议 as townships are: one view each after the 17 townships, its figures ranked among
+    the parks, its network gaps, its enterprise tier (G05, G07–G11) and its locator map."""
+    codes = list(fs.parks["code"])
+    page.query_params["step"] = str(4 + len(fs.units) + codes.index("P02"))  # 黄桥经济开发区
+    page.run()
+    assert not page.exception
+    assert title(page) == t("report.unit_title", name="黄桥经济开发区")
+    text = " ".join(m.value for m in page.markdown)
+    row = fs.parks.set_index("code").loc["P02"]
+    assert f"<td>{int(row['patents']):,} 件</td>" in text
+    assert "万人发明专利拥有量" not in text  # a park has no population of its own
+    ent = next(m.value for m in page.markdown if 'data-testid="present-enterprise-figures"' in m.value)
+    for metric in ("gb_passed", "ip_intensive", "patent_standard", "advantage_national"):
+        assert f"<td>{int(row[metric])} 家</td>" in ent
+    assert f"<td>{row['gb_filed_rate']:.1f}%</td>" in ent
+    for gap in report.unit_gaps(fs, "P02")[t("network.col_gap")]:
+        assert gap in text
+    assert maps_on(page)  # the park's locator map
+    page.button(key="present_next").click().run()
+    assert title(page) == t("report.unit_title", name=fs.parks["name"].iloc[codes.index("P02") + 1])

@@ -143,7 +143,18 @@ def listing(bad: list[str]) -> str:
     return f"{len(bad)} differences:\n" + "\n".join(bad[:60])
 
 
-AREA_METRICS = [*R.COUNT_METRICS, "enforcement_rate", "mediation_rate", "has_office", "staff", "fund_wan", "area_km2"]
+AREA_METRICS = [
+    *R.COUNT_METRICS,
+    "enforcement_rate",
+    "mediation_rate",
+    "has_office",
+    "staff",
+    "fund_wan",
+    "area_km2",
+    "gb_filed_rate",
+    "market_entities",
+    "trademarks_per_10k_entities",
+]
 
 
 def area_diffs(mine: pd.DataFrame, app: pd.DataFrame, extra: list[str]) -> list[str]:

@@ -323,7 +323,7 @@ STATISTICS = _kind(
         "statistics",
         ("code", "year", "measure"),
         (
-            _F("code", required=True, doc="321283 for the city, or a unit's 9-digit code"),
+            _F("code", required=True, doc="321283 for the city, a unit's 9-digit code, or a park's code (P01)"),
             _F("year", "int", required=True),
             _F("measure", required=True, doc="常住人口/户籍人口/人口(未注明)/市场主体户数"),
             _F("value", "float", required=True),

@@ -94,7 +94,8 @@ def _unit_detail(path: str, version: tuple, settings: Settings, personal: bool, 
 
 
 def unit_detail(code: str, **overrides):
-    """A township's panel (views.unit_detail) for the current settings, computed once per store state and user kind."""
+    """A township's or park's panel (views.unit_detail) for the current settings, computed once per store state and
+    user kind."""
     from . import auth as ui_auth
 
     s = store()

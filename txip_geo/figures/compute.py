@@ -91,6 +91,13 @@ METRICS: dict[str, tuple[str, str]] = {
         "zero_patent_above_scale",
         "zero_patent_high_tech",
         "zero_trademark_above_scale",
+        "gb_filed_rate",
+        "gb_passed",
+        "advantage_national",
+        "ip_intensive",
+        "patent_standard",
+        "market_entities",
+        "trademarks_per_10k_entities",
         "pledge_amount_wan",
         "training_attendees",
         "service_orgs",
@@ -379,6 +386,16 @@ def _count(df: pd.DataFrame, by: str, mask=None, value: str | None = None) -> pd
     return d.groupby(by).size()
 
 
+# The enterprises of G08–G11 counted per area (area_table): metric -> the records' mask (the goals' own rule:
+# figures.goals counts the city's with the same masks).
+FLAG_METRICS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "gb_passed": lambda e: e["gb_passed"] == 1,  # G08 贯标绩效评价合格
+    "advantage_national": lambda e: e["advantage"].fillna("").str.contains(NATIONAL, regex=False),  # G09
+    "ip_intensive": lambda e: e["ip_intensive"] == 1,  # G10 知识产权密集型企业
+    "patent_standard": lambda e: e["patent_standard"] == 1,  # G11 专利标准融合创新企业
+}
+
+
 # The count metrics each record kind gives (area_table): 0 where a kind was imported and none of its records count
 # for an area (all outside Taixing, or filtered out), missing (NaN) only where the kind was never imported.
 KIND_METRICS: dict[str, tuple[str, ...]] = {
@@ -402,6 +419,7 @@ KIND_METRICS: dict[str, tuple[str, ...]] = {
         "zero_patent_above_scale",
         "zero_patent_high_tech",
         "zero_trademark_above_scale",
+        *(FLAG_METRICS),
     ),
     "pledges": ("pledge_amount_wan",),
     "trainings": ("training_attendees",),
@@ -445,16 +463,8 @@ def area_table(
         out["enforcement_transferred"] = _count(c, by, enf & in_plan & (c["status_code"] == "transferred"))
         out["disputes"] = _count(c, by, dis & in_plan)
         out["disputes_mediated"] = _count(c, by, dis & in_plan & (c["mediated"] == 1))
-    e = recs["enterprises"]
-    if not e.empty:
-        a, h = e["above_scale"] == 1, e["high_tech"] == 1
-        out["enterprises"] = _count(e, by)
-        out["above_scale"] = _count(e, by, a)
-        out["high_tech"] = _count(e, by, h)
-        out["high_tech_gb_filed"] = _count(e, by, h & (e["gb_filed"] == 1))
-        out["zero_patent_above_scale"] = _count(e, by, a & (e["patents_held"] == 0))
-        out["zero_patent_high_tech"] = _count(e, by, h & (e["patents_held"] == 0))
-        out["zero_trademark_above_scale"] = _count(e, by, a & (e["trademarks_held"] == 0))
+    if not recs["enterprises"].empty:
+        _enterprise_counts(out, recs["enterprises"], by)
     pl = recs["pledges"]
     if not pl.empty:
         out["pledge_amount_wan"] = _count(pl, by, pl["date"].fillna("") >= s.plan_start, value="amount_wan")
@@ -480,10 +490,35 @@ def area_table(
         out[col] = out[col].astype("float64").fillna(0.0)
     out["enforcement_rate"] = _rate(out, "enforcement_closed", "enforcement_cases")
     out["mediation_rate"] = _rate(out, "disputes_mediated", "disputes")
+    out["gb_filed_rate"] = _rate(out, "high_tech_gb_filed", "high_tech")  # G07: none without a 高企
     for col in METRICS:
         if col not in out.columns:
             out[col] = np.nan
     return out
+
+
+def _market_entities(table: pd.DataFrame, pop: pd.DataFrame, codes: list[str], day: str) -> None:
+    """G05 per area, in place: `market_entities` (市场主体户数 of the statistics, the latest describing a day on or
+    before `day`, as the city's base: pick_base) and `trademarks_per_10k_entities` (valid trademarks per 10,000 market
+    entities, rounded as G05); missing where an area has no such figure (the bundled tables have the city's only)."""
+    me = [pick_base(pop, c, (MARKET_ENTITIES,), day).value for c in codes]
+    table["market_entities"] = pd.Series(me, index=table.index, dtype="float64")
+    per = table["trademarks"] / (table["market_entities"] / 1e4)
+    table["trademarks_per_10k_entities"] = [np.nan if pd.isna(v) else round(float(v), 1) for v in per]
+
+
+def _enterprise_counts(out: pd.DataFrame, e: pd.DataFrame, by: str) -> None:
+    """The enterprise tier's counts per area, in place: 规上, 高企, 贯标备案高企, the 消零 targets, G08–G11's flags."""
+    a, h = e["above_scale"] == 1, e["high_tech"] == 1
+    out["enterprises"] = _count(e, by)
+    out["above_scale"] = _count(e, by, a)
+    out["high_tech"] = _count(e, by, h)
+    out["high_tech_gb_filed"] = _count(e, by, h & (e["gb_filed"] == 1))
+    out["zero_patent_above_scale"] = _count(e, by, a & (e["patents_held"] == 0))
+    out["zero_patent_high_tech"] = _count(e, by, h & (e["patents_held"] == 0))
+    out["zero_trademark_above_scale"] = _count(e, by, a & (e["trademarks_held"] == 0))
+    for col, mask in FLAG_METRICS.items():
+        out[col] = _count(e, by, mask(e))
 
 
 def _rate(out: pd.DataFrame, num: str, den: str) -> pd.Series:
@@ -596,6 +631,7 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     units["population_year"] = [p[1] for p in pops]
     units["population_source"] = [p[2] for p in pops]
     units["invention_per_10k"] = (units["invention_patents_valid"] / (units["population"] / 1e4)).round(2)
+    _market_entities(units, pop, unit_codes, base_date(s, as_of))
 
     park_codes = [p.code for p in gaz.parks]
     parks = area_table(counted, "park_code", park_codes, s, as_of, imported)
@@ -607,11 +643,13 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     park_layer = store.layer("parks")
     pareas = dict(zip(park_layer["code"], area_km2(park_layer))) if len(park_layer) else {}
     parks["area_km2"] = [round(pareas[c], 2) if c in pareas else np.nan for c in park_codes]
+    _market_entities(parks, pop, park_codes, base_date(s, as_of))
 
     # City: every counted record once (records with no township still count for the city).
     city_df = area_table(
         {k: v.assign(_city=CITY_CODE) for k, v in counted.items()}, "_city", [CITY_CODE], s, as_of, imported
     )
+    _market_entities(city_df, pop, [CITY_CODE], base_date(s, as_of))
     city = {k: (None if pd.isna(v) else float(v)) for k, v in city_df.iloc[0].items()}
     for col in ("area_km2",):
         city[col] = round(float(sum(areas.values())), 2) if areas else None

@@ -25,13 +25,18 @@ from txip_geo.strings import t
 
 STATUS_LABELS = {status: t(f"goal_status.{status}") for status in ("met", "not_met", "no_data", "done", "not_done")}
 
-# Goals that can be broken down by township: goal id -> (per-area metric, how areas combine: 'sum' | 'rate').
+# Goals that can be broken down by township and park: goal id -> its per-area metric (figures.compute.area_table).
 PER_AREA = {
     "G01": "invention_patents_valid",
     "G02": "invention_patents_long",
     "G03": "invention_per_10k",
     "G04": "trademarks",
-    "G07": "high_tech_gb_filed",
+    "G05": "trademarks_per_10k_entities",
+    "G07": "gb_filed_rate",
+    "G08": "gb_passed",
+    "G09": "advantage_national",
+    "G10": "ip_intensive",
+    "G11": "patent_standard",
     "G12": "pledge_amount_wan",
     "G13": "enforcement_rate",
     "G14": "mediation_rate",
@@ -388,10 +393,11 @@ def evaluate(fs: FigureSet) -> pd.DataFrame:
     return df[cols]
 
 
-def contributions(fs: FigureSet, goal_id: str) -> pd.DataFrame | None:
-    """Per-township values of a goal's metric, sorted high to low (None when the goal has no per-area figure)."""
+def contributions(fs: FigureSet, goal_id: str, view: str = "units") -> pd.DataFrame | None:
+    """Per-township (view 'parks': per-park) values of a goal's metric, sorted high to low (None when the goal has no
+    per-area figure)."""
     metric = PER_AREA.get(goal_id)
     if metric is None:
         return None
-    u = fs.units[["code", "name", metric]].rename(columns={metric: "value"})
+    u = (fs.parks if view == "parks" else fs.units)[["code", "name", metric]].rename(columns={metric: "value"})
     return u.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)

@@ -163,8 +163,9 @@ def manual_goal(out: pd.DataFrame, flag, as_of: str) -> None:
 
 @_derives
 def statistics_row(out: pd.DataFrame, flag, as_of: str) -> None:
-    """The area code (the city or a township) and the measure checked."""
-    valid_codes = {CITY_CODE} | set(load_gazetteer().codes)
+    """The area code (the city, a township or a park: a park's 市场主体户数 gives its G05) and the measure checked."""
+    gaz = load_gazetteer()
+    valid_codes = {CITY_CODE} | set(gaz.codes) | set(gaz.park_by_code)
     flag(~out["code"].isin(valid_codes) & out["code"].ne(""), "code", out["code"], t("ingest_derive.area_code"))
     flag(
         ~out["measure"].isin(words.STATISTICS_MEASURES) & out["measure"].ne(""),

@@ -33,7 +33,13 @@ STATUS_COLORS: dict[str, tuple[str, str]] = {
 }
 
 # Per-area metrics that add up to the city figure (rates and per-capita figures do not).
-ADDITIVE = {m for m in PER_AREA.values()} - {"invention_per_10k", "enforcement_rate", "mediation_rate"}
+ADDITIVE = {m for m in PER_AREA.values()} - {
+    "invention_per_10k",
+    "enforcement_rate",
+    "mediation_rate",
+    "gb_filed_rate",
+    "trademarks_per_10k_entities",
+}
 
 
 def fmt_target(row: dict) -> str:

@@ -21,9 +21,9 @@ from txip_geo import schema
 from txip_geo.figures import network
 from txip_geo.figures.compute import METRICS, FigureSet
 from txip_geo.figures.goals import evaluate
+from txip_geo.present import area_panel, network_view
 from txip_geo.present import map_view as views
 from txip_geo.present import mapspec as maps
-from txip_geo.present import network_view
 from txip_geo.present.formatting import COMPARATOR_SIGNS, fmt_number
 from txip_geo.strings import t
 
@@ -122,10 +122,14 @@ def goal_summary(fs: FigureSet) -> str:
 
 
 def unit_figures(fs: FigureSet, code: str) -> list[tuple[str, str, str]]:
-    """(label, value with unit, rank among the 17) of a township's key figures."""
-    row = fs.units.set_index("code").loc[code]
+    """(label, value with unit, rank among the 17) of a township's key figures -- or of a park's, ranked among the
+    parks and without the figures a park has no population for."""
+    park = area_panel.layer_of(code) == "parks"
+    row = (fs.parks if park else fs.units).set_index("code").loc[code]
     out = []
     for m in UNIT_METRICS:
+        if park and m in area_panel.NOT_FOR_PARKS:
+            continue
         label, unit = METRICS[m]
         rank = views.rank_of(fs, code, m) if m not in ("staff", "fund_wan") else None
         v = row[m]
@@ -139,15 +143,27 @@ def unit_figures(fs: FigureSet, code: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def enterprise_figures(fs: FigureSet, code: str) -> list[tuple[str, str, str]]:
+    """(label, value with unit, rank) of a township's or park's enterprise tier: G05's 万企有效注册商标数 and its base,
+    G07's 高企贯标备案率, the enterprises of G08–G11 (present.area_panel.ENTERPRISE_METRICS)."""
+    fig = area_panel.figures_table(fs, code, area_panel.ENTERPRISE_METRICS)
+    metric, value, rank = area_panel.columns(area_panel.PANEL_COLUMNS, "metric", "value", "rank")
+    return [
+        (r[metric], r[value], t("report.unit_rank", rank=r[rank].split("/")[0]) if r[rank] else "")
+        for r in fig.to_dict("records")
+    ]
+
+
 def unit_gaps(fs: FigureSet, code: str, gaps: pd.DataFrame | None = None) -> pd.DataFrame:
     gaps = network.gap_list(fs) if gaps is None else gaps
     return gaps[gaps[t("network.col_code")] == code].reset_index(drop=True)
 
 
-def units_with_gaps(fs: FigureSet, gaps: pd.DataFrame | None = None) -> list[str]:
+def units_with_gaps(fs: FigureSet, gaps: pd.DataFrame | None = None, view: str = "units") -> list[str]:
+    """The townships (view 'parks': the parks) with a gap of the network, in gazetteer order."""
     gaps = network.gap_list(fs) if gaps is None else gaps
     have = set(gaps[t("network.col_code")])
-    return [c for c in fs.units["code"] if c in have]
+    return [c for c in (fs.parks if view == "parks" else fs.units)["code"] if c in have]
 
 
 def actions_by_lead(
@@ -212,7 +228,7 @@ CHANGE_METRIC = "invention_patents_valid"
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # title | overview | goals | gaps | unit | actions | change_goals | change_map | tasks | rules
+    kind: str  # title | overview | goals | gaps | unit | park | actions | change_goals | change_map | tasks | rules
     title: str
     code: str | None = None
 
@@ -225,11 +241,13 @@ def steps(
     title_step: bool = False,
     deck_order: bool = False,
     change: bool = False,
+    parks: bool = False,
 ) -> list[Step]:
     """The views of a presentation: [title,] overview map of the indicator, goals, network gaps, one view per
-    township (only those with gaps when `only_gaps`), the actions by lead unit, [the 三年变化 section: goals baseline
-    → now, the change map, the tasks by lead unit,] the appendix of counting rules. `deck_order` puts the goals
-    before the map (the PPTX's order: title, goal table, city map, gap map, townships, actions)."""
+    township [and, with `parks`, per park] (only those with gaps when `only_gaps`), the actions by lead unit, [the
+    三年变化 section: goals baseline → now, the change map, the tasks by lead unit,] the appendix of counting rules.
+    `deck_order` puts the goals before the map (the PPTX's order: title, goal table, city map, gap map, townships,
+    actions)."""
     label = METRICS[indicator][0]
     overview = Step("overview", t("report.map_title", label=label))
     goals = Step("goals", t("report.goals_title"))
@@ -239,6 +257,10 @@ def steps(
     codes = units_with_gaps(fs) if only_gaps else list(fs.units["code"])
     names = fs.units.set_index("code")["name"]
     out += [Step("unit", t("report.unit_title", name=names[c]), c) for c in codes]
+    if parks:  # a park's view, as a township's (present.area_panel: counted from the records placed in it)
+        pcodes = units_with_gaps(fs, view="parks") if only_gaps else list(fs.parks["code"])
+        pnames = fs.parks.set_index("code")["name"]
+        out += [Step("park", t("report.unit_title", name=pnames[c]), c) for c in pcodes]
     out.append(Step("actions", t("report.actions_title")))
     if change:  # baseline → now (present.baseline_view)
         out.append(Step("change_goals", t("baseline_view.section_goals")))
@@ -311,6 +333,33 @@ def unit_spec(
             p = p[inside]
         pts.append(maps.PointLayer(layer.name, p.reset_index(drop=True), cluster=False))
     return indicator_spec(fs, layers, indicator, ref, points=pts, selected=code)
+
+
+def park_spec(
+    fs: FigureSet, layers: Layers, code: str, indicator: str, ref: FigureSet | None = None, points: list | None = None
+):
+    """A park's locator map: the parks coloured by the indicator, the park outlined, its workstations and
+    zero-patent enterprises (those inside its boundary) on top."""
+    import shapely
+
+    poly = layers.parks.loc[layers.parks["code"] == code, "geometry"]
+    pts = []
+    for layer in unit_points(fs) if points is None else points:
+        p = layer.points
+        if len(poly) and len(p):
+            p = p[shapely.contains_xy(poly.iloc[0], p["lon"].to_numpy(float), p["lat"].to_numpy(float))]
+        pts.append(maps.PointLayer(layer.name, p.reset_index(drop=True), cluster=False))
+    return views.map_spec(
+        fs,
+        ref or fs,
+        layers.parks,
+        view="parks",
+        indicator=indicator,
+        outline=layers.outline,
+        neighbours=layers.neighbours,
+        points=pts,
+        selected=code,
+    )
 
 
 # -- Excel ----------------------------------------------------------------------------------------------------------------
