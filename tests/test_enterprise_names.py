@@ -62,9 +62,7 @@ def test_precision_and_recall_on_the_fixture(roster, holders, renames):
     assert tp / (tp + fn) == pytest.approx(19 / 22)  # recall
     # Exactly the rows the fixture (and the docs) call known misses and known false matches are wrong.
     wrong = {
-        i
-        for i, (truth, g) in enumerate(zip(holders["truth"], got))
-        if (truth and truth not in g) or (g - {truth})
+        i for i, (truth, g) in enumerate(zip(holders["truth"], got)) if (truth and truth not in g) or (g - {truth})
     }
     assert wrong == set(holders.index[holders["expect"].isin(["known_miss", "known_false_match"])])
 
@@ -157,9 +155,9 @@ def test_pinyin_initials_with_heteronyms():
     pos = names.initials("重庆示例银行").strip("|").split("|")
     assert len(pos) == 6 and {"c", "z"} <= set(pos[0]) and {"h", "x"} <= set(pos[5]) and pos[1] == "q"
     for q, name in (("cq", "重庆示例银行"), ("zq", "重庆示例银行"), ("yh", "重庆示例银行"), ("yx", "重庆示例银行")):
-        assert names.initials_pattern(q) and pd.Series([names.initials(name)]).str.contains(
-            names.initials_pattern(q)
-        )[0], q
+        assert (
+            names.initials_pattern(q) and pd.Series([names.initials(name)]).str.contains(names.initials_pattern(q))[0]
+        ), q
     assert names.initials_pattern("a") is None and names.initials_pattern("91a") is None
     assert names.initials("（样例）") == "" and names.initials(None) == ""
 

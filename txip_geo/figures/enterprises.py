@@ -109,9 +109,7 @@ def branch_counts(recs: pd.DataFrame, who: str, name: str, renames: Renames | No
     r = _renames(renames)
     mine = r.current(name_key(name))
     v = recs[(recs["status_code"] == "valid") & (recs["enterprise_code"].map(_code) == "")]
-    return int(
-        v[who].map(lambda cell: any(names.branch_parent(k) == mine for k in names.holder_keys(cell))).sum()
-    )
+    return int(v[who].map(lambda cell: any(names.branch_parent(k) == mine for k in names.holder_keys(cell))).sum())
 
 
 def _search_index(ent: pd.DataFrame, renames: Renames) -> pd.DataFrame:
@@ -181,6 +179,7 @@ def profile(fs, credit_code: str, first: int = 20, renames: Renames | None = Non
         "address": e.get("address") or "",
         "lon": None if pd.isna(e.get("lon")) else float(e["lon"]),
         "lat": None if pd.isna(e.get("lat")) else float(e["lat"]),
+        "datum": e.get("datum") if isinstance(e.get("datum"), str) and e.get("datum") else "WGS84",
         "flags": {f: bool(e.get(f) == 1) for f in FLAGS},
         "advantage": e.get("advantage") or "",
         "old_names": list(r.old_names.get(r.current(name_key(e["name"])), [])),
