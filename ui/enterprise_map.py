@@ -10,7 +10,7 @@ from txip_geo.render import folium_map as maps
 from ui import basemap as basemaps
 from ui import folium_view, state
 
-HEIGHT = 420
+HEIGHT = 480
 PAD = 0.01  # degrees around a point with no township (about 1 km)
 
 
