@@ -77,7 +77,7 @@ def show_profile(code: str) -> None:
             col.caption(t("enterprise_match.branches", kind=t(f"enterprise.{kind}"), n=k["branches"]))
         if len(k["first"]):
             col.caption(t("enterprise.first", n=len(k["first"])))
-            col.dataframe(k["first"], hide_index=True, key=f"ent_first_{kind}")
+            col.dataframe(view.records_table(k["first"], kind), hide_index=True, key=f"ent_first_{kind}")
     st.markdown(f"**{t('enterprise.cases')}**")
     cases = view.cases_table(p["cases"], personal)
     if cases.empty:
