@@ -73,9 +73,37 @@ def _tokens_of(recs: pd.DataFrame, who: str, renames: Renames) -> pd.Series:
         "tokens:" + who,
         renames,
         lambda r: pd.Series(
-            [record_tokens(c, h, renames) for c, h in zip(r["enterprise_code"], r[who])], index=r.index, dtype=object
+            [record_tokens(c, h, renames) for c, h in zip(_codes(r).tolist(), r[who].tolist())],
+            index=r.index,
+            dtype=object,
         ),
     )
+
+
+def _codes(recs: pd.DataFrame) -> pd.Series:
+    """The records' credit codes as compared (names.credit_code, vectorised; '' for none)."""
+    return recs["enterprise_code"].fillna("").astype(str).str.normalize("NFKC").str.strip().str.upper()
+
+
+def _owners(recs: pd.DataFrame, who: str, renames: Renames) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Row positions by token (record_tokens), and by the current key of the parent of a branch holding the record
+    (records with no credit code): built once per frame, so a profile reads two dictionaries."""
+
+    def build(r):
+        by_token: dict[str, list[int]] = {}
+        by_parent: dict[str, list[int]] = {}
+        rows = zip(_codes(r).tolist(), _tokens_of(r, who, renames).tolist(), r[who].tolist())
+        for pos, (code, toks, cell) in enumerate(rows):
+            for tok in toks:
+                by_token.setdefault(tok, []).append(pos)
+            if not code:
+                for k in names.holder_keys(cell):
+                    parent = names.branch_parent(k)
+                    if parent:
+                        by_parent.setdefault(renames.current(parent), []).append(pos)
+        return by_token, by_parent
+
+    return _cached(recs, "owners:" + who, renames, build)
 
 
 def record_mask(recs: pd.DataFrame, who: str, credit_code: str, name: str, renames: Renames | None = None) -> pd.Series:
@@ -83,8 +111,11 @@ def record_mask(recs: pd.DataFrame, who: str, credit_code: str, name: str, renam
     if recs.empty:
         return pd.Series(False, index=recs.index)
     r = _renames(renames)
-    mine = enterprise_tokens(credit_code, name, r)
-    return _tokens_of(recs, who, r).map(lambda toks: not toks.isdisjoint(mine)).astype(bool)
+    by_token, _ = _owners(recs, who, r)
+    hit = np.zeros(len(recs), dtype=bool)
+    for tok in enterprise_tokens(credit_code, name, r):
+        hit[by_token.get(tok, [])] = True
+    return pd.Series(hit, index=recs.index)
 
 
 def matched_counts(ent: pd.DataFrame, recs: pd.DataFrame, who: str, renames: Renames | None = None) -> pd.Series:
@@ -107,9 +138,9 @@ def branch_counts(recs: pd.DataFrame, who: str, name: str, renames: Renames | No
     if recs.empty:
         return 0
     r = _renames(renames)
-    mine = r.current(name_key(name))
-    v = recs[(recs["status_code"] == "valid") & (recs["enterprise_code"].map(_code) == "")]
-    return int(v[who].map(lambda cell: any(names.branch_parent(k) == mine for k in names.holder_keys(cell))).sum())
+    _, by_parent = _owners(recs, who, r)
+    pos = by_parent.get(r.current(name_key(name)), [])
+    return int((recs["status_code"].to_numpy()[pos] == "valid").sum()) if pos else 0
 
 
 def _search_index(ent: pd.DataFrame, renames: Renames) -> pd.DataFrame:

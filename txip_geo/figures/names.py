@@ -22,7 +22,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -62,11 +62,14 @@ def name_key(name) -> str:
     return s
 
 
-def holder_keys(cell) -> list[str]:
+def holder_keys(cell) -> tuple[str, ...]:
     """The name keys of the co-holders a 申请人/注册人 cell names (';' or '；' between them)."""
-    if _blank(cell):
-        return []
-    return [k for k in (name_key(part) for part in HOLDER_SEP.split(str(cell))) if k]
+    return () if _blank(cell) else _holder_keys(str(cell))
+
+
+@lru_cache(maxsize=200_000)  # a roster's few thousand holders recur on many records
+def _holder_keys(cell: str) -> tuple[str, ...]:
+    return tuple(k for k in (name_key(part) for part in HOLDER_SEP.split(cell)) if k)
 
 
 def branch_parent(key: str) -> str | None:
