@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from shapely.geometry import Point
 
 from txip_geo.figures import enterprises as en
 from txip_geo.figures import names
@@ -190,3 +191,43 @@ def test_search_stays_fast_on_ten_thousand_enterprises(demo_fs):
     later = (time.perf_counter() - t0) / 5
     print(f"10k enterprises: first search {first:.2f} s, later {later * 1000:.0f} ms")
     assert len(big) >= 10_000 and first < 10 and later < 0.5
+
+
+def test_profile_map_spec_shows_the_point_in_its_township(demo_fs):
+    from txip_geo.areas.boundaries import bundled_townships
+    from txip_geo.present import enterprise_view as view
+
+    ent = demo_fs.records["enterprises"]
+    e = ent[ent["unit_code"].notna() & ent["lon"].notna()].iloc[0]
+    p = en.profile(demo_fs, e["credit_code"], first=0)
+    layer = bundled_townships()
+    spec = view.profile_map_spec(demo_fs, p, layer)
+    assert spec.selected == e["unit_code"]
+    (pts,) = [pl.points for pl in spec.points]
+    assert list(pts["tooltip"]) == [e["name"]] and list(pts["color"]) == [view.POINT_COLOR]
+    assert (pts["lon"].iloc[0], pts["lat"].iloc[0]) == view.display_point(p)
+    # the point lies in the township the roster's record is placed in
+    own = spec.areas[spec.areas["code"] == e["unit_code"]].geometry.iloc[0]
+    assert own.buffer(0.01).contains(Point(*view.display_point(p)))
+    nowhere = {**p, "lon": None, "lat": None}
+    assert view.display_point(nowhere) is None and view.profile_map_spec(demo_fs, nowhere, layer).points == []
+
+
+def test_cli_reports_old_names_branches_and_bad_rename_rows(demo_db, capsys, monkeypatch, tmp_path):
+    import json
+
+    from txip_geo.cli import main
+
+    bad = tmp_path / "renames.csv"
+    bad.write_text("old_name,new_name,credit_code,date,source\n甲示例厂,,,,\n", encoding="utf-8")
+    monkeypatch.setattr(names, "default_renames", lambda: names.read_renames(bad))
+    assert main(["--db", str(demo_db), "enterprise", "没有这家企业", "--format", "json"]) == 0
+    out = capsys.readouterr()
+    assert "renames.csv 第 2 行 new_name 列" in out.err and json.loads(out.out)["enterprises"] == []
+    monkeypatch.setattr(names, "default_renames", names.read_renames)
+    r = names.read_renames()
+    new = next(iter(r.old_names))
+    assert main(["--db", str(demo_db), "enterprise", new, "--format", "json"]) == 0
+    p = json.loads(capsys.readouterr().out)["enterprises"][0]
+    assert p["old_names"] == r.old_names[new]
+    assert p["patents"]["branches"] == 0 and "branches" in p["trademarks"]
