@@ -34,6 +34,22 @@ def test_search_opens_the_profile(page, demo_fs):
     assert any(b.label == t("enterprise.show_on_map") for b in page.button)
 
 
+def test_initials_and_an_old_name_find_the_enterprise(page, demo_fs):
+    from txip_geo.figures import names
+
+    hits = en.search_enterprises(demo_fs, "jcjx")
+    page.text_input(key="ent_query").input("jcjx").run()
+    assert not page.exception
+    assert t("enterprise.results", n=len(hits)) in [c.value for c in page.caption] and len(hits) > 0
+    r = names.default_renames()
+    new, (old,) = next((k, v) for k, v in r.old_names.items() if len(v) == 1)
+    page.text_input(key="ent_query").input(old).run()
+    assert not page.exception
+    assert t("enterprise.results", n=1) in [c.value for c in page.caption]
+    assert names.name_key(page.subheader[0].value.split("：", 1)[1]) == new
+    assert f"**{t('enterprise_match.old_names')}**：{old}" in [m.value for m in page.markdown]
+
+
 def test_no_match_says_so(page):
     page.text_input(key="ent_query").input("没有这家企业").run()
     assert t("enterprise.no_match", query="没有这家企业") in [i.value for i in page.info]
