@@ -1,6 +1,7 @@
-"""企业: search an enterprise (name or credit code, partial) → its profile (flags, patents and trademarks, 消零 status,
-cases; a button to its township on the map) and the 消零 worklists per township and park, exportable to Excel. All
-figures come from txip_geo.figures.enterprises."""
+"""企业: search an enterprise (name, old name, credit code, partial; 拼音 initials) → its profile (flags, old names,
+patents and trademarks, 消零 status, cases; a map of its township with its point, a button to the 地图 page) and the
+消零 worklists per township and park, exportable to Excel. All figures come from txip_geo.figures.enterprises; the
+matching rule: docs/enterprises.md."""
 
 from ui.boot import ensure_app
 
@@ -10,12 +11,13 @@ import streamlit as st
 
 from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.figures import enterprises as en
+from txip_geo.figures import names
 from txip_geo.figures.compute import METRICS
 from txip_geo.present import enterprise_view as view
 from txip_geo.render import xlsx
 from txip_geo.strings import t
 from ui import auth as ui_auth
-from ui import header, state
+from ui import enterprise_map, header, state
 
 gaz = load_gazetteer()
 fs = state.figures()
@@ -30,6 +32,11 @@ ent = fs.records.get("enterprises")
 if ent is None or ent.empty:
     st.info(t("enterprise.no_roster"))
     st.stop()
+problems = names.default_renames().problems
+if problems:
+    with st.expander(t("enterprise_match.renames_problems", n=len(problems)), icon=":material/warning:"):
+        for line in problems:
+            st.markdown(f"- {line}")
 
 
 def show_profile(code: str) -> None:
@@ -45,6 +52,13 @@ def show_profile(code: str) -> None:
     if p["advantage"]:
         flags.append(t("enterprise.flag_advantage", value=p["advantage"]))
     st.markdown(f"**{t('enterprise.flags')}**：{'、'.join(flags) or t('enterprise.no_flags')}")
+    if p["old_names"]:
+        st.markdown(f"**{t('enterprise_match.old_names')}**：{'、'.join(p['old_names'])}")
+    if p["lon"] is not None and p["lat"] is not None:
+        st.caption(t("enterprise_match.map_caption"))
+        enterprise_map.show(p["credit_code"])
+    else:
+        st.caption(t("enterprise_match.no_point"))
     if p["unit_code"]:
         if st.button(t("enterprise.show_on_map"), key="ent_to_map"):
             st.session_state.pop("map_init", None)  # the map reads ?unit= again
@@ -59,9 +73,11 @@ def show_profile(code: str) -> None:
         col.metric(t(f"enterprise.{kind}"), held, help=source)
         col.markdown(t("enterprise.zero") if k["zero"] else t("enterprise.not_zero"))
         col.caption(t("enterprise.matched", valid=k["matched_valid"], all=k["matched_all"]))
+        if k["branches"]:
+            col.caption(t("enterprise_match.branches", kind=t(f"enterprise.{kind}"), n=k["branches"]))
         if len(k["first"]):
             col.caption(t("enterprise.first", n=len(k["first"])))
-            col.dataframe(k["first"], hide_index=True, key=f"ent_first_{kind}")
+            col.dataframe(view.records_table(k["first"], kind), hide_index=True, key=f"ent_first_{kind}")
     st.markdown(f"**{t('enterprise.cases')}**")
     cases = view.cases_table(p["cases"], personal)
     if cases.empty:
@@ -73,7 +89,7 @@ def show_profile(code: str) -> None:
 
 
 # -- search → results → profile ---------------------------------------------------------------------------------------
-query = st.text_input(t("enterprise.search"), key="ent_query", help=t("enterprise.search_help"))
+query = st.text_input(t("enterprise.search"), key="ent_query", help=t("enterprise_match.search_help"))
 if query.strip():
     hits = en.search_enterprises(fs, query)
     if hits.empty:

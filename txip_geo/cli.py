@@ -220,11 +220,14 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_enterprise(args) -> int:
-    """Enterprises whose name or credit code contains QUERY, as profiles (figures.enterprises; personal fields masked
-    with --public)."""
+    """Enterprises whose name, old name or credit code contains QUERY, or whose 拼音 initials do, as profiles
+    (figures.enterprises; personal fields masked with --public). Unusable rename-table rows are reported on stderr."""
     from txip_geo.figures import enterprises as en
+    from txip_geo.figures.names import default_renames
     from txip_geo.present import enterprise_view
 
+    for line in default_renames().problems:
+        print(line, file=sys.stderr)
     fs = _figures(args)
     hits = en.search_enterprises(fs, args.query, limit=args.limit)
     profiles = (

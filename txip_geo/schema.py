@@ -228,6 +228,8 @@ ENTERPRISES = _kind(
                 doc="empty = unknown; derived from patent records by credit code or name",
             ),
             _F("trademarks_held", "int"),
+            _F("contact", personal=True, doc="联系人 (listed in the 消零 worklists)"),
+            _F("phone", personal=True, doc="联系电话 (listed in the 消零 worklists)"),
         ),
     )
 )

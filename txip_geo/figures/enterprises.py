@@ -1,28 +1,24 @@
 """The enterprise tier (issue #18): an enterprise's patents and trademarks matched from the records, search, a profile
 and the 消零 worklists per township and park.
 
-Matching rule (docs/data-model.md, "Matching enterprises to records"): a record belongs to an enterprise when its
-统一社会信用代码 equals the enterprise's; a record with no credit code belongs to the enterprise whose normalised name
-(`name_key`) equals the holder's. The 消零 status and the worklists use the roster's 有效专利数 / 有效商标数 as the map
-does (figures.compute fills an empty one from the records); the matched counts are shown beside them.
+Matching rule (docs/enterprises.md, measured on tests/fixtures/enterprise_names.csv): a record belongs to an
+enterprise when its 统一社会信用代码 equals the enterprise's; a record with no credit code belongs to the enterprise
+whose name, as matched (`names.name_key`, old names followed through data/enterprise_renames.csv), equals one of its
+holders' (a cell may name several co-holders); an old name whose rename row gives a credit code belongs to that
+enterprise. The 消零 status and the worklists use the roster's 有效专利数 / 有效商标数 as the map does
+(figures.compute fills an empty one from the records); the matched counts are shown beside them.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
-import unicodedata
+import weakref
 
+import numpy as np
 import pandas as pd
 
-from txip_geo.paths import DATA_DIR
+from txip_geo.figures import names
+from txip_geo.figures.names import Renames, name_key
 
-with open(DATA_DIR / "enterprise_names.toml", "rb") as _f:
-    _NAMES = tomllib.load(_f)  # the suffixes dropped and the company forms taken as the same (name_key)
-DROP_SUFFIXES = tuple(_NAMES["drop_suffixes"])
-SAME_FORMS = dict(_NAMES["same_forms"])
-BRACKETS = re.compile(r"[()\[\]【】〔〕]")
-SPACES = re.compile(r"\s+")
 FLAGS = ("above_scale", "high_tech", "gb_filed", "gb_passed", "ip_intensive", "patent_standard")
 GAPS = {"patent": "patents_held", "trademark": "trademarks_held"}
 GROUPS = ("above_scale", "high_tech")
@@ -32,64 +28,156 @@ MAP_METRIC = {
     ("patent", "high_tech"): "zero_patent_high_tech",
     ("trademark", "above_scale"): "zero_trademark_above_scale",
 }
+_code = names.credit_code
+_CACHE: dict[tuple[int, str, int], tuple[weakref.ref, object]] = {}
 
 
-def name_key(name) -> str:
-    """A company name as matched: NFKC (full-width brackets and letters to half-width), no spaces, no brackets (their
-    content kept), the suffixes and company forms of data/enterprise_names.toml applied (the sample's marker
-    dropped, 有限责任公司 written 有限公司). A 分公司 keeps its suffix, so it never matches its parent."""
-    if name is None or (isinstance(name, float) and pd.isna(name)):
-        return ""
-    s = SPACES.sub("", unicodedata.normalize("NFKC", str(name)))
-    for suffix in DROP_SUFFIXES:
-        s = s.removesuffix(suffix)
-    s = BRACKETS.sub("", s)
-    for form, same in SAME_FORMS.items():
-        s = s.replace(form, same)
-    return s
+def _cached(frame: pd.DataFrame, tag: str, renames: Renames, build):
+    """build(frame) once per frame (held while the frame lives): the search index, the records' owner tokens."""
+    key = (id(frame), tag, id(renames))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is frame:
+        return hit[1]
+    value = build(frame)
+    for k in [k for k, (ref, _) in _CACHE.items() if ref() is None]:
+        del _CACHE[k]
+    _CACHE[key] = (weakref.ref(frame), value)
+    return value
 
 
-def _code(v) -> str:
-    return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip().upper()
+def _renames(renames: Renames | None) -> Renames:
+    return names.default_renames() if renames is None else renames
 
 
-def record_mask(recs: pd.DataFrame, who: str, credit_code: str, name: str) -> pd.Series:
-    """The records of one enterprise: its credit code, else (records with no code) its normalised name."""
+def enterprise_tokens(code, name, renames: Renames) -> set[str]:
+    """What identifies an enterprise: its credit code and its current name's key."""
+    out = {"k:" + renames.current(name_key(name))}
+    return out | ({"c:" + _code(code)} if _code(code) else set())
+
+
+def record_tokens(code, cell, renames: Renames) -> set[str]:
+    """Whom a record names: its credit code; by name (no code, or several co-holders) each holder's current key, or
+    the credit code its rename row gives."""
+    out = {"c:" + _code(code)} if _code(code) else set()
+    keys = names.holder_keys(cell)
+    if out and len(keys) < 2:
+        return out  # one holder with a code: the code decides, the name is not read
+    for k in keys:
+        out.add("c:" + renames.codes[k] if k in renames.codes else "k:" + renames.current(k))
+    return out
+
+
+def _tokens_of(recs: pd.DataFrame, who: str, renames: Renames) -> pd.Series:
+    return _cached(
+        recs,
+        "tokens:" + who,
+        renames,
+        lambda r: pd.Series(
+            [record_tokens(c, h, renames) for c, h in zip(_codes(r).tolist(), r[who].tolist())],
+            index=r.index,
+            dtype=object,
+        ),
+    )
+
+
+def _codes(recs: pd.DataFrame) -> pd.Series:
+    """The records' credit codes as compared (names.credit_code, vectorised; '' for none)."""
+    return recs["enterprise_code"].fillna("").astype(str).str.normalize("NFKC").str.strip().str.upper()
+
+
+def _owners(recs: pd.DataFrame, who: str, renames: Renames) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Row positions by token (record_tokens), and by the current key of the parent of a branch holding the record
+    (records with no credit code): built once per frame, so a profile reads two dictionaries."""
+
+    def build(r):
+        by_token: dict[str, list[int]] = {}
+        by_parent: dict[str, list[int]] = {}
+        rows = zip(_codes(r).tolist(), _tokens_of(r, who, renames).tolist(), r[who].tolist())
+        for pos, (code, toks, cell) in enumerate(rows):
+            for tok in toks:
+                by_token.setdefault(tok, []).append(pos)
+            if not code:
+                for k in names.holder_keys(cell):
+                    parent = names.branch_parent(k)
+                    if parent:
+                        by_parent.setdefault(renames.current(parent), []).append(pos)
+        return by_token, by_parent
+
+    return _cached(recs, "owners:" + who, renames, build)
+
+
+def record_mask(recs: pd.DataFrame, who: str, credit_code: str, name: str, renames: Renames | None = None) -> pd.Series:
+    """The records of one enterprise (the module's matching rule)."""
     if recs.empty:
         return pd.Series(False, index=recs.index)
-    codes = recs["enterprise_code"].map(_code)
-    by_code = (codes == _code(credit_code)) & (codes != "")
-    by_name = (codes == "") & (recs[who].map(name_key) == name_key(name))
-    return by_code | by_name
+    r = _renames(renames)
+    by_token, _ = _owners(recs, who, r)
+    hit = np.zeros(len(recs), dtype=bool)
+    for tok in enterprise_tokens(credit_code, name, r):
+        hit[by_token.get(tok, [])] = True
+    return pd.Series(hit, index=recs.index)
 
 
-def matched_counts(ent: pd.DataFrame, recs: pd.DataFrame, who: str) -> pd.Series:
-    """Valid records per enterprise (index of `ent`) by the matching rule."""
+def matched_counts(ent: pd.DataFrame, recs: pd.DataFrame, who: str, renames: Renames | None = None) -> pd.Series:
+    """Valid records per enterprise (index of `ent`) by the matching rule; a record counts once per enterprise."""
     if recs.empty or ent.empty:
         return pd.Series(0, index=ent.index, dtype=int)
+    r = _renames(renames)
     v = recs[recs["status_code"] == "valid"]
-    codes = v["enterprise_code"].map(_code)
-    by_code = codes[codes != ""].value_counts()
-    by_name = v.loc[codes == "", who].map(name_key).value_counts()
-    n_code = ent["credit_code"].map(_code).map(by_code).fillna(0)
-    n_name = ent["name"].map(name_key).map(by_name).fillna(0)
-    return (n_code + n_name).astype(int)
+    owners: dict[str, list] = {}
+    for idx, code, name in zip(ent.index, ent["credit_code"], ent["name"]):
+        for tok in enterprise_tokens(code, name, r):
+            owners.setdefault(tok, []).append(idx)
+    pairs = {(rec, e) for rec, toks in _tokens_of(v, who, r).items() for tok in toks for e in owners.get(tok, ())}
+    counts = pd.Series([e for _, e in pairs], dtype=object).value_counts()
+    return pd.Series(ent.index.map(lambda i: counts.get(i, 0)), index=ent.index, dtype=int)
 
 
-def search_enterprises(fs, query: str, limit: int | None = 50) -> pd.DataFrame:
-    """Enterprises whose credit code contains the query, or whose normalised name contains the normalised query
-    (partial match); the roster's rows, names first matched at their start."""
+def branch_counts(recs: pd.DataFrame, who: str, name: str, renames: Renames | None = None) -> int:
+    """Valid records with no credit code held by a 分公司 of the enterprise (not counted for it: docs/enterprises.md)."""
+    if recs.empty:
+        return 0
+    r = _renames(renames)
+    _, by_parent = _owners(recs, who, r)
+    pos = by_parent.get(r.current(name_key(name)), [])
+    return int((recs["status_code"].to_numpy()[pos] == "valid").sum()) if pos else 0
+
+
+def _search_index(ent: pd.DataFrame, renames: Renames) -> pd.DataFrame:
+    """Per roster row: its name key, its old names' keys (|-joined), its credit code, its 拼音 initials."""
+    keys = ent["name"].map(name_key)
+    old = keys.map(lambda k: "|".join(name_key(o) for o in renames.old_names.get(renames.current(k), ())))
+    return pd.DataFrame(
+        {"key": keys, "old": old, "code": ent["credit_code"].map(_code), "initials": ent["name"].map(names.initials)},
+        index=ent.index,
+    )
+
+
+def search_enterprises(fs, query: str, limit: int | None = 50, renames: Renames | None = None) -> pd.DataFrame:
+    """Enterprises whose normalised name (or an old name in the rename table) contains the normalised query, whose
+    credit code contains it, or -- a query of letters only -- whose 拼音 initials contain it (partial match). Names
+    that start with the query first, then other name matches, old names, codes, initials; by name within each."""
     ent = fs.records.get("enterprises")
     q = (query or "").strip()
     if ent is None or ent.empty or not q:
         return pd.DataFrame(columns=[] if ent is None else ent.columns)
-    keys = ent["name"].map(name_key)
-    qk = name_key(q)
-    by_name = keys.str.contains(qk, regex=False) if qk else pd.Series(False, index=ent.index)
-    by_code = ent["credit_code"].map(_code).str.contains(_code(q), regex=False)
-    hit = ent[by_name | by_code].copy()
-    hit["_start"] = ~keys[hit.index].str.startswith(qk)
-    hit = hit.sort_values(["_start", "name"]).drop(columns="_start")
+    r = _renames(renames)
+    idx = _cached(ent, "search", r, lambda e: _search_index(e, r))
+    qk, qc, pattern = name_key(q), _code(q), names.initials_pattern(q)
+    never = pd.Series(False, index=ent.index)
+    rank = np.select(
+        [
+            idx["key"].str.startswith(qk) if qk else never,
+            idx["key"].str.contains(qk, regex=False) if qk else never,
+            idx["old"].str.contains(qk, regex=False) if qk else never,
+            idx["code"].str.contains(qc, regex=False) if qc else never,
+            idx["initials"].str.contains(pattern, regex=True) if pattern else never,
+        ],
+        [0, 1, 2, 3, 4],
+        default=-1,
+    )
+    hit = ent[rank >= 0].assign(_rank=rank[rank >= 0])
+    hit = hit.sort_values(["_rank", "name"]).drop(columns="_rank")
     return hit.head(limit) if limit else hit
 
 
@@ -105,12 +193,14 @@ def _held(v) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
 
 
-def profile(fs, credit_code: str, first: int = 20) -> dict | None:
-    """One enterprise: where it is, its flags, its valid patents and trademarks (the roster's count, the records
-    matched, and the first `first` of them), its 消零 status for both, and the cases it is party to."""
+def profile(fs, credit_code: str, first: int = 20, renames: Renames | None = None) -> dict | None:
+    """One enterprise: where it is, its flags, its old names (rename table), its valid patents and trademarks (the
+    roster's count, the records matched, the first `first` of them, the records of its branches, not counted), its
+    消零 status for both, and the cases it is party to."""
     e = _one(fs, credit_code)
     if e is None:
         return None
+    r = _renames(renames)
     out = {
         "credit_code": e["credit_code"],
         "name": e["name"],
@@ -120,8 +210,10 @@ def profile(fs, credit_code: str, first: int = 20) -> dict | None:
         "address": e.get("address") or "",
         "lon": None if pd.isna(e.get("lon")) else float(e["lon"]),
         "lat": None if pd.isna(e.get("lat")) else float(e["lat"]),
+        "datum": e.get("datum") if isinstance(e.get("datum"), str) and e.get("datum") else "WGS84",
         "flags": {f: bool(e.get(f) == 1) for f in FLAGS},
         "advantage": e.get("advantage") or "",
+        "old_names": list(r.old_names.get(r.current(name_key(e["name"])), [])),
     }
     for kind, who, col, cols in (
         ("patents", "applicant", "patents_held", ["app_no", "title", "patent_type", "app_date", "status"]),
@@ -129,7 +221,7 @@ def profile(fs, credit_code: str, first: int = 20) -> dict | None:
     ):
         recs = fs.records.get(kind)
         recs = pd.DataFrame() if recs is None else recs
-        mine = recs[record_mask(recs, who, e["credit_code"], e["name"])] if len(recs) else recs
+        mine = recs[record_mask(recs, who, e["credit_code"], e["name"], r)] if len(recs) else recs
         valid = mine[mine["status_code"] == "valid"] if len(mine) else mine
         held = _held(e.get(col))
         out[kind] = {
@@ -138,6 +230,7 @@ def profile(fs, credit_code: str, first: int = 20) -> dict | None:
             "matched_valid": len(valid),
             "matched_all": len(mine),
             "zero": held == 0,
+            "branches": branch_counts(recs, who, e["name"], r),
             "first": valid[[c for c in cols if c in valid.columns]].head(first) if len(valid) else pd.DataFrame(),
         }
     out["cases"] = party_cases(fs, e["name"])
