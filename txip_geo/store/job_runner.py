@@ -36,6 +36,7 @@ from txip_geo.strings import t
 NICE = 10  # added to the worker's niceness: page runs get the CPU first
 POLL_SECONDS = 1.0
 REAP_SECONDS = 15.0
+BEAT_SECONDS = 2.0  # how often a running job's heartbeat and rows stored are written (jobs.STALE_SECONDS: its bound)
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
@@ -101,7 +102,7 @@ class _Heartbeat:
                 self.queue.beat(self.job_id, self.rows)
 
 
-def run_job(store, queue: jobs.JobQueue, job: jobs.Job, *, parent: int | None = None, beat: float = 2.0) -> str:
+def run_job(store, queue: jobs.JobQueue, job: jobs.Job, *, parent: int | None = None, beat: float | None = None) -> str:
     """Run one claimed job to its end; returns its final state. Re-raises Stopped after marking the job failed."""
     path = queue.path_of(job)
     try:
@@ -112,7 +113,7 @@ def run_job(store, queue: jobs.JobQueue, job: jobs.Job, *, parent: int | None = 
     queue.beat(job.id, 0, total)
     opts = job.options
     try:
-        with _Heartbeat(queue, job.id, parent, beat) as hb:
+        with _Heartbeat(queue, job.id, parent, beat or BEAT_SECONDS) as hb:
             rep = import_file(
                 store,
                 job.kind,

@@ -35,7 +35,6 @@ from pathlib import Path
 
 STATES = ("queued", "running", "done", "failed")
 ACTIVE = ("queued", "running")
-HEARTBEAT_SECONDS = 5.0  # how often a running job's worker says it is alive
 STALE_SECONDS = 60.0  # a running job whose heartbeat is older than this has no worker any more
 SCHEMA_VERSION = 1  # of the jobs table (kept in jobs_meta; the store's own schema is untouched)
 
@@ -79,7 +78,7 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _ago(seconds: float) -> str:
+def ago(seconds: float) -> str:
     return (datetime.now(UTC) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -293,7 +292,7 @@ class JobQueue:
         failure's text. Returns the ids marked."""
         alive = alive or _pid_alive
         host = socket.gethostname()
-        cutoff = _ago(stale_seconds)
+        cutoff = ago(stale_seconds)
         gone = []
         for job in self.recent(1000, ("running",)):
             w_host, _, w_pid = (job.worker or "").rpartition(":")
