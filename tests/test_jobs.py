@@ -260,12 +260,17 @@ def test_a_stopped_worker_fails_its_job_at_once_and_a_worker_dies_with_its_paren
     q = jobs.for_store(store)
     job_id = q.enqueue("patents", f, f.name, options={"as_of": AS_OF}, who="ed")
     pid_file = tmp_path / "worker.pid"
-    # A parent (bash) whose child is the worker, started with --parent: killing the parent stops the worker.
+    # As scripts/run.sh starts it: a shell starts the worker with --parent $$ and then becomes the app (exec; here
+    # `sleep` stands in for streamlit); killing the app stops the worker.
     env = {**os.environ, "TXIP_IMPORT_WORKER": "1", "PYTHONPATH": str(ROOT)}
     script = tmp_path / "w.py"
     script.write_text(SLOW_WORKER, encoding="utf-8")
     parent = subprocess.Popen(
-        ["bash", "-c", f'"{sys.executable}" "{script}" "{store.path}" --parent $$ & echo $! > "{pid_file}"; wait'],
+        [
+            "bash",
+            "-c",
+            f'"{sys.executable}" "{script}" "{store.path}" --parent $$ & echo $! > "{pid_file}"; exec sleep 600',
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -385,3 +390,10 @@ def test_confirming_an_upload_on_the_data_page_queues_it(tmp_path, monkeypatch):
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+def test_run_sh_starts_the_worker_as_the_apps_child():
+    """scripts/run.sh uses the pattern the test above kills: the worker told its parent, then exec into the app."""
+    lines = [x.strip() for x in (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8").splitlines()]
+    start = lines.index(".venv/bin/python -m txip_geo worker --parent $$ &")
+    assert lines[start + 1].startswith("exec .venv/bin/streamlit run app.py")
