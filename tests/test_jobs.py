@@ -141,13 +141,15 @@ def test_a_job_whose_worker_is_gone_is_marked_failed(tmp_path):
     a = q.enqueue("patents", b"x", "a.csv", options={}, who="")
     b = q.enqueue("patents", b"x", "b.csv", options={}, who="")
     c = q.enqueue("patents", b"x", "c.csv", options={}, who="")
+    d = q.enqueue("patents", b"x", "d.csv", options={}, who="")
     q.claim("elsewhere:1")  # a: a worker on another host, its heartbeat fresh
     q.claim("elsewhere:2")  # b: stale below
     q.claim(jobs.worker_name(2**22 + 12345))  # c: this host, a process that is not there
+    q.claim(jobs.worker_name())  # d: this host, alive, its heartbeat late (a busy machine): still running
     with q._tx() as con:
-        con.execute("UPDATE jobs SET heartbeat_at = ? WHERE id = ?", (jobs.ago(jobs.STALE_SECONDS + 5), b))
+        con.execute("UPDATE jobs SET heartbeat_at = ? WHERE id IN (?, ?)", (jobs.ago(jobs.STALE_SECONDS + 5), b, d))
     assert sorted(q.reap(job_runner.gone_reason)) == [b, c]
-    assert q.get(a).state == "running"
+    assert q.get(a).state == "running" and q.get(d).state == "running"
     for i in (b, c):
         job = q.get(i)
         assert job.state == "failed" and "已不在运行" in job.error and job.worker.split(":")[1] in job.error

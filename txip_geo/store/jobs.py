@@ -6,8 +6,8 @@ import's report when done or the reason it failed, timestamps, and the worker th
 A worker (`store.job_runner`, `python -m txip_geo worker`) claims the oldest queued job atomically (two workers
 never run the same job), reports progress and a heartbeat into the job's row while it imports, and marks the job
 done with the import's report or failed with its reason. A job whose worker vanished (SIGKILL, a crashed host) is
-marked failed by the next worker that starts or by anyone reading the list once its heartbeat is older than
-STALE_SECONDS (:meth:`JobQueue.reap`).
+marked failed by the next worker that starts or by anyone reading the list (:meth:`JobQueue.reap`): at once when
+the worker ran on the same host (its process is gone), else once its heartbeat is older than STALE_SECONDS.
 
 Where the rows live. On SQLite the queue is a companion file next to the store (``<store>-jobs.sqlite``, see
 :func:`for_store`): SQLite has one write lock per file, and an import holds it for its whole transaction (all or
@@ -35,7 +35,7 @@ from pathlib import Path
 
 STATES = ("queued", "running", "done", "failed")
 ACTIVE = ("queued", "running")
-STALE_SECONDS = 60.0  # a running job whose heartbeat is older than this has no worker any more
+STALE_SECONDS = 120.0  # a running job of another host whose heartbeat is older than this has no worker any more
 SCHEMA_VERSION = 1  # of the jobs table (kept in jobs_meta; the store's own schema is untouched)
 
 ID_COLUMN = {
@@ -287,17 +287,22 @@ class JobQueue:
         return ended
 
     def reap(self, reason: Callable[[Job], str], *, stale_seconds: float = STALE_SECONDS, alive=None) -> list[int]:
-        """Mark failed every running job whose worker is gone: its heartbeat older than `stale_seconds`, or (on
-        this host) its process no longer there (`alive(pid)`, default: a signal-0 probe). `reason(job)`: the
-        failure's text. Returns the ids marked."""
+        """Mark failed every running job whose worker is gone: on this host, its process is no longer there
+        (`alive(pid)`, default: a signal-0 probe); on another host, its heartbeat is older than `stale_seconds`.
+        A worker alive on this host is never reaped, however late its heartbeat (a worker at low priority on a
+        busy machine may beat late, and its import would still commit). `reason(job)`: the failure's text.
+        Returns the ids marked."""
         alive = alive or _pid_alive
         host = socket.gethostname()
         cutoff = ago(stale_seconds)
         gone = []
         for job in self.recent(1000, ("running",)):
             w_host, _, w_pid = (job.worker or "").rpartition(":")
-            dead_here = w_host == host and w_pid.isdigit() and not alive(int(w_pid))
-            if (dead_here or (job.heartbeat_at or "") < cutoff) and self.fail(job.id, reason(job)):
+            if w_host == host and w_pid.isdigit():
+                dead = not alive(int(w_pid))
+            else:
+                dead = (job.heartbeat_at or "") < cutoff
+            if dead and self.fail(job.id, reason(job)):
                 gone.append(job.id)
         return gone
 
