@@ -115,14 +115,31 @@ def test_an_empty_queue_and_unchanged_file(tmp_path):
     assert len(store.imports()) == 1
 
 
+def test_one_job_runs_at_a_time_on_sqlite(tmp_path):
+    """Two workers (two app processes' run.sh) on one SQLite store: the second waits for the first job to end rather
+    than for the store's one write lock (which would fail its import after 60 s)."""
+    store = Store(tmp_path / "s.sqlite")
+    one, other = jobs.for_store(store), jobs.for_store(store)
+    a = one.enqueue("patents", b"x", "a.csv", options={}, who="")
+    b = one.enqueue("patents", b"x", "b.csv", options={}, who="")
+    assert one.claim().id == a and other.claim() is None
+    one.finish(a, message="", report=None, import_id=None, rows=0)
+    assert other.claim().id == b
+
+
 def test_two_workers_never_claim_the_same_job(tmp_path):
+    """Several workers claiming at once (a queue that runs jobs side by side, as on a server database)."""
     store = Store(tmp_path / "c.sqlite")
-    q = jobs.for_store(store)
+
+    def queue():
+        return jobs.JobQueue(jobs._sqlite_connect(jobs.queue_path(store)), store.files_dir, serial=False)
+
+    q = queue()
     ids = [q.enqueue("patents", b"x", f"{i}.csv", options={}, who="") for i in range(12)]
     claimed: list[int] = []
 
     def claimer():
-        mine = jobs.for_store(store)
+        mine = queue()
         while (job := mine.claim()) is not None:
             claimed.append(job.id)
 
@@ -142,6 +159,7 @@ def test_a_job_whose_worker_is_gone_is_marked_failed(tmp_path):
     b = q.enqueue("patents", b"x", "b.csv", options={}, who="")
     c = q.enqueue("patents", b"x", "c.csv", options={}, who="")
     d = q.enqueue("patents", b"x", "d.csv", options={}, who="")
+    q.serial = False  # four running at once, as on a server database
     q.claim("elsewhere:1")  # a: a worker on another host, its heartbeat fresh
     q.claim("elsewhere:2")  # b: stale below
     q.claim(jobs.worker_name(2**22 + 12345))  # c: this host, a process that is not there

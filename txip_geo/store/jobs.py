@@ -134,8 +134,19 @@ class JobQueue:
     """The jobs of one store. `connect()` opens a DB-API connection in autocommit mode; `root` is the folder the
     stored files are relative to; `paramstyle` 'qmark' (sqlite3) or 'format' (psycopg)."""
 
-    def __init__(self, connect: Callable, root: Path, *, dialect: str = "sqlite", paramstyle: str = "qmark"):
+    def __init__(
+        self,
+        connect: Callable,
+        root: Path,
+        *,
+        dialect: str = "sqlite",
+        paramstyle: str = "qmark",
+        serial: bool | None = None,
+    ):
         self._connect = connect
+        # One job at a time (default on SQLite: one writer per store file, so a second import at the same time
+        # would only wait for the first's lock, and fail after 60 s); a server database runs them side by side.
+        self.serial = dialect == "sqlite" if serial is None else serial
         self.root = Path(root)
         self.dialect = dialect
         self._mark = "?" if paramstyle == "qmark" else "%s"
@@ -230,14 +241,16 @@ class JobQueue:
 
     # -- the worker's side ------------------------------------------------------------------------------------------
     def claim(self, worker: str | None = None) -> Job | None:
-        """Take the oldest queued job for this worker (atomically: one worker gets it), or None."""
+        """Take the oldest queued job for this worker (atomically: one worker gets it), or None (none queued, or
+        with `serial` one running)."""
         token = uuid.uuid4().hex
         stamp = now()
+        one_at_a_time = " AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running')" if self.serial else ""
         with self._tx() as con:
             cur = con.execute(
                 self._q(
                     "UPDATE jobs SET state = 'running', claim = ?, worker = ?, started_at = ?, heartbeat_at = ? "
-                    "WHERE state = 'queued' AND id = (SELECT MIN(id) FROM jobs WHERE state = 'queued')"
+                    "WHERE state = 'queued' AND id = (SELECT MIN(id) FROM jobs WHERE state = 'queued')" + one_at_a_time
                 ),
                 (token, worker or worker_name(), stamp, stamp),
             )
