@@ -364,4 +364,12 @@ def for_store(store) -> JobQueue:
             dialect=getattr(store, "dialect", "postgresql"),
             paramstyle=getattr(store, "paramstyle", "format"),
         )
-    return JobQueue(_sqlite_connect(queue_path(store)), root)
+    path = queue_path(store)
+    key = (str(path), str(root))
+    queue = _QUEUES.get(key)
+    if queue is None or not path.exists():  # the table is created once per process (a page run opens it often)
+        queue = _QUEUES[key] = JobQueue(_sqlite_connect(path), root)
+    return queue
+
+
+_QUEUES: dict[tuple[str, str], JobQueue] = {}
