@@ -1,5 +1,7 @@
 """数据: what is loaded — the imports, the boundary status, how records were assigned to townships — and the records
-that count for no township (unassigned) or for nothing (outside Taixing), with an Excel download."""
+that count for no township (unassigned) or for nothing (outside Taixing), with an Excel download. An upload is
+previewed here and, once confirmed, queued as a background job (txip_geo.store.jobs): a worker process imports it
+while this page shows the queue, a progress bar that refreshes itself while a job runs, and each import's report."""
 
 from ui.boot import ensure_app
 
@@ -15,16 +17,16 @@ from txip_geo.errors import ImportRejected
 from txip_geo.ingest.importer import prepare
 from txip_geo.ingest.pipeline import (
     audit_refusal,
-    import_file,
     import_warning_counts,
     store_layers,
     stored_report,
 )
-from txip_geo.ingest.report import report_frames, report_sheets
-from txip_geo.present import records
+from txip_geo.ingest.report import ImportReport, report_frames, report_sheets
+from txip_geo.present import job_view, records
 from txip_geo.present import records as progress
 from txip_geo.render import xlsx as export
 from txip_geo.schema import ASSIGN_METHODS, KINDS
+from txip_geo.store import job_runner, jobs
 from txip_geo.strings import t
 from ui import auth as ui_auth
 from ui import header, state, uploader
@@ -155,32 +157,62 @@ def upload_section() -> None:
         }
         st.dataframe(preview.rename(columns=labels), hide_index=True)
         if st.button(t("upload.confirm"), type="primary", key="up_confirm"):
-            try:
-                result = import_file(
-                    store,
-                    kind,
-                    up.name,
-                    as_of=as_of,
-                    user=user,
-                    data=data,
-                    file_name=up.name,
-                    skip_invalid=skip,
-                )
-            except ImportRejected as e:  # the store changed between preview and confirm
-                st.error(e.report.message)
-                return
-            st.session_state.up_done = (
-                result.status,
-                result.message if result.status == "imported" else t("upload.unchanged"),
-                result if result.status == "imported" else None,
+            # Queued, not imported here: the page never waits on an import (a worker process runs it).
+            job_id = jobs.for_store(store).enqueue(
+                kind, data, up.name, options={"as_of": as_of, "skip_invalid": skip}, who=user
             )
+            st.session_state.up_done = ("queued", t("jobs.queued", id=job_id, file=up.name), None)
             st.session_state.up_round = st.session_state.get("up_round", 0) + 1
             st.session_state.pop("up_preview", None)
             st.rerun()
 
 
+# -- background import jobs -----------------------------------------------------------------------------------------------
+JOBS_SHOWN = 20  # the newest jobs listed
+REPORTS_SHOWN = 3  # the newest finished jobs whose report is offered
+REFRESH_SECONDS = 2.0  # while a job is queued or running, the jobs part reruns itself this often
+NO_WORKER_SECONDS = 30  # a job queued this long with none running: no worker is there
+
+
+def _jobs_part() -> None:
+    """The queue: a progress bar per running job, the list, the report of the newest finished ones. When the last
+    active job ends, the whole page reruns once (its imports and figures include the new import)."""
+    queue = jobs.for_store(store)
+    queue.reap(job_runner.gone_reason)
+    recent = queue.recent(JOBS_SHOWN)
+    active = any(j.state in jobs.ACTIVE for j in recent)
+    was_active = st.session_state.get("jobs_active", False)
+    st.session_state.jobs_active = active
+    if was_active and not active:
+        st.rerun()
+    st.subheader(t("jobs.title"))
+    st.caption(t("jobs.help"))
+    if not recent:
+        st.info(t("jobs.none"))
+        return
+    running = [j for j in recent if j.state == "running"]
+    for j in running:
+        st.progress(j.fraction or 0.0, text=job_view.progress_text(j))
+    waiting = [j for j in recent if j.state == "queued"]
+    if waiting and not running and min(j.created_at for j in waiting) < jobs.ago(NO_WORKER_SECONDS):
+        st.warning(t("jobs.no_worker"))
+    st.dataframe(job_view.jobs_table(recent), hide_index=True, key="jobs_table")
+    for j in [j for j in recent if j.state in ("done", "failed") and j.report][:REPORTS_SHOWN]:
+        rep = ImportReport.from_dict(j.report)
+        with st.expander(f"{t('jobs.report')} · {t('jobs.col_id')} {j.id} · {j.file_name}"):
+            if j.state == "failed":
+                st.error(t("jobs.failed_reason") + (j.error or ""))
+            _show_report(rep, f"job{j.id}")
+
+
+def jobs_section() -> None:
+    active = jobs.for_store(store).active()
+    st.fragment(run_every=REFRESH_SECONDS if active else None)(_jobs_part)()
+
+
 if ui_auth.can("import"):
     upload_section()
+    jobs_section()
 
 
 # -- boundaries ---------------------------------------------------------------------------------------------------------

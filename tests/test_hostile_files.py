@@ -225,6 +225,9 @@ def test_the_data_page_logs_a_refused_upload_once_and_an_import(tmp_path, monkey
         at.button(key="up_confirm").click()
         at.run()
         assert not at.exception, [e.message for e in at.exception]
+        from txip_geo.store import job_runner  # the confirmed upload is queued: a worker imports it
+
+        job_runner.run_worker(store, once=True, nice=0, log=lambda _: None)
         entry = store.audit_log(1).iloc[0]
         assert (entry["action"], entry["user"]) == ("import", "ed")
         assert "商标.csv" in entry["detail"] and hashlib.sha256(good).hexdigest() in entry["detail"]

@@ -1,5 +1,5 @@
-"""The command line: `python -m txip_geo demo | import | summary | goals | tasks | locate | status | user | report |
-backup | restore`.
+"""The command line: `python -m txip_geo demo | import | jobs | worker | summary | goals | tasks | locate | status |
+user | report | backup | restore`.
 
 Length: one short function per subcommand and the one argparse table that lists them all; a subcommand's work lives
 in the wings, only its arguments and its printed lines are here."""
@@ -148,6 +148,8 @@ def cmd_import(args) -> int:
     from txip_geo.ingest.pipeline import import_file
 
     store = _store(args)
+    if args.background:
+        return _enqueue(store, args)
     if args.kind == "tasks":
         return _import_tasks(store, args)
     try:
@@ -183,6 +185,76 @@ def cmd_import(args) -> int:
                 t("cli.method", label=ASSIGN_METHODS.get(k, k), n=v) for k, v in rep.methods.items()
             )
         )
+    return 0
+
+
+def _enqueue(store, args) -> int:
+    """`import --background`: the file goes into the job queue (store.jobs); a worker imports it."""
+    from txip_geo.store import jobs
+
+    if args.kind not in schema.KINDS:
+        print(t("jobs.background_kinds", kind=args.kind), file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    if not path.is_file():
+        print(t("ingest.unreadable", file=path.name, error=t("jobs.no_file")), file=sys.stderr)
+        return 2
+    options = {"as_of": args.as_of, "skip_invalid": bool(args.skip_invalid)}
+    job_id = jobs.for_store(store).enqueue(args.kind, path, path.name, options=options, who=args.user)
+    print(t("jobs.queued_cli", id=job_id, file=path.name))
+    return 0
+
+
+def cmd_jobs(args) -> int:
+    """The job queue, newest first: id, kind, file, who, state, rows, times, result or reason."""
+    from txip_geo.store import job_runner, jobs
+
+    queue = jobs.for_store(_store(args))
+    queue.reap(job_runner.gone_reason)
+    rows = [
+        {
+            "id": j.id,
+            "kind": j.kind,
+            "file": j.file_name,
+            "who": j.who,
+            "state": j.state,
+            "rows_done": j.rows_done,
+            "rows_total": j.rows_total,
+            "created_at": j.created_at,
+            "started_at": j.started_at,
+            "finished_at": j.finished_at,
+            "import_id": j.import_id,
+            "result": j.error if j.state == "failed" else j.message,
+        }
+        for j in queue.recent(args.limit)
+    ]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        print(
+            t(
+                "jobs.line",
+                id=r["id"],
+                kind=schema.KINDS[r["kind"]].label if r["kind"] in schema.KINDS else r["kind"],
+                file=r["file"],
+                who=r["who"],
+                state=t(f"jobs.state_{r['state']}"),
+                at=r["finished_at"] or r["started_at"] or r["created_at"],
+            )
+        )
+        if r["result"]:
+            print("  " + " ".join(str(r["result"]).split())[:500])
+    if not rows:
+        print(t("jobs.none"))
+    return 0
+
+
+def cmd_worker(args) -> int:
+    """Run queued import jobs (store.job_runner) until stopped, or with --once until the queue is empty."""
+    from txip_geo.store import job_runner
+
+    job_runner.run_worker(_store(args), once=args.once, poll=args.poll, parent=args.parent, nice=args.nice)
     return 0
 
 
@@ -828,7 +900,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--accept-coverage-problems", action="store_true", help=t("boundary_coverage.cli_help"))
     sp.add_argument("--user", default="cli", help=t("cli_help.user"))
     sp.add_argument("--all-warnings", action="store_true", help=t("cli_help.all_warnings_import", n=WARNINGS_SHOWN))
+    sp.add_argument("--background", action="store_true", help=t("jobs.cli_help_background"))
     sp.set_defaults(func=cmd_import)
+
+    sp = common(sub.add_parser("jobs", help=t("jobs.cli_help_jobs")))
+    sp.add_argument("--format", choices=["json", "table"], default="table")
+    sp.add_argument("--limit", type=int, default=50, help=t("jobs.cli_help_limit"))
+    sp.set_defaults(func=cmd_jobs)
+
+    sp = common(sub.add_parser("worker", help=t("jobs.cli_help_worker")))
+    sp.add_argument("--once", action="store_true", help=t("jobs.cli_help_once"))
+    sp.add_argument("--poll", type=float, default=1.0)
+    sp.add_argument("--parent", type=int, help=t("jobs.cli_help_parent"))
+    sp.add_argument("--nice", type=int, default=10, help=t("jobs.cli_help_nice", n=10))
+    sp.set_defaults(func=cmd_worker)
 
     for name, func in (("summary", cmd_summary), ("goals", cmd_goals)):
         sp = common(sub.add_parser(name, help=t(f"cli_help.cmd_{name}")))

@@ -39,12 +39,14 @@ def import_file(
     data: bytes | None = None,
     file_name: str | None = None,
     chunk_rows: int | None = None,
+    on_chunk=None,
 ) -> ImportReport:
     """Import one file as one transaction. Raises ImportRejected (store unchanged) when it is refused.
 
     A text file is streamed: read, checked, located and inserted `chunk_rows` rows at a time (default CHUNK_ROWS),
     all inside the import's one transaction, so memory does not grow with the file; `data` (an upload's bytes) is
-    used instead of reading `path`."""
+    used instead of reading `path`. `on_chunk(rows)`: called after each chunk of `rows` records was stored (a
+    background job's progress, store.job_runner)."""
     if kind_name not in schema.KINDS:
         raise ValueError(t("ingest.unknown_kind", kind=kind_name))
     path = Path(path)
@@ -71,7 +73,7 @@ def import_file(
         _audit(store, user, "import_unchanged", rep, sha, import_id=existing)
         return rep
     try:
-        return _import(store, kind_name, source, sha, as_of, user, is_sample, skip_invalid, chunk_rows)
+        return _import(store, kind_name, source, sha, as_of, user, is_sample, skip_invalid, chunk_rows, on_chunk)
     except ImportRejected as e:  # nothing was stored (the import's transaction rolled back): the attempt is logged
         audit_refusal(store, e.report, user=user, sha=sha)
         raise
@@ -82,7 +84,16 @@ def import_file(
 
 
 def _import(
-    store, kind_name: str, source: Source, sha: str, as_of: str, user: str, is_sample, skip_invalid, chunk_rows
+    store,
+    kind_name: str,
+    source: Source,
+    sha: str,
+    as_of: str,
+    user: str,
+    is_sample,
+    skip_invalid,
+    chunk_rows,
+    on_chunk,
 ) -> ImportReport:
     """import_file's work once the file is known to be new: prepare its chunks and store them in one transaction."""
     file_name = source.name
@@ -99,6 +110,9 @@ def _import(
         chunk_rows=chunk_rows,
     )
     first = next(chunks)  # a file of one chunk is wholly read and checked here, before the store is touched
+    if on_chunk is not None:
+        chunks = _counted(itertools.chain([first], chunks), on_chunk)
+        first = next(chunks)
 
     def rejected_rows() -> int:
         return len({(p.sheet, p.row) for p in report.errors})
@@ -126,6 +140,13 @@ def _import(
         warnings=len(report.warnings),
     )
     return report
+
+
+def _counted(chunks, on_chunk):
+    """The chunks, calling `on_chunk(rows)` once the consumer asks for the next one (the previous one is stored)."""
+    for chunk in chunks:
+        yield chunk
+        on_chunk(len(chunk))
 
 
 # -- the audit log: every attempt, whatever its outcome ------------------------------------------------------------

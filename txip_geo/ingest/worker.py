@@ -136,16 +136,22 @@ def _parent() -> int:
     return int(os.environ.get(PARENT_ENV) or os.getppid())
 
 
-def _death_signal() -> None:
-    """In the worker, first thing: on Linux, have the kernel SIGKILL this process when its parent goes."""
+def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
+    """On Linux, have the kernel send this process `sig` when its parent goes; exit at once when `parent` is gone
+    already (before the prctl took effect). Also used by the background-job worker (store.job_runner)."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
         except (OSError, AttributeError):
             pass  # no prctl: the watchdog alone
-    if os.getppid() != _parent():  # gone already, before the prctl took effect
+    if os.getppid() != parent:
         os._exit(1)
+
+
+def _death_signal() -> None:
+    """In the worker, first thing: on Linux, have the kernel SIGKILL this process when its parent goes."""
+    die_with_parent(_parent())
 
 
 def _watchdog(parent: int) -> None:
