@@ -99,6 +99,8 @@ def _longest_first(found: list[_Hit]) -> list[_Hit]:
     """Overlapping hits resolved: the longer wins (the earlier of two as long), the rest in reading order."""
     if len(found) < 2:
         return found
+    if all(a.end <= b.start for a, b in zip(found, found[1:])):
+        return found  # in reading order and apart (the usual case): nothing to resolve
     found.sort(key=lambda h: (-(h.end - h.start), h.start))
     taken: list[_Hit] = []
     for h in found:
