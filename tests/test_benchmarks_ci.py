@@ -87,6 +87,7 @@ def test_both_import_paths_assign_the_same_townships(ci_run):
     _, results = ci_run
     imp = results["info"]["import"]
     assert imp["agree"] == 1.0
+    assert imp["same_counts"]  # the fair baseline's per-township counts are the app's (benchmarks/bench_import_fair.py)
     assert imp["fast"]["rows"] == imp["fast"]["read"] > 0
     prov = results["info"]["province"]
     methods, n = prov["import"]["methods"], prov["import"]["rows"]

@@ -141,6 +141,7 @@ def test_what_the_worker_raises_is_raised_here_after_its_chunks_were_inserted(tm
 
 def test_worker_is_used_for_large_text_files_only(tmp_path, monkeypatch):
     monkeypatch.delenv(import_worker.ENV, raising=False)
+    monkeypatch.setattr(import_worker.os, "getloadavg", lambda: (0.2, 0.2, 0.2))  # an idle machine
     small = write(tmp_path / "p.csv", patent_rows(10))
     assert not import_worker.wanted(Source("p.csv", path=small))
     monkeypatch.setattr(import_worker, "MIN_BYTES", small.stat().st_size)
@@ -155,6 +156,26 @@ def test_worker_is_used_for_large_text_files_only(tmp_path, monkeypatch):
     monkeypatch.setattr(import_worker, "MIN_BYTES", 0)
     monkeypatch.setattr(import_worker.os, "cpu_count", lambda: 8)
     assert not import_worker.wanted(Source("p.csv", path=small))
+
+
+def test_worker_is_not_used_when_the_second_core_is_busy(tmp_path, monkeypatch):
+    """Measured: with the other core busy, the worker makes an import slower (docs/performance.md)."""
+    monkeypatch.delenv(import_worker.ENV, raising=False)
+    monkeypatch.setattr(import_worker, "MIN_BYTES", 0)
+    monkeypatch.setattr(import_worker.os, "cpu_count", lambda: 2)
+    if hasattr(import_worker.os, "sched_getaffinity"):
+        monkeypatch.setattr(import_worker.os, "sched_getaffinity", lambda pid: {0, 1})
+    small = write(tmp_path / "p.csv", patent_rows(10))
+    monkeypatch.setattr(import_worker.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    assert import_worker.wanted(Source("p.csv", path=small))
+    monkeypatch.setattr(import_worker.os, "getloadavg", lambda: (1.4, 1.0, 0.5))  # another job on the second core
+    assert not import_worker.wanted(Source("p.csv", path=small))
+    if hasattr(import_worker.os, "sched_getaffinity"):  # pinned to one core (taskset): no second core to use
+        monkeypatch.setattr(import_worker.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+        monkeypatch.setattr(import_worker.os, "sched_getaffinity", lambda pid: {0})
+        assert not import_worker.wanted(Source("p.csv", path=small))
+    monkeypatch.setenv(import_worker.ENV, "1")  # the setting still forces it
+    assert import_worker.wanted(Source("p.csv", path=small))
 
 
 def test_a_consumer_that_stops_early_leaves_no_worker_behind(tmp_path, monkeypatch):

@@ -79,7 +79,9 @@ def _check_ipc(out: pd.DataFrame, flag) -> None:
         cells = out[col].fillna("").astype(str)
         bad = cells.map({c: "; ".join(ipc.malformed(c)) for c in cells.unique()})
         mask = bad.ne("") & out["patent_type"].ne("design")
-        flag(mask, col, out[col], bad.map(lambda b: t("ingest_derive.ipc_malformed", codes=b)), severity="warning")
+        # The reason worded once per distinct malformed text (not once per row).
+        reasons = bad.map({b: t("ingest_derive.ipc_malformed", codes=b) if b else "" for b in bad.unique()})
+        flag(mask, col, out[col], reasons, severity="warning")
 
 
 @_derives

@@ -13,8 +13,10 @@ content, the report is complete once the last chunk is given (it travels back af
 (ImportRejected, with its report) is raised before the last chunk is given. A failure of the worker (it was killed,
 it raised) raises here, so the import's one transaction is rolled back.
 
-Used for text files of at least MIN_BYTES (a smaller file is prepared faster than a second interpreter starts); the
-environment variable TXIP_IMPORT_WORKER overrides: "0" never, "1" always (the tests use it on small files).
+Used for text files of at least MIN_BYTES (a smaller file is prepared faster than a second interpreter starts), when
+this process may use two cores and the second one is idle (the load average says so: with it busy, the worker
+makes the import slower -- measured, docs/performance.md); the environment variable TXIP_IMPORT_WORKER overrides:
+"0" never, "1" always (the tests use it on small files).
 
 The worker dies with the process that started it (killed, crashed), never left reading a file for nobody
 (:func:`_death_signal`, :func:`_watchdog`): on Linux the kernel sends it SIGKILL when its parent goes (``prctl(PR_SET_PDEATHSIG)``;
@@ -47,6 +49,7 @@ from txip_geo.paths import ROOT
 from txip_geo.strings import t
 
 MIN_BYTES = 32 * 1024 * 1024  # ≈150,000 patent rows: below this the worker's start-up (≈1.5 s) is not won back
+BUSY_MARGIN = 0.25  # load above (usable cores - 1 - this): the second core is taken, the import stays in one process
 ENV = "TXIP_IMPORT_WORKER"
 PARENT_ENV = "TXIP_IMPORT_WORKER_PARENT"  # the importing process's pid, as the worker should see it
 WATCH_SECONDS = 0.2  # how often the watchdog looks at its parent
@@ -63,10 +66,29 @@ def wanted(source: Source) -> bool:
         return False
     if setting == "1":
         return True
-    if (os.cpu_count() or 1) < 2:
+    if _usable_cores() < 2:
         return False
     size = len(source.data) if source.data is not None else Path(source.path).stat().st_size
-    return size >= MIN_BYTES
+    return size >= MIN_BYTES and _spare_core()
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system has one)."""
+    n = os.cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        n = min(n, len(os.sched_getaffinity(0)))
+    return n
+
+
+def _spare_core() -> bool:
+    """Whether a core is idle for the worker: the 1-minute load average leaves at least one core free besides this
+    process's. Measured (docs/performance.md, import): with the second core busy the worker makes an import slower
+    (its pickling and the importing process's unpickling are added work, and the two processes wait on each other)."""
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # no load average (Windows): assume the cores are free
+        return True
+    return load <= _usable_cores() - 1 - BUSY_MARGIN
 
 
 def _command() -> list[str]:

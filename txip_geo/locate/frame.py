@@ -14,6 +14,7 @@ from txip_geo.locate.decide import Decider
 from txip_geo.locate.location import OUTPUT_COLUMNS, Location
 from txip_geo.locate.points import (
     PT_BAD_DATUM,
+    PT_NONE,
     PT_UNIT,
     Layer,
     Point,
@@ -148,7 +149,7 @@ class Locator:
         def texts(vals: list[str], codes: np.ndarray) -> list[str]:
             return np.array(vals, dtype=object)[codes[first]].tolist()
 
-        decided, limit = self._decided, self.CACHE_LIMIT
+        decided, limit, match = self._decided, self.CACHE_LIMIT, decider.matcher.match_normalised
         results = []
         for args in zip(
             texts(ac_vals, ac),
@@ -162,6 +163,12 @@ class Locator:
             datum_col,
             park_sch,
         ):
+            if args[4] == PT_NONE and not (args[0] or args[1] or args[2] or args[6]):
+                # Only an address (no code, name or park field, no coordinates): the decision is the address
+                # matcher's own (Decider._by_address with nothing found before it), which caches it.
+                x = match(args[3])
+                results.append((x.unit_code, x.park_code, x.method, x.note))
+                continue
             loc = decided.get(args)
             if loc is None:
                 if len(decided) > limit:

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["normalise_text", "clean_code", "BRACKETS"]
+__all__ = ["normalise_text", "clean_code", "BRACKETS", "without_brackets"]
 
 _FOLD = {chr(0xFF01 + i): chr(0x21 + i) for i in range(94)}  # full-width ASCII -> half-width
 _FOLD.update({"\u2014": "-", "\u2013": "-", "\u2010": "-", "\u2012": "-", "\u2212": "-", "\u2015": "-"})
 _FOLD_TABLE = str.maketrans(_FOLD)
-_SPACES = str.maketrans("", "", " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff")
+_SPACE_CHARS = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
+_SPACES = str.maketrans("", "", _SPACE_CHARS)
+# Any character either table changes: a regex search (C code) is far cheaper than translating a CJK text, and most
+# cells have nothing to fold or drop.
+_NEEDS_WORK = re.compile("[" + re.escape("".join(sorted(set(_FOLD) | set(_SPACE_CHARS)))) + "]")
+_BRACKET_CHARS = "()[]{}<>【】〔〕《》「」『』"
 #: A translation table dropping brackets (泰兴（经济）开发区, 黄桥[镇]: brackets separate nothing in an address).
-BRACKETS = str.maketrans("", "", "()[]{}<>【】〔〕《》「」『』")
+BRACKETS = str.maketrans("", "", _BRACKET_CHARS)
+_HAS_BRACKET = re.compile("[" + re.escape(_BRACKET_CHARS) + "]")
+
+
+def without_brackets(text: str) -> str:
+    """`text.translate(BRACKETS)`, skipped when the text has no bracket."""
+    return text.translate(BRACKETS) if _HAS_BRACKET.search(text) is not None else text
 
 
 def normalise_text(text) -> str:
@@ -25,7 +37,9 @@ def normalise_text(text) -> str:
         return ""
     if text is pd.NA or text is pd.NaT:
         return ""
-    t = str(text).translate(_FOLD_TABLE).translate(_SPACES)
+    t = str(text)
+    if _NEEDS_WORK.search(t) is not None:
+        t = t.translate(_FOLD_TABLE).translate(_SPACES)
     return "" if t.lower() in ("nan", "none", "null", "<na>", "nat") else t
 
 
