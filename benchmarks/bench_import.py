@@ -293,8 +293,9 @@ def run(size, work: Path, results, log=print) -> dict:
             "s",
             fair2["wall"],
             gain_higher_is_better(fair2["wall"], alone["wall"]),
-            note=f"TXIP_IMPORT_WORKER=0; CPU {alone['cpu']:.1f} s (with the worker: {fast['cpu']:.1f} s in both "
-            f"processes); peak {alone['peak_kb'] / 1024:,.0f} MB; load average {_load(alone)}",
+            note=f"TXIP_IMPORT_WORKER=0; CPU {alone['cpu']:.1f} s (the default run, "
+            f"{'with' if fast['worker_peak_kb'] else 'without'} the worker: {fast['cpu']:.1f} s); peak "
+            f"{alone['peak_kb'] / 1024:,.0f} MB; load average {_load(alone)}",
         ),
         Row(
             "Import 1M patents",
@@ -316,7 +317,9 @@ def run(size, work: Path, results, log=print) -> dict:
             fair2["peak_kb"] / 1024,
             None,
             target="≤ 600 MB, flat in the file size",
-            met=(fast["peak_kb"] + fast["worker_peak_kb"]) / 1024 <= 600,
+            # Flat: the whole file's peak within 10 % of the quarter file's (both several chunks at full size).
+            met=(fast["peak_kb"] + fast["worker_peak_kb"]) / 1024 <= 600
+            and fast["peak_kb"] + fast["worker_peak_kb"] <= 1.1 * (small["peak_kb"] + small["worker_peak_kb"]),
             note=(
                 f"{fast['peak_kb'] / 1024:,.0f} MB + {fast['worker_peak_kb'] / 1024:,.0f} MB (each one's own peak)"
                 if fast["worker_peak_kb"]
