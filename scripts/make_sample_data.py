@@ -1288,6 +1288,15 @@ def location_variety(rng, unit_code: str, units, park: str, parks, *, mode: str,
     return loc
 
 
+def sample_contact(i: int, listed: bool) -> dict:
+    """A fictional contact for two in three 规上/高企 enterprises (the 消零 worklists' columns, masked for viewers),
+    drawn from the index, not from the random stream, so every other sample value stays as it was. The numbers have a
+    0 where a local number begins (no fixed line in China starts so): they cannot reach anyone."""
+    if not listed or i % 3 == 0:
+        return {"contact": "", "phone": ""}
+    return {"contact": f"{SURNAMES[i % len(SURNAMES)]}某{MARK}", "phone": f"0523-0{i * 7919 % 10_000_000:07d}"}
+
+
 def make_enterprises(rng, table, flags, units, parks, patents, trademarks):
     held_p: dict[str, set] = {}
     for r in patents:
@@ -1317,6 +1326,7 @@ def make_enterprises(rng, table, flags, units, parks, patents, trademarks):
                 patent_standard=yes(i in flags["standard"]),
                 patents_held=str(len(held_p.get(a.name, ()))),
                 trademarks_held=str(held_t.get(a.name, 0)),
+                **sample_contact(i, i in flags["above"] or i in flags["ht"]),
                 area_name=units[a.unit].name if rng.random() < 0.4 else "",
                 park_name=parks[a.park].name if a.park else "",
                 address=canonical_address(a, units),

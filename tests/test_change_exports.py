@@ -67,11 +67,15 @@ def _slide(deck, title):
 # -- the deck ---------------------------------------------------------------------------------------------------------
 
 
+# The industry section (present.industry_tables): in both decks, after the 三年变化 section, before the appendix.
+INDUSTRY = [t("industry_tables.deck_city"), t("industry_tables.deck_units"), t("industry_tables.deck_parks")]
+
+
 def test_the_section_comes_before_the_appendix_which_stays_last(deck, plain):
     titles = [s.shapes.title.text for s in deck.slides]
     assert len(deck.slides) == len(plain.slides) + 3
-    assert titles[-4:-1] == SECTION and titles[-1] == t("report.rules_title")
-    assert titles[:-4] == [s.shapes.title.text for s in plain.slides][:-1]
+    assert titles[-7:] == [*SECTION, *INDUSTRY, t("report.rules_title")]
+    assert [x for x in titles if x not in SECTION] == [s.shapes.title.text for s in plain.slides]
 
 
 def _content(slide):
@@ -90,9 +94,12 @@ def _content(slide):
 
 
 def test_the_existing_slides_keep_their_content_and_order(deck, plain):
-    new = [s for s in deck.slides if s.shapes.title.text not in SECTION]
-    assert len(new) == len(plain.slides)
-    for i, (a, b) in enumerate(zip(plain.slides, new), start=1):
+    """Every slide of the plain deck is in the deck with the section as it was; the industry slides add their 基期
+    and 变化 columns with a comparison (tests/test_industry_outputs.py checks those)."""
+    new = [s for s in deck.slides if s.shapes.title.text not in SECTION + INDUSTRY]
+    old = [s for s in plain.slides if s.shapes.title.text not in INDUSTRY]
+    assert len(new) == len(old)
+    for i, (a, b) in enumerate(zip(old, new), start=1):
         assert _content(a) == _content(b), i
     pages = [_shape(s, "page-number").text_frame.text for s in deck.slides]
     assert pages == [f"{i} / {len(deck.slides)}" for i in range(1, len(deck.slides) + 1)]
@@ -347,8 +354,12 @@ def test_workbook_has_the_baseline_sheets_after_the_others(workbook):
         "目标 基期→当前",
         "镇街 基期→当前",
         "园区 基期→当前",
+        t("industry_tables.sheet_city"),
+        t("industry_tables.sheet_units"),
+        t("industry_tables.sheet_parks"),
+        t("industry_tables.sheet_notes"),
     ]
-    for name in workbook.sheetnames[-3:]:
+    for name in workbook.sheetnames[-7:-4]:
         top = [workbook[name].cell(row=r, column=1).value for r in range(1, 7)]
         assert "内部资料" in top and t("app.sample_badge") in top and name in top[0]
 

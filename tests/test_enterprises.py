@@ -140,8 +140,24 @@ def test_worklist_export_has_no_formulas_and_masks_contacts_for_viewers(demo_fs,
 
 
 def test_worklist_lists_no_contact_columns_when_the_roster_fills_none(demo_fs):
-    table = view.worklist_table(demo_fs, "unit_code", None, "patent", "above_scale", False)
+    from dataclasses import replace
+
+    ent = demo_fs.records["enterprises"].copy()
+    ent["contact"], ent["phone"] = None, None  # a roster without the two columns (the sample fills some)
+    fs = replace(demo_fs, records={**demo_fs.records, "enterprises": ent})
+    table = view.worklist_table(fs, "unit_code", None, "patent", "above_scale", False)
     assert t("kind_enterprises.contact") not in table.columns and len(table) == demo_fs.city["zero_patent_above_scale"]
+
+
+def test_the_samples_worklist_masks_its_contacts_for_viewers(demo_fs):
+    """The sample's roster gives a fictional contact to two in three 规上/高企 enterprises: editors see them, viewers
+    see the mask in the same cells."""
+    editor = view.worklist_table(demo_fs, "unit_code", None, "patent", "above_scale", True)
+    viewer = view.worklist_table(demo_fs, "unit_code", None, "patent", "above_scale", False)
+    col = t("kind_enterprises.contact")
+    filled = editor[col].notna() & (editor[col] != "")
+    assert filled.any() and editor.loc[filled, col].str.contains("样例").all()
+    assert set(viewer.loc[filled, col]) == {MASK}
 
 
 def test_viewers_figures_carry_no_contacts(demo_fs):

@@ -254,7 +254,7 @@ def test_sample_workbook_and_deck_are_marked_sample(sample, demo_db):
     assert p01[IT.measure_header("patents")] == cell(now, "park_code", "P01", "fine_chem", 0) > 0
 
     # the whole deck: the section sits before the appendix, numbered with the rest, each slide marked 样例
-    seq = D.with_industries(steps(comp.now, only_gaps=True, title_step=True, deck_order=True, change=True))
+    seq = D.with_industries(steps(comp.now, only_gaps=True, title_step=True, deck_order=True, change=True, parks=True))
     kinds = [s.kind for s in seq]
     assert kinds[-4:] == ["industry_city", "industry_units", "industry_parks", "rules"]
     prs = Presentation(

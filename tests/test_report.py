@@ -56,7 +56,8 @@ def _rows(table):
 
 def test_deck_is_16_9_with_one_slide_per_township(deck, fs):
     assert (deck.slide_width, deck.slide_height) == (Emu(12192000), Emu(6858000))
-    assert len(deck.slides) == 1 + 1 + 1 + 1 + 17 + 1 + 1  # title, goals, city map, gap map, townships, actions, rules
+    # title, goals, city map, gap map, townships, parks, actions, industries (city, townships, parks), rules
+    assert len(deck.slides) == 1 + 1 + 1 + 1 + 17 + len(fs.parks) + 1 + 3 + 1
 
 
 def test_slide_titles(deck, fs):
@@ -68,7 +69,11 @@ def test_slide_titles(deck, fs):
         "各镇街专利总量",
         t("report.gap_map_title"),
         *[t("report.unit_title", name=n) for n in names],
+        *[t("report.unit_title", name=n) for n in fs.parks["name"]],  # the parks as first-class areas
         t("report.actions_title"),
+        t("industry_tables.deck_city"),
+        t("industry_tables.deck_units"),
+        t("industry_tables.deck_parks"),
         t("report.rules_title"),
     ]
 
@@ -258,6 +263,10 @@ def test_workbook_sheets_titles_and_frozen_headers(workbook):
         t("network.sheet_gaps"),
         t("network.sheet_scorecard"),
         t("report.sheet_unassigned"),
+        t("industry_tables.sheet_city"),
+        t("industry_tables.sheet_units"),
+        t("industry_tables.sheet_parks"),
+        t("industry_tables.sheet_notes"),
     ]
     for ws in workbook.worksheets:
         h = _header_row(ws)

@@ -30,6 +30,7 @@ from txip_geo.present.meeting import (
     goal_rows,
     goal_summary,
     indicator_spec,
+    park_spec,
     rule_rows,
     steps,
     unit_figures,
@@ -84,8 +85,8 @@ def build_pptx(
     comparison=None,
     tasks: pd.DataFrame | None = None,
 ) -> bytes:
-    """The 16:9 deck: title, goal table, city map by indicator, gap map, one slide per township (only those with
-    gaps when `only_gaps`), actions by lead unit; with a `comparison` (figures.baseline.compare) the 三年变化 section
+    """The 16:9 deck: title, goal table, city map by indicator, gap map, one slide per township, then per park
+    (only those with gaps when `only_gaps`), actions by lead unit; with a `comparison` (figures.baseline.compare) the 三年变化 section
     (goals baseline → now, the change map, the plan's tasks by lead unit with the register's `tasks`:
     baseline_view.task_rows); the industry section (the city, every township, every park by industry:
     present.industry_tables); the appendix of counting rules last. Text is set in `PPTX_FONT` (East Asian and Latin);
@@ -96,7 +97,15 @@ def build_pptx(
     gaps = network.gap_list(fs)
     points = unit_points(fs)
     seq = with_industries(
-        steps(fs, indicator, only_gaps=only_gaps, title_step=True, deck_order=True, change=comparison is not None)
+        steps(
+            fs,
+            indicator,
+            only_gaps=only_gaps,
+            title_step=True,
+            deck_order=True,
+            change=comparison is not None,
+            parks=True,
+        )
     )
     deck.total = len(seq)
     for step in seq:
@@ -112,8 +121,9 @@ def build_pptx(
         elif step.kind == "gaps":
             img = staticmap.render(gap_spec(fs, layers), layout="slide", internal=False, dpi=dpi)
             deck.map_slide(step.title, img, _gap_panel(fs))
-        elif step.kind == "unit":
-            spec = unit_spec(fs, layers, step.code, indicator, ref, points=points)
+        elif step.kind in ("unit", "park"):  # a park's slide as a township's (its figures ranked among the parks)
+            area_spec = park_spec if step.kind == "park" else unit_spec
+            spec = area_spec(fs, layers, step.code, indicator, ref, points=points)
             img = staticmap.render(
                 spec,
                 layout="inset",
