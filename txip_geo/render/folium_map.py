@@ -125,13 +125,15 @@ class LabelDeclutter(MacroElement):
     """Keeps area labels from overlapping, again after every zoom or move: larger areas' labels go first
     (`data-prio`); a label that would overlap one already shown first tries moving 0.4 of its height up or down,
     0.4 of its width left or right, or both (its area's point still lies within the label, so it stays with its
-    area), else it hides until the user zooms in."""
+    area), else it hides until the user zooms in. Not while the map is detached or has no size (every label box
+    would be empty: none would seem to overlap); again when the map's size changes (ResizeObserver)."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}(function(){var map={{ this._parent.get_name() }};"
         "function hits(r,shown){return shown.some(function(q){return r.left<q.right+2&&r.right+2>q.left&&"
         "r.top<q.bottom&&r.bottom>q.top;});}"
-        "function declutter(){var els=Array.prototype.slice.call(map.getContainer().querySelectorAll('.txip-label'));"
+        "function declutter(){var box=map.getContainer();if(!box.isConnected||!box.offsetWidth)return;"
+        "var els=Array.prototype.slice.call(box.querySelectorAll('.txip-label'));"
         "els.sort(function(a,b){return (+b.dataset.prio)-(+a.dataset.prio);});var shown=[];"
         "els.forEach(function(el){el.style.visibility='visible';el.style.transform='';var r=el.getBoundingClientRect();"
         "var h=r.height*0.4,w=r.width*0.4,ok=null;[[0,0],[0,-h],[0,h],[-w,0],[w,0],[-w,-h],[w,-h],[-w,h],[w,h]]"
@@ -140,6 +142,7 @@ class LabelDeclutter(MacroElement):
         "if(ok===null){el.style.visibility='hidden';}else{if(ok[0][0]||ok[0][1]){el.style.transform="
         "'translate(calc(-50% + '+ok[0][0]+'px),calc(-50% + '+ok[0][1]+'px))';}shown.push(ok[1]);}});}"
         "map.on('zoomend moveend resize',declutter);map.whenReady(function(){setTimeout(declutter,0);});"
+        "if(window.ResizeObserver){new ResizeObserver(function(){declutter();}).observe(map.getContainer());}"
         "setTimeout(declutter,300);})();{% endmacro %}"
     )
 
