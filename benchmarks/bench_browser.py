@@ -319,9 +319,13 @@ def fair_session(browser, url: str, n_ws: int) -> float:
     try:
         t0 = time.perf_counter()
         page.goto(url)
-        frame = page.wait_for_selector(ST_FOLIUM_FRAME, state="attached", timeout=180_000).content_frame()
-        frame.wait_for_function(
-            f"() => document.querySelectorAll('path.leaflet-interactive').length >= {17 + n_ws}", timeout=180_000
+        # Asked from the app page, through the frame's document (same origin): streamlit-folium's frame may be
+        # replaced while the page settles, and a handle on the first one would then wait for nothing.
+        page.wait_for_function(
+            f"""() => {{ const f = document.querySelector('{ST_FOLIUM_FRAME}');
+                const d = f && f.contentDocument;
+                return !!d && d.querySelectorAll('path.leaflet-interactive').length >= {17 + n_ws}; }}""",
+            timeout=180_000,
         )
         return time.perf_counter() - t0
     finally:
