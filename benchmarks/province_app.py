@@ -19,10 +19,8 @@ import streamlit as st
 # The repo root (benchmarks, ui, txip_geo) is on PYTHONPATH: bench_province starts this page with
 # common.env_for_children().
 from benchmarks.bench_payload import app_layer_bytes
-from benchmarks.bench_province import summary_table
+from benchmarks.bench_province import province_map, summary_table
 from txip_geo.areas import simplify
-from txip_geo.present import mapspec
-from txip_geo.render import folium_map as maps
 from txip_geo.render.offline import localise_map
 from txip_geo.store.database import Store
 from ui import folium_view
@@ -31,33 +29,17 @@ st.set_page_config(page_title="province benchmark", layout="wide")
 
 
 @st.cache_resource(show_spinner="正在计算……")
-def province_map():
+def province_page():
     units = gpd.read_file(os.environ["TXIP_PROVINCE_UNITS"])
     outline = gpd.read_file(os.environ["TXIP_PROVINCE_OUTLINE"])
     t0 = time.perf_counter()
     summary = summary_table(Store(os.environ["TXIP_PROVINCE_DB"]), list(units["code"]))
     t1 = time.perf_counter()
-    values = summary.reset_index()[["code", "patents"]].rename(columns={"patents": "value"})
-    areas = units[["code", "name", "geometry"]].merge(values, on="code", how="left")
-    areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=units.crs)
-    fit = outline.total_bounds
-    areas = simplify.for_display(areas, bounds=fit)
-    spec = mapspec.MapSpec(
-        areas=areas,
-        label="专利总量",
-        unit="件",
-        breaks=mapspec.class_breaks(areas["value"]),
-        outline=simplify.for_display(outline, bounds=fit),
-        labels=False,
-        schematic=False,
-        sample=False,
-        extra_lines=["基准测试：生成的示意单元，非真实区划"],
-    )
-    m = maps.build_map(spec)
+    m, spec = province_map(units, outline, summary)
     rendered = folium_view.render(m)  # as the app's pages: localised, rendered once for the component
     t2 = time.perf_counter()
-    m = localise_map(m)
-    html = m.get_root().render()
+    html = localise_map(m).get_root().render()
+    areas = spec.areas
     stats = {
         "summary_s": t1 - t0,
         "build_s": t2 - t1,
@@ -70,7 +52,7 @@ def province_map():
     return rendered, len(areas), float(areas["value"].sum())
 
 
-rendered, n_units, total = province_map()
+rendered, n_units, total = province_page()
 st.title("全省尺度（基准测试）")
 st.caption(f"{n_units:,} 个乡镇级单元，{total:,.0f} 件专利")
 folium_view.show(rendered, key="map", height=640, returned_objects=["last_object_clicked"])

@@ -168,6 +168,13 @@ D3_V4 = Npm(
     "sha512-l8c4+0SldjVKLaE2WG++EQlqD7mh/dmQjvi2L2lKPadAVC+TbJC4ci7Uk9bRi+To0+ansgsS0iWfPjD7DBy+FQ==",
     "BSD-3-Clause",
 )
+# Not a folium asset: txip_geo/render/folium_map.py sends the area layers as TopoJSON, which this decodes in the page.
+TOPOJSON_CLIENT = Npm(
+    "topojson-client",
+    "3.1.0",
+    "sha512-605uxS6bcYxGXw9qi62XyrV6Q3xwbndjachmNxu8HWTtVPxZfEJN9fd/SZS1Q54Sn2y0TMyMxFj/cJINqGHrKw==",
+    "ISC",
+)
 
 FOLIUM_OFFLINE = Wheel(
     "folium-offline", "0.20.0.2", "d065ff51895a314d9852cba4f27b3323a3b79080685c3aede3a6e3f320001473", "MIT"
@@ -311,6 +318,12 @@ ASSETS: list[Asset] = [
     # ---- d3: branca ColorMap legend; streamlit-folium hard-codes both for any ColorMap ------
     npm_asset("https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js", D3_V3, "d3.min.js"),
     npm_asset("https://d3js.org/d3.v4.min.js", D3_V4, "build/d3.min.js"),
+    # ---- txip-geo's own (folium_map.Topology) ---------------------------------------
+    npm_asset(
+        "https://cdn.jsdelivr.net/npm/topojson-client@3.1.0/dist/topojson-client.min.js",
+        TOPOJSON_CLIENT,
+        "dist/topojson-client.min.js",
+    ),
 ]
 
 # Files referenced from JavaScript rather than CSS (Leaflet builds default-marker icon URLs

@@ -76,11 +76,14 @@ def test_payload_shrinks_and_the_coverage_stays_valid(ci_run):
     detailed = next(v for k, v in payload.items() if k.startswith("official-like"))
     assert detailed["coverage_ok"] and detailed["app_layer"] < 300 * 1024
     assert detailed["base_layer"] / detailed["app_layer"] > 3  # bytes: deterministic
+    assert detailed["fair_layer"] >= 2 * detailed["app_layer"]  # TopoJSON against one coverage_simplify call
+    assert detailed["apart_px"] < 0.5  # the same polygons on screen
     assert detailed["v1"] < detailed["v0"] / 3
     schematic = next(v for k, v in payload.items() if k.startswith("bundled"))
     assert schematic["coverage_ok"] and schematic["v1"] == schematic["v0"]  # light: sent exactly
     province = results["info"]["province"]
     assert province["page"] == {} or province["page"]["layer_bytes"] < province["base_bytes"]
+    assert province["payload"]["fair"] >= 2 * province["payload"]["app"]
 
 
 def test_both_import_paths_assign_the_same_townships(ci_run):
@@ -94,7 +97,8 @@ def test_both_import_paths_assign_the_same_townships(ci_run):
     outside = methods.get("outside", 0)  # a point on the province's edge, at most a handful
     assert methods.get("point", 0) + outside == n and outside <= n // 1000
     assert prov["summary"]["total"] == n - outside  # every record inside counted once in the summary
-    if prov["app"]["rows"] == n:  # the record path ran on the same store: the same figures
+    assert prov["fair"]["same"] and prov["fair"]["total"] == prov["summary"]["total"]  # the plain GROUP BY agrees
+    if prov["app"] and prov["app"]["rows"] == n:  # the record path (history) ran on the same store: the same figures
         assert (prov["app"]["total"], prov["app"]["long"]) == (prov["summary"]["total"], prov["summary"]["long"])
 
 

@@ -519,3 +519,57 @@ def replace_no_township(fs):
     from dataclasses import replace
 
     return replace(fs, no_township_records=None)
+
+
+# -- counts without the application year: from agg_patent_totals + the cut year's dated rows -----------------------
+
+
+def _normalised(order):
+    def norm(d):
+        return d.sort_values(order).reset_index(drop=True)[[*order, "n"]].astype({"n": "int64", "long": bool})
+
+    return norm
+
+
+@pytest.mark.parametrize(
+    "cut", ["2016-10-31", "2016-10-30", "2016-01-01", "2016-12-31", "2014-02-28", "2026-10-31", "1990-01-01"]
+)
+def test_counts_without_the_year_equal_the_per_date_counts(fixture_store, cut):
+    """The totals path (summaries, province scale) gives the very rows and numbers of the per-date counts summed over
+    the year: cut on the day before, on and after the fixture's dated rows, at a year's ends, before any record."""
+    from txip_geo.store import aggregates
+
+    keys = ("unit_code", "assign_method", "patent_type", "status_code")
+    with fixture_store.reading() as con:
+        for ids in (aggregates.snapshot(con), aggregates.snapshot(con, OLD), []):
+            fast = aggregates.counts(con, ids, cut, keys)
+            full = aggregates.counts(con, ids, cut, (*keys, "app_year"))
+            slow = full.groupby([*keys, "long"], dropna=False, as_index=False)["n"].sum()
+            norm = _normalised([*keys, "long"])
+            pd.testing.assert_frame_equal(norm(fast), norm(slow[slow["n"] != 0]), check_dtype=False)
+            if ids:
+                assert fast["n"].sum() == full["n"].sum() > 0
+
+
+def test_totals_follow_a_supersession_a_relocation_and_a_clear(fixture_store):
+    from txip_geo.store import aggregates
+
+    def same():
+        with fixture_store.reading() as con:
+            per_import = pd.read_sql_query(
+                "SELECT import_id, SUM(n) AS n FROM agg_patents GROUP BY import_id ORDER BY import_id", con
+            )
+            totals = pd.read_sql_query(
+                "SELECT import_id, SUM(n) AS n FROM agg_patent_totals GROUP BY import_id ORDER BY import_id", con
+            )
+        pd.testing.assert_frame_equal(per_import, totals)
+        return int(totals["n"].sum())
+
+    assert same() > 0
+    _add(fixture_store, [[_no(2016, 1, 10), "甲公司", "2016-10-30", "失效", "黄桥镇", "", ""]], "d.csv", AS_OF)
+    same()
+    with fixture_store.transaction() as con:
+        aggregates.rebuild(con)
+    same()
+    fixture_store.clear_records()
+    assert same() == 0

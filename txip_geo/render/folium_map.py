@@ -6,13 +6,17 @@ The only module that knows folium. Everything it draws comes in as data frames; 
 from __future__ import annotations
 
 import html
+import inspect
 import json
 
+import folium
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from txip_geo.areas import topology as topo
 from txip_geo.present.mapspec import (
     MISSING_COLOR,
     OUTLINE_COLOR,
@@ -121,13 +125,15 @@ class LabelDeclutter(MacroElement):
     """Keeps area labels from overlapping, again after every zoom or move: larger areas' labels go first
     (`data-prio`); a label that would overlap one already shown first tries moving 0.4 of its height up or down,
     0.4 of its width left or right, or both (its area's point still lies within the label, so it stays with its
-    area), else it hides until the user zooms in."""
+    area), else it hides until the user zooms in. Not while the map is detached or has no size (every label box
+    would be empty: none would seem to overlap); again when the map's size changes (ResizeObserver)."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}(function(){var map={{ this._parent.get_name() }};"
         "function hits(r,shown){return shown.some(function(q){return r.left<q.right+2&&r.right+2>q.left&&"
         "r.top<q.bottom&&r.bottom>q.top;});}"
-        "function declutter(){var els=Array.prototype.slice.call(map.getContainer().querySelectorAll('.txip-label'));"
+        "function declutter(){var box=map.getContainer();if(!box.isConnected||!box.offsetWidth)return;"
+        "var els=Array.prototype.slice.call(box.querySelectorAll('.txip-label'));"
         "els.sort(function(a,b){return (+b.dataset.prio)-(+a.dataset.prio);});var shown=[];"
         "els.forEach(function(el){el.style.visibility='visible';el.style.transform='';var r=el.getBoundingClientRect();"
         "var h=r.height*0.4,w=r.width*0.4,ok=null;[[0,0],[0,-h],[0,h],[-w,0],[w,0],[-w,-h],[w,-h],[-w,h],[w,h]]"
@@ -136,6 +142,7 @@ class LabelDeclutter(MacroElement):
         "if(ok===null){el.style.visibility='hidden';}else{if(ok[0][0]||ok[0][1]){el.style.transform="
         "'translate(calc(-50% + '+ok[0][0]+'px),calc(-50% + '+ok[0][1]+'px))';}shown.push(ok[1]);}});}"
         "map.on('zoomend moveend resize',declutter);map.whenReady(function(){setTimeout(declutter,0);});"
+        "if(window.ResizeObserver){new ResizeObserver(function(){declutter();}).observe(map.getContainer());}"
         "setTimeout(declutter,300);})();{% endmacro %}"
     )
 
@@ -213,11 +220,103 @@ class MetricScale(MacroElement):
         self.max_width = int(max_width)
 
 
+# -- area layers as one TopoJSON topology (txip_geo/areas/topology.py) -------------------------------------------------
+
+# topojson-client, vendored (static/vendor/manifest.json; offline.localise_map points the map at the local copy).
+TOPOJSON_CLIENT_URL = "https://cdn.jsdelivr.net/npm/topojson-client@3.1.0/dist/topojson-client.min.js"
+# Grid step of the topology's coordinates, degrees: the 5 decimals simplify.for_display rounds to (≈1 m; a CSS pixel
+# is ≈25 m at the township map's zoom + 2, ≈400 m on the province's).
+TOPOLOGY_QUANTUM = 1e-5
+
+
+class _RawScript(Element):
+    """Script text added to the page as it is (not parsed as a jinja template, as folium does with every script)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs):
+        return self.text
+
+
+class Topology(JSCSSMixin):
+    """The map's polygon layers (TopoGeoJson) as one TopoJSON topology, in a page variable: every shared border
+    is sent once, quantised and delta-encoded (txip_geo/areas/topology.py), and turned back into GeoJSON in the
+    browser by topojson-client. Added to the map before its layers (it is their data)."""
+
+    default_js = [("topojson_client", TOPOJSON_CLIENT_URL)]
+    _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = {{ this.json }};{% endmacro %}")
+
+    def __init__(self, quantum: float = TOPOLOGY_QUANTUM):
+        super().__init__()
+        self._name = "Topology"
+        self.quantum = quantum
+        self.layers: list[TopoGeoJson] = []
+        self._json: str | None = None
+
+    @property
+    def json(self) -> str:
+        """The topology as compact JSON, computed once from the layers' GeoJSON (the map does not change after
+        it is built)."""
+        if self._json is None:
+            self._json = topo.to_json(topo.encode({lyr.object_key: lyr.data for lyr in self.layers}, self.quantum))
+        return self._json
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        for name, url in self.default_js:
+            figure.header.add_child(folium.JavascriptLink(url), name=name)
+        figure.script.add_child(_RawScript(f"var {self.get_name()} = {self.json};"), name=self.get_name())
+
+
+def _topo_template() -> Template:
+    """folium.GeoJson's template with the layer's data taken from the topology instead of embedded as GeoJSON
+    (everything else -- style, highlight, tooltip, events -- as folium.GeoJson draws it)."""
+    src = inspect.getsource(folium.GeoJson)
+    start = src.index('_template = Template(\n        """') + len('_template = Template(\n        """')
+    text = src[start : src.index('"""', start)]
+    embed = "{{ this.data|tojson }}"
+    if text.count(embed) != 1:
+        raise RuntimeError("folium.GeoJson's template changed: TopoGeoJson cannot take its data from a topology")
+    return Template(
+        text.replace(
+            embed,
+            "topojson.feature({{ this.topology.get_name() }}, "
+            "{{ this.topology.get_name() }}.objects[{{ this.object_key|tojson }}])",
+        )
+    )
+
+
+class TopoGeoJson(folium.GeoJson):
+    """A folium.GeoJson whose features reach the browser through a Topology: the same features (ids, properties),
+    styles, tooltips and events, far fewer bytes. In Python `data` stays the GeoJSON (styles, bounds, tooltips)."""
+
+    _template = _topo_template()
+
+    def __init__(self, data, topology: Topology, **kwargs):
+        super().__init__(data, **kwargs)
+        self.topology = topology
+        self.object_key = f"o{len(topology.layers)}"
+        topology.layers.append(self)
+
+
+def sent_layer_bytes(m, names) -> int:
+    """Bytes the page gets for the map's area layers with these names: their share of the topology (all of it, if
+    any of them is in it) or, for a plain GeoJson layer, its embedded GeoJSON."""
+    from jinja2.utils import htmlsafe_json_dumps
+
+    total, topologies = 0, {}
+    for e in m._children.values():
+        if isinstance(e, TopoGeoJson) and getattr(e, "layer_name", None) in names:
+            topologies[id(e.topology)] = e.topology
+        elif isinstance(e, folium.GeoJson) and getattr(e, "layer_name", None) in names:
+            total += len(str(htmlsafe_json_dumps(e.data)).encode("utf-8"))
+    return total + sum(len(t.json.encode("utf-8")) for t in topologies.values())
+
+
 def build_map(spec: MapSpec):
     """A folium.Map with no tiles (a clean canvas) unless a basemap is added by the caller."""
-    import folium
-    from branca.element import Element
-
     areas = spec.areas
     b = spec.basemap
     bounds_src = spec.outline if spec.outline is not None and len(spec.outline) else areas
@@ -259,9 +358,11 @@ def build_map(spec: MapSpec):
                 **opts,
             ).add_to(m)
 
+    topology = Topology().add_to(m)  # the polygon layers' data: before them in the page
     if spec.neighbours is not None and len(spec.neighbours):
-        folium.GeoJson(
+        TopoGeoJson(
             _escaped_names(spec.neighbours[["name", "geometry"]]).__geo_interface__,
+            topology,
             name=t("map.layer_neighbours"),
             control=False,
             style_function=(lambda f: {"fillColor": "#f7f7f7", "fillOpacity": 1, "color": "#bdbdbd", "weight": 1})
@@ -287,8 +388,9 @@ def build_map(spec: MapSpec):
         for st_ in styles.values():
             st_["fillOpacity"] = round(st_.get("fillOpacity", 0.85) * 0.6, 2)
     feats["value"] = feats["value"].astype(float).where(feats["value"].notna(), None)
-    folium.GeoJson(
+    TopoGeoJson(
         feats.__geo_interface__,
+        topology,
         name=spec.label,
         control=False,
         style_function=lambda f: styles[f["properties"]["code"]],
@@ -299,16 +401,18 @@ def build_map(spec: MapSpec):
     ).add_to(m)
 
     if spec.parks is not None and len(spec.parks):
-        folium.GeoJson(
+        TopoGeoJson(
             _escaped_names(spec.parks[["code", "name", "geometry"]]).__geo_interface__,
+            topology,
             name=t("map.layer_park_outlines"),
             style_function=lambda f: {"fill": False, "color": PARK_COLOR, "weight": 2, "dashArray": "4 3"},
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[t("map.park_tooltip")], labels=True),
         ).add_to(m)
 
     if spec.outline is not None and len(spec.outline):
-        folium.GeoJson(
+        TopoGeoJson(
             spec.outline[["geometry"]].__geo_interface__,
+            topology,
             name=t("map.layer_outline"),
             control=False,
             style_function=lambda f: {"fill": False, "color": OUTLINE_COLOR, "weight": 2.5},
