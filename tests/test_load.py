@@ -43,6 +43,7 @@ import time
 import urllib.request
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -512,6 +513,28 @@ def _loadavg() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def _cpu_seconds(parent: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the children of `parent` (scripts/run_multi.sh): the app
+    processes together, the worker, nginx; from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"app": 0.0, "worker": 0.0, "nginx": 0.0}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{d}/stat").read_bytes().decode("latin-1")
+            cmd = Path(f"/proc/{d}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) != parent:
+            continue
+        kind = "app" if b"streamlit" in cmd else "worker" if b"worker" in cmd else "nginx" if b"nginx" in cmd else None
+        if kind:
+            out[kind] += (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def _measure(app, db, big, codes) -> list[dict]:
     """Warm every process, drive the 20 users through the proxy, then again with an import running; a row each."""
     from txip_geo.store import jobs
@@ -532,8 +555,11 @@ def _measure(app, db, big, codes) -> list[dict]:
             while queue.get(job_id).state == "queued" and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert queue.get(job_id).state == "running", queue.get(job_id)  # run_multi.sh's worker took it
-        load_before = _loadavg()
+        load_before, cpu0, own0 = _loadavg(), _cpu_seconds(app.proc.pid), time.process_time()
         stats, elapsed = run_async(drive(app, DURATION, 0, codes, LOAD_INDICATORS, []))
+        cpu1, own1 = _cpu_seconds(app.proc.pid), time.process_time()
+        # The cores each used on average over the window (the load generator: this test process).
+        cores = {k: (cpu1[k] - cpu0[k]) / elapsed for k in cpu0} | {"clients": (own1 - own0) / elapsed}
         if job_id is not None:
             job = queue.get(job_id)
             note = f"{job.state}, {job.rows_done:,} of {IMPORT_ROWS:,} rows stored when the users stopped"
@@ -553,6 +579,7 @@ def _measure(app, db, big, codes) -> list[dict]:
                 "load_after": _loadavg(),
                 "import_note": note,
                 "pages": pages,
+                "cores": cores,
             }
         )
     return rows
@@ -593,15 +620,19 @@ def write_multi_report(rows: list[dict]) -> str:
         "machine before and after each configuration: the machine may be running other jobs.",
         "",
         "| processes | import running | page runs | page runs/s | vs 1 process | p50 (s) | p95 (s) | errors "
-        "| load avg before | load avg after | import |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|",
+        "| cores used: app / worker / nginx / clients | page runs per app CPU-s | load avg before | load avg after "
+        "| import |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|---|",
     ]
     for r in rows:
+        c = r["cores"]
         ratio = r["per_s"] / one[r["import"]] if one.get(r["import"]) else float("nan")
         lines.append(
             f"| {r['processes']} | {'yes' if r['import'] else 'no'} | {r['runs']} | {r['per_s']:.2f} | {ratio:.2f}× | "
-            f"{r['p50']:.2f} | {r['p95']:.2f} | {len(r['errors'])} | {r['load_before']} | {r['load_after']} | "
-            f"{r['import_note'] or '–'} |"
+            f"{r['p50']:.2f} | {r['p95']:.2f} | {len(r['errors'])} | "
+            + " / ".join(f"{c[k]:.2f}" for k in ("app", "worker", "nginx", "clients"))
+            + f" | {r['runs'] / (c['app'] * r['elapsed']) if c['app'] else float('nan'):.2f} | {r['load_before']} | "
+            f"{r['load_after']} | {r['import_note'] or '–'} |"
         )
     text = "\n".join(lines) + "\n"
     out = REPO / "test-output"
