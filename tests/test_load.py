@@ -540,12 +540,10 @@ def _measure(app, db, big, codes) -> list[dict]:
     from txip_geo.store import jobs
     from txip_geo.store.database import Store
 
-    async def warm_all():
-        # Straight to each process (through the proxy a session lands where its new cookie hashes).
-        servers = [type("P", (), {"ws_url": f"ws://127.0.0.1:{p}/_stcore/stream"})() for p in app.ports]
-        return await asyncio.gather(*(warm_up(s) for s in servers))
-
-    run_async(warm_all())
+    # Straight to each process (through the proxy a session lands where its new cookie hashes), one after the other
+    # (two cold processes at once on a busy 2-core machine take longer than a step may).
+    for port in app.ports:
+        run_async(warm_up(type("P", (), {"ws_url": f"ws://127.0.0.1:{port}/_stcore/stream"})()))
     rows = []
     for with_import in (False, True):
         queue, job_id, note = jobs.for_store(Store(db)), None, ""
