@@ -514,24 +514,29 @@ def _loadavg() -> str:
 
 
 def _cpu_seconds(parent: int) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the children of `parent` (scripts/run_multi.sh): the app
-    processes together, the worker, nginx; from /proc."""
+    """CPU seconds (user + system) used so far by the processes scripts/run_multi.sh (`parent`) started, with their
+    own children (nginx's worker processes, the import's file-preparing process): the app processes together, the
+    import worker, nginx; from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    out = {"app": 0.0, "worker": 0.0, "nginx": 0.0}
+    procs = {}
     for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{d}/stat").read_bytes().decode("latin-1")
-            cmd = Path(f"/proc/{d}/cmdline").read_bytes().replace(b"\0", b" ")
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) != parent:
-            continue
-        kind = "app" if b"streamlit" in cmd else "worker" if b"worker" in cmd else "nginx" if b"nginx" in cmd else None
+        if d.isdigit():
+            try:
+                stat = Path(f"/proc/{d}/stat").read_bytes().decode("latin-1")
+                cmd = Path(f"/proc/{d}/cmdline").read_bytes()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            procs[int(d)] = (int(fields[1]), cmd, (int(fields[11]) + int(fields[12])) / tick)
+    out = {"app": 0.0, "worker": 0.0, "nginx": 0.0}
+    kinds = {}
+    for pid, (ppid, cmd, _) in procs.items():
+        if ppid == parent:
+            kinds[pid] = "app" if b"streamlit" in cmd else "worker" if b"worker" in cmd else "nginx"
+    for pid, (ppid, _, cpu) in procs.items():
+        kind = kinds.get(pid) or kinds.get(ppid) or kinds.get(procs.get(ppid, (0,))[0])  # down to grandchildren
         if kind:
-            out[kind] += (int(fields[11]) + int(fields[12])) / tick
+            out[kind] += cpu
     return out
 
 
