@@ -76,7 +76,7 @@ async def run_everywhere(conns: dict) -> dict[int, set[str]]:
     return {port: as_of_shown(c) for port, c in zip(conns, shown)}
 
 
-async def sessions_see(app, routes: dict[str, str], when_import) -> dict[str, tuple[set, set]]:
+async def sessions_see(app, routes: dict[int, str], when_import) -> dict[int, tuple[set, set]]:
     """A websocket session through the proxy per process (its browser's route cookie), the 数据 page run in each
     before and after `when_import` (a blocking call, run in a thread): the as-of dates each showed."""
     import websockets
