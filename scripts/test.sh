@@ -4,12 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = "0" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi" \
-    || [ ! -x /usr/bin/pdftoppm ] || [ ! -x /usr/bin/soffice ]; }; then
+    || [ ! -x /usr/bin/pdftoppm ] || [ ! -x /usr/bin/soffice ] || [ ! -x /usr/sbin/nginx ]; }; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # poppler-utils: pdftoppm renders the PDF exports in tests/test_staticmap.py; libreoffice-writer-nogui turns the
-  # Word 自评报告 into a PDF in tests/test_report_docx.py (skipped where a LibreOffice is installed already)
-  pkgs="chromium fonts-wqy-microhei fontconfig poppler-utils"
+  # Word 自评报告 into a PDF in tests/test_report_docx.py (skipped where a LibreOffice is installed already); nginx: the
+  # reverse proxy of tests/test_multi_process.py (it runs a private nginx of its own, never the system service)
+  pkgs="chromium fonts-wqy-microhei fontconfig poppler-utils nginx"
   [ -x /usr/bin/soffice ] || pkgs="$pkgs libreoffice-writer-nogui"
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $pkgs >/dev/null

@@ -123,6 +123,107 @@ def wait_healthy(server: Server, timeout: float) -> None:
     raise TimeoutError(f"streamlit did not answer {health} within {timeout:.0f}s:\n{server.log()}")
 
 
+NGINX = Path(os.environ.get("TXIP_NGINX", "/usr/sbin/nginx"))
+
+
+def require_nginx() -> None:
+    """Skip when Debian's nginx is missing on a developer's machine; in CI (CI=true) or as root, where scripts/test.sh
+    installs it, its absence is a failure."""
+    import pytest
+
+    if NGINX.exists():
+        return
+    if os.environ.get("CI") == "true" or os.geteuid() == 0:
+        pytest.fail(f"{NGINX} is missing: scripts/test.sh installs Debian's nginx in CI and as root")
+    pytest.skip(f"{NGINX} is missing (apt-get install nginx): the multi-process tests run the app behind nginx")
+
+
+def free_ports(n: int) -> int:
+    """The first of n consecutive free loopback ports (scripts/run_multi.sh numbers its processes from it)."""
+    import random
+
+    for _ in range(200):
+        base = random.randint(20000, 60000 - n)
+        socks = []
+        try:
+            for port in range(base, base + n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError(f"no {n} consecutive free ports")
+
+
+@dataclass
+class MultiApp:
+    """scripts/run_multi.sh running: N app processes (``ports``), a worker, nginx on ``proxy_port``."""
+
+    proxy_port: int
+    ports: list[int]
+    proc: subprocess.Popen
+    log_path: Path
+    nginx_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy_port}/"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.proxy_port}/_stcore/stream"
+
+    def log(self) -> str:
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        err = self.nginx_dir / "logs" / "error.log"
+        return text + (err.read_text(encoding="utf-8", errors="replace") if err.exists() else "")
+
+
+@contextmanager
+def multi_app(log_dir: Path, n: int, env: dict[str, str], timeout: float = 90.0):
+    """``bash scripts/run_multi.sh n`` on free ports until the block ends (SIGTERM to the script, which stops its
+    children; killed, and the children with it by their death signal, if it does not)."""
+    base, proxy = free_ports(n), free_port()
+    log_dir = Path(log_dir)
+    nginx_dir = log_dir / f"nginx-{proxy}"
+    log_path = log_dir / f"run_multi-{proxy}.log"
+    full_env = child_env(
+        {
+            **env,
+            "TXIP_PYTHON": sys.executable,
+            "TXIP_BASE_PORT": str(base),
+            "TXIP_PROXY_PORT": str(proxy),
+            "TXIP_NGINX_DIR": str(nginx_dir),
+            "TXIP_NGINX": str(NGINX),
+        }
+    )
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            ["bash", str(REPO / "scripts" / "run_multi.sh"), str(n)],
+            cwd=REPO,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        app = MultiApp(proxy, list(range(base, base + n)), proc, log_path, nginx_dir)
+        try:
+            for port in [*app.ports, proxy]:
+                wait_healthy(Server(port, proc, log_path), timeout)
+            yield app
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=5)
+
+
 def inline_maps(at) -> list:
     """The inline map components (ui/folium_view.py) of an AppTest run, in page order."""
     return [

@@ -19,6 +19,12 @@ The second case runs the same 20 users while a patent file is imported as a back
 queued, ``python -m txip_geo worker`` running it at its lower priority, as ``scripts/run.sh`` starts it): the same
 bounds must hold. ``TXIP_LOAD_IMPORT_ROWS`` sets the file's rows (default IMPORT_ROWS, CI-sized; docs/load.md has
 the 300,000-row run).
+
+The third case compares one app process with N (``TXIP_LOAD_PROCESSES``, default 2) behind nginx
+(``scripts/run_multi.sh``, ``deploy/nginx-txip.conf``), each without and with an import running, in one run: 20
+protocol sessions (no browsers: they would measure Chromium), every new session landing on a process by the proxy's
+hash as a new browser does. It asserts no error in any of the four and reports page runs per second with the machine's
+load average (``test-output/load-multi.md``; ``docs/load.md`` with ``TXIP_LOAD_WRITE_DOCS=1``).
 """
 
 from __future__ import annotations
@@ -37,10 +43,21 @@ import time
 import urllib.request
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, MAP_HOST, MAP_JS, REPO, streamlit_app
+from support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOCAL_HOSTS,
+    MAP_HOST,
+    MAP_JS,
+    REPO,
+    multi_app,
+    require_nginx,
+    streamlit_app,
+)
 
 pytestmark = pytest.mark.load
 
@@ -63,6 +80,8 @@ EXPECT = {"goals": "方案目标完成情况", "network": "三级网络覆盖", 
 ASSET = "app/static/vendor/leaflet@1.9.3/dist/leaflet.js"
 # Rows of the patent file imported during the second case (the full-size 300,000 is measured in docs/load.md).
 IMPORT_ROWS = int(os.environ.get("TXIP_LOAD_IMPORT_ROWS", "60000"))
+# App processes of the multi-process case (compared with one).
+PROCESSES = int(os.environ.get("TXIP_LOAD_PROCESSES", "2"))
 
 
 class Stats:
@@ -475,6 +494,158 @@ def write_report(
         doc = REPO / "docs" / "load.md"
         old = doc.read_text(encoding="utf-8") if doc.exists() else ""
         begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+        head, _, rest = old.partition(begin)
+        tail = rest.partition(end)[2] if rest else ""
+        doc.write_text(head + begin + "\n" + text + end + tail, encoding="utf-8")
+    return text
+
+
+# -- one process vs N processes behind nginx ------------------------------------------------------------------------
+
+
+def _copy_store(src, dst):
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    return dst
+
+
+def _loadavg() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _cpu_seconds(parent: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the processes scripts/run_multi.sh (`parent`) started, with their
+    own children (nginx's worker processes, the import's file-preparing process): the app processes together, the
+    import worker, nginx; from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = Path(f"/proc/{d}/stat").read_bytes().decode("latin-1")
+                cmd = Path(f"/proc/{d}/cmdline").read_bytes()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            procs[int(d)] = (int(fields[1]), cmd, (int(fields[11]) + int(fields[12])) / tick)
+    out = {"app": 0.0, "worker": 0.0, "nginx": 0.0}
+    kinds = {}
+    for pid, (ppid, cmd, _) in procs.items():
+        if ppid == parent:
+            kinds[pid] = "app" if b"streamlit" in cmd else "worker" if b"worker" in cmd else "nginx"
+    for pid, (ppid, _, cpu) in procs.items():
+        kind = kinds.get(pid) or kinds.get(ppid) or kinds.get(procs.get(ppid, (0,))[0])  # down to grandchildren
+        if kind:
+            out[kind] += cpu
+    return out
+
+
+def _measure(app, db, big, codes) -> list[dict]:
+    """Warm every process, drive the 20 users through the proxy, then again with an import running; a row each."""
+    from txip_geo.store import jobs
+    from txip_geo.store.database import Store
+
+    # Straight to each process (through the proxy a session lands where its new cookie hashes), one after the other
+    # (two cold processes at once on a busy 2-core machine take longer than a step may).
+    for port in app.ports:
+        run_async(warm_up(type("P", (), {"ws_url": f"ws://127.0.0.1:{port}/_stcore/stream"})()))
+    rows = []
+    for with_import in (False, True):
+        queue, job_id, note = jobs.for_store(Store(db)), None, ""
+        if with_import:
+            job_id = queue.enqueue("patents", big, big.name, options={"as_of": "2026-11-30"}, who="load")
+            deadline = time.monotonic() + 120
+            while queue.get(job_id).state == "queued" and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert queue.get(job_id).state == "running", queue.get(job_id)  # run_multi.sh's worker took it
+        load_before, cpu0, own0 = _loadavg(), _cpu_seconds(app.proc.pid), time.process_time()
+        stats, elapsed = run_async(drive(app, DURATION, 0, codes, LOAD_INDICATORS, []))
+        cpu1, own1 = _cpu_seconds(app.proc.pid), time.process_time()
+        # The cores each used on average over the window (the load generator: this test process).
+        cores = {k: (cpu1[k] - cpu0[k]) / elapsed for k in cpu0} | {"clients": (own1 - own0) / elapsed}
+        if job_id is not None:
+            job = queue.get(job_id)
+            note = f"{job.state}, {job.rows_done:,} of {IMPORT_ROWS:,} rows stored when the users stopped"
+        pages = [r for r in stats.table() if _group(r["what"]) == "page"]
+        runs = [t for what, v in stats.times.items() if _group(what) == "page" for t in v]
+        rows.append(
+            {
+                "processes": len(app.ports),
+                "import": with_import,
+                "runs": len(runs),
+                "elapsed": elapsed,
+                "per_s": len(runs) / elapsed,
+                "p50": statistics.median(runs) if runs else float("nan"),
+                "p95": _pct(runs, 95) if runs else float("nan"),
+                "errors": stats.errors,
+                "load_before": load_before,
+                "load_after": _loadavg(),
+                "import_note": note,
+                "pages": pages,
+                "cores": cores,
+            }
+        )
+    return rows
+
+
+def test_one_process_vs_n_processes(demo_db, tmp_path):
+    """The same 20 users against 1 and PROCESSES app processes behind nginx, each without and with an import
+    running: no error anywhere, every page served in each configuration; the throughputs are reported (not bounded:
+    on a shared 2-core machine they say as much about the neighbours as about the app -- docs/load.md)."""
+    from benchmarks.generate import patent_frame, write_csv
+
+    require_nginx()
+    big = write_csv(patent_frame(IMPORT_ROWS), tmp_path / "专利_大.csv")
+    rows = []
+    for n in (1, PROCESSES):
+        db = _copy_store(demo_db, tmp_path / f"load-{n}.sqlite")
+        _, codes = _points(db)
+        log_dir = tmp_path / f"run-{n}"
+        log_dir.mkdir()
+        with multi_app(log_dir, n, {"TXIP_DB": str(db)}) as app:
+            rows += _measure(app, db, big, codes)
+            log = app.log()
+        assert "Traceback" not in log, log[-3000:]
+    print(write_multi_report(rows))
+    for r in rows:
+        assert not r["errors"], (r["processes"], r["import"], r["errors"][:20])
+        done = {p["what"] for p in r["pages"] if p["n"] >= 1}
+        assert done >= {"page:map", "page:goals", "page:network", "page:data"}, (r["processes"], r["import"], done)
+
+
+def write_multi_report(rows: list[dict]) -> str:
+    one = {r["import"]: r["per_s"] for r in rows if r["processes"] == 1}
+    lines = [
+        f"Run {datetime.now().isoformat(timespec='seconds')} on {platform.machine()}, {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}: {CLIENTS} protocol sessions through nginx, {DURATION:g} s per "
+        f"configuration, pause between steps {'none' if not max(THINK) else '–'.join(f'{x:g}' for x in THINK) + ' s'}"
+        f", an import of {IMPORT_ROWS:,} patent rows in the 'import' rows. Load average (1 / 5 / 15 min) of the "
+        "machine before and after each configuration: the machine may be running other jobs.",
+        "",
+        "| processes | import running | page runs | page runs/s | vs 1 process | p50 (s) | p95 (s) | errors "
+        "| cores used: app / worker / nginx / clients | page runs per app CPU-s | load avg before | load avg after "
+        "| import |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|---|",
+    ]
+    for r in rows:
+        c = r["cores"]
+        ratio = r["per_s"] / one[r["import"]] if one.get(r["import"]) else float("nan")
+        lines.append(
+            f"| {r['processes']} | {'yes' if r['import'] else 'no'} | {r['runs']} | {r['per_s']:.2f} | {ratio:.2f}× | "
+            f"{r['p50']:.2f} | {r['p95']:.2f} | {len(r['errors'])} | "
+            + " / ".join(f"{c[k]:.2f}" for k in ("app", "worker", "nginx", "clients"))
+            + f" | {r['runs'] / (c['app'] * r['elapsed']) if c['app'] else float('nan'):.2f} | {r['load_before']} | "
+            f"{r['load_after']} | {r['import_note'] or '–'} |"
+        )
+    text = "\n".join(lines) + "\n"
+    out = REPO / "test-output"
+    out.mkdir(exist_ok=True)
+    (out / "load-multi.md").write_text(text, encoding="utf-8")
+    (out / "load-multi.json").write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
+    if os.environ.get("TXIP_LOAD_WRITE_DOCS") == "1":
+        doc = REPO / "docs" / "load.md"
+        old = doc.read_text(encoding="utf-8")
+        begin, end = "<!-- multi:begin -->", "<!-- multi:end -->"
         head, _, rest = old.partition(begin)
         tail = rest.partition(end)[2] if rest else ""
         doc.write_text(head + begin + "\n" + text + end + tail, encoding="utf-8")
