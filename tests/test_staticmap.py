@@ -337,6 +337,17 @@ def test_the_static_legend_names_every_kind_of_point(fs, layers):
     assert len(maps.point_legend(spec.points)) >= 3
 
 
+def test_a_locator_map_names_its_area_a_township_or_a_park(fs, layers):
+    """The deck's and the meeting's locator maps: the outlined area is 本镇街 on a township's slide, 本园区 on a park's."""
+    unit, park = fs.units["code"].iloc[0], fs.parks["code"].iloc[0]
+    for spec, code, want in (
+        (report.unit_spec(fs, layers, unit, "patents"), unit, "本镇街"),
+        (report.park_spec(fs, layers, park, "patents"), park, "本园区"),
+    ):
+        labels = [label for _handle, label in staticmap_layout.legend_handles(spec)]
+        assert want in labels and ({"本镇街", "本园区"} - {want}).isdisjoint(labels), (code, labels)
+
+
 def test_a_less_is_better_map_has_no_alarm_zero_in_its_legend(fs, layers):
     spec = report.indicator_spec(fs, layers, "zero_patent_above_scale")
     zero_handle, zero_label = staticmap_layout.legend_handles(spec)[0]

@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from txip_geo.present import mapspec as maps
+from txip_geo.present.area_panel import layer_of
 from txip_geo.present.mapspec import PARK_COLOR, MapSpec
 from txip_geo.render.staticmap_draw import Style, draw_map
 from txip_geo.render.staticmap_placement import place_furniture, place_labels, place_neighbour_names
@@ -52,7 +53,8 @@ def legend_handles(spec: MapSpec, classes: bool = True):
             (Line2D([], [], color=PARK_COLOR, linestyle=(0, (3, 2)), linewidth=1.4), t("staticmap.parks_schematic"))
         )
     if spec.selected:
-        handles.append((Line2D([], [], color=maps.SELECTED_COLOR, linewidth=2.5), t("staticmap.this_unit")))
+        this = t("staticmap.this_park") if layer_of(spec.selected) == "parks" else t("staticmap.this_unit")
+        handles.append((Line2D([], [], color=maps.SELECTED_COLOR, linewidth=2.5), this))
     for c, label in maps.point_legend(spec.points):
         handles.append(
             (
