@@ -225,6 +225,32 @@ def test_legacy_xls_is_read(store, tmp_path):
     assert store.records("trademarks").set_index("reg_no").loc["12345678", "status_code"] == "valid"
 
 
+@pytest.mark.parametrize("crash", ["abort", "hang"])
+def test_a_legacy_xls_that_crashes_its_reader_is_refused_and_the_app_lives_on(store, tmp_path, monkeypatch, crash):
+    """calamine aborts the process on some damaged .xls (a Rust abort no except clause catches): the reader runs in a
+    child process, so the file is refused with the usual message and the importing process goes on."""
+    import os
+    import time
+
+    from txip_geo.ingest import read
+
+    p = tmp_path / "商标.xls"
+    p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # an OLE header, then nothing
+    if crash == "abort":
+        monkeypatch.setattr(read.pd, "read_excel", lambda *a, **k: os.abort())  # as calamine does
+    else:
+        monkeypatch.setattr(read, "LEGACY_TIMEOUT_S", 1)
+        monkeypatch.setattr(read.pd, "read_excel", lambda *a, **k: time.sleep(60))
+    before = store_counts(store)
+    with pytest.raises(ImportRejected) as e:
+        import_file(store, "trademarks", p)
+    want = "ReaderCrashed" if crash == "abort" else "TimeoutError"
+    assert e.value.report.status == "rejected" and "无法读取 Excel 文件" in e.value.report.message
+    assert want in e.value.report.message and "商标.xls" in e.value.report.message
+    assert store_counts(store) == before
+    assert not [c for c in __import__("multiprocessing").active_children()]  # no reader left behind
+
+
 def test_newer_snapshot_never_overwrites_an_older_one(store, tmp_path):
     p = tmp_path / "c.csv"
     p.write_text("案件编号,案件类别,立案日期,办理状态\nA1,查处,2025-01-01,办理中\n", encoding="utf-8")

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from txip_geo.ingest.lifetime import die_with_parent
 from txip_geo.strings import t
 
 MAX_HEADER_SCAN = 15  # rows at the top of a sheet where the header is looked for: read before anything else
@@ -386,12 +387,55 @@ def _arrow_chunks(opener, sep: str, chunk_rows: int):
 
 
 def _read_excel(data: bytes, file_name: str) -> list[tuple[str, pd.DataFrame]]:
-    engine = "calamine" if Path(file_name).suffix.lower() == ".xls" else "openpyxl"  # calamine reads legacy .xls
+    if Path(file_name).suffix.lower() == ".xls":  # calamine reads legacy .xls
+        return _read_legacy_isolated(data)
     try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine=engine)
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
         raise ValueError(t("ingest_read.bad_excel", error=type(e).__name__)) from None
     return list(sheets.items())
+
+
+# A legacy workbook is read by calamine (Rust). On some damaged files it aborts the whole process (SIGABRT, found by
+# tests/test_properties.py's damaged downloads), which no except clause catches: in the app that would take the server
+# down with every user's session. So it reads in a forked child (cheap: the parent's modules are already loaded) that
+# dies with its parent; a child that crashes, or takes longer than this, is a file refused as damaged.
+LEGACY_TIMEOUT_S = 120
+
+
+def _legacy_child(data: bytes, conn, parent: int) -> None:
+    die_with_parent(parent)
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="calamine")
+        conn.send(("ok", list(sheets.items())))
+    except Exception as e:  # noqa: BLE001 - any parser failure is a bad file for the user
+        conn.send(("error", type(e).__name__))
+    finally:
+        conn.close()
+
+
+def _read_legacy_isolated(data: bytes) -> list[tuple[str, pd.DataFrame]]:
+    import multiprocessing as mp
+    import os
+
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_legacy_child, args=(data, send, os.getpid()), daemon=True)
+    child.start()
+    send.close()
+    try:
+        outcome, value = receive.recv() if receive.poll(LEGACY_TIMEOUT_S) else ("error", "TimeoutError")
+    except (EOFError, OSError):  # the child died without answering (aborted, killed)
+        outcome, value = "error", "ReaderCrashed"
+    finally:
+        receive.close()
+        child.join(5)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if outcome != "ok":
+        raise ValueError(t("ingest_read.bad_excel", error=value))
+    return value
 
 
 @dataclass

@@ -29,11 +29,9 @@ before the prctl took effect). ``tests/test_worker_orphan.py`` SIGKILLs an impor
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import pickle
 import select
-import signal
 import subprocess
 import sys
 import threading
@@ -43,6 +41,7 @@ from pathlib import Path
 
 from txip_geo.errors import ImportRejected
 from txip_geo.ingest import importer
+from txip_geo.ingest.lifetime import die_with_parent
 from txip_geo.ingest.read import Source
 from txip_geo.ingest.report import ImportReport
 from txip_geo.paths import ROOT
@@ -53,7 +52,6 @@ BUSY_MARGIN = 0.25  # load above (usable cores - 1 - this): the second core is t
 ENV = "TXIP_IMPORT_WORKER"
 PARENT_ENV = "TXIP_IMPORT_WORKER_PARENT"  # the importing process's pid, as the worker should see it
 WATCH_SECONDS = 0.2  # how often the watchdog looks at its parent
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _ROOT = ROOT
 
 
@@ -156,19 +154,6 @@ def prepared_chunks(
 
 def _parent() -> int:
     return int(os.environ.get(PARENT_ENV) or os.getppid())
-
-
-def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
-    """On Linux, have the kernel send this process `sig` when its parent goes; exit at once when `parent` is gone
-    already (before the prctl took effect). Also used by the background-job worker (store.job_runner)."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # no prctl: the watchdog alone
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _death_signal() -> None:

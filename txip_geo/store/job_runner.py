@@ -9,7 +9,7 @@ Killed or stopped mid-import, nothing is half-written: the import's transaction 
 rolled back (SIGTERM is turned into an exception that unwinds it, and the job is marked failed at once); after a
 SIGKILL the job is marked failed by the next worker that starts (its process is gone) or, from any process, once
 its heartbeat is older than jobs.STALE_SECONDS. A worker started with a parent (`--parent PID`, as scripts/run.sh
-does with the app's process) gets SIGTERM from the kernel when that parent goes (`ingest.worker.die_with_parent`),
+does with the app's process) gets SIGTERM from the kernel when that parent goes (`ingest.lifetime.die_with_parent`),
 and its own import child dies with it the same way: no process outlives the app.
 
 The worker runs at a lower CPU priority (`nice`, default NICE): the app's page runs come first, the import uses what
