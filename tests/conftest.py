@@ -53,6 +53,26 @@ def pytest_unconfigure(config):
         os.environ.pop("TXIP_PG_URL", None)
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server URL: the suite's (--db-backend=postgresql), else a throw-away cluster of this session's
+    own; skipped where PostgreSQL is not installed."""
+    import glob
+    import subprocess
+
+    if os.environ.get("TXIP_PG_URL"):
+        yield os.environ["TXIP_PG_URL"]
+        return
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql postgis)")
+    folder = tempfile.mkdtemp(prefix="txip-pg-")
+    url = subprocess.run(["bash", str(_PG_SCRIPT), "start", folder], check=True, capture_output=True, text=True)
+    try:
+        yield url.stdout.strip()
+    finally:
+        subprocess.run(["bash", str(_PG_SCRIPT), "stop", folder], check=False)
+
+
 def pytest_collection_modifyitems(config, items):
     """`@pytest.mark.sqlite_only("reason")`: a test of the SQLite file itself (its bytes, journal, copy), skipped on
     PostgreSQL with that reason."""

@@ -10,6 +10,7 @@ import argparse
 import io
 import json
 import math
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -638,6 +639,22 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_migrate(args) -> int:
+    from txip_geo.store.database import Store
+    from txip_geo.store.migrate import MigrateError, copy_store
+
+    src = _store(args)
+    try:
+        dst = Store(args.to)
+        copied = copy_store(src, dst)
+    except (MigrateError, sqlite3.Error) as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    summary = "，".join(t("migrate.table_rows", table=k, n=n) for k, n in copied.items() if n)
+    print(t("migrate.done", src=src.backend, dst=dst.backend, summary=summary))
+    return 0
+
+
 def _accepted_note(info) -> None:
     from txip_geo.store import backup_sign
 
@@ -889,6 +906,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("output", nargs="?", help=t("cli_help.output"))
     sp.add_argument("--format", choices=["zip", "tar.gz"], help=t("cli_help.format"))
     sp.set_defaults(func=cmd_backup)
+
+    sp = common(sub.add_parser("migrate", help=t("migrate.cli_help")))
+    sp.add_argument("--to", required=True, help=t("migrate.cli_to"))
+    sp.set_defaults(func=cmd_migrate)
 
     sp = common(sub.add_parser("restore", help=t("cli_help.cmd_restore")))
     sp.add_argument("archive")

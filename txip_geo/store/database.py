@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -29,8 +30,8 @@ import pandas as pd
 import shapely
 
 from txip_geo import schema
-from txip_geo.paths import default_db_path
-from txip_geo.store import aggregates, evidence, tasks
+from txip_geo.paths import ENV_DB, data_dir, default_db_path
+from txip_geo.store import aggregates, backend_pg, evidence, tasks
 from txip_geo.strings import t
 
 # The patent rows that count for no township (or lie outside Taixing): the few the 数据 page lists out of a
@@ -205,14 +206,33 @@ class Store:
     """A handle on one store file. Cheap to create; every write is one transaction."""
 
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else default_db_path()
+        """`path`: the SQLite file, or a ``postgresql://…`` URL (store.backend_pg); default TXIP_DB."""
+        given = path or os.environ.get(ENV_DB) or default_db_path()
+        self._pg = backend_pg.target_of(given)
+        if backend_pg.is_url(given):  # the original files: under TXIP_FILES_DIR or the data folder
+            self.path = Path(os.environ.get("TXIP_FILES_DIR") or data_dir()) / f"{self.pg.schema}.postgresql"
+        else:
+            self.path = Path(given)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.files_dir = self.path.parent / (self.path.stem + "-files")
         self._init()
 
     # -- connection -------------------------------------------------------------------------------------------
+    @property
+    def pg(self) -> backend_pg.Target | None:
+        """The PostgreSQL store this handle opens (store.backend_pg), or None: the SQLite file at `path`."""
+        if "_pg" not in self.__dict__:  # a handle made without __init__ (tests)
+            self._pg = backend_pg.target_of(self.path)
+        return self._pg
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.pg else "sqlite"
+
     def connect(self, *, any_thread: bool = False) -> sqlite3.Connection:
         """`any_thread`: the connection may be used by another thread too (one at a time: see _Worker)."""
+        if self.pg:
+            return self.pg.connect(any_thread=any_thread)
         con = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=not any_thread)
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
@@ -462,6 +482,11 @@ class Store:
         for c in cols:
             if c not in frame.columns:
                 frame[c] = None
+        if isinstance(con, backend_pg.Connection):  # COPY, a slice at a time
+            for start in range(0, len(frame), INSERT_BATCH):
+                part = frame.iloc[start : start + INSERT_BATCH]
+                con.copy_rows(f"rec_{kind.name}", cols, zip(*(_sql_values(part[c]) for c in cols)))
+            return len(frame)
         placeholders = ", ".join("?" for _ in cols)
         names = ", ".join(f'"{c}"' for c in cols)
         sql = f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})'
@@ -618,7 +643,9 @@ class Store:
                 con,
                 params=(kind, snap) + ((upto,) if upto is not None else ()),
             )
-            df = df.drop(columns=["superseded"], errors="ignore")  # the aggregates' mark (txip_geo/store/aggregates.py)
+            df = df.drop(
+                columns=["superseded", "rowid"], errors="ignore"
+            )  # the aggregates' mark (txip_geo/store/aggregates.py)
         key = list(k.key)  # schema.Kind.key: what the importer de-duplicates on too
         if len(df) and all(c in df.columns for c in key):
             has_key = df[key].notna().all(axis=1)
@@ -633,7 +660,7 @@ class Store:
             if not ids:
                 return pd.DataFrame(columns=cols + ["as_of", "file_name", "is_sample"])
             df = pd.read_sql_query(no_township_query(len(ids)), con, params=ids)
-        return df.drop(columns=["superseded"], errors="ignore").reset_index(drop=True)
+        return df.drop(columns=["superseded", "rowid"], errors="ignore").reset_index(drop=True)
 
     def relocate_all(self, con, locate) -> None:
         """Re-run area assignment on every located record (after the boundaries changed)."""
