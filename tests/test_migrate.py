@@ -122,3 +122,24 @@ def test_postgresql_connection_behaves_as_sqlite(pg_server, tmp_path, monkeypatc
         assert con.execute("SELECT SUM(id) FROM audit").fetchone()[0] == first + second  # an int, not a Decimal
         with pytest.raises(sqlite3.OperationalError):
             con.execute("SELECT nothing FROM nowhere")
+
+
+def test_schema_migrations_are_ordered_steps_and_a_version_1_store_upgrades_through_each(store):
+    """On the backend the suite runs on (the `store` fixture: SQLite, or PostgreSQL with --db-backend)."""
+    from txip_geo.store.database import MIGRATIONS
+
+    versions = [v for v, _ in MIGRATIONS]
+    assert versions == sorted(set(versions)) and versions[-1] == SCHEMA_VERSION
+    store.audit("王", "sign_in")
+    with store.transaction() as con:
+        for table in ("agg_patents", "agg_patent_holders", "task_updates", "evidence"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute('ALTER TABLE "rec_patents" DROP COLUMN superseded')
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    upgraded = Store(store.path)  # opening it runs the steps
+    assert upgraded.get_meta("schema_version") == str(SCHEMA_VERSION)
+    with upgraded.reading() as con:
+        for table in ("agg_patents", "agg_patent_holders", "task_updates", "evidence"):
+            assert con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+        assert "superseded" in {r[1] for r in con.execute('PRAGMA table_info("rec_patents")')}
+    assert upgraded.audit_log()["user"].tolist() == ["王"]  # nothing else touched

@@ -202,6 +202,23 @@ class _Worker:
             raise error
 
 
+def _to_2(con) -> None:
+    """Version 2: the patent aggregates (store.aggregates), built for every import."""
+    aggregates.create(con)
+    aggregates.migrate(con)
+    con.execute(NO_TOWNSHIP_INDEX)
+
+
+def _to_3(con) -> None:
+    """Version 3: the task register and the evidence files (new tables, nothing to convert)."""
+    tasks.create(con)
+    evidence.create(con)
+
+
+# The ordered upgrade steps: (the schema version a step brings a store to, the step). A new version appends one.
+MIGRATIONS = ((aggregates.VERSION, _to_2), (3, _to_3))
+
+
 class Store:
     """A handle on one store file. Cheap to create; every write is one transaction."""
 
@@ -284,20 +301,17 @@ class Store:
     @staticmethod
     def _migrate(con) -> bool:
         """Bring a store written by an older version (e.g. a restored backup) up to SCHEMA_VERSION, inside the
-        caller's transaction; True when the patent aggregates were rebuilt (those of an import being written too)."""
+        caller's transaction: the steps of MIGRATIONS above its meta.schema_version, in order (the same on SQLite and
+        PostgreSQL); True when the patent aggregates were rebuilt (those of an import being written too)."""
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         version = int(row[0]) if row else 0
         if version >= SCHEMA_VERSION:
             return False
-        rebuilt = version < aggregates.VERSION
-        if rebuilt:
-            aggregates.create(con)
-            aggregates.migrate(con)
-            con.execute(NO_TOWNSHIP_INDEX)
-        tasks.create(con)  # version 3: new tables, nothing to convert
-        evidence.create(con)
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        return rebuilt
+        for to, step in MIGRATIONS:
+            if version < to:
+                step(con)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(to),))
+        return version < aggregates.VERSION
 
     def _current(self) -> None:
         """Migrate when the file was replaced under this handle (a restore) by a store of an older version."""
