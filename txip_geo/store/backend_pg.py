@@ -122,6 +122,7 @@ class _Pool:
             _create_schema(raw, target.schema)
             self._ready.add(target)
         raw.execute(f'SET search_path TO "{target.schema}", public')
+        raw.execute("SET lock_timeout = '60s'")  # SQLite's busy timeout: a writer waits a minute for another
         return raw
 
 
