@@ -369,7 +369,6 @@ def _downgrade(store):
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
 
 
-@pytest.mark.sqlite_only("store.backup copies the SQLite file")
 def test_restored_old_backup_gets_its_aggregates(fixture_store, tmp_path):
     expected = compute(fixture_store).units
     _downgrade(fixture_store)

@@ -302,7 +302,6 @@ def test_a_store_of_version_2_gets_the_register(tmp_path):
     assert tasks.set_status(s, 1, "done", user="ed")
 
 
-@pytest.mark.sqlite_only("store.backup copies the SQLite file")
 def test_an_old_backup_restored_under_a_running_handle(tmp_path):
     old = Store(tmp_path / "old.sqlite")
     _downgrade_to_2(old.path)
@@ -314,7 +313,6 @@ def test_an_old_backup_restored_under_a_running_handle(tmp_path):
     assert live.get_meta("schema_version") == "3"
 
 
-@pytest.mark.sqlite_only("store.backup copies the SQLite file")
 @pytest.mark.parametrize("fmt", ["zip", "tar.gz"])
 def test_backup_carries_the_register_and_the_evidence_files(tmp_path, fmt):
     src = Store(tmp_path / "src.sqlite")
@@ -340,7 +338,6 @@ def test_backup_carries_the_register_and_the_evidence_files(tmp_path, fmt):
     pd.testing.assert_frame_equal(task_view.evidence_table(dst), task_view.evidence_table(src))
 
 
-@pytest.mark.sqlite_only("store.backup copies the SQLite file")
 def test_backup_names_a_missing_evidence_file(tmp_path):
     src = Store(tmp_path / "src.sqlite")
     evidence.add(src, ef.pdf(), "纪要.pdf", task_id=1, user="ed")
@@ -350,7 +347,6 @@ def test_backup_names_a_missing_evidence_file(tmp_path):
     assert info.manifest["missing_files"] == [f"src-files/evidence-{sha}"]
 
 
-@pytest.mark.sqlite_only("store.backup copies the SQLite file")
 def test_restore_refuses_an_archive_whose_evidence_count_was_changed(tmp_path):
     import zipfile
 

@@ -627,9 +627,10 @@ def cmd_backup(args) -> int:
     from txip_geo.errors import BackupError
     from txip_geo.store.backup import backup
 
-    store_path = _store(args).path
+    store = _store(args)  # a file or a postgresql:// store: the same archive
+    store_path = store.path
     try:
-        info = backup(store_path, args.output, fmt=args.format)
+        info = backup(store, args.output, fmt=args.format)
     except BackupError as e:
         print(str(e), file=sys.stderr)
         return 2
@@ -663,13 +664,13 @@ def _accepted_note(info) -> None:
 
 
 def cmd_restore(args) -> int:
-    from pathlib import Path as _Path
+    import os
 
     from txip_geo.errors import BackupError
-    from txip_geo.paths import default_db_path
+    from txip_geo.paths import ENV_DB, default_db_path
     from txip_geo.store.backup import restore, verify
 
-    db = _Path(args.db) if args.db else default_db_path()
+    db = args.db or os.environ.get(ENV_DB) or default_db_path()  # a path or a postgresql:// URL
     try:
         if args.check:
             info = verify(args.archive, db, accept_unsigned=args.accept_unsigned)

@@ -219,17 +219,23 @@ def _to_3(con) -> None:
 MIGRATIONS = ((aggregates.VERSION, _to_2), (3, _to_3))
 
 
+def store_path(given: str | Path) -> Path:
+    """Where a store keeps its files: the SQLite file's path; for a ``postgresql://`` URL, ``<schema>.postgresql``
+    (a name only) under TXIP_FILES_DIR or the data folder, its original files in ``<schema>-files/`` beside it."""
+    if backend_pg.is_url(given):
+        return Path(os.environ.get("TXIP_FILES_DIR") or data_dir()) / f"{backend_pg.target_of(given).schema}.postgresql"
+    return Path(given)
+
+
 class Store:
     """A handle on one store file. Cheap to create; every write is one transaction."""
 
-    def __init__(self, path: str | Path | None = None):
-        """`path`: the SQLite file, or a ``postgresql://…`` URL (store.backend_pg); default TXIP_DB."""
+    def __init__(self, path: str | Path | None = None, *, local: bool = False):
+        """`path`: the SQLite file, or a ``postgresql://…`` URL (store.backend_pg); default TXIP_DB. `local`: the SQLite
+        file at `path` whatever TXIP_PG_URL says (a backup's copy of a store)."""
         given = path or os.environ.get(ENV_DB) or default_db_path()
-        self._pg = backend_pg.target_of(given)
-        if backend_pg.is_url(given):  # the original files: under TXIP_FILES_DIR or the data folder
-            self.path = Path(os.environ.get("TXIP_FILES_DIR") or data_dir()) / f"{self.pg.schema}.postgresql"
-        else:
-            self.path = Path(given)
+        self._pg = None if local else backend_pg.target_of(given)
+        self.path = store_path(given)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.files_dir = self.path.parent / (self.path.stem + "-files")
         self._init()

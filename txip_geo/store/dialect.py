@@ -97,7 +97,7 @@ def translate(sql: str) -> tuple[tuple[str, ...], str | None]:
     if upper.startswith("PRAGMA"):
         m = _PRAGMA_INFO.match(text)
         return ((TABLE_INFO,), f"pragma:{m.group(1)}") if m else ((), None)
-    if upper.startswith("BEGIN"):
+    if upper in ("BEGIN", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE", "BEGIN TRANSACTION"):
         return ("BEGIN", LOCK), None
     m = _TRIGGER.match(text)
     if m:

@@ -36,33 +36,45 @@ def _ordered(src: Store, table: str) -> str:
     return " ORDER BY rowid" if src.backend == "sqlite" or table.startswith("rec_") else ""
 
 
-def copy_store(src: Store, dst: Store) -> dict[str, int]:
-    """Copy every row of `src` into `dst` and its original files; returns rows per table."""
-    if dst.last_import_id():
+def copy_store(src: Store, dst: Store, *, replace: bool = False, files: bool = True) -> dict[str, int]:
+    """Copy every row of `src` into `dst` (and, with `files`, its original files); returns rows per table.
+    `replace`: `dst` may hold data, all of which is replaced (a restore); else it must have no imports."""
+    if not replace and dst.last_import_id():
         raise MigrateError(t("migrate.target_not_empty", target=_name(dst)))
     copied: dict[str, int] = {}
     with src.reading() as scon, dst.transaction() as dcon:
+        if isinstance(scon, backend_pg.Connection):  # one snapshot of every table, as SQLite's one read
+            scon.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         throttle.create(dcon)  # made on first use: the source may have it
-        have = set(_tables(dcon))
+        have = _tables(dcon)
         tables = _tables(scon)
         missing = [x for x in tables if x not in have]
         if missing:
             raise MigrateError(t("migrate.unknown_tables", tables=", ".join(missing)))
+        _empty(dcon, have)
         for table in tables:
             copied[table] = _copy_table(src, scon, dst, dcon, table)
-        _relink(src, dst, dcon)
-    if src.files_dir.exists() and src.files_dir.resolve() != dst.files_dir.resolve():
+        if files:
+            _relink(src, dst, dcon)
+        if isinstance(scon, backend_pg.Connection):
+            scon.execute("COMMIT")
+    if files and src.files_dir.exists() and src.files_dir.resolve() != dst.files_dir.resolve():
         shutil.copytree(src.files_dir, dst.files_dir, dirs_exist_ok=True)
     return copied
+
+
+def _empty(dcon, tables: list[str]) -> None:
+    """Every row of the target goes (its seeded boundaries and meta; all of it in a restore)."""
+    if isinstance(dcon, backend_pg.Connection):  # TRUNCATE fires no append-only row trigger
+        dcon.raw.execute("TRUNCATE " + ", ".join(f'"{x}"' for x in tables))
+        return
+    for table in tables:
+        dcon.execute(f'DELETE FROM "{table}"')
 
 
 def _copy_table(src: Store, scon, dst: Store, dcon, table: str) -> int:
     cols = [c for c in _columns(scon, table) if c in set(_columns(dcon, table))]
     names = ", ".join(f'"{c}"' for c in cols)
-    if isinstance(dcon, backend_pg.Connection):
-        dcon.raw.execute(f'TRUNCATE "{table}"')  # the seeded rows; TRUNCATE fires no append-only row trigger
-    else:
-        dcon.execute(f'DELETE FROM "{table}"')
     cur = scon.execute(f'SELECT {names} FROM "{table}"{_ordered(src, table)}')
     n = 0
     while rows := cur.fetchmany(BATCH):
