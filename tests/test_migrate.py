@@ -143,3 +143,17 @@ def test_schema_migrations_are_ordered_steps_and_a_version_1_store_upgrades_thro
             assert con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
         assert "superseded" in {r[1] for r in con.execute('PRAGMA table_info("rec_patents")')}
     assert upgraded.audit_log()["user"].tolist() == ["王"]  # nothing else touched
+
+
+@pytest.mark.parametrize(
+    "report", ['{"warnings": [1, 2, 3]}', '{"warnings": []}', '{"warnings": "x"}', '{"other": 1}', "not json", None]
+)
+def test_sqlite_json_functions_give_the_same_answer_on_postgresql(report, pg_server, tmp_path, monkeypatch):
+    """json_valid / json_array_length(report, '$.warnings') (ingest.pipeline.import_warning_counts) on both."""
+    monkeypatch.setenv("TXIP_FILES_DIR", str(tmp_path))
+    sql = "SELECT json_array_length(?, '$.warnings') WHERE json_valid(?)"
+    lite = sqlite3.connect(":memory:")
+    expected = lite.execute(sql, (report, report)).fetchall()
+    store = Store(_url(pg_server, f"j_{tmp_path.name[-12:].lower().replace('-', '_')}x"))
+    with store.reading() as con:
+        assert con.execute(sql, (report, report)).fetchall() == expected

@@ -126,8 +126,21 @@ class _Pool:
         return raw
 
 
+# SQLite's JSON functions the store's SQL uses, with SQLite's answers: json_valid (is the text JSON) and
+# json_array_length(text, '$.key…') (the length of the array there; 0 for another value, NULL where nothing is;
+# STABLE, not folded at plan time before a WHERE json_valid(…) has left the malformed text out, as in SQLite).
+_SQLITE_FUNCTIONS = (
+    'CREATE OR REPLACE FUNCTION "{schema}".json_valid(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $f$ '
+    "BEGIN PERFORM t::json; RETURN t IS NOT NULL; EXCEPTION WHEN others THEN RETURN false; END $f$",
+    'CREATE OR REPLACE FUNCTION "{schema}".json_array_length(t text, path text) RETURNS bigint LANGUAGE sql '
+    "STABLE AS $f$ SELECT CASE WHEN v IS NULL THEN NULL WHEN jsonb_typeof(v) = 'array' THEN jsonb_array_length(v) "
+    "ELSE 0 END FROM (SELECT t::jsonb #> string_to_array(substr(path, 3), '.') AS v) x $f$",
+)
+
+
 def _create_schema(raw, schema: str) -> None:
-    """The store's schema and its `sqlite_master` view (the tables, as SQLite lists them), once per process."""
+    """The store's schema, its `sqlite_master` view (the tables, as SQLite lists them) and SQLite's JSON functions,
+    once per process."""
     import psycopg
 
     for sql in (
@@ -137,8 +150,10 @@ def _create_schema(raw, schema: str) -> None:
         "c.relname::text AS name, c.relname::text AS tbl_name FROM pg_class c JOIN pg_namespace n "
         f"ON n.oid = c.relnamespace WHERE n.nspname = '{schema}' AND c.relkind IN ('r', 'v', 'i', 'p') "
         "AND c.relname <> 'sqlite_master'",
+        *(f.format(schema=schema) for f in _SQLITE_FUNCTIONS),
     ):
-        with contextlib.suppress(psycopg.errors.UniqueViolation):  # another process made it at the same moment
+        # another process made it at the same moment (a duplicate, or "tuple concurrently updated")
+        with contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.InternalError_):
             raw.execute(sql)
 
 
