@@ -13,15 +13,17 @@ cmd=${1:?start|stop}
 dir=${2:?folder}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$bin/initdb" ] || { echo "PostgreSQL not installed: apt-get install postgresql postgis" >&2; exit 1; }
-as_owner() {
-  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
+as_owner() {  # from / : the caller's folder (a clone under /root) may be closed to that user
+  if [ "$(id -u)" = "0" ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
+case "$dir" in /*) ;; *) dir="$PWD/$dir" ;; esac
 case "$cmd" in
   start)
     mkdir -p "$dir"
     [ "$(id -u)" = "0" ] && chown postgres: "$dir"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1
+    as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; echo "(as root: DIR and the folders above it must be open to postgres)" >&2; exit 1; }
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
       "-k $dir -p $port -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
        -c max_connections=300 -c shared_buffers=64MB" start >/dev/null
