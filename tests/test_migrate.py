@@ -157,3 +157,18 @@ def test_sqlite_json_functions_give_the_same_answer_on_postgresql(report, pg_ser
     store = Store(_url(pg_server, f"j_{tmp_path.name[-12:].lower().replace('-', '_')}x"))
     with store.reading() as con:
         assert con.execute(sql, (report, report)).fetchall() == expected
+
+
+def test_the_app_opens_the_postgresql_store_txip_db_names(demo_db, pg_server, tmp_path, monkeypatch):
+    """TXIP_DB=postgresql://… reaches the app's store as a URL (a Path would fold its // into an SQLite file name)."""
+    from ui import state
+
+    monkeypatch.setenv("TXIP_FILES_DIR", str(tmp_path))
+    url = _url(pg_server, f"a_{tmp_path.name[-12:].lower().replace('-', '_')}x")
+    copy_store(Store(demo_db), Store(url))
+    monkeypatch.setenv("TXIP_DB", url)
+    monkeypatch.chdir(tmp_path)
+    assert state.db_path() == url
+    live = Store(state.db_path())  # what state.store() caches
+    assert live.backend == "postgresql" and len(live.imports()) == len(Store(demo_db).imports())
+    assert not list(tmp_path.glob("postgresql*"))  # no SQLite file made of the URL

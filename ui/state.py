@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import streamlit as st
 
 from txip_geo.figures.compute import FigureSet, Settings, compute
-from txip_geo.paths import default_db_path
+from txip_geo.paths import ENV_DB, default_db_path
 from txip_geo.store.database import Store
 from txip_geo.strings import t
 
@@ -21,8 +20,9 @@ def cache_resource(**kwargs):
     return (lambda f: f) if NO_CACHE else st.cache_resource(**kwargs)
 
 
-def db_path() -> Path:
-    return default_db_path()
+def db_path() -> str:
+    """The store: TXIP_DB as given (a ``postgresql://`` URL is no path: Path() would fold its //), else the default."""
+    return os.environ.get(ENV_DB) or str(default_db_path())
 
 
 @cache_resource(show_spinner=False)
@@ -31,7 +31,7 @@ def _store(path: str) -> Store:
 
 
 def store() -> Store:
-    return _store(str(db_path()))
+    return _store(db_path())
 
 
 def store_version(s: Store) -> tuple:
