@@ -3,6 +3,7 @@ dialect rewrite and the PostgreSQL connection's SQLite behaviour."""
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from txip_geo.cli import main
 from txip_geo.store import dialect
 from txip_geo.store.database import SCHEMA_VERSION, Store
 from txip_geo.store.migrate import copy_store
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _url(server: str, schema: str) -> str:
@@ -171,4 +174,15 @@ def test_the_app_opens_the_postgresql_store_txip_db_names(demo_db, pg_server, tm
     assert state.db_path() == url
     live = Store(state.db_path())  # what state.store() caches
     assert live.backend == "postgresql" and len(live.imports()) == len(Store(demo_db).imports())
-    assert not list(tmp_path.glob("postgresql*"))  # no SQLite file made of the URL
+
+    from streamlit.testing.v1 import AppTest
+
+    def city_metric(db) -> list:
+        monkeypatch.setenv("TXIP_DB", str(db))
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        assert not at.exception
+        return [(m.label, m.value) for m in at.metric]
+
+    on_pg = city_metric(url)
+    assert on_pg == city_metric(demo_db) and "无数据" not in str(on_pg)  # the map page's city figure, the same
+    assert not list(tmp_path.rglob("postgresql*")) and not list(tmp_path.glob("*.postgresql"))  # no SQLite file made

@@ -75,14 +75,14 @@ def figures(**overrides) -> FigureSet:
 
     s = store()
     fn = _figures if ui_auth.can("see_personal") else _redacted
-    return fn(str(s.path), store_version(s), settings(**overrides))
+    return fn(db_path(), store_version(s), settings(**overrides))
 
 
 def figures_unmasked(**overrides) -> FigureSet:
     """The figures with personal data, for matching on it (an enterprise's cases by party name); what the page shows
     of it is masked for viewers by the caller (present.enterprise_view)."""
     s = store()
-    return _figures(str(s.path), store_version(s), settings(**overrides))
+    return _figures(db_path(), store_version(s), settings(**overrides))
 
 
 @cache_resource(show_spinner=False, max_entries=256)
@@ -98,7 +98,7 @@ def unit_detail(code: str, **overrides):
     from . import auth as ui_auth
 
     s = store()
-    return _unit_detail(str(s.path), store_version(s), settings(**overrides), ui_auth.can("see_personal"), code)
+    return _unit_detail(db_path(), store_version(s), settings(**overrides), ui_auth.can("see_personal"), code)
 
 
 def baseline() -> str:
@@ -129,7 +129,7 @@ def comparison(series: bool = False, **overrides):
 
     s = store()
     return _comparison(
-        str(s.path), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal")
+        db_path(), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal")
     )
 
 
@@ -140,7 +140,7 @@ def comparison_later(series: bool = False, **overrides):
     from . import auth as ui_auth
 
     s = store()
-    args = (str(s.path), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal"))
+    args = (db_path(), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal"))
     return lambda: _comparison(*args)
 
 
