@@ -163,7 +163,7 @@ if archive is not None and st.button(t("backup_sign.restore_button"), key="resto
     try:
         staged = folder / Path(archive.name).name
         staged.write_bytes(archive.getvalue())
-        info = backup.restore(staged, store.path, user=me.username, accept_unsigned=accept)
+        info = backup.restore(staged, store, user=me.username, accept_unsigned=accept)
         st.session_state.restore_result = [
             t(
                 "backup_sign.restored",

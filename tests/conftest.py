@@ -13,6 +13,77 @@ _KEY_DIR = tempfile.mkdtemp(prefix="txip-test-key-")
 atexit.register(shutil.rmtree, _KEY_DIR, True)
 os.environ["TXIP_BACKUP_KEY_FILE"] = str(Path(_KEY_DIR) / "backup.key")
 
+# -- the store backend: `pytest --db-backend=postgresql` (or TXIP_TEST_DB=postgresql) runs the suite on PostgreSQL ----
+# A throw-away cluster (scripts/pg_throwaway.sh) is started once by the controlling process and stopped at its end;
+# TXIP_PG_URL, inherited by the xdist workers and the processes the tests start, makes every store path the tests
+# give a schema of its own on it (txip_geo.store.backend_pg). A cluster already running may be given as TXIP_PG_URL.
+_PG_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "pg_throwaway.sh"
+_PG_DIR: str | None = None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db-backend",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("TXIP_TEST_DB", "sqlite"),
+        help="the store backend the tests run on (default sqlite; postgresql starts a throw-away cluster)",
+    )
+
+
+def pytest_configure(config):
+    global _PG_DIR
+    config.addinivalue_line("markers", "sqlite_only(reason): a test of the SQLite file itself, skipped on PostgreSQL")
+    if config.getoption("--db-backend") != "postgresql":
+        os.environ.pop("TXIP_PG_URL", None)
+        return
+    if os.environ.get("TXIP_PG_URL"):  # given, or started by the controlling process (xdist workers)
+        return
+    import subprocess
+
+    _PG_DIR = tempfile.mkdtemp(prefix="txip-pg-")
+    url = subprocess.run(["bash", str(_PG_SCRIPT), "start", _PG_DIR], check=True, capture_output=True, text=True)
+    os.environ["TXIP_PG_URL"] = url.stdout.strip()
+
+
+def pytest_unconfigure(config):
+    if _PG_DIR:
+        import subprocess
+
+        subprocess.run(["bash", str(_PG_SCRIPT), "stop", _PG_DIR], check=False)
+        os.environ.pop("TXIP_PG_URL", None)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server URL: the suite's (--db-backend=postgresql), else a throw-away cluster of this session's
+    own; skipped where PostgreSQL is not installed."""
+    import glob
+    import subprocess
+
+    if os.environ.get("TXIP_PG_URL"):
+        yield os.environ["TXIP_PG_URL"]
+        return
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql postgis)")
+    folder = tempfile.mkdtemp(prefix="txip-pg-")
+    url = subprocess.run(["bash", str(_PG_SCRIPT), "start", folder], check=True, capture_output=True, text=True)
+    try:
+        yield url.stdout.strip()
+    finally:
+        subprocess.run(["bash", str(_PG_SCRIPT), "stop", folder], check=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.sqlite_only("reason")`: a test of the SQLite file itself (its bytes, journal, copy), skipped on
+    PostgreSQL with that reason."""
+    if config.getoption("--db-backend") != "postgresql":
+        return
+    for item in items:
+        mark = item.get_closest_marker("sqlite_only")
+        if mark:
+            reason = mark.args[0] if mark.args else "tests the SQLite file itself"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
 
 @pytest.fixture
 def store(tmp_path):

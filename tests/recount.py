@@ -325,6 +325,15 @@ def _address_unit(addr: str, gaz: Gaz) -> tuple[str | None, str | None, str]:
     return None, None, "unassigned"
 
 
+def connect(store_path):
+    """The store's database: the SQLite file (plain sqlite3), or its PostgreSQL schema when the suite runs with
+    --db-backend=postgresql (a DB-API connection as well)."""
+    from txip_geo.store import backend_pg
+
+    target = backend_pg.target_of(store_path)
+    return target.connect() if target else sqlite3.connect(store_path)
+
+
 # -- layers (from the store) and points --------------------------------------------------------------------------------
 
 
@@ -332,7 +341,7 @@ def layers(store_path):
     import geopandas as gpd
     from shapely import wkb
 
-    con = sqlite3.connect(store_path)
+    con = connect(store_path)
     rows = con.execute("SELECT layer, code, geometry FROM boundaries").fetchall()
     con.close()
     frames = {}

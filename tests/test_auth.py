@@ -99,14 +99,13 @@ def test_cli_user_add_list_and_set(tmp_path, capsys):
 @pytest.fixture
 def viewer_env(demo_db, tmp_path, monkeypatch):
     """A copy of the demo store with users, and a signed-in viewer."""
-    import sqlite3
-
     import streamlit as st
 
+    from txip_geo.store.migrate import copy_store
+
     copy = tmp_path / "viewer.sqlite"
-    with sqlite3.connect(demo_db) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
     s = Store(copy)
+    copy_store(Store(demo_db), s)  # on either backend
     auth.add_user(s, "boss", "admin", password="long enough")
     auth.add_user(s, "guest", "viewer", password="long enough")
     monkeypatch.setenv("TXIP_DB", str(copy))

@@ -98,8 +98,7 @@ def snapshot(store):
     with store.reading() as con:
         return (
             con.execute(
-                "SELECT layer, code, name, hex(geometry), official, import_id, source FROM boundaries "
-                "ORDER BY layer, code"
+                "SELECT layer, code, name, geometry, official, import_id, source FROM boundaries ORDER BY layer, code"
             ).fetchall(),
             con.execute("SELECT id, kind, file_name FROM imports ORDER BY id").fetchall(),
             con.execute(

@@ -5,7 +5,7 @@
 * a process killed with SIGKILL inside its import transaction leaves the store readable, intact and without any of
   that file; importing the file again puts all of it in;
 * backup → wipe → restore reproduces every figure and goal and every original file (zip and tar.gz), also over a
-  store that changed after the backup and while a reader is connected;
+  store that changed after the backup and while a reader is connected, and from one backend to the other;
 * a tampered, truncated, foreign or path-escaping archive is refused with a Chinese message and the store is untouched.
 """
 
@@ -98,7 +98,13 @@ def expect_line(proc: subprocess.Popen, word: str, timeout: float = 60) -> str:
     raise AssertionError(f"no {word} within {timeout}s")
 
 
+def on_postgresql(db: Path) -> bool:
+    return Store(db).backend == "postgresql"
+
+
 def integrity(db: Path) -> str:
+    if on_postgresql(db):  # no file of ours to check: the server keeps its own pages whole
+        return "ok"
     con = sqlite3.connect(db)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0]
@@ -106,8 +112,17 @@ def integrity(db: Path) -> str:
         con.close()
 
 
+def copying(con) -> bool:
+    """A COPY into the records is running on the PostgreSQL server (an import inside its transaction)."""
+    return bool(
+        con.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY \"rec_cases\"%'"
+        ).fetchone()
+    )
+
+
 def case_counts(db: Path) -> tuple[int, dict[str, int]]:
-    con = sqlite3.connect(db)
+    con = Store(db).connect()  # the SQLite file, or its PostgreSQL schema (--db-backend=postgresql)
     try:
         total = con.execute("SELECT COUNT(*) FROM rec_cases").fetchone()[0]
         per = dict(
@@ -124,6 +139,7 @@ def case_counts(db: Path) -> tuple[int, dict[str, int]]:
 # -- concurrency --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("holds SQLite's write lock and takes store.backup copies of the file meanwhile")
 def test_two_processes_importing_at_the_same_time_both_complete_exactly(tmp_path):
     db = tmp_path / "store.sqlite"
     Store(db)
@@ -186,6 +202,8 @@ def test_an_import_killed_inside_its_transaction_leaves_nothing_of_the_file(tmp_
     files_dir = store.files_dir
     before = set(files_dir.iterdir())
 
+    # On PostgreSQL no file of ours grows: the server says when the records are being copied in.
+    watch = Store(db).connect() if on_postgresql(db) else None
     proc = runner(tmp_path, db, "cases", big)
     try:
         expect_line(proc, "STARTED")
@@ -197,7 +215,9 @@ def test_an_import_killed_inside_its_transaction_leaves_nothing_of_the_file(tmp_
         wal = db.with_name(db.name + "-wal")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if set(files_dir.iterdir()) - before and wal.exists() and wal.stat().st_size > 256 * 1024:
+            if set(files_dir.iterdir()) - before and (
+                copying(watch) if watch else (wal.exists() and wal.stat().st_size > 256 * 1024)
+            ):
                 break
             time.sleep(0.002)
         alive = proc.poll() is None
@@ -206,6 +226,8 @@ def test_an_import_killed_inside_its_transaction_leaves_nothing_of_the_file(tmp_
     finally:
         if proc.poll() is None:
             proc.kill()
+    if watch:
+        watch.close()
     assert alive, "the import finished before it could be killed"
     assert proc.returncode == -signal.SIGKILL
 
@@ -257,14 +279,20 @@ def originals(db: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(fdir.iterdir())} if fdir.exists() else {}
 
 
-def wipe(db: Path) -> None:
+def wipe(db: Path) -> Path:
+    """The store gone: its SQLite file (and -wal/-shm) and its files folder deleted; returns where to restore it. On
+    PostgreSQL (a schema named after the path): a store of a path never used, whose schema does not exist yet."""
     import shutil
 
+    if on_postgresql(db):
+        return db.parent / "wiped" / db.name
     for suffix in ("", "-wal", "-shm"):
         p = db.with_name(db.name + suffix)
         if p.exists():
             p.unlink()
     shutil.rmtree(bk.files_dir_of(db), ignore_errors=True)
+    assert not db.exists()
+    return db
 
 
 @pytest.fixture(scope="module")
@@ -292,8 +320,7 @@ def test_backup_wipe_restore_reproduces_every_figure(demo_copy, tmp_path, fmt, c
     assert "已备份" in capsys.readouterr().out
     assert cli(["--db", str(db), "restore", str(out), "--check"]) == 0
     assert "完整" in capsys.readouterr().out
-    wipe(db)
-    assert not db.exists()
+    db = wipe(db)
     assert cli(["--db", str(db), "restore", str(out)]) == 0
     assert "已从 备份." in capsys.readouterr().out
 
@@ -313,7 +340,7 @@ def test_restore_over_a_changed_live_store_with_a_reader_connected(demo_copy, tm
     info = bk.backup(db, tmp_path / "b.zip")
 
     import_file(Store(db), "cases", cases_file(tmp_path / "后来.csv", "N", 40), as_of="2026-11-30")
-    reader = sqlite3.connect(db)  # the app holds connections open while a restore runs
+    reader = Store(db).connect() if on_postgresql(db) else sqlite3.connect(db)  # the app's, open during a restore
     assert reader.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == SAMPLE_FILES + 1
     bk.restore(info.path, db, user="管理员")
     assert reader.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == SAMPLE_FILES  # the restored store
@@ -331,6 +358,36 @@ def test_restore_into_a_store_of_another_name_relinks_the_original_files(demo_co
     assert all((db.parent / p).is_file() for p in paths)
 
 
+def test_an_archive_moves_between_the_backends_with_every_figure(demo_copy, pg_server, tmp_path, monkeypatch, capsys):
+    """One archive format for both backends (issue #21): the suite's store → a postgresql:// store (the CLI's
+    restore/backup with --db URL) → back to a store of the suite's backend, the same figures, original files and
+    audit trail at each step."""
+    from txip_geo.cli import main as cli
+
+    monkeypatch.setenv("TXIP_FILES_DIR", str(tmp_path / "pg"))
+    archive = demo_copy.parent.parent / "demo.zip"
+    before = figures_of(demo_copy)
+    url = f"{pg_server}&schema=b_{tmp_path.name[-12:].lower().replace('-', '_')}x"
+    assert cli(["--db", url, "restore", str(archive), "--user", "管理员"]) == 0
+    assert "已从 demo.zip" in capsys.readouterr().out
+    moved = Store(url)
+    assert moved.backend == "postgresql"
+    assert_same_figures(before, figures_of(url))
+    assert all((moved.path.parent / p).is_file() for p in moved.imports()["stored_path"])
+    assert moved.audit_log()["action"].iloc[0] == "restore"
+
+    assert cli(["--db", url, "backup", str(tmp_path / "从PG.zip")]) == 0
+    assert "已备份" in capsys.readouterr().out
+    info = bk.verify(tmp_path / "从PG.zip")
+    assert info.counts == bk.verify(archive).counts
+    back = tmp_path / "back" / "txip.sqlite"
+    bk.restore(info.path, back)
+    assert_same_figures(before, figures_of(back))
+    assert originals(back) == originals(demo_copy)
+    assert Store(back).audit_log()["detail"].tolist()[1:] == moved.audit_log()["detail"].tolist()
+
+
+@pytest.mark.sqlite_only("the store file is overwritten with bytes that are no SQLite database")
 def test_a_file_that_is_not_a_database_is_kept_aside(demo_copy, tmp_path):
     db = tmp_path / "broken.sqlite"
     db.write_bytes(b"this is not sqlite" * 100)

@@ -55,14 +55,19 @@ def write(path: Path, rows: list[list[str]], head: str = "") -> Path:
 
 
 def stored(store: Store) -> dict:
-    """Every table but the timestamps, with SQLite's types."""
-    con = sqlite3.connect(store.path)
+    """Every table but the timestamps, with their stored types (SQLite's typeof; on PostgreSQL pg_typeof, the rows
+    of a table without rowid in the order of all their values)."""
+    pg = store.backend == "postgresql"
+    con = store.connect() if pg else sqlite3.connect(store.path)
     try:
         out = {}
-        for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"):
+        names = con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+        for (t,) in names.fetchall():
             cols = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")') if r[1] not in ("imported_at", "at")]
-            sel = ", ".join(f'"{c}", typeof("{c}")' for c in cols)
-            out[t] = con.execute(f'SELECT {sel} FROM "{t}" ORDER BY rowid').fetchall()
+            sel = ", ".join(f'"{c}", pg_typeof("{c}")::text' if pg else f'"{c}", typeof("{c}")' for c in cols)
+            order = "rowid" if not pg or t.startswith("rec_") else ", ".join(str(2 * i + 1) for i in range(len(cols)))
+            out[t] = con.execute(f'SELECT {sel} FROM "{t}" ORDER BY {order}').fetchall()
+        assert out["imports"] or out["boundaries"]  # a store, not an empty file
         return out
     finally:
         con.close()

@@ -360,19 +360,18 @@ def test_a_later_import_supersedes_and_clear_empties(fixture_store):
     assert_same(fixture_store)
 
 
-def _downgrade(db):
+def _downgrade(store):
     """Make a store look like one written before the aggregates (schema version 1)."""
-    con = sqlite3.connect(db, isolation_level=None)
-    con.execute("DROP TABLE agg_patents")
-    con.execute("DROP TABLE agg_patent_holders")
-    con.execute('ALTER TABLE "rec_patents" DROP COLUMN superseded')
-    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-    con.close()
+    with store.transaction() as con:
+        con.execute("DROP TABLE agg_patents")
+        con.execute("DROP TABLE agg_patent_holders")
+        con.execute('ALTER TABLE "rec_patents" DROP COLUMN superseded')
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
 
 
 def test_restored_old_backup_gets_its_aggregates(fixture_store, tmp_path):
     expected = compute(fixture_store).units
-    _downgrade(fixture_store.path)
+    _downgrade(fixture_store)
     archive = backup.backup(fixture_store.path, tmp_path / "old.zip").path
     live = Store(tmp_path / "live.sqlite")  # a handle opened before the restore (the app's cached store)
     backup.restore(archive, live.path)
@@ -386,7 +385,7 @@ def test_restored_old_backup_gets_its_aggregates(fixture_store, tmp_path):
 
 
 def test_an_import_into_an_old_store_migrates_it(fixture_store):
-    _downgrade(fixture_store.path)
+    _downgrade(fixture_store)
     store = Store.__new__(Store)  # a handle that has not run the migration (opened before the downgrade)
     store.path, store.files_dir = fixture_store.path, fixture_store.files_dir
     _add(store, [[_no(2013, 2, 20), "甲公司", "2013-01-01", "有效", "古溪镇", "", ""]], "e.csv", AS_OF)
@@ -460,10 +459,10 @@ def test_no_township_patents_are_the_snapshots_rows_without_a_township(fixture_s
         assert sorted(got["number"]) == ["201010000017.1", "201110000018.1", "202310000032.1"]
 
 
+@pytest.mark.sqlite_only("reads SQLite's query plan")
 def test_rows_without_a_township_are_found_through_their_partial_index(fixture_store):
     """The query reads the partial index of the few rows without a township, not every row of the snapshot; a store
     opened without the index (written before it) gets it."""
-    import sqlite3
 
     from txip_geo.store.database import Store, no_township_query
 

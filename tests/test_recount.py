@@ -27,7 +27,6 @@ import contextlib
 import io
 import json
 import re
-import sqlite3
 
 import numpy as np
 import pandas as pd
@@ -80,7 +79,7 @@ def built(tmp_path_factory):
     out = {}
     db = root / "sample.sqlite"
     cli("--db", db, "demo")
-    con = sqlite3.connect(db)
+    con = R.connect(db)
     imports = [
         (k, R.ROOT / "data" / "sample" / f, a)
         for k, f, a in con.execute("SELECT kind, file_name, as_of FROM imports ORDER BY id")
@@ -178,7 +177,7 @@ def area_diffs(mine: pd.DataFrame, app: pd.DataFrame, extra: list[str]) -> list[
 def test_assignment_per_record(case):
     """Every record's township, park and method equal the recount's (records matched by their key)."""
     _name, rc, fs, db, _view = case
-    con = sqlite3.connect(db)
+    con = R.connect(db)
     bad = []
     for kind in R.LOCATED:
         mine = rc.records[kind]

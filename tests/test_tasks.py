@@ -288,11 +288,10 @@ def test_cli_import_tasks_good_and_bad(store, tmp_path, capsys):
 
 
 def _downgrade_to_2(db) -> None:
-    con = sqlite3.connect(db, isolation_level=None)
-    for table in ("task_updates", "evidence"):
-        con.execute(f"DROP TABLE {table}")
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    con.close()
+    with Store(db).transaction() as con:
+        for table in ("task_updates", "evidence"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
 
 def test_a_store_of_version_2_gets_the_register(tmp_path):

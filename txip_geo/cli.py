@@ -10,6 +10,7 @@ import argparse
 import io
 import json
 import math
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -709,15 +710,32 @@ def cmd_backup(args) -> int:
     from txip_geo.errors import BackupError
     from txip_geo.store.backup import backup
 
-    store_path = _store(args).path
+    store = _store(args)  # a file or a postgresql:// store: the same archive
+    store_path = store.path
     try:
-        info = backup(store_path, args.output, fmt=args.format)
+        info = backup(store, args.output, fmt=args.format)
     except BackupError as e:
         print(str(e), file=sys.stderr)
         return 2
     print(t("cli.backed_up", db=store_path, path=info.path, summary=info.summary()))
     for m in info.manifest.get("missing_files", []):
         print(t("cli.backup_missing_file", file=m))
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    from txip_geo.store.database import Store
+    from txip_geo.store.migrate import MigrateError, copy_store
+
+    src = _store(args)
+    try:
+        dst = Store(args.to)
+        copied = copy_store(src, dst)
+    except (MigrateError, sqlite3.Error) as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    summary = "，".join(t("migrate.table_rows", table=k, n=n) for k, n in copied.items() if n)
+    print(t("migrate.done", src=src.backend, dst=dst.backend, summary=summary))
     return 0
 
 
@@ -729,13 +747,13 @@ def _accepted_note(info) -> None:
 
 
 def cmd_restore(args) -> int:
-    from pathlib import Path as _Path
+    import os
 
     from txip_geo.errors import BackupError
-    from txip_geo.paths import default_db_path
+    from txip_geo.paths import ENV_DB, default_db_path
     from txip_geo.store.backup import restore, verify
 
-    db = _Path(args.db) if args.db else default_db_path()
+    db = args.db or os.environ.get(ENV_DB) or default_db_path()  # a path or a postgresql:// URL
     try:
         if args.check:
             info = verify(args.archive, db, accept_unsigned=args.accept_unsigned)
@@ -985,6 +1003,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("output", nargs="?", help=t("cli_help.output"))
     sp.add_argument("--format", choices=["zip", "tar.gz"], help=t("cli_help.format"))
     sp.set_defaults(func=cmd_backup)
+
+    sp = common(sub.add_parser("migrate", help=t("migrate.cli_help")))
+    sp.add_argument("--to", required=True, help=t("migrate.cli_to"))
+    sp.set_defaults(func=cmd_migrate)
 
     sp = common(sub.add_parser("restore", help=t("cli_help.cmd_restore")))
     sp.add_argument("archive")

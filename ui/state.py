@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import streamlit as st
 
 from txip_geo.figures.compute import FigureSet, Settings, compute
-from txip_geo.paths import default_db_path
+from txip_geo.paths import ENV_DB, default_db_path
 from txip_geo.store.database import Store
 from txip_geo.strings import t
 
@@ -21,8 +20,9 @@ def cache_resource(**kwargs):
     return (lambda f: f) if NO_CACHE else st.cache_resource(**kwargs)
 
 
-def db_path() -> Path:
-    return default_db_path()
+def db_path() -> str:
+    """The store: TXIP_DB as given (a ``postgresql://`` URL is no path: Path() would fold its //), else the default."""
+    return os.environ.get(ENV_DB) or str(default_db_path())
 
 
 @cache_resource(show_spinner=False)
@@ -31,7 +31,7 @@ def _store(path: str) -> Store:
 
 
 def store() -> Store:
-    return _store(str(db_path()))
+    return _store(db_path())
 
 
 def store_version(s: Store) -> tuple:
@@ -75,14 +75,14 @@ def figures(**overrides) -> FigureSet:
 
     s = store()
     fn = _figures if ui_auth.can("see_personal") else _redacted
-    return fn(str(s.path), store_version(s), settings(**overrides))
+    return fn(db_path(), store_version(s), settings(**overrides))
 
 
 def figures_unmasked(**overrides) -> FigureSet:
     """The figures with personal data, for matching on it (an enterprise's cases by party name); what the page shows
     of it is masked for viewers by the caller (present.enterprise_view)."""
     s = store()
-    return _figures(str(s.path), store_version(s), settings(**overrides))
+    return _figures(db_path(), store_version(s), settings(**overrides))
 
 
 @cache_resource(show_spinner=False, max_entries=256)
@@ -99,7 +99,7 @@ def unit_detail(code: str, **overrides):
     from . import auth as ui_auth
 
     s = store()
-    return _unit_detail(str(s.path), store_version(s), settings(**overrides), ui_auth.can("see_personal"), code)
+    return _unit_detail(db_path(), store_version(s), settings(**overrides), ui_auth.can("see_personal"), code)
 
 
 def baseline() -> str:
@@ -130,7 +130,7 @@ def comparison(series: bool = False, **overrides):
 
     s = store()
     return _comparison(
-        str(s.path), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal")
+        db_path(), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal")
     )
 
 
@@ -141,7 +141,7 @@ def comparison_later(series: bool = False, **overrides):
     from . import auth as ui_auth
 
     s = store()
-    args = (str(s.path), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal"))
+    args = (db_path(), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal"))
     return lambda: _comparison(*args)
 
 

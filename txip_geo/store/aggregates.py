@@ -31,6 +31,8 @@ import sqlite3
 
 import pandas as pd
 
+from txip_geo.store import backend_pg
+
 VERSION = 2  # meta.schema_version from which the aggregates exist
 
 COUNT_KEYS = ("unit_code", "park_code", "assign_method", "patent_type", "status_code", "app_year")
@@ -109,8 +111,10 @@ def refresh_import(con: sqlite3.Connection, import_id: int, as_of: str) -> None:
 # not, it does what refresh_import does.
 
 _CHUNK_DDL = f"""
-CREATE TEMP TABLE IF NOT EXISTS _agg_chunks (import_id, {_KEYS}, long_key, n);
-CREATE TEMP TABLE IF NOT EXISTS _agg_chunk_holders (import_id, enterprise_code, applicant, n);
+CREATE TEMP TABLE IF NOT EXISTS _agg_chunks (
+    import_id INTEGER, {", ".join(f"{k} {'INTEGER' if k == 'app_year' else 'TEXT'}" for k in COUNT_KEYS)},
+    long_key TEXT, n INTEGER);
+CREATE TEMP TABLE IF NOT EXISTS _agg_chunk_holders (import_id INTEGER, enterprise_code TEXT, applicant TEXT, n INTEGER);
 CREATE TEMP TABLE IF NOT EXISTS _agg_keys (pkey TEXT PRIMARY KEY, rid INTEGER NOT NULL) WITHOUT ROWID
 """
 
@@ -128,12 +132,12 @@ def count_chunk(con: sqlite3.Connection, import_id: int, first_rowid: int, last_
     args = (import_id, first_rowid, last_rowid)
     con.execute(
         f"INSERT INTO temp._agg_chunks SELECT import_id, {_KEYS}, {LONG_KEY} AS long_key, COUNT(*) "
-        f'FROM "rec_patents" WHERE {where} GROUP BY {_KEYS}, long_key',
+        f'FROM "rec_patents" WHERE {where} GROUP BY import_id, {_KEYS}, long_key',
         args,
     )
     con.execute(
         "INSERT INTO temp._agg_chunk_holders SELECT import_id, enterprise_code, applicant, COUNT(*) "
-        f"FROM \"rec_patents\" WHERE {where} AND status_code = 'valid' GROUP BY enterprise_code, applicant",
+        f"FROM \"rec_patents\" WHERE {where} AND status_code = 'valid' GROUP BY import_id, enterprise_code, applicant",
         args,
     )
     con.execute(
@@ -162,11 +166,11 @@ def refresh_streamed(con: sqlite3.Connection, import_id: int, as_of: str) -> Non
         con.execute("DELETE FROM agg_patent_holders WHERE import_id = ?", (import_id,))
         con.execute(
             f"INSERT INTO agg_patents SELECT import_id, {_KEYS}, long_key, SUM(n) FROM temp._agg_chunks "
-            f"GROUP BY {_KEYS}, long_key"
+            f"GROUP BY import_id, {_KEYS}, long_key"
         )
         con.execute(
             "INSERT INTO agg_patent_holders SELECT import_id, enterprise_code, applicant, SUM(n) "
-            "FROM temp._agg_chunk_holders GROUP BY enterprise_code, applicant"
+            "FROM temp._agg_chunk_holders GROUP BY import_id, enterprise_code, applicant"
         )
         _totals(con, import_id)
     _drop_chunks(con)
@@ -197,7 +201,10 @@ def _supersede(con: sqlite3.Connection, import_id: int, as_of: str) -> set[int]:
     con.execute("DELETE FROM _agg_keys")
     # One row per key: the last by (row_no, rowid), as Store.records keeps the last in its ORDER BY.
     con.execute(
-        'INSERT OR REPLACE INTO _agg_keys SELECT pkey, rowid FROM "rec_patents" '
+        'INSERT INTO _agg_keys SELECT DISTINCT ON (pkey) pkey, rowid FROM "rec_patents" '
+        "WHERE import_id = ? AND pkey IS NOT NULL ORDER BY pkey, row_no DESC, rowid DESC"
+        if isinstance(con, backend_pg.Connection)  # PostgreSQL replaces no row twice in one statement
+        else 'INSERT OR REPLACE INTO _agg_keys SELECT pkey, rowid FROM "rec_patents" '
         "WHERE import_id = ? AND pkey IS NOT NULL ORDER BY row_no, rowid",
         (import_id,),
     )
@@ -242,13 +249,13 @@ def _count_import(con: sqlite3.Connection, import_id: int) -> None:
     con.execute("DELETE FROM agg_patent_holders WHERE import_id = ?", (import_id,))
     con.execute(
         f"INSERT INTO agg_patents SELECT import_id, {_KEYS}, {LONG_KEY} AS long_key, COUNT(*) "
-        f'FROM "rec_patents" WHERE import_id = ? AND superseded IS NULL GROUP BY {_KEYS}, long_key',
+        f'FROM "rec_patents" WHERE import_id = ? AND superseded IS NULL GROUP BY import_id, {_KEYS}, long_key',
         (import_id,),
     )
     con.execute(
         "INSERT INTO agg_patent_holders SELECT import_id, enterprise_code, applicant, COUNT(*) "
         "FROM \"rec_patents\" WHERE import_id = ? AND superseded IS NULL AND status_code = 'valid' "
-        "GROUP BY enterprise_code, applicant",
+        "GROUP BY import_id, enterprise_code, applicant",
         (import_id,),
     )
     _totals(con, import_id)
@@ -281,7 +288,7 @@ def counts(con: sqlite3.Connection, ids: list[int], long_cut: str, keys=COUNT_KE
     if "app_year" not in keys:
         return _total_counts(con, ids, long_cut, keys)
     return pd.read_sql_query(
-        f"SELECT {cols}, COALESCE(long_key < ?, 0) AS long, SUM(n) AS n FROM agg_patents "
+        f"SELECT {cols}, CASE WHEN long_key < ? THEN 1 ELSE 0 END AS long, SUM(n) AS n FROM agg_patents "
         f"WHERE import_id IN ({marks}) GROUP BY {cols}, long",
         con,
         params=[long_cut, *ids],
@@ -313,7 +320,7 @@ def code_counts(con: sqlite3.Connection, ids: list[int], long_cut: str) -> pd.Da
     figures.industries counts, read from the records' columns it needs (a group by, never the records themselves)."""
     marks, cols = ", ".join("?" for _ in ids) or "NULL", f"{_KEYS}, ipc, ipc_all"
     return pd.read_sql_query(
-        f'SELECT {cols}, COALESCE({LONG_KEY} < ?, 0) AS long, COUNT(*) AS n FROM "rec_patents" '
+        f'SELECT {cols}, CASE WHEN {LONG_KEY} < ? THEN 1 ELSE 0 END AS long, COUNT(*) AS n FROM "rec_patents" '
         f"WHERE import_id IN ({marks}) AND superseded IS NULL GROUP BY {cols}, long",
         con,
         params=[long_cut, *ids],
@@ -326,9 +333,9 @@ def sources(con: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
     is_sample and as_of."""
     marks = ", ".join("?" for _ in ids) or "NULL"
     return pd.read_sql_query(
-        "SELECT a.import_id, i.file_name, i.is_sample, i.as_of, COALESCE(a.assign_method = 'outside', 0) AS outside, "
+        "SELECT a.import_id, i.file_name, i.is_sample, i.as_of, CASE WHEN a.assign_method = 'outside' THEN 1 ELSE 0 END AS outside, "
         "a.patent_type, a.status_code, a.app_year, SUM(a.n) AS n FROM agg_patents a JOIN imports i ON i.id = a.import_id "
-        f"WHERE a.import_id IN ({marks}) GROUP BY a.import_id, outside, a.patent_type, a.status_code, a.app_year",
+        f"WHERE a.import_id IN ({marks}) GROUP BY a.import_id, i.id, outside, a.patent_type, a.status_code, a.app_year",
         con,
         params=ids,
     )

@@ -30,6 +30,11 @@ store is left as it was. Then:
    renamed into place only when there is no database yet, or when the existing file is not a readable database (it is
    then kept beside it as ``<name>.broken-<time>``).
 
+A store on PostgreSQL (store.backend_pg) is backed up in the same format: its rows are copied into a fresh SQLite
+store in one repeatable-read snapshot (store.migrate.copy_store), so an archive restores onto either backend. Its
+restore replaces every row of the PostgreSQL schema in one transaction (TRUNCATE, then COPY; a backup of an older
+version is migrated in the staging copy first); readers see the old store or the restored one.
+
 The staging folder is created next to the store (same file system, so the renames are atomic) and always removed.
 
 Length: the backup and the restore share one archive format, and most of the module is the restore's verification
@@ -161,8 +166,8 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
     """Write a backup of the store at ``db_path`` to ``out`` (a .zip/.tar.gz path or a folder; default
     ``<store folder>/backups/<stem>-<time>.zip``). Safe while the app runs; the archive appears complete or not at
     all (written under a temporary name, then renamed)."""
-    db = Path(db_path)
-    if not db.exists():
+    pg, db = _where(db_path)
+    if not pg and not db.exists():
         raise BackupError(t("backup.no_db", path=db))
     if out is None:
         target = default_backup_path(db, fmt or "zip")
@@ -178,19 +183,18 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
     try:
         copy = staging / "store.sqlite"
         try:
-            src = sqlite3.connect(db, timeout=60)
+            if pg:  # the archive holds the same portable SQLite store: copied from PostgreSQL in one snapshot
+                _export(pg, copy)
+            else:
+                _copy_sqlite(db, copy)
+            dst = sqlite3.connect(copy)
             try:
-                dst = sqlite3.connect(copy)
-                try:
-                    src.backup(dst)  # one step: one read transaction on the source, a consistent snapshot
-                    dst.execute("PRAGMA journal_mode=DELETE")  # the copy is one self-contained file
-                    ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
-                    counts = store_counts(dst)
-                    referenced = _referenced_files(dst, files_dir_of(db).name)
-                finally:
-                    dst.close()
+                dst.execute("PRAGMA journal_mode=DELETE")  # the copy is one self-contained file
+                ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+                counts = store_counts(dst)
+                referenced = _referenced_files(dst, files_dir_of(db).name)
             finally:
-                src.close()
+                dst.close()
         except sqlite3.DatabaseError as e:
             raise BackupError(t("backup.unreadable_db", name=db.name, error=e)) from None
         if ok != "ok":
@@ -228,6 +232,15 @@ def backup(db_path: str | Path, out: str | Path | None = None, *, fmt: str | Non
         shutil.rmtree(staging, ignore_errors=True)
         if part.exists():
             part.unlink()
+
+
+def _copy_sqlite(db: Path, copy: Path) -> None:
+    src, dst = sqlite3.connect(db, timeout=60), sqlite3.connect(copy)
+    try:
+        src.backup(dst)  # one step: one read transaction on the source, a consistent snapshot
+    finally:
+        dst.close()
+        src.close()
 
 
 def _key_places(db: Path, archive_folder: Path) -> dict:
@@ -460,7 +473,7 @@ def verify(archive: str | Path, db_path: str | Path | None = None, *, accept_uns
     if not a.is_file():
         raise BackupError(t("backup.no_archive", path=a))
     staging = Path(tempfile.mkdtemp(prefix=".txip-verify-"))
-    places = _key_places(Path(db_path), a.parent) if db_path else {"beside": [a.parent]}
+    places = _key_places(_path_of(db_path), a.parent) if db_path else {"beside": [a.parent]}
     try:
         return BackupInfo(a, *_stage(a, staging, places, accept_unsigned))
     finally:
@@ -477,7 +490,7 @@ def restore(archive: str | Path, db_path: str | Path, *, user: str = "", accept_
     signed with this server's key (unsigned, another key, altered after signing: store.backup_sign) is refused unless
     an admin accepts it (`accept_unsigned`); the acceptance is audited as ``restore_unsigned``. When the restored
     store has an ``audit`` table, the restore is recorded there (by ``user``)."""
-    a, db = Path(archive), Path(db_path)
+    (pg, db), a = _where(db_path), Path(archive)
     if not a.is_file():
         raise BackupError(t("backup.no_archive", path=a))
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -486,17 +499,63 @@ def restore(archive: str | Path, db_path: str | Path, *, user: str = "", accept_
         manifest, status = _stage(a, staging, _key_places(db, a.parent), accept_unsigned)
         _relink_files(staging / "store.sqlite", files_dir_of(db).name)
         _commit_files(staging / "files", files_dir_of(db), manifest)
-        _commit_db(staging / "store.sqlite", db)
-        detail = t("backup.audit_detail", name=a.name, created_at=manifest.get("created_at"))
-        if status == backup_sign.VALID:
-            _audit(db, user, "restore", detail)
+        if pg:
+            _import(staging / "store.sqlite", pg)
         else:
-            _audit(
-                db, user, "restore_unsigned", detail + t("backup_sign.audit_accepted", why=backup_sign.reason(status))
-            )
+            _commit_db(staging / "store.sqlite", db)
+        detail = t("backup.audit_detail", name=a.name, created_at=manifest.get("created_at"))
+        if status != backup_sign.VALID:
+            detail += t("backup_sign.audit_accepted", why=backup_sign.reason(status))
+        action = "restore" if status == backup_sign.VALID else "restore_unsigned"
+        if pg:
+            pg.audit(user, action, detail)
+        else:
+            _audit(db, user, action, detail)
         return BackupInfo(a, manifest, status)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- a store on PostgreSQL (store.backend_pg): the archive's database is the same SQLite store, copied out and in ----
+
+
+def _where(db_path) -> tuple[object | None, Path]:
+    """The PostgreSQL Store `db_path` names (a Store, a ``postgresql://`` URL, or a path while TXIP_PG_URL is set) or
+    None (an SQLite file), and the store's path (its files folder is beside it)."""
+    from txip_geo.store import backend_pg
+    from txip_geo.store.database import Store
+
+    if isinstance(db_path, Store):
+        return (db_path if db_path.pg else None), db_path.path
+    given = str(db_path) if backend_pg.is_url(str(db_path)) else Path(db_path)
+    if backend_pg.target_of(given):
+        store = Store(given)
+        return store, store.path
+    return None, given
+
+
+def _path_of(db_path) -> Path:
+    """The store's path (`_where`) without opening it."""
+    from txip_geo.store.database import Store, store_path
+
+    return db_path.path if isinstance(db_path, Store) else store_path(str(db_path))
+
+
+def _export(pg, copy: Path) -> None:
+    """The PostgreSQL store's rows into a fresh SQLite store at `copy` (one repeatable-read snapshot)."""
+    from txip_geo.store.database import Store
+    from txip_geo.store.migrate import copy_store
+
+    copy_store(pg, Store(copy, local=True), files=False)
+
+
+def _import(staged: Path, pg) -> None:
+    """The verified SQLite store replaces every row of the PostgreSQL store, in one transaction. Opened as a store
+    first, so a backup of an older version is migrated (in the staging copy) before it is copied in."""
+    from txip_geo.store.database import Store
+    from txip_geo.store.migrate import copy_store
+
+    copy_store(Store(staged, local=True), pg, replace=True, files=False)
 
 
 def _audit(db: Path, user: str, action: str, detail: str) -> None:

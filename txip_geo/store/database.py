@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -29,8 +30,8 @@ import pandas as pd
 import shapely
 
 from txip_geo import schema
-from txip_geo.paths import default_db_path
-from txip_geo.store import aggregates, evidence, tasks
+from txip_geo.paths import ENV_DB, data_dir, default_db_path
+from txip_geo.store import aggregates, backend_pg, evidence, tasks
 from txip_geo.strings import t
 
 # The patent rows that count for no township (or lie outside Taixing): the few the 数据 page lists out of a
@@ -201,18 +202,60 @@ class _Worker:
             raise error
 
 
+def _to_2(con) -> None:
+    """Version 2: the patent aggregates (store.aggregates), built for every import."""
+    aggregates.create(con)
+    aggregates.migrate(con)
+    con.execute(NO_TOWNSHIP_INDEX)
+
+
+def _to_3(con) -> None:
+    """Version 3: the task register and the evidence files (new tables, nothing to convert)."""
+    tasks.create(con)
+    evidence.create(con)
+
+
+# The ordered upgrade steps: (the schema version a step brings a store to, the step). A new version appends one.
+MIGRATIONS = ((aggregates.VERSION, _to_2), (3, _to_3))
+
+
+def store_path(given: str | Path) -> Path:
+    """Where a store keeps its files: the SQLite file's path; for a ``postgresql://`` URL, ``<schema>.postgresql``
+    (a name only) under TXIP_FILES_DIR or the data folder, its original files in ``<schema>-files/`` beside it."""
+    if backend_pg.is_url(given):
+        return Path(os.environ.get("TXIP_FILES_DIR") or data_dir()) / f"{backend_pg.target_of(given).schema}.postgresql"
+    return Path(given)
+
+
 class Store:
     """A handle on one store file. Cheap to create; every write is one transaction."""
 
-    def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else default_db_path()
+    def __init__(self, path: str | Path | None = None, *, local: bool = False):
+        """`path`: the SQLite file, or a ``postgresql://…`` URL (store.backend_pg); default TXIP_DB. `local`: the SQLite
+        file at `path` whatever TXIP_PG_URL says (a backup's copy of a store)."""
+        given = path or os.environ.get(ENV_DB) or default_db_path()
+        self._pg = None if local else backend_pg.target_of(given)
+        self.path = store_path(given)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.files_dir = self.path.parent / (self.path.stem + "-files")
         self._init()
 
     # -- connection -------------------------------------------------------------------------------------------
+    @property
+    def pg(self) -> backend_pg.Target | None:
+        """The PostgreSQL store this handle opens (store.backend_pg), or None: the SQLite file at `path`."""
+        if "_pg" not in self.__dict__:  # a handle made without __init__ (tests)
+            self._pg = backend_pg.target_of(self.path)
+        return self._pg
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.pg else "sqlite"
+
     def connect(self, *, any_thread: bool = False) -> sqlite3.Connection:
         """`any_thread`: the connection may be used by another thread too (one at a time: see _Worker)."""
+        if self.pg:
+            return self.pg.connect(any_thread=any_thread)
         con = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=not any_thread)
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
@@ -264,20 +307,17 @@ class Store:
     @staticmethod
     def _migrate(con) -> bool:
         """Bring a store written by an older version (e.g. a restored backup) up to SCHEMA_VERSION, inside the
-        caller's transaction; True when the patent aggregates were rebuilt (those of an import being written too)."""
+        caller's transaction: the steps of MIGRATIONS above its meta.schema_version, in order (the same on SQLite and
+        PostgreSQL); True when the patent aggregates were rebuilt (those of an import being written too)."""
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         version = int(row[0]) if row else 0
         if version >= SCHEMA_VERSION:
             return False
-        rebuilt = version < aggregates.VERSION
-        if rebuilt:
-            aggregates.create(con)
-            aggregates.migrate(con)
-            con.execute(NO_TOWNSHIP_INDEX)
-        tasks.create(con)  # version 3: new tables, nothing to convert
-        evidence.create(con)
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        return rebuilt
+        for to, step in MIGRATIONS:
+            if version < to:
+                step(con)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(to),))
+        return version < aggregates.VERSION
 
     def _current(self) -> None:
         """Migrate when the file was replaced under this handle (a restore) by a store of an older version."""
@@ -462,6 +502,11 @@ class Store:
         for c in cols:
             if c not in frame.columns:
                 frame[c] = None
+        if isinstance(con, backend_pg.Connection):  # COPY, a slice at a time
+            for start in range(0, len(frame), INSERT_BATCH):
+                part = frame.iloc[start : start + INSERT_BATCH]
+                con.copy_rows(f"rec_{kind.name}", cols, zip(*(_sql_values(part[c]) for c in cols)))
+            return len(frame)
         placeholders = ", ".join("?" for _ in cols)
         names = ", ".join(f'"{c}"' for c in cols)
         sql = f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})'
@@ -618,7 +663,9 @@ class Store:
                 con,
                 params=(kind, snap) + ((upto,) if upto is not None else ()),
             )
-            df = df.drop(columns=["superseded"], errors="ignore")  # the aggregates' mark (txip_geo/store/aggregates.py)
+            df = df.drop(
+                columns=["superseded", "rowid"], errors="ignore"
+            )  # the aggregates' mark (txip_geo/store/aggregates.py)
         key = list(k.key)  # schema.Kind.key: what the importer de-duplicates on too
         if len(df) and all(c in df.columns for c in key):
             has_key = df[key].notna().all(axis=1)
@@ -633,7 +680,7 @@ class Store:
             if not ids:
                 return pd.DataFrame(columns=cols + ["as_of", "file_name", "is_sample"])
             df = pd.read_sql_query(no_township_query(len(ids)), con, params=ids)
-        return df.drop(columns=["superseded"], errors="ignore").reset_index(drop=True)
+        return df.drop(columns=["superseded", "rowid"], errors="ignore").reset_index(drop=True)
 
     def relocate_all(self, con, locate) -> None:
         """Re-run area assignment on every located record (after the boundaries changed)."""
