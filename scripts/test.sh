@@ -28,4 +28,10 @@ done
 # time or drive a server and a browser (browser, load, benchmark), alone on the machine, as their bounds assume.
 PHASE2="browser or load or benchmark"
 .venv/bin/python -m pytest -n "${TXIP_TEST_WORKERS:-2}" --dist loadfile -m "not ($PHASE2)" "$@"
-exec .venv/bin/python -m pytest -p no:xdist -m "$PHASE2" "$@"
+.venv/bin/python -m pytest -p no:xdist -m "$PHASE2" "$@"
+# 3) The store on PostgreSQL (issue #21): the files of tests/postgresql_files.txt on a throw-away cluster
+# (scripts/test_pg.sh; as root it installs postgresql + postgis). Without root and without PostgreSQL: said, not run.
+if [ "$(id -u)" = "0" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  exec bash scripts/test_pg.sh "$@"
+fi
+echo "test.sh: PostgreSQL not installed (Debian: postgresql postgis) and not root: the PostgreSQL pass was not run" >&2
