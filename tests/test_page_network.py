@@ -67,8 +67,9 @@ def test_map_component_present(page):
     comps = inline_maps(page)
     assert len(comps) == 1
     raw = comps[0].json
-    assert "FeatureCollection" in raw  # the township GeoJSON
     args = json.loads(raw)
+    script = args.get("script", "")
+    assert '"type":"Topology"' in script and "topojson.feature(" in script  # the townships, as one topology
     drawn = args.get("html", "") + args.get("script", "")  # the legend is map HTML or a Leaflet control's script
     assert "txip-legend" in drawn and "0（无缺口）" in drawn and "缺口数（项）" in drawn  # 0 means "no gap"
     assert "cdn.jsdelivr.net" not in raw  # localised: the app has no internet

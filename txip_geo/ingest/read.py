@@ -404,7 +404,10 @@ LEGACY_TIMEOUT_S = 120
 
 
 def _legacy_child(data: bytes, conn, parent: int) -> None:
+    import faulthandler
+
     die_with_parent(parent)
+    faulthandler.disable()  # a crash here is the parent's refused file, not a fatal error dumped in the server's log
     try:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="calamine")
         conn.send(("ok", list(sheets.items())))
