@@ -12,6 +12,7 @@ missing on a developer's machine; a failure in CI or as root (scripts/test.sh in
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sqlite3
 import subprocess
 import sys
@@ -157,7 +158,12 @@ def test_two_processes_behind_nginx_share_one_store(demo_db, tmp_path):
                 job = queue.get(job.id)
             assert job.state == "done", job  # run by the worker run_multi.sh started
 
-        seen = asyncio.run(sessions_see(app, {int(p): r for p, r in routes.items()}, import_from_cli))
+        # In a thread of its own: a Playwright test before this one in the same process leaves an event loop
+        # running in this thread, where asyncio.run() refuses to start another.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            seen = pool.submit(
+                asyncio.run, sessions_see(app, {int(p): r for p, r in routes.items()}, import_from_cli)
+            ).result()
         log = app.log()
 
     for port, (before, after) in seen.items():

@@ -247,9 +247,27 @@ def test_the_file_uploader_speaks_chinese(streamlit_server, page, browser_log, t
     assert browser_log.external_requests == []
 
 
+def start_worker(db: Path, env: dict | None = None):
+    """The background-import worker beside the app, as scripts/run.sh starts it: a confirmed upload is a queued job
+    that it imports. It dies with this test process (--parent)."""
+    import os
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "txip_geo", "worker", "--db", str(db), "--parent", str(os.getpid()), "--poll", "0.2"]
+    return subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **(env or {})})
+
+
+def wait_for_the_job(page, file_name: str, timeout: int) -> None:
+    """The upload queued, then its job done: the page reruns when the job ends and offers its 检查报告."""
+    page.wait_for_selector(f"text=/已加入后台导入队列（任务 \\d+）：{file_name}/", timeout=30_000)
+    page.wait_for_selector(f"text=/{t('jobs.report')} · {t('jobs.col_id')} \\d+ · {file_name}/", timeout=timeout)
+
+
 def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, browser_log, tmp_path):
     db = tmp_path / "upload.sqlite"
     server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db)})
+    worker = start_worker(db)
     good = tmp_path / "案件台账.csv"
     good.write_bytes(
         "案件编号,案件类别,立案日期,办理状态,所属镇街\nA1,查处,2025-03-01,已结案,黄桥镇\n"
@@ -258,11 +276,13 @@ def test_upload_preview_and_confirm_on_the_data_page(streamlit_server, page, bro
     preview_upload(page, server.url, "执法案件与纠纷", good)
     assert "横垛" in page.content() or page.get_by_text("321283102").count() >= 0
     page.get_by_role("button", name="确认导入").click()
-    page.wait_for_selector("text=/已导入 案件台账.csv：2 条/", timeout=30_000)
+    try:
+        wait_for_the_job(page, "案件台账.csv", 60_000)
+    finally:
+        worker.kill()
     # The message stays and the uploader is empty again: the same file cannot go in twice by a second click.
     expect(page.locator('[data-testid="stFileUploaderFile"]')).to_have_count(0)
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
-    expect(page.get_by_text("已导入 案件台账.csv：2 条")).to_have_count(1)
     page.screenshot(path=str(OUT / "app_data_upload.png"), full_page=True)
     from txip_geo.store.database import Store
 
@@ -279,10 +299,14 @@ def test_a_patent_upload_imported_through_the_worker_process(streamlit_server, p
 
     db = tmp_path / "worker.sqlite"
     server = streamlit_server(REPO / "app.py", env={"TXIP_DB": str(db), "TXIP_IMPORT_WORKER": "1"})
+    worker = start_worker(db, {"TXIP_IMPORT_WORKER": "1"})  # the job's import prepares its chunks in a 2nd process
     f = write(tmp_path / "专利清单.csv", patent_rows(60))
     preview_upload(page, server.url, "专利", f)
     page.get_by_role("button", name="确认导入").click()
-    page.wait_for_selector("text=/已导入 专利清单.csv：60 条/", timeout=60_000)
+    try:
+        wait_for_the_job(page, "专利清单.csv", 90_000)
+    finally:
+        worker.kill()
     patents = Store(db).records("patents")
     assert len(patents) == 60 and patents["unit_code"].notna().sum() >= 40
     assert browser_log.external_requests == []

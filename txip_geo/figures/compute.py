@@ -501,7 +501,9 @@ def _market_entities(table: pd.DataFrame, pop: pd.DataFrame, codes: list[str], d
     """G05 per area, in place: `market_entities` (市场主体户数 of the statistics, the latest describing a day on or
     before `day`, as the city's base: pick_base) and `trademarks_per_10k_entities` (valid trademarks per 10,000 market
     entities, rounded as G05); missing where an area has no such figure (the bundled tables have the city's only)."""
-    me = [pick_base(pop, c, (MARKET_ENTITIES,), day).value for c in codes]
+    pop = pop[pop["measure"] == MARKET_ENTITIES]  # once, not per area (pick_base filters again on the few rows left)
+    have = set(pop["code"])
+    me = [pick_base(pop, c, (MARKET_ENTITIES,), day).value if c in have else None for c in codes]
     table["market_entities"] = pd.Series(me, index=table.index, dtype="float64")
     per = table["trademarks"] / (table["market_entities"] / 1e4)
     table["trademarks_per_10k_entities"] = [np.nan if pd.isna(v) else round(float(v), 1) for v in per]
@@ -510,15 +512,20 @@ def _market_entities(table: pd.DataFrame, pop: pd.DataFrame, codes: list[str], d
 def _enterprise_counts(out: pd.DataFrame, e: pd.DataFrame, by: str) -> None:
     """The enterprise tier's counts per area, in place: 规上, 高企, 贯标备案高企, the 消零 targets, G08–G11's flags."""
     a, h = e["above_scale"] == 1, e["high_tech"] == 1
-    out["enterprises"] = _count(e, by)
-    out["above_scale"] = _count(e, by, a)
-    out["high_tech"] = _count(e, by, h)
-    out["high_tech_gb_filed"] = _count(e, by, h & (e["gb_filed"] == 1))
-    out["zero_patent_above_scale"] = _count(e, by, a & (e["patents_held"] == 0))
-    out["zero_patent_high_tech"] = _count(e, by, h & (e["patents_held"] == 0))
-    out["zero_trademark_above_scale"] = _count(e, by, a & (e["trademarks_held"] == 0))
-    for col, mask in FLAG_METRICS.items():
-        out[col] = _count(e, by, mask(e))
+    masks = {
+        "enterprises": pd.Series(True, index=e.index),
+        "above_scale": a,
+        "high_tech": h,
+        "high_tech_gb_filed": h & (e["gb_filed"] == 1),
+        "zero_patent_above_scale": a & (e["patents_held"] == 0),
+        "zero_patent_high_tech": h & (e["patents_held"] == 0),
+        "zero_trademark_above_scale": a & (e["trademarks_held"] == 0),
+        **{col: mask(e) for col, mask in FLAG_METRICS.items()},
+    }
+    # One grouping for all of them (an area with none of a kind counts 0, as area_table fills every count).
+    sums = pd.DataFrame(masks).fillna(False).astype("int64").groupby(e[by]).sum()
+    for col in masks:
+        out[col] = sums[col]
 
 
 def _rate(out: pd.DataFrame, num: str, den: str) -> pd.Series:
