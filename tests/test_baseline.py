@@ -270,6 +270,27 @@ def test_the_yearly_series_equals_the_figures_as_of_each_year_end(stores):
     assert s.loc[("G01", 2026), "value"] == g.loc["G01", "current"]
 
 
+@pytest.mark.parametrize("day", ["2024-12-31", F.LATE])
+def test_the_series_city_only_count_is_the_full_counts_city(stores, day):
+    """goal_series counts each year end city-only (no row per township or park): the city's figures and the series
+    goals' rows equal those of the full figure set of that day, under both plan starts."""
+    from txip_geo.figures.asof import figures_at
+    from txip_geo.figures.baseline import SERIES_GOALS
+    from txip_geo.figures.goals import evaluate
+
+    db, _ = stores["dated"]
+    store = Store(db)
+    for s in (Settings(), Settings(plan_start=f"{day[:4]}-01-01")):
+        full, _ = figures_at(store, s, day)
+        city, _ = figures_at(store, s, day, city_only=True)
+        assert city.units.empty and city.parks.empty
+        assert len(full.units) == 17
+        assert city.city == pytest.approx(full.city, nan_ok=True)
+        cols = ["id", "current", "status", "source", "basis"]
+        want = evaluate(full).set_index("id").loc[list(SERIES_GOALS)].reset_index()[cols]
+        pd.testing.assert_frame_equal(evaluate(city, SERIES_GOALS).reset_index(drop=True)[cols], want)
+
+
 def _or_none(v):
     return None if v is None or pd.isna(v) else float(v)
 

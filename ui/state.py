@@ -111,27 +111,48 @@ def baseline() -> str:
 
 
 @cache_resource(show_spinner=t("baseline.computing"), max_entries=16)
-def _comparison(path: str, version: tuple, settings: Settings, baseline: str, series: bool, personal: bool):
+def _comparison_full(path: str, version: tuple, settings: Settings, baseline: str):
+    from txip_geo.figures.baseline import compare
+
+    # The figures now are the app's cached ones (the map and every page share them): counted once per store state.
+    return compare(_store(path), settings, baseline, series=False, now=_figures(path, version, settings))
+
+
+@cache_resource(show_spinner=False, max_entries=16)
+def _comparison(path: str, version: tuple, settings: Settings, baseline: str, personal: bool):
     from dataclasses import replace
 
-    from txip_geo.figures.baseline import compare
     from txip_geo.present.redact import redact
 
-    comp = compare(_store(path), settings, baseline, series=series)
+    comp = _comparison_full(path, version, settings, baseline)
     if not personal:
         comp = replace(comp, then=redact(comp.then), then_year=redact(comp.then_year), now=redact(comp.now))
     return comp
 
 
+@cache_resource(show_spinner=t("baseline.computing"), max_entries=16)
+def _series(path: str, version: tuple, settings: Settings, baseline: str):
+    from txip_geo.figures.baseline import comparison_series
+
+    # Figures only (no personal data): one cache for every user kind.
+    return comparison_series(_store(path), _comparison_full(path, version, settings, baseline), settings)
+
+
+def _with_series(path: str, version: tuple, settings: Settings, baseline: str, personal: bool, series: bool):
+    from dataclasses import replace
+
+    comp = _comparison(path, version, settings, baseline, personal)
+    return replace(comp, series=_series(path, version, settings, baseline)) if series else comp
+
+
 def comparison(series: bool = False, **overrides):
     """Baseline → now (figures.baseline.compare) for the current settings and 基期, computed once per store state;
-    `series`: with the dated goals' yearly series (slower: one count per year)."""
+    `series`: with the dated goals' yearly series (slower: one count per year; cached on its own)."""
     from . import auth as ui_auth
 
     s = store()
-    return _comparison(
-        db_path(), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal")
-    )
+    args = (db_path(), store_version(s), settings(**overrides), baseline(), ui_auth.can("see_personal"))
+    return _with_series(*args, series)
 
 
 def comparison_later(series: bool = False, **overrides):
@@ -141,8 +162,8 @@ def comparison_later(series: bool = False, **overrides):
     from . import auth as ui_auth
 
     s = store()
-    args = (db_path(), store_version(s), settings(**overrides), baseline(), series, ui_auth.can("see_personal"))
-    return lambda: _comparison(*args)
+    args = (db_path(), store_version(s), settings(**overrides), baseline(), ui_auth.can("see_personal"))
+    return lambda: _with_series(*args, series)
 
 
 def query(name: str, default: str | None = None) -> str | None:

@@ -161,6 +161,14 @@ class StoreAt:
             self._derived[kind], self.unknown[kind] = derive(kind, src, self.day)
         return self._derived[kind]
 
+    def _read(self, kind: str, as_of: str | None, upto: int | None, no_township: bool) -> pd.DataFrame:
+        """A snapshot's records as the store gives them, read once for the views that share `sources` (the years of
+        a series counting the same snapshot, a day counted under two settings). Read-only, as the wound records."""
+        key = ("read", kind, as_of, upto, no_township)
+        if key not in self._sources:
+            self._sources[key] = self.store.records(kind, as_of, upto=upto, no_township=no_township)
+        return self._sources[key]
+
     def declared_snapshots(self) -> dict[str, str]:
         """The kinds wound back to the day (compute: read, 0 where nothing of theirs existed yet)."""
         return {k: self.day for k, p in self.plan.items() if p.method == "derived"}
@@ -168,9 +176,9 @@ class StoreAt:
     def records(self, kind: str, as_of: str | None = None, upto: int | None = None, *, no_township: bool = False):
         p = self.plan[kind]
         if kind in SERIES:
-            return self.store.records(kind, as_of, upto=upto, no_township=no_township)
+            return self._read(kind, as_of, upto, no_township)
         if p.method == "snapshot":
-            return self.store.records(kind, p.source, upto=upto, no_township=no_township)
+            return self._read(kind, p.source, upto, no_township)
         if p.method == "none":
             return self.store.records(kind, "0000-00-00", upto=upto)  # the kind's empty frame
         df = self._wound(kind, upto)
@@ -219,9 +227,16 @@ class StoreAt:
 
 
 def figures_at(
-    store, settings: Settings, day: str, view: StoreAt | None = None, sources: dict | None = None
+    store,
+    settings: Settings,
+    day: str,
+    view: StoreAt | None = None,
+    sources: dict | None = None,
+    *,
+    city_only: bool = False,
 ) -> tuple[FigureSet, StoreAt]:
     """The figure set as of `day` (each kind's snapshot chosen and wound back by StoreAt) and the view used (pass
-    it back to count the same day under other settings without winding the records back again)."""
+    it back to count the same day under other settings without winding the records back again). `city_only`:
+    compute's city figures alone."""
     view = view or StoreAt(store, day, sources=sources)
-    return compute(view, settings.with_(as_of=day)), view
+    return compute(view, settings.with_(as_of=day), city_only=city_only), view

@@ -328,17 +328,19 @@ def goal_series(
     """One value per year end for the goals whose records are dated: goal_id, year, date, value (the goal's
     figure as of that date), annual (that calendar year's own amount: cumulative goals' additions, rates of the
     cases accepted that year), method (how the kinds were read at that date). `known` maps a date to its
-    (figures, year's figures, view) already computed with the same settings and sources (compare's baseline)."""
+    (figures, year's figures, plan of the view) already computed with the same settings (compare's baseline).
+    The other year ends are counted city-only (compute's `city_only`): the series goals are the city's figures."""
     rows, sources, known = [], ({} if sources is None else sources), (known or {})
     for day in year_ends(baseline, current):
         if day in known:
-            fs, year_fs, view = known[day]
+            fs, year_fs, plan = known[day]
         else:
-            fs, view = figures_at(store, settings, day, sources=sources)
-            year_fs, _ = figures_at(store, settings.with_(plan_start=f"{day[:4]}-01-01"), day, view)
-        ev, ev_year = evaluate(fs).set_index("id"), evaluate(year_fs).set_index("id")
+            fs, view = figures_at(store, settings, day, sources=sources, city_only=True)
+            year_fs, _ = figures_at(store, settings.with_(plan_start=f"{day[:4]}-01-01"), day, view, city_only=True)
+            plan = view.plan
+        ev, ev_year = evaluate(fs, goals).set_index("id"), evaluate(year_fs, goals).set_index("id")
         for gid in goals:
-            method = _method_of(GOAL_KINDS[gid], view.plan)
+            method = _method_of(GOAL_KINDS[gid], plan)
             value = _num(ev.loc[gid, "current"]) if method != "none" else None
             flows = gid in CUMULATIVE_GOALS or gid in RATE_GOALS  # a stock's year is its value
             annual = _num(ev_year.loc[gid, "current"]) if method != "none" and flows else None
@@ -352,10 +354,19 @@ def goal_series(
     return pd.DataFrame(rows)
 
 
-def compare(store, settings: Settings | None = None, baseline: str = BASELINE, *, series: bool = True) -> Comparison:
-    """Every figure as of the baseline and as of the view's date (settings.as_of, else the latest snapshot)."""
+def compare(
+    store,
+    settings: Settings | None = None,
+    baseline: str = BASELINE,
+    *,
+    series: bool = True,
+    now: FigureSet | None = None,
+) -> Comparison:
+    """Every figure as of the baseline and as of the view's date (settings.as_of, else the latest snapshot).
+    `now`: compute(store, settings) when the caller has it already (the app's cached figures); `series`: with the
+    goals' yearly series (comparison_series: it may also be added later)."""
     s = settings or Settings()
-    now = compute(store, s)
+    now = now if now is not None else compute(store, s)
     current = now.as_of or s.as_of or date.today().isoformat()
     sources: dict = {}
     then, view = figures_at(store, s, baseline, sources=sources)
@@ -364,6 +375,12 @@ def compare(store, settings: Settings | None = None, baseline: str = BASELINE, *
     areas = area_comparison(then, then_year, now, view.plan)
     comp = Comparison(baseline, current, then, then_year, now, view.plan, dict(view.unknown), goals, areas)
     if series:
-        known = {baseline: (then, then_year, view)}
-        comp.series = goal_series(store, s, baseline, current, sources=sources, known=known)
+        comp.series = comparison_series(store, comp, s, sources=sources)
     return comp
+
+
+def comparison_series(store, comp: Comparison, settings: Settings, sources: dict | None = None) -> pd.DataFrame:
+    """The goals' yearly series (goal_series) of a comparison made with these settings: its baseline figures are
+    reused; the app caches it apart from the comparison, which most pages read without it."""
+    known = {comp.baseline: (comp.then, comp.then_year, comp.plan)}
+    return goal_series(store, settings, comp.baseline, comp.current, sources=sources, known=known)

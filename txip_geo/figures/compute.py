@@ -568,9 +568,11 @@ def _located_counts(df: pd.DataFrame) -> tuple[int, int]:
     return int(w[out].sum()), int(w[~out & df["unit_code"].isna()].sum())
 
 
-def compute(store, settings: Settings | None = None) -> FigureSet:
+def compute(store, settings: Settings | None = None, *, city_only: bool = False) -> FigureSet:
+    """Every figure of the store's view under the settings. `city_only`: the city's figures alone, with no row per
+    township or park (empty `units`/`parks` tables) -- the goals' yearly series (figures.baseline.goal_series)
+    counts only the city's, a year at a time; the city's figures are those of the full set."""
     s = settings or Settings()
-    gaz = load_gazetteer()
     # Patents are counted from the store's aggregates (Store.patent_counts); their records load only when read.
     upto = store.last_import_id()  # the lazily loaded records are those of the store as counted here
     recs = {k: store.records(k, s.as_of, upto=upto) for k, kind in schema.KINDS.items() if not kind.aggregated}
@@ -622,9 +624,49 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     pop = load_population_table(store)
     towns = store.layer("townships")
     areas = dict(zip(towns["code"], area_km2(towns))) if len(towns) else {}
-
-    unit_codes = gaz.codes
     imported = [k for k, d in snapshots.items() if d]  # a snapshot in the view, whether or not a record counts
+    if city_only:
+        units, parks = pd.DataFrame({"code": [], "name": []}), pd.DataFrame({"code": [], "name": []})
+    else:
+        units, parks = _area_rows(store, counted, pop, areas, s, as_of, imported)
+
+    # City: every counted record once (records with no township still count for the city).
+    city_df = area_table(
+        {k: v.assign(_city=CITY_CODE) for k, v in counted.items()}, "_city", [CITY_CODE], s, as_of, imported
+    )
+    _market_entities(city_df, pop, [CITY_CODE], base_date(s, as_of))
+    city = {k: (None if pd.isna(v) else float(v)) for k, v in city_df.iloc[0].items()}
+    for col in ("area_km2",):
+        city[col] = round(float(sum(areas.values())), 2) if areas else None
+
+    return FigureSet(
+        settings=s,
+        records=records,
+        no_township_records=no_township,
+        patent_codes=(
+            (lambda: _filter_patents(_counted(store.patent_code_counts(s.as_of, long_cut=cut, upto=upto)), s))
+            if hasattr(store, "patent_code_counts")
+            else None
+        ),
+        units=units,
+        parks=parks,
+        city=city,
+        unassigned=unassigned,
+        outside=outside,
+        snapshots=snapshots,
+        boundaries=store.boundaries_status(),
+        park_boundaries=store.boundaries_status("parks"),
+        is_sample=is_sample,
+        population=pop,
+        patents=counted["patents"],
+        patent_sources=sources,
+    )
+
+
+def _area_rows(store, counted: dict, pop: pd.DataFrame, areas: dict, s: Settings, as_of: str, imported: list):
+    """compute's row per township (`units`) and per park (`parks`), each with its network, area and bases."""
+    gaz = load_gazetteer()
+    unit_codes = gaz.codes
     units = area_table(counted, "unit_code", unit_codes, s, as_of, imported)
     net = _network(counted["network"], unit_codes)
     for col in ("has_office", "staff", "fund_wan"):
@@ -651,35 +693,4 @@ def compute(store, settings: Settings | None = None) -> FigureSet:
     pareas = dict(zip(park_layer["code"], area_km2(park_layer))) if len(park_layer) else {}
     parks["area_km2"] = [round(pareas[c], 2) if c in pareas else np.nan for c in park_codes]
     _market_entities(parks, pop, park_codes, base_date(s, as_of))
-
-    # City: every counted record once (records with no township still count for the city).
-    city_df = area_table(
-        {k: v.assign(_city=CITY_CODE) for k, v in counted.items()}, "_city", [CITY_CODE], s, as_of, imported
-    )
-    _market_entities(city_df, pop, [CITY_CODE], base_date(s, as_of))
-    city = {k: (None if pd.isna(v) else float(v)) for k, v in city_df.iloc[0].items()}
-    for col in ("area_km2",):
-        city[col] = round(float(sum(areas.values())), 2) if areas else None
-
-    return FigureSet(
-        settings=s,
-        records=records,
-        no_township_records=no_township,
-        patent_codes=(
-            (lambda: _filter_patents(_counted(store.patent_code_counts(s.as_of, long_cut=cut, upto=upto)), s))
-            if hasattr(store, "patent_code_counts")
-            else None
-        ),
-        units=units.reset_index(),
-        parks=parks.reset_index(),
-        city=city,
-        unassigned=unassigned,
-        outside=outside,
-        snapshots=snapshots,
-        boundaries=store.boundaries_status(),
-        park_boundaries=store.boundaries_status("parks"),
-        is_sample=is_sample,
-        population=pop,
-        patents=counted["patents"],
-        patent_sources=sources,
-    )
+    return units.reset_index(), parks.reset_index()

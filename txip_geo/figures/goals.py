@@ -305,11 +305,14 @@ def milestone_status(value) -> str:
     return "done" if value else "not_done"
 
 
-def evaluate(fs: FigureSet) -> pd.DataFrame:
+def evaluate(fs: FigureSet, only: tuple[str, ...] | None = None) -> pd.DataFrame:
     """One row per goal and milestone: id, name, target, comparator, unit, current, gap, progress, status,
     status_label, source (computed | manual | none), basis, rule (the counting rule under these settings, goal_rule),
-    definition, plan_text (the plan's own words), task, lead, cooperating."""
+    definition, plan_text (the plan's own words), task, lead, cooperating. `only`: those goals' rows alone (the
+    yearly series: goals counted from the city's figures, on a city-only figure set)."""
     table = goal_table()
+    if only is not None:
+        table = table[table["id"].isin(only)]
     manual = fs.records.get("manual")
     manual = (
         manual.drop_duplicates("goal_id", keep="last").set_index("goal_id")
