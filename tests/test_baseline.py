@@ -272,20 +272,25 @@ def test_the_yearly_series_equals_the_figures_as_of_each_year_end(stores):
 
 @pytest.mark.parametrize("day", ["2024-12-31", F.LATE])
 def test_the_series_city_only_count_is_the_full_counts_city(stores, day):
-    """goal_series counts each year end city-only (no row per township or park): the city's figures and the series
-    goals' rows equal those of the full figure set of that day, under both plan starts."""
+    """goal_series counts each year end for the city alone from its goals' kinds (no row per township or park, no
+    other kind read): those figures and the series goals' rows equal the full figure set's, under both plan starts."""
     from txip_geo.figures.asof import figures_at
-    from txip_geo.figures.baseline import SERIES_GOALS
+    from txip_geo.figures.baseline import GOAL_KINDS, SERIES_GOALS
+    from txip_geo.figures.compute import KIND_METRICS
     from txip_geo.figures.goals import evaluate
 
     db, _ = stores["dated"]
     store = Store(db)
+    kinds = {k for gid in SERIES_GOALS for k in GOAL_KINDS[gid]} | {"manual"}
     for s in (Settings(), Settings(plan_start=f"{day[:4]}-01-01")):
         full, _ = figures_at(store, s, day)
-        city, _ = figures_at(store, s, day, city_only=True)
+        city, _ = figures_at(store, s, day, kinds=kinds)
         assert city.units.empty and city.parks.empty
         assert len(full.units) == 17
-        assert city.city == pytest.approx(full.city, nan_ok=True)
+        metrics = [m for k in kinds for m in KIND_METRICS.get(k, ())]
+        assert len(metrics) > 10
+        assert {m: city.city[m] for m in metrics} == pytest.approx({m: full.city[m] for m in metrics}, nan_ok=True)
+        assert city.city["enterprises"] is None  # a kind not read counts as never imported
         cols = ["id", "current", "status", "source", "basis"]
         want = evaluate(full).set_index("id").loc[list(SERIES_GOALS)].reset_index()[cols]
         pd.testing.assert_frame_equal(evaluate(city, SERIES_GOALS).reset_index(drop=True)[cols], want)

@@ -376,14 +376,6 @@ def _check(rows, stats: Stats, log: str, n_browsers: int) -> None:
         assert r["p95"] <= P95_BOUND[_group(r["what"])], r
 
 
-# A known regression, not a passing bound: once the import lands every cache is cold, and the 目标 page's first run now
-# takes ~10 s alone (the yearly series recomputes a full figure set per year; the per-area enterprise tier and the
-# industry breakdown added to it), so 20 users on 2 cores push its p95 to 40-50 s against the 30 s bound. Left open
-# in issue #22 with the fix named there (the yearly series computed only for the goals' own figures, or on demand).
-# Not strict: the run still reports its table, and the test passes again once the page is fast enough.
-@pytest.mark.xfail(
-    reason="the 目标 page's cold run after an import lands exceeds the 30 s p95 bound (#22)", strict=False
-)
 def test_twenty_concurrent_clients_with_an_import_running(demo_db, tmp_path):
     """The same 20 users while a patent file of IMPORT_ROWS rows is imported by the background worker: no error, the
     same p95 bounds; the import lands whole (its job done, every row in the store) and the pages see it."""

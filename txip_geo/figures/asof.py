@@ -144,7 +144,7 @@ class StoreAt:
         self.store, self.day = store, day
         self.plan = plan if plan is not None else plan_kinds(store, day)
         self.unknown: dict[str, int] = {}
-        self._derived: dict[str, pd.DataFrame] = {}
+        self._derived: dict = {}  # kind -> its wound-back records; ("patent_sources", upto) -> those counts
         # The later snapshots read, shared by the views of one comparison (each year of a series winds the same
         # current snapshot back): (kind, as_of, upto) -> records.
         self._sources = sources if sources is not None else {}
@@ -210,6 +210,12 @@ class StoreAt:
         return p
 
     def patent_sources(self, as_of=None, upto=None):
+        key = ("patent_sources", upto)  # the same for every count of this view (settings do not change it)
+        if key not in self._derived:
+            self._derived[key] = self._patent_sources(upto)
+        return self._derived[key]
+
+    def _patent_sources(self, upto):
         p = self._patents(upto)
         if p is None:
             return self.store.patent_sources(self.plan["patents"].source or "0000-00-00", upto=upto)
@@ -233,10 +239,11 @@ def figures_at(
     view: StoreAt | None = None,
     sources: dict | None = None,
     *,
-    city_only: bool = False,
+    kinds=None,
 ) -> tuple[FigureSet, StoreAt]:
     """The figure set as of `day` (each kind's snapshot chosen and wound back by StoreAt) and the view used (pass
-    it back to count the same day under other settings without winding the records back again). `city_only`:
-    compute's city figures alone."""
+    it back to count the same day under other settings without winding the records back again). `kinds`: the
+    city's figures of those record kinds alone (compute's `city_only` and `kinds`)."""
     view = view or StoreAt(store, day, sources=sources)
-    return compute(view, settings.with_(as_of=day), city_only=city_only), view
+    only = {"city_only": True, "kinds": kinds} if kinds is not None else {}
+    return compute(view, settings.with_(as_of=day), **only), view

@@ -20,7 +20,7 @@ year's rate (method **baseline_year**: cases accepted in that year).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -85,6 +85,9 @@ class Comparison:
     goals: pd.DataFrame
     areas: pd.DataFrame
     series: pd.DataFrame | None = None
+    # The later snapshots' records the baseline was wound back from (figures.asof.StoreAt's `sources`): the yearly
+    # series winds the same ones back to each year end (comparison_series). The baseline's figures hold them already.
+    sources: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def network(self) -> pd.DataFrame:
@@ -329,14 +332,16 @@ def goal_series(
     figure as of that date), annual (that calendar year's own amount: cumulative goals' additions, rates of the
     cases accepted that year), method (how the kinds were read at that date). `known` maps a date to its
     (figures, year's figures, plan of the view) already computed with the same settings (compare's baseline).
-    The other year ends are counted city-only (compute's `city_only`): the series goals are the city's figures."""
+    The other year ends are counted for the city alone, from the goals' own kinds (compute's `city_only`, `kinds`):
+    the series goals are the city's figures of those kinds."""
     rows, sources, known = [], ({} if sources is None else sources), (known or {})
+    kinds = {k for gid in goals for k in GOAL_KINDS[gid]} | {"manual"}  # what the goals' figures read
     for day in year_ends(baseline, current):
         if day in known:
             fs, year_fs, plan = known[day]
         else:
-            fs, view = figures_at(store, settings, day, sources=sources, city_only=True)
-            year_fs, _ = figures_at(store, settings.with_(plan_start=f"{day[:4]}-01-01"), day, view, city_only=True)
+            fs, view = figures_at(store, settings, day, sources=sources, kinds=kinds)
+            year_fs, _ = figures_at(store, settings.with_(plan_start=f"{day[:4]}-01-01"), day, view, kinds=kinds)
             plan = view.plan
         ev, ev_year = evaluate(fs, goals).set_index("id"), evaluate(year_fs, goals).set_index("id")
         for gid in goals:
@@ -374,13 +379,14 @@ def compare(
     goals = goal_comparison(then, then_year, now, view.plan, view.unknown, baseline)
     areas = area_comparison(then, then_year, now, view.plan)
     comp = Comparison(baseline, current, then, then_year, now, view.plan, dict(view.unknown), goals, areas)
+    comp.sources = sources
     if series:
-        comp.series = comparison_series(store, comp, s, sources=sources)
+        comp.series = comparison_series(store, comp, s)
     return comp
 
 
-def comparison_series(store, comp: Comparison, settings: Settings, sources: dict | None = None) -> pd.DataFrame:
-    """The goals' yearly series (goal_series) of a comparison made with these settings: its baseline figures are
-    reused; the app caches it apart from the comparison, which most pages read without it."""
+def comparison_series(store, comp: Comparison, settings: Settings) -> pd.DataFrame:
+    """The goals' yearly series (goal_series) of a comparison made with these settings: its baseline figures and
+    the records it read are reused; the app caches it apart from the comparison, which most pages read without it."""
     known = {comp.baseline: (comp.then, comp.then_year, comp.plan)}
-    return goal_series(store, settings, comp.baseline, comp.current, sources=sources, known=known)
+    return goal_series(store, settings, comp.baseline, comp.current, sources=comp.sources, known=known)

@@ -87,6 +87,11 @@ def _record_columns(kind: schema.Kind) -> list[tuple[str, str]]:
     return cols
 
 
+def record_columns(kind: str) -> list[str]:
+    """The columns of a kind's record table (Store.records adds as_of, file_name, is_sample)."""
+    return [n for n, _ in _record_columns(schema.KINDS[kind])]
+
+
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS imports (
