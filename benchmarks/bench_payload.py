@@ -7,11 +7,14 @@ the same 17 units with surveyed-looking borders (about 2,000 vertices per unit, 
 
 * This app: the township and park layers as the map page draws them (views.map_spec → simplify.for_display →
   maps.build_map), sent as TopoJSON (txip_geo/areas/topology.py: each shared border once, coordinates on a 1e-5°
-  grid, delta-encoded), decoded in the page by topojson-client.
+  grid, delta-encoded), packed (each layer's property names once, arcs as flat lists; unpacked by a few lines of
+  script in the page, maps.UNPACK_JS, whose size the note gives) and decoded in the page by topojson-client.
 * Fair baseline (`fair_layers`): one ``shapely.coverage_simplify`` call on the townships (``shapely.simplify`` on the
   parks, which overlap them) with the same tolerance -- half a CSS pixel at the zoom the app simplifies for, so the
-  same on-screen error -- coordinates rounded to 5 decimals (the app's grid), only the properties the map uses
-  (code, name, value, tooltip text), embedded by ``folium.GeoJson`` as folium writes it. Checked: its polygons are
+  same on-screen error -- coordinates rounded to 5 decimals (the app's grid), the very properties the app sends
+  (the tooltip's name and value text, and the unit code; since 2026-12-07 no longer the number itself, which no
+  script in the page reads: styles are picked by feature id in folium's script, on both sides), embedded by
+  ``folium.GeoJson`` as folium writes it. Checked: its polygons are
   the app's (Hausdorff distance between the two, in pixels at that zoom, in the note).
 * Before (history): ``folium.GeoJson(layer)`` with its defaults, every property and coordinate as stored.
 """
@@ -45,7 +48,6 @@ def app_layer_bytes(m, names) -> int:
     the map builds it: maps.Topology's encoder and JSON text), or a plain GeoJson layer's embedded GeoJSON."""
     import folium
 
-    from txip_geo.areas import topology
     from txip_geo.render import folium_map as maps
 
     topo_layers, plain = {}, 0
@@ -57,7 +59,7 @@ def app_layer_bytes(m, names) -> int:
         elif isinstance(e, folium.GeoJson):
             plain += embedded_bytes(e.data)
     if topo_layers:
-        plain += len(topology.to_json(topology.encode(topo_layers, maps.TOPOLOGY_QUANTUM)).encode("utf-8"))
+        plain += len(maps.topology_json(topo_layers, maps.TOPOLOGY_QUANTUM).encode("utf-8"))
     return plain
 
 
@@ -173,6 +175,7 @@ def layers(work: Path):
 def run(size, work: Path, results, demo_store: Path, log=print) -> dict:
     from txip_geo.areas import simplify
     from txip_geo.figures.compute import compute
+    from txip_geo.render import folium_map as maps
     from txip_geo.store.database import Store
 
     work.mkdir(parents=True, exist_ok=True)
@@ -229,9 +232,11 @@ def run(size, work: Path, results, demo_store: Path, log=print) -> dict:
                 target="≥ 2× smaller than the fair baseline",
                 met=fair_bytes >= 2 * app_layer,
                 note="fair baseline: one shapely.coverage_simplify call at the same tolerance (½ px at that zoom), "
-                "5 decimals, trimmed properties, as folium.GeoJson embeds it; its polygons and the app's decoded ones "
-                f"are {apart:.2f} px apart at most; before (folium.GeoJson defaults, every property): "
-                f"{before_layer / 1024:,.0f} KB; " + note,
+                "5 decimals, the same properties (code, name, tooltip text), as folium.GeoJson embeds it; its polygons "
+                f"and the app's decoded ones are {apart:.2f} px apart at most; app: TopoJSON packed (property names "
+                f"once per layer, flat arcs), plus a {len(maps.UNPACK_JS) / 1024:.1f} KB unpacking script once per "
+                f"page (not counted, as folium's and topojson-client's scripts are not); before (folium.GeoJson "
+                f"defaults, every property): {before_layer / 1024:,.0f} KB; " + note,
             ),
             Row(
                 "Map payload",

@@ -81,6 +81,7 @@ def test_payload_shrinks_and_the_coverage_stays_valid(ci_run):
     assert detailed["v1"] < detailed["v0"] / 3
     schematic = next(v for k, v in payload.items() if k.startswith("bundled"))
     assert schematic["coverage_ok"] and schematic["v1"] == schematic["v0"]  # light: sent exactly
+    assert schematic["fair_layer"] >= 2 * schematic["app_layer"]  # few vertices: the packing of the properties
     province = results["info"]["province"]
     assert province["page"] == {} or province["page"]["layer_bytes"] < province["base_bytes"]
     assert province["payload"]["fair"] >= 2 * province["payload"]["app"]

@@ -11,6 +11,7 @@ from support import inline_maps, map_data, page_text
 
 from txip_geo.figures import network
 from txip_geo.figures.compute import compute
+from txip_geo.render import folium_map as maps
 from txip_geo.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ def test_map_component_present(page):
     raw = comps[0].json
     args = json.loads(raw)
     script = args.get("script", "")
-    assert '"type":"Topology"' in script and "topojson.feature(" in script  # the townships, as one topology
+    assert maps.UNPACK_JS in script and "topojson.feature(" in script  # the townships, as one (packed) topology
     drawn = args.get("html", "") + args.get("script", "")  # the legend is map HTML or a Leaflet control's script
     assert "txip-legend" in drawn and "0（无缺口）" in drawn and "缺口数（项）" in drawn  # 0 means "no gap"
     assert "cdn.jsdelivr.net" not in raw  # localised: the app has no internet

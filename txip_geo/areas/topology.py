@@ -18,6 +18,14 @@ How the arcs are found (as topojson-server does, for a layer whose shared border
    starting at its smallest point, so the island and its hole give the same arc;
 4. an arc already seen, in either direction, is referenced again (``~i`` for the reverse of arc ``i``).
 
+What the page gets is the topology *packed* (``pack``): the same numbers and texts without what TopoJSON repeats
+for every feature -- each arc as one flat list ``[x0, y0, dx1, dy1, …]`` instead of a list of pairs, each layer's
+properties as one list per property name (the names written once, not once per feature), ids left out when they
+are the features' positions ("0", "1", …), a geometry's type told by its nesting (rings of arc indices: Polygon;
+polygons of them: MultiPolygon; null: no geometry). A few lines of script in the page (render/folium_map.py,
+``UNPACK_JS``; ``unpack`` here is the same in Python) turn it back into the very TopoJSON topology ``encode``
+made, before topojson-client reads it: the features, their ids and properties are exactly those encoded.
+
 Pure: numpy and the geometries' coordinates; nothing here knows folium or the browser.
 """
 
@@ -28,7 +36,7 @@ import math
 
 import numpy as np
 
-__all__ = ["encode", "decode_arcs", "decode_geometry", "to_json"]
+__all__ = ["encode", "pack", "unpack", "decode_arcs", "decode_geometry", "to_json"]
 
 
 def _rings(geometry: dict | None) -> list[list[list[list[float]]]]:
@@ -101,7 +109,11 @@ def _origin(feats, quantum: float) -> tuple[float, float]:
             ys.append(a[:, 1].min())
     if not xs:
         return 0.0, 0.0
-    return math.floor(min(xs) / quantum) * quantum, math.floor(min(ys) / quantum) * quantum
+    # rounded: a multiple of the grid step written without float noise (119.39523, not 119.39523000000001)
+    return (
+        round(math.floor(min(xs) / quantum) * quantum, 12),
+        round(math.floor(min(ys) / quantum) * quantum, 12),
+    )
 
 
 def _quantised_polygons(geometry, x0: float, y0: float, quantum: float) -> list[list[list[tuple[int, int]]]]:
@@ -172,6 +184,69 @@ def to_json(topology: dict) -> str:
     """Compact JSON text of a topology, safe inside an HTML <script> (as jinja's ``tojson``), names as UTF-8."""
     text = json.dumps(topology, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+
+
+# -- the packed form the page gets (see the module's docstring) -----------------------------------------------------
+
+
+def _pack_object(obj: dict) -> dict:
+    geoms = obj["geometries"]
+    out: dict = {"g": [g.get("arcs") for g in geoms]}
+    ids = [g.get("id") for g in geoms]
+    if ids != [str(i) for i in range(len(ids))]:
+        out["i"] = ids
+    props = [g.get("properties") or {} for g in geoms]
+    keys = list(props[0]) if props else []
+    if all(list(p) == keys for p in props):
+        if keys:  # one list per property name, the name once
+            out["p"] = {k: [p[k] for p in props] for k in keys}
+    else:  # features with different property names: each feature's own (empty: none)
+        out["P"] = props
+    return out
+
+
+def pack(topology: dict) -> dict:
+    """The topology as the page gets it: the same arcs, geometries, ids and properties in fewer bytes (the module's
+    docstring); ``unpack`` (and the page's ``UNPACK_JS``) gives back ``topology`` itself."""
+    tr = topology["transform"]
+    return {
+        "k": tr["scale"],
+        "t": tr["translate"],
+        "o": {name: _pack_object(obj) for name, obj in topology["objects"].items()},
+        "a": [[v for point in arc for v in point] for arc in topology["arcs"]],
+    }
+
+
+def _unpack_geometry(arcs, i: int, packed: dict) -> dict:
+    if arcs is None:
+        geom: dict = {"type": None}
+    else:
+        geom = {"type": "Polygon" if isinstance(arcs[0][0], int) else "MultiPolygon", "arcs": arcs}
+    ident = packed["i"][i] if "i" in packed else str(i)
+    if ident is not None:
+        geom["id"] = ident
+    if "P" in packed:
+        if packed["P"][i]:
+            geom["properties"] = packed["P"][i]
+    elif "p" in packed:
+        geom["properties"] = {k: v[i] for k, v in packed["p"].items()}
+    return geom
+
+
+def unpack(packed: dict) -> dict:
+    """The TopoJSON topology back from its packed form (what the page's ``UNPACK_JS`` does)."""
+    return {
+        "type": "Topology",
+        "transform": {"scale": packed["k"], "translate": packed["t"]},
+        "objects": {
+            name: {
+                "type": "GeometryCollection",
+                "geometries": [_unpack_geometry(g, i, obj) for i, g in enumerate(obj["g"])],
+            }
+            for name, obj in packed["o"].items()
+        },
+        "arcs": [[list(p) for p in zip(a[0::2], a[1::2])] for a in packed["a"]],
+    }
 
 
 # -- decoding (what topojson-client does in the browser; used by the tests and the benchmark's checks) -------------

@@ -1,6 +1,9 @@
 """Folium maps: areas coloured by an indicator (true zero and missing styled apart), labels, notices, point layers.
 
 The only module that knows folium. Everything it draws comes in as data frames; nothing here reads the store.
+
+Length: every folium element the app's maps use (controls, legend, the area layers' packed topology and its page
+script, point layers) stays in this one module, the only one that knows folium and Leaflet.
 """
 
 from __future__ import annotations
@@ -240,13 +243,34 @@ class _RawScript(Element):
         return self.text
 
 
+# The page's unpacking of topo.pack's form into the TopoJSON topology topo.encode made (topo.unpack in Python;
+# tests/test_topology.py runs this text under node against it): geometry type from the nesting of its arc indices,
+# ids from the positions unless listed, each layer's property lists back into one object per feature, arcs in pairs.
+UNPACK_JS = (
+    "function(p){var o={};Object.keys(p.o).forEach(function(k){var L=p.o[k],c=L.p,n=c?Object.keys(c):[];"
+    "o[k]={type:'GeometryCollection',geometries:L.g.map(function(a,i){var g=a===null?{type:null}:"
+    "{type:typeof a[0][0]==='number'?'Polygon':'MultiPolygon',arcs:a},d=L.i?L.i[i]:String(i);"
+    "if(d!==null)g.id=d;if(L.P){if(L.P[i]&&Object.keys(L.P[i]).length)g.properties=L.P[i];}"
+    "else if(n.length){g.properties={};n.forEach(function(m){g.properties[m]=c[m][i];});}return g;})};});"
+    "return{type:'Topology',transform:{scale:p.k,translate:p.t},objects:o,arcs:p.a.map(function(a){"
+    "var r=[];for(var j=0;j<a.length;j+=2)r.push([a[j],a[j+1]]);return r;})};}"
+)
+
+
+def topology_json(layers: dict[str, dict], quantum: float = TOPOLOGY_QUANTUM) -> str:
+    """The text the page gets for these GeoJSON layers: their topology (topo.encode), packed (topo.pack)."""
+    return topo.to_json(topo.pack(topo.encode(layers, quantum)))
+
+
 class Topology(JSCSSMixin):
     """The map's polygon layers (TopoGeoJson) as one TopoJSON topology, in a page variable: every shared border
-    is sent once, quantised and delta-encoded (txip_geo/areas/topology.py), and turned back into GeoJSON in the
-    browser by topojson-client. Added to the map before its layers (it is their data)."""
+    is sent once, quantised and delta-encoded (txip_geo/areas/topology.py), packed (names of properties once per
+    layer, arcs as flat lists; unpacked in the page by UNPACK_JS) and turned back into GeoJSON in the browser by
+    topojson-client. Added to the map before its layers (it is their data)."""
 
     default_js = [("topojson_client", TOPOJSON_CLIENT_URL)]
-    _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = {{ this.json }};{% endmacro %}")
+    # streamlit-folium builds its script from this macro; `render` (a whole page) writes the same text.
+    _template = Template("{% macro script(this, kwargs) %}{{ this.script_text }}{% endmacro %}")
 
     def __init__(self, quantum: float = TOPOLOGY_QUANTUM):
         super().__init__()
@@ -257,17 +281,22 @@ class Topology(JSCSSMixin):
 
     @property
     def json(self) -> str:
-        """The topology as compact JSON, computed once from the layers' GeoJSON (the map does not change after
-        it is built)."""
+        """The packed topology as compact JSON, computed once from the layers' GeoJSON (the map does not change
+        after it is built)."""
         if self._json is None:
-            self._json = topo.to_json(topo.encode({lyr.object_key: lyr.data for lyr in self.layers}, self.quantum))
+            self._json = topology_json({lyr.object_key: lyr.data for lyr in self.layers}, self.quantum)
         return self._json
+
+    @property
+    def script_text(self) -> str:
+        """The page's variable: the packed topology, unpacked (UNPACK_JS) into TopoJSON as the page loads."""
+        return f"var {self.get_name()} = ({UNPACK_JS})({self.json});"
 
     def render(self, **kwargs):
         figure = self.get_root()
         for name, url in self.default_js:
             figure.header.add_child(folium.JavascriptLink(url), name=name)
-        figure.script.add_child(_RawScript(f"var {self.get_name()} = {self.json};"), name=self.get_name())
+        figure.script.add_child(_RawScript(self.script_text), name=self.get_name())
 
 
 def _topo_template() -> Template:
@@ -387,7 +416,9 @@ def build_map(spec: MapSpec):
     if b is not None and b.url:  # let the tiles show through
         for st_ in styles.values():
             st_["fillOpacity"] = round(st_.get("fillOpacity", 0.85) * 0.6, 2)
-    feats["value"] = feats["value"].astype(float).where(feats["value"].notna(), None)
+    # The page reads the tooltip's texts (name, value_text) and, for styles, the feature's id (folium's style switch);
+    # `code` stays as the areas' key (tests and page scripts find a township by it); the number itself is not sent.
+    feats = feats.drop(columns="value")
     TopoGeoJson(
         feats.__geo_interface__,
         topology,
