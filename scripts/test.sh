@@ -27,8 +27,9 @@ done
 # core, whole files to a worker (--dist loadfile) so a file's module fixtures are built once. 2) The tests that measure
 # time or drive a server and a browser (browser, load, benchmark), alone on the machine, as their bounds assume.
 PHASE2="browser or load or benchmark"
-.venv/bin/python -m pytest -n "${TXIP_TEST_WORKERS:-2}" --dist loadfile -m "not ($PHASE2)" "$@"
-.venv/bin/python -m pytest -p no:xdist -m "$PHASE2" "$@"
+# --durations: the slowest tests of each phase in the log, to keep the suite's wall time in view.
+.venv/bin/python -m pytest -n "${TXIP_TEST_WORKERS:-2}" --dist loadfile --durations=25 -m "not ($PHASE2)" "$@"
+.venv/bin/python -m pytest -p no:xdist --durations=25 -m "$PHASE2" "$@"
 # 3) The store on PostgreSQL (issue #21): the files of tests/postgresql_files.txt on a throw-away cluster
 # (scripts/test_pg.sh; as root it installs postgresql + postgis). Without root and without PostgreSQL: said, not run.
 if [ "$(id -u)" = "0" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
