@@ -241,10 +241,8 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
     layers = report.Layers.from_store(store)
     if kind == "gaps":
         spec = report.gap_spec(f, layers)
-    elif kind == "unit":
-        spec = report.unit_spec(f, layers, code, indicator)
-    elif kind == "park":
-        spec = report.park_spec(f, layers, code, indicator)
+    elif kind in ("unit", "park"):
+        spec = report.area_spec(kind, f, layers, code, indicator)
     else:
         spec = report.indicator_spec(f, layers, indicator)
     import folium
@@ -262,7 +260,7 @@ def city_map(version, settings, kind: str, indicator: str, code: str | None):
         points = maps.points_legend_control(spec)  # its points keep their legend
         if points is not None:
             points.add_to(m)
-        area = layers.parks if kind == "park" else layers.townships
+        area = layers.of(kind)
         sel = area[area["code"] == code]
         minx, miny, maxx, maxy = sel.total_bounds
         dx, dy = (maxx - minx) * 0.1, (maxy - miny) * 0.1

@@ -58,6 +58,10 @@ class Layers:
 
         return cls(store.layer("townships"), store.layer("parks"), boundaries.county_outline(), boundaries.neighbours())
 
+    def of(self, kind: str):
+        """The area layer of a view's kind: 'park' -> the parks, else the townships."""
+        return self.parks if kind == "park" else self.townships
+
 
 # -- text every export carries ------------------------------------------------------------------------------------------
 
@@ -317,21 +321,26 @@ def unit_points(fs: FigureSet) -> list:
     return views.point_layers(fs, workstations=True, cases=False, enterprises=True, zero_only=True)
 
 
+def _points_inside(area, code: str, points: list) -> list:
+    """The point layers with only the points inside the area `code` of the layer `area` (all when it has no shape)."""
+    import shapely
+
+    poly = area.loc[area["code"] == code, "geometry"]
+    out = []
+    for layer in points:
+        p = layer.points
+        if len(poly) and len(p):
+            p = p[shapely.contains_xy(poly.iloc[0], p["lon"].to_numpy(float), p["lat"].to_numpy(float))]
+        out.append(maps.PointLayer(layer.name, p.reset_index(drop=True), cluster=False))
+    return out
+
+
 def unit_spec(
     fs: FigureSet, layers: Layers, code: str, indicator: str, ref: FigureSet | None = None, points: list | None = None
 ):
     """A township's locator map: its workstations and zero-patent enterprises (those inside it) on top.
     `points`: `unit_points(fs)`, when the caller draws several townships."""
-    import shapely
-
-    poly = layers.townships.loc[layers.townships["code"] == code, "geometry"]
-    pts = []
-    for layer in unit_points(fs) if points is None else points:
-        p = layer.points
-        if len(poly) and len(p):
-            inside = shapely.contains_xy(poly.iloc[0], p["lon"].to_numpy(float), p["lat"].to_numpy(float))
-            p = p[inside]
-        pts.append(maps.PointLayer(layer.name, p.reset_index(drop=True), cluster=False))
+    pts = _points_inside(layers.townships, code, unit_points(fs) if points is None else points)
     return indicator_spec(fs, layers, indicator, ref, points=pts, selected=code)
 
 
@@ -340,15 +349,7 @@ def park_spec(
 ):
     """A park's locator map: the parks coloured by the indicator, the park outlined, its workstations and
     zero-patent enterprises (those inside its boundary) on top."""
-    import shapely
-
-    poly = layers.parks.loc[layers.parks["code"] == code, "geometry"]
-    pts = []
-    for layer in unit_points(fs) if points is None else points:
-        p = layer.points
-        if len(poly) and len(p):
-            p = p[shapely.contains_xy(poly.iloc[0], p["lon"].to_numpy(float), p["lat"].to_numpy(float))]
-        pts.append(maps.PointLayer(layer.name, p.reset_index(drop=True), cluster=False))
+    pts = _points_inside(layers.parks, code, unit_points(fs) if points is None else points)
     return views.map_spec(
         fs,
         ref or fs,
@@ -360,6 +361,20 @@ def park_spec(
         points=pts,
         selected=code,
     )
+
+
+def area_spec(
+    kind: str,
+    fs: FigureSet,
+    layers: Layers,
+    code: str,
+    indicator: str,
+    ref: FigureSet | None = None,
+    points: list | None = None,
+):
+    """The locator map of one area of a view's kind ('park': park_spec, else unit_spec): the deck's area slides
+    and the 联席会议 page's area views draw the same one."""
+    return (park_spec if kind == "park" else unit_spec)(fs, layers, code, indicator, ref, points)
 
 
 # -- Excel ----------------------------------------------------------------------------------------------------------------

@@ -25,18 +25,17 @@ from txip_geo.present.meeting import (
     Layers,
     Step,
     actions_by_lead,
+    area_spec,
     footer_line,
     gap_spec,
     goal_rows,
     goal_summary,
     indicator_spec,
-    park_spec,
     rule_rows,
     steps,
     unit_figures,
     unit_gaps,
     unit_points,
-    unit_spec,
 )
 from txip_geo.strings import t
 
@@ -122,8 +121,7 @@ def build_pptx(
             img = staticmap.render(gap_spec(fs, layers), layout="slide", internal=False, dpi=dpi)
             deck.map_slide(step.title, img, _gap_panel(fs))
         elif step.kind in ("unit", "park"):  # a park's slide as a township's (its figures ranked among the parks)
-            area_spec = park_spec if step.kind == "park" else unit_spec
-            spec = area_spec(fs, layers, step.code, indicator, ref, points=points)
+            spec = area_spec(step.kind, fs, layers, step.code, indicator, ref, points=points)
             img = staticmap.render(
                 spec,
                 layout="inset",
