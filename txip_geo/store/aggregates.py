@@ -21,8 +21,8 @@ minute and 13 GB. So every patent import gets its counts written with it:
   equality); ``agg_patent_years``: that range per import (no row: an import whose ``long_key`` years are not all four
   digits, counted per date instead). Counts without ``app_year`` (the summaries) read these: the totals, one running
   count per unit for the "more than N years" cut's year, and from ``agg_patents`` only the valid inventions dated in
-  that year before the cut day (partial covering index ``ix_agg_patents_long``). For 5,000,000 generated records in
-  1,299 units and 5 imports: 57,523 + 6,495 + 31,270 rows read instead of the 184,277 per-year totals + 2 × 31,270
+  that year before the cut day (partial covering index ``ix_agg_patents_dated``). For 5,000,000 generated records in
+  1,299 units and 5 imports: 57,523 + 6,433 + 31,270 rows read instead of the 184,277 per-year totals + 2 × 31,270
   dated rows of the year-split totals (docs/performance.md, "Summary at province scale").
 
 Every place records change calls in here: ``Store.add_records`` (``refresh_import``), ``Store.relocate_all``
