@@ -106,7 +106,7 @@ def _totals(con: sqlite3.Connection, import_id: int | None) -> None:
     ids = (
         [import_id]
         if import_id is not None
-        else [r[0] for r in con.execute("SELECT DISTINCT import_id FROM agg_patents")]
+        else [r[0] for r in con.execute("SELECT id FROM imports WHERE kind = 'patents'")]
     )
     for i in ids:
         _running_counts(con, i)
