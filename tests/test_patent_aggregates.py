@@ -572,3 +572,119 @@ def test_totals_follow_a_supersession_a_relocation_and_a_clear(fixture_store):
     same()
     fixture_store.clear_records()
     assert same() == 0
+
+
+# -- the totals without the year split: running counts per year, the cut year's dated rows (issue #19) ---------------
+
+SUMMARY_KEYS = [
+    ("unit_code", "assign_method", "patent_type", "status_code"),
+    ("unit_code",),
+    ("assign_method",),
+    ("park_code", "patent_type"),
+    ("unit_code", "park_code", "assign_method", "patent_type", "status_code"),
+]
+
+
+def _recount(store: Store, as_of: str | None, cut: str, keys) -> pd.DataFrame:
+    """The snapshot's records counted per keys and `long` in pandas: what a summary must give."""
+    p = store.records("patents", as_of)
+    dated = p["app_date"].where(p["app_date"].fillna("") != "", p["app_year"].astype("Int64").astype(str) + "-01-01")
+    long = (p["patent_type"] == "invention") & (p["status_code"] == "valid") & (dated.fillna("") < cut)
+    frame = p[list(keys)].astype(object).where(p[list(keys)].notna(), "∅").assign(long=long.fillna(False).astype(bool))
+    out = frame.groupby([*keys, "long"]).size().rename("n").reset_index()
+    return out.astype({k: object for k in keys})
+
+
+def _counted(store: Store, as_of: str | None, cut: str, keys) -> pd.DataFrame:
+    c = store.patent_counts(as_of, long_cut=cut, keys=keys)
+    return c.assign(**{k: c[k].astype(object).where(c[k].notna(), "∅") for k in keys})
+
+
+def _same_as_recount(store: Store, as_of: str | None, cut: str, keys) -> None:
+    norm = _normalised([*keys, "long"])
+    pd.testing.assert_frame_equal(norm(_counted(store, as_of, cut, keys)), norm(_recount(store, as_of, cut, keys)))
+
+
+@pytest.mark.parametrize("keys", SUMMARY_KEYS)
+def test_summary_counts_equal_a_plain_recount_of_the_records(fixture_store, keys, monkeypatch):
+    """Every key set a summary asks for, cuts in the dated year, at its ends, outside every import's years, and the
+    empty cut (the assignment overview): the counts of the running-count path are the records' own."""
+    from txip_geo.store import aggregates
+
+    def no_fallback(*a):
+        raise AssertionError("the per-date counts were read")
+
+    monkeypatch.setattr(aggregates, "_dated_counts", no_fallback)
+    with fixture_store.reading() as con:
+        years = con.execute("SELECT COUNT(*) FROM agg_patent_years WHERE first_year IS NOT NULL").fetchone()[0]
+    assert years == len(fixture_store.imports("patents")) == 4
+    for as_of in (None, OLD):
+        for cut in (
+            "2016-10-31",
+            "2016-10-30",
+            "2016-01-01",
+            "2014-02-28",
+            "2023-12-31",
+            "2030-01-01",
+            "1990-01-01",
+            "",
+        ):
+            _same_as_recount(fixture_store, as_of, cut, keys)
+    assert _counted(fixture_store, None, "2016-10-31", keys)["n"].sum() == len(fixture_store.records("patents"))
+
+
+def test_summary_counts_of_an_import_without_valid_inventions_and_of_odd_years(fixture_store):
+    """A snapshot with no valid invention has no running count to read (its range is empty); an import whose
+    application year is not four digits is counted per date -- the same numbers either way."""
+    _add(
+        fixture_store,
+        [
+            [_no(2015, 1, 40), "甲公司", "2015-03-01", "失效", "黄桥镇", "", ""],
+            [_no(2017, 2, 41), "乙公司", "2017-03-01", "有效", "延令街道", "", ""],
+        ],
+        "lapsed.csv",
+        "2025-06-30",
+    )
+    keys = SUMMARY_KEYS[0]
+    with fixture_store.reading() as con:
+        spans = dict(con.execute("SELECT import_id, first_year FROM agg_patent_years").fetchall())
+    assert len(spans) == 5 and list(spans.values())[-1] is None
+    for cut in ("2015-06-30", "2010-01-01", ""):
+        _same_as_recount(fixture_store, "2025-06-30", cut, keys)
+
+    def odd_year(recs):
+        recs = recs.copy()
+        recs.loc[0, "app_date"], recs.loc[0, "app_year"] = None, 999  # long_key '999-01-01': not four digits
+        return recs
+
+    _add(fixture_store, [[_no(2016, 1, 42), "甲公司", "", "有效", "黄桥镇", "", ""]], "odd.csv", AS_OF, tweak=odd_year)
+    with fixture_store.reading() as con:
+        last = con.execute("SELECT MAX(id) FROM imports").fetchone()[0]
+        assert con.execute("SELECT COUNT(*) FROM agg_patent_years WHERE import_id = ?", (last,)).fetchone()[0] == 0
+    for k in SUMMARY_KEYS[:3]:
+        for cut in ("2016-10-31", "1000-01-01", "0999-12-31", "999-06-01", ""):
+            _same_as_recount(fixture_store, None, cut, k)
+    # long_key and the cut compare as text, on either path: '999-01-01' is after '2016-10-31', before '999-06-01'
+    odd = _counted(fixture_store, None, "999-06-01", ("unit_code",)).groupby("long")["n"].sum()
+    assert odd[True] == len(fixture_store.records("patents")) - odd[False] > 0
+
+
+def test_a_store_with_the_year_split_totals_gets_the_running_counts_when_opened(fixture_store):
+    """A store written with the earlier totals (split by long_key year, no agg_patent_years) -- a restored backup --
+    has them rebuilt when it is opened, with the same counts."""
+    keys = SUMMARY_KEYS[0]
+    before = _counted(fixture_store, None, "2016-10-31", keys)
+    with fixture_store.transaction() as con:
+        for table in ("agg_patent_years", "agg_patent_long", "agg_patent_totals"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute(
+            "CREATE TABLE agg_patent_totals (import_id INTEGER NOT NULL, unit_code TEXT, park_code TEXT, "
+            "assign_method TEXT, patent_type TEXT, status_code TEXT, long_year TEXT, n INTEGER NOT NULL)"
+        )
+    reopened = Store(fixture_store.path)
+    with reopened.reading() as con:
+        assert "long_year" not in {r[1] for r in con.execute('PRAGMA table_info("agg_patent_totals")')}
+        assert con.execute("SELECT COUNT(*) FROM agg_patent_years").fetchone()[0] == 4
+    norm = _normalised([*keys, "long"])
+    pd.testing.assert_frame_equal(norm(_counted(reopened, None, "2016-10-31", keys)), norm(before))
+    _same_as_recount(reopened, None, "2016-10-31", keys)

@@ -444,15 +444,19 @@ def area_table(
     p = recs["patents"]  # records, or their counts (Store.patent_counts with this as_of's long cut)
     if not p.empty:
         p = patent_counts(p, _years_before(as_of, s.long_years), by)
-        inv = p["patent_type"] == "invention"
-        valid = p["status_code"] == "valid"
-        out["patents"] = _count(p, by, value="n")
-        out["invention_patents"] = _count(p, by, inv, value="n")
-        out["utility_patents"] = _count(p, by, p["patent_type"] == "utility", value="n")
-        out["design_patents"] = _count(p, by, p["patent_type"] == "design", value="n")
-        out["patents_valid"] = _count(p, by, valid, value="n")
-        out["invention_patents_valid"] = _count(p, by, inv & valid, value="n")
-        out["invention_patents_long"] = _count(p, by, inv & valid & p["long"], value="n")
+        inv, valid, n = p["patent_type"] == "invention", p["status_code"] == "valid", p["n"]
+        masks = {
+            "patents": None,
+            "invention_patents": inv,
+            "utility_patents": p["patent_type"] == "utility",
+            "design_patents": p["patent_type"] == "design",
+            "patents_valid": valid,
+            "invention_patents_valid": inv & valid,
+            "invention_patents_long": inv & valid & p["long"],
+        }
+        # One grouping for the seven (an area with none of a kind counts 0, as every count is filled below).
+        sums = pd.DataFrame({col: n if m is None else n.where(m, 0) for col, m in masks.items()}).groupby(p[by]).sum()
+        out = out.join(sums)
     tm = recs["trademarks"]
     if not tm.empty:
         out["trademarks"] = _count(tm, by, tm["status_code"] == "valid")
@@ -494,15 +498,11 @@ def area_table(
         for col in KIND_METRICS.get(kind, ()):
             if col not in out.columns:
                 out[col] = 0.0
-    for col in out.columns:
-        out[col] = out[col].astype("float64").fillna(0.0)
+    out = out.astype("float64").fillna(0.0)  # the whole frame at once: a column at a time costs ~1 ms each
     out["enforcement_rate"] = _rate(out, "enforcement_closed", "enforcement_cases")
     out["mediation_rate"] = _rate(out, "disputes_mediated", "disputes")
     out["gb_filed_rate"] = _rate(out, "high_tech_gb_filed", "high_tech")  # G07: none without a 高企
-    for col in METRICS:
-        if col not in out.columns:
-            out[col] = np.nan
-    return out
+    return out.reindex(columns=[*out.columns, *(col for col in METRICS if col not in out.columns)])  # missing: NaN
 
 
 def _market_entities(table: pd.DataFrame, pop: pd.DataFrame, codes: list[str], day: str) -> None:

@@ -14,11 +14,16 @@ minute and 13 GB. So every patent import gets its counts written with it:
   date and number of years.
 * ``agg_patent_holders``: per import, valid live rows per (enterprise_code, applicant), for the enterprises'
   derived ``patents_held``.
-* ``agg_patent_totals``: ``agg_patents`` summed over the application year, with ``long_key`` cut to its year
-  (``long_year``): a few rows per unit instead of one per application date of its valid inventions. Counts without
-  ``app_year`` (the summaries) read it, and take from ``agg_patents`` only the valid inventions dated in the year
-  of the "more than N years" cut (index ``ix_agg_patents_long``): for 100,000 generated records in 148 units,
-  8,350 rows read instead of 50,517 (docs/performance.md).
+* ``agg_patent_totals``: ``agg_patents`` summed over the application year and ``long_key``: one row per (unit,
+  park, method, type, status) and import. ``agg_patent_long``: for each (unit, park, method) of an import with valid
+  inventions, and each year from the first to the year after the last of their ``long_key`` years, the number of
+  them whose ``long_key`` year is before it (a running count, every year present: the cut's year is read by
+  equality); ``agg_patent_years``: that range per import (no row: an import whose ``long_key`` years are not all four
+  digits, counted per date instead). Counts without ``app_year`` (the summaries) read these: the totals, one running
+  count per unit for the "more than N years" cut's year, and from ``agg_patents`` only the valid inventions dated in
+  that year before the cut day (partial covering index ``ix_agg_patents_dated``). For 5,000,000 generated records in
+  1,299 units and 5 imports: 57,523 + 6,433 + 31,270 rows read instead of the 184,277 per-year totals + 2 × 31,270
+  dated rows of the year-split totals (docs/performance.md, "Summary at province scale").
 
 Every place records change calls in here: ``Store.add_records`` (``refresh_import``), ``Store.relocate_all``
 (``rebuild``), ``Store.clear_records`` (``clear``), and opening a store written before the aggregates existed
@@ -27,8 +32,10 @@ Every place records change calls in here: ``Store.add_records`` (``refresh_impor
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
+import numpy as np
 import pandas as pd
 
 from txip_geo.store import backend_pg
@@ -47,10 +54,16 @@ CREATE TABLE IF NOT EXISTS agg_patent_holders (
     import_id INTEGER NOT NULL, enterprise_code TEXT, applicant TEXT, n INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ix_agg_patent_holders_import ON agg_patent_holders (import_id);
 CREATE TABLE IF NOT EXISTS agg_patent_totals (
-    import_id INTEGER NOT NULL, {", ".join(f"{k} TEXT" for k in COUNT_KEYS if k != "app_year")},
-    long_year TEXT, n INTEGER NOT NULL);
+    import_id INTEGER NOT NULL, {", ".join(f"{k} TEXT" for k in COUNT_KEYS if k != "app_year")}, n INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ix_agg_patent_totals_import ON agg_patent_totals (import_id);
-CREATE INDEX IF NOT EXISTS ix_agg_patents_long ON agg_patents (import_id, long_key) WHERE long_key IS NOT NULL
+CREATE TABLE IF NOT EXISTS agg_patent_long (
+    import_id INTEGER NOT NULL, unit_code TEXT, park_code TEXT, assign_method TEXT, year INTEGER NOT NULL,
+    n INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_agg_patent_long_year ON agg_patent_long (import_id, year);
+CREATE TABLE IF NOT EXISTS agg_patent_years (import_id INTEGER NOT NULL, first_year INTEGER, last_year INTEGER);
+CREATE INDEX IF NOT EXISTS ix_agg_patent_years_import ON agg_patent_years (import_id);
+CREATE INDEX IF NOT EXISTS ix_agg_patents_dated ON agg_patents (import_id, long_key, unit_code, park_code, assign_method, n)
+    WHERE long_key IS NOT NULL
 """
 
 # figures.area_table's "date or year" (app_date when not empty, else 1 January of app_year), for valid inventions.
@@ -61,30 +74,75 @@ LONG_KEY = (
 _KEYS = ", ".join(COUNT_KEYS)
 TOTAL_KEYS = tuple(k for k in COUNT_KEYS if k != "app_year")
 _TOTAL_KEYS = ", ".join(TOTAL_KEYS)
+LONG_GROUP = ("unit_code", "park_code", "assign_method")  # agg_patent_long's keys (type and status: valid inventions)
+_LONG_GROUP = ", ".join(LONG_GROUP)
 
 
 def create(con: sqlite3.Connection) -> None:
-    had_totals = con.execute(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'agg_patent_totals'"
-    ).fetchone()[0]
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "agg_patent_years" not in tables:  # totals from before the running counts (split by year), or none: rebuilt
+        con.execute("DROP TABLE IF EXISTS agg_patent_totals")
+        con.execute("DROP INDEX IF EXISTS ix_agg_patents_long")
     for stmt in DDL.split(";"):
         con.execute(stmt)
     cols = {r[1] for r in con.execute('PRAGMA table_info("rec_patents")')}
     if "superseded" not in cols:
         con.execute('ALTER TABLE "rec_patents" ADD COLUMN superseded INTEGER')
-    if not had_totals:  # a store written before the totals: made from its per-import counts
+    if "agg_patent_years" not in tables:  # made from the per-import counts
         _totals(con, None)
 
 
 def _totals(con: sqlite3.Connection, import_id: int | None) -> None:
-    """agg_patent_totals of one import (None: of every import) from its agg_patents rows."""
+    """agg_patent_totals, agg_patent_long and agg_patent_years of one import (None: of every import) from its
+    agg_patents rows."""
     where, args = ("WHERE import_id = ?", (import_id,)) if import_id is not None else ("", ())
-    con.execute(f"DELETE FROM agg_patent_totals {where}", args)
+    for table in ("agg_patent_totals", "agg_patent_long", "agg_patent_years"):
+        con.execute(f"DELETE FROM {table} {where}", args)
     con.execute(
-        f"INSERT INTO agg_patent_totals SELECT import_id, {_TOTAL_KEYS}, substr(long_key, 1, 4) AS long_year, "
-        f"SUM(n) FROM agg_patents {where} GROUP BY import_id, {_TOTAL_KEYS}, long_year",
+        f"INSERT INTO agg_patent_totals SELECT import_id, {_TOTAL_KEYS}, SUM(n) FROM agg_patents {where} "
+        f"GROUP BY import_id, {_TOTAL_KEYS}",
         args,
     )
+    ids = (
+        [import_id]
+        if import_id is not None
+        else [r[0] for r in con.execute("SELECT id FROM imports WHERE kind = 'patents'")]
+    )
+    for i in ids:
+        _running_counts(con, i)
+
+
+def _running_counts(con: sqlite3.Connection, import_id: int) -> None:
+    """agg_patent_long and agg_patent_years of one import: per (unit, park, method), for every year from the first to
+    the year after the last `long_key` year of its valid inventions, how many of them are of an earlier year."""
+    per_year = pd.read_sql_query(
+        f"SELECT {_LONG_GROUP}, substr(long_key, 1, 4) AS y, SUM(n) AS n FROM agg_patents "
+        f"WHERE import_id = ? AND long_key IS NOT NULL GROUP BY {_LONG_GROUP}, y",
+        con,
+        params=(import_id,),
+    )
+    if not per_year["y"].str.fullmatch(r"\d{4}").all():
+        return  # no row in agg_patent_years: counted per date (counts)
+    if per_year.empty:
+        con.execute("INSERT INTO agg_patent_years VALUES (?, NULL, NULL)", (import_id,))
+        return
+    years = per_year["y"].astype(int).to_numpy()
+    first, last = int(years.min()), int(years.max())
+    grouped = per_year.groupby(list(LONG_GROUP), dropna=False, sort=False)
+    group = grouped.ngroup().to_numpy()
+    per = np.zeros((grouped.ngroups, last - first + 2), dtype="int64")
+    np.add.at(per, (group, years - first + 1), per_year["n"].to_numpy(dtype="int64"))
+    before = per.cumsum(axis=1)  # column k: the year first + k, counted are those of the years before it
+    first_seen = ~per_year.duplicated(list(LONG_GROUP)).to_numpy()
+    keys = per_year.loc[first_seen, list(LONG_GROUP)].astype(object)
+    keys = keys.where(keys.notna(), None).itertuples(index=False, name=None)
+    rows = [
+        (import_id, *k, first + y, int(before[g, y]))
+        for g, k in zip(group[first_seen].tolist(), keys)
+        for y in range(before.shape[1])
+    ]
+    con.executemany("INSERT INTO agg_patent_long VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.execute("INSERT INTO agg_patent_years VALUES (?, ?, ?)", (import_id, first, last))
 
 
 def migrate(con: sqlite3.Connection) -> None:
@@ -192,7 +250,8 @@ def clear(con: sqlite3.Connection) -> None:
     """Drop every count (the records go too: their marks with them)."""
     con.execute("DELETE FROM agg_patents")
     con.execute("DELETE FROM agg_patent_holders")
-    con.execute("DELETE FROM agg_patent_totals")
+    for table in ("agg_patent_totals", "agg_patent_long", "agg_patent_years"):
+        con.execute(f"DELETE FROM {table}")
 
 
 def _supersede(con: sqlite3.Connection, import_id: int, as_of: str) -> set[int]:
@@ -297,20 +356,76 @@ def counts(con: sqlite3.Connection, ids: list[int], long_cut: str, keys=COUNT_KE
 
 
 def _total_counts(con: sqlite3.Connection, ids: list[int], long_cut: str, keys) -> pd.DataFrame:
-    """counts() without app_year, from agg_patent_totals: `long` by the year of long_key, except in the cut's own
-    year, where the valid inventions dated before the cut (agg_patents, by its long_key index) move from not long
-    to long. The same rows, the same numbers as the per-date counts give."""
+    """counts() without app_year: every live row from agg_patent_totals as not long, then the valid inventions older
+    than the cut moved from not long to long -- per (unit, park, method) the running count of agg_patent_long for
+    the cut's year (the nearest year of an import's range when the cut is outside it), plus those dated in the cut's
+    year before the cut day (agg_patents, by its covering index). The same rows, the same numbers as the per-date
+    counts give (_dated_counts, the way for imports with odd long_key years or a cut that is not a date)."""
     marks, cols = ", ".join("?" for _ in ids) or "NULL", ", ".join(keys)
-    year = long_cut[:4]
-    cut_year = f"FROM agg_patents WHERE import_id IN ({marks}) AND long_key >= ? AND long_key < ?"
+    totals = (
+        f"SELECT {cols}, 0 AS long, SUM(n) AS n FROM agg_patent_totals WHERE import_id IN ({marks}) GROUP BY {cols}"
+    )
+    if not long_cut:  # nothing is before the empty text: no row is long
+        return _read_counts(con, cols, [totals], list(ids))
+    spans = {
+        r[0]: (r[1], r[2])
+        for r in con.execute(
+            f"SELECT import_id, first_year, last_year FROM agg_patent_years WHERE import_id IN ({marks})", ids
+        )
+    }
+    if not re.fullmatch(r"[0-9]{4}", long_cut[:4]) or len(spans) < len(set(ids)):
+        return _dated_counts(con, ids, long_cut, keys)
+    year, pairs, dated = int(long_cut[:4]), [], []
+    for i, (first, last) in sorted(spans.items()):
+        if (
+            first is not None
+        ):  # the running count of the cut's year, of the first year (0) or the year after the last (all)
+            pairs.append((i, min(max(year, first), last + 1)))
+            if first <= year <= last:
+                dated.append(i)
+    valid = {"patent_type": "'invention' AS patent_type", "status_code": "'valid' AS status_code"}
+    long_cols = ", ".join(valid.get(k, k) for k in keys)
+    moved, params = [], [*ids]
+    if pairs:
+        moved.append(
+            f"SELECT {long_cols}, n FROM agg_patent_long WHERE "
+            + " OR ".join("(import_id = ? AND year = ?)" for _ in pairs)
+        )
+        params += [v for pair in pairs for v in pair]
+    if dated:
+        moved.append(
+            f"SELECT {long_cols}, n FROM agg_patents WHERE import_id IN ({', '.join('?' for _ in dated)}) "
+            "AND long_key >= ? AND long_key < ?"
+        )
+        params += [*dated, long_cut[:4], long_cut]
+    parts = [totals]
+    if moved:  # each moved count once as long (+n) and once out of not long (-n)
+        parts.append(
+            f"SELECT {cols}, flip.long, moved.n * flip.s FROM (SELECT {cols}, SUM(n) AS n FROM "
+            f"({' UNION ALL '.join(moved)}) AS long_rows GROUP BY {cols}) AS moved "
+            "CROSS JOIN (SELECT 1 AS long, 1 AS s UNION ALL SELECT 0 AS long, -1 AS s) AS flip"
+        )
+    return _read_counts(con, cols, parts, params)
+
+
+def _read_counts(con: sqlite3.Connection, cols: str, parts: list[str], params: list) -> pd.DataFrame:
     return pd.read_sql_query(
-        f"SELECT {cols}, long, SUM(n) AS n FROM ("
-        f"SELECT {cols}, COALESCE(long_year < ?, 0) AS long, n FROM agg_patent_totals WHERE import_id IN ({marks}) "
-        f"UNION ALL SELECT {cols}, 1 AS long, n {cut_year} "
-        f"UNION ALL SELECT {cols}, 0 AS long, -n {cut_year}"
-        f") AS parts GROUP BY {cols}, long HAVING SUM(n) <> 0",
+        f"SELECT {cols}, long, SUM(n) AS n FROM ({' UNION ALL '.join(parts)}) AS parts "
+        f"GROUP BY {cols}, long HAVING SUM(n) <> 0",
         con,
-        params=[year, *ids, *ids, year, long_cut, *ids, year, long_cut],
+        params=params,
+        dtype={"long": bool},
+    )
+
+
+def _dated_counts(con: sqlite3.Connection, ids: list[int], long_cut: str, keys) -> pd.DataFrame:
+    """counts() without app_year from the per-date counts."""
+    marks, cols = ", ".join("?" for _ in ids) or "NULL", ", ".join(keys)
+    return pd.read_sql_query(
+        f"SELECT {cols}, CASE WHEN long_key < ? THEN 1 ELSE 0 END AS long, SUM(n) AS n FROM agg_patents "
+        f"WHERE import_id IN ({marks}) GROUP BY {cols}, long HAVING SUM(n) <> 0",
+        con,
+        params=[long_cut, *ids],
         dtype={"long": bool},
     )
 
