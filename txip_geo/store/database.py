@@ -220,10 +220,13 @@ MIGRATIONS = ((aggregates.VERSION, _to_2), (3, _to_3))
 
 
 def store_path(given: str | Path) -> Path:
-    """Where a store keeps its files: the SQLite file's path; for a ``postgresql://`` URL, ``<schema>.postgresql``
-    (a name only) under TXIP_FILES_DIR or the data folder, its original files in ``<schema>-files/`` beside it."""
+    """Where a store keeps its files: the SQLite file's path; for a ``postgresql://`` URL, ``<name>.postgresql`` (a
+    name only, no file is made) under TXIP_FILES_DIR or the data folder, its original files in ``<name>-files/`` and
+    its job queue in ``<name>-jobs.sqlite`` beside it, `name` derived from the server, port, database and schema
+    (backend_pg.files_name): never those of ``txip.sqlite`` or of another PostgreSQL store."""
     if backend_pg.is_url(given):
-        return Path(os.environ.get("TXIP_FILES_DIR") or data_dir()) / f"{backend_pg.target_of(given).schema}.postgresql"
+        name = backend_pg.files_name(backend_pg.target_of(given))
+        return Path(os.environ.get("TXIP_FILES_DIR") or data_dir()) / f"{name}.postgresql"
     return Path(given)
 
 
