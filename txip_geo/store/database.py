@@ -438,6 +438,13 @@ class Store:
             )
         return import_id
 
+    def point_finder(self):
+        """What places records' points in the layers: PostGIS when this store is on PostgreSQL with it and
+        TXIP_POSTGIS_LOCATE=1 (store.postgis), else None: the Python path (locate.points.find_in_layers)."""
+        from txip_geo.store import postgis
+
+        return postgis.finder_for(self)
+
     # -- imports ----------------------------------------------------------------------------------------------
     def find_import(self, kind: str, sha: str, as_of: str) -> int | None:
         with self.reading() as con:
