@@ -2,6 +2,7 @@
 schema, never the folder of ``txip.sqlite`` beside it nor another PostgreSQL store's."""
 
 import re
+import uuid
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_unreadable_names_still_give_a_safe_folder(data_dir):
 
 def test_a_postgresql_store_and_the_sqlite_store_beside_it_keep_their_files_apart(data_dir, pg_server, monkeypatch):
     monkeypatch.setenv("TXIP_FILES_DIR", str(data_dir))
-    schema = f"f_{data_dir.name[-12:].lower().replace('-', '_')}x"
+    schema = f"f_{uuid.uuid4().hex[:12]}"  # this run's own (a cluster given as TXIP_PG_URL may outlive runs)
     lite = Store(data_dir / f"{schema}.sqlite", local=True)  # the name the PostgreSQL store's folder once shared
     pg = Store(f"{pg_server}&schema={schema}")
     assert pg.backend == "postgresql" and lite.backend == "sqlite"
