@@ -305,7 +305,7 @@ def _total_counts(con: sqlite3.Connection, ids: list[int], long_cut: str, keys) 
     cut_year = f"FROM agg_patents WHERE import_id IN ({marks}) AND long_key >= ? AND long_key < ?"
     return pd.read_sql_query(
         f"SELECT {cols}, long, SUM(n) AS n FROM ("
-        f"SELECT {cols}, COALESCE(long_year < ?, 0) AS long, n FROM agg_patent_totals WHERE import_id IN ({marks}) "
+        f"SELECT {cols}, CASE WHEN long_year < ? THEN 1 ELSE 0 END AS long, n FROM agg_patent_totals WHERE import_id IN ({marks}) "
         f"UNION ALL SELECT {cols}, 1 AS long, n {cut_year} "
         f"UNION ALL SELECT {cols}, 0 AS long, -n {cut_year}"
         f") AS parts GROUP BY {cols}, long HAVING SUM(n) <> 0",
