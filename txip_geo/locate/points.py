@@ -45,8 +45,11 @@ class Layer:
     def __post_init__(self):
         import shapely
 
-        self.tree = shapely.STRtree(self.geoms)
+        # Copies of the caller's polygons (a layer cached for every session), prepared for this layer alone: a GEOS
+        # prepared geometry builds its edge index on first use, which two threads must not do at once.
+        self.geoms = shapely.from_wkb(shapely.to_wkb(self.geoms))
         shapely.prepare(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
 
 
 def prepare_layer(layer) -> Layer | None:
