@@ -301,6 +301,7 @@ class _Preparation:
                 townships=layers.get("townships"),
                 parks=layers.get("parks"),
                 outline=layers.get("outline"),
+                finder=layers.get("finder"),
             )
         # The next chunk's fields are read before a chunk is given (they are compact; its prepared records are not):
         # when the last chunk is given, the file-level checks have been made -- before anything is stored, for a

@@ -24,6 +24,8 @@ def store_layers(store) -> dict:
         "townships": store.layer("townships"),
         "parks": store.layer("parks"),
         "outline": boundaries.county_outline(),
+        # what places points in the layers: None (the Python path) unless the store offers PostGIS (store.postgis)
+        "finder": store.point_finder() if hasattr(store, "point_finder") else None,
     }
 
 

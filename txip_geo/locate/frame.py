@@ -57,14 +57,17 @@ def _numbers(df: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def locate_frame(df: pd.DataFrame, gazetteer: Gazetteer, townships=None, parks=None, outline=None) -> pd.DataFrame:
+def locate_frame(
+    df: pd.DataFrame, gazetteer: Gazetteer, townships=None, parks=None, outline=None, finder=None
+) -> pd.DataFrame:
     """Assign every row to a unit and park; returns unit_code, park_code, assign_method, assign_note (df's index).
 
     Input columns, any of which may be missing: area_code, area_name, park_name, address, lon, lat, datum.
     Precedence per row: code/name field > coordinates (outline, then township and park layers) > park name >
-    address. Layers are GeoDataFrames with a ``code`` column; a layer left as None is not used.
+    address. Layers are GeoDataFrames with a ``code`` column; a layer left as None is not used. `finder`: what
+    places the points in the layers (txip_geo.locate.points.find_in_layers, or a store's PostGIS finder).
     """
-    return Locator(gazetteer, townships=townships, parks=parks, outline=outline).frame(df)
+    return Locator(gazetteer, townships=townships, parks=parks, outline=outline, finder=finder).frame(df)
 
 
 class Locator:
@@ -73,8 +76,9 @@ class Locator:
 
     CACHE_LIMIT = 500_000
 
-    def __init__(self, gazetteer: Gazetteer, townships=None, parks=None, outline=None):
+    def __init__(self, gazetteer: Gazetteer, townships=None, parks=None, outline=None, finder=None):
         self.towns, self.parks, self.outline = prepare_layer(townships), prepare_layer(parks), prepare_outline(outline)
+        self.finder = finder
         self.decider = Decider(gazetteer)
         # Keys and values are plain strings and tuples of them, which the garbage collector does not walk.
         self._cleaned: dict = {}  # cleaning function -> {raw value: cleaned text}
@@ -106,7 +110,7 @@ class Locator:
         dc, dc_vals = _factorize(df, "datum", self._clean(normalise_text))
 
         lon, lat = _numbers(df, "lon"), _numbers(df, "lat")
-        state, t_idx, p_idx = locate_points(lon, lat, dc, dc_vals, towns, park_layer, outline_geom)
+        state, t_idx, p_idx = locate_points(lon, lat, dc, dc_vals, towns, park_layer, outline_geom, self.finder)
         datums = [datum_of(t) for t in dc_vals]
         # The datum only shows in the note: GCJ-02 or not for a located point, the raw text when unknown.
         is_gcj = np.array([d == ("GCJ02", True) for d in datums] + [False])

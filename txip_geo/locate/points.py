@@ -1,8 +1,9 @@
 """Points and polygons: the township and park layers prepared once, and what a record's coordinates say.
 
 A point is first checked against China's lon/lat box and its datum, converted to the display datum, then tested
-against the city's outline, the township layer and the park layer (a point on a shared edge takes the lowest polygon
-index). The result is a :class:`Point`: its state (one of the PT_* below) and the codes it found."""
+against the city's outline, the township layer and the park layer (a point on an edge is inside; on a shared edge it
+takes the lowest polygon index): by :func:`find_in_layers`, or by a finder with the same answers that a store offers
+(store.postgis: the same test in PostGIS). The result is a :class:`Point`: its state (one of the PT_* below) and the codes it found."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ __all__ = [
     "prepare_outline",
     "datum_of",
     "locate_points",
+    "find_in_layers",
     "point_one",
     "PT_NONE",
     "PT_BAD",
@@ -43,6 +45,10 @@ class Layer:
     def __post_init__(self):
         import shapely
 
+        # Copies of the caller's polygons (a layer cached for every session), prepared for this layer alone: a GEOS
+        # prepared geometry builds its edge index on first use, which two threads must not do at once.
+        self.geoms = shapely.from_wkb(shapely.to_wkb(self.geoms))
+        shapely.prepare(self.geoms)
         self.tree = shapely.STRtree(self.geoms)
 
 
@@ -127,10 +133,10 @@ def locate_points(
     towns: Layer | None,
     parks: Layer | None,
     outline,
+    finder=None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised: per row (state, township polygon index or -1, park polygon index or -1)."""
-    import shapely
-
+    """Vectorised: per row (state, township polygon index or -1, park polygon index or -1). `finder`: what places
+    the points in the layers, :func:`find_in_layers` (the default) or one with its signature and answers."""
     n = len(lon)
     state = np.full(n, PT_NONE, dtype=np.int8)
     t_idx = np.full(n, -1, dtype=np.int64)
@@ -155,33 +161,62 @@ def locate_points(
     if not ok.any():
         return state, t_idx, p_idx
     rows = np.flatnonzero(ok)
-    if outline is not None:
-        inside = shapely.intersects_xy(outline, x[rows], y[rows])
-        state[rows[~inside]] = PT_OUTSIDE
-        rows = rows[inside]
+    inside, t_hit, p_hit = (finder or find_in_layers)(x[rows], y[rows], towns, parks, outline)
+    state[rows[~inside]] = PT_OUTSIDE
+    rows, t_hit, p_hit = rows[inside], t_hit[inside], p_hit[inside]
     if not len(rows):
         return state, t_idx, p_idx
-    pts = shapely.points(x[rows], y[rows])
+    if towns is not None:
+        t_idx[rows] = t_hit
+        state[rows] = np.where(t_hit >= 0, PT_UNIT, PT_NO_UNIT)
+    else:
+        state[rows] = PT_NO_LAYER
+    if parks is not None:
+        p_idx[rows] = p_hit
+    return state, t_idx, p_idx
+
+
+def find_in_layers(
+    x: np.ndarray, y: np.ndarray, towns: Layer | None, parks: Layer | None, outline
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where points (display-datum lon/lat) fall: (inside the outline — all when there is none, township polygon
+    index or -1, park polygon index or -1). A point on an edge is inside (intersects: the boundary counts); on a
+    shared edge it takes the lowest polygon index. Indexes are given for the points inside the outline only (-1 for
+    the others). The Python path; a store on PostGIS offers the same as a finder (store.postgis)."""
+    import shapely
+
+    n = len(x)
+    inside = np.ones(n, dtype=bool) if outline is None else shapely.intersects_xy(outline, x, y)
+    t_hit = np.full(n, -1, dtype=np.int64)
+    p_hit = np.full(n, -1, dtype=np.int64)
+    rows = np.flatnonzero(inside)
+    if not len(rows):
+        return inside, t_hit, p_hit
+    xs, ys = x[rows], y[rows]
+    pts = shapely.points(xs, ys)
 
     def first_hit(layer: Layer) -> np.ndarray:
         out = np.full(len(rows), -1, dtype=np.int64)
-        pairs = layer.tree.query(pts, predicate="intersects")  # one spatial join; boundary points count
-        if pairs.shape[1]:
-            order = np.lexsort((pairs[1], pairs[0]))  # lowest polygon index first when on a shared edge
-            src, poly = pairs[0][order], pairs[1][order]
+        src, poly = layer.tree.query(pts)  # the polygons whose box holds each point
+        hit = np.zeros(len(src), dtype=bool)
+        # Each polygon tests its candidates at once, prepared (its edges indexed): the cost hardly grows with the
+        # vertices of an official boundary, as testing each point against the bare polygon's every edge does.
+        for k in np.unique(poly):
+            sel = poly == k
+            hit[sel] = shapely.intersects_xy(layer.geoms[k], xs[src[sel]], ys[src[sel]])  # boundary points count
+        src, poly = src[hit], poly[hit]
+        if len(src):
+            order = np.lexsort((poly, src))  # lowest polygon index first when on a shared edge
+            src, poly = src[order], poly[order]
             first = np.r_[True, src[1:] != src[:-1]]
             out[src[first]] = poly[first]
         return out
 
     if towns is not None:
-        hit = first_hit(towns)
-        t_idx[rows] = hit
-        state[rows] = np.where(hit >= 0, PT_UNIT, PT_NO_UNIT)
-    else:
-        state[rows] = PT_NO_LAYER
+        t_hit[rows] = first_hit(towns)
     if parks is not None:
-        p_idx[rows] = first_hit(parks)
-    return state, t_idx, p_idx
+        p_hit[rows] = first_hit(parks)
+    return inside, t_hit, p_hit
 
 
 def point_one(lon, lat, datum_text: str, towns: Layer | None, parks: Layer | None, outline) -> Point:

@@ -9,7 +9,8 @@ store.dialect, parameters are bound as SQLite binds them (a bool as 0/1, a float
 COPY (`copy_rows`).
 
 Where: ``postgresql://…`` (TXIP_DB or ``--db``) is one store in the schema named by the URL's ``schema=`` parameter
-(default ``txip``); its original files are kept under TXIP_DATA_DIR (or TXIP_FILES_DIR) as for SQLite. With
+(default ``txip``); its original files are kept under TXIP_DATA_DIR (or TXIP_FILES_DIR) in a folder named after the
+server, port, database and schema (`files_name`), never the folder of an SQLite store or of another server's schema. With
 TXIP_PG_URL set (``pytest --db-backend=postgresql`` sets it), a store *path* is served by that server instead, in a
 schema named after the path, its files still in the folder beside the path: the whole test suite, and the processes
 it starts, run on PostgreSQL unchanged.
@@ -21,12 +22,13 @@ import contextlib
 import functools
 import hashlib
 import os
+import re
 import sqlite3
 import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
 
@@ -61,12 +63,31 @@ def target_of(path) -> Target | None:
         query = parse_qsl(parts.query)
         schema = dict(query).get("schema", DEFAULT_SCHEMA)
         rest = urlencode([(k, v) for k, v in query if k != "schema"])
-        return Target(urlunsplit(parts._replace(query=rest)), _check_schema(schema))
+        # Not urlunsplit: it drops the empty host of postgresql:///db (the local socket) and libpq refuses the rest.
+        base = str(path).split("?", 1)[0].split("#", 1)[0]
+        return Target(base + (f"?{rest}" if rest else ""), _check_schema(schema))
     server = os.environ.get(ENV_URL)
     if server and path is not None:
         digest = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:20]
         return Target(server, f"s_{digest}")
     return None
+
+
+def files_name(target: Target) -> str:
+    """A file name of its own for the store `target` names: ``pg-<host>-<port>-<database>-<schema>-<digest>``, each
+    part reduced to letters, digits, ``_`` and ``.`` (a socket folder's slashes become ``_``) and the digest taken of
+    the exact values (two names that reduce alike stay apart). What the URL leaves out is what libpq would use:
+    PGHOST/PGPORT/PGDATABASE, else the local socket, 5432 and the user's name."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = {k: str(v) for k, v in conninfo_to_dict(target.url).items() if v is not None and v != ""}
+    host = info.get("host") or os.environ.get("PGHOST") or "local"
+    port = info.get("port") or os.environ.get("PGPORT") or "5432"
+    db = info.get("dbname") or os.environ.get("PGDATABASE") or info.get("user") or os.environ.get("PGUSER") or ""
+    exact = (host, port, db, target.schema)
+    digest = hashlib.sha1("\x00".join(exact).encode()).hexdigest()[:8]
+    parts = [re.sub(r"[^A-Za-z0-9_.]+", "_", p).strip("._")[:40] or "_" for p in exact]
+    return "-".join(["pg", *parts, digest])
 
 
 def _check_schema(name: str) -> str:

@@ -225,10 +225,13 @@ MIGRATIONS = ((aggregates.VERSION, _to_2), (3, _to_3))
 
 
 def store_path(given: str | Path) -> Path:
-    """Where a store keeps its files: the SQLite file's path; for a ``postgresql://`` URL, ``<schema>.postgresql``
-    (a name only) under TXIP_FILES_DIR or the data folder, its original files in ``<schema>-files/`` beside it."""
+    """Where a store keeps its files: the SQLite file's path; for a ``postgresql://`` URL, ``<name>.postgresql`` (a
+    name only, no file is made) under TXIP_FILES_DIR or the data folder, its original files in ``<name>-files/`` and
+    its job queue in ``<name>-jobs.sqlite`` beside it, `name` derived from the server, port, database and schema
+    (backend_pg.files_name): never those of ``txip.sqlite`` or of another PostgreSQL store."""
     if backend_pg.is_url(given):
-        return Path(os.environ.get("TXIP_FILES_DIR") or data_dir()) / f"{backend_pg.target_of(given).schema}.postgresql"
+        name = backend_pg.files_name(backend_pg.target_of(given))
+        return Path(os.environ.get("TXIP_FILES_DIR") or data_dir()) / f"{name}.postgresql"
     return Path(given)
 
 
@@ -439,6 +442,13 @@ class Store:
                 con, user, "boundaries", t("store.audit_boundaries", layer=layer, file=Path(file_path).name, n=len(gdf))
             )
         return import_id
+
+    def point_finder(self):
+        """What places records' points in the layers: PostGIS when this store is on PostgreSQL with it and
+        TXIP_POSTGIS_LOCATE=1 (store.postgis), else None: the Python path (locate.points.find_in_layers)."""
+        from txip_geo.store import postgis
+
+        return postgis.finder_for(self)
 
     # -- imports ----------------------------------------------------------------------------------------------
     def find_import(self, kind: str, sha: str, as_of: str) -> int | None:

@@ -90,7 +90,10 @@ def write_layer(
         before = _assignments(con)
         outline = boundaries.county_outline()
         store.relocate_all(
-            con, lambda df: locate_frame(df, load_gazetteer(), townships=towns, parks=parks, outline=outline)
+            con,
+            lambda df: locate_frame(
+                df, load_gazetteer(), townships=towns, parks=parks, outline=outline, finder=store.point_finder()
+            ),
         )
         after = _assignments(con)
         report.reassigned = {"records": len(after), "changed": sum(1 for k, v in after.items() if before.get(k) != v)}
