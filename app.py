@@ -40,25 +40,34 @@ st.session_state.setdefault("training_audience", DEFAULTS.training_audience)
 st.session_state.setdefault("transferred_handled", DEFAULTS.transferred_handled)
 st.session_state.setdefault("basemap", default_basemap())
 st.session_state.setdefault("baseline_date", date.fromisoformat(BASELINE))
+# The settings' widgets are drawn only while their expander is open (below); a widget's value would be dropped at the
+# end of a run that does not draw it, so each is kept as the session's own value on every run.
+for _key in ("long_years", "population_base", "training_audience", "transferred_handled", "baseline_date"):
+    st.session_state[_key] = st.session_state[_key]
 with st.sidebar:
     st.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")
-    with st.expander(t("settings.title"), expanded=False):
-        st.number_input(t("settings.long_years"), min_value=1, max_value=20, step=1, key="long_years")
-        st.radio(t("settings.population_base"), list(POPULATION_BASES), key="population_base", horizontal=True)
-        st.radio(
-            t("settings.training_audience"),
-            ["plan", "all"],
-            key="training_audience",
-            format_func=lambda v: t(f"settings.training_audience_{v}"),
-        )
-        st.checkbox(t("settings.transferred_handled"), key="transferred_handled")
-        st.date_input(
-            t("settings.baseline"),
-            key="baseline_date",
-            min_value=date(2015, 1, 1),
-            max_value=date(2030, 12, 31),
-            help=t("settings.baseline_help"),
-        )
+    # Closed, the expander holds nothing: a fresh browser then need not fetch and draw the number and date inputs
+    # (their modules, ≈15 requests, delayed every page's first render: docs/performance.md). Opening it reruns the
+    # page with them in it.
+    settings = st.expander(t("settings.title"), expanded=False, key="settings_open", on_change="rerun")
+    if settings.open:
+        with settings:
+            st.number_input(t("settings.long_years"), min_value=1, max_value=20, step=1, key="long_years")
+            st.radio(t("settings.population_base"), list(POPULATION_BASES), key="population_base", horizontal=True)
+            st.radio(
+                t("settings.training_audience"),
+                ["plan", "all"],
+                key="training_audience",
+                format_func=lambda v: t(f"settings.training_audience_{v}"),
+            )
+            st.checkbox(t("settings.transferred_handled"), key="transferred_handled")
+            st.date_input(
+                t("settings.baseline"),
+                key="baseline_date",
+                min_value=date(2015, 1, 1),
+                max_value=date(2030, 12, 31),
+                help=t("settings.baseline_help"),
+            )
 if unknown_path and user is not None:
     st.warning(t("nav.not_found", path=unknown_path))
 page.run()

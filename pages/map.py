@@ -33,45 +33,65 @@ if "map_init" not in st.session_state:
     st.session_state.unit_pick = code if code in gaz.by_code or code in gaz.park_by_code else ""
 
 # -- sidebar filters ----------------------------------------------------------------------------------------------
-with st.sidebar:
-    st.subheader(t("map.filters"))
-    st.selectbox(
-        t("map.indicator"), views.MAP_INDICATORS, key="indicator", format_func=lambda k: views.indicator_label(k)[0]
-    )
-    st.radio(
-        t("map.view"),
-        ["units", "parks"],
-        key="view",
-        horizontal=True,
-        format_func=lambda v: t("map.view_units") if v == "units" else t("map.view_parks"),
-    )
-    changed = change_ui.mode_control()  # 当前值 / 变化（基期→当前） (ui/change.py)
-    years = ref.patent_years()  # (first, last) application year, from the counts
-    year_range = None
-    if years and years[0] < years[1]:
-        lo, hi = years
-        year_range = st.slider(t("map.year_range"), lo, hi, (lo, hi), key="years")
-    elif years:  # one application year: a slider needs two ends, so the year is stated instead
-        st.caption(t("map.year_single", year=years[0]))
-    types = st.multiselect(
-        t("map.patent_types"),
-        ["invention", "utility", "design"],
-        key="ptypes",
-        placeholder=t("map.all"),
-        format_func=PATENT_TYPE_LABELS.get,
-    )
-    status = st.multiselect(
-        t("map.patent_status"),
-        ["valid", "pending", "invalid"],
-        key="pstatus",
-        placeholder=t("map.all"),
-        format_func=lambda s: t(f"page_map.status_{s}"),
-    )
-    st.caption(t("map.layers"))
-    show_ws = st.checkbox(t("map.layer_workstations"), value=True, key="lyr_ws")
-    show_cases = st.checkbox(t("map.layer_cases"), value=False, key="lyr_cases")
-    show_ent = st.checkbox(t("map.layer_enterprises"), value=False, key="lyr_ent")
-    zero_only = st.checkbox(t("map.layer_zero_only"), value=False, key="lyr_zero", disabled=not show_ent)
+# Their values are read from the session first and the widgets drawn after the map (`sidebar_filters`, at the end):
+# the map's element then reaches the browser before the sidebar's eleven widgets, whose rendering (and, in a fresh
+# browser, the fetching of their modules) no longer delays the map's first render (docs/performance.md). Where they
+# show is unchanged: the sidebar keeps its elements in the order they were sent to it.
+years = ref.patent_years()  # (first, last) application year, from the counts
+FILTER_DEFAULTS = {"ptypes": [], "pstatus": [], "lyr_ws": True, "lyr_cases": False, "lyr_ent": False, "lyr_zero": False}
+if years and years[0] < years[1]:
+    FILTER_DEFAULTS["years"] = years
+for _key, _value in FILTER_DEFAULTS.items():
+    st.session_state.setdefault(_key, _value)
+changed = change_ui.mode_value()  # 当前值 / 变化（基期→当前） (ui/change.py)
+year_range = st.session_state.years if years and years[0] < years[1] else None
+types, status = st.session_state.ptypes, st.session_state.pstatus
+show_ws, show_cases = st.session_state.lyr_ws, st.session_state.lyr_cases
+show_ent, zero_only = st.session_state.lyr_ent, st.session_state.lyr_zero
+
+
+def sidebar_filters() -> None:
+    """The sidebar's filters and layers (their values were read above, from the session)."""
+    with st.sidebar:
+        st.subheader(t("map.filters"))
+        st.selectbox(
+            t("map.indicator"),
+            views.MAP_INDICATORS,
+            key="indicator",
+            format_func=lambda k: views.indicator_label(k)[0],
+        )
+        st.radio(
+            t("map.view"),
+            ["units", "parks"],
+            key="view",
+            horizontal=True,
+            format_func=lambda v: t("map.view_units") if v == "units" else t("map.view_parks"),
+        )
+        change_ui.mode_control()
+        if years and years[0] < years[1]:
+            st.slider(t("map.year_range"), years[0], years[1], key="years")
+        elif years:  # one application year: a slider needs two ends, so the year is stated instead
+            st.caption(t("map.year_single", year=years[0]))
+        st.multiselect(
+            t("map.patent_types"),
+            ["invention", "utility", "design"],
+            key="ptypes",
+            placeholder=t("map.all"),
+            format_func=PATENT_TYPE_LABELS.get,
+        )
+        st.multiselect(
+            t("map.patent_status"),
+            ["valid", "pending", "invalid"],
+            key="pstatus",
+            placeholder=t("map.all"),
+            format_func=lambda s: t(f"page_map.status_{s}"),
+        )
+        st.caption(t("map.layers"))
+        st.checkbox(t("map.layer_workstations"), key="lyr_ws")
+        st.checkbox(t("map.layer_cases"), key="lyr_cases")
+        st.checkbox(t("map.layer_enterprises"), key="lyr_ent")
+        st.checkbox(t("map.layer_zero_only"), key="lyr_zero", disabled=not show_ent)
+
 
 filters = {}
 if year_range and (year_range[0] > years[0] or year_range[1] < years[1]):
@@ -294,3 +314,4 @@ def industry_mix(code: str, layer: str):
 
 
 map_and_panel()
+sidebar_filters()

@@ -16,10 +16,19 @@ from . import state, tables
 MODES = ("current", "change")
 
 
-def mode_control() -> bool:
-    """The map's display choice (当前值 / 变化（基期→当前）), kept in the URL as mode=change; True for 变化."""
+def mode_value() -> bool:
+    """The map's display choice (当前值 / 变化（基期→当前）), kept in the URL as mode=change; True for 变化. Read before
+    `mode_control` draws its widget (pages/map.py draws the sidebar after the map)."""
     if "map_mode" not in st.session_state:
         st.session_state.map_mode = "change" if state.query("mode") == "change" else "current"
+    on = st.session_state.map_mode == "change"
+    state.set_query(mode="change" if on else None)
+    return on
+
+
+def mode_control() -> bool:
+    """The widget of the map's display choice (after `mode_value`, or alone); True for 变化."""
+    on = mode_value()
     st.radio(
         t("change.mode"),
         MODES,
@@ -28,8 +37,6 @@ def mode_control() -> bool:
         format_func=lambda m: t(f"change.mode_{m}"),
         help=t("change.mode_help"),
     )
-    on = st.session_state.map_mode == "change"
-    state.set_query(mode="change" if on else None)
     return on
 
 
