@@ -85,11 +85,29 @@ def _norm_prefix(s: str) -> str | None:
     return f"{m[1]} {int(m[2])}" if m else None
 
 
+# Per table (by identity): prefix -> its industries. industries_of runs once per distinct code of a figure set (tens of
+# thousands after a large import); a scan of the whole table for each was most of classify's time.
+_PREFIX_INDEX: dict[int, tuple[tuple, dict[str, frozenset[str]]]] = {}
+
+
+def _prefix_index(table: tuple[Row, ...]) -> dict[str, frozenset[str]]:
+    hit = _PREFIX_INDEX.get(id(table))
+    if hit is None or hit[0] is not table:
+        index: dict[str, set[str]] = {}
+        for r in table:
+            index.setdefault(r.prefix, set()).add(r.industry)
+        hit = (table, {k: frozenset(v) for k, v in index.items()})
+        _PREFIX_INDEX[id(table)] = hit
+    return hit[1]
+
+
 def industries_of(code: str, table: tuple[Row, ...] | None = None) -> set[str]:
     """The industries of one normalised code: those of every prefix (class, subclass, main group) it starts with."""
-    table = table if table is not None else load_table()
-    sub, group = code[:4], code.split("/")[0]
-    return {r.industry for r in table if r.prefix in (code[:3], sub, group)}
+    index = _prefix_index(table if table is not None else load_table())
+    out: set[str] = set()
+    for prefix in {code[:3], code[:4], code.split("/")[0]}:
+        out |= index.get(prefix, frozenset())
+    return out
 
 
 @dataclass
