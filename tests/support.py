@@ -339,3 +339,24 @@ def wait_for_inline_map(page, timeout: float = 60_000) -> InlineMap:
         timeout=timeout,
     )
     return InlineMap(page)
+
+
+def square_layers() -> dict:
+    """Three square townships and a park for point-in-polygon tests: 延令 | 黄桥 side by side (shared edge at
+    120.10), 滨江 below both, a ring of no township inside the outline, park P02 inside 黄桥 touching nothing else."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    yanling, huangqiao, binjiang = "321283002", "321283100", "321283123"
+    towns = gpd.GeoDataFrame(
+        {"code": [yanling, huangqiao, binjiang]},
+        geometry=[
+            box(120.00, 32.10, 120.10, 32.20),
+            box(120.10, 32.10, 120.20, 32.20),
+            box(120.00, 32.00, 120.20, 32.10),
+        ],
+        crs="EPSG:4326",
+    )
+    parks = gpd.GeoDataFrame({"code": ["P02"]}, geometry=[box(120.15, 32.15, 120.18, 32.18)], crs="EPSG:4326")
+    outline = gpd.GeoDataFrame({"code": ["321283"]}, geometry=[box(119.95, 31.95, 120.25, 32.25)], crs="EPSG:4326")
+    return {"townships": towns, "parks": parks, "outline": outline}

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
+from support import square_layers
 
 from txip_geo.areas.datum import wgs84_to_gcj02
 from txip_geo.areas.gazetteer import load_gazetteer
@@ -42,18 +42,7 @@ def matcher(gaz):
 
 @pytest.fixture(scope="module")
 def layers():
-    towns = gpd.GeoDataFrame(
-        {"code": [YANLING, HUANGQIAO, BINJIANG]},
-        geometry=[
-            box(120.00, 32.10, 120.10, 32.20),
-            box(120.10, 32.10, 120.20, 32.20),
-            box(120.00, 32.00, 120.20, 32.10),
-        ],
-        crs="EPSG:4326",
-    )
-    parks = gpd.GeoDataFrame({"code": ["P02"]}, geometry=[box(120.15, 32.15, 120.18, 32.18)], crs="EPSG:4326")
-    outline = gpd.GeoDataFrame({"code": ["321283"]}, geometry=[box(119.95, 31.95, 120.25, 32.25)], crs="EPSG:4326")
-    return {"townships": towns, "parks": parks, "outline": outline}
+    return square_layers()
 
 
 def frame(layers, gaz, rows):

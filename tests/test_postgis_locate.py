@@ -5,12 +5,11 @@ assign_method (and the note) are the same, on a fixture of border, gap, outside 
 
 import uuid
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import box
+from support import square_layers
 
 from txip_geo.areas import boundaries
 from txip_geo.areas.gazetteer import load_gazetteer
@@ -46,18 +45,7 @@ def bundled():
 def small():
     """延令 | 黄桥 side by side (shared edge at 120.10), 滨江 below both, a ring of no township inside the outline,
     park P02 inside 黄桥 and touching nothing else."""
-    towns = gpd.GeoDataFrame(
-        {"code": [YANLING, HUANGQIAO, BINJIANG]},
-        geometry=[
-            box(120.00, 32.10, 120.10, 32.20),
-            box(120.10, 32.10, 120.20, 32.20),
-            box(120.00, 32.00, 120.20, 32.10),
-        ],
-        crs="EPSG:4326",
-    )
-    parks = gpd.GeoDataFrame({"code": ["P02"]}, geometry=[box(120.15, 32.15, 120.18, 32.18)], crs="EPSG:4326")
-    outline = gpd.GeoDataFrame({"code": ["321283"]}, geometry=[box(119.95, 31.95, 120.25, 32.25)], crs="EPSG:4326")
-    return {"townships": towns, "parks": parks, "outline": outline}
+    return square_layers()
 
 
 def border_points(layers: dict, seed: int, n_random: int) -> np.ndarray:

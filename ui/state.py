@@ -145,24 +145,24 @@ def _with_series(path: str, version: tuple, settings: Settings, baseline: str, p
     return replace(comp, series=_series(path, version, settings, baseline)) if series else comp
 
 
+def _comparison_args(overrides: dict) -> tuple:
+    """What a comparison is keyed on, read from the session: store, its state, settings, 基期, user kind."""
+    from . import auth as ui_auth
+
+    return (db_path(), store_version(store()), settings(**overrides), baseline(), ui_auth.can("see_personal"))
+
+
 def comparison(series: bool = False, **overrides):
     """Baseline → now (figures.baseline.compare) for the current settings and 基期, computed once per store state;
     `series`: with the dated goals' yearly series (slower: one count per year; cached on its own)."""
-    from . import auth as ui_auth
-
-    s = store()
-    args = (db_path(), store_version(s), settings(**overrides), baseline(), ui_auth.can("see_personal"))
-    return _with_series(*args, series)
+    return _with_series(*_comparison_args(overrides), series)
 
 
 def comparison_later(series: bool = False, **overrides):
     """comparison() as a callable for later: the session's settings and 基期 read now, the comparison computed (or
     taken from the cache) when it is called -- by a deferred download, which runs outside the script, where no
     session state can be read."""
-    from . import auth as ui_auth
-
-    s = store()
-    args = (db_path(), store_version(s), settings(**overrides), baseline(), ui_auth.can("see_personal"))
+    args = _comparison_args(overrides)
     return lambda: _with_series(*args, series)
 
 

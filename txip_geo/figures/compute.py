@@ -377,21 +377,26 @@ def patent_counts(p: pd.DataFrame, long_cut: str, by: str | None = None) -> pd.D
     return frame.groupby([*keys, "long"], dropna=False, sort=False).size().rename("n").reset_index()
 
 
+def _grouped(masks: dict, keys: pd.Series, weight: pd.Series | None = None) -> pd.DataFrame:
+    """Per key, for each named mask (None: every row), the rows where it holds -- or the sum of their `weight` --
+    in one grouping of the key and those columns alone (a missing mask value counts as false). Selecting the masked
+    rows of every column first cost most of a figure set's time. An area with none counts 0 here; area_table fills
+    every count to 0 anyway."""
+    cols = {}
+    for col, mask in masks.items():
+        held = None if mask is None else pd.Series(mask, index=keys.index).fillna(False).astype(bool)
+        if weight is None:
+            cols[col] = np.ones(len(keys), dtype="int64") if held is None else held.astype("int64")
+        else:
+            cols[col] = weight if held is None else weight.where(held, 0)
+    return pd.DataFrame(cols, index=keys.index).groupby(keys).sum()
+
+
 def _count(df: pd.DataFrame, by: str, mask=None, value: str | None = None) -> pd.Series:
-    """The records (or the sum of `value`) per `by` where `mask` holds. Groups only the key and the one column or
-    mask (a missing mask value counts as false): selecting the masked rows of every column first cost most of a
-    figure set's time. An area with none counts 0 here, where the rows' selection left it out; area_table fills
-    both to 0."""
+    """The records (or the sum of `value`) per `by` where `mask` holds (_grouped)."""
     if df.empty:
         return pd.Series(dtype=float)
-    keys = df[by]
-    keep = None if mask is None else pd.Series(mask, index=df.index).fillna(False).astype(bool)
-    if value:
-        v = df[value] if keep is None else df[value].where(keep)
-        return v.groupby(keys).sum()
-    if keep is None:
-        return keys.groupby(keys).size()
-    return keep.astype("int64").groupby(keys).sum()
+    return _grouped({"n": mask}, df[by], df[value] if value else None)["n"]
 
 
 # The enterprises of G08–G11 counted per area (area_table): metric -> the records' mask (the goals' own rule:
@@ -444,7 +449,7 @@ def area_table(
     p = recs["patents"]  # records, or their counts (Store.patent_counts with this as_of's long cut)
     if not p.empty:
         p = patent_counts(p, _years_before(as_of, s.long_years), by)
-        inv, valid, n = p["patent_type"] == "invention", p["status_code"] == "valid", p["n"]
+        inv, valid = p["patent_type"] == "invention", p["status_code"] == "valid"
         masks = {
             "patents": None,
             "invention_patents": inv,
@@ -454,9 +459,7 @@ def area_table(
             "invention_patents_valid": inv & valid,
             "invention_patents_long": inv & valid & p["long"],
         }
-        # One grouping for the seven (an area with none of a kind counts 0, as every count is filled below).
-        sums = pd.DataFrame({col: n if m is None else n.where(m, 0) for col, m in masks.items()}).groupby(p[by]).sum()
-        out = out.join(sums)
+        out = out.join(_grouped(masks, p[by], p["n"]))  # the seven in one grouping
     tm = recs["trademarks"]
     if not tm.empty:
         out["trademarks"] = _count(tm, by, tm["status_code"] == "valid")
@@ -521,7 +524,7 @@ def _enterprise_counts(out: pd.DataFrame, e: pd.DataFrame, by: str) -> None:
     """The enterprise tier's counts per area, in place: 规上, 高企, 贯标备案高企, the 消零 targets, G08–G11's flags."""
     a, h = e["above_scale"] == 1, e["high_tech"] == 1
     masks = {
-        "enterprises": pd.Series(True, index=e.index),
+        "enterprises": None,
         "above_scale": a,
         "high_tech": h,
         "high_tech_gb_filed": h & (e["gb_filed"] == 1),
@@ -530,8 +533,7 @@ def _enterprise_counts(out: pd.DataFrame, e: pd.DataFrame, by: str) -> None:
         "zero_trademark_above_scale": a & (e["trademarks_held"] == 0),
         **{col: mask(e) for col, mask in FLAG_METRICS.items()},
     }
-    # One grouping for all of them (an area with none of a kind counts 0, as area_table fills every count).
-    sums = pd.DataFrame(masks).fillna(False).astype("int64").groupby(e[by]).sum()
+    sums = _grouped(masks, e[by])  # all of them in one grouping
     for col in masks:
         out[col] = sums[col]
 
