@@ -281,6 +281,12 @@ class AddressMatcher:
             self._cache[text] = loc
         return loc
 
+    def remember(self, texts, locations) -> None:
+        """Keep the Locations of normalised texts found elsewhere (locate.address_batch) for later :meth:`match`."""
+        if len(self._cache) + len(texts) > 500_000:
+            self._cache.clear()
+        self._cache.update(zip(texts, locations))
+
     def rests_on_old_name(self, address) -> bool:
         """Whether the address is placed by sourced old names alone (its note then describes the old name)."""
         text = normalise_text(address)
@@ -312,7 +318,13 @@ class AddressMatcher:
     def _match(self, text: str) -> Location:
         if not text:
             return Location("", "", "unassigned", NOTE_EMPTY)
-        hits = self._hits(without_brackets(text))  # 泰兴（经济）开发区, 黄桥[镇]: brackets separate nothing
+        return self._decide(
+            self._hits(without_brackets(text))
+        )  # 泰兴（经济）开发区, 黄桥[镇]: brackets separate nothing
+
+    def _decide(self, hits: list[_Hit]) -> Location:
+        """The rules on a non-empty address's hits. What it reads of them: each hit's term and matched text, in
+        order, and whether it starts where the one before it ends (an outside chain); nothing else of the text."""
         outside = self._outside(hits)
         if outside is not None:
             return outside

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from txip_geo.areas.gazetteer import Gazetteer
+from txip_geo.locate.address_batch import locate_addresses
 from txip_geo.locate.decide import Decider
 from txip_geo.locate.location import OUTPUT_COLUMNS, Location
 from txip_geo.locate.points import (
@@ -24,21 +25,31 @@ from txip_geo.locate.points import (
     prepare_layer,
     prepare_outline,
 )
-from txip_geo.locate.text import clean_code, normalise_text
+from txip_geo.locate.text import clean_code, normalise_many, normalise_text
 
 __all__ = ["Locator", "locate_frame", "locate_one"]
 
 
-def _factorize(df: pd.DataFrame, col: str, clean) -> tuple[np.ndarray, list[str]]:
-    """Codes per row and the cleaned distinct values ('' for missing); equal cleaned values share a code."""
+def _distinct(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Codes of the values and the distinct values, in order of first appearance (pd.factorize's order)."""
+    index = dict.fromkeys(values)
+    for i, k in enumerate(index):
+        index[k] = i
+    return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values)), list(index)
+
+
+def _factorize(df: pd.DataFrame, col: str, clean=None, clean_many=None) -> tuple[np.ndarray, list[str]]:
+    """Codes per row and the cleaned distinct values ('' for missing); equal cleaned values share a code. The
+    distinct raw values are cleaned one by one (`clean`) or all at once (`clean_many`)."""
     n = len(df)
     if col not in df.columns:
         return np.zeros(n, dtype=np.int64), [""]
     codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
-    cleaned = [clean(v) for v in uniques] + [""]
+    raw = uniques.tolist()
+    cleaned = (clean_many(raw) if clean_many is not None else [clean(v) for v in raw]) + [""]
     codes = np.where(codes < 0, len(cleaned) - 1, codes)
-    final, distinct = pd.factorize(pd.Series(cleaned, dtype=object))
-    return final[codes].astype(np.int64), [str(v) for v in distinct]
+    final, distinct = _distinct(cleaned)
+    return final[codes], distinct
 
 
 def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -101,13 +112,15 @@ class Locator:
         n = len(df)
         if n == 0:
             return pd.DataFrame({c: pd.Series([], dtype=object) for c in OUTPUT_COLUMNS}, index=df.index)
-        towns, park_layer, outline_geom, decider = self.towns, self.parks, self.outline, self.decider
+        towns, park_layer, outline_geom = self.towns, self.parks, self.outline
 
         ac, ac_vals = _factorize(df, "area_code", self._clean(clean_code))
         an, an_vals = _factorize(df, "area_name", self._clean(clean_code))
-        pn, pn_vals = _factorize(df, "park_name", self._clean(normalise_text))
-        ad, ad_vals = _factorize(df, "address", self._clean(normalise_text))
-        dc, dc_vals = _factorize(df, "datum", self._clean(normalise_text))
+        pn, pn_vals = _factorize(df, "park_name", clean_many=normalise_many)
+        ad, ad_vals = _factorize(df, "address", clean_many=normalise_many)
+        dc, dc_vals = _factorize(df, "datum", clean_many=normalise_many)
+        # Every distinct address located at once: its Location is a_locs[a_codes[c]] (txip_geo.locate.address_batch).
+        a_codes, a_locs = locate_addresses(self.decider.matcher, ad_vals)
 
         lon, lat = _numbers(df, "lon"), _numbers(df, "lat")
         state, t_idx, p_idx = locate_points(lon, lat, dc, dc_vals, towns, park_layer, outline_geom, self.finder)
@@ -116,74 +129,87 @@ class Locator:
         is_gcj = np.array([d == ("GCJ02", True) for d in datums] + [False])
         dkey = np.where(state == PT_UNIT, 1 + is_gcj[dc], np.where(state == PT_BAD_DATUM, 3 + dc, 0))
 
-        # A row whose point falls in a township takes its unit from the point; its address can only add a park.
-        # Such rows share one representative address per park code, which keeps the distinct inputs few.
+        # decide() reads an address only through its Location: rows are keyed by that (aloc), not by the text. A row
+        # whose point falls in a township takes its unit from the point; its address can only add a park: such rows
+        # share one Location per park code, which keeps the distinct inputs few.
+        aloc = a_codes[ad]
         in_unit = state == PT_UNIT
         if in_unit.any():
-            remap = np.arange(len(ad_vals))
-            rep: dict[str, int] = {}
-            for c in np.unique(ad[in_unit]):
-                remap[c] = rep.setdefault(decider.matcher.match(ad_vals[c]).park_code, c)
-            ad = np.where(in_unit, remap[ad], ad)
+            _, rep, which = np.unique(_column(a_locs, "park_code"), return_index=True, return_inverse=True)
+            aloc = np.where(in_unit, rep[which.reshape(-1)][aloc], aloc)
 
         key = ac
-        for other in (an, pn, ad, state.astype(np.int64), t_idx + 1, p_idx + 1, dkey):
+        for other in (an, pn, aloc, state.astype(np.int64), t_idx + 1, p_idx + 1, dkey):
             key = _combine(key, other)
         _, first, inv = np.unique(key, return_index=True, return_inverse=True)
 
         # decide()'s arguments for each distinct input, column by column: the four texts and the point's fields.
         st = state[first]
-        t_first, p_first = t_idx[first], p_idx[first]
-
-        def layer_fields(layer: Layer | None, idx: np.ndarray) -> tuple[list, list]:
-            if layer is None:
-                return [""] * len(idx), [False] * len(idx)
-            hit = idx >= 0
-            pos = np.where(hit, idx, 0)
-            return (
-                np.where(hit, layer.codes[pos] if len(layer.codes) else "", "").tolist(),
-                (hit & layer.schematic[pos]).tolist() if len(layer.codes) else [False] * len(idx),
-            )
-
-        units, unit_sch = layer_fields(towns, t_first)
-        park_codes, park_sch = layer_fields(park_layer, p_first)
+        units, unit_sch = _layer_fields(towns, t_idx[first])
+        park_codes, park_sch = _layer_fields(park_layer, p_idx[first])
         datum_names = np.array([d[0] for d in datums] + [""], dtype=object)
-        datum_col = np.where((st == PT_UNIT) | (st == PT_BAD_DATUM), datum_names[dc[first]], "").tolist()
+        datum_col = np.where((st == PT_UNIT) | (st == PT_BAD_DATUM), datum_names[dc[first]], "")
 
-        def texts(vals: list[str], codes: np.ndarray) -> list[str]:
-            return np.array(vals, dtype=object)[codes[first]].tolist()
+        # Only an address (no code, name or park field, no coordinates): the decision is the address matcher's own
+        # (Decider._by_address with nothing found before it), taken from the batch.
+        only_address = (st == PT_NONE) & (ac[first] == _index_of(ac_vals, "")) & (an[first] == _index_of(an_vals, ""))
+        only_address &= (pn[first] == _index_of(pn_vals, "")) & (park_codes == "")
+        outcome = np.empty(len(first), dtype=np.int64)
+        outcome[only_address] = aloc[first][only_address]
+        rest = np.flatnonzero(~only_address)
+        outcomes = [(x.unit_code, x.park_code, x.method, x.note) for x in a_locs]
+        if len(rest):
+            args = [np.array(v, dtype=object)[c[first][rest]] for v, c in ((ac_vals, ac), (an_vals, an), (pn_vals, pn))]
+            texts = np.array(ad_vals, dtype=object)[ad[first][rest]]  # an address with the row's Location
+            self.decider.matcher.remember(texts, _table(a_locs)[a_codes[ad[first][rest]]])
+            args += [texts, st[rest], units[rest], park_codes[rest]]
+            args += [unit_sch[rest], datum_col[rest], park_sch[rest]]
+            outcome[rest] = len(outcomes) + np.arange(len(rest))
+            outcomes += self._decide_each(zip(*(a.tolist() for a in args)))
+        rows = outcome[inv.reshape(-1)]
+        cols = {
+            c: pd.Series(np.array(v, dtype=object)[rows], index=df.index, dtype=object)
+            for c, v in zip(OUTPUT_COLUMNS, zip(*outcomes))
+        }
+        return pd.DataFrame(cols, index=df.index)
 
-        decided, limit, match = self._decided, self.CACHE_LIMIT, decider.matcher.match_normalised
-        results = []
-        for args in zip(
-            texts(ac_vals, ac),
-            texts(an_vals, an),
-            texts(pn_vals, pn),
-            texts(ad_vals, ad),
-            st.tolist(),
-            units,
-            park_codes,
-            unit_sch,
-            datum_col,
-            park_sch,
-        ):
-            if args[4] == PT_NONE and not (args[0] or args[1] or args[2] or args[6]):
-                # Only an address (no code, name or park field, no coordinates): the decision is the address
-                # matcher's own (Decider._by_address with nothing found before it), which caches it.
-                x = match(args[3])
-                results.append((x.unit_code, x.park_code, x.method, x.note))
-                continue
+    def _decide_each(self, inputs) -> list[tuple[str, str, str, str]]:
+        """decide() on each distinct input (the point as its fields), cached for the file's later chunks."""
+        decided, limit, decider = self._decided, self.CACHE_LIMIT, self.decider
+        out = []
+        for args in inputs:
             loc = decided.get(args)
             if loc is None:
                 if len(decided) > limit:
                     decided.clear()
                 x = decider.decide(*args[:4], Point(*args[4:]))
                 loc = decided[args] = (x.unit_code, x.park_code, x.method, x.note)
-            results.append(loc)
-        inv = inv.reshape(-1)
-        values = dict(zip(OUTPUT_COLUMNS, zip(*results)))
-        cols = {c: pd.Series(np.array(v, dtype=object)[inv], index=df.index, dtype=object) for c, v in values.items()}
-        return pd.DataFrame(cols, index=df.index)
+            out.append(loc)
+        return out
+
+
+def _table(locations: list[Location]) -> np.ndarray:
+    out = np.empty(len(locations), dtype=object)
+    out[:] = locations
+    return out
+
+
+def _column(locations: list[Location], field: str) -> np.ndarray:
+    return np.array([getattr(x, field) for x in locations], dtype=object)
+
+
+def _index_of(values: list[str], value: str) -> int:
+    """The code of `value` among the distinct values (-1 when absent)."""
+    return values.index(value) if value in values else -1
+
+
+def _layer_fields(layer: Layer | None, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The polygon's code ('' for none) and whether it is schematic, per point index (-1: none)."""
+    if layer is None or not len(layer.codes):
+        return np.full(len(idx), "", dtype=object), np.zeros(len(idx), dtype=bool)
+    hit = idx >= 0
+    pos = np.where(hit, idx, 0)
+    return np.where(hit, layer.codes[pos], "").astype(object), hit & layer.schematic[pos]
 
 
 def _or_bundled(layer, name: str):

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["normalise_text", "clean_code", "BRACKETS", "without_brackets"]
+__all__ = ["normalise_text", "normalise_many", "clean_code", "BRACKETS", "without_brackets"]
 
 _FOLD = {chr(0xFF01 + i): chr(0x21 + i) for i in range(94)}  # full-width ASCII -> half-width
 _FOLD.update({"\u2014": "-", "\u2013": "-", "\u2010": "-", "\u2012": "-", "\u2212": "-", "\u2015": "-"})
@@ -40,7 +40,35 @@ def normalise_text(text) -> str:
     t = str(text)
     if _NEEDS_WORK.search(t) is not None:
         t = t.translate(_FOLD_TABLE).translate(_SPACES)
-    return "" if t.lower() in ("nan", "none", "null", "<na>", "nat") else t
+    return "" if t.lower() in _MISSING else t
+
+
+_MISSING = ("nan", "none", "null", "<na>", "nat")
+_SEP = "\x00"
+
+
+def normalise_many(values) -> list[str]:
+    """``[normalise_text(v) for v in values]``, with Python work only for the texts that need some: the texts are
+    joined and searched at once for a character to fold or drop, and only texts of a missing word's length are
+    compared with the missing words."""
+    values = list(values)
+    try:
+        joined = _SEP.join(values)
+    except TypeError:  # not all texts (None, NaN, numbers): one by one
+        return [normalise_text(v) for v in values]
+    if joined.count(_SEP) != len(values) - 1:
+        return [normalise_text(v) for v in values]
+    out = [str(v) for v in values] if any(type(v) is not str for v in values) else values
+    lens = np.fromiter(map(len, out), dtype=np.int64, count=len(out))
+    todo = np.zeros(len(out), dtype=bool)
+    if _NEEDS_WORK.search(joined) is not None:
+        starts = np.cumsum(lens + 1) - (lens + 1)
+        at = np.fromiter((m.start() for m in _NEEDS_WORK.finditer(joined)), dtype=np.int64)
+        todo[np.searchsorted(starts, at, side="right") - 1] = True
+    todo |= (lens >= 3) & (lens <= 4)  # the length of a missing word ('nan' … '<na>')
+    for i in np.flatnonzero(todo).tolist():
+        out[i] = normalise_text(out[i])
+    return out
 
 
 def clean_code(value) -> str:
