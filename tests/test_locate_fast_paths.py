@@ -17,7 +17,7 @@ from txip_geo.locate.address import AddressMatcher
 from txip_geo.locate.decide import Decider
 from txip_geo.locate.frame import Locator
 from txip_geo.locate.points import Point
-from txip_geo.locate.text import _FOLD_TABLE, _SPACES, BRACKETS, normalise_text, without_brackets
+from txip_geo.locate.text import _FOLD_TABLE, _SPACES, BRACKETS, normalise_many, normalise_text, without_brackets
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,87 @@ def test_an_address_only_row_is_decided_as_the_full_decision_decides_it(addresse
     methods = set(got["assign_method"])
     assert {"address", "unassigned", "outside"} <= methods  # the fast path met every kind of answer
     assert np.all(got.index == frame.index)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [
+            "泰兴市黄桥镇1号",
+            "泰兴市　黄桥镇 １号",
+            "ＡＢＣ－１２３",
+            "",
+            "nan",
+            "NaN",
+            " none ",
+            "ｎａｎ",
+            "<NA>",
+            "NaT",
+            "null",
+        ],
+        ["nan1", "abc", "abcd", "a b", "普通文字", "—–‐‒−―", "a\tb\r\nc\u00a0d\u200be\ufeff"],
+        [None, float("nan"), 321283002, 3.5, "泰兴 市", pd.NA],  # not all texts: one by one
+        ["a\x00b", "c"],  # the separator in a text
+        [np.str_("ｎａｎ"), np.str_("泰兴市")],
+        [],
+    ],
+)
+def test_normalising_many_is_normalising_each(values):
+    assert normalise_many(values) == [normalise_text(v) for v in values]
+
+
+def _chunks_rows(n: int, seed: int) -> pd.DataFrame:
+    """Rows mixing every source: generated addresses (many per Location), codes, names, park names, points in and
+    out of the square townships, unknown datums."""
+    rnd = random.Random(seed)
+    addresses = list(generate.patent_frame(1500, seed=seed)["地址"]) + ["", "泰兴经济开发区", "如皋市城北街道", None]
+    pick = rnd.choice
+    rows = []
+    for _ in range(n):
+        lon, lat = pick(
+            [(None, None), (120.05, 32.15), (120.16, 32.16), (120.12, 32.05), (120.22, 32.22), (121.5, 31.2)]
+        )
+        rows.append(
+            {
+                "area_code": pick([None] * 8 + ["321283100", "P03", "999"]),
+                "area_name": pick([None] * 8 + ["延令街道", "横垛镇", "泰兴高新区"]),
+                "park_name": pick([None] * 8 + ["黄桥开发区", "某园区"]),
+                "address": pick(addresses),
+                "lon": lon if rnd.random() < 0.5 else None,
+                "lat": lat,
+                "datum": pick([None, "WGS84", "GCJ-02", "百度"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_a_files_chunks_are_decided_as_each_row_alone():
+    from support import square_layers
+
+    from txip_geo.locate.points import point_one, prepare_layer, prepare_outline
+    from txip_geo.locate.text import clean_code
+
+    gaz, layers = load_gazetteer(), square_layers()
+    df = _chunks_rows(3000, seed=21)
+    locator = Locator(gaz, **layers)
+    got = pd.concat([locator.frame(df.iloc[a : a + 1000]) for a in range(0, len(df), 1000)])
+    towns, parks = prepare_layer(layers["townships"]), prepare_layer(layers["parks"])
+    outline = prepare_outline(layers["outline"])
+    decider = Decider(gaz)
+    want = []
+    for r in df.itertuples(index=False):
+        pt = point_one(r.lon, r.lat, normalise_text(r.datum), towns, parks, outline)
+        want.append(
+            decider.decide(
+                clean_code(r.area_code),
+                clean_code(r.area_name),
+                normalise_text(r.park_name),
+                normalise_text(r.address),
+                pt,
+            )
+        )
+    assert got["unit_code"].tolist() == [w.unit_code for w in want]
+    assert got["park_code"].tolist() == [w.park_code for w in want]
+    assert got["assign_method"].tolist() == [w.method for w in want]
+    assert got["assign_note"].tolist() == [w.note for w in want]
+    assert set(got["assign_method"]) == {"code", "point", "address", "park", "unassigned", "outside"}
