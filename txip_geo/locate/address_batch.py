@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain
 
 import ahocorasick
 import numpy as np
@@ -128,11 +129,10 @@ def _rejected(lex: _Lexicon, joined: str, idx: np.ndarray, end: np.ndarray) -> n
     c1, c2, c3 = cp[e], cp[e + 1], cp[e + 2]
     c2 = np.where(c1 == 0, 0, c2)  # the rest stops where the text does
     c3 = np.where(c2 == 0, 0, c3)
-    keys, inv = np.unique((c1 << 42) | (c2 << 21) | c3, return_inverse=True)
+    inv, keys = pd.factorize((c1 << 42) | (c2 << 21) | c3)
     rests = [_rest(k) for k in keys.tolist()]
     place = np.array([_followed_by_place_suffix(r, 0) for r in rests], dtype=bool)
     road = np.array([_followed_by_road(r, 0) for r in rests], dtype=bool)
-    inv = inv.reshape(-1)
     reject[check] = np.where(sc[check], place[inv], road[inv])
     return reject
 
@@ -176,19 +176,24 @@ def _scan(lex: _Lexicon, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
     joined = _SEP.join(texts)
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     starts = np.cumsum(lens + 1) - (lens + 1)
-    found = np.array(list(lex.automaton.iter(joined)), dtype=np.int64).reshape(-1, 2)
+    found = np.fromiter(chain.from_iterable(lex.automaton.iter(joined)), dtype=np.int64).reshape(-1, 2)
     if not len(found):
         return empty, empty, empty, empty
     idx = found[:, 1]
     end = found[:, 0] + 1
-    start = end - lex.length[idx]
+    length = lex.length[idx]
+    start = end - length
     keep = ~_rejected(lex, joined, idx, end)
-    start, end, idx = start[keep], end[keep], idx[keep]
-    order = np.lexsort((-lex.length[idx], start))  # by start, the longest first
-    start, end, idx = start[order], end[order], idx[order]
-    first = np.ones(len(start), dtype=bool)
-    first[1:] = start[1:] != start[:-1]  # the longest acceptable term at each start
-    start, end, idx = start[first], end[first], idx[first]
+    start, length, idx = start[keep], length[keep], idx[keep]
+    # The longest acceptable term at each start (one term per start and length: the same text), by position:
+    # no sort, the positions of the joined text are the order.
+    best = np.zeros(len(joined) + 1, dtype=np.int64)
+    np.maximum.at(best, start, length)
+    win = length == best[start]
+    term_at = np.zeros(len(joined) + 1, dtype=np.int64)
+    term_at[start[win]] = idx[win]
+    start = np.flatnonzero(best)
+    end, idx = start + best[start], term_at[start]
     tix = np.searchsorted(starts, start, side="right") - 1
     return _settle_overlaps(start, end, idx, tix)
 
@@ -209,9 +214,12 @@ def _signatures(start, end, idx, tix, n: int) -> tuple[np.ndarray, list[list[tup
         matrix = np.full((n, max(width, 1)), -1, dtype=np.int64)
         pos = np.arange(len(start)) - (np.cumsum(counts) - counts)[tix]
         matrix[tix, pos] = code
-        rows, sig_of = np.unique(matrix, axis=0, return_inverse=True)
-        uniq = [tuple(r[r >= 0].tolist()) for r in rows]
-    return np.asarray(sig_of).reshape(-1), [[(c >> 1, bool(c & 1)) for c in key] for key in uniq]
+        sig_of = np.zeros(n, dtype=np.int64)
+        for col in matrix.T:  # the rows told apart column by column (hashing, no sort)
+            sig_of, _ = pd.factorize(sig_of * (int(col.max()) + 2) + (col + 1))
+        first = np.flatnonzero(np.r_[True, sig_of[1:] > np.maximum.accumulate(sig_of)[:-1]])
+        uniq = [tuple(r[r >= 0].tolist()) for r in matrix[first]]
+    return sig_of, [[(c >> 1, bool(c & 1)) for c in key] for key in uniq]
 
 
 def _factorize_tuples(keys: list[tuple]) -> tuple[np.ndarray, list[tuple]]:

@@ -140,7 +140,8 @@ class Locator:
 
         key = ac
         for other in (an, pn, aloc, state.astype(np.int64), t_idx + 1, p_idx + 1, dkey):
-            key = _combine(key, other)
+            if other.min() != other.max():  # a column with one value (an empty field, no points) splits nothing
+                key = _combine(key, other)
         _, first, inv = np.unique(key, return_index=True, return_inverse=True)
 
         # decide()'s arguments for each distinct input, column by column: the four texts and the point's fields.

@@ -58,7 +58,7 @@ def normalise_many(values) -> list[str]:
         return [normalise_text(v) for v in values]
     if joined.count(_SEP) != len(values) - 1:
         return [normalise_text(v) for v in values]
-    out = [str(v) for v in values] if any(type(v) is not str for v in values) else values
+    out = values if set(map(type, values)) == {str} else [str(v) for v in values]
     lens = np.fromiter(map(len, out), dtype=np.int64, count=len(out))
     todo = np.zeros(len(out), dtype=bool)
     if _NEEDS_WORK.search(joined) is not None:
