@@ -8,9 +8,9 @@ Three steps, each a few passes of C code over all the texts joined by a separato
    text: 泰兴市黄桥镇光明路12号 and …234号 are one text to the rule. A generated or real export's tens of thousands of
    addresses reduce to a few thousand texts.
 2. *Scan*: one Aho–Corasick pass over the reduced texts finds every term; the context tests (a place or road word
-   after the term) run once per distinct kind of context (the three characters after the term), the longest
-   acceptable term per start is kept, and overlaps are settled longest-first (in Python only for the texts that have
-   any), all in numpy.
+   after the term) run once per distinct context (the three characters after the term), the longest acceptable term
+   per start is kept (by position in numpy: no sort), and overlaps are settled longest-first (in Python only for the
+   texts that have any).
 3. *Decide* once per distinct *signature*, what the rules read of the hits (:meth:`AddressMatcher._decide`): the terms
    in order and whether each starts where the one before it ends. Tens of thousands of addresses have a few hundred.
 """
@@ -124,9 +124,9 @@ def _rejected(lex: _Lexicon, joined: str, idx: np.ndarray, end: np.ndarray) -> n
     check = sc | pk
     if not check.any():
         return reject
-    cp = np.frombuffer((joined + _SEP * 3).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    cp = np.frombuffer((joined + _SEP * 3).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     e = end[check]
-    c1, c2, c3 = cp[e], cp[e + 1], cp[e + 2]
+    c1, c2, c3 = (cp[e + k].astype(np.int64) for k in range(3))
     c2 = np.where(c1 == 0, 0, c2)  # the rest stops where the text does
     c3 = np.where(c2 == 0, 0, c3)
     inv, keys = pd.factorize((c1 << 42) | (c2 << 21) | c3)
@@ -187,13 +187,13 @@ def _scan(lex: _Lexicon, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
     start, length, idx = start[keep], length[keep], idx[keep]
     # The longest acceptable term at each start (one term per start and length: the same text), by position:
     # no sort, the positions of the joined text are the order.
-    best = np.zeros(len(joined) + 1, dtype=np.int64)
-    np.maximum.at(best, start, length)
+    best = np.zeros(len(joined) + 1, dtype=np.int32)
+    np.maximum.at(best, start, length.astype(np.int32))
     win = length == best[start]
-    term_at = np.zeros(len(joined) + 1, dtype=np.int64)
+    term_at = np.zeros(len(joined) + 1, dtype=np.int32)
     term_at[start[win]] = idx[win]
     start = np.flatnonzero(best)
-    end, idx = start + best[start], term_at[start]
+    end, idx = start + best[start], term_at[start].astype(np.int64)
     tix = np.searchsorted(starts, start, side="right") - 1
     return _settle_overlaps(start, end, idx, tix)
 
