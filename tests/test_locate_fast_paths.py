@@ -143,7 +143,15 @@ def _chunks_rows(n: int, seed: int) -> pd.DataFrame:
     """Rows mixing every source: generated addresses (many per Location), codes, names, park names, points in and
     out of the square townships, unknown datums."""
     rnd = random.Random(seed)
-    addresses = list(generate.patent_frame(1500, seed=seed)["地址"]) + ["", "泰兴经济开发区", "如皋市城北街道", None]
+    addresses = list(generate.patent_frame(1500, seed=seed)["地址"]) + [
+        "",
+        "泰兴经济开发区",
+        "如皋市城北街道",
+        None,
+        "泰兴市 黄桥镇1号",
+        "泰兴市黄桥镇1号",
+        "nan",
+    ]
     pick = rnd.choice
     rows = []
     for _ in range(n):

@@ -46,7 +46,11 @@ def _factorize(df: pd.DataFrame, col: str, clean=None, clean_many=None) -> tuple
         return np.zeros(n, dtype=np.int64), [""]
     codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
     raw = uniques.tolist()
-    cleaned = (clean_many(raw) if clean_many is not None else [clean(v) for v in raw]) + [""]
+    cleaned = clean_many(raw) if clean_many is not None else [clean(v) for v in raw]
+    if cleaned == raw:  # nothing cleaned away (the usual case): the cleaned texts are still distinct
+        missing = cleaned.index("") if "" in cleaned else len(cleaned)
+        return np.where(codes < 0, missing, codes).astype(np.int64), cleaned + [""] * (missing == len(cleaned))
+    cleaned.append("")
     codes = np.where(codes < 0, len(cleaned) - 1, codes)
     final, distinct = _distinct(cleaned)
     return final[codes], distinct
