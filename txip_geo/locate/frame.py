@@ -1,8 +1,10 @@
 """The frame and one-record API: :func:`locate_frame` and :class:`Locator` (a file's chunks), :func:`locate_one`.
 
-A frame is located by its distinct inputs: each column is cleaned once per distinct value, the points are located
-vectorised (txip_geo.locate.points), and the decision (txip_geo.locate.decide) runs once per distinct combination of
-the texts and what the point says; the result is spread back over the rows."""
+A frame is located by its distinct inputs: each column is cleaned once per distinct value (the text columns all at
+once), the points are located vectorised (txip_geo.locate.points), every distinct address at once
+(txip_geo.locate.address_batch), and the decision (txip_geo.locate.decide) runs once per distinct combination of the
+code, name and park texts, the address's Location and what the point says (a row with only an address takes the
+address's Location); the result is spread back over the rows."""
 
 from __future__ import annotations
 
@@ -86,8 +88,9 @@ def locate_frame(
 
 
 class Locator:
-    """:func:`locate_frame` for the chunks of one file: the layers are prepared once, and each distinct input is
-    cleaned and decided once for all chunks (caches bounded like the address matcher's). Same result per row."""
+    """:func:`locate_frame` for the chunks of one file: the layers are prepared once, and each distinct code or name
+    is cleaned and each distinct input decided once for all chunks (caches bounded like the address matcher's); the
+    text columns and the addresses are done per chunk, all at once. Same result per row."""
 
     CACHE_LIMIT = 500_000
 
