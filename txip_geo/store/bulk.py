@@ -6,8 +6,9 @@ for SQLite's own insert into the indexed record table. Here a slice of records g
 ADBC SQLite driver (adbc-driver-sqlite: C code binds the Arrow columns) into a scratch database file; the store's
 own connection loads that file's bytes as an in-memory schema (``deserialize``) and one ``INSERT … SELECT`` copies
 the rows into the record table, inside the import's transaction: a failed import rolls back as before, and the
-scratch file is deleted as soon as it is read. Measured on the same 100,000-row chunk: 0.65-0.9 s CPU instead of
-1.2-1.6 s (docs/performance.md, "Import, fourth round").
+scratch file is deleted as soon as it is read. Measured on the same 100,000-row chunk: 0.60-0.84 s CPU instead of
+1.22-1.79 s (docs/performance.md, "Import, fourth round"); what is left is SQLite's own insert into the indexed
+record table and the driver's write of the scratch copy.
 
 Why `deserialize` and not ATTACH of the scratch file: a transaction keeps its read lock on an attached file until
 COMMIT (so the next chunk could not rewrite it), a database cannot be detached inside a transaction, and a connection
