@@ -166,6 +166,23 @@ def test_an_import_stores_the_same_rows_either_way(tmp_path, patents_csv, monkey
     assert any(v is None for row in patents for v in row) and any("泰兴市" in str(v) for v in patents[0])
 
 
+def failing_third_write(monkeypatch, scratch: Path, error: BaseException) -> list:
+    """The ADBC driver's third scratch write raises `error` (its scratch file exists then); the calls made."""
+    real, calls = bulk._adbc.connect, []
+
+    def connect(path, **kw):
+        calls.append(path)
+        assert Path(path).parent == scratch and Path(path).exists()
+        if len(calls) == 3:
+            raise error
+        return real(path, **kw)
+
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(bulk, "ROWS", 400)
+    monkeypatch.setattr(bulk._adbc, "connect", connect)
+    return calls
+
+
 @pytest.mark.sqlite_only("the SQLite record insert's scratch files")
 def test_an_import_failing_midway_leaves_the_store_and_no_scratch_file(tmp_path, patents_csv, monkeypatch):
     store = Store(tmp_path / "s" / "txip.sqlite")
@@ -173,25 +190,29 @@ def test_an_import_failing_midway_leaves_the_store_and_no_scratch_file(tmp_path,
     before, files_before = store_content(store.path), sorted(store.files_dir.iterdir())
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    monkeypatch.setattr(bulk, "ROWS", 400)
-    real, calls = bulk._adbc.connect, []
-
-    def failing(path, **kw):  # the third slice's scratch file exists when its write fails
-        calls.append(path)
-        assert Path(path).parent == scratch and Path(path).exists()
-        if len(calls) == 3:
-            raise OSError(28, "No space left on device")
-        return real(path, **kw)
-
-    monkeypatch.setattr(bulk._adbc, "connect", failing)
-    with pytest.raises(OSError, match="No space left"):
+    calls = failing_third_write(monkeypatch, scratch, MemoryError("scratch"))
+    with pytest.raises(MemoryError):
         import_file(store, "patents", patents_csv, as_of="2026-10-31", user="t", chunk_rows=1000)
     assert len(calls) == 3 and list(scratch.iterdir()) == []
     after = store_content(store.path)
     assert after.pop("audit")[-1][4] == "import_failed"  # the attempt is logged, nothing else changed
     before.pop("audit")
     assert after == before and sorted(store.files_dir.iterdir()) == files_before
+
+
+@pytest.mark.sqlite_only("the SQLite record insert's scratch files")
+def test_a_scratch_copy_that_cannot_be_written_sends_its_slice_through_binding(tmp_path, patents_csv, monkeypatch):
+    bound = Store(tmp_path / "bound" / "txip.sqlite")
+    with monkeypatch.context() as m:
+        m.setattr(bulk, "insert", lambda *a: False)
+        import_file(bound, "patents", patents_csv, as_of="2026-10-31", user="t", chunk_rows=1000)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    calls = failing_third_write(monkeypatch, scratch, OSError(28, "No space left on device"))
+    store = Store(tmp_path / "bulk" / "txip.sqlite")
+    rep = import_file(store, "patents", patents_csv, as_of="2026-10-31", user="t", chunk_rows=1000)
+    assert rep.rows_imported == 2500 and len(calls) == 8 and list(scratch.iterdir()) == []  # 3 + 3 + 2 slices
+    assert store_content(store.path) == store_content(bound.path)
 
 
 @pytest.mark.sqlite_only("the SQLite record insert's scratch files")

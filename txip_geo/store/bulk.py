@@ -18,7 +18,8 @@ What is stored is what the executemany path stores, value and storage class (typ
 the same 64-bit integers and doubles, text as the same UTF-8, missing values as NULL, and the record table's column
 affinities apply to both in the same way. A column Arrow would type otherwise (an object column mixing numbers and
 text, or holding dates, decimals, bytes …) makes `insert` return False and the caller binds that slice as before;
-so does a missing driver or a sqlite3 without `deserialize`.
+so do a scratch file that cannot be written (a read-only or full temporary folder), a missing driver and a sqlite3
+without `deserialize`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import pyarrow as pa
 
 ROWS = 25_000  # records staged at a time: ~6 MB of scratch for patents (100,000 at a time: the same CPU, +70 MB peak)
 SCHEMA = "txip_bulk"  # the store connection's in-memory scratch schema
+ROWS_TABLE = "txip_bulk_rows"  # its table (a name no store table has, should a query name a table unqualified)
 
 try:
     import adbc_driver_sqlite.dbapi as _adbc
@@ -87,19 +89,27 @@ def arrow_table(frame: pd.DataFrame, cols: list[str]) -> pa.Table | None:
     return pa.table(arrays, names=cols)
 
 
-def _load_scratch(con: sqlite3.Connection, table: pa.Table) -> None:
-    """`table` as table ``t`` of the scratch schema of `con`: written to a file by the ADBC driver, read into `con`."""
-    fd, path = tempfile.mkstemp(prefix="txip-bulk-", suffix=".sqlite")
+def _load_scratch(con: sqlite3.Connection, table: pa.Table) -> bool:
+    """`table` as table ROWS_TABLE of the scratch schema of `con`: written to a file by the ADBC driver, read into
+    `con`. False when the scratch file cannot be written (a read-only or full temporary folder): nothing was done."""
+    try:
+        fd, path = tempfile.mkstemp(prefix="txip-bulk-", suffix=".sqlite")
+    except OSError:
+        return False
     os.close(fd)  # an empty file is an empty SQLite database
     try:
-        with _adbc.connect(path, autocommit=True) as adbc_con, adbc_con.cursor() as cur:
-            cur.execute("PRAGMA journal_mode=OFF")  # a scratch copy: no journal, no fsync
-            cur.execute("PRAGMA synchronous=OFF")
-            cur.adbc_ingest("t", table, mode="create")
+        try:
+            with _adbc.connect(path, autocommit=True) as adbc_con, adbc_con.cursor() as cur:
+                cur.execute("PRAGMA journal_mode=OFF")  # a scratch copy: no journal, no fsync
+                cur.execute("PRAGMA synchronous=OFF")
+                cur.adbc_ingest(ROWS_TABLE, table, mode="create")
+        except (OSError, _adbc.Error):
+            return False
         if not any(row[1] == SCHEMA for row in con.execute("PRAGMA database_list")):
             con.execute(f"ATTACH ':memory:' AS {SCHEMA}")
         with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
             con.deserialize(data, name=SCHEMA)  # SQLite copies the file (no Python copy in between)
+        return True
     finally:
         os.remove(path)
 
@@ -108,7 +118,7 @@ def _load_scratch(con: sqlite3.Connection, table: pa.Table) -> None:
 def _empty() -> bytes:
     """A one-table database of two pages: what the scratch schema holds between slices (its memory given back)."""
     mem = sqlite3.connect(":memory:")
-    mem.execute("CREATE TABLE t (x)")
+    mem.execute(f"CREATE TABLE {ROWS_TABLE} (x)")
     data = mem.serialize()
     mem.close()
     return data
@@ -124,9 +134,10 @@ def insert(con: sqlite3.Connection, table: str, frame: pd.DataFrame, cols: list[
         return False
     if len(arrow) == 0:
         return True
-    _load_scratch(con, arrow)
+    if not _load_scratch(con, arrow):
+        return False
     del arrow
     names = ", ".join(f'"{c}"' for c in cols)
-    con.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM {SCHEMA}.t ORDER BY rowid')
+    con.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM {SCHEMA}.{ROWS_TABLE} ORDER BY rowid')
     con.deserialize(_empty(), name=SCHEMA)
     return True
