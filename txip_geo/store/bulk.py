@@ -108,7 +108,10 @@ def _load_scratch(con: sqlite3.Connection, table: pa.Table) -> bool:
         if not any(row[1] == SCHEMA for row in con.execute("PRAGMA database_list")):
             con.execute(f"ATTACH ':memory:' AS {SCHEMA}")
         with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            con.deserialize(data, name=SCHEMA)  # SQLite copies the file (no Python copy in between)
+            try:  # SQLite copies the file (no Python copy in between)
+                con.deserialize(data, name=SCHEMA)
+            except sqlite3.OperationalError:  # a SQLite that refuses it inside a transaction (3.40 does not)
+                return False
         return True
     finally:
         os.remove(path)
