@@ -31,7 +31,7 @@ import shapely
 
 from txip_geo import schema
 from txip_geo.paths import ENV_DB, data_dir, default_db_path
-from txip_geo.store import aggregates, backend_pg, evidence, tasks
+from txip_geo.store import aggregates, backend_pg, bulk, evidence, tasks
 from txip_geo.strings import t
 
 # The patent rows that count for no township (or lie outside Taixing): the few the 数据 page lists out of a
@@ -525,10 +525,15 @@ class Store:
         placeholders = ", ".join("?" for _ in cols)
         names = ", ".join(f'"{c}"' for c in cols)
         sql = f'INSERT INTO "rec_{kind.name}" ({names}) VALUES ({placeholders})'
-        # In slices, column by column: memory stays bounded and no object copy of the whole frame is made.
-        for start in range(0, len(frame), INSERT_BATCH):
-            part = frame.iloc[start : start + INSERT_BATCH]
-            con.executemany(sql, zip(*(_sql_values(part[c]) for c in cols)))
+        # In slices: memory stays bounded. Each slice goes as Arrow columns through a scratch copy (store.bulk: no
+        # value bound in Python); one that cannot (a column of mixed types) is bound value by value, the same rows.
+        for start in range(0, len(frame), bulk.ROWS):
+            part = frame.iloc[start : start + bulk.ROWS]
+            if bulk.insert(con, f"rec_{kind.name}", part, cols):
+                continue
+            for at in range(0, len(part), INSERT_BATCH):  # column by column: no object copy of the whole slice
+                piece = part.iloc[at : at + INSERT_BATCH]
+                con.executemany(sql, zip(*(_sql_values(piece[c]) for c in cols)))
         return len(frame)
 
     @staticmethod
