@@ -13,8 +13,9 @@ each row with its basis (参照表: written from the structure of CNIPA's publis
   notation (after normalising full-width characters and spacing) is reported, never guessed.
 
 Counted only when asked (``compute`` stays as fast as before): ``industry_figures(fs)`` reads the live patent rows
-grouped by count keys and IPC cells (``Store.patent_code_counts``: a group by, not the records; the aggregates hold no
-IPC), or the records of a store view without it.
+counted per count keys and IPC cells (``Store.patent_code_counts``: the per-import counts of the cells,
+store.aggregates' ``agg_patent_codes``, never the records), or the records of a store view without it; each distinct
+cell is classified once.
 """
 
 from __future__ import annotations
