@@ -71,6 +71,13 @@ def test_a_change_to_what_the_baseline_reads_changes_its_key(state, small, tmp_p
     assert state.baseline_version(small, DAY) != after_same_snapshot
 
 
+def test_later_statistics_change_the_baseline_key(state, small, tmp_path):
+    """Every statistics snapshot is read (a later one may carry the baseline year's population)."""
+    key = state.baseline_version(small, DAY)
+    import_file(small, "statistics", generate.SAMPLE / "statistics.csv", as_of=NOW)
+    assert state.baseline_version(small, DAY) != key
+
+
 def test_a_boundary_change_changes_the_baseline_key(state, small, tmp_path):
     key = state.baseline_version(small, DAY)
     towns = small.layer("townships")

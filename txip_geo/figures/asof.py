@@ -58,15 +58,17 @@ def plan_dates(dates: dict[str, list[str]], day: str) -> dict[str, KindPlan]:
 
 def imports_read(imports: pd.DataFrame, day: str) -> tuple:
     """What the figures as of `day` read of the store's imports (columns id, kind, as_of): per record kind its plan
-    and the ids of the imports of the snapshot it reads -- and the ids of the imports that are no record kind's
-    (boundaries: they relocate every record). Equal before and after an import the view does not read (a later
-    snapshot of a kind that is read from an earlier one): a cache key for those figures (ui/state.py)."""
+    and the ids of the imports of the snapshot it reads (SERIES kinds: of every snapshot -- the population table
+    takes each statistics row of a year from the latest snapshot that has it, compute.load_population_table) -- and
+    the ids of the imports that are no record kind's (boundaries: they relocate every record). Equal before and
+    after an import the view does not read (a later snapshot of a kind that is read from an earlier one): a cache
+    key for those figures (ui/state.py)."""
     kinds = imports["kind"].astype(str)
     records = imports[kinds.isin(list(schema.KINDS))]
     dates = {k: sorted(set(g["as_of"].astype(str))) for k, g in records.groupby("kind")}
     out = []
     for kind, p in plan_dates(dates, day).items():
-        of = records[(records["kind"] == kind) & (records["as_of"] == p.source)]
+        of = records[(records["kind"] == kind) & ((records["as_of"] == p.source) | (kind in SERIES))]
         out.append((kind, p.method, p.source, tuple(sorted(int(i) for i in of["id"]))))
     other = imports[~kinds.isin(list(schema.KINDS))]
     return tuple(out), tuple(sorted(int(i) for i in other["id"]))
