@@ -298,7 +298,7 @@ def test_a_store_of_version_2_gets_the_register(tmp_path):
     Store(tmp_path / "old.sqlite")
     _downgrade_to_2(tmp_path / "old.sqlite")
     s = Store(tmp_path / "old.sqlite")
-    assert s.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
+    assert s.get_meta("schema_version") == str(SCHEMA_VERSION) and SCHEMA_VERSION >= 3
     assert tasks.set_status(s, 1, "done", user="ed")
 
 
@@ -310,7 +310,7 @@ def test_an_old_backup_restored_under_a_running_handle(tmp_path):
     backup.restore(archive, live.path)
     assert set(tasks.current(live)["status"]) == {"not_reported"}
     evidence.add(live, ef.pdf(), "a.pdf", task_id=1, user="ed")
-    assert live.get_meta("schema_version") == "3"
+    assert live.get_meta("schema_version") == str(SCHEMA_VERSION)
 
 
 @pytest.mark.parametrize("fmt", ["zip", "tar.gz"])

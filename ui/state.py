@@ -110,12 +110,37 @@ def baseline() -> str:
     return v.isoformat() if v else BASELINE
 
 
+def baseline_version(s: Store, day: str) -> tuple:
+    """What the figures as of `day` read (figures.asof.imports_read: per kind its plan and the ids of the imports
+    of the snapshot it reads; the boundaries' imports and state): unchanged by an import they do not read, such as
+    today's data for a baseline years back (cheap: two queries)."""
+    import pandas as pd
+
+    from txip_geo.figures.asof import imports_read
+
+    with s.reading() as con:
+        imports = pd.read_sql_query("SELECT id, kind, as_of FROM imports", con)
+        official = con.execute("SELECT COALESCE(SUM(official), 0) FROM boundaries").fetchone()[0]
+    return (*imports_read(imports, day), official)
+
+
+@cache_resource(show_spinner=t("baseline.computing"), max_entries=16)
+def _baseline(path: str, reads: tuple, settings: Settings, baseline: str):
+    """A comparison's baseline figures (figures.baseline.baseline_figures), keyed on what they read: kept when an
+    import of later data lands (the comparison itself, which holds the figures now, is keyed on the store state)."""
+    from txip_geo.figures.baseline import baseline_figures
+
+    return baseline_figures(_store(path), settings, baseline)
+
+
 @cache_resource(show_spinner=t("baseline.computing"), max_entries=16)
 def _comparison_full(path: str, version: tuple, settings: Settings, baseline: str):
     from txip_geo.figures.baseline import compare
 
-    # The figures now are the app's cached ones (the map and every page share them): counted once per store state.
-    return compare(_store(path), settings, baseline, series=False, now=_figures(path, version, settings))
+    # The figures now are the app's cached ones (the map and every page share them): counted once per store state;
+    # those of the baseline are counted once per state of what they read.
+    then = _baseline(path, baseline_version(_store(path), baseline), settings, baseline)
+    return compare(_store(path), settings, baseline, series=False, now=_figures(path, version, settings), then=then)
 
 
 @cache_resource(show_spinner=False, max_entries=16)

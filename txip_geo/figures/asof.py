@@ -32,12 +32,17 @@ class KindPlan:
 
 def plan_kinds(store, day: str) -> dict[str, KindPlan]:
     """For each record kind: which snapshot describes `day` and how (module docstring)."""
+    return plan_dates({kind: store.snapshot_dates(kind) for kind in schema.KINDS}, day)
+
+
+def plan_dates(dates: dict[str, list[str]], day: str) -> dict[str, KindPlan]:
+    """plan_kinds from each kind's snapshot dates (sorted)."""
     out = {}
     limit = (date.fromisoformat(day) - timedelta(days=FRESH_DAYS)).isoformat()
     for kind in schema.KINDS:
-        dates = store.snapshot_dates(kind)
-        before = [d for d in dates if d <= day]
-        after = [d for d in dates if d > day]
+        dates_of = dates.get(kind, [])
+        before = [d for d in dates_of if d <= day]
+        after = [d for d in dates_of if d > day]
         if kind in SERIES:
             out[kind] = KindPlan("snapshot", max(before) if before else None)
         elif before and before[-1] >= limit:
@@ -49,6 +54,24 @@ def plan_kinds(store, day: str) -> dict[str, KindPlan]:
         else:
             out[kind] = KindPlan("none", None)
     return out
+
+
+def imports_read(imports: pd.DataFrame, day: str) -> tuple:
+    """What the figures as of `day` read of the store's imports (columns id, kind, as_of): per record kind its plan
+    and the ids of the imports of the snapshot it reads (SERIES kinds: of every snapshot -- the population table
+    takes each statistics row of a year from the latest snapshot that has it, compute.load_population_table) -- and
+    the ids of the imports that are no record kind's (boundaries: they relocate every record). Equal before and
+    after an import the view does not read (a later snapshot of a kind that is read from an earlier one): a cache
+    key for those figures (ui/state.py)."""
+    kinds = imports["kind"].astype(str)
+    records = imports[kinds.isin(list(schema.KINDS))]
+    dates = {k: sorted(set(g["as_of"].astype(str))) for k, g in records.groupby("kind")}
+    out = []
+    for kind, p in plan_dates(dates, day).items():
+        of = records[(records["kind"] == kind) & ((records["as_of"] == p.source) | (kind in SERIES))]
+        out.append((kind, p.method, p.source, tuple(sorted(int(i) for i in of["id"]))))
+    other = imports[~kinds.isin(list(schema.KINDS))]
+    return tuple(out), tuple(sorted(int(i) for i in other["id"]))
 
 
 # -- winding a later snapshot back to a date -------------------------------------------------------------------

@@ -366,23 +366,33 @@ def compare(
     *,
     series: bool = True,
     now: FigureSet | None = None,
+    then: tuple | None = None,
 ) -> Comparison:
     """Every figure as of the baseline and as of the view's date (settings.as_of, else the latest snapshot).
-    `now`: compute(store, settings) when the caller has it already (the app's cached figures); `series`: with the
-    goals' yearly series (comparison_series: it may also be added later)."""
+    `now`: compute(store, settings) when the caller has it already (the app's cached figures); `then`: the same for
+    baseline_figures(store, settings, baseline); `series`: with the goals' yearly series (comparison_series: it may
+    also be added later)."""
     s = settings or Settings()
     now = now if now is not None else compute(store, s)
     current = now.as_of or s.as_of or date.today().isoformat()
-    sources: dict = {}
-    then, view = figures_at(store, s, baseline, sources=sources)
-    then_year, _ = figures_at(store, s.with_(plan_start=f"{baseline[:4]}-01-01"), baseline, view)
-    goals = goal_comparison(then, then_year, now, view.plan, view.unknown, baseline)
-    areas = area_comparison(then, then_year, now, view.plan)
-    comp = Comparison(baseline, current, then, then_year, now, view.plan, dict(view.unknown), goals, areas)
-    comp.sources = sources
+    then_fs, then_year, view, sources = then if then is not None else baseline_figures(store, s, baseline)
+    goals = goal_comparison(then_fs, then_year, now, view.plan, view.unknown, baseline)
+    areas = area_comparison(then_fs, then_year, now, view.plan)
+    comp = Comparison(baseline, current, then_fs, then_year, now, view.plan, dict(view.unknown), goals, areas)
+    comp.sources = dict(sources)  # what the series adds stays this comparison's (a cached baseline is shared)
     if series:
         comp.series = comparison_series(store, comp, s)
     return comp
+
+
+def baseline_figures(store, settings: Settings, baseline: str = BASELINE) -> tuple:
+    """A comparison's baseline: the figures as of `baseline`, those counted from 1 January of its year, the view
+    that read them (figures.asof.StoreAt: its plan) and the later snapshots' records it wound back. They read only
+    what figures.asof.imports_read names: the app keeps them across imports that do not change it (ui/state.py)."""
+    sources: dict = {}
+    then, view = figures_at(store, settings, baseline, sources=sources)
+    then_year, _ = figures_at(store, settings.with_(plan_start=f"{baseline[:4]}-01-01"), baseline, view)
+    return then, then_year, view, sources
 
 
 def comparison_series(store, comp: Comparison, settings: Settings) -> pd.DataFrame:

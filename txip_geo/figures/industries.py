@@ -13,8 +13,9 @@ each row with its basis (参照表: written from the structure of CNIPA's publis
   notation (after normalising full-width characters and spacing) is reported, never guessed.
 
 Counted only when asked (``compute`` stays as fast as before): ``industry_figures(fs)`` reads the live patent rows
-grouped by count keys and IPC cells (``Store.patent_code_counts``: a group by, not the records; the aggregates hold no
-IPC), or the records of a store view without it.
+counted per count keys and IPC cells (``Store.patent_code_counts``: the per-import counts of the cells,
+store.aggregates' ``agg_patent_codes``, never the records), or the records of a store view without it; each distinct
+cell is classified once.
 """
 
 from __future__ import annotations
@@ -136,44 +137,72 @@ def patent_codes(p: pd.DataFrame, all_classes: bool = False) -> pd.Series:
     """Each patent's raw codes (a list per row): the main class, or with all_classes the main and every 分类号."""
     main = p["ipc"] if "ipc" in p.columns else pd.Series(None, index=p.index, dtype=object)
     alls = p["ipc_all"] if "ipc_all" in p.columns else pd.Series(None, index=p.index, dtype=object)
-    out = []
-    for m, a in zip(main.tolist(), alls.tolist()):
-        mains, others = split_codes(m), split_codes(a)
-        first = mains[:1] or others[:1]
-        out.append(list(dict.fromkeys(first + mains[1:] + others)) if all_classes else first)
+    out = [_codes(m, a, all_classes) for m, a in zip(main.tolist(), alls.tolist())]
     return pd.Series(out, index=p.index, dtype=object)
+
+
+def _codes(main, alls, all_classes: bool) -> list[str]:
+    """One patent's raw codes from its 主分类号 and 分类号 cells (patent_codes)."""
+    mains, others = split_codes(main), split_codes(alls)
+    first = mains[:1] or others[:1]
+    return list(dict.fromkeys(first + mains[1:] + others)) if all_classes else first
 
 
 def classify(p: pd.DataFrame, all_classes: bool = False, table=None) -> tuple[pd.DataFrame, Report]:
     """One row per (patent, industry) it counts in -- the patent's columns and `industry` -- and the report; a patent
-    in none of the six (a design, no code, codes not IPC notation or outside the table) has one row, industry OTHER."""
+    in none of the six (a design, no code, codes not IPC notation or outside the table) has one row, industry OTHER.
+    Each distinct (design, ipc, ipc_all) is classified once (_outcome): counts hold tens of thousands of rows of a
+    few hundred distinct cells."""
     report = Report()
     if p.empty:
         return p.assign(industry=pd.Series(dtype=object)), report
-    design = (p["patent_type"] == "design").to_numpy() if "patent_type" in p.columns else [False] * len(p)
+    design = (p["patent_type"] == "design").tolist() if "patent_type" in p.columns else [False] * len(p)
     weight = p["n"].astype(int).tolist() if "n" in p.columns else [1] * len(p)  # counts (Store.patent_code_counts)
+    none = [None] * len(p)
+    main = [_cell(v) for v in p["ipc"].tolist()] if "ipc" in p.columns else none
+    alls = [_cell(v) for v in p["ipc_all"].tolist()] if "ipc_all" in p.columns else none
+    outcomes: dict[tuple, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
     rows, inds = [], []
-    for i, (codes, is_design, w) in enumerate(zip(patent_codes(p, all_classes).tolist(), design, weight)):
-        found: set[str] = set()
-        if is_design or not codes:
-            report.design += w if is_design else 0
-            report.no_code += 0 if is_design else w
-            rows.append(i)
-            inds.append(OTHER)
-            continue
-        for c in codes:
-            n = normalise(c)
-            if n is None:
-                report.malformed[c] = report.malformed.get(c, 0) + w
-            else:
-                found |= industries_of(n, table)
-        if not found:
+    for i, cell in enumerate(zip(design, main, alls)):
+        w = weight[i]
+        out = outcomes.get(cell)
+        if out is None:
+            out = outcomes[cell] = _outcome(*cell, all_classes, table)
+        what, found, bad = out
+        if what == "design":
+            report.design += w
+        elif what == "no_code":
+            report.no_code += w
+        for c in bad:
+            report.malformed[c] = report.malformed.get(c, 0) + w
+        if what == "unmapped":
             report.unmapped += w
-        for ind in sorted(found, key=INDUSTRIES.index) or [OTHER]:
-            rows.append(i)
-            inds.append(ind)
+        rows.extend([i] * len(found))
+        inds.extend(found)
     out = p.iloc[rows].reset_index(drop=True).assign(industry=inds)
     return out, report
+
+
+def _cell(v):
+    """An IPC cell as a key: a missing value (None, NaN) is None (split_codes gives no code for either)."""
+    return None if v is None or (isinstance(v, float) and v != v) else v
+
+
+def _outcome(is_design: bool, main, alls, all_classes: bool, table) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """What classify makes of one patent's cells: (design | no_code | unmapped | mapped, the categories it counts in
+    -- its industries in INDUSTRIES' order, or OTHER alone --, its codes that are no IPC notation, in their order)."""
+    codes = _codes(main, alls, all_classes)
+    if is_design or not codes:
+        return ("design" if is_design else "no_code"), (OTHER,), ()
+    found: set[str] = set()
+    bad = []
+    for c in codes:
+        n = normalise(c)
+        if n is None:
+            bad.append(c)
+        else:
+            found |= industries_of(n, table)
+    return ("mapped" if found else "unmapped"), tuple(sorted(found, key=INDUSTRIES.index) or [OTHER]), tuple(bad)
 
 
 def _counted(rows: pd.DataFrame, long_cut: str) -> pd.DataFrame:

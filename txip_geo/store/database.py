@@ -54,8 +54,8 @@ def no_township_query(n_imports: int) -> str:
 
 
 # 2: patent aggregates (txip_geo/store/aggregates.py); 3: the task register and evidence files (store.tasks,
-# store.evidence).
-SCHEMA_VERSION = 3
+# store.evidence); 4: the patents' IPC cells counted per import (aggregates.CODES_VERSION, agg_patent_codes).
+SCHEMA_VERSION = 4
 INSERT_BATCH = 20_000  # rows converted to Python values at a time when inserting (memory: one such slice)
 
 
@@ -220,8 +220,14 @@ def _to_3(con) -> None:
     evidence.create(con)
 
 
+def _to_4(con) -> None:
+    """Version 4: the IPC cells per import (aggregates' agg_patent_codes), counted for every import."""
+    aggregates.create(con)  # the new table (a store restored under a running handle has not run Store._init)
+    aggregates.count_codes(con)
+
+
 # The ordered upgrade steps: (the schema version a step brings a store to, the step). A new version appends one.
-MIGRATIONS = ((aggregates.VERSION, _to_2), (3, _to_3))
+MIGRATIONS = ((aggregates.VERSION, _to_2), (3, _to_3), (aggregates.CODES_VERSION, _to_4))
 
 
 def store_path(given: str | Path) -> Path:
@@ -321,6 +327,7 @@ class Store:
         version = int(row[0]) if row else 0
         if version >= SCHEMA_VERSION:
             return False
+        _add_fields(con)  # the steps count the newest columns (patents' ipc_all)
         for to, step in MIGRATIONS:
             if version < to:
                 step(con)
