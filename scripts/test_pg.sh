@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The PostgreSQL part of the tests (issue #21): the test files listed in tests/postgresql_files.txt, run with
-# `pytest --db-backend=postgresql`, which starts a throw-away cluster (scripts/pg_throwaway.sh, as the unprivileged
-# `postgres` user when run as root) and stops it at the end. As root, installs Debian's postgresql and postgis when
-# missing (without Debian's default cluster: only the throw-away one runs). Only the listed files: the whole suite
-# takes ~17 min on SQLite and CI time is bounded. Extra arguments go to pytest.
+# The suite on PostgreSQL (issue #21): `pytest --db-backend=postgresql`, which starts a throw-away cluster
+# (scripts/pg_throwaway.sh, as the unprivileged `postgres` user when run as root) and stops it at the end; every store
+# a test opens is then a schema of its own on that server. As root, installs Debian's postgresql and postgis when
+# missing (without Debian's default cluster: only the throw-away one runs).
+#
+# Which tests: with TXIP_PG_FILES=FILE (scripts/test.sh), the test files listed there, one per line: those that
+# opened a store while the SQLite phase ran them (tests/conftest.py, TXIP_TEST_STORE_TRACE). Without it, the whole
+# suite. Both leave out the tests marked browser or load (a server and a browser or 20 clients, timed: they run once,
+# on SQLite). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = "0" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
@@ -13,14 +17,15 @@ if [ "$(id -u)" = "0" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends postgresql postgis >/dev/null
 fi
-list=tests/postgresql_files.txt
 files=()
-while read -r f; do
-  [ -f "$f" ] || { echo "test_pg.sh: $list names $f, which does not exist" >&2; exit 1; }
-  files+=("$f")
-done < <(grep -v '^\s*#' "$list" | grep -v '^\s*$')
-[ "${#files[@]}" -gt 0 ] || { echo "test_pg.sh: no test files in $list" >&2; exit 1; }
+if [ -n "${TXIP_PG_FILES:-}" ]; then
+  [ -s "$TXIP_PG_FILES" ] || { echo "test_pg.sh: $TXIP_PG_FILES lists no test file (did the SQLite phase run?)" >&2; exit 1; }
+  while read -r f; do
+    [ -f "$f" ] && files+=("$f")
+  done < <(sort -u "$TXIP_PG_FILES")
+  echo "test_pg.sh: ${#files[@]} test files opened a store on SQLite; running them on PostgreSQL" >&2
+fi
 # Two workers, one file each at a time, when pytest-xdist is installed (requirements-dev.txt).
 par=()
-if .venv/bin/python -c "import xdist" 2>/dev/null; then par=(-n 2 --dist loadfile); fi
-exec .venv/bin/python -m pytest --db-backend=postgresql "${par[@]}" "${files[@]}" "$@"
+if .venv/bin/python -c "import xdist" 2>/dev/null; then par=(-n "${TXIP_TEST_WORKERS:-2}" --dist loadfile); fi
+exec .venv/bin/python -m pytest --db-backend=postgresql "${par[@]}" -m "not (browser or load)" "${files[@]}" "$@"

@@ -45,6 +45,34 @@ def pytest_configure(config):
     os.environ["TXIP_PG_URL"] = url.stdout.strip()
 
 
+# -- which test files open a store: `TXIP_TEST_STORE_TRACE=FILE` (scripts/test.sh, the SQLite phase) appends the file
+# of each test that opens a Store in this process, once per file and process. scripts/test_pg.sh then runs exactly those
+# files on PostgreSQL: every test file that touches the store runs on both backends, and the ones that never open one
+# (pure functions, parsers, the map's HTML) run once. A file counts whole: a module fixture opens its store during the
+# setup of the file's first test only.
+_TRACED: set[str] = set()
+
+
+def _trace_stores(trace: str) -> None:
+    from txip_geo.store import database
+
+    init = database.Store.__init__
+
+    def traced(self, *args, **kwargs):
+        current = os.environ.get("PYTEST_CURRENT_TEST", "").split("::", 1)[0]
+        if current and current not in _TRACED:
+            _TRACED.add(current)
+            with open(trace, "a", encoding="utf-8") as f:
+                f.write(current + "\n")
+        init(self, *args, **kwargs)
+
+    database.Store.__init__ = traced
+
+
+if os.environ.get("TXIP_TEST_STORE_TRACE"):
+    _trace_stores(os.environ["TXIP_TEST_STORE_TRACE"])
+
+
 def pytest_unconfigure(config):
     if _PG_DIR:
         import subprocess

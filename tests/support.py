@@ -360,3 +360,23 @@ def square_layers() -> dict:
     parks = gpd.GeoDataFrame({"code": ["P02"]}, geometry=[box(120.15, 32.15, 120.18, 32.18)], crs="EPSG:4326")
     outline = gpd.GeoDataFrame({"code": ["321283"]}, geometry=[box(119.95, 31.95, 120.25, 32.25)], crs="EPSG:4326")
     return {"townships": towns, "parks": parks, "outline": outline}
+
+
+def copy_store(src: Path, dst: Path):
+    """A copy of the store at `src` as a new store at `dst`, on the backend the tests run on: SQLite's online backup
+    of the file; on PostgreSQL (TXIP_PG_URL, `--db-backend=postgresql`) the
+    app's own store-to-store copy (`store.migrate.copy_store`: every row, ids and order kept, and the files)."""
+    import sqlite3
+
+    from txip_geo.store.backend_pg import ENV_URL
+    from txip_geo.store.database import Store
+
+    if os.environ.get(ENV_URL):
+        from txip_geo.store.migrate import copy_store as move
+
+        target = Store(dst)
+        move(Store(src), target, replace=True)
+        return target
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    return Store(dst)

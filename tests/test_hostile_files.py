@@ -9,11 +9,10 @@ import contextlib
 import hashlib
 import io
 import json
-import shutil
-import sqlite3
 
 import hostile_files
 import pytest
+from support import copy_store
 
 from txip_geo.cli import main as cli
 from txip_geo.errors import ImportRejected
@@ -49,13 +48,7 @@ def sample_summary(demo_db):
 @pytest.fixture
 def sample_store(demo_db, tmp_path) -> Store:
     """A copy of the sample store (the session's demo store stays untouched)."""
-    db = tmp_path / "copy.sqlite"
-    with contextlib.closing(sqlite3.connect(demo_db)) as src, contextlib.closing(sqlite3.connect(db)) as dst:
-        src.backup(dst)
-    files = demo_db.parent / "files"
-    if files.exists():
-        shutil.copytree(files, tmp_path / "files")
-    return Store(db)
+    return copy_store(demo_db, tmp_path / "copy.sqlite")
 
 
 def audit_entries(store: Store, since: int):

@@ -11,7 +11,6 @@ import io
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import copy_store
 
 from tests.test_import_stream import HEADER, patent_rows
 from txip_geo.cli import main as cli
@@ -37,12 +37,6 @@ def cli_json(*args) -> object:
     with contextlib.redirect_stdout(out):
         assert cli(list(args)) == 0
     return json.loads(out.getvalue())
-
-
-def copy_store(src: Path, dst: Path) -> Store:
-    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
-        a.backup(b)
-    return Store(dst)
 
 
 def patent_csv(path: Path, n: int, extra: list[str] | None = None) -> Path:

@@ -34,7 +34,6 @@ import json
 import os
 import platform
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,7 @@ from support import (
     MAP_HOST,
     MAP_JS,
     REPO,
+    copy_store,
     multi_app,
     require_nginx,
     streamlit_app,
@@ -381,12 +381,9 @@ def test_twenty_concurrent_clients_with_an_import_running(demo_db, tmp_path):
     same p95 bounds; the import lands whole (its job done, every row in the store) and the pages see it."""
     from benchmarks.generate import patent_frame, write_csv
     from txip_geo.store import jobs
-    from txip_geo.store.database import Store
 
     db = tmp_path / "load.sqlite"  # a copy: the import changes it
-    with sqlite3.connect(demo_db) as a, sqlite3.connect(db) as b:
-        a.backup(b)
-    store = Store(db)
+    store = copy_store(demo_db, db)
     points, codes = _points(db)
     big = write_csv(patent_frame(IMPORT_ROWS), tmp_path / "专利_大.csv")
     n_browsers = BROWSERS if CHROMIUM.exists() else 0
@@ -504,8 +501,7 @@ def write_report(
 
 
 def _copy_store(src, dst):
-    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
-        a.backup(b)
+    copy_store(src, dst)
     return dst
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import urllib.request
 from http.cookies import SimpleCookie
 
 import pytest
-from support import REPO, child_env, multi_app, require_nginx
+from support import REPO, child_env, copy_store, multi_app, require_nginx
 
 pytestmark = pytest.mark.load
 
@@ -114,8 +113,7 @@ def test_two_processes_behind_nginx_share_one_store(demo_db, tmp_path):
 
     require_nginx()
     db = tmp_path / "multi.sqlite"  # a copy: the import changes it
-    with sqlite3.connect(demo_db) as a, sqlite3.connect(db) as b:
-        a.backup(b)
+    copy_store(demo_db, db)
     patents = write_csv(patent_frame(300), tmp_path / "专利_新.csv")
 
     with multi_app(tmp_path, 2, {"TXIP_DB": str(db)}) as app:

@@ -100,23 +100,33 @@ def _check_schema(name: str) -> str:
 
 
 class _Pool:
-    """Idle connections per store (a connection costs a server process: ~5 ms to start), per process."""
+    """Idle connections per server, per process (a connection costs a server process: ~5 ms to start). A connection
+    serves any store (schema) of its server: taken for another store, its search_path is set again (one round trip).
+    Kept per server rather than per store so that the idle connections of a process stay bounded however many stores
+    it opens (the test suite opens a store per test: per store, they filled the server's max_connections)."""
+
+    MAX_IDLE = 4
 
     def __init__(self):
-        self._idle: dict[Target, list] = {}
+        self._idle: dict[str, list] = {}  # server URL -> [(raw connection, its schema)], most recently given last
         self._ready: set[Target] = set()
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
     def take(self, target: Target):
+        raw = schema = None
         with self._lock:
             if self._pid != os.getpid():  # a forked child never uses its parent's connections
                 self._idle, self._ready, self._pid = {}, set(), os.getpid()
-            idle = self._idle.get(target)
-            raw = idle.pop() if idle else None
-        if raw is not None and not raw.closed:
-            return raw
-        return self._open(target)
+            idle = self._idle.get(target.url)
+            if idle:
+                i = next((k for k in range(len(idle) - 1, -1, -1) if idle[k][1] == target.schema), len(idle) - 1)
+                raw, schema = idle.pop(i)
+        if raw is None or raw.closed:
+            return self._open(target)
+        if schema != target.schema:
+            self._enter(raw, target)
+        return raw
 
     def give(self, target: Target, raw) -> None:
         import psycopg
@@ -125,10 +135,12 @@ class _Pool:
             raw.close()
             return
         with self._lock:
-            idle = self._idle.setdefault(target, [])
-            if len(idle) < 4 and self._pid == os.getpid():
-                idle.append(raw)
-                return
+            idle = self._idle.setdefault(target.url, [])
+            if self._pid == os.getpid():
+                idle.append((raw, target.schema))
+                if len(idle) <= self.MAX_IDLE:
+                    return
+                raw = idle.pop(0)[0]  # the least recently given one goes
         raw.close()
 
     def _open(self, target: Target):
@@ -139,12 +151,16 @@ class _Pool:
         except psycopg.Error as e:
             raise sqlite3.OperationalError(f"PostgreSQL: {e}") from e
         raw.adapters.register_loader("numeric", _numeric_loader())
+        raw.execute("SET lock_timeout = '60s'")  # SQLite's busy timeout: a writer waits a minute for another
+        self._enter(raw, target)
+        return raw
+
+    def _enter(self, raw, target: Target) -> None:
+        """Point `raw` at the store `target` (its schema made first, once per process)."""
         if target not in self._ready:
             _create_schema(raw, target.schema)
             self._ready.add(target)
         raw.execute(f'SET search_path TO "{target.schema}", public')
-        raw.execute("SET lock_timeout = '60s'")  # SQLite's busy timeout: a writer waits a minute for another
-        return raw
 
 
 # SQLite's JSON functions the store's SQL uses, with SQLite's answers: json_valid (is the text JSON) and
