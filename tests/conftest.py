@@ -113,6 +113,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
 
 
+@pytest.fixture(scope="module")
+def gaz():
+    """The bundled gazetteer (townships, old names, villages, parks)."""
+    from txip_geo.areas.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def matcher(gaz):
+    """An address matcher of its own per test module (its cache starts empty)."""
+    from txip_geo.locate.address import AddressMatcher
+
+    return AddressMatcher(gaz)
+
+
 @pytest.fixture
 def store(tmp_path):
     from txip_geo.store.database import Store

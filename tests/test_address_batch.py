@@ -8,11 +8,8 @@ from __future__ import annotations
 import csv
 import random
 
-import pytest
-
 from benchmarks import generate
 from txip_geo.areas import place_words as words
-from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.locate import address_batch as B
 from txip_geo.locate.address import _VILLAGE, AddressMatcher, _Term
 from txip_geo.locate.location import Location
@@ -20,16 +17,6 @@ from txip_geo.locate.text import normalise_text
 from txip_geo.paths import DATA_DIR
 
 HUANGQIAO = "321283100"
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return load_gazetteer()
-
-
-@pytest.fixture(scope="module")
-def matcher(gaz):
-    return AddressMatcher(gaz)
 
 
 def _same(matcher: AddressMatcher, texts: list[str]) -> list[Location]:

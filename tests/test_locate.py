@@ -13,7 +13,6 @@ import pytest
 from support import square_layers
 
 from txip_geo.areas.datum import wgs84_to_gcj02
-from txip_geo.areas.gazetteer import load_gazetteer
 from txip_geo.locate import address as A
 from txip_geo.locate import location as L
 from txip_geo.locate.address import AddressMatcher
@@ -23,16 +22,6 @@ from txip_geo.paths import DATA_DIR
 
 JICHUAN, YANLING, YAOWANG = "321283001", "321283002", "321283003"
 HUANGQIAO, GUXI, BINJIANG, HONGQIAO, GUANGLING = "321283100", "321283102", "321283123", "321283124", "321283106"
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return load_gazetteer()
-
-
-@pytest.fixture(scope="module")
-def matcher(gaz):
-    return AddressMatcher(gaz)
 
 
 # --------------------------------------------------------------------------- small layers, computable by hand

@@ -18,6 +18,7 @@ Three steps, each a few passes of C code over all the texts joined by a separato
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from itertools import chain
 
@@ -65,17 +66,14 @@ class _Lexicon:
         self.reduce_digits = not any(_HAS_DIGIT.search(k) for k in self.keys + place_words)
 
 
-_LEXICONS: dict[int, tuple[AddressMatcher, _Lexicon]] = {}
+# One lexicon per matcher, for as long as the matcher lives (the lexicon holds no reference to it).
+_LEXICONS: weakref.WeakKeyDictionary[AddressMatcher, _Lexicon] = weakref.WeakKeyDictionary()
 
 
 def _lexicon(matcher: AddressMatcher) -> _Lexicon:
-    hit = _LEXICONS.get(id(matcher))
-    if hit is not None and hit[0] is matcher:
-        return hit[1]
-    lex = _Lexicon(matcher)
-    if len(_LEXICONS) > 8:
-        _LEXICONS.clear()
-    _LEXICONS[id(matcher)] = (matcher, lex)
+    lex = _LEXICONS.get(matcher)
+    if lex is None:
+        lex = _LEXICONS[matcher] = _Lexicon(matcher)
     return lex
 
 
