@@ -72,6 +72,20 @@ def _trace_stores(trace: str) -> None:
 if os.environ.get("TXIP_TEST_STORE_TRACE"):
     _trace_stores(os.environ["TXIP_TEST_STORE_TRACE"])
 
+# The session fixtures below open their store once per worker, during the setup of whichever test asks first: a file
+# whose tests only use what they built would be traced in one run and not in another. Using one counts as opening.
+_STORE_FIXTURES = {"store", "demo_db", "demo_fs", "demo_layers"}
+
+
+def pytest_runtest_setup(item):
+    trace = os.environ.get("TXIP_TEST_STORE_TRACE")
+    if trace and _STORE_FIXTURES & set(item.fixturenames):
+        current = item.nodeid.split("::", 1)[0]
+        if current not in _TRACED:
+            _TRACED.add(current)
+            with open(trace, "a", encoding="utf-8") as f:
+                f.write(current + "\n")
+
 
 def pytest_unconfigure(config):
     if _PG_DIR:
