@@ -53,17 +53,21 @@ def pytest_configure(config):
 _TRACED: set[str] = set()
 
 
+def _trace(trace: str, test_file: str) -> None:
+    """Append `test_file` to the trace, once per process."""
+    if test_file and test_file not in _TRACED:
+        _TRACED.add(test_file)
+        with open(trace, "a", encoding="utf-8") as f:
+            f.write(test_file + "\n")
+
+
 def _trace_stores(trace: str) -> None:
     from txip_geo.store import database
 
     init = database.Store.__init__
 
     def traced(self, *args, **kwargs):
-        current = os.environ.get("PYTEST_CURRENT_TEST", "").split("::", 1)[0]
-        if current and current not in _TRACED:
-            _TRACED.add(current)
-            with open(trace, "a", encoding="utf-8") as f:
-                f.write(current + "\n")
+        _trace(trace, os.environ.get("PYTEST_CURRENT_TEST", "").split("::", 1)[0])
         init(self, *args, **kwargs)
 
     database.Store.__init__ = traced
@@ -80,11 +84,7 @@ _STORE_FIXTURES = {"store", "demo_db", "demo_fs", "demo_layers"}
 def pytest_runtest_setup(item):
     trace = os.environ.get("TXIP_TEST_STORE_TRACE")
     if trace and _STORE_FIXTURES & set(item.fixturenames):
-        current = item.nodeid.split("::", 1)[0]
-        if current not in _TRACED:
-            _TRACED.add(current)
-            with open(trace, "a", encoding="utf-8") as f:
-                f.write(current + "\n")
+        _trace(trace, item.nodeid.split("::", 1)[0])
 
 
 def pytest_unconfigure(config):

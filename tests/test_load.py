@@ -500,11 +500,6 @@ def write_report(
 # -- one process vs N processes behind nginx ------------------------------------------------------------------------
 
 
-def _copy_store(src, dst):
-    copy_store(src, dst)
-    return dst
-
-
 def _loadavg() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -594,7 +589,8 @@ def test_one_process_vs_n_processes(demo_db, tmp_path):
     big = write_csv(patent_frame(IMPORT_ROWS), tmp_path / "专利_大.csv")
     rows = []
     for n in (1, PROCESSES):
-        db = _copy_store(demo_db, tmp_path / f"load-{n}.sqlite")
+        db = tmp_path / f"load-{n}.sqlite"
+        copy_store(demo_db, db)
         _, codes = _points(db)
         log_dir = tmp_path / f"run-{n}"
         log_dir.mkdir()
